@@ -1,0 +1,239 @@
+//! The introspection queries. Six queries in one read-only snapshot, whatever the number of
+//! tables or checks: checks never query the catalog themselves.
+
+use std::collections::HashMap;
+
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::{Connection, Row};
+
+use super::{Catalog, Column, Constraint, ConstraintKind, ForeignKey, Index, Policy, Table, TableKind, Trigger};
+use crate::names::TableName;
+use crate::spec::OnDelete;
+
+/// Ordinary and partitioned tables outside the system schemas, with their partition parent.
+const TABLES: &str = r#"
+SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
+       c.relkind::text AS kind,
+       pn.nspname::text AS parent_schema, p.relname::text AS parent_name,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
+LEFT JOIN pg_class p ON p.oid = i.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
+"#;
+
+/// Live columns of those tables, in order, with the type as format_type() prints it.
+const COLUMNS: &str = r#"
+SELECT a.attrelid::int8 AS rel, a.attname::text AS name,
+       format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
+       pg_get_expr(d.adbin, d.adrelid) AS "default",
+       a.attidentity::text AS identity, a.attgenerated::text AS generated
+FROM pg_attribute a
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = ANY($1::int8[]::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"#;
+
+/// Constraints with their columns by name (FK target columns too), in order.
+const CONSTRAINTS: &str = r#"
+SELECT con.conrelid::int8 AS rel, con.conname::text AS name, con.contype::text AS kind,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o) AS columns,
+       fn.nspname::text AS target_schema, fc.relname::text AS target_name,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o) AS target_columns,
+       con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
+       con.convalidated AS validated, con.condeferrable AS deferrable, con.condeferred AS deferred,
+       con.conparentid <> 0 AS inherited, pg_get_constraintdef(con.oid) AS definition
+FROM pg_constraint con
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE con.conrelid = ANY($1::int8[]::oid[])
+ORDER BY con.conrelid, con.conname
+"#;
+
+/// Indexes with their key columns by name ('' for an expression), INCLUDE columns left out.
+const INDEXES: &str = r#"
+SELECT i.indrelid::int8 AS rel, ic.relname::text AS name, i.indisvalid AS valid,
+       i.indisunique AS "unique", i.indisprimary AS "primary", i.indpred IS NOT NULL AS partial,
+       ARRAY(SELECT COALESCE(a.attname::text, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+             WHERE k.o <= i.indnkeyatts ORDER BY k.o) AS key_columns,
+       pg_get_indexdef(i.indexrelid) AS definition
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+WHERE i.indrelid = ANY($1::int8[]::oid[])
+ORDER BY i.indrelid, ic.relname
+"#;
+
+/// User triggers (not the ones PostgreSQL creates for FKs).
+const TRIGGERS: &str = r#"
+SELECT t.tgrelid::int8 AS rel, t.tgname::text AS name, t.tgenabled::text AS enabled,
+       pg_get_triggerdef(t.oid) AS definition
+FROM pg_trigger t
+WHERE t.tgrelid = ANY($1::int8[]::oid[]) AND NOT t.tgisinternal
+ORDER BY t.tgrelid, t.tgname
+"#;
+
+/// Row-level security policies.
+const POLICIES: &str = r#"
+SELECT p.polrelid::int8 AS rel, p.polname::text AS name, p.polcmd::text AS command,
+       p.polpermissive AS permissive,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END
+             FROM unnest(p.polroles) r ORDER BY 1) AS roles,
+       pg_get_expr(p.polqual, p.polrelid) AS using_expr,
+       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+FROM pg_policy p
+WHERE p.polrelid = ANY($1::int8[]::oid[])
+ORDER BY p.polrelid, p.polname
+"#;
+
+/// Reads the whole catalog in one repeatable-read, read-only transaction.
+pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+
+    let rows = sqlx::query(TABLES).fetch_all(&mut *tx).await?;
+    let mut by_oid: HashMap<i64, Table> = HashMap::new();
+    for row in &rows {
+        by_oid.insert(row.try_get("oid")?, table(row)?);
+    }
+    let oids: Vec<i64> = by_oid.keys().copied().collect();
+
+    for row in sqlx::query(COLUMNS).bind(&oids).fetch_all(&mut *tx).await? {
+        if let Some(t) = by_oid.get_mut(&row.try_get("rel")?) {
+            t.columns.push(column(&row)?);
+        }
+    }
+    for row in sqlx::query(CONSTRAINTS).bind(&oids).fetch_all(&mut *tx).await? {
+        if let (Some(t), Some(c)) = (by_oid.get_mut(&row.try_get("rel")?), constraint(&row)?) {
+            t.constraints.push(c);
+        }
+    }
+    for row in sqlx::query(INDEXES).bind(&oids).fetch_all(&mut *tx).await? {
+        if let Some(t) = by_oid.get_mut(&row.try_get("rel")?) {
+            t.indexes.push(index(&row)?);
+        }
+    }
+    for row in sqlx::query(TRIGGERS).bind(&oids).fetch_all(&mut *tx).await? {
+        if let Some(t) = by_oid.get_mut(&row.try_get("rel")?) {
+            t.triggers.push(Trigger {
+                name: row.try_get("name")?,
+                enabled: first_char(&row, "enabled")?.unwrap_or('O'),
+                definition: row.try_get("definition")?,
+            });
+        }
+    }
+    for row in sqlx::query(POLICIES).bind(&oids).fetch_all(&mut *tx).await? {
+        if let Some(t) = by_oid.get_mut(&row.try_get("rel")?) {
+            t.policies.push(Policy {
+                name: row.try_get("name")?,
+                command: row.try_get("command")?,
+                permissive: row.try_get("permissive")?,
+                roles: row.try_get("roles")?,
+                using: row.try_get("using_expr")?,
+                check: row.try_get("check_expr")?,
+            });
+        }
+    }
+    tx.rollback().await?;
+
+    let mut tables: Vec<Table> = by_oid.into_values().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Catalog { tables })
+}
+
+fn table(row: &PgRow) -> Result<Table, sqlx::Error> {
+    let parent_schema: Option<String> = row.try_get("parent_schema")?;
+    let parent_name: Option<String> = row.try_get("parent_name")?;
+    let kind: String = row.try_get("kind")?;
+    Ok(Table {
+        name: TableName::new(row.try_get::<String, _>("schema")?, row.try_get::<String, _>("name")?),
+        kind: if kind == "p" { TableKind::Partitioned } else { TableKind::Ordinary },
+        parent: parent_schema.zip(parent_name).map(|(s, n)| TableName::new(s, n)),
+        partition_key: row.try_get("partition_key")?,
+        partition_bound: row.try_get("partition_bound")?,
+        rls_enabled: row.try_get("rls_enabled")?,
+        rls_forced: row.try_get("rls_forced")?,
+        columns: Vec::new(),
+        constraints: Vec::new(),
+        indexes: Vec::new(),
+        triggers: Vec::new(),
+        policies: Vec::new(),
+    })
+}
+
+fn column(row: &PgRow) -> Result<Column, sqlx::Error> {
+    Ok(Column {
+        name: row.try_get("name")?,
+        type_: row.try_get("type")?,
+        not_null: row.try_get("not_null")?,
+        default: row.try_get("default")?,
+        identity: first_char(row, "identity")?,
+        generated: first_char(row, "generated")?.is_some(),
+    })
+}
+
+/// A constraint, or `None` for kinds no check looks at (constraint triggers, PG 18's NOT NULL rows).
+fn constraint(row: &PgRow) -> Result<Option<Constraint>, sqlx::Error> {
+    let kind = match first_char(row, "kind")? {
+        Some('p') => ConstraintKind::PrimaryKey,
+        Some('u') => ConstraintKind::Unique,
+        Some('c') => ConstraintKind::Check,
+        Some('x') => ConstraintKind::Exclusion,
+        Some('f') => {
+            let action = |col: &str| -> Result<OnDelete, sqlx::Error> {
+                let code: String = row.try_get(col)?;
+                OnDelete::from_catalog(&code)
+                    .ok_or_else(|| sqlx::Error::Protocol(format!("unknown FK action {code:?}")))
+            };
+            ConstraintKind::ForeignKey(ForeignKey {
+                target: TableName::new(
+                    row.try_get::<String, _>("target_schema")?,
+                    row.try_get::<String, _>("target_name")?,
+                ),
+                target_columns: row.try_get("target_columns")?,
+                on_delete: action("on_delete")?,
+                on_update: action("on_update")?,
+            })
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Constraint {
+        name: row.try_get("name")?,
+        kind,
+        columns: row.try_get("columns")?,
+        validated: row.try_get("validated")?,
+        deferrable: row.try_get("deferrable")?,
+        deferred: row.try_get("deferred")?,
+        inherited: row.try_get("inherited")?,
+        definition: row.try_get("definition")?,
+    }))
+}
+
+fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
+    let keys: Vec<String> = row.try_get("key_columns")?;
+    Ok(Index {
+        name: row.try_get("name")?,
+        valid: row.try_get("valid")?,
+        unique: row.try_get("unique")?,
+        primary: row.try_get("primary")?,
+        partial: row.try_get("partial")?,
+        key_columns: keys.into_iter().map(|k| Some(k).filter(|k| !k.is_empty())).collect(),
+        definition: row.try_get("definition")?,
+    })
+}
+
+/// A `"char"` column (cast to text): `None` when empty, as `attidentity` is for plain columns.
+fn first_char(row: &PgRow, col: &str) -> Result<Option<char>, sqlx::Error> {
+    let text: Option<String> = row.try_get(col)?;
+    Ok(text.and_then(|t| t.chars().next()))
+}

@@ -1,0 +1,170 @@
+//! What the database really has: one introspection of `pg_catalog` into plain structs, read once
+//! after the migrations and shared read-only by every structural check.
+
+mod load;
+
+pub use load::load;
+
+use crate::names::TableName;
+use crate::spec::OnDelete;
+
+/// Every user table (ordinary and partitioned) in every non-system schema.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Sorted by name.
+    pub tables: Vec<Table>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    Ordinary,
+    Partitioned,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: TableName,
+    pub kind: TableKind,
+    /// The partitioned table this one is a partition of.
+    pub parent: Option<TableName>,
+    /// `PARTITION BY` clause of a partitioned table, e.g. `RANGE (created_at)`.
+    pub partition_key: Option<String>,
+    /// `FOR VALUES ...` of a partition.
+    pub partition_bound: Option<String>,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    /// In column order.
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    pub indexes: Vec<Index>,
+    pub triggers: Vec<Trigger>,
+    pub policies: Vec<Policy>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    /// As `format_type()` prints it.
+    pub type_: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// `a` (ALWAYS) or `d` (BY DEFAULT) for identity columns.
+    pub identity: Option<char>,
+    /// `GENERATED ALWAYS AS (...) STORED`.
+    pub generated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    pub columns: Vec<String>,
+    pub validated: bool,
+    pub deferrable: bool,
+    pub deferred: bool,
+    /// Cloned from the partitioned parent's constraint.
+    pub inherited: bool,
+    /// `pg_get_constraintdef`.
+    pub definition: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum ConstraintKind {
+    PrimaryKey,
+    Unique,
+    Check,
+    Exclusion,
+    ForeignKey(ForeignKey),
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub target: TableName,
+    pub target_columns: Vec<String>,
+    pub on_delete: OnDelete,
+    pub on_update: OnDelete,
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: String,
+    pub valid: bool,
+    pub unique: bool,
+    pub primary: bool,
+    pub partial: bool,
+    /// Key columns in order (INCLUDE columns excluded); `None` for an expression.
+    pub key_columns: Vec<Option<String>>,
+    /// `pg_get_indexdef`.
+    pub definition: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub name: String,
+    /// `pg_trigger.tgenabled`: `O` origin, `D` disabled, `R` replica, `A` always.
+    pub enabled: char,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub command: String,
+    pub permissive: bool,
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub check: Option<String>,
+}
+
+impl Catalog {
+    pub fn table(&self, name: &TableName) -> Option<&Table> {
+        self.tables
+            .binary_search_by(|t| t.name.cmp(name))
+            .ok()
+            .map(|i| &self.tables[i])
+    }
+
+    /// Every partition below `table`, at any depth (sub-partitions included), sorted by name.
+    pub fn partitions(&self, table: &Table) -> Vec<&Table> {
+        let mut found = Vec::new();
+        let mut queue = vec![&table.name];
+        while let Some(parent) = queue.pop() {
+            for t in &self.tables {
+                if t.parent.as_ref() == Some(parent) {
+                    found.push(t);
+                    queue.push(&t.name);
+                }
+            }
+        }
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found
+    }
+
+    /// `table` followed by every partition below it: where a fact that must hold "on the table
+    /// and every partition" is checked.
+    pub fn with_partitions<'a>(&'a self, table: &'a Table) -> Vec<&'a Table> {
+        let mut all = vec![table];
+        all.extend(self.partitions(table));
+        all
+    }
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints
+            .iter()
+            .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey))
+    }
+
+    /// Foreign keys, with their constraint.
+    pub fn foreign_keys(&self) -> impl Iterator<Item = (&Constraint, &ForeignKey)> {
+        self.constraints.iter().filter_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey(fk) => Some((c, fk)),
+            _ => None,
+        })
+    }
+}

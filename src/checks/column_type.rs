@@ -1,0 +1,27 @@
+//! `<table>::<col>::type`: the column's type, exactly as `format_type()` prints it. Catches an
+//! id silently narrowed to `integer` or a tenant id turned into `text`.
+
+use super::{Context, Failure, Verdict};
+use crate::names::{ident, TableName};
+use crate::spec::Fact;
+
+pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, expected: &Fact<String>) -> Verdict {
+    let promise = format!("column {}.{column} has type {}", ctx.show(table), expected.value);
+    let (_, col) = ctx.column(table, column, &expected.at, &promise)?;
+    if col.type_ == expected.value {
+        return Ok(());
+    }
+    Err(Failure {
+        at: Some(expected.at.clone()),
+        promise,
+        expected: expected.value.clone(),
+        found: col.type_.clone(),
+        fix: Some(format!(
+            "-- rewrites the table under an ACCESS EXCLUSIVE lock; add USING (...) if no implicit cast exists\nALTER TABLE {} ALTER COLUMN {} TYPE {};\n-- or, if the schema is right, write type = {:?} in the invariant file",
+            table.sql(),
+            ident(column),
+            expected.value,
+            col.type_
+        )),
+    })
+}

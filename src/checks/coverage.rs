@@ -1,0 +1,28 @@
+//! `coverage::<table>`: every table in `schemas` has a table file, so a new table cannot ship
+//! without someone deciding what it promises.
+
+use super::{Context, Failure, Verdict};
+use crate::names::TableName;
+
+pub fn check(ctx: &Context<'_>, table: &TableName) -> Verdict {
+    if ctx.spec.table(table).is_some() {
+        return Ok(());
+    }
+    let shown = ctx.show(table);
+    let file = ctx.spec.project.invariants.path.join(format!("{}.toml", table.name));
+    let qualifier = if table.schema == ctx.schema() {
+        String::new()
+    } else {
+        format!("table = \"{}.{}\"\n", table.schema, table.name)
+    };
+    Err(Failure {
+        at: None,
+        promise: format!("table {shown} is covered by an invariant file"),
+        expected: format!("{} describing {shown}", file.display()),
+        found: "no invariant file for this table".into(),
+        fix: Some(format!(
+            "# create {} (or add {shown:?} to [invariants] ignore):\n{qualifier}[columns.id]",
+            file.display()
+        )),
+    })
+}

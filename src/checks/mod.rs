@@ -1,0 +1,153 @@
+//! Checks: each kind in its own file, each taking the catalog (structural), a connection (data)
+//! or the set-up outcome (migrations), and returning a [`Verdict`].
+//!
+//! Every failure says where the invariant was written, what was expected, what was found, and,
+//! where one exists, the idempotent SQL that makes it hold.
+
+mod column_type;
+mod coverage;
+mod exists;
+mod fk;
+mod indexed;
+mod migrations;
+mod no_fk;
+mod orphans;
+mod primary_key;
+
+use std::fmt;
+
+use sqlx::PgPool;
+
+use crate::catalog::{Catalog, Column, Table};
+use crate::location::Location;
+use crate::names::TableName;
+use crate::plan::{CheckKind, ColumnFact};
+use crate::spec::Spec;
+
+pub use migrations::SetupOutcome;
+
+/// Why a check failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Where the invariant was written; `None` for facts no file states (coverage).
+    pub at: Option<Location>,
+    /// The promise, in one line.
+    pub promise: String,
+    pub expected: String,
+    pub found: String,
+    /// Idempotent SQL, or a note on what to change, that makes the promise hold.
+    pub fix: Option<String>,
+}
+
+/// `Ok` when the promise holds.
+pub type Verdict = Result<(), Failure>;
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.at {
+            Some(at) => writeln!(f, "{at}: {}", self.promise)?,
+            None => writeln!(f, "{}", self.promise)?,
+        }
+        writeln!(f, "  expected: {}", indent_rest(&self.expected, 12))?;
+        write!(f, "  found:    {}", indent_rest(&self.found, 12))?;
+        if let Some(fix) = &self.fix {
+            write!(f, "\n  fix:\n{}", indent_all(fix, 4))?;
+        }
+        Ok(())
+    }
+}
+
+fn indent_rest(text: &str, width: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(width)))
+}
+
+fn indent_all(text: &str, width: usize) -> String {
+    let pad = " ".repeat(width);
+    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// What checks may look at: the spec, the catalog read after the migrations, and a pool on the
+/// migrated database for data checks.
+pub struct Context<'a> {
+    pub spec: &'a Spec,
+    pub catalog: &'a Catalog,
+    pub pool: &'a PgPool,
+}
+
+impl Context<'_> {
+    pub fn schema(&self) -> &str {
+        self.spec.default_schema()
+    }
+
+    pub fn show(&self, table: &TableName) -> String {
+        table.display(self.schema())
+    }
+
+    /// The table, or the failure that says it is missing.
+    fn table(&self, name: &TableName, at: &Location, promise: &str) -> Result<&Table, Failure> {
+        self.catalog.table(name).ok_or_else(|| Failure {
+            at: Some(at.clone()),
+            promise: promise.to_string(),
+            expected: format!("table {}", self.show(name)),
+            found: format!("no table {} after the migrations", self.show(name)),
+            fix: None,
+        })
+    }
+
+    /// The table and its column, or the failure that says which is missing.
+    fn column<'t>(&'t self, name: &TableName, column: &str, at: &Location, promise: &str) -> Result<(&'t Table, &'t Column), Failure> {
+        let table = self.table(name, at, promise)?;
+        let col = table.column(column).ok_or_else(|| Failure {
+            at: Some(at.clone()),
+            promise: promise.to_string(),
+            expected: format!("column {}.{column}", self.show(name)),
+            found: format!(
+                "{} has no column {column:?} (columns: {})",
+                self.show(name),
+                table.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            fix: None,
+        })?;
+        Ok((table, col))
+    }
+}
+
+/// Runs one check. Behavioural and snapshot kinds are not implemented in this version and are
+/// never passed here (see [`CheckKind::is_implemented`]).
+pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
+    match kind {
+        CheckKind::Apply | CheckKind::Idempotent => Ok(()),
+        CheckKind::Coverage { table } => coverage::check(ctx, table),
+        CheckKind::TableExists { table, at } => exists::table(ctx, table, at),
+        CheckKind::PrimaryKey { table, columns } => primary_key::check(ctx, table, columns),
+        CheckKind::Snapshot { .. } => Ok(()),
+        CheckKind::Column { table, column, fact } => match fact {
+            ColumnFact::Exists(at) => exists::column(ctx, table, column, at),
+            ColumnFact::Type(expected) => column_type::check(ctx, table, column, expected),
+            ColumnFact::Fk { references, on_delete } => fk::check(ctx, table, column, references, on_delete.as_ref()),
+            ColumnFact::Indexed(at) => indexed::check(ctx, table, column, at),
+            ColumnFact::NoFk(reason) => no_fk::check(ctx, table, column, reason),
+            ColumnFact::Orphans(orphans) => orphans::check(ctx, table, column, orphans).await,
+            ColumnFact::NotNull(_)
+            | ColumnFact::RejectsInvalid(_)
+            | ColumnFact::OnDelete { .. }
+            | ColumnFact::Immutable(_) => Ok(()),
+        },
+    }
+}
+
+/// Verdicts of the two set-up checks, which every other check depends on.
+pub fn setup_verdict(kind: &CheckKind, outcome: &SetupOutcome) -> Option<Verdict> {
+    migrations::verdict(kind, outcome)
+}
+
+/// A constraint or index name as PostgreSQL would derive it: `<table>_<columns>_<suffix>`,
+/// cut to the 63-byte identifier limit.
+fn derived_name(table: &str, column: &str, suffix: &str) -> String {
+    let mut base = format!("{table}_{column}");
+    let max = 63 - suffix.len() - 1;
+    while base.len() > max {
+        base.pop();
+    }
+    format!("{base}_{suffix}")
+}

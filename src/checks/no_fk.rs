@@ -1,0 +1,43 @@
+//! `<table>::<col>::no_fk`: the column deliberately has NO foreign key (a polymorphic event-store
+//! id, say). Writing it down keeps schema-wide rules from demanding one, and keeps anyone from
+//! adding one that would reject valid events; pair it with `orphans` to watch the data instead.
+
+use super::{Context, Failure, Verdict};
+use crate::names::{ident, TableName};
+use crate::spec::Fact;
+
+pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, reason: &Fact<String>) -> Verdict {
+    let promise = format!("{}.{column} has no foreign key: {}", ctx.show(table), reason.value);
+    let (t, _) = ctx.column(table, column, &reason.at, &promise)?;
+    let offending: Vec<(TableName, String, String)> = ctx
+        .catalog
+        .with_partitions(t)
+        .into_iter()
+        .flat_map(|part| {
+            part.foreign_keys()
+                .filter(|(c, _)| c.columns.iter().any(|n| n == column) && !c.inherited)
+                .map(|(c, _)| (part.name.clone(), c.name.clone(), c.definition.clone()))
+        })
+        .collect();
+    if offending.is_empty() {
+        return Ok(());
+    }
+    Err(Failure {
+        at: Some(reason.at.clone()),
+        promise,
+        expected: format!("no foreign key involving {column}"),
+        found: offending
+            .iter()
+            .map(|(owner, name, def)| format!("{}: {name} {def}", ctx.show(owner)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        fix: Some(format!(
+            "{}\n-- or, if the foreign key is wanted now, replace no_fk with references in the invariant file",
+            offending
+                .iter()
+                .map(|(owner, name, _)| format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", owner.sql(), ident(name)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )),
+    })
+}

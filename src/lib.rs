@@ -1,0 +1,18 @@
+//! pg-invariants: prove that a PostgreSQL schema keeps its promises.
+//!
+//! The data flows one way, and the modules follow it:
+//! `spec` (files) → `plan` (named checks) → `provision` (a PostgreSQL of our own) → `migrate`
+//! (chain + seed) → `catalog` (one introspection) → `checks` (verdicts) → `runner` (libtest
+//! output and exit codes).
+
+pub mod catalog;
+pub mod checks;
+pub mod env;
+pub mod location;
+pub mod migrate;
+pub mod names;
+pub mod plan;
+pub mod provision;
+pub mod runner;
+pub mod setup;
+pub mod spec;

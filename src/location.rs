@@ -1,0 +1,69 @@
+//! Where something is in a user's file, as `path:line:column`.
+//!
+//! Every error a user can fix points at a place in one of their files: an invariant file, the
+//! project file or a migration. Spans come from the TOML parser and from the statement splitter
+//! as byte offsets; this module turns them into the 1-based line and column (in characters) that
+//! editors and terminals understand.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A position in a file: 1-based line and column, the column counted in characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    /// The location of byte `offset` of `text`, the contents of `path`.
+    pub fn at(path: &Path, text: &str, offset: usize) -> Self {
+        let (line, column) = line_col(text, offset);
+        Self {
+            path: path.to_path_buf(),
+            line,
+            column,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+///
+/// An offset past the end points just after the last character; an offset inside a multi-byte
+/// character points at that character.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("abc", 0, (1, 1))]
+    #[case("abc", 2, (1, 3))]
+    #[case("a\nbc", 2, (2, 1))]
+    #[case("a\nbc", 3, (2, 2))]
+    #[case("a\nbc", 99, (2, 3))]
+    #[case("é\nxé", 5, (2, 2))]
+    #[case("éa", 1, (1, 1))]
+    fn line_and_column(#[case] text: &str, #[case] offset: usize, #[case] expected: (usize, usize)) {
+        assert_eq!(line_col(text, offset), expected);
+    }
+}

@@ -1,0 +1,273 @@
+//! Applying a chain: `before` scripts, the migrations, the seed, over one session, statement by
+//! statement so an error names the file, line and column of the statement that failed.
+//!
+//! Each migration runs in its own transaction unless its format says otherwise (then every
+//! statement commits on its own, as psql would run it). The `command` format hands the database
+//! to the user's own tool instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use sqlx::AssertSqlSafe;
+use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
+
+use super::format::{self, DiscoverError, Format};
+use super::migration::Migration;
+use super::statements::{self, Statement, StatementKind};
+use crate::location::Location;
+use crate::spec::MigrationsConfig;
+
+/// Everything that runs before the checks, in order, found without touching a database.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub before: Vec<Migration>,
+    pub migrations: Vec<Migration>,
+    pub seed: Vec<Migration>,
+    /// `format = "command"`: the tool that applies the chain, run in `dir`.
+    pub command: Option<(Vec<String>, PathBuf)>,
+    pub format: Format,
+}
+
+/// The chain could not be found or read: a configuration problem (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error("{}: cannot read this SQL file listed in pg-invariants.toml: {source}", path.display())]
+    Script { path: PathBuf, source: std::io::Error },
+}
+
+/// Why applying failed: where, and everything PostgreSQL said.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{location}: {}{}", sql_error.message, sql_error.details())]
+    Statement { location: Location, sql_error: SqlError },
+    #[error("{}: psql meta-command `{command}` is not supported; pg-invariants runs plain SQL", location)]
+    MetaCommand { location: Location, command: String },
+    #[error("command `{command}` {status}\n{output}")]
+    Command { command: String, status: String, output: String },
+    #[error("{what}: {source}")]
+    Session { what: String, source: sqlx::Error },
+}
+
+/// PostgreSQL's error fields.
+#[derive(Debug, Clone)]
+pub struct SqlError {
+    pub code: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    pub statement: String,
+}
+
+impl SqlError {
+    fn details(&self) -> String {
+        let mut out = format!(" (SQLSTATE {})", self.code);
+        if let Some(d) = &self.detail {
+            out.push_str(&format!("\n  DETAIL: {d}"));
+        }
+        if let Some(h) = &self.hint {
+            out.push_str(&format!("\n  HINT: {h}"));
+        }
+        out.push_str(&format!("\n  statement: {}", excerpt(&self.statement)));
+        out
+    }
+}
+
+/// The first line of a statement, shortened: enough to recognise it in a log.
+fn excerpt(statement: &str) -> String {
+    let first = statement.lines().next().unwrap_or_default().trim_end();
+    let mut short: String = first.chars().take(120).collect();
+    if short.len() < first.len() || statement.lines().nth(1).is_some() {
+        short.push_str(" …");
+    }
+    short
+}
+
+impl Chain {
+    pub fn discover(config: &MigrationsConfig, project_dir: &Path) -> Result<Self, ChainError> {
+        let scripts = |paths: &[PathBuf]| paths.iter().map(|p| script(p)).collect::<Result<Vec<_>, _>>();
+        let (migrations, command) = if config.format == Format::Command {
+            (Vec::new(), Some((config.command.clone(), project_dir.to_path_buf())))
+        } else {
+            (format::discover(config.format, &config.path)?, None)
+        };
+        let format = match config.format {
+            Format::Auto => format::detect(&config.path)?,
+            f => f,
+        };
+        Ok(Self {
+            before: scripts(&config.before)?,
+            migrations,
+            seed: scripts(&config.seed)?,
+            command,
+            format,
+        })
+    }
+
+    /// `before`, the chain and the seed, in order.
+    pub async fn apply(&self, conn: &mut PgConnection, client_env: &[(String, String)]) -> Result<(), ApplyError> {
+        apply_all(conn, &self.before).await?;
+        self.apply_migrations(conn, client_env).await?;
+        apply_all(conn, &self.seed).await
+    }
+
+    /// The migrations alone (the idempotency pass runs them a second time).
+    pub async fn apply_migrations(&self, conn: &mut PgConnection, client_env: &[(String, String)]) -> Result<(), ApplyError> {
+        match &self.command {
+            Some((command, dir)) => run_command(command, dir, client_env).await,
+            None => apply_all(conn, &self.migrations).await,
+        }
+    }
+}
+
+/// A plain SQL file (`before`, `seed`): in a transaction unless a statement refuses one.
+fn script(path: &Path) -> Result<Migration, ChainError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ChainError::Script {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let transaction = !statements::split(&text)
+        .iter()
+        .any(|s| statements::refuses_transaction(&text[s.range.clone()]));
+    Ok(Migration {
+        version: String::new(),
+        description: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        path: path.to_path_buf(),
+        body: 0..text.len(),
+        text,
+        transaction,
+    })
+}
+
+async fn apply_all(conn: &mut PgConnection, migrations: &[Migration]) -> Result<(), ApplyError> {
+    for m in migrations {
+        apply_one(conn, m).await?;
+    }
+    Ok(())
+}
+
+async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyError> {
+    let body_start = m.body.start;
+    let statements = statements::split(m.sql());
+    if m.transaction {
+        execute(conn, "BEGIN", "starting the migration's transaction").await?;
+    }
+    for statement in &statements {
+        if let Err(e) = run_statement(conn, m, body_start, statement).await {
+            if m.transaction {
+                let _ = execute(conn, "ROLLBACK", "rolling back").await;
+            }
+            return Err(e);
+        }
+    }
+    if !m.transaction {
+        return Ok(());
+    }
+    // Deferred constraints are checked here: the error points at the end of the file.
+    sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map_err(|e| {
+        statement_error(m, m.body.end, "COMMIT", e)
+    })?;
+    Ok(())
+}
+
+async fn run_statement(conn: &mut PgConnection, m: &Migration, body_start: usize, s: &Statement) -> Result<(), ApplyError> {
+    let start = body_start + s.range.start;
+    let sql = &m.text[start..body_start + s.range.end];
+    match &s.kind {
+        StatementKind::Sql => sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await
+            .map(drop)
+            .map_err(|e| statement_error(m, start, sql, e)),
+        StatementKind::CopyFromStdin { data } => {
+            let rows = &m.text[body_start + data.start..body_start + data.end];
+            copy_in(conn, sql, rows).await.map_err(|e| statement_error(m, start, sql, e))
+        }
+        StatementKind::MetaCommand => Err(ApplyError::MetaCommand {
+            location: Location::at(&m.path, &m.text, start),
+            command: sql.lines().next().unwrap_or_default().to_string(),
+        }),
+    }
+}
+
+async fn copy_in(conn: &mut PgConnection, sql: &str, rows: &str) -> Result<(), sqlx::Error> {
+    let mut copy = conn.copy_in_raw(sql).await?;
+    if let Err(e) = copy.send(rows.as_bytes()).await {
+        let _ = copy.abort("pg-invariants: sending COPY data failed").await;
+        return Err(e);
+    }
+    copy.finish().await.map(drop)
+}
+
+/// Locates a failed statement: PostgreSQL's own position when it gives one (a syntax error, an
+/// unknown column), else the start of the statement.
+fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -> ApplyError {
+    let Some(pg) = error.as_database_error().and_then(|e| e.try_downcast_ref::<PgDatabaseError>()) else {
+        return ApplyError::Session {
+            what: format!("{}: running a statement", Location::at(&m.path, &m.text, start)),
+            source: error,
+        };
+    };
+    let offset = match pg.position() {
+        Some(PgErrorPosition::Original(chars)) => {
+            start + sql.char_indices().nth(chars.saturating_sub(1)).map_or(sql.len(), |(i, _)| i)
+        }
+        _ => start,
+    };
+    ApplyError::Statement {
+        location: Location::at(&m.path, &m.text, offset),
+        sql_error: SqlError {
+            code: pg.code().to_string(),
+            message: pg.message().to_string(),
+            detail: pg.detail().map(str::to_string),
+            hint: pg.hint().map(str::to_string),
+            statement: sql.to_string(),
+        },
+    }
+}
+
+async fn execute(conn: &mut PgConnection, sql: &'static str, what: &str) -> Result<(), ApplyError> {
+    sqlx::raw_sql(sql)
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+        .map_err(|source| ApplyError::Session {
+            what: what.to_string(),
+            source,
+        })
+}
+
+/// Runs the user's migration tool against the ephemeral database.
+async fn run_command(command: &[String], dir: &Path, client_env: &[(String, String)]) -> Result<(), ApplyError> {
+    let shown = command.join(" ");
+    let Some((program, args)) = command.split_first() else {
+        return Err(ApplyError::Command {
+            command: shown,
+            status: "is empty".into(),
+            output: String::new(),
+        });
+    };
+    let output = tokio::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(client_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .map_err(|e| ApplyError::Command {
+            command: shown.clone(),
+            status: format!("could not be started: {e}"),
+            output: String::new(),
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&[output.stdout, output.stderr].concat()).into_owned();
+    let tail: Vec<&str> = text.lines().rev().take(40).collect();
+    Err(ApplyError::Command {
+        command: shown,
+        status: format!("failed ({})", output.status),
+        output: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+    })
+}

@@ -1,0 +1,11 @@
+//! The migration chain: finding it (one small module per tool's layout, in [`format`]),
+//! and applying it over one session with statement-accurate error positions ([`apply`]).
+
+mod apply;
+pub mod format;
+mod migration;
+pub mod statements;
+
+pub use apply::{ApplyError, Chain, ChainError};
+pub use format::{DiscoverError, Format};
+pub use migration::Migration;

@@ -1,0 +1,255 @@
+//! The list of named checks (FORMAT.md section 3), in a stable order. Pure: no database.
+//!
+//! With the catalog, rules reach every matching column of every table and coverage knows every
+//! table. Without it (`--list`, or when the chain failed to apply) the plan holds what the files
+//! alone declare: table files' facts, with rules merged into the columns they list.
+
+use crate::catalog::Catalog;
+use crate::location::Location;
+use crate::names::TableName;
+use crate::spec::{ColumnFacts, Fact, OnDelete, Orphans, Reference, Spec, TableSpec};
+
+/// One test: its libtest name and what it checks.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub kind: CheckKind,
+}
+
+/// What a check proves. One variant per kind of check: `checks::run` dispatches on it.
+#[derive(Debug, Clone)]
+pub enum CheckKind {
+    /// `before`, chain and seed applied.
+    Apply,
+    /// The chain applied a second time.
+    Idempotent,
+    /// The table has a table file.
+    Coverage { table: TableName },
+    TableExists { table: TableName, at: Location },
+    PrimaryKey { table: TableName, columns: Fact<Vec<String>> },
+    Column { table: TableName, column: String, fact: ColumnFact },
+    Snapshot { table: TableName, at: Location },
+}
+
+/// The per-column facts, in the order their tests are listed.
+#[derive(Debug, Clone)]
+pub enum ColumnFact {
+    Exists(Location),
+    Type(Fact<String>),
+    NotNull(Location),
+    Fk { references: Fact<Reference>, on_delete: Option<Fact<OnDelete>> },
+    RejectsInvalid(Fact<Reference>),
+    OnDelete { references: Fact<Reference>, on_delete: Fact<OnDelete> },
+    Indexed(Location),
+    Immutable(Location),
+    NoFk(Fact<String>),
+    Orphans(Fact<Orphans>),
+}
+
+impl ColumnFact {
+    /// The last segment of the test name.
+    pub fn test_name(&self) -> &'static str {
+        match self {
+            Self::Exists(_) => "exists",
+            Self::Type(_) => "type",
+            Self::NotNull(_) => "not_null",
+            Self::Fk { .. } => "fk",
+            Self::RejectsInvalid(_) => "rejects_invalid",
+            Self::OnDelete { .. } => "on_delete",
+            Self::Indexed(_) => "indexed",
+            Self::Immutable(_) => "immutable",
+            Self::NoFk(_) => "no_fk",
+            Self::Orphans(_) => "orphans",
+        }
+    }
+
+    /// Where the fact was written.
+    pub fn at(&self) -> &Location {
+        match self {
+            Self::Exists(at) | Self::NotNull(at) | Self::Indexed(at) | Self::Immutable(at) => at,
+            Self::Type(f) => &f.at,
+            Self::Fk { references, .. } | Self::RejectsInvalid(references) => &references.at,
+            Self::OnDelete { on_delete, .. } => &on_delete.at,
+            Self::NoFk(f) => &f.at,
+            Self::Orphans(f) => &f.at,
+        }
+    }
+}
+
+impl CheckKind {
+    /// Behavioural and snapshot checks are planned (their names are part of the contract) but
+    /// not implemented in this version; the runner reports them as ignored, never as passed.
+    pub fn is_implemented(&self) -> bool {
+        !matches!(
+            self,
+            Self::Snapshot { .. }
+                | Self::Column {
+                    fact: ColumnFact::NotNull(_)
+                        | ColumnFact::RejectsInvalid(_)
+                        | ColumnFact::OnDelete { .. }
+                        | ColumnFact::Immutable(_),
+                    ..
+                }
+        )
+    }
+}
+
+/// Every check, in order: migrations, coverage, then table by table.
+pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
+    let schema = spec.default_schema();
+    let mut checks = vec![Check {
+        name: "migrations::apply".into(),
+        kind: CheckKind::Apply,
+    }];
+    if spec.project.migrations.idempotent {
+        checks.push(Check {
+            name: "migrations::idempotent".into(),
+            kind: CheckKind::Idempotent,
+        });
+    }
+    let covered = covered_tables(spec, catalog);
+    if spec.project.invariants.coverage {
+        for table in &covered {
+            checks.push(Check {
+                name: format!("coverage::{}", table.display(schema)),
+                kind: CheckKind::Coverage { table: table.clone() },
+            });
+        }
+    }
+
+    // Tables with a file, and (with a catalog) tables that rules reach without one.
+    let mut tables: Vec<&TableName> = spec.tables.iter().map(|t| &t.table).collect();
+    tables.extend(covered.iter().filter(|t| spec.table(t).is_none()));
+    tables.sort();
+    for table in tables {
+        match spec.table(table) {
+            Some(file) => table_checks(spec, file, catalog, &mut checks),
+            None => undeclared_rule_checks(spec, table, catalog, &mut checks),
+        }
+    }
+    checks
+}
+
+/// Tables in `schemas` that coverage and rules apply to: not partitions, not ignored.
+fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> {
+    let Some(catalog) = catalog else { return Vec::new() };
+    let schemas = &spec.project.invariants.schemas;
+    catalog
+        .tables
+        .iter()
+        .filter(|t| t.parent.is_none() && schemas.contains(&t.name.schema) && !spec.is_ignored(&t.name))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &mut Vec<Check>) {
+    let shown = file.table.display(spec.default_schema());
+    out.push(Check {
+        name: format!("{shown}::exists"),
+        kind: CheckKind::TableExists {
+            table: file.table.clone(),
+            at: file.at.clone(),
+        },
+    });
+    if let Some(pk) = &file.primary_key {
+        out.push(Check {
+            name: format!("{shown}::primary_key"),
+            kind: CheckKind::PrimaryKey {
+                table: file.table.clone(),
+                columns: pk.clone(),
+            },
+        });
+    }
+    for column in &file.columns {
+        let facts = spec.column_facts(file, column);
+        column_checks(&shown, &file.table, &column.name, Some(&column.at), &facts, out);
+    }
+    // Columns the file does not list but a rule matches.
+    for name in catalog_columns(catalog, &file.table) {
+        if file.columns.iter().all(|c| c.name != name) {
+            let facts = spec.rule_facts(&file.table, &name);
+            column_checks(&shown, &file.table, &name, None, &facts, out);
+        }
+    }
+    if spec.project.snapshots.enabled {
+        out.push(Check {
+            name: format!("{shown}::snapshot"),
+            kind: CheckKind::Snapshot {
+                table: file.table.clone(),
+                at: file.at.clone(),
+            },
+        });
+    }
+}
+
+fn undeclared_rule_checks(spec: &Spec, table: &TableName, catalog: Option<&Catalog>, out: &mut Vec<Check>) {
+    let shown = table.display(spec.default_schema());
+    for name in catalog_columns(catalog, table) {
+        let facts = spec.rule_facts(table, &name);
+        column_checks(&shown, table, &name, None, &facts, out);
+    }
+}
+
+fn catalog_columns(catalog: Option<&Catalog>, table: &TableName) -> Vec<String> {
+    catalog
+        .and_then(|c| c.table(table))
+        .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The checks of one column. `declared_at` is the `[columns.X]` header when a table file lists
+/// the column: only then is `exists` a promise of its own.
+fn column_checks(
+    shown: &str,
+    table: &TableName,
+    column: &str,
+    declared_at: Option<&Location>,
+    facts: &ColumnFacts,
+    out: &mut Vec<Check>,
+) {
+    let mut facts_in_order = Vec::new();
+    if let Some(at) = declared_at {
+        facts_in_order.push(ColumnFact::Exists(at.clone()));
+    }
+    if let Some(t) = &facts.type_ {
+        facts_in_order.push(ColumnFact::Type(t.clone()));
+    }
+    if let Some(f) = facts.not_null.as_ref().filter(|f| f.value) {
+        facts_in_order.push(ColumnFact::NotNull(f.at.clone()));
+    }
+    if let Some(r) = &facts.references {
+        facts_in_order.push(ColumnFact::Fk {
+            references: r.clone(),
+            on_delete: facts.on_delete.clone(),
+        });
+        facts_in_order.push(ColumnFact::RejectsInvalid(r.clone()));
+        if let Some(d) = &facts.on_delete {
+            facts_in_order.push(ColumnFact::OnDelete {
+                references: r.clone(),
+                on_delete: d.clone(),
+            });
+        }
+    }
+    if let Some(f) = facts.indexed.as_ref().filter(|f| f.value) {
+        facts_in_order.push(ColumnFact::Indexed(f.at.clone()));
+    }
+    if let Some(f) = facts.immutable.as_ref().filter(|f| f.value) {
+        facts_in_order.push(ColumnFact::Immutable(f.at.clone()));
+    }
+    if let Some(f) = &facts.no_fk {
+        facts_in_order.push(ColumnFact::NoFk(f.clone()));
+    }
+    if let Some(f) = &facts.orphans {
+        facts_in_order.push(ColumnFact::Orphans(f.clone()));
+    }
+    for fact in facts_in_order {
+        out.push(Check {
+            name: format!("{shown}::{column}::{}", fact.test_name()),
+            kind: CheckKind::Column {
+                table: table.clone(),
+                column: column.to_string(),
+                fact,
+            },
+        });
+    }
+}

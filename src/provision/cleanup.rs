@@ -1,0 +1,53 @@
+//! Cleanup that runs whatever happens: on drop, on panic (unwinding drops), and on
+//! Ctrl-C/SIGTERM/SIGHUP, where Rust runs no destructors by itself.
+//!
+//! Each server registers what removes it; the signal handler runs every registered action,
+//! newest first, then exits with 130 like a shell would after SIGINT.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, Once};
+
+type Action = Box<dyn FnOnce() + Send>;
+
+static ACTIONS: Mutex<BTreeMap<u64, Action>> = Mutex::new(BTreeMap::new());
+static NEXT: AtomicU64 = AtomicU64::new(0);
+static HANDLER: Once = Once::new();
+
+/// Runs its action when dropped, unless a signal ran it first.
+#[derive(Debug)]
+pub struct Guard(u64);
+
+/// Registers `action` to run exactly once: when the guard drops or on a termination signal.
+pub fn on_exit(action: impl FnOnce() + Send + 'static) -> Guard {
+    HANDLER.call_once(|| {
+        // Fails only when the embedding program installed its own handler; then its
+        // handler owns shutdown and our guards still run on drop.
+        let _ = ctrlc::set_handler(run_all_and_exit);
+    });
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    actions().insert(id, Box::new(action));
+    Guard(id)
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let action = actions().remove(&self.0);
+        if let Some(action) = action {
+            action();
+        }
+    }
+}
+
+fn actions() -> MutexGuard<'static, BTreeMap<u64, Action>> {
+    ACTIONS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn run_all_and_exit() {
+    let pending = std::mem::take(&mut *actions());
+    for (_, action) in pending.into_iter().rev() {
+        action();
+    }
+    eprintln!("pg-invariants: interrupted; ephemeral PostgreSQL removed");
+    std::process::exit(130);
+}

@@ -1,0 +1,242 @@
+//! The local backend: `initdb` into a fresh temporary directory and a `postgres` server that
+//! listens only on a Unix socket in that directory (no TCP port, so nothing else can reach it
+//! and parallel runs never collide). PostgreSQL refuses to run as root, so when we are root the
+//! server runs as the `postgres` user if there is one, else `nobody`.
+
+use std::os::unix::fs::chown;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::Connection;
+
+use super::ProvisionError;
+use crate::env;
+
+/// The port number only names the socket file (`.s.PGSQL.5432`): there is no TCP listener.
+pub const SOCKET_PORT: u16 = 5432;
+/// The superuser initdb creates.
+pub const SUPERUSER: &str = "postgres";
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running server; stopping it and removing its directory is the caller's cleanup action.
+pub struct LocalServer {
+    pub socket_dir: PathBuf,
+    pub child: Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl LocalServer {
+    /// Runs initdb and starts the server; returns once a connection succeeds.
+    pub async fn start(settings: &[(String, String)]) -> Result<Self, ProvisionError> {
+        let bindir = find_bindir().ok_or_else(|| ProvisionError::NoServerBinaries {
+            searched: search_order_text(),
+        })?;
+        let user = RunAs::for_current_user()?;
+        let dir = tempfile::Builder::new()
+            .prefix("pg-invariants.")
+            .tempdir()
+            .map_err(|e| ProvisionError::io("creating a temporary directory", e))?;
+        if let Some(u) = &user {
+            chown(dir.path(), Some(u.uid), Some(u.gid))
+                .map_err(|e| ProvisionError::io("giving the temporary directory to the server user", e))?;
+        }
+        let data = dir.path().join("data");
+        let log = dir.path().join("server.log");
+
+        let mut initdb = Command::new(bindir.join("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", SUPERUSER, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+            .stdin(Stdio::null());
+        let out = user.run_as(&mut initdb).output().map_err(|e| ProvisionError::io("running initdb", e))?;
+        if !out.status.success() {
+            return Err(ProvisionError::Initdb {
+                output: String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned(),
+            });
+        }
+
+        let log_file = std::fs::File::create(&log).map_err(|e| ProvisionError::io("creating the server log", e))?;
+        if let Some(u) = &user {
+            chown(&log, Some(u.uid), Some(u.gid)).map_err(|e| ProvisionError::io("giving the log to the server user", e))?;
+        }
+        let mut postgres = Command::new(bindir.join("postgres"));
+        postgres
+            .arg("-D")
+            .arg(&data)
+            .arg("-k")
+            .arg(dir.path())
+            .arg("-p")
+            .arg(SOCKET_PORT.to_string())
+            .args(["-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off"])
+            .args(["-c", "synchronous_commit=off", "-c", "max_connections=100"]);
+        for (name, value) in settings {
+            postgres.arg("-c").arg(format!("{name}={value}"));
+        }
+        postgres
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().map_err(|e| ProvisionError::io("opening the server log", e))?)
+            .stderr(log_file)
+            .process_group(0);
+        // SAFETY: prctl is async-signal-safe; it only sets a flag on the child process.
+        unsafe {
+            postgres.pre_exec(|| {
+                // If we are killed without a chance to clean up, the server stops with us.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+                Ok(())
+            });
+        }
+        let child = user
+            .run_as(&mut postgres)
+            .spawn()
+            .map_err(|e| ProvisionError::io("starting postgres", e))?;
+        let mut server = Self {
+            socket_dir: dir.path().to_path_buf(),
+            child,
+            dir,
+        };
+        if let Err(e) = server.wait_ready().await {
+            server.stop();
+            return Err(e);
+        }
+        Ok(server)
+    }
+
+    pub fn options(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .port(SOCKET_PORT)
+            .username(SUPERUSER)
+            .database(database)
+    }
+
+    /// Polls a connection: the server is ready when it accepts one, not after a fixed sleep.
+    async fn wait_ready(&mut self) -> Result<(), ProvisionError> {
+        let started = Instant::now();
+        let options = self.options("postgres");
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(ProvisionError::ServerExited {
+                    status: status.to_string(),
+                    log: self.log(),
+                });
+            }
+            if let Ok(conn) = PgConnection::connect_with(&options).await {
+                let _ = conn.close().await;
+                return Ok(());
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                return Err(ProvisionError::NotReady {
+                    seconds: READY_TIMEOUT.as_secs(),
+                    log: self.log(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Immediate shutdown (the data is thrown away anyway), then the directory goes with `dir`.
+    pub fn stop(&mut self) {
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGQUIT);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The unprivileged user the server runs as when we are root.
+struct RunAs {
+    uid: u32,
+    gid: u32,
+}
+
+impl RunAs {
+    fn for_current_user() -> Result<Option<Self>, ProvisionError> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Ok(None);
+        }
+        for name in [c"postgres", c"nobody"] {
+            // SAFETY: getpwnam with a valid C string; the record is copied out at once.
+            let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+            if !pw.is_null() {
+                // SAFETY: pw is non-null and points at a valid passwd record.
+                let (uid, gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
+                return Ok(Some(Self { uid, gid }));
+            }
+        }
+        Err(ProvisionError::NoUnprivilegedUser)
+    }
+}
+
+trait RunAsExt {
+    fn run_as<'c>(&self, cmd: &'c mut Command) -> &'c mut Command;
+}
+
+impl RunAsExt for Option<RunAs> {
+    fn run_as<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        match self {
+            Some(u) => cmd.uid(u.uid).gid(u.gid),
+            None => cmd,
+        }
+    }
+}
+
+/// Where server binaries are looked for, in order (FORMAT.md section 1).
+fn candidate_bindirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    dirs.extend(env::pg_bindir());
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").stderr(Stdio::null()).output() {
+        if out.status.success() {
+            dirs.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
+    }
+    if let Some(path) = env::path() {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    dirs.extend(debian_bindirs(Path::new("/usr/lib/postgresql")));
+    dirs
+}
+
+/// `/usr/lib/postgresql/<version>/bin`, newest version first.
+fn debian_bindirs(root: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut versions: Vec<(u32, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((version, e.path().join("bin")))
+        })
+        .collect();
+    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The first candidate directory holding both `initdb` and `postgres`.
+pub fn find_bindir() -> Option<PathBuf> {
+    candidate_bindirs()
+        .into_iter()
+        .find(|d| d.join("initdb").is_file() && d.join("postgres").is_file())
+}
+
+fn search_order_text() -> String {
+    "PG_INVARIANTS_PG_BINDIR, `pg_config --bindir`, PATH, /usr/lib/postgresql/<newest>/bin".into()
+}

@@ -1,0 +1,277 @@
+//! Where PostgreSQL comes from, and the guarantee that we only ever write to databases we created.
+//!
+//! - `local`: initdb + postgres in a temporary directory, Unix socket only ([`local`]).
+//! - `url`: a throwaway database on the server of `PG_INVARIANTS_URL` ([`url`]).
+//! - `docker`: not available in this version; `auto` never picks it silently.
+//!
+//! [`Postgres`] is the one handle: it creates databases (the run's own and clones for checks
+//! that must commit), hands out connection options, and removes everything on drop, panic or
+//! Ctrl-C.
+
+mod cleanup;
+mod local;
+mod url;
+
+use std::sync::{Arc, Mutex};
+
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Connection};
+
+use crate::env;
+use crate::names::ident;
+use crate::spec::{Backend, DatabaseConfig};
+use local::LocalServer;
+use url::UrlServer;
+
+pub use local::find_bindir;
+
+/// Why no PostgreSQL could be had. All of these end the run with exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error(
+        "no PostgreSQL server binaries (initdb, postgres) found; searched {searched}. Install PostgreSQL (e.g. `apt-get install postgresql`), set PG_INVARIANTS_PG_BINDIR, or set PG_INVARIANTS_URL to use a server you run"
+    )]
+    NoServerBinaries { searched: String },
+    #[error(
+        "the docker backend is not available in this version of pg-invariants; use backend = \"local\" (PostgreSQL server binaries) or PG_INVARIANTS_URL"
+    )]
+    DockerUnavailable,
+    #[error("backend = \"url\" needs PG_INVARIANTS_URL (DATABASE_URL is deliberately not read)")]
+    NoUrl,
+    #[error("PG_INVARIANTS_URL is not a valid PostgreSQL URL: {reason}")]
+    BadUrl { reason: String },
+    #[error("running as root, and neither a `postgres` nor a `nobody` user exists to run the server as")]
+    NoUnprivilegedUser,
+    #[error("initdb failed:\n{output}")]
+    Initdb { output: String },
+    #[error("postgres exited ({status}) before accepting connections; its log:\n{log}")]
+    ServerExited { status: String, log: String },
+    #[error("postgres did not accept connections within {seconds}s; its log:\n{log}")]
+    NotReady { seconds: u64, log: String },
+    #[error("{what}: {source}")]
+    Io {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{what}: {source}")]
+    Database {
+        what: String,
+        source: sqlx::Error,
+    },
+}
+
+impl ProvisionError {
+    fn io(what: &'static str, source: std::io::Error) -> Self {
+        Self::Io { what, source }
+    }
+
+    fn db(what: impl Into<String>, source: sqlx::Error) -> Self {
+        Self::Database {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+enum Server {
+    Local { socket_dir: std::path::PathBuf },
+    Url(UrlServer),
+}
+
+/// A PostgreSQL we may write to, and the databases we created on it.
+pub struct Postgres {
+    server: Server,
+    admin: PgConnectOptions,
+    created: Arc<Mutex<Vec<String>>>,
+    _cleanup: cleanup::Guard,
+}
+
+/// Which backend `auto` and the overrides resolve to.
+pub fn resolve_backend(config: Backend, cli: Option<Backend>) -> Result<Backend, String> {
+    let from_env = env::backend().map(|b| b.parse::<Backend>()).transpose()?;
+    let chosen = cli.or(from_env).unwrap_or(config);
+    if chosen != Backend::Auto {
+        return Ok(chosen);
+    }
+    if env::url().is_some() {
+        return Ok(Backend::Url);
+    }
+    if find_bindir().is_some() {
+        return Ok(Backend::Local);
+    }
+    Ok(Backend::Docker)
+}
+
+impl Postgres {
+    /// Starts (or connects to) the server of `backend`.
+    pub async fn start(backend: Backend, config: &DatabaseConfig) -> Result<Self, ProvisionError> {
+        match backend {
+            Backend::Local | Backend::Auto => {
+                let server = LocalServer::start(&config.settings).await?;
+                let admin = server.options("postgres");
+                let socket_dir = server.socket_dir.clone();
+                let mut server = Some(server);
+                let guard = cleanup::on_exit(move || {
+                    if let Some(mut s) = server.take() {
+                        s.stop();
+                    }
+                });
+                Ok(Self {
+                    server: Server::Local { socket_dir },
+                    admin,
+                    created: Arc::default(),
+                    _cleanup: guard,
+                })
+            }
+            Backend::Url => {
+                let url = env::url().ok_or(ProvisionError::NoUrl)?;
+                let server = UrlServer::parse(&url)?;
+                let admin = server.admin.clone();
+                let conn = admin
+                    .connect()
+                    .await
+                    .map_err(|e| ProvisionError::db("connecting to PG_INVARIANTS_URL", e))?;
+                let _ = conn.close().await;
+                let created: Arc<Mutex<Vec<String>>> = Arc::default();
+                let guard = {
+                    let created = created.clone();
+                    let admin = admin.clone();
+                    cleanup::on_exit(move || drop_databases_blocking(admin, created))
+                };
+                Ok(Self {
+                    server: Server::Url(server),
+                    admin,
+                    created,
+                    _cleanup: guard,
+                })
+            }
+            Backend::Docker => Err(ProvisionError::DockerUnavailable),
+        }
+    }
+
+    /// Creates a fresh database (a copy of `template` if given) that this handle will drop.
+    pub async fn create_database(&self, template: Option<&str>) -> Result<String, ProvisionError> {
+        let name = unique_database_name();
+        let mut sql = format!("CREATE DATABASE {}", ident(&name));
+        if let Some(t) = template {
+            sql.push_str(&format!(" TEMPLATE {}", ident(t)));
+        }
+        // Registered before creating: if we are interrupted mid-way, cleanup still tries.
+        lock(&self.created).push(name.clone());
+        let mut conn = self.admin_connection().await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| ProvisionError::db(format!("creating database {name}"), e))?;
+        let _ = conn.close().await;
+        Ok(name)
+    }
+
+    /// Drops a database this handle created (and nothing else).
+    pub async fn drop_database(&self, name: &str) -> Result<(), ProvisionError> {
+        let ours = {
+            let mut created = lock(&self.created);
+            let before = created.len();
+            created.retain(|n| n != name);
+            before != created.len()
+        };
+        if !ours {
+            return Ok(());
+        }
+        let mut conn = self.admin_connection().await?;
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| ProvisionError::db(format!("dropping database {name}"), e))?;
+        let _ = conn.close().await;
+        Ok(())
+    }
+
+    async fn admin_connection(&self) -> Result<PgConnection, ProvisionError> {
+        self.admin
+            .connect()
+            .await
+            .map_err(|e| ProvisionError::db("connecting to the server", e))
+    }
+
+    /// Connection options for one of our databases.
+    pub fn options(&self, database: &str) -> PgConnectOptions {
+        self.admin.clone().database(database).log_statements(log::LevelFilter::Off)
+    }
+
+    /// `DATABASE_URL` and libpq's `PG*` variables pointing at `database`, for external
+    /// migration tools (`format = "command"`).
+    pub fn client_env(&self, database: &str) -> Vec<(String, String)> {
+        match &self.server {
+            Server::Local { socket_dir } => {
+                let dir = socket_dir.display().to_string();
+                let port = local::SOCKET_PORT.to_string();
+                vec![
+                    (
+                        "DATABASE_URL".into(),
+                        format!("postgresql://{}@/{database}?host={dir}&port={port}", local::SUPERUSER),
+                    ),
+                    ("PGHOST".into(), dir),
+                    ("PGPORT".into(), port),
+                    ("PGUSER".into(), local::SUPERUSER.into()),
+                    ("PGDATABASE".into(), database.into()),
+                ]
+            }
+            Server::Url(server) => {
+                let mut vars = vec![
+                    ("DATABASE_URL".into(), server.url_for(database)),
+                    ("PGHOST".into(), server.admin.get_host().to_string()),
+                    ("PGPORT".into(), server.admin.get_port().to_string()),
+                    ("PGUSER".into(), server.admin.get_username().to_string()),
+                    ("PGDATABASE".into(), database.into()),
+                ];
+                vars.retain(|(_, v)| !v.is_empty());
+                vars
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// `pg_invariants_<pid>_<nanos>`: unique per run and recognisable on a shared server.
+fn unique_database_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static SEQ: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "pg_invariants_{}_{:08x}_{}",
+        std::process::id(),
+        nanos,
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Drops our databases from a cleanup action, which may run inside or outside a runtime:
+/// a thread of its own with a runtime of its own works in both cases.
+fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<String>>>) {
+    let names = std::mem::take(&mut *lock(&created));
+    if names.is_empty() {
+        return;
+    }
+    let worker = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(mut conn) = admin.connect().await else { return };
+            for name in names {
+                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&name));
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+            }
+            let _ = conn.close().await;
+        });
+    });
+    let _ = worker.join();
+}

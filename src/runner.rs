@@ -1,0 +1,145 @@
+//! libtest-mimic glue: one `Trial` per planned check, the same flags, names and exit codes as
+//! `cargo test`, for both the CLI (`pg-invariants test`) and a `harness = false` test target.
+//!
+//! Order of work: spec (exit 2 when invalid) → chain discovery (exit 2) → `--list` stops here,
+//! with no database → provision (exit 2 when no PostgreSQL can be had) → migrate → catalog →
+//! plan → trials → exit 0 or 101.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+
+use crate::checks::{self, Context};
+use crate::migrate::Chain;
+use crate::plan::{self, Check};
+use crate::provision;
+use crate::setup::Setup;
+use crate::spec::{self, Backend, Spec};
+
+/// Exit code for an invalid configuration or no PostgreSQL (FORMAT.md section 5).
+pub const EXIT_INVALID: u8 = 2;
+
+/// What `pg-invariants test` (or the test target) was asked to do.
+pub struct Options {
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+    /// `--backend B`, above `PG_INVARIANTS_BACKEND` and the project file.
+    pub backend: Option<Backend>,
+    /// Where to start looking for `pg-invariants.toml` when `config` is not given.
+    pub start: PathBuf,
+    pub args: Arguments,
+}
+
+/// Entry point of a `harness = false` test target: `cargo test` flags, project file found from
+/// `CARGO_MANIFEST_DIR`.
+pub fn harness_main() -> ExitCode {
+    let start = crate::env::cargo_manifest_dir()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    run(Options {
+        config: None,
+        backend: None,
+        start,
+        args: Arguments::from_args(),
+    })
+}
+
+/// Runs every selected check and returns the process exit code.
+pub fn run(options: Options) -> ExitCode {
+    match prepare(&options) {
+        Ok((spec, chain)) => execute(options, spec, chain),
+        Err(message) => invalid(&message),
+    }
+}
+
+fn invalid(message: &str) -> ExitCode {
+    eprintln!("{message}");
+    ExitCode::from(EXIT_INVALID)
+}
+
+/// Everything that needs no database: a problem here is the user's configuration.
+fn prepare(options: &Options) -> Result<(Spec, Chain), String> {
+    let file = spec::find_project_file(options.config.as_deref(), &options.start).map_err(|e| format!("error: {e}"))?;
+    let spec = Spec::load(&file).map_err(|e| e.to_string())?;
+    let chain = Chain::discover(&spec.project.migrations, &spec.project.dir).map_err(|e| format!("error: {e}"))?;
+    Ok((spec, chain))
+}
+
+fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
+    let args = options.args;
+    if args.list {
+        // No database for a listing: the plan holds what the files declare.
+        let trials = plan::build(&spec, None).into_iter().map(|c| Trial::test(c.name, || Ok(()))).collect();
+        let _listed = libtest_mimic::run(&args, trials);
+        return ExitCode::SUCCESS;
+    }
+    let backend = match provision::resolve_backend(spec.project.database.backend, options.backend) {
+        Ok(b) => b,
+        Err(e) => return invalid(&format!("error: {e}")),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return invalid(&format!("error: cannot start the async runtime: {e}")),
+    };
+    let threads = args
+        .test_threads
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1);
+    let setup = match runtime.block_on(Setup::run(&spec, &chain, backend, threads as u32)) {
+        Ok(s) => s,
+        Err(e) => return invalid(&format!("error: no PostgreSQL could be started: {e}")),
+    };
+    eprintln!(
+        "pg-invariants: {} migration(s) ({}) on {backend:?} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",
+        chain.migrations.len(),
+        chain.format.name(),
+        setup.timings.provision.as_secs_f64(),
+        setup.timings.apply.as_secs_f64(),
+    );
+
+    let checks = plan::build(&spec, setup.catalog.as_ref());
+    let shared = Arc::new(Shared {
+        spec,
+        setup,
+        handle: runtime.handle().clone(),
+    });
+    let trials = checks.into_iter().map(|check| trial(check, shared.clone())).collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if let Some(shared) = Arc::into_inner(shared) {
+        runtime.block_on(shared.setup.close());
+    }
+    conclusion.exit_code()
+}
+
+/// What every trial reads: the spec and the migrated database.
+struct Shared {
+    spec: Spec,
+    setup: Setup,
+    handle: tokio::runtime::Handle,
+}
+
+fn trial(check: Check, shared: Arc<Shared>) -> Trial {
+    Trial::ignorable_test(check.name.clone(), move || {
+        if let Some(verdict) = checks::setup_verdict(&check.kind, &shared.setup.outcome) {
+            return verdict.map(|()| Completion::Completed).map_err(|f| Failed::from(f.to_string()));
+        }
+        if !check.kind.is_implemented() {
+            return Ok(Completion::ignored_with("not implemented in this version"));
+        }
+        let (Some(catalog), Some(pool)) = (&shared.setup.catalog, &shared.setup.pool) else {
+            return Err(Failed::from("internal error: no catalog although the chain applied"));
+        };
+        let ctx = Context {
+            spec: &shared.spec,
+            catalog,
+            pool,
+        };
+        shared
+            .handle
+            .block_on(checks::run(&check.kind, &ctx))
+            .map(|()| Completion::Completed)
+            .map_err(|f| Failed::from(f.to_string()))
+    })
+}

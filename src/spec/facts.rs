@@ -1,0 +1,335 @@
+//! The facts a user asserts about one column (FORMAT.md section 2), whether written in a table
+//! file's `[columns.X]` or in a schema-wide `[[rule]]`, and how the two are merged.
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::error::SpecError;
+use super::source::Source;
+use crate::location::Location;
+use crate::names::TableName;
+
+/// A value the user wrote, with where they wrote it (for "invariants/x.toml:7" in messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact<T> {
+    pub value: T,
+    pub at: Location,
+}
+
+/// What deleting a referenced row does to the referencing rows (`ON DELETE ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum OnDelete {
+    #[serde(rename = "cascade")]
+    Cascade,
+    #[serde(rename = "set null")]
+    SetNull,
+    #[serde(rename = "set default")]
+    SetDefault,
+    #[serde(rename = "restrict")]
+    Restrict,
+    #[serde(rename = "no action")]
+    NoAction,
+}
+
+impl OnDelete {
+    /// The SQL words, e.g. `SET NULL`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::SetDefault => "SET DEFAULT",
+            Self::Restrict => "RESTRICT",
+            Self::NoAction => "NO ACTION",
+        }
+    }
+
+    /// From `pg_constraint.confdeltype`.
+    pub fn from_catalog(code: &str) -> Option<Self> {
+        Some(match code {
+            "c" => Self::Cascade,
+            "n" => Self::SetNull,
+            "d" => Self::SetDefault,
+            "r" => Self::Restrict,
+            "a" => Self::NoAction,
+            _ => return None,
+        })
+    }
+}
+
+/// A referenced column: `table.column` or `schema.table.column`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub table: TableName,
+    pub column: String,
+}
+
+impl Reference {
+    pub fn parse(text: &str, default_schema: &str) -> Option<Self> {
+        let parts: Vec<&str> = text.split('.').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        let (table, column) = match parts.as_slice() {
+            [table, column] => (TableName::new(default_schema, *table), *column),
+            [schema, table, column] => (TableName::new(*schema, *table), *column),
+            _ => return None,
+        };
+        Some(Self {
+            table,
+            column: column.to_string(),
+        })
+    }
+
+    /// `organizations.id`, or `auth.users.id` outside the default schema.
+    pub fn display(&self, default_schema: &str) -> String {
+        format!("{}.{}", self.table.display(default_schema), self.column)
+    }
+}
+
+/// The `orphans` data check: no value of the column may be absent from `references`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphans {
+    pub references: Reference,
+    /// SQL condition restricting which rows are checked (polymorphic ids: `stream_type = 'org'`).
+    pub filter: Option<String>,
+}
+
+/// Everything asserted about one column after parsing. `None` means "not asserted".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnFacts {
+    pub type_: Option<Fact<String>>,
+    pub not_null: Option<Fact<bool>>,
+    pub references: Option<Fact<Reference>>,
+    pub on_delete: Option<Fact<OnDelete>>,
+    pub indexed: Option<Fact<bool>>,
+    pub immutable: Option<Fact<bool>>,
+    pub no_fk: Option<Fact<String>>,
+    pub orphans: Option<Fact<Orphans>>,
+}
+
+impl ColumnFacts {
+    /// Fills every key this column does not declare from `rule`: the table file wins per key.
+    /// A column declared `no_fk` takes no `references`/`on_delete` from rules (that is the point
+    /// of `no_fk`), and a column with its own `references` takes no `no_fk`.
+    pub fn merge_rule(&mut self, rule: &ColumnFacts) {
+        fn fill<T: Clone>(own: &mut Option<Fact<T>>, from: &Option<Fact<T>>) {
+            if own.is_none() {
+                own.clone_from(from);
+            }
+        }
+        fill(&mut self.type_, &rule.type_);
+        fill(&mut self.not_null, &rule.not_null);
+        fill(&mut self.indexed, &rule.indexed);
+        fill(&mut self.immutable, &rule.immutable);
+        fill(&mut self.orphans, &rule.orphans);
+        if self.no_fk.is_none() {
+            fill(&mut self.references, &rule.references);
+            fill(&mut self.on_delete, &rule.on_delete);
+        }
+        if self.references.is_none() {
+            fill(&mut self.no_fk, &rule.no_fk);
+        }
+    }
+
+    /// Contradictions that make a fact meaningless, found after merging.
+    pub fn check_consistency(&self) -> Result<(), SpecError> {
+        if let (Some(on_delete), None) = (&self.on_delete, &self.references) {
+            return Err(SpecError::At {
+                location: on_delete.at.clone(),
+                message: "`on_delete` needs `references` on the same column (from this file or a rule)"
+                    .into(),
+            });
+        }
+        if let (Some(no_fk), Some(_)) = (&self.no_fk, &self.references) {
+            return Err(SpecError::At {
+                location: no_fk.at.clone(),
+                message: "`no_fk` contradicts `references` on the same column: keep one".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The keys of a `[columns.X]` table as written. Rules use the same struct: their three own
+/// keys (`name`, `columns`, `tables`) are rejected in table files by [`RawKeys::column_facts`]
+/// and required in rules by the rule loader, so the list of column keys exists exactly once.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKeys {
+    pub name: Option<Spanned<String>>,
+    pub columns: Option<Spanned<Vec<String>>>,
+    pub tables: Option<Spanned<Vec<String>>>,
+    #[serde(rename = "type")]
+    type_: Option<Spanned<String>>,
+    not_null: Option<Spanned<bool>>,
+    references: Option<Spanned<String>>,
+    on_delete: Option<Spanned<OnDelete>>,
+    indexed: Option<Spanned<bool>>,
+    immutable: Option<Spanned<bool>>,
+    no_fk: Option<Spanned<String>>,
+    orphans: Option<Spanned<RawOrphans>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrphans {
+    references: Spanned<String>,
+    #[serde(rename = "where")]
+    filter: Option<String>,
+}
+
+impl RawKeys {
+    /// The facts of a table file's column; rule-only keys are errors here.
+    pub fn column_facts(&self, src: &Source, default_schema: &str) -> Result<ColumnFacts, SpecError> {
+        let rule_only = [
+            self.name.as_ref().map(|v| (v.span(), "name")),
+            self.columns.as_ref().map(|v| (v.span(), "columns")),
+            self.tables.as_ref().map(|v| (v.span(), "tables")),
+        ];
+        if let Some((span, key)) = rule_only.into_iter().flatten().next() {
+            return Err(src.error(
+                span.start,
+                format!("unknown key `{key}` in a column table (it belongs to a [[rule]] in pg-invariants.toml)"),
+            ));
+        }
+        self.facts(src, default_schema)
+    }
+
+    /// The column keys, resolved; shared by table files and rules.
+    pub fn facts(&self, src: &Source, default_schema: &str) -> Result<ColumnFacts, SpecError> {
+        let fact = |v: &Spanned<bool>| Fact {
+            value: *v.get_ref(),
+            at: src.at(v),
+        };
+        let reference = |v: &Spanned<String>| -> Result<Fact<Reference>, SpecError> {
+            let value = Reference::parse(v.get_ref(), default_schema).ok_or_else(|| {
+                src.error_at(
+                    v,
+                    format!(
+                        "`references` must be \"table.column\" or \"schema.table.column\", got {:?}",
+                        v.get_ref()
+                    ),
+                )
+            })?;
+            Ok(Fact { value, at: src.at(v) })
+        };
+        let text = |v: &Spanned<String>| Fact {
+            value: v.get_ref().clone(),
+            at: src.at(v),
+        };
+        let orphans = match &self.orphans {
+            None => None,
+            Some(o) => Some(Fact {
+                value: Orphans {
+                    references: reference(&o.get_ref().references)?.value,
+                    filter: o.get_ref().filter.clone(),
+                },
+                at: src.at(o),
+            }),
+        };
+        if let Some(t) = &self.type_ {
+            if t.get_ref().trim().is_empty() {
+                return Err(src.error_at(t, "`type` is empty; write the type as format_type() prints it, e.g. \"uuid\""));
+            }
+        }
+        if let Some(reason) = &self.no_fk {
+            if reason.get_ref().trim().is_empty() {
+                return Err(src.error_at(reason, "`no_fk` needs a reason: say why this column has no foreign key"));
+            }
+        }
+        Ok(ColumnFacts {
+            type_: self.type_.as_ref().map(text),
+            not_null: self.not_null.as_ref().map(fact),
+            references: self.references.as_ref().map(reference).transpose()?,
+            on_delete: self.on_delete.as_ref().map(|v| Fact {
+                value: *v.get_ref(),
+                at: src.at(v),
+            }),
+            indexed: self.indexed.as_ref().map(fact),
+            immutable: self.immutable.as_ref().map(fact),
+            no_fk: self.no_fk.as_ref().map(text),
+            orphans,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("organizations.id", Some(("public", "organizations", "id")))]
+    #[case("auth.users.id", Some(("auth", "users", "id")))]
+    #[case("Tenant.tenantId", Some(("public", "Tenant", "tenantId")))]
+    #[case("organizations", None)]
+    #[case("a..b", None)]
+    #[case("a.b.c.d", None)]
+    #[case(".id", None)]
+    fn references_parse(#[case] text: &str, #[case] expected: Option<(&str, &str, &str)>) {
+        let got = Reference::parse(text, "public");
+        let got = got.as_ref().map(|r| (r.table.schema.as_str(), r.table.name.as_str(), r.column.as_str()));
+        assert_eq!(got, expected);
+    }
+
+    fn at(line: usize) -> Location {
+        Location {
+            path: "x.toml".into(),
+            line,
+            column: 1,
+        }
+    }
+
+    fn reference(text: &str, line: usize) -> Option<Fact<Reference>> {
+        Some(Fact {
+            value: Reference::parse(text, "public").unwrap(),
+            at: at(line),
+        })
+    }
+
+    #[test]
+    fn the_table_file_wins_per_key() {
+        let mut own = ColumnFacts {
+            on_delete: Some(Fact { value: OnDelete::SetNull, at: at(1) }),
+            ..Default::default()
+        };
+        let rule = ColumnFacts {
+            references: reference("organizations.id", 10),
+            on_delete: Some(Fact { value: OnDelete::Cascade, at: at(11) }),
+            indexed: Some(Fact { value: true, at: at(12) }),
+            ..Default::default()
+        };
+        own.merge_rule(&rule);
+        assert_eq!(own.on_delete.unwrap().value, OnDelete::SetNull);
+        assert_eq!(own.references.unwrap().at.line, 10);
+        assert!(own.indexed.unwrap().value);
+    }
+
+    #[test]
+    fn no_fk_takes_no_reference_from_rules() {
+        let mut own = ColumnFacts {
+            no_fk: Some(Fact { value: "polymorphic".into(), at: at(1) }),
+            ..Default::default()
+        };
+        let rule = ColumnFacts {
+            references: reference("organizations.id", 10),
+            on_delete: Some(Fact { value: OnDelete::Cascade, at: at(11) }),
+            indexed: Some(Fact { value: true, at: at(12) }),
+            ..Default::default()
+        };
+        own.merge_rule(&rule);
+        assert!(own.references.is_none() && own.on_delete.is_none());
+        assert!(own.indexed.is_some());
+        assert!(own.check_consistency().is_ok());
+    }
+
+    #[test]
+    fn on_delete_alone_is_inconsistent() {
+        let facts = ColumnFacts {
+            on_delete: Some(Fact { value: OnDelete::Cascade, at: at(3) }),
+            ..Default::default()
+        };
+        let err = facts.check_consistency().unwrap_err().to_string();
+        assert!(err.starts_with("x.toml:3:1: `on_delete` needs `references`"), "{err}");
+    }
+}

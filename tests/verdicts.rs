@@ -1,0 +1,149 @@
+//! Proves the verdicts: runs the real `pg-invariants test` binary, against real PostgreSQL, on
+//! every purpose-built project in `tests/cases/<case>/`, and asserts its `expected.txt` exactly:
+//! the exit code, the full set of test names with their outcome, and substrings of stderr and
+//! of individual failure messages. See `tests/cases/README.md` for the format.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// What a case promises about its run.
+#[derive(Debug, Default)]
+struct Expected {
+    exit: Option<i32>,
+    outcomes: BTreeMap<String, String>,
+    stderr: Vec<String>,
+    messages: Vec<(String, String)>,
+}
+
+fn parse_expected(text: &str) -> Result<Expected, String> {
+    let mut e = Expected::default();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (word, rest) = line.split_once(' ').ok_or(format!("line {}: {line:?}", n + 1))?;
+        let rest = rest.trim();
+        match word {
+            "exit" => e.exit = Some(rest.parse().map_err(|_| format!("line {}: bad exit code", n + 1))?),
+            "ok" | "FAILED" | "ignored" => {
+                if e.outcomes.insert(rest.to_string(), word.to_string()).is_some() {
+                    return Err(format!("line {}: {rest} listed twice", n + 1));
+                }
+            }
+            "stderr" => e.stderr.push(rest.to_string()),
+            "message" => {
+                let (name, text) = rest.split_once(' ').ok_or(format!("line {}: message NAME TEXT", n + 1))?;
+                e.messages.push((name.to_string(), text.trim().to_string()));
+            }
+            _ => return Err(format!("line {}: unknown word {word:?}", n + 1)),
+        }
+    }
+    Ok(e)
+}
+
+/// `test NAME ... ok` lines of libtest's pretty output.
+fn outcomes(stdout: &str) -> BTreeMap<String, String> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("test ")?;
+            let (name, outcome) = rest.split_once(" ... ")?;
+            let word = outcome.split_whitespace().next()?;
+            Some((name.trim().to_string(), word.to_string()))
+        })
+        .collect()
+}
+
+/// The `---- NAME ----` sections of libtest's failure report.
+fn failure_messages(stdout: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in stdout.lines() {
+        if let Some(name) = line.strip_prefix("---- ").and_then(|l| l.strip_suffix(" ----")) {
+            out.extend(current.take());
+            current = Some((name.to_string(), String::new()));
+        } else if line == "failures:" {
+            out.extend(current.take());
+        } else if let Some((_, text)) = &mut current {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    out.extend(current);
+    out
+}
+
+fn run_case(dir: &Path) -> Result<(), Failed> {
+    let expected = parse_expected(&std::fs::read_to_string(dir.join("expected.txt"))?)?;
+    let output = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .args(["test", "--config", "pg-invariants.toml", "--test-threads", "4"])
+        .current_dir(dir)
+        .env_remove("PG_INVARIANTS_URL")
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let context = || format!("\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
+
+    let mut problems = Vec::new();
+    let code = output.status.code();
+    if let Some(exit) = expected.exit {
+        if code != Some(exit) {
+            problems.push(format!("exit code {code:?}, expected {exit}"));
+        }
+    }
+    let got = outcomes(&stdout);
+    for (name, want) in &expected.outcomes {
+        match got.get(name) {
+            Some(have) if have == want => {}
+            Some(have) => problems.push(format!("{name}: {have}, expected {want}")),
+            None => problems.push(format!("{name}: not reported, expected {want}")),
+        }
+    }
+    for (name, have) in &got {
+        if !expected.outcomes.contains_key(name) {
+            problems.push(format!("{name}: reported {have} but not expected at all"));
+        }
+    }
+    for text in &expected.stderr {
+        if !stderr.contains(text.as_str()) {
+            problems.push(format!("stderr does not contain {text:?}"));
+        }
+    }
+    let messages = failure_messages(&stdout);
+    for (name, text) in &expected.messages {
+        match messages.get(name) {
+            Some(m) if m.contains(text.as_str()) => {}
+            Some(_) => problems.push(format!("message of {name} does not contain {text:?}")),
+            None => problems.push(format!("no failure message for {name}")),
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!("{}{}", problems.join("\n"), context()).into())
+}
+
+fn cases(root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .map(|entries| entries.flatten().map(|e| e.path()).filter(|p| p.join("expected.txt").is_file()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let trials = cases(&root)
+        .into_iter()
+        .map(|dir| {
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Trial::test(format!("cases::{name}"), move || run_case(&dir))
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit_code()
+}
