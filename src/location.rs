@@ -63,7 +63,11 @@ mod tests {
     #[case("a\nbc", 99, (2, 3))]
     #[case("é\nxé", 5, (2, 2))]
     #[case("éa", 1, (1, 1))]
-    fn line_and_column(#[case] text: &str, #[case] offset: usize, #[case] expected: (usize, usize)) {
+    fn line_and_column(
+        #[case] text: &str,
+        #[case] offset: usize,
+        #[case] expected: (usize, usize),
+    ) {
         assert_eq!(line_col(text, offset), expected);
     }
 }

@@ -8,7 +8,11 @@ use pg_invariants::runner::{self, Options};
 use pg_invariants::spec::Backend;
 
 #[derive(Parser)]
-#[command(name = "pg-invariants", version, about = "Prove that a PostgreSQL schema keeps its promises")]
+#[command(
+    name = "pg-invariants",
+    version,
+    about = "Prove that a PostgreSQL schema keeps its promises"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,13 +45,21 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { runner::EXIT_INVALID } else { 0 };
+            let code = if e.use_stderr() {
+                runner::EXIT_INVALID
+            } else {
+                0
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
     match cli.command {
-        Command::Test { config, backend, args } => runner::run(Options {
+        Command::Test {
+            config,
+            backend,
+            args,
+        } => runner::run(Options {
             config,
             backend,
             start: std::env::current_dir().unwrap_or_default(),

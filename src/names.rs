@@ -74,7 +74,10 @@ mod tests {
     fn table_names_are_bare_in_the_default_schema() {
         let t = TableName::parse("billing.invoices", "public");
         assert_eq!(t.display("public"), "billing.invoices");
-        assert_eq!(TableName::parse("Message", "public").display("public"), "Message");
+        assert_eq!(
+            TableName::parse("Message", "public").display("public"),
+            "Message"
+        );
         assert_eq!(t.sql(), "\"billing\".\"invoices\"");
     }
 }

@@ -24,11 +24,26 @@ pub enum CheckKind {
     /// The chain applied a second time.
     Idempotent,
     /// The table has a table file.
-    Coverage { table: TableName },
-    TableExists { table: TableName, at: Location },
-    PrimaryKey { table: TableName, columns: Fact<Vec<String>> },
-    Column { table: TableName, column: String, fact: ColumnFact },
-    Snapshot { table: TableName, at: Location },
+    Coverage {
+        table: TableName,
+    },
+    TableExists {
+        table: TableName,
+        at: Location,
+    },
+    PrimaryKey {
+        table: TableName,
+        columns: Fact<Vec<String>>,
+    },
+    Column {
+        table: TableName,
+        column: String,
+        fact: ColumnFact,
+    },
+    Snapshot {
+        table: TableName,
+        at: Location,
+    },
 }
 
 /// The per-column facts, in the order their tests are listed.
@@ -37,9 +52,15 @@ pub enum ColumnFact {
     Exists(Location),
     Type(Fact<String>),
     NotNull(Location),
-    Fk { references: Fact<Reference>, on_delete: Option<Fact<OnDelete>> },
+    Fk {
+        references: Fact<Reference>,
+        on_delete: Option<Fact<OnDelete>>,
+    },
     RejectsInvalid(Fact<Reference>),
-    OnDelete { references: Fact<Reference>, on_delete: Fact<OnDelete> },
+    OnDelete {
+        references: Fact<Reference>,
+        on_delete: Fact<OnDelete>,
+    },
     Indexed(Location),
     Immutable(Location),
     NoFk(Fact<String>),
@@ -112,7 +133,9 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
         for table in &covered {
             checks.push(Check {
                 name: format!("coverage::{}", table.display(schema)),
-                kind: CheckKind::Coverage { table: table.clone() },
+                kind: CheckKind::Coverage {
+                    table: table.clone(),
+                },
             });
         }
     }
@@ -132,12 +155,16 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
 
 /// Tables in `schemas` that coverage and rules apply to: not partitions, not ignored.
 fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> {
-    let Some(catalog) = catalog else { return Vec::new() };
+    let Some(catalog) = catalog else {
+        return Vec::new();
+    };
     let schemas = &spec.project.invariants.schemas;
     catalog
         .tables
         .iter()
-        .filter(|t| t.parent.is_none() && schemas.contains(&t.name.schema) && !spec.is_ignored(&t.name))
+        .filter(|t| {
+            t.parent.is_none() && schemas.contains(&t.name.schema) && !spec.is_ignored(&t.name)
+        })
         .map(|t| t.name.clone())
         .collect()
 }
@@ -162,7 +189,14 @@ fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &
     }
     for column in &file.columns {
         let facts = spec.column_facts(file, column);
-        column_checks(&shown, &file.table, &column.name, Some(&column.at), &facts, out);
+        column_checks(
+            &shown,
+            &file.table,
+            &column.name,
+            Some(&column.at),
+            &facts,
+            out,
+        );
     }
     // Columns the file does not list but a rule matches.
     for name in catalog_columns(catalog, &file.table) {
@@ -182,7 +216,12 @@ fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &
     }
 }
 
-fn undeclared_rule_checks(spec: &Spec, table: &TableName, catalog: Option<&Catalog>, out: &mut Vec<Check>) {
+fn undeclared_rule_checks(
+    spec: &Spec,
+    table: &TableName,
+    catalog: Option<&Catalog>,
+    out: &mut Vec<Check>,
+) {
     let shown = table.display(spec.default_schema());
     for name in catalog_columns(catalog, table) {
         let facts = spec.rule_facts(table, &name);

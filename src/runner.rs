@@ -61,9 +61,11 @@ fn invalid(message: &str) -> ExitCode {
 
 /// Everything that needs no database: a problem here is the user's configuration.
 fn prepare(options: &Options) -> Result<(Spec, Chain), String> {
-    let file = spec::find_project_file(options.config.as_deref(), &options.start).map_err(|e| format!("error: {e}"))?;
+    let file = spec::find_project_file(options.config.as_deref(), &options.start)
+        .map_err(|e| format!("error: {e}"))?;
     let spec = Spec::load(&file).map_err(|e| e.to_string())?;
-    let chain = Chain::discover(&spec.project.migrations, &spec.project.dir).map_err(|e| format!("error: {e}"))?;
+    let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
+        .map_err(|e| format!("error: {e}"))?;
     Ok((spec, chain))
 }
 
@@ -71,7 +73,10 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     let args = options.args;
     if args.list {
         // No database for a listing: the plan holds what the files declare.
-        let trials = plan::build(&spec, None).into_iter().map(|c| Trial::test(c.name, || Ok(()))).collect();
+        let trials = plan::build(&spec, None)
+            .into_iter()
+            .map(|c| Trial::test(c.name, || Ok(())))
+            .collect();
         let _listed = libtest_mimic::run(&args, trials);
         return ExitCode::SUCCESS;
     }
@@ -79,7 +84,10 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Ok(b) => b,
         Err(e) => return invalid(&format!("error: {e}")),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return invalid(&format!("error: cannot start the async runtime: {e}")),
     };
@@ -105,7 +113,10 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         setup,
         handle: runtime.handle().clone(),
     });
-    let trials = checks.into_iter().map(|check| trial(check, shared.clone())).collect();
+    let trials = checks
+        .into_iter()
+        .map(|check| trial(check, shared.clone()))
+        .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     if let Some(shared) = Arc::into_inner(shared) {
         runtime.block_on(shared.setup.close());
@@ -123,13 +134,17 @@ struct Shared {
 fn trial(check: Check, shared: Arc<Shared>) -> Trial {
     Trial::ignorable_test(check.name.clone(), move || {
         if let Some(verdict) = checks::setup_verdict(&check.kind, &shared.setup.outcome) {
-            return verdict.map(|()| Completion::Completed).map_err(|f| Failed::from(f.to_string()));
+            return verdict
+                .map(|()| Completion::Completed)
+                .map_err(|f| Failed::from(f.to_string()));
         }
         if !check.kind.is_implemented() {
             return Ok(Completion::ignored_with("not implemented in this version"));
         }
         let (Some(catalog), Some(pool)) = (&shared.setup.catalog, &shared.setup.pool) else {
-            return Err(Failed::from("internal error: no catalog although the chain applied"));
+            return Err(Failed::from(
+                "internal error: no catalog although the chain applied",
+            ));
         };
         let ctx = Context {
             spec: &shared.spec,

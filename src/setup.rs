@@ -33,7 +33,12 @@ pub struct Timings {
 impl Setup {
     /// Provisions and migrates. Only provisioning problems are errors; a chain that fails to
     /// apply is an outcome (`migrations::apply` fails, with the file and line).
-    pub async fn run(spec: &Spec, chain: &Chain, backend: Backend, connections: u32) -> Result<Self, ProvisionError> {
+    pub async fn run(
+        spec: &Spec,
+        chain: &Chain,
+        backend: Backend,
+        connections: u32,
+    ) -> Result<Self, ProvisionError> {
         let started = Instant::now();
         let postgres = Postgres::start(backend, &spec.project.database).await?;
         let database = postgres.create_database(None).await?;
@@ -53,7 +58,10 @@ impl Setup {
                 .connect_with(postgres.options(&database))
                 .await
                 .map_err(|e| db_error("connecting to the migrated database", e))?;
-            let mut conn = pool.acquire().await.map_err(|e| db_error("connecting to the migrated database", e))?;
+            let mut conn = pool
+                .acquire()
+                .await
+                .map_err(|e| db_error("connecting to the migrated database", e))?;
             let catalog = catalog::load(&mut conn)
                 .await
                 .map_err(|e| db_error("reading the catalog", e))?;
@@ -89,7 +97,11 @@ fn db_error(what: &str, source: sqlx::Error) -> ProvisionError {
 }
 
 /// `before`, chain and seed on a fresh connection to `database`.
-async fn apply_once(postgres: &Postgres, database: &str, chain: &Chain) -> Result<Result<(), ApplyError>, ProvisionError> {
+async fn apply_once(
+    postgres: &Postgres,
+    database: &str,
+    chain: &Chain,
+) -> Result<Result<(), ApplyError>, ProvisionError> {
     let mut conn = postgres
         .options(database)
         .connect()
@@ -102,14 +114,20 @@ async fn apply_once(postgres: &Postgres, database: &str, chain: &Chain) -> Resul
 
 /// The chain applied again, on a clone of the migrated database so the checks still see the
 /// state after one application, whatever the second pass did.
-async fn second_pass(postgres: &Postgres, database: &str, chain: &Chain) -> Result<Result<(), ApplyError>, ProvisionError> {
+async fn second_pass(
+    postgres: &Postgres,
+    database: &str,
+    chain: &Chain,
+) -> Result<Result<(), ApplyError>, ProvisionError> {
     let clone = postgres.create_database(Some(database)).await?;
     let mut conn = postgres
         .options(&clone)
         .connect()
         .await
         .map_err(|e| db_error("connecting to the clone for the idempotency pass", e))?;
-    let result = chain.apply_migrations(&mut conn, &postgres.client_env(&clone)).await;
+    let result = chain
+        .apply_migrations(&mut conn, &postgres.client_env(&clone))
+        .await;
     let _ = conn.close().await;
     postgres.drop_database(&clone).await?;
     Ok(result)

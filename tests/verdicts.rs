@@ -25,18 +25,30 @@ fn parse_expected(text: &str) -> Result<Expected, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (word, rest) = line.split_once(' ').ok_or(format!("line {}: {line:?}", n + 1))?;
+        let (word, rest) = line
+            .split_once(' ')
+            .ok_or(format!("line {}: {line:?}", n + 1))?;
         let rest = rest.trim();
         match word {
-            "exit" => e.exit = Some(rest.parse().map_err(|_| format!("line {}: bad exit code", n + 1))?),
+            "exit" => {
+                e.exit = Some(
+                    rest.parse()
+                        .map_err(|_| format!("line {}: bad exit code", n + 1))?,
+                )
+            }
             "ok" | "FAILED" | "ignored" => {
-                if e.outcomes.insert(rest.to_string(), word.to_string()).is_some() {
+                if e.outcomes
+                    .insert(rest.to_string(), word.to_string())
+                    .is_some()
+                {
                     return Err(format!("line {}: {rest} listed twice", n + 1));
                 }
             }
             "stderr" => e.stderr.push(rest.to_string()),
             "message" => {
-                let (name, text) = rest.split_once(' ').ok_or(format!("line {}: message NAME TEXT", n + 1))?;
+                let (name, text) = rest
+                    .split_once(' ')
+                    .ok_or(format!("line {}: message NAME TEXT", n + 1))?;
                 e.messages.push((name.to_string(), text.trim().to_string()));
             }
             _ => return Err(format!("line {}: unknown word {word:?}", n + 1)),
@@ -63,7 +75,10 @@ fn failure_messages(stdout: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut current: Option<(String, String)> = None;
     for line in stdout.lines() {
-        if let Some(name) = line.strip_prefix("---- ").and_then(|l| l.strip_suffix(" ----")) {
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" ----"))
+        {
             out.extend(current.take());
             current = Some((name.to_string(), String::new()));
         } else if line == "failures:" {
@@ -77,10 +92,25 @@ fn failure_messages(stdout: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// `needle` occurs in `haystack` as a whole: `:3:1` must not match inside `:3:12`.
+fn contains_whole(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(i, _)| {
+        let next = haystack[i + needle.len()..].chars().next();
+        !(needle.ends_with(|c: char| c.is_ascii_digit())
+            && next.is_some_and(|c| c.is_ascii_digit()))
+    })
+}
+
 fn run_case(dir: &Path) -> Result<(), Failed> {
     let expected = parse_expected(&std::fs::read_to_string(dir.join("expected.txt"))?)?;
     let output = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
-        .args(["test", "--config", "pg-invariants.toml", "--test-threads", "4"])
+        .args([
+            "test",
+            "--config",
+            "pg-invariants.toml",
+            "--test-threads",
+            "4",
+        ])
         .current_dir(dir)
         .env_remove("PG_INVARIANTS_URL")
         .output()?;
@@ -90,10 +120,10 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
 
     let mut problems = Vec::new();
     let code = output.status.code();
-    if let Some(exit) = expected.exit {
-        if code != Some(exit) {
-            problems.push(format!("exit code {code:?}, expected {exit}"));
-        }
+    if let Some(exit) = expected.exit
+        && code != Some(exit)
+    {
+        problems.push(format!("exit code {code:?}, expected {exit}"));
     }
     let got = outcomes(&stdout);
     for (name, want) in &expected.outcomes {
@@ -109,14 +139,14 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
         }
     }
     for text in &expected.stderr {
-        if !stderr.contains(text.as_str()) {
+        if !contains_whole(&stderr, text) {
             problems.push(format!("stderr does not contain {text:?}"));
         }
     }
     let messages = failure_messages(&stdout);
     for (name, text) in &expected.messages {
         match messages.get(name) {
-            Some(m) if m.contains(text.as_str()) => {}
+            Some(m) if contains_whole(m, text) => {}
             Some(_) => problems.push(format!("message of {name} does not contain {text:?}")),
             None => problems.push(format!("no failure message for {name}")),
         }
@@ -129,7 +159,13 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
 
 fn cases(root: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .map(|entries| entries.flatten().map(|e| e.path()).filter(|p| p.join("expected.txt").is_file()).collect())
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("expected.txt").is_file())
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     dirs
@@ -141,7 +177,10 @@ fn main() -> std::process::ExitCode {
     let trials = cases(&root)
         .into_iter()
         .map(|dir| {
-            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             Trial::test(format!("cases::{name}"), move || run_case(&dir))
         })
         .collect();

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Connection, Row};
 
-use super::{Catalog, Column, Constraint, ConstraintKind, ForeignKey, Index, Policy, Table, TableKind, Trigger};
+use super::{
+    Catalog, Column, Constraint, ConstraintKind, ForeignKey, Index, Policy, Table, TableKind,
+    Trigger,
+};
 use crate::names::TableName;
 use crate::spec::OnDelete;
 
@@ -113,7 +116,11 @@ pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
             t.columns.push(column(&row)?);
         }
     }
-    for row in sqlx::query(CONSTRAINTS).bind(&oids).fetch_all(&mut *tx).await? {
+    for row in sqlx::query(CONSTRAINTS)
+        .bind(&oids)
+        .fetch_all(&mut *tx)
+        .await?
+    {
         if let (Some(t), Some(c)) = (by_oid.get_mut(&row.try_get("rel")?), constraint(&row)?) {
             t.constraints.push(c);
         }
@@ -123,7 +130,11 @@ pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
             t.indexes.push(index(&row)?);
         }
     }
-    for row in sqlx::query(TRIGGERS).bind(&oids).fetch_all(&mut *tx).await? {
+    for row in sqlx::query(TRIGGERS)
+        .bind(&oids)
+        .fetch_all(&mut *tx)
+        .await?
+    {
         if let Some(t) = by_oid.get_mut(&row.try_get("rel")?) {
             t.triggers.push(Trigger {
                 name: row.try_get("name")?,
@@ -132,7 +143,11 @@ pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
             });
         }
     }
-    for row in sqlx::query(POLICIES).bind(&oids).fetch_all(&mut *tx).await? {
+    for row in sqlx::query(POLICIES)
+        .bind(&oids)
+        .fetch_all(&mut *tx)
+        .await?
+    {
         if let Some(t) = by_oid.get_mut(&row.try_get("rel")?) {
             t.policies.push(Policy {
                 name: row.try_get("name")?,
@@ -156,9 +171,18 @@ fn table(row: &PgRow) -> Result<Table, sqlx::Error> {
     let parent_name: Option<String> = row.try_get("parent_name")?;
     let kind: String = row.try_get("kind")?;
     Ok(Table {
-        name: TableName::new(row.try_get::<String, _>("schema")?, row.try_get::<String, _>("name")?),
-        kind: if kind == "p" { TableKind::Partitioned } else { TableKind::Ordinary },
-        parent: parent_schema.zip(parent_name).map(|(s, n)| TableName::new(s, n)),
+        name: TableName::new(
+            row.try_get::<String, _>("schema")?,
+            row.try_get::<String, _>("name")?,
+        ),
+        kind: if kind == "p" {
+            TableKind::Partitioned
+        } else {
+            TableKind::Ordinary
+        },
+        parent: parent_schema
+            .zip(parent_name)
+            .map(|(s, n)| TableName::new(s, n)),
         partition_key: row.try_get("partition_key")?,
         partition_bound: row.try_get("partition_bound")?,
         rls_enabled: row.try_get("rls_enabled")?,
@@ -227,7 +251,10 @@ fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
         unique: row.try_get("unique")?,
         primary: row.try_get("primary")?,
         partial: row.try_get("partial")?,
-        key_columns: keys.into_iter().map(|k| Some(k).filter(|k| !k.is_empty())).collect(),
+        key_columns: keys
+            .into_iter()
+            .map(|k| Some(k).filter(|k| !k.is_empty()))
+            .collect(),
         definition: row.try_get("definition")?,
     })
 }

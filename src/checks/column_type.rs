@@ -2,11 +2,20 @@
 //! id silently narrowed to `integer` or a tenant id turned into `text`.
 
 use super::{Context, Failure, Verdict};
-use crate::names::{ident, TableName};
+use crate::names::{TableName, ident};
 use crate::spec::Fact;
 
-pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, expected: &Fact<String>) -> Verdict {
-    let promise = format!("column {}.{column} has type {}", ctx.show(table), expected.value);
+pub fn check(
+    ctx: &Context<'_>,
+    table: &TableName,
+    column: &str,
+    expected: &Fact<String>,
+) -> Verdict {
+    let promise = format!(
+        "column {}.{column} has type {}",
+        ctx.show(table),
+        expected.value
+    );
     let (_, col) = ctx.column(table, column, &expected.at, &promise)?;
     if col.type_ == expected.value {
         return Ok(());

@@ -9,7 +9,12 @@ pub fn check(ctx: &Context<'_>, table: &TableName) -> Verdict {
         return Ok(());
     }
     let shown = ctx.show(table);
-    let file = ctx.spec.project.invariants.path.join(format!("{}.toml", table.name));
+    let file = ctx
+        .spec
+        .project
+        .invariants
+        .path
+        .join(format!("{}.toml", table.name));
     let qualifier = if table.schema == ctx.schema() {
         String::new()
     } else {

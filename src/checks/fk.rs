@@ -6,9 +6,9 @@
 //! repartitioning that forgets the FK, a `NOT VALID` constraint never validated, an `integer`
 //! column pointing at a `bigint` id (PostgreSQL accepts it; the first id past 2^31 does not).
 
-use super::{derived_name, Context, Failure, Verdict};
+use super::{Context, Failure, Verdict, derived_name};
 use crate::catalog::{Table, TableKind};
-use crate::names::{ident, literal, TableName};
+use crate::names::{TableName, ident, literal};
 use crate::spec::{Fact, OnDelete, Reference};
 
 pub fn check(
@@ -19,7 +19,9 @@ pub fn check(
     on_delete: Option<&Fact<OnDelete>>,
 ) -> Verdict {
     let target = &references.value;
-    let action = on_delete.map(|d| format!(" ON DELETE {}", d.value.sql())).unwrap_or_default();
+    let action = on_delete
+        .map(|d| format!(" ON DELETE {}", d.value.sql()))
+        .unwrap_or_default();
     let promise = format!(
         "{}.{column} references {}{action}",
         ctx.show(table),
@@ -38,12 +40,17 @@ pub fn check(
         let here = part.name == t.name;
         match problem {
             Problem::NotValidated(name) => {
-                problems.push(format!("{}: {name} is NOT VALID (existing rows were never checked)", ctx.show(&part.name)));
+                problems.push(format!(
+                    "{}: {name} is NOT VALID (existing rows were never checked)",
+                    ctx.show(&part.name)
+                ));
                 repair.validate.push((part.name.clone(), name));
             }
             Problem::Other(text, wrong) => {
                 problems.push(format!("{}: {text}", ctx.show(&part.name)));
-                repair.drop.extend(wrong.into_iter().map(|n| (part.name.clone(), n)));
+                repair
+                    .drop
+                    .extend(wrong.into_iter().map(|n| (part.name.clone(), n)));
                 repair.add |= here;
             }
         }
@@ -87,18 +94,29 @@ enum Problem {
 }
 
 /// Whether `table` itself has the right FK on `column`.
-fn problem_on(table: &Table, column: &str, target: &Reference, on_delete: Option<OnDelete>) -> Result<(), Problem> {
+fn problem_on(
+    table: &Table,
+    column: &str,
+    target: &Reference,
+    on_delete: Option<OnDelete>,
+) -> Result<(), Problem> {
     let on_column: Vec<_> = table
         .foreign_keys()
         .filter(|(c, _)| c.columns.iter().any(|n| n == column))
         .collect();
-    let to_target = |fk: &crate::catalog::ForeignKey| fk.target == target.table && fk.target_columns == [target.column.clone()];
+    let to_target = |fk: &crate::catalog::ForeignKey| {
+        fk.target == target.table && fk.target_columns == [target.column.clone()]
+    };
     let matching: Vec<_> = on_column
         .iter()
         .filter(|(c, fk)| c.columns == [column.to_string()] && to_target(fk))
         .collect();
-    let acts_as_declared = |fk: &crate::catalog::ForeignKey| on_delete.is_none_or(|d| fk.on_delete == d);
-    if matching.iter().any(|(c, fk)| c.validated && acts_as_declared(fk)) {
+    let acts_as_declared =
+        |fk: &crate::catalog::ForeignKey| on_delete.is_none_or(|d| fk.on_delete == d);
+    if matching
+        .iter()
+        .any(|(c, fk)| c.validated && acts_as_declared(fk))
+    {
         return Ok(());
     }
     if let Some((c, _)) = matching.iter().find(|(_, fk)| acts_as_declared(fk)) {
@@ -107,16 +125,25 @@ fn problem_on(table: &Table, column: &str, target: &Reference, on_delete: Option
     if let Some((c, fk)) = matching.first() {
         let declared = on_delete.map(OnDelete::sql).unwrap_or_default();
         return Err(Problem::Other(
-            format!("{} has ON DELETE {} instead of {declared}", c.name, fk.on_delete.sql()),
+            format!(
+                "{} has ON DELETE {} instead of {declared}",
+                c.name,
+                fk.on_delete.sql()
+            ),
             vec![c.name.clone()],
         ));
     }
     if on_column.is_empty() {
-        return Err(Problem::Other(format!("no foreign key on {column}"), Vec::new()));
+        return Err(Problem::Other(
+            format!("no foreign key on {column}"),
+            Vec::new(),
+        ));
     }
     let described: Vec<String> = on_column
         .iter()
-        .filter(|(c, fk)| !(c.inherited && fk.target != target.table && c.columns == [column.to_string()]))
+        .filter(|(c, fk)| {
+            !(c.inherited && fk.target != target.table && c.columns == [column.to_string()])
+        })
         .map(|(c, _)| format!("{} {}", c.name, c.definition))
         .collect();
     let replace = on_column
@@ -125,7 +152,11 @@ fn problem_on(table: &Table, column: &str, target: &Reference, on_delete: Option
         .map(|(c, _)| c.name.clone())
         .collect();
     Err(Problem::Other(
-        format!("no foreign key from ({column}) to {}; found {}", target.table, described.join("; ")),
+        format!(
+            "no foreign key from ({column}) to {}; found {}",
+            target.table,
+            described.join("; ")
+        ),
         replace,
     ))
 }
@@ -146,7 +177,13 @@ struct Repair {
 impl Repair {
     /// Idempotent SQL: drop FKs that are wrong, add the right one guarded by IF NOT EXISTS,
     /// `NOT VALID` then `VALIDATE` so existing rows are checked without a long exclusive lock.
-    fn sql(&self, table: &Table, column: &str, target: &Reference, on_delete: Option<&Fact<OnDelete>>) -> String {
+    fn sql(
+        &self,
+        table: &Table,
+        column: &str,
+        target: &Reference,
+        on_delete: Option<&Fact<OnDelete>>,
+    ) -> String {
         let mut sql = String::new();
         if let Some(target_type) = &self.retype {
             sql.push_str(&format!(
@@ -156,12 +193,18 @@ impl Repair {
             ));
         }
         for (owner, name) in &self.drop {
-            sql.push_str(&format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};\n", owner.sql(), ident(name)));
+            sql.push_str(&format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};\n",
+                owner.sql(),
+                ident(name)
+            ));
         }
         if self.add {
             let name = derived_name(&table.name.name, column, "fkey");
             let partitioned = table.kind == TableKind::Partitioned;
-            let action = on_delete.map(|d| format!(" ON DELETE {}", d.value.sql())).unwrap_or_default();
+            let action = on_delete
+                .map(|d| format!(" ON DELETE {}", d.value.sql()))
+                .unwrap_or_default();
             let not_valid = if partitioned { "" } else { " NOT VALID" };
             if partitioned {
                 sql.push_str("-- a partitioned table cannot take a NOT VALID foreign key: this checks every row while it runs\n");
@@ -177,11 +220,19 @@ impl Repair {
                 ident(&target.column),
             ));
             if !partitioned {
-                sql.push_str(&format!("ALTER TABLE {} VALIDATE CONSTRAINT {};\n", table.name.sql(), ident(&name)));
+                sql.push_str(&format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {};\n",
+                    table.name.sql(),
+                    ident(&name)
+                ));
             }
         }
         for (owner, name) in &self.validate {
-            sql.push_str(&format!("ALTER TABLE {} VALIDATE CONSTRAINT {};\n", owner.sql(), ident(name)));
+            sql.push_str(&format!(
+                "ALTER TABLE {} VALIDATE CONSTRAINT {};\n",
+                owner.sql(),
+                ident(name)
+            ));
         }
         sql.trim_end().to_string()
     }

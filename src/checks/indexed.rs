@@ -5,13 +5,16 @@
 //! whole table. An index with the column second does not serve those lookups; a partial one
 //! serves only some; an INVALID one (a failed `CREATE INDEX CONCURRENTLY`) serves none.
 
-use super::{derived_name, Context, Failure, Verdict};
+use super::{Context, Failure, Verdict, derived_name};
 use crate::catalog::{Index, Table, TableKind};
 use crate::location::Location;
-use crate::names::{ident, TableName};
+use crate::names::{TableName, ident};
 
 pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let promise = format!("{}.{column} is indexed (first key column of a valid, non-partial index)", ctx.show(table));
+    let promise = format!(
+        "{}.{column} is indexed (first key column of a valid, non-partial index)",
+        ctx.show(table)
+    );
     let (t, _) = ctx.column(table, column, at, &promise)?;
     let lacking: Vec<(&Table, String)> = ctx
         .catalog
@@ -31,14 +34,22 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) 
     Err(Failure {
         at: Some(at.clone()),
         promise,
-        expected: format!("an index on ({column}, ...) on {} and every partition", ctx.show(table)),
+        expected: format!(
+            "an index on ({column}, ...) on {} and every partition",
+            ctx.show(table)
+        ),
         found,
         fix: Some(fix(t, column, &lacking)),
     })
 }
 
 fn serves(index: &Index, column: &str) -> bool {
-    index.valid && !index.partial && index.key_columns.first().is_some_and(|c| c.as_deref() == Some(column))
+    index.valid
+        && !index.partial
+        && index
+            .key_columns
+            .first()
+            .is_some_and(|c| c.as_deref() == Some(column))
 }
 
 /// What the table has instead, so the user sees why a nearby index does not count.
@@ -69,8 +80,16 @@ fn near_misses(table: &Table, column: &str) -> String {
 /// instead of building new ones. An INVALID index is rebuilt concurrently first.
 fn fix(table: &Table, column: &str, lacking: &[(&Table, String)]) -> String {
     let mut sql = Vec::new();
-    for (part, _) in lacking.iter().filter(|(p, _)| p.kind == TableKind::Ordinary) {
-        for invalid in part.indexes.iter().filter(|i| !i.valid && i.key_columns.first().is_some_and(|c| c.as_deref() == Some(column))) {
+    for (part, _) in lacking
+        .iter()
+        .filter(|(p, _)| p.kind == TableKind::Ordinary)
+    {
+        for invalid in part.indexes.iter().filter(|i| {
+            !i.valid
+                && i.key_columns
+                    .first()
+                    .is_some_and(|c| c.as_deref() == Some(column))
+        }) {
             sql.push(format!(
                 "DROP INDEX CONCURRENTLY IF EXISTS {}.{};",
                 ident(&part.name.schema),
@@ -92,7 +111,9 @@ fn fix(table: &Table, column: &str, lacking: &[(&Table, String)]) -> String {
             ident(column)
         ));
     }
-    let mut text = String::from("-- CONCURRENTLY cannot run inside a transaction: put these in a no-transaction migration\n");
+    let mut text = String::from(
+        "-- CONCURRENTLY cannot run inside a transaction: put these in a no-transaction migration\n",
+    );
     text.push_str(&sql.join("\n"));
     text
 }

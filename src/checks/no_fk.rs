@@ -3,11 +3,15 @@
 //! adding one that would reject valid events; pair it with `orphans` to watch the data instead.
 
 use super::{Context, Failure, Verdict};
-use crate::names::{ident, TableName};
+use crate::names::{TableName, ident};
 use crate::spec::Fact;
 
 pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, reason: &Fact<String>) -> Verdict {
-    let promise = format!("{}.{column} has no foreign key: {}", ctx.show(table), reason.value);
+    let promise = format!(
+        "{}.{column} has no foreign key: {}",
+        ctx.show(table),
+        reason.value
+    );
     let (t, _) = ctx.column(table, column, &reason.at, &promise)?;
     let offending: Vec<(TableName, String, String)> = ctx
         .catalog
@@ -35,7 +39,11 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, reason: &Fact<S
             "{}\n-- or, if the foreign key is wanted now, replace no_fk with references in the invariant file",
             offending
                 .iter()
-                .map(|(owner, name, _)| format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", owner.sql(), ident(name)))
+                .map(|(owner, name, _)| format!(
+                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
+                    owner.sql(),
+                    ident(name)
+                ))
                 .collect::<Vec<_>>()
                 .join("\n")
         )),

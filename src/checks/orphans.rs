@@ -5,30 +5,51 @@
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Context, Failure, Verdict};
-use crate::names::{ident, TableName};
+use crate::names::{TableName, ident};
 use crate::spec::{Fact, Orphans};
 
 /// How many offending values a message lists.
 const SHOWN: i64 = 10;
 
-pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, orphans: &Fact<Orphans>) -> Verdict {
+pub async fn check(
+    ctx: &Context<'_>,
+    table: &TableName,
+    column: &str,
+    orphans: &Fact<Orphans>,
+) -> Verdict {
     {
         let target = &orphans.value.references;
         let promise = format!(
             "every {}.{column}{} exists in {}",
             ctx.show(table),
-            orphans.value.filter.as_ref().map(|w| format!(" (where {w})")).unwrap_or_default(),
+            orphans
+                .value
+                .filter
+                .as_ref()
+                .map(|w| format!(" (where {w})"))
+                .unwrap_or_default(),
             target.display(ctx.schema())
         );
         let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
         let (_, target_col) = ctx.column(&target.table, &target.column, &orphans.at, &promise)?;
         // Values of different types (a text id against a uuid key) are compared as text.
         let (lhs, rhs) = if col.type_ == target_col.type_ {
-            (format!("t.{}", ident(column)), format!("r.{}", ident(&target.column)))
+            (
+                format!("t.{}", ident(column)),
+                format!("r.{}", ident(&target.column)),
+            )
         } else {
-            (format!("t.{}::text", ident(column)), format!("r.{}::text", ident(&target.column)))
+            (
+                format!("t.{}::text", ident(column)),
+                format!("r.{}::text", ident(&target.column)),
+            )
         };
-        let filter = orphans.value.filter.as_ref().map(|w| format!(" AND ({w})")).unwrap_or_default();
+        let filter = orphans
+            .value
+            .filter
+            .as_ref()
+            .map(|w| format!(" AND ({w})"))
+            .unwrap_or_default();
         let sql = format!(
             "WITH o AS (SELECT t.{col} AS v FROM {table} t WHERE t.{col} IS NOT NULL{filter} \
              AND NOT EXISTS (SELECT 1 FROM {target} r WHERE {rhs} = {lhs})) \
@@ -40,10 +61,17 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, orphans: 
         );
         let result = async {
             let mut tx = ctx.pool.begin().await?;
-            sqlx::query("SET TRANSACTION READ ONLY").execute(&mut *tx).await?;
-            let row = sqlx::query(AssertSqlSafe(sql.clone())).fetch_one(&mut *tx).await?;
+            sqlx::query("SET TRANSACTION READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query(AssertSqlSafe(sql.clone()))
+                .fetch_one(&mut *tx)
+                .await?;
             tx.rollback().await?;
-            Ok::<_, sqlx::Error>((row.try_get::<i64, _>("n")?, row.try_get::<Vec<String>, _>("sample")?))
+            Ok::<_, sqlx::Error>((
+                row.try_get::<i64, _>("n")?,
+                row.try_get::<Vec<String>, _>("sample")?,
+            ))
         }
         .await;
         let (count, sample) = match result {
@@ -61,7 +89,11 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, orphans: 
         if count == 0 {
             return Ok(());
         }
-        let more = if count > sample.len() as i64 { ", …" } else { "" };
+        let more = if count > sample.len() as i64 {
+            ", …"
+        } else {
+            ""
+        };
         Err(Failure {
             at: Some(orphans.at.clone()),
             promise,

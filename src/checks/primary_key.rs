@@ -2,7 +2,7 @@
 //! decides which lookups the key's index serves).
 
 use super::{Context, Failure, Verdict};
-use crate::names::{ident, TableName};
+use crate::names::{TableName, ident};
 use crate::spec::Fact;
 
 pub fn check(ctx: &Context<'_>, table: &TableName, columns: &Fact<Vec<String>>) -> Verdict {
@@ -13,11 +13,20 @@ pub fn check(ctx: &Context<'_>, table: &TableName, columns: &Fact<Vec<String>>) 
     if pk.is_some_and(|pk| pk.columns == columns.value) {
         return Ok(());
     }
-    let key_sql = columns.value.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    let key_sql = columns
+        .value
+        .iter()
+        .map(|c| ident(c))
+        .collect::<Vec<_>>()
+        .join(", ");
     let (found, drop) = match pk {
         Some(pk) => (
             format!("primary key {} ({})", pk.name, pk.columns.join(", ")),
-            format!("ALTER TABLE {} DROP CONSTRAINT {};\n", table.sql(), ident(&pk.name)),
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                table.sql(),
+                ident(&pk.name)
+            ),
         ),
         None => ("no primary key".to_string(), String::new()),
     };

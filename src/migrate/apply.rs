@@ -34,18 +34,34 @@ pub enum ChainError {
     #[error(transparent)]
     Discover(#[from] DiscoverError),
     #[error("{}: cannot read this SQL file listed in pg-invariants.toml: {source}", path.display())]
-    Script { path: PathBuf, source: std::io::Error },
+    Script {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Why applying failed: where, and everything PostgreSQL said.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    #[error("{location}: {}{}", sql_error.message, sql_error.details())]
-    Statement { location: Location, sql_error: SqlError },
-    #[error("{}: psql meta-command `{command}` is not supported; pg-invariants runs plain SQL", location)]
+    /// `location` is where the failing statement starts; `position` is where inside it
+    /// PostgreSQL points, when it does (syntax errors, unknown columns).
+    #[error("{location}: {}{}{}", sql_error.message, position.as_ref().map(|p| format!("\n  at {p}")).unwrap_or_default(), sql_error.details())]
+    Statement {
+        location: Location,
+        position: Option<Location>,
+        sql_error: SqlError,
+    },
+    #[error(
+        "{}: psql meta-command `{command}` is not supported; pg-invariants runs plain SQL",
+        location
+    )]
     MetaCommand { location: Location, command: String },
     #[error("command `{command}` {status}\n{output}")]
-    Command { command: String, status: String, output: String },
+    Command {
+        command: String,
+        status: String,
+        output: String,
+    },
     #[error("{what}: {source}")]
     Session { what: String, source: sqlx::Error },
 }
@@ -86,9 +102,17 @@ fn excerpt(statement: &str) -> String {
 
 impl Chain {
     pub fn discover(config: &MigrationsConfig, project_dir: &Path) -> Result<Self, ChainError> {
-        let scripts = |paths: &[PathBuf]| paths.iter().map(|p| script(p)).collect::<Result<Vec<_>, _>>();
+        let scripts = |paths: &[PathBuf]| {
+            paths
+                .iter()
+                .map(|p| script(p))
+                .collect::<Result<Vec<_>, _>>()
+        };
         let (migrations, command) = if config.format == Format::Command {
-            (Vec::new(), Some((config.command.clone(), project_dir.to_path_buf())))
+            (
+                Vec::new(),
+                Some((config.command.clone(), project_dir.to_path_buf())),
+            )
         } else {
             (format::discover(config.format, &config.path)?, None)
         };
@@ -106,14 +130,22 @@ impl Chain {
     }
 
     /// `before`, the chain and the seed, in order.
-    pub async fn apply(&self, conn: &mut PgConnection, client_env: &[(String, String)]) -> Result<(), ApplyError> {
+    pub async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        client_env: &[(String, String)],
+    ) -> Result<(), ApplyError> {
         apply_all(conn, &self.before).await?;
         self.apply_migrations(conn, client_env).await?;
         apply_all(conn, &self.seed).await
     }
 
     /// The migrations alone (the idempotency pass runs them a second time).
-    pub async fn apply_migrations(&self, conn: &mut PgConnection, client_env: &[(String, String)]) -> Result<(), ApplyError> {
+    pub async fn apply_migrations(
+        &self,
+        conn: &mut PgConnection,
+        client_env: &[(String, String)],
+    ) -> Result<(), ApplyError> {
         match &self.command {
             Some((command, dir)) => run_command(command, dir, client_env).await,
             None => apply_all(conn, &self.migrations).await,
@@ -132,7 +164,10 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
         .any(|s| statements::refuses_transaction(&text[s.range.clone()]));
     Ok(Migration {
         version: String::new(),
-        description: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        description: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         path: path.to_path_buf(),
         body: 0..text.len(),
         text,
@@ -165,13 +200,19 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyEr
         return Ok(());
     }
     // Deferred constraints are checked here: the error points at the end of the file.
-    sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map_err(|e| {
-        statement_error(m, m.body.end, "COMMIT", e)
-    })?;
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| statement_error(m, m.body.end, "COMMIT", e))?;
     Ok(())
 }
 
-async fn run_statement(conn: &mut PgConnection, m: &Migration, body_start: usize, s: &Statement) -> Result<(), ApplyError> {
+async fn run_statement(
+    conn: &mut PgConnection,
+    m: &Migration,
+    body_start: usize,
+    s: &Statement,
+) -> Result<(), ApplyError> {
     let start = body_start + s.range.start;
     let sql = &m.text[start..body_start + s.range.end];
     match &s.kind {
@@ -182,7 +223,9 @@ async fn run_statement(conn: &mut PgConnection, m: &Migration, body_start: usize
             .map_err(|e| statement_error(m, start, sql, e)),
         StatementKind::CopyFromStdin { data } => {
             let rows = &m.text[body_start + data.start..body_start + data.end];
-            copy_in(conn, sql, rows).await.map_err(|e| statement_error(m, start, sql, e))
+            copy_in(conn, sql, rows)
+                .await
+                .map_err(|e| statement_error(m, start, sql, e))
         }
         StatementKind::MetaCommand => Err(ApplyError::MetaCommand {
             location: Location::at(&m.path, &m.text, start),
@@ -200,23 +243,35 @@ async fn copy_in(conn: &mut PgConnection, sql: &str, rows: &str) -> Result<(), s
     copy.finish().await.map(drop)
 }
 
-/// Locates a failed statement: PostgreSQL's own position when it gives one (a syntax error, an
-/// unknown column), else the start of the statement.
+/// Locates a failed statement: where it starts, and PostgreSQL's own position inside it when it
+/// gives one (a syntax error, an unknown column).
 fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -> ApplyError {
-    let Some(pg) = error.as_database_error().and_then(|e| e.try_downcast_ref::<PgDatabaseError>()) else {
+    let Some(pg) = error
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<PgDatabaseError>())
+    else {
         return ApplyError::Session {
-            what: format!("{}: running a statement", Location::at(&m.path, &m.text, start)),
+            what: format!(
+                "{}: running a statement",
+                Location::at(&m.path, &m.text, start)
+            ),
             source: error,
         };
     };
-    let offset = match pg.position() {
+    let position = match pg.position() {
         Some(PgErrorPosition::Original(chars)) => {
-            start + sql.char_indices().nth(chars.saturating_sub(1)).map_or(sql.len(), |(i, _)| i)
+            let offset = start
+                + sql
+                    .char_indices()
+                    .nth(chars.saturating_sub(1))
+                    .map_or(sql.len(), |(i, _)| i);
+            Some(Location::at(&m.path, &m.text, offset))
         }
-        _ => start,
+        _ => None,
     };
     ApplyError::Statement {
-        location: Location::at(&m.path, &m.text, offset),
+        location: Location::at(&m.path, &m.text, start),
+        position,
         sql_error: SqlError {
             code: pg.code().to_string(),
             message: pg.message().to_string(),
@@ -239,7 +294,11 @@ async fn execute(conn: &mut PgConnection, sql: &'static str, what: &str) -> Resu
 }
 
 /// Runs the user's migration tool against the ephemeral database.
-async fn run_command(command: &[String], dir: &Path, client_env: &[(String, String)]) -> Result<(), ApplyError> {
+async fn run_command(
+    command: &[String],
+    dir: &Path,
+    client_env: &[(String, String)],
+) -> Result<(), ApplyError> {
     let shown = command.join(" ");
     let Some((program, args)) = command.split_first() else {
         return Err(ApplyError::Command {

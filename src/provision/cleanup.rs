@@ -40,7 +40,9 @@ impl Drop for Guard {
 }
 
 fn actions() -> MutexGuard<'static, BTreeMap<u64, Action>> {
-    ACTIONS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ACTIONS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn run_all_and_exit() {

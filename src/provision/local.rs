@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use super::ProvisionError;
 use crate::env;
@@ -40,8 +40,9 @@ impl LocalServer {
             .tempdir()
             .map_err(|e| ProvisionError::io("creating a temporary directory", e))?;
         if let Some(u) = &user {
-            chown(dir.path(), Some(u.uid), Some(u.gid))
-                .map_err(|e| ProvisionError::io("giving the temporary directory to the server user", e))?;
+            chown(dir.path(), Some(u.uid), Some(u.gid)).map_err(|e| {
+                ProvisionError::io("giving the temporary directory to the server user", e)
+            })?;
         }
         let data = dir.path().join("data");
         let log = dir.path().join("server.log");
@@ -50,18 +51,31 @@ impl LocalServer {
         initdb
             .arg("-D")
             .arg(&data)
-            .args(["-U", SUPERUSER, "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+            .args([
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
             .stdin(Stdio::null());
-        let out = user.run_as(&mut initdb).output().map_err(|e| ProvisionError::io("running initdb", e))?;
+        let out = user
+            .run_as(&mut initdb)
+            .output()
+            .map_err(|e| ProvisionError::io("running initdb", e))?;
         if !out.status.success() {
             return Err(ProvisionError::Initdb {
                 output: String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned(),
             });
         }
 
-        let log_file = std::fs::File::create(&log).map_err(|e| ProvisionError::io("creating the server log", e))?;
+        let log_file = std::fs::File::create(&log)
+            .map_err(|e| ProvisionError::io("creating the server log", e))?;
         if let Some(u) = &user {
-            chown(&log, Some(u.uid), Some(u.gid)).map_err(|e| ProvisionError::io("giving the log to the server user", e))?;
+            chown(&log, Some(u.uid), Some(u.gid))
+                .map_err(|e| ProvisionError::io("giving the log to the server user", e))?;
         }
         let mut postgres = Command::new(bindir.join("postgres"));
         postgres
@@ -71,14 +85,25 @@ impl LocalServer {
             .arg(dir.path())
             .arg("-p")
             .arg(SOCKET_PORT.to_string())
-            .args(["-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off"])
+            .args([
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "fsync=off",
+                "-c",
+                "full_page_writes=off",
+            ])
             .args(["-c", "synchronous_commit=off", "-c", "max_connections=100"]);
         for (name, value) in settings {
             postgres.arg("-c").arg(format!("{name}={value}"));
         }
         postgres
             .stdin(Stdio::null())
-            .stdout(log_file.try_clone().map_err(|e| ProvisionError::io("opening the server log", e))?)
+            .stdout(
+                log_file
+                    .try_clone()
+                    .map_err(|e| ProvisionError::io("opening the server log", e))?,
+            )
             .stderr(log_file)
             .process_group(0);
         // SAFETY: prctl is async-signal-safe; it only sets a flag on the child process.
@@ -202,10 +227,12 @@ impl RunAsExt for Option<RunAs> {
 fn candidate_bindirs() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     dirs.extend(env::pg_bindir());
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").stderr(Stdio::null()).output() {
-        if out.status.success() {
-            dirs.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-        }
+    let pg_config = Command::new("pg_config")
+        .arg("--bindir")
+        .stderr(Stdio::null())
+        .output();
+    if let Some(out) = pg_config.ok().filter(|o| o.status.success()) {
+        dirs.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
     }
     if let Some(path) = env::path() {
         dirs.extend(std::env::split_paths(&path));
@@ -226,7 +253,7 @@ fn debian_bindirs(root: &Path) -> Vec<PathBuf> {
             Some((version, e.path().join("bin")))
         })
         .collect();
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     versions.into_iter().map(|(_, p)| p).collect()
 }
 

@@ -40,7 +40,9 @@ pub enum ProvisionError {
     NoUrl,
     #[error("PG_INVARIANTS_URL is not a valid PostgreSQL URL: {reason}")]
     BadUrl { reason: String },
-    #[error("running as root, and neither a `postgres` nor a `nobody` user exists to run the server as")]
+    #[error(
+        "running as root, and neither a `postgres` nor a `nobody` user exists to run the server as"
+    )]
     NoUnprivilegedUser,
     #[error("initdb failed:\n{output}")]
     Initdb { output: String },
@@ -54,10 +56,7 @@ pub enum ProvisionError {
         source: std::io::Error,
     },
     #[error("{what}: {source}")]
-    Database {
-        what: String,
-        source: sqlx::Error,
-    },
+    Database { what: String, source: sqlx::Error },
 }
 
 impl ProvisionError {
@@ -74,8 +73,11 @@ impl ProvisionError {
 }
 
 enum Server {
-    Local { socket_dir: std::path::PathBuf },
-    Url(UrlServer),
+    Local {
+        socket_dir: std::path::PathBuf,
+    },
+    /// The user's URL, for external tools.
+    Url(String),
 }
 
 /// A PostgreSQL we may write to, and the databases we created on it.
@@ -139,7 +141,7 @@ impl Postgres {
                     cleanup::on_exit(move || drop_databases_blocking(admin, created))
                 };
                 Ok(Self {
-                    server: Server::Url(server),
+                    server: Server::Url(server.url),
                     admin,
                     created,
                     _cleanup: guard,
@@ -197,7 +199,10 @@ impl Postgres {
 
     /// Connection options for one of our databases.
     pub fn options(&self, database: &str) -> PgConnectOptions {
-        self.admin.clone().database(database).log_statements(log::LevelFilter::Off)
+        self.admin
+            .clone()
+            .database(database)
+            .log_statements(log::LevelFilter::Off)
     }
 
     /// `DATABASE_URL` and libpq's `PG*` variables pointing at `database`, for external
@@ -210,7 +215,10 @@ impl Postgres {
                 vec![
                     (
                         "DATABASE_URL".into(),
-                        format!("postgresql://{}@/{database}?host={dir}&port={port}", local::SUPERUSER),
+                        format!(
+                            "postgresql://{}@localhost/{database}?host={dir}&port={port}",
+                            local::SUPERUSER
+                        ),
                     ),
                     ("PGHOST".into(), dir),
                     ("PGPORT".into(), port),
@@ -218,12 +226,12 @@ impl Postgres {
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
-            Server::Url(server) => {
+            Server::Url(url) => {
                 let mut vars = vec![
-                    ("DATABASE_URL".into(), server.url_for(database)),
-                    ("PGHOST".into(), server.admin.get_host().to_string()),
-                    ("PGPORT".into(), server.admin.get_port().to_string()),
-                    ("PGUSER".into(), server.admin.get_username().to_string()),
+                    ("DATABASE_URL".into(), url::with_database(url, database)),
+                    ("PGHOST".into(), self.admin.get_host().to_string()),
+                    ("PGPORT".into(), self.admin.get_port().to_string()),
+                    ("PGUSER".into(), self.admin.get_username().to_string()),
                     ("PGDATABASE".into(), database.into()),
                 ];
                 vars.retain(|(_, v)| !v.is_empty());
@@ -261,14 +269,21 @@ fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<Strin
         return;
     }
     let worker = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
             return;
         };
         rt.block_on(async move {
-            let Ok(mut conn) = admin.connect().await else { return };
+            let Ok(mut conn) = admin.connect().await else {
+                return;
+            };
             for name in names {
                 let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&name));
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await;
             }
             let _ = conn.close().await;
         });

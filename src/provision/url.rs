@@ -24,15 +24,11 @@ impl UrlServer {
             admin,
         })
     }
-
-    /// The user's URL with its database replaced by `database`, for external tools.
-    pub fn url_for(&self, database: &str) -> String {
-        with_database(&self.url, database)
-    }
 }
 
-/// Replaces the path of a `postgres://user@host:port/db?params` URL.
-fn with_database(url: &str, database: &str) -> String {
+/// The user's URL with its database replaced by `database`, for external tools:
+/// `postgres://user@host:port/db?params` keeps everything but `db`.
+pub fn with_database(url: &str, database: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("postgresql", url));
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
@@ -46,10 +42,19 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("postgres://u:p@127.0.0.1:5432/app", "postgres://u:p@127.0.0.1:5432/tmp1")]
-    #[case("postgres://u@localhost/app?sslmode=disable", "postgres://u@localhost/tmp1?sslmode=disable")]
+    #[case(
+        "postgres://u:p@127.0.0.1:5432/app",
+        "postgres://u:p@127.0.0.1:5432/tmp1"
+    )]
+    #[case(
+        "postgres://u@localhost/app?sslmode=disable",
+        "postgres://u@localhost/tmp1?sslmode=disable"
+    )]
     #[case("postgresql://localhost", "postgresql://localhost/tmp1")]
-    #[case("postgresql://localhost?host=/run", "postgresql://localhost/tmp1?host=/run")]
+    #[case(
+        "postgresql://localhost?host=/run",
+        "postgresql://localhost/tmp1?host=/run"
+    )]
     fn the_database_is_replaced(#[case] url: &str, #[case] expected: &str) {
         assert_eq!(with_database(url, "tmp1"), expected);
     }

@@ -136,8 +136,9 @@ impl ColumnFacts {
         if let (Some(on_delete), None) = (&self.on_delete, &self.references) {
             return Err(SpecError::At {
                 location: on_delete.at.clone(),
-                message: "`on_delete` needs `references` on the same column (from this file or a rule)"
-                    .into(),
+                message:
+                    "`on_delete` needs `references` on the same column (from this file or a rule)"
+                        .into(),
             });
         }
         if let (Some(no_fk), Some(_)) = (&self.no_fk, &self.references) {
@@ -180,7 +181,11 @@ struct RawOrphans {
 
 impl RawKeys {
     /// The facts of a table file's column; rule-only keys are errors here.
-    pub fn column_facts(&self, src: &Source, default_schema: &str) -> Result<ColumnFacts, SpecError> {
+    pub fn column_facts(
+        &self,
+        src: &Source,
+        default_schema: &str,
+    ) -> Result<ColumnFacts, SpecError> {
         let rule_only = [
             self.name.as_ref().map(|v| (v.span(), "name")),
             self.columns.as_ref().map(|v| (v.span(), "columns")),
@@ -211,7 +216,10 @@ impl RawKeys {
                     ),
                 )
             })?;
-            Ok(Fact { value, at: src.at(v) })
+            Ok(Fact {
+                value,
+                at: src.at(v),
+            })
         };
         let text = |v: &Spanned<String>| Fact {
             value: v.get_ref().clone(),
@@ -227,15 +235,21 @@ impl RawKeys {
                 at: src.at(o),
             }),
         };
-        if let Some(t) = &self.type_ {
-            if t.get_ref().trim().is_empty() {
-                return Err(src.error_at(t, "`type` is empty; write the type as format_type() prints it, e.g. \"uuid\""));
-            }
+        if let Some(t) = &self.type_
+            && t.get_ref().trim().is_empty()
+        {
+            return Err(src.error_at(
+                t,
+                "`type` is empty; write the type as format_type() prints it, e.g. \"uuid\"",
+            ));
         }
-        if let Some(reason) = &self.no_fk {
-            if reason.get_ref().trim().is_empty() {
-                return Err(src.error_at(reason, "`no_fk` needs a reason: say why this column has no foreign key"));
-            }
+        if let Some(reason) = &self.no_fk
+            && reason.get_ref().trim().is_empty()
+        {
+            return Err(src.error_at(
+                reason,
+                "`no_fk` needs a reason: say why this column has no foreign key",
+            ));
         }
         Ok(ColumnFacts {
             type_: self.type_.as_ref().map(text),
@@ -268,7 +282,13 @@ mod tests {
     #[case(".id", None)]
     fn references_parse(#[case] text: &str, #[case] expected: Option<(&str, &str, &str)>) {
         let got = Reference::parse(text, "public");
-        let got = got.as_ref().map(|r| (r.table.schema.as_str(), r.table.name.as_str(), r.column.as_str()));
+        let got = got.as_ref().map(|r| {
+            (
+                r.table.schema.as_str(),
+                r.table.name.as_str(),
+                r.column.as_str(),
+            )
+        });
         assert_eq!(got, expected);
     }
 
@@ -290,13 +310,22 @@ mod tests {
     #[test]
     fn the_table_file_wins_per_key() {
         let mut own = ColumnFacts {
-            on_delete: Some(Fact { value: OnDelete::SetNull, at: at(1) }),
+            on_delete: Some(Fact {
+                value: OnDelete::SetNull,
+                at: at(1),
+            }),
             ..Default::default()
         };
         let rule = ColumnFacts {
             references: reference("organizations.id", 10),
-            on_delete: Some(Fact { value: OnDelete::Cascade, at: at(11) }),
-            indexed: Some(Fact { value: true, at: at(12) }),
+            on_delete: Some(Fact {
+                value: OnDelete::Cascade,
+                at: at(11),
+            }),
+            indexed: Some(Fact {
+                value: true,
+                at: at(12),
+            }),
             ..Default::default()
         };
         own.merge_rule(&rule);
@@ -308,13 +337,22 @@ mod tests {
     #[test]
     fn no_fk_takes_no_reference_from_rules() {
         let mut own = ColumnFacts {
-            no_fk: Some(Fact { value: "polymorphic".into(), at: at(1) }),
+            no_fk: Some(Fact {
+                value: "polymorphic".into(),
+                at: at(1),
+            }),
             ..Default::default()
         };
         let rule = ColumnFacts {
             references: reference("organizations.id", 10),
-            on_delete: Some(Fact { value: OnDelete::Cascade, at: at(11) }),
-            indexed: Some(Fact { value: true, at: at(12) }),
+            on_delete: Some(Fact {
+                value: OnDelete::Cascade,
+                at: at(11),
+            }),
+            indexed: Some(Fact {
+                value: true,
+                at: at(12),
+            }),
             ..Default::default()
         };
         own.merge_rule(&rule);
@@ -326,10 +364,16 @@ mod tests {
     #[test]
     fn on_delete_alone_is_inconsistent() {
         let facts = ColumnFacts {
-            on_delete: Some(Fact { value: OnDelete::Cascade, at: at(3) }),
+            on_delete: Some(Fact {
+                value: OnDelete::Cascade,
+                at: at(3),
+            }),
             ..Default::default()
         };
         let err = facts.check_consistency().unwrap_err().to_string();
-        assert!(err.starts_with("x.toml:3:1: `on_delete` needs `references`"), "{err}");
+        assert!(
+            err.starts_with("x.toml:3:1: `on_delete` needs `references`"),
+            "{err}"
+        );
     }
 }

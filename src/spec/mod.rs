@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 pub use error::{SpecError, SpecErrors};
 pub use facts::{ColumnFacts, Fact, OnDelete, Orphans, Reference};
 pub use glob::Glob;
-pub use project::{Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Project, Rule, SnapshotsConfig};
+pub use project::{
+    Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Project, Rule, SnapshotsConfig,
+};
 pub use table::{ColumnSpec, TableSpec};
 
 use crate::names::TableName;
@@ -69,7 +71,11 @@ impl Spec {
                 }
             }
         }
-        if errors.is_empty() { Ok(spec) } else { Err(SpecErrors(errors)) }
+        if errors.is_empty() {
+            Ok(spec)
+        } else {
+            Err(SpecErrors(errors))
+        }
     }
 
     pub fn default_schema(&self) -> &str {
@@ -78,9 +84,14 @@ impl Spec {
 
     /// The rules that apply to `column` of `table`, in file order: none for tables outside
     /// `schemas` or ignored.
-    pub fn rules_for<'a>(&'a self, table: &TableName, column: &str) -> impl Iterator<Item = &'a Rule> {
+    pub fn rules_for<'a>(
+        &'a self,
+        table: &TableName,
+        column: &str,
+    ) -> impl Iterator<Item = &'a Rule> {
         let shown = table.display(self.default_schema());
-        let in_scope = self.project.invariants.schemas.contains(&table.schema) && !self.is_ignored(table);
+        let in_scope =
+            self.project.invariants.schemas.contains(&table.schema) && !self.is_ignored(table);
         self.project.rules.iter().filter(move |r| {
             in_scope
                 && glob::any_matches(&r.columns, column)
@@ -155,5 +166,8 @@ pub fn find_project_file(explicit: Option<&Path>, start: &Path) -> Result<PathBu
             start: start.to_path_buf(),
         })?;
     let cwd = std::env::current_dir().unwrap_or_default();
-    Ok(found.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(found))
+    Ok(found
+        .strip_prefix(&cwd)
+        .map(Path::to_path_buf)
+        .unwrap_or(found))
 }

@@ -209,15 +209,26 @@ impl Project {
         let resolve = |p: &str| dir.join(p);
 
         if raw.invariants.schemas.get_ref().is_empty() {
-            return Err(src.error_at(&raw.invariants.schemas, "`schemas` needs at least one schema"));
+            return Err(src.error_at(
+                &raw.invariants.schemas,
+                "`schemas` needs at least one schema",
+            ));
         }
         let default_schema = raw.invariants.schemas.get_ref()[0].clone();
 
         let format = *raw.migrations.format.get_ref();
-        let command = raw.migrations.command.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default();
+        let command = raw
+            .migrations
+            .command
+            .as_ref()
+            .map(|c| c.get_ref().clone())
+            .unwrap_or_default();
         match (&raw.migrations.command, format) {
             (Some(c), Format::Command) if c.get_ref().is_empty() => {
-                return Err(src.error_at(c, "`command` is empty; e.g. command = [\"alembic\", \"upgrade\", \"head\"]"));
+                return Err(src.error_at(
+                    c,
+                    "`command` is empty; e.g. command = [\"alembic\", \"upgrade\", \"head\"]",
+                ));
             }
             (None, Format::Command) => {
                 return Err(src.error_at(
@@ -275,7 +286,11 @@ impl Project {
 }
 
 /// A server setting as PostgreSQL's `-c name=value` wants it.
-fn setting(src: &Source, name: &str, value: &Spanned<toml::Value>) -> Result<(String, String), SpecError> {
+fn setting(
+    src: &Source,
+    name: &str,
+    value: &Spanned<toml::Value>,
+) -> Result<(String, String), SpecError> {
     let text = match value.get_ref() {
         toml::Value::String(s) => s.clone(),
         toml::Value::Integer(i) => i.to_string(),
@@ -297,16 +312,24 @@ fn rule(src: &Source, raw: &Spanned<RawKeys>, default_schema: &str) -> Result<Ru
         .name
         .as_ref()
         .ok_or_else(|| src.error_at(raw, "a [[rule]] needs `name`"))?;
-    let columns = keys
-        .columns
-        .as_ref()
-        .ok_or_else(|| src.error_at(raw, "a [[rule]] needs `columns`: glob patterns on column names"))?;
+    let columns = keys.columns.as_ref().ok_or_else(|| {
+        src.error_at(
+            raw,
+            "a [[rule]] needs `columns`: glob patterns on column names",
+        )
+    })?;
     if columns.get_ref().is_empty() {
         return Err(src.error_at(columns, "`columns` is empty: the rule would match nothing"));
     }
     let facts = keys.facts(src, default_schema)?;
     if facts == ColumnFacts::default() {
-        return Err(src.error_at(name, format!("rule {:?} asserts nothing: add a column key (references, not_null, indexed, ...)", name.get_ref())));
+        return Err(src.error_at(
+            name,
+            format!(
+                "rule {:?} asserts nothing: add a column key (references, not_null, indexed, ...)",
+                name.get_ref()
+            ),
+        ));
     }
     facts.check_consistency()?;
     let globs = |v: &Option<Spanned<Vec<String>>>| {

@@ -49,14 +49,19 @@ impl TableSpec {
     pub fn load(path: &Path, default_schema: &str) -> Result<Self, SpecError> {
         let src = Source::read(path)?;
         let raw: RawTable = src.parse()?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let table = match &raw.table {
             None => TableName::new(default_schema, stem),
             Some(t) => parse_table(&src, t, default_schema)?,
         };
         let primary_key = match raw.primary_key {
             Some(pk) if pk.get_ref().is_empty() => {
-                return Err(src.error_at(&pk, "`primary_key` is empty; list the key columns in order"));
+                return Err(
+                    src.error_at(&pk, "`primary_key` is empty; list the key columns in order")
+                );
             }
             Some(pk) => Some(Fact {
                 at: src.at(&pk),
@@ -85,11 +90,19 @@ impl TableSpec {
     }
 }
 
-fn parse_table(src: &Source, t: &Spanned<String>, default_schema: &str) -> Result<TableName, SpecError> {
+fn parse_table(
+    src: &Source,
+    t: &Spanned<String>,
+    default_schema: &str,
+) -> Result<TableName, SpecError> {
     let text = t.get_ref();
-    let valid = !text.is_empty() && text.split('.').count() <= 2 && text.split('.').all(|p| !p.is_empty());
+    let valid =
+        !text.is_empty() && text.split('.').count() <= 2 && text.split('.').all(|p| !p.is_empty());
     if !valid {
-        return Err(src.error_at(t, format!("`table` must be \"name\" or \"schema.name\", got {text:?}")));
+        return Err(src.error_at(
+            t,
+            format!("`table` must be \"name\" or \"schema.name\", got {text:?}"),
+        ));
     }
     Ok(TableName::parse(text, default_schema))
 }

@@ -1,0 +1,227 @@
+//! `dbmate`: `<version>_<name>.sql` files with a `-- migrate:up` and an optional
+//! `-- migrate:down` section, applied by version; only the up section runs.
+//!
+//! The body of a migration is the up section: from the line after `-- migrate:up` to the
+//! `-- migrate:down` line or the end of the file. `-- migrate:up transaction:false` runs it
+//! outside a transaction; nothing else does. As dbmate does, a file without an up section, with
+//! the down section first, or with a statement before the up section is an error.
+
+use std::ops::Range;
+use std::path::Path;
+
+use super::version::{cmp_numeric, leading_digits};
+use super::{DiscoverError, FileLayout, Format, Name, in_version_order};
+use crate::location::Location;
+use crate::migrate::migration::Migration;
+
+const LAYOUT: FileLayout = FileLayout {
+    format: Format::Dbmate,
+    expected: "`<version>_<name>.sql`",
+    parse,
+    recursive: false,
+};
+
+pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    let mut migrations = LAYOUT.read(dir)?;
+    for migration in &mut migrations {
+        let up = up_section(&migration.path, &migration.text)?;
+        migration.body = up.body;
+        migration.transaction = up.transaction;
+    }
+    in_version_order(Format::Dbmate, migrations, cmp_numeric)
+}
+
+/// dbmate takes any `.sql` file starting with digits.
+fn parse(name: &str) -> Name<'_> {
+    let Some(stem) = name.strip_suffix(".sql") else {
+        return Name::Unexpected;
+    };
+    let (digits, rest) = leading_digits(stem);
+    if digits.is_empty() {
+        return Name::Unexpected;
+    }
+    Name::Migration {
+        version: digits.to_string(),
+        description: rest.strip_prefix('_').unwrap_or(rest),
+    }
+}
+
+/// The file has a `-- migrate:up` line, for detection.
+pub(super) fn has_up_section(text: &str) -> bool {
+    lines(text).any(|(_, line)| directive(line, "up").is_some())
+}
+
+/// The up section of a migration file.
+struct UpSection {
+    body: Range<usize>,
+    transaction: bool,
+}
+
+fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverError> {
+    let mut up: Option<(usize, bool)> = None;
+    let mut down: Option<usize> = None;
+    let mut statement: Option<usize> = None;
+    for (start, line) in lines(text) {
+        if up.is_none()
+            && let Some(options) = directive(line, "up")
+        {
+            let transaction = !options
+                .split_whitespace()
+                .any(|option| option == "transaction:false");
+            up = Some((start + line.len(), transaction));
+            continue;
+        }
+        if down.is_none() && directive(line, "down").is_some() {
+            down = Some(start);
+            continue;
+        }
+        let blank_or_comment = line.trim().is_empty() || line.trim_start().starts_with("--");
+        if up.is_none() && statement.is_none() && !blank_or_comment {
+            statement = Some(start + (line.len() - line.trim_start().len()));
+        }
+    }
+    let Some((body_start, transaction)) = up else {
+        return Err(DiscoverError::MissingUpSection {
+            path: path.to_path_buf(),
+        });
+    };
+    let at = |offset| Location::at(path, text, offset);
+    if let Some(down) = down
+        && down < body_start
+    {
+        return Err(DiscoverError::DownBeforeUp { location: at(down) });
+    }
+    if let Some(statement) = statement {
+        return Err(DiscoverError::StatementBeforeUp {
+            location: at(statement),
+        });
+    }
+    Ok(UpSection {
+        body: body_start..down.unwrap_or(text.len()),
+        transaction,
+    })
+}
+
+/// The lines of `text` with their byte offsets, each with its line break.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |offset, line| {
+        let start = *offset;
+        *offset += line.len();
+        Some((start, line))
+    })
+}
+
+/// The options after `-- migrate:<section>` when `line` is that directive (dbmate allows any
+/// spacing after `--`).
+fn directive<'a>(line: &'a str, section: &str) -> Option<&'a str> {
+    let rest = line
+        .strip_prefix("--")?
+        .trim_start_matches([' ', '\t'])
+        .strip_prefix("migrate:")?
+        .strip_prefix(section)?;
+    let ends_word = rest.is_empty() || rest.starts_with(char::is_whitespace);
+    ends_word.then(|| rest.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+
+    #[test]
+    fn runs_only_the_up_section() {
+        let text =
+            "-- a comment\n-- migrate:up\nCREATE TABLE t ();\n\n-- migrate:down\nDROP TABLE t;\n";
+        let fixture = Fixture::new(&[("20240101000000_create_t.sql", text)]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(migrations.len(), 1);
+        assert_eq!(migrations[0].sql(), "CREATE TABLE t ();\n\n");
+        assert_eq!(migrations[0].text, text);
+        assert_eq!(
+            Fixture::summary(&migrations),
+            [("20240101000000", "create_t", true)]
+        );
+    }
+
+    #[rstest]
+    #[case::no_down("--migrate:up\nSELECT 1;", "SELECT 1;", true)]
+    #[case::no_transaction(
+        "-- migrate:up transaction:false\nVACUUM;\n-- migrate:down\n",
+        "VACUUM;\n",
+        false
+    )]
+    #[case::crlf(
+        "-- migrate:up\r\nSELECT 1;\r\n-- migrate:down\r\n",
+        "SELECT 1;\r\n",
+        true
+    )]
+    #[case::concurrently_needs_the_flag(
+        "-- migrate:up\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+        "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+        true
+    )]
+    #[case::marker_in_body(
+        "-- migrate:up\nSELECT 1;\n-- migrate:up\n",
+        "SELECT 1;\n-- migrate:up\n",
+        true
+    )]
+    fn sections(#[case] text: &str, #[case] body: &str, #[case] transaction: bool) {
+        let fixture = Fixture::new(&[("1_a.sql", text)]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            (migrations[0].sql(), migrations[0].transaction),
+            (body, transaction)
+        );
+    }
+
+    #[test]
+    fn orders_by_version() {
+        let fixture = Fixture::new(&[
+            ("20240102000000_b.sql", "-- migrate:up\n"),
+            ("20240101000000_a.sql", "-- migrate:up\n"),
+            ("schema.rb", ""),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            fixture.order(&migrations),
+            ["20240101000000_a.sql", "20240102000000_b.sql"]
+        );
+    }
+
+    #[test]
+    fn missing_up_section_is_an_error_naming_the_file() {
+        let fixture = Fixture::new(&[("1_a.sql", "CREATE TABLE t ();\n-- migrate:down\n")]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::MissingUpSection { path } if path.ends_with("1_a.sql")),
+            "{error}"
+        );
+        assert!(error.to_string().contains("-- migrate:up"), "{error}");
+    }
+
+    #[rstest]
+    #[case::down_first("-- migrate:down\nDROP TABLE t;\n-- migrate:up\n", 1, 1)]
+    #[case::statement_first("\n  CREATE TABLE t ();\n-- migrate:up\n", 2, 3)]
+    fn misplaced_sections_are_errors(
+        #[case] text: &str,
+        #[case] line: usize,
+        #[case] column: usize,
+    ) {
+        let fixture = Fixture::new(&[("1_a.sql", text)]);
+        let error = discover(fixture.path()).unwrap_err();
+        let location = match &error {
+            DiscoverError::DownBeforeUp { location }
+            | DiscoverError::StatementBeforeUp { location } => location,
+            _ => panic!("{error}"),
+        };
+        assert_eq!((location.line, location.column), (line, column));
+        assert!(location.path.ends_with("1_a.sql"));
+    }
+
+    #[test]
+    fn unnumbered_sql_file_is_an_error() {
+        let error = Fixture::discover_error(&["schema.sql"], discover);
+        Fixture::assert_unexpected(&error, "schema.sql");
+    }
+}

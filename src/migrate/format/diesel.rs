@@ -1,0 +1,170 @@
+//! `diesel`: `<version>_<name>/up.sql` directories, applied by version; `down.sql` is the
+//! rollback and is skipped.
+//!
+//! Diesel's versions are the digits before the first `_`, dashes removed: its default
+//! `2024-01-31-120000_create_users` has version `20240131120000`, and its
+//! `00000000000000_diesel_initial_setup` comes first. A `metadata.toml` beside `up.sql` with
+//! `run_in_transaction = false` runs the migration outside a transaction; nothing else does.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::version::cmp_numeric;
+use super::{DirLayout, DiscoverError, Format, in_version_order, read_text};
+use crate::migrate::migration::Migration;
+
+const LAYOUT: DirLayout = DirLayout {
+    format: Format::Diesel,
+    file: "up.sql",
+    expected: "`<version>_<name>/up.sql`, the version being digits and dashes such as `2024-01-31-120000`",
+    parse,
+};
+
+pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    let mut migrations = LAYOUT.read(dir)?;
+    for migration in &mut migrations {
+        migration.transaction =
+            runs_in_transaction(&migration.path.with_file_name("metadata.toml"))?;
+    }
+    in_version_order(Format::Diesel, migrations, cmp_numeric)
+}
+
+fn parse(name: &str) -> Option<(String, &str)> {
+    let (version, description) = name.split_once('_')?;
+    let valid = version.starts_with(|c: char| c.is_ascii_digit())
+        && version.chars().all(|c| c.is_ascii_digit() || c == '-');
+    if !valid {
+        return None;
+    }
+    Some((version.replace('-', ""), description))
+}
+
+/// Diesel's `metadata.toml`.
+#[derive(Deserialize)]
+struct Metadata {
+    #[serde(default = "yes")]
+    run_in_transaction: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `run_in_transaction` of the `metadata.toml` at `path`, true when there is none.
+fn runs_in_transaction(path: &Path) -> Result<bool, DiscoverError> {
+    if !path.is_file() {
+        return Ok(true);
+    }
+    let text = read_text(path)?;
+    let metadata: Metadata =
+        toml::from_str(&text).map_err(|error| DiscoverError::InvalidMetadata {
+            path: path.to_path_buf(),
+            message: error.message().to_string(),
+        })?;
+    Ok(metadata.run_in_transaction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+
+    #[test]
+    fn reads_migration_directories_by_version() {
+        let fixture = Fixture::new(&[
+            (
+                "2024-01-31-120000_create_users/up.sql",
+                "CREATE TABLE users ();",
+            ),
+            (
+                "2024-01-31-120000_create_users/down.sql",
+                "DROP TABLE users;",
+            ),
+            (
+                "2024-02-01-090000_index/up.sql",
+                "CREATE INDEX CONCURRENTLY i ON users ((1));",
+            ),
+            (
+                "2024-02-01-090000_index/metadata.toml",
+                "run_in_transaction = false\n",
+            ),
+            (
+                "2024-01-01-000000_plain_index/up.sql",
+                "CREATE INDEX CONCURRENTLY j ON users ((1));",
+            ),
+            (
+                "00000000000000_diesel_initial_setup/up.sql",
+                "CREATE FUNCTION f() ...",
+            ),
+            ("README.md", "notes"),
+            ("helpers/", ""),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            fixture.order(&migrations),
+            [
+                "00000000000000_diesel_initial_setup/up.sql",
+                "2024-01-01-000000_plain_index/up.sql",
+                "2024-01-31-120000_create_users/up.sql",
+                "2024-02-01-090000_index/up.sql",
+            ]
+        );
+        assert_eq!(
+            Fixture::summary(&migrations),
+            [
+                ("00000000000000", "diesel_initial_setup", true),
+                ("20240101000000", "plain_index", true),
+                ("20240131120000", "create_users", true),
+                ("20240201090000", "index", false),
+            ]
+        );
+    }
+
+    #[rstest]
+    #[case::explicit_true("run_in_transaction = true", true)]
+    #[case::empty("", true)]
+    #[case::other_keys("something_else = 1", true)]
+    fn metadata_decides_the_transaction(#[case] metadata: &str, #[case] transaction: bool) {
+        let fixture = Fixture::new(&[("1_a/up.sql", "SELECT 1;"), ("1_a/metadata.toml", metadata)]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(migrations[0].transaction, transaction);
+    }
+
+    #[test]
+    fn invalid_metadata_is_an_error() {
+        let fixture = Fixture::new(&[
+            ("1_a/up.sql", "SELECT 1;"),
+            ("1_a/metadata.toml", "run_in_transaction = \"no\""),
+        ]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::InvalidMetadata { path, .. } if path.ends_with("metadata.toml")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn migration_directory_without_up_sql_is_an_error() {
+        let fixture = Fixture::new(&[("2024-01-31-120000_a/down.sql", "SELECT 1;")]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::MissingFile { file: "up.sql", .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn same_version_twice_is_an_error() {
+        let fixture = Fixture::new(&[
+            ("2024-01-31-120000_a/up.sql", ""),
+            ("20240131120000_b/up.sql", ""),
+        ]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(error, DiscoverError::DuplicateVersion { .. }),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,724 @@
+//! Finding the migrations of a chain: one module per layout, each turning a directory into the
+//! `Vec<Migration>` its tool would apply, in the tool's order.
+//!
+//! Discovery never touches a database: it reads names and files, so that a misnamed file or two
+//! migrations with the same version are reported before anything runs. Files that obviously are
+//! not migrations (hidden files such as `.gitkeep`, files that are not `.sql` such as
+//! `README.md` or `migration_lock.toml`, down migrations, flyway undo/baseline/callback files)
+//! are skipped; a `.sql` file whose name does not fit the layout is an error, because a typo must
+//! not silently drop a migration from the chain.
+//!
+//! # Detection (`format = "auto"`)
+//!
+//! [`detect`] looks at the directory and takes the first rule that matches:
+//!
+//! 1. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
+//! 2. a subdirectory holding `up.sql`: `diesel`;
+//! 3. the directory is `supabase/migrations` and holds a `<14 digits>_name.sql` file: `supabase`;
+//! 4. a `V<version>__<desc>.sql` file: `flyway`;
+//! 5. a `.sql` file with a `-- migrate:up` line: `dbmate`;
+//! 6. a `.sql` file whose first line is `-- no-transaction` (sqlx's marker, meaningless to the
+//!    other tools), or `*.up.sql` files next to plain `<version>_<desc>.sql` files (which
+//!    golang-migrate does not accept): `sqlx`;
+//! 7. `*.up.sql` files: `golang-migrate`;
+//! 8. anything else, an empty directory included: `sql-dir`.
+//!
+//! The `.up.sql` layouts of sqlx and golang-migrate are identical for our purposes (same names,
+//! same numeric order, down files ignored), and so are sqlx's `<version>_<desc>.sql` layout and a
+//! numbered `sql-dir`. They differ only in the transaction mode: sqlx runs a file outside a
+//! transaction only when it starts with `-- no-transaction`, the others when it holds a statement
+//! PostgreSQL refuses inside a transaction block. A chain that sqlx applies has no such statement
+//! in a file without the marker (PostgreSQL would refuse it), so when no file carries the marker
+//! both readings apply the same files in the same order in the same mode; when one does, the
+//! chain is sqlx's and is read as such. Set `format` explicitly to override.
+
+mod dbmate;
+mod diesel;
+mod flyway;
+mod golang_migrate;
+mod prisma;
+mod sql_dir;
+mod sqlx;
+mod supabase;
+mod version;
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::location::Location;
+use crate::migrate::migration::Migration;
+use crate::migrate::statements::{self, StatementKind};
+
+/// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Auto,
+    SqlDir,
+    Supabase,
+    Sqlx,
+    Prisma,
+    Diesel,
+    GolangMigrate,
+    Flyway,
+    Dbmate,
+    Command,
+}
+
+impl Format {
+    /// Every format, in the order of the documentation.
+    pub const ALL: [Format; 10] = [
+        Format::Auto,
+        Format::SqlDir,
+        Format::Supabase,
+        Format::Sqlx,
+        Format::Prisma,
+        Format::Diesel,
+        Format::GolangMigrate,
+        Format::Flyway,
+        Format::Dbmate,
+        Format::Command,
+    ];
+
+    /// The name used in `pg-invariants.toml` and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::SqlDir => "sql-dir",
+            Format::Supabase => "supabase",
+            Format::Sqlx => "sqlx",
+            Format::Prisma => "prisma",
+            Format::Diesel => "diesel",
+            Format::GolangMigrate => "golang-migrate",
+            Format::Flyway => "flyway",
+            Format::Dbmate => "dbmate",
+            Format::Command => "command",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A `--format` value that names no format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown migration format `{0}`; valid formats: {list}", list = valid_names())]
+pub struct UnknownFormat(pub String);
+
+fn valid_names() -> String {
+    Format::ALL.map(Format::name).join(", ")
+}
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|format| format.name() == name)
+            .ok_or_else(|| UnknownFormat(name.to_string()))
+    }
+}
+
+/// Why the chain could not be read. Each names the file or directory to look at.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error(
+        "migrations directory {} does not exist; create it, or point `path` in the \
+         [migrations] section of pg-invariants.toml at the directory that holds the chain",
+        path.display()
+    )]
+    Missing { path: PathBuf },
+
+    #[error(
+        "{} is not a directory; `path` in the [migrations] section of pg-invariants.toml must \
+         name the directory that holds the chain",
+        path.display()
+    )]
+    NotADirectory { path: PathBuf },
+
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error(
+        "{}: the name does not fit the {format} layout, which expects {expected}; rename it so \
+         that it is not left out of the chain, or move it out of the migrations directory",
+        path.display()
+    )]
+    UnexpectedName {
+        path: PathBuf,
+        format: Format,
+        expected: &'static str,
+    },
+
+    #[error(
+        "{} and {} both have version {version}, but {format} applies each version once; \
+         renumber one of them",
+        first.display(),
+        second.display()
+    )]
+    DuplicateVersion {
+        format: Format,
+        version: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+
+    #[error(
+        "{}: this migration directory has no {file}; add it, or remove the directory",
+        path.display()
+    )]
+    MissingFile { path: PathBuf, file: &'static str },
+
+    #[error(
+        "{}: invalid diesel metadata: {message}; the only key diesel reads is \
+         `run_in_transaction = false`",
+        path.display()
+    )]
+    InvalidMetadata { path: PathBuf, message: String },
+
+    #[error(
+        "{}: no `-- migrate:up` line; dbmate runs only the statements after it, so add \
+         `-- migrate:up` on a line of its own above them",
+        path.display()
+    )]
+    MissingUpSection { path: PathBuf },
+
+    #[error(
+        "{location}: `-- migrate:down` comes before `-- migrate:up`; dbmate requires the up \
+         section first: move this line below the up section"
+    )]
+    DownBeforeUp { location: Location },
+
+    #[error(
+        "{location}: statement before `-- migrate:up`; dbmate refuses statements outside the \
+         sections: move it below `-- migrate:up`"
+    )]
+    StatementBeforeUp { location: Location },
+}
+
+/// Recognises the layout of `dir` (see the module documentation). Never returns `Auto` or
+/// `Command`.
+pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
+    let entries = entries(dir)?;
+    let subdirectory_holds = |file: &str| {
+        entries
+            .iter()
+            .any(|entry| entry.is_dir && entry.path.join(file).is_file())
+    };
+    let has_file = |name: &str| entries.iter().any(|e| !e.is_dir && e.name == name);
+    if subdirectory_holds("migration.sql") || has_file("migration_lock.toml") {
+        return Ok(Format::Prisma);
+    }
+    if subdirectory_holds("up.sql") {
+        return Ok(Format::Diesel);
+    }
+    let sql: Vec<&Entry> = entries
+        .iter()
+        .filter(|entry| !entry.is_dir && entry.name.ends_with(".sql"))
+        .collect();
+    if supabase::is_supabase_dir(dir) && sql.iter().any(|e| supabase::is_timestamped(&e.name)) {
+        return Ok(Format::Supabase);
+    }
+    if sql.iter().any(|entry| flyway::is_versioned(&entry.name)) {
+        return Ok(Format::Flyway);
+    }
+    let mut texts = Vec::with_capacity(sql.len());
+    for entry in &sql {
+        texts.push(read_text(&entry.path)?);
+    }
+    if texts.iter().any(|text| dbmate::has_up_section(text)) {
+        return Ok(Format::Dbmate);
+    }
+    let up_files = sql.iter().any(|entry| entry.name.ends_with(".up.sql"));
+    let plain_versioned = sql
+        .iter()
+        .any(|entry| sqlx::is_plain_versioned(&entry.name));
+    if texts.iter().any(|text| sqlx::opts_out_of_transaction(text)) || (up_files && plain_versioned)
+    {
+        return Ok(Format::Sqlx);
+    }
+    if up_files {
+        return Ok(Format::GolangMigrate);
+    }
+    Ok(Format::SqlDir)
+}
+
+/// The migrations of `dir` in the order `format` applies them. `Auto` detects the format
+/// first; `Command` has no files to read (the command applies its own chain).
+pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    match format {
+        Format::Auto => discover(detect(dir)?, dir),
+        Format::Command => Ok(Vec::new()),
+        Format::SqlDir => sql_dir::discover(dir),
+        Format::Supabase => supabase::discover(dir),
+        Format::Sqlx => sqlx::discover(dir),
+        Format::Prisma => prisma::discover(dir),
+        Format::Diesel => diesel::discover(dir),
+        Format::GolangMigrate => golang_migrate::discover(dir),
+        Format::Flyway => flyway::discover(dir),
+        Format::Dbmate => dbmate::discover(dir),
+    }
+}
+
+/// An entry of a migrations directory.
+struct Entry {
+    name: String,
+    path: PathBuf,
+    is_dir: bool,
+}
+
+/// The visible entries of `dir`, by name; hidden ones (`.gitkeep`, editor files) are left out.
+fn entries(dir: &Path) -> Result<Vec<Entry>, DiscoverError> {
+    let metadata = fs::metadata(dir).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => DiscoverError::Missing {
+            path: dir.to_path_buf(),
+        },
+        _ => io_error(dir)(source),
+    })?;
+    if !metadata.is_dir() {
+        return Err(DiscoverError::NotADirectory {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let is_dir = fs::metadata(&path).is_ok_and(|m| m.is_dir());
+        entries.push(Entry { name, path, is_dir });
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+fn io_error(path: &Path) -> impl Fn(io::Error) -> DiscoverError + '_ {
+    move |source| DiscoverError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, DiscoverError> {
+    fs::read_to_string(path).map_err(io_error(path))
+}
+
+/// Reads a migration file: the whole file runs, in a transaction until the layout says otherwise.
+fn read_migration(
+    path: PathBuf,
+    version: &str,
+    description: &str,
+) -> Result<Migration, DiscoverError> {
+    let text = read_text(&path)?;
+    Ok(Migration {
+        version: version.to_string(),
+        description: description.to_string(),
+        body: 0..text.len(),
+        path,
+        text,
+        transaction: true,
+    })
+}
+
+/// False when a statement of `sql` must run outside a transaction block. Tools such as
+/// golang-migrate and Flyway run such a file without wrapping it, and their users rely on
+/// `CREATE INDEX CONCURRENTLY` working.
+fn runs_in_transaction(sql: &str) -> bool {
+    !statements::split(sql).into_iter().any(|statement| {
+        statement.kind == StatementKind::Sql
+            && statements::refuses_transaction(&sql[statement.range])
+    })
+}
+
+/// What a layout makes of a file name.
+enum Name<'a> {
+    Migration {
+        version: String,
+        description: &'a str,
+    },
+    /// Not a migration that runs (a down migration, an undo file...).
+    Ignored,
+    /// A `.sql` file that does not fit the layout.
+    Unexpected,
+}
+
+/// A layout with one `.sql` file per migration.
+struct FileLayout {
+    format: Format,
+    /// The pattern in error messages.
+    expected: &'static str,
+    parse: fn(&str) -> Name<'_>,
+    /// Also look into subdirectories (Flyway scans its locations recursively).
+    recursive: bool,
+}
+
+impl FileLayout {
+    /// The migration files of `dir`, read, in directory order. Files that are not `.sql` are
+    /// skipped; a `.sql` file whose name does not fit is an error.
+    fn read(&self, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+        let mut migrations = Vec::new();
+        for entry in entries(dir)? {
+            if entry.is_dir {
+                if self.recursive {
+                    migrations.extend(self.read(&entry.path)?);
+                }
+                continue;
+            }
+            if !entry.name.ends_with(".sql") {
+                continue;
+            }
+            match (self.parse)(&entry.name) {
+                Name::Migration {
+                    version,
+                    description,
+                } => migrations.push(read_migration(entry.path, &version, description)?),
+                Name::Ignored => {}
+                Name::Unexpected => {
+                    return Err(unexpected(self.format, self.expected, entry.path));
+                }
+            }
+        }
+        Ok(migrations)
+    }
+}
+
+/// A layout with one directory per migration, holding the SQL in `file`.
+struct DirLayout {
+    format: Format,
+    /// The SQL file inside each migration directory.
+    file: &'static str,
+    /// The pattern in error messages.
+    expected: &'static str,
+    /// The version and description of a migration directory's name, `None` if the name does not
+    /// look like a migration.
+    parse: fn(&str) -> Option<(String, &str)>,
+}
+
+impl DirLayout {
+    /// The migrations of `dir`, read, in directory order. A migration-looking directory without
+    /// the SQL file, a directory with the SQL file but another name, and a `.sql` file next to
+    /// the directories are errors; other entries are skipped.
+    fn read(&self, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+        let mut migrations = Vec::new();
+        for entry in entries(dir)? {
+            if !entry.is_dir {
+                if entry.name.ends_with(".sql") {
+                    return Err(unexpected(self.format, self.expected, entry.path));
+                }
+                continue;
+            }
+            let file = entry.path.join(self.file);
+            let has_file = file.is_file();
+            match ((self.parse)(&entry.name), has_file) {
+                (Some((version, description)), true) => {
+                    migrations.push(read_migration(file, &version, description)?);
+                }
+                (Some(_), false) => {
+                    return Err(DiscoverError::MissingFile {
+                        path: entry.path,
+                        file: self.file,
+                    });
+                }
+                (None, true) => return Err(unexpected(self.format, self.expected, entry.path)),
+                (None, false) => {}
+            }
+        }
+        Ok(migrations)
+    }
+}
+
+fn unexpected(format: Format, expected: &'static str, path: PathBuf) -> DiscoverError {
+    DiscoverError::UnexpectedName {
+        path,
+        format,
+        expected,
+    }
+}
+
+/// `<digits>_<description>` (the separator required), as most tools name a migration.
+fn versioned(stem: &str) -> Option<(String, &str)> {
+    let (digits, rest) = version::leading_digits(stem);
+    let description = rest.strip_prefix('_')?;
+    if digits.is_empty() {
+        return None;
+    }
+    Some((digits.to_string(), description))
+}
+
+/// What `<digits>_<description><suffix>` makes of `name`: a migration, or unexpected.
+fn versioned_name<'a>(name: &'a str, suffix: &str) -> Name<'a> {
+    let parsed = name.strip_suffix(suffix).and_then(versioned);
+    let Some((version, description)) = parsed else {
+        return Name::Unexpected;
+    };
+    Name::Migration {
+        version,
+        description,
+    }
+}
+
+/// For the layouts whose tools order by number and run a file outside a transaction when
+/// PostgreSQL requires it: marks the migrations and puts them in order.
+fn numbered(
+    format: Format,
+    mut migrations: Vec<Migration>,
+) -> Result<Vec<Migration>, DiscoverError> {
+    mark_non_transactional(&mut migrations);
+    in_version_order(format, migrations, version::cmp_numeric)
+}
+
+/// Sorts by version, compared with `cmp`, then by path; two migrations with the same version are
+/// an error naming both, since every tool but `sql-dir` applies a version once.
+fn in_version_order(
+    format: Format,
+    mut migrations: Vec<Migration>,
+    cmp: fn(&str, &str) -> Ordering,
+) -> Result<Vec<Migration>, DiscoverError> {
+    migrations.sort_by(|a, b| cmp(&a.version, &b.version).then_with(|| a.path.cmp(&b.path)));
+    let duplicate = migrations
+        .windows(2)
+        .find(|pair| cmp(&pair[0].version, &pair[1].version).is_eq());
+    if let Some([first, second]) = duplicate {
+        return Err(DiscoverError::DuplicateVersion {
+            format,
+            version: second.version.clone(),
+            first: first.path.clone(),
+            second: second.path.clone(),
+        });
+    }
+    Ok(migrations)
+}
+
+/// For the layouts whose tools run a file outside a transaction when PostgreSQL requires it.
+fn mark_non_transactional(migrations: &mut [Migration]) {
+    for migration in migrations {
+        migration.transaction = runs_in_transaction(migration.sql());
+    }
+}
+
+/// Temporary migration directories for the tests of every layout.
+#[cfg(test)]
+mod fixture {
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    use super::DiscoverError;
+    use crate::migrate::migration::Migration;
+
+    /// A migrations directory in a temporary directory, removed when dropped.
+    pub(crate) struct Fixture {
+        _temp: tempfile::TempDir,
+        dir: PathBuf,
+    }
+
+    impl Fixture {
+        /// `files`: paths relative to the migrations directory (`/` makes subdirectories; a path
+        /// ending in `/` is an empty directory) and their contents.
+        pub(crate) fn new(files: &[(&str, &str)]) -> Self {
+            Self::at("migrations", files)
+        }
+
+        /// Like `new`, the migrations directory being `sub` (e.g. `supabase/migrations`) in the
+        /// temporary directory.
+        pub(crate) fn at(sub: &str, files: &[(&str, &str)]) -> Self {
+            let temp = tempfile::tempdir().expect("temporary directory");
+            let dir = temp.path().join(sub);
+            fs::create_dir_all(&dir).expect("migrations directory");
+            for (name, text) in files {
+                let path = dir.join(name);
+                if name.ends_with('/') {
+                    fs::create_dir_all(&path).expect("subdirectory");
+                    continue;
+                }
+                fs::create_dir_all(path.parent().expect("parent")).expect("parent directory");
+                fs::write(&path, text).expect("file");
+            }
+            Self { _temp: temp, dir }
+        }
+
+        /// Files holding `SELECT 1;`.
+        pub(crate) fn with_names(names: &[&str]) -> Self {
+            let files: Vec<(&str, &str)> = names.iter().map(|name| (*name, "SELECT 1;")).collect();
+            Self::new(&files)
+        }
+
+        pub(crate) fn path(&self) -> &Path {
+            &self.dir
+        }
+
+        /// The error of a layout's `discover` on files named `names`, holding `SELECT 1;`.
+        pub(crate) fn discover_error(
+            names: &[&str],
+            discover: fn(&Path) -> Result<Vec<Migration>, DiscoverError>,
+        ) -> DiscoverError {
+            let fixture = Self::with_names(names);
+            match discover(fixture.path()) {
+                Ok(migrations) => panic!("no error, found {migrations:?}"),
+                Err(error) => error,
+            }
+        }
+
+        /// `error` says that the file called `name` does not fit the layout.
+        pub(crate) fn assert_unexpected(error: &DiscoverError, name: &str) {
+            assert!(
+                matches!(error, DiscoverError::UnexpectedName { path, .. } if path.ends_with(name)),
+                "{error}"
+            );
+        }
+
+        /// Version, description and transaction mode of each migration.
+        pub(crate) fn summary(migrations: &[Migration]) -> Vec<(&str, &str, bool)> {
+            migrations
+                .iter()
+                .map(|m| (m.version.as_str(), m.description.as_str(), m.transaction))
+                .collect()
+        }
+
+        /// The migrations' paths relative to the migrations directory, `/`-separated.
+        pub(crate) fn order(&self, migrations: &[Migration]) -> Vec<String> {
+            migrations
+                .iter()
+                .map(|migration| {
+                    let relative = migration
+                        .path
+                        .strip_prefix(&self.dir)
+                        .expect("inside the fixture");
+                    relative
+                        .iter()
+                        .map(|part| part.to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+                .collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::Fixture;
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::prisma(&[("20240101000000_init/migration.sql", "")], Format::Prisma)]
+    #[case::prisma_lock_only(&[("migration_lock.toml", "")], Format::Prisma)]
+    #[case::diesel(&[("00000000000000_diesel_initial_setup/up.sql", ""), ("2024-01-01-000000_a/up.sql", "")], Format::Diesel)]
+    #[case::flyway(&[("V1__init.sql", ""), ("R__views.sql", "")], Format::Flyway)]
+    #[case::dbmate(&[("20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\n")], Format::Dbmate)]
+    #[case::sqlx_marker(&[("1_a.sql", "SELECT 1;"), ("2_b.sql", "-- no-transaction\nVACUUM;")], Format::Sqlx)]
+    #[case::sqlx_reversible_marker(&[("1_a.up.sql", "-- no-transaction\n"), ("1_a.down.sql", "")], Format::Sqlx)]
+    #[case::sqlx_mixed(&[("1_a.sql", ""), ("2_b.up.sql", ""), ("2_b.down.sql", "")], Format::Sqlx)]
+    #[case::golang_migrate(&[("000001_a.up.sql", ""), ("000001_a.down.sql", "")], Format::GolangMigrate)]
+    #[case::numbered_sql(&[("1_a.sql", ""), ("2_b.sql", "")], Format::SqlDir)]
+    #[case::any_sql(&[("schema.sql", ""), ("seed.sql", "")], Format::SqlDir)]
+    #[case::empty(&[], Format::SqlDir)]
+    #[case::only_readme(&[("README.md", ""), (".gitkeep", "")], Format::SqlDir)]
+    fn detects_the_layout(#[case] files: &[(&str, &str)], #[case] expected: Format) {
+        let fixture = Fixture::new(files);
+        assert_eq!(detect(fixture.path()).unwrap(), expected);
+        assert!(discover(Format::Auto, fixture.path()).is_ok());
+    }
+
+    #[rstest]
+    #[case::supabase("supabase/migrations", Format::Supabase)]
+    #[case::other_parent("db/migrations", Format::SqlDir)]
+    #[case::other_name("supabase/schema", Format::SqlDir)]
+    fn detects_supabase_by_its_directory(#[case] sub: &str, #[case] expected: Format) {
+        let fixture = Fixture::at(sub, &[("20240101000000_init.sql", "SELECT 1;")]);
+        assert_eq!(detect(fixture.path()).unwrap(), expected);
+    }
+
+    #[test]
+    fn auto_discovers_with_the_detected_layout() {
+        let fixture = Fixture::new(&[
+            ("2_b.up.sql", ""),
+            ("10_c.up.sql", ""),
+            ("2_b.down.sql", ""),
+        ]);
+        let migrations = discover(Format::Auto, fixture.path()).unwrap();
+        assert_eq!(fixture.order(&migrations), ["2_b.up.sql", "10_c.up.sql"]);
+    }
+
+    #[test]
+    fn empty_directory_has_no_migrations() {
+        let fixture = Fixture::new(&[]);
+        for format in Format::ALL {
+            assert_eq!(discover(format, fixture.path()).unwrap(), [], "{format}");
+        }
+    }
+
+    #[test]
+    fn command_reads_nothing() {
+        let missing = Path::new("/nonexistent/pg-invariants/migrations");
+        assert_eq!(discover(Format::Command, missing).unwrap(), []);
+    }
+
+    #[rstest]
+    #[case::detect(None)]
+    #[case::sql_dir(Some(Format::SqlDir))]
+    #[case::prisma(Some(Format::Prisma))]
+    #[case::flyway(Some(Format::Flyway))]
+    fn missing_directory_is_an_error_naming_it(#[case] format: Option<Format>) {
+        let fixture = Fixture::new(&[]);
+        let missing = fixture.path().join("nope");
+        let error = match format {
+            None => detect(&missing).unwrap_err(),
+            Some(format) => discover(format, &missing).unwrap_err(),
+        };
+        assert!(
+            matches!(&error, DiscoverError::Missing { path } if *path == missing),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains(&missing.display().to_string()),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn file_instead_of_directory_is_an_error() {
+        let fixture = Fixture::new(&[("schema.sql", "")]);
+        let file = fixture.path().join("schema.sql");
+        let error = discover(Format::Auto, &file).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::NotADirectory { path } if *path == file),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for format in Format::ALL {
+            assert_eq!(format.name().parse::<Format>(), Ok(format));
+            let toml = format!("format = \"{format}\"");
+            let parsed: std::collections::BTreeMap<String, Format> = toml::from_str(&toml).unwrap();
+            assert_eq!(parsed["format"], format);
+        }
+    }
+
+    #[test]
+    fn unknown_name_lists_the_valid_ones() {
+        let error = "golang".parse::<Format>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown migration format `golang`; valid formats: auto, sql-dir, supabase, sqlx, \
+             prisma, diesel, golang-migrate, flyway, dbmate, command"
+        );
+    }
+}

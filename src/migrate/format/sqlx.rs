@@ -1,0 +1,109 @@
+//! `sqlx`: `<version>_<description>.sql`, or `<version>_<description>.up.sql` with `.down.sql`
+//! rollbacks (skipped), applied by version.
+//!
+//! A file whose first line is `-- no-transaction` runs outside a transaction; every other file
+//! runs in one, as sqlx does: a `CREATE INDEX CONCURRENTLY` without the marker fails here as it
+//! fails under sqlx.
+
+use std::path::Path;
+
+use super::version::cmp_numeric;
+use super::{DiscoverError, FileLayout, Format, Name, in_version_order, versioned_name};
+use crate::migrate::migration::Migration;
+
+const LAYOUT: FileLayout = FileLayout {
+    format: Format::Sqlx,
+    expected: "`<version>_<description>.sql` or `<version>_<description>.up.sql`",
+    parse,
+    recursive: false,
+};
+
+pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    let mut migrations = LAYOUT.read(dir)?;
+    for migration in &mut migrations {
+        migration.transaction = !opts_out_of_transaction(&migration.text);
+    }
+    in_version_order(Format::Sqlx, migrations, cmp_numeric)
+}
+
+fn parse(name: &str) -> Name<'_> {
+    if name.ends_with(".down.sql") {
+        return Name::Ignored;
+    }
+    if name.ends_with(".up.sql") {
+        return versioned_name(name, ".up.sql");
+    }
+    versioned_name(name, ".sql")
+}
+
+/// The file starts with sqlx's `-- no-transaction` marker.
+pub(super) fn opts_out_of_transaction(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .starts_with("-- no-transaction")
+}
+
+/// `<version>_<description>.sql`, neither an up nor a down file.
+pub(super) fn is_plain_versioned(name: &str) -> bool {
+    let up_or_down = name.ends_with(".up.sql") || name.ends_with(".down.sql");
+    !up_or_down && matches!(versioned_name(name, ".sql"), Name::Migration { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::simple(&["2_b.sql", "10_c.sql", "1_a.sql"], &["1_a.sql", "2_b.sql", "10_c.sql"])]
+    #[case::reversible(
+        &["20240102000000_b.up.sql", "20240102000000_b.down.sql", "20240101000000_a.up.sql"],
+        &["20240101000000_a.up.sql", "20240102000000_b.up.sql"]
+    )]
+    #[case::mixed(&["2_b.up.sql", "1_a.sql", "README.md"], &["1_a.sql", "2_b.up.sql"])]
+    fn orders_by_version(#[case] files: &[&str], #[case] expected: &[&str]) {
+        let fixture = Fixture::with_names(files);
+        assert_eq!(fixture.order(&discover(fixture.path()).unwrap()), expected);
+    }
+
+    #[test]
+    fn only_the_marker_runs_outside_a_transaction() {
+        let fixture = Fixture::new(&[
+            ("1_orgs.sql", "CREATE TABLE orgs (a int);"),
+            (
+                "2_index.sql",
+                "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON orgs (a);",
+            ),
+            ("3_unmarked.sql", "CREATE INDEX CONCURRENTLY j ON orgs (a);"),
+            ("4_late_marker.sql", "SELECT 1;\n-- no-transaction\n"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            Fixture::summary(&migrations),
+            [
+                ("1", "orgs", true),
+                ("2", "index", false),
+                ("3", "unmarked", true),
+                ("4", "late_marker", true)
+            ]
+        );
+        assert_eq!(migrations[1].sql(), migrations[1].text);
+    }
+
+    #[rstest]
+    #[case::no_version("schema.sql")]
+    #[case::no_separator("3.sql")]
+    fn misnamed_sql_file_is_an_error(#[case] name: &str) {
+        let error = Fixture::discover_error(&["1_a.sql", name], discover);
+        Fixture::assert_unexpected(&error, name);
+    }
+
+    #[test]
+    fn same_version_in_up_and_plain_file_is_an_error() {
+        let error = Fixture::discover_error(&["1_a.sql", "1_b.up.sql"], discover);
+        assert!(
+            matches!(error, DiscoverError::DuplicateVersion { .. }),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+-- migrate:up
+CREATE TABLE organizations (
+    id bigint PRIMARY KEY
+);
+
+-- migrate:down
+DROP TABLE organizations;

@@ -1,0 +1,3 @@
+CREATE TABLE tasks (
+    id bigint PRIMARY KEY
+);

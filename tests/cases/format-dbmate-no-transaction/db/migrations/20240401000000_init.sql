@@ -1,0 +1,12 @@
+-- migrate:up
+CREATE TABLE organizations (
+    id bigint PRIMARY KEY
+);
+CREATE TABLE projects (
+    id bigint PRIMARY KEY,
+    org_id bigint NOT NULL REFERENCES organizations (id)
+);
+
+-- migrate:down
+DROP TABLE projects;
+DROP TABLE organizations;

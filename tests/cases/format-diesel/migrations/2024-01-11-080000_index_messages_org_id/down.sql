@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY messages_org_id_idx;

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY messages_org_id_idx ON messages (org_id);

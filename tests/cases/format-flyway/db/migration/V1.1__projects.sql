@@ -1,0 +1,4 @@
+CREATE TABLE projects (
+    id bigint PRIMARY KEY,
+    org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE
+);

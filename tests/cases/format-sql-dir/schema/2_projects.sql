@@ -1,0 +1,4 @@
+CREATE TABLE projects (
+    id bigint PRIMARY KEY,
+    name text NOT NULL
+);

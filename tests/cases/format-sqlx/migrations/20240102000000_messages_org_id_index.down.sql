@@ -1,0 +1,2 @@
+-- no-transaction
+DROP INDEX CONCURRENTLY messages_org_id_idx;

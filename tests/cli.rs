@@ -1,0 +1,121 @@
+//! The command line's contract beyond verdicts (FORMAT.md section 5): listing needs no database,
+//! exit code 2 when no PostgreSQL can be had, and the url backend touches nothing but the
+//! throwaway database it creates.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use pg_invariants::provision::Postgres;
+use pg_invariants::spec::{Backend, DatabaseConfig};
+use sqlx::{ConnectOptions, Connection, Row};
+
+const CASE: &str = "tests/cases/fk-type-mismatch";
+
+fn pg_invariants(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+    cmd.arg("test")
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(CASE));
+    cmd.env_remove("PG_INVARIANTS_URL")
+        .env_remove("PG_INVARIANTS_BACKEND");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+#[test]
+fn list_starts_no_database() {
+    // The url backend without a URL cannot start anything: listing must not need to.
+    let out = pg_invariants(&["--backend", "url", "--list"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(stdout.contains("orders::org_id::fk: test"), "{stdout}");
+    assert!(stdout.contains("migrations::apply: test"), "{stdout}");
+}
+
+#[test]
+fn no_postgres_exits_2_with_the_reason() {
+    let out = pg_invariants(&["--backend", "url"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("PG_INVARIANTS_URL"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_backend_exits_2() {
+    let out = pg_invariants(&[], &[("PG_INVARIANTS_BACKEND", "podman")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown backend \"podman\""), "{stderr}");
+}
+
+/// Databases on the server, and the rows of a sentinel table the run must not touch.
+async fn server_state(options: &sqlx::postgres::PgConnectOptions) -> (Vec<String>, i64) {
+    let mut conn = options.connect().await.expect("connect");
+    let dbs = sqlx::query("SELECT datname::text AS d FROM pg_database ORDER BY 1")
+        .fetch_all(&mut conn)
+        .await
+        .expect("list databases")
+        .iter()
+        .map(|r| r.get::<String, _>("d"))
+        .collect();
+    let rows: i64 = sqlx::query("SELECT count(*) AS n FROM sentinel")
+        .fetch_one(&mut conn)
+        .await
+        .expect("sentinel")
+        .get("n");
+    conn.close().await.expect("close");
+    (dbs, rows)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_url_backend_creates_and_drops_only_its_own_database() {
+    // A server standing in for the user's: ours, started the same way the local backend does.
+    let config = DatabaseConfig {
+        backend: Backend::Local,
+        image: String::new(),
+        settings: Vec::new(),
+    };
+    let server = Postgres::start(Backend::Local, &config)
+        .await
+        .expect("a local PostgreSQL");
+    let options = server.options("postgres");
+    let mut conn = options.connect().await.expect("connect");
+    sqlx::raw_sql("CREATE TABLE sentinel (id int); INSERT INTO sentinel VALUES (1), (2);")
+        .execute(&mut conn)
+        .await
+        .expect("sentinel");
+    conn.close().await.expect("close");
+    let before = server_state(&options).await;
+
+    let url = server
+        .client_env("postgres")
+        .into_iter()
+        .find(|(k, _)| k == "DATABASE_URL")
+        .map(|(_, v)| v)
+        .expect("a URL");
+    let out = tokio::task::spawn_blocking(move || {
+        pg_invariants(&["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(101),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("test orders::org_id::fk") && stdout.contains("FAILED"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("test invoices::org_id::fk"), "{stdout}");
+
+    assert_eq!(
+        server_state(&options).await,
+        before,
+        "the run left the server as it found it"
+    );
+}
