@@ -100,13 +100,19 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Err(e) => return invalid(&format!("error: no PostgreSQL could be started: {e}")),
     };
     eprintln!(
-        "pg-invariants: {} migration(s) ({}) on {backend:?} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",
+        "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",
         chain.migrations.len(),
         chain.format.name(),
+        backend.name(),
         setup.timings.provision.as_secs_f64(),
         setup.timings.apply.as_secs_f64(),
     );
 
+    if provision::interrupted() {
+        // Ctrl-C during set-up: the handler is removing the server and will exit with 130;
+        // running checks on a dying database would only print false failures.
+        provision::wait_for_exit();
+    }
     let checks = plan::build(&spec, setup.catalog.as_ref());
     let shared = Arc::new(Shared {
         spec,

@@ -119,3 +119,81 @@ async fn the_url_backend_creates_and_drops_only_its_own_database() {
         "the run left the server as it found it"
     );
 }
+
+/// A project whose chain takes a while, so a signal lands while the server is up.
+fn slow_project(dir: &Path) {
+    std::fs::create_dir_all(dir.join("migrations")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("invariants")).expect("mkdir");
+    std::fs::write(
+        dir.join("migrations/1_slow.sql"),
+        "CREATE TABLE t (id int PRIMARY KEY);\nSELECT pg_sleep(60);\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("invariants/t.toml"), "[columns.id]\n").expect("write");
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"sql-dir\"\n",
+    )
+    .expect("write");
+}
+
+#[test]
+fn sigint_stops_the_server_and_removes_its_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+
+    let scratch = tempfile::tempdir().expect("tempdir");
+    // The server may run as an unprivileged user, who must be able to reach its directory.
+    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let project = scratch.path().join("project");
+    let tmp = scratch.path().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("mkdir");
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    slow_project(&project);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .args(["test", "--backend", "local"])
+        .current_dir(&project)
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let server_dirs = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&tmp)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let started = Instant::now();
+    let pid_file = loop {
+        let found = server_dirs()
+            .into_iter()
+            .map(|d| d.join("data/postmaster.pid"))
+            .find(|p| p.is_file());
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let postmaster: i32 = std::fs::read_to_string(&pid_file)
+        .expect("pid file")
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a pid");
+
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    // SAFETY: signal 0 only asks whether the process exists.
+    let alive = unsafe { libc::kill(postmaster, 0) } == 0;
+    assert!(!alive, "postmaster {postmaster} survived the interrupt");
+    assert!(server_dirs().is_empty(), "left behind: {:?}", server_dirs());
+}

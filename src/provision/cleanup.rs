@@ -5,7 +5,7 @@
 //! newest first, then exits with 130 like a shell would after SIGINT.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};
 
 type Action = Box<dyn FnOnce() + Send>;
@@ -13,6 +13,8 @@ type Action = Box<dyn FnOnce() + Send>;
 static ACTIONS: Mutex<BTreeMap<u64, Action>> = Mutex::new(BTreeMap::new());
 static NEXT: AtomicU64 = AtomicU64::new(0);
 static HANDLER: Once = Once::new();
+/// Set by the signal handler before it runs any action: from then on the process is ending.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Runs its action when dropped, unless a signal ran it first.
 #[derive(Debug)]
@@ -33,9 +35,26 @@ pub fn on_exit(action: impl FnOnce() + Send + 'static) -> Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         let action = actions().remove(&self.0);
-        if let Some(action) = action {
-            action();
+        match action {
+            Some(action) => action(),
+            // The signal handler took it and is still running it: returning now could let the
+            // process exit before the server is stopped and its directory removed. The
+            // handler ends the process when it is done.
+            None if interrupted() => wait_for_exit(),
+            None => {}
         }
+    }
+}
+
+/// True once a termination signal arrived: work in progress is being torn down.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Blocks the calling thread while the signal handler cleans up and ends the process.
+pub fn wait_for_exit() -> ! {
+    loop {
+        std::thread::park();
     }
 }
 
@@ -46,6 +65,7 @@ fn actions() -> MutexGuard<'static, BTreeMap<u64, Action>> {
 }
 
 fn run_all_and_exit() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
     let pending = std::mem::take(&mut *actions());
     for (_, action) in pending.into_iter().rev() {
         action();

@@ -23,6 +23,7 @@ use crate::spec::{Backend, DatabaseConfig};
 use local::LocalServer;
 use url::UrlServer;
 
+pub use cleanup::{interrupted, wait_for_exit};
 pub use local::find_bindir;
 
 /// Why no PostgreSQL could be had. All of these end the run with exit code 2.

@@ -25,6 +25,18 @@ pub enum Backend {
     Url,
 }
 
+impl Backend {
+    /// The name as written in the project file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Local => "local",
+            Self::Docker => "docker",
+            Self::Url => "url",
+        }
+    }
+}
+
 impl std::str::FromStr for Backend {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
