@@ -151,6 +151,9 @@ impl ColumnFacts {
     }
 }
 
+/// The keys only a `[[rule]]` takes.
+pub const RULE_ONLY_KEYS: [&str; 3] = ["name", "columns", "tables"];
+
 /// The keys of a `[columns.X]` table as written. Rules use the same struct: their three own
 /// keys (`name`, `columns`, `tables`) are rejected in table files by [`RawKeys::column_facts`]
 /// and required in rules by the rule loader, so the list of column keys exists exactly once.

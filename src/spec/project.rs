@@ -216,7 +216,7 @@ impl Project {
     /// Reads and validates the project file at `file`.
     pub fn load(file: &Path) -> Result<Self, SpecError> {
         let src = Source::read(file)?;
-        let raw: RawProject = src.parse()?;
+        let raw: RawProject = src.parse(&[])?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let resolve = |p: &str| dir.join(p);
 

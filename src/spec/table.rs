@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use super::error::SpecError;
-use super::facts::{ColumnFacts, Fact, RawKeys};
+use super::facts::{ColumnFacts, Fact, RULE_ONLY_KEYS, RawKeys};
 use super::source::Source;
 use crate::location::Location;
 use crate::names::TableName;
@@ -48,7 +48,7 @@ impl TableSpec {
     /// Reads `path`; the table is the file stem in `default_schema` unless `table` says otherwise.
     pub fn load(path: &Path, default_schema: &str) -> Result<Self, SpecError> {
         let src = Source::read(path)?;
-        let raw: RawTable = src.parse()?;
+        let raw: RawTable = src.parse(&RULE_ONLY_KEYS)?;
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())

@@ -1,0 +1,131 @@
+//! End-to-end timings of the release binary, as a user sees them: `cargo bench`.
+//!
+//! 1. `pg-invariants test` on the repo's example (`examples/saas`), whole process wall time.
+//! 2. A generated chain of 337 migrations (the size of the largest public chain we target),
+//!    to see how applying scales with the number of migrations.
+//!
+//! Prints medians with min and max over `BENCH_RUNS` runs (default 5): the machine is shared and
+//! noisy, so single runs mean little. Phase times (server start, chain applied) come from the
+//! binary's own summary line on stderr.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One run: total wall time, and the server-ready and applied times the binary reports.
+struct Run {
+    total: Duration,
+    provision: f64,
+    apply: f64,
+}
+
+fn run(dir: &Path) -> Run {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .args([
+            "test",
+            "--config",
+            "pg-invariants.toml",
+            "--format",
+            "terse",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("pg-invariants runs");
+    let total = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "pg-invariants failed in {}:\n{stderr}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let seconds_after = |label: &str| -> f64 {
+        stderr
+            .split(label)
+            .nth(1)
+            .and_then(|rest| rest.trim_start().split('s').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    Run {
+        total,
+        provision: seconds_after("server ready in"),
+        apply: seconds_after("chain and seed applied in"),
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> (f64, f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
+}
+
+fn report(name: &str, runs: &[Run]) {
+    let (t, tmin, tmax) = median(runs.iter().map(|r| r.total.as_secs_f64()).collect());
+    let (p, _, _) = median(runs.iter().map(|r| r.provision).collect());
+    let (a, amin, amax) = median(runs.iter().map(|r| r.apply).collect());
+    println!(
+        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | n={}",
+        runs.len()
+    );
+}
+
+/// A Supabase-layout chain: organizations, then one migration per table with a tenant FK and
+/// its index, then alterations, like a real project's history.
+fn generate_chain(dir: &Path, migrations: usize) {
+    let mdir = dir.join("migrations");
+    let idir = dir.join("invariants");
+    std::fs::create_dir_all(&mdir).expect("mkdir");
+    std::fs::create_dir_all(&idir).expect("mkdir");
+    std::fs::write(
+        mdir.join("20240101000000_organizations.sql"),
+        "CREATE TABLE organizations (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .expect("write");
+    std::fs::write(idir.join("organizations.toml"), "primary_key = [\"id\"]\n").expect("write");
+    let tables = (migrations - 1) / 3;
+    for n in 0..migrations - 1 {
+        let t = n % tables.max(1);
+        let sql = match n / tables.max(1) {
+            0 => format!(
+                "CREATE TABLE t{t} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,\n  title text NOT NULL,\n  created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t{t}_org_id_idx ON t{t} (org_id);\nCOMMENT ON TABLE t{t} IS 'generated; it''s table {t}';\n"
+            ),
+            1 => format!(
+                "ALTER TABLE t{t} ADD COLUMN status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived'));\n"
+            ),
+            _ => format!(
+                "DO $$ BEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 't{t}_created_at_idx') THEN\n    CREATE INDEX t{t}_created_at_idx ON t{t} (created_at);\n  END IF;\nEND $$;\n"
+            ),
+        };
+        std::fs::write(mdir.join(format!("2025{:010}_step_{n}.sql", n + 1)), sql).expect("write");
+        if n < tables {
+            std::fs::write(
+                idir.join(format!("t{t}.toml")),
+                "[columns.org_id]\ntype = \"bigint\"\nreferences = \"organizations.id\"\non_delete = \"cascade\"\nindexed = true\n",
+            )
+            .expect("write");
+        }
+    }
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"supabase\"\n\n[snapshots]\nenabled = false\n",
+    )
+    .expect("write");
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+
+    let example: Vec<Run> = (0..runs).map(|_| run(root)).collect();
+    report("examples/saas (14 migrations + seed)", &example);
+
+    let scratch = tempfile::tempdir().expect("tempdir");
+    generate_chain(scratch.path(), 337);
+    let large: Vec<Run> = (0..runs).map(|_| run(scratch.path())).collect();
+    report("generated chain (337 migrations, 112 tables)", &large);
+}
