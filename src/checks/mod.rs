@@ -26,7 +26,7 @@ use crate::catalog::{Catalog, Column, Table};
 use crate::location::Location;
 use crate::names::TableName;
 use crate::plan::{CheckKind, ColumnFact};
-use crate::spec::Spec;
+use crate::spec::{Fact, Spec};
 
 pub use migrations::SetupOutcome;
 
@@ -130,15 +130,14 @@ impl Context<'_> {
     }
 }
 
-/// Runs one check. Behavioural and snapshot kinds are not implemented in this version and are
-/// never passed here (see [`CheckKind::is_implemented`]).
+/// Runs one check. Set-up checks are decided by [`setup_verdict`], and behavioural and
+/// snapshot kinds are not implemented in this version (see [`CheckKind::is_implemented`]):
+/// passed here, they fail rather than pass unchecked.
 pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
     match kind {
-        CheckKind::Apply | CheckKind::Idempotent => Ok(()),
         CheckKind::Coverage { table } => coverage::check(ctx, table),
         CheckKind::TableExists { table, at } => exists::table(ctx, table, at),
         CheckKind::PrimaryKey { table, columns } => primary_key::check(ctx, table, columns),
-        CheckKind::Snapshot { .. } => Ok(()),
         CheckKind::Column {
             table,
             column,
@@ -153,11 +152,27 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             ColumnFact::Indexed(at) => indexed::check(ctx, table, column, at),
             ColumnFact::NoFk(reason) => no_fk::check(ctx, table, column, reason),
             ColumnFact::Orphans(orphans) => orphans::check(ctx, table, column, orphans).await,
-            ColumnFact::NotNull(_)
-            | ColumnFact::RejectsInvalid(_)
-            | ColumnFact::OnDelete { .. }
-            | ColumnFact::Immutable(_) => Ok(()),
+            ColumnFact::NotNull(at)
+            | ColumnFact::RejectsInvalid(Fact { at, .. })
+            | ColumnFact::OnDelete {
+                on_delete: Fact { at, .. },
+                ..
+            }
+            | ColumnFact::Immutable(at) => Err(unchecked(Some(at))),
         },
+        CheckKind::Snapshot { at, .. } => Err(unchecked(Some(at))),
+        CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
+    }
+}
+
+/// The failure for a check this function cannot decide: never a silent pass.
+fn unchecked(at: Option<&Location>) -> Failure {
+    Failure {
+        at: at.cloned(),
+        promise: "this kind of check is not run by checks::run".into(),
+        expected: "a verdict".into(),
+        found: "no check was run".into(),
+        fix: None,
     }
 }
 

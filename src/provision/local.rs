@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
-use super::ProvisionError;
+use std::sync::{Arc, Mutex};
+
+use super::{ProvisionError, cleanup};
 use crate::env;
 
 /// The port number only names the socket file (`.s.PGSQL.5432`): there is no TCP listener.
@@ -21,11 +23,43 @@ pub const SOCKET_PORT: u16 = 5432;
 pub const SUPERUSER: &str = "postgres";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A running server; stopping it and removing its directory is the caller's cleanup action.
+/// A running server. Its cleanup is registered the moment its directory exists, so a signal
+/// during initdb or start-up removes everything too; dropping the server runs it.
 pub struct LocalServer {
     pub socket_dir: PathBuf,
-    pub child: Child,
-    pub dir: tempfile::TempDir,
+    state: Arc<Mutex<Resources>>,
+    _cleanup: cleanup::Guard,
+}
+
+/// What a local server leaves on the machine until it is stopped.
+#[derive(Default)]
+struct Resources {
+    /// The postmaster, once started.
+    child: Option<Child>,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Resources {
+    /// Immediate shutdown (the data is thrown away anyway), then the directory is removed.
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe {
+                libc::kill(child.id() as libc::pid_t, libc::SIGQUIT);
+            }
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline && !matches!(child.try_wait(), Ok(Some(_))) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.dir.take();
+    }
+}
+
+fn lock(state: &Mutex<Resources>) -> std::sync::MutexGuard<'_, Resources> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl LocalServer {
@@ -39,13 +73,39 @@ impl LocalServer {
             .prefix("pg-invariants.")
             .tempdir()
             .map_err(|e| ProvisionError::io("creating a temporary directory", e))?;
+        let socket_dir = dir.path().to_path_buf();
+        let state = Arc::new(Mutex::new(Resources {
+            child: None,
+            dir: Some(dir),
+        }));
+        let guard = {
+            let state = state.clone();
+            cleanup::on_exit(move || lock(&state).stop())
+        };
+        let server = Self {
+            socket_dir,
+            state,
+            _cleanup: guard,
+        };
+        server.init_and_spawn(&bindir, user, settings)?;
+        server.wait_ready().await?;
+        Ok(server)
+    }
+
+    fn init_and_spawn(
+        &self,
+        bindir: &Path,
+        user: Option<RunAs>,
+        settings: &[(String, String)],
+    ) -> Result<(), ProvisionError> {
+        let dir = &self.socket_dir;
         if let Some(u) = &user {
-            chown(dir.path(), Some(u.uid), Some(u.gid)).map_err(|e| {
+            chown(dir, Some(u.uid), Some(u.gid)).map_err(|e| {
                 ProvisionError::io("giving the temporary directory to the server user", e)
             })?;
         }
-        let data = dir.path().join("data");
-        let log = dir.path().join("server.log");
+        let data = dir.join("data");
+        let log = dir.join("server.log");
 
         let mut initdb = Command::new(bindir.join("initdb"));
         initdb
@@ -60,10 +120,13 @@ impl LocalServer {
                 "UTF8",
                 "--locale=C",
             ])
-            .stdin(Stdio::null());
-        let out = user
-            .run_as(&mut initdb)
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // A signal meanwhile removes the directory (initdb then fails at once) and ends the
+        // process; initdb dies with us.
+        let out = spawn_dying_with_us(user.run_as(&mut initdb), "running initdb")?
+            .wait_with_output()
             .map_err(|e| ProvisionError::io("running initdb", e))?;
         if !out.status.success() {
             return Err(ProvisionError::Initdb {
@@ -82,7 +145,7 @@ impl LocalServer {
             .arg("-D")
             .arg(&data)
             .arg("-k")
-            .arg(dir.path())
+            .arg(dir)
             .arg("-p")
             .arg(SOCKET_PORT.to_string())
             .args([
@@ -106,28 +169,9 @@ impl LocalServer {
             )
             .stderr(log_file)
             .process_group(0);
-        // SAFETY: prctl is async-signal-safe; it only sets a flag on the child process.
-        unsafe {
-            postgres.pre_exec(|| {
-                // If we are killed without a chance to clean up, the server stops with us.
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
-                Ok(())
-            });
-        }
-        let child = user
-            .run_as(&mut postgres)
-            .spawn()
-            .map_err(|e| ProvisionError::io("starting postgres", e))?;
-        let mut server = Self {
-            socket_dir: dir.path().to_path_buf(),
-            child,
-            dir,
-        };
-        if let Err(e) = server.wait_ready().await {
-            server.stop();
-            return Err(e);
-        }
-        Ok(server)
+        let child = spawn_dying_with_us(user.run_as(&mut postgres), "starting postgres")?;
+        lock(&self.state).child = Some(child);
+        Ok(())
     }
 
     pub fn options(&self, database: &str) -> PgConnectOptions {
@@ -139,11 +183,12 @@ impl LocalServer {
     }
 
     /// Polls a connection: the server is ready when it accepts one, not after a fixed sleep.
-    async fn wait_ready(&mut self) -> Result<(), ProvisionError> {
+    async fn wait_ready(&self) -> Result<(), ProvisionError> {
         let started = Instant::now();
         let options = self.options("postgres");
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            let exited = lock(&self.state).child.as_mut().map(|c| c.try_wait());
+            if let Some(Ok(Some(status))) = exited {
                 return Err(ProvisionError::ServerExited {
                     status: status.to_string(),
                     log: self.log(),
@@ -164,25 +209,20 @@ impl LocalServer {
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(self.socket_dir.join("server.log")).unwrap_or_default()
     }
+}
 
-    /// Immediate shutdown (the data is thrown away anyway), then the directory goes with `dir`.
-    pub fn stop(&mut self) {
-        // SAFETY: plain kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGQUIT);
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Spawns `cmd` so that it gets SIGQUIT if we die without cleaning up (SIGKILL, a crash).
+fn spawn_dying_with_us(cmd: &mut Command, what: &'static str) -> Result<Child, ProvisionError> {
+    // SAFETY: prctl is async-signal-safe; it only sets a flag on the child process.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+            Ok(())
+        });
     }
+    cmd.spawn().map_err(|e| ProvisionError::io(what, e))
 }
 
 /// The unprivileged user the server runs as when we are root.

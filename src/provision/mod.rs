@@ -74,9 +74,8 @@ impl ProvisionError {
 }
 
 enum Server {
-    Local {
-        socket_dir: std::path::PathBuf,
-    },
+    /// Owns the server process and directory: dropping it stops and removes them.
+    Local(LocalServer),
     /// The user's URL, for external tools.
     Url(String),
 }
@@ -86,7 +85,8 @@ pub struct Postgres {
     server: Server,
     admin: PgConnectOptions,
     created: Arc<Mutex<Vec<String>>>,
-    _cleanup: cleanup::Guard,
+    /// Drops the databases we created on a server that is not ours (url backend).
+    _cleanup: Option<cleanup::Guard>,
 }
 
 /// Which backend `auto` and the overrides resolve to.
@@ -111,19 +111,11 @@ impl Postgres {
         match backend {
             Backend::Local | Backend::Auto => {
                 let server = LocalServer::start(&config.settings).await?;
-                let admin = server.options("postgres");
-                let socket_dir = server.socket_dir.clone();
-                let mut server = Some(server);
-                let guard = cleanup::on_exit(move || {
-                    if let Some(mut s) = server.take() {
-                        s.stop();
-                    }
-                });
                 Ok(Self {
-                    server: Server::Local { socket_dir },
-                    admin,
+                    admin: server.options("postgres"),
+                    server: Server::Local(server),
                     created: Arc::default(),
-                    _cleanup: guard,
+                    _cleanup: None,
                 })
             }
             Backend::Url => {
@@ -145,7 +137,7 @@ impl Postgres {
                     server: Server::Url(server.url),
                     admin,
                     created,
-                    _cleanup: guard,
+                    _cleanup: Some(guard),
                 })
             }
             Backend::Docker => Err(ProvisionError::DockerUnavailable),
@@ -210,8 +202,8 @@ impl Postgres {
     /// migration tools (`format = "command"`).
     pub fn client_env(&self, database: &str) -> Vec<(String, String)> {
         match &self.server {
-            Server::Local { socket_dir } => {
-                let dir = socket_dir.display().to_string();
+            Server::Local(server) => {
+                let dir = server.socket_dir.display().to_string();
                 let port = local::SOCKET_PORT.to_string();
                 vec![
                     (
