@@ -34,7 +34,7 @@ pub struct LocalServer {
 /// What a local server leaves on the machine until it is stopped.
 #[derive(Default)]
 struct Resources {
-    /// The postmaster, once started.
+    /// initdb while it runs, then the postmaster.
     child: Option<Child>,
     dir: Option<tempfile::TempDir>,
 }
@@ -54,7 +54,14 @@ impl Resources {
             let _ = child.kill();
             let _ = child.wait();
         }
-        self.dir.take();
+        if let Some(dir) = self.dir.take() {
+            // A child that just died may still have had files open; one retry covers it.
+            let path = dir.path().to_path_buf();
+            if dir.close().is_err() {
+                std::thread::sleep(Duration::from_millis(50));
+                let _ = std::fs::remove_dir_all(path);
+            }
+        }
     }
 }
 
@@ -107,6 +114,9 @@ impl LocalServer {
         let data = dir.join("data");
         let log = dir.join("server.log");
 
+        let initdb_log = dir.join("initdb.log");
+        let initdb_out = std::fs::File::create(&initdb_log)
+            .map_err(|e| ProvisionError::io("creating the initdb log", e))?;
         let mut initdb = Command::new(bindir.join("initdb"));
         initdb
             .arg("-D")
@@ -121,16 +131,19 @@ impl LocalServer {
                 "--locale=C",
             ])
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // A signal meanwhile removes the directory (initdb then fails at once) and ends the
-        // process; initdb dies with us.
-        let out = spawn_dying_with_us(user.run_as(&mut initdb), "running initdb")?
-            .wait_with_output()
-            .map_err(|e| ProvisionError::io("running initdb", e))?;
-        if !out.status.success() {
+            .stdout(
+                initdb_out
+                    .try_clone()
+                    .map_err(|e| ProvisionError::io("opening the initdb log", e))?,
+            )
+            .stderr(initdb_out);
+        let status = self.run_to_end(spawn_dying_with_us(
+            user.run_as(&mut initdb),
+            "running initdb",
+        )?)?;
+        if !status.success() {
             return Err(ProvisionError::Initdb {
-                output: String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned(),
+                output: std::fs::read_to_string(&initdb_log).unwrap_or_default(),
             });
         }
 
@@ -172,6 +185,35 @@ impl LocalServer {
         let child = spawn_dying_with_us(user.run_as(&mut postgres), "starting postgres")?;
         lock(&self.state).child = Some(child);
         Ok(())
+    }
+
+    /// Waits for a short-lived child (initdb) while keeping it where a signal's cleanup can
+    /// stop it: removing the directory under a running initdb would race with its writes.
+    fn run_to_end(&self, child: Child) -> Result<std::process::ExitStatus, ProvisionError> {
+        lock(&self.state).child = Some(child);
+        loop {
+            let polled = {
+                let mut state = lock(&self.state);
+                let Some(child) = state.child.as_mut() else {
+                    return Err(ProvisionError::io(
+                        "running initdb",
+                        std::io::Error::other("interrupted"),
+                    ));
+                };
+                match child.try_wait() {
+                    Ok(Some(status)) => {
+                        state.child = None;
+                        Ok(Some(status))
+                    }
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(ProvisionError::io("running initdb", e)),
+                }
+            };
+            if let Some(status) = polled? {
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     pub fn options(&self, database: &str) -> PgConnectOptions {
