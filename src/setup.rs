@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::catalog::{self, Catalog};
@@ -96,17 +96,21 @@ fn db_error(what: &str, source: sqlx::Error) -> ProvisionError {
     }
 }
 
+async fn connect(postgres: &Postgres, database: &str) -> Result<PgConnection, ProvisionError> {
+    let options = postgres.options(database);
+    options
+        .connect()
+        .await
+        .map_err(|e| db_error(&format!("connecting to database {database}"), e))
+}
+
 /// `before`, chain and seed on a fresh connection to `database`.
 async fn apply_once(
     postgres: &Postgres,
     database: &str,
     chain: &Chain,
 ) -> Result<Result<(), ApplyError>, ProvisionError> {
-    let mut conn = postgres
-        .options(database)
-        .connect()
-        .await
-        .map_err(|e| db_error("connecting to the new database", e))?;
+    let mut conn = connect(postgres, database).await?;
     let result = chain.apply(&mut conn, &postgres.client_env(database)).await;
     let _ = conn.close().await;
     Ok(result)
@@ -120,11 +124,7 @@ async fn second_pass(
     chain: &Chain,
 ) -> Result<Result<(), ApplyError>, ProvisionError> {
     let clone = postgres.create_database(Some(database)).await?;
-    let mut conn = postgres
-        .options(&clone)
-        .connect()
-        .await
-        .map_err(|e| db_error("connecting to the clone for the idempotency pass", e))?;
+    let mut conn = connect(postgres, &clone).await?;
     let result = chain
         .apply_migrations(&mut conn, &postgres.client_env(&clone))
         .await;

@@ -28,7 +28,8 @@ use crate::names::TableName;
 use crate::plan::{CheckKind, ColumnFact};
 use crate::spec::{Fact, Spec};
 
-pub use migrations::SetupOutcome;
+/// Verdicts of the two set-up checks, which every other check depends on.
+pub use migrations::{SetupOutcome, verdict as setup_verdict};
 
 /// Why a check failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,11 +175,6 @@ fn unchecked(at: Option<&Location>) -> Failure {
         found: "no check was run".into(),
         fix: None,
     }
-}
-
-/// Verdicts of the two set-up checks, which every other check depends on.
-pub fn setup_verdict(kind: &CheckKind, outcome: &SetupOutcome) -> Option<Verdict> {
-    migrations::verdict(kind, outcome)
 }
 
 /// A constraint or index name as PostgreSQL would derive it: `<table>_<columns>_<suffix>`,

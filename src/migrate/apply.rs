@@ -159,9 +159,7 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let transaction = !statements::split(&text)
-        .iter()
-        .any(|s| statements::refuses_transaction(&text[s.range.clone()]));
+    let transaction = statements::runs_in_transaction(&text);
     Ok(Migration {
         version: String::new(),
         description: path

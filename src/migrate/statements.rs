@@ -57,6 +57,14 @@ pub fn split(sql: &str) -> Vec<Statement> {
     splitter.statements
 }
 
+/// False when a statement of `sql` must run outside a transaction block, so the file runs
+/// statement by statement instead of wrapped in one transaction.
+pub fn runs_in_transaction(sql: &str) -> bool {
+    !split(sql)
+        .into_iter()
+        .any(|s| s.kind == StatementKind::Sql && refuses_transaction(&sql[s.range]))
+}
+
 /// True when PostgreSQL refuses to run the statement inside a transaction block: CREATE/DROP
 /// INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY and REINDEX SCHEMA/DATABASE/SYSTEM, CREATE/DROP
 /// DATABASE, ALTER DATABASE ... SET TABLESPACE, CREATE/DROP TABLESPACE, VACUUM, ALTER SYSTEM,

@@ -174,8 +174,7 @@ impl Postgres {
             return Ok(());
         }
         let mut conn = self.admin_connection().await?;
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(name)))
             .execute(&mut conn)
             .await
             .map_err(|e| ProvisionError::db(format!("dropping database {name}"), e))?;
@@ -254,6 +253,11 @@ fn unique_database_name() -> String {
     )
 }
 
+/// Drops one of our databases even while a check still holds a connection to it.
+fn drop_database_sql(name: &str) -> String {
+    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name))
+}
+
 /// Drops our databases from a cleanup action, which may run inside or outside a runtime:
 /// a thread of its own with a runtime of its own works in both cases.
 fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<String>>>) {
@@ -273,8 +277,7 @@ fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<Strin
                 return;
             };
             for name in names {
-                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&name));
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(&name)))
                     .execute(&mut conn)
                     .await;
             }

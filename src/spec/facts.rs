@@ -310,16 +310,9 @@ mod tests {
         })
     }
 
-    #[test]
-    fn the_table_file_wins_per_key() {
-        let mut own = ColumnFacts {
-            on_delete: Some(Fact {
-                value: OnDelete::SetNull,
-                at: at(1),
-            }),
-            ..Default::default()
-        };
-        let rule = ColumnFacts {
+    /// A `tenant-fk` rule: references at line 10, cascade at 11, indexed at 12.
+    fn tenant_rule() -> ColumnFacts {
+        ColumnFacts {
             references: reference("organizations.id", 10),
             on_delete: Some(Fact {
                 value: OnDelete::Cascade,
@@ -330,8 +323,19 @@ mod tests {
                 at: at(12),
             }),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_table_file_wins_per_key() {
+        let mut own = ColumnFacts {
+            on_delete: Some(Fact {
+                value: OnDelete::SetNull,
+                at: at(1),
+            }),
+            ..Default::default()
         };
-        own.merge_rule(&rule);
+        own.merge_rule(&tenant_rule());
         assert_eq!(own.on_delete.unwrap().value, OnDelete::SetNull);
         assert_eq!(own.references.unwrap().at.line, 10);
         assert!(own.indexed.unwrap().value);
@@ -346,19 +350,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let rule = ColumnFacts {
-            references: reference("organizations.id", 10),
-            on_delete: Some(Fact {
-                value: OnDelete::Cascade,
-                at: at(11),
-            }),
-            indexed: Some(Fact {
-                value: true,
-                at: at(12),
-            }),
-            ..Default::default()
-        };
-        own.merge_rule(&rule);
+        own.merge_rule(&tenant_rule());
         assert!(own.references.is_none() && own.on_delete.is_none());
         assert!(own.indexed.is_some());
         assert!(own.check_consistency().is_ok());

@@ -102,16 +102,15 @@ impl Spec {
     /// A declared column's facts with the matching rules merged in (the table file wins per key;
     /// among rules, the first in the file wins).
     pub fn column_facts(&self, table: &TableSpec, column: &ColumnSpec) -> ColumnFacts {
-        let mut facts = column.facts.clone();
-        for rule in self.rules_for(&table.table, &column.name) {
-            facts.merge_rule(&rule.facts);
-        }
-        facts
+        self.with_rules(column.facts.clone(), &table.table, &column.name)
     }
 
     /// Facts for a column no table file declares: the rules alone.
     pub fn rule_facts(&self, table: &TableName, column: &str) -> ColumnFacts {
-        let mut facts = ColumnFacts::default();
+        self.with_rules(ColumnFacts::default(), table, column)
+    }
+
+    fn with_rules(&self, mut facts: ColumnFacts, table: &TableName, column: &str) -> ColumnFacts {
         for rule in self.rules_for(table, column) {
             facts.merge_rule(&rule.facts);
         }

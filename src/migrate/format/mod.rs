@@ -51,7 +51,7 @@ use std::str::FromStr;
 
 use crate::location::Location;
 use crate::migrate::migration::Migration;
-use crate::migrate::statements::{self, StatementKind};
+use crate::migrate::statements;
 
 /// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -335,16 +335,6 @@ fn read_migration(
     })
 }
 
-/// False when a statement of `sql` must run outside a transaction block. Tools such as
-/// golang-migrate and Flyway run such a file without wrapping it, and their users rely on
-/// `CREATE INDEX CONCURRENTLY` working.
-fn runs_in_transaction(sql: &str) -> bool {
-    !statements::split(sql).into_iter().any(|statement| {
-        statement.kind == StatementKind::Sql
-            && statements::refuses_transaction(&sql[statement.range])
-    })
-}
-
 /// What a layout makes of a file name.
 enum Name<'a> {
     Migration {
@@ -504,10 +494,11 @@ fn in_version_order(
     Ok(migrations)
 }
 
-/// For the layouts whose tools run a file outside a transaction when PostgreSQL requires it.
+/// For the layouts whose tools run a file outside a transaction when PostgreSQL requires it
+/// (golang-migrate, Flyway...: their users rely on `CREATE INDEX CONCURRENTLY` working).
 fn mark_non_transactional(migrations: &mut [Migration]) {
     for migration in migrations {
-        migration.transaction = runs_in_transaction(migration.sql());
+        migration.transaction = statements::runs_in_transaction(migration.sql());
     }
 }
 
