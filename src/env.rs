@@ -25,6 +25,12 @@ pub fn pg_bindir() -> Option<PathBuf> {
     non_empty("PG_INVARIANTS_PG_BINDIR").map(PathBuf::from)
 }
 
+/// `PG_INVARIANTS_CASES`: how many generated variations each behavioural check runs after its
+/// first, minimal case (default 3; 0 runs the minimal case only). Unparsable values are ignored.
+pub fn cases() -> Option<u32> {
+    non_empty("PG_INVARIANTS_CASES").and_then(|v| v.trim().parse().ok())
+}
+
 /// `CARGO_MANIFEST_DIR`: where `cargo test` starts looking for `pg-invariants.toml`.
 pub fn cargo_manifest_dir() -> Option<PathBuf> {
     non_empty("CARGO_MANIFEST_DIR").map(PathBuf::from)

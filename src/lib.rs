@@ -16,3 +16,4 @@ pub mod provision;
 pub mod runner;
 pub mod setup;
 pub mod spec;
+pub mod synth;

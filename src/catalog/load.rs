@@ -8,7 +8,7 @@ use sqlx::{Connection, Row};
 
 use super::{
     Catalog, Column, Constraint, ConstraintKind, ForeignKey, Index, Policy, Table, TableKind,
-    Trigger,
+    Trigger, ValueType,
 };
 use crate::names::TableName;
 use crate::spec::OnDelete;
@@ -31,14 +31,37 @@ WHERE c.relkind IN ('r', 'p')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
 "#;
 
-/// Live columns of those tables, in order, with the type as format_type() prints it.
+/// Live columns of those tables, in order, with the type as format_type() prints it, and what
+/// row synthesis needs to write a value of it: the type under any domains (with its typmod), its
+/// category, enum labels, the domains' CHECKs and an array's element type.
 const COLUMNS: &str = r#"
 SELECT a.attrelid::int8 AS rel, a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
        pg_get_expr(d.adbin, d.adrelid) AS "default",
-       a.attidentity::text AS identity, a.attgenerated::text AS generated
+       a.attidentity::text AS identity, a.attgenerated::text AS generated,
+       format_type(b.oid, base.typmod) AS base_type, format_type(b.oid, NULL) AS base_name,
+       b.typcategory::text AS category,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e
+             WHERE e.enumtypid = CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE b.oid END
+             ORDER BY e.enumsortorder) AS labels,
+       ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
+             WHERE c.contypid = ANY(base.domains) AND c.contype = 'c' ORDER BY c.conname) AS domain_checks,
+       CASE WHEN b.typcategory = 'A' THEN format_type(b.typelem, NULL) END AS element,
+       el.typcategory::text AS element_category
 FROM pg_attribute a
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+CROSS JOIN LATERAL (
+  WITH RECURSIVE chain(oid, typmod, depth, domains) AS (
+    SELECT a.atttypid, a.atttypmod, 0, ARRAY[]::oid[]
+    UNION ALL
+    SELECT t.typbasetype, t.typtypmod, chain.depth + 1, chain.domains || t.oid
+    FROM chain JOIN pg_type t ON t.oid = chain.oid
+    WHERE t.typtype = 'd'
+  )
+  SELECT oid, typmod, domains FROM chain ORDER BY depth DESC LIMIT 1
+) base
+JOIN pg_type b ON b.oid = base.oid
+LEFT JOIN pg_type el ON el.oid = b.typelem AND b.typcategory = 'A'
 WHERE a.attrelid = ANY($1::int8[]::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 "#;
@@ -203,6 +226,19 @@ fn column(row: &PgRow) -> Result<Column, sqlx::Error> {
         default: row.try_get("default")?,
         identity: first_char(row, "identity")?,
         generated: first_char(row, "generated")?.is_some(),
+        value: ValueType {
+            base: row.try_get("base_type")?,
+            base_name: row.try_get("base_name")?,
+            category: first_char(row, "category")?.unwrap_or('X'),
+            labels: row.try_get("labels")?,
+            domain_checks: row.try_get("domain_checks")?,
+            element: row
+                .try_get::<Option<String>, _>("element")?
+                .map(|e| {
+                    Ok::<_, sqlx::Error>((e, first_char(row, "element_category")?.unwrap_or('X')))
+                })
+                .transpose()?,
+        },
     })
 }
 

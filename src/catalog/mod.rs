@@ -52,6 +52,25 @@ pub struct Column {
     pub identity: Option<char>,
     /// `GENERATED ALWAYS AS (...) STORED`.
     pub generated: bool,
+    /// What a value of the column is made of, for row synthesis.
+    pub value: ValueType,
+}
+
+/// A column's type seen through its domains: what a synthesized value must be.
+#[derive(Debug, Clone)]
+pub struct ValueType {
+    /// The type under any domains, with its modifier: `character varying(20)`, `numeric(5,2)`.
+    pub base: String,
+    /// The same without modifier, to recognise it: `character varying`, `numeric`.
+    pub base_name: String,
+    /// `pg_type.typcategory` of the base: `N` numeric, `S` string, `E` enum, `A` array, `U` user…
+    pub category: char,
+    /// Enum labels in order: of the base, or of an array's element.
+    pub labels: Vec<String>,
+    /// `CHECK (...)` of every domain the type is built on.
+    pub domain_checks: Vec<String>,
+    /// An array's element type and its category.
+    pub element: Option<(String, char)>,
 }
 
 #[derive(Debug, Clone)]

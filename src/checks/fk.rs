@@ -237,3 +237,17 @@ impl Repair {
         sql.trim_end().to_string()
     }
 }
+
+/// The SQL that makes the foreign key what `references` and `on_delete` say, when the catalog
+/// shows it is not: the fix a behavioural failure points to when the structure is the cause.
+pub(super) fn repair(
+    ctx: &Context<'_>,
+    table: &TableName,
+    column: &str,
+    references: &Fact<Reference>,
+    on_delete: Option<&Fact<OnDelete>>,
+) -> Option<String> {
+    check(ctx, table, column, references, on_delete)
+        .err()
+        .and_then(|f| f.fix)
+}

@@ -8,15 +8,20 @@
 // one at most. Boxing it would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod behaviour;
 mod column_type;
 mod coverage;
 mod exists;
 mod fk;
+mod immutable;
 mod indexed;
 mod migrations;
 mod no_fk;
+mod not_null;
+mod on_delete;
 mod orphans;
 mod primary_key;
+mod rejects_invalid;
 
 use std::fmt;
 
@@ -26,7 +31,7 @@ use crate::catalog::{Catalog, Column, Table};
 use crate::location::Location;
 use crate::names::TableName;
 use crate::plan::{CheckKind, ColumnFact};
-use crate::spec::{Fact, Spec};
+use crate::spec::Spec;
 
 /// Verdicts of the two set-up checks, which every other check depends on.
 pub use migrations::{SetupOutcome, verdict as setup_verdict};
@@ -131,9 +136,9 @@ impl Context<'_> {
     }
 }
 
-/// Runs one check. Set-up checks are decided by [`setup_verdict`], and behavioural and
-/// snapshot kinds are not implemented in this version (see [`CheckKind::is_implemented`]):
-/// passed here, they fail rather than pass unchecked.
+/// Runs one check. Set-up checks are decided by [`setup_verdict`], and snapshots are not
+/// implemented in this version (see [`CheckKind::is_implemented`]): passed here, they fail
+/// rather than pass unchecked.
 pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
     match kind {
         CheckKind::Coverage { table } => coverage::check(ctx, table),
@@ -153,13 +158,15 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             ColumnFact::Indexed(at) => indexed::check(ctx, table, column, at),
             ColumnFact::NoFk(reason) => no_fk::check(ctx, table, column, reason),
             ColumnFact::Orphans(orphans) => orphans::check(ctx, table, column, orphans).await,
-            ColumnFact::NotNull(at)
-            | ColumnFact::RejectsInvalid(Fact { at, .. })
-            | ColumnFact::OnDelete {
-                on_delete: Fact { at, .. },
-                ..
+            ColumnFact::NotNull(at) => not_null::check(ctx, table, column, at).await,
+            ColumnFact::RejectsInvalid(references) => {
+                rejects_invalid::check(ctx, table, column, references).await
             }
-            | ColumnFact::Immutable(at) => Err(unchecked(Some(at))),
+            ColumnFact::OnDelete {
+                references,
+                on_delete,
+            } => on_delete::check(ctx, table, column, references, on_delete).await,
+            ColumnFact::Immutable(at) => immutable::check(ctx, table, column, at).await,
         },
         CheckKind::Snapshot { at, .. } => Err(unchecked(Some(at))),
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),

@@ -1,0 +1,250 @@
+//! What the four behavioural checks share: the sandbox each case runs in, the property-based
+//! variation of cases, and how a row that cannot be built becomes a failure.
+//!
+//! A check is a function from a [`Case`] to a verdict. It runs first on the minimal case (two
+//! referenced rows, one row each), then on cases proptest generates (more parents and children,
+//! other synthesized values) from a fixed seed, so a verdict never changes between runs. A
+//! failing generated case is shrunk to the smallest one that still fails, and its SQL is shown.
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+use super::{Context, Failure, Verdict};
+use crate::location::Location;
+use crate::synth::{DbError, Sandbox, Synth, SynthError};
+
+/// Generated cases after the minimal one, unless `PG_INVARIANTS_CASES` says otherwise.
+const CASES: u32 = 3;
+
+/// One variation: the values synthesized, and how many rows `on_delete` builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Case {
+    /// Varies every number and string synthesized.
+    pub seed: u64,
+    /// Referenced rows, the first of which is deleted (at least 2).
+    pub parents: usize,
+    /// Rows per referenced row (at least 1).
+    pub children: usize,
+}
+
+impl Case {
+    const MINIMAL: Self = Self {
+        seed: 0,
+        parents: 2,
+        children: 1,
+    };
+
+    fn describe(&self) -> String {
+        format!(
+            "case: {} referenced row(s) × {} row(s) each, value seed {}",
+            self.parents, self.children, self.seed
+        )
+    }
+}
+
+/// What a check needs for one case: the sandbox and a synthesizer over it.
+pub struct Run<'c> {
+    pub sb: Sandbox,
+    pub synth: Synth<'c>,
+}
+
+/// Runs `check` on the minimal case, then on generated ones, each in a sandbox of its own; the
+/// first failure is shrunk and returned with the case it failed on.
+pub async fn each_case<F>(ctx: &Context<'_>, mut check: F) -> Verdict
+where
+    F: AsyncFnMut(&mut Run<'_>, Case) -> Verdict,
+{
+    let cases = crate::env::cases().unwrap_or(CASES);
+    vary(cases, async |case: Case| -> Verdict {
+        let sb = Sandbox::begin(ctx.pool).await.map_err(|e| Failure {
+            at: None,
+            promise: "a transaction for the check".into(),
+            expected: "a connection to the migrated database".into(),
+            found: e.to_string(),
+            fix: None,
+        })?;
+        let mut run = Run {
+            sb,
+            synth: Synth::new(ctx.catalog, ctx.spec, case.seed),
+        };
+        let verdict = check(&mut run, case).await;
+        run.sb.rollback().await;
+        verdict
+    })
+    .await
+}
+
+/// The case loop: the minimal case, then `cases` generated from a fixed seed; a failing
+/// generated case is shrunk the way proptest shrinks (simplify while it still fails, complicate
+/// back when it passes) and the failure names it.
+async fn vary<F>(cases: u32, mut one: F) -> Verdict
+where
+    F: AsyncFnMut(Case) -> Verdict,
+{
+    one(Case::MINIMAL).await?;
+    if cases == 0 {
+        return Ok(());
+    }
+    let strategy =
+        (0u64..1_000, 2usize..=4, 1usize..=3).prop_map(|(seed, parents, children)| Case {
+            seed,
+            parents,
+            children,
+        });
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    for _ in 0..cases {
+        let Ok(mut tree) = strategy.new_tree(&mut runner) else {
+            break;
+        };
+        let first = tree.current();
+        let Err(mut failure) = one(first).await else {
+            continue;
+        };
+        let mut failing = first;
+        if tree.simplify() {
+            loop {
+                let candidate = tree.current();
+                match one(candidate).await {
+                    Err(f) => {
+                        failure = f;
+                        failing = candidate;
+                        if !tree.simplify() {
+                            break;
+                        }
+                    }
+                    Ok(()) => {
+                        if !tree.complicate() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        failure.found = format!(
+            "{}\n(failed on the generated {}; shrunk from {})",
+            failure.found,
+            failing.describe(),
+            first.describe()
+        );
+        return Err(failure);
+    }
+    Ok(())
+}
+
+/// The failure for a row that could not be built: which table and column, the last error, and
+/// the `[sample]` line that would decide the value.
+pub fn unbuildable(
+    ctx: &Context<'_>,
+    e: &SynthError,
+    sb: &Sandbox,
+    at: &Location,
+    promise: &str,
+) -> Failure {
+    let file = ctx
+        .spec
+        .table(&e.table)
+        .map(|t| t.at.path.display().to_string())
+        .unwrap_or_else(|| format!("invariants/{}.toml", ctx.show(&e.table)));
+    let column = e.column.as_deref().unwrap_or("<column>");
+    let fix = if e.is_timeout() {
+        None
+    } else {
+        Some(format!(
+            "-- give the value in {file}:\n-- [sample]\n-- {column} = \"<an SQL expression, e.g. 'active' or 42>\""
+        ))
+    };
+    Failure {
+        at: Some(at.clone()),
+        promise: promise.to_string(),
+        expected: "a valid row to run the check with".into(),
+        found: format!("{e}\n{}", transcript(sb)),
+        fix,
+    }
+}
+
+/// The SQL a failure shows: paste it into psql to see the same thing happen.
+pub fn transcript(sb: &Sandbox) -> String {
+    format!("SQL (paste into psql):\n{}", sb.transcript())
+}
+
+/// How a statement's outcome reads in a message.
+pub fn outcome(result: &Result<usize, DbError>) -> String {
+    match result {
+        Ok(1) => "succeeded (1 row)".into(),
+        Ok(n) => format!("succeeded ({n} rows)"),
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(case: Case) -> Failure {
+        Failure {
+            at: None,
+            promise: "p".into(),
+            expected: "e".into(),
+            found: format!("{case:?}"),
+            fix: None,
+        }
+    }
+
+    fn block_on(f: impl std::future::Future<Output = Verdict>) -> Verdict {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_failing_generated_case_is_shrunk_to_the_smallest_that_fails() {
+        // Fails only with at least 3 parents of at least 2 rows each.
+        let verdict = block_on(vary(64, async |case: Case| {
+            if case.parents >= 3 && case.children >= 2 {
+                Err(failure(case))
+            } else {
+                Ok(())
+            }
+        }));
+        let found = verdict.expect_err("some generated case fails").found;
+        assert!(
+            found.contains(
+                "failed on the generated case: 3 referenced row(s) × 2 row(s) each, value seed 0;"
+            ),
+            "{found}"
+        );
+    }
+
+    #[test]
+    fn the_minimal_case_runs_first_and_alone_when_cases_is_zero() {
+        let mut seen = Vec::new();
+        let verdict = block_on(vary(0, async |case: Case| {
+            seen.push(case);
+            Ok(())
+        }));
+        assert!(verdict.is_ok());
+        assert_eq!(seen, vec![Case::MINIMAL]);
+    }
+
+    #[test]
+    fn cases_are_the_same_on_every_run() {
+        let run = || {
+            let mut seen = Vec::new();
+            let _ = block_on(vary(5, async |case: Case| {
+                seen.push(case);
+                Ok(())
+            }));
+            seen
+        };
+        let first = run();
+        assert_eq!(first.len(), 6);
+        assert_eq!(first, run());
+    }
+}

@@ -1,0 +1,167 @@
+//! `<table>::<col>::immutable`: an UPDATE that changes the column is refused, while an UPDATE
+//! of another column of the same row still works.
+//!
+//! An `org_id` that can be changed moves a row to another tenant; nothing in a foreign key
+//! prevents it. The usual guard is a `BEFORE UPDATE` trigger. The second half of the check keeps
+//! the guard honest: one that refuses every UPDATE of the row is a broken table, not immutability.
+
+use super::behaviour::{self, Case, Run, outcome};
+use super::{Context, Failure, Verdict, derived_name};
+use crate::catalog::{Column, Table};
+use crate::location::Location;
+use crate::names::{TableName, ident, literal};
+use crate::synth::{DbError, identify, typed};
+
+/// Values tried for the new one before concluding the column has no other value.
+const TRIES: usize = 6;
+
+pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
+    let promise = format!(
+        "{}.{column} is immutable: an UPDATE that changes it is refused, other UPDATEs work",
+        ctx.show(table)
+    );
+    let (t, col) = ctx.column(table, column, at, &promise)?;
+    let fail = |found: String, run: &Run<'_>, fix: Option<String>| Failure {
+        at: Some(at.clone()),
+        promise: promise.clone(),
+        expected: format!(
+            "UPDATE … SET {column} = <another value> fails; UPDATE … SET <another column> = itself succeeds"
+        ),
+        found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
+        fix,
+    };
+    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+        let row = run
+            .synth
+            .row(&mut run.sb, table, &[], true)
+            .await
+            .map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise))?;
+        let current = row.text(column).map(str::to_string);
+        // Another value the column could hold: one a new row was just allowed to have.
+        let mut new_value = None;
+        for attempt in 0..TRIES {
+            let Ok(other) = run
+                .synth
+                .trial_with_values(&mut run.sb, table, &[column.to_string()], attempt)
+                .await
+            else {
+                continue;
+            };
+            if other.text(column).is_some() && other.text(column) != current.as_deref() {
+                new_value = Some(typed(other.text(column), col));
+                break;
+            }
+        }
+        let Some(new_value) = new_value else {
+            return Err(fail(
+                format!("no other valid value for {column} could be found to update it to"),
+                run,
+                None,
+            ));
+        };
+        let key = identify(t, &row, None);
+        let change = format!(
+            "UPDATE {} SET {} = {new_value} WHERE {key} RETURNING {}::text",
+            t.name.sql(),
+            ident(column),
+            ident(column)
+        );
+        let result = run.sb.attempt(&change, false).await;
+        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
+        run.sb.record(&change, Some(&outcome(&count)));
+        match result {
+            Ok(out) => {
+                let stored = out.rows.first().and_then(|r| r.first().cloned().flatten());
+                let what = match out.rows.len() {
+                    0 => "succeeded without changing the row (a rule or trigger skipped it silently)".to_string(),
+                    _ if stored == current => format!(
+                        "succeeded, and {column} silently kept its value {} (a trigger reset it instead of refusing)",
+                        stored.as_deref().unwrap_or("NULL")
+                    ),
+                    _ => format!(
+                        "succeeded: {column} changed from {} to {}",
+                        current.as_deref().unwrap_or("NULL"),
+                        stored.as_deref().unwrap_or("NULL")
+                    ),
+                };
+                return Err(fail(format!("the UPDATE of {column} {what}"), run, Some(fix(t, column))));
+            }
+            Err(e) if e.is_timeout() || refused_by_value(&e) => {
+                return Err(fail(
+                    format!(
+                        "the UPDATE of {column} was refused, but by a constraint on the new value, not by an immutability guard: {e}"
+                    ),
+                    run,
+                    None,
+                ));
+            }
+            Err(_) => {}
+        }
+        let other = other_column(t, col);
+        let touch = format!(
+            "UPDATE {} SET {o} = {o} WHERE {key} RETURNING 1",
+            t.name.sql(),
+            o = ident(&other.name)
+        );
+        let result = run.sb.attempt(&touch, false).await.map(|o| o.rows.len());
+        run.sb.record(&touch, Some(&outcome(&result)));
+        match result {
+            Ok(1) => Ok(()),
+            other_result => Err(fail(
+                format!(
+                    "an UPDATE that leaves {column} alone (SET {} = itself) {}: the guard refuses more than changes of {column}",
+                    other.name,
+                    outcome(&other_result)
+                ),
+                run,
+                Some(fix(t, column)),
+            )),
+        }
+    })
+    .await
+}
+
+/// An error that says the new value was wrong, not that the column may not change: a check
+/// whose verdict it cannot be.
+fn refused_by_value(e: &DbError) -> bool {
+    let constraint_error = matches!(
+        e.code.as_str(),
+        "23502" | "23503" | "23505" | "23514" | "23P01"
+    ) && e.constraint.is_some();
+    constraint_error || e.code.starts_with("22")
+}
+
+/// The column the "other UPDATE" sets to itself: a plain one if there is one, else any.
+fn other_column<'t>(table: &'t Table, column: &'t Column) -> &'t Column {
+    let pk: Vec<&str> = table
+        .primary_key()
+        .map(|c| c.columns.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let writable = |c: &&Column| c.name != column.name && !c.generated && c.identity != Some('a');
+    table
+        .columns
+        .iter()
+        .filter(writable)
+        .find(|c| !pk.contains(&c.name.as_str()))
+        .or_else(|| table.columns.iter().find(writable))
+        .unwrap_or(column)
+}
+
+/// A guard trigger: refuses any UPDATE that changes the column, lets every other one through.
+pub fn fix(table: &Table, column: &str) -> String {
+    let function = format!(
+        "{}.{}",
+        ident(&table.name.schema),
+        ident(&derived_name(&table.name.name, column, "immutable"))
+    );
+    let trigger = derived_name(&table.name.name, column, "immutable");
+    let t = table.name.sql();
+    format!(
+        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    RAISE EXCEPTION '%.{col} is immutable', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';\n  END IF;\n  RETURN NEW;\nEND $$;\nDO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = {}::regclass AND tgname = {}) THEN\n    CREATE TRIGGER {} BEFORE UPDATE OF {c} ON {t} FOR EACH ROW EXECUTE FUNCTION {function}();\n  END IF;\nEND $$;",
+        literal(&t),
+        literal(&trigger),
+        ident(&trigger),
+        c = ident(column),
+        col = column.replace('\'', "''").replace('%', "%%"),
+    )
+}

@@ -1,0 +1,244 @@
+//! `<table>::<col>::on_delete`: deleting a referenced row does what `on_delete` says to the rows
+//! that reference it, and leaves the rows of every other referenced row untouched.
+//!
+//! pgTAP has no assertion for this (its maintainer writes the INSERT/DELETE by hand), yet it is
+//! the promise behind "deleting an organization deletes its data, and only its data". The check
+//! builds several referenced rows with rows of the table under each, deletes the first, and
+//! compares: `cascade` (its rows are gone), `set null` / `set default` (their column is NULL /
+//! the default), `restrict` / `no action` (the DELETE fails with 23503). Whatever produces the
+//! behaviour (an FK, a trigger, a rule) counts; a trigger that also deletes another tenant's
+//! rows fails.
+
+use super::behaviour::{self, Case, Run};
+use super::{Context, Failure, Verdict, fk};
+use crate::catalog::{Column, Table};
+use crate::names::{TableName, ident};
+use crate::spec::{Fact, OnDelete, Reference};
+use crate::synth::{DbError, Row, identify, typed};
+
+pub async fn check(
+    ctx: &Context<'_>,
+    table: &TableName,
+    column: &str,
+    references: &Fact<Reference>,
+    on_delete: &Fact<OnDelete>,
+) -> Verdict {
+    let target = &references.value;
+    let at = &on_delete.at;
+    let action = on_delete.value;
+    let promise = format!(
+        "deleting a row of {} {} its {} rows (ON DELETE {}), and no other rows",
+        target.display(ctx.schema()),
+        match action {
+            OnDelete::Cascade => "deletes",
+            OnDelete::SetNull => "sets NULL in",
+            OnDelete::SetDefault => "sets the default in",
+            OnDelete::Restrict | OnDelete::NoAction => "is refused while it has",
+        },
+        ctx.show(table),
+        action.sql()
+    );
+    let (t, col) = ctx.column(table, column, at, &promise)?;
+    let (_, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
+    let fail = |found: String, run: &Run<'_>| {
+        Failure {
+        at: Some(at.clone()),
+        promise: promise.clone(),
+        expected: expected(action, ctx.show(table), column),
+        found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
+        fix: fk::repair(ctx, table, column, references, Some(on_delete)).or_else(|| {
+            Some(format!(
+                "-- the foreign key itself is right: a trigger or rule on {} or {} changes what a DELETE does",
+                ctx.show(&target.table),
+                ctx.show(table)
+            ))
+        }),
+    }
+    };
+    behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
+        let mut parents = Vec::new();
+        for _ in 0..case.parents {
+            let parent = run
+                .synth
+                .row(&mut run.sb, &target.table, &[], true)
+                .await
+                .map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise))?;
+            parents.push(parent);
+        }
+        // Rows of the table under each referenced row, and how each reads before the DELETE.
+        let mut children: Vec<(usize, Row, String)> = Vec::new();
+        for (i, parent) in parents.iter().enumerate() {
+            let value = typed(parent.text(&target.column), col);
+            for j in 0..case.children {
+                let built = run
+                    .synth
+                    .row(&mut run.sb, table, &[(column.to_string(), value.clone())], true)
+                    .await;
+                let child = match built {
+                    Ok(child) => child,
+                    // A second row under one parent may be impossible (a UNIQUE column:
+                    // one-to-one): one row each is what the check needs.
+                    Err(_) if j > 0 => break,
+                    Err(e) => return Err(behaviour::unbuildable(ctx, &e, &run.sb, at, &promise)),
+                };
+                let before = read(run, t, column, &child, None).await.map_err(|e| {
+                    fail(format!("reading the row back failed: {e}"), run)
+                })?;
+                let before = before.into_iter().next().unwrap_or_default().0;
+                children.push((i, child, before));
+            }
+        }
+        let default = match (action, &col.default) {
+            (OnDelete::SetDefault, Some(d)) => run
+                .sb
+                .value(&format!("SELECT (({d})::{})::text", col.type_))
+                .await
+                .ok()
+                .flatten(),
+            _ => None,
+        };
+        let delete = format!(
+            "DELETE FROM {} WHERE {} = {} RETURNING 1",
+            target.table.sql(),
+            ident(&target.column),
+            parents[0].literal(target_col)
+        );
+        let result = run.sb.attempt(&delete, true).await.map(|o| o.rows.len());
+        run.sb.record(&delete, Some(&behaviour::outcome(&result)));
+
+        let refused = match result {
+            Err(e) if e.is_timeout() => return Err(fail(format!("the DELETE {e}"), run)),
+            Err(e) => Some(e),
+            Ok(_) => None,
+        };
+        match (action, refused) {
+            (OnDelete::Restrict | OnDelete::NoAction, Some(e)) => {
+                if e.code == "23503" && blocked_by(ctx, t, column, &e) {
+                    return Ok(());
+                }
+                Err(fail(format!("the DELETE was refused, but not by {}'s foreign key on {column}: {e}", ctx.show(table)), run))
+            }
+            (OnDelete::Restrict | OnDelete::NoAction, None) => {
+                let mut found = vec![format!(
+                    "the DELETE of the referenced row succeeded although {} row(s) reference it",
+                    case.children
+                )];
+                for (_, child, _) in children.iter().filter(|(i, ..)| *i == 0) {
+                    found.push(describe(run, t, col, child).await);
+                }
+                Err(fail(found.join("\n"), run))
+            }
+            (_, Some(e)) => Err(fail(format!("the DELETE of the referenced row was refused: {e}"), run)),
+            (_, None) => {
+                let mut problems = Vec::new();
+                for (i, child, before) in &children {
+                    let except = (*i == 0 && action != OnDelete::Cascade).then_some(column);
+                    let now = read(run, t, column, child, except)
+                        .await
+                        .map_err(|e| fail(format!("reading the rows back failed: {e}"), run))?;
+                    let key = identify(t, child, except);
+                    if *i > 0 {
+                        if now.len() != 1 || now[0].0 != *before {
+                            problems.push(format!(
+                                "a row of another referenced row changed: {} ({key}) was {before}, is now {}",
+                                ctx.show(table),
+                                now.first().map(|r| r.0.as_str()).unwrap_or("deleted")
+                            ));
+                        }
+                        continue;
+                    }
+                    let wanted: Option<Option<&str>> = match action {
+                        OnDelete::Cascade => None,
+                        OnDelete::SetNull => Some(None),
+                        _ => Some(default.as_deref()),
+                    };
+                    match (wanted, now.as_slice()) {
+                        (None, []) => {}
+                        (None, [(_, value), ..]) => problems.push(format!(
+                            "its row ({key}) is still there, with {column} = {}",
+                            value.as_deref().unwrap_or("NULL")
+                        )),
+                        (Some(_), []) => problems.push(format!("its row ({key}) is gone")),
+                        (Some(w), [(_, value)]) if value.as_deref() == w => {}
+                        (Some(w), [(_, value), ..]) => problems.push(format!(
+                            "its row ({key}) has {column} = {}, expected {}",
+                            value.as_deref().unwrap_or("NULL"),
+                            w.unwrap_or("NULL")
+                        )),
+                    }
+                }
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(fail(format!("after the DELETE:\n{}", problems.join("\n")), run))
+                }
+            }
+        }
+    })
+    .await
+}
+
+fn expected(action: OnDelete, table: String, column: &str) -> String {
+    let other = format!("the {table} rows of the other referenced rows are unchanged");
+    match action {
+        OnDelete::Cascade => format!("its {table} rows are deleted; {other}"),
+        OnDelete::SetNull => format!("its {table} rows have {column} = NULL; {other}"),
+        OnDelete::SetDefault => format!("its {table} rows have {column} = its default; {other}"),
+        OnDelete::Restrict | OnDelete::NoAction => format!(
+            "the DELETE fails with SQLSTATE 23503 (foreign_key_violation) from {table}.{column}"
+        ),
+    }
+}
+
+/// The rows found again for `row` (by primary key, or by every column but `except`): each as
+/// the row's text and `column`'s value.
+async fn read(
+    run: &mut Run<'_>,
+    table: &Table,
+    column: &str,
+    row: &Row,
+    except: Option<&str>,
+) -> Result<Vec<(String, Option<String>)>, DbError> {
+    let sql = format!(
+        "SELECT t::text, t.{}::text FROM {} t WHERE {}",
+        ident(column),
+        table.name.sql(),
+        identify(table, row, except)
+    );
+    let out = run.sb.attempt(&sql, false).await?;
+    Ok(out
+        .rows
+        .into_iter()
+        .map(|mut r| {
+            let value = r.pop().flatten();
+            (r.pop().flatten().unwrap_or_default(), value)
+        })
+        .collect())
+}
+
+/// What became of a row whose referenced row was deleted, for a message.
+async fn describe(run: &mut Run<'_>, table: &Table, col: &Column, row: &Row) -> String {
+    let key = identify(table, row, Some(&col.name));
+    match read(run, table, &col.name, row, Some(&col.name)).await {
+        Ok(rows) if rows.is_empty() => format!("its row ({key}) was deleted"),
+        Ok(rows) => format!(
+            "its row ({key}) is still there with {} = {}",
+            col.name,
+            rows[0].1.as_deref().unwrap_or("NULL")
+        ),
+        Err(e) => format!("its row ({key}) could not be read back: {e}"),
+    }
+}
+
+/// Whether a 23503 came from the table's own foreign key on the column (on the table or one of
+/// its partitions), not from another table that happens to reference the deleted row too.
+fn blocked_by(ctx: &Context<'_>, table: &Table, column: &str, e: &DbError) -> bool {
+    let Some(name) = &e.constraint else {
+        // A trigger raising foreign_key_violation names no constraint: behaviour counts.
+        return true;
+    };
+    ctx.catalog.with_partitions(table).iter().any(|t| {
+        t.foreign_keys()
+            .any(|(c, _)| &c.name == name && c.columns.iter().any(|x| x == column))
+    })
+}

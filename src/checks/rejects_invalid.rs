@@ -1,0 +1,99 @@
+//! `<table>::<col>::rejects_invalid`: an INSERT whose value is absent from the referenced column
+//! fails with SQLSTATE 23503 (foreign_key_violation).
+//!
+//! This is tenant isolation seen from the application: a message with an unknown tenant must be
+//! refused by the database, not by whichever service happened to check. Behaviour counts, so a
+//! deferred constraint, a partitioned table or a trigger that raises `foreign_key_violation` all
+//! pass; a missing or `NOT VALID`-only-for-old-rows constraint is caught by the INSERT.
+
+use super::behaviour::{self, Case, Run, outcome};
+use super::{Context, Failure, Verdict, fk};
+use crate::names::{TableName, ident};
+use crate::spec::{Fact, Reference};
+use crate::synth::{insert_sql, typed};
+
+/// Values tried before giving up on finding one absent from the referenced column.
+const TRIES: usize = 8;
+
+pub async fn check(
+    ctx: &Context<'_>,
+    table: &TableName,
+    column: &str,
+    references: &Fact<Reference>,
+) -> Verdict {
+    let target = &references.value;
+    let at = &references.at;
+    let promise = format!(
+        "{}.{column} rejects a value absent from {}",
+        ctx.show(table),
+        target.display(ctx.schema())
+    );
+    let (t, col) = ctx.column(table, column, at, &promise)?;
+    let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
+    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+        let row = run
+            .synth
+            .row(&mut run.sb, table, &[], false)
+            .await
+            .map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise))?;
+        // A value of the column's type that the referenced column does not hold: first one a
+        // row of the referenced table would accept (then undone), else one made from the type.
+        let mut absent = None;
+        for attempt in 0..TRIES {
+            let value = match run
+                .synth
+                .trial_with_values(&mut run.sb, &target.table, std::slice::from_ref(&target.column), attempt)
+                .await
+            {
+                Ok(candidate) if candidate.text(&target.column).is_some() => {
+                    typed(candidate.text(&target.column), col)
+                }
+                _ => run.synth.fresh_value(col, attempt),
+            };
+            let probe = format!(
+                "SELECT (NOT EXISTS (SELECT 1 FROM {} WHERE {}::text = ({value})::text))::text",
+                target_table.name.sql(),
+                ident(&target_col.name)
+            );
+            if run.sb.value(&probe).await.ok().flatten().as_deref() == Some("true") {
+                absent = Some(value);
+                break;
+            }
+        }
+        let Some(value) = absent else {
+            return Err(Failure {
+                at: Some(at.clone()),
+                promise: promise.clone(),
+                expected: format!("a value of {} absent from {}", col.type_, target.display(ctx.schema())),
+                found: format!(
+                    "no such value could be made: a row of {} could not be built with a fresh {}\n{}",
+                    ctx.show(&target.table),
+                    target.column,
+                    behaviour::transcript(&run.sb)
+                ),
+                fix: None,
+            });
+        };
+        let mut written = row.written.clone();
+        written.insert(column.to_string(), value.clone());
+        let sql = insert_sql(t, &written);
+        let result = run.sb.attempt(&sql, false).await.map(|o| o.rows.len());
+        run.sb.record(&sql, Some(&outcome(&result)));
+        match result {
+            Err(e) if e.code == "23503" => Ok(()),
+            other => Err(Failure {
+                at: Some(at.clone()),
+                promise: promise.clone(),
+                expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
+                found: format!(
+                    "the INSERT with {column} = {value}, which {} does not hold, {}\n{}",
+                    target.display(ctx.schema()),
+                    outcome(&other),
+                    behaviour::transcript(&run.sb)
+                ),
+                fix: fk::repair(ctx, table, column, references, None),
+            }),
+        }
+    })
+    .await
+}

@@ -1,0 +1,1 @@
+INSERT INTO organizations (id, name) VALUES (0, 'unassigned');
