@@ -15,4 +15,5 @@ pub mod plan;
 pub mod provision;
 pub mod runner;
 pub mod setup;
+pub mod snapshot;
 pub mod spec;
