@@ -98,19 +98,18 @@ impl ColumnFact {
 }
 
 impl CheckKind {
-    /// Behavioural and snapshot checks are planned (their names are part of the contract) but
-    /// not implemented in this version; the runner reports them as ignored, never as passed.
+    /// Behavioural checks are planned (their names are part of the contract) but not
+    /// implemented in this version; the runner reports them as ignored, never as passed.
     pub fn is_implemented(&self) -> bool {
         !matches!(
             self,
-            Self::Snapshot { .. }
-                | Self::Column {
-                    fact: ColumnFact::NotNull(_)
-                        | ColumnFact::RejectsInvalid(_)
-                        | ColumnFact::OnDelete { .. }
-                        | ColumnFact::Immutable(_),
-                    ..
-                }
+            Self::Column {
+                fact: ColumnFact::NotNull(_)
+                    | ColumnFact::RejectsInvalid(_)
+                    | ColumnFact::OnDelete { .. }
+                    | ColumnFact::Immutable(_),
+                ..
+            }
         )
     }
 }

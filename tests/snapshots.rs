@@ -1,5 +1,12 @@
 //! `<table>::snapshot` end to end, against real PostgreSQL: the rendering of a table (what a
-//! snapshot holds) on a purpose-built schema.
+//! snapshot holds) on a purpose-built schema, and the `pg-invariants test` binary on a project
+//! copied to a temporary directory: a missing snapshot fails, `--accept` writes it, a migration
+//! that changes one table fails exactly that table's snapshot with a diff, and CI writes
+//! nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use pg_invariants::catalog::{self, Catalog};
 use pg_invariants::names::TableName;
@@ -153,4 +160,313 @@ async fn the_rendering_shows_every_part_of_a_table_whatever_the_session_settings
       "Read own" AS PERMISSIVE FOR SELECT TO "Reader", app_writer USING ((tenant_id = 1))
       insert_positive AS RESTRICTIVE FOR INSERT TO app_writer WITH CHECK ((tenant_id > 0))
     "#);
+}
+
+/// A project with three tables, the first migration only.
+fn project(dir: &Path) {
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "pg-invariants.toml",
+        "[migrations]\npath = \"migrations\"\nformat = \"sql-dir\"\n",
+    );
+    write(
+        "migrations/1_init.sql",
+        "CREATE TABLE organizations (id bigint PRIMARY KEY, name text NOT NULL);
+         CREATE TABLE members (
+             id bigint PRIMARY KEY,
+             org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE
+         );
+         CREATE INDEX members_org_id_idx ON members (org_id);
+         CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n",
+    );
+    for table in ["organizations", "members", "notes"] {
+        write(&format!("invariants/{table}.toml"), "[columns.id]\n");
+    }
+}
+
+/// Runs `pg-invariants test` in `dir` with a clean environment plus `env`.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+    cmd.arg("test").args(args).current_dir(dir);
+    for var in [
+        "CI",
+        "TF_BUILD",
+        "INSTA_UPDATE",
+        "INSTA_FORCE_PASS",
+        "INSTA_SNAPSHOT_REFERENCES_FILE",
+        "PG_INVARIANTS_URL",
+        "PG_INVARIANTS_BACKEND",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+/// The outcome of every `::snapshot` test, and the exit code.
+fn snapshot_outcomes(out: &Output) -> (Option<i32>, BTreeMap<String, String>) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let outcomes = stdout
+        .lines()
+        .filter_map(|l| {
+            let (name, outcome) = l.strip_prefix("test ")?.split_once(" ... ")?;
+            let name = name.trim().strip_suffix("::snapshot")?;
+            Some((name.to_string(), outcome.trim().to_string()))
+        })
+        .collect();
+    (out.status.code(), outcomes)
+}
+
+fn outcomes(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(t, o)| (t.to_string(), o.to_string()))
+        .collect()
+}
+
+/// The files under `dir/snapshots`, with their contents.
+fn snapshot_files(dir: &Path) -> BTreeMap<String, String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("snapshots")) else {
+        return BTreeMap::new();
+    };
+    entries
+        .map(|e| {
+            let path: PathBuf = e.expect("entry").path();
+            (
+                path.file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read_to_string(&path).expect("read"),
+            )
+        })
+        .collect()
+}
+
+fn names(files: &BTreeMap<String, String>) -> Vec<&str> {
+    files.keys().map(String::as_str).collect()
+}
+
+/// The failure message of one test in libtest's report.
+fn message<'a>(stdout: &'a str, test: &str) -> &'a str {
+    let start = stdout
+        .find(&format!("---- {test} ----"))
+        .unwrap_or_else(|| panic!("no message for {test} in\n{stdout}"));
+    let rest = &stdout[start..];
+    let end = rest[5..].find("\n---- ").map_or(rest.len(), |i| i + 5);
+    &rest[..end]
+}
+
+#[test]
+fn missing_snapshots_fail_until_accepted_and_a_changed_table_fails_only_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    project(dir);
+    let all = |outcome| {
+        outcomes(&[
+            ("members", outcome),
+            ("notes", outcome),
+            ("organizations", outcome),
+        ])
+    };
+
+    // No snapshots yet: every snapshot test fails and leaves a `.snap.new` for review.
+    let out = run(dir, &[], &[]);
+    assert_eq!(snapshot_outcomes(&out), (Some(101), all("FAILED")));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let notes = message(&stdout, "notes::snapshot");
+    assert!(notes.contains("no snapshot yet"), "{notes}");
+    assert!(notes.contains("+  body text"), "{notes}");
+    assert!(notes.contains("pg-invariants test --accept"), "{notes}");
+    assert!(notes.contains("snapshots/notes.snap.new"), "{notes}");
+    assert_eq!(
+        names(&snapshot_files(dir)),
+        [
+            "members.snap.new",
+            "notes.snap.new",
+            "organizations.snap.new"
+        ]
+    );
+
+    // --accept writes them (and removes the review files); the next run passes.
+    let out = run(dir, &["--accept"], &[]);
+    assert_eq!(snapshot_outcomes(&out), (Some(0), all("ok")));
+    let accepted = snapshot_files(dir);
+    assert_eq!(
+        names(&accepted),
+        ["members.snap", "notes.snap", "organizations.snap"]
+    );
+    assert!(
+        accepted["members.snap"].starts_with(
+            "---\nsource: invariants/members.toml\nexpression: schema of public.members after the migrations and seed\n---\ntable public.members\n"
+        ),
+        "{}",
+        accepted["members.snap"]
+    );
+    let out = run(dir, &[], &[]);
+    assert_eq!(snapshot_outcomes(&out), (Some(0), all("ok")));
+    assert_eq!(
+        snapshot_files(dir),
+        accepted,
+        "a passing run writes nothing"
+    );
+
+    // A migration that changes members: exactly members::snapshot fails, with the diff.
+    std::fs::write(
+        dir.join("migrations/2_members_nickname.sql"),
+        "ALTER TABLE members ADD COLUMN nickname text;\n",
+    )
+    .expect("write");
+    let out = run(dir, &[], &[]);
+    assert_eq!(
+        snapshot_outcomes(&out),
+        (
+            Some(101),
+            outcomes(&[
+                ("members", "FAILED"),
+                ("notes", "ok"),
+                ("organizations", "ok")
+            ])
+        )
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let members = message(&stdout, "members::snapshot");
+    assert!(members.contains("invariants/members.toml:1:1"), "{members}");
+    assert!(members.contains("-accepted +now"), "{members}");
+    assert!(
+        members.contains("   org_id bigint NOT NULL\n            +  nickname text\n"),
+        "{members}"
+    );
+    assert!(members.contains("pg-invariants test --accept"), "{members}");
+    assert!(members.contains("cargo insta review"), "{members}");
+    assert_eq!(
+        snapshot_files(dir)["members.snap"],
+        accepted["members.snap"],
+        "the accepted snapshot is left as it was"
+    );
+
+    // --accept takes the change; then everything passes and no review file is left.
+    let out = run(dir, &["--accept"], &[]);
+    assert_eq!(snapshot_outcomes(&out), (Some(0), all("ok")));
+    let out = run(dir, &[], &[]);
+    assert_eq!(snapshot_outcomes(&out), (Some(0), all("ok")));
+    let files = snapshot_files(dir);
+    assert_eq!(
+        names(&files),
+        ["members.snap", "notes.snap", "organizations.snap"]
+    );
+    assert!(files["members.snap"].contains("\n  nickname text\n"));
+    assert_eq!(files["notes.snap"], accepted["notes.snap"]);
+}
+
+#[test]
+fn in_ci_nothing_is_written_even_with_accept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    project(dir);
+    let failed = outcomes(&[
+        ("members", "FAILED"),
+        ("notes", "FAILED"),
+        ("organizations", "FAILED"),
+    ]);
+    for args in [&[][..], &["--accept"][..]] {
+        let out = run(dir, args, &[("CI", "true")]);
+        assert_eq!(snapshot_outcomes(&out), (Some(101), failed.clone()));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let notes = message(&stdout, "notes::snapshot");
+        assert!(notes.contains("never written in CI"), "{notes}");
+        assert!(!dir.join("snapshots").exists(), "{args:?} wrote snapshots");
+    }
+
+    // Accepted snapshots, then a change: CI fails with the diff and touches no file.
+    run(dir, &["--accept"], &[]);
+    let accepted = snapshot_files(dir);
+    std::fs::write(
+        dir.join("migrations/2_notes_not_null.sql"),
+        "ALTER TABLE notes ALTER COLUMN body SET NOT NULL;\n",
+    )
+    .expect("write");
+    let out = run(dir, &["--accept"], &[("CI", "1")]);
+    assert_eq!(
+        snapshot_outcomes(&out),
+        (
+            Some(101),
+            outcomes(&[
+                ("members", "ok"),
+                ("notes", "FAILED"),
+                ("organizations", "ok")
+            ])
+        )
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let notes = message(&stdout, "notes::snapshot");
+    assert!(
+        notes.contains("-  body text\n            +  body text NOT NULL"),
+        "{notes}"
+    );
+    assert_eq!(snapshot_files(dir), accepted);
+}
+
+#[test]
+fn insta_update_always_accepts_as_under_cargo_test() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    project(dir);
+    let out = run(dir, &[], &[("INSTA_UPDATE", "always")]);
+    assert_eq!(
+        snapshot_outcomes(&out),
+        (
+            Some(0),
+            outcomes(&[("members", "ok"), ("notes", "ok"), ("organizations", "ok")])
+        )
+    );
+    assert_eq!(
+        names(&snapshot_files(dir)),
+        ["members.snap", "notes.snap", "organizations.snap"]
+    );
+}
+
+#[test]
+fn a_corrupt_snapshot_fails_naming_the_file_and_is_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    project(dir);
+    run(dir, &["--accept"], &[]);
+    let conflicted = "<<<<<<< HEAD\ntable public.notes\n=======\n>>>>>>> branch\n";
+    std::fs::write(dir.join("snapshots/notes.snap"), conflicted).expect("write");
+    let out = run(dir, &["notes::snapshot"], &[("INSTA_UPDATE", "no")]);
+    assert_eq!(
+        snapshot_outcomes(&out),
+        (Some(101), outcomes(&[("notes", "FAILED")]))
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let notes = message(&stdout, "notes::snapshot");
+    assert!(
+        notes.contains("snapshots/notes.snap is not a text insta snapshot"),
+        "{notes}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("snapshots/notes.snap")).expect("read"),
+        conflicted
+    );
+}
+
+#[test]
+fn an_invalid_insta_update_exits_2_before_starting_postgres() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    project(dir.path());
+    let out = run(
+        dir.path(),
+        &["--backend", "url"],
+        &[("INSTA_UPDATE", "sometimes")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("INSTA_UPDATE=\"sometimes\""), "{stderr}");
 }

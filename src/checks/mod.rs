@@ -17,6 +17,7 @@ mod migrations;
 mod no_fk;
 mod orphans;
 mod primary_key;
+mod snapshot;
 
 use std::fmt;
 
@@ -74,12 +75,13 @@ fn indent_all(text: &str, width: usize) -> String {
         .join("\n")
 }
 
-/// What checks may look at: the spec, the catalog read after the migrations, and a pool on the
-/// migrated database for data checks.
+/// What checks may look at: the spec, the catalog read after the migrations, a pool on the
+/// migrated database for data checks, and what snapshot checks may write.
 pub struct Context<'a> {
     pub spec: &'a Spec,
     pub catalog: &'a Catalog,
     pub pool: &'a PgPool,
+    pub snapshots: &'a crate::snapshot::Policy,
 }
 
 impl Context<'_> {
@@ -131,9 +133,9 @@ impl Context<'_> {
     }
 }
 
-/// Runs one check. Set-up checks are decided by [`setup_verdict`], and behavioural and
-/// snapshot kinds are not implemented in this version (see [`CheckKind::is_implemented`]):
-/// passed here, they fail rather than pass unchecked.
+/// Runs one check. Set-up checks are decided by [`setup_verdict`], and behavioural kinds are
+/// not implemented in this version (see [`CheckKind::is_implemented`]): passed here, they fail
+/// rather than pass unchecked.
 pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
     match kind {
         CheckKind::Coverage { table } => coverage::check(ctx, table),
@@ -161,7 +163,7 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             }
             | ColumnFact::Immutable(at) => Err(unchecked(Some(at))),
         },
-        CheckKind::Snapshot { at, .. } => Err(unchecked(Some(at))),
+        CheckKind::Snapshot { table, at } => snapshot::check(ctx, table, at),
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }
