@@ -36,6 +36,33 @@ pub fn cargo_manifest_dir() -> Option<PathBuf> {
     non_empty("CARGO_MANIFEST_DIR").map(PathBuf::from)
 }
 
+/// `CI` (or Azure's `TF_BUILD`), with insta's reading: set and not `false`, `0` or empty. In CI
+/// no snapshot file is ever written.
+pub fn ci() -> bool {
+    match std::env::var("CI").ok().as_deref() {
+        Some("false" | "0" | "") => false,
+        Some(_) => true,
+        None => std::env::var_os("TF_BUILD").is_some(),
+    }
+}
+
+/// `INSTA_UPDATE`: what a snapshot test writes (`auto`, `always`, `new`, `unseen`, `no`, `force`).
+pub fn insta_update() -> Option<String> {
+    non_empty("INSTA_UPDATE")
+}
+
+/// `INSTA_FORCE_PASS`: `1` makes a mismatching snapshot test pass (set by `cargo insta test`,
+/// which reviews the `.snap.new` files afterwards).
+pub fn insta_force_pass() -> Option<String> {
+    non_empty("INSTA_FORCE_PASS")
+}
+
+/// `INSTA_SNAPSHOT_REFERENCES_FILE`: where `cargo insta test` collects the snapshot files tests
+/// use, so that `--unreferenced=delete` keeps ours.
+pub fn insta_snapshot_references_file() -> Option<PathBuf> {
+    non_empty("INSTA_SNAPSHOT_REFERENCES_FILE").map(PathBuf::from)
+}
+
 /// `PATH`, searched for server binaries when nothing more specific is set.
 pub fn path() -> Option<std::ffi::OsString> {
     std::env::var_os("PATH")

@@ -15,5 +15,6 @@ pub mod plan;
 pub mod provision;
 pub mod runner;
 pub mod setup;
+pub mod snapshot;
 pub mod spec;
 pub mod synth;

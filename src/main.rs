@@ -32,6 +32,10 @@ enum Command {
         /// Where PostgreSQL comes from: auto, local, docker or url.
         #[arg(long, value_name = "B", value_parser = parse_backend)]
         backend: Option<Backend>,
+        /// Write the snapshot of every checked table whose schema changed, or that has none yet,
+        /// to snapshots/<table>.snap (never when CI is set).
+        #[arg(long)]
+        accept: bool,
         #[command(flatten)]
         args: libtest_mimic::Arguments,
     },
@@ -58,11 +62,13 @@ fn main() -> ExitCode {
         Command::Test {
             config,
             backend,
+            accept,
             args,
         } => runner::run(Options {
             config,
             backend,
             start: std::env::current_dir().unwrap_or_default(),
+            accept,
             args,
         }),
     }

@@ -97,14 +97,6 @@ impl ColumnFact {
     }
 }
 
-impl CheckKind {
-    /// Snapshot checks are planned (their names are part of the contract) but not implemented
-    /// in this version; the runner reports them as ignored, never as passed.
-    pub fn is_implemented(&self) -> bool {
-        !matches!(self, Self::Snapshot { .. })
-    }
-}
-
 /// Every check, in order: migrations, coverage, then table by table.
 pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
     let schema = spec.default_schema();

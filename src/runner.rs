@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::checks::{self, Context};
 use crate::migrate::Chain;
 use crate::plan::{self, Check};
 use crate::provision;
 use crate::setup::Setup;
+use crate::snapshot;
 use crate::spec::{self, Backend, Spec};
 
 /// Exit code for an invalid configuration or no PostgreSQL (FORMAT.md section 5).
@@ -29,6 +30,8 @@ pub struct Options {
     pub backend: Option<Backend>,
     /// Where to start looking for `pg-invariants.toml` when `config` is not given.
     pub start: PathBuf,
+    /// `--accept`: write every snapshot that differs (never in CI; see [`snapshot::Policy`]).
+    pub accept: bool,
     pub args: Arguments,
 }
 
@@ -42,6 +45,7 @@ pub fn harness_main() -> ExitCode {
         config: None,
         backend: None,
         start,
+        accept: false,
         args: Arguments::from_args(),
     })
 }
@@ -80,6 +84,10 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         let _listed = libtest_mimic::run(&args, trials);
         return ExitCode::SUCCESS;
     }
+    let snapshots = match snapshot::Policy::from_env(options.accept) {
+        Ok(p) => p,
+        Err(e) => return invalid(&format!("error: {e}")),
+    };
     let backend = match provision::resolve_backend(spec.project.database.backend, options.backend) {
         Ok(b) => b,
         Err(e) => return invalid(&format!("error: {e}")),
@@ -116,6 +124,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     let checks = plan::build(&spec, setup.catalog.as_ref());
     let shared = Arc::new(Shared {
         spec,
+        snapshots,
         setup,
         handle: runtime.handle().clone(),
     });
@@ -130,22 +139,18 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     conclusion.exit_code()
 }
 
-/// What every trial reads: the spec and the migrated database.
+/// What every trial reads: the spec, the snapshot policy and the migrated database.
 struct Shared {
     spec: Spec,
+    snapshots: snapshot::Policy,
     setup: Setup,
     handle: tokio::runtime::Handle,
 }
 
 fn trial(check: Check, shared: Arc<Shared>) -> Trial {
-    Trial::ignorable_test(check.name.clone(), move || {
+    Trial::test(check.name.clone(), move || {
         if let Some(verdict) = checks::setup_verdict(&check.kind, &shared.setup.outcome) {
-            return verdict
-                .map(|()| Completion::Completed)
-                .map_err(|f| Failed::from(f.to_string()));
-        }
-        if !check.kind.is_implemented() {
-            return Ok(Completion::ignored_with("not implemented in this version"));
+            return verdict.map_err(|f| Failed::from(f.to_string()));
         }
         let (Some(catalog), Some(pool)) = (&shared.setup.catalog, &shared.setup.pool) else {
             return Err(Failed::from(
@@ -156,11 +161,11 @@ fn trial(check: Check, shared: Arc<Shared>) -> Trial {
             spec: &shared.spec,
             catalog,
             pool,
+            snapshots: &shared.snapshots,
         };
         shared
             .handle
             .block_on(checks::run(&check.kind, &ctx))
-            .map(|()| Completion::Completed)
             .map_err(|f| Failed::from(f.to_string()))
     })
 }

@@ -120,12 +120,21 @@ WHERE p.polrelid = ANY($1::int8[]::oid[])
 ORDER BY p.polrelid, p.polname
 "#;
 
+/// What `pg_get_expr` and the other deparsers print for timestamps and intervals (partition
+/// bounds, defaults, CHECKs) depends on the session: fixed for the read, so the catalog and
+/// the snapshots rendered from it are the same whatever the server's or the machine's settings
+/// (sqlx sets the first two when it connects, but not `IntervalStyle`).
+const SESSION: &str = "SELECT set_config('TimeZone', 'UTC', true), \
+    set_config('DateStyle', 'ISO, MDY', true), set_config('IntervalStyle', 'postgres', true), \
+    set_config('extra_float_digits', '1', true)";
+
 /// Reads the whole catalog in one repeatable-read, read-only transaction.
 pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
     let mut tx = conn.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *tx)
         .await?;
+    sqlx::query(SESSION).execute(&mut *tx).await?;
 
     let rows = sqlx::query(TABLES).fetch_all(&mut *tx).await?;
     let mut by_oid: HashMap<i64, Table> = HashMap::new();

@@ -1,9 +1,12 @@
 //! What the database really has: one introspection of `pg_catalog` into plain structs, read once
-//! after the migrations and shared read-only by every structural check.
+//! after the migrations and shared read-only by every structural check; and its rendering for
+//! snapshots.
 
 mod load;
+mod render;
 
 pub use load::load;
+pub use render::render;
 
 use crate::names::TableName;
 use crate::spec::OnDelete;

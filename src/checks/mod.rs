@@ -22,6 +22,7 @@ mod on_delete;
 mod orphans;
 mod primary_key;
 mod rejects_invalid;
+mod snapshot;
 
 use std::fmt;
 
@@ -79,12 +80,13 @@ fn indent_all(text: &str, width: usize) -> String {
         .join("\n")
 }
 
-/// What checks may look at: the spec, the catalog read after the migrations, and a pool on the
-/// migrated database for data checks.
+/// What checks may look at: the spec, the catalog read after the migrations, a pool on the
+/// migrated database for data checks, and what snapshot checks may write.
 pub struct Context<'a> {
     pub spec: &'a Spec,
     pub catalog: &'a Catalog,
     pub pool: &'a PgPool,
+    pub snapshots: &'a crate::snapshot::Policy,
 }
 
 impl Context<'_> {
@@ -136,8 +138,7 @@ impl Context<'_> {
     }
 }
 
-/// Runs one check. Set-up checks are decided by [`setup_verdict`], and snapshots are not
-/// implemented in this version (see [`CheckKind::is_implemented`]): passed here, they fail
+/// Runs one check. Set-up checks are decided by [`setup_verdict`]: passed here, they fail
 /// rather than pass unchecked.
 pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
     match kind {
@@ -168,7 +169,7 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             } => on_delete::check(ctx, table, column, references, on_delete).await,
             ColumnFact::Immutable(at) => immutable::check(ctx, table, column, at).await,
         },
-        CheckKind::Snapshot { at, .. } => Err(unchecked(Some(at))),
+        CheckKind::Snapshot { table, at } => snapshot::check(ctx, table, at),
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }

@@ -1,0 +1,291 @@
+//! The human-readable rendering of one table's schema that `<table>::snapshot` compares with
+//! `snapshots/<table>.snap`.
+//!
+//! The rendering is a review document: when a migration changes a table, the diff of two
+//! renderings should tell the story in a few `-`/`+` lines. So it is deterministic (no OIDs,
+//! nothing that depends on the machine, the run or the order the catalog returned rows in),
+//! one fact per line (a new column or index adds one line and re-aligns nothing), and close to
+//! the SQL a reader would write: columns in their `attnum` order (that order is part of the
+//! schema), then constraints, indexes, triggers, policies and partitions, each sorted by name
+//! (bytewise, whatever the server's collation).
+//!
+//! Text that PostgreSQL prints (`format_type`, `pg_get_expr`, `pg_get_constraintdef`,
+//! `pg_get_indexdef`, `pg_get_triggerdef`) is kept as printed: it is exact and familiar, and
+//! [`super::load`] reads it with fixed date, time zone and interval settings. Table names that
+//! this module prints itself are always schema-qualified, so changing `[invariants] schemas`
+//! changes no snapshot.
+
+use std::fmt::Write;
+
+use super::{Catalog, ConstraintKind, Table, TableKind};
+use crate::names::TableName;
+
+/// The rendering of `table`, which must come from `catalog` (its partitions are looked up there).
+pub fn render(catalog: &Catalog, table: &Table) -> String {
+    let mut out = String::new();
+    line(&mut out, format!("table {}", qualified(&table.name)));
+    if let (Some(parent), Some(bound)) = (&table.parent, &table.partition_bound) {
+        line(
+            &mut out,
+            format!("partition of {} {bound}", qualified(parent)),
+        );
+    }
+    if let Some(key) = &table.partition_key {
+        line(&mut out, format!("partition by {key}"));
+    }
+    line(
+        &mut out,
+        format!(
+            "row level security: {}",
+            match (table.rls_enabled, table.rls_forced) {
+                (true, true) => "enabled, forced",
+                (true, false) => "enabled",
+                (false, true) => "disabled (forced when enabled)",
+                (false, false) => "disabled",
+            }
+        ),
+    );
+
+    section(&mut out, "columns", table.columns.iter().map(column));
+
+    let mut constraints: Vec<_> = table.constraints.iter().collect();
+    constraints.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(pk) = constraints
+        .iter()
+        .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey))
+    {
+        line(
+            &mut out,
+            format!(
+                "primary key: {} ({}){}",
+                ident(&pk.name),
+                idents(&pk.columns),
+                deferrable(pk.deferrable, pk.deferred)
+            ),
+        );
+    }
+    section(
+        &mut out,
+        "foreign keys",
+        constraints.iter().filter_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey(fk) => Some(format!(
+                "{}: FOREIGN KEY ({}) REFERENCES {} ({}){} ON UPDATE {} ON DELETE {}{}{}",
+                ident(&c.name),
+                idents(&c.columns),
+                qualified(&fk.target),
+                idents(&fk.target_columns),
+                // The one property of an FK the catalog struct does not carry.
+                if c.definition.contains(") MATCH FULL") {
+                    " MATCH FULL"
+                } else {
+                    ""
+                },
+                fk.on_update.sql(),
+                fk.on_delete.sql(),
+                deferrable(c.deferrable, c.deferred),
+                if c.validated { "" } else { " NOT VALID" },
+            )),
+            _ => None,
+        }),
+    );
+    section(
+        &mut out,
+        "constraints",
+        constraints.iter().filter_map(|c| match c.kind {
+            ConstraintKind::Unique | ConstraintKind::Check | ConstraintKind::Exclusion => {
+                Some(format!("{}: {}", ident(&c.name), c.definition))
+            }
+            ConstraintKind::PrimaryKey | ConstraintKind::ForeignKey(_) => None,
+        }),
+    );
+
+    let mut indexes: Vec<_> = table.indexes.iter().collect();
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    section(
+        &mut out,
+        "indexes",
+        indexes.iter().map(|i| {
+            let invalid = if i.valid { "" } else { "  -- INVALID" };
+            format!("{}{invalid}", i.definition)
+        }),
+    );
+
+    let mut triggers: Vec<_> = table.triggers.iter().collect();
+    triggers.sort_by(|a, b| a.name.cmp(&b.name));
+    section(
+        &mut out,
+        "triggers",
+        triggers.iter().map(|t| {
+            let state = match t.enabled {
+                'D' => "  -- DISABLED",
+                'R' => "  -- ENABLED REPLICA",
+                'A' => "  -- ENABLED ALWAYS",
+                _ => "",
+            };
+            format!("{}{state}", t.definition)
+        }),
+    );
+
+    let mut policies: Vec<_> = table.policies.iter().collect();
+    policies.sort_by(|a, b| a.name.cmp(&b.name));
+    section(
+        &mut out,
+        "policies",
+        policies.iter().map(|p| {
+            let mut roles: Vec<&String> = p.roles.iter().collect();
+            roles.sort();
+            let roles: Vec<String> = roles.into_iter().map(|r| ident(r)).collect();
+            let mut text = format!(
+                "{} AS {} FOR {} TO {}",
+                ident(&p.name),
+                if p.permissive {
+                    "PERMISSIVE"
+                } else {
+                    "RESTRICTIVE"
+                },
+                policy_command(&p.command),
+                roles.join(", ")
+            );
+            if let Some(using) = &p.using {
+                let _ = write!(text, " USING ({using})");
+            }
+            if let Some(check) = &p.check {
+                let _ = write!(text, " WITH CHECK ({check})");
+            }
+            text
+        }),
+    );
+
+    let mut partitions = Vec::new();
+    partition_tree(catalog, &table.name, 0, &mut partitions);
+    section(&mut out, "partitions", partitions.into_iter());
+    out
+}
+
+fn line(out: &mut String, text: String) {
+    out.push_str(&text);
+    out.push('\n');
+}
+
+/// `title:` and one indented line per item; nothing at all when there are none.
+fn section(out: &mut String, title: &str, items: impl Iterator<Item = String>) {
+    let mut items = items.peekable();
+    if items.peek().is_none() {
+        return;
+    }
+    line(out, format!("{title}:"));
+    for item in items {
+        line(out, format!("  {item}"));
+    }
+}
+
+/// A column as in `CREATE TABLE`: `name type [NOT NULL] [DEFAULT ...|GENERATED ...]`.
+fn column(c: &super::Column) -> String {
+    let mut text = format!("{} {}", ident(&c.name), c.type_);
+    if c.not_null {
+        text.push_str(" NOT NULL");
+    }
+    match (&c.default, c.generated) {
+        (Some(expr), true) => {
+            let _ = write!(text, " GENERATED ALWAYS AS ({expr}) STORED");
+        }
+        (Some(expr), false) => {
+            let _ = write!(text, " DEFAULT {expr}");
+        }
+        (None, _) => {}
+    }
+    match c.identity {
+        Some('a') => text.push_str(" GENERATED ALWAYS AS IDENTITY"),
+        Some('d') => text.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+        _ => {}
+    }
+    text
+}
+
+fn deferrable(deferrable: bool, deferred: bool) -> &'static str {
+    match (deferrable, deferred) {
+        (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+        (true, false) => " DEFERRABLE",
+        (false, _) => "",
+    }
+}
+
+/// `pg_policy.polcmd` as the SQL word.
+fn policy_command(code: &str) -> &str {
+    match code {
+        "r" => "SELECT",
+        "a" => "INSERT",
+        "w" => "UPDATE",
+        "d" => "DELETE",
+        "*" => "ALL",
+        other => other,
+    }
+}
+
+/// The partitions directly below `parent`, each followed by its own (indented one level more).
+fn partition_tree(catalog: &Catalog, parent: &TableName, depth: usize, out: &mut Vec<String>) {
+    let mut children: Vec<&Table> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.parent.as_ref() == Some(parent))
+        .collect();
+    children.sort_by(|a, b| a.name.cmp(&b.name));
+    for child in children {
+        let mut text = format!(
+            "{}{} {}",
+            "  ".repeat(depth),
+            qualified(&child.name),
+            child.partition_bound.as_deref().unwrap_or("")
+        );
+        if child.kind == TableKind::Partitioned
+            && let Some(key) = &child.partition_key
+        {
+            let _ = write!(text, " PARTITION BY {key}");
+        }
+        out.push(text);
+        partition_tree(catalog, &child.name, depth + 1, out);
+    }
+}
+
+fn qualified(name: &TableName) -> String {
+    format!("{}.{}", ident(&name.schema), ident(&name.name))
+}
+
+fn idents(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An identifier for reading: bare when it is a plain lower-case name, double-quoted otherwise
+/// (`Tenant-Id` → `"Tenant-Id"`), so names that differ only in case or punctuation stay distinct.
+fn ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain {
+        name.to_string()
+    } else {
+        crate::names::ident(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_only_when_they_must_be() {
+        assert_eq!(ident("org_id"), "org_id");
+        assert_eq!(ident("tenantId"), "\"tenantId\"");
+        assert_eq!(ident("Tenant-Id"), "\"Tenant-Id\"");
+        assert_eq!(ident("1st"), "\"1st\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+    }
+}
