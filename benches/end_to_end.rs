@@ -2,7 +2,8 @@
 //!
 //! 1. `pg-invariants test` on the repo's example (`examples/saas`), whole process wall time.
 //! 2. A generated chain of 337 migrations (the size of the largest public chain we target),
-//!    to see how applying scales with the number of migrations.
+//!    to see how applying scales with the number of migrations, and how its 336 behavioural
+//!    checks (each in its own rolled-back transaction) run on one thread and in parallel.
 //!
 //! Prints medians with min and max over `BENCH_RUNS` runs (default 5): the machine is shared and
 //! noisy, so single runs mean little. Phase times (server start, chain applied) come from the
@@ -12,14 +13,16 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// One run: total wall time, and the server-ready and applied times the binary reports.
+/// One run: total wall time, the server-ready and applied times the binary reports, and how
+/// long the checks took (libtest's "finished in").
 struct Run {
     total: Duration,
     provision: f64,
     apply: f64,
+    checks: f64,
 }
 
-fn run(dir: &Path) -> Run {
+fn run(dir: &Path, extra: &[&str]) -> Run {
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
         .args([
@@ -29,6 +32,7 @@ fn run(dir: &Path) -> Run {
             "--format",
             "terse",
         ])
+        .args(extra)
         .current_dir(dir)
         .output()
         .expect("pg-invariants runs");
@@ -40,9 +44,9 @@ fn run(dir: &Path) -> Run {
         dir.display(),
         String::from_utf8_lossy(&out.stdout)
     );
-    let seconds_after = |label: &str| -> f64 {
-        stderr
-            .split(label)
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let seconds_after = |text: &str, label: &str| -> f64 {
+        text.split(label)
             .nth(1)
             .and_then(|rest| rest.trim_start().split('s').next())
             .and_then(|n| n.parse().ok())
@@ -50,8 +54,9 @@ fn run(dir: &Path) -> Run {
     };
     Run {
         total,
-        provision: seconds_after("server ready in"),
-        apply: seconds_after("chain and seed applied in"),
+        provision: seconds_after(&stderr, "server ready in"),
+        apply: seconds_after(&stderr, "chain and seed applied in"),
+        checks: seconds_after(&stdout, "finished in"),
     }
 }
 
@@ -64,8 +69,9 @@ fn report(name: &str, runs: &[Run]) {
     let (t, tmin, tmax) = median(runs.iter().map(|r| r.total.as_secs_f64()).collect());
     let (p, _, _) = median(runs.iter().map(|r| r.provision).collect());
     let (a, amin, amax) = median(runs.iter().map(|r| r.apply).collect());
+    let (c, cmin, cmax) = median(runs.iter().map(|r| r.checks).collect());
     println!(
-        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | n={}",
+        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | n={}",
         runs.len()
     );
 }
@@ -101,7 +107,7 @@ fn generate_chain(dir: &Path, migrations: usize) {
         if n < tables {
             std::fs::write(
                 idir.join(format!("t{t}.toml")),
-                "[columns.org_id]\ntype = \"bigint\"\nreferences = \"organizations.id\"\non_delete = \"cascade\"\nindexed = true\n",
+                "[columns.org_id]\ntype = \"bigint\"\nnot_null = true\nreferences = \"organizations.id\"\non_delete = \"cascade\"\nindexed = true\n",
             )
             .expect("write");
         }
@@ -121,11 +127,21 @@ fn main() {
         .unwrap_or(5);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
-    let example: Vec<Run> = (0..runs).map(|_| run(root)).collect();
+    let example: Vec<Run> = (0..runs).map(|_| run(root, &[])).collect();
     report("examples/saas (14 migrations + seed)", &example);
 
     let scratch = tempfile::tempdir().expect("tempdir");
     generate_chain(scratch.path(), 337);
-    let large: Vec<Run> = (0..runs).map(|_| run(scratch.path())).collect();
-    report("generated chain (337 migrations, 112 tables)", &large);
+    let large: Vec<Run> = (0..runs).map(|_| run(scratch.path(), &[])).collect();
+    report(
+        "generated chain (337 migrations, 112 tables, 336 behavioural checks), parallel",
+        &large,
+    );
+    let serial: Vec<Run> = (0..runs)
+        .map(|_| run(scratch.path(), &["--test-threads", "1"]))
+        .collect();
+    report(
+        "generated chain (337 migrations, 112 tables, 336 behavioural checks), one thread",
+        &serial,
+    );
 }

@@ -117,10 +117,12 @@ impl Sandbox {
     /// rolled back (a trial: the rows are undone, the answer kept); on error it is rolled back and
     /// the transaction stays usable. Returns the rows as text, one `Vec` per row.
     pub async fn attempt(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        self.run("SAVEPOINT pg_invariants").await?;
+        // One round trip for the savepoint and the statement (the savepoint returns no rows).
         let result = self
             .conn
-            .fetch_all(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())))
+            .fetch_all(sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "SAVEPOINT pg_invariants; {sql}"
+            ))))
             .await;
         let end = if keep && result.is_ok() {
             "RELEASE SAVEPOINT pg_invariants"
