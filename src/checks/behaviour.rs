@@ -10,8 +10,9 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use super::{Context, Failure, Verdict};
+use crate::catalog::Table;
 use crate::location::Location;
-use crate::synth::{DbError, Sandbox, Synth, SynthError};
+use crate::synth::{DbError, Outcome, Sandbox, Synth, SynthError};
 
 /// Generated cases after the minimal one, unless `PG_INVARIANTS_CASES` says otherwise.
 const CASES: u32 = 3;
@@ -171,6 +172,20 @@ pub fn unbuildable(
 /// The SQL a failure shows: paste it into psql to see the same thing happen.
 pub fn transcript(sb: &Sandbox) -> String {
     format!("SQL (paste into psql):\n{}", sb.transcript())
+}
+
+/// What an INSERT that should have failed stored in `column`, told when it is not what was
+/// written: a BEFORE trigger replaced it, which is why the INSERT went through.
+pub fn replaced(table: &Table, column: &str, written: Option<&str>, out: &Outcome) -> String {
+    let index = table.columns.iter().position(|c| c.name == column);
+    let stored = index.and_then(|i| out.rows.first().and_then(|r| r.get(i).cloned().flatten()));
+    if stored.as_deref() == written {
+        return String::new();
+    }
+    format!(
+        "; the row holds {column} = {}: a BEFORE INSERT trigger replaced the value written",
+        stored.as_deref().unwrap_or("NULL")
+    )
 }
 
 /// How a statement's outcome reads in a message.

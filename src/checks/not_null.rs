@@ -36,22 +36,36 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
         let mut written = row.written.clone();
         written.insert(column.to_string(), "NULL".into());
         let sql = insert_sql(t, &written);
-        let result = run.sb.attempt(&sql, false).await.map(|o| o.rows.len());
-        run.sb.record(&sql, Some(&outcome(&result)));
-        match result {
-            Err(e) if e.code == "23502" || e.code == "23514" => Ok(()),
-            other => Err(Failure {
-                at: Some(at.clone()),
-                promise: promise.clone(),
-                expected: "the INSERT fails with SQLSTATE 23502 (not_null_violation) or 23514 (check_violation)".into(),
-                found: format!(
-                    "the INSERT with {column} = NULL {}\n{}",
-                    outcome(&other),
-                    behaviour::transcript(&run.sb)
-                ),
-                fix: Some(fix(t, column)),
-            }),
-        }
+        let result = run.sb.attempt(&sql, false).await;
+        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
+        run.sb.record(&sql, Some(&outcome(&count)));
+        let out = match result {
+            Err(e) if e.code == "23502" || e.code == "23514" => return Ok(()),
+            Err(_) => None,
+            Ok(out) => Some(out),
+        };
+        let replaced = out
+            .as_ref()
+            .map(|o| behaviour::replaced(t, column, None, o))
+            .unwrap_or_default();
+        let fix = if col.not_null && !replaced.is_empty() {
+            format!(
+                "-- {column} is NOT NULL already: a BEFORE INSERT trigger fills it in before the constraint sees the NULL;\n-- not_null promises the INSERT is refused: make the trigger raise instead, or declare not_null = false"
+            )
+        } else {
+            fix(t, column)
+        };
+        Err(Failure {
+            at: Some(at.clone()),
+            promise: promise.clone(),
+            expected: "the INSERT fails with SQLSTATE 23502 (not_null_violation) or 23514 (check_violation)".into(),
+            found: format!(
+                "the INSERT with {column} = NULL {}{replaced}\n{}",
+                outcome(&count),
+                behaviour::transcript(&run.sb)
+            ),
+            fix: Some(fix),
+        })
     })
     .await
 }

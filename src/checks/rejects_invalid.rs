@@ -50,17 +50,18 @@ pub async fn check(
                 }
                 _ => run.synth.fresh_value(col, attempt),
             };
+            // The value as text when the referenced column does not hold it; no row otherwise.
             let probe = format!(
-                "SELECT (NOT EXISTS (SELECT 1 FROM {} WHERE {}::text = ({value})::text))::text",
+                "SELECT ({value})::text WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {}::text = ({value})::text)",
                 target_table.name.sql(),
                 ident(&target_col.name)
             );
-            if run.sb.value(&probe).await.ok().flatten().as_deref() == Some("true") {
-                absent = Some(value);
+            if let Ok(Some(text)) = run.sb.value(&probe).await {
+                absent = Some((value, text));
                 break;
             }
         }
-        let Some(value) = absent else {
+        let Some((value, absent_text)) = absent else {
             return Err(Failure {
                 at: Some(at.clone()),
                 promise: promise.clone(),
@@ -77,23 +78,26 @@ pub async fn check(
         let mut written = row.written.clone();
         written.insert(column.to_string(), value.clone());
         let sql = insert_sql(t, &written);
-        let result = run.sb.attempt(&sql, false).await.map(|o| o.rows.len());
-        run.sb.record(&sql, Some(&outcome(&result)));
-        match result {
-            Err(e) if e.code == "23503" => Ok(()),
-            other => Err(Failure {
-                at: Some(at.clone()),
-                promise: promise.clone(),
-                expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
-                found: format!(
-                    "the INSERT with {column} = {value}, which {} does not hold, {}\n{}",
-                    target.display(ctx.schema()),
-                    outcome(&other),
-                    behaviour::transcript(&run.sb)
-                ),
-                fix: fk::repair(ctx, table, column, references, None),
-            }),
-        }
+        let result = run.sb.attempt(&sql, false).await;
+        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
+        run.sb.record(&sql, Some(&outcome(&count)));
+        let replaced = match &result {
+            Err(e) if e.code == "23503" => return Ok(()),
+            Err(_) => String::new(),
+            Ok(out) => behaviour::replaced(t, column, Some(&absent_text), out),
+        };
+        Err(Failure {
+            at: Some(at.clone()),
+            promise: promise.clone(),
+            expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
+            found: format!(
+                "the INSERT with {column} = {value}, which {} does not hold, {}{replaced}\n{}",
+                target.display(ctx.schema()),
+                outcome(&count),
+                behaviour::transcript(&run.sb)
+            ),
+            fix: fk::repair(ctx, table, column, references, None),
+        })
     })
     .await
 }

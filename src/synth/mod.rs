@@ -29,7 +29,7 @@ use crate::catalog::{Catalog, Column, ConstraintKind, ForeignKey, Table, TableKi
 use crate::names::{TableName, ident, literal};
 use crate::spec::Spec;
 
-pub use sandbox::{DbError, Sandbox};
+pub use sandbox::{DbError, Outcome, Sandbox};
 
 /// Attempts at one row before giving up.
 const ATTEMPTS: usize = 40;
@@ -469,6 +469,13 @@ impl<'a> Synth<'a> {
     ) -> Result<bool, SynthError> {
         row.repairs += 1;
         let table = row.table;
+        // An error about another table (a trigger's own INSERT failed): nothing in this row can
+        // change that.
+        if let Some(other) = &e.table
+            && !row.family.iter().any(|t| &t.name.name == other)
+        {
+            return Ok(false);
+        }
         let constraint_columns = e.constraint.as_deref().and_then(|c| row.columns_of(c));
         match e.code.as_str() {
             "23502" => {
@@ -514,6 +521,27 @@ impl<'a> Synth<'a> {
             }
             "23505" | "23P01" => {
                 let columns = constraint_columns.unwrap_or_else(|| row.candidate_columns());
+                // The values are our own rows' (a one-to-one key): the row in the way was made in
+                // this sandbox, by a trigger on a parent we inserted (Supabase's profile for a
+                // new auth.users row). Out of the way with it.
+                if let Some(name) = &e.constraint
+                    && row.ours(&columns)
+                    && row.renewed.insert(format!("clear {name}"))
+                {
+                    let sql = format!(
+                        "DELETE FROM {} WHERE {}",
+                        table.name.sql(),
+                        columns
+                            .iter()
+                            .map(|c| format!("{} = {}", ident(c), row.expr(c).unwrap_or_default()))
+                            .collect::<Vec<_>>()
+                            .join(" AND ")
+                    );
+                    if sb.attempt(&sql, true).await.is_ok() {
+                        sb.record(&sql, Some("a trigger had made this row for a parent row"));
+                        return Ok(true);
+                    }
+                }
                 let mut changed = false;
                 for c in columns {
                     changed |= self.renew(sb, row, &c, depth).await?;
@@ -630,6 +658,8 @@ struct Building<'a> {
     constants: HashMap<String, Vec<String>>,
     /// FKs whose parent was renewed once already.
     renewed: std::collections::HashSet<String>,
+    /// Columns given by the table file's `[sample]`.
+    sampled: Vec<String>,
     repairs: usize,
     last_changed: Option<String>,
 }
@@ -661,6 +691,7 @@ impl<'a> Building<'a> {
         }
         let family = synth.catalog.with_partitions(table);
         let mut state = IndexMap::new();
+        let mut sampled = Vec::new();
         let mut constants: HashMap<String, Vec<String>> = HashMap::new();
         for column in &table.columns {
             let name = &column.name;
@@ -693,6 +724,7 @@ impl<'a> Building<'a> {
             let source = if let Some((_, e)) = fixed.iter().find(|(c, _)| c == name) {
                 Source::Fixed(e.clone())
             } else if let Some(e) = sample.get(name) {
+                sampled.push(name.clone());
                 Source::Fixed(values::cast(e, column))
             } else if column.not_null
                 && column.default.is_none()
@@ -713,6 +745,7 @@ impl<'a> Building<'a> {
             state,
             constants,
             renewed: Default::default(),
+            sampled,
             repairs: 0,
             last_changed: None,
         })
@@ -848,14 +881,30 @@ impl<'a> Building<'a> {
         false
     }
 
+    /// Whether every one of `columns` holds a value taken from rows this sandbox made (a parent,
+    /// or a value the check passed in), never a `[sample]` that may match seed data.
+    fn ours(&self, columns: &[String]) -> bool {
+        !columns.is_empty()
+            && columns.iter().all(|c| match self.state.get(c) {
+                Some(Source::Parent(_)) => true,
+                Some(Source::Fixed(e)) => e != "NULL" && !self.sampled.contains(c),
+                _ => false,
+            })
+    }
+
     fn written(&self) -> IndexMap<String, String> {
         self.state
             .iter()
-            .filter_map(|(c, s)| self.expr(c, s).map(|e| (c.clone(), e)))
+            .filter_map(|(c, s)| self.source_expr(c, s).map(|e| (c.clone(), e)))
             .collect()
     }
 
-    fn expr(&self, col: &str, source: &Source) -> Option<String> {
+    /// The SQL expression a column is written with, `None` when left out.
+    fn expr(&self, col: &str) -> Option<String> {
+        self.state.get(col).and_then(|s| self.source_expr(col, s))
+    }
+
+    fn source_expr(&self, col: &str, source: &Source) -> Option<String> {
         match source {
             Source::Omit => None,
             Source::Fixed(e) | Source::Parent(e) => Some(e.clone()),
