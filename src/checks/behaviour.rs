@@ -153,19 +153,19 @@ pub fn unbuildable(
         .map(|t| t.at.path.display().to_string())
         .unwrap_or_else(|| format!("invariants/{}.toml", ctx.show(&e.table)));
     let column = e.column.as_deref().unwrap_or("<column>");
-    let fix = if e.is_timeout() {
-        None
+    let advice = if e.is_timeout() {
+        String::new()
     } else {
-        Some(format!(
-            "-- give the value in {file}:\n-- [sample]\n-- {column} = \"<an SQL expression, e.g. 'active' or 42>\""
-        ))
+        format!(
+            "\nto decide the value, add to {file}:\n  [sample]\n  {column} = \"<an SQL expression, e.g. 'active' or 42>\""
+        )
     };
     Failure {
         at: Some(at.clone()),
         promise: promise.to_string(),
         expected: "a valid row to run the check with".into(),
-        found: format!("{e}\n{}", transcript(sb)),
-        fix,
+        found: format!("{e}{advice}\n{}", transcript(sb)),
+        fix: None,
     }
 }
 

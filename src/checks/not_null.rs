@@ -48,13 +48,8 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
             .as_ref()
             .map(|o| behaviour::replaced(t, column, None, o))
             .unwrap_or_default();
-        let fix = if col.not_null && !replaced.is_empty() {
-            format!(
-                "-- {column} is NOT NULL already: a BEFORE INSERT trigger fills it in before the constraint sees the NULL;\n-- not_null promises the INSERT is refused: make the trigger raise instead, or declare not_null = false"
-            )
-        } else {
-            fix(t, column)
-        };
+        // Already NOT NULL, and a trigger fills the column in: no DDL makes the INSERT fail.
+        let fix = (!col.not_null || replaced.is_empty()).then(|| fix(t, column));
         Err(Failure {
             at: Some(at.clone()),
             promise: promise.clone(),
@@ -64,7 +59,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
                 outcome(&count),
                 behaviour::transcript(&run.sb)
             ),
-            fix: Some(fix),
+            fix,
         })
     })
     .await

@@ -40,20 +40,22 @@ pub async fn check(
     );
     let (t, col) = ctx.column(table, column, at, &promise)?;
     let (_, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
-    let fail = |found: String, run: &Run<'_>| {
-        Failure {
+    // The structure's fix when the catalog shows the cause; otherwise say where to look.
+    let repair = fk::repair(ctx, table, column, references, Some(on_delete));
+    let note = match repair {
+        Some(_) => String::new(),
+        None => format!(
+            "\nthe foreign key itself is right: a trigger or rule on {} or {} changes what the DELETE does",
+            ctx.show(&target.table),
+            ctx.show(table)
+        ),
+    };
+    let fail = |found: String, run: &Run<'_>| Failure {
         at: Some(at.clone()),
         promise: promise.clone(),
         expected: expected(action, ctx.show(table), column),
-        found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
-        fix: fk::repair(ctx, table, column, references, Some(on_delete)).or_else(|| {
-            Some(format!(
-                "-- the foreign key itself is right: a trigger or rule on {} or {} changes what a DELETE does",
-                ctx.show(&target.table),
-                ctx.show(table)
-            ))
-        }),
-    }
+        found: format!("{found}{note}\n{}", behaviour::transcript(&run.sb)),
+        fix: repair.clone(),
     };
     behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
         let mut parents = Vec::new();
