@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use pg_invariants::fix;
 use pg_invariants::runner::{self, Options};
 use pg_invariants::spec::Backend;
 
@@ -35,6 +36,22 @@ enum Command {
         #[command(flatten)]
         args: libtest_mimic::Arguments,
     },
+    /// Print the SQL that makes every failing invariant hold, or add it to the chain (--write).
+    ///
+    /// Runs the same checks as `test`. Exit code: 0 nothing to fix or written, 1 fixes printed
+    /// but not written, 2 invalid configuration, no PostgreSQL, a chain that does not apply, or
+    /// a migration that cannot be written.
+    Fix {
+        /// The project file (default: pg-invariants.toml here or in a parent directory).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Where PostgreSQL comes from: auto, local, docker or url.
+        #[arg(long, value_name = "B", value_parser = parse_backend)]
+        backend: Option<Backend>,
+        /// Add the fixes to the migration chain as new migrations, in its own format.
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 fn parse_backend(s: &str) -> Result<Backend, String> {
@@ -62,8 +79,22 @@ fn main() -> ExitCode {
         } => runner::run(Options {
             config,
             backend,
-            start: std::env::current_dir().unwrap_or_default(),
+            start: current_dir(),
             args,
         }),
+        Command::Fix {
+            config,
+            backend,
+            write,
+        } => fix::run(fix::Options {
+            config,
+            backend,
+            start: current_dir(),
+            write,
+        }),
     }
+}
+
+fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_default()
 }
