@@ -100,17 +100,15 @@ pub fn run(options: Options) -> ExitCode {
 }
 
 /// Every check of the plan that fails on the migrated database, by test name.
-fn failures(
-    spec: &Spec,
-    setup: &Setup,
-    handle: &tokio::runtime::Handle,
-) -> Vec<(String, Failure)> {
+fn failures(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Vec<(String, Failure)> {
     plan::build(spec, setup.catalog.as_ref())
         .into_iter()
-        .filter_map(|check| match runner::verdict(&check.kind, spec, setup, handle) {
-            Some(Err(failure)) => Some((check.name, failure)),
-            _ => None,
-        })
+        .filter_map(
+            |check| match runner::verdict(&check.kind, spec, setup, handle) {
+                Some(Err(failure)) => Some((check.name, failure)),
+                _ => None,
+            },
+        )
         .collect()
 }
 

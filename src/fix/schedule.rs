@@ -63,7 +63,10 @@ enum Kind {
 /// A part of one fix that runs in one migration.
 enum Step {
     /// Statements for a transactional migration; `validates` when it starts with a validation.
-    Transaction { chunks: Vec<String>, validates: bool },
+    Transaction {
+        chunks: Vec<String>,
+        validates: bool,
+    },
     /// One statement for a migration of its own, outside a transaction.
     Outside(String),
 }
@@ -326,24 +329,44 @@ mod tests {
         let statements: Vec<(bool, &str)> = shapes
             .iter()
             .flat_map(|(tx, lines)| lines.iter().map(move |l| (*tx, l.as_str())))
-            .filter(|(_, l)| !l.starts_with("DO") && !l.starts_with("BEGIN") && !l.starts_with("END"))
+            .filter(|(_, l)| {
+                !l.starts_with("DO") && !l.starts_with("BEGIN") && !l.starts_with("END")
+            })
             .collect();
         assert_eq!(
             statements,
             [
                 (true, "ALTER TABLE t DROP CONSTRAINT IF EXISTS old;"),
-                (false, "CREATE INDEX CONCURRENTLY IF NOT EXISTS p1_a_idx ON p1 (a);"),
-                (false, "CREATE INDEX CONCURRENTLY IF NOT EXISTS p2_a_idx ON p2 (a);"),
+                (
+                    false,
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS p1_a_idx ON p1 (a);"
+                ),
+                (
+                    false,
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS p2_a_idx ON p2 (a);"
+                ),
                 (true, "ALTER TABLE t VALIDATE CONSTRAINT c;"),
                 (true, "CREATE INDEX IF NOT EXISTS p_a_idx ON p (a);"),
             ]
         );
         assert_eq!(migrations.len(), 4);
         // The orphans' DELETE stays a comment, in the first migration, before any validation.
-        assert!(migrations[0].sql.contains("-- DELETE FROM t"), "{}", migrations[0].sql);
+        assert!(
+            migrations[0].sql.contains("-- DELETE FROM t"),
+            "{}",
+            migrations[0].sql
+        );
         assert!(migrations[1].sql.contains(OUTSIDE_NOTE));
-        assert!(migrations[1].sql.contains("-- CONCURRENTLY cannot run inside a transaction\nCREATE INDEX"));
-        assert!(migrations[0].sql.starts_with("-- Written by `pg-invariants fix` (1 of 4)"));
+        assert!(
+            migrations[1]
+                .sql
+                .contains("-- CONCURRENTLY cannot run inside a transaction\nCREATE INDEX")
+        );
+        assert!(
+            migrations[0]
+                .sql
+                .starts_with("-- Written by `pg-invariants fix` (1 of 4)")
+        );
     }
 
     #[test]
@@ -354,7 +377,11 @@ mod tests {
         )]);
         assert_eq!(migrations.len(), 1);
         assert!(migrations[0].transaction);
-        assert!(migrations[0].sql.starts_with("-- Written by `pg-invariants fix`: "));
+        assert!(
+            migrations[0]
+                .sql
+                .starts_with("-- Written by `pg-invariants fix`: ")
+        );
     }
 
     #[test]

@@ -219,10 +219,13 @@ fn next_versions(
         Format::Supabase | Format::Prisma => timestamps(last_version, count, now),
         Format::Diesel => {
             let dashed = last.is_none_or(|m| {
-                m.path
-                    .parent()
-                    .and_then(Path::file_name)
-                    .is_some_and(|n| n.to_string_lossy().split('_').next().unwrap_or("").contains('-'))
+                m.path.parent().and_then(Path::file_name).is_some_and(|n| {
+                    n.to_string_lossy()
+                        .split('_')
+                        .next()
+                        .unwrap_or("")
+                        .contains('-')
+                })
             });
             timestamps(last_version, count, now)
                 .into_iter()
@@ -629,7 +632,9 @@ mod tests {
         written(&dbmate, Format::Dbmate, &[outside(sql)]);
         let text = fs::read_to_string(dbmate.path().join("2_fix.sql")).unwrap();
         assert!(
-            text.starts_with(&format!("-- migrate:up transaction:false\n{sql}\n-- migrate:down\n")),
+            text.starts_with(&format!(
+                "-- migrate:up transaction:false\n{sql}\n-- migrate:down\n"
+            )),
             "{text}"
         );
 
@@ -688,7 +693,10 @@ mod tests {
             &[first],
         )
         .unwrap_err();
-        assert!(error.to_string().contains("2_b.sql comes after them"), "{error}");
+        assert!(
+            error.to_string().contains("2_b.sql comes after them"),
+            "{error}"
+        );
         let last = planned(fixture.path().join("2_b.sql"), false);
         let error = ends_with(
             Format::SqlDir,
@@ -724,8 +732,14 @@ mod tests {
     #[test]
     fn command_chains_cannot_be_written() {
         let fixture = Fixture::new(&[]);
-        let error =
-            append(Format::Command, fixture.path(), "fix", &[tx("SELECT 1;")], now()).unwrap_err();
+        let error = append(
+            Format::Command,
+            fixture.path(),
+            "fix",
+            &[tx("SELECT 1;")],
+            now(),
+        )
+        .unwrap_err();
         assert!(matches!(error, WriteError::Command), "{error}");
     }
 }
