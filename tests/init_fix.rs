@@ -390,18 +390,25 @@ fn init_without_a_chain_says_where_it_looked_and_writes_nothing() {
 
 /// The broken chain of the `fix` tests: `projects.org_id` has no FK and no index, `tasks.org_id`
 /// has SET NULL where CASCADE is promised and no index, `tasks.project_id`'s FK is NOT VALID, and
-/// an event points at an organization that does not exist.
-const INIT_SQL: &str = "CREATE TABLE organizations (id bigint PRIMARY KEY, name text NOT NULL);
-CREATE TABLE projects (id bigint PRIMARY KEY, org_id bigint NOT NULL, name text NOT NULL);
-CREATE TABLE tasks (
+/// an event points at an organization that does not exist. Every statement can run twice, so
+/// `idempotent = true` applies the chain again, the fix migrations included: they must be
+/// re-runnable too.
+const INIT_SQL: &str = "CREATE TABLE IF NOT EXISTS organizations (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (id bigint PRIMARY KEY, org_id bigint NOT NULL, name text NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
     id bigint PRIMARY KEY,
     org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE SET NULL,
     project_id bigint
 );
-CREATE TABLE events (id bigint PRIMARY KEY, subject_id bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS events (id bigint PRIMARY KEY, subject_id bigint NOT NULL);
 ";
-const LINKS_SQL: &str = "ALTER TABLE tasks ADD CONSTRAINT tasks_project_id_fkey FOREIGN KEY (project_id) REFERENCES projects (id) NOT VALID;
-CREATE INDEX tasks_project_id_idx ON tasks (project_id);
+const LINKS_SQL: &str = "DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'tasks_project_id_fkey') THEN
+        ALTER TABLE tasks ADD CONSTRAINT tasks_project_id_fkey FOREIGN KEY (project_id) REFERENCES projects (id) NOT VALID;
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS tasks_project_id_idx ON tasks (project_id);
 ";
 const SEED_SQL: &str = "INSERT INTO organizations VALUES (1, 'acme'), (2, 'globex');
 INSERT INTO projects VALUES (10, 1, 'rockets');
@@ -485,7 +492,7 @@ fn broken(format: &str) -> (Project, &'static str) {
         other => panic!("no layout for {other}"),
     };
     let config = format!(
-        "[migrations]\npath = \"{dir}\"\nformat = \"{format}\"\nseed = [\"seed.sql\"]\n\n[snapshots]\nenabled = false\n"
+        "[migrations]\npath = \"{dir}\"\nformat = \"{format}\"\nseed = [\"seed.sql\"]\nidempotent = true\n\n[snapshots]\nenabled = false\n"
     );
     let mut files: Vec<(String, String)> = chain
         .into_iter()
@@ -547,6 +554,7 @@ fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
 
     let after = project.run(&["test"]);
     after.assert_code(101);
+    after.assert_ok(&["migrations::idempotent"]);
     assert_eq!(
         after.failed(),
         BTreeSet::from(["events::subject_id::orphans".to_string()]),
@@ -722,5 +730,45 @@ fn fix_cannot_write_into_a_chain_that_a_command_applies() {
             "pg-invariants.toml",
             "schema.sql"
         ]
+    );
+}
+
+/// The structural facts `fix` repairs: after `fix --write`, each one that failed passes.
+const REPAIRED: [&str; 4] = ["::fk", "::indexed", "::primary_key", "::no_fk"];
+
+#[rstest]
+#[case::partition_drops_tenant_fk_sql_dir("partition-drops-tenant-fk")]
+#[case::invalid_partitioned_index_sqlx("partition-missing-index-on-one-partition")]
+#[case::wrong_on_delete_flyway("wrong-on-delete")]
+#[case::not_valid_fk_diesel("not-valid-fk")]
+#[case::fk_type_mismatch("fk-type-mismatch")]
+#[case::fk_to_wrong_table_prisma("fk-to-wrong-table")]
+#[case::rule_without_fk_dbmate("rule-org-id-without-fk")]
+#[case::primary_key_golang_migrate("primary-key")]
+#[case::composite_fk_against_no_fk("fk-composite")]
+fn fix_write_closes_the_loop_on_the_verdict_cases(#[case] case: &str) {
+    let project = Project::empty();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases")
+            .join(case),
+        project.path(),
+    );
+    let before = project.run(&["test"]);
+    before.assert_code(101);
+    let repairable: BTreeSet<String> = before
+        .failed()
+        .into_iter()
+        .filter(|name| REPAIRED.iter().any(|suffix| name.ends_with(suffix)))
+        .collect();
+    assert!(!repairable.is_empty(), "{}", before.context());
+
+    project.run(&["fix", "--write"]).assert_code(0);
+    let after = project.run(&["test"]);
+    let still: BTreeSet<String> = after.failed().intersection(&repairable).cloned().collect();
+    assert!(
+        still.is_empty(),
+        "{still:?} still fail\n{}",
+        after.context()
     );
 }
