@@ -90,6 +90,14 @@ fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, Strin
         .find(|i| !i.valid && !i.partial && i.key_columns == [Some(column.to_string())]);
     for part in catalog.with_partitions(table) {
         if part.kind != TableKind::Ordinary {
+            if let Some(parent_index) = parent_index
+                && part.parent.as_ref() == Some(&table.name)
+            {
+                attach.push(format!(
+                    "  -- {} is partitioned itself: attach its own index on ({column}) to {} by hand",
+                    part.name, parent_index.name
+                ));
+            }
             continue;
         }
         let lacks = lacking.iter().any(|(p, _)| p.name == part.name);

@@ -12,11 +12,12 @@
 
 mod schedule;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use crate::checks::Failure;
+use crate::location::relative;
 use crate::migrate::{self, Chain};
 use crate::plan;
 use crate::runner::{self, EXIT_INVALID};
@@ -92,7 +93,7 @@ pub fn run(options: Options) -> ExitCode {
         eprintln!(
             "pg-invariants fix: {} failing invariant(s) with the SQL above; `pg-invariants fix --write` adds it to {} as new migration(s)",
             repairs.len(),
-            shown(&spec.project.migrations.path)
+            relative(&spec.project.migrations.path).display()
         );
         return ExitCode::from(EXIT_UNWRITTEN);
     }
@@ -133,7 +134,7 @@ fn write(spec: &Spec, chain: &Chain, repairs: &[Repair]) -> ExitCode {
     ) {
         Ok(files) => {
             for file in &files {
-                println!("wrote {}", shown(file));
+                println!("wrote {}", relative(file).display());
             }
             eprintln!(
                 "pg-invariants fix: {} failing invariant(s) fixed by {} new {} migration(s); run `pg-invariants test` to see them hold",
@@ -149,13 +150,4 @@ fn write(spec: &Spec, chain: &Chain, repairs: &[Repair]) -> ExitCode {
             ExitCode::from(EXIT_INVALID)
         }
     }
-}
-
-/// `path` relative to the current directory when it lies below it.
-fn shown(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

@@ -20,6 +20,7 @@ use describe::{Description, NO_INDEX};
 use project_file::NewProject;
 
 use crate::checks::Failure;
+use crate::location::relative;
 use crate::migrate::{self, ApplyError, DiscoverError, Format};
 use crate::names::TableName;
 use crate::plan::{self, CheckKind, ColumnFact};
@@ -169,9 +170,9 @@ fn new_project(options: &Options) -> Result<PathBuf, InitError> {
             .clone()
             .unwrap_or_else(|| vec!["public".to_string()]),
     };
-    let file = dir.join(PROJECT_FILE);
+    let file = relative(&dir.join(PROJECT_FILE));
     create_new(&file, &new.render())?;
-    println!("wrote {}", shown(&file));
+    println!("wrote {}", file.display());
     Ok(file)
 }
 
@@ -222,7 +223,7 @@ fn describe_tables(
             if !exists && path.exists() {
                 return Planned::Skip {
                     table: table.name.clone(),
-                    why: format!("{} exists and describes another table", shown(&path)),
+                    why: format!("{} exists and describes another table", relative(&path).display()),
                 };
             }
             let mut description = Description::infer(table, path, !stem_names_it, schema);
@@ -355,14 +356,17 @@ fn write_tables(spec: &Spec, tables: &[Planned]) -> Result<(), InitError> {
                         path: path.clone(),
                         source,
                     })?;
-                    println!("rewrote {}", shown(path));
+                    println!("rewrote {}", relative(path).display());
                 } else {
                     create_new(path, &text)?;
-                    println!("wrote {}", shown(path));
+                    println!("wrote {}", relative(path).display());
                 }
             }
             Planned::Keep(path) => {
-                println!("kept {} (it exists; --force rewrites it)", shown(path));
+                println!(
+                    "kept {} (it exists; --force rewrites it)",
+                    relative(path).display()
+                );
             }
             Planned::Skip { table, why } => {
                 eprintln!("pg-invariants init: no table file for {table}: {why}; write it by hand");
@@ -382,7 +386,7 @@ fn summary(spec: &Spec, tables: &[Planned]) {
          Not inferred (write them where they matter): immutable columns, no_fk with orphans for \
          columns without a foreign key on purpose, [sample] values, schema-wide [[rule]]s{}.\n\
          Next: pg-invariants test",
-        shown(&spec.project.invariants.path),
+        relative(&spec.project.invariants.path).display(),
         tables
             .iter()
             .filter(|t| matches!(t, Planned::Keep(_)))
@@ -406,13 +410,4 @@ fn create_new(path: &Path, text: &str) -> Result<(), InitError> {
         .open(path)
         .map_err(error)?;
     file.write_all(text.as_bytes()).map_err(error)
-}
-
-/// `path` relative to the current directory when it lies below it.
-fn shown(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

@@ -71,6 +71,9 @@ pub fn append(
     migrations: &[NewMigration],
     now: SystemTime,
 ) -> Result<Vec<PathBuf>, WriteError> {
+    if migrations.is_empty() {
+        return Ok(Vec::new());
+    }
     let resolved = match format {
         Format::Command => return Err(WriteError::Command),
         Format::Auto => detect(dir)?,
