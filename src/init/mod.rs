@@ -324,6 +324,9 @@ fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -
             let taken = std::mem::take(&mut c.indexed);
             if taken {
                 c.notes.push(NO_INDEX.into());
+                if !found.contains(": no index on ") {
+                    c.notes.push(format!("(what there is: {found})"));
+                }
                 c.notes.push(
                     "to require one, write indexed = true: `pg-invariants fix` then prints the SQL"
                         .into(),
