@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use describe::{Description, NO_INDEX};
 use project_file::NewProject;
 
+use crate::catalog::Table;
 use crate::checks::Failure;
 use crate::location::relative;
 use crate::migrate::{self, ApplyError, DiscoverError, Format};
@@ -201,40 +202,10 @@ fn describe_tables(
     let Some(catalog) = &setup.catalog else {
         return Ok(Vec::new());
     };
-    let schema = spec.default_schema();
     let mut planned: Vec<Planned> = plan::covered_tables(spec, Some(catalog))
         .into_iter()
         .filter_map(|name| catalog.table(&name))
-        .map(|table| {
-            let existing = spec.table(&table.name).map(|t| t.at.path.clone());
-            let (path, exists) = match existing {
-                Some(path) if !force => return Planned::Keep(path),
-                Some(path) => (path, true),
-                None => (file_for(spec, &table.name), false),
-            };
-            let stem_names_it = table.name.schema == schema
-                && path.file_stem().is_some_and(|s| *s == *table.name.name);
-            if !stem_names_it && TableName::parse(&table.name.to_string(), schema) != table.name {
-                return Planned::Skip {
-                    table: table.name.clone(),
-                    why: "a schema or table name with a dot cannot be written in `table = \"schema.name\"`".into(),
-                };
-            }
-            if !exists && path.exists() {
-                return Planned::Skip {
-                    table: table.name.clone(),
-                    why: format!("{} exists and describes another table", relative(&path).display()),
-                };
-            }
-            let mut description = Description::infer(table, path, !stem_names_it, schema);
-            for column in &mut description.columns {
-                column.leave_to_rules(&spec.rule_facts(&table.name, &column.name), schema);
-            }
-            Planned::Write {
-                description,
-                exists,
-            }
-        })
+        .map(|table| plan_file(spec, table, force))
         .collect();
     let mut descriptions: Vec<&mut Description> = planned
         .iter_mut()
@@ -245,6 +216,43 @@ fn describe_tables(
         .collect();
     while verify(spec, setup, handle, &mut descriptions)? > 0 {}
     Ok(planned)
+}
+
+/// Keeps the table's file, or describes the table for a file to (re)write.
+fn plan_file(spec: &Spec, table: &Table, force: bool) -> Planned {
+    let schema = spec.default_schema();
+    let (path, exists) = match spec.table(&table.name) {
+        Some(file) if !force => return Planned::Keep(file.at.path.clone()),
+        Some(file) => (file.at.path.clone(), true),
+        None => (file_for(spec, &table.name), false),
+    };
+    let stem_names_it =
+        table.name.schema == schema && path.file_stem().is_some_and(|s| *s == *table.name.name);
+    let skip = |why: String| Planned::Skip {
+        table: table.name.clone(),
+        why,
+    };
+    if !stem_names_it && TableName::parse(&table.name.to_string(), schema) != table.name {
+        return skip(
+            "a schema or table name with a dot cannot be written in `table = \"schema.name\"`"
+                .into(),
+        );
+    }
+    if !exists && path.exists() {
+        let shown = relative(&path);
+        return skip(format!(
+            "{} exists and describes another table",
+            shown.display()
+        ));
+    }
+    let mut description = Description::infer(table, path, !stem_names_it, schema);
+    for column in &mut description.columns {
+        column.leave_to_rules(&spec.rule_facts(&table.name, &column.name), schema);
+    }
+    Planned::Write {
+        description,
+        exists,
+    }
 }
 
 /// The default file of a table: `<table>.toml`, or `<schema>.<table>.toml` outside the default
