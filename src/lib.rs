@@ -8,6 +8,8 @@
 pub mod catalog;
 pub mod checks;
 pub mod env;
+pub mod fix;
+pub mod init;
 pub mod location;
 pub mod migrate;
 pub mod names;

@@ -34,6 +34,14 @@ impl fmt::Display for Location {
     }
 }
 
+/// `path` relative to the current directory when it lies below it: how messages show paths.
+pub fn relative(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
 ///
 /// An offset past the end points just after the last character; an offset inside a multi-byte

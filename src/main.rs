@@ -4,8 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use pg_invariants::migrate::Format;
+use pg_invariants::migrate::format::UnknownFormat;
 use pg_invariants::runner::{self, Options};
 use pg_invariants::spec::Backend;
+use pg_invariants::{fix, init};
 
 #[derive(Parser)]
 #[command(
@@ -39,10 +42,58 @@ enum Command {
         #[command(flatten)]
         args: libtest_mimic::Arguments,
     },
+    /// Describe what the schema promises today: pg-invariants.toml and invariants/<table>.toml.
+    ///
+    /// Applies the chain (and seed) as `test` does, then writes a table file for every table
+    /// without one; each fact written has passed its test. Existing files are kept unless
+    /// --force; an existing pg-invariants.toml is used, never rewritten. Exit code: 0 written,
+    /// 2 invalid configuration, no PostgreSQL, or a chain that does not apply.
+    Init {
+        /// The chain's directory (default: the first of migrations, prisma/migrations,
+        /// supabase/migrations, db/migrations, db/migration, src/main/resources/db/migration).
+        #[arg(long, value_name = "PATH")]
+        migrations: Option<PathBuf>,
+        /// The chain's format (default: detected from the layout).
+        #[arg(long, value_name = "F", value_parser = parse_format)]
+        format: Option<Format>,
+        /// Schemas whose tables are described, comma-separated (default: public).
+        #[arg(long, value_name = "a,b", value_delimiter = ',')]
+        schemas: Option<Vec<String>>,
+        /// Rewrite existing table files.
+        #[arg(long)]
+        force: bool,
+        /// An existing project file to use (default: pg-invariants.toml here or in a parent
+        /// directory; when there is none, init writes one here).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Where PostgreSQL comes from: auto, local, docker or url.
+        #[arg(long, value_name = "B", value_parser = parse_backend)]
+        backend: Option<Backend>,
+    },
+    /// Print the SQL that makes every failing invariant hold, or add it to the chain (--write).
+    ///
+    /// Runs the same checks as `test`. Exit code: 0 nothing to fix or written, 1 fixes printed
+    /// but not written, 2 invalid configuration, no PostgreSQL, a chain that does not apply, or
+    /// a migration that cannot be written.
+    Fix {
+        /// The project file (default: pg-invariants.toml here or in a parent directory).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Where PostgreSQL comes from: auto, local, docker or url.
+        #[arg(long, value_name = "B", value_parser = parse_backend)]
+        backend: Option<Backend>,
+        /// Add the fixes to the migration chain as new migrations, in its own format.
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 fn parse_backend(s: &str) -> Result<Backend, String> {
     s.parse()
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse().map_err(|e: UnknownFormat| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -67,9 +118,39 @@ fn main() -> ExitCode {
         } => runner::run(Options {
             config,
             backend,
-            start: std::env::current_dir().unwrap_or_default(),
+            start: current_dir(),
             accept,
             args,
         }),
+        Command::Init {
+            migrations,
+            format,
+            schemas,
+            force,
+            config,
+            backend,
+        } => init::run(init::Options {
+            config,
+            backend,
+            start: current_dir(),
+            migrations,
+            format,
+            schemas,
+            force,
+        }),
+        Command::Fix {
+            config,
+            backend,
+            write,
+        } => fix::run(fix::Options {
+            config,
+            backend,
+            start: current_dir(),
+            write,
+        }),
     }
+}
+
+fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_default()
 }

@@ -136,7 +136,7 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
 }
 
 /// Tables in `schemas` that coverage and rules apply to: not partitions, not ignored.
-fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> {
+pub fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> {
     let Some(catalog) = catalog else {
         return Vec::new();
     };

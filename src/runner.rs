@@ -5,15 +5,15 @@
 //! with no database → provision (exit 2 when no PostgreSQL can be had) → migrate → catalog →
 //! plan → trials → exit 0 or 101.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use crate::checks::{self, Context};
+use crate::checks::{self, Context, Failure, Verdict};
 use crate::migrate::Chain;
-use crate::plan::{self, Check};
+use crate::plan::{self, Check, CheckKind};
 use crate::provision;
 use crate::setup::Setup;
 use crate::snapshot;
@@ -52,21 +52,21 @@ pub fn harness_main() -> ExitCode {
 
 /// Runs every selected check and returns the process exit code.
 pub fn run(options: Options) -> ExitCode {
-    match prepare(&options) {
+    match prepare(options.config.as_deref(), &options.start) {
         Ok((spec, chain)) => execute(options, spec, chain),
         Err(message) => invalid(&message),
     }
 }
 
-fn invalid(message: &str) -> ExitCode {
+/// Prints `message` and returns exit code 2.
+pub(crate) fn invalid(message: &str) -> ExitCode {
     eprintln!("{message}");
     ExitCode::from(EXIT_INVALID)
 }
 
 /// Everything that needs no database: a problem here is the user's configuration.
-fn prepare(options: &Options) -> Result<(Spec, Chain), String> {
-    let file = spec::find_project_file(options.config.as_deref(), &options.start)
-        .map_err(|e| format!("error: {e}"))?;
+pub(crate) fn prepare(config: Option<&Path>, start: &Path) -> Result<(Spec, Chain), String> {
+    let file = spec::find_project_file(config, start).map_err(|e| format!("error: {e}"))?;
     let spec = Spec::load(&file).map_err(|e| e.to_string())?;
     let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
         .map_err(|e| format!("error: {e}"))?;
@@ -88,39 +88,14 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Ok(p) => p,
         Err(e) => return invalid(&format!("error: {e}")),
     };
-    let backend = match provision::resolve_backend(spec.project.database.backend, options.backend) {
-        Ok(b) => b,
-        Err(e) => return invalid(&format!("error: {e}")),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return invalid(&format!("error: cannot start the async runtime: {e}")),
-    };
     let threads = args
         .test_threads
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
-    let setup = match runtime.block_on(Setup::run(&spec, &chain, backend, threads as u32)) {
-        Ok(s) => s,
-        Err(e) => return invalid(&format!("error: no PostgreSQL could be started: {e}")),
+    let (runtime, setup) = match set_up(&spec, &chain, options.backend, threads) {
+        Ok(ready) => ready,
+        Err(message) => return invalid(&message),
     };
-    eprintln!(
-        "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",
-        chain.migrations.len(),
-        chain.format.name(),
-        backend.name(),
-        setup.timings.provision.as_secs_f64(),
-        setup.timings.apply.as_secs_f64(),
-    );
-
-    if provision::interrupted() {
-        // Ctrl-C during set-up: the handler is removing the server and will exit with 130;
-        // running checks on a dying database would only print false failures.
-        provision::wait_for_exit();
-    }
     let checks = plan::build(&spec, setup.catalog.as_ref());
     let shared = Arc::new(Shared {
         spec,
@@ -139,6 +114,41 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     conclusion.exit_code()
 }
 
+/// Provisions PostgreSQL and applies `before`, the chain and the seed, with a pool of
+/// `connections`: the runtime that drives the database, and the set-up. A chain that fails to
+/// apply is an outcome (`setup.outcome.apply`); the error is a configuration or machine problem,
+/// already worded for exit code 2.
+pub(crate) fn set_up(
+    spec: &Spec,
+    chain: &Chain,
+    backend: Option<Backend>,
+    connections: usize,
+) -> Result<(tokio::runtime::Runtime, Setup), String> {
+    let backend = provision::resolve_backend(spec.project.database.backend, backend)
+        .map_err(|e| format!("error: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("error: cannot start the async runtime: {e}"))?;
+    let setup = runtime
+        .block_on(Setup::run(spec, chain, backend, connections as u32))
+        .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
+    eprintln!(
+        "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",
+        chain.migrations.len(),
+        chain.format.name(),
+        backend.name(),
+        setup.timings.provision.as_secs_f64(),
+        setup.timings.apply.as_secs_f64(),
+    );
+    if provision::interrupted() {
+        // Ctrl-C during set-up: the handler is removing the server and will exit with 130;
+        // checking a dying database would only print false failures.
+        provision::wait_for_exit();
+    }
+    Ok((runtime, setup))
+}
+
 /// What every trial reads: the spec, the snapshot policy and the migrated database.
 struct Shared {
     spec: Spec,
@@ -149,23 +159,44 @@ struct Shared {
 
 fn trial(check: Check, shared: Arc<Shared>) -> Trial {
     Trial::test(check.name.clone(), move || {
-        if let Some(verdict) = checks::setup_verdict(&check.kind, &shared.setup.outcome) {
-            return verdict.map_err(|f| Failed::from(f.to_string()));
-        }
-        let (Some(catalog), Some(pool)) = (&shared.setup.catalog, &shared.setup.pool) else {
-            return Err(Failed::from(
-                "internal error: no catalog although the chain applied",
-            ));
-        };
-        let ctx = Context {
-            spec: &shared.spec,
-            catalog,
-            pool,
-            snapshots: &shared.snapshots,
-        };
-        shared
-            .handle
-            .block_on(checks::run(&check.kind, &ctx))
-            .map_err(|f| Failed::from(f.to_string()))
+        verdict(
+            &check.kind,
+            &shared.spec,
+            &shared.setup,
+            &shared.handle,
+            &shared.snapshots,
+        )
+        .map_err(|f| Failed::from(f.to_string()))
     })
+}
+
+/// The verdict of one check on the migrated database, as `test` reports it.
+// The failure is the product (see `checks`): returned whole, as checks return it.
+#[allow(clippy::result_large_err)]
+pub(crate) fn verdict(
+    kind: &CheckKind,
+    spec: &Spec,
+    setup: &Setup,
+    handle: &tokio::runtime::Handle,
+    snapshots: &snapshot::Policy,
+) -> Verdict {
+    if let Some(verdict) = checks::setup_verdict(kind, &setup.outcome) {
+        return verdict;
+    }
+    let (Some(catalog), Some(pool)) = (&setup.catalog, &setup.pool) else {
+        return Err(Failure {
+            at: None,
+            promise: "internal error: no catalog although the chain applied".into(),
+            expected: "a catalog".into(),
+            found: "none".into(),
+            fix: None,
+        });
+    };
+    let ctx = Context {
+        spec,
+        catalog,
+        pool,
+        snapshots,
+    };
+    handle.block_on(checks::run(kind, &ctx))
 }

@@ -72,6 +72,15 @@ impl Policy {
     /// The policy of this run: `accept` is `pg-invariants test --accept`. In CI (see
     /// [`env::ci`]) nothing is written and a mismatch fails, whatever `--accept` or insta's
     /// variables say.
+    /// Compares and never writes: for commands that only read verdicts (`init`, `fix`).
+    pub fn read_only() -> Self {
+        Self {
+            update: Update::No,
+            force_pass: false,
+            references: None,
+        }
+    }
+
     pub fn from_env(accept: bool) -> Result<Self, SnapshotError> {
         let references = env::insta_snapshot_references_file();
         if env::ci() {
@@ -244,17 +253,6 @@ impl TableSnapshot {
             .map_err(write_error)?;
         writeln!(f, "{}", absolute.display()).map_err(write_error)
     }
-}
-
-/// Writes the snapshot of `table` into the project's snapshot directory, replacing any earlier
-/// one, exactly as `pg-invariants test --accept` does. Returns the file written.
-///
-/// `table` must be a table of `catalog`, read after the project's migrations and seed. This is
-/// what `pg-invariants init` calls for each table it writes a table file for.
-pub fn write(spec: &Spec, catalog: &Catalog, table: &Table) -> Result<PathBuf, SnapshotError> {
-    let snapshot = TableSnapshot::new(spec, catalog, table);
-    snapshot.write()?;
-    Ok(snapshot.file)
 }
 
 /// insta's normalization of file snapshot contents (trailing whitespace, CRLF).

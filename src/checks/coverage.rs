@@ -15,19 +15,14 @@ pub fn check(ctx: &Context<'_>, table: &TableName) -> Verdict {
         .invariants
         .path
         .join(format!("{}.toml", table.name));
-    let qualifier = if table.schema == ctx.schema() {
-        String::new()
-    } else {
-        format!("table = \"{}.{}\"\n", table.schema, table.name)
-    };
     Err(Failure {
         at: None,
         promise: format!("table {shown} is covered by an invariant file"),
-        expected: format!("{} describing {shown}", file.display()),
-        found: "no invariant file for this table".into(),
-        fix: Some(format!(
-            "# create {} (or add {shown:?} to [invariants] ignore):\n{qualifier}[columns.id]",
+        expected: format!(
+            "{} describing {shown} (`pg-invariants init` writes one for every table without a file), or {shown:?} in [invariants] ignore",
             file.display()
-        )),
+        ),
+        found: "no invariant file for this table".into(),
+        fix: None,
     })
 }

@@ -6,9 +6,9 @@
 //! serves only some; an INVALID one (a failed `CREATE INDEX CONCURRENTLY`) serves none.
 
 use super::{Context, Failure, Verdict, derived_name};
-use crate::catalog::{Index, Table, TableKind};
+use crate::catalog::{Catalog, Index, Table, TableKind};
 use crate::location::Location;
-use crate::names::{TableName, ident};
+use crate::names::{TableName, ident, literal};
 
 pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!(
@@ -39,7 +39,7 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) 
             ctx.show(table)
         ),
         found,
-        fix: Some(fix(t, column, &lacking)),
+        fix: Some(fix(ctx.catalog, t, column, &lacking)),
     })
 }
 
@@ -77,43 +77,103 @@ fn near_misses(table: &Table, column: &str) -> String {
 }
 
 /// Leaves first, concurrently; then the partitioned parent, which adopts the leaves' indexes
-/// instead of building new ones. An INVALID index is rebuilt concurrently first.
-fn fix(table: &Table, column: &str, lacking: &[(&Table, String)]) -> String {
+/// instead of building new ones. An INVALID index is rebuilt concurrently first. A parent whose
+/// own index on (column) is INVALID (built `ON ONLY`, not every partition's index attached) gets
+/// the missing partitions' indexes attached instead: it turns valid once each has one.
+fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, String)]) -> String {
     let mut sql = Vec::new();
-    for (part, _) in lacking
+    let mut attach = Vec::new();
+    let parent_index = table
+        .indexes
         .iter()
-        .filter(|(p, _)| p.kind == TableKind::Ordinary)
-    {
-        for invalid in part.indexes.iter().filter(|i| {
-            !i.valid
-                && i.key_columns
-                    .first()
-                    .is_some_and(|c| c.as_deref() == Some(column))
-        }) {
-            sql.push(format!(
-                "DROP INDEX CONCURRENTLY IF EXISTS {}.{};",
-                ident(&part.name.schema),
-                ident(&invalid.name)
-            ));
+        .filter(|_| table.kind == TableKind::Partitioned)
+        .find(|i| !i.valid && !i.partial && i.key_columns == [Some(column.to_string())]);
+    for part in catalog.with_partitions(table) {
+        if part.kind != TableKind::Ordinary {
+            if let Some(parent_index) = parent_index
+                && part.parent.as_ref() == Some(&table.name)
+            {
+                attach.push(format!(
+                    "  -- {} is partitioned itself: attach its own index on ({column}) to {} by hand",
+                    part.name, parent_index.name
+                ));
+            }
+            continue;
         }
-        sql.push(format!(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
-            ident(&derived_name(&part.name.name, column, "idx")),
-            part.name.sql(),
-            ident(column)
+        let lacks = lacking.iter().any(|(p, _)| p.name == part.name);
+        if lacks {
+            for invalid in part.indexes.iter().filter(|i| {
+                !i.valid
+                    && i.key_columns
+                        .first()
+                        .is_some_and(|c| c.as_deref() == Some(column))
+            }) {
+                sql.push(format!(
+                    "DROP INDEX CONCURRENTLY IF EXISTS {}.{};",
+                    ident(&part.name.schema),
+                    ident(&invalid.name)
+                ));
+            }
+        }
+        let Some(parent_index) = parent_index.filter(|_| part.parent.as_ref() == Some(&table.name))
+        else {
+            if lacks {
+                sql.push(create_concurrently(part, column));
+            }
+            continue;
+        };
+        // A partition of a parent with an invalid index: it needs an index on exactly (column).
+        let own = part
+            .indexes
+            .iter()
+            .find(|i| i.valid && !i.partial && i.key_columns == [Some(column.to_string())]);
+        let name = match own {
+            Some(i) => i.name.clone(),
+            None => {
+                sql.push(create_concurrently(part, column));
+                derived_name(&part.name.name, column, "idx")
+            }
+        };
+        attach.push(format!(
+            "  IF NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid\n                 WHERE i.inhparent = {parent}::regclass AND x.indrelid = {part}::regclass) THEN\n    ALTER INDEX {parent_sql} ATTACH PARTITION {}.{};\n  END IF;",
+            ident(&part.name.schema),
+            ident(&name),
+            parent = literal(&index_sql(table, &parent_index.name)),
+            part = literal(&part.name.sql()),
+            parent_sql = index_sql(table, &parent_index.name),
         ));
     }
-    if table.kind == TableKind::Partitioned {
-        sql.push(format!(
+    match parent_index {
+        Some(parent_index) => sql.push(format!(
+            "-- {} on the partitioned table is INVALID until every partition's index is attached to it\nDO $$\nBEGIN\n{}\nEND $$;",
+            parent_index.name,
+            attach.join("\n")
+        )),
+        None if table.kind == TableKind::Partitioned => sql.push(format!(
             "-- on a partitioned table: attaches the partitions' matching indexes\nCREATE INDEX IF NOT EXISTS {} ON {} ({});",
             ident(&derived_name(&table.name.name, column, "idx")),
             table.name.sql(),
             ident(column)
-        ));
+        )),
+        None => {}
     }
     let mut text = String::from(
         "-- CONCURRENTLY cannot run inside a transaction: put these in a no-transaction migration\n",
     );
     text.push_str(&sql.join("\n"));
     text
+}
+
+fn create_concurrently(part: &Table, column: &str) -> String {
+    format!(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
+        ident(&derived_name(&part.name.name, column, "idx")),
+        part.name.sql(),
+        ident(column)
+    )
+}
+
+/// An index of `table`, schema-qualified for SQL.
+fn index_sql(table: &Table, index: &str) -> String {
+    format!("{}.{}", ident(&table.name.schema), ident(index))
 }

@@ -46,7 +46,10 @@ pub struct Failure {
     pub promise: String,
     pub expected: String,
     pub found: String,
-    /// Idempotent SQL, or a note on what to change, that makes the promise hold.
+    /// SQL that makes the promise hold, ready to be a migration: idempotent statements, with
+    /// notes (and statements a person must review before they run, such as deleting rows) as
+    /// `--` comments. `pg-invariants fix` writes it into the chain as it is. `None` when no SQL
+    /// makes the promise hold (a missing table file, a `where` that is not valid SQL).
     pub fix: Option<String>,
 }
 

@@ -80,9 +80,10 @@ pub async fn check(
                 return Err(Failure {
                     at: Some(orphans.at.clone()),
                     promise,
-                    expected: "the orphan query runs".into(),
+                    expected: "the orphan query runs (`where` is SQL on the table's columns)"
+                        .into(),
                     found: format!("{e}\n{sql}"),
-                    fix: Some("check the `where` condition of this orphans check: it is SQL on the table's columns".into()),
+                    fix: None,
                 });
             }
         };

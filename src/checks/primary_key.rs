@@ -2,7 +2,7 @@
 //! decides which lookups the key's index serves).
 
 use super::{Context, Failure, Verdict};
-use crate::names::{TableName, ident};
+use crate::names::{TableName, ident, literal};
 use crate::spec::Fact;
 
 pub fn check(ctx: &Context<'_>, table: &TableName, columns: &Fact<Vec<String>>) -> Verdict {
@@ -13,31 +13,51 @@ pub fn check(ctx: &Context<'_>, table: &TableName, columns: &Fact<Vec<String>>) 
     if pk.is_some_and(|pk| pk.columns == columns.value) {
         return Ok(());
     }
-    let key_sql = columns
-        .value
-        .iter()
-        .map(|c| ident(c))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (found, drop) = match pk {
-        Some(pk) => (
-            format!("primary key {} ({})", pk.name, pk.columns.join(", ")),
-            format!(
-                "ALTER TABLE {} DROP CONSTRAINT {};\n",
-                table.sql(),
-                ident(&pk.name)
-            ),
-        ),
-        None => ("no primary key".to_string(), String::new()),
+    let found = match pk {
+        Some(pk) => format!("primary key {} ({})", pk.name, pk.columns.join(", ")),
+        None => "no primary key".to_string(),
     };
     Err(Failure {
         at: Some(columns.at.clone()),
         promise,
         expected: format!("primary key {expected}"),
         found,
-        fix: Some(format!(
-            "-- takes an ACCESS EXCLUSIVE lock and builds a unique index\n{drop}ALTER TABLE {} ADD PRIMARY KEY ({key_sql});",
-            table.sql()
-        )),
+        fix: Some(fix(table, &columns.value, pk.map(|pk| pk.name.as_str()))),
     })
+}
+
+/// Replaces the key unless it already is `columns`, so running it twice changes nothing.
+fn fix(table: &TableName, columns: &[String], old: Option<&str>) -> String {
+    let drop = old
+        .map(|name| {
+            format!(
+                "    ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};\n",
+                table.sql(),
+                ident(name)
+            )
+        })
+        .unwrap_or_default();
+    let names = columns
+        .iter()
+        .map(|c| literal(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let key_sql = columns
+        .iter()
+        .map(|c| ident(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "-- takes an ACCESS EXCLUSIVE lock and builds a unique index; foreign keys referencing the old key must be dropped first\n\
+         DO $$\n\
+         BEGIN\n  \
+           IF NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = {regclass}::regclass AND c.contype = 'p'\n      \
+               AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o)\n                \
+                         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o) = ARRAY[{names}]::text[]) THEN\n\
+         {drop}    ALTER TABLE {table} ADD PRIMARY KEY ({key_sql});\n  \
+           END IF;\n\
+         END $$;",
+        regclass = literal(&table.sql()),
+        table = table.sql(),
+    )
 }

@@ -305,6 +305,12 @@ async fn run_command(
             output: String::new(),
         });
     };
+    // A project file found in the current directory has an empty parent: run it here.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let output = tokio::process::Command::new(program)
         .args(args)
         .current_dir(dir)

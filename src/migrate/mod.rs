@@ -7,5 +7,5 @@ mod migration;
 pub mod statements;
 
 pub use apply::{ApplyError, Chain, ChainError};
-pub use format::{DiscoverError, Format};
+pub use format::{DiscoverError, Format, NewMigration, WriteError, append};
 pub use migration::Migration;

@@ -164,9 +164,5 @@ pub fn find_project_file(explicit: Option<&Path>, start: &Path) -> Result<PathBu
         .ok_or_else(|| SpecError::NotFound {
             start: start.to_path_buf(),
         })?;
-    let cwd = std::env::current_dir().unwrap_or_default();
-    Ok(found
-        .strip_prefix(&cwd)
-        .map(Path::to_path_buf)
-        .unwrap_or(found))
+    Ok(crate::location::relative(&found))
 }

@@ -47,7 +47,21 @@ struct RawTable {
 impl TableSpec {
     /// Reads `path`; the table is the file stem in `default_schema` unless `table` says otherwise.
     pub fn load(path: &Path, default_schema: &str) -> Result<Self, SpecError> {
-        let src = Source::read(path)?;
+        Self::from_source(Source::read(path)?, default_schema)
+    }
+
+    /// `text` read as the table file at `path` (which need not exist yet): how `init` checks
+    /// what it is about to write with the parser that will read it.
+    pub fn parse(path: &Path, text: String, default_schema: &str) -> Result<Self, SpecError> {
+        let src = Source {
+            path: path.to_path_buf(),
+            text,
+        };
+        Self::from_source(src, default_schema)
+    }
+
+    fn from_source(src: Source, default_schema: &str) -> Result<Self, SpecError> {
+        let path = &src.path;
         let raw: RawTable = src.parse(&RULE_ONLY_KEYS)?;
         let stem = path
             .file_stem()

@@ -41,6 +41,7 @@ mod sql_dir;
 mod sqlx;
 mod supabase;
 mod version;
+mod write;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -52,6 +53,8 @@ use std::str::FromStr;
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 use crate::migrate::statements;
+
+pub use write::{NewMigration, WriteError, append};
 
 /// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

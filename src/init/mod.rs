@@ -1,0 +1,446 @@
+//! `pg-invariants init`: describes what the schema promises today, as the files `test` reads.
+//!
+//! Writes `pg-invariants.toml` when the project has none (the chain's directory and format, an
+//! obvious seed, the schemas), applies the chain exactly as `test` does, and writes one table file
+//! per covered table ([`describe`]). Every fact it proposes is then checked by its own check on
+//! the migrated database, and a fact whose check fails is left out with a comment saying why: so
+//! `pg-invariants test` passes right after `init` (the round trip). Existing files are kept
+//! unless `--force`; the project file is never rewritten.
+
+mod describe;
+mod project_file;
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use describe::{Description, NO_INDEX};
+use project_file::NewProject;
+
+use crate::catalog::{Catalog, Table};
+use crate::checks::Failure;
+use crate::location::relative;
+use crate::migrate::{self, ApplyError, DiscoverError, Format};
+use crate::names::TableName;
+use crate::plan::{self, CheckKind, ColumnFact};
+use crate::runner;
+use crate::setup::Setup;
+use crate::snapshot::{Policy, TableSnapshot};
+use crate::spec::{self, Backend, PROJECT_FILE, Project, Spec, SpecError, TableSpec};
+
+/// What `pg-invariants init` was asked to do.
+pub struct Options {
+    /// `--config FILE`: an existing project file to use.
+    pub config: Option<PathBuf>,
+    /// `--backend B`.
+    pub backend: Option<Backend>,
+    /// The project's directory: where a new project file is written, and where the search for an
+    /// existing one starts.
+    pub start: PathBuf,
+    /// `--migrations PATH`, for a new project file.
+    pub migrations: Option<PathBuf>,
+    /// `--format F`, for a new project file.
+    pub format: Option<Format>,
+    /// `--schemas a,b`, for a new project file.
+    pub schemas: Option<Vec<String>>,
+    /// `--force`: rewrite existing table files.
+    pub force: bool,
+}
+
+/// Why `init` stopped. Every one of them exits with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// Already worded by the runner (invalid configuration, no PostgreSQL).
+    #[error("{0}")]
+    Setup(String),
+    #[error(
+        "no migration chain found in {} (looked for {}); pass --migrations PATH",
+        dir.display(),
+        project_file::CONVENTIONAL_DIRS.join(", ")
+    )]
+    NoMigrations { dir: PathBuf },
+    #[error(
+        "--format command needs the command that applies the chain: write pg-invariants.toml by \
+         hand with `format = \"command\"` and `command = [...]` (see the README), then run init"
+    )]
+    CommandFormat,
+    #[error("error: {0}")]
+    Discover(#[from] DiscoverError),
+    #[error("error: {0}")]
+    Spec(#[from] SpecError),
+    #[error(
+        "error: the chain does not apply, so there is no schema to describe; fix it (or add what it \
+         needs under `before` in {}), then run init again:\n{error}{hint}",
+        project.display()
+    )]
+    Apply {
+        project: PathBuf,
+        error: Box<ApplyError>,
+        hint: &'static str,
+    },
+    #[error("error: cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// Runs `init` and returns the process exit code.
+pub fn run(options: Options) -> ExitCode {
+    match init(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => runner::invalid(&e.to_string()),
+    }
+}
+
+const SUPABASE_HINT: &str = "\nhint: Supabase chains use what the platform provides (the auth schema, auth.uid(), the anon and authenticated roles): stub them in a SQL file listed under `before`";
+
+fn init(options: &Options) -> Result<(), InitError> {
+    let file = project(options)?;
+    let project = Project::load(&file)?;
+    let invariants = &project.invariants.path;
+    fs::create_dir_all(invariants).map_err(|source| InitError::Write {
+        path: invariants.clone(),
+        source,
+    })?;
+    let (spec, chain) = runner::prepare(Some(&file), &options.start).map_err(InitError::Setup)?;
+    let (runtime, mut setup) =
+        runner::set_up(&spec, &chain, options.backend, 2).map_err(InitError::Setup)?;
+    if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
+        runtime.block_on(setup.close());
+        let hint = if chain.format == Format::Supabase {
+            SUPABASE_HINT
+        } else {
+            ""
+        };
+        return Err(InitError::Apply {
+            project: file,
+            error: Box::new(error),
+            hint,
+        });
+    }
+    let tables = describe_tables(&spec, &setup, runtime.handle(), options.force);
+    let catalog = setup.catalog.take();
+    runtime.block_on(setup.close());
+    let tables = tables?;
+    write_tables(&spec, &tables)?;
+    if let Some(catalog) = &catalog {
+        write_snapshots(&file, catalog, options.force)?;
+    }
+    summary(&spec, &tables);
+    Ok(())
+}
+
+/// The snapshot of every table that now has a table file, as `test --accept` would write it;
+/// an existing snapshot is kept unless `--force`.
+fn write_snapshots(file: &Path, catalog: &Catalog, force: bool) -> Result<(), InitError> {
+    let spec = Spec::load(file).map_err(|e| InitError::Setup(e.to_string()))?;
+    if !spec.project.snapshots.enabled {
+        return Ok(());
+    }
+    for table in spec.tables.iter().filter_map(|t| catalog.table(&t.table)) {
+        let snapshot = TableSnapshot::new(&spec, catalog, table);
+        if snapshot.file.exists() && !force {
+            continue;
+        }
+        snapshot
+            .write()
+            .map_err(|e| InitError::Setup(format!("error: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The project file to use: the existing one, or a new one written in the project directory.
+fn project(options: &Options) -> Result<PathBuf, InitError> {
+    match spec::find_project_file(options.config.as_deref(), &options.start) {
+        Ok(file) => {
+            if options.migrations.is_some() || options.format.is_some() || options.schemas.is_some()
+            {
+                eprintln!(
+                    "pg-invariants init: using {}; --migrations, --format and --schemas only shape a new project file, so they are ignored",
+                    file.display()
+                );
+            }
+            Ok(file)
+        }
+        Err(SpecError::NotFound { .. }) => new_project(options),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn new_project(options: &Options) -> Result<PathBuf, InitError> {
+    let dir = &options.start;
+    let migrations = match &options.migrations {
+        Some(path) => path.strip_prefix(dir).unwrap_or(path).to_path_buf(),
+        None => project_file::find_migrations(dir)
+            .ok_or_else(|| InitError::NoMigrations { dir: dir.clone() })?,
+    };
+    let chain_dir = dir.join(&migrations);
+    let format = match options.format {
+        Some(Format::Command) => return Err(InitError::CommandFormat),
+        Some(Format::Auto) | None => migrate::format::detect(&chain_dir)?,
+        Some(format) => format,
+    };
+    // Reading the chain now reports a misnamed migration before any file is written.
+    migrate::format::discover(format, &chain_dir)?;
+    let new = NewProject {
+        seed: project_file::find_seed(dir, &migrations),
+        migrations,
+        format,
+        format_given: options.format.is_some_and(|f| f != Format::Auto),
+        schemas: options
+            .schemas
+            .clone()
+            .unwrap_or_else(|| vec!["public".to_string()]),
+    };
+    let file = relative(&dir.join(PROJECT_FILE));
+    create_new(&file, &new.render())?;
+    println!("wrote {}", file.display());
+    Ok(file)
+}
+
+/// What happens to the file of one table.
+enum Planned {
+    Write {
+        description: Description,
+        exists: bool,
+    },
+    Keep(PathBuf),
+    /// The file name is taken by another table's file, or the name cannot be written.
+    Skip {
+        table: TableName,
+        why: String,
+    },
+}
+
+/// What to do with each covered table's file. An error is a table file init rendered and could
+/// not read back: a bug, reported with the file.
+fn describe_tables(
+    spec: &Spec,
+    setup: &Setup,
+    handle: &tokio::runtime::Handle,
+    force: bool,
+) -> Result<Vec<Planned>, SpecError> {
+    let Some(catalog) = &setup.catalog else {
+        return Ok(Vec::new());
+    };
+    let mut planned: Vec<Planned> = plan::covered_tables(spec, Some(catalog))
+        .into_iter()
+        .filter_map(|name| catalog.table(&name))
+        .map(|table| plan_file(spec, table, force))
+        .collect();
+    let mut descriptions: Vec<&mut Description> = planned
+        .iter_mut()
+        .filter_map(|p| match p {
+            Planned::Write { description, .. } => Some(description),
+            _ => None,
+        })
+        .collect();
+    while verify(spec, setup, handle, &mut descriptions)? > 0 {}
+    Ok(planned)
+}
+
+/// Keeps the table's file, or describes the table for a file to (re)write.
+fn plan_file(spec: &Spec, table: &Table, force: bool) -> Planned {
+    let schema = spec.default_schema();
+    let (path, exists) = match spec.table(&table.name) {
+        Some(file) if !force => return Planned::Keep(file.at.path.clone()),
+        Some(file) => (file.at.path.clone(), true),
+        None => (file_for(spec, &table.name), false),
+    };
+    let stem_names_it =
+        table.name.schema == schema && path.file_stem().is_some_and(|s| *s == *table.name.name);
+    let skip = |why: String| Planned::Skip {
+        table: table.name.clone(),
+        why,
+    };
+    if !stem_names_it && TableName::parse(&table.name.to_string(), schema) != table.name {
+        return skip(
+            "a schema or table name with a dot cannot be written in `table = \"schema.name\"`"
+                .into(),
+        );
+    }
+    if !exists && path.exists() {
+        let shown = relative(&path);
+        return skip(format!(
+            "{} exists and describes another table",
+            shown.display()
+        ));
+    }
+    let mut description = Description::infer(table, path, !stem_names_it, schema);
+    for column in &mut description.columns {
+        column.leave_to_rules(&spec.rule_facts(&table.name, &column.name), schema);
+    }
+    Planned::Write {
+        description,
+        exists,
+    }
+}
+
+/// The default file of a table: `<table>.toml`, or `<schema>.<table>.toml` outside the default
+/// schema (a `/` in a name becomes `_`).
+fn file_for(spec: &Spec, table: &TableName) -> PathBuf {
+    let safe = |s: &str| s.replace('/', "_");
+    let stem = if table.schema == spec.default_schema() {
+        safe(&table.name)
+    } else {
+        format!("{}.{}", safe(&table.schema), safe(&table.name))
+    };
+    spec.project.invariants.path.join(format!("{stem}.toml"))
+}
+
+/// Runs the checks of every fact the descriptions propose, on the migrated database, and takes
+/// back the facts whose check fails; returns how many were taken back. The descriptions are
+/// rendered and read with the table-file parser, so what is checked is exactly what is written.
+fn verify(
+    spec: &Spec,
+    setup: &Setup,
+    handle: &tokio::runtime::Handle,
+    descriptions: &mut [&mut Description],
+) -> Result<usize, SpecError> {
+    let schema = spec.default_schema();
+    let ours: HashSet<PathBuf> = descriptions.iter().map(|d| d.path.clone()).collect();
+    let mut tables: Vec<TableSpec> = spec
+        .tables
+        .iter()
+        .filter(|t| !ours.contains(&t.at.path))
+        .cloned()
+        .collect();
+    for d in descriptions.iter() {
+        tables.push(TableSpec::parse(&d.path, d.render(schema), schema)?);
+    }
+    let proposed = Spec {
+        project: spec.project.clone(),
+        tables,
+    };
+    let mut retracted = 0;
+    for check in plan::build(&proposed, setup.catalog.as_ref()) {
+        let at = match &check.kind {
+            CheckKind::Column { fact, .. } => &fact.at().path,
+            CheckKind::PrimaryKey { columns, .. } => &columns.at.path,
+            _ => continue,
+        };
+        if !ours.contains(at) {
+            continue;
+        }
+        if let Err(failure) =
+            runner::verdict(&check.kind, &proposed, setup, handle, &Policy::read_only())
+            && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
+        {
+            retracted += usize::from(retract(d, &check.kind, &failure));
+        }
+    }
+    Ok(retracted)
+}
+
+/// Takes back the fact `kind` checks, with a comment saying why; false when there was nothing to
+/// take back.
+fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -> bool {
+    let found = failure.found.lines().next().unwrap_or_default();
+    let CheckKind::Column { column, fact, .. } = kind else {
+        return description.primary_key.take().is_some();
+    };
+    let Some(c) = description.column_mut(column) else {
+        return false;
+    };
+    let (taken, key) = match fact {
+        ColumnFact::Type(_) => (c.type_.take().is_some(), "type"),
+        ColumnFact::NotNull(_) => (c.not_null.take().is_some(), "not_null"),
+        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid(_) => {
+            c.on_delete = None;
+            (c.references.take().is_some(), "references")
+        }
+        ColumnFact::OnDelete { .. } => (c.on_delete.take().is_some(), "on_delete"),
+        ColumnFact::Indexed(_) => {
+            let taken = std::mem::take(&mut c.indexed);
+            if taken {
+                c.notes.push(NO_INDEX.into());
+                if !found.contains(": no index on ") {
+                    c.notes.push(format!("(what there is: {found})"));
+                }
+                c.notes.push(
+                    "to require one, write indexed = true: `pg-invariants fix` then prints the SQL"
+                        .into(),
+                );
+                return true;
+            }
+            (false, "indexed")
+        }
+        _ => (false, ""),
+    };
+    if taken {
+        c.notes.push(format!(
+            "`{key}` is not written, as its test fails: {found}"
+        ));
+    }
+    taken
+}
+
+fn write_tables(spec: &Spec, tables: &[Planned]) -> Result<(), InitError> {
+    for planned in tables {
+        match planned {
+            Planned::Write {
+                description,
+                exists,
+            } => {
+                let text = description.render(spec.default_schema());
+                let path = &description.path;
+                if *exists {
+                    fs::write(path, text).map_err(|source| InitError::Write {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    println!("rewrote {}", relative(path).display());
+                } else {
+                    create_new(path, &text)?;
+                    println!("wrote {}", relative(path).display());
+                }
+            }
+            Planned::Keep(path) => {
+                println!(
+                    "kept {} (it exists; --force rewrites it)",
+                    relative(path).display()
+                );
+            }
+            Planned::Skip { table, why } => {
+                eprintln!("pg-invariants init: no table file for {table}: {why}; write it by hand");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn summary(spec: &Spec, tables: &[Planned]) {
+    let written = tables
+        .iter()
+        .filter(|t| matches!(t, Planned::Write { .. }))
+        .count();
+    eprintln!(
+        "pg-invariants init: {written} table file(s) written in {}, {} kept.\n\
+         Not inferred (write them where they matter): immutable columns, no_fk with orphans for \
+         columns without a foreign key on purpose, [sample] values, schema-wide [[rule]]s{}.\n\
+         Next: pg-invariants test",
+        relative(&spec.project.invariants.path).display(),
+        tables
+            .iter()
+            .filter(|t| matches!(t, Planned::Keep(_)))
+            .count(),
+        if spec.project.migrations.before.is_empty() {
+            ", and `before` scripts (roles, extensions, platform stubs)"
+        } else {
+            ""
+        }
+    );
+}
+
+fn create_new(path: &Path, text: &str) -> Result<(), InitError> {
+    let error = |source| InitError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(error)?;
+    file.write_all(text.as_bytes()).map_err(error)
+}

@@ -1,0 +1,144 @@
+//! The `pg-invariants.toml` that `init` writes when a project has none: where the chain is, its
+//! format, the seed when one is obvious, and the schemas, with comments saying what was inferred
+//! and what was not.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::describe::toml_string;
+use crate::migrate::Format;
+
+/// Where tools keep a chain, relative to the project, in the order they are tried.
+pub const CONVENTIONAL_DIRS: [&str; 6] = [
+    "migrations",
+    "prisma/migrations",
+    "supabase/migrations",
+    "db/migrations",
+    "db/migration",
+    "src/main/resources/db/migration",
+];
+
+/// The first conventional chain directory that exists in `project`.
+pub fn find_migrations(project: &Path) -> Option<PathBuf> {
+    CONVENTIONAL_DIRS
+        .iter()
+        .map(PathBuf::from)
+        .find(|dir| project.join(dir).is_dir())
+}
+
+/// A `seed.sql` beside the chain's directory (Supabase's `supabase/seed.sql`), relative to the
+/// project like `migrations`.
+pub fn find_seed(project: &Path, migrations: &Path) -> Option<PathBuf> {
+    let seed = migrations.parent()?.join("seed.sql");
+    project.join(&seed).is_file().then_some(seed)
+}
+
+/// What a new project file says.
+pub struct NewProject {
+    /// Relative to the project file's directory.
+    pub migrations: PathBuf,
+    /// Given with `--format`, else detected.
+    pub format: Format,
+    pub format_given: bool,
+    pub seed: Option<PathBuf>,
+    pub schemas: Vec<String>,
+}
+
+impl NewProject {
+    pub fn render(&self) -> String {
+        let path = |p: &Path| toml_string(&p.to_string_lossy());
+        let format_note = if self.format_given {
+            "given to init"
+        } else {
+            "detected from the layout; set it if this is wrong"
+        };
+        let mut out = String::from(
+            "# pg-invariants: written by `pg-invariants init`. Relative paths are relative to this\n\
+             # file. Every key is documented in the README of pg-invariants.\n\n\
+             [migrations]\n",
+        );
+        let _ = writeln!(out, "path = {}", path(&self.migrations));
+        let _ = writeln!(
+            out,
+            "format = {}  # {format_note}",
+            toml_string(self.format.name())
+        );
+        out.push_str(
+            "# SQL files run before the chain: roles, extensions, or stubs of what a platform\n\
+             # provides (Supabase's auth schema and roles). Not inferred.\n\
+             before = []\n",
+        );
+        match &self.seed {
+            Some(seed) => {
+                let _ = writeln!(
+                    out,
+                    "seed = [{}]  # found beside the migrations",
+                    path(seed)
+                );
+            }
+            None => out.push_str("seed = []  # SQL files run after the chain; none found\n"),
+        }
+        let schemas: Vec<String> = self.schemas.iter().map(|s| toml_string(s)).collect();
+        let _ = write!(
+            out,
+            "\n[invariants]\n\
+             path = \"invariants\"\n\
+             schemas = [{}]  # every table in them needs a table file (coverage)\n\
+             ignore = []  # tables left out of coverage and rules, e.g. [\"*_backup\"]\n\n\
+             [snapshots]\n\
+             enabled = true\n\
+             path = \"snapshots\"\n",
+            schemas.join(", ")
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Project;
+
+    #[test]
+    fn the_project_file_is_valid_and_says_what_was_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = NewProject {
+            migrations: PathBuf::from("supabase/migrations"),
+            format: Format::Supabase,
+            format_given: false,
+            seed: Some(PathBuf::from("supabase/seed.sql")),
+            schemas: vec!["public".into(), "billing".into()],
+        };
+        let text = project.render();
+        assert!(text.contains("format = \"supabase\"  # detected"), "{text}");
+        let file = dir.path().join("pg-invariants.toml");
+        std::fs::write(&file, &text).unwrap();
+        let loaded = Project::load(&file).expect("valid");
+        assert_eq!(
+            loaded.migrations.path,
+            dir.path().join("supabase/migrations")
+        );
+        assert_eq!(loaded.migrations.format, Format::Supabase);
+        assert_eq!(
+            loaded.migrations.seed,
+            [dir.path().join("supabase/seed.sql")]
+        );
+        assert_eq!(loaded.invariants.schemas, ["public", "billing"]);
+        assert!(loaded.snapshots.enabled);
+    }
+
+    #[test]
+    fn conventional_directories_and_the_seed_beside_them_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(find_migrations(dir.path()), None);
+        std::fs::create_dir_all(dir.path().join("supabase/migrations")).unwrap();
+        std::fs::write(dir.path().join("supabase/seed.sql"), "").unwrap();
+        let found = find_migrations(dir.path()).unwrap();
+        assert_eq!(found, PathBuf::from("supabase/migrations"));
+        assert_eq!(
+            find_seed(dir.path(), &found),
+            Some(PathBuf::from("supabase/seed.sql"))
+        );
+        assert_eq!(find_seed(dir.path(), Path::new("migrations")), None);
+    }
+}

@@ -1,0 +1,748 @@
+//! Adding migrations at the end of a chain, named and laid out the way the tool that owns the
+//! chain names its own: the inverse of discovery, and checked by it.
+//!
+//! Versions continue the chain: a timestamp (`YYYYMMDDHHMMSS`, UTC) where the tool uses them
+//! (Supabase, Prisma, diesel as `YYYY-MM-DD-HHMMSS`, and sqlx, golang-migrate and dbmate when the
+//! last version is a timestamp), otherwise the last number plus one with its zero padding kept
+//! (`0007` → `0008`; flyway `1.2` → `1.3`). A migration that must run outside a transaction is
+//! marked as its tool expects: sqlx's `-- no-transaction` first line, dbmate's
+//! `-- migrate:up transaction:false`, diesel's `metadata.toml`; the other tools run such a file
+//! outside a transaction by themselves.
+//!
+//! Nothing is overwritten: every file and directory is created new. After writing, the chain is
+//! discovered again; unless it ends with the new migrations, in order and in the transaction mode
+//! asked for (flyway's repeatable migrations still run after them, as Flyway orders them), the
+//! new files are removed and the error says why.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::version::{cmp_numeric, leading_digits};
+use super::{DiscoverError, Format, detect, discover};
+use crate::migrate::migration::Migration;
+
+/// A migration to add at the end of the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMigration {
+    /// The SQL, without the framing a format needs (dbmate's sections, sqlx's marker).
+    pub sql: String,
+    /// `false`: the migration must run outside a transaction block.
+    pub transaction: bool,
+}
+
+/// Why the migrations could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "format = \"command\": the chain belongs to the tool in `command`, so pg-invariants \
+         cannot add a migration to it; put the SQL into a new migration of that tool"
+    )]
+    Command,
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error("{}: already exists, and pg-invariants never overwrites a file", path.display())]
+    Exists { path: PathBuf },
+    #[error("cannot write {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error(
+        "{}: read back as {format}, the chain does not end with the migration(s) just written \
+         ({problem}), so they were removed again; add the SQL as a migration by hand",
+        dir.display()
+    )]
+    NotLast {
+        dir: PathBuf,
+        format: Format,
+        problem: String,
+    },
+}
+
+/// What a down migration holds: the repairs are meant to stay.
+const DOWN: &str = "-- Written by `pg-invariants fix`: its repairs are meant to stay, so there is nothing to undo.\n";
+
+/// Writes `migrations` after the last migration of the chain in `dir`, described as
+/// `description` (with `_1`, `_2`... when there are several), and returns every file written, in
+/// order. `now` gives the timestamp of timestamped layouts.
+pub fn append(
+    format: Format,
+    dir: &Path,
+    description: &str,
+    migrations: &[NewMigration],
+    now: SystemTime,
+) -> Result<Vec<PathBuf>, WriteError> {
+    if migrations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let resolved = match format {
+        Format::Command => return Err(WriteError::Command),
+        Format::Auto => detect(dir)?,
+        f => f,
+    };
+    let before = discover(resolved, dir)?;
+    let versions = next_versions(resolved, &before, migrations.len(), now);
+    let planned: Vec<Planned> = migrations
+        .iter()
+        .zip(&versions)
+        .enumerate()
+        .map(|(i, (migration, version))| {
+            let description = match migrations.len() {
+                1 => description.to_string(),
+                _ => format!("{description}_{}", i + 1),
+            };
+            layout(resolved, dir, &before, version, &description, migration)
+        })
+        .collect();
+
+    let mut created = Created::default();
+    if let Err(e) = planned.iter().try_for_each(|p| created.write(p)) {
+        created.remove();
+        return Err(e);
+    }
+    if let Err(problem) = ends_with(format, resolved, dir, &before, &planned) {
+        created.remove();
+        return Err(problem);
+    }
+    Ok(created.files)
+}
+
+/// One migration's files: `main` is the file discovery reads.
+struct Planned {
+    /// A directory to create first (Prisma's and diesel's migration directories).
+    dir: Option<PathBuf>,
+    main: PathBuf,
+    files: Vec<(PathBuf, String)>,
+    transaction: bool,
+}
+
+/// The file names and contents of one migration in `format`.
+fn layout(
+    format: Format,
+    dir: &Path,
+    existing: &[Migration],
+    version: &str,
+    description: &str,
+    migration: &NewMigration,
+) -> Planned {
+    let sql = migration.sql.as_str();
+    let outside = !migration.transaction;
+    let flat = |name: String, text: String| Planned {
+        dir: None,
+        main: dir.join(&name),
+        files: vec![(dir.join(name), text)],
+        transaction: migration.transaction,
+    };
+    let name = format!("{version}_{description}");
+    match format {
+        Format::Prisma => {
+            let folder = dir.join(&name);
+            Planned {
+                main: folder.join("migration.sql"),
+                files: vec![(folder.join("migration.sql"), sql.to_string())],
+                dir: Some(folder),
+                transaction: migration.transaction,
+            }
+        }
+        Format::Diesel => {
+            let folder = dir.join(&name);
+            let mut files = vec![
+                (folder.join("up.sql"), sql.to_string()),
+                (folder.join("down.sql"), DOWN.to_string()),
+            ];
+            if outside {
+                files.push((
+                    folder.join("metadata.toml"),
+                    "run_in_transaction = false\n".to_string(),
+                ));
+            }
+            Planned {
+                main: folder.join("up.sql"),
+                files,
+                dir: Some(folder),
+                transaction: migration.transaction,
+            }
+        }
+        Format::Sqlx => {
+            let text = if outside {
+                format!("-- no-transaction\n{sql}")
+            } else {
+                sql.to_string()
+            };
+            let reversible = existing
+                .iter()
+                .any(|m| m.path.to_string_lossy().ends_with(".up.sql"));
+            if !reversible {
+                return flat(format!("{name}.sql"), text);
+            }
+            Planned {
+                dir: None,
+                main: dir.join(format!("{name}.up.sql")),
+                files: vec![
+                    (dir.join(format!("{name}.up.sql")), text),
+                    (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+                ],
+                transaction: migration.transaction,
+            }
+        }
+        Format::GolangMigrate => Planned {
+            dir: None,
+            main: dir.join(format!("{name}.up.sql")),
+            files: vec![
+                (dir.join(format!("{name}.up.sql")), sql.to_string()),
+                (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+            ],
+            transaction: migration.transaction,
+        },
+        Format::Dbmate => {
+            let options = if outside { " transaction:false" } else { "" };
+            flat(
+                format!("{name}.sql"),
+                format!("-- migrate:up{options}\n{sql}\n-- migrate:down\n{DOWN}"),
+            )
+        }
+        Format::Flyway => flat(format!("V{version}__{description}.sql"), sql.to_string()),
+        // sql-dir: the version is the whole prefix, separator included (see `next_versions`).
+        Format::SqlDir => flat(format!("{version}{description}.sql"), sql.to_string()),
+        Format::Supabase | Format::Auto | Format::Command => {
+            flat(format!("{name}.sql"), sql.to_string())
+        }
+    }
+}
+
+/// The versions of `count` migrations after `existing`, as they are written into names.
+fn next_versions(
+    format: Format,
+    existing: &[Migration],
+    count: usize,
+    now: SystemTime,
+) -> Vec<String> {
+    let last = existing.last();
+    let last_version = last.map(|m| m.version.as_str());
+    match format {
+        Format::Supabase | Format::Prisma => timestamps(last_version, count, now),
+        Format::Diesel => {
+            let dashed = last.is_none_or(|m| {
+                m.path.parent().and_then(Path::file_name).is_some_and(|n| {
+                    n.to_string_lossy()
+                        .split('_')
+                        .next()
+                        .unwrap_or("")
+                        .contains('-')
+                })
+            });
+            timestamps(last_version, count, now)
+                .into_iter()
+                .map(|v| if dashed { dashed_timestamp(&v) } else { v })
+                .collect()
+        }
+        Format::Sqlx | Format::GolangMigrate | Format::Dbmate => match last_version {
+            Some(v) if v.len() != 14 => sequence(v, count),
+            _ => timestamps(last_version, count, now),
+        },
+        Format::Flyway => flyway_versions(existing, count),
+        Format::SqlDir => sql_dir_prefixes(last, count),
+        Format::Auto | Format::Command => Vec::new(),
+    }
+}
+
+/// `count` timestamps from now, or numbers after `last` when now does not sort after it.
+fn timestamps(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let first = timestamp(secs);
+    match last {
+        Some(last) if cmp_numeric(&first, last).is_le() => sequence(last, count),
+        _ => (0..count as u64).map(|i| timestamp(secs + i)).collect(),
+    }
+}
+
+/// `count` numbers after `last`, zero padding kept: `0009` → `0010`, `0011`.
+fn sequence(last: &str, count: usize) -> Vec<String> {
+    let mut out = Vec::with_capacity(count);
+    let mut current = last.to_string();
+    for _ in 0..count {
+        current = increment(&current);
+        out.push(current.clone());
+    }
+    out
+}
+
+/// A string of digits plus one, as wide as before unless it overflows: `0099` → `0100`,
+/// `99` → `100`, `` → `1`.
+fn increment(digits: &str) -> String {
+    let mut bytes = digits.as_bytes().to_vec();
+    for b in bytes.iter_mut().rev() {
+        if *b == b'9' {
+            *b = b'0';
+        } else {
+            *b += 1;
+            return String::from_utf8(bytes).unwrap_or_default();
+        }
+    }
+    format!("1{}", String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// Flyway: the last versioned migration's version, as written in its name (`1_2` or `1.2`), with
+/// its last part incremented.
+fn flyway_versions(existing: &[Migration], count: usize) -> Vec<String> {
+    let written = existing
+        .iter()
+        .rev()
+        .filter(|m| !m.version.is_empty())
+        .find_map(|m| {
+            let name = m.path.file_name()?.to_str()?;
+            Some(name.strip_prefix('V')?.split_once("__")?.0.to_string())
+        });
+    let Some(written) = written else {
+        return (1..=count).map(|n| n.to_string()).collect();
+    };
+    let (head, last_part) = match written.rfind(['.', '_']) {
+        Some(i) => written.split_at(i + 1),
+        None => ("", written.as_str()),
+    };
+    sequence(last_part, count)
+        .into_iter()
+        .map(|part| format!("{head}{part}"))
+        .collect()
+}
+
+/// sql-dir: the prefix of each new file name, separator included. After a numbered file, the
+/// next number with the same padding and separator (`002-x.sql` → `003-`); after unnumbered files
+/// (which run last, by name), the last one's name (`schema.sql` → `schema_`), which sorts after it.
+fn sql_dir_prefixes(last: Option<&Migration>, count: usize) -> Vec<String> {
+    let name = last
+        .and_then(|m| m.path.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".sql").unwrap_or(&name);
+    let (digits, rest) = leading_digits(stem);
+    if last.is_some() && digits.is_empty() {
+        return vec![format!("{stem}_"); count];
+    }
+    let separator = rest
+        .chars()
+        .next()
+        .filter(|c| ['_', '-', '.'].contains(c))
+        .unwrap_or('_');
+    sequence(digits, count)
+        .into_iter()
+        .map(|n| format!("{n}{separator}"))
+        .collect()
+}
+
+/// `YYYYMMDDHHMMSS` of `secs` after the Unix epoch, in UTC.
+fn timestamp(secs: u64) -> String {
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let time = secs % 86_400;
+    format!(
+        "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
+/// Diesel's `YYYY-MM-DD-HHMMSS` from `YYYYMMDDHHMMSS`.
+fn dashed_timestamp(t: &str) -> String {
+    if t.len() != 14 {
+        return t.to_string();
+    }
+    format!("{}-{}-{}-{}", &t[..4], &t[4..6], &t[6..8], &t[8..])
+}
+
+/// The proleptic Gregorian date of a day number (days after 1970-01-01), after Howard Hinnant's
+/// `civil_from_days`.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// What was created so far, to be removed again if anything goes wrong.
+#[derive(Default)]
+struct Created {
+    dirs: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+}
+
+impl Created {
+    fn write(&mut self, planned: &Planned) -> Result<(), WriteError> {
+        if let Some(dir) = &planned.dir {
+            fs::create_dir(dir).map_err(|e| new_path_error(dir, e))?;
+            self.dirs.push(dir.clone());
+        }
+        for (path, text) in &planned.files {
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| new_path_error(path, e))?;
+            self.files.push(path.clone());
+            file.write_all(text.as_bytes())
+                .map_err(|source| WriteError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
+    fn remove(&self) {
+        for file in self.files.iter().rev() {
+            let _ = fs::remove_file(file);
+        }
+        for dir in self.dirs.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+fn new_path_error(path: &Path, source: io::Error) -> WriteError {
+    if source.kind() == io::ErrorKind::AlreadyExists {
+        WriteError::Exists {
+            path: path.to_path_buf(),
+        }
+    } else {
+        WriteError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Discovers the chain again: it must be `before` with `planned` after it, in order and in the
+/// transaction mode asked for (only flyway's repeatable migrations may follow them), and `auto`
+/// must still recognise the same layout.
+fn ends_with(
+    configured: Format,
+    resolved: Format,
+    dir: &Path,
+    before: &[Migration],
+    planned: &[Planned],
+) -> Result<(), WriteError> {
+    let not_last = |problem: String| WriteError::NotLast {
+        dir: dir.to_path_buf(),
+        format: resolved,
+        problem,
+    };
+    if configured == Format::Auto {
+        let now = detect(dir)?;
+        if now != resolved {
+            return Err(not_last(format!(
+                "`format = \"auto\"` would now read it as {now}; set format = \"{resolved}\""
+            )));
+        }
+    }
+    let after = discover(resolved, dir)?;
+    let Some(start) = after.iter().position(|m| m.path == planned[0].main) else {
+        return Err(not_last(format!(
+            "{} is not part of the chain",
+            planned[0].main.display()
+        )));
+    };
+    let end = start + planned.len();
+    let block = after.get(start..end).unwrap_or_default();
+    let in_order = block.len() == planned.len()
+        && block
+            .iter()
+            .zip(planned)
+            .all(|(m, p)| m.path == p.main && m.transaction == p.transaction);
+    let old: Vec<&PathBuf> = after[..start]
+        .iter()
+        .chain(after.get(end..).unwrap_or_default())
+        .map(|m| &m.path)
+        .collect();
+    let unchanged = old == before.iter().map(|m| &m.path).collect::<Vec<_>>();
+    let only_repeatables_after = after
+        .get(end..)
+        .unwrap_or_default()
+        .iter()
+        .all(|m| resolved == Format::Flyway && m.version.is_empty());
+    if in_order && unchanged && only_repeatables_after {
+        return Ok(());
+    }
+    let first_after = after
+        .get(end..)
+        .and_then(|rest| rest.first())
+        .map(|m| format!("; {} comes after them", m.path.display()))
+        .unwrap_or_default();
+    Err(not_last(format!(
+        "they are at position {} of {}{first_after}",
+        start + 1,
+        after.len()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+    use std::time::Duration;
+
+    /// 2024-03-05 06:07:08 UTC.
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_709_618_828)
+    }
+
+    fn tx(sql: &str) -> NewMigration {
+        NewMigration {
+            sql: sql.into(),
+            transaction: true,
+        }
+    }
+
+    fn outside(sql: &str) -> NewMigration {
+        NewMigration {
+            sql: sql.into(),
+            transaction: false,
+        }
+    }
+
+    /// The paths written, relative to the migrations directory.
+    fn written(fixture: &Fixture, format: Format, new: &[NewMigration]) -> Vec<String> {
+        let files = append(format, fixture.path(), "fix", new, now()).expect("written");
+        files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(fixture.path())
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    }
+
+    #[rstest]
+    #[case::epoch(0, "19700101000000")]
+    #[case::leap_day(951_782_400, "20000229000000")]
+    #[case::new_year(1_704_067_199, "20231231235959")]
+    #[case::now(1_709_618_828, "20240305060708")]
+    fn timestamps_are_utc_calendar_dates(#[case] secs: u64, #[case] expected: &str) {
+        assert_eq!(timestamp(secs), expected);
+    }
+
+    #[rstest]
+    #[case("0009", "0010")]
+    #[case("99", "100")]
+    #[case("", "1")]
+    #[case("20240101000000", "20240101000001")]
+    fn increments_keep_the_padding(#[case] digits: &str, #[case] expected: &str) {
+        assert_eq!(increment(digits), expected);
+    }
+
+    #[rstest]
+    #[case::supabase(
+        Format::Supabase,
+        &[("20240101000000_init.sql", "SELECT 1;")],
+        &["20240305060708_fix_1.sql", "20240305060709_fix_2.sql"]
+    )]
+    #[case::supabase_future_timestamp(
+        Format::Supabase,
+        &[("20990101000000_init.sql", "SELECT 1;")],
+        &["20990101000001_fix_1.sql", "20990101000002_fix_2.sql"]
+    )]
+    #[case::prisma(
+        Format::Prisma,
+        &[("20240101000000_init/migration.sql", "SELECT 1;"), ("migration_lock.toml", "")],
+        &["20240305060708_fix_1/migration.sql", "20240305060709_fix_2/migration.sql"]
+    )]
+    #[case::diesel(
+        Format::Diesel,
+        &[("00000000000000_diesel_initial_setup/up.sql", "SELECT 1;"), ("2024-01-01-000000_init/up.sql", "SELECT 1;")],
+        &["2024-03-05-060708_fix_1/up.sql", "2024-03-05-060708_fix_1/down.sql",
+          "2024-03-05-060709_fix_2/up.sql", "2024-03-05-060709_fix_2/down.sql", "2024-03-05-060709_fix_2/metadata.toml"]
+    )]
+    #[case::sqlx_sequential(
+        Format::Sqlx,
+        &[("0001_init.sql", "SELECT 1;"), ("0002_more.sql", "SELECT 1;")],
+        &["0003_fix_1.sql", "0004_fix_2.sql"]
+    )]
+    #[case::sqlx_reversible(
+        Format::Sqlx,
+        &[("20240101000000_init.up.sql", "SELECT 1;"), ("20240101000000_init.down.sql", "")],
+        &["20240305060708_fix_1.up.sql", "20240305060708_fix_1.down.sql",
+          "20240305060709_fix_2.up.sql", "20240305060709_fix_2.down.sql"]
+    )]
+    #[case::golang_migrate(
+        Format::GolangMigrate,
+        &[("000001_init.up.sql", "SELECT 1;"), ("000001_init.down.sql", "")],
+        &["000002_fix_1.up.sql", "000002_fix_1.down.sql", "000003_fix_2.up.sql", "000003_fix_2.down.sql"]
+    )]
+    #[case::dbmate(
+        Format::Dbmate,
+        &[("20240101000000_init.sql", "-- migrate:up\nSELECT 1;\n")],
+        &["20240305060708_fix_1.sql", "20240305060709_fix_2.sql"]
+    )]
+    #[case::flyway_dots_then_repeatables(
+        Format::Flyway,
+        &[("V1.9__a.sql", "SELECT 1;"), ("V1.10__b.sql", "SELECT 1;"), ("R__views.sql", "SELECT 1;")],
+        &["V1.11__fix_1.sql", "V1.12__fix_2.sql"]
+    )]
+    #[case::flyway_underscores(
+        Format::Flyway,
+        &[("V001_009__a.sql", "SELECT 1;")],
+        &["V001_010__fix_1.sql", "V001_011__fix_2.sql"]
+    )]
+    #[case::sql_dir_numbered(
+        Format::SqlDir,
+        &[("009-a.sql", "SELECT 1;"), ("010-b.sql", "SELECT 1;")],
+        &["011-fix_1.sql", "012-fix_2.sql"]
+    )]
+    #[case::sql_dir_unnumbered_last(
+        Format::SqlDir,
+        &[("1_a.sql", "SELECT 1;"), ("schema.sql", "SELECT 1;")],
+        &["schema_fix_1.sql", "schema_fix_2.sql"]
+    )]
+    #[case::auto_on_an_empty_directory(Format::Auto, &[], &["1_fix_1.sql", "2_fix_2.sql"])]
+    fn new_migrations_are_named_after_the_last(
+        #[case] format: Format,
+        #[case] files: &[(&str, &str)],
+        #[case] expected: &[&str],
+    ) {
+        let fixture = Fixture::new(files);
+        let new = [
+            tx("SELECT 1;\n"),
+            outside("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n"),
+        ];
+        assert_eq!(written(&fixture, format, &new), expected);
+        let chain = discover(format, fixture.path()).expect("rediscovered");
+        let modes: Vec<bool> = chain
+            .iter()
+            .filter(|m| m.path.to_string_lossy().contains("fix_"))
+            .map(|m| m.transaction)
+            .collect();
+        assert_eq!(modes, [true, false]);
+    }
+
+    #[test]
+    fn each_format_marks_a_migration_outside_a_transaction_its_own_way() {
+        let sql = "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n";
+        let sqlx = Fixture::new(&[("1_a.sql", "SELECT 1;")]);
+        written(&sqlx, Format::Sqlx, &[outside(sql)]);
+        let text = fs::read_to_string(sqlx.path().join("2_fix.sql")).unwrap();
+        assert_eq!(text, format!("-- no-transaction\n{sql}"));
+
+        let dbmate = Fixture::new(&[("1_a.sql", "-- migrate:up\nSELECT 1;\n")]);
+        written(&dbmate, Format::Dbmate, &[outside(sql)]);
+        let text = fs::read_to_string(dbmate.path().join("2_fix.sql")).unwrap();
+        assert!(
+            text.starts_with(&format!(
+                "-- migrate:up transaction:false\n{sql}\n-- migrate:down\n"
+            )),
+            "{text}"
+        );
+
+        let diesel = Fixture::new(&[("2024-01-01-000000_a/up.sql", "SELECT 1;")]);
+        written(&diesel, Format::Diesel, &[outside(sql)]);
+        let metadata = diesel.path().join("2024-03-05-060708_fix/metadata.toml");
+        assert_eq!(
+            fs::read_to_string(metadata).unwrap(),
+            "run_in_transaction = false\n"
+        );
+    }
+
+    #[test]
+    fn an_existing_file_is_never_overwritten_and_nothing_is_left_behind() {
+        // golang-migrate ignores a stray down file, whose name the new migration needs.
+        let fixture = Fixture::new(&[
+            ("000001_init.up.sql", "SELECT 1;"),
+            ("000002_fix.down.sql", "-- mine"),
+        ]);
+        let error = append(
+            Format::GolangMigrate,
+            fixture.path(),
+            "fix",
+            &[tx("SELECT 2;")],
+            now(),
+        )
+        .unwrap_err();
+        let stray = fixture.path().join("000002_fix.down.sql");
+        assert!(
+            matches!(&error, WriteError::Exists { path } if *path == stray),
+            "{error}"
+        );
+        assert_eq!(fs::read_to_string(&stray).unwrap(), "-- mine");
+        assert!(!fixture.path().join("000002_fix.up.sql").exists());
+    }
+
+    fn planned(main: PathBuf, transaction: bool) -> Planned {
+        Planned {
+            dir: None,
+            main,
+            files: Vec::new(),
+            transaction,
+        }
+    }
+
+    #[test]
+    fn the_chain_must_end_with_the_new_migrations() {
+        let fixture = Fixture::new(&[("1_a.sql", "SELECT 1;"), ("2_b.sql", "SELECT 1;")]);
+        let before = discover(Format::SqlDir, fixture.path()).unwrap();
+        let first = planned(fixture.path().join("1_a.sql"), true);
+        let error = ends_with(
+            Format::SqlDir,
+            Format::SqlDir,
+            fixture.path(),
+            &before[1..],
+            &[first],
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("2_b.sql comes after them"),
+            "{error}"
+        );
+        let last = planned(fixture.path().join("2_b.sql"), false);
+        let error = ends_with(
+            Format::SqlDir,
+            Format::SqlDir,
+            fixture.path(),
+            &before[..1],
+            &[last],
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("position 2 of 2"), "{error}");
+    }
+
+    #[test]
+    fn auto_must_still_read_the_same_layout() {
+        let fixture = Fixture::new(&[("1_a.sql", "SELECT 1;")]);
+        let before = discover(Format::SqlDir, fixture.path()).unwrap();
+        let marked = fixture.path().join("2_b.sql");
+        fs::write(&marked, "-- no-transaction\nSELECT 1;\n").unwrap();
+        let error = ends_with(
+            Format::Auto,
+            Format::SqlDir,
+            fixture.path(),
+            &before,
+            &[planned(marked, true)],
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("would now read it as sqlx"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn command_chains_cannot_be_written() {
+        let fixture = Fixture::new(&[]);
+        let error = append(
+            Format::Command,
+            fixture.path(),
+            "fix",
+            &[tx("SELECT 1;")],
+            now(),
+        )
+        .unwrap_err();
+        assert!(matches!(error, WriteError::Command), "{error}");
+    }
+}

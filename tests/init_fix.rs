@@ -1,0 +1,774 @@
+//! `pg-invariants init` and `pg-invariants fix`, end to end: the real binary on purpose-built
+//! chains (in `tests/fixtures/` or written below), copied to a temporary directory, against real
+//! PostgreSQL.
+//!
+//! - Round trip: right after `init`, `test` passes, on Prisma, diesel, sqlx, Flyway and Supabase
+//!   layouts, with what does not hold left out.
+//! - Closed loop: after `fix --write`, `test` passes every fact that failed before (except the
+//!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma and Flyway
+//!   chains, each marking its no-transaction migrations its own way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rstest::rstest;
+
+/// A project in a temporary directory, removed when dropped.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Project {
+    /// A copy of `tests/fixtures/<name>`.
+    fn fixture(name: &str) -> Self {
+        let project = Self::empty();
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        copy_dir(&from, project.path());
+        project
+    }
+
+    fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    /// Writes `files` (paths relative to the project).
+    fn with(self, files: &[(&str, &str)]) -> Self {
+        for (path, text) in files {
+            let path = self.path().join(path);
+            fs::create_dir_all(path.parent().expect("parent")).expect("directory");
+            fs::write(path, text).expect("file");
+        }
+        self
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("PG_INVARIANTS_URL")
+            .env_remove("PG_INVARIANTS_BACKEND")
+            .output()
+            .expect("the binary runs");
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    fn read(&self, path: &str) -> String {
+        fs::read_to_string(self.path().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Every file below `dir`, relative to the project, sorted.
+    fn files(&self, dir: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        list(&self.path().join(dir), self.path(), &mut found);
+        found.sort();
+        found
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("directory");
+    for entry in fs::read_dir(from).expect("fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn list(dir: &Path, root: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            list(&path, root, out);
+        } else {
+            let relative: PathBuf = path.strip_prefix(root).expect("inside").into();
+            out.push(relative.to_string_lossy().into_owned());
+        }
+    }
+}
+
+impl Run {
+    fn context(&self) -> String {
+        format!(
+            "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "{}", self.context());
+        self
+    }
+
+    /// `test NAME ... ok|FAILED|ignored` lines.
+    fn outcomes(&self) -> BTreeMap<String, String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| {
+                let (name, outcome) = l.strip_prefix("test ")?.split_once(" ... ")?;
+                let word = outcome.split_whitespace().next()?;
+                Some((name.trim().to_string(), word.to_string()))
+            })
+            .collect()
+    }
+
+    fn failed(&self) -> BTreeSet<String> {
+        self.outcomes()
+            .into_iter()
+            .filter(|(_, o)| o == "FAILED")
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    fn assert_ok(&self, tests: &[&str]) {
+        let outcomes = self.outcomes();
+        for test in tests {
+            assert_eq!(
+                outcomes.get(*test).map(String::as_str),
+                Some("ok"),
+                "{test}\n{}",
+                self.context()
+            );
+        }
+    }
+}
+
+fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+}
+
+/// `init`, then `test`: exit 0, every fact init wrote holding.
+fn round_trip(project: &Project, init_args: &[&str]) -> Run {
+    let mut args = vec!["init"];
+    args.extend_from_slice(init_args);
+    project.run(&args).assert_code(0);
+    let test = project.run(&["test"]);
+    test.assert_code(0);
+    test
+}
+
+#[test]
+fn init_round_trip_on_a_prisma_chain_with_camel_case_names() {
+    let project = Project::fixture("init-prisma");
+    let test = round_trip(&project, &[]);
+
+    let config = project.read("pg-invariants.toml");
+    assert_contains(&config, "path = \"prisma/migrations\"\n");
+    assert_contains(&config, "format = \"prisma\"  # detected from the layout");
+    let post = project.read("invariants/Post.toml");
+    assert_contains(&post, "primary_key = [\"id\"]  # Post_pkey\n");
+    assert_contains(
+        &post,
+        "[columns.tenantId]\ntype = \"text\"\nnot_null = true  # NOT NULL\nreferences = \"Tenant.id\"  # Post_tenantId_fkey\non_delete = \"cascade\"\nindexed = true\n",
+    );
+    assert_contains(
+        &post,
+        "[columns.authorId]\ntype = \"text\"\nreferences = \"User.id\"  # Post_authorId_fkey\non_delete = \"set null\"\n# no index on this FK column: cascades scan the table\n",
+    );
+    // The unique (tenantId, email) index serves tenantId.
+    assert_contains(
+        &project.read("invariants/User.toml"),
+        "on_delete = \"cascade\"\nindexed = true\n",
+    );
+    test.assert_ok(&[
+        "coverage::Post",
+        "Post::primary_key",
+        "Post::tenantId::fk",
+        "Post::tenantId::indexed",
+        "Post::authorId::fk",
+        "User::tenantId::indexed",
+        "Tenant::id::type",
+    ]);
+}
+
+#[test]
+fn init_round_trip_on_a_diesel_chain_leaves_out_what_does_not_hold() {
+    let project = Project::fixture("init-diesel");
+    let test = round_trip(&project, &[]);
+
+    assert_eq!(
+        project.files("invariants"),
+        [
+            "invariants/events.toml",
+            "invariants/legacy_links.toml",
+            "invariants/organizations.toml"
+        ],
+        "partitions belong to their parent"
+    );
+    let legacy = project.read("invariants/legacy_links.toml");
+    assert!(!legacy.contains("references ="), "{legacy}");
+    assert_contains(
+        &legacy,
+        "# `references` is not written, as its test fails: legacy_links: legacy_links_org_id_fkey is NOT VALID",
+    );
+    assert_contains(
+        &legacy,
+        "# `references` is not written, as its test fails: legacy_links.small_org_id is integer but organizations.id is bigint",
+    );
+    let organizations = project.read("invariants/organizations.toml");
+    assert_contains(
+        &organizations,
+        "[columns.slug]\n# NOT NULL, but PostgreSQL writes this column itself (GENERATED ALWAYS)",
+    );
+    // The identity primary key: its type, no not_null an INSERT could not try.
+    assert_contains(&organizations, "[columns.id]\ntype = \"bigint\"\n\n");
+    assert_contains(
+        &project.read("invariants/events.toml"),
+        "[columns.kind]\nnot_null = true  # CHECK constraint events_kind_present\n",
+    );
+    test.assert_ok(&[
+        "events::org_id::fk",
+        "events::org_id::indexed",
+        "legacy_links::org_id::exists",
+    ]);
+    assert!(!test.outcomes().contains_key("legacy_links::org_id::fk"));
+}
+
+#[test]
+fn init_round_trip_on_sqlx_with_two_schemas_and_names_that_need_quoting() {
+    let project = Project::fixture("init-sqlx");
+    let test = round_trip(
+        &project,
+        &[
+            "--migrations",
+            "migrations",
+            "--format",
+            "sqlx",
+            "--schemas",
+            "public,billing",
+        ],
+    );
+
+    let config = project.read("pg-invariants.toml");
+    assert_contains(&config, "format = \"sqlx\"  # given to init\n");
+    assert_contains(&config, "schemas = [\"public\", \"billing\"]");
+    let invoices = project.read("invariants/billing.invoices.toml");
+    assert_contains(&invoices, "table = \"billing.invoices\"\n");
+    assert_contains(
+        &invoices,
+        "references = \"orgs.id\"  # invoices_org_id_fkey\non_delete = \"restrict\"\n",
+    );
+    let items = project.read("invariants/order items.toml");
+    assert_contains(&items, "primary_key = [\"order id\", \"line.no\"]");
+    assert_contains(&items, "[columns.\"line.no\"]\ntype = \"integer\"\n");
+    assert_contains(
+        &items,
+        "references = \"billing.invoices.id\"  # order items_invoice_id_fkey\non_delete = \"set default\"\nindexed = true\n",
+    );
+    test.assert_ok(&[
+        "coverage::billing.invoices",
+        "billing.invoices::org_id::fk",
+        "order items::primary_key",
+        "order items::invoice_id::fk",
+        "order items::invoice_id::indexed",
+    ]);
+}
+
+#[test]
+fn init_round_trip_on_a_flyway_chain_in_its_maven_directory() {
+    let project = Project::fixture("init-flyway");
+    let test = round_trip(&project, &[]);
+    let config = project.read("pg-invariants.toml");
+    assert_contains(&config, "path = \"src/main/resources/db/migration\"\n");
+    assert_contains(&config, "format = \"flyway\"");
+    test.assert_ok(&[
+        "orders::customer_id::fk",
+        "orders::customer_id::indexed",
+        "coverage::customers",
+    ]);
+}
+
+#[test]
+fn init_uses_an_existing_project_file_and_keeps_table_files_unless_forced() {
+    let project = Project::fixture("init-supabase");
+    let config = project.read("pg-invariants.toml");
+    let own = project.read("invariants/profiles.toml");
+
+    let init = project.run(&["init"]);
+    init.assert_code(0);
+    assert_contains(
+        &init.stdout,
+        "kept invariants/profiles.toml (it exists; --force rewrites it)",
+    );
+    assert_contains(&init.stdout, "wrote invariants/posts.toml");
+    assert_eq!(
+        project.read("pg-invariants.toml"),
+        config,
+        "never rewritten"
+    );
+    assert_eq!(project.read("invariants/profiles.toml"), own);
+    assert_eq!(
+        project.files("invariants"),
+        ["invariants/posts.toml", "invariants/profiles.toml"],
+        "audit_log is ignored"
+    );
+    project.run(&["test"]).assert_code(0);
+
+    let forced = project.run(&["init", "--force"]);
+    forced.assert_code(0);
+    assert_contains(&forced.stdout, "rewrote invariants/profiles.toml");
+    assert_eq!(
+        project.read("pg-invariants.toml"),
+        config,
+        "never rewritten"
+    );
+    let profiles = project.read("invariants/profiles.toml");
+    // The rule says `references = "auth.users.id"`: the file adds only what the rule does not.
+    assert!(!profiles.contains("references ="), "{profiles}");
+    assert_contains(
+        &profiles,
+        "[columns.id]\ntype = \"uuid\"\nnot_null = true  # NOT NULL\non_delete = \"cascade\"\nindexed = true\n",
+    );
+    let test = project.run(&["test"]);
+    test.assert_code(0);
+    test.assert_ok(&[
+        "profiles::id::fk",
+        "posts::author_id::fk",
+        "posts::author_id::indexed",
+    ]);
+}
+
+#[test]
+fn init_describes_no_schema_when_the_chain_does_not_apply() {
+    let project = Project::empty().with(&[
+        ("migrations/001_orgs.sql", "CREATE TABLE orgs (id bigint PRIMARY KEY);\n"),
+        (
+            "migrations/002_projects.sql",
+            "CREATE TABLE projects (id bigint PRIMARY KEY);\n\nALTER TABLE projets ADD COLUMN org_id bigint;\n",
+        ),
+    ]);
+    let init = project.run(&["init"]);
+    init.assert_code(2);
+    assert_contains(&init.stderr, "the chain does not apply");
+    assert_contains(
+        &init.stderr,
+        "migrations/002_projects.sql:3:1: relation \"projets\" does not exist",
+    );
+    assert_eq!(project.files("invariants"), Vec::<String>::new());
+    // The project file stays, to take what the chain needs (`before`) before the next init.
+    assert_contains(&project.read("pg-invariants.toml"), "format = \"sql-dir\"");
+}
+
+#[test]
+fn init_without_a_chain_says_where_it_looked_and_writes_nothing() {
+    let project = Project::empty();
+    let init = project.run(&["init"]);
+    init.assert_code(2);
+    assert_contains(&init.stderr, "no migration chain found");
+    assert_contains(&init.stderr, "prisma/migrations");
+    assert_contains(&init.stderr, "--migrations PATH");
+    assert_eq!(project.files("."), Vec::<String>::new());
+}
+
+/// The broken chain of the `fix` tests: `projects.org_id` has no FK and no index, `tasks.org_id`
+/// has SET NULL where CASCADE is promised and no index, `tasks.project_id`'s FK is NOT VALID, and
+/// an event points at an organization that does not exist. Every statement can run twice, so
+/// `idempotent = true` applies the chain again, the fix migrations included: they must be
+/// re-runnable too.
+const INIT_SQL: &str = "CREATE TABLE IF NOT EXISTS organizations (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (id bigint PRIMARY KEY, org_id bigint NOT NULL, name text NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+    id bigint PRIMARY KEY,
+    org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE SET NULL,
+    project_id bigint
+);
+CREATE TABLE IF NOT EXISTS events (id bigint PRIMARY KEY, subject_id bigint NOT NULL);
+";
+const LINKS_SQL: &str = "DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'tasks_project_id_fkey') THEN
+        ALTER TABLE tasks ADD CONSTRAINT tasks_project_id_fkey FOREIGN KEY (project_id) REFERENCES projects (id) NOT VALID;
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS tasks_project_id_idx ON tasks (project_id);
+";
+const SEED_SQL: &str = "INSERT INTO organizations VALUES (1, 'acme'), (2, 'globex');
+INSERT INTO projects VALUES (10, 1, 'rockets');
+INSERT INTO tasks VALUES (100, 1, 10), (101, 2, NULL);
+INSERT INTO events VALUES (1000, 1), (1001, 999);
+";
+
+const INVARIANTS: [(&str, &str); 4] = [
+    ("invariants/organizations.toml", "primary_key = [\"id\"]\n"),
+    (
+        "invariants/projects.toml",
+        "[columns.org_id]\nreferences = \"organizations.id\"\non_delete = \"cascade\"\nindexed = true\n",
+    ),
+    (
+        "invariants/tasks.toml",
+        "[columns.org_id]\nreferences = \"organizations.id\"\non_delete = \"cascade\"\nindexed = true\n\n[columns.project_id]\nreferences = \"projects.id\"\nindexed = true\n",
+    ),
+    (
+        "invariants/events.toml",
+        "[columns.subject_id]\nno_fk = \"polymorphic\"\norphans = { references = \"organizations.id\" }\n",
+    ),
+];
+
+const FAILING: [&str; 6] = [
+    "events::subject_id::orphans",
+    "projects::org_id::fk",
+    "projects::org_id::indexed",
+    "tasks::org_id::fk",
+    "tasks::org_id::indexed",
+    "tasks::project_id::fk",
+];
+
+/// The broken project in `format`'s layout: its chain directory and files.
+fn broken(format: &str) -> (Project, &'static str) {
+    let dbmate = |sql: &str| format!("-- migrate:up\n{sql}\n-- migrate:down\n");
+    let (dir, chain): (&str, Vec<(String, String)>) = match format {
+        "sqlx" => (
+            "migrations",
+            vec![
+                ("1_init.sql".into(), INIT_SQL.into()),
+                ("2_links.sql".into(), LINKS_SQL.into()),
+            ],
+        ),
+        "dbmate" => (
+            "db/migrations",
+            vec![
+                ("20240101000000_init.sql".into(), dbmate(INIT_SQL)),
+                ("20240102000000_links.sql".into(), dbmate(LINKS_SQL)),
+            ],
+        ),
+        "diesel" => (
+            "migrations",
+            vec![
+                ("2024-01-01-000000_init/up.sql".into(), INIT_SQL.into()),
+                ("2024-01-01-000000_init/down.sql".into(), String::new()),
+                ("2024-01-02-000000_links/up.sql".into(), LINKS_SQL.into()),
+                ("2024-01-02-000000_links/down.sql".into(), String::new()),
+            ],
+        ),
+        "prisma" => (
+            "prisma/migrations",
+            vec![
+                ("20240101000000_init/migration.sql".into(), INIT_SQL.into()),
+                (
+                    "20240102000000_links/migration.sql".into(),
+                    LINKS_SQL.into(),
+                ),
+                (
+                    "migration_lock.toml".into(),
+                    "provider = \"postgresql\"\n".into(),
+                ),
+            ],
+        ),
+        "flyway" => (
+            "db/migration",
+            vec![
+                ("V1__init.sql".into(), INIT_SQL.into()),
+                ("V1_1__links.sql".into(), LINKS_SQL.into()),
+            ],
+        ),
+        other => panic!("no layout for {other}"),
+    };
+    let config = format!(
+        "[migrations]\npath = \"{dir}\"\nformat = \"{format}\"\nseed = [\"seed.sql\"]\nidempotent = true\n\n[snapshots]\nenabled = false\n"
+    );
+    let mut files: Vec<(String, String)> = chain
+        .into_iter()
+        .map(|(name, text)| (format!("{dir}/{name}"), text))
+        .collect();
+    files.push(("pg-invariants.toml".into(), config));
+    files.push(("seed.sql".into(), SEED_SQL.into()));
+    files.extend(
+        INVARIANTS
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string())),
+    );
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    (Project::empty().with(&refs), dir)
+}
+
+/// The migrations `fix --write` reported, relative to the project.
+fn written(run: &Run) -> Vec<String> {
+    run.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("wrote "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[rstest]
+#[case::sqlx("sqlx")]
+#[case::dbmate("dbmate")]
+#[case::diesel("diesel")]
+#[case::prisma("prisma")]
+#[case::flyway("flyway")]
+fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
+    let (project, dir) = broken(format);
+    let before = project.run(&["test"]);
+    before.assert_code(101);
+    assert_eq!(
+        before.failed(),
+        FAILING.map(String::from).into(),
+        "{}",
+        before.context()
+    );
+    let chain = project.files(dir);
+
+    let fix = project.run(&["fix", "--write"]);
+    fix.assert_code(0);
+    let files = written(&fix);
+    let mut expected = chain.clone();
+    expected.extend(files.iter().cloned());
+    expected.sort();
+    assert_eq!(
+        project.files(dir),
+        expected,
+        "the chain gained exactly the files reported, and kept every old one"
+    );
+    assert_format_marks(format, &project, &files);
+
+    let after = project.run(&["test"]);
+    after.assert_code(101);
+    after.assert_ok(&["migrations::idempotent"]);
+    assert_eq!(
+        after.failed(),
+        BTreeSet::from(["events::subject_id::orphans".to_string()]),
+        "only the orphans remain: their DELETE is a comment\n{}",
+        after.context()
+    );
+}
+
+/// Each layout's naming, and its own way of running CREATE INDEX CONCURRENTLY outside a
+/// transaction, alone in its migration.
+fn assert_format_marks(format: &str, project: &Project, files: &[String]) {
+    let concurrently = |text: &str| text.matches("CREATE INDEX CONCURRENTLY").count();
+    let mut outside = 0;
+    for file in files {
+        let text = project.read(file);
+        assert!(concurrently(&text) <= 1, "{file}:\n{text}");
+        let alone = concurrently(&text) == 1;
+        outside += usize::from(alone);
+        let name = Path::new(file)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        match format {
+            "sqlx" => {
+                assert!(
+                    name.ends_with(".sql") && name.contains("_pg_invariants_fix_"),
+                    "{file}"
+                );
+                assert_eq!(
+                    text.starts_with("-- no-transaction\n"),
+                    alone,
+                    "{file}:\n{text}"
+                );
+            }
+            "dbmate" => {
+                let up = if alone {
+                    "-- migrate:up transaction:false\n"
+                } else {
+                    "-- migrate:up\n"
+                };
+                assert!(text.starts_with(up), "{file}:\n{text}");
+                assert_contains(&text, "\n-- migrate:down\n");
+            }
+            "diesel" => {
+                let folder = Path::new(file).parent().unwrap();
+                let metadata = project.path().join(folder).join("metadata.toml");
+                if name == "up.sql" {
+                    assert_eq!(metadata.is_file(), alone, "{file}");
+                    assert!(project.path().join(folder).join("down.sql").is_file());
+                    let version = folder.file_name().unwrap().to_string_lossy();
+                    assert_eq!(
+                        version.as_bytes()[4],
+                        b'-',
+                        "diesel's dashed version: {version}"
+                    );
+                }
+            }
+            "prisma" => {
+                assert_eq!(name, "migration.sql", "{file}");
+                let folder = Path::new(file)
+                    .parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let (version, description) = folder.split_once('_').unwrap();
+                assert!(
+                    version.len() == 14 && description.starts_with("pg_invariants_fix_"),
+                    "{folder}"
+                );
+            }
+            "flyway" => {
+                assert!(
+                    name.starts_with("V1_") && name.contains("__pg_invariants_fix_"),
+                    "{file}"
+                );
+            }
+            _ => unreachable!(),
+        }
+    }
+    assert_eq!(
+        outside, 2,
+        "one migration for each of the two indexes: {files:?}"
+    );
+}
+
+#[test]
+fn fix_prints_the_sql_writes_nothing_and_finds_nothing_left_once_written() {
+    let (project, dir) = broken("sqlx");
+    let chain = project.files(dir);
+    let fix = project.run(&["fix"]);
+    fix.assert_code(1);
+    assert_eq!(project.files(dir), chain, "printing writes nothing");
+    let sql = &fix.stdout;
+    assert_contains(
+        sql,
+        "-- projects::org_id::fk (invariants/projects.toml:2:14)\n",
+    );
+    assert_contains(
+        sql,
+        "NOT VALID;\n  END IF;\nEND $$;\nALTER TABLE \"public\".\"projects\" VALIDATE CONSTRAINT \"projects_org_id_fkey\";",
+    );
+    assert_contains(
+        sql,
+        "ALTER TABLE \"public\".\"tasks\" DROP CONSTRAINT IF EXISTS \"tasks_org_id_fkey\";",
+    );
+    assert_contains(
+        sql,
+        "ALTER TABLE \"public\".\"tasks\" VALIDATE CONSTRAINT \"tasks_project_id_fkey\";",
+    );
+    assert_contains(
+        sql,
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"tasks_org_id_idx\" ON \"public\".\"tasks\" (\"org_id\");",
+    );
+    assert_contains(sql, "-- DELETE FROM \"public\".\"events\"");
+    assert_contains(
+        &fix.stderr,
+        "6 failing invariant(s) with the SQL above; `pg-invariants fix --write`",
+    );
+
+    project.run(&["fix", "--write"]).assert_code(0);
+    let again = project.run(&["fix"]);
+    // Only the orphans are left, and their fix is a comment to review.
+    again.assert_code(1);
+    assert!(
+        again.stdout.lines().all(|l| l.starts_with("--")),
+        "{}",
+        again.context()
+    );
+    assert_contains(&again.stdout, "-- events::subject_id::orphans");
+}
+
+#[test]
+fn fix_has_nothing_to_do_on_a_chain_that_keeps_its_promises() {
+    let project = Project::fixture("init-flyway");
+    project.run(&["init"]).assert_code(0);
+    let fix = project.run(&["fix", "--write"]);
+    fix.assert_code(0);
+    assert_contains(&fix.stderr, "nothing to fix");
+    assert_eq!(fix.stdout, "");
+}
+
+#[test]
+fn fix_cannot_write_into_a_chain_that_a_command_applies() {
+    let project = Project::empty().with(&[
+        (
+            "pg-invariants.toml",
+            "[migrations]\nformat = \"command\"\ncommand = [\"psql\", \"-v\", \"ON_ERROR_STOP=1\", \"-q\", \"-f\", \"schema.sql\"]\n\n[snapshots]\nenabled = false\n",
+        ),
+        ("schema.sql", INIT_SQL),
+        INVARIANTS[0],
+        INVARIANTS[1],
+        (
+            "invariants/tasks.toml",
+            "[columns.org_id]\nreferences = \"organizations.id\"\non_delete = \"set null\"\n",
+        ),
+        ("invariants/events.toml", ""),
+    ]);
+    let fix = project.run(&["fix", "--write"]);
+    fix.assert_code(2);
+    assert_contains(&fix.stdout, "-- projects::org_id::fk");
+    assert_contains(&fix.stderr, "format = \"command\"");
+    assert_contains(&fix.stderr, "cannot add a migration");
+    assert_eq!(
+        project.files("."),
+        [
+            "invariants/events.toml",
+            "invariants/organizations.toml",
+            "invariants/projects.toml",
+            "invariants/tasks.toml",
+            "pg-invariants.toml",
+            "schema.sql"
+        ]
+    );
+}
+
+/// The structural facts `fix` repairs: after `fix --write`, each one that failed passes.
+const REPAIRED: [&str; 4] = ["::fk", "::indexed", "::primary_key", "::no_fk"];
+
+#[rstest]
+#[case::partition_drops_tenant_fk_sql_dir("partition-drops-tenant-fk")]
+#[case::invalid_partitioned_index_sqlx("partition-missing-index-on-one-partition")]
+#[case::wrong_on_delete_flyway("wrong-on-delete")]
+#[case::not_valid_fk_diesel("not-valid-fk")]
+#[case::fk_type_mismatch("fk-type-mismatch")]
+#[case::fk_to_wrong_table_prisma("fk-to-wrong-table")]
+#[case::rule_without_fk_dbmate("rule-org-id-without-fk")]
+#[case::primary_key_golang_migrate("primary-key")]
+#[case::composite_fk_against_no_fk("fk-composite")]
+fn fix_write_closes_the_loop_on_the_verdict_cases(#[case] case: &str) {
+    let project = Project::empty();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases")
+            .join(case),
+        project.path(),
+    );
+    let before = project.run(&["test"]);
+    before.assert_code(101);
+    let repairable: BTreeSet<String> = before
+        .failed()
+        .into_iter()
+        .filter(|name| REPAIRED.iter().any(|suffix| name.ends_with(suffix)))
+        .collect();
+    assert!(!repairable.is_empty(), "{}", before.context());
+
+    project.run(&["fix", "--write"]).assert_code(0);
+    let after = project.run(&["test"]);
+    let still: BTreeSet<String> = after.failed().intersection(&repairable).cloned().collect();
+    assert!(
+        still.is_empty(),
+        "{still:?} still fail\n{}",
+        after.context()
+    );
+}
