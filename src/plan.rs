@@ -56,7 +56,11 @@ pub enum ColumnFact {
         references: Fact<Reference>,
         on_delete: Option<Fact<OnDelete>>,
     },
-    RejectsInvalid(Fact<Reference>),
+    /// `on_delete` only shapes the fix: an FK added for this test has the declared action.
+    RejectsInvalid {
+        references: Fact<Reference>,
+        on_delete: Option<Fact<OnDelete>>,
+    },
     OnDelete {
         references: Fact<Reference>,
         on_delete: Fact<OnDelete>,
@@ -75,7 +79,7 @@ impl ColumnFact {
             Self::Type(_) => "type",
             Self::NotNull(_) => "not_null",
             Self::Fk { .. } => "fk",
-            Self::RejectsInvalid(_) => "rejects_invalid",
+            Self::RejectsInvalid { .. } => "rejects_invalid",
             Self::OnDelete { .. } => "on_delete",
             Self::Indexed(_) => "indexed",
             Self::Immutable(_) => "immutable",
@@ -89,7 +93,7 @@ impl ColumnFact {
         match self {
             Self::Exists(at) | Self::NotNull(at) | Self::Indexed(at) | Self::Immutable(at) => at,
             Self::Type(f) => &f.at,
-            Self::Fk { references, .. } | Self::RejectsInvalid(references) => &references.at,
+            Self::Fk { references, .. } | Self::RejectsInvalid { references, .. } => &references.at,
             Self::OnDelete { on_delete, .. } => &on_delete.at,
             Self::NoFk(f) => &f.at,
             Self::Orphans(f) => &f.at,
@@ -243,7 +247,10 @@ fn column_checks(
             references: r.clone(),
             on_delete: facts.on_delete.clone(),
         });
-        facts_in_order.push(ColumnFact::RejectsInvalid(r.clone()));
+        facts_in_order.push(ColumnFact::RejectsInvalid {
+            references: r.clone(),
+            on_delete: facts.on_delete.clone(),
+        });
         if let Some(d) = &facts.on_delete {
             facts_in_order.push(ColumnFact::OnDelete {
                 references: r.clone(),

@@ -432,12 +432,15 @@ const INVARIANTS: [(&str, &str); 4] = [
     ),
 ];
 
-const FAILING: [&str; 6] = [
+const FAILING: [&str; 9] = [
     "events::subject_id::orphans",
     "projects::org_id::fk",
     "projects::org_id::indexed",
+    "projects::org_id::on_delete",
+    "projects::org_id::rejects_invalid",
     "tasks::org_id::fk",
     "tasks::org_id::indexed",
+    "tasks::org_id::on_delete",
     "tasks::project_id::fk",
 ];
 
@@ -653,7 +656,7 @@ fn fix_prints_the_sql_writes_nothing_and_finds_nothing_left_once_written() {
     let sql = &fix.stdout;
     assert_contains(
         sql,
-        "-- projects::org_id::fk (invariants/projects.toml:2:14)\n",
+        "-- projects::org_id::fk, projects::org_id::rejects_invalid, projects::org_id::on_delete (invariants/projects.toml:2:14)\n",
     );
     assert_contains(
         sql,
@@ -674,7 +677,7 @@ fn fix_prints_the_sql_writes_nothing_and_finds_nothing_left_once_written() {
     assert_contains(sql, "-- DELETE FROM \"public\".\"events\"");
     assert_contains(
         &fix.stderr,
-        "6 failing invariant(s) with the SQL above; `pg-invariants fix --write`",
+        "9 failing invariant(s) with the SQL above; `pg-invariants fix --write`",
     );
 
     project.run(&["fix", "--write"]).assert_code(0);
@@ -733,8 +736,17 @@ fn fix_cannot_write_into_a_chain_that_a_command_applies() {
     );
 }
 
-/// The structural facts `fix` repairs: after `fix --write`, each one that failed passes.
-const REPAIRED: [&str; 4] = ["::fk", "::indexed", "::primary_key", "::no_fk"];
+/// The facts `fix` repairs when the catalog shows the cause: after `fix --write`, each one that
+/// failed passes (behavioural ones included, when a missing or wrong FK or NOT NULL was why).
+const REPAIRED: [&str; 7] = [
+    "::fk",
+    "::indexed",
+    "::primary_key",
+    "::no_fk",
+    "::not_null",
+    "::rejects_invalid",
+    "::on_delete",
+];
 
 #[rstest]
 #[case::partition_drops_tenant_fk_sql_dir("partition-drops-tenant-fk")]
@@ -746,6 +758,7 @@ const REPAIRED: [&str; 4] = ["::fk", "::indexed", "::primary_key", "::no_fk"];
 #[case::rule_without_fk_dbmate("rule-org-id-without-fk")]
 #[case::primary_key_golang_migrate("primary-key")]
 #[case::composite_fk_against_no_fk("fk-composite")]
+#[case::not_null_three_steps("behaviour-not-null")]
 fn fix_write_closes_the_loop_on_the_verdict_cases(#[case] case: &str) {
     let project = Project::empty();
     copy_dir(

@@ -163,9 +163,10 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             ColumnFact::NoFk(reason) => no_fk::check(ctx, table, column, reason),
             ColumnFact::Orphans(orphans) => orphans::check(ctx, table, column, orphans).await,
             ColumnFact::NotNull(at) => not_null::check(ctx, table, column, at).await,
-            ColumnFact::RejectsInvalid(references) => {
-                rejects_invalid::check(ctx, table, column, references).await
-            }
+            ColumnFact::RejectsInvalid {
+                references,
+                on_delete,
+            } => rejects_invalid::check(ctx, table, column, references, on_delete.as_ref()).await,
             ColumnFact::OnDelete {
                 references,
                 on_delete,

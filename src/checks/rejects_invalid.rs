@@ -9,7 +9,7 @@
 use super::behaviour::{self, Case, Run, outcome};
 use super::{Context, Failure, Verdict, fk};
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, Reference};
+use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::{insert_sql, typed};
 
 /// Values tried before giving up on finding one absent from the referenced column.
@@ -20,6 +20,7 @@ pub async fn check(
     table: &TableName,
     column: &str,
     references: &Fact<Reference>,
+    on_delete: Option<&Fact<OnDelete>>,
 ) -> Verdict {
     let target = &references.value;
     let at = &references.at;
@@ -96,7 +97,7 @@ pub async fn check(
                 outcome(&count),
                 behaviour::transcript(&run.sb)
             ),
-            fix: fk::repair(ctx, table, column, references, None),
+            fix: fk::repair(ctx, table, column, references, on_delete),
         })
     })
     .await

@@ -75,16 +75,24 @@ pub fn run(options: Options) -> ExitCode {
             eprintln!("  {test}: {}", failure.promise);
         }
     }
-    let repairs: Vec<Repair> = repairs
-        .into_iter()
-        .filter_map(|(test, failure)| {
-            Some(Repair {
+    let failing = repairs.len();
+    // One promise broken shows in several tests (`fk`, `rejects_invalid` and `on_delete` of a
+    // missing FK share one fix): each SQL once, under every test it repairs.
+    let mut merged: Vec<Repair> = Vec::new();
+    for (test, failure) in repairs {
+        let Some(sql) = failure.fix else {
+            continue;
+        };
+        match merged.iter_mut().find(|r| r.sql == sql) {
+            Some(r) => r.test = format!("{}, {test}", r.test),
+            None => merged.push(Repair {
                 test,
                 at: failure.at,
-                sql: failure.fix?,
-            })
-        })
-        .collect();
+                sql,
+            }),
+        }
+    }
+    let repairs = merged;
     if repairs.is_empty() {
         eprintln!("pg-invariants fix: nothing to fix");
         return ExitCode::SUCCESS;
@@ -92,8 +100,7 @@ pub fn run(options: Options) -> ExitCode {
     if !options.write {
         print_repairs(&repairs);
         eprintln!(
-            "pg-invariants fix: {} failing invariant(s) with the SQL above; `pg-invariants fix --write` adds it to {} as new migration(s)",
-            repairs.len(),
+            "pg-invariants fix: {failing} failing invariant(s) with the SQL above; `pg-invariants fix --write` adds it to {} as new migration(s)",
             relative(&spec.project.migrations.path).display()
         );
         return ExitCode::from(EXIT_UNWRITTEN);

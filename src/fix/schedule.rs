@@ -26,7 +26,7 @@ use crate::migrate::statements::{self, refuses_transaction};
 /// The fix of one failing test.
 #[derive(Debug, Clone)]
 pub struct Repair {
-    /// The test's name, e.g. `messages::org_id::fk`.
+    /// The tests it repairs, e.g. `messages::org_id::fk, messages::org_id::on_delete`.
     pub test: String,
     /// Where the invariant is written.
     pub at: Option<Location>,

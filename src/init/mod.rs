@@ -345,7 +345,7 @@ fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -
     let (taken, key) = match fact {
         ColumnFact::Type(_) => (c.type_.take().is_some(), "type"),
         ColumnFact::NotNull(_) => (c.not_null.take().is_some(), "not_null"),
-        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid(_) => {
+        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid { .. } => {
             c.on_delete = None;
             (c.references.take().is_some(), "references")
         }
