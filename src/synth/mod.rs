@@ -39,13 +39,10 @@ const DEPTH: usize = 12;
 /// A row that was inserted (or tried): what was written, and every column read back as text.
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub table: TableName,
     /// Columns given explicitly, as SQL expressions; the others took their default.
     pub written: IndexMap<String, String>,
     /// Every column as PostgreSQL returned it, as text (`None` for NULL).
     pub values: IndexMap<String, Option<String>>,
-    /// The INSERT that made it.
-    pub sql: String,
 }
 
 impl Row {
@@ -263,10 +260,8 @@ impl<'a> Synth<'a> {
                             sb.record(&sql, None);
                         }
                         return Ok(Row {
-                            table: name.clone(),
                             written: row.written(),
                             values,
-                            sql,
                         });
                     }
                     Err(e) => {
