@@ -12,7 +12,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use super::{Context, Failure, Verdict};
 use crate::catalog::Table;
 use crate::location::Location;
-use crate::synth::{DbError, Outcome, Sandbox, Synth, SynthError};
+use crate::names::TableName;
+use crate::synth::{DbError, Outcome, Row, Sandbox, Synth, SynthError, insert_sql};
 
 /// Generated cases after the minimal one, unless `PG_INVARIANTS_CASES` says otherwise.
 const CASES: u32 = 3;
@@ -136,6 +137,42 @@ where
         return Err(failure);
     }
     Ok(())
+}
+
+impl Run<'_> {
+    /// A valid row of `table` (kept, or tried and undone with its parents kept), or the failure
+    /// saying why none could be built.
+    pub async fn row(
+        &mut self,
+        ctx: &Context<'_>,
+        table: &TableName,
+        keep: bool,
+        at: &Location,
+        promise: &str,
+    ) -> Result<Row, Failure> {
+        self.synth
+            .row(&mut self.sb, table, &[], keep)
+            .await
+            .map_err(|e| unbuildable(ctx, &e, &self.sb, at, promise))
+    }
+
+    /// The INSERT of `row` again, with `column` written as `value` instead: run under a
+    /// savepoint, undone, and recorded with its outcome. Returns the outcome and its row count.
+    pub async fn insert_instead(
+        &mut self,
+        table: &Table,
+        row: &Row,
+        column: &str,
+        value: &str,
+    ) -> (Result<Outcome, DbError>, Result<usize, DbError>) {
+        let mut written = row.written.clone();
+        written.insert(column.to_string(), value.to_string());
+        let sql = insert_sql(table, &written);
+        let result = self.sb.attempt(&sql, false).await;
+        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
+        self.sb.record(&sql, Some(&outcome(&count)));
+        (result, count)
+    }
 }
 
 /// The failure for a row that could not be built: which table and column, the last error, and

@@ -31,11 +31,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
         fix,
     };
     behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let row = run
-            .synth
-            .row(&mut run.sb, table, &[], true)
-            .await
-            .map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise))?;
+        let row = run.row(ctx, table, true, at, &promise).await?;
         let current = row.text(column).map(str::to_string);
         // Another value the column could hold: one a new row was just allowed to have.
         let mut new_value = None;

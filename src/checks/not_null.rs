@@ -10,7 +10,6 @@ use super::{Context, Failure, Verdict, derived_name};
 use crate::catalog::{Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
-use crate::synth::insert_sql;
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!(
@@ -28,17 +27,8 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
         });
     }
     behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let row = run
-            .synth
-            .row(&mut run.sb, table, &[], false)
-            .await
-            .map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise))?;
-        let mut written = row.written.clone();
-        written.insert(column.to_string(), "NULL".into());
-        let sql = insert_sql(t, &written);
-        let result = run.sb.attempt(&sql, false).await;
-        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
-        run.sb.record(&sql, Some(&outcome(&count)));
+        let row = run.row(ctx, table, false, at, &promise).await?;
+        let (result, count) = run.insert_instead(t, &row, column, "NULL").await;
         let out = match result {
             Err(e) if e.code == "23502" || e.code == "23514" => return Ok(()),
             Err(_) => None,

@@ -60,11 +60,7 @@ pub async fn check(
     behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
         let mut parents = Vec::new();
         for _ in 0..case.parents {
-            let parent = run
-                .synth
-                .row(&mut run.sb, &target.table, &[], true)
-                .await
-                .map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise))?;
+            let parent = run.row(ctx, &target.table, true, at, &promise).await?;
             parents.push(parent);
         }
         // Rows of the table under each referenced row, and how each reads before the DELETE.

@@ -10,7 +10,7 @@ use super::behaviour::{self, Case, Run, outcome};
 use super::{Context, Failure, Verdict, fk};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{insert_sql, typed};
+use crate::synth::typed;
 
 /// Values tried before giving up on finding one absent from the referenced column.
 const TRIES: usize = 8;
@@ -32,11 +32,7 @@ pub async fn check(
     let (t, col) = ctx.column(table, column, at, &promise)?;
     let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
     behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let row = run
-            .synth
-            .row(&mut run.sb, table, &[], false)
-            .await
-            .map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise))?;
+        let row = run.row(ctx, table, false, at, &promise).await?;
         // A value of the column's type that the referenced column does not hold: first one a
         // row of the referenced table would accept (then undone), else one made from the type.
         let mut absent = None;
@@ -76,12 +72,7 @@ pub async fn check(
                 fix: None,
             });
         };
-        let mut written = row.written.clone();
-        written.insert(column.to_string(), value.clone());
-        let sql = insert_sql(t, &written);
-        let result = run.sb.attempt(&sql, false).await;
-        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
-        run.sb.record(&sql, Some(&outcome(&count)));
+        let (result, count) = run.insert_instead(t, &row, column, &value).await;
         let replaced = match &result {
             Err(e) if e.code == "23503" => return Ok(()),
             Err(_) => String::new(),
