@@ -305,6 +305,13 @@ async fn run_command(
             output: String::new(),
         });
     };
+    // A project file in the current directory has "" for a directory, which no process can
+    // be started in.
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let output = tokio::process::Command::new(program)
         .args(args)
         .current_dir(dir)
