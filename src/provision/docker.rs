@@ -108,20 +108,12 @@ impl DockerServer {
             Ok::<_, TestcontainersError>((handle.get_host_port_ipv4(PORT).await?, handle))
         }
         .await;
-        let port = match started {
-            Ok((port, handle)) => {
-                *lock(&container.handle) = Some(handle);
-                container.starting.store(false, Ordering::SeqCst);
-                port
-            }
-            Err(source) => {
-                container.starting.store(false, Ordering::SeqCst);
-                return Err(ProvisionError::Container {
-                    what: format!("starting a container of {reference}"),
-                    source,
-                });
-            }
-        };
+        container.starting.store(false, Ordering::SeqCst);
+        let (port, handle) = started.map_err(|source| ProvisionError::Container {
+            what: format!("starting a container of {reference}"),
+            source,
+        })?;
+        *lock(&container.handle) = Some(handle);
         let server = Self {
             port,
             container,
@@ -203,7 +195,7 @@ impl Container {
         }
     }
 
-    /// `Some("exit code N …")` once the container is no longer running.
+    /// What happened to the container, once it no longer runs.
     async fn exit_status(&self) -> Option<String> {
         match self.engine.inspect_container(&self.name, None).await {
             Ok(info) => {
@@ -239,8 +231,8 @@ impl Container {
     }
 }
 
-/// The engine testcontainers uses (`DOCKER_HOST`, `~/.testcontainers.properties`, the usual
-/// sockets), once it has answered a ping.
+/// The engine testcontainers uses (`DOCKER_HOST`, else the usual sockets), once it has
+/// answered a ping.
 async fn connect_engine() -> Result<Docker, ProvisionError> {
     let no_engine = |reason: String| ProvisionError::NoDockerEngine { reason };
     let engine = testcontainers::core::client::docker_client_instance()
