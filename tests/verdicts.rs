@@ -2,11 +2,19 @@
 //! every purpose-built project in `tests/cases/<case>/`, and asserts its `expected.txt` exactly:
 //! the exit code, the full set of test names with their outcome, and substrings of stderr and
 //! of individual failure messages. See `tests/cases/README.md` for the format.
+//!
+//! Every case runs on the local backend (`cases::<case>`) and on the docker backend
+//! (`docker::cases::<case>`, with the image of `PG_INVARIANTS_IMAGE`): the verdicts must be the
+//! same. Without Docker the docker trials are ignored, with the reason (tests/support/docker.rs).
+
+#[path = "support/docker.rs"]
+mod docker_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use docker_support::Availability;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// What a case promises about its run.
@@ -101,9 +109,11 @@ fn contains_whole(haystack: &str, needle: &str) -> bool {
     })
 }
 
-fn run_case(dir: &Path) -> Result<(), Failed> {
+/// Where a case runs: `None` on the local backend, `Some(image)` in a container of the image.
+fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
     let expected = parse_expected(&std::fs::read_to_string(dir.join("expected.txt"))?)?;
-    let output = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+    command
         .args([
             "test",
             "--config",
@@ -112,8 +122,14 @@ fn run_case(dir: &Path) -> Result<(), Failed> {
             "4",
         ])
         .current_dir(dir)
-        .env_remove("PG_INVARIANTS_URL")
-        .output()?;
+        .env_remove("PG_INVARIANTS_URL");
+    match docker_image {
+        None => command.env("PG_INVARIANTS_BACKEND", "local"),
+        Some(image) => command
+            .env("PG_INVARIANTS_BACKEND", "docker")
+            .env("PG_INVARIANTS_IMAGE", image),
+    };
+    let output = command.output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let context = || format!("\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
@@ -174,15 +190,22 @@ fn cases(root: &Path) -> Vec<PathBuf> {
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let trials = cases(&root)
-        .into_iter()
-        .map(|dir| {
-            let name = dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Trial::test(format!("cases::{name}"), move || run_case(&dir))
-        })
-        .collect();
+    let docker = Availability::detect("tests/verdicts.rs");
+    let mut trials = Vec::new();
+    for dir in cases(&root) {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let local_dir = dir.clone();
+        trials.push(Trial::test(format!("cases::{name}"), move || {
+            run_case(&local_dir, None)
+        }));
+        trials.push(
+            docker.trial(format!("docker::cases::{name}"), move |image| {
+                run_case(&dir, Some(image))
+            }),
+        );
+    }
     libtest_mimic::run(&args, trials).exit_code()
 }

@@ -161,17 +161,9 @@ impl LocalServer {
             .arg(dir)
             .arg("-p")
             .arg(SOCKET_PORT.to_string())
-            .args([
-                "-c",
-                "listen_addresses=",
-                "-c",
-                "fsync=off",
-                "-c",
-                "full_page_writes=off",
-            ])
-            .args(["-c", "synchronous_commit=off", "-c", "max_connections=100"]);
-        for (name, value) in settings {
-            postgres.arg("-c").arg(format!("{name}={value}"));
+            .args(["-c", "listen_addresses=", "-c", "max_connections=100"]);
+        for option in super::server_options(settings) {
+            postgres.arg("-c").arg(option);
         }
         postgres
             .stdin(Stdio::null())

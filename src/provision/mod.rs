@@ -2,13 +2,14 @@
 //!
 //! - `local`: initdb + postgres in a temporary directory, Unix socket only ([`local`]).
 //! - `url`: a throwaway database on the server of `PG_INVARIANTS_URL` ([`url`]).
-//! - `docker`: not available in this version; `auto` never picks it silently.
+//! - `docker`: a container of the configured image, never pulled ([`docker`]).
 //!
 //! [`Postgres`] is the one handle: it creates databases (the run's own and clones for checks
 //! that must commit), hands out connection options, and removes everything on drop, panic or
 //! Ctrl-C.
 
 mod cleanup;
+mod docker;
 mod local;
 mod url;
 
@@ -20,6 +21,7 @@ use sqlx::{ConnectOptions, Connection};
 use crate::env;
 use crate::names::ident;
 use crate::spec::{Backend, DatabaseConfig};
+use docker::DockerServer;
 use local::LocalServer;
 use url::UrlServer;
 
@@ -34,9 +36,23 @@ pub enum ProvisionError {
     )]
     NoServerBinaries { searched: String },
     #[error(
-        "the docker backend is not available in this version of pg-invariants; use backend = \"local\" (PostgreSQL server binaries) or PG_INVARIANTS_URL"
+        "the docker backend found no Docker engine that answers ({reason}). Start Docker (CI: `ci/docker-engine`), or use the local backend (PostgreSQL server binaries) or PG_INVARIANTS_URL"
     )]
-    DockerUnavailable,
+    NoDockerEngine { reason: String },
+    #[error(
+        "the docker image {image} is not in the local Docker engine, and pg-invariants never pulls. Run `docker pull {image}`, or build an offline PostgreSQL image with `ci/postgres-image` (in the pg-invariants repository) and set PG_INVARIANTS_IMAGE (or [database] image) to the name it prints"
+    )]
+    ImageMissing { image: String },
+    #[error("{what}: {source}")]
+    DockerApi {
+        what: String,
+        source: testcontainers::bollard::errors::Error,
+    },
+    #[error("{what}: {source}")]
+    Container {
+        what: String,
+        source: testcontainers::TestcontainersError,
+    },
     #[error("backend = \"url\" needs PG_INVARIANTS_URL (DATABASE_URL is deliberately not read)")]
     NoUrl,
     #[error("PG_INVARIANTS_URL is not a valid PostgreSQL URL: {reason}")]
@@ -76,6 +92,8 @@ impl ProvisionError {
 enum Server {
     /// Owns the server process and directory: dropping it stops and removes them.
     Local(LocalServer),
+    /// Owns the container: dropping it removes the container.
+    Docker(DockerServer),
     /// The user's URL, for external tools.
     Url(String),
 }
@@ -140,7 +158,16 @@ impl Postgres {
                     _cleanup: Some(guard),
                 })
             }
-            Backend::Docker => Err(ProvisionError::DockerUnavailable),
+            Backend::Docker => {
+                let image = env::image().unwrap_or_else(|| config.image.clone());
+                let server = DockerServer::start(&image, &config.settings).await?;
+                Ok(Self {
+                    admin: server.options("postgres"),
+                    server: Server::Docker(server),
+                    created: Arc::default(),
+                    _cleanup: None,
+                })
+            }
         }
     }
 
@@ -218,6 +245,25 @@ impl Postgres {
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
+            Server::Docker(server) => {
+                let port = server.port.to_string();
+                vec![
+                    (
+                        "DATABASE_URL".into(),
+                        format!(
+                            "postgresql://{}:{}@127.0.0.1:{port}/{database}?sslmode=disable",
+                            docker::SUPERUSER,
+                            docker::PASSWORD
+                        ),
+                    ),
+                    ("PGHOST".into(), "127.0.0.1".into()),
+                    ("PGPORT".into(), port),
+                    ("PGUSER".into(), docker::SUPERUSER.into()),
+                    ("PGPASSWORD".into(), docker::PASSWORD.into()),
+                    ("PGSSLMODE".into(), "disable".into()),
+                    ("PGDATABASE".into(), database.into()),
+                ]
+            }
             Server::Url(url) => {
                 let mut vars = vec![
                     ("DATABASE_URL".into(), url::with_database(url, database)),
@@ -258,31 +304,57 @@ fn drop_database_sql(name: &str) -> String {
     format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name))
 }
 
-/// Drops our databases from a cleanup action, which may run inside or outside a runtime:
-/// a thread of its own with a runtime of its own works in both cases.
+/// Settings of every ephemeral server: its data is thrown away, so durability only costs time.
+const THROWAWAY_SETTINGS: [&str; 3] = [
+    "fsync=off",
+    "full_page_writes=off",
+    "synchronous_commit=off",
+];
+
+/// The `name=value` server options of an ephemeral server, each passed after a `-c`: ours first,
+/// then the project's `[database] settings`, which win.
+fn server_options(settings: &[(String, String)]) -> Vec<String> {
+    THROWAWAY_SETTINGS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            settings
+                .iter()
+                .map(|(name, value)| format!("{name}={value}")),
+        )
+        .collect()
+}
+
+/// Runs `work` to completion from a cleanup action, which may run inside or outside a runtime
+/// (on drop, or on the signal handler's thread): a thread of its own with a runtime of its own
+/// works in both cases.
+fn block_on_own_runtime(work: impl Future<Output = ()> + Send + 'static) {
+    let worker = std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(work);
+        }
+    });
+    let _ = worker.join();
+}
+
+/// Drops our databases from a cleanup action.
 fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<String>>>) {
     let names = std::mem::take(&mut *lock(&created));
     if names.is_empty() {
         return;
     }
-    let worker = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
+    block_on_own_runtime(async move {
+        let Ok(mut conn) = admin.connect().await else {
             return;
         };
-        rt.block_on(async move {
-            let Ok(mut conn) = admin.connect().await else {
-                return;
-            };
-            for name in names {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(&name)))
-                    .execute(&mut conn)
-                    .await;
-            }
-            let _ = conn.close().await;
-        });
+        for name in names {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(&name)))
+                .execute(&mut conn)
+                .await;
+        }
+        let _ = conn.close().await;
     });
-    let _ = worker.join();
 }

@@ -1,0 +1,1 @@
+CREATE TABLE projects (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title varchar(80));
