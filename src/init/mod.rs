@@ -335,7 +335,14 @@ fn verify(
 /// Takes back the fact `kind` checks, with a comment saying why; false when there was nothing to
 /// take back.
 fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -> bool {
-    let found = failure.found.lines().next().unwrap_or_default();
+    // The first line, and the one it introduces when it ends with a colon ("after the DELETE:").
+    let mut lines = failure.found.lines().map(str::trim);
+    let first = lines.next().unwrap_or_default();
+    let found = match (first.ends_with(':'), lines.next()) {
+        (true, Some(next)) => format!("{first} {next}"),
+        _ => first.to_string(),
+    };
+    let found = found.as_str();
     let CheckKind::Column { column, fact, .. } = kind else {
         return description.primary_key.take().is_some();
     };
