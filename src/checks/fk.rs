@@ -6,9 +6,9 @@
 //! repartitioning that forgets the FK, a `NOT VALID` constraint never validated, an `integer`
 //! column pointing at a `bigint` id (PostgreSQL accepts it; the first id past 2^31 does not).
 
-use super::{Context, Failure, Verdict, derived_name};
+use super::{Context, Failure, Named, Verdict, derived_name, unless_exists};
 use crate::catalog::{Table, TableKind};
-use crate::names::{TableName, ident, literal};
+use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 
 pub fn check(
@@ -209,16 +209,16 @@ impl Repair {
             if partitioned {
                 sql.push_str("-- a partitioned table cannot take a NOT VALID foreign key: this checks every row while it runs\n");
             }
-            sql.push_str(&format!(
-                "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {}::regclass AND conname = {}) THEN\n    ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){action}{not_valid};\n  END IF;\nEND $$;\n",
-                literal(&table.name.sql()),
-                literal(&name),
+            let add = format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){action}{not_valid}",
                 table.name.sql(),
                 ident(&name),
                 ident(column),
                 target.table.sql(),
                 ident(&target.column),
-            ));
+            );
+            sql.push_str(&unless_exists(Named::Constraint, &table.name, &name, &add));
+            sql.push('\n');
             if !partitioned {
                 sql.push_str(&format!(
                     "ALTER TABLE {} VALIDATE CONSTRAINT {};\n",

@@ -6,10 +6,10 @@
 //! the guard honest: one that refuses every UPDATE of the row is a broken table, not immutability.
 
 use super::behaviour::{self, Case, Run, outcome};
-use super::{Context, Failure, Verdict, derived_name};
+use super::{Context, Failure, Named, Verdict, derived_name, unless_exists};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{TableName, ident};
 use crate::synth::{DbError, identify, typed};
 
 /// Values tried for the new one before concluding the column has no other value.
@@ -152,11 +152,14 @@ pub fn fix(table: &Table, column: &str) -> String {
     );
     let trigger = derived_name(&table.name.name, column, "immutable");
     let t = table.name.sql();
-    format!(
-        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    RAISE EXCEPTION '%.{col} is immutable', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';\n  END IF;\n  RETURN NEW;\nEND $$;\nDO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = {}::regclass AND tgname = {}) THEN\n    CREATE TRIGGER {} BEFORE UPDATE OF {c} ON {t} FOR EACH ROW EXECUTE FUNCTION {function}();\n  END IF;\nEND $$;",
-        literal(&t),
-        literal(&trigger),
+    let create = format!(
+        "CREATE TRIGGER {} BEFORE UPDATE OF {c} ON {t} FOR EACH ROW EXECUTE FUNCTION {function}()",
         ident(&trigger),
+        c = ident(column),
+    );
+    format!(
+        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    RAISE EXCEPTION '%.{col} is immutable', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';\n  END IF;\n  RETURN NEW;\nEND $$;\n{}",
+        unless_exists(Named::Trigger, &table.name, &trigger, &create),
         c = ident(column),
         col = column.replace('\'', "''").replace('%', "%%"),
     )

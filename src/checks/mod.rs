@@ -30,7 +30,7 @@ use sqlx::PgPool;
 
 use crate::catalog::{Catalog, Column, Table};
 use crate::location::Location;
-use crate::names::TableName;
+use crate::names::{TableName, literal};
 use crate::plan::{CheckKind, ColumnFact};
 use crate::spec::Spec;
 
@@ -187,6 +187,26 @@ fn unchecked(at: Option<&Location>) -> Failure {
         found: "no check was run".into(),
         fix: None,
     }
+}
+
+/// What a guarded statement creates, and where PostgreSQL lists it.
+enum Named {
+    Constraint,
+    Trigger,
+}
+
+/// `DO $$ … IF NOT EXISTS … $$;`: runs `statement` only when `table` has no constraint (or
+/// trigger) called `name`, so a fix run twice changes nothing.
+fn unless_exists(kind: Named, table: &TableName, name: &str, statement: &str) -> String {
+    let (catalog, relation, named) = match kind {
+        Named::Constraint => ("pg_constraint", "conrelid", "conname"),
+        Named::Trigger => ("pg_trigger", "tgrelid", "tgname"),
+    };
+    format!(
+        "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM {catalog} WHERE {relation} = {}::regclass AND {named} = {}) THEN\n    {statement};\n  END IF;\nEND $$;",
+        literal(&table.sql()),
+        literal(name)
+    )
 }
 
 /// A constraint or index name as PostgreSQL would derive it: `<table>_<columns>_<suffix>`,

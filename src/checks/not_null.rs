@@ -6,10 +6,10 @@
 //! forgotten `SET NOT NULL`) lets NULLs in. An INSERT tells them apart whatever the mechanism.
 
 use super::behaviour::{self, Case, Run, outcome};
-use super::{Context, Failure, Verdict, derived_name};
+use super::{Context, Failure, Named, Verdict, derived_name, unless_exists};
 use crate::catalog::{Table, TableKind};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{TableName, ident};
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!(
@@ -73,12 +73,14 @@ pub fn fix(table: &Table, column: &str) -> String {
         ));
         return sql;
     }
-    sql.push_str(&format!(
-        "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {}::regclass AND conname = {}) THEN\n    ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID;\n  END IF;\nEND $$;\nALTER TABLE {t} VALIDATE CONSTRAINT {};\nALTER TABLE {t} ALTER COLUMN {} SET NOT NULL;",
-        literal(&t),
-        literal(&name),
+    let add = format!(
+        "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
         ident(&name),
-        ident(column),
+        ident(column)
+    );
+    sql.push_str(&unless_exists(Named::Constraint, &table.name, &name, &add));
+    sql.push_str(&format!(
+        "\nALTER TABLE {t} VALIDATE CONSTRAINT {};\nALTER TABLE {t} ALTER COLUMN {} SET NOT NULL;",
         ident(&name),
         ident(column),
     ));

@@ -236,7 +236,7 @@ impl<'a> Synth<'a> {
             } = want;
             let mut row = Building::new(self, table, &fixed, explicit)?;
             for c in explicit {
-                if table.column(c).is_some() && !row.is_fk_member(c) {
+                if table.column(c).is_some() && widest_foreign_key(row.table, c).is_none() {
                     let n = self.fresh();
                     row.state
                         .insert(c.clone(), Source::Candidate { k: start, n });
@@ -555,7 +555,9 @@ impl<'a> Synth<'a> {
                 // A left-out foreign key column the CHECK wants (`CHECK (org_id IS NOT NULL)`):
                 // a parent row, not a made-up value.
                 for c in &columns {
-                    if matches!(row.state.get(c), Some(Source::Omit)) && row.is_fk_member(c) {
+                    if matches!(row.state.get(c), Some(Source::Omit))
+                        && widest_foreign_key(row.table, c).is_some()
+                    {
                         return self.fill(sb, row, c, depth).await;
                     }
                 }
@@ -595,7 +597,7 @@ impl<'a> Synth<'a> {
             }
             Some(_) => return Ok(false),
         }
-        if let Some((columns, fk)) = row.foreign_key_of(col) {
+        if let Some((columns, fk)) = widest_foreign_key(row.table, col) {
             self.parent_for(sb, row, &columns, fk, depth, false).await?;
             return Ok(true);
         }
@@ -627,7 +629,7 @@ impl<'a> Synth<'a> {
                 Ok(true)
             }
             Some(Source::Parent(_)) => {
-                let Some((columns, fk)) = row.foreign_key_of(col) else {
+                let Some((columns, fk)) = widest_foreign_key(row.table, col) else {
                     return Ok(false);
                 };
                 let name = format!("renew {col}");
@@ -725,7 +727,7 @@ impl<'a> Building<'a> {
                 && column.default.is_none()
                 && column.identity.is_none()
                 && !explicit.contains(name)
-                && !table.foreign_keys().any(|(c, _)| c.columns.contains(name))
+                && widest_foreign_key(table, name).is_none()
             {
                 let n = synth.fresh();
                 Source::Candidate { k: 0, n }
@@ -772,21 +774,6 @@ impl<'a> Building<'a> {
             self.state.get(col),
             Some(Source::Fixed(_) | Source::Parent(_))
         )
-    }
-
-    fn is_fk_member(&self, col: &str) -> bool {
-        self.table
-            .foreign_keys()
-            .any(|(c, _)| c.columns.iter().any(|x| x == col))
-    }
-
-    /// The widest foreign key `col` belongs to.
-    fn foreign_key_of(&self, col: &str) -> Option<(Vec<String>, &'a ForeignKey)> {
-        self.table
-            .foreign_keys()
-            .filter(|(c, _)| c.columns.iter().any(|x| x == col))
-            .max_by_key(|(c, _)| c.columns.len())
-            .map(|(c, fk)| (c.columns.clone(), fk))
     }
 
     /// A foreign key by constraint name, on the table or (as errors name them) a partition.
@@ -910,6 +897,15 @@ impl<'a> Building<'a> {
     fn insert_sql(&self) -> String {
         insert_sql(self.table, &self.written())
     }
+}
+
+/// The widest foreign key `col` belongs to: its columns and target.
+fn widest_foreign_key<'t>(table: &'t Table, col: &str) -> Option<(Vec<String>, &'t ForeignKey)> {
+    table
+        .foreign_keys()
+        .filter(|(c, _)| c.columns.iter().any(|x| x == col))
+        .max_by_key(|(c, _)| c.columns.len())
+        .map(|(c, fk)| (c.columns.clone(), fk))
 }
 
 /// `INSERT INTO t (…) VALUES (…) RETURNING every column as text`, with `OVERRIDING SYSTEM
