@@ -27,6 +27,12 @@ pub enum CheckKind {
     Coverage {
         table: TableName,
     },
+    /// The `[[rule]]` called `name` applies to at least one column, and no other rule states
+    /// another value for a key of a column it applies to.
+    Rule {
+        name: String,
+        at: Location,
+    },
     TableExists {
         table: TableName,
         at: Location,
@@ -101,7 +107,7 @@ impl ColumnFact {
     }
 }
 
-/// Every check, in order: migrations, coverage, then table by table.
+/// Every check, in order: migrations, coverage, rules, then table by table.
 pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
     let schema = spec.default_schema();
     let mut checks = vec![Check {
@@ -124,6 +130,16 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
                 },
             });
         }
+    }
+
+    for rule in &spec.project.rules {
+        checks.push(Check {
+            name: format!("rules::{}", rule.name),
+            kind: CheckKind::Rule {
+                name: rule.name.clone(),
+                at: rule.at.clone(),
+            },
+        });
     }
 
     // Tables with a file, and (with a catalog) tables that rules reach without one.
@@ -174,7 +190,7 @@ fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &
         });
     }
     for column in &file.columns {
-        let facts = spec.column_facts(file, column);
+        let facts = spec.column_facts(file, column).facts;
         column_checks(
             &shown,
             &file.table,
@@ -186,8 +202,8 @@ fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &
     }
     // Columns the file does not list but a rule matches.
     for name in catalog_columns(catalog, &file.table) {
-        if file.columns.iter().all(|c| c.name != name) {
-            let facts = spec.rule_facts(&file.table, &name);
+        if file.column(&name).is_none() {
+            let facts = spec.rule_facts(&file.table, &name).facts;
             column_checks(&shown, &file.table, &name, None, &facts, out);
         }
     }
@@ -210,7 +226,7 @@ fn undeclared_rule_checks(
 ) {
     let shown = table.display(spec.default_schema());
     for name in catalog_columns(catalog, table) {
-        let facts = spec.rule_facts(table, &name);
+        let facts = spec.rule_facts(table, &name).facts;
         column_checks(&shown, table, &name, None, &facts, out);
     }
 }

@@ -1,16 +1,39 @@
 //! `<table>::exists` and `<table>::<col>::exists`: the things invariants talk about are there.
-//! A renamed table or column would otherwise make every other fact about it vacuous.
+//! A renamed table or column would otherwise make every other fact about it vacuous. When one
+//! is missing, the message names the catalog's nearest names: `team.toml` describes table
+//! `team`, which is not `"Team"`.
 
 use super::{Context, Verdict};
 use crate::location::Location;
 use crate::names::TableName;
+use crate::spec::did_you_mean;
 
 pub fn table(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdict {
     let promise = format!("table {} exists", ctx.show(table));
-    ctx.table(table, at, &promise).map(drop)
+    ctx.table(table, at, &promise).map(drop).map_err(|mut f| {
+        let names: Vec<String> = ctx
+            .catalog
+            .tables
+            .iter()
+            .map(|t| ctx.show(&t.name))
+            .collect();
+        f.found.push_str(&did_you_mean(
+            &ctx.show(table),
+            names.iter().map(String::as_str),
+        ));
+        f
+    })
 }
 
 pub fn column(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!("column {}.{column} exists", ctx.show(table));
-    ctx.column(table, column, at, &promise).map(drop)
+    ctx.column(table, column, at, &promise)
+        .map(drop)
+        .map_err(|mut f| {
+            if let Some(t) = ctx.catalog.table(table) {
+                let near = did_you_mean(column, t.columns.iter().map(|c| c.name.as_str()));
+                f.found.push_str(&near);
+            }
+            f
+        })
 }

@@ -22,6 +22,7 @@ mod on_delete;
 mod orphans;
 mod primary_key;
 mod rejects_invalid;
+mod rule;
 mod snapshot;
 
 use std::fmt;
@@ -146,6 +147,7 @@ impl Context<'_> {
 pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
     match kind {
         CheckKind::Coverage { table } => coverage::check(ctx, table),
+        CheckKind::Rule { name, at } => rule::check(ctx, name, at),
         CheckKind::TableExists { table, at } => exists::table(ctx, table, at),
         CheckKind::PrimaryKey { table, columns } => primary_key::check(ctx, table, columns),
         CheckKind::Column {

@@ -1,14 +1,22 @@
-//! `<table>::<col>::orphans`: after the seed, no row (matching `where`) holds a value that is
-//! absent from the referenced column. For columns without an FK on purpose, this is the only
-//! thing that notices rows pointing at deleted parents.
+//! `<table>::<col>::orphans`: after the seed, no row (matching a target's `where`) holds a value
+//! that is absent from that target's column. For columns without an FK on purpose, this is the
+//! only thing that notices rows pointing at deleted parents; a polymorphic id lists one target
+//! per kind of parent, and a value counts against its own target only.
+//!
+//! The `where` is the user's SQL, so the query can never do harm or hang: it is sent as one
+//! prepared statement (the extended protocol refuses a second statement, so `true); COMMIT; …`
+//! cannot escape), in a READ ONLY transaction that is always rolled back, under the same
+//! `statement_timeout` as behavioural checks.
 
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, Executor, PgPool, Row};
 
 use super::{Context, Failure, Verdict};
+use crate::catalog::Column;
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, Orphans};
+use crate::spec::{Fact, OrphanTarget, Orphans};
+use crate::synth::STATEMENT_TIMEOUT;
 
-/// How many offending values a message lists.
+/// How many offending values a message lists, per target.
 const SHOWN: i64 = 10;
 
 pub async fn check(
@@ -17,99 +25,186 @@ pub async fn check(
     column: &str,
     orphans: &Fact<Orphans>,
 ) -> Verdict {
-    {
-        let target = &orphans.value.references;
-        let promise = format!(
-            "every {}.{column}{} exists in {}",
-            ctx.show(table),
-            orphans
-                .value
-                .filter
-                .as_ref()
-                .map(|w| format!(" (where {w})"))
-                .unwrap_or_default(),
-            target.display(ctx.schema())
-        );
-        let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
-        let (_, target_col) = ctx.column(&target.table, &target.column, &orphans.at, &promise)?;
-        // Values of different types (a text id against a uuid key) are compared as text.
-        let (lhs, rhs) = if col.type_ == target_col.type_ {
-            (
-                format!("t.{}", ident(column)),
-                format!("r.{}", ident(&target.column)),
-            )
-        } else {
-            (
-                format!("t.{}::text", ident(column)),
-                format!("r.{}::text", ident(&target.column)),
-            )
-        };
-        let filter = orphans
-            .value
-            .filter
-            .as_ref()
-            .map(|w| format!(" AND ({w})"))
-            .unwrap_or_default();
-        let sql = format!(
-            "WITH o AS (SELECT t.{col} AS v FROM {table} t WHERE t.{col} IS NOT NULL{filter} \
-             AND NOT EXISTS (SELECT 1 FROM {target} r WHERE {rhs} = {lhs})) \
-             SELECT (SELECT count(*) FROM o) AS n, \
-             ARRAY(SELECT DISTINCT v::text FROM o ORDER BY 1 LIMIT {SHOWN}) AS sample",
-            col = ident(column),
-            table = table.sql(),
-            target = target.table.sql(),
-        );
-        let result = async {
-            let mut tx = ctx.pool.begin().await?;
-            sqlx::query("SET TRANSACTION READ ONLY")
-                .execute(&mut *tx)
-                .await?;
-            let row = sqlx::query(AssertSqlSafe(sql.clone()))
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.rollback().await?;
-            Ok::<_, sqlx::Error>((
-                row.try_get::<i64, _>("n")?,
-                row.try_get::<Vec<String>, _>("sample")?,
-            ))
-        }
-        .await;
-        let (count, sample) = match result {
-            Ok(found) => found,
-            Err(e) => {
-                return Err(Failure {
-                    at: Some(orphans.at.clone()),
-                    promise,
-                    expected: "the orphan query runs (`where` is SQL on the table's columns)"
-                        .into(),
-                    found: format!("{e}\n{sql}"),
-                    fix: None,
-                });
-            }
-        };
+    let promise = promise(ctx, table, column, &orphans.value);
+    let failure = |expected: String, found: String, fix: Option<String>| Failure {
+        at: Some(orphans.at.clone()),
+        promise: promise.clone(),
+        expected,
+        found,
+        fix,
+    };
+    let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
+    let mut found = Vec::new();
+    let mut fixes = Vec::new();
+    for target in &orphans.value.targets {
+        let shown = target.references.display(ctx.schema());
+        let (_, target_col) = ctx.column(
+            &target.references.table,
+            &target.references.column,
+            &orphans.at,
+            &promise,
+        )?;
+        let query = Query::new(table, column, col, target, target_col);
+        let (count, sample) = query
+            .run(ctx.pool)
+            .await
+            .map_err(|e| failure(RUNS.into(), explain(&e, &query.select()), None))?;
         if count == 0 {
-            return Ok(());
+            continue;
         }
         let more = if count > sample.len() as i64 {
             ", …"
         } else {
             ""
         };
-        Err(Failure {
-            at: Some(orphans.at.clone()),
-            promise,
-            expected: "no orphans".into(),
-            found: format!(
-                "{count} row(s) whose {column} is not in {}: {}{more}",
-                target.display(ctx.schema()),
-                sample.join(", ")
-            ),
-            fix: Some(format!(
-                "-- review first; pg-invariants never runs this:\n-- DELETE FROM {} t WHERE t.{} IS NOT NULL{filter} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {rhs} = {lhs});",
-                table.sql(),
-                ident(column),
-                target.table.sql()
-            )),
-        })
+        found.push(format!(
+            "{}{count} row(s) whose {column} is not in {shown}: {}{more}",
+            condition(target),
+            sample.join(", ")
+        ));
+        fixes.push(query.delete());
     }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(failure(
+        "no orphans".into(),
+        found.join("\n"),
+        Some(format!(
+            "-- review first; pg-invariants never runs this:\n{}",
+            fixes.join("\n")
+        )),
+    ))
+}
+
+const RUNS: &str = "the orphan query runs (`where` is one SQL condition on the table's columns)";
+
+fn promise(ctx: &Context<'_>, table: &TableName, column: &str, orphans: &Orphans) -> String {
+    let targets: Vec<String> = orphans
+        .targets
+        .iter()
+        .map(|t| {
+            format!(
+                "{}exists in {}",
+                condition(t),
+                t.references.display(ctx.schema())
+            )
+        })
+        .collect();
+    format!("every {}.{column} {}", ctx.show(table), targets.join("; "))
+}
+
+/// `(where stream_type = 'user') `, or nothing without `where`.
+fn condition(target: &OrphanTarget) -> String {
+    target
+        .filter
+        .as_ref()
+        .map(|w| format!("(where {w}) "))
+        .unwrap_or_default()
+}
+
+/// The orphans of one target: the rows of `table` whose value is absent from the target.
+struct Query {
+    table: String,
+    column: String,
+    target: String,
+    /// `AND (<where>\n)`: on its own line, so a `--` comment in it ends with it.
+    filter: String,
+    /// The two sides of the comparison; values of different types (a text id against a uuid
+    /// key) are compared as text.
+    lhs: String,
+    rhs: String,
+}
+
+impl Query {
+    fn new(
+        table: &TableName,
+        column: &str,
+        col: &Column,
+        target: &OrphanTarget,
+        target_col: &Column,
+    ) -> Self {
+        let cast = if col.type_ == target_col.type_ {
+            ""
+        } else {
+            "::text"
+        };
+        Self {
+            table: table.sql(),
+            column: ident(column),
+            target: target.references.table.sql(),
+            filter: target
+                .filter
+                .as_ref()
+                .map(|w| format!(" AND ({w}\n)"))
+                .unwrap_or_default(),
+            lhs: format!("t.{}{cast}", ident(column)),
+            rhs: format!("r.{}{cast}", ident(&target.references.column)),
+        }
+    }
+
+    fn orphan_rows(&self) -> String {
+        format!(
+            "FROM {} t WHERE t.{} IS NOT NULL{} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {} = {})",
+            self.table, self.column, self.filter, self.target, self.rhs, self.lhs
+        )
+    }
+
+    /// How many orphans, and the first few values.
+    fn select(&self) -> String {
+        format!(
+            "WITH o AS (SELECT t.{} AS v {}) SELECT (SELECT count(*) FROM o) AS n, \
+             ARRAY(SELECT DISTINCT v::text FROM o ORDER BY 1 LIMIT {SHOWN}) AS sample",
+            self.column,
+            self.orphan_rows()
+        )
+    }
+
+    /// The DELETE a person may review, as a comment.
+    fn delete(&self) -> String {
+        let statement = format!("DELETE {};", self.orphan_rows());
+        statement
+            .lines()
+            .map(|l| format!("-- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Runs the count in a READ ONLY transaction with the statement timeout, as one prepared
+    /// statement, and rolls back whatever happens.
+    async fn run(&self, pool: &PgPool) -> Result<(i64, Vec<String>), sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        let setup = format!(
+            "SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = '{}s'",
+            STATEMENT_TIMEOUT.as_secs()
+        );
+        tx.execute(sqlx::raw_sql(AssertSqlSafe(setup))).await?;
+        let row = sqlx::query(AssertSqlSafe(self.select()))
+            .persistent(false)
+            .fetch_one(&mut *tx)
+            .await;
+        tx.rollback().await?;
+        let row = row?;
+        Ok((row.try_get("n")?, row.try_get("sample")?))
+    }
+}
+
+/// The database's error, with what it means here, and the query.
+fn explain(error: &sqlx::Error, sql: &str) -> String {
+    let code = error
+        .as_database_error()
+        .and_then(|d| d.code())
+        .unwrap_or_default();
+    let meaning = match code.as_ref() {
+        "57014" => format!(
+            "\n(the query ran past statement_timeout, {}s: make `where` cheaper, or index the columns it reads)",
+            STATEMENT_TIMEOUT.as_secs()
+        ),
+        "42601" if error.to_string().contains("multiple commands") => {
+            "\n(`where` is one condition: it may not end the query or add statements)".into()
+        }
+        "25006" => "\n(the query runs in a READ ONLY transaction: `where` may not write)".into(),
+        _ => String::new(),
+    };
+    format!("{error}{meaning}\n{sql}")
 }

@@ -105,7 +105,7 @@ impl Description {
                 let _ = writeln!(out, "references = {}  # {fk}", toml_string(&text));
             }
             if let Some(action) = column.on_delete {
-                let _ = writeln!(out, "on_delete = {}", toml_string(on_delete_name(action)));
+                let _ = writeln!(out, "on_delete = {}", toml_string(action.name()));
             }
             if column.indexed {
                 let _ = writeln!(out, "indexed = true");
@@ -218,20 +218,12 @@ fn is_not_null_check(definition: &str, column: &str) -> bool {
         .any(|name| definition == format!("CHECK (({name} IS NOT NULL))"))
 }
 
-/// The spelling FORMAT.md gives `on_delete`.
-fn on_delete_name(action: OnDelete) -> &'static str {
-    match action {
-        OnDelete::Cascade => "cascade",
-        OnDelete::SetNull => "set null",
-        OnDelete::SetDefault => "set default",
-        OnDelete::Restrict => "restrict",
-        OnDelete::NoAction => "no action",
-    }
-}
-
 impl ColumnDescription {
-    /// Leaves to the project's `[[rule]]`s the keys they already assert (a table file's key
-    /// would override the rule), and says so where the schema disagrees with the rule.
+    /// Leaves to the project's `[[rule]]`s every key they already state, whatever its value: a
+    /// table file that restated it would either repeat the rule or contradict it (an invalid
+    /// configuration), and the rule's own test then tells the truth about the schema. Says so
+    /// where the schema disagrees with the rule. Never writes `except`: overriding a rule is a
+    /// person's decision.
     pub fn leave_to_rules(&mut self, rules: &ColumnFacts, default_schema: &str) {
         if let Some(rule) = &rules.type_
             && let Some(own) = self.type_.take()
@@ -242,10 +234,10 @@ impl ColumnDescription {
                 rule.value
             ));
         }
-        if rules.not_null.as_ref().is_some_and(|r| r.value) {
+        if rules.not_null.is_some() {
             self.not_null = None;
         }
-        if rules.indexed.as_ref().is_some_and(|r| r.value) {
+        if rules.indexed.is_some() {
             self.indexed = false;
         }
         let Some((own, fk)) = self.references.clone() else {
@@ -276,8 +268,8 @@ impl ColumnDescription {
         {
             self.notes.push(format!(
                 "on_delete is left to a [[rule]], which expects {}; the schema has {}",
-                on_delete_name(rule.value),
-                on_delete_name(own)
+                rule.value.name(),
+                own.name()
             ));
         }
     }

@@ -22,7 +22,7 @@ use project_file::NewProject;
 use crate::catalog::{Catalog, Table};
 use crate::checks::Failure;
 use crate::location::relative;
-use crate::migrate::{self, ApplyError, DiscoverError, Format};
+use crate::migrate::{self, ApplyError, Chain, DiscoverError, Format};
 use crate::names::TableName;
 use crate::plan::{self, CheckKind, ColumnFact};
 use crate::runner;
@@ -102,7 +102,9 @@ fn init(options: &Options) -> Result<(), InitError> {
         path: invariants.clone(),
         source,
     })?;
-    let (spec, chain) = runner::prepare(Some(&file), &options.start).map_err(InitError::Setup)?;
+    let spec = read_spec(&file, options.force)?;
+    let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
+        .map_err(|e| InitError::Setup(format!("error: {e}")))?;
     let (runtime, mut setup) =
         runner::set_up(&spec, &chain, options.backend, 2).map_err(InitError::Setup)?;
     if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
@@ -130,10 +132,21 @@ fn init(options: &Options) -> Result<(), InitError> {
     Ok(())
 }
 
+/// The project as `test` reads it; with `--force`, the table files need not agree with the rules
+/// yet, as they are about to be rewritten so that they do.
+fn read_spec(file: &Path, force: bool) -> Result<Spec, InitError> {
+    let spec = if force {
+        Spec::read(file)
+    } else {
+        Spec::load(file)
+    };
+    spec.map_err(|e| InitError::Setup(e.to_string()))
+}
+
 /// The snapshot of every table that now has a table file, as `test --accept` would write it;
 /// an existing snapshot is kept unless `--force`.
 fn write_snapshots(file: &Path, catalog: &Catalog, force: bool) -> Result<(), InitError> {
-    let spec = Spec::load(file).map_err(|e| InitError::Setup(e.to_string()))?;
+    let spec = Spec::read(file).map_err(|e| InitError::Setup(e.to_string()))?;
     if !spec.project.snapshots.enabled {
         return Ok(());
     }
@@ -268,7 +281,8 @@ fn plan_file(spec: &Spec, table: &Table, force: bool) -> Planned {
     }
     let mut description = Description::infer(table, path, !stem_names_it, schema);
     for column in &mut description.columns {
-        column.leave_to_rules(&spec.rule_facts(&table.name, &column.name), schema);
+        let rules = spec.rule_facts(&table.name, &column.name).facts;
+        column.leave_to_rules(&rules, schema);
     }
     Planned::Write {
         description,
@@ -308,6 +322,7 @@ fn verify(
     for d in descriptions.iter() {
         tables.push(TableSpec::parse(&d.path, d.render(schema), schema)?);
     }
+    tables.sort_by(|a, b| a.table.cmp(&b.table));
     let proposed = Spec {
         project: spec.project.clone(),
         tables,

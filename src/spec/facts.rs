@@ -43,6 +43,17 @@ impl OnDelete {
         }
     }
 
+    /// The spelling FORMAT.md gives it: `set null`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Cascade => "cascade",
+            Self::SetNull => "set null",
+            Self::SetDefault => "set default",
+            Self::Restrict => "restrict",
+            Self::NoAction => "no action",
+        }
+    }
+
     /// From `pg_constraint.confdeltype`.
     pub fn from_catalog(code: &str) -> Option<Self> {
         Some(match code {
@@ -86,9 +97,17 @@ impl Reference {
     }
 }
 
-/// The `orphans` data check: no value of the column may be absent from `references`.
+/// The `orphans` data check: for each target, no value of the column (in the rows its `where`
+/// selects) may be absent from the target's column. A polymorphic id has one target per kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Orphans {
+    /// Never empty, in file order.
+    pub targets: Vec<OrphanTarget>,
+}
+
+/// One `{ references, where }` of `orphans`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrphanTarget {
     pub references: Reference,
     /// SQL condition restricting which rows are checked (polymorphic ids: `stream_type = 'org'`).
     pub filter: Option<String>,
@@ -108,29 +127,6 @@ pub struct ColumnFacts {
 }
 
 impl ColumnFacts {
-    /// Fills every key this column does not declare from `rule`: the table file wins per key.
-    /// A column declared `no_fk` takes no `references`/`on_delete` from rules (that is the point
-    /// of `no_fk`), and a column with its own `references` takes no `no_fk`.
-    pub fn merge_rule(&mut self, rule: &ColumnFacts) {
-        fn fill<T: Clone>(own: &mut Option<Fact<T>>, from: &Option<Fact<T>>) {
-            if own.is_none() {
-                own.clone_from(from);
-            }
-        }
-        fill(&mut self.type_, &rule.type_);
-        fill(&mut self.not_null, &rule.not_null);
-        fill(&mut self.indexed, &rule.indexed);
-        fill(&mut self.immutable, &rule.immutable);
-        fill(&mut self.orphans, &rule.orphans);
-        if self.no_fk.is_none() {
-            fill(&mut self.references, &rule.references);
-            fill(&mut self.on_delete, &rule.on_delete);
-        }
-        if self.references.is_none() {
-            fill(&mut self.no_fk, &rule.no_fk);
-        }
-    }
-
     /// Contradictions that make a fact meaningless, found after merging.
     pub fn check_consistency(&self) -> Result<(), SpecError> {
         if let (Some(on_delete), None) = (&self.on_delete, &self.references) {
@@ -152,17 +148,23 @@ impl ColumnFacts {
 }
 
 /// The keys only a `[[rule]]` takes.
-pub const RULE_ONLY_KEYS: [&str; 3] = ["name", "columns", "tables"];
+pub const RULE_ONLY_KEYS: [&str; 4] = ["name", "columns", "tables", "exclude"];
 
-/// The keys of a `[columns.X]` table as written. Rules use the same struct: their three own
-/// keys (`name`, `columns`, `tables`) are rejected in table files by [`RawKeys::column_facts`]
-/// and required in rules by the rule loader, so the list of column keys exists exactly once.
+/// The key only a table file's `[columns.X]` takes.
+pub const COLUMN_ONLY_KEYS: [&str; 1] = ["except"];
+
+/// The keys of a `[columns.X]` table as written. Rules use the same struct: their own keys
+/// (`name`, `columns`, `tables`, `exclude`) are rejected in table files by
+/// [`RawKeys::column_facts`], and a column's `except` is rejected in rules by the rule loader,
+/// so the list of column keys exists exactly once.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawKeys {
     pub name: Option<Spanned<String>>,
     pub columns: Option<Spanned<Vec<String>>>,
     pub tables: Option<Spanned<Vec<String>>>,
+    pub exclude: Option<Spanned<Vec<String>>>,
+    pub except: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(rename = "type")]
     type_: Option<Spanned<String>>,
     not_null: Option<Spanned<bool>>,
@@ -174,12 +176,46 @@ pub struct RawKeys {
     orphans: Option<Spanned<RawOrphans>>,
 }
 
+/// `orphans` as written: one inline table, or a list of them.
+#[derive(Debug)]
+struct RawOrphans(Vec<RawOrphanTarget>);
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawOrphans {
+struct RawOrphanTarget {
     references: Spanned<String>,
     #[serde(rename = "where")]
     filter: Option<String>,
+}
+
+/// By hand rather than `untagged`, so a misspelt key inside a target is reported as such.
+impl<'de> Deserialize<'de> for RawOrphans {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Targets;
+        impl<'de> serde::de::Visitor<'de> for Targets {
+            type Value = RawOrphans;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("{ references = \"table.column\", where = \"...\" } or a list of them")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawOrphans, A::Error> {
+                let one = RawOrphanTarget::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(RawOrphans(vec![one]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<RawOrphans, A::Error> {
+                let list = Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(RawOrphans(list))
+            }
+        }
+        deserializer.deserialize_any(Targets)
+    }
 }
 
 impl RawKeys {
@@ -193,6 +229,7 @@ impl RawKeys {
             self.name.as_ref().map(|v| (v.span(), "name")),
             self.columns.as_ref().map(|v| (v.span(), "columns")),
             self.tables.as_ref().map(|v| (v.span(), "tables")),
+            self.exclude.as_ref().map(|v| (v.span(), "exclude")),
         ];
         if let Some((span, key)) = rule_only.into_iter().flatten().next() {
             return Err(src.error(
@@ -230,10 +267,25 @@ impl RawKeys {
         };
         let orphans = match &self.orphans {
             None => None,
+            Some(o) if o.get_ref().0.is_empty() => {
+                return Err(src.error_at(
+                    o,
+                    "`orphans` is an empty list: give at least one { references, where }",
+                ));
+            }
             Some(o) => Some(Fact {
                 value: Orphans {
-                    references: reference(&o.get_ref().references)?.value,
-                    filter: o.get_ref().filter.clone(),
+                    targets: o
+                        .get_ref()
+                        .0
+                        .iter()
+                        .map(|t| {
+                            Ok(OrphanTarget {
+                                references: reference(&t.references)?.value,
+                                filter: t.filter.clone(),
+                            })
+                        })
+                        .collect::<Result<_, SpecError>>()?,
                 },
                 at: src.at(o),
             }),
@@ -301,59 +353,6 @@ mod tests {
             line,
             column: 1,
         }
-    }
-
-    fn reference(text: &str, line: usize) -> Option<Fact<Reference>> {
-        Some(Fact {
-            value: Reference::parse(text, "public").unwrap(),
-            at: at(line),
-        })
-    }
-
-    /// A `tenant-fk` rule: references at line 10, cascade at 11, indexed at 12.
-    fn tenant_rule() -> ColumnFacts {
-        ColumnFacts {
-            references: reference("organizations.id", 10),
-            on_delete: Some(Fact {
-                value: OnDelete::Cascade,
-                at: at(11),
-            }),
-            indexed: Some(Fact {
-                value: true,
-                at: at(12),
-            }),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn the_table_file_wins_per_key() {
-        let mut own = ColumnFacts {
-            on_delete: Some(Fact {
-                value: OnDelete::SetNull,
-                at: at(1),
-            }),
-            ..Default::default()
-        };
-        own.merge_rule(&tenant_rule());
-        assert_eq!(own.on_delete.unwrap().value, OnDelete::SetNull);
-        assert_eq!(own.references.unwrap().at.line, 10);
-        assert!(own.indexed.unwrap().value);
-    }
-
-    #[test]
-    fn no_fk_takes_no_reference_from_rules() {
-        let mut own = ColumnFacts {
-            no_fk: Some(Fact {
-                value: "polymorphic".into(),
-                at: at(1),
-            }),
-            ..Default::default()
-        };
-        own.merge_rule(&tenant_rule());
-        assert!(own.references.is_none() && own.on_delete.is_none());
-        assert!(own.indexed.is_some());
-        assert!(own.check_consistency().is_ok());
     }
 
     #[test]

@@ -6,18 +6,22 @@
 mod error;
 mod facts;
 mod glob;
+mod merge;
 mod project;
 mod source;
+mod suggest;
 mod table;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{SpecError, SpecErrors};
-pub use facts::{ColumnFacts, Fact, OnDelete, Orphans, Reference};
+pub use facts::{ColumnFacts, Fact, OnDelete, OrphanTarget, Orphans, Reference};
 pub use glob::Glob;
+pub use merge::{Contradiction, Merged};
 pub use project::{
     Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Project, Rule, SnapshotsConfig,
 };
+pub use suggest::{did_you_mean, nearest};
 pub use table::{ColumnSpec, TableSpec};
 
 use crate::names::TableName;
@@ -36,10 +40,22 @@ impl Spec {
     /// Loads the project file and every `*.toml` in its invariants directory, reporting every
     /// problem found rather than the first.
     pub fn load(project_file: &Path) -> Result<Self, SpecErrors> {
+        let spec = Self::read(project_file)?;
+        let errors = spec.contradictions();
+        if errors.is_empty() {
+            Ok(spec)
+        } else {
+            Err(SpecErrors(errors))
+        }
+    }
+
+    /// The project file and every table file, each valid on its own, without checking them
+    /// against each other: what `init --force` starts from, as it rewrites the table files
+    /// that may contradict a rule.
+    pub fn read(project_file: &Path) -> Result<Self, SpecErrors> {
         let project = Project::load(project_file)?;
         let default_schema = project.invariants.default_schema().to_string();
-        let dir = &project.invariants.path;
-        let mut files = table_files(dir)?;
+        let mut files = table_files(&project.invariants)?;
         files.sort();
 
         let mut errors = Vec::new();
@@ -63,19 +79,59 @@ impl Spec {
                 });
             }
         }
-        let spec = Self { project, tables };
-        for table in &spec.tables {
+        if errors.is_empty() {
+            Ok(Self { project, tables })
+        } else {
+            Err(SpecErrors(errors))
+        }
+    }
+
+    /// What the table files and rules say against each other: an `except` naming no rule, a key
+    /// stated twice with two values, a merged column whose facts make no sense together.
+    fn contradictions(&self) -> Vec<SpecError> {
+        let mut errors = Vec::new();
+        for table in &self.tables {
             for column in &table.columns {
-                if let Err(e) = spec.column_facts(table, column).check_consistency() {
+                errors.extend(self.unknown_excepts(column));
+                let merged = self.column_facts(table, column);
+                errors.extend(merged.contradictions.iter().map(|c| SpecError::At {
+                    location: c.at().clone(),
+                    message: c.to_string(),
+                }));
+                if let Err(e) = merged.facts.check_consistency() {
                     errors.push(e);
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(spec)
-        } else {
-            Err(SpecErrors(errors))
-        }
+        errors
+    }
+
+    fn unknown_excepts<'a>(
+        &'a self,
+        column: &'a ColumnSpec,
+    ) -> impl Iterator<Item = SpecError> + 'a {
+        let rules = &self.project.rules;
+        column
+            .except
+            .iter()
+            .filter(|e| rules.iter().all(|r| r.name != e.value))
+            .map(move |e| SpecError::At {
+                location: e.at.clone(),
+                message: format!(
+                    "`except` names no rule {:?}{}; the rules are: {}",
+                    e.value,
+                    suggest::did_you_mean(&e.value, rules.iter().map(|r| r.name.as_str())),
+                    if rules.is_empty() {
+                        "none".to_string()
+                    } else {
+                        rules
+                            .iter()
+                            .map(|r| format!("{:?}", r.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            })
     }
 
     pub fn default_schema(&self) -> &str {
@@ -83,38 +139,55 @@ impl Spec {
     }
 
     /// The rules that apply to `column` of `table`, in file order: none for tables outside
-    /// `schemas` or ignored.
+    /// `schemas` or ignored; never a rule `exclude` leaves out, nor a rule on the column it
+    /// references itself. A column's `except` is its table file's business ([`Self::column_facts`]).
     pub fn rules_for<'a>(
         &'a self,
-        table: &TableName,
-        column: &str,
-    ) -> impl Iterator<Item = &'a Rule> {
+        table: &'a TableName,
+        column: &'a str,
+    ) -> impl Iterator<Item = &'a Rule> + 'a {
         let shown = table.display(self.default_schema());
         let in_scope =
             self.project.invariants.schemas.contains(&table.schema) && !self.is_ignored(table);
-        self.project.rules.iter().filter(move |r| {
-            in_scope
-                && glob::any_matches(&r.columns, column)
-                && (r.tables.is_empty() || glob::any_matches(&r.tables, &shown))
-        })
+        self.project
+            .rules
+            .iter()
+            .filter(move |r| in_scope && r.applies_to(table, &shown, column))
     }
 
-    /// A declared column's facts with the matching rules merged in (the table file wins per key;
-    /// among rules, the first in the file wins).
-    pub fn column_facts(&self, table: &TableSpec, column: &ColumnSpec) -> ColumnFacts {
-        self.with_rules(column.facts.clone(), &table.table, &column.name)
+    /// A declared column's facts with the rules that apply to it merged in, less the rules it
+    /// lists in `except`.
+    pub fn column_facts(&self, table: &TableSpec, column: &ColumnSpec) -> Merged {
+        let rules = self
+            .rules_for(&table.table, &column.name)
+            .filter(|r| !column.excepts(&r.name));
+        self.merged(&column.facts, rules, &table.table, &column.name)
     }
 
     /// Facts for a column no table file declares: the rules alone.
-    pub fn rule_facts(&self, table: &TableName, column: &str) -> ColumnFacts {
-        self.with_rules(ColumnFacts::default(), table, column)
+    pub fn rule_facts(&self, table: &TableName, column: &str) -> Merged {
+        let rules = self.rules_for(table, column);
+        self.merged(&ColumnFacts::default(), rules, table, column)
     }
 
-    fn with_rules(&self, mut facts: ColumnFacts, table: &TableName, column: &str) -> ColumnFacts {
-        for rule in self.rules_for(table, column) {
-            facts.merge_rule(&rule.facts);
+    /// The facts of any column: declared in its table file or not.
+    pub fn facts_of(&self, table: &TableName, column: &str) -> Merged {
+        match self.table(table).and_then(|t| Some((t, t.column(column)?))) {
+            Some((file, declared)) => self.column_facts(file, declared),
+            None => self.rule_facts(table, column),
         }
-        facts
+    }
+
+    fn merged<'a>(
+        &self,
+        own: &ColumnFacts,
+        rules: impl Iterator<Item = &'a Rule>,
+        table: &TableName,
+        column: &str,
+    ) -> Merged {
+        let schema = self.default_schema();
+        let shown = format!("{}.{column}", table.display(schema));
+        merge::merge(own, rules, &shown, schema)
     }
 
     /// True when `table` is left out of coverage and rules by `ignore`.
@@ -124,11 +197,33 @@ impl Spec {
     }
 
     pub fn table(&self, name: &TableName) -> Option<&TableSpec> {
-        self.tables.iter().find(|t| &t.table == name)
+        self.tables
+            .binary_search_by(|t| t.table.cmp(name))
+            .ok()
+            .map(|i| &self.tables[i])
     }
 }
 
-fn table_files(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
+/// The table files in the invariants directory. A project with only rules and coverage = false
+/// needs no directory; with coverage = true its absence is an error that says what to do.
+fn table_files(invariants: &InvariantsConfig) -> Result<Vec<PathBuf>, SpecError> {
+    let dir = &invariants.path;
+    if !dir.exists() {
+        if !invariants.coverage {
+            return Ok(Vec::new());
+        }
+        return Err(SpecError::At {
+            location: invariants.path_at.clone(),
+            message: format!(
+                "the invariants directory {} does not exist: with coverage = true every table needs a table file there; `pg-invariants init` writes them, or set coverage = false in [invariants] for a project with rules only",
+                dir.display()
+            ),
+        });
+    }
+    read_table_files(dir)
+}
+
+fn read_table_files(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
     let read_error = |source| SpecError::Read {
         path: dir.to_path_buf(),
         source,

@@ -1,5 +1,6 @@
 //! The project file, `pg-invariants.toml` (FORMAT.md section 1).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -7,11 +8,12 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use super::error::SpecError;
-use super::facts::{ColumnFacts, RawKeys};
-use super::glob::Glob;
+use super::facts::{COLUMN_ONLY_KEYS, ColumnFacts, RawKeys, Reference};
+use super::glob::{self, Glob};
 use super::source::Source;
 use crate::location::Location;
 use crate::migrate::Format;
+use crate::names::TableName;
 
 /// Where PostgreSQL comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -77,6 +79,9 @@ pub struct MigrationsConfig {
 #[derive(Debug, Clone)]
 pub struct InvariantsConfig {
     pub path: PathBuf,
+    /// Where `path` is written (the start of the project file when it is not): what an error
+    /// about a missing directory points at.
+    pub path_at: Location,
     /// Never empty; the first one is the default schema of table names.
     pub schemas: Vec<String>,
     pub coverage: bool,
@@ -104,7 +109,44 @@ pub struct Rule {
     pub columns: Vec<Glob>,
     /// Empty: every table in `schemas`.
     pub tables: Vec<Glob>,
+    /// `table` or `table.column` globs the rule never applies to.
+    pub exclude: Vec<Glob>,
     pub facts: ColumnFacts,
+}
+
+impl Rule {
+    /// True when the rule applies to `column` of `table` (`shown` as test names show it): its
+    /// `columns` and `tables` match, `exclude` does not, and the column is not the one the rule
+    /// itself references (`references = "users.id"` never applies to `users.id`).
+    pub fn applies_to(&self, table: &TableName, shown: &str, column: &str) -> bool {
+        glob::any_matches(&self.columns, column)
+            && (self.tables.is_empty() || glob::any_matches(&self.tables, shown))
+            && !self.excludes(shown, column)
+            && !self.references_column(table, column)
+    }
+
+    /// `exclude` patterns match the table (`audit_*`) or the table and column (`users.user_id`).
+    fn excludes(&self, shown: &str, column: &str) -> bool {
+        let qualified = format!("{shown}.{column}");
+        self.exclude
+            .iter()
+            .any(|g| g.matches(shown) || g.matches(&qualified))
+    }
+
+    fn references_column(&self, table: &TableName, column: &str) -> bool {
+        let is_it = |r: &Reference| &r.table == table && r.column == column;
+        let referenced = self
+            .facts
+            .references
+            .as_ref()
+            .is_some_and(|r| is_it(&r.value));
+        let orphan_target = self
+            .facts
+            .orphans
+            .as_ref()
+            .is_some_and(|o| o.value.targets.iter().any(|t| is_it(&t.references)));
+        referenced || orphan_target
+    }
 }
 
 /// The loaded project file.
@@ -139,7 +181,7 @@ struct RawProject {
 struct RawDatabase {
     backend: Backend,
     image: String,
-    settings: IndexMap<String, Spanned<toml::Value>>,
+    settings: IndexMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 impl Default for RawDatabase {
@@ -179,7 +221,7 @@ impl Default for RawMigrations {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawInvariants {
-    path: String,
+    path: Spanned<String>,
     schemas: Spanned<Vec<String>>,
     coverage: bool,
     ignore: Vec<String>,
@@ -188,7 +230,7 @@ struct RawInvariants {
 impl Default for RawInvariants {
     fn default() -> Self {
         Self {
-            path: "invariants".into(),
+            path: Spanned::new(0..0, "invariants".into()),
             schemas: Spanned::new(0..0, vec!["public".into()]),
             coverage: true,
             ignore: Vec::new(),
@@ -216,7 +258,7 @@ impl Project {
     /// Reads and validates the project file at `file`.
     pub fn load(file: &Path) -> Result<Self, SpecError> {
         let src = Source::read(file)?;
-        let raw: RawProject = src.parse(&[])?;
+        let raw: RawProject = src.parse(&COLUMN_ONLY_KEYS)?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let resolve = |p: &str| dir.join(p);
 
@@ -264,7 +306,8 @@ impl Project {
             .rule
             .iter()
             .map(|r| rule(&src, r, &default_schema))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        unique_names(&src, &raw.rule)?;
 
         Ok(Self {
             file: file.to_path_buf(),
@@ -282,7 +325,8 @@ impl Project {
                 command,
             },
             invariants: InvariantsConfig {
-                path: resolve(&raw.invariants.path),
+                path: resolve(raw.invariants.path.get_ref()),
+                path_at: src.at(&raw.invariants.path),
                 schemas: raw.invariants.schemas.into_inner(),
                 coverage: raw.invariants.coverage,
                 ignore: raw.invariants.ignore.into_iter().map(Glob::new).collect(),
@@ -297,12 +341,37 @@ impl Project {
     }
 }
 
+/// Settings that would change where the throwaway superuser server listens or what it trusts:
+/// a careless or hostile value would open it on TCP. `unix_socket_*` is a prefix.
+const FORBIDDEN_SETTINGS: [&str; 5] = [
+    "listen_addresses",
+    "port",
+    "unix_socket_",
+    "hba_file",
+    "data_directory",
+];
+
 /// A server setting as PostgreSQL's `-c name=value` wants it.
 fn setting(
     src: &Source,
-    name: &str,
+    key: &Spanned<String>,
     value: &Spanned<toml::Value>,
 ) -> Result<(String, String), SpecError> {
+    let name = key.get_ref();
+    let lower = name.to_lowercase();
+    let forbidden = |f: &&str| match f.strip_suffix('_') {
+        Some(_) => lower.starts_with(f),
+        None => lower == *f,
+    };
+    if FORBIDDEN_SETTINGS.iter().any(forbidden) {
+        return Err(src.error_at(
+            key,
+            format!(
+                "setting `{name}` may not be set: pg-invariants decides where its throwaway server listens and whom it trusts (never {})",
+                "listen_addresses, port, unix_socket_*, hba_file, data_directory"
+            ),
+        ));
+    }
     let text = match value.get_ref() {
         toml::Value::String(s) => s.clone(),
         toml::Value::Integer(i) => i.to_string(),
@@ -323,7 +392,15 @@ fn rule(src: &Source, raw: &Spanned<RawKeys>, default_schema: &str) -> Result<Ru
     let name = keys
         .name
         .as_ref()
-        .ok_or_else(|| src.error_at(raw, "a [[rule]] needs `name`"))?;
+        .ok_or_else(|| {
+            src.error_at(
+                raw,
+                "a [[rule]] needs `name`: it names the rule's test (`rules::<name>`), its messages, and what a column's `except` lists",
+            )
+        })?;
+    if name.get_ref().trim().is_empty() {
+        return Err(src.error_at(name, "a rule's `name` may not be empty"));
+    }
     let columns = keys.columns.as_ref().ok_or_else(|| {
         src.error_at(
             raw,
@@ -349,11 +426,36 @@ fn rule(src: &Source, raw: &Spanned<RawKeys>, default_schema: &str) -> Result<Ru
             .map(|v| v.get_ref().iter().map(Glob::new).collect())
             .unwrap_or_default()
     };
+    if let Some(except) = &keys.except {
+        return Err(src.error_at(
+            except,
+            "`except` belongs to a column of a table file ([columns.X] except = [\"rule\"]); a rule leaves tables or columns out with `exclude`",
+        ));
+    }
     Ok(Rule {
         name: name.get_ref().clone(),
         at: src.at(raw),
         columns: globs(&keys.columns),
         tables: globs(&keys.tables),
+        exclude: globs(&keys.exclude),
         facts,
     })
+}
+
+/// Rule names name tests (`rules::<name>`) and `except` entries: two rules may not share one.
+fn unique_names(src: &Source, rules: &[Spanned<RawKeys>]) -> Result<(), SpecError> {
+    let mut seen: HashMap<&str, &Spanned<String>> = HashMap::new();
+    for name in rules.iter().filter_map(|r| r.get_ref().name.as_ref()) {
+        if let Some(first) = seen.insert(name.get_ref(), name) {
+            return Err(src.error_at(
+                name,
+                format!(
+                    "a rule named {:?} already exists at {}: rule names must be unique",
+                    name.get_ref(),
+                    src.at(first)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

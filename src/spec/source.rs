@@ -6,24 +6,37 @@ use serde::de::DeserializeOwned;
 use serde_spanned::Spanned;
 
 use super::error::SpecError;
+use super::facts::Fact;
+use super::suggest::edit_distance;
 use crate::location::Location;
 
 /// A file's path and contents, kept together to turn byte spans into locations.
 pub struct Source {
     pub path: PathBuf,
     pub text: String,
+    /// Byte offset where each line starts: a location is a binary search, not a scan from the
+    /// start of the file (a table file with 100k columns has 100k spans to place).
+    line_starts: Vec<usize>,
 }
 
 impl Source {
+    pub fn new(path: &Path, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            path: path.to_path_buf(),
+            text,
+            line_starts,
+        }
+    }
+
     pub fn read(path: &Path) -> Result<Self, SpecError> {
         let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            text,
-        })
+        Ok(Self::new(path, text))
     }
 
     /// Deserializes the whole file; a syntax or type error points at the offending place, and
@@ -36,13 +49,28 @@ impl Source {
         })
     }
 
+    /// The location of byte `offset`: its line found among the line starts, its column counted
+    /// on that line only, as [`Location::at`] counts it.
     pub fn location(&self, offset: usize) -> Location {
-        Location::at(&self.path, &self.text, offset)
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line.max(1) - 1];
+        let text = self.text.get(start..).unwrap_or_default();
+        let mut location = Location::at(&self.path, text, offset.saturating_sub(start));
+        location.line += line.max(1) - 1;
+        location
     }
 
     /// Where a spanned value starts.
     pub fn at<T>(&self, value: &Spanned<T>) -> Location {
         self.location(value.span().start)
+    }
+
+    /// A spanned value as a fact: its value and where it is written.
+    pub fn fact<T: Clone>(&self, value: &Spanned<T>) -> Fact<T> {
+        Fact {
+            value: value.get_ref().clone(),
+            at: self.at(value),
+        }
     }
 
     pub fn error(&self, offset: usize, message: impl Into<String>) -> SpecError {
@@ -89,27 +117,21 @@ fn explain_unknown_key(message: &str, hidden: &[&str]) -> String {
     }
 }
 
-/// Levenshtein distance, for suggestions between short key names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn locations_from_line_starts_equal_a_scan_from_the_start(
+            text in "[a-zé\n]{0,40}",
+            offset in 0usize..50,
+        ) {
+            let src = Source::new(Path::new("x.toml"), text.clone());
+            prop_assert_eq!(src.location(offset), Location::at(Path::new("x.toml"), &text, offset));
+        }
+    }
 
     #[test]
     fn a_typo_gets_the_closest_key_and_hidden_keys_are_not_offered() {

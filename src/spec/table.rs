@@ -1,5 +1,6 @@
 //! Table files, `invariants/<table>.toml` (FORMAT.md section 2).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -18,6 +19,15 @@ pub struct ColumnSpec {
     pub name: String,
     pub at: Location,
     pub facts: ColumnFacts,
+    /// `except = ["rule"]`: rules taken off this column on purpose, with where each is written.
+    pub except: Vec<Fact<String>>,
+}
+
+impl ColumnSpec {
+    /// True when the column lists `rule` in `except`.
+    pub fn excepts(&self, rule: &str) -> bool {
+        self.except.iter().any(|e| e.value == rule)
+    }
 }
 
 /// One table file.
@@ -29,6 +39,8 @@ pub struct TableSpec {
     pub primary_key: Option<Fact<Vec<String>>>,
     /// In file order.
     pub columns: Vec<ColumnSpec>,
+    /// Index into `columns` by name: a table file may list many thousands of columns.
+    by_name: HashMap<String, usize>,
     /// `[sample]`: SQL expressions for synthesized rows, by column.
     pub sample: IndexMap<String, String>,
 }
@@ -53,11 +65,7 @@ impl TableSpec {
     /// `text` read as the table file at `path` (which need not exist yet): how `init` checks
     /// what it is about to write with the parser that will read it.
     pub fn parse(path: &Path, text: String, default_schema: &str) -> Result<Self, SpecError> {
-        let src = Source {
-            path: path.to_path_buf(),
-            text,
-        };
-        Self::from_source(src, default_schema)
+        Self::from_source(Source::new(path, text), default_schema)
     }
 
     fn from_source(src: Source, default_schema: &str) -> Result<Self, SpecError> {
@@ -83,24 +91,41 @@ impl TableSpec {
             }),
             None => None,
         };
-        let columns = raw
+        let columns: Vec<ColumnSpec> = raw
             .columns
             .iter()
             .map(|(name, keys)| {
+                let except = keys.get_ref().except.as_ref();
                 Ok(ColumnSpec {
                     name: name.get_ref().clone(),
                     at: src.at(name),
                     facts: keys.get_ref().column_facts(&src, default_schema)?,
+                    except: except
+                        .map(|list| list.get_ref().iter().map(|e| src.fact(e)).collect())
+                        .unwrap_or_default(),
                 })
             })
             .collect::<Result<_, SpecError>>()?;
+        let by_name = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c): (usize, &ColumnSpec)| (c.name.clone(), i))
+            .collect();
         Ok(Self {
             table,
             at: src.location(0),
             primary_key,
             columns,
+            by_name,
             sample: raw.sample,
         })
+    }
+}
+
+impl TableSpec {
+    /// The column the file declares under `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
+        self.by_name.get(name).map(|&i| &self.columns[i])
     }
 }
 
@@ -119,4 +144,26 @@ fn parse_table(
         ));
     }
     Ok(TableName::parse(text, default_schema))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// Parsing is linear: 20 000 columns (60 000 spans to place) parse in well under a second,
+    /// where a scan from the start of the file for each span took minutes at 150 000 columns.
+    #[test]
+    fn a_table_file_with_twenty_thousand_columns() {
+        let mut text = String::new();
+        for i in 0..20_000 {
+            let _ = write!(text, "[columns.c{i}]\ntype = \"text\"\nnot_null = true\n\n");
+        }
+        let table = TableSpec::parse(Path::new("wide.toml"), text, "public").expect("valid");
+        assert_eq!(table.columns.len(), 20_000);
+        let last = table.column("c19999").expect("indexed by name");
+        assert_eq!((last.at.line, last.at.column), (79_997, 10));
+        let not_null = last.facts.not_null.as_ref().expect("stated");
+        assert_eq!((not_null.at.line, not_null.at.column), (79_999, 12));
+    }
 }

@@ -29,7 +29,7 @@ use crate::catalog::{Catalog, Column, ConstraintKind, ForeignKey, Table, TableKi
 use crate::names::{TableName, ident, literal};
 use crate::spec::Spec;
 
-pub use sandbox::{DbError, Outcome, Sandbox};
+pub use sandbox::{DbError, Outcome, STATEMENT_TIMEOUT, Sandbox};
 
 /// Attempts at one row before giving up.
 const ATTEMPTS: usize = 40;
