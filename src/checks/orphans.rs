@@ -160,9 +160,12 @@ impl Query {
         )
     }
 
-    /// The DELETE a person may review, as a comment.
+    /// The DELETE a person may review, as a comment (on one line unless `where` has a comment).
     fn delete(&self) -> String {
-        let statement = format!("DELETE {};", self.orphan_rows());
+        let mut statement = format!("DELETE {};", self.orphan_rows());
+        if !self.filter.contains("--") {
+            statement = statement.replace("\n)", ")");
+        }
         statement
             .lines()
             .map(|l| format!("-- {l}"))
@@ -206,5 +209,9 @@ fn explain(error: &sqlx::Error, sql: &str) -> String {
         "25006" => "\n(the query runs in a READ ONLY transaction: `where` may not write)".into(),
         _ => String::new(),
     };
-    format!("{error}{meaning}\n{sql}")
+    let reported = match error.as_database_error() {
+        Some(db) => format!("ERROR {code}: {}", db.message()),
+        None => error.to_string(),
+    };
+    format!("{reported}{meaning}\n{sql}")
 }

@@ -6,7 +6,7 @@ use super::{Context, Failure, Verdict, unchecked};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::plan;
-use crate::spec::{Contradiction, Rule, nearest};
+use crate::spec::{Contradiction, Glob, Rule, nearest_to_glob};
 
 /// How many names or contradictions a message lists.
 const SHOWN: usize = 8;
@@ -80,7 +80,7 @@ fn applies(ctx: &Context<'_>, rule: &Rule, table: &Table, column: &str) -> bool 
 
 /// The rule's globs, as written.
 fn globs(ctx: &Context<'_>, rule: &Rule) -> String {
-    let list = |g: &[crate::spec::Glob]| {
+    let list = |g: &[Glob]| {
         let quoted: Vec<String> = g.iter().map(|g| format!("{:?}", g.as_str())).collect();
         format!("[{}]", quoted.join(", "))
     };
@@ -108,7 +108,7 @@ fn hints(ctx: &Context<'_>, rule: &Rule, tables: &[&Table]) -> String {
         .collect();
     if !left_out.is_empty() {
         return format!(
-            "; columns = matches {}, which `tables`, `exclude`, `except` or the rule's own `references` leave out",
+            "; `columns` matches {}, but `tables`, `exclude`, `except` or the rule's own `references` leave it out",
             left_out.join(", ")
         );
     }
@@ -117,10 +117,9 @@ fn hints(ctx: &Context<'_>, rule: &Rule, tables: &[&Table]) -> String {
     names.dedup();
     let mut near: Vec<&str> = Vec::new();
     for glob in &rule.columns {
-        let lower = crate::spec::Glob::new(glob.as_str().to_lowercase());
-        near.extend(names.iter().filter(|n| lower.matches(&n.to_lowercase())));
-        near.extend(nearest(glob.as_str(), names.iter().copied()));
+        near.extend(nearest_to_glob(glob.as_str(), names.iter().copied()));
     }
+    near.sort_unstable();
     near.dedup();
     near.truncate(SHOWN);
     if near.is_empty() {

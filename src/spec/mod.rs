@@ -21,7 +21,7 @@ pub use merge::{Contradiction, Merged};
 pub use project::{
     Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Project, Rule, SnapshotsConfig,
 };
-pub use suggest::{did_you_mean, nearest};
+pub use suggest::{did_you_mean, nearest, nearest_to_glob};
 pub use table::{ColumnSpec, TableSpec};
 
 use crate::names::TableName;
@@ -93,7 +93,8 @@ impl Spec {
         for table in &self.tables {
             for column in &table.columns {
                 errors.extend(self.unknown_excepts(column));
-                let merged = self.column_facts(table, column);
+                let mut merged = self.column_facts(table, column);
+                merged.contradictions.sort_by(|a, b| a.at().cmp(b.at()));
                 errors.extend(merged.contradictions.iter().map(|c| SpecError::At {
                     location: c.at().clone(),
                     message: c.to_string(),

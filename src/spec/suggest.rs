@@ -3,20 +3,33 @@
 
 /// Levenshtein distance, in characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    distance(a, b, false)
+}
+
+/// The fewest edits that make `pattern` match `name`, where `*` (any run) and `?` (any one
+/// character) match for free when `wildcards` is set: `*_org_ids` is one edit from
+/// `billing_org_id`. Without wildcards, the Levenshtein distance.
+fn distance(pattern: &str, name: &str, wildcards: bool) -> usize {
+    let name: Vec<char> = name.chars().collect();
+    let mut row: Vec<usize> = (0..=name.len()).collect();
+    for p in pattern.chars() {
+        let star = wildcards && p == '*';
         let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
+        row[0] += usize::from(!star);
+        for (j, &n) in name.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = if star {
+                above.min(row[j])
+            } else {
+                let same = p == n || (wildcards && p == '?');
+                (above + 1)
+                    .min(row[j] + 1)
+                    .min(diagonal + usize::from(!same))
+            };
             diagonal = above;
         }
     }
-    row[b.len()]
+    row[name.len()]
 }
 
 /// How many edits still make a near name: a third of the name, at least one, at most three.
@@ -30,6 +43,22 @@ const SHOWN: usize = 5;
 /// The candidates nearest to `name`: those equal to it but for case first, then those within a
 /// small edit distance, closest first (ties in the candidates' order). At most five.
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    ranked(name, candidates, false)
+}
+
+/// The candidates nearest to matching the glob `pattern` (`*` and `?` free), as [`nearest`].
+pub fn nearest_to_glob<'a>(
+    pattern: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    ranked(pattern, candidates, true)
+}
+
+fn ranked<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    wildcards: bool,
+) -> Vec<&'a str> {
     let lower = name.to_lowercase();
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
@@ -38,7 +67,7 @@ pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             if c.to_lowercase() == lower {
                 return Some((0, c));
             }
-            let d = edit_distance(&lower, &c.to_lowercase());
+            let d = distance(&lower, &c.to_lowercase(), wildcards);
             (d <= tolerance(name)).then_some((d, c))
         })
         .collect();
@@ -70,6 +99,14 @@ mod tests {
             " (did you mean \"Team\" or \"teams\"?)"
         );
         assert_eq!(did_you_mean("invoices", tables), "");
+    }
+
+    #[test]
+    fn globs_are_near_the_names_they_almost_match() {
+        let columns = ["org_id", "billing_org_id", "name"];
+        assert_eq!(nearest_to_glob("*_org_ids", columns), ["billing_org_id"]);
+        assert_eq!(nearest_to_glob("orgid", columns), ["org_id"]);
+        assert_eq!(nearest_to_glob("Org_?d", columns), ["org_id"]);
     }
 
     #[test]

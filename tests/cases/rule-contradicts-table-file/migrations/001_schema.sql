@@ -1,0 +1,5 @@
+CREATE TABLE organizations (id bigint PRIMARY KEY);
+CREATE TABLE projects (
+    id bigint PRIMARY KEY,
+    org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT
+);

@@ -1,0 +1,67 @@
+//! An `orphans` `where` is the user's SQL, run against the database: it must never escape its
+//! read-only, rolled-back transaction. The verdict case `orphans-where-injection` holds `where`s
+//! that try to COMMIT and `CREATE ROLE x SUPERUSER`; here it runs against a server of our own
+//! (url backend), and the server is then asked whether any role appeared.
+
+use std::path::Path;
+use std::process::Command;
+
+use pg_invariants::provision::Postgres;
+use pg_invariants::spec::{Backend, DatabaseConfig};
+use sqlx::{ConnectOptions, Connection, Row};
+
+const CASE: &str = "tests/cases/orphans-where-injection";
+
+async fn roles(options: &sqlx::postgres::PgConnectOptions) -> Vec<String> {
+    let mut conn = options.connect().await.expect("connect");
+    let names = sqlx::query("SELECT rolname::text AS r FROM pg_roles ORDER BY 1")
+        .fetch_all(&mut conn)
+        .await
+        .expect("list roles")
+        .iter()
+        .map(|r| r.get::<String, _>("r"))
+        .collect();
+    conn.close().await.expect("close");
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_where_that_tries_to_commit_and_create_a_role_creates_nothing() {
+    let config = DatabaseConfig {
+        backend: Backend::Local,
+        image: String::new(),
+        settings: Vec::new(),
+    };
+    let server = Postgres::start(Backend::Local, &config)
+        .await
+        .expect("a local PostgreSQL");
+    let options = server.options("postgres");
+    let before = roles(&options).await;
+    let url = server
+        .client_env("postgres")
+        .into_iter()
+        .find(|(k, _)| k == "DATABASE_URL")
+        .map(|(_, v)| v)
+        .expect("a URL");
+
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+            .args(["test", "--backend", "url", "events::stream_id::orphans"])
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(CASE))
+            .env("PG_INVARIANTS_URL", url)
+            .env_remove("PG_INVARIANTS_BACKEND")
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(101), "{stdout}");
+    assert!(
+        stdout.contains("test events::stream_id::orphans ... FAILED")
+            && stdout.contains("test naive_events::stream_id::orphans ... FAILED")
+            && stdout.contains("cannot insert multiple commands into a prepared statement"),
+        "{stdout}"
+    );
+    assert_eq!(roles(&options).await, before, "no role was created");
+}
