@@ -785,3 +785,82 @@ fn fix_write_closes_the_loop_on_the_verdict_cases(#[case] case: &str) {
         after.context()
     );
 }
+
+/// `path:line:column` of the first line of `text` (the file at `path`) that starts with `key`,
+/// the column being where its value starts.
+fn position_of(path: &str, text: &str, key: &str) -> String {
+    let (line, found) = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with(key))
+        .last()
+        .unwrap_or_else(|| panic!("{key:?} not in:\n{text}"));
+    let column = found.find(" = ").expect("a key") + 4;
+    format!("{path}:{}:{column}", line + 1)
+}
+
+/// A table file `init` wrote may not silently override a rule added later: the chain's FK is
+/// ON DELETE RESTRICT and a cascade rule comes after init. (a) `test` refuses the contradiction,
+/// naming both keys; (b) `init --force` leaves the key to the rule, whose tests then tell the
+/// truth about the schema; (c) a column that excepts the rule on purpose holds with its own key.
+#[test]
+fn a_rule_added_after_init_is_never_silently_overridden() {
+    let project = Project::empty().with(&[(
+        "migrations/0001_init.sql",
+        "CREATE TABLE organizations (id bigint PRIMARY KEY);\n\
+         CREATE TABLE projects (\n    id bigint PRIMARY KEY,\n    \
+         org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE RESTRICT\n);\n",
+    )]);
+    project.run(&["init"]).assert_code(0);
+    let table_file = project.read("invariants/projects.toml");
+    assert_contains(&table_file, "on_delete = \"restrict\"");
+    let rule = "\n[[rule]]\nname = \"tenant-fk\"\ncolumns = [\"org_id\"]\n\
+                references = \"organizations.id\"\non_delete = \"cascade\"\n";
+    let config = project.read("pg-invariants.toml") + rule;
+    let project = project.with(&[("pg-invariants.toml", &config)]);
+
+    // (a) No false pass: both places named, as file:line:column.
+    let contradiction = project.run(&["test"]);
+    contradiction.assert_code(2);
+    let file_key = position_of("invariants/projects.toml", &table_file, "on_delete");
+    let rule_key = position_of("pg-invariants.toml", &config, "on_delete");
+    assert_contains(&contradiction.stderr, &file_key);
+    assert_contains(&contradiction.stderr, &rule_key);
+
+    // (b) init --force writes no key the rule states: the rule's tests now fail, as they should.
+    project.run(&["init", "--force"]).assert_code(0);
+    let rewritten = project.read("invariants/projects.toml");
+    assert!(!rewritten.contains("on_delete"), "{rewritten}");
+    assert!(!rewritten.contains("references"), "{rewritten}");
+    assert!(
+        !rewritten.contains("except"),
+        "init never writes except:\n{rewritten}"
+    );
+    let verdicts = project.run(&["test"]);
+    verdicts.assert_code(101);
+    assert_eq!(
+        verdicts.failed(),
+        BTreeSet::from([
+            "projects::org_id::fk".to_string(),
+            "projects::org_id::on_delete".to_string()
+        ]),
+        "{}",
+        verdicts.context()
+    );
+    verdicts.assert_ok(&["rules::tenant-fk", "projects::org_id::rejects_invalid"]);
+
+    // (c) The column takes the rule off on purpose and states restrict: it holds.
+    let excepted = rewritten.replace(
+        "[columns.org_id]\n",
+        "[columns.org_id]\nexcept = [\"tenant-fk\"]\nreferences = \"organizations.id\"\non_delete = \"restrict\"\n",
+    );
+    assert_ne!(excepted, rewritten, "{rewritten}");
+    let project = project.with(&[("invariants/projects.toml", &excepted)]);
+    let holds = project.run(&["test"]);
+    holds.assert_code(0);
+    holds.assert_ok(&[
+        "rules::tenant-fk",
+        "projects::org_id::fk",
+        "projects::org_id::on_delete",
+    ]);
+}

@@ -1,5 +1,5 @@
-//! `rules::<name>`: a `[[rule]]` applies to at least one column, and no other rule states another
-//! value for a key of a column it applies to. A rule whose glob has a typo protects nothing while
+//! `rules::<name>`: a `[[rule]]` applies to at least one column (one that takes it off with
+//! `except` counts), and no other rule states another value for a key of a column it applies to. A rule whose glob has a typo protects nothing while
 //! every test it would have produced silently disappears: this test is what notices.
 
 use super::{Context, Failure, Verdict, unchecked};
@@ -67,15 +67,10 @@ fn columns<'t>(tables: &[&'t Table]) -> impl Iterator<Item = (&'t Table, &'t str
         .flat_map(|t| t.columns.iter().map(move |c| (*t, c.name.as_str())))
 }
 
-/// The rule applies to the column, and the column's table file does not take it off.
+/// The rule applies to the column. A column whose table file takes the rule off with `except`
+/// still counts: the glob found what it was written for, and the exception is a decision.
 fn applies(ctx: &Context<'_>, rule: &Rule, table: &Table, column: &str) -> bool {
-    let shown = ctx.show(&table.name);
-    let excepted = ctx
-        .spec
-        .table(&table.name)
-        .and_then(|t| t.column(column))
-        .is_some_and(|c| c.excepts(&rule.name));
-    rule.applies_to(&table.name, &shown, column) && !excepted
+    rule.applies_to(&table.name, &ctx.show(&table.name), column)
 }
 
 /// The rule's globs, as written.
@@ -108,7 +103,7 @@ fn hints(ctx: &Context<'_>, rule: &Rule, tables: &[&Table]) -> String {
         .collect();
     if !left_out.is_empty() {
         return format!(
-            "; `columns` matches {}, but `tables`, `exclude`, `except` or the rule's own `references` leave it out",
+            "; `columns` matches {}, but `tables`, `exclude` or the rule's own `references` leave it out",
             left_out.join(", ")
         );
     }
