@@ -104,7 +104,10 @@ mod tests {
     #[test]
     fn globs_are_near_the_names_they_almost_match() {
         let columns = ["org_id", "billing_org_id", "name"];
-        assert_eq!(nearest_to_glob("*_org_ids", columns), ["billing_org_id"]);
+        assert_eq!(
+            nearest_to_glob("*_org_ids", columns),
+            ["billing_org_id", "org_id"]
+        );
         assert_eq!(nearest_to_glob("orgid", columns), ["org_id"]);
         assert_eq!(nearest_to_glob("Org_?d", columns), ["org_id"]);
     }
