@@ -297,3 +297,34 @@ fn column_checks(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Without a catalog (`--list`), the plan still holds one `rules::<name>` per rule, right
+    /// after the set-up (and coverage) checks, in file order; a column that excepts a rule gets
+    /// only its table file's keys.
+    #[test]
+    fn rule_tests_follow_coverage_in_file_order() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases/rule-org-id-without-fk/pg-invariants.toml");
+        let spec = Spec::load(&file).expect("a valid case");
+        let names: Vec<String> = build(&spec, None).into_iter().map(|c| c.name).collect();
+        assert_eq!(
+            names[..3],
+            ["migrations::apply", "rules::tenant-fk", "rules::timestamps"]
+        );
+        let on_delete = build(&spec, None).into_iter().find_map(|c| match c.kind {
+            CheckKind::Column {
+                fact: ColumnFact::OnDelete { on_delete, .. },
+                ..
+            } => Some(on_delete),
+            _ => None,
+        });
+        let on_delete = on_delete.expect("projects.org_id states on_delete");
+        assert_eq!(on_delete.value, OnDelete::Restrict);
+        assert!(on_delete.at.path.ends_with("invariants/projects.toml"));
+    }
+}
