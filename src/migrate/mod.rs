@@ -3,9 +3,11 @@
 
 mod apply;
 pub mod format;
+mod limits;
 mod migration;
 pub mod statements;
 
 pub use apply::{ApplyError, Chain, ChainError};
 pub use format::{DiscoverError, Format, NewMigration, WriteError, append};
+pub use limits::Limits;
 pub use migration::Migration;

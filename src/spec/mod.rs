@@ -9,6 +9,7 @@ mod glob;
 mod project;
 mod source;
 mod table;
+mod timeout;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ pub use project::{
     Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Project, Rule, SnapshotsConfig,
 };
 pub use table::{ColumnSpec, TableSpec};
+pub use timeout::Timeout;
 
 use crate::names::TableName;
 
