@@ -14,7 +14,8 @@ pub fn check(
     let promise = format!(
         "column {}.{column} has type {}",
         ctx.show(table),
-        expected.value
+        expected.value,
+        column = super::shown(column),
     );
     let (_, col) = ctx.column(table, column, &expected.at, &promise)?;
     if col.type_ == expected.value {

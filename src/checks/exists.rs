@@ -11,6 +11,10 @@ pub fn table(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdict {
 }
 
 pub fn column(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let promise = format!("column {}.{column} exists", ctx.show(table));
+    let promise = format!(
+        "column {}.{column} exists",
+        ctx.show(table),
+        column = super::shown(column)
+    );
     ctx.column(table, column, at, &promise).map(drop)
 }

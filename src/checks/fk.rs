@@ -25,7 +25,8 @@ pub fn check(
     let promise = format!(
         "{}.{column} references {}{action}",
         ctx.show(table),
-        target.display(ctx.schema())
+        target.display(ctx.schema()),
+        column = super::shown(column),
     );
     let at = &references.at;
     let (t, col) = ctx.column(table, column, at, &promise)?;

@@ -30,7 +30,7 @@ use sqlx::PgPool;
 
 use crate::catalog::{Catalog, Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, literal};
+use crate::names::{TableName, literal, shown};
 use crate::plan::{CheckKind, ColumnFact};
 use crate::spec::Spec;
 
@@ -97,8 +97,9 @@ impl Context<'_> {
         self.spec.default_schema()
     }
 
+    /// The table as messages show it (escaped: see [`crate::names::shown`]).
     pub fn show(&self, table: &TableName) -> String {
-        table.display(self.schema())
+        table.shown(self.schema())
     }
 
     /// The table, or the failure that says it is missing.
@@ -124,14 +125,14 @@ impl Context<'_> {
         let col = table.column(column).ok_or_else(|| Failure {
             at: Some(at.clone()),
             promise: promise.to_string(),
-            expected: format!("column {}.{column}", self.show(name)),
+            expected: format!("column {}.{}", self.show(name), shown(column)),
             found: format!(
                 "{} has no column {column:?} (columns: {})",
                 self.show(name),
                 table
                     .columns
                     .iter()
-                    .map(|c| c.name.as_str())
+                    .map(|c| shown(&c.name))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
