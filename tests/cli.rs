@@ -368,3 +368,54 @@ fn terse_output_has_no_forged_line() {
     }
     assert!(stdout.contains("---- members::org_id\\ntest x::y ... ok::indexed ----"));
 }
+
+#[test]
+fn sigint_while_a_command_chain_runs_kills_the_tool_and_its_children() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+
+    let scratch = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let project = scratch.path().join("project");
+    std::fs::create_dir_all(project.join("invariants")).expect("mkdir");
+    // The tool leads its own process group (so that a timeout kills all of it): the terminal's
+    // Ctrl-C no longer reaches it, pg-invariants must pass it on.
+    std::fs::write(
+        project.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"command\"\ncommand = [\"sh\", \"-c\", \"echo $$ > tool.pid; sleep 3600 & wait\"]\n",
+    )
+    .expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .args(["test", "--backend", "local"])
+        .current_dir(&project)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    let group: i32 = loop {
+        let pid = std::fs::read_to_string(project.join("tool.pid")).unwrap_or_default();
+        if let Ok(pid) = pid.trim().parse() {
+            break pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the tool never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    // Killed processes linger as zombies until init reaps them: give it a moment.
+    let stopped = Instant::now();
+    // SAFETY: signal 0 to a process group only asks whether any of its processes exists.
+    while unsafe { libc::killpg(group, 0) } == 0 {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(5),
+            "the tool's process group {group} survived the interrupt"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -6,14 +6,13 @@
 //! to the user's own tool instead.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 
+use super::command;
 use super::format::{self, DiscoverError, Format};
-use super::limits::{COMMAND_BOUND_FACTOR, Limits};
+use super::limits::Limits;
 use super::migration::Migration;
 use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
@@ -162,7 +161,7 @@ impl Chain {
         client_env: &[(String, String)],
     ) -> Result<(), ApplyError> {
         match &self.command {
-            Some((command, dir)) => run_command(command, dir, client_env, &self.limits).await,
+            Some((tool, dir)) => command::run(tool, dir, client_env, &self.limits).await,
             None => apply_all(conn, &self.migrations, &self.limits).await,
         }
     }
@@ -316,84 +315,4 @@ async fn execute(conn: &mut PgConnection, sql: &'static str, what: &str) -> Resu
             what: what.to_string(),
             source,
         })
-}
-
-/// Runs the user's migration tool against the ephemeral database, with the statement limits in
-/// `PGOPTIONS`, in a process group of its own that is killed if the whole run outlives
-/// [`Limits::command_bound`].
-async fn run_command(
-    command: &[String],
-    dir: &Path,
-    client_env: &[(String, String)],
-    limits: &Limits,
-) -> Result<(), ApplyError> {
-    let shown = command.join(" ");
-    let failed = |status: String, output: String| ApplyError::Command {
-        command: shown.clone(),
-        status,
-        output,
-    };
-    let Some((program, args)) = command.split_first() else {
-        return Err(failed("is empty".into(), String::new()));
-    };
-    // A project file found in the current directory has an empty parent: run it here.
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let pgoptions = limits.pgoptions(std::env::var("PGOPTIONS").ok().as_deref());
-    let child = tokio::process::Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .envs(client_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("PGOPTIONS", pgoptions)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| failed(format!("could not be started: {e}"), String::new()))?;
-    let group = child.id();
-    let output = match limits.command_bound() {
-        None => child.wait_with_output().await,
-        Some(bound) => match tokio::time::timeout(bound, child.wait_with_output()).await {
-            Ok(output) => output,
-            Err(_) => {
-                kill_group(group);
-                return Err(failed(out_of_time(bound, limits), String::new()));
-            }
-        },
-    }
-    .map_err(|e| failed(format!("could not be waited for: {e}"), String::new()))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let text = String::from_utf8_lossy(&[output.stdout, output.stderr].concat()).into_owned();
-    let tail: Vec<&str> = text.lines().rev().take(40).collect();
-    Err(failed(
-        format!("failed ({})", output.status),
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-    ))
-}
-
-fn out_of_time(bound: Duration, limits: &Limits) -> String {
-    format!(
-        "did not finish within {}s ({COMMAND_BOUND_FACTOR} × [migrations] statement_timeout = {}); its process group was killed",
-        bound.as_secs_f64(),
-        limits.statement
-    )
-}
-
-/// Kills the command and everything it started (a shell's children, a tool's workers).
-fn kill_group(group: Option<u32>) {
-    let Some(group) = group.and_then(|g| i32::try_from(g).ok()) else {
-        return;
-    };
-    // SAFETY: killpg(2) on the process group we created for the command (its leader is our
-    // child, not yet reaped: kill_on_drop reaps it after this), with no memory involved.
-    unsafe {
-        libc::killpg(group, libc::SIGKILL);
-    }
 }

@@ -2,6 +2,7 @@
 //! and applying it over one session with statement-accurate error positions ([`apply`]).
 
 mod apply;
+mod command;
 pub mod format;
 mod limits;
 mod migration;
