@@ -25,6 +25,9 @@ use crate::spec::{self, Backend, Spec};
 /// Exit code for an invalid configuration or no PostgreSQL (FORMAT.md section 5).
 pub const EXIT_INVALID: u8 = 2;
 
+/// libtest's exit code when some test failed (FORMAT.md section 5).
+pub const EXIT_FAILED: u8 = 101;
+
 /// What `pg-invariants test` (or the test target) was asked to do.
 pub struct Options {
     /// `--config FILE`.
@@ -121,7 +124,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     }
     match conclusion {
         Some(conclusion) => conclusion.exit_code(),
-        None if failed => ExitCode::from(101),
+        None if failed => ExitCode::from(EXIT_FAILED),
         None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
     }
 }
