@@ -133,3 +133,45 @@ mod tests {
         assert!(Timeout::parse("30d").unwrap_err().contains("24 days"));
     }
 }
+
+#[cfg(test)]
+mod project_file_tests {
+    use crate::spec::Project;
+
+    fn load(migrations: &str) -> Result<Project, String> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("pg-invariants.toml");
+        std::fs::write(&file, format!("[migrations]\n{migrations}")).expect("write");
+        Project::load(&file).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn lock_timeout_defaults_to_statement_timeout() {
+        let p = load("").unwrap().migrations;
+        assert_eq!(
+            (p.statement_timeout.millis, p.lock_timeout.millis),
+            (300_000, 300_000)
+        );
+        let p = load("statement_timeout = \"30s\"\n").unwrap().migrations;
+        assert_eq!(
+            (p.statement_timeout.millis, p.lock_timeout.millis),
+            (30_000, 30_000)
+        );
+        let p = load("statement_timeout = \"0\"\nlock_timeout = \"1s\"\n")
+            .unwrap()
+            .migrations;
+        assert_eq!(
+            (p.statement_timeout.millis, p.lock_timeout.millis),
+            (0, 1_000)
+        );
+    }
+
+    #[test]
+    fn an_invalid_limit_is_an_error_at_the_value() {
+        let error = load("lock_timeout = \"soon\"\n").unwrap_err();
+        assert!(error.contains("pg-invariants.toml:2:16"), "{error}");
+        assert!(error.contains("invalid time \"soon\""), "{error}");
+        let error = load("statement_timeout = 5\n").unwrap_err();
+        assert!(error.contains("pg-invariants.toml:2:21"), "{error}");
+    }
+}
