@@ -16,8 +16,9 @@ use crate::names::is_unprintable;
 /// that did not run have not passed.
 pub const EXIT_STDOUT_CLOSED: u8 = 141;
 
-/// A test name as one line: unprintable characters escaped (names made by the plan have none).
-pub fn name(text: &str) -> String {
+/// `text` as one line, every unprintable character escaped: a test name (names made by the plan
+/// have none), or a failure's promise, where only a name can bring a line break.
+pub fn one_line(text: &str) -> String {
     escape_unprintable(text, |_| false)
 }
 
@@ -93,8 +94,8 @@ mod tests {
 
     #[test]
     fn names_are_one_line() {
-        assert_eq!(name("t::a\nb::exists"), "t::a\\nb::exists");
-        assert_eq!(name("t::a\\nb::exists"), "t::a\\nb::exists");
+        assert_eq!(one_line("t::a\nb::exists"), "t::a\\nb::exists");
+        assert_eq!(one_line("t::a\\nb::exists"), "t::a\\nb::exists");
     }
 
     #[test]

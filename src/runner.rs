@@ -86,7 +86,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         // No database for a listing: the plan holds what the files declare.
         let trials = plan::build(&spec, None)
             .into_iter()
-            .map(|c| Trial::test(output::name(&c.name), || Ok(())))
+            .map(|c| Trial::test(output::one_line(&c.name), || Ok(())))
             .collect();
         return match libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials)) {
             Some(_listed) => ExitCode::SUCCESS,
@@ -188,7 +188,7 @@ struct Shared {
 }
 
 fn trial(check: Check, shared: Arc<Shared>) -> Trial {
-    Trial::test(output::name(&check.name), move || {
+    Trial::test(output::one_line(&check.name), move || {
         if output::stdout_closed() {
             // Nobody reads the verdict: running the check would only delay the cleanup.
             return Err(Failed::without_message());

@@ -14,8 +14,7 @@ pub fn check(
     let promise = format!(
         "column {}.{column} has type {}",
         ctx.show(table),
-        expected.value,
-        column = super::shown(column),
+        expected.value
     );
     let (_, col) = ctx.column(table, column, &expected.at, &promise)?;
     if col.type_ == expected.value {

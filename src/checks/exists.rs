@@ -11,10 +11,6 @@ pub fn table(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdict {
 }
 
 pub fn column(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let promise = format!(
-        "column {}.{column} exists",
-        ctx.show(table),
-        column = super::shown(column)
-    );
+    let promise = format!("column {}.{column} exists", ctx.show(table));
     ctx.column(table, column, at, &promise).map(drop)
 }

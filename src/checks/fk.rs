@@ -25,8 +25,7 @@ pub fn check(
     let promise = format!(
         "{}.{column} references {}{action}",
         ctx.show(table),
-        target.display(ctx.schema()),
-        column = super::shown(column),
+        target.display(ctx.schema())
     );
     let at = &references.at;
     let (t, col) = ctx.column(table, column, at, &promise)?;

@@ -18,8 +18,7 @@ const TRIES: usize = 6;
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!(
         "{}.{column} is immutable: an UPDATE that changes it is refused, other UPDATEs work",
-        ctx.show(table),
-        column = super::shown(column),
+        ctx.show(table)
     );
     let (t, col) = ctx.column(table, column, at, &promise)?;
     let fail = |found: String, run: &Run<'_>, fix: Option<String>| Failure {

@@ -13,8 +13,7 @@ use crate::names::{TableName, ident, literal};
 pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!(
         "{}.{column} is indexed (first key column of a valid, non-partial index)",
-        ctx.show(table),
-        column = super::shown(column),
+        ctx.show(table)
     );
     let (t, _) = ctx.column(table, column, at, &promise)?;
     let lacking: Vec<(&Table, String)> = ctx

@@ -58,9 +58,11 @@ pub type Verdict = Result<(), Failure>;
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The promise is one line: a line break in it can only come from a catalog name.
+        let promise = crate::output::one_line(&self.promise);
         match &self.at {
-            Some(at) => writeln!(f, "{at}: {}", self.promise)?,
-            None => writeln!(f, "{}", self.promise)?,
+            Some(at) => writeln!(f, "{at}: {promise}")?,
+            None => writeln!(f, "{promise}")?,
         }
         writeln!(f, "  expected: {}", indent_rest(&self.expected, 12))?;
         write!(f, "  found:    {}", indent_rest(&self.found, 12))?;

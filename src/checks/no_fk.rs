@@ -10,8 +10,7 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, reason: &Fact<S
     let promise = format!(
         "{}.{column} has no foreign key: {}",
         ctx.show(table),
-        reason.value,
-        column = super::shown(column),
+        reason.value
     );
     let (t, _) = ctx.column(table, column, &reason.at, &promise)?;
     let offending: Vec<(TableName, String, String)> = ctx

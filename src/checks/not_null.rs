@@ -14,8 +14,7 @@ use crate::names::{TableName, ident};
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!(
         "{}.{column} is NOT NULL: an INSERT with NULL there is refused",
-        ctx.show(table),
-        column = super::shown(column),
+        ctx.show(table)
     );
     let (t, col) = ctx.column(table, column, at, &promise)?;
     if col.generated {

@@ -28,8 +28,7 @@ pub async fn check(
                 .as_ref()
                 .map(|w| format!(" (where {w})"))
                 .unwrap_or_default(),
-            target.display(ctx.schema()),
-            column = super::shown(column),
+            target.display(ctx.schema())
         );
         let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
         let (_, target_col) = ctx.column(&target.table, &target.column, &orphans.at, &promise)?;

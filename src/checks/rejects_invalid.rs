@@ -27,8 +27,7 @@ pub async fn check(
     let promise = format!(
         "{}.{column} rejects a value absent from {}",
         ctx.show(table),
-        target.display(ctx.schema()),
-        column = super::shown(column),
+        target.display(ctx.schema())
     );
     let (t, col) = ctx.column(table, column, at, &promise)?;
     let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
