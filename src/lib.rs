@@ -13,6 +13,7 @@ pub mod init;
 pub mod location;
 pub mod migrate;
 pub mod names;
+pub mod output;
 pub mod plan;
 pub mod provision;
 pub mod runner;

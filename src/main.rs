@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use pg_invariants::migrate::Format;
 use pg_invariants::migrate::format::UnknownFormat;
+use pg_invariants::output;
 use pg_invariants::runner::{self, Options};
 use pg_invariants::spec::Backend;
 use pg_invariants::{fix, init};
@@ -97,6 +98,17 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 fn main() -> ExitCode {
+    // `pg-invariants … | head`: every subcommand ends quietly when stdout is closed, after the
+    // unwinding has removed the server.
+    output::silence_closed_stdout_panics();
+    match std::panic::catch_unwind(run_cli) {
+        Ok(code) => code,
+        Err(_) if output::stdout_closed() => ExitCode::from(output::EXIT_STDOUT_CLOSED),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+fn run_cli() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,8 +1,10 @@
 //! Names of tables and how identifiers and literals are written into SQL.
 //!
 //! Names are exact catalog names: Prisma's `"tenantId"` is `tenantId`, never folded to lower case.
-//! Every identifier that reaches SQL goes through [`ident`], every string through [`literal`].
+//! Every identifier that reaches SQL goes through [`ident`], every string through [`literal`];
+//! every name that reaches a test name or a message goes through [`shown`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A table, schema-qualified.
@@ -37,6 +39,16 @@ impl TableName {
         }
     }
 
+    /// [`Self::display`] with every character [`shown`] escapes escaped: for test names and
+    /// messages, where a name must not be able to start a line of its own.
+    pub fn shown(&self, default_schema: &str) -> String {
+        if self.schema == default_schema {
+            shown(&self.name).into_owned()
+        } else {
+            format!("{}.{}", shown(&self.schema), shown(&self.name))
+        }
+    }
+
     /// The quoted, schema-qualified name for SQL: `"public"."messages"`.
     pub fn sql(&self) -> String {
         format!("{}.{}", ident(&self.schema), ident(&self.name))
@@ -54,6 +66,35 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A catalog name as test names and messages show it. PostgreSQL allows any character but NUL
+/// in a quoted name: a newline would start a line of its own (`test x ... ok`, forging a result
+/// that CI parsers count), a carriage return or ESC would rewrite the terminal. Such characters
+/// are written as Rust escapes (`\n`, `\r`, `\u{1b}`), and so is the backslash itself (`\\`),
+/// so that two names never show the same. Other names are shown as they are.
+pub fn shown(name: &str) -> Cow<'_, str> {
+    if !name.chars().any(|c| c == '\\' || is_unprintable(c)) {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if is_unprintable(c) => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters a terminal or a log parser acts on instead of showing: control characters,
+/// Unicode line and paragraph separators, and the bidirectional overrides that reorder a line.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
 /// A single-quoted SQL string literal: `it's` → `'it''s'`.
 pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
@@ -68,6 +109,39 @@ mod tests {
         assert_eq!(ident("tenantId"), "\"tenantId\"");
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn shown_names_cannot_start_a_line() {
+        assert_eq!(shown("org_id"), "org_id");
+        assert_eq!(shown("Tenant-Id é"), "Tenant-Id é");
+        assert_eq!(
+            shown("org_id\ntest x::y ... ok"),
+            "org_id\\ntest x::y ... ok"
+        );
+        assert_eq!(shown("a\u{1b}[2Kb\rc"), "a\\u{1b}[2Kb\\rc");
+        assert_eq!(shown("rtl\u{202e}"), "rtl\\u{202e}");
+        assert_eq!(
+            TableName::new("app\n", "t\t").shown("public"),
+            "app\\n.t\\t"
+        );
+    }
+
+    #[test]
+    fn distinct_names_are_shown_distinct() {
+        // The backslash is escaped too: a name spelling an escape differs from the character.
+        assert_eq!(shown("a\\nb"), "a\\\\nb");
+        assert_ne!(shown("a\\nb"), shown("a\nb"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shown_is_injective_and_printable(a in "\\PC*|[\\\\n\\x00-\\x1f\\u{7f}-\\u{9f}ab]*", b in "[\\\\n\\x1bab]*") {
+            proptest::prop_assert!(!shown(&a).chars().any(is_unprintable));
+            if a != b {
+                proptest::prop_assert_ne!(shown(&a), shown(&b));
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::catalog::Catalog;
 use crate::location::Location;
-use crate::names::TableName;
+use crate::names::{TableName, shown};
 use crate::spec::{ColumnFacts, Fact, OnDelete, Orphans, Reference, Spec, TableSpec};
 
 /// One test: its libtest name and what it checks.
@@ -124,7 +124,7 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
     if spec.project.invariants.coverage {
         for table in &covered {
             checks.push(Check {
-                name: format!("coverage::{}", table.display(schema)),
+                name: format!("coverage::{}", table.shown(schema)),
                 kind: CheckKind::Coverage {
                     table: table.clone(),
                 },
@@ -172,7 +172,7 @@ pub fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> 
 }
 
 fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &mut Vec<Check>) {
-    let shown = file.table.display(spec.default_schema());
+    let shown = file.table.shown(spec.default_schema());
     out.push(Check {
         name: format!("{shown}::exists"),
         kind: CheckKind::TableExists {
@@ -224,7 +224,7 @@ fn undeclared_rule_checks(
     catalog: Option<&Catalog>,
     out: &mut Vec<Check>,
 ) {
-    let shown = table.display(spec.default_schema());
+    let shown = table.shown(spec.default_schema());
     for name in catalog_columns(catalog, table) {
         let facts = spec.rule_facts(table, &name).facts;
         column_checks(&shown, table, &name, None, &facts, out);
@@ -238,10 +238,11 @@ fn catalog_columns(catalog: Option<&Catalog>, table: &TableName) -> Vec<String> 
         .unwrap_or_default()
 }
 
-/// The checks of one column. `declared_at` is the `[columns.X]` header when a table file lists
-/// the column: only then is `exists` a promise of its own.
+/// The checks of one column, named `<shown table>::<column>::<fact>` with the column escaped as
+/// [`shown`] escapes it. `declared_at` is the `[columns.X]` header when a table file lists the
+/// column: only then is `exists` a promise of its own.
 fn column_checks(
-    shown: &str,
+    table_shown: &str,
     table: &TableName,
     column: &str,
     declared_at: Option<&Location>,
@@ -288,7 +289,7 @@ fn column_checks(
     }
     for fact in facts_in_order {
         out.push(Check {
-            name: format!("{shown}::{column}::{}", fact.test_name()),
+            name: format!("{table_shown}::{}::{}", shown(column), fact.test_name()),
             kind: CheckKind::Column {
                 table: table.clone(),
                 column: column.to_string(),

@@ -5,14 +5,17 @@
 //! with no database → provision (exit 2 when no PostgreSQL can be had) → migrate → catalog →
 //! plan → trials → exit 0 or 101.
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::checks::{self, Context, Failure, Verdict};
 use crate::migrate::Chain;
+use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision;
 use crate::setup::Setup;
@@ -21,6 +24,9 @@ use crate::spec::{self, Backend, Spec};
 
 /// Exit code for an invalid configuration or no PostgreSQL (FORMAT.md section 5).
 pub const EXIT_INVALID: u8 = 2;
+
+/// libtest's exit code when some test failed (FORMAT.md section 5).
+pub const EXIT_FAILED: u8 = 101;
 
 /// What `pg-invariants test` (or the test target) was asked to do.
 pub struct Options {
@@ -75,14 +81,17 @@ pub(crate) fn prepare(config: Option<&Path>, start: &Path) -> Result<(Spec, Chai
 
 fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     let args = options.args;
+    output::silence_closed_stdout_panics();
     if args.list {
         // No database for a listing: the plan holds what the files declare.
         let trials = plan::build(&spec, None)
             .into_iter()
-            .map(|c| Trial::test(c.name, || Ok(())))
+            .map(|c| Trial::test(output::one_line(&c.name), || Ok(())))
             .collect();
-        let _listed = libtest_mimic::run(&args, trials);
-        return ExitCode::SUCCESS;
+        return match libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials)) {
+            Some(_listed) => ExitCode::SUCCESS,
+            None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
+        };
     }
     let snapshots = match snapshot::Policy::from_env(options.accept) {
         Ok(p) => p,
@@ -102,16 +111,35 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         snapshots,
         setup,
         handle: runtime.handle().clone(),
+        failed: AtomicBool::new(false),
     });
     let trials = checks
         .into_iter()
         .map(|check| trial(check, shared.clone()))
         .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
+    let conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
+    let failed = shared.failed.load(Ordering::SeqCst);
     if let Some(shared) = Arc::into_inner(shared) {
         runtime.block_on(shared.setup.close());
     }
-    conclusion.exit_code()
+    match conclusion {
+        Some(conclusion) => conclusion.exit_code(),
+        None if failed => ExitCode::from(EXIT_FAILED),
+        None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
+    }
+}
+
+/// Runs libtest-mimic; `None` when it stopped because stdout was closed (it panics on the
+/// failed write; the panic hook kept quiet, trials not yet started return at once). Any other
+/// panic goes on unwinding, after the trials that hold the server have been dropped.
+fn libtest_or_closed_stdout(
+    run: impl FnOnce() -> libtest_mimic::Conclusion,
+) -> Option<libtest_mimic::Conclusion> {
+    match std::panic::catch_unwind(AssertUnwindSafe(run)) {
+        Ok(conclusion) => Some(conclusion),
+        Err(_) if output::stdout_closed() => None,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// Provisions PostgreSQL and applies `before`, the chain and the seed, with a pool of
@@ -155,10 +183,16 @@ struct Shared {
     snapshots: snapshot::Policy,
     setup: Setup,
     handle: tokio::runtime::Handle,
+    /// Some check that ran failed: the exit code when stdout closes before the end.
+    failed: AtomicBool,
 }
 
 fn trial(check: Check, shared: Arc<Shared>) -> Trial {
-    Trial::test(check.name.clone(), move || {
+    Trial::test(output::one_line(&check.name), move || {
+        if output::stdout_closed() {
+            // Nobody reads the verdict: running the check would only delay the cleanup.
+            return Err(Failed::without_message());
+        }
         verdict(
             &check.kind,
             &shared.spec,
@@ -166,7 +200,10 @@ fn trial(check: Check, shared: Arc<Shared>) -> Trial {
             &shared.handle,
             &shared.snapshots,
         )
-        .map_err(|f| Failed::from(f.to_string()))
+        .map_err(|f| {
+            shared.failed.store(true, Ordering::SeqCst);
+            Failed::from(output::message(&f.to_string()))
+        })
     })
 }
 

@@ -204,3 +204,218 @@ fn sigint_while_the_server_runs_stops_it_and_removes_its_directory() {
     // a postmaster.pid of its own, so that file says nothing).
     interrupt_when(|dir| dir.join(".s.PGSQL.5432").exists());
 }
+
+/// A project whose four `orphans` checks each take `seconds` (their `where` sleeps), and pass.
+fn sleepy_checks_project(dir: &Path, seconds: u32) {
+    std::fs::create_dir_all(dir.join("migrations")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("invariants")).expect("mkdir");
+    std::fs::write(
+        dir.join("migrations/1_t.sql"),
+        "CREATE TABLE t (id int PRIMARY KEY, a int, b int, c int, d int);\n\
+         INSERT INTO t VALUES (1, 1, 1, 1, 1);\n",
+    )
+    .expect("write");
+    let sleepy = |c: &str| {
+        format!(
+            "[columns.{c}]\norphans = {{ references = \"t.id\", where = \"pg_sleep({seconds})::text = ''\" }}\n"
+        )
+    };
+    let table: String = ["a", "b", "c", "d"].map(sleepy).concat();
+    std::fs::write(dir.join("invariants/t.toml"), table).expect("write");
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"sql-dir\"\n\n[snapshots]\nenabled = false\n",
+    )
+    .expect("write");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly_and_removes_the_server() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+
+    let scratch = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let project = scratch.path().join("project");
+    let tmp = scratch.path().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("mkdir");
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    // Four passing checks of 3s each on two threads: 6s if they all ran.
+    sleepy_checks_project(&project, 3);
+
+    // `pg-invariants test | head -3`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .args(["test", "--backend", "local", "--test-threads", "2"])
+        .current_dir(&project)
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut head = Vec::new();
+    for _ in 0..3 {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read");
+        head.push(line);
+    }
+    // The server is up (the tests are running): remember its postmaster.
+    let server_dirs = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&tmp)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let postmaster: Option<i32> = server_dirs().iter().find_map(|dir| {
+        let pid = std::fs::read_to_string(dir.join("data/postmaster.pid")).ok()?;
+        pid.lines().next()?.trim().parse().ok()
+    });
+    drop(stdout);
+    let closed = Instant::now();
+
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("wait");
+    let after_close = closed.elapsed();
+
+    assert!(head[1].starts_with("running 11 tests"), "{head:?}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Every check that ran passed, but not every check ran: 141, never 0.
+    assert_eq!(status.code(), Some(141), "{stderr}");
+    assert!(
+        after_close < Duration::from_millis(5500),
+        "the checks went on for {after_close:?} after stdout closed"
+    );
+    let pid = postmaster.expect("the server's postmaster.pid");
+    // SAFETY: signal 0 only asks whether the process exists.
+    assert!(
+        unsafe { libc::kill(pid, 0) } != 0,
+        "postmaster {pid} survived"
+    );
+    assert!(server_dirs().is_empty(), "left behind: {:?}", server_dirs());
+}
+
+/// The test names `tests/cases/<case>/expected.txt` lists.
+fn expected_names(case: &str) -> std::collections::BTreeSet<String> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/cases/{case}/expected.txt"));
+    std::fs::read_to_string(path)
+        .expect("expected.txt")
+        .lines()
+        .filter_map(|l| {
+            let (word, name) = l.split_once(' ')?;
+            ["ok", "FAILED"].contains(&word).then(|| name.to_string())
+        })
+        .collect()
+}
+
+fn run_case_with(case: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .arg("test")
+        .args(args)
+        .current_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/cases")
+                .join(case),
+        )
+        .env_remove("PG_INVARIANTS_URL")
+        .env("PG_INVARIANTS_BACKEND", "local")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn json_output_stays_valid_with_hostile_names() {
+    let case = "names-control-characters";
+    let out = run_case_with(case, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(101), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut finished = std::collections::BTreeSet::new();
+    for line in stdout.lines() {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: not JSON: {line}"));
+        if event["type"] == "test" && event["event"] != "started" {
+            finished.insert(event["name"].as_str().expect("a name").to_string());
+        }
+    }
+    assert_eq!(finished, expected_names(case));
+}
+
+#[test]
+fn terse_output_has_no_forged_line() {
+    let case = "names-control-characters";
+    let out = run_case_with(case, &["--format", "terse"]);
+    assert_eq!(out.status.code(), Some(101), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let names = expected_names(case);
+    // Terse output has no per-test line: only the summary starts with `test `.
+    let summaries = stdout.lines().filter(|l| l.starts_with("test ")).count();
+    assert_eq!(summaries, 1, "{stdout}");
+    for line in stdout.lines() {
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" ----"))
+        {
+            assert!(names.contains(name), "forged header: {line:?}");
+        }
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+    }
+    assert!(stdout.contains("---- members::org_id\\ntest x::y ... ok::indexed ----"));
+}
+
+#[test]
+fn sigint_while_a_command_chain_runs_kills_the_tool_and_its_children() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
+
+    let scratch = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let project = scratch.path().join("project");
+    std::fs::create_dir_all(project.join("invariants")).expect("mkdir");
+    // The tool leads its own process group (so that a timeout kills all of it): the terminal's
+    // Ctrl-C no longer reaches it, pg-invariants must pass it on.
+    std::fs::write(
+        project.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"command\"\ncommand = [\"sh\", \"-c\", \"echo $$ > tool.pid; sleep 3600 & wait\"]\n",
+    )
+    .expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .args(["test", "--backend", "local"])
+        .current_dir(&project)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    let group: i32 = loop {
+        let pid = std::fs::read_to_string(project.join("tool.pid")).unwrap_or_default();
+        if let Ok(pid) = pid.trim().parse() {
+            break pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the tool never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    // Killed processes linger as zombies until init reaps them: give it a moment.
+    let stopped = Instant::now();
+    // SAFETY: signal 0 to a process group only asks whether any of its processes exists.
+    while unsafe { libc::killpg(group, 0) } == 0 {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(5),
+            "the tool's process group {group} survived the interrupt"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -54,10 +54,18 @@ fn parse_expected(text: &str) -> Result<Expected, String> {
             }
             "stderr" => e.stderr.push(rest.to_string()),
             "message" => {
-                let (name, text) = rest
-                    .split_once(' ')
+                // A name may hold spaces: the longest test name listed so far that starts
+                // the line, else the first word.
+                let name = e
+                    .outcomes
+                    .keys()
+                    .filter(|k| rest.starts_with(&format!("{k} ")))
+                    .max_by_key(|k| k.len())
+                    .cloned()
+                    .or_else(|| rest.split_once(' ').map(|(n, _)| n.to_string()))
                     .ok_or(format!("line {}: message NAME TEXT", n + 1))?;
-                e.messages.push((name.to_string(), text.trim().to_string()));
+                let text = rest[name.len()..].trim().to_string();
+                e.messages.push((name, text));
             }
             _ => return Err(format!("line {}: unknown word {word:?}", n + 1)),
         }
@@ -65,14 +73,22 @@ fn parse_expected(text: &str) -> Result<Expected, String> {
     Ok(e)
 }
 
-/// `test NAME ... ok` lines of libtest's pretty output.
+/// `test NAME ... ok` lines of libtest's pretty output. A name may itself hold ` ... `: the
+/// outcome follows the last ` ... ` that an outcome word follows.
 fn outcomes(stdout: &str) -> BTreeMap<String, String> {
     stdout
         .lines()
         .filter_map(|l| {
             let rest = l.strip_prefix("test ")?;
-            let (name, outcome) = rest.split_once(" ... ")?;
-            let word = outcome.split_whitespace().next()?;
+            let (name, word) = rest
+                .match_indices(" ... ")
+                .filter_map(|(i, sep)| {
+                    let word = rest[i + sep.len()..].split_whitespace().next()?;
+                    ["ok", "FAILED", "ignored"]
+                        .contains(&word)
+                        .then(|| (&rest[..i], word))
+                })
+                .last()?;
             Some((name.trim().to_string(), word.to_string()))
         })
         .collect()

@@ -31,7 +31,7 @@ use sqlx::PgPool;
 
 use crate::catalog::{Catalog, Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, literal};
+use crate::names::{TableName, literal, shown};
 use crate::plan::{CheckKind, ColumnFact};
 use crate::spec::Spec;
 
@@ -59,9 +59,11 @@ pub type Verdict = Result<(), Failure>;
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The promise is one line: a line break in it can only come from a catalog name.
+        let promise = crate::output::one_line(&self.promise);
         match &self.at {
-            Some(at) => writeln!(f, "{at}: {}", self.promise)?,
-            None => writeln!(f, "{}", self.promise)?,
+            Some(at) => writeln!(f, "{at}: {promise}")?,
+            None => writeln!(f, "{promise}")?,
         }
         writeln!(f, "  expected: {}", indent_rest(&self.expected, 12))?;
         write!(f, "  found:    {}", indent_rest(&self.found, 12))?;
@@ -98,8 +100,9 @@ impl Context<'_> {
         self.spec.default_schema()
     }
 
+    /// The table as messages show it (escaped: see [`crate::names::shown`]).
     pub fn show(&self, table: &TableName) -> String {
-        table.display(self.schema())
+        table.shown(self.schema())
     }
 
     /// The table, or the failure that says it is missing.
@@ -125,14 +128,14 @@ impl Context<'_> {
         let col = table.column(column).ok_or_else(|| Failure {
             at: Some(at.clone()),
             promise: promise.to_string(),
-            expected: format!("column {}.{column}", self.show(name)),
+            expected: format!("column {}.{}", self.show(name), shown(column)),
             found: format!(
                 "{} has no column {column:?} (columns: {})",
                 self.show(name),
                 table
                     .columns
                     .iter()
-                    .map(|c| c.name.as_str())
+                    .map(|c| shown(&c.name))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

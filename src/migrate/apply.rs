@@ -6,12 +6,13 @@
 //! to the user's own tool instead.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 
+use super::command;
 use super::format::{self, DiscoverError, Format};
+use super::limits::Limits;
 use super::migration::Migration;
 use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
@@ -26,6 +27,8 @@ pub struct Chain {
     /// `format = "command"`: the tool that applies the chain, run in `dir`.
     pub command: Option<(Vec<String>, PathBuf)>,
     pub format: Format,
+    /// The time limits of every statement, and of a `command` chain as a whole.
+    pub limits: Limits,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -74,6 +77,16 @@ pub struct SqlError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub statement: String,
+}
+
+impl ApplyError {
+    /// Names the limit when PostgreSQL cancelled the statement for reaching one of ours.
+    fn explained(mut self, limits: &Limits) -> Self {
+        if let Self::Statement { sql_error, .. } = &mut self {
+            sql_error.message = limits.explain(&sql_error.code, &sql_error.message);
+        }
+        self
+    }
 }
 
 impl SqlError {
@@ -126,6 +139,7 @@ impl Chain {
             seed: scripts(&config.seed)?,
             command,
             format,
+            limits: Limits::new(config),
         })
     }
 
@@ -135,9 +149,9 @@ impl Chain {
         conn: &mut PgConnection,
         client_env: &[(String, String)],
     ) -> Result<(), ApplyError> {
-        apply_all(conn, &self.before).await?;
+        apply_all(conn, &self.before, &self.limits).await?;
         self.apply_migrations(conn, client_env).await?;
-        apply_all(conn, &self.seed).await
+        apply_all(conn, &self.seed, &self.limits).await
     }
 
     /// The migrations alone (the idempotency pass runs them a second time).
@@ -147,8 +161,8 @@ impl Chain {
         client_env: &[(String, String)],
     ) -> Result<(), ApplyError> {
         match &self.command {
-            Some((command, dir)) => run_command(command, dir, client_env).await,
-            None => apply_all(conn, &self.migrations).await,
+            Some((tool, dir)) => command::run(tool, dir, client_env, &self.limits).await,
+            None => apply_all(conn, &self.migrations, &self.limits).await,
         }
     }
 }
@@ -173,9 +187,21 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
     })
 }
 
-async fn apply_all(conn: &mut PgConnection, migrations: &[Migration]) -> Result<(), ApplyError> {
+async fn apply_all(
+    conn: &mut PgConnection,
+    migrations: &[Migration],
+    limits: &Limits,
+) -> Result<(), ApplyError> {
     for m in migrations {
-        apply_one(conn, m).await?;
+        // Before every file: an earlier file may have turned the limits off for itself.
+        sqlx::raw_sql(AssertSqlSafe(limits.set_sql()))
+            .execute(&mut *conn)
+            .await
+            .map_err(|source| ApplyError::Session {
+                what: "setting statement_timeout and lock_timeout".into(),
+                source,
+            })?;
+        apply_one(conn, m).await.map_err(|e| e.explained(limits))?;
     }
     Ok(())
 }
@@ -289,48 +315,4 @@ async fn execute(conn: &mut PgConnection, sql: &'static str, what: &str) -> Resu
             what: what.to_string(),
             source,
         })
-}
-
-/// Runs the user's migration tool against the ephemeral database.
-async fn run_command(
-    command: &[String],
-    dir: &Path,
-    client_env: &[(String, String)],
-) -> Result<(), ApplyError> {
-    let shown = command.join(" ");
-    let Some((program, args)) = command.split_first() else {
-        return Err(ApplyError::Command {
-            command: shown,
-            status: "is empty".into(),
-            output: String::new(),
-        });
-    };
-    // A project file found in the current directory has an empty parent: run it here.
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let output = tokio::process::Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .envs(client_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .map_err(|e| ApplyError::Command {
-            command: shown.clone(),
-            status: format!("could not be started: {e}"),
-            output: String::new(),
-        })?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let text = String::from_utf8_lossy(&[output.stdout, output.stderr].concat()).into_owned();
-    let tail: Vec<&str> = text.lines().rev().take(40).collect();
-    Err(ApplyError::Command {
-        command: shown,
-        status: format!("failed ({})", output.status),
-        output: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-    })
 }

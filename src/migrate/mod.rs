@@ -2,10 +2,13 @@
 //! and applying it over one session with statement-accurate error positions ([`apply`]).
 
 mod apply;
+mod command;
 pub mod format;
+mod limits;
 mod migration;
 pub mod statements;
 
 pub use apply::{ApplyError, Chain, ChainError};
 pub use format::{DiscoverError, Format, NewMigration, WriteError, append};
+pub use limits::Limits;
 pub use migration::Migration;

@@ -25,7 +25,7 @@ use docker::DockerServer;
 use local::LocalServer;
 use url::UrlServer;
 
-pub use cleanup::{interrupted, wait_for_exit};
+pub use cleanup::{interrupted, on_exit, wait_for_exit};
 pub use local::find_bindir;
 
 /// Why no PostgreSQL could be had. All of these end the run with exit code 2.

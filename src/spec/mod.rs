@@ -11,6 +11,7 @@ mod project;
 mod source;
 mod suggest;
 mod table;
+mod timeout;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ pub use project::{
 };
 pub use suggest::{did_you_mean, nearest, nearest_to_glob};
 pub use table::{ColumnSpec, TableSpec};
+pub use timeout::Timeout;
 
 use crate::names::TableName;
 

@@ -11,6 +11,7 @@ use super::error::SpecError;
 use super::facts::{COLUMN_ONLY_KEYS, ColumnFacts, RawKeys, Reference};
 use super::glob::{self, Glob};
 use super::source::Source;
+use super::timeout::Timeout;
 use crate::location::Location;
 use crate::migrate::Format;
 use crate::names::TableName;
@@ -73,6 +74,10 @@ pub struct MigrationsConfig {
     pub idempotent: bool,
     /// For `format = "command"`: the program and its arguments.
     pub command: Vec<String>,
+    /// How long one statement may run: `before`, the chain, the seed, the idempotency pass.
+    pub statement_timeout: Timeout,
+    /// How long one statement may wait on a lock; defaults to `statement_timeout`.
+    pub lock_timeout: Timeout,
 }
 
 /// `[invariants]`.
@@ -203,6 +208,8 @@ struct RawMigrations {
     seed: Vec<String>,
     idempotent: bool,
     command: Option<Spanned<Vec<String>>>,
+    statement_timeout: Option<Spanned<String>>,
+    lock_timeout: Option<Spanned<String>>,
 }
 
 impl Default for RawMigrations {
@@ -214,6 +221,8 @@ impl Default for RawMigrations {
             seed: Vec::new(),
             idempotent: false,
             command: None,
+            statement_timeout: None,
+            lock_timeout: None,
         }
     }
 }
@@ -296,6 +305,11 @@ impl Project {
             _ => {}
         }
 
+        let statement_timeout = timeout(&src, raw.migrations.statement_timeout.as_ref())?
+            .unwrap_or_else(Timeout::default_statement);
+        let lock_timeout = timeout(&src, raw.migrations.lock_timeout.as_ref())?
+            .unwrap_or_else(|| statement_timeout.clone());
+
         let settings = raw
             .database
             .settings
@@ -323,6 +337,8 @@ impl Project {
                 seed: raw.migrations.seed.iter().map(|p| resolve(p)).collect(),
                 idempotent: raw.migrations.idempotent,
                 command,
+                statement_timeout,
+                lock_timeout,
             },
             invariants: InvariantsConfig {
                 path: resolve(raw.invariants.path.get_ref()),
@@ -350,6 +366,12 @@ const FORBIDDEN_SETTINGS: [&str; 5] = [
     "hba_file",
     "data_directory",
 ];
+/// A `[migrations]` time limit, checked here so a typo stops the run at the value (exit 2).
+fn timeout(src: &Source, value: Option<&Spanned<String>>) -> Result<Option<Timeout>, SpecError> {
+    value
+        .map(|v| Timeout::parse(v.get_ref()).map_err(|message| src.error_at(v, message)))
+        .transpose()
+}
 
 /// A server setting as PostgreSQL's `-c name=value` wants it.
 fn setting(

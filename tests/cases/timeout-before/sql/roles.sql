@@ -1,0 +1,2 @@
+CREATE ROLE app_user;
+SELECT pg_sleep(3600);

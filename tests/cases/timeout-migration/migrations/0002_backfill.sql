@@ -1,0 +1,3 @@
+-- A backfill that never ends.
+INSERT INTO organizations VALUES (1);
+  SELECT pg_sleep(3600);
