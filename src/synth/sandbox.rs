@@ -16,6 +16,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgPool, PgRow, Postgres};
 use sqlx::{Executor, Row};
 
+use super::sqlstate::{DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, QUERY_CANCELED};
+
 /// How long one statement may run, and wait for a lock, before the check fails instead of hanging.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -58,7 +60,10 @@ impl DbError {
 
     /// A timeout or lock wait: the check cannot conclude, whatever the statement was.
     pub fn is_timeout(&self) -> bool {
-        matches!(self.code.as_str(), "57014" | "55P03" | "40P01")
+        matches!(
+            self.code.as_str(),
+            QUERY_CANCELED | LOCK_NOT_AVAILABLE | DEADLOCK_DETECTED
+        )
     }
 }
 
@@ -71,14 +76,14 @@ impl fmt::Display for DbError {
         if let Some(d) = &self.detail {
             write!(f, " ({d})")?;
         }
-        if self.code == "57014" {
+        if self.code == QUERY_CANCELED {
             write!(
                 f,
                 " [statement_timeout is {}s: a trigger or a lock held elsewhere kept it running]",
                 STATEMENT_TIMEOUT.as_secs()
             )?;
         }
-        if self.code == "55P03" {
+        if self.code == LOCK_NOT_AVAILABLE {
             write!(
                 f,
                 " [lock_timeout is {}s: another session holds a lock on this table]",
