@@ -29,8 +29,8 @@ pub struct TableSpec {
     pub primary_key: Option<Fact<Vec<String>>>,
     /// In file order.
     pub columns: Vec<ColumnSpec>,
-    /// `[sample]`: SQL expressions for synthesized rows, by column.
-    pub sample: IndexMap<String, String>,
+    /// `[sample]`: SQL expressions for synthesized rows, by column, each where its key is.
+    pub sample: IndexMap<String, Fact<String>>,
 }
 
 #[derive(Deserialize)]
@@ -41,7 +41,7 @@ struct RawTable {
     #[serde(default)]
     columns: IndexMap<Spanned<String>, Spanned<RawKeys>>,
     #[serde(default)]
-    sample: IndexMap<String, String>,
+    sample: IndexMap<Spanned<String>, String>,
 }
 
 impl TableSpec {
@@ -99,7 +99,14 @@ impl TableSpec {
             at: src.location(0),
             primary_key,
             columns,
-            sample: raw.sample,
+            sample: raw
+                .sample
+                .iter()
+                .map(|(k, v)| {
+                    let at = src.at(k);
+                    (k.get_ref().clone(), Fact { value: v.clone(), at })
+                })
+                .collect(),
         })
     }
 }

@@ -17,13 +17,15 @@
 mod parents;
 mod partition;
 mod repair;
+mod request;
 mod row;
+mod sample;
 mod sandbox;
 mod sql;
 pub mod sqlstate;
 mod values;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -32,11 +34,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use indexmap::IndexMap;
 
 use crate::catalog::{Catalog, Column};
+use crate::location::Location;
 use crate::names::{TableName, literal};
 use crate::spec::Spec;
 use parents::widest_foreign_key;
 use row::{Building, Source};
 
+pub use request::Overwrite;
 pub use sandbox::{DbError, Outcome, Sandbox};
 pub use sql::{identify, insert_sql};
 
@@ -83,9 +87,34 @@ pub struct SynthError {
     pub reason: String,
     /// The last statement tried, and PostgreSQL's answer to it.
     pub last: Option<(String, DbError)>,
+    /// What would let the row be built.
+    pub advice: Advice,
+}
+
+/// What a failure advises to make a row buildable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advice {
+    /// Nothing more than the reason: the schema or a table file must change as it says.
+    Nothing,
+    /// A `[sample]` expression for the column decides its value.
+    Sample,
+    /// BEFORE INSERT triggers overwrote the column from the request (`auth.uid()`), which is
+    /// empty without one: a request principal would help, a `[sample]` cannot.
+    Principal(Vec<request::Overwrite>),
 }
 
 impl SynthError {
+    /// An error that is not PostgreSQL's refusal of a row.
+    fn plain(table: &TableName, column: Option<&str>, reason: impl Into<String>) -> Self {
+        Self {
+            table: table.clone(),
+            column: column.map(str::to_string),
+            reason: reason.into(),
+            last: None,
+            advice: Advice::Nothing,
+        }
+    }
+
     /// A timeout or lock wait ended it, not the schema.
     pub fn is_timeout(&self) -> bool {
         self.last.as_ref().is_some_and(|(_, e)| e.is_timeout())
@@ -127,6 +156,8 @@ pub struct Synth<'a> {
     end: u64,
     /// Candidate values already tried on their own: whether their type accepted them.
     accepted: HashMap<String, bool>,
+    /// `[sample]` expressions (by where they are written) proven to be one SQL expression.
+    checked_samples: HashSet<Location>,
 }
 
 static BLOCKS: AtomicU64 = AtomicU64::new(1);
@@ -142,6 +173,7 @@ impl<'a> Synth<'a> {
             next,
             end: next + BLOCK / 2,
             accepted: HashMap::new(),
+            checked_samples: HashSet::new(),
         }
     }
 
@@ -208,21 +240,17 @@ impl<'a> Synth<'a> {
     ) -> Pin<Box<dyn Future<Output = Result<Row, SynthError>> + 's>> {
         Box::pin(async move {
             let catalog = self.catalog;
-            let table = catalog.table(name).ok_or_else(|| SynthError {
-                table: name.clone(),
-                column: None,
-                reason: "no such table after the migrations".into(),
-                last: None,
+            let table = catalog.table(name).ok_or_else(|| {
+                SynthError::plain(name, None, "no such table after the migrations")
             })?;
             if depth > DEPTH {
-                return Err(SynthError {
-                    table: name.clone(),
-                    column: None,
-                    reason: format!(
+                return Err(SynthError::plain(
+                    name,
+                    None,
+                    format!(
                         "parent rows nest deeper than {DEPTH}: a cycle of NOT NULL foreign keys"
                     ),
-                    last: None,
-                });
+                ));
             }
             let Want {
                 fixed,
@@ -230,7 +258,8 @@ impl<'a> Synth<'a> {
                 explicit,
                 start,
             } = want;
-            let mut row = Building::new(self, table, &fixed, explicit)?;
+            let sample = self.samples(sb, table).await?;
+            let mut row = Building::new(self, table, &fixed, &sample, explicit);
             for c in explicit {
                 if table.column(c).is_some() && widest_foreign_key(row.table, c).is_none() {
                     let n = self.fresh();
@@ -239,47 +268,88 @@ impl<'a> Synth<'a> {
                 }
             }
             self.fill_parents(sb, &mut row, depth, explicit).await?;
-            let mut last: Option<(String, DbError)> = None;
-            for _ in 0..ATTEMPTS {
-                self.settle(sb, &mut row).await;
-                let sql = row.insert_sql();
-                match sb.attempt(&sql, keep).await {
-                    Ok(out) => {
-                        let texts = out.rows.into_iter().next().unwrap_or_default();
-                        let values = table
-                            .columns
-                            .iter()
-                            .map(|c| c.name.clone())
-                            .zip(texts)
-                            .collect();
-                        if keep {
-                            sb.record(&sql, None);
-                        }
-                        return Ok(Row {
-                            written: row.written(),
-                            values,
-                        });
+            self.insert(sb, &mut row, keep, depth).await
+        })
+    }
+
+    /// Inserts the row, repairing it from each refusal, until PostgreSQL takes it or nothing is
+    /// left to try.
+    async fn insert(
+        &mut self,
+        sb: &mut Sandbox,
+        row: &mut Building<'a>,
+        keep: bool,
+        depth: usize,
+    ) -> Result<Row, SynthError> {
+        let mut last: Option<(String, DbError)> = None;
+        let contended = sb.contended();
+        for _ in 0..ATTEMPTS {
+            self.settle(sb, row).await;
+            let sql = row.insert_sql();
+            match sb.attempt_row(&sql, keep).await {
+                Ok(out) => {
+                    let texts = out.rows.into_iter().next().unwrap_or_default();
+                    let names = row.table.columns.iter().map(|c| c.name.clone());
+                    if keep {
+                        sb.record(&sql, None);
                     }
-                    Err(e) => {
-                        let timeout = e.is_timeout();
-                        let changed = !timeout && self.repair(sb, &mut row, &e, depth).await?;
-                        last = Some((sql, e));
-                        if !changed {
-                            break;
-                        }
+                    // Losing to another check's uncommitted row (the same UNIQUE or EXCLUDE
+                    // value) was repaired with other values: no reason to doubt the verdict.
+                    sb.set_contended(contended);
+                    return Ok(Row {
+                        written: row.written(),
+                        values: names.zip(texts).collect(),
+                    });
+                }
+                Err(e) => {
+                    // A deadlock or lock wait while inserting is most often another check's
+                    // uncommitted row with the same key: other values, like any refusal.
+                    let stuck = e.is_timeout() && !e.is_contention();
+                    let changed = !stuck && self.repair(sb, row, &e, depth).await?;
+                    last = Some((sql, e));
+                    if !changed {
+                        break;
                     }
                 }
             }
-            let column = last
-                .as_ref()
-                .and_then(|(_, e)| e.column.clone())
-                .or_else(|| row.last_changed.clone());
-            Err(SynthError {
-                table: name.clone(),
-                column,
-                reason: "every attempt was refused (triggers, CHECKs or types this tool cannot satisfy on its own); a [sample] expression in the table file decides the value".into(),
-                last,
-            })
-        })
+        }
+        Err(refused(sb, row, last).await)
+    }
+}
+
+/// The error for a row PostgreSQL refused every time, with what would help.
+async fn refused(
+    sb: &mut Sandbox,
+    row: &Building<'_>,
+    last: Option<(String, DbError)>,
+) -> SynthError {
+    let column = last
+        .as_ref()
+        .and_then(|(_, e)| e.column.clone())
+        .or_else(|| row.last_changed.clone());
+    let overwrites = match &last {
+        Some((_, e)) => request::overwrites(sb, row, e).await,
+        None => Vec::new(),
+    };
+    let timeout = last.as_ref().is_some_and(|(_, e)| e.is_timeout());
+    let (reason, advice) = if !overwrites.is_empty() {
+        (
+            "a BEFORE INSERT trigger overwrote the value written with one read from the request, which is empty outside a request",
+            Advice::Principal(overwrites),
+        )
+    } else if timeout {
+        ("the last attempt did not finish", Advice::Nothing)
+    } else {
+        (
+            "every attempt was refused (triggers, CHECKs or types this tool cannot satisfy on its own); a [sample] expression in the table file decides the value",
+            Advice::Sample,
+        )
+    };
+    SynthError {
+        table: row.table.name.clone(),
+        column,
+        reason: reason.into(),
+        last,
+        advice,
     }
 }

@@ -100,11 +100,12 @@ impl<'a> Synth<'a> {
                     e
                 }
                 _ => {
-                    let column = row.table.column(target).ok_or_else(|| SynthError {
-                        table: row.table.name.clone(),
-                        column: Some((*target).clone()),
-                        reason: "the foreign key's column is missing".into(),
-                        last: None,
+                    let column = row.table.column(target).ok_or_else(|| {
+                        SynthError::plain(
+                            &row.table.name,
+                            Some(target),
+                            "the foreign key's column is missing",
+                        )
                     })?;
                     let default = match (&column.default, column.identity) {
                         (_, Some(_)) => format!(
@@ -120,10 +121,12 @@ impl<'a> Synth<'a> {
                     };
                     let sql = format!("SELECT ({default})::text");
                     let value = sb.value(&sql).await.map_err(|e| SynthError {
-                        table: row.table.name.clone(),
-                        column: Some(column.name.clone()),
-                        reason: "its default could not be evaluated for a self-reference".into(),
                         last: Some((sql.clone(), e)),
+                        ..SynthError::plain(
+                            &row.table.name,
+                            Some(&column.name),
+                            "its default could not be evaluated for a self-reference",
+                        )
                     })?;
                     let e = value
                         .map(|v| values::cast(&literal(&v), column))

@@ -11,6 +11,10 @@ use super::{DbError, Sandbox, Synth, SynthError};
 use crate::catalog::TableKind;
 use crate::names::ident;
 
+/// How PostgreSQL starts the message of a row no partition takes (SQLSTATE 23514, no
+/// constraint).
+const NO_PARTITION: &str = "no partition of relation";
+
 impl<'a> Synth<'a> {
     /// Changes the row after PostgreSQL refused it. `Ok(false)` when nothing is left to try.
     pub(super) async fn repair(
@@ -101,6 +105,9 @@ impl<'a> Synth<'a> {
                 }
                 Ok(changed)
             }
+            CHECK_VIOLATION if e.constraint.is_none() && e.message.starts_with(NO_PARTITION) => {
+                self.route(sb, row, e).await
+            }
             CHECK_VIOLATION => {
                 let columns = match constraint_columns {
                     Some(cols) => cols,
@@ -177,13 +184,17 @@ impl<'a> Synth<'a> {
     ) -> Result<bool, SynthError> {
         row.last_changed = Some(col.to_string());
         match row.state.get(col).cloned() {
-            Some(Source::Candidate { k, .. }) => {
+            Some(Source::Candidate { k, n: old }) => {
                 let n = self.fresh();
-                let k = if k < row.constants(col).len() {
-                    k + 1
-                } else {
-                    k
-                };
+                let taken = row.candidate(col, k, old);
+                // The first candidate from `k` on whose value is not the one taken: a constant is
+                // tried once, and so is a value that does not vary with the number (`'{}'`,
+                // `'empty'`), whatever its type (arrays, ranges, composites).
+                let total = row.candidates(col);
+                let k = (k..k + total)
+                    .map(|j| j % total)
+                    .find(|&j| row.candidate(col, j, n) != taken)
+                    .unwrap_or(k);
                 row.state
                     .insert(col.to_string(), Source::Candidate { k, n });
                 Ok(true)

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::parents::widest_foreign_key;
 use super::partition::{key_columns, partition_constants};
 use super::sql::insert_sql;
-use super::{Sandbox, Synth, SynthError, values};
+use super::{Sandbox, Synth, values};
 use crate::catalog::{ConstraintKind, ForeignKey, Table};
 
 impl<'a> Synth<'a> {
@@ -83,26 +83,9 @@ impl<'a> Building<'a> {
         synth: &mut Synth<'a>,
         table: &'a Table,
         fixed: &[(String, String)],
+        sample: &IndexMap<String, String>,
         explicit: &[String],
-    ) -> Result<Self, SynthError> {
-        let sample = synth
-            .spec
-            .table(&table.name)
-            .map(|t| t.sample.clone())
-            .unwrap_or_default();
-        for name in sample.keys() {
-            if table.column(name).is_none() {
-                return Err(SynthError {
-                    table: table.name.clone(),
-                    column: Some(name.clone()),
-                    reason: format!(
-                        "[sample] names a column {name:?} that {} does not have",
-                        table.name
-                    ),
-                    last: None,
-                });
-            }
-        }
+    ) -> Self {
         let family = synth.catalog.with_partitions(table);
         let mut state = IndexMap::new();
         let mut sampled = Vec::new();
@@ -153,7 +136,7 @@ impl<'a> Building<'a> {
             };
             state.insert(name.clone(), source);
         }
-        Ok(Self {
+        let mut row = Self {
             table,
             family,
             state,
@@ -162,7 +145,49 @@ impl<'a> Building<'a> {
             sampled,
             repairs: 0,
             last_changed: None,
-        })
+        };
+        row.start_keys_apart();
+        row
+    }
+
+    /// Columns of a UNIQUE, primary or exclusion key start at their first candidate that varies
+    /// with the number (unless CHECKs name constants: the values may be only those): one that
+    /// does not (`'{}'`, `'empty'`) would be the same in every check
+    /// running in parallel, and an INSERT waits for another transaction's uncommitted row with
+    /// the same key (deadlocks, lock timeouts) instead of failing at once.
+    fn start_keys_apart(&mut self) {
+        let mut keyed: Vec<&String> = Vec::new();
+        for c in &self.table.constraints {
+            let key = matches!(
+                c.kind,
+                ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
+            );
+            if key {
+                keyed.extend(&c.columns);
+            }
+        }
+        for i in self.table.indexes.iter().filter(|i| i.unique) {
+            keyed.extend(i.key_columns.iter().flatten());
+        }
+        let starts: Vec<(String, usize, u64)> = (self.state.iter())
+            .filter(|(c, _)| keyed.contains(c))
+            .filter_map(|(c, s)| match s {
+                Source::Candidate { k: 0, n } if self.constants(c).is_empty() => {
+                    Some((c.clone(), self.varying(c, *n), *n))
+                }
+                _ => None,
+            })
+            .collect();
+        for (c, k, n) in starts {
+            self.state.insert(c, Source::Candidate { k, n });
+        }
+    }
+
+    /// The first candidate of `col` whose value depends on the number.
+    fn varying(&self, col: &str, n: u64) -> usize {
+        (0..self.candidates(col))
+            .find(|&k| self.candidate(col, k, n) != self.candidate(col, k, n + 1))
+            .unwrap_or(0)
     }
 
     pub(super) fn constants(&self, col: &str) -> &[String] {
