@@ -113,7 +113,11 @@ async fn a_sample_is_one_expression_and_never_escapes_the_transaction() {
     let dir = escape_project();
     let project = dir.clone();
     let out = tokio::task::spawn_blocking(move || {
-        run(&project, &["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
+        run(
+            &project,
+            &["--backend", "url"],
+            &[("PG_INVARIANTS_URL", &url)],
+        )
     })
     .await
     .expect("join");
@@ -122,7 +126,11 @@ async fn a_sample_is_one_expression_and_never_escapes_the_transaction() {
     for (name, _, refused) in PAYLOADS {
         let test = format!("t_{name}::v::not_null");
         let want = if *refused { "FAILED" } else { "ok" };
-        assert_eq!(got.get(&test).map(String::as_str), Some(want), "{test}\n{stdout}");
+        assert_eq!(
+            got.get(&test).map(String::as_str),
+            Some(want),
+            "{test}\n{stdout}"
+        );
         if *refused {
             let section = stdout
                 .split(&format!("---- {test} ----"))
@@ -163,6 +171,9 @@ fn deadlocking_checks_give_the_verdicts_of_one_thread() {
     assert!(one.len() > 30, "{stdout_one}");
     for _ in 0..2 {
         let (four, stdout_four) = verdicts("4");
-        assert_eq!(one, four, "1 thread:\n{stdout_one}\n4 threads:\n{stdout_four}");
+        assert_eq!(
+            one, four,
+            "1 thread:\n{stdout_one}\n4 threads:\n{stdout_four}"
+        );
     }
 }

@@ -104,7 +104,13 @@ impl TableSpec {
                 .iter()
                 .map(|(k, v)| {
                     let at = src.at(k);
-                    (k.get_ref().clone(), Fact { value: v.clone(), at })
+                    (
+                        k.get_ref().clone(),
+                        Fact {
+                            value: v.clone(),
+                            at,
+                        },
+                    )
                 })
                 .collect(),
         })

@@ -22,7 +22,11 @@ pub struct Overwrite {
 
 /// The triggers behind `e`, when it is a NOT NULL violation of a column the row wrote a value
 /// to (so a BEFORE trigger replaced it) and some of them read the request.
-pub(super) async fn overwrites(sb: &mut Sandbox, row: &Building<'_>, e: &DbError) -> Vec<Overwrite> {
+pub(super) async fn overwrites(
+    sb: &mut Sandbox,
+    row: &Building<'_>,
+    e: &DbError,
+) -> Vec<Overwrite> {
     let Some(column) = e.column.as_deref() else {
         return Vec::new();
     };
@@ -85,8 +89,8 @@ fn assigns(source: &str, column: &str) -> bool {
                     || ["then", "else", "begin", "loop"]
                         .iter()
                         .any(|w| before.ends_with(w));
-                let assignment = after.starts_with(":=")
-                    || (after.starts_with('=') && !after.starts_with("=="));
+                let assignment =
+                    after.starts_with(":=") || (after.starts_with('=') && !after.starts_with("=="));
                 statement_start && assignment
             })
         })

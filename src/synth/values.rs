@@ -328,7 +328,8 @@ pub fn cast(expr: &str, column: &Column) -> String {
 /// Whether values of this type are worth testing with `SELECT <value>::type` before use: types
 /// whose input syntax is not known here, and domains (their CHECKs can refuse anything).
 pub fn needs_probe(value: &ValueType) -> bool {
-    !value.domain_checks.is_empty() || matches!(value.category, 'U' | 'X' | 'G' | 'R' | 'A' | 'P' | 'C')
+    !value.domain_checks.is_empty()
+        || matches!(value.category, 'U' | 'X' | 'G' | 'R' | 'A' | 'P' | 'C')
 }
 
 #[cfg(test)]
