@@ -7,8 +7,14 @@
 //! a candidate value for every other NOT NULL column (see [`values`]). Then it is inserted under a
 //! savepoint, and PostgreSQL's answer drives the next attempt: a NOT NULL violation names the
 //! column to fill, a UNIQUE violation the columns to renew, a CHECK violation the columns whose
-//! next candidates to try, a missing partition the partition key. Triggers fire as they would in
-//! production: their behaviour is part of what the checks prove.
+//! next candidates to try, a missing partition the partition key (or a partition made for the
+//! row). Triggers fire as they would in production: their behaviour is part of what the checks
+//! prove.
+//!
+//! The concerns, one per module: `row` (where each column's value comes from), `parents`,
+//! `repair` (PostgreSQL's error to the next attempt), `partition`, `sample` (the table file's
+//! expressions), `request` (triggers that read the request), `sql` (statement text), `sandbox`
+//! (the rolled-back transaction), `sqlstate` (the codes decided on, by name).
 
 // An error here is the product (it ends up in a failure message), not an exception: boxing it
 // would buy nothing measurable.
@@ -135,7 +141,8 @@ impl fmt::Display for SynthError {
     }
 }
 
-/// What a row must be.
+/// What a row must be: everything a build is asked for, in one place, so that what a request
+/// principal adds later (a session preamble: its role and settings) is one more field.
 struct Want<'s> {
     /// Columns set to these SQL expressions.
     fixed: Vec<(String, String)>,
