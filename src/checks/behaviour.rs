@@ -13,7 +13,9 @@ use super::{Context, Failure, Verdict};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::TableName;
-use crate::synth::{DbError, Outcome, Row, Sandbox, Synth, SynthError, insert_sql};
+use crate::synth::{
+    Advice, DbError, Outcome, Overwrite, Row, Sandbox, Synth, SynthError, insert_sql,
+};
 
 /// Generated cases after the minimal one, unless `PG_INVARIANTS_CASES` says otherwise.
 const CASES: u32 = 3;
@@ -58,22 +60,72 @@ where
 {
     let cases = crate::env::cases().unwrap_or(CASES);
     vary(cases, async |case: Case| -> Verdict {
-        let sb = Sandbox::begin(ctx.pool).await.map_err(|e| Failure {
-            at: None,
-            promise: "a transaction for the check".into(),
-            expected: "a connection to the migrated database".into(),
-            found: e.to_string(),
-            fix: None,
-        })?;
-        let mut run = Run {
-            sb,
-            synth: Synth::new(ctx.catalog, ctx.spec, case.seed),
-        };
-        let verdict = check(&mut run, case).await;
-        run.sb.rollback().await;
-        verdict
+        let mut tries = 1;
+        loop {
+            let alone = tries == CONTENTION_TRIES;
+            let (verdict, contended) = if alone {
+                let _alone = ALONE.write().await;
+                once(ctx, &mut check, case).await
+            } else {
+                let _beside = ALONE.read().await;
+                once(ctx, &mut check, case).await
+            };
+            if !contended || alone {
+                return verdict;
+            }
+            tokio::time::sleep(backoff(tries)).await;
+            tries += 1;
+        }
     })
     .await
+}
+
+/// Runs of a case that lost to a concurrent check (deadlock, lock timeout) before its verdict
+/// stands: parallel checks must not decide a verdict (`--test-threads 1` and 4 agree). The last
+/// run is alone: it waits for the cases running and holds the others back, as on one thread.
+const CONTENTION_TRIES: u32 = 3;
+
+/// Cases run beside each other (read) unless one runs alone (write).
+static ALONE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// One run of `check` on `case` in a sandbox of its own: its verdict, and whether a statement
+/// lost to another session.
+async fn once<F>(ctx: &Context<'_>, check: &mut F, case: Case) -> (Verdict, bool)
+where
+    F: AsyncFnMut(&mut Run<'_>, Case) -> Verdict,
+{
+    let sb = match Sandbox::begin(ctx.pool).await {
+        Ok(sb) => sb,
+        Err(e) => {
+            let failure = Failure {
+                at: None,
+                promise: "a transaction for the check".into(),
+                expected: "a connection to the migrated database".into(),
+                found: e.to_string(),
+                fix: None,
+            };
+            return (Err(failure), false);
+        }
+    };
+    let mut run = Run {
+        sb,
+        synth: Synth::new(ctx.catalog, ctx.spec, case.seed),
+    };
+    let verdict = check(&mut run, case).await;
+    let contended = run.sb.contended();
+    run.sb.rollback().await;
+    (verdict, contended)
+}
+
+/// The wait before try `tries + 1`: growing, with jitter so that two checks that deadlocked
+/// do not meet again in step.
+fn backoff(tries: u32) -> std::time::Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = u64::from(nanos % 100);
+    std::time::Duration::from_millis(50 * u64::from(tries) + jitter)
 }
 
 /// The case loop: the minimal case, then `cases` generated from a fixed seed; a failing
@@ -176,7 +228,8 @@ impl Run<'_> {
 }
 
 /// The failure for a row that could not be built: which table and column, the last error, and
-/// the `[sample]` line that would decide the value.
+/// what would help: the `[sample]` line that would decide the value, or a request principal when
+/// a trigger overwrote the value from the request.
 pub fn unbuildable(
     ctx: &Context<'_>,
     e: &SynthError,
@@ -184,26 +237,56 @@ pub fn unbuildable(
     at: &Location,
     promise: &str,
 ) -> Failure {
-    let file = ctx
-        .spec
-        .table(&e.table)
-        .map(|t| t.at.path.display().to_string())
-        .unwrap_or_else(|| format!("invariants/{}.toml", ctx.show(&e.table)));
-    let column = e.column.as_deref().unwrap_or("<column>");
-    let advice = if e.is_timeout() {
-        String::new()
-    } else {
-        format!(
-            "\nto decide the value, add to {file}:\n  [sample]\n  {column} = \"<an SQL expression, e.g. 'active' or 42>\""
-        )
-    };
     Failure {
         at: Some(at.clone()),
         promise: promise.to_string(),
         expected: "a valid row to run the check with".into(),
-        found: format!("{e}{advice}\n{}", transcript(sb)),
+        found: format!("{e}{}\n{}", advice(ctx, e), transcript(sb)),
         fix: None,
     }
+}
+
+fn advice(ctx: &Context<'_>, e: &SynthError) -> String {
+    let column = e.column.as_deref().unwrap_or("<column>");
+    match &e.advice {
+        Advice::Nothing => String::new(),
+        Advice::Sample => {
+            let file = ctx
+                .spec
+                .table(&e.table)
+                .map(|t| t.at.path.display().to_string())
+                .unwrap_or_else(|| format!("invariants/{}.toml", ctx.show(&e.table)));
+            format!(
+                "\nto decide the value, add to {file}:\n  [sample]\n  {column} = \"<an SQL expression, e.g. 'active' or 42>\""
+            )
+        }
+        Advice::Principal(overwrites) => principal_advice(overwrites),
+    }
+}
+
+/// Names each trigger that overwrote a column from the request, and what would help.
+fn principal_advice(overwrites: &[Overwrite]) -> String {
+    let mut out = String::new();
+    let mut settings: Vec<&str> = Vec::new();
+    for o in overwrites {
+        out.push_str(&format!(
+            "\ntrigger {} (function {}) sets {} from the request setting(s) {}, empty outside a request",
+            o.trigger,
+            o.function,
+            o.column,
+            o.settings.join(", ")
+        ));
+        for s in &o.settings {
+            if !settings.contains(&s.as_str()) {
+                settings.push(s);
+            }
+        }
+    }
+    out.push_str(&format!(
+        "\na [sample] cannot help: the trigger overwrites the value. What helps is a request principal: [tenancy] with `settings` for {} in pg-invariants.toml (FORMAT.md section 6), so rows are inserted with a request in force",
+        settings.join(", ")
+    ));
+    out
 }
 
 /// The SQL a failure shows: paste it into psql to see the same thing happen.

@@ -41,8 +41,8 @@ pub struct TableSpec {
     pub columns: Vec<ColumnSpec>,
     /// Index into `columns` by name: a table file may list many thousands of columns.
     by_name: HashMap<String, usize>,
-    /// `[sample]`: SQL expressions for synthesized rows, by column.
-    pub sample: IndexMap<String, String>,
+    /// `[sample]`: SQL expressions for synthesized rows, by column, each where its key is.
+    pub sample: IndexMap<String, Fact<String>>,
 }
 
 #[derive(Deserialize)]
@@ -53,7 +53,7 @@ struct RawTable {
     #[serde(default)]
     columns: IndexMap<Spanned<String>, Spanned<RawKeys>>,
     #[serde(default)]
-    sample: IndexMap<String, String>,
+    sample: IndexMap<Spanned<String>, String>,
 }
 
 impl TableSpec {
@@ -117,7 +117,20 @@ impl TableSpec {
             primary_key,
             columns,
             by_name,
-            sample: raw.sample,
+            sample: raw
+                .sample
+                .iter()
+                .map(|(k, v)| {
+                    let at = src.at(k);
+                    (
+                        k.get_ref().clone(),
+                        Fact {
+                            value: v.clone(),
+                            at,
+                        },
+                    )
+                })
+                .collect(),
         })
     }
 }

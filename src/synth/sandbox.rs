@@ -14,11 +14,16 @@ use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgPool, PgRow, Postgres};
-use sqlx::{Executor, Row};
+use sqlx::{Executor, Row, TypeInfo, ValueRef};
+
+use super::sqlstate::{DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, QUERY_CANCELED};
 
 /// How long one statement may run, and wait for a lock, before the check fails instead of hanging.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a synthesized INSERT waits for a lock: a wait is nearly always another check's
+/// uncommitted row with the same key, better answered with other values than by waiting.
+const SYNTHESIS_LOCK_TIMEOUT: &str = "200ms";
 
 /// An error PostgreSQL raised, with the fields checks decide on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,9 +61,14 @@ impl DbError {
         }
     }
 
+    /// Lost to another session: chosen as a deadlock victim, or waited past `lock_timeout`.
+    pub fn is_contention(&self) -> bool {
+        matches!(self.code.as_str(), LOCK_NOT_AVAILABLE | DEADLOCK_DETECTED)
+    }
+
     /// A timeout or lock wait: the check cannot conclude, whatever the statement was.
     pub fn is_timeout(&self) -> bool {
-        matches!(self.code.as_str(), "57014" | "55P03" | "40P01")
+        self.code == QUERY_CANCELED || self.is_contention()
     }
 }
 
@@ -71,17 +81,17 @@ impl fmt::Display for DbError {
         if let Some(d) = &self.detail {
             write!(f, " ({d})")?;
         }
-        if self.code == "57014" {
+        if self.code == QUERY_CANCELED {
             write!(
                 f,
                 " [statement_timeout is {}s: a trigger or a lock held elsewhere kept it running]",
                 STATEMENT_TIMEOUT.as_secs()
             )?;
         }
-        if self.code == "55P03" {
+        if self.code == LOCK_NOT_AVAILABLE {
             write!(
                 f,
-                " [lock_timeout is {}s: another session holds a lock on this table]",
+                " [lock_timeout is {}s for a check's statements, {SYNTHESIS_LOCK_TIMEOUT} for a synthesized row: another session holds a lock on this table]",
                 LOCK_TIMEOUT.as_secs()
             )?;
         }
@@ -93,14 +103,20 @@ impl fmt::Display for DbError {
 pub struct Sandbox {
     conn: PoolConnection<Postgres>,
     transcript: Vec<String>,
+    /// A statement was a deadlock victim or waited too long for a lock: what it proves depends
+    /// on what ran beside it.
+    contended: bool,
+    /// Whether the lock timeout in force is the short one of synthesis.
+    synthesizing: bool,
 }
 
 impl Sandbox {
-    /// Begins the transaction with its timeouts, and with every deferrable constraint immediate.
+    /// Begins the transaction with its timeouts, and with every deferrable constraint immediate,
+    /// and opens the savepoint the first statement runs under.
     pub async fn begin(pool: &PgPool) -> Result<Self, DbError> {
         let mut conn = pool.acquire().await.map_err(DbError::from_sqlx)?;
         let setup = format!(
-            "BEGIN; SET LOCAL statement_timeout = '{}s'; SET LOCAL lock_timeout = '{}s'; SET CONSTRAINTS ALL IMMEDIATE;",
+            "BEGIN; SET LOCAL statement_timeout = '{}s'; SET LOCAL lock_timeout = '{}s'; SET CONSTRAINTS ALL IMMEDIATE; SAVEPOINT pg_invariants;",
             STATEMENT_TIMEOUT.as_secs(),
             LOCK_TIMEOUT.as_secs()
         );
@@ -110,30 +126,79 @@ impl Sandbox {
         Ok(Self {
             conn,
             transcript: vec!["BEGIN;".into(), "SET CONSTRAINTS ALL IMMEDIATE;".into()],
+            contended: false,
+            synthesizing: false,
         })
     }
 
-    /// Runs one statement under a savepoint. On success the savepoint is released (`keep`) or
-    /// rolled back (a trial: the rows are undone, the answer kept); on error it is rolled back and
-    /// the transaction stays usable. Returns the rows as text, one `Vec` per row.
+    /// Runs one statement under the savepoint. On success the savepoint is released and opened
+    /// again (`keep`) or rolled back to (a trial: the rows are undone, the answer kept); on error
+    /// it is rolled back to and the transaction stays usable. Returns the rows as text, one
+    /// `Vec` per row.
+    ///
+    /// The statement goes alone through the extended protocol (Parse, Bind, Execute), which
+    /// refuses several commands: text from a table file's `[sample]` can never end the
+    /// transaction and run a statement of its own. The savepoint is always open before a
+    /// statement, so each one costs the statement and one simple-protocol round trip after it.
     pub async fn attempt(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        // One round trip for the savepoint and the statement (the savepoint returns no rows).
+        self.lock_wait(false).await?;
+        self.run_one(sql, keep).await
+    }
+
+    /// [`Self::attempt`] for a synthesized row: a lock wait ends after a short timeout, an error
+    /// synthesis repairs with other values.
+    pub(super) async fn attempt_row(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
+        self.lock_wait(true).await?;
+        self.run_one(sql, keep).await
+    }
+
+    /// Sets the lock timeout of synthesis or of checks, outside the savepoint (a `SET LOCAL`
+    /// under it would be undone with it); one round trip, only when it changes.
+    async fn lock_wait(&mut self, synthesizing: bool) -> Result<(), DbError> {
+        if self.synthesizing == synthesizing {
+            return Ok(());
+        }
+        let timeout = if synthesizing {
+            SYNTHESIS_LOCK_TIMEOUT.to_string()
+        } else {
+            format!("{}s", LOCK_TIMEOUT.as_secs())
+        };
+        let sql = format!(
+            "RELEASE SAVEPOINT pg_invariants; SET LOCAL lock_timeout = '{timeout}'; SAVEPOINT pg_invariants"
+        );
+        self.run(sql).await?;
+        self.synthesizing = synthesizing;
+        Ok(())
+    }
+
+    async fn run_one(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
         let result = self
             .conn
-            .fetch_all(sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "SAVEPOINT pg_invariants; {sql}"
-            ))))
+            .fetch_all(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false))
             .await;
         let end = if keep && result.is_ok() {
-            "RELEASE SAVEPOINT pg_invariants"
+            "RELEASE SAVEPOINT pg_invariants; SAVEPOINT pg_invariants"
         } else {
-            "ROLLBACK TO SAVEPOINT pg_invariants; RELEASE SAVEPOINT pg_invariants"
+            "ROLLBACK TO SAVEPOINT pg_invariants"
         };
-        self.run(end).await?;
-        let rows = result.map_err(DbError::from_sqlx)?;
+        self.run(end.to_string()).await?;
+        let result = result.map_err(DbError::from_sqlx);
+        self.contended |= result.as_ref().is_err_and(DbError::is_contention);
+        let rows = result?;
         Ok(Outcome {
             rows: rows.iter().map(texts).collect::<Result<_, _>>()?,
         })
+    }
+
+    /// Whether a statement lost to another session (deadlock, lock timeout): the case is worth
+    /// running again rather than concluding.
+    pub fn contended(&self) -> bool {
+        self.contended
+    }
+
+    /// Sets what [`Self::contended`] says: synthesis forgets a contention it repaired.
+    pub(super) fn set_contended(&mut self, contended: bool) {
+        self.contended = contended;
     }
 
     /// A query whose answer is one text value (or NULL); not recorded.
@@ -146,9 +211,10 @@ impl Sandbox {
             .and_then(|r| r.into_iter().next().flatten()))
     }
 
-    async fn run(&mut self, sql: &'static str) -> Result<(), DbError> {
+    /// Runs SQL of this module's own (never user text) with the simple protocol.
+    async fn run(&mut self, sql: String) -> Result<(), DbError> {
         self.conn
-            .execute(sqlx::raw_sql(sql))
+            .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql)))
             .await
             .map(|_| ())
             .map_err(DbError::from_sqlx)
@@ -173,7 +239,7 @@ impl Sandbox {
     /// Rolls everything back and returns the connection to the pool.
     pub async fn rollback(mut self) {
         // A connection whose rollback fails is closed rather than returned in a transaction.
-        if self.run("ROLLBACK").await.is_err() {
+        if self.run("ROLLBACK".into()).await.is_err() {
             let _ = self.conn.close().await;
         }
     }
@@ -185,10 +251,24 @@ pub struct Outcome {
     pub rows: Vec<Vec<Option<String>>>,
 }
 
-/// Simple-protocol rows arrive as text whatever their type: read them as such, unchecked.
+/// The columns of a row as text. Statements of the sandbox return text (`RETURNING col::text`)
+/// or a count's placeholder (`RETURNING 1`); the extended protocol sends them in binary, so each
+/// is read by its type.
 fn texts(row: &PgRow) -> Result<Vec<Option<String>>, DbError> {
     (0..row.len())
-        .map(|i| row.try_get_unchecked::<Option<String>, _>(i))
-        .collect::<Result<_, _>>()
-        .map_err(DbError::from_sqlx)
+        .map(|i| {
+            let value = row.try_get_raw(i).map_err(DbError::from_sqlx)?;
+            if value.is_null() {
+                return Ok(None);
+            }
+            let text = match value.type_info().name() {
+                "INT2" => row.try_get::<i16, _>(i).map(|v| v.to_string()),
+                "INT4" => row.try_get::<i32, _>(i).map(|v| v.to_string()),
+                "INT8" => row.try_get::<i64, _>(i).map(|v| v.to_string()),
+                "BOOL" => row.try_get::<bool, _>(i).map(|v| v.to_string()),
+                _ => row.try_get_unchecked::<String, _>(i),
+            };
+            text.map(Some).map_err(DbError::from_sqlx)
+        })
+        .collect()
 }

@@ -110,15 +110,8 @@ pub fn made(value: &ValueType, k: usize, n: u64) -> String {
             "'10.1.0.0/16'".into(),
         ][k]
             .clone(),
-        'R' => [
-            "'empty'",
-            "'[1,2)'",
-            "'[2024-01-01,2024-01-02)'",
-            "'(,)'",
-            "'[0,1]'",
-            "'empty'",
-        ][k]
-            .into(),
+        'R' => range(name, k, n),
+        'C' => composite(k, n),
         'G' => [
             "'(0,0)'",
             "'((0,0),(1,1))'",
@@ -249,6 +242,38 @@ fn array(value: &ValueType, k: usize, n: u64) -> String {
     format!("ARRAY[({})::{element}]", made(&inner, k - 1, n))
 }
 
+/// Ranges: input syntax of the usual kinds first, then one made from `n` so that rows differ
+/// (an exclusion constraint on overlapping ranges).
+fn range(name: &str, k: usize, n: u64) -> String {
+    // `'(,)'` overlaps every range: last, so that an exclusion constraint tries the others.
+    match k {
+        0 => return "'empty'".into(),
+        1 => return "'[1,2)'".into(),
+        2 => return "'[2024-01-01,2024-01-02)'".into(),
+        3 => return "'[0,1]'".into(),
+        5 => return "'(,)'".into(),
+        _ => {}
+    }
+    let next = n + 1;
+    match name {
+        "tstzrange" => format!(
+            "tstzrange(TIMESTAMPTZ '2024-01-01 00:00:00+00' + interval '{n} hours', TIMESTAMPTZ '2024-01-01 00:00:00+00' + interval '{next} hours')"
+        ),
+        "tsrange" => format!(
+            "tsrange(TIMESTAMP '2024-01-01' + interval '{n} hours', TIMESTAMP '2024-01-01' + interval '{next} hours')"
+        ),
+        "daterange" => format!("daterange(DATE '2024-01-01' + {n}, DATE '2024-01-01' + {next})"),
+        _ => format!("'[{n},{next})'"),
+    }
+}
+
+/// Composite values of 1 to 6 fields, each the number `n` (text and numeric fields take it):
+/// the arity is found by trying, and rows differ.
+fn composite(k: usize, n: u64) -> String {
+    let arity = [2, 1, 3, 4, 5, 6][k];
+    format!("'({})'", vec![n.to_string(); arity].join(","))
+}
+
 /// Types of extensions and the rest (`uuid`, `json`, `ltree`, `hstore`, `bytea`…): their input
 /// syntax, tried in turn.
 fn other(name: &str, k: usize, n: u64) -> String {
@@ -303,7 +328,8 @@ pub fn cast(expr: &str, column: &Column) -> String {
 /// Whether values of this type are worth testing with `SELECT <value>::type` before use: types
 /// whose input syntax is not known here, and domains (their CHECKs can refuse anything).
 pub fn needs_probe(value: &ValueType) -> bool {
-    !value.domain_checks.is_empty() || matches!(value.category, 'U' | 'X' | 'G' | 'R' | 'A' | 'P')
+    !value.domain_checks.is_empty()
+        || matches!(value.category, 'U' | 'X' | 'G' | 'R' | 'A' | 'P' | 'C')
 }
 
 #[cfg(test)]

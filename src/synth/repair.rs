@@ -1,0 +1,217 @@
+//! Repairing a row from PostgreSQL's answer: the SQLSTATE of the error, and the constraint or
+//! column it names, say what to change before the next attempt.
+
+use super::parents::widest_foreign_key;
+use super::row::{Building, Source};
+use super::sqlstate::{
+    CHECK_VIOLATION, DATA_EXCEPTION_CLASS, EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION,
+    NOT_NULL_VIOLATION, UNIQUE_VIOLATION, WRONG_OBJECT_TYPE_CLASS,
+};
+use super::{DbError, Sandbox, Synth, SynthError};
+use crate::catalog::TableKind;
+use crate::names::ident;
+
+/// How PostgreSQL starts the message of a row no partition takes (SQLSTATE 23514, no
+/// constraint).
+const NO_PARTITION: &str = "no partition of relation";
+
+impl<'a> Synth<'a> {
+    /// Changes the row after PostgreSQL refused it. `Ok(false)` when nothing is left to try.
+    pub(super) async fn repair(
+        &mut self,
+        sb: &mut Sandbox,
+        row: &mut Building<'a>,
+        e: &DbError,
+        depth: usize,
+    ) -> Result<bool, SynthError> {
+        row.repairs += 1;
+        let table = row.table;
+        // An error about another table (a trigger's own INSERT failed): nothing in this row can
+        // change that.
+        if let Some(other) = &e.table
+            && !row.family.iter().any(|t| &t.name.name == other)
+        {
+            return Ok(false);
+        }
+        let constraint_columns = e.constraint.as_deref().and_then(|c| row.columns_of(c));
+        match e.code.as_str() {
+            NOT_NULL_VIOLATION => {
+                let Some(col) = e.column.clone() else {
+                    return Ok(false);
+                };
+                Ok(self.fill(sb, row, &col, depth).await?)
+            }
+            FOREIGN_KEY_VIOLATION => {
+                let Some(name) = &e.constraint else {
+                    return Ok(false);
+                };
+                let Some((columns, fk)) = row.foreign_key(name) else {
+                    return Ok(false);
+                };
+                if !row.renewed.insert(name.clone()) {
+                    return Ok(false);
+                }
+                let nullable = columns
+                    .iter()
+                    .all(|c| table.column(c).is_some_and(|x| !x.not_null));
+                let given = columns
+                    .iter()
+                    .any(|c| matches!(row.state.get(c), Some(Source::Fixed(_))));
+                if nullable && !given {
+                    for c in &columns {
+                        row.state.insert(c.clone(), Source::Fixed("NULL".into()));
+                    }
+                    return Ok(true);
+                }
+                // Every column already has a value (a column shared by two keys): make the row
+                // it points at exist, else start from a new parent.
+                if columns.iter().all(|c| row.is_set(c))
+                    && self
+                        .parent_for(sb, row, &columns, fk, depth, false)
+                        .await
+                        .is_ok()
+                {
+                    return Ok(true);
+                }
+                self.parent_for(sb, row, &columns, fk, depth, true).await?;
+                Ok(true)
+            }
+            UNIQUE_VIOLATION | EXCLUSION_VIOLATION => {
+                let columns = constraint_columns.unwrap_or_else(|| row.candidate_columns());
+                // The values are our own rows' (a one-to-one key): the row in the way was made in
+                // this sandbox, by a trigger on a parent we inserted (Supabase's profile for a
+                // new auth.users row). Out of the way with it.
+                if let Some(name) = &e.constraint
+                    && row.ours(&columns)
+                    && row.renewed.insert(format!("clear {name}"))
+                {
+                    let sql = format!(
+                        "DELETE FROM {} WHERE {}",
+                        table.name.sql(),
+                        columns
+                            .iter()
+                            .map(|c| format!("{} = {}", ident(c), row.expr(c).unwrap_or_default()))
+                            .collect::<Vec<_>>()
+                            .join(" AND ")
+                    );
+                    if sb.attempt(&sql, true).await.is_ok() {
+                        sb.record(&sql, Some("a trigger had made this row for a parent row"));
+                        return Ok(true);
+                    }
+                }
+                let mut changed = false;
+                for c in columns {
+                    changed |= self.renew(sb, row, &c, depth).await?;
+                }
+                Ok(changed)
+            }
+            CHECK_VIOLATION if e.constraint.is_none() && e.message.starts_with(NO_PARTITION) => {
+                self.route(sb, row, e).await
+            }
+            CHECK_VIOLATION => {
+                let columns = match constraint_columns {
+                    Some(cols) => cols,
+                    None if e.constraint.is_none() && table.kind == TableKind::Partitioned => {
+                        row.partition_key_columns()
+                    }
+                    // A domain's CHECK: the columns built on a domain.
+                    None => row.domain_columns(),
+                };
+                // A left-out foreign key column the CHECK wants (`CHECK (org_id IS NOT NULL)`):
+                // a parent row, not a made-up value.
+                for c in &columns {
+                    if matches!(row.state.get(c), Some(Source::Omit))
+                        && widest_foreign_key(row.table, c).is_some()
+                    {
+                        return self.fill(sb, row, c, depth).await;
+                    }
+                }
+                Ok(row.advance(self, &columns))
+            }
+            code if code.starts_with(DATA_EXCEPTION_CLASS)
+                || code.starts_with(WRONG_OBJECT_TYPE_CLASS) =>
+            {
+                let columns = row.candidate_columns();
+                Ok(row.advance(self, &columns))
+            }
+            // Raised by a trigger (or anything else): try other values a few times.
+            _ if row.repairs <= 4 => {
+                let columns = row.candidate_columns();
+                let mut changed = false;
+                for c in columns {
+                    changed |= self.renew(sb, row, &c, depth).await?;
+                }
+                Ok(changed)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Gives a value to a column that was left out.
+    async fn fill(
+        &mut self,
+        sb: &mut Sandbox,
+        row: &mut Building<'a>,
+        col: &str,
+        depth: usize,
+    ) -> Result<bool, SynthError> {
+        row.last_changed = Some(col.to_string());
+        match row.state.get(col) {
+            Some(Source::Omit) | None => {}
+            Some(Source::Candidate { .. }) => {
+                let cols = [col.to_string()];
+                return Ok(row.advance(self, &cols));
+            }
+            Some(_) => return Ok(false),
+        }
+        if let Some((columns, fk)) = widest_foreign_key(row.table, col) {
+            self.parent_for(sb, row, &columns, fk, depth, false).await?;
+            return Ok(true);
+        }
+        let n = self.fresh();
+        row.state
+            .insert(col.to_string(), Source::Candidate { k: 0, n });
+        Ok(true)
+    }
+
+    /// A fresh value for a column whose value was taken (UNIQUE, exclusion).
+    async fn renew(
+        &mut self,
+        sb: &mut Sandbox,
+        row: &mut Building<'a>,
+        col: &str,
+        depth: usize,
+    ) -> Result<bool, SynthError> {
+        row.last_changed = Some(col.to_string());
+        match row.state.get(col).cloned() {
+            Some(Source::Candidate { k, n: old }) => {
+                let n = self.fresh();
+                let taken = row.candidate(col, k, old);
+                // The first candidate from `k` on whose value is not the one taken: a constant is
+                // tried once, and so is a value that does not vary with the number (`'{}'`,
+                // `'empty'`), whatever its type (arrays, ranges, composites).
+                let total = row.candidates(col);
+                let k = (k..k + total)
+                    .map(|j| j % total)
+                    .find(|&j| row.candidate(col, j, n) != taken)
+                    .unwrap_or(k);
+                row.state
+                    .insert(col.to_string(), Source::Candidate { k, n });
+                Ok(true)
+            }
+            Some(Source::Parent(_)) => {
+                let Some((columns, fk)) = widest_foreign_key(row.table, col) else {
+                    return Ok(false);
+                };
+                let name = format!("renew {col}");
+                if !row.renewed.insert(name) {
+                    return Ok(false);
+                }
+                self.parent_for(sb, row, &columns, fk, depth, true).await?;
+                Ok(true)
+            }
+            Some(Source::Omit) | None => self.fill(sb, row, col, depth).await,
+            Some(Source::Fixed(_)) => Ok(false),
+        }
+    }
+}

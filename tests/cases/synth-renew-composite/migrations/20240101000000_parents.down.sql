@@ -1,0 +1,1 @@
+DROP TABLE refs, sites, bookings, labels, people; DROP TYPE address;
