@@ -4,6 +4,7 @@
 
 use sqlx::{AssertSqlSafe, Row};
 
+use super::repair::Repair;
 use super::{Context, Failure, Verdict};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, Orphans};
@@ -104,12 +105,17 @@ pub async fn check(
                 target.display(ctx.schema()),
                 sample.join(", ")
             ),
-            fix: Some(format!(
-                "-- review first; pg-invariants never runs this:\n-- DELETE FROM {} t WHERE t.{} IS NOT NULL{filter} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {rhs} = {lhs});",
-                table.sql(),
-                ident(column),
-                target.table.sql()
-            )),
+            fix: Some(
+                Repair::default()
+                    .note("review first; pg-invariants never runs this:")
+                    .note(format!(
+                        "DELETE FROM {} t WHERE t.{} IS NOT NULL{filter} AND NOT EXISTS (SELECT 1 FROM {} r WHERE {rhs} = {lhs});",
+                        table.sql(),
+                        ident(column),
+                        target.table.sql()
+                    ))
+                    .into(),
+            ),
         })
     }
 }
