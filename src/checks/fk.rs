@@ -5,6 +5,8 @@
 //! This is the promise tenant isolation rests on, and the one migrations break silently: a
 //! repartitioning that forgets the FK, a `NOT VALID` constraint never validated, an `integer`
 //! column pointing at a `bigint` id (PostgreSQL accepts it; the first id past 2^31 does not).
+//! What is wrong, and the repair, are [`repair::foreign_key`]'s: `rejects_invalid` and
+//! `on_delete` point to the same repair when the FK is their cause.
 
 use super::repair;
 use super::{Context, Failure, Verdict};
