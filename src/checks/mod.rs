@@ -11,6 +11,7 @@
 mod behaviour;
 mod column_type;
 mod coverage;
+mod data;
 mod exists;
 mod fk;
 mod immutable;

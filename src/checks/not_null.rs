@@ -8,11 +8,9 @@
 //! the rows already there, so a backfill never run leaves NULLs that every reader of the column
 //! trusts not to exist. The scan of those rows is the only way to see them.
 
-use sqlx::{AssertSqlSafe, Row};
-
 use super::behaviour::{self, Case, Run, outcome};
 use super::repair::{Named, Repair, Step, derived_name, unless_exists};
-use super::{Context, Failure, Verdict};
+use super::{Context, Failure, Verdict, data};
 use crate::catalog::{ConstraintKind, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
@@ -121,39 +119,19 @@ impl NullRows {
         if self.count == 0 {
             return None;
         }
-        let more = if self.count > self.sample.len() as i64 {
-            ", …"
-        } else {
-            ""
-        };
         Some(format!(
-            "{} row(s) of {} present after the seed hold NULL in {column}: {}{more}",
+            "{} row(s) of {} present after the seed hold NULL in {column}: {}",
             self.count,
             ctx.show(&t.name),
-            self.sample.join(", ")
+            data::listing(self.count, &self.sample)
         ))
     }
 }
 
-/// Counts the rows holding NULL in a read-only transaction of its own, rolled back, with the
-/// extended protocol (the sample's size is a bound parameter).
+/// Counts the rows holding NULL, read-only, in a transaction that is rolled back.
 async fn null_rows(ctx: &Context<'_>, t: &Table, column: &str) -> Result<NullRows, sqlx::Error> {
-    let mut tx = ctx.pool.begin().await?;
-    sqlx::query("SET TRANSACTION READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SET LOCAL statement_timeout = '60s'")
-        .execute(&mut *tx)
-        .await?;
-    let row = sqlx::query(AssertSqlSafe(nulls_query(t, column)))
-        .bind(SHOWN)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.rollback().await?;
-    Ok(NullRows {
-        count: row.try_get("n")?,
-        sample: row.try_get("sample")?,
-    })
+    let (count, sample) = data::count_and_sample(ctx, &nulls_query(t, column), SHOWN).await?;
+    Ok(NullRows { count, sample })
 }
 
 /// The count of rows holding NULL in `column`, and up to `$1` of them named by primary key (or

@@ -2,10 +2,8 @@
 //! absent from the referenced column. For columns without an FK on purpose, this is the only
 //! thing that notices rows pointing at deleted parents.
 
-use sqlx::{AssertSqlSafe, Row};
-
 use super::repair::Repair;
-use super::{Context, Failure, Verdict};
+use super::{Context, Failure, Verdict, data};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, Orphans};
 
@@ -55,26 +53,12 @@ pub async fn check(
             "WITH o AS (SELECT t.{col} AS v FROM {table} t WHERE t.{col} IS NOT NULL{filter} \
              AND NOT EXISTS (SELECT 1 FROM {target} r WHERE {rhs} = {lhs})) \
              SELECT (SELECT count(*) FROM o) AS n, \
-             ARRAY(SELECT DISTINCT v::text FROM o ORDER BY 1 LIMIT {SHOWN}) AS sample",
+             ARRAY(SELECT DISTINCT v::text FROM o ORDER BY 1 LIMIT $1) AS sample",
             col = ident(column),
             table = table.sql(),
             target = target.table.sql(),
         );
-        let result = async {
-            let mut tx = ctx.pool.begin().await?;
-            sqlx::query("SET TRANSACTION READ ONLY")
-                .execute(&mut *tx)
-                .await?;
-            let row = sqlx::query(AssertSqlSafe(sql.clone()))
-                .fetch_one(&mut *tx)
-                .await?;
-            tx.rollback().await?;
-            Ok::<_, sqlx::Error>((
-                row.try_get::<i64, _>("n")?,
-                row.try_get::<Vec<String>, _>("sample")?,
-            ))
-        }
-        .await;
+        let result = data::count_and_sample(ctx, &sql, SHOWN).await;
         let (count, sample) = match result {
             Ok(found) => found,
             Err(e) => {
@@ -91,19 +75,14 @@ pub async fn check(
         if count == 0 {
             return Ok(());
         }
-        let more = if count > sample.len() as i64 {
-            ", …"
-        } else {
-            ""
-        };
         Err(Failure {
             at: Some(orphans.at.clone()),
             promise,
             expected: "no orphans".into(),
             found: format!(
-                "{count} row(s) whose {column} is not in {}: {}{more}",
+                "{count} row(s) whose {column} is not in {}: {}",
                 target.display(ctx.schema()),
-                sample.join(", ")
+                data::listing(count, &sample)
             ),
             fix: Some(
                 Repair::default()
