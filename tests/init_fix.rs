@@ -876,7 +876,7 @@ fn fix_write_leaves_the_backfill_to_you_then_the_not_nulls_hold() {
     assert_contains(&fix.stderr, "these repairs need you before they can run:");
     assert_contains(
         &fix.stderr,
-        "  projects::org_id::not_null: 1 row(s) of public.projects hold NULL in org_id: write the UPDATE before the VALIDATE runs",
+        "  projects::org_id::not_null: 1 row(s) of projects hold NULL in org_id: write the UPDATE before the VALIDATE runs",
     );
     let unfilled = project.run(&["test"]);
     unfilled.assert_code(101);

@@ -38,7 +38,13 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
             None,
         ));
     }
-    let nulls = null_rows(ctx, t, column).await.map_err(|e| {
+    // An attribute NOT NULL holds for every row already: nothing to read.
+    let nulls = if col.not_null {
+        Ok(NullRows::default())
+    } else {
+        null_rows(ctx, t, column).await
+    };
+    let nulls = nulls.map_err(|e| {
         fail(
             "the rows holding NULL can be counted",
             format!("{e}\n{}", nulls_query(t, column)),
@@ -60,7 +66,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
                     "the INSERT with {column} = NULL was refused, but {rows}{}",
                     unchecked_rows(t, column)
                 ),
-                Some(three_steps(t, column, nulls.count)),
+                Some(three_steps(ctx, t, column, nulls.count)),
             )),
         },
     }
@@ -89,7 +95,7 @@ async fn refuses_null(
             .map(|o| behaviour::replaced(t, column, None, o))
             .unwrap_or_default();
         // Already NOT NULL, and a trigger fills the column in: no DDL makes the INSERT fail.
-        let fix = (!not_null || replaced.is_empty()).then(|| three_steps(t, column, nulls.count));
+        let fix = (!not_null || replaced.is_empty()).then(|| three_steps(ctx, t, column, nulls.count));
         Err(Failure {
             at: Some(at.clone()),
             promise: promise.to_string(),
@@ -196,7 +202,7 @@ fn unfinished_check(t: &Table, column: &str) -> Option<String> {
 /// validated check instead of scanning again; the check, now redundant, is dropped. An
 /// unfinished check already there is the one finished. `nulls` rows hold NULL today: the
 /// validation fails until a person gives them a value.
-fn three_steps(table: &Table, column: &str, nulls: i64) -> Repair {
+fn three_steps(ctx: &Context<'_>, table: &Table, column: &str, nulls: i64) -> Repair {
     let t = table.name.sql();
     let c = ident(column);
     let name = unfinished_check(table, column)
@@ -224,7 +230,7 @@ fn three_steps(table: &Table, column: &str, nulls: i64) -> Repair {
         needs: (nulls > 0).then(|| {
             format!(
                 "{nulls} row(s) of {} hold NULL in {column}: write the UPDATE before the VALIDATE runs",
-                table.name
+                ctx.show(&table.name)
             )
         }),
         ..Repair::new(steps)
