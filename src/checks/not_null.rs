@@ -236,3 +236,72 @@ fn three_steps(ctx: &Context<'_>, table: &Table, column: &str, nulls: i64) -> Re
         ..Repair::new(steps)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Constraint;
+
+    fn table(constraints: Vec<Constraint>) -> Table {
+        Table {
+            name: TableName::new("public", "projects"),
+            kind: TableKind::Ordinary,
+            parent: None,
+            partition_key: None,
+            partition_bound: None,
+            rls_enabled: false,
+            rls_forced: false,
+            columns: Vec::new(),
+            constraints,
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+        }
+    }
+
+    fn check(name: &str, definition: &str, validated: bool) -> Constraint {
+        Constraint {
+            name: name.into(),
+            kind: ConstraintKind::Check,
+            columns: vec!["orgId".into()],
+            validated,
+            deferrable: false,
+            deferred: false,
+            inherited: false,
+            definition: definition.into(),
+        }
+    }
+
+    #[test]
+    fn only_an_unvalidated_check_of_exactly_col_is_not_null_is_finished_by_the_repair() {
+        let t = table(vec![
+            check(
+                "a",
+                "CHECK (((\"orgId\" IS NOT NULL) AND (1 = 1))) NOT VALID",
+                false,
+            ),
+            check("b", "CHECK ((\"orgId\" IS NOT NULL))", true),
+            check("c", "CHECK ((\"orgId\" IS NOT NULL)) NOT VALID", false),
+        ]);
+        assert_eq!(unfinished_check(&t, "orgId").as_deref(), Some("c"));
+        assert_eq!(unfinished_check(&table(Vec::new()), "orgId"), None);
+    }
+
+    #[test]
+    fn rows_are_named_by_primary_key_or_ctid_with_their_partition() {
+        let mut t = table(Vec::new());
+        assert!(nulls_query(&t, "orgId").contains("'ctid ' || t.ctid::text"));
+        t.kind = TableKind::Partitioned;
+        t.constraints.push(Constraint {
+            kind: ConstraintKind::PrimaryKey,
+            columns: vec!["id".into(), "kind".into()],
+            ..check("pk", "PRIMARY KEY (id, kind)", true)
+        });
+        let sql = nulls_query(&t, "orgId");
+        assert!(
+            sql.contains("t.tableoid::regclass::text || ': ' || 'id=' || coalesce(t.\"id\"::text, 'NULL') || ', ' || 'kind=' ||"),
+            "{sql}"
+        );
+        assert!(sql.contains("WHERE t.\"orgId\" IS NULL"), "{sql}");
+    }
+}

@@ -501,6 +501,83 @@ mod tests {
         assert!(Repair::default().note("review").is_advice());
     }
 
+    fn table(kind: TableKind) -> Table {
+        Table {
+            name: TableName::new("public", "Post"),
+            kind,
+            parent: None,
+            partition_key: None,
+            partition_bound: None,
+            rls_enabled: false,
+            rls_forced: false,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+        }
+    }
+
+    fn tenant() -> Reference {
+        Reference {
+            table: TableName::new("public", "Tenant"),
+            column: "id".into(),
+        }
+    }
+
+    #[test]
+    fn a_recreated_foreign_key_keeps_what_the_invariant_does_not_change() {
+        let kept = Properties {
+            on_delete: Some(OnDelete::Restrict),
+            on_update: Some(OnDelete::Cascade),
+            match_full: true,
+            deferrable: true,
+            deferred: true,
+        };
+        let steps = add_foreign_key(
+            &table(TableKind::Ordinary),
+            "tenantId",
+            &tenant(),
+            Some(OnDelete::Cascade),
+            kept.clone(),
+        );
+        assert!(
+            steps[0].sql.contains("REFERENCES \"public\".\"Tenant\" (\"id\") MATCH FULL ON DELETE CASCADE ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;"),
+            "{}",
+            steps[0].sql
+        );
+        assert_eq!(steps[1].runs, Runs::AfterCommit);
+        // No ON DELETE declared: the old one stays; a partitioned table takes no NOT VALID.
+        let steps = add_foreign_key(
+            &table(TableKind::Partitioned),
+            "tenantId",
+            &tenant(),
+            None,
+            kept,
+        );
+        assert_eq!(steps.len(), 1);
+        assert!(
+            steps[0].sql.contains(
+                "MATCH FULL ON DELETE RESTRICT ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;"
+            ),
+            "{}",
+            steps[0].sql
+        );
+        // A new FK has PostgreSQL's defaults, written by nobody.
+        let steps = add_foreign_key(
+            &table(TableKind::Ordinary),
+            "tenantId",
+            &tenant(),
+            None,
+            Properties::default(),
+        );
+        assert!(
+            steps[0].sql.contains("(\"id\") NOT VALID;"),
+            "{}",
+            steps[0].sql
+        );
+    }
+
     #[test]
     fn derived_names_fit_the_identifier_limit() {
         let name = derived_name(&"x".repeat(70), "org_id", "fkey");
