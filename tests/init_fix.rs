@@ -6,7 +6,10 @@
 //!   layouts, with what does not hold left out.
 //! - Closed loop: after `fix --write`, `test` passes every fact that failed before (except the
 //!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma and Flyway
-//!   chains, each marking its no-transaction migrations its own way.
+//!   chains, each marking its no-transaction migrations its own way; a recreated FK keeps its ON
+//!   UPDATE, MATCH FULL and deferrability (read from `pg_constraint`); a NOT NULL over rows that
+//!   hold NULL passes once the backfill is written in; the snapshots that change are named, and
+//!   no helper CHECK is left.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -544,6 +547,16 @@ fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
 
     let fix = project.run(&["fix", "--write"]);
     fix.assert_code(0);
+    assert_contains(
+        &fix.stderr,
+        &format!("9 failing tests; 5 repairs (covering 8 tests) written to {dir} as "),
+    );
+    assert_contains(&fix.stderr, "; 1 test needs you (below)");
+    assert_contains(
+        &fix.stderr,
+        "  events::subject_id::orphans (invariants/events.toml:3:11)",
+    );
+    assert_contains(&fix.stderr, "-- DELETE FROM \"public\".\"events\"");
     let files = written(&fix);
     let mut expected = chain.clone();
     expected.extend(files.iter().cloned());
@@ -677,7 +690,11 @@ fn fix_prints_the_sql_writes_nothing_and_finds_nothing_left_once_written() {
     assert_contains(sql, "-- DELETE FROM \"public\".\"events\"");
     assert_contains(
         &fix.stderr,
-        "9 failing invariant(s) with the SQL above; `pg-invariants fix --write`",
+        "9 failing tests; 5 repairs (covering 8 tests) above; 1 test needs you (below)",
+    );
+    assert_contains(
+        &fix.stderr,
+        "`pg-invariants fix --write` adds the repairs to migrations as new migration(s)",
     );
 
     project.run(&["fix", "--write"]).assert_code(0);
@@ -759,6 +776,7 @@ const REPAIRED: [&str; 7] = [
 #[case::primary_key_golang_migrate("primary-key")]
 #[case::composite_fk_against_no_fk("fk-composite")]
 #[case::not_null_three_steps("behaviour-not-null")]
+#[case::fk_keeps_properties_prisma("fix-fk-keeps-properties")]
 fn fix_write_closes_the_loop_on_the_verdict_cases(#[case] case: &str) {
     let project = Project::empty();
     copy_dir(
@@ -864,4 +882,157 @@ fn a_rule_added_after_init_is_never_silently_overridden() {
         "projects::org_id::fk",
         "projects::org_id::on_delete",
     ]);
+}
+/// What the recreated foreign keys of `fix-fk-keeps-properties` must still have, read from
+/// `pg_constraint` as the last seed file: `migrations::apply` fails when a property was lost.
+/// Before the fix they hold too (only ON DELETE and the target change).
+const FK_PROPERTIES_SQL: &str = r#"
+DO $$
+BEGIN
+  IF (SELECT count(*) FROM pg_constraint WHERE conrelid = '"Post"'::regclass AND conname = 'Post_tenantId_fkey'
+      AND confupdtype = 'c' AND condeferrable AND condeferred) <> 1 THEN
+    RAISE EXCEPTION 'Post_tenantId_fkey lost ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED';
+  END IF;
+  IF (SELECT count(*) FROM pg_constraint WHERE conrelid = '"Post"'::regclass AND conname = 'Post_editorId_fkey'
+      AND confupdtype = 'c' AND confmatchtype = 'f' AND confdeltype = 'n' AND condeferrable AND NOT condeferred) <> 1 THEN
+    RAISE EXCEPTION 'Post_editorId_fkey lost MATCH FULL, ON DELETE SET NULL, ON UPDATE CASCADE or DEFERRABLE';
+  END IF;
+END $$;
+"#;
+
+#[test]
+fn fix_recreates_a_foreign_key_with_its_on_update_match_and_deferrability() {
+    let project = Project::empty();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/fix-fk-keeps-properties"),
+        project.path(),
+    );
+    let config = project.read("pg-invariants.toml").replace(
+        "seed = [\"seed.sql\"]",
+        "seed = [\"seed.sql\", \"assert.sql\"]",
+    );
+    let project = project.with(&[
+        ("pg-invariants.toml", &config),
+        ("assert.sql", FK_PROPERTIES_SQL),
+    ]);
+    let before = project.run(&["test"]);
+    before.assert_code(101);
+    before.assert_ok(&["migrations::apply"]);
+
+    let fix = project.run(&["fix", "--write"]);
+    fix.assert_code(0);
+    let sql: String = written(&fix).iter().map(|f| project.read(f)).collect();
+    assert_contains(
+        &sql,
+        "REFERENCES \"public\".\"Tenant\" (\"id\") ON DELETE CASCADE ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;",
+    );
+
+    let after = project.run(&["test"]);
+    after.assert_code(0);
+    after.assert_ok(&[
+        "migrations::apply",
+        "Post::tenantId::fk",
+        "Post::tenantId::on_delete",
+        "Post::editorId::fk",
+    ]);
+}
+
+/// The seed-era NULLs of `not-null-rows-left-null`: `fix --write` writes the three steps, says
+/// which repairs need the backfill first, and once the UPDATEs are written in, `test` passes.
+#[test]
+fn fix_write_leaves_the_backfill_to_you_then_the_not_nulls_hold() {
+    let project = Project::empty();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/not-null-rows-left-null"),
+        project.path(),
+    );
+    let fix = project.run(&["fix", "--write"]);
+    fix.assert_code(0);
+    assert_contains(
+        &fix.stderr,
+        "4 failing tests; 4 repairs (covering 4 tests) written to sql as ",
+    );
+    assert_contains(&fix.stderr, "these repairs need you before they can run:");
+    assert_contains(
+        &fix.stderr,
+        "  projects::org_id::not_null: 1 row(s) of projects hold NULL in org_id: write the UPDATE before the VALIDATE runs",
+    );
+    let unfilled = project.run(&["test"]);
+    unfilled.assert_code(101);
+    assert_eq!(
+        unfilled
+            .outcomes()
+            .get("migrations::apply")
+            .map(String::as_str),
+        Some("FAILED"),
+        "the VALIDATE refuses the NULL rows\n{}",
+        unfilled.context()
+    );
+
+    for file in written(&fix) {
+        let text = project
+            .read(&file)
+            .replace("-- UPDATE ", "UPDATE ")
+            .replace(" = ... WHERE", " = 10 WHERE");
+        fs::write(project.path().join(&file), text).expect("backfill written in");
+    }
+    let after = project.run(&["test"]);
+    after.assert_code(0);
+    after.assert_ok(&[
+        "projects::org_id::not_null",
+        "events::org_id::not_null",
+        "tasks::org_id::not_null",
+        "audit::org_id::not_null",
+    ]);
+}
+
+/// With snapshots on: `fix --write` names the snapshot of every table its repairs change (and
+/// no other), and the NOT NULL recipe leaves no helper CHECK behind.
+#[test]
+fn fix_write_names_the_snapshots_that_change_and_leaves_no_helper_check() {
+    let project = Project::empty().with(&[
+        (
+            "migrations/1_init.sql",
+            "CREATE TABLE organizations (id bigint PRIMARY KEY);\nCREATE TABLE projects (id bigint PRIMARY KEY, org_id bigint, note text);\n",
+        ),
+        ("seed.sql", "INSERT INTO organizations VALUES (1);\nINSERT INTO projects VALUES (10, 1, NULL);\n"),
+        ("pg-invariants.toml", "[migrations]\nseed = [\"seed.sql\"]\n"),
+        ("invariants/organizations.toml", "primary_key = [\"id\"]\n"),
+        ("invariants/projects.toml", "[columns.org_id]\nnot_null = true\n\n[columns.note]\n"),
+    ]);
+    project.run(&["test", "--accept"]).assert_code(101);
+    let accepted = project.read("snapshots/projects.snap");
+    assert_contains(&accepted, "  org_id bigint\n");
+
+    let fix = project.run(&["fix", "--write"]);
+    fix.assert_code(0);
+    assert_contains(
+        &fix.stderr,
+        "these snapshots will differ: snapshots/projects.snap\n",
+    );
+    assert_contains(
+        &fix.stderr,
+        "`pg-invariants test --accept` (under cargo test: `cargo insta review`)",
+    );
+    assert!(
+        !fix.stderr.contains("organizations.snap"),
+        "{}",
+        fix.context()
+    );
+
+    let after = project.run(&["test"]);
+    after.assert_code(101);
+    assert_eq!(
+        after.failed(),
+        BTreeSet::from(["projects::snapshot".to_string()]),
+        "{}",
+        after.context()
+    );
+    project.run(&["test", "--accept"]).assert_code(0);
+    let now = project.read("snapshots/projects.snap");
+    assert_contains(&now, "  org_id bigint NOT NULL\n");
+    assert!(
+        !now.contains("not_null"),
+        "the helper CHECK is gone:\n{now}"
+    );
 }

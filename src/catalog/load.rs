@@ -66,7 +66,8 @@ WHERE a.attrelid = ANY($1::int8[]::oid[]) AND a.attnum > 0 AND NOT a.attisdroppe
 ORDER BY a.attrelid, a.attnum
 "#;
 
-/// Constraints with their columns by name (FK target columns too), in order.
+/// Constraints with their columns by name (FK target columns too), in order; an FK's actions,
+/// match type and deferrability, which a repair that recreates it keeps.
 const CONSTRAINTS: &str = r#"
 SELECT con.conrelid::int8 AS rel, con.conname::text AS name, con.contype::text AS kind,
        ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
@@ -75,6 +76,7 @@ SELECT con.conrelid::int8 AS rel, con.conname::text AS name, con.contype::text A
        ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o) AS target_columns,
        con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
+       con.confmatchtype = 'f' AS match_full,
        con.convalidated AS validated, con.condeferrable AS deferrable, con.condeferred AS deferred,
        con.conparentid <> 0 AS inherited, pg_get_constraintdef(con.oid) AS definition
 FROM pg_constraint con
@@ -272,6 +274,7 @@ fn constraint(row: &PgRow) -> Result<Option<Constraint>, sqlx::Error> {
                 target_columns: row.try_get("target_columns")?,
                 on_delete: action("on_delete")?,
                 on_update: action("on_update")?,
+                match_full: row.try_get("match_full")?,
             })
         }
         _ => return Ok(None),

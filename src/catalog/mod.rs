@@ -105,6 +105,9 @@ pub struct ForeignKey {
     pub target_columns: Vec<String>,
     pub on_delete: OnDelete,
     pub on_update: OnDelete,
+    /// `MATCH FULL` (`pg_constraint.confmatchtype = 'f'`): a row with some columns NULL and
+    /// others not is refused. Deferrability is the constraint's ([`Constraint::deferrable`]).
+    pub match_full: bool,
 }
 
 #[derive(Debug, Clone)]

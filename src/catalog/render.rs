@@ -74,12 +74,7 @@ pub fn render(catalog: &Catalog, table: &Table) -> String {
                 idents(&c.columns),
                 qualified(&fk.target),
                 idents(&fk.target_columns),
-                // The one property of an FK the catalog struct does not carry.
-                if c.definition.contains(") MATCH FULL") {
-                    " MATCH FULL"
-                } else {
-                    ""
-                },
+                if fk.match_full { " MATCH FULL" } else { "" },
                 fk.on_update.sql(),
                 fk.on_delete.sql(),
                 deferrable(c.deferrable, c.deferred),

@@ -1,6 +1,7 @@
 //! `<table>::<col>::type`: the column's type, exactly as `format_type()` prints it. Catches an
 //! id silently narrowed to `integer` or a tenant id turned into `text`.
 
+use super::repair::{Repair, Step};
 use super::{Context, Failure, Verdict};
 use crate::names::{TableName, ident};
 use crate::spec::Fact;
@@ -25,12 +26,24 @@ pub fn check(
         promise,
         expected: expected.value.clone(),
         found: col.type_.clone(),
-        fix: Some(format!(
-            "-- rewrites the table under an ACCESS EXCLUSIVE lock; add USING (...) if no implicit cast exists\nALTER TABLE {} ALTER COLUMN {} TYPE {};\n-- or, if the schema is right, write type = {:?} in the invariant file",
-            table.sql(),
-            ident(column),
-            expected.value,
-            col.type_
-        )),
+        fix: Some(
+            Repair::new(vec![
+                Step::new(
+                    table,
+                    format!(
+                        "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
+                        table.sql(),
+                        ident(column),
+                        expected.value
+                    ),
+                )
+                .note("rewrites the table under an ACCESS EXCLUSIVE lock; add USING (...) if no implicit cast exists"),
+            ])
+            .note(format!(
+                "or, if the schema is right, write type = {:?} in the invariant file",
+                col.type_
+            ))
+            .into(),
+        ),
     })
 }

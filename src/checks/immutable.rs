@@ -6,7 +6,8 @@
 //! the guard honest: one that refuses every UPDATE of the row is a broken table, not immutability.
 
 use super::behaviour::{self, Case, Run, outcome};
-use super::{Context, Failure, Named, Verdict, derived_name, unless_exists};
+use super::repair::{Named, Repair, Step, derived_name, unless_exists};
+use super::{Context, Failure, Fix, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
@@ -21,7 +22,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
         ctx.show(table)
     );
     let (t, col) = ctx.column(table, column, at, &promise)?;
-    let fail = |found: String, run: &Run<'_>, fix: Option<String>| Failure {
+    let fail = |found: String, run: &Run<'_>, fix: Option<Fix>| Failure {
         at: Some(at.clone()),
         promise: promise.clone(),
         expected: format!(
@@ -80,7 +81,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
                         stored.as_deref().unwrap_or("NULL")
                     ),
                 };
-                return Err(fail(format!("the UPDATE of {column} {what}"), run, Some(fix(t, column))));
+                return Err(fail(format!("the UPDATE of {column} {what}"), run, Some(fix(t, column).into())));
             }
             Err(e) if e.is_timeout() || refused_by_value(&e) => {
                 return Err(fail(
@@ -110,7 +111,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
                     outcome(&other_result)
                 ),
                 run,
-                Some(fix(t, column)),
+                Some(fix(t, column).into()),
             )),
         }
     })
@@ -144,23 +145,25 @@ fn other_column<'t>(table: &'t Table, column: &'t Column) -> &'t Column {
 }
 
 /// A guard trigger: refuses any UPDATE that changes the column, lets every other one through.
-pub fn fix(table: &Table, column: &str) -> String {
-    let function = format!(
-        "{}.{}",
-        ident(&table.name.schema),
-        ident(&derived_name(&table.name.name, column, "immutable"))
-    );
-    let trigger = derived_name(&table.name.name, column, "immutable");
+pub fn fix(table: &Table, column: &str) -> Repair {
+    let name = derived_name(&table.name.name, column, "immutable");
+    let function = format!("{}.{}", ident(&table.name.schema), ident(&name));
     let t = table.name.sql();
     let create = format!(
         "CREATE TRIGGER {} BEFORE UPDATE OF {c} ON {t} FOR EACH ROW EXECUTE FUNCTION {function}()",
-        ident(&trigger),
+        ident(&name),
         c = ident(column),
     );
-    format!(
-        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    RAISE EXCEPTION '%.{col} is immutable', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';\n  END IF;\n  RETURN NEW;\nEND $$;\n{}",
-        unless_exists(Named::Trigger, &table.name, &trigger, &create),
+    let guard = format!(
+        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF NEW.{c} IS DISTINCT FROM OLD.{c} THEN\n    RAISE EXCEPTION '%.{col} is immutable', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';\n  END IF;\n  RETURN NEW;\nEND $$;",
         c = ident(column),
         col = column.replace('\'', "''").replace('%', "%%"),
-    )
+    );
+    Repair::new(vec![
+        Step::new(&table.name, guard),
+        Step::new(
+            &table.name,
+            unless_exists(Named::Trigger, &table.name, &name, &create),
+        ),
+    ])
 }

@@ -5,7 +5,8 @@
 //! whole table. An index with the column second does not serve those lookups; a partial one
 //! serves only some; an INVALID one (a failed `CREATE INDEX CONCURRENTLY`) serves none.
 
-use super::{Context, Failure, Verdict, derived_name};
+use super::repair::{Repair, Runs, Step, derived_name};
+use super::{Context, Failure, Verdict};
 use crate::catalog::{Catalog, Index, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
@@ -39,7 +40,7 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) 
             ctx.show(table)
         ),
         found,
-        fix: Some(fix(ctx.catalog, t, column, &lacking)),
+        fix: Some(fix(ctx.catalog, t, column, &lacking).into()),
     })
 }
 
@@ -80,8 +81,8 @@ fn near_misses(table: &Table, column: &str) -> String {
 /// instead of building new ones. An INVALID index is rebuilt concurrently first. A parent whose
 /// own index on (column) is INVALID (built `ON ONLY`, not every partition's index attached) gets
 /// the missing partitions' indexes attached instead: it turns valid once each has one.
-fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, String)]) -> String {
-    let mut sql = Vec::new();
+fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, String)]) -> Repair {
+    let mut steps = Vec::new();
     let mut attach = Vec::new();
     let parent_index = table
         .indexes
@@ -102,23 +103,12 @@ fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, Strin
         }
         let lacks = lacking.iter().any(|(p, _)| p.name == part.name);
         if lacks {
-            for invalid in part.indexes.iter().filter(|i| {
-                !i.valid
-                    && i.key_columns
-                        .first()
-                        .is_some_and(|c| c.as_deref() == Some(column))
-            }) {
-                sql.push(format!(
-                    "DROP INDEX CONCURRENTLY IF EXISTS {}.{};",
-                    ident(&part.name.schema),
-                    ident(&invalid.name)
-                ));
-            }
+            steps.extend(drop_invalid(part, column));
         }
         let Some(parent_index) = parent_index.filter(|_| part.parent.as_ref() == Some(&table.name))
         else {
             if lacks {
-                sql.push(create_concurrently(part, column));
+                steps.push(create_concurrently(part, column));
             }
             continue;
         };
@@ -130,7 +120,7 @@ fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, Strin
         let name = match own {
             Some(i) => i.name.clone(),
             None => {
-                sql.push(create_concurrently(part, column));
+                steps.push(create_concurrently(part, column));
                 derived_name(&part.name.name, column, "idx")
             }
         };
@@ -144,33 +134,74 @@ fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, Strin
         ));
     }
     match parent_index {
-        Some(parent_index) => sql.push(format!(
-            "-- {} on the partitioned table is INVALID until every partition's index is attached to it\nDO $$\nBEGIN\n{}\nEND $$;",
-            parent_index.name,
-            attach.join("\n")
-        )),
-        None if table.kind == TableKind::Partitioned => sql.push(format!(
-            "-- on a partitioned table: attaches the partitions' matching indexes\nCREATE INDEX IF NOT EXISTS {} ON {} ({});",
-            ident(&derived_name(&table.name.name, column, "idx")),
-            table.name.sql(),
-            ident(column)
-        )),
+        Some(parent_index) => steps.push(
+            Step::new(&table.name, format!("DO $$\nBEGIN\n{}\nEND $$;", attach.join("\n"))).note(
+                format!(
+                    "{} on the partitioned table is INVALID until every partition's index is attached to it",
+                    parent_index.name
+                ),
+            ),
+        ),
+        None if table.kind == TableKind::Partitioned => steps.push(
+            Step::new(
+                &table.name,
+                format!(
+                    "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
+                    ident(&derived_name(&table.name.name, column, "idx")),
+                    table.name.sql(),
+                    ident(column)
+                ),
+            )
+            .note("on a partitioned table: attaches the partitions' matching indexes"),
+        ),
         None => {}
     }
-    let mut text = String::from(
-        "-- CONCURRENTLY cannot run inside a transaction: put these in a no-transaction migration\n",
-    );
-    text.push_str(&sql.join("\n"));
-    text
+    if let Some(first) = steps.iter_mut().find(|s| s.runs == Runs::Outside) {
+        first.notes.insert(
+            0,
+            "CONCURRENTLY cannot run inside a transaction: put these in a no-transaction migration"
+                .into(),
+        );
+    }
+    Repair::new(steps)
 }
 
-fn create_concurrently(part: &Table, column: &str) -> String {
-    format!(
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
-        ident(&derived_name(&part.name.name, column, "idx")),
-        part.name.sql(),
-        ident(column)
+/// An INVALID index on (column, …) of `part` (a failed `CREATE INDEX CONCURRENTLY`), dropped
+/// so that it can be built again.
+fn drop_invalid(part: &Table, column: &str) -> Vec<Step> {
+    part.indexes
+        .iter()
+        .filter(|i| {
+            !i.valid
+                && i.key_columns
+                    .first()
+                    .is_some_and(|c| c.as_deref() == Some(column))
+        })
+        .map(|invalid| {
+            Step::new(
+                &part.name,
+                format!(
+                    "DROP INDEX CONCURRENTLY IF EXISTS {}.{};",
+                    ident(&part.name.schema),
+                    ident(&invalid.name)
+                ),
+            )
+            .runs(Runs::Outside)
+        })
+        .collect()
+}
+
+fn create_concurrently(part: &Table, column: &str) -> Step {
+    Step::new(
+        &part.name,
+        format!(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
+            ident(&derived_name(&part.name.name, column, "idx")),
+            part.name.sql(),
+            ident(column)
+        ),
     )
+    .runs(Runs::Outside)
 }
 
 /// An index of `table`, schema-qualified for SQL.

@@ -11,6 +11,7 @@
 mod behaviour;
 mod column_type;
 mod coverage;
+mod data;
 mod exists;
 mod fk;
 mod immutable;
@@ -22,6 +23,7 @@ mod on_delete;
 mod orphans;
 mod primary_key;
 mod rejects_invalid;
+mod repair;
 mod rule;
 mod snapshot;
 
@@ -31,12 +33,14 @@ use sqlx::PgPool;
 
 use crate::catalog::{Catalog, Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, literal, shown};
+use crate::names::{TableName, shown};
 use crate::plan::{CheckKind, ColumnFact};
 use crate::spec::Spec;
 
 /// Verdicts of the two set-up checks, which every other check depends on.
 pub use migrations::{SetupOutcome, verdict as setup_verdict};
+/// Repairs as values: what `pg-invariants fix` schedules into migrations.
+pub use repair::{Fix, Repair, Runs, Step, comment};
 
 /// Why a check failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,11 +51,10 @@ pub struct Failure {
     pub promise: String,
     pub expected: String,
     pub found: String,
-    /// SQL that makes the promise hold, ready to be a migration: idempotent statements, with
-    /// notes (and statements a person must review before they run, such as deleting rows) as
-    /// `--` comments. `pg-invariants fix` writes it into the chain as it is. `None` when no SQL
-    /// makes the promise hold (a missing table file, a `where` that is not valid SQL).
-    pub fix: Option<String>,
+    /// What makes the promise hold: a [`Repair`] (idempotent steps, each with where it may run,
+    /// and notes), which `pg-invariants fix` schedules into the chain, or advice for a person.
+    /// `None` when nothing does (a missing table file, a `where` that is not valid SQL).
+    pub fix: Option<Fix>,
 }
 
 /// `Ok` when the promise holds.
@@ -68,7 +71,7 @@ impl fmt::Display for Failure {
         writeln!(f, "  expected: {}", indent_rest(&self.expected, 12))?;
         write!(f, "  found:    {}", indent_rest(&self.found, 12))?;
         if let Some(fix) = &self.fix {
-            write!(f, "\n  fix:\n{}", indent_all(fix, 4))?;
+            write!(f, "\n  fix:\n{}", indent_all(&fix.to_string(), 4))?;
         }
         Ok(())
     }
@@ -192,35 +195,4 @@ fn unchecked(at: Option<&Location>) -> Failure {
         found: "no check was run".into(),
         fix: None,
     }
-}
-
-/// What a guarded statement creates, and where PostgreSQL lists it.
-enum Named {
-    Constraint,
-    Trigger,
-}
-
-/// `DO $$ … IF NOT EXISTS … $$;`: runs `statement` only when `table` has no constraint (or
-/// trigger) called `name`, so a fix run twice changes nothing.
-fn unless_exists(kind: Named, table: &TableName, name: &str, statement: &str) -> String {
-    let (catalog, relation, named) = match kind {
-        Named::Constraint => ("pg_constraint", "conrelid", "conname"),
-        Named::Trigger => ("pg_trigger", "tgrelid", "tgname"),
-    };
-    format!(
-        "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM {catalog} WHERE {relation} = {}::regclass AND {named} = {}) THEN\n    {statement};\n  END IF;\nEND $$;",
-        literal(&table.sql()),
-        literal(name)
-    )
-}
-
-/// A constraint or index name as PostgreSQL would derive it: `<table>_<columns>_<suffix>`,
-/// cut to the 63-byte identifier limit.
-fn derived_name(table: &str, column: &str, suffix: &str) -> String {
-    let mut base = format!("{table}_{column}");
-    let max = 63 - suffix.len() - 1;
-    while base.len() > max {
-        base.pop();
-    }
-    format!("{base}_{suffix}")
 }

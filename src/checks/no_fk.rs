@@ -2,8 +2,9 @@
 //! id, say). Writing it down keeps schema-wide rules from demanding one, and keeps anyone from
 //! adding one that would reject valid events; pair it with `orphans` to watch the data instead.
 
+use super::repair::{Repair, Step};
 use super::{Context, Failure, Verdict};
-use crate::names::{TableName, ident};
+use crate::names::TableName;
 use crate::spec::Fact;
 
 pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, reason: &Fact<String>) -> Verdict {
@@ -35,17 +36,15 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, reason: &Fact<S
             .map(|(owner, name, def)| format!("{}: {name} {def}", ctx.show(owner)))
             .collect::<Vec<_>>()
             .join("\n"),
-        fix: Some(format!(
-            "{}\n-- or, if the foreign key is wanted now, replace no_fk with references in the invariant file",
-            offending
-                .iter()
-                .map(|(owner, name, _)| format!(
-                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
-                    owner.sql(),
-                    ident(name)
-                ))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )),
+        fix: Some(
+            Repair::new(
+                offending
+                    .iter()
+                    .map(|(owner, name, _)| Step::drop_constraint(owner, name))
+                    .collect(),
+            )
+            .note("or, if the foreign key is wanted now, replace no_fk with references in the invariant file")
+            .into(),
+        ),
     })
 }

@@ -1,33 +1,89 @@
 //! `<table>::<col>::not_null`: an INSERT of an otherwise valid row with NULL in the column is
-//! refused (SQLSTATE 23502 or 23514).
+//! refused (SQLSTATE 23502 or 23514), and no row present after the seed holds NULL there.
 //!
 //! Behaviour, not structure: the "three-step NOT NULL" leaves a validated `CHECK (col IS NOT
 //! NULL)` that is as good as the attribute, while a step never finished (a `NOT VALID` check, a
 //! forgotten `SET NOT NULL`) lets NULLs in. An INSERT tells them apart whatever the mechanism.
+//! The rows matter too: a `NOT VALID` check (or a trigger) refuses new NULLs but never looked at
+//! the rows already there, so a backfill never run leaves NULLs that every reader of the column
+//! trusts not to exist. The scan of those rows is the only way to see them.
 
 use super::behaviour::{self, Case, Run, outcome};
-use super::{Context, Failure, Named, Verdict, derived_name, unless_exists};
-use crate::catalog::{Table, TableKind};
+use super::repair::{Named, Repair, Step, derived_name, unless_exists};
+use super::{Context, Failure, Verdict, data};
+use crate::catalog::{ConstraintKind, Table, TableKind};
 use crate::location::Location;
-use crate::names::{TableName, ident};
+use crate::names::{TableName, ident, literal};
+
+/// How many rows holding NULL a message names.
+const SHOWN: i64 = 5;
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
     let promise = format!(
-        "{}.{column} is NOT NULL: an INSERT with NULL there is refused",
+        "{}.{column} is NOT NULL: an INSERT with NULL there is refused, and no row holds NULL",
         ctx.show(table)
     );
     let (t, col) = ctx.column(table, column, at, &promise)?;
+    let fail = |expected: &str, found: String, fix: Option<Repair>| Failure {
+        at: Some(at.clone()),
+        promise: promise.clone(),
+        expected: expected.to_string(),
+        found,
+        fix: fix.map(Into::into),
+    };
     if col.generated {
-        return Err(Failure {
-            at: Some(at.clone()),
-            promise,
-            expected: "a column an INSERT can write".into(),
-            found: format!("{column} is a generated column: no INSERT can set it to NULL"),
-            fix: None,
-        });
+        return Err(fail(
+            "a column an INSERT can write",
+            format!("{column} is a generated column: no INSERT can set it to NULL"),
+            None,
+        ));
     }
+    // An attribute NOT NULL holds for every row already: nothing to read.
+    let nulls = if col.not_null {
+        Ok(NullRows::default())
+    } else {
+        null_rows(ctx, t, column).await
+    };
+    let nulls = nulls.map_err(|e| {
+        fail(
+            "the rows holding NULL can be counted",
+            format!("{e}\n{}", nulls_query(t, column)),
+            None,
+        )
+    })?;
+    match refuses_null(ctx, t, column, at, &promise, &nulls).await {
+        Err(mut failure) => {
+            if let Some(rows) = nulls.describe(ctx, t, column) {
+                failure.found = format!("{}\n{rows}", failure.found);
+            }
+            Err(failure)
+        }
+        Ok(()) => match nulls.describe(ctx, t, column) {
+            None => Ok(()),
+            Some(rows) => Err(fail(
+                &format!("no row holds NULL in {column}"),
+                format!(
+                    "the INSERT with {column} = NULL was refused, but {rows}{}",
+                    unchecked_rows(t, column)
+                ),
+                Some(three_steps(ctx, t, column, nulls.count)),
+            )),
+        },
+    }
+}
+
+/// The INSERT with NULL, in a rolled-back transaction, case by case.
+async fn refuses_null(
+    ctx: &Context<'_>,
+    t: &Table,
+    column: &str,
+    at: &Location,
+    promise: &str,
+    nulls: &NullRows,
+) -> Verdict {
+    let not_null = t.column(column).is_some_and(|c| c.not_null);
     behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let row = run.row(ctx, table, false, at, &promise).await?;
+        let row = run.row(ctx, &t.name, false, at, promise).await?;
         let (result, count) = run.insert_instead(t, &row, column, "NULL").await;
         let out = match result {
             Err(e) if e.code == "23502" || e.code == "23514" => return Ok(()),
@@ -39,50 +95,213 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
             .map(|o| behaviour::replaced(t, column, None, o))
             .unwrap_or_default();
         // Already NOT NULL, and a trigger fills the column in: no DDL makes the INSERT fail.
-        let fix = (!col.not_null || replaced.is_empty()).then(|| fix(t, column));
+        let fix = (!not_null || replaced.is_empty()).then(|| three_steps(ctx, t, column, nulls.count));
         Err(Failure {
             at: Some(at.clone()),
-            promise: promise.clone(),
+            promise: promise.to_string(),
             expected: "the INSERT fails with SQLSTATE 23502 (not_null_violation) or 23514 (check_violation)".into(),
             found: format!(
                 "the INSERT with {column} = NULL {}{replaced}\n{}",
                 outcome(&count),
                 behaviour::transcript(&run.sb)
             ),
-            fix,
+            fix: fix.map(Into::into),
         })
     })
     .await
 }
 
+/// The rows present after the seed whose column is NULL: how many, and the first few by key.
+#[derive(Debug, Default)]
+struct NullRows {
+    count: i64,
+    /// `id=7`, or `ctid (0,1)` without a primary key; prefixed by the partition that holds it.
+    sample: Vec<String>,
+}
+
+impl NullRows {
+    /// `2 row(s) present after the seed hold NULL in org_id: id=1, id=2`, or `None` for none.
+    fn describe(&self, ctx: &Context<'_>, t: &Table, column: &str) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        Some(format!(
+            "{} row(s) of {} present after the seed hold NULL in {column}: {}",
+            self.count,
+            ctx.show(&t.name),
+            data::listing(self.count, &self.sample)
+        ))
+    }
+}
+
+/// Counts the rows holding NULL, read-only, in a transaction that is rolled back.
+async fn null_rows(ctx: &Context<'_>, t: &Table, column: &str) -> Result<NullRows, sqlx::Error> {
+    let (count, sample) = data::count_and_sample(ctx, &nulls_query(t, column), SHOWN).await?;
+    Ok(NullRows { count, sample })
+}
+
+/// The count of rows holding NULL in `column`, and up to `$1` of them named by primary key (or
+/// ctid), with the partition that holds each when the table is partitioned.
+fn nulls_query(t: &Table, column: &str) -> String {
+    let key = match t.primary_key() {
+        Some(pk) => pk
+            .columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} || coalesce(t.{}::text, 'NULL')",
+                    literal(&format!("{c}=")),
+                    ident(c)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" || ', ' || "),
+        None => "'ctid ' || t.ctid::text".to_string(),
+    };
+    let key = match t.kind {
+        TableKind::Partitioned => format!("t.tableoid::regclass::text || ': ' || {key}"),
+        TableKind::Ordinary => key,
+    };
+    format!(
+        "WITH n AS (SELECT {key} AS k FROM {} t WHERE t.{} IS NULL) \
+         SELECT (SELECT count(*) FROM n) AS n, ARRAY(SELECT k FROM n ORDER BY k LIMIT $1) AS sample",
+        t.name.sql(),
+        ident(column)
+    )
+}
+
+/// Why new NULLs are refused while old ones stay, when the catalog shows it: a `NOT VALID` check.
+fn unchecked_rows(t: &Table, column: &str) -> String {
+    match unfinished_check(t, column) {
+        Some(name) => format!(
+            "\n{name} is NOT VALID: it refuses new NULLs, but the rows already there were never checked (a backfill never run?)"
+        ),
+        None => "\nwhat refuses new NULLs (a trigger?) never checked the rows already there".into(),
+    }
+}
+
+/// A `CHECK (col IS NOT NULL) NOT VALID` on the table: the first step of the three, taken.
+fn unfinished_check(t: &Table, column: &str) -> Option<String> {
+    let shapes = [
+        format!("CHECK (({column} IS NOT NULL)) NOT VALID"),
+        format!("CHECK (({} IS NOT NULL)) NOT VALID", ident(column)),
+    ];
+    t.constraints
+        .iter()
+        .find(|c| {
+            matches!(c.kind, ConstraintKind::Check)
+                && !c.validated
+                && !c.inherited
+                && shapes.contains(&c.definition)
+        })
+        .map(|c| c.name.clone())
+}
+
 /// The three steps, each idempotent: a `CHECK (col IS NOT NULL) NOT VALID` (instant), its
 /// validation (reads the table without blocking writes), then `SET NOT NULL`, which uses the
-/// validated check instead of scanning again.
-pub fn fix(table: &Table, column: &str) -> String {
+/// validated check instead of scanning again; the check, now redundant, is dropped. An
+/// unfinished check already there is the one finished. `nulls` rows hold NULL today: the
+/// validation fails until a person gives them a value.
+fn three_steps(ctx: &Context<'_>, table: &Table, column: &str, nulls: i64) -> Repair {
     let t = table.name.sql();
-    let name = derived_name(&table.name.name, column, "not_null");
-    let mut sql = format!(
-        "-- rows that are NULL today must be given a value first:\n-- UPDATE {t} SET {c} = ... WHERE {c} IS NULL;\n",
-        c = ident(column)
-    );
-    if table.kind == TableKind::Partitioned {
-        // A partitioned table takes no NOT VALID constraint: SET NOT NULL scans each partition.
-        sql.push_str(&format!(
-            "ALTER TABLE {t} ALTER COLUMN {} SET NOT NULL;",
-            ident(column)
-        ));
-        return sql;
-    }
+    let c = ident(column);
+    let name = unfinished_check(table, column)
+        .unwrap_or_else(|| derived_name(&table.name.name, column, "not_null"));
     let add = format!(
-        "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
-        ident(&name),
-        ident(column)
+        "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({c} IS NOT NULL) NOT VALID",
+        ident(&name)
     );
-    sql.push_str(&unless_exists(Named::Constraint, &table.name, &name, &add));
-    sql.push_str(&format!(
-        "\nALTER TABLE {t} VALIDATE CONSTRAINT {};\nALTER TABLE {t} ALTER COLUMN {} SET NOT NULL;",
-        ident(&name),
-        ident(column),
-    ));
-    sql
+    let steps = vec![
+        Step::new(
+            &table.name,
+            unless_exists(Named::Constraint, &table.name, &name, &add),
+        )
+        .note("rows that are NULL today must be given a value first:")
+        .note(format!("UPDATE {t} SET {c} = ... WHERE {c} IS NULL;")),
+        Step::validate(&table.name, &name),
+        Step::new(
+            &table.name,
+            format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;"),
+        ),
+        Step::drop_constraint(&table.name, &name)
+            .note("the column's NOT NULL now does what the check did"),
+    ];
+    Repair {
+        needs: (nulls > 0).then(|| {
+            format!(
+                "{nulls} row(s) of {} hold NULL in {column}: write the UPDATE before the VALIDATE runs",
+                ctx.show(&table.name)
+            )
+        }),
+        ..Repair::new(steps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Constraint;
+
+    fn table(constraints: Vec<Constraint>) -> Table {
+        Table {
+            name: TableName::new("public", "projects"),
+            kind: TableKind::Ordinary,
+            parent: None,
+            partition_key: None,
+            partition_bound: None,
+            rls_enabled: false,
+            rls_forced: false,
+            columns: Vec::new(),
+            constraints,
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+        }
+    }
+
+    fn check(name: &str, definition: &str, validated: bool) -> Constraint {
+        Constraint {
+            name: name.into(),
+            kind: ConstraintKind::Check,
+            columns: vec!["orgId".into()],
+            validated,
+            deferrable: false,
+            deferred: false,
+            inherited: false,
+            definition: definition.into(),
+        }
+    }
+
+    #[test]
+    fn only_an_unvalidated_check_of_exactly_col_is_not_null_is_finished_by_the_repair() {
+        let t = table(vec![
+            check(
+                "a",
+                "CHECK (((\"orgId\" IS NOT NULL) AND (1 = 1))) NOT VALID",
+                false,
+            ),
+            check("b", "CHECK ((\"orgId\" IS NOT NULL))", true),
+            check("c", "CHECK ((\"orgId\" IS NOT NULL)) NOT VALID", false),
+        ]);
+        assert_eq!(unfinished_check(&t, "orgId").as_deref(), Some("c"));
+        assert_eq!(unfinished_check(&table(Vec::new()), "orgId"), None);
+    }
+
+    #[test]
+    fn rows_are_named_by_primary_key_or_ctid_with_their_partition() {
+        let mut t = table(Vec::new());
+        assert!(nulls_query(&t, "orgId").contains("'ctid ' || t.ctid::text"));
+        t.kind = TableKind::Partitioned;
+        t.constraints.push(Constraint {
+            kind: ConstraintKind::PrimaryKey,
+            columns: vec!["id".into(), "kind".into()],
+            ..check("pk", "PRIMARY KEY (id, kind)", true)
+        });
+        let sql = nulls_query(&t, "orgId");
+        assert!(
+            sql.contains("t.tableoid::regclass::text || ': ' || 'id=' || coalesce(t.\"id\"::text, 'NULL') || ', ' || 'kind=' ||"),
+            "{sql}"
+        );
+        assert!(sql.contains("WHERE t.\"orgId\" IS NULL"), "{sql}");
+    }
 }

@@ -10,7 +10,7 @@
 //! rows fails.
 
 use super::behaviour::{self, Case, Run};
-use super::{Context, Failure, Verdict, fk};
+use super::{Context, Failure, Fix, Verdict, repair};
 use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
@@ -41,8 +41,10 @@ pub async fn check(
     let (t, col) = ctx.column(table, column, at, &promise)?;
     let (_, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
     // The structure's fix when the catalog shows the cause; otherwise say where to look.
-    let repair = fk::repair(ctx, table, column, references, Some(on_delete));
-    let note = match repair {
+    let structural: Option<Fix> =
+        repair::foreign_key(ctx, table, column, references, Some(on_delete))
+            .map(|wrong| wrong.repair.into());
+    let note = match structural {
         Some(_) => String::new(),
         None => format!(
             "\nthe foreign key itself is right: a trigger or rule on {} or {} changes what the DELETE does",
@@ -55,7 +57,7 @@ pub async fn check(
         promise: promise.clone(),
         expected: expected(action, ctx.show(table), column),
         found: format!("{found}{note}\n{}", behaviour::transcript(&run.sb)),
-        fix: repair.clone(),
+        fix: structural.clone(),
     };
     behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
         let mut parents = Vec::new();

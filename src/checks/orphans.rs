@@ -8,9 +8,8 @@
 //! cannot escape), in a READ ONLY transaction that is always rolled back, under the same
 //! `statement_timeout` as behavioural checks.
 
-use sqlx::{AssertSqlSafe, Executor, PgPool, Row};
-
-use super::{Context, Failure, Verdict};
+use super::repair::Repair;
+use super::{Context, Failure, Verdict, data};
 use crate::catalog::Column;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OrphanTarget, Orphans};
@@ -26,16 +25,16 @@ pub async fn check(
     orphans: &Fact<Orphans>,
 ) -> Verdict {
     let promise = promise(ctx, table, column, &orphans.value);
-    let failure = |expected: String, found: String, fix: Option<String>| Failure {
+    let failure = |expected: String, found: String, fix: Option<Repair>| Failure {
         at: Some(orphans.at.clone()),
         promise: promise.clone(),
         expected,
         found,
-        fix,
+        fix: fix.map(Into::into),
     };
     let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
     let mut found = Vec::new();
-    let mut fixes = Vec::new();
+    let mut fix = Repair::default().note("review first; pg-invariants never runs this:");
     for target in &orphans.value.targets {
         let shown = target.references.display(ctx.schema());
         let (_, target_col) = ctx.column(
@@ -45,36 +44,25 @@ pub async fn check(
             &promise,
         )?;
         let query = Query::new(table, column, col, target, target_col);
-        let (count, sample) = query
-            .run(ctx.pool)
+        let (count, sample) = data::count_and_sample(ctx, &query.select(), SHOWN)
             .await
             .map_err(|e| failure(RUNS.into(), explain(&e, &query.select()), None))?;
         if count == 0 {
             continue;
         }
-        let more = if count > sample.len() as i64 {
-            ", …"
-        } else {
-            ""
-        };
         found.push(format!(
-            "{}{count} row(s) whose {column} is not in {shown}: {}{more}",
+            "{}{count} row(s) whose {column} is not in {shown}: {}",
             condition(target),
-            sample.join(", ")
+            data::listing(count, &sample)
         ));
-        fixes.push(query.delete());
+        for line in query.delete() {
+            fix = fix.note(line);
+        }
     }
     if found.is_empty() {
         return Ok(());
     }
-    Err(failure(
-        "no orphans".into(),
-        found.join("\n"),
-        Some(format!(
-            "-- review first; pg-invariants never runs this:\n{}",
-            fixes.join("\n")
-        )),
-    ))
+    Err(failure("no orphans".into(), found.join("\n"), Some(fix)))
 }
 
 const RUNS: &str = "the orphan query runs (`where` is one SQL condition on the table's columns)";
@@ -154,41 +142,19 @@ impl Query {
     fn select(&self) -> String {
         format!(
             "WITH o AS (SELECT t.{} AS v {}) SELECT (SELECT count(*) FROM o) AS n, \
-             ARRAY(SELECT DISTINCT v::text FROM o ORDER BY 1 LIMIT {SHOWN}) AS sample",
+             ARRAY(SELECT DISTINCT v::text FROM o ORDER BY 1 LIMIT $1) AS sample",
             self.column,
             self.orphan_rows()
         )
     }
 
-    /// The DELETE a person may review, as a comment (on one line unless `where` has a comment).
-    fn delete(&self) -> String {
+    /// The DELETE a person may review, as comment lines (one unless `where` has a comment).
+    fn delete(&self) -> Vec<String> {
         let mut statement = format!("DELETE {};", self.orphan_rows());
         if !self.filter.contains("--") {
             statement = statement.replace("\n)", ")");
         }
-        statement
-            .lines()
-            .map(|l| format!("-- {l}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// Runs the count in a READ ONLY transaction with the statement timeout, as one prepared
-    /// statement, and rolls back whatever happens.
-    async fn run(&self, pool: &PgPool) -> Result<(i64, Vec<String>), sqlx::Error> {
-        let mut tx = pool.begin().await?;
-        let setup = format!(
-            "SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = '{}s'",
-            STATEMENT_TIMEOUT.as_secs()
-        );
-        tx.execute(sqlx::raw_sql(AssertSqlSafe(setup))).await?;
-        let row = sqlx::query(AssertSqlSafe(self.select()))
-            .persistent(false)
-            .fetch_one(&mut *tx)
-            .await;
-        tx.rollback().await?;
-        let row = row?;
-        Ok((row.try_get("n")?, row.try_get("sample")?))
+        statement.lines().map(str::to_string).collect()
     }
 }
 

@@ -1,6 +1,7 @@
 //! `<table>::primary_key`: the primary key is exactly these columns, in this order (the order
 //! decides which lookups the key's index serves).
 
+use super::repair::{Repair, Step};
 use super::{Context, Failure, Verdict};
 use crate::names::{TableName, ident, literal};
 use crate::spec::Fact;
@@ -22,12 +23,12 @@ pub fn check(ctx: &Context<'_>, table: &TableName, columns: &Fact<Vec<String>>) 
         promise,
         expected: format!("primary key {expected}"),
         found,
-        fix: Some(fix(table, &columns.value, pk.map(|pk| pk.name.as_str()))),
+        fix: Some(fix(table, &columns.value, pk.map(|pk| pk.name.as_str())).into()),
     })
 }
 
 /// Replaces the key unless it already is `columns`, so running it twice changes nothing.
-fn fix(table: &TableName, columns: &[String], old: Option<&str>) -> String {
+fn fix(table: &TableName, columns: &[String], old: Option<&str>) -> Repair {
     let drop = old
         .map(|name| {
             format!(
@@ -47,9 +48,8 @@ fn fix(table: &TableName, columns: &[String], old: Option<&str>) -> String {
         .map(|c| ident(c))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        "-- takes an ACCESS EXCLUSIVE lock and builds a unique index; foreign keys referencing the old key must be dropped first\n\
-         DO $$\n\
+    let guarded = format!(
+        "DO $$\n\
          BEGIN\n  \
            IF NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = {regclass}::regclass AND c.contype = 'p'\n      \
                AND ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, o)\n                \
@@ -59,5 +59,8 @@ fn fix(table: &TableName, columns: &[String], old: Option<&str>) -> String {
          END $$;",
         regclass = literal(&table.sql()),
         table = table.sql(),
-    )
+    );
+    Repair::new(vec![Step::new(table, guarded).note(
+        "takes an ACCESS EXCLUSIVE lock and builds a unique index; foreign keys referencing the old key must be dropped first",
+    )])
 }

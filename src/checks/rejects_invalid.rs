@@ -7,7 +7,7 @@
 //! pass; a missing or `NOT VALID`-only-for-old-rows constraint is caught by the INSERT.
 
 use super::behaviour::{self, Case, Run, outcome};
-use super::{Context, Failure, Verdict, fk};
+use super::{Context, Failure, Verdict, repair};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::typed;
@@ -88,7 +88,8 @@ pub async fn check(
                 outcome(&count),
                 behaviour::transcript(&run.sb)
             ),
-            fix: fk::repair(ctx, table, column, references, on_delete),
+            fix: repair::foreign_key(ctx, table, column, references, on_delete)
+                .map(|wrong| wrong.repair.into()),
         })
     })
     .await

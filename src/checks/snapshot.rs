@@ -9,7 +9,7 @@
 
 use similar::TextDiff;
 
-use super::{Context, Failure, Verdict};
+use super::{Context, Failure, Fix, Verdict};
 use crate::location::Location;
 use crate::names::TableName;
 use crate::snapshot::{Outcome, Previous, TableSnapshot, Update};
@@ -24,7 +24,7 @@ pub fn check(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdict {
         promise: promise.clone(),
         expected,
         found,
-        fix,
+        fix: fix.map(Fix::Advice),
     };
     let outcome = snapshot.check(ctx.snapshots).map_err(|e| {
         fail(

@@ -1,109 +1,69 @@
-//! Turning the fixes of failing checks into migrations that a migration tool can run, without
-//! losing what makes each fix lock-aware.
+//! Turning the repairs of failing checks into migrations that a migration tool can run, without
+//! losing what makes each repair lock-aware.
 //!
-//! Each fix is SQL in the order it must run. Three kinds of statement need a migration boundary:
+//! Each repair is a list of steps in the order they must run, each saying where it may run
+//! ([`Runs`]). Two kinds of step need a migration boundary:
 //!
-//! - a statement PostgreSQL refuses inside a transaction block (`CREATE INDEX CONCURRENTLY`) goes
-//!   alone into a migration that runs outside a transaction. Alone, because tools send a migration
+//! - a step that must run outside a transaction block (`CREATE INDEX CONCURRENTLY`) goes alone
+//!   into a migration that runs outside a transaction. Alone, because tools send a migration
 //!   file as one query string, and PostgreSQL runs a multi-statement string as one implicit
 //!   transaction: two such statements in one file fail under sqlx, golang-migrate, dbmate or
 //!   Prisma even though each runs fine on its own.
-//! - `ALTER TABLE … VALIDATE CONSTRAINT` after the statements that added the constraint `NOT
-//!   VALID` goes into a later migration: in the same transaction it would hold the stronger lock
-//!   of `ADD CONSTRAINT` while it scans the table, which is what `NOT VALID` is there to avoid.
-//! - everything else of every fix shares one transactional migration per round.
+//! - a step that must run after the steps before it committed (`VALIDATE CONSTRAINT` after the
+//!   `NOT VALID` add) goes into a later migration: in the same transaction it would hold the
+//!   stronger lock of `ADD CONSTRAINT` while it scans the table, which is what `NOT VALID` is
+//!   there to avoid. Several such steps in a row share their migration.
 //!
-//! The order inside each fix is kept; fixes are independent of each other, so round by round the
-//! next transactional part of every fix shares one migration, followed by the fixes' statements
-//! that must run alone.
+//! Everything else of every repair shares one transactional migration per round. The order
+//! inside each repair is kept; repairs are independent of each other, so round by round the next
+//! transactional part of every repair shares one migration, followed by the repairs' steps that
+//! must run alone.
 
 use std::collections::VecDeque;
 
+use crate::checks::{Repair, Runs};
 use crate::location::Location;
 use crate::migrate::NewMigration;
-use crate::migrate::statements::{self, refuses_transaction};
 
-/// The fix of one failing test.
+/// The repair of one or more failing tests.
 #[derive(Debug, Clone)]
-pub struct Repair {
-    /// The tests it repairs, e.g. `messages::org_id::fk, messages::org_id::on_delete`.
-    pub test: String,
+pub struct TestRepair {
+    /// The tests it repairs, e.g. `messages::org_id::fk` and `messages::org_id::on_delete`.
+    pub tests: Vec<String>,
     /// Where the invariant is written.
     pub at: Option<Location>,
-    /// The check's fix: SQL, notes as `--` comments.
-    pub sql: String,
+    pub repair: Repair,
 }
 
-impl Repair {
+impl TestRepair {
     /// `-- messages::org_id::fk (invariants/messages.toml:6:14)`: what the SQL below is for.
     pub fn header(&self) -> String {
+        let tests = self.tests.join(", ");
         match &self.at {
-            Some(at) => format!("-- {} ({at})", self.test),
-            None => format!("-- {}", self.test),
+            Some(at) => format!("-- {tests} ({at})"),
+            None => format!("-- {tests}"),
         }
     }
 }
 
-/// A statement with the comments before it, and what it needs from the migration it runs in.
-struct Chunk {
-    text: String,
-    kind: Kind,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Runs in any transaction.
-    Plain,
-    /// `ALTER TABLE … VALIDATE CONSTRAINT`.
-    Validate,
-    /// Refused inside a transaction block.
-    Outside,
-}
-
-/// A part of one fix that runs in one migration.
-enum Step {
-    /// Statements for a transactional migration; `validates` when it starts with a validation.
-    Transaction {
-        chunks: Vec<String>,
-        validates: bool,
-    },
-    /// One statement for a migration of its own, outside a transaction.
+/// A part of one repair that runs in one migration.
+enum Phase {
+    /// Steps for a transactional migration; `validates` when it starts after a commit.
+    Transaction { texts: Vec<String>, validates: bool },
+    /// One step for a migration of its own, outside a transaction.
     Outside(String),
 }
 
 /// The migrations that apply every repair, in order.
-pub fn schedule(repairs: &[Repair]) -> Vec<NewMigration> {
-    let mut queues: Vec<(String, VecDeque<Step>)> = repairs
+pub fn schedule(repairs: &[TestRepair]) -> Vec<NewMigration> {
+    let mut queues: Vec<(String, VecDeque<Phase>)> = repairs
         .iter()
-        .map(|r| (r.header(), steps(chunks(&r.sql)).into()))
+        .map(|r| (r.header(), phases(&r.repair).into()))
         .collect();
     let mut bodies: Vec<(Body, bool)> = Vec::new();
     loop {
-        let mut sections = Vec::new();
-        let mut validates = false;
-        for (header, queue) in &mut queues {
-            match queue.pop_front() {
-                Some(Step::Transaction {
-                    chunks,
-                    validates: v,
-                }) => {
-                    validates |= v;
-                    sections.push(format!("{header}\n{}", chunks.join("\n")));
-                }
-                Some(outside) => queue.push_front(outside),
-                None => {}
-            }
-        }
-        let mut alone = Vec::new();
-        for (header, queue) in &mut queues {
-            while let Some(step) = queue.pop_front() {
-                let Step::Outside(chunk) = step else {
-                    queue.push_front(step);
-                    break;
-                };
-                alone.push(format!("{header}\n{chunk}"));
-            }
-        }
+        let (sections, validates) = next_transaction(&mut queues);
+        let alone = next_outside(&mut queues);
         if sections.is_empty() && alone.is_empty() {
             break;
         }
@@ -131,6 +91,42 @@ pub fn schedule(repairs: &[Repair]) -> Vec<NewMigration> {
             transaction,
         })
         .collect()
+}
+
+/// The next transactional phase of every repair that has one next, as sections of one
+/// migration, and whether any of them starts after a commit.
+fn next_transaction(queues: &mut [(String, VecDeque<Phase>)]) -> (Vec<String>, bool) {
+    let mut sections = Vec::new();
+    let mut validates = false;
+    for (header, queue) in queues {
+        match queue.pop_front() {
+            Some(Phase::Transaction {
+                texts,
+                validates: v,
+            }) => {
+                validates |= v;
+                sections.push(format!("{header}\n{}", texts.join("\n")));
+            }
+            Some(outside) => queue.push_front(outside),
+            None => {}
+        }
+    }
+    (sections, validates)
+}
+
+/// Every step that must run alone that comes next in a repair, as sections of their own.
+fn next_outside(queues: &mut [(String, VecDeque<Phase>)]) -> Vec<String> {
+    let mut alone = Vec::new();
+    for (header, queue) in queues {
+        while let Some(phase) = queue.pop_front() {
+            let Phase::Outside(text) = phase else {
+                queue.push_front(phase);
+                break;
+            };
+            alone.push(format!("{header}\n{text}"));
+        }
+    }
+    alone
 }
 
 const VALIDATE_NOTE: &str = "-- Validations run in a migration after the one that added their constraints NOT VALID:\n-- checking the existing rows then blocks no writes.";
@@ -166,103 +162,72 @@ impl Body {
     }
 }
 
-/// The statements of `sql`, each with the comments before it and its `;`. SQL with no statement
-/// (only comments, such as a DELETE left for review) is one chunk.
-fn chunks(sql: &str) -> Vec<Chunk> {
-    let found = statements::split(sql);
-    if found.is_empty() {
-        return vec![Chunk {
-            text: sql.trim().to_string(),
-            kind: Kind::Plain,
-        }];
-    }
-    let mut from = 0;
-    let last = found.len() - 1;
-    found
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let statement = &sql[s.range.clone()];
-            let text = if i == last {
-                sql[from..].trim().to_string()
-            } else {
-                format!("{};", sql[from..s.range.end].trim())
-            };
-            from = s.range.end;
-            let kind = if refuses_transaction(statement) {
-                Kind::Outside
-            } else if validates(statement) {
-                Kind::Validate
-            } else {
-                Kind::Plain
-            };
-            Chunk {
-                text: text
-                    .trim_start_matches(|c: char| c == ';' || c.is_whitespace())
-                    .to_string(),
-                kind,
-            }
-        })
-        .collect()
-}
-
-/// `ALTER TABLE … VALIDATE CONSTRAINT …`.
-fn validates(statement: &str) -> bool {
-    let words: Vec<String> = statement
-        .split_whitespace()
-        .map(str::to_ascii_uppercase)
-        .collect();
-    words.starts_with(&["ALTER".to_string(), "TABLE".to_string()])
-        && words.windows(2).any(|w| w == ["VALIDATE", "CONSTRAINT"])
-}
-
-/// Cuts one fix where its migration must change (see the module documentation).
-fn steps(chunks: Vec<Chunk>) -> Vec<Step> {
-    let mut steps = Vec::new();
+/// Cuts one repair where its migration must change (see the module documentation); its notes
+/// go with its last phase.
+fn phases(repair: &Repair) -> Vec<Phase> {
+    let mut phases = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut validates = false;
     let mut changes = false;
-    let flush = |current: &mut Vec<String>, validates: bool, steps: &mut Vec<Step>| {
+    let flush = |current: &mut Vec<String>, validates: bool, phases: &mut Vec<Phase>| {
         if !current.is_empty() {
-            steps.push(Step::Transaction {
-                chunks: std::mem::take(current),
+            phases.push(Phase::Transaction {
+                texts: std::mem::take(current),
                 validates,
             });
         }
     };
-    for chunk in chunks {
-        match chunk.kind {
-            Kind::Outside => {
-                flush(&mut current, validates, &mut steps);
+    for step in &repair.steps {
+        let text = step.to_string();
+        match step.runs {
+            Runs::Outside => {
+                flush(&mut current, validates, &mut phases);
                 (validates, changes) = (false, false);
-                steps.push(Step::Outside(chunk.text));
+                phases.push(Phase::Outside(text));
             }
-            Kind::Validate if changes || current.is_empty() => {
-                flush(&mut current, validates, &mut steps);
+            Runs::AfterCommit if changes || current.is_empty() => {
+                flush(&mut current, validates, &mut phases);
                 (validates, changes) = (true, false);
-                current.push(chunk.text);
+                current.push(text);
             }
-            Kind::Validate => current.push(chunk.text),
-            Kind::Plain => {
+            Runs::AfterCommit => current.push(text),
+            Runs::InTransaction => {
                 changes = true;
-                current.push(chunk.text);
+                current.push(text);
             }
         }
     }
-    flush(&mut current, validates, &mut steps);
-    steps
+    flush(&mut current, validates, &mut phases);
+    let notes = repair.notes.iter().map(|n| crate::checks::comment(n));
+    match phases.last_mut() {
+        Some(Phase::Transaction { texts, .. }) => texts.extend(notes),
+        Some(Phase::Outside(text)) => {
+            for note in notes {
+                text.push('\n');
+                text.push_str(&note);
+            }
+        }
+        None => {}
+    }
+    phases
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Step;
+    use crate::names::TableName;
 
-    fn repair(test: &str, sql: &str) -> Repair {
-        Repair {
-            test: test.into(),
+    fn repair(test: &str, repair: Repair) -> TestRepair {
+        TestRepair {
+            tests: vec![test.into()],
             at: None,
-            sql: sql.into(),
+            repair,
         }
+    }
+
+    fn t() -> TableName {
+        TableName::new("public", "t")
     }
 
     /// Each migration as (transaction, the statements' first lines without comments).
@@ -282,21 +247,61 @@ mod tests {
             .collect()
     }
 
-    const FK: &str = "ALTER TABLE t DROP CONSTRAINT IF EXISTS old;\nDO $$\nBEGIN\n  ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY (a) REFERENCES o (id) NOT VALID;\nEND $$;\nALTER TABLE t VALIDATE CONSTRAINT c;";
-    const NOT_NULL: &str = "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT n CHECK (b IS NOT NULL) NOT VALID; END $$;\nALTER TABLE t VALIDATE CONSTRAINT n;\nALTER TABLE t ALTER COLUMN b SET NOT NULL;";
-    const INDEXES: &str = "-- CONCURRENTLY cannot run inside a transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS p1_a_idx ON p1 (a);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS p2_a_idx ON p2 (a);\n-- on a partitioned table: attaches the partitions' indexes\nCREATE INDEX IF NOT EXISTS p_a_idx ON p (a);";
-    const ORPHANS: &str = "-- review first:\n-- DELETE FROM t WHERE a NOT IN (SELECT id FROM o);";
+    fn fk() -> Repair {
+        Repair::new(vec![
+            Step::drop_constraint(&t(), "old"),
+            Step::new(
+                &t(),
+                "DO $$\nBEGIN\n  ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY (a) REFERENCES o (id) NOT VALID;\nEND $$;",
+            ),
+            Step::validate(&t(), "c"),
+        ])
+    }
+
+    fn not_null() -> Repair {
+        Repair::new(vec![
+            Step::new(
+                &t(),
+                "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT n CHECK (b IS NOT NULL) NOT VALID; END $$;",
+            ),
+            Step::validate(&t(), "n"),
+            Step::new(&t(), "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"),
+            Step::drop_constraint(&t(), "n"),
+        ])
+    }
+
+    fn indexes() -> Repair {
+        let p = |name: &str| TableName::new("public", name);
+        Repair::new(vec![
+            Step::new(
+                &p("p1"),
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS p1_a_idx ON p1 (a);",
+            )
+            .runs(Runs::Outside)
+            .note("CONCURRENTLY cannot run inside a transaction"),
+            Step::new(
+                &p("p2"),
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS p2_a_idx ON p2 (a);",
+            )
+            .runs(Runs::Outside),
+            Step::new(&p("p"), "CREATE INDEX IF NOT EXISTS p_a_idx ON p (a);")
+                .note("on a partitioned table: attaches the partitions' indexes"),
+        ])
+    }
 
     #[test]
     fn constraints_are_added_then_validated_in_a_later_migration() {
-        let migrations = schedule(&[repair("t::a::fk", FK), repair("t::b::not_null", NOT_NULL)]);
+        let migrations = schedule(&[
+            repair("t::a::fk", fk()),
+            repair("t::b::not_null", not_null()),
+        ]);
         assert_eq!(
             shape(&migrations),
             [
                 (
                     true,
                     vec![
-                        "ALTER TABLE t DROP CONSTRAINT IF EXISTS old;".to_string(),
+                        "ALTER TABLE \"public\".\"t\" DROP CONSTRAINT IF EXISTS \"old\";".to_string(),
                         "DO $$".into(),
                         "BEGIN".into(),
                         "END $$;".into(),
@@ -306,9 +311,10 @@ mod tests {
                 (
                     true,
                     vec![
-                        "ALTER TABLE t VALIDATE CONSTRAINT c;".to_string(),
-                        "ALTER TABLE t VALIDATE CONSTRAINT n;".into(),
-                        "ALTER TABLE t ALTER COLUMN b SET NOT NULL;".into()
+                        "ALTER TABLE \"public\".\"t\" VALIDATE CONSTRAINT \"c\";".to_string(),
+                        "ALTER TABLE \"public\".\"t\" VALIDATE CONSTRAINT \"n\";".into(),
+                        "ALTER TABLE t ALTER COLUMN b SET NOT NULL;".into(),
+                        "ALTER TABLE \"public\".\"t\" DROP CONSTRAINT IF EXISTS \"n\";".into()
                     ]
                 )
             ]
@@ -319,12 +325,8 @@ mod tests {
     }
 
     #[test]
-    fn each_concurrent_statement_runs_alone_and_the_order_of_a_fix_is_kept() {
-        let migrations = schedule(&[
-            repair("t::a::fk", FK),
-            repair("p::a::indexed", INDEXES),
-            repair("t::c::orphans", ORPHANS),
-        ]);
+    fn each_concurrent_statement_runs_alone_and_the_order_of_a_repair_is_kept() {
+        let migrations = schedule(&[repair("t::a::fk", fk()), repair("p::a::indexed", indexes())]);
         let shapes = shape(&migrations);
         let statements: Vec<(bool, &str)> = shapes
             .iter()
@@ -336,7 +338,10 @@ mod tests {
         assert_eq!(
             statements,
             [
-                (true, "ALTER TABLE t DROP CONSTRAINT IF EXISTS old;"),
+                (
+                    true,
+                    "ALTER TABLE \"public\".\"t\" DROP CONSTRAINT IF EXISTS \"old\";"
+                ),
                 (
                     false,
                     "CREATE INDEX CONCURRENTLY IF NOT EXISTS p1_a_idx ON p1 (a);"
@@ -345,17 +350,14 @@ mod tests {
                     false,
                     "CREATE INDEX CONCURRENTLY IF NOT EXISTS p2_a_idx ON p2 (a);"
                 ),
-                (true, "ALTER TABLE t VALIDATE CONSTRAINT c;"),
+                (
+                    true,
+                    "ALTER TABLE \"public\".\"t\" VALIDATE CONSTRAINT \"c\";"
+                ),
                 (true, "CREATE INDEX IF NOT EXISTS p_a_idx ON p (a);"),
             ]
         );
         assert_eq!(migrations.len(), 4);
-        // The orphans' DELETE stays a comment, in the first migration, before any validation.
-        assert!(
-            migrations[0].sql.contains("-- DELETE FROM t"),
-            "{}",
-            migrations[0].sql
-        );
         assert!(migrations[1].sql.contains(OUTSIDE_NOTE));
         assert!(
             migrations[1]
@@ -370,11 +372,13 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_validation_needs_one_migration() {
-        let migrations = schedule(&[repair(
-            "t::a::fk",
-            "ALTER TABLE t VALIDATE CONSTRAINT c;\nALTER TABLE t_1 VALIDATE CONSTRAINT c;",
-        )]);
+    fn a_lone_validation_needs_one_migration_and_notes_close_the_repair() {
+        let lone = Repair::new(vec![
+            Step::validate(&t(), "c"),
+            Step::validate(&TableName::new("public", "t_1"), "c"),
+        ])
+        .note("or change the invariant");
+        let migrations = schedule(&[repair("t::a::fk", lone)]);
         assert_eq!(migrations.len(), 1);
         assert!(migrations[0].transaction);
         assert!(
@@ -382,10 +386,18 @@ mod tests {
                 .sql
                 .starts_with("-- Written by `pg-invariants fix`: ")
         );
+        assert!(
+            migrations[0]
+                .sql
+                .ends_with("VALIDATE CONSTRAINT \"c\";\n-- or change the invariant\n"),
+            "{}",
+            migrations[0].sql
+        );
     }
 
     #[test]
     fn nothing_to_repair_is_no_migration() {
         assert!(schedule(&[]).is_empty());
+        assert!(schedule(&[repair("t::a::orphans", Repair::default().note("review"))]).is_empty());
     }
 }
