@@ -108,10 +108,19 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         .map(|check| trial(check, shared.clone()))
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
+    let server_exit = shared.setup.server_exit().map(server_exited);
     if let Some(shared) = Arc::into_inner(shared) {
         runtime.block_on(shared.setup.close());
     }
-    conclusion.exit_code()
+    match server_exit {
+        Some(message) => invalid(&format!("error: {message}")),
+        None => conclusion.exit_code(),
+    }
+}
+
+/// The one line every check reports once the server is gone (and the run ends with exit 2).
+fn server_exited(exit: &str) -> String {
+    format!("PostgreSQL exited: {exit}")
 }
 
 /// Provisions PostgreSQL and applies `before`, the chain and the seed, with a pool of
@@ -157,16 +166,28 @@ struct Shared {
     handle: tokio::runtime::Handle,
 }
 
+/// One check as a trial. Once the server is gone, every check still to run fails at once with
+/// what happened to it, and so does a check that failed because it went.
 fn trial(check: Check, shared: Arc<Shared>) -> Trial {
     Trial::test(check.name.clone(), move || {
+        let setup = &shared.setup;
+        if let Some(exit) = setup.server_exit() {
+            return Err(Failed::from(server_exited(exit)));
+        }
         verdict(
             &check.kind,
             &shared.spec,
-            &shared.setup,
+            setup,
             &shared.handle,
             &shared.snapshots,
         )
-        .map_err(|f| Failed::from(f.to_string()))
+        .map_err(|f| {
+            match shared.handle.block_on(setup.server_exit_now()) {
+                Some(exit) => server_exited(exit),
+                None => f.to_string(),
+            }
+            .into()
+        })
     })
 }
 

@@ -6,12 +6,16 @@
 //!
 //! [`Postgres`] is the one handle: it creates databases (the run's own and clones for checks
 //! that must commit), hands out connection options, and removes everything on drop, panic or
-//! Ctrl-C.
+//! Ctrl-C. Whatever a run killed with SIGKILL leaves (a server directory, a database on a
+//! shared server) carries its [`owner`] in its name, and the next run removes it.
 
 mod cleanup;
 mod docker;
 mod local;
+mod owner;
+mod roles;
 mod url;
+mod watch;
 
 use std::sync::{Arc, Mutex};
 
@@ -19,14 +23,17 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::env;
-use crate::names::ident;
+use crate::names::{ident, literal};
 use crate::spec::{Backend, DatabaseConfig};
 use docker::DockerServer;
+use owner::Owner;
 use local::LocalServer;
 use url::UrlServer;
 
 pub use cleanup::{interrupted, wait_for_exit};
 pub use local::find_bindir;
+pub use roles::RolePhase;
+pub use watch::Probe;
 
 /// Why no PostgreSQL could be had. All of these end the run with exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -94,8 +101,11 @@ enum Server {
     Local(LocalServer),
     /// Owns the container: dropping it removes the container.
     Docker(DockerServer),
-    /// The user's URL, for external tools.
-    Url(String),
+    /// The user's URL, for external tools, and where its runs meet.
+    Url {
+        url: String,
+        maintenance: PgConnectOptions,
+    },
 }
 
 /// A PostgreSQL we may write to, and the databases we created on it.
@@ -136,28 +146,7 @@ impl Postgres {
                     _cleanup: None,
                 })
             }
-            Backend::Url => {
-                let url = env::url().ok_or(ProvisionError::NoUrl)?;
-                let server = UrlServer::parse(&url)?;
-                let admin = server.admin.clone();
-                let conn = admin
-                    .connect()
-                    .await
-                    .map_err(|e| ProvisionError::db("connecting to PG_INVARIANTS_URL", e))?;
-                let _ = conn.close().await;
-                let created: Arc<Mutex<Vec<String>>> = Arc::default();
-                let guard = {
-                    let created = created.clone();
-                    let admin = admin.clone();
-                    cleanup::on_exit(move || drop_databases_blocking(admin, created))
-                };
-                Ok(Self {
-                    server: Server::Url(server.url),
-                    admin,
-                    created,
-                    _cleanup: Some(guard),
-                })
-            }
+            Backend::Url => Self::on_url().await,
             Backend::Docker => {
                 let image = env::image().unwrap_or_else(|| config.image.clone());
                 let server = DockerServer::start(&image, &config.settings).await?;
@@ -168,6 +157,62 @@ impl Postgres {
                     _cleanup: None,
                 })
             }
+        }
+    }
+
+    /// A throwaway database on the server of `PG_INVARIANTS_URL`, after removing those of runs
+    /// from this host that are gone.
+    async fn on_url() -> Result<Self, ProvisionError> {
+        let url = env::url().ok_or(ProvisionError::NoUrl)?;
+        let server = UrlServer::parse(&url)?;
+        let admin = server.admin.clone();
+        let mut conn = admin
+            .connect()
+            .await
+            .map_err(|e| ProvisionError::db("connecting to PG_INVARIANTS_URL", e))?;
+        reap_stale_databases(&admin, &mut conn).await;
+        let _ = conn.close().await;
+        let maintenance = roles::maintenance(&admin).await;
+        let tenancy = roles::Tenancy::enter(maintenance.clone())?;
+        let created: Arc<Mutex<Vec<String>>> = Arc::default();
+        let guard = {
+            let created = created.clone();
+            let admin = admin.clone();
+            cleanup::on_exit(move || {
+                drop_databases_blocking(admin, created);
+                tenancy.leave();
+            })
+        };
+        Ok(Self {
+            server: Server::Url {
+                url: server.url,
+                maintenance,
+            },
+            admin,
+            created,
+            _cleanup: Some(guard),
+        })
+    }
+
+    /// On a shared server (url backend), the role-creating phase of this run: `before`, the
+    /// chain and the seed run alone, and the roles they create are marked for removal (see
+    /// [`roles`]). `None` on a server of our own, whose roles go with it.
+    pub async fn role_phase(&self) -> Result<Option<RolePhase>, ProvisionError> {
+        let Server::Url { maintenance, .. } = &self.server else {
+            return Ok(None);
+        };
+        RolePhase::begin(maintenance)
+            .await
+            .map(Some)
+            .map_err(|e| ProvisionError::db("waiting for other runs' roles to be created", e))
+    }
+
+    /// What tells whether the server still runs.
+    pub fn probe(&self) -> Probe {
+        match &self.server {
+            Server::Local(server) => Probe::Local(server.probe()),
+            Server::Docker(server) => Probe::Docker(server.probe()),
+            Server::Url { .. } => Probe::Url(self.admin.clone()),
         }
     }
 
@@ -201,8 +246,7 @@ impl Postgres {
             return Ok(());
         }
         let mut conn = self.admin_connection().await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(name)))
-            .execute(&mut conn)
+        drop_database(&self.admin, &mut conn, name)
             .await
             .map_err(|e| ProvisionError::db(format!("dropping database {name}"), e))?;
         let _ = conn.close().await;
@@ -235,13 +279,15 @@ impl Postgres {
                     (
                         "DATABASE_URL".into(),
                         format!(
-                            "postgresql://{}@localhost/{database}?host={dir}&port={port}",
-                            local::SUPERUSER
+                            "postgresql://{}:{}@localhost/{database}?host={dir}&port={port}",
+                            local::SUPERUSER,
+                            server.password
                         ),
                     ),
                     ("PGHOST".into(), dir),
                     ("PGPORT".into(), port),
                     ("PGUSER".into(), local::SUPERUSER.into()),
+                    ("PGPASSWORD".into(), server.password.clone()),
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
@@ -253,21 +299,25 @@ impl Postgres {
                         format!(
                             "postgresql://{}:{}@127.0.0.1:{port}/{database}?sslmode=disable",
                             docker::SUPERUSER,
-                            docker::PASSWORD
+                            server.password
                         ),
                     ),
                     ("PGHOST".into(), "127.0.0.1".into()),
                     ("PGPORT".into(), port),
                     ("PGUSER".into(), docker::SUPERUSER.into()),
-                    ("PGPASSWORD".into(), docker::PASSWORD.into()),
+                    ("PGPASSWORD".into(), server.password.clone()),
                     ("PGSSLMODE".into(), "disable".into()),
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
-            Server::Url(url) => {
+            Server::Url { url, .. } => {
+                let host = match self.admin.get_socket() {
+                    Some(dir) => dir.display().to_string(),
+                    None => self.admin.get_host().to_string(),
+                };
                 let mut vars = vec![
                     ("DATABASE_URL".into(), url::with_database(url, database)),
-                    ("PGHOST".into(), self.admin.get_host().to_string()),
+                    ("PGHOST".into(), host),
                     ("PGPORT".into(), self.admin.get_port().to_string()),
                     ("PGUSER".into(), self.admin.get_username().to_string()),
                     ("PGDATABASE".into(), database.into()),
@@ -283,25 +333,83 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// `pg_invariants_<pid>_<nanos>`: unique per run and recognisable on a shared server.
+const DATABASE_PREFIX: &str = "pg_invariants_";
+
+/// `pg_invariants_<host>_<pid>_<start>_<n>`: unique per run, recognisable on a shared server,
+/// and saying which run of which machine made it (see [`owner`]).
 fn unique_database_name() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static SEQ: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
     format!(
-        "pg_invariants_{}_{:08x}_{}",
-        std::process::id(),
-        nanos,
+        "{DATABASE_PREFIX}{}_{}_{}",
+        owner::host_tag(),
+        Owner::current().tag(),
         SEQ.fetch_add(1, Ordering::Relaxed)
     )
 }
 
-/// Drops one of our databases even while a check still holds a connection to it.
-fn drop_database_sql(name: &str) -> String {
-    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name))
+/// The run that made a database of ours on this host; `None` for any other name.
+fn database_owner(name: &str) -> Option<Owner> {
+    let rest = name.strip_prefix(DATABASE_PREFIX)?;
+    let rest = rest.strip_prefix(&owner::host_tag())?.strip_prefix('_')?;
+    let (tag, _n) = rest.rsplit_once('_')?;
+    Owner::parse_tag(tag)
+}
+
+/// Drops the databases that runs from this host left when they were killed.
+async fn reap_stale_databases(admin: &PgConnectOptions, conn: &mut PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
+    )
+    .bind(DATABASE_PREFIX)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        if database_owner(&name).is_some_and(|o| !o.is_alive()) {
+            let _ = drop_database(admin, conn, &name).await;
+        }
+    }
+}
+
+/// Drops one of our databases even while a check still holds a connection to it, and even
+/// when a migration left a prepared transaction in it (which holds locks and blocks DROP
+/// DATABASE): those are rolled back first.
+async fn drop_database(
+    admin: &PgConnectOptions,
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    rollback_prepared(admin, conn, name).await?;
+    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// ROLLBACK PREPARED of every prepared transaction of `name`, from inside it (as it must be).
+async fn rollback_prepared(
+    admin: &PgConnectOptions,
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    let gids: Vec<String> =
+        sqlx::query_scalar("SELECT gid FROM pg_prepared_xacts WHERE database = $1")
+            .bind(name)
+            .fetch_all(&mut *conn)
+            .await?;
+    if gids.is_empty() {
+        return Ok(());
+    }
+    let mut inside = admin.clone().database(name).connect().await?;
+    for gid in gids {
+        let sql = format!("ROLLBACK PREPARED {}", literal(&gid));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut inside)
+            .await?;
+    }
+    inside.close().await
 }
 
 /// Settings of every ephemeral server: its data is thrown away, so durability only costs time.
@@ -351,10 +459,33 @@ fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<Strin
             return;
         };
         for name in names {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(&name)))
-                .execute(&mut conn)
-                .await;
+            let _ = drop_database(&admin, &mut conn, &name).await;
         }
         let _ = conn.close().await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_database_names_say_which_run_made_them() {
+        let name = unique_database_name();
+        assert!(name.len() <= 63, "{name}");
+        assert_eq!(database_owner(&name), Some(Owner::current()));
+    }
+
+    #[test]
+    fn names_of_other_hosts_and_other_tools_are_not_ours() {
+        let me = Owner::current().tag();
+        for name in [
+            format!("pg_invariants_otherhost123456_{me}_0"),
+            format!("pg_invariants_{me}_0"),
+            "pg_invariants_12_abc".to_string(),
+            "app".to_string(),
+        ] {
+            assert_eq!(database_owner(&name), None, "{name}");
+        }
+    }
 }
