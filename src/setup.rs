@@ -161,6 +161,7 @@ async fn apply_once(
     let mut conn = connect(postgres, database).await?;
     let result = chain.apply(&mut conn, &postgres.client_env(database)).await;
     let _ = conn.close().await;
+    postgres.rollback_prepared(database).await?;
     Ok(result)
 }
 

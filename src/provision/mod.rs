@@ -253,6 +253,18 @@ impl Postgres {
         Ok(())
     }
 
+    /// Rolls back the transactions a migration prepared (`PREPARE TRANSACTION`) and left in
+    /// `database`: never committed, they would only hold locks, keep the database from being
+    /// copied (the idempotency pass) and dropped.
+    pub async fn rollback_prepared(&self, database: &str) -> Result<(), ProvisionError> {
+        let mut conn = self.admin_connection().await?;
+        rollback_prepared(&self.admin, &mut conn, database)
+            .await
+            .map_err(|e| ProvisionError::db(format!("rolling back prepared transactions of {database}"), e))?;
+        let _ = conn.close().await;
+        Ok(())
+    }
+
     async fn admin_connection(&self) -> Result<PgConnection, ProvisionError> {
         self.admin
             .connect()
