@@ -71,13 +71,13 @@ impl Scratch {
 const CONFIG: &str = "[migrations]\nformat = \"sql-dir\"\n\n[snapshots]\nenabled = false\n";
 
 /// Twenty NOT NULL columns behind a trigger that sleeps: on one thread the behavioural checks
-/// take ten seconds, time enough to kill the server under them.
+/// take half a minute, time enough to kill the server under them.
 fn slow_checks_project(scratch: &Scratch) -> PathBuf {
     let columns: Vec<String> = (1..=20).map(|i| format!("c{i} int NOT NULL")).collect();
     let migration = format!(
         "CREATE TABLE t (id int PRIMARY KEY, {});\n\
          CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS \
-         $$ BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$;\n\
+         $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$;\n\
          CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();\n",
         columns.join(", ")
     );
@@ -257,18 +257,23 @@ fn watch_stdout(child: &mut Child, marker: &'static str) -> std::sync::mpsc::Rec
     rx
 }
 
-#[test]
-fn a_server_killed_under_the_checks_ends_the_run_with_exit_2_at_once() {
-    let scratch = Scratch::new();
-    let project = slow_checks_project(&scratch);
+/// Runs the slow checks, kills the postmaster of `server` (found once the run is under way)
+/// when the checks are under way, and returns the run's exit status, stdout, stderr and how
+/// long it took to end after the kill.
+fn kill_the_server_under_the_checks(
+    scratch: &Scratch,
+    env: &[(&str, &str)],
+    server: impl FnOnce() -> PathBuf,
+) -> (std::process::ExitStatus, String, String, Duration) {
+    let project = slow_checks_project(scratch);
     let mut child = scratch
-        .command(&project, &["--test-threads", "1"], &[])
+        .command(&project, &["--test-threads", "1"], env)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let lines = watch_stdout(&mut child, "t::c2::not_null");
-    let server = running_server(&scratch);
+    let lines = watch_stdout(&mut child, "t::c10::not_null");
+    let server = server();
     lines
         .recv_timeout(Duration::from_secs(60))
         .expect("the checks started");
@@ -282,6 +287,14 @@ fn a_server_killed_under_the_checks_ends_the_run_with_exit_2_at_once() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
         .expect("stderr");
+    (status, stdout, stderr, took)
+}
+
+#[test]
+fn a_server_killed_under_the_checks_ends_the_run_with_exit_2_at_once() {
+    let scratch = Scratch::new();
+    let (status, stdout, stderr, took) =
+        kill_the_server_under_the_checks(&scratch, &[], || running_server(&scratch));
     assert_eq!(status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(
@@ -347,6 +360,29 @@ async fn our_databases(options: &PgConnectOptions) -> Vec<String> {
         "SELECT datname::text FROM pg_database WHERE datname LIKE 'pg\\_invariants\\_%'",
     )
     .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_server_gone_under_the_checks_ends_the_run_with_exit_2_at_once() {
+    let (server, url) = shared_server(&[]).await;
+    let dir = PathBuf::from(env_var(&server, "PGHOST"));
+    let (status, stdout, stderr, took) = tokio::task::spawn_blocking(move || {
+        let scratch = Scratch::new();
+        kill_the_server_under_the_checks(
+            &scratch,
+            &[("PG_INVARIANTS_BACKEND", "url"), ("PG_INVARIANTS_URL", &url)],
+            || dir,
+        )
+    })
+    .await
+    .expect("join");
+    assert_eq!(status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert!(
+        stderr.contains("error: PostgreSQL exited: the server of PG_INVARIANTS_URL cannot be reached"),
+        "{stderr}"
+    );
+    drop(server);
 }
 
 #[tokio::test(flavor = "multi_thread")]
