@@ -89,7 +89,10 @@ fn slow_checks_project(scratch: &Scratch) -> PathBuf {
         &[
             ("pg-invariants.toml", CONFIG),
             ("migrations/1_t.sql", &migration),
-            ("invariants/t.toml", &format!("[columns.id]\n\n{invariants}")),
+            (
+                "invariants/t.toml",
+                &format!("[columns.id]\n\n{invariants}"),
+            ),
         ],
     )
 }
@@ -114,7 +117,10 @@ fn quick_project(scratch: &Scratch) -> PathBuf {
         "quick",
         &[
             ("pg-invariants.toml", CONFIG),
-            ("migrations/1_t.sql", "CREATE TABLE t (id int PRIMARY KEY);\n"),
+            (
+                "migrations/1_t.sql",
+                "CREATE TABLE t (id int PRIMARY KEY);\n",
+            ),
             ("invariants/t.toml", "[columns.id]\n"),
         ],
     )
@@ -224,7 +230,10 @@ async fn another_local_user_cannot_reach_the_server() {
         .env_remove("PGPASSWORD")
         .output()
         .expect("psql runs");
-    assert!(!no_password.status.success(), "trust is gone: {no_password:?}");
+    assert!(
+        !no_password.status.success(),
+        "trust is gone: {no_password:?}"
+    );
     // ...which the harness and its external tools (format = "command") have.
     let with_password = Command::new("psql")
         .arg(env_var(&server, "DATABASE_URL"))
@@ -306,8 +315,15 @@ fn a_server_killed_under_the_checks_ends_the_run_with_exit_2_at_once() {
         .lines()
         .filter(|l| l.contains("PostgreSQL exited: signal: 9"))
         .count();
-    assert!(failed_at_once >= 10, "the remaining checks say why: {stdout}");
-    assert!(scratch.server_dirs().is_empty(), "{:?}", scratch.server_dirs());
+    assert!(
+        failed_at_once >= 10,
+        "the remaining checks say why: {stdout}"
+    );
+    assert!(
+        scratch.server_dirs().is_empty(),
+        "{:?}",
+        scratch.server_dirs()
+    );
 }
 
 #[test]
@@ -332,7 +348,11 @@ fn a_run_killed_with_sigkill_is_cleaned_up_by_the_next_run() {
         .expect("the next run");
     assert_eq!(next.status.code(), Some(0), "{next:?}");
     assert!(!alive(postmaster), "postmaster {postmaster} survived");
-    assert!(scratch.server_dirs().is_empty(), "{:?}", scratch.server_dirs());
+    assert!(
+        scratch.server_dirs().is_empty(),
+        "{:?}",
+        scratch.server_dirs()
+    );
 }
 
 /// A server standing in for the user's, for the url backend.
@@ -370,7 +390,10 @@ async fn a_url_server_gone_under_the_checks_ends_the_run_with_exit_2_at_once() {
         let scratch = Scratch::new();
         kill_the_server_under_the_checks(
             &scratch,
-            &[("PG_INVARIANTS_BACKEND", "url"), ("PG_INVARIANTS_URL", &url)],
+            &[
+                ("PG_INVARIANTS_BACKEND", "url"),
+                ("PG_INVARIANTS_URL", &url),
+            ],
             || dir,
         )
     })
@@ -379,7 +402,9 @@ async fn a_url_server_gone_under_the_checks_ends_the_run_with_exit_2_at_once() {
     assert_eq!(status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(
-        stderr.contains("error: PostgreSQL exited: the server of PG_INVARIANTS_URL cannot be reached"),
+        stderr.contains(
+            "error: PostgreSQL exited: the server of PG_INVARIANTS_URL cannot be reached"
+        ),
         "{stderr}"
     );
     drop(server);
@@ -412,7 +437,11 @@ async fn concurrent_url_runs_creating_the_same_role_are_green_and_leave_no_role(
     let runs: Vec<Child> = (0..4)
         .map(|_| {
             scratch
-                .command(&project, &["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
+                .command(
+                    &project,
+                    &["--backend", "url"],
+                    &[("PG_INVARIANTS_URL", &url)],
+                )
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -426,7 +455,11 @@ async fn concurrent_url_runs_creating_the_same_role_are_green_and_leave_no_role(
             .expect("wait");
         assert_eq!(out.status.code(), Some(0), "{out:?}");
     }
-    let roles = strings(&options, "SELECT rolname::text FROM pg_roles WHERE rolname = 'app'").await;
+    let roles = strings(
+        &options,
+        "SELECT rolname::text FROM pg_roles WHERE rolname = 'app'",
+    )
+    .await;
     assert!(roles.is_empty(), "the last run dropped the role");
     assert!(our_databases(&options).await.is_empty());
 }
@@ -452,7 +485,11 @@ async fn a_prepared_transaction_left_by_the_chain_does_not_survive_teardown() {
         ],
     );
     let out = scratch
-        .command(&project, &["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
+        .command(
+            &project,
+            &["--backend", "url"],
+            &[("PG_INVARIANTS_URL", &url)],
+        )
         .output()
         .expect("run");
     assert!(matches!(out.status.code(), Some(0 | 101)), "{out:?}");
@@ -480,12 +517,19 @@ async fn a_url_run_killed_with_sigkill_leaves_no_database_after_the_next_run() {
     }
     signal(child.id() as i32, libc::SIGKILL);
     child.wait().expect("wait");
-    assert!(!our_databases(&options).await.is_empty(), "nothing ran on SIGKILL");
+    assert!(
+        !our_databases(&options).await.is_empty(),
+        "nothing ran on SIGKILL"
+    );
 
     let quick = quick_project(&scratch);
     let next = tokio::task::spawn_blocking(move || {
         scratch
-            .command(&quick, &["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
+            .command(
+                &quick,
+                &["--backend", "url"],
+                &[("PG_INVARIANTS_URL", &url)],
+            )
             .output()
             .expect("the next run")
     })

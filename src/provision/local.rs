@@ -287,8 +287,9 @@ impl LocalServer {
         writeln!(file, "{}", self.password)
             .map_err(|e| ProvisionError::io("writing the password file", e))?;
         if let Some(u) = user {
-            chown(&path, Some(u.uid), Some(u.gid))
-                .map_err(|e| ProvisionError::io("giving the password file to the server user", e))?;
+            chown(&path, Some(u.uid), Some(u.gid)).map_err(|e| {
+                ProvisionError::io("giving the password file to the server user", e)
+            })?;
         }
         Ok(path)
     }
@@ -352,32 +353,50 @@ fn reap_stale_dirs(root: &Path) {
             continue;
         }
         let dir = entry.path();
-        kill_postmaster_of(&dir.join("data"));
-        let _ = std::fs::remove_dir_all(&dir);
+        kill_processes_in(&dir);
+        remove_dir_patiently(&dir);
     }
 }
 
-/// SIGKILLs the postmaster of `data` if one still runs there: the pid from `postmaster.pid`,
-/// confirmed by the process's working directory (a postmaster lives in its data directory), so
-/// a reused pid is never signalled.
-fn kill_postmaster_of(data: &Path) {
-    let Some(pid) = std::fs::read_to_string(data.join("postmaster.pid"))
-        .ok()
-        .and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok()))
-    else {
+/// SIGKILLs every process working inside `dir`: the postmaster and its backends live in the
+/// data directory (their working directory), and so does the bootstrap backend of an initdb
+/// killed mid-way, which would otherwise keep writing while the directory is removed. A
+/// process is matched by its working directory, never by a pid read from a file, so a reused
+/// pid is never signalled.
+fn kill_processes_in(dir: &Path) {
+    let Ok(dir) = dir.canonicalize() else {
         return;
     };
-    let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
-    if cwd.is_none() || cwd != data.canonicalize().ok() {
-        return;
-    }
-    // SAFETY: kill(2) on a process verified above to be that directory's postmaster.
-    unsafe {
-        libc::kill(pid, libc::SIGKILL);
+    let inside = |pid: &i32| {
+        std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&dir))
+    };
+    let pids: Vec<i32> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(inside)
+        .collect();
+    for pid in &pids {
+        // SAFETY: kill(2) on a process verified above to work inside a dead run's directory.
+        unsafe {
+            libc::kill(*pid, libc::SIGKILL);
+        }
     }
     let deadline = Instant::now() + Duration::from_secs(5);
-    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+    while pids.iter().any(inside) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `remove_dir_all`, retried for a moment: a process that just died may have been creating a
+/// file in it.
+fn remove_dir_patiently(dir: &Path) {
+    for _ in 0..20 {
+        if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -26,8 +26,8 @@ use crate::env;
 use crate::names::{ident, literal};
 use crate::spec::{Backend, DatabaseConfig};
 use docker::DockerServer;
-use owner::Owner;
 use local::LocalServer;
+use owner::Owner;
 use url::UrlServer;
 
 pub use cleanup::{interrupted, wait_for_exit};
@@ -104,7 +104,7 @@ enum Server {
     /// The user's URL, for external tools, and where its runs meet.
     Url {
         url: String,
-        maintenance: PgConnectOptions,
+        maintenance: Box<PgConnectOptions>,
     },
 }
 
@@ -186,7 +186,7 @@ impl Postgres {
         Ok(Self {
             server: Server::Url {
                 url: server.url,
-                maintenance,
+                maintenance: Box::new(maintenance),
             },
             admin,
             created,
@@ -212,7 +212,7 @@ impl Postgres {
         match &self.server {
             Server::Local(server) => Probe::Local(server.probe()),
             Server::Docker(server) => Probe::Docker(server.probe()),
-            Server::Url { .. } => Probe::Url(self.admin.clone()),
+            Server::Url { .. } => Probe::Url(Box::new(self.admin.clone())),
         }
     }
 
@@ -260,7 +260,12 @@ impl Postgres {
         let mut conn = self.admin_connection().await?;
         rollback_prepared(&self.admin, &mut conn, database)
             .await
-            .map_err(|e| ProvisionError::db(format!("rolling back prepared transactions of {database}"), e))?;
+            .map_err(|e| {
+                ProvisionError::db(
+                    format!("rolling back prepared transactions of {database}"),
+                    e,
+                )
+            })?;
         let _ = conn.close().await;
         Ok(())
     }
@@ -370,13 +375,12 @@ fn database_owner(name: &str) -> Option<Owner> {
 
 /// Drops the databases that runs from this host left when they were killed.
 async fn reap_stale_databases(admin: &PgConnectOptions, conn: &mut PgConnection) {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
-    )
-    .bind(DATABASE_PREFIX)
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap_or_default();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(DATABASE_PREFIX)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
     for name in names {
         if database_owner(&name).is_some_and(|o| !o.is_alive()) {
             let _ = drop_database(admin, conn, &name).await;

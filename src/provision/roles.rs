@@ -27,7 +27,8 @@ use super::ProvisionError;
 use crate::names::{ident, literal};
 
 /// The comment that marks a role as created by a pg-invariants run.
-pub const MARK: &str = "pg-invariants: created by a run's before, chain or seed; the last run on this server drops it";
+pub const MARK: &str =
+    "pg-invariants: created by a run's before, chain or seed; the last run on this server drops it";
 /// `pg_advisory_lock(LOCK_CLASS, <key>)`: "pgiv" in ASCII, then which lock.
 const LOCK_CLASS: i32 = 0x7067_6976;
 const PHASE_KEY: i32 = 1;

@@ -215,10 +215,7 @@ mod tests {
         "postgresql://localhost/tmp1?host=/run"
     )]
     #[case("postgres://u@/db?host=/dir", "postgres://u@/tmp1?host=/dir")]
-    #[case(
-        "postgres://u@/?dbname=app&host=/dir",
-        "postgres://u@/tmp1?host=/dir"
-    )]
+    #[case("postgres://u@/?dbname=app&host=/dir", "postgres://u@/tmp1?host=/dir")]
     fn the_database_is_replaced(#[case] url: &str, #[case] expected: &str) {
         assert_eq!(with_database(url, "tmp1"), expected);
     }
@@ -239,7 +236,10 @@ mod tests {
     fn a_socket_directory_in_the_query() {
         let (_, socket, port, user, db) = parts("postgres://user@/db?host=/dir");
         assert_eq!(socket.as_deref(), Some("/dir"));
-        assert_eq!((port, user.as_str(), db.as_deref()), (5432, "user", Some("db")));
+        assert_eq!(
+            (port, user.as_str(), db.as_deref()),
+            (5432, "user", Some("db"))
+        );
     }
 
     #[test]
@@ -257,7 +257,11 @@ mod tests {
         assert_eq!(o.get_host(), "h");
         assert!(matches!(o.get_ssl_mode(), PgSslMode::Disable));
         // The password is not readable back; a URL built from the options carries it.
-        assert!(o.to_url_lossy().as_str().contains("p%2Fw%3A"), "{}", o.to_url_lossy());
+        assert!(
+            o.to_url_lossy().as_str().contains("p%2Fw%3A"),
+            "{}",
+            o.to_url_lossy()
+        );
     }
 
     #[rstest]

@@ -25,7 +25,7 @@ const URL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum Probe {
     Local(local::Probe),
     Docker(Arc<docker::Container>),
-    Url(PgConnectOptions),
+    Url(Box<PgConnectOptions>),
 }
 
 impl Probe {
@@ -63,10 +63,7 @@ async fn url_unreachable(options: &PgConnectOptions) -> Option<String> {
         }
         Ok(Err(sqlx::Error::Database(_))) => return None,
         Ok(Err(e)) => e.to_string(),
-        Err(_) => format!(
-            "no connection within {}s",
-            URL_CONNECT_TIMEOUT.as_secs()
-        ),
+        Err(_) => format!("no connection within {}s", URL_CONNECT_TIMEOUT.as_secs()),
     };
     Some(format!(
         "the server of PG_INVARIANTS_URL cannot be reached ({failure}), last lines of its log: not ours to read"
