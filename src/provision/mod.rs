@@ -10,6 +10,7 @@
 //! shared server) carries its [`owner`] in its name, and the next run removes it.
 
 mod cleanup;
+mod databases;
 mod docker;
 mod local;
 mod owner;
@@ -23,11 +24,14 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::env;
-use crate::names::{ident, literal};
+use crate::names::ident;
 use crate::spec::{Backend, DatabaseConfig};
+use databases::{
+    drop_database, drop_databases_blocking, reap_stale_databases, rollback_prepared,
+    unique_database_name,
+};
 use docker::DockerServer;
 use local::LocalServer;
-use owner::Owner;
 use url::UrlServer;
 
 pub use cleanup::{interrupted, wait_for_exit};
@@ -350,84 +354,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-const DATABASE_PREFIX: &str = "pg_invariants_";
-
-/// `pg_invariants_<host>_<pid>_<start>_<n>`: unique per run, recognisable on a shared server,
-/// and saying which run of which machine made it (see [`owner`]).
-fn unique_database_name() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static SEQ: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{DATABASE_PREFIX}{}_{}_{}",
-        owner::host_tag(),
-        Owner::current().tag(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// The run that made a database of ours on this host; `None` for any other name.
-fn database_owner(name: &str) -> Option<Owner> {
-    let rest = name.strip_prefix(DATABASE_PREFIX)?;
-    let rest = rest.strip_prefix(&owner::host_tag())?.strip_prefix('_')?;
-    let (tag, _n) = rest.rsplit_once('_')?;
-    Owner::parse_tag(tag)
-}
-
-/// Drops the databases that runs from this host left when they were killed.
-async fn reap_stale_databases(admin: &PgConnectOptions, conn: &mut PgConnection) {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)")
-            .bind(DATABASE_PREFIX)
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap_or_default();
-    for name in names {
-        if database_owner(&name).is_some_and(|o| !o.is_alive()) {
-            let _ = drop_database(admin, conn, &name).await;
-        }
-    }
-}
-
-/// Drops one of our databases even while a check still holds a connection to it, and even
-/// when a migration left a prepared transaction in it (which holds locks and blocks DROP
-/// DATABASE): those are rolled back first.
-async fn drop_database(
-    admin: &PgConnectOptions,
-    conn: &mut PgConnection,
-    name: &str,
-) -> Result<(), sqlx::Error> {
-    rollback_prepared(admin, conn, name).await?;
-    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name));
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// ROLLBACK PREPARED of every prepared transaction of `name`, from inside it (as it must be).
-async fn rollback_prepared(
-    admin: &PgConnectOptions,
-    conn: &mut PgConnection,
-    name: &str,
-) -> Result<(), sqlx::Error> {
-    let gids: Vec<String> =
-        sqlx::query_scalar("SELECT gid FROM pg_prepared_xacts WHERE database = $1")
-            .bind(name)
-            .fetch_all(&mut *conn)
-            .await?;
-    if gids.is_empty() {
-        return Ok(());
-    }
-    let mut inside = admin.clone().database(name).connect().await?;
-    for gid in gids {
-        let sql = format!("ROLLBACK PREPARED {}", literal(&gid));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut inside)
-            .await?;
-    }
-    inside.close().await
-}
-
 /// Settings of every ephemeral server: its data is thrown away, so durability only costs time.
 const THROWAWAY_SETTINGS: [&str; 3] = [
     "fsync=off",
@@ -462,46 +388,4 @@ fn block_on_own_runtime(work: impl Future<Output = ()> + Send + 'static) {
         }
     });
     let _ = worker.join();
-}
-
-/// Drops our databases from a cleanup action.
-fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<String>>>) {
-    let names = std::mem::take(&mut *lock(&created));
-    if names.is_empty() {
-        return;
-    }
-    block_on_own_runtime(async move {
-        let Ok(mut conn) = admin.connect().await else {
-            return;
-        };
-        for name in names {
-            let _ = drop_database(&admin, &mut conn, &name).await;
-        }
-        let _ = conn.close().await;
-    });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn our_database_names_say_which_run_made_them() {
-        let name = unique_database_name();
-        assert!(name.len() <= 63, "{name}");
-        assert_eq!(database_owner(&name), Some(Owner::current()));
-    }
-
-    #[test]
-    fn names_of_other_hosts_and_other_tools_are_not_ours() {
-        let me = Owner::current().tag();
-        for name in [
-            format!("pg_invariants_otherhost123456_{me}_0"),
-            format!("pg_invariants_{me}_0"),
-            "pg_invariants_12_abc".to_string(),
-            "app".to_string(),
-        ] {
-            assert_eq!(database_owner(&name), None, "{name}");
-        }
-    }
 }
