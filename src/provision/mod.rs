@@ -32,6 +32,7 @@ use databases::{
 };
 use docker::DockerServer;
 use local::LocalServer;
+use owner::Owner;
 use url::UrlServer;
 
 pub use cleanup::{interrupted, wait_for_exit};
@@ -169,14 +170,20 @@ impl Postgres {
     async fn on_url() -> Result<Self, ProvisionError> {
         let url = env::url().ok_or(ProvisionError::NoUrl)?;
         let server = UrlServer::parse(&url)?;
-        let admin = server.admin.clone();
+        let admin = server
+            .admin
+            .clone()
+            .application_name(&databases::run_tag(Owner::current()));
         let mut conn = admin
             .connect()
             .await
             .map_err(|e| ProvisionError::db("connecting to PG_INVARIANTS_URL", e))?;
         reap_stale_databases(&admin, &mut conn).await;
         let _ = conn.close().await;
-        let maintenance = roles::maintenance(&admin).await;
+        // Sessions of their own name: ending the run's sessions must not end its share.
+        let maintenance = roles::maintenance(&admin)
+            .await
+            .application_name(&format!("{}_roles", databases::run_tag(Owner::current())));
         let tenancy = roles::Tenancy::enter(maintenance.clone())?;
         let created: Arc<Mutex<Vec<String>>> = Arc::default();
         let guard = {
