@@ -143,9 +143,23 @@ pub fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<S
         let Ok(mut conn) = admin.connect().await else {
             return;
         };
-        // A database being created right now (by the main thread, interrupted) is not in
-        // `names` yet, or not yet droppable: ending our other sessions rolls it back.
-        end_sessions(&mut conn, &run_tag(Owner::current())).await;
+        // A database being created right now (by the main thread, interrupted) is not
+        // droppable yet: ending our other sessions rolls its creation back. One whose creation
+        // committed before we looked is found by its name.
+        let tag = run_tag(Owner::current());
+        end_sessions(&mut conn, &tag).await;
+        let mut names = names;
+        names.extend(
+            sqlx::query_scalar::<_, String>(
+                "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
+            )
+            .bind(format!("{tag}_"))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default(),
+        );
+        names.sort();
+        names.dedup();
         for name in names {
             let _ = drop_database(&admin, &mut conn, &name).await;
         }

@@ -236,6 +236,10 @@ impl Postgres {
         }
         // Registered before creating: if we are interrupted mid-way, cleanup still tries.
         lock(&self.created).push(name.clone());
+        if cleanup::interrupted() {
+            // Cleanup is under way (and will end the process): create nothing it cannot see.
+            cleanup::wait_for_exit();
+        }
         let mut conn = self.admin_connection().await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut conn)
