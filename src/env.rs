@@ -20,6 +20,12 @@ pub fn url() -> Option<String> {
     non_empty("PG_INVARIANTS_URL")
 }
 
+/// `PGUSER`: libpq's default user, which the url backend, like libpq, uses when the URL names
+/// none (the OS user's name otherwise).
+pub fn pguser() -> Option<String> {
+    non_empty("PGUSER")
+}
+
 /// `PG_INVARIANTS_PG_BINDIR`: where the local backend finds `initdb` and `postgres`.
 pub fn pg_bindir() -> Option<PathBuf> {
     non_empty("PG_INVARIANTS_PG_BINDIR").map(PathBuf::from)

@@ -119,14 +119,23 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         .collect();
     let conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
     let failed = shared.failed.load(Ordering::SeqCst);
+    let server_exit = shared.setup.server_exit().map(server_exited);
     if let Some(shared) = Arc::into_inner(shared) {
         runtime.block_on(shared.setup.close());
+    }
+    if let Some(message) = server_exit {
+        return invalid(&format!("error: {message}"));
     }
     match conclusion {
         Some(conclusion) => conclusion.exit_code(),
         None if failed => ExitCode::from(EXIT_FAILED),
         None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
     }
+}
+
+/// The one line every check reports once the server is gone (and the run ends with exit 2).
+fn server_exited(exit: &str) -> String {
+    format!("PostgreSQL exited: {exit}")
 }
 
 /// Runs libtest-mimic; `None` when it stopped because stdout was closed (it panics on the
@@ -187,22 +196,32 @@ struct Shared {
     failed: AtomicBool,
 }
 
+/// One check as a trial. Once the server is gone, every check still to run fails at once with
+/// what happened to it, and so does a check that failed because it went.
 fn trial(check: Check, shared: Arc<Shared>) -> Trial {
     Trial::test(output::one_line(&check.name), move || {
         if output::stdout_closed() {
             // Nobody reads the verdict: running the check would only delay the cleanup.
             return Err(Failed::without_message());
         }
+        let setup = &shared.setup;
+        if let Some(exit) = setup.server_exit() {
+            return Err(Failed::from(server_exited(exit)));
+        }
         verdict(
             &check.kind,
             &shared.spec,
-            &shared.setup,
+            setup,
             &shared.handle,
             &shared.snapshots,
         )
         .map_err(|f| {
             shared.failed.store(true, Ordering::SeqCst);
-            Failed::from(output::message(&f.to_string()))
+            let message = match shared.handle.block_on(setup.server_exit_now()) {
+                Some(exit) => server_exited(exit),
+                None => f.to_string(),
+            };
+            Failed::from(output::message(&message))
         })
     })
 }

@@ -1,6 +1,7 @@
 //! The shared set-up every check needs: a PostgreSQL, a database of our own, the chain and seed
 //! applied once, the idempotency pass on a clone, one catalog read and a pool for data checks.
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
@@ -9,7 +10,7 @@ use sqlx::{ConnectOptions, Connection};
 use crate::catalog::{self, Catalog};
 use crate::checks::SetupOutcome;
 use crate::migrate::{ApplyError, Chain};
-use crate::provision::{Postgres, ProvisionError};
+use crate::provision::{Postgres, Probe, ProvisionError};
 use crate::spec::{Backend, Spec};
 
 /// A migrated database, ready for checks. Dropping it removes everything it created.
@@ -20,6 +21,10 @@ pub struct Setup {
     pub pool: Option<PgPool>,
     /// Wall time of provisioning and of applying the chain and seed.
     pub timings: Timings,
+    /// Set, with what happened, once the server is gone (see [`Setup::server_exit`]).
+    exit: Arc<OnceLock<String>>,
+    probe: Probe,
+    watcher: Option<tokio::task::JoinHandle<()>>,
     // Dropped last: the server outlives the pool.
     pub postgres: Postgres,
 }
@@ -45,16 +50,21 @@ impl Setup {
         let provision = started.elapsed();
 
         let started = Instant::now();
+        let roles = postgres.role_phase().await?;
         let apply = apply_once(&postgres, &database, chain).await?;
         let apply_time = started.elapsed();
         let idempotent = match (&apply, spec.project.migrations.idempotent) {
             (Ok(()), true) => Some(second_pass(&postgres, &database, chain).await?),
             _ => None,
         };
+        if let Some(roles) = roles {
+            roles.end().await;
+        }
 
         let (catalog, pool) = if apply.is_ok() {
             let pool = PgPoolOptions::new()
                 .max_connections(connections.max(1))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(postgres.options(&database))
                 .await
                 .map_err(|e| db_error("connecting to the migrated database", e))?;
@@ -69,6 +79,11 @@ impl Setup {
         } else {
             (None, None)
         };
+        let exit = Arc::new(OnceLock::new());
+        let probe = postgres.probe();
+        let watcher = pool
+            .clone()
+            .map(|pool| tokio::spawn(watch(probe.clone(), exit.clone(), pool)));
         Ok(Self {
             outcome: SetupOutcome { apply, idempotent },
             catalog,
@@ -77,16 +92,49 @@ impl Setup {
                 provision,
                 apply: apply_time,
             },
+            exit,
+            probe,
+            watcher,
             postgres,
         })
     }
 
+    /// What happened to the server, once it is gone: `<status>, last lines of its log: ...`.
+    pub fn server_exit(&self) -> Option<&str> {
+        self.exit.get().map(String::as_str)
+    }
+
+    /// [`server_exit`](Self::server_exit), after looking now: a check that just failed on a
+    /// broken connection may have seen the server die before the watcher did.
+    pub async fn server_exit_now(&self) -> Option<&str> {
+        if self.exit.get().is_none()
+            && let Some(exit) = self.probe.exited().await
+        {
+            let _ = self.exit.set(exit);
+        }
+        self.server_exit()
+    }
+
     /// Closes the pool, then drops the server (and with it every database we created).
     pub async fn close(self) {
+        if let Some(watcher) = &self.watcher {
+            watcher.abort();
+        }
         if let Some(pool) = &self.pool {
             pool.close().await;
         }
     }
+}
+
+/// How long a check waits for a connection of the pool. The pool has one per test thread, so a
+/// wait means a connection is being (re)made; a server that is gone is noticed by [`watch`],
+/// which closes the pool and so ends every wait at once.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Waits for the server to go, records how, and closes the pool so that no check waits for it.
+async fn watch(probe: Probe, exit: Arc<OnceLock<String>>, pool: PgPool) {
+    let _ = exit.set(probe.until_exit().await);
+    pool.close().await;
 }
 
 fn db_error(what: &str, source: sqlx::Error) -> ProvisionError {
@@ -113,6 +161,7 @@ async fn apply_once(
     let mut conn = connect(postgres, database).await?;
     let result = chain.apply(&mut conn, &postgres.client_env(database)).await;
     let _ = conn.close().await;
+    postgres.rollback_prepared(database).await?;
     Ok(result)
 }
 

@@ -15,6 +15,10 @@ static NEXT: AtomicU64 = AtomicU64::new(0);
 static HANDLER: Once = Once::new();
 /// Set by the signal handler before it runs any action: from then on the process is ending.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Held while an action runs on drop: the signal handler waits for it, so that a signal
+/// arriving as teardown starts cannot report "removed" (and exit) while the removal is
+/// half done.
+static RUNNING: Mutex<()> = Mutex::new(());
 
 /// Runs its action when dropped, unless a signal ran it first.
 #[derive(Debug)]
@@ -34,9 +38,13 @@ pub fn on_exit(action: impl FnOnce() + Send + 'static) -> Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        let running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
         let action = actions().remove(&self.0);
         match action {
-            Some(action) => action(),
+            Some(action) => {
+                action();
+                drop(running);
+            }
             // The signal handler took it and is still running it: returning now could let the
             // process exit before the server is stopped and its directory removed. The
             // handler ends the process when it is done.
@@ -66,6 +74,8 @@ fn actions() -> MutexGuard<'static, BTreeMap<u64, Action>> {
 
 fn run_all_and_exit() {
     INTERRUPTED.store(true, Ordering::SeqCst);
+    // An action already running on drop finishes before we report anything.
+    let _running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
     let pending = std::mem::take(&mut *actions());
     for (_, action) in pending.into_iter().rev() {
         action();

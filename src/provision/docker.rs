@@ -1,7 +1,8 @@
 //! The docker backend: the configured image in a container started by testcontainers' async
 //! runner. Any image that behaves like the official `postgres` image works (the official one,
 //! `supabase/postgres`, the one `ci/postgres-image` builds without a registry): we rely on
-//! `POSTGRES_PASSWORD` / `POSTGRES_HOST_AUTH_METHOD`, a `postgres` role that may create
+//! `POSTGRES_PASSWORD` (a random one per run) / `POSTGRES_HOST_AUTH_METHOD` (`scram-sha-256`:
+//! no trust, even from inside the container's network), a `postgres` role that may create
 //! databases, port 5432, and the image's command taking `-c name=value` server options.
 //!
 //! - **Offline.** The image must already be in the engine. testcontainers pulls an image the
@@ -11,7 +12,8 @@
 //!   it exists and its removal registered with [`cleanup`] first, so Ctrl-C while the container
 //!   is being created removes it too.
 //! - **Loopback only.** Port 5432 is published on 127.0.0.1, on a port the engine picks, so
-//!   parallel runs never collide and nothing outside this machine can reach the trust-auth server.
+//!   parallel runs never collide and nothing outside this machine can reach the server; on this
+//!   machine, only who knows the run's random password can log in.
 //! - **Ready means a connection succeeds.** The official image runs its init scripts on a
 //!   temporary server and then restarts; the first "ready to accept connections" is not the one
 //!   that counts, a successful connection is.
@@ -32,13 +34,10 @@ use testcontainers::core::IntoContainerPort;
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt, TestcontainersError};
 
-use super::{ProvisionError, block_on_own_runtime, cleanup};
+use super::{ProvisionError, block_on_own_runtime, cleanup, owner};
 
 /// The role every postgres-like image creates.
 pub const SUPERUSER: &str = "postgres";
-/// Given to images that insist on a password (supabase/postgres does); the official image is
-/// told to trust instead. The port is reachable from this machine only.
-pub const PASSWORD: &str = "postgres";
 const PORT: u16 = 5432;
 /// Initialisation can be slow in images that run many init scripts (Supabase's).
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -53,13 +52,15 @@ const LOG_TAIL: &str = "40";
 /// A running container. Dropping it removes the container.
 pub struct DockerServer {
     pub port: u16,
+    /// The superuser's password, random per run.
+    pub password: String,
     container: Arc<Container>,
     _cleanup: cleanup::Guard,
 }
 
 /// What removing the container needs; shared with the cleanup action, which may run at any moment
 /// on the signal handler's thread.
-struct Container {
+pub struct Container {
     name: String,
     engine: Docker,
     /// True while testcontainers may be creating the container: "no such container" is then not
@@ -78,6 +79,8 @@ impl DockerServer {
         let reference = format!("{name}:{tag}");
         let image_command = image_command(&engine, &reference).await?;
 
+        let password = owner::random_secret()
+            .map_err(|e| ProvisionError::io("drawing a password for the server", e))?;
         let container = Arc::new(Container {
             name: unique_container_name(),
             engine,
@@ -97,8 +100,8 @@ impl DockerServer {
         let request = GenericImage::new(name, tag)
             .with_exposed_port(PORT.tcp())
             .with_container_name(container.name.as_str())
-            .with_env_var("POSTGRES_PASSWORD", PASSWORD)
-            .with_env_var("POSTGRES_HOST_AUTH_METHOD", "trust")
+            .with_env_var("POSTGRES_PASSWORD", password.as_str())
+            .with_env_var("POSTGRES_HOST_AUTH_METHOD", "scram-sha-256")
             // The data is thrown away: flushing initdb's files to disk only costs time.
             .with_env_var("POSTGRES_INITDB_ARGS", "--no-sync")
             .with_cmd(command)
@@ -116,6 +119,7 @@ impl DockerServer {
         *lock(&container.handle) = Some(handle);
         let server = Self {
             port,
+            password,
             container,
             _cleanup: guard,
         };
@@ -123,12 +127,17 @@ impl DockerServer {
         Ok(server)
     }
 
+    /// What tells whether the container still runs.
+    pub fn probe(&self) -> Arc<Container> {
+        self.container.clone()
+    }
+
     pub fn options(&self, database: &str) -> PgConnectOptions {
         PgConnectOptions::new()
             .host("127.0.0.1")
             .port(self.port)
             .username(SUPERUSER)
-            .password(PASSWORD)
+            .password(&self.password)
             .database(database)
             // Loopback to a throwaway server: TLS would only cost time (and sqlx has none here).
             .ssl_mode(PgSslMode::Disable)
@@ -193,6 +202,17 @@ impl Container {
                 _ => return,
             }
         }
+    }
+
+    /// `None` while the container runs; once it stopped, how, with the end of its output on
+    /// one line (see [`super::watch`]).
+    pub async fn exited(&self) -> Option<String> {
+        let status = self.exit_status().await?;
+        let log = self.log_tail().await;
+        Some(format!(
+            "{status}, last lines of its log: {}",
+            super::watch::tail(&log, 5)
+        ))
     }
 
     /// What happened to the container, once it no longer runs.

@@ -1,9 +1,17 @@
 //! The local backend: `initdb` into a fresh temporary directory and a `postgres` server that
-//! listens only on a Unix socket in that directory (no TCP port, so nothing else can reach it
-//! and parallel runs never collide). PostgreSQL refuses to run as root, so when we are root the
-//! server runs as the `postgres` user if there is one, else `nobody`.
+//! listens only on a Unix socket in that directory (no TCP port, so parallel runs never
+//! collide). PostgreSQL refuses to run as root, so when we are root the server runs as the
+//! `postgres` user if there is one, else `nobody`.
+//!
+//! The server is private: the directory is 0700 and owned by the server's user, the socket is
+//! 0700, and every connection needs the superuser's password (`scram-sha-256`), a random one
+//! only this run knows. Other local users can neither reach the socket nor, if they could,
+//! log in. (Root, which the harness may be, passes the directory permissions.)
+//!
+//! The directory's name carries the run's [`Owner`]: each run first removes the directories of
+//! runs that died without cleaning up (SIGKILL), stopping a postmaster still running in one.
 
-use std::os::unix::fs::chown;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,6 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use std::sync::{Arc, Mutex};
 
+use super::owner::{self, Owner};
 use super::{ProvisionError, cleanup};
 use crate::env;
 
@@ -22,13 +31,45 @@ pub const SOCKET_PORT: u16 = 5432;
 /// The superuser initdb creates.
 pub const SUPERUSER: &str = "postgres";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// The start of every server directory's name: `pg-invariants.<pid>_<start>.<random>`.
+const DIR_PREFIX: &str = "pg-invariants.";
+/// Lines of the server log quoted when the server dies under the checks.
+const LOG_TAIL_LINES: usize = 5;
 
 /// A running server. Its cleanup is registered the moment its directory exists, so a signal
 /// during initdb or start-up removes everything too; dropping the server runs it.
 pub struct LocalServer {
     pub socket_dir: PathBuf,
+    /// The superuser's password, random per run.
+    pub password: String,
     state: Arc<Mutex<Resources>>,
     _cleanup: cleanup::Guard,
+}
+
+/// The postmaster, watched (see [`super::watch`]).
+#[derive(Clone)]
+pub struct Probe {
+    state: Arc<Mutex<Resources>>,
+    log: PathBuf,
+}
+
+impl Probe {
+    /// `None` while the postmaster runs (or was stopped by us); once it has exited on its own,
+    /// how, with the end of its log.
+    pub fn exited(&self) -> Option<String> {
+        let status = {
+            let mut state = lock(&self.state);
+            match state.child.as_mut()?.try_wait() {
+                Ok(Some(status)) => status,
+                _ => return None,
+            }
+        };
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        Some(format!(
+            "{status}, last lines of its log: {}",
+            super::watch::tail(&log, LOG_TAIL_LINES)
+        ))
+    }
 }
 
 /// What a local server leaves on the machine until it is stopped.
@@ -76,10 +117,15 @@ impl LocalServer {
             searched: search_order_text(),
         })?;
         let user = RunAs::for_current_user()?;
+        let root = std::env::temp_dir();
+        reap_stale_dirs(&root);
         let dir = tempfile::Builder::new()
-            .prefix("pg-invariants.")
-            .tempdir()
+            .prefix(&format!("{DIR_PREFIX}{}.", Owner::current().tag()))
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir_in(&root)
             .map_err(|e| ProvisionError::io("creating a temporary directory", e))?;
+        let password = owner::random_secret()
+            .map_err(|e| ProvisionError::io("drawing a password for the server", e))?;
         let socket_dir = dir.path().to_path_buf();
         let state = Arc::new(Mutex::new(Resources {
             child: None,
@@ -91,6 +137,7 @@ impl LocalServer {
         };
         let server = Self {
             socket_dir,
+            password,
             state,
             _cleanup: guard,
         };
@@ -114,6 +161,7 @@ impl LocalServer {
         let data = dir.join("data");
         let log = dir.join("server.log");
 
+        let pwfile = self.write_pwfile(user.as_ref())?;
         let initdb_log = dir.join("initdb.log");
         let initdb_out = std::fs::File::create(&initdb_log)
             .map_err(|e| ProvisionError::io("creating the initdb log", e))?;
@@ -121,10 +169,12 @@ impl LocalServer {
         initdb
             .arg("-D")
             .arg(&data)
+            .arg("--pwfile")
+            .arg(&pwfile)
             .args([
                 "-U",
                 SUPERUSER,
-                "--auth=trust",
+                "--auth=scram-sha-256",
                 "--no-sync",
                 "-E",
                 "UTF8",
@@ -141,6 +191,7 @@ impl LocalServer {
             user.run_as(&mut initdb),
             "running initdb",
         )?)?;
+        let _ = std::fs::remove_file(&pwfile);
         if !status.success() {
             return Err(ProvisionError::Initdb {
                 output: std::fs::read_to_string(&initdb_log).unwrap_or_default(),
@@ -161,8 +212,13 @@ impl LocalServer {
             .arg(dir)
             .arg("-p")
             .arg(SOCKET_PORT.to_string())
-            .args(["-c", "listen_addresses=", "-c", "max_connections=100"]);
-        for option in super::server_options(settings) {
+            .args(["-c", "max_connections=100"]);
+        // Ours last, so that no project setting opens the server up.
+        let private = ["listen_addresses=", "unix_socket_permissions=0700"];
+        for option in super::server_options(settings)
+            .into_iter()
+            .chain(private.map(String::from))
+        {
             postgres.arg("-c").arg(option);
         }
         postgres
@@ -213,7 +269,37 @@ impl LocalServer {
             .socket(&self.socket_dir)
             .port(SOCKET_PORT)
             .username(SUPERUSER)
+            .password(&self.password)
             .database(database)
+    }
+
+    /// initdb's `--pwfile`: the password, readable by the server's user only, removed once
+    /// initdb has read it.
+    fn write_pwfile(&self, user: Option<&RunAs>) -> Result<PathBuf, ProvisionError> {
+        use std::io::Write;
+        let path = self.socket_dir.join("pwfile");
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| ProvisionError::io("writing the password file", e))?;
+        writeln!(file, "{}", self.password)
+            .map_err(|e| ProvisionError::io("writing the password file", e))?;
+        if let Some(u) = user {
+            chown(&path, Some(u.uid), Some(u.gid)).map_err(|e| {
+                ProvisionError::io("giving the password file to the server user", e)
+            })?;
+        }
+        Ok(path)
+    }
+
+    /// What tells whether the postmaster still runs.
+    pub fn probe(&self) -> Probe {
+        Probe {
+            state: self.state.clone(),
+            log: self.socket_dir.join("server.log"),
+        }
     }
 
     /// Polls a connection: the server is ready when it accepts one, not after a fixed sleep.
@@ -244,6 +330,73 @@ impl LocalServer {
 
     fn log(&self) -> String {
         std::fs::read_to_string(self.socket_dir.join("server.log")).unwrap_or_default()
+    }
+}
+
+/// Removes the server directories, in `root`, of runs that are gone (SIGKILL runs no cleanup).
+/// Only names of our own pattern are touched; a postmaster still serving one is killed first.
+fn reap_stale_dirs(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(owner) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split_once('.'))
+            .and_then(|(tag, _)| Owner::parse_tag(tag))
+        else {
+            continue;
+        };
+        if owner.is_alive() {
+            continue;
+        }
+        let dir = entry.path();
+        kill_processes_in(&dir);
+        remove_dir_patiently(&dir);
+    }
+}
+
+/// SIGKILLs every process working inside `dir`: the postmaster and its backends live in the
+/// data directory (their working directory), and so does the bootstrap backend of an initdb
+/// killed mid-way, which would otherwise keep writing while the directory is removed. A
+/// process is matched by its working directory, never by a pid read from a file, so a reused
+/// pid is never signalled.
+fn kill_processes_in(dir: &Path) {
+    let Ok(dir) = dir.canonicalize() else {
+        return;
+    };
+    let inside = |pid: &i32| {
+        std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&dir))
+    };
+    let pids: Vec<i32> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(inside)
+        .collect();
+    for pid in &pids {
+        // SAFETY: kill(2) on a process verified above to work inside a dead run's directory.
+        unsafe {
+            libc::kill(*pid, libc::SIGKILL);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(inside) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `remove_dir_all`, retried for a moment: a process that just died may have been creating a
+/// file in it.
+fn remove_dir_patiently(dir: &Path) {
+    for _ in 0..20 {
+        if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -6,12 +6,17 @@
 //!
 //! [`Postgres`] is the one handle: it creates databases (the run's own and clones for checks
 //! that must commit), hands out connection options, and removes everything on drop, panic or
-//! Ctrl-C.
+//! Ctrl-C. Whatever a run killed with SIGKILL leaves (a server directory, a database on a
+//! shared server) carries its [`owner`] in its name, and the next run removes it.
 
 mod cleanup;
+mod databases;
 mod docker;
 mod local;
+mod owner;
+mod roles;
 mod url;
+mod watch;
 
 use std::sync::{Arc, Mutex};
 
@@ -21,12 +26,19 @@ use sqlx::{ConnectOptions, Connection};
 use crate::env;
 use crate::names::ident;
 use crate::spec::{Backend, DatabaseConfig};
+use databases::{
+    drop_database, drop_databases_blocking, reap_stale_databases, rollback_prepared,
+    unique_database_name,
+};
 use docker::DockerServer;
 use local::LocalServer;
+use owner::Owner;
 use url::UrlServer;
 
 pub use cleanup::{interrupted, on_exit, wait_for_exit};
 pub use local::find_bindir;
+pub use roles::RolePhase;
+pub use watch::Probe;
 
 /// Why no PostgreSQL could be had. All of these end the run with exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -94,8 +106,11 @@ enum Server {
     Local(LocalServer),
     /// Owns the container: dropping it removes the container.
     Docker(DockerServer),
-    /// The user's URL, for external tools.
-    Url(String),
+    /// The user's URL, for external tools, and where its runs meet.
+    Url {
+        url: String,
+        maintenance: Box<PgConnectOptions>,
+    },
 }
 
 /// A PostgreSQL we may write to, and the databases we created on it.
@@ -136,28 +151,7 @@ impl Postgres {
                     _cleanup: None,
                 })
             }
-            Backend::Url => {
-                let url = env::url().ok_or(ProvisionError::NoUrl)?;
-                let server = UrlServer::parse(&url)?;
-                let admin = server.admin.clone();
-                let conn = admin
-                    .connect()
-                    .await
-                    .map_err(|e| ProvisionError::db("connecting to PG_INVARIANTS_URL", e))?;
-                let _ = conn.close().await;
-                let created: Arc<Mutex<Vec<String>>> = Arc::default();
-                let guard = {
-                    let created = created.clone();
-                    let admin = admin.clone();
-                    cleanup::on_exit(move || drop_databases_blocking(admin, created))
-                };
-                Ok(Self {
-                    server: Server::Url(server.url),
-                    admin,
-                    created,
-                    _cleanup: Some(guard),
-                })
-            }
+            Backend::Url => Self::on_url().await,
             Backend::Docker => {
                 let image = env::image().unwrap_or_else(|| config.image.clone());
                 let server = DockerServer::start(&image, &config.settings).await?;
@@ -171,6 +165,68 @@ impl Postgres {
         }
     }
 
+    /// A throwaway database on the server of `PG_INVARIANTS_URL`, after removing those of runs
+    /// from this host that are gone.
+    async fn on_url() -> Result<Self, ProvisionError> {
+        let url = env::url().ok_or(ProvisionError::NoUrl)?;
+        let server = UrlServer::parse(&url)?;
+        let admin = server
+            .admin
+            .clone()
+            .application_name(&databases::run_tag(Owner::current()));
+        let mut conn = admin
+            .connect()
+            .await
+            .map_err(|e| ProvisionError::db("connecting to PG_INVARIANTS_URL", e))?;
+        reap_stale_databases(&admin, &mut conn).await;
+        let _ = conn.close().await;
+        // Sessions of their own name: ending the run's sessions must not end its share.
+        let maintenance = roles::maintenance(&admin)
+            .await
+            .application_name(&format!("{}_roles", databases::run_tag(Owner::current())));
+        let tenancy = roles::Tenancy::enter(maintenance.clone())?;
+        let created: Arc<Mutex<Vec<String>>> = Arc::default();
+        let guard = {
+            let created = created.clone();
+            let admin = admin.clone();
+            cleanup::on_exit(move || {
+                drop_databases_blocking(admin, created);
+                tenancy.leave();
+            })
+        };
+        Ok(Self {
+            server: Server::Url {
+                url: server.url,
+                maintenance: Box::new(maintenance),
+            },
+            admin,
+            created,
+            _cleanup: Some(guard),
+        })
+    }
+
+    /// On a shared server (url backend), the role-creating phase of this run: `before`, the
+    /// chain and the seed run alone, and the roles they create are marked for removal (see
+    /// [`roles`]). `None` on a server of our own, whose roles go with it.
+    pub async fn role_phase(&self) -> Result<Option<RolePhase>, ProvisionError> {
+        let Server::Url { maintenance, .. } = &self.server else {
+            return Ok(None);
+        };
+        RolePhase::begin(maintenance)
+            .await
+            .map(Some)
+            .map_err(|e| ProvisionError::db("waiting for other runs' roles to be created", e))
+    }
+
+    /// What tells whether the server still runs.
+    pub fn probe(&self) -> Probe {
+        match &self.server {
+            Server::Local(server) => Probe::Local(server.probe()),
+            Server::Docker(server) => Probe::Docker(server.probe()),
+            Server::Url { .. } => Probe::Url(Box::new(self.admin.clone())),
+        }
+    }
+
     /// Creates a fresh database (a copy of `template` if given) that this handle will drop.
     pub async fn create_database(&self, template: Option<&str>) -> Result<String, ProvisionError> {
         let name = unique_database_name();
@@ -180,6 +236,10 @@ impl Postgres {
         }
         // Registered before creating: if we are interrupted mid-way, cleanup still tries.
         lock(&self.created).push(name.clone());
+        if cleanup::interrupted() {
+            // Cleanup is under way (and will end the process): create nothing it cannot see.
+            cleanup::wait_for_exit();
+        }
         let mut conn = self.admin_connection().await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut conn)
@@ -201,10 +261,26 @@ impl Postgres {
             return Ok(());
         }
         let mut conn = self.admin_connection().await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(name)))
-            .execute(&mut conn)
+        drop_database(&self.admin, &mut conn, name)
             .await
             .map_err(|e| ProvisionError::db(format!("dropping database {name}"), e))?;
+        let _ = conn.close().await;
+        Ok(())
+    }
+
+    /// Rolls back the transactions a migration prepared (`PREPARE TRANSACTION`) and left in
+    /// `database`: never committed, they would only hold locks, keep the database from being
+    /// copied (the idempotency pass) and dropped.
+    pub async fn rollback_prepared(&self, database: &str) -> Result<(), ProvisionError> {
+        let mut conn = self.admin_connection().await?;
+        rollback_prepared(&self.admin, &mut conn, database)
+            .await
+            .map_err(|e| {
+                ProvisionError::db(
+                    format!("rolling back prepared transactions of {database}"),
+                    e,
+                )
+            })?;
         let _ = conn.close().await;
         Ok(())
     }
@@ -235,13 +311,15 @@ impl Postgres {
                     (
                         "DATABASE_URL".into(),
                         format!(
-                            "postgresql://{}@localhost/{database}?host={dir}&port={port}",
-                            local::SUPERUSER
+                            "postgresql://{}:{}@localhost/{database}?host={dir}&port={port}",
+                            local::SUPERUSER,
+                            server.password
                         ),
                     ),
                     ("PGHOST".into(), dir),
                     ("PGPORT".into(), port),
                     ("PGUSER".into(), local::SUPERUSER.into()),
+                    ("PGPASSWORD".into(), server.password.clone()),
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
@@ -253,21 +331,25 @@ impl Postgres {
                         format!(
                             "postgresql://{}:{}@127.0.0.1:{port}/{database}?sslmode=disable",
                             docker::SUPERUSER,
-                            docker::PASSWORD
+                            server.password
                         ),
                     ),
                     ("PGHOST".into(), "127.0.0.1".into()),
                     ("PGPORT".into(), port),
                     ("PGUSER".into(), docker::SUPERUSER.into()),
-                    ("PGPASSWORD".into(), docker::PASSWORD.into()),
+                    ("PGPASSWORD".into(), server.password.clone()),
                     ("PGSSLMODE".into(), "disable".into()),
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
-            Server::Url(url) => {
+            Server::Url { url, .. } => {
+                let host = match self.admin.get_socket() {
+                    Some(dir) => dir.display().to_string(),
+                    None => self.admin.get_host().to_string(),
+                };
                 let mut vars = vec![
                     ("DATABASE_URL".into(), url::with_database(url, database)),
-                    ("PGHOST".into(), self.admin.get_host().to_string()),
+                    ("PGHOST".into(), host),
                     ("PGPORT".into(), self.admin.get_port().to_string()),
                     ("PGUSER".into(), self.admin.get_username().to_string()),
                     ("PGDATABASE".into(), database.into()),
@@ -281,27 +363,6 @@ impl Postgres {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// `pg_invariants_<pid>_<nanos>`: unique per run and recognisable on a shared server.
-fn unique_database_name() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static SEQ: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "pg_invariants_{}_{:08x}_{}",
-        std::process::id(),
-        nanos,
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Drops one of our databases even while a check still holds a connection to it.
-fn drop_database_sql(name: &str) -> String {
-    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(name))
 }
 
 /// Settings of every ephemeral server: its data is thrown away, so durability only costs time.
@@ -338,23 +399,4 @@ fn block_on_own_runtime(work: impl Future<Output = ()> + Send + 'static) {
         }
     });
     let _ = worker.join();
-}
-
-/// Drops our databases from a cleanup action.
-fn drop_databases_blocking(admin: PgConnectOptions, created: Arc<Mutex<Vec<String>>>) {
-    let names = std::mem::take(&mut *lock(&created));
-    if names.is_empty() {
-        return;
-    }
-    block_on_own_runtime(async move {
-        let Ok(mut conn) = admin.connect().await else {
-            return;
-        };
-        for name in names {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop_database_sql(&name)))
-                .execute(&mut conn)
-                .await;
-        }
-        let _ = conn.close().await;
-    });
 }

@@ -1,0 +1,130 @@
+//! Which run owns a leftover: every temporary directory and database we create carries the pid
+//! of the process that made it and that process's start time, so that a later run can tell a
+//! leftover of a dead run (SIGKILL leaves them: no code runs) from the work of a live one, even
+//! once the pid has been reused.
+
+use std::sync::OnceLock;
+
+/// A process, identified across pid reuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: u32,
+    /// Clock ticks since boot at which the process started (`/proc/<pid>/stat`, field 22).
+    pub start: u64,
+}
+
+impl Owner {
+    /// This process.
+    pub fn current() -> Self {
+        static CURRENT: OnceLock<Owner> = OnceLock::new();
+        *CURRENT.get_or_init(|| {
+            let pid = std::process::id();
+            Self {
+                pid,
+                start: start_time(pid).unwrap_or(0),
+            }
+        })
+    }
+
+    /// True while the process that made the leftover still runs. A pid that now names another
+    /// process (another start time) means the owner is gone.
+    pub fn is_alive(&self) -> bool {
+        start_time(self.pid) == Some(self.start)
+    }
+
+    /// `<pid>_<start>`, the part of a name that says who made it.
+    pub fn tag(&self) -> String {
+        format!("{}_{}", self.pid, self.start)
+    }
+
+    /// Reads back a [`tag`](Self::tag): `<pid>_<start>`.
+    pub fn parse_tag(tag: &str) -> Option<Self> {
+        let (pid, start) = tag.split_once('_')?;
+        Some(Self {
+            pid: pid.parse().ok()?,
+            start: start.parse().ok()?,
+        })
+    }
+}
+
+/// Field 22 of `/proc/<pid>/stat`; the fields after the command (which may hold spaces and
+/// parentheses) are counted from its closing parenthesis.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_command = &stat[stat.rfind(')')? + 1..];
+    // Field 3 (state) is the first after the command; field 22 is 19 further on.
+    after_command.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// This machine's name as a short tag usable in a database name: up to 12 characters of the
+/// host name (letters, digits) and 6 hex digits of a hash of all of it, so that two hosts
+/// sharing a prefix still differ. Runs on other hosts sharing a server never reap our
+/// databases, nor we theirs.
+pub fn host_tag() -> String {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default();
+        let readable: String = host
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .take(12)
+            .collect();
+        format!("{readable}{:06x}", fnv1a(host.as_bytes()) & 0xff_ffff)
+    })
+    .clone()
+}
+
+/// FNV-1a: a stable hash (std's hasher is randomly seeded per process).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// 16 random bytes from the kernel, as hex: a password nobody can guess.
+pub fn random_secret() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_its_tag_reads_back() {
+        let me = Owner::current();
+        assert!(me.start > 0);
+        assert!(me.is_alive());
+        assert_eq!(Owner::parse_tag(&me.tag()), Some(me));
+    }
+
+    #[test]
+    fn another_start_time_is_another_process() {
+        let me = Owner::current();
+        let reused = Owner {
+            start: me.start + 1,
+            ..me
+        };
+        assert!(!reused.is_alive());
+    }
+
+    #[test]
+    fn the_host_tag_is_short_and_safe_in_an_identifier() {
+        let tag = host_tag();
+        assert!(tag.len() <= 18 && tag.len() >= 6, "{tag}");
+        assert!(tag.chars().all(|c| c.is_ascii_alphanumeric()), "{tag}");
+    }
+
+    #[test]
+    fn secrets_differ() {
+        let a = random_secret().expect("urandom");
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, random_secret().expect("urandom"));
+    }
+}

@@ -1,0 +1,540 @@
+//! Safe under faults and hostile input (real PostgreSQL, run as root): the throwaway server is
+//! private to the run, a server that dies under the checks ends the run at once with exit 2,
+//! and nothing outlives a run, not even one killed with SIGKILL (the next run removes it).
+//! On the url backend: concurrent runs share roles safely, and a migration's prepared
+//! transaction does not survive teardown.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use pg_invariants::provision::Postgres;
+use pg_invariants::spec::{Backend, DatabaseConfig};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+/// A scratch area whose `tmp` is the runs' TMPDIR: every server directory lands there.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The server runs as an unprivileged user, who must be able to reach its directory.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).expect("mkdir");
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+        Self { dir }
+    }
+
+    fn tmp(&self) -> PathBuf {
+        self.dir.path().join("tmp")
+    }
+
+    fn server_dirs(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.tmp())
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Writes a project: `files` are (path, contents) under the project directory.
+    fn project(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let root = self.dir.path().join(name);
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        root
+    }
+
+    fn command(&self, project: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+        cmd.arg("test")
+            .args(args)
+            .current_dir(project)
+            .env("TMPDIR", self.tmp())
+            .env_remove("PG_INVARIANTS_URL")
+            .env_remove("PG_INVARIANTS_BACKEND");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}
+
+const CONFIG: &str = "[migrations]\nformat = \"sql-dir\"\n\n[snapshots]\nenabled = false\n";
+
+/// Twenty NOT NULL columns behind a trigger that sleeps: on one thread the behavioural checks
+/// take half a minute, time enough to kill the server under them.
+fn slow_checks_project(scratch: &Scratch) -> PathBuf {
+    let columns: Vec<String> = (1..=20).map(|i| format!("c{i} int NOT NULL")).collect();
+    let migration = format!(
+        "CREATE TABLE t (id int PRIMARY KEY, {});\n\
+         CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$;\n\
+         CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();\n",
+        columns.join(", ")
+    );
+    let invariants: String = (1..=20)
+        .map(|i| format!("[columns.c{i}]\nnot_null = true\n\n"))
+        .collect();
+    scratch.project(
+        "slow-checks",
+        &[
+            ("pg-invariants.toml", CONFIG),
+            ("migrations/1_t.sql", &migration),
+            (
+                "invariants/t.toml",
+                &format!("[columns.id]\n\n{invariants}"),
+            ),
+        ],
+    )
+}
+
+/// A project whose chain sleeps, so that a signal lands while the server is up.
+fn slow_chain_project(scratch: &Scratch) -> PathBuf {
+    scratch.project(
+        "slow-chain",
+        &[
+            ("pg-invariants.toml", CONFIG),
+            (
+                "migrations/1_slow.sql",
+                "CREATE TABLE t (id int PRIMARY KEY);\nSELECT pg_sleep(60);\n",
+            ),
+            ("invariants/t.toml", "[columns.id]\n"),
+        ],
+    )
+}
+
+fn quick_project(scratch: &Scratch) -> PathBuf {
+    scratch.project(
+        "quick",
+        &[
+            ("pg-invariants.toml", CONFIG),
+            (
+                "migrations/1_t.sql",
+                "CREATE TABLE t (id int PRIMARY KEY);\n",
+            ),
+            ("invariants/t.toml", "[columns.id]\n"),
+        ],
+    )
+}
+
+fn wait_for<T>(what: &str, limit: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        assert!(started.elapsed() < limit, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The directory of the one server running under `scratch`, once its socket exists.
+fn running_server(scratch: &Scratch) -> PathBuf {
+    wait_for("a server listening", Duration::from_secs(60), || {
+        scratch
+            .server_dirs()
+            .into_iter()
+            .find(|d| d.join(".s.PGSQL.5432").exists())
+    })
+}
+
+fn postmaster_pid(server_dir: &Path) -> i32 {
+    std::fs::read_to_string(server_dir.join("data/postmaster.pid"))
+        .ok()
+        .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()))
+        .expect("a postmaster.pid")
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+fn signal(pid: i32, sig: i32) {
+    // SAFETY: kill(2) on a process this test started (or its server).
+    unsafe { libc::kill(pid, sig) };
+}
+
+/// `psql` as `nobody`: what any other local user can do.
+fn psql_as_nobody(socket_dir: &Path) -> Output {
+    Command::new("runuser")
+        .args(["-u", "nobody", "--", "psql", "-w", "-h"])
+        .arg(socket_dir)
+        .args(["-U", "postgres", "-d", "postgres", "-c", "SELECT 1"])
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("runuser runs")
+}
+
+fn local_config(settings: &[(&str, &str)]) -> DatabaseConfig {
+    DatabaseConfig {
+        backend: Backend::Local,
+        image: String::new(),
+        settings: settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+fn env_var(server: &Postgres, name: &str) -> String {
+    server
+        .client_env("postgres")
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_local_user_cannot_reach_the_server() {
+    let server = Postgres::start(Backend::Local, &local_config(&[]))
+        .await
+        .expect("a local PostgreSQL");
+    let dir = PathBuf::from(env_var(&server, "PGHOST"));
+    let meta = std::fs::metadata(&dir).expect("the server's directory");
+    assert_eq!(meta.mode() & 0o777, 0o700, "the directory is private");
+    let postgres_uid = std::fs::metadata(dir.join("data")).expect("data").uid();
+    assert_eq!(meta.uid(), postgres_uid, "owned by the server's user");
+    let socket = std::fs::metadata(dir.join(".s.PGSQL.5432")).expect("the socket");
+    assert_eq!(socket.mode() & 0o777, 0o700, "the socket is private");
+
+    let out = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || psql_as_nobody(&dir)
+    })
+    .await
+    .expect("join");
+    assert!(!out.status.success(), "nobody connected: {out:?}");
+    let listing = Command::new("runuser")
+        .args(["-u", "nobody", "--", "ls"])
+        .arg(&dir)
+        .output()
+        .expect("runuser runs");
+    assert!(!listing.status.success(), "nobody read the directory");
+
+    // Not even root (who passes the permissions) gets in without the run's password...
+    let no_password = Command::new("psql")
+        .args(["-w", "-h"])
+        .arg(&dir)
+        .args(["-U", "postgres", "-d", "postgres", "-c", "SELECT 1"])
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("psql runs");
+    assert!(
+        !no_password.status.success(),
+        "trust is gone: {no_password:?}"
+    );
+    // ...which the harness and its external tools (format = "command") have.
+    let with_password = Command::new("psql")
+        .arg(env_var(&server, "DATABASE_URL"))
+        .args(["-c", "SELECT 1"])
+        .output()
+        .expect("psql runs");
+    assert!(with_password.status.success(), "{with_password:?}");
+    let mut conn = server.options("postgres").connect().await.expect("connect");
+    conn.ping().await.expect("the harness connects");
+    conn.close().await.expect("close");
+}
+
+/// Reads the child's stdout on a thread, collecting it, and tells when `marker` went by.
+fn watch_stdout(child: &mut Child, marker: &'static str) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("piped stdout");
+    std::thread::spawn(move || {
+        let mut all = String::new();
+        let mut told = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+            if !told && line.contains(marker) {
+                let _ = tx.send(String::new());
+                told = true;
+            }
+        }
+        let _ = tx.send(all);
+    });
+    rx
+}
+
+/// Runs the slow checks, kills the postmaster of `server` (found once the run is under way)
+/// when the checks are under way, and returns the run's exit status, stdout, stderr and how
+/// long it took to end after the kill.
+fn kill_the_server_under_the_checks(
+    scratch: &Scratch,
+    env: &[(&str, &str)],
+    server: impl FnOnce() -> PathBuf,
+) -> (std::process::ExitStatus, String, String, Duration) {
+    let project = slow_checks_project(scratch);
+    let mut child = scratch
+        .command(&project, &["--test-threads", "1"], env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let lines = watch_stdout(&mut child, "t::c10::not_null");
+    let server = server();
+    lines
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the checks started");
+    signal(postmaster_pid(&server), libc::SIGKILL);
+    let killed = Instant::now();
+    let status = wait_for("the run's end", Duration::from_secs(60), || {
+        child.try_wait().expect("wait")
+    });
+    let took = killed.elapsed();
+    let stdout = lines.recv().expect("stdout");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    (status, stdout, stderr, took)
+}
+
+#[test]
+fn a_server_killed_under_the_checks_ends_the_run_with_exit_2_at_once() {
+    let scratch = Scratch::new();
+    let (status, stdout, stderr, took) =
+        kill_the_server_under_the_checks(&scratch, &[], || running_server(&scratch));
+    assert_eq!(status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert!(
+        stderr.contains("error: PostgreSQL exited: signal: 9 (SIGKILL)")
+            && stderr.contains("last lines of its log:"),
+        "{stderr}"
+    );
+    let failed_at_once = stdout
+        .lines()
+        .filter(|l| l.contains("PostgreSQL exited: signal: 9"))
+        .count();
+    assert!(
+        failed_at_once >= 10,
+        "the remaining checks say why: {stdout}"
+    );
+    assert!(
+        scratch.server_dirs().is_empty(),
+        "{:?}",
+        scratch.server_dirs()
+    );
+}
+
+#[test]
+fn a_run_killed_with_sigkill_is_cleaned_up_by_the_next_run() {
+    let scratch = Scratch::new();
+    let slow = slow_chain_project(&scratch);
+    let mut child = scratch
+        .command(&slow, &[], &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let server = running_server(&scratch);
+    let postmaster = postmaster_pid(&server);
+    signal(child.id() as i32, libc::SIGKILL);
+    child.wait().expect("wait");
+    assert!(server.exists(), "nothing ran on SIGKILL");
+
+    let next = scratch
+        .command(&quick_project(&scratch), &[], &[])
+        .output()
+        .expect("the next run");
+    assert_eq!(next.status.code(), Some(0), "{next:?}");
+    assert!(!alive(postmaster), "postmaster {postmaster} survived");
+    assert!(
+        scratch.server_dirs().is_empty(),
+        "{:?}",
+        scratch.server_dirs()
+    );
+}
+
+/// A server standing in for the user's, for the url backend.
+async fn shared_server(settings: &[(&str, &str)]) -> (Postgres, String) {
+    let server = Postgres::start(Backend::Local, &local_config(settings))
+        .await
+        .expect("a local PostgreSQL");
+    let url = env_var(&server, "DATABASE_URL");
+    (server, url)
+}
+
+async fn strings(options: &PgConnectOptions, sql: &'static str) -> Vec<String> {
+    let mut conn = options.connect().await.expect("connect");
+    let rows = sqlx::query_scalar(sql)
+        .fetch_all(&mut conn)
+        .await
+        .expect("query");
+    conn.close().await.expect("close");
+    rows
+}
+
+async fn our_databases(options: &PgConnectOptions) -> Vec<String> {
+    strings(
+        options,
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'pg\\_invariants\\_%'",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_server_gone_under_the_checks_ends_the_run_with_exit_2_at_once() {
+    let (server, url) = shared_server(&[]).await;
+    let dir = PathBuf::from(env_var(&server, "PGHOST"));
+    let (status, stdout, stderr, took) = tokio::task::spawn_blocking(move || {
+        let scratch = Scratch::new();
+        kill_the_server_under_the_checks(
+            &scratch,
+            &[
+                ("PG_INVARIANTS_BACKEND", "url"),
+                ("PG_INVARIANTS_URL", &url),
+            ],
+            || dir,
+        )
+    })
+    .await
+    .expect("join");
+    assert_eq!(status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert!(
+        stderr.contains(
+            "error: PostgreSQL exited: the server of PG_INVARIANTS_URL cannot be reached"
+        ),
+        "{stderr}"
+    );
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_url_runs_creating_the_same_role_are_green_and_leave_no_role() {
+    let (server, url) = shared_server(&[]).await;
+    let options = server.options("postgres");
+    let scratch = Scratch::new();
+    let project = scratch.project(
+        "roles",
+        &[
+            (
+                "pg-invariants.toml",
+                "[migrations]\nformat = \"sql-dir\"\nbefore = [\"roles.sql\"]\n\n[snapshots]\nenabled = false\n",
+            ),
+            (
+                "roles.sql",
+                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app') \
+                 THEN CREATE ROLE app NOLOGIN; END IF; END $$;\n",
+            ),
+            (
+                "migrations/1_t.sql",
+                "CREATE TABLE t (id int PRIMARY KEY);\nGRANT SELECT ON t TO app;\n",
+            ),
+            ("invariants/t.toml", "[columns.id]\n"),
+        ],
+    );
+    let runs: Vec<Child> = (0..4)
+        .map(|_| {
+            scratch
+                .command(
+                    &project,
+                    &["--backend", "url"],
+                    &[("PG_INVARIANTS_URL", &url)],
+                )
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for run in runs {
+        let out = tokio::task::spawn_blocking(move || run.wait_with_output())
+            .await
+            .expect("join")
+            .expect("wait");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    let roles = strings(
+        &options,
+        "SELECT rolname::text FROM pg_roles WHERE rolname = 'app'",
+    )
+    .await;
+    assert!(roles.is_empty(), "the last run dropped the role");
+    assert!(our_databases(&options).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prepared_transaction_left_by_the_chain_does_not_survive_teardown() {
+    let (server, url) = shared_server(&[("max_prepared_transactions", "5")]).await;
+    let options = server.options("postgres");
+    let scratch = Scratch::new();
+    let project = scratch.project(
+        "prepared",
+        &[
+            ("pg-invariants.toml", "[migrations]\nformat = \"sql-dir\"\nidempotent = true\n\n[snapshots]\nenabled = false\n"),
+            (
+                "migrations/1_t.sql",
+                "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n",
+            ),
+            (
+                "migrations/2_prepared.sql",
+                "BEGIN;\nINSERT INTO t SELECT coalesce(max(id), 0) + 1 FROM t;\nPREPARE TRANSACTION 'left_behind';\n",
+            ),
+            ("invariants/t.toml", "[columns.id]\n"),
+        ],
+    );
+    let out = scratch
+        .command(
+            &project,
+            &["--backend", "url"],
+            &[("PG_INVARIANTS_URL", &url)],
+        )
+        .output()
+        .expect("run");
+    assert!(matches!(out.status.code(), Some(0 | 101)), "{out:?}");
+    assert!(our_databases(&options).await.is_empty(), "{out:?}");
+    let prepared = strings(&options, "SELECT gid FROM pg_prepared_xacts").await;
+    assert!(prepared.is_empty(), "{prepared:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_run_killed_with_sigkill_leaves_no_database_after_the_next_run() {
+    let (server, url) = shared_server(&[]).await;
+    let options = server.options("postgres");
+    let scratch = Scratch::new();
+    let slow = slow_chain_project(&scratch);
+    let mut child = scratch
+        .command(&slow, &["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    while our_databases(&options).await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no database");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    signal(child.id() as i32, libc::SIGKILL);
+    child.wait().expect("wait");
+    assert!(
+        !our_databases(&options).await.is_empty(),
+        "nothing ran on SIGKILL"
+    );
+
+    let quick = quick_project(&scratch);
+    let next = tokio::task::spawn_blocking(move || {
+        scratch
+            .command(
+                &quick,
+                &["--backend", "url"],
+                &[("PG_INVARIANTS_URL", &url)],
+            )
+            .output()
+            .expect("the next run")
+    })
+    .await
+    .expect("join");
+    assert_eq!(next.status.code(), Some(0), "{next:?}");
+    assert!(our_databases(&options).await.is_empty());
+}
