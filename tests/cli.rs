@@ -2,11 +2,13 @@
 //! exit code 2 when no PostgreSQL can be had, and the url backend touches nothing but the
 //! throwaway database it creates.
 
+#[path = "support/server.rs"]
+mod server_support;
+
+use server_support::{env_var, local_server};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use pg_invariants::provision::Postgres;
-use pg_invariants::spec::{Backend, DatabaseConfig};
 use sqlx::{ConnectOptions, Connection, Row};
 
 const CASE: &str = "tests/cases/fk-type-mismatch";
@@ -72,14 +74,7 @@ async fn server_state(options: &sqlx::postgres::PgConnectOptions) -> (Vec<String
 #[tokio::test(flavor = "multi_thread")]
 async fn the_url_backend_creates_and_drops_only_its_own_database() {
     // A server standing in for the user's: ours, started the same way the local backend does.
-    let config = DatabaseConfig {
-        backend: Backend::Local,
-        image: String::new(),
-        settings: Vec::new(),
-    };
-    let server = Postgres::start(Backend::Local, &config)
-        .await
-        .expect("a local PostgreSQL");
+    let server = local_server(&[]).await;
     let options = server.options("postgres");
     let mut conn = options.connect().await.expect("connect");
     sqlx::raw_sql("CREATE TABLE sentinel (id int); INSERT INTO sentinel VALUES (1), (2);")
@@ -89,12 +84,7 @@ async fn the_url_backend_creates_and_drops_only_its_own_database() {
     conn.close().await.expect("close");
     let before = server_state(&options).await;
 
-    let url = server
-        .client_env("postgres")
-        .into_iter()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .map(|(_, v)| v)
-        .expect("a URL");
+    let url = env_var(&server, "DATABASE_URL");
     let out = tokio::task::spawn_blocking(move || {
         pg_invariants(&["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
     })

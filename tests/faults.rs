@@ -4,6 +4,10 @@
 //! On the url backend: concurrent runs share roles safely, and a migration's prepared
 //! transaction does not survive teardown.
 
+#[path = "support/server.rs"]
+mod server_support;
+
+use server_support::{env_var, local_config};
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -11,7 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use pg_invariants::provision::Postgres;
-use pg_invariants::spec::{Backend, DatabaseConfig};
+use pg_invariants::spec::Backend;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
@@ -173,26 +177,6 @@ fn psql_as_nobody(socket_dir: &Path) -> Output {
         .env_remove("PGPASSWORD")
         .output()
         .expect("runuser runs")
-}
-
-fn local_config(settings: &[(&str, &str)]) -> DatabaseConfig {
-    DatabaseConfig {
-        backend: Backend::Local,
-        image: String::new(),
-        settings: settings
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-fn env_var(server: &Postgres, name: &str) -> String {
-    server
-        .client_env("postgres")
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| panic!("no {name}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

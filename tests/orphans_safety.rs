@@ -3,11 +3,13 @@
 //! that try to COMMIT and `CREATE ROLE x SUPERUSER`; here it runs against a server of our own
 //! (url backend), and the server is then asked whether any role appeared.
 
+#[path = "support/server.rs"]
+mod server_support;
+
+use server_support::{env_var, local_server};
 use std::path::Path;
 use std::process::Command;
 
-use pg_invariants::provision::Postgres;
-use pg_invariants::spec::{Backend, DatabaseConfig};
 use sqlx::{ConnectOptions, Connection, Row};
 
 const CASE: &str = "tests/cases/orphans-where-injection";
@@ -27,22 +29,10 @@ async fn roles(options: &sqlx::postgres::PgConnectOptions) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_where_that_tries_to_commit_and_create_a_role_creates_nothing() {
-    let config = DatabaseConfig {
-        backend: Backend::Local,
-        image: String::new(),
-        settings: Vec::new(),
-    };
-    let server = Postgres::start(Backend::Local, &config)
-        .await
-        .expect("a local PostgreSQL");
+    let server = local_server(&[]).await;
     let options = server.options("postgres");
     let before = roles(&options).await;
-    let url = server
-        .client_env("postgres")
-        .into_iter()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .map(|(_, v)| v)
-        .expect("a URL");
+    let url = env_var(&server, "DATABASE_URL");
 
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_pg-invariants"))

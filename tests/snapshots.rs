@@ -4,14 +4,16 @@
 //! that changes one table fails exactly that table's snapshot with a diff, and CI writes
 //! nothing.
 
+#[path = "support/server.rs"]
+mod server_support;
+
+use server_support::local_server;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use pg_invariants::catalog::{self, Catalog};
 use pg_invariants::names::TableName;
-use pg_invariants::provision::Postgres;
-use pg_invariants::spec::{Backend, DatabaseConfig};
 use sqlx::{ConnectOptions, Connection};
 
 /// Every kind of thing a snapshot shows, on two tables: quoted names, identity and generated
@@ -69,14 +71,7 @@ CREATE POLICY insert_positive ON bookings AS RESTRICTIVE FOR INSERT TO app_write
 "#;
 
 async fn catalog_of(schema: &'static str, settings: &str) -> Catalog {
-    let config = DatabaseConfig {
-        backend: Backend::Local,
-        image: String::new(),
-        settings: Vec::new(),
-    };
-    let server = Postgres::start(Backend::Local, &config)
-        .await
-        .expect("a local PostgreSQL");
+    let server = local_server(&[]).await;
     let database = server.create_database(None).await.expect("a database");
     let mut conn = server.options(&database).connect().await.expect("connect");
     sqlx::raw_sql(schema)

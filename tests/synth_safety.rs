@@ -4,12 +4,14 @@
 //!   inside the transaction, and the server is left as it was (no role `evil`);
 //! - checks that deadlock or wait on each other's locks give the verdicts of one thread.
 
+#[path = "support/server.rs"]
+mod server_support;
+
+use server_support::{env_var, local_server};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pg_invariants::provision::Postgres;
-use pg_invariants::spec::{Backend, DatabaseConfig};
 use sqlx::{ConnectOptions, Connection, Row};
 
 /// Payloads of `[sample] v`, each in a table of its own, and whether it is refused.
@@ -96,20 +98,10 @@ async fn server_state(options: &sqlx::postgres::PgConnectOptions) -> Vec<String>
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sample_is_one_expression_and_never_escapes_the_transaction() {
-    let config = DatabaseConfig {
-        backend: Backend::Local,
-        image: String::new(),
-        settings: Vec::new(),
-    };
-    let server = Postgres::start(Backend::Local, &config)
-        .await
-        .expect("a local PostgreSQL");
+    let server = local_server(&[]).await;
     let options = server.options("postgres");
     let before = server_state(&options).await;
-    let url = (server.client_env("postgres").into_iter())
-        .find(|(k, _)| k == "DATABASE_URL")
-        .map(|(_, v)| v)
-        .expect("a URL");
+    let url = env_var(&server, "DATABASE_URL");
     let dir = escape_project();
     let project = dir.clone();
     let out = tokio::task::spawn_blocking(move || {

@@ -1,0 +1,38 @@
+//! A PostgreSQL of the tests' own, started exactly as the local backend starts one: it stands in
+//! for a user's server (url backend) or holds a schema to read back.
+//!
+//! Each test target includes this file and uses part of it.
+#![allow(dead_code)]
+
+use pg_invariants::provision::Postgres;
+use pg_invariants::spec::{Backend, DatabaseConfig};
+
+/// The local backend with these server settings.
+pub fn local_config(settings: &[(&str, &str)]) -> DatabaseConfig {
+    DatabaseConfig {
+        backend: Backend::Local,
+        image: String::new(),
+        settings: settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// A private local server with these settings; removed when dropped.
+pub async fn local_server(settings: &[(&str, &str)]) -> Postgres {
+    Postgres::start(Backend::Local, &local_config(settings))
+        .await
+        .expect("a local PostgreSQL")
+}
+
+/// What a `format = "command"` tool would get as `name` (`DATABASE_URL`, `PGHOST`…) for the
+/// database `postgres` of `server`: with it, a test reaches the server as the harness does.
+pub fn env_var(server: &Postgres, name: &str) -> String {
+    server
+        .client_env("postgres")
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no {name}"))
+}
