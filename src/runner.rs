@@ -124,7 +124,11 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         failed: AtomicBool::new(false),
         recorder: Recorder::new(checks.len()),
     });
-    let args = if format.is_report() { quiet(args) } else { args };
+    let args = if format.is_report() {
+        quiet(args)
+    } else {
+        args
+    };
     let trials: Vec<Trial> = checks
         .iter()
         .enumerate()

@@ -24,11 +24,17 @@ fn annotation(case: &Case, reported: &Reported) -> String {
         properties.push(format!("col={}", at.column));
     }
     properties.push(format!("title={}", property(&case.name)));
-    format!("::error {}::{}", properties.join(","), data(&reported.message))
+    format!(
+        "::error {}::{}",
+        properties.join(","),
+        data(&reported.message)
+    )
 }
 
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn property(s: &str) -> String {

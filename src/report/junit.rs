@@ -105,7 +105,10 @@ mod tests {
     fn escaping_keeps_any_text_well_formed() {
         assert_eq!(text("a<b>&c\"\n\r"), "a&lt;b&gt;&amp;c\"\n&#13;");
         assert_eq!(attribute("a\"b\n\tc"), "a&quot;b&#10;&#9;c");
-        assert_eq!(text("nul\u{0}esc\u{1b}ffff\u{FFFF}"), "nul\\u{0}esc\\u{1b}ffff\\u{ffff}");
+        assert_eq!(
+            text("nul\u{0}esc\u{1b}ffff\u{FFFF}"),
+            "nul\\u{0}esc\\u{1b}ffff\\u{ffff}"
+        );
         assert_eq!(text("é\u{10348}"), "é\u{10348}");
     }
 }

@@ -113,7 +113,11 @@ impl Summary {
 }
 
 /// Writes the report of `format` (nothing for libtest's own formats).
-pub fn write(format: Format, summary: &Summary, out: &mut impl std::io::Write) -> std::io::Result<()> {
+pub fn write(
+    format: Format,
+    summary: &Summary,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     match format {
         Format::Libtest => Ok(()),
         Format::Json => json::write(summary, out),
@@ -155,7 +159,8 @@ impl Recorder {
         schema: &str,
         time: Duration,
     ) -> Summary {
-        let outcomes = std::mem::take(&mut *self.outcomes.lock().unwrap_or_else(|e| e.into_inner()));
+        let outcomes =
+            std::mem::take(&mut *self.outcomes.lock().unwrap_or_else(|e| e.into_inner()));
         let mut cases = Vec::new();
         for ((check, selection), outcome) in checks.iter().zip(selections).zip(outcomes) {
             let status = match (selection, outcome) {
