@@ -314,7 +314,7 @@ fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
             Some(exit) => gone(server_exited(exit)),
             None => Reported {
                 message: output::message(&f.to_string()),
-                failure: Some(f),
+                failure: Some(Box::new(f)),
             },
         }
     })

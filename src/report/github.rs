@@ -53,7 +53,7 @@ mod tests {
     fn annotations_escape_as_github_reads_them() {
         let reported = Reported {
             message: "100% wrong\r\nsecond: line".into(),
-            failure: Some(Failure {
+            failure: Some(Box::new(Failure {
                 at: Some(Location {
                     path: "inv/a,b:c.toml".into(),
                     line: 3,
@@ -63,7 +63,7 @@ mod tests {
                 expected: String::new(),
                 found: String::new(),
                 fix: None,
-            }),
+            })),
         };
         let case = Case {
             name: "t::a,b::c".into(),

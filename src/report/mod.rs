@@ -67,7 +67,7 @@ pub enum Status {
 #[derive(Debug, Clone)]
 pub struct Reported {
     pub message: String,
-    pub failure: Option<Failure>,
+    pub failure: Option<Box<Failure>>,
 }
 
 /// One test in a report.
