@@ -100,6 +100,50 @@ fn is_xml_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Reported;
+
+    fn summary(name: &str, message: &str) -> Summary {
+        let reported = Reported {
+            message: message.into(),
+            failure: None,
+        };
+        Summary {
+            cases: vec![
+                Case {
+                    name: name.into(),
+                    classname: name.into(),
+                    status: Status::Failed(Duration::from_millis(5), reported),
+                },
+                Case {
+                    name: "t::exists".into(),
+                    classname: "t".into(),
+                    status: Status::Skipped,
+                },
+            ],
+            filtered_out: 0,
+            time: Duration::from_secs(1),
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a name or message holds, a real XML parser reads the document back, and
+        /// every character XML can hold comes back as it was.
+        #[test]
+        fn any_text_gives_well_formed_xml(name in "\\PC*|[<>&\"'\\]\\]>\r\n\t\x00-\x1f\u{fffe}\u{ffff}a]*", message in "\\PC*|[<>&\"\r\n\x00\x1b\u{fffe}a]*") {
+            let mut out = Vec::new();
+            write(&summary(&name, &message), &mut out).unwrap();
+            let xml = String::from_utf8(out).unwrap();
+            let doc = roxmltree::Document::parse(&xml).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {xml}")))?;
+            let case = doc.descendants().find(|n| n.has_tag_name("testcase")).unwrap();
+            let failure = case.children().find(|n| n.has_tag_name("failure")).unwrap();
+            if name.chars().all(is_xml_char) {
+                proptest::prop_assert_eq!(case.attribute("name"), Some(name.as_str()));
+            }
+            if message.chars().all(is_xml_char) {
+                proptest::prop_assert_eq!(failure.text().unwrap_or_default(), message.as_str());
+            }
+        }
+    }
 
     #[test]
     fn escaping_keeps_any_text_well_formed() {
