@@ -52,6 +52,12 @@ pub fn ci() -> bool {
     }
 }
 
+/// `GITHUB_ACTIONS`: `true` on GitHub's runners; every failure then also prints an `::error`
+/// annotation pointing at the invariant (see [`crate::report::github`]).
+pub fn github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
 /// `INSTA_UPDATE`: what a snapshot test writes (`auto`, `always`, `new`, `unseen`, `no`, `force`).
 pub fn insta_update() -> Option<String> {
     non_empty("INSTA_UPDATE")

@@ -16,6 +16,7 @@ pub mod names;
 pub mod output;
 pub mod plan;
 pub mod provision;
+pub mod report;
 pub mod runner;
 pub mod setup;
 pub mod snapshot;

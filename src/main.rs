@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use pg_invariants::migrate::Format;
 use pg_invariants::migrate::format::UnknownFormat;
 use pg_invariants::output;
+use pg_invariants::report;
 use pg_invariants::runner::{self, Options};
 use pg_invariants::spec::Backend;
 use pg_invariants::{fix, init};
@@ -26,7 +27,7 @@ struct Cli {
 enum Command {
     /// Start an ephemeral PostgreSQL, apply the migrations and seed, check every invariant.
     ///
-    /// Takes libtest's flags: FILTER, --exact, --skip, --list, --format pretty|terse|json,
+    /// Takes libtest's flags: FILTER, --exact, --skip, --list, --format pretty|terse|json|junit,
     /// --test-threads N. Exit code: 0 all passed, 101 some test failed, 2 invalid
     /// configuration or no PostgreSQL.
     Test {
@@ -109,7 +110,13 @@ fn main() -> ExitCode {
 }
 
 fn run_cli() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut args: Vec<_> = std::env::args_os().collect();
+    let mut junit = false;
+    if args.get(1).is_some_and(|a| a == "test") {
+        // libtest-mimic's `--format` knows no junit: the runner writes it (src/report).
+        (args, junit) = report::take_junit(args);
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -132,6 +139,7 @@ fn run_cli() -> ExitCode {
             backend,
             start: current_dir(),
             accept,
+            junit,
             args,
         }),
         Command::Init {

@@ -10,14 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, ColorSetting, Failed, FormatSetting, Trial};
 
 use crate::checks::{self, Context, Failure, Verdict};
 use crate::migrate::Chain;
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision;
+use crate::report::{self, Recorder, Reported, Selection, Status, Summary};
 use crate::setup::Setup;
 use crate::snapshot;
 use crate::spec::{self, Backend, Spec};
@@ -38,6 +40,9 @@ pub struct Options {
     pub start: PathBuf,
     /// `--accept`: write every snapshot that differs (never in CI; see [`snapshot::Policy`]).
     pub accept: bool,
+    /// `--format junit`, which libtest-mimic does not know: taken out of the arguments by
+    /// [`report::take_junit`] before they are parsed.
+    pub junit: bool,
     pub args: Arguments,
 }
 
@@ -47,12 +52,14 @@ pub fn harness_main() -> ExitCode {
     let start = crate::env::cargo_manifest_dir()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
+    let (args, junit) = report::take_junit(std::env::args_os());
     run(Options {
         config: None,
         backend: None,
         start,
         accept: false,
-        args: Arguments::from_args(),
+        junit,
+        args: Arguments::from_iter(args),
     })
 }
 
@@ -80,10 +87,12 @@ pub(crate) fn prepare(config: Option<&Path>, start: &Path) -> Result<(Spec, Chai
 }
 
 fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
+    let format = report_format(options.junit, &options.args);
     let args = options.args;
     output::silence_closed_stdout_panics();
     if args.list {
-        // No database for a listing: the plan holds what the files declare.
+        // No database for a listing: the plan holds what the files declare. Listed as libtest
+        // lists, whatever the format (`name: test` lines), so that runners can read it.
         let trials = plan::build(&spec, None)
             .into_iter()
             .map(|c| Trial::test(output::one_line(&c.name), || Ok(())))
@@ -106,18 +115,34 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Err(message) => return invalid(&message),
     };
     let checks = plan::build(&spec, setup.catalog.as_ref());
+    let schema = spec.default_schema().to_string();
     let shared = Arc::new(Shared {
         spec,
         snapshots,
         setup,
         handle: runtime.handle().clone(),
         failed: AtomicBool::new(false),
+        recorder: Recorder::new(checks.len()),
     });
-    let trials = checks
-        .into_iter()
-        .map(|check| trial(check, shared.clone()))
+    let args = if format.is_report() {
+        quiet(args)
+    } else {
+        args
+    };
+    let trials: Vec<Trial> = checks
+        .iter()
+        .enumerate()
+        .map(|(index, check)| trial(index, check.clone(), shared.clone()))
         .collect();
-    let conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
+    let selections: Vec<Selection> = trials.iter().map(|t| selection(&args, t)).collect();
+    let started = Instant::now();
+    let mut conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
+    let summary = shared
+        .recorder
+        .summary(&checks, &selections, &schema, started.elapsed());
+    if conclusion.is_some() && publish(format, &summary).is_err() {
+        conclusion = None;
+    }
     let failed = shared.failed.load(Ordering::SeqCst);
     let server_exit = shared.setup.server_exit().map(server_exited);
     if let Some(shared) = Arc::into_inner(shared) {
@@ -130,6 +155,55 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Some(conclusion) => conclusion.exit_code(),
         None if failed => ExitCode::from(EXIT_FAILED),
         None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
+    }
+}
+
+/// Where stdout's format comes from: `--format junit` (taken out before libtest-mimic parses the
+/// rest), else libtest-mimic's `--format`.
+fn report_format(junit: bool, args: &Arguments) -> report::Format {
+    match (junit, args.format) {
+        (true, _) => report::Format::Junit,
+        (false, Some(FormatSetting::Json)) => report::Format::Json,
+        (false, _) => report::Format::Libtest,
+    }
+}
+
+/// `args` with libtest-mimic's output sent nowhere: the report writes stdout once the run is
+/// over (see [`publish`]).
+fn quiet(args: Arguments) -> Arguments {
+    Arguments {
+        logfile: Some("/dev/null".into()),
+        format: Some(FormatSetting::Json),
+        color: Some(ColorSetting::Never),
+        quiet: false,
+        ..args
+    }
+}
+
+/// What libtest-mimic will do with `trial` under `args`.
+fn selection(args: &Arguments, trial: &Trial) -> Selection {
+    if args.is_filtered_out(trial) {
+        Selection::FilteredOut
+    } else if args.is_ignored(trial) {
+        Selection::Ignored
+    } else {
+        Selection::Runs
+    }
+}
+
+/// Writes the report of `format` on stdout, then, on GitHub Actions, an annotation for every
+/// failure: on stdout after libtest's summary for pretty and terse, on stderr for JSON and
+/// JUnit, whose stdout must stay parseable (the runner reads workflow commands from both).
+/// An error means stdout (or stderr) was closed.
+fn publish(format: report::Format, summary: &Summary) -> std::io::Result<()> {
+    report::write(format, summary, &mut std::io::stdout().lock())?;
+    if !crate::env::github_actions() {
+        return Ok(());
+    }
+    if format.is_report() {
+        report::github::write(summary, &mut std::io::stderr().lock())
+    } else {
+        report::github::write(summary, &mut std::io::stdout().lock())
     }
 }
 
@@ -194,35 +268,55 @@ struct Shared {
     handle: tokio::runtime::Handle,
     /// Some check that ran failed: the exit code when stdout closes before the end.
     failed: AtomicBool,
+    /// Every outcome, for the reports.
+    recorder: Recorder,
 }
 
-/// One check as a trial. Once the server is gone, every check still to run fails at once with
-/// what happened to it, and so does a check that failed because it went.
-fn trial(check: Check, shared: Arc<Shared>) -> Trial {
+/// One check as a trial, its outcome recorded at plan index `index` for the reports.
+fn trial(index: usize, check: Check, shared: Arc<Shared>) -> Trial {
     Trial::test(output::one_line(&check.name), move || {
-        if output::stdout_closed() {
-            // Nobody reads the verdict: running the check would only delay the cleanup.
-            return Err(Failed::without_message());
+        let started = Instant::now();
+        let outcome = outcome(&check, &shared);
+        let status = match &outcome {
+            Ok(()) => Status::Passed(started.elapsed()),
+            Err(reported) => Status::Failed(started.elapsed(), reported.clone()),
+        };
+        shared.recorder.record(index, status);
+        outcome.map_err(|reported| Failed::from(reported.message))
+    })
+}
+
+/// The outcome of one check as printed. Once the server is gone, every check still to run
+/// fails at once with what happened to it, and so does a check that failed because it went.
+fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
+    let gone = |message: String| Reported {
+        message,
+        failure: None,
+    };
+    if output::stdout_closed() {
+        // Nobody reads the verdict: running the check would only delay the cleanup.
+        return Err(gone("not run: stdout was closed".into()));
+    }
+    let setup = &shared.setup;
+    if let Some(exit) = setup.server_exit() {
+        return Err(gone(server_exited(exit)));
+    }
+    verdict(
+        &check.kind,
+        &shared.spec,
+        setup,
+        &shared.handle,
+        &shared.snapshots,
+    )
+    .map_err(|f| {
+        shared.failed.store(true, Ordering::SeqCst);
+        match shared.handle.block_on(setup.server_exit_now()) {
+            Some(exit) => gone(server_exited(exit)),
+            None => Reported {
+                message: output::message(&f.to_string()),
+                failure: Some(Box::new(f)),
+            },
         }
-        let setup = &shared.setup;
-        if let Some(exit) = setup.server_exit() {
-            return Err(Failed::from(server_exited(exit)));
-        }
-        verdict(
-            &check.kind,
-            &shared.spec,
-            setup,
-            &shared.handle,
-            &shared.snapshots,
-        )
-        .map_err(|f| {
-            shared.failed.store(true, Ordering::SeqCst);
-            let message = match shared.handle.block_on(setup.server_exit_now()) {
-                Some(exit) => server_exited(exit),
-                None => f.to_string(),
-            };
-            Failed::from(output::message(&message))
-        })
     })
 }
 
