@@ -20,7 +20,7 @@ use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision;
 use crate::report::{self, Recorder, Reported, Selection, Status, Summary};
-use crate::setup::Setup;
+use crate::setup::{Purpose, Setup};
 use crate::snapshot;
 use crate::spec::{self, Backend, Spec};
 
@@ -91,16 +91,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     let args = options.args;
     output::silence_closed_stdout_panics();
     if args.list {
-        // No database for a listing: the plan holds what the files declare. Listed as libtest
-        // lists, whatever the format (`name: test` lines), so that runners can read it.
-        let trials = plan::build(&spec, None)
-            .into_iter()
-            .map(|c| Trial::test(output::one_line(&c.name), || Ok(())))
-            .collect();
-        return match libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials)) {
-            Some(_listed) => ExitCode::SUCCESS,
-            None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
-        };
+        return list(&args, &spec, &chain, options.backend);
     }
     let snapshots = match snapshot::Policy::from_env(options.accept) {
         Ok(p) => p,
@@ -110,7 +101,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         .test_threads
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
-    let (runtime, setup) = match set_up(&spec, &chain, options.backend, threads) {
+    let (runtime, setup) = match set_up(&spec, &chain, options.backend, threads, Purpose::Checks) {
         Ok(ready) => ready,
         Err(message) => return invalid(&message),
     };
@@ -225,6 +216,28 @@ fn libtest_or_closed_stdout(
     }
 }
 
+/// `--list`: exactly the tests a run with the same arguments runs, so that a runner that lists
+/// first (nextest) runs them all. Coverage and rule tests are named after the tables and columns
+/// of the migrated database, so the listing migrates one (without the idempotency pass); when no
+/// PostgreSQL can be had it exits 2 rather than list fewer tests than a run would. Listed as
+/// libtest lists, whatever the format (`name: test` lines), so that runners can read it.
+fn list(args: &Arguments, spec: &Spec, chain: &Chain, backend: Option<Backend>) -> ExitCode {
+    let (runtime, setup) = match set_up(spec, chain, backend, 1, Purpose::Listing) {
+        Ok(ready) => ready,
+        Err(message) => return invalid(&message),
+    };
+    let trials = plan::build(spec, setup.catalog.as_ref())
+        .into_iter()
+        .map(|c| Trial::test(output::one_line(&c.name), || Ok(())))
+        .collect();
+    let listed = libtest_or_closed_stdout(|| libtest_mimic::run(args, trials));
+    runtime.block_on(setup.close());
+    match listed {
+        Some(_) => ExitCode::SUCCESS,
+        None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
+    }
+}
+
 /// Provisions PostgreSQL and applies `before`, the chain and the seed, with a pool of
 /// `connections`: the runtime that drives the database, and the set-up. A chain that fails to
 /// apply is an outcome (`setup.outcome.apply`); the error is a configuration or machine problem,
@@ -234,6 +247,7 @@ pub(crate) fn set_up(
     chain: &Chain,
     backend: Option<Backend>,
     connections: usize,
+    purpose: Purpose,
 ) -> Result<(tokio::runtime::Runtime, Setup), String> {
     let backend = provision::resolve_backend(spec.project.database.backend, backend)
         .map_err(|e| format!("error: {e}"))?;
@@ -242,7 +256,13 @@ pub(crate) fn set_up(
         .build()
         .map_err(|e| format!("error: cannot start the async runtime: {e}"))?;
     let setup = runtime
-        .block_on(Setup::run(spec, chain, backend, connections as u32))
+        .block_on(Setup::run(
+            spec,
+            chain,
+            backend,
+            connections as u32,
+            purpose,
+        ))
         .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
     eprintln!(
         "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",

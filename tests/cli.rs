@@ -1,4 +1,4 @@
-//! The command line's contract beyond verdicts (FORMAT.md section 5): listing needs no database,
+//! The command line's contract beyond verdicts (FORMAT.md section 5): listing names what a run runs,
 //! exit code 2 when no PostgreSQL can be had, and the url backend touches nothing but the
 //! throwaway database it creates.
 
@@ -14,10 +14,15 @@ use sqlx::{ConnectOptions, Connection, Row};
 const CASE: &str = "tests/cases/fk-type-mismatch";
 
 fn pg_invariants(args: &[&str], env: &[(&str, &str)]) -> Output {
+    pg_invariants_in(CASE, args, env)
+}
+
+/// `pg-invariants test ARGS` in the case directory `case`.
+fn pg_invariants_in(case: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
     cmd.arg("test")
         .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(CASE));
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(case));
     cmd.env_remove("PG_INVARIANTS_URL")
         .env_remove("PG_INVARIANTS_BACKEND");
     for (k, v) in env {
@@ -27,13 +32,30 @@ fn pg_invariants(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 #[test]
-fn list_starts_no_database() {
-    // The url backend without a URL cannot start anything: listing must not need to.
-    let out = pg_invariants(&["--backend", "url", "--list"], &[]);
+fn list_names_what_a_run_runs_coverage_and_rules_included() {
+    // `rule-ignore-and-partitions`: a table with no file gets coverage and rule tests, named
+    // only once the database is known. nextest runs what `--list` prints, nothing else.
+    let out = pg_invariants_in(
+        "tests/cases/rule-ignore-and-partitions",
+        &["--backend", "local", "--list"],
+        &[],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(stdout.contains("orders::org_id::fk: test"), "{stdout}");
+    assert!(stdout.contains("coverage::invoices: test"), "{stdout}");
+    assert!(stdout.contains("invoices::org_id::fk: test"), "{stdout}");
+    assert!(stdout.contains("rules::tenant-fk: test"), "{stdout}");
     assert!(stdout.contains("migrations::apply: test"), "{stdout}");
+}
+
+#[test]
+fn list_without_postgres_exits_2_rather_than_list_fewer_tests() {
+    // The url backend without a URL cannot start anything.
+    let out = pg_invariants(&["--backend", "url", "--list"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(stderr.contains("PG_INVARIANTS_URL"), "{stderr}");
+    assert!(out.stdout.is_empty(), "{out:?}");
 }
 
 #[test]

@@ -10,7 +10,7 @@
 #[path = "support/docker.rs"]
 mod docker_support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -94,6 +94,15 @@ fn outcomes(stdout: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The names `--list` prints (`NAME: test` lines).
+fn listed(stdout: &str) -> BTreeSet<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The `---- NAME ----` sections of libtest's failure report.
 fn failure_messages(stdout: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -128,24 +137,28 @@ fn contains_whole(haystack: &str, needle: &str) -> bool {
 /// Where a case runs: `None` on the local backend, `Some(image)` in a container of the image.
 fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
     let expected = parse_expected(&std::fs::read_to_string(dir.join("expected.txt"))?)?;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
-    command
-        .args([
-            "test",
-            "--config",
-            "pg-invariants.toml",
-            "--test-threads",
-            "4",
-        ])
-        .current_dir(dir)
-        .env_remove("PG_INVARIANTS_URL");
-    match docker_image {
-        None => command.env("PG_INVARIANTS_BACKEND", "local"),
-        Some(image) => command
-            .env("PG_INVARIANTS_BACKEND", "docker")
-            .env("PG_INVARIANTS_IMAGE", image),
+    let command = |extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+        command
+            .args(["test", "--config", "pg-invariants.toml"])
+            .args(["--test-threads", "4"])
+            .args(extra)
+            .current_dir(dir)
+            .env_remove("PG_INVARIANTS_URL");
+        match docker_image {
+            None => command.env("PG_INVARIANTS_BACKEND", "local"),
+            Some(image) => command
+                .env("PG_INVARIANTS_BACKEND", "docker")
+                .env("PG_INVARIANTS_IMAGE", image),
+        };
+        command
     };
-    let output = command.output()?;
+    // `--list` must name exactly what the run runs (FORMAT.md section 3), so that nextest runs
+    // every test: checked on the local backend for every case that runs tests.
+    let listing = (docker_image.is_none() && expected.exit != Some(2))
+        .then(|| command(&["--list"]).output())
+        .transpose()?;
+    let output = command(&[]).output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let context = || format!("\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
@@ -168,6 +181,22 @@ fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
     for (name, have) in &got {
         if !expected.outcomes.contains_key(name) {
             problems.push(format!("{name}: reported {have} but not expected at all"));
+        }
+    }
+    if let Some(listing) = listing {
+        let listed = listed(&String::from_utf8_lossy(&listing.stdout));
+        let ran: BTreeSet<&String> = got.keys().collect();
+        if listed.iter().collect::<BTreeSet<_>>() != ran {
+            problems.push(format!(
+                "--list differs from the run: listed only {:?}; ran only {:?}",
+                listed
+                    .iter()
+                    .filter(|n| !ran.contains(n))
+                    .collect::<Vec<_>>(),
+                ran.iter()
+                    .filter(|n| !listed.contains(**n))
+                    .collect::<Vec<_>>()
+            ));
         }
     }
     for text in &expected.stderr {

@@ -22,7 +22,7 @@ use crate::location::relative;
 use crate::migrate::{self, Chain};
 use crate::plan;
 use crate::runner::{self, EXIT_INVALID};
-use crate::setup::Setup;
+use crate::setup::{Purpose, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
 use crate::spec::{Backend, Spec};
 
@@ -52,7 +52,8 @@ pub fn run(options: Options) -> ExitCode {
         Ok(prepared) => prepared,
         Err(message) => return runner::invalid(&message),
     };
-    let (runtime, setup) = match runner::set_up(&spec, &chain, options.backend, 2) {
+    let (runtime, setup) = match runner::set_up(&spec, &chain, options.backend, 2, Purpose::Checks)
+    {
         Ok(ready) => ready,
         Err(message) => return runner::invalid(&message),
     };

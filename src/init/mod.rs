@@ -26,7 +26,7 @@ use crate::migrate::{self, ApplyError, Chain, DiscoverError, Format};
 use crate::names::TableName;
 use crate::plan::{self, CheckKind, ColumnFact};
 use crate::runner;
-use crate::setup::Setup;
+use crate::setup::{Purpose, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
 use crate::spec::{self, Backend, PROJECT_FILE, Project, Spec, SpecError, TableSpec};
 
@@ -105,8 +105,8 @@ fn init(options: &Options) -> Result<(), InitError> {
     let spec = read_spec(&file, options.force)?;
     let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
         .map_err(|e| InitError::Setup(format!("error: {e}")))?;
-    let (runtime, mut setup) =
-        runner::set_up(&spec, &chain, options.backend, 2).map_err(InitError::Setup)?;
+    let (runtime, mut setup) = runner::set_up(&spec, &chain, options.backend, 2, Purpose::Checks)
+        .map_err(InitError::Setup)?;
     if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
         runtime.block_on(setup.close());
         let hint = if chain.format == Format::Supabase {
