@@ -184,6 +184,7 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
         body: 0..text.len(),
         text,
         transaction,
+        verbatim: Vec::new(),
     })
 }
 
@@ -208,7 +209,7 @@ async fn apply_all(
 
 async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyError> {
     let body_start = m.body.start;
-    let statements = statements::split(m.sql());
+    let statements = m.statements();
     if m.transaction {
         execute(conn, "BEGIN", "starting the migration's transaction").await?;
     }
