@@ -93,15 +93,15 @@ mod tests {
 
     #[test]
     fn verbatim_ranges_are_single_statements_between_split_ones() {
-        let text = "-- up\nSELECT 1; SELECT 2;\nDO 'a; b';\nSELECT 3;\n".to_string();
-        let verbatim_start = text.find("DO").unwrap();
-        let verbatim_end = text.find("SELECT 3").unwrap();
+        let text = "-- up\nSELECT 1; SELECT 2;\nDO 'a; b';\nSELECT 3;\nDO 'c; d';".to_string();
+        let first = text.find("DO 'a").unwrap();
+        let second = text.find("DO 'c").unwrap();
         let migration = Migration {
             version: "1".into(),
             description: "t".into(),
             path: PathBuf::from("1_t.sql"),
             body: 6..text.len(),
-            verbatim: vec![verbatim_start..verbatim_end],
+            verbatim: vec![first..first + 10, second..text.len()],
             text,
             transaction: true,
         };
@@ -111,6 +111,15 @@ mod tests {
             .iter()
             .map(|s| &sql[s.range.clone()])
             .collect();
-        assert_eq!(found, ["SELECT 1", "SELECT 2", "DO 'a; b';\n", "SELECT 3"]);
+        assert_eq!(
+            found,
+            [
+                "SELECT 1",
+                "SELECT 2",
+                "DO 'a; b';",
+                "SELECT 3",
+                "DO 'c; d';"
+            ]
+        );
     }
 }

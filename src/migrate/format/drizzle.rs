@@ -186,7 +186,10 @@ mod tests {
             ("meta/_journal.json", JOURNAL_TEXT),
             ("meta/0000_snapshot.json", "{}"),
             ("0000_apple.sql", "SELECT 1;"),
-            ("0001_zebra.sql", "SELECT 2;\n--> statement-breakpoint\nSELECT 3;"),
+            (
+                "0001_zebra.sql",
+                "SELECT 2;\n--> statement-breakpoint\nSELECT 3;",
+            ),
             ("0002_abandoned.sql", "DROP TABLE a;"),
         ]);
         let migrations = discover(fixture.path()).unwrap();

@@ -89,10 +89,7 @@ fn annotation(line: &str) -> Option<Option<Annotation>> {
         return None;
     }
     let command = line.trim().replace("--", "").replacen("+goose", "", 1);
-    let words: Vec<String> = command
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = command.split_whitespace().map(str::to_lowercase).collect();
     let known = match words.join(" ").as_str() {
         "up" => Some(Annotation::Up),
         "down" => Some(Annotation::Down),
@@ -288,9 +285,19 @@ mod tests {
     #[case::statement_before_up("\n  SELECT 1;\n-- +goose Up\n", 2, 3, "statement before")]
     #[case::down_first("-- +goose Down\n-- +goose Up\n", 1, 1, "out of place")]
     #[case::second_up("-- +goose Up\n-- +goose Down\n-- +goose Up\n", 3, 1, "out of place")]
-    #[case::end_without_begin("-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n", 3, 1, "out of place")]
+    #[case::end_without_begin(
+        "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n",
+        3,
+        1,
+        "out of place"
+    )]
     #[case::unknown("-- +goose Up\n\n-- +goose Upp\n", 3, 1, "unknown goose annotation")]
-    #[case::unclosed("-- +goose Up\n-- +goose StatementBegin\nDO 'x';\n", 2, 1, "StatementEnd")]
+    #[case::unclosed(
+        "-- +goose Up\n-- +goose StatementBegin\nDO 'x';\n",
+        2,
+        1,
+        "StatementEnd"
+    )]
     fn misplaced_annotations_are_errors(
         #[case] text: &str,
         #[case] line: usize,
@@ -349,7 +356,10 @@ mod tests {
             matches!(&error, DiscoverError::GoMigration { paths } if paths.len() == 1 && paths[0].ends_with("00002_b.go")),
             "{error}"
         );
-        assert!(error.to_string().contains("format = \"command\""), "{error}");
+        assert!(
+            error.to_string().contains("format = \"command\""),
+            "{error}"
+        );
     }
 
     #[test]

@@ -45,9 +45,7 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
         .any(|e| (e.is_dir && e.path.join("up.sql").is_file()) || e.name == "migration_lock.toml");
     let fits = match first.format {
         Format::Goose => !folders && !prisma_or_diesel,
-        Format::Drizzle => {
-            dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel)
-        }
+        Format::Drizzle => dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel),
         _ => return Ok(None),
     };
     if !fits {
@@ -169,7 +167,12 @@ mod tests {
             matches!(&error, DiscoverError::MarkerWithoutLayout { path, .. } if path.ends_with(file)),
             "{error}"
         );
-        assert!(error.to_string().contains(&format!("format = \"{format}\"")), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("format = \"{format}\"")),
+            "{error}"
+        );
     }
 
     #[rstest]
@@ -180,6 +183,9 @@ mod tests {
     fn mixed_markers_are_an_error(#[case] files: &[(&str, &str)]) {
         let fixture = Fixture::new(files);
         let error = detect(fixture.path()).unwrap_err();
-        assert!(matches!(error, DiscoverError::MixedMarkers { .. }), "{error}");
+        assert!(
+            matches!(error, DiscoverError::MixedMarkers { .. }),
+            "{error}"
+        );
     }
 }

@@ -766,6 +766,10 @@ mod tests {
         let fixture = Fixture::new(files);
         let error = append(format, fixture.path(), "fix", &[tx("SELECT 1;")], now()).unwrap_err();
         assert!(matches!(error, WriteError::Unsupported(_)), "{error}");
-        assert_eq!(discover(format, fixture.path()).unwrap().len(), 1, "nothing written");
+        assert_eq!(
+            discover(format, fixture.path()).unwrap().len(),
+            1,
+            "nothing written"
+        );
     }
 }
