@@ -78,8 +78,13 @@ enum Annotation {
 }
 
 fn is_annotation(line: &str) -> bool {
-    let line = line.trim();
+    let line = content(line);
     line.starts_with("--") && line.contains("+goose")
+}
+
+/// The line without surrounding whitespace, nor the byte order mark an editor may put first.
+fn content(line: &str) -> &str {
+    line.trim().trim_start_matches('\u{feff}')
 }
 
 /// What an annotation line says; `None` for any other line, `Some(None)` for an unknown
@@ -88,7 +93,7 @@ fn annotation(line: &str) -> Option<Option<Annotation>> {
     if !is_annotation(line) {
         return None;
     }
-    let command = line.trim().replace("--", "").replacen("+goose", "", 1);
+    let command = content(line).replace("--", "").replacen("+goose", "", 1);
     let words: Vec<String> = command.split_whitespace().map(str::to_lowercase).collect();
     let known = match words.join(" ").as_str() {
         "up" => Some(Annotation::Up),
@@ -138,7 +143,7 @@ pub(super) fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverE
             problem,
         };
         let Some(found) = annotation(line) else {
-            let content = line.trim();
+            let content = content(line);
             if state == State::BeforeUp && !content.is_empty() && !content.starts_with("--") {
                 return Err(problem(STATEMENT_BEFORE_UP));
             }
@@ -268,6 +273,7 @@ mod tests {
     #[case::envsub("-- +goose ENVSUB ON\n-- +goose Up\nSELECT 1;\n", 33..43, true)]
     #[case::comment_before_up("-- a note\n\n-- +goose Up\nSELECT 1;\n", 24..34, true)]
     #[case::crlf("-- +goose Up\r\nSELECT 1;\r\n-- +goose Down\r\n", 14..25, true)]
+    #[case::byte_order_mark("\u{feff}-- +goose Up\nSELECT 1;\n", 16..26, true)]
     fn sections(#[case] text: &str, #[case] body: Range<usize>, #[case] transaction: bool) {
         let up = up_section(Path::new("1_a.sql"), text).unwrap();
         assert_eq!((up.body, up.transaction), (body, transaction));
