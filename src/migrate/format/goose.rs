@@ -26,7 +26,7 @@ use crate::migrate::migration::Migration;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Goose,
-    expected: "`<version>_<name>.sql`",
+    expected: "`<version>_<name>.sql`, the version a number greater than zero",
     parse,
     recursive: false,
 };
@@ -46,8 +46,12 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     in_version_order(Format::Goose, migrations, cmp_numeric)
 }
 
+/// goose refuses version 0 (`migration IDs must be greater than zero`).
 fn parse(name: &str) -> Name<'_> {
-    versioned_name(name, ".sql")
+    match versioned_name(name, ".sql") {
+        Name::Migration { version, .. } if version.bytes().all(|b| b == b'0') => Name::Unexpected,
+        parsed => parsed,
+    }
 }
 
 /// The Go migrations of `dir`: `.go` files named like a migration (goose skips the others and
@@ -368,9 +372,11 @@ mod tests {
         );
     }
 
-    #[test]
-    fn misnamed_sql_file_is_an_error() {
-        let error = Fixture::discover_error(&["schema.sql"], discover);
-        Fixture::assert_unexpected(&error, "schema.sql");
+    #[rstest]
+    #[case::no_version("schema.sql")]
+    #[case::version_zero("00000_init.sql")]
+    fn misnamed_sql_file_is_an_error(#[case] name: &str) {
+        let error = Fixture::discover_error(&[name], discover);
+        Fixture::assert_unexpected(&error, name);
     }
 }
