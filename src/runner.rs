@@ -272,6 +272,18 @@ pub(crate) fn set_up(
         setup.timings.provision.as_secs_f64(),
         setup.timings.apply.as_secs_f64(),
     );
+    if !chain.not_applied.is_empty() {
+        let names: Vec<String> = chain
+            .not_applied
+            .iter()
+            .map(|path| crate::location::relative(path).display().to_string())
+            .collect();
+        eprintln!(
+            "pg-invariants: {} does not apply these files, nor does this run: {}",
+            chain.format.name(),
+            names.join(", ")
+        );
+    }
     if provision::interrupted() {
         // Ctrl-C during set-up: the handler is removing the server and will exit with 130;
         // checking a dying database would only print false failures.

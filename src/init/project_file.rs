@@ -9,13 +9,14 @@ use super::describe::toml_string;
 use crate::migrate::Format;
 
 /// Where tools keep a chain, relative to the project, in the order they are tried.
-pub const CONVENTIONAL_DIRS: [&str; 6] = [
+pub const CONVENTIONAL_DIRS: [&str; 7] = [
     "migrations",
     "prisma/migrations",
     "supabase/migrations",
     "db/migrations",
     "db/migration",
     "src/main/resources/db/migration",
+    "drizzle",
 ];
 
 /// The first conventional chain directory that exists in `project`.
@@ -140,5 +141,12 @@ mod tests {
             Some(PathBuf::from("supabase/seed.sql"))
         );
         assert_eq!(find_seed(dir.path(), Path::new("migrations")), None);
+    }
+
+    #[test]
+    fn drizzle_kit_output_directory_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("drizzle/meta")).unwrap();
+        assert_eq!(find_migrations(dir.path()), Some(PathBuf::from("drizzle")));
     }
 }

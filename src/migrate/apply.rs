@@ -27,6 +27,9 @@ pub struct Chain {
     /// `format = "command"`: the tool that applies the chain, run in `dir`.
     pub command: Option<(Vec<String>, PathBuf)>,
     pub format: Format,
+    /// Files of the chain's directory that look like migrations but that the format does not
+    /// apply (`.sql` files a drizzle journal does not list): the run names them.
+    pub not_applied: Vec<PathBuf>,
     /// The time limits of every statement, and of a `command` chain as a whole.
     pub limits: Limits,
 }
@@ -133,12 +136,17 @@ impl Chain {
             Format::Auto => format::detect(&config.path)?,
             f => f,
         };
+        let not_applied = match command {
+            Some(_) => Vec::new(),
+            None => format::not_applied(format, &config.path)?,
+        };
         Ok(Self {
             before: scripts(&config.before)?,
             migrations,
             seed: scripts(&config.seed)?,
             command,
             format,
+            not_applied,
             limits: Limits::new(config),
         })
     }
@@ -184,6 +192,7 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
         body: 0..text.len(),
         text,
         transaction,
+        verbatim: Vec::new(),
     })
 }
 
@@ -208,7 +217,7 @@ async fn apply_all(
 
 async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyError> {
     let body_start = m.body.start;
-    let statements = statements::split(m.sql());
+    let statements = m.statements();
     if m.transaction {
         execute(conn, "BEGIN", "starting the migration's transaction").await?;
     }

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::version::{cmp_numeric, leading_digits};
-use super::{DiscoverError, FileLayout, Format, Name, in_version_order};
+use super::{DiscoverError, FileLayout, Format, Name, in_version_order, lines};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
@@ -99,15 +99,6 @@ fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverError> {
     Ok(UpSection {
         body: body_start..down.unwrap_or(text.len()),
         transaction,
-    })
-}
-
-/// The lines of `text` with their byte offsets, each with its line break.
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split_inclusive('\n').scan(0, |offset, line| {
-        let start = *offset;
-        *offset += line.len();
-        Some((start, line))
     })
 }
 

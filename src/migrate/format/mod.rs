@@ -10,7 +10,11 @@
 //!
 //! # Detection (`format = "auto"`)
 //!
-//! [`detect`] looks at the directory and takes the first rule that matches:
+//! [`detect`] first reads the files' own markers ([`markers`]): `-- +goose` annotations choose
+//! `goose`; `--> statement-breakpoint`, `meta/_journal.json` or a `snapshot.json` beside a
+//! `migration.sql` choose `drizzle`; markers of two formats, or a goose or drizzle marker in a
+//! directory without that tool's layout, are an error naming a file and the format to set.
+//! Otherwise it looks at the directory and takes the first rule that matches:
 //!
 //! 1. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
 //! 2. a subdirectory holding `up.sql`: `diesel`;
@@ -34,8 +38,11 @@
 
 mod dbmate;
 mod diesel;
+mod drizzle;
 mod flyway;
 mod golang_migrate;
+mod goose;
+mod markers;
 mod prisma;
 mod sql_dir;
 mod sqlx;
@@ -47,6 +54,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::fs;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -69,12 +77,14 @@ pub enum Format {
     GolangMigrate,
     Flyway,
     Dbmate,
+    Goose,
+    Drizzle,
     Command,
 }
 
 impl Format {
     /// Every format, in the order of the documentation.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 12] = [
         Format::Auto,
         Format::SqlDir,
         Format::Supabase,
@@ -84,6 +94,8 @@ impl Format {
         Format::GolangMigrate,
         Format::Flyway,
         Format::Dbmate,
+        Format::Goose,
+        Format::Drizzle,
         Format::Command,
     ];
 
@@ -99,6 +111,8 @@ impl Format {
             Format::GolangMigrate => "golang-migrate",
             Format::Flyway => "flyway",
             Format::Dbmate => "dbmate",
+            Format::Goose => "goose",
+            Format::Drizzle => "drizzle",
             Format::Command => "command",
         }
     }
@@ -209,12 +223,77 @@ pub enum DiscoverError {
          sections: move it below `-- migrate:up`"
     )]
     StatementBeforeUp { location: Location },
+
+    #[error(
+        "{}: no `-- +goose Up` annotation; goose runs only the statements after it, so add \
+         `-- +goose Up` on a line of its own above them",
+        path.display()
+    )]
+    GooseMissingUp { path: PathBuf },
+
+    #[error("{location}: `{line}`: {problem}")]
+    GooseAnnotation {
+        location: Location,
+        line: String,
+        problem: &'static str,
+    },
+
+    #[error(
+        "{}: Go migration(s); only goose's own binary can run them: set format = \"command\" \
+         and command = [\"goose\", \"-dir\", \"<dir>\", \"postgres\", \"<url>\", \"up\"] (or your \
+         binary built with them) in the [migrations] section of pg-invariants.toml",
+        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    GoMigration { paths: Vec<PathBuf> },
+
+    #[error("{location}: invalid drizzle journal: {message}")]
+    InvalidJournal { location: Location, message: String },
+
+    #[error(
+        "{}: the journal lists `{tag}`, but {} does not exist; restore it or remove the entry",
+        journal.display(),
+        path.display()
+    )]
+    JournalEntryMissing {
+        journal: PathBuf,
+        tag: String,
+        path: PathBuf,
+    },
+
+    #[error(
+        "{}: marks a {first_format} migration, but {} marks a {second_format} one; \
+         `format = \"auto\"` cannot tell which tool owns the chain: set format = \"{first_format}\" \
+         or format = \"{second_format}\" in the [migrations] section of pg-invariants.toml",
+        first.display(),
+        second.display()
+    )]
+    MixedMarkers {
+        first: PathBuf,
+        first_format: Format,
+        second: PathBuf,
+        second_format: Format,
+    },
+
+    #[error(
+        "{}: marks a {format} migration, but the directory does not have {format}'s layout \
+         ({layout}); fix the layout, or set `format` in the [migrations] section of \
+         pg-invariants.toml to the tool that owns this chain (format = \"{format}\" if it is {format})",
+        path.display()
+    )]
+    MarkerWithoutLayout {
+        path: PathBuf,
+        format: Format,
+        layout: &'static str,
+    },
 }
 
 /// Recognises the layout of `dir` (see the module documentation). Never returns `Auto` or
 /// `Command`.
 pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
     let entries = entries(dir)?;
+    if let Some(format) = markers::decide(dir, &entries)? {
+        return Ok(format);
+    }
     let subdirectory_holds = |file: &str| {
         entries
             .iter()
@@ -272,6 +351,18 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
         Format::GolangMigrate => golang_migrate::discover(dir),
         Format::Flyway => flyway::discover(dir),
         Format::Dbmate => dbmate::discover(dir),
+        Format::Goose => goose::discover(dir),
+        Format::Drizzle => drizzle::discover(dir),
+    }
+}
+
+/// Files of `dir` that look like migrations but that `format` does not apply, for the run to
+/// name: the `.sql` files a drizzle journal does not list.
+pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+    match format {
+        Format::Auto => not_applied(detect(dir)?, dir),
+        Format::Drizzle => drizzle::unlisted(dir),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -335,7 +426,33 @@ fn read_migration(
         path,
         text,
         transaction: true,
+        verbatim: Vec::new(),
     })
+}
+
+/// The lines of `text` with their byte offsets, each with its line break.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |offset, line| {
+        let start = *offset;
+        *offset += line.len();
+        Some((start, line))
+    })
+}
+
+/// `range` of `text` without surrounding whitespace, nor the blank and `--` comment lines that
+/// lead it (so a location names the statement's first token).
+fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
+    let mut start = range.start;
+    for (offset, line) in lines(&text[range.clone()]) {
+        let content = line.trim();
+        if !content.is_empty() && !content.starts_with("--") {
+            start = range.start + offset + (line.len() - line.trim_start().len());
+            break;
+        }
+        start = range.start + offset + line.len();
+    }
+    let end = range.start + text[range.clone()].trim_end().len();
+    start.min(end)..end
 }
 
 /// What a layout makes of a file name.
@@ -712,7 +829,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown migration format `golang`; valid formats: auto, sql-dir, supabase, sqlx, \
-             prisma, diesel, golang-migrate, flyway, dbmate, command"
+             prisma, diesel, golang-migrate, flyway, dbmate, goose, drizzle, command"
         );
     }
 }

@@ -40,6 +40,11 @@ pub enum WriteError {
          cannot add a migration to it; put the SQL into a new migration of that tool"
     )]
     Command,
+    #[error(
+        "format = \"{0}\": pg-invariants cannot add a migration to a {0} chain yet; put the SQL \
+         into a new migration of that tool by hand"
+    )]
+    Unsupported(Format),
     #[error(transparent)]
     Discover(#[from] DiscoverError),
     #[error("{}: already exists, and pg-invariants never overwrites a file", path.display())]
@@ -79,6 +84,9 @@ pub fn append(
         Format::Auto => detect(dir)?,
         f => f,
     };
+    if matches!(resolved, Format::Goose | Format::Drizzle) {
+        return Err(WriteError::Unsupported(resolved));
+    }
     let before = discover(resolved, dir)?;
     let versions = next_versions(resolved, &before, migrations.len(), now);
     let planned: Vec<Planned> = migrations
@@ -203,7 +211,8 @@ fn layout(
         Format::Flyway => flat(format!("V{version}__{description}.sql"), sql.to_string()),
         // sql-dir: the version is the whole prefix, separator included (see `next_versions`).
         Format::SqlDir => flat(format!("{version}{description}.sql"), sql.to_string()),
-        Format::Supabase | Format::Auto | Format::Command => {
+        // Goose and drizzle never get here: `append` refuses them.
+        Format::Supabase | Format::Auto | Format::Command | Format::Goose | Format::Drizzle => {
             flat(format!("{name}.sql"), sql.to_string())
         }
     }
@@ -241,7 +250,7 @@ fn next_versions(
         },
         Format::Flyway => flyway_versions(existing, count),
         Format::SqlDir => sql_dir_prefixes(last, count),
-        Format::Auto | Format::Command => Vec::new(),
+        Format::Auto | Format::Command | Format::Goose | Format::Drizzle => Vec::new(),
     }
 }
 
@@ -744,5 +753,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(error, WriteError::Command), "{error}");
+    }
+
+    #[rstest]
+    #[case::goose(Format::Goose, &[("1_a.sql", "-- +goose Up\nSELECT 1;\n")])]
+    #[case::goose_detected(Format::Auto, &[("1_a.sql", "-- +goose Up\nSELECT 1;\n")])]
+    #[case::drizzle_detected(Format::Auto, &[("0000_a/migration.sql", "SELECT 1;\n--> statement-breakpoint\nSELECT 2;")])]
+    fn goose_and_drizzle_chains_are_not_written(
+        #[case] format: Format,
+        #[case] files: &[(&str, &str)],
+    ) {
+        let fixture = Fixture::new(files);
+        let error = append(format, fixture.path(), "fix", &[tx("SELECT 1;")], now()).unwrap_err();
+        assert!(matches!(error, WriteError::Unsupported(_)), "{error}");
+        assert_eq!(
+            discover(format, fixture.path()).unwrap().len(),
+            1,
+            "nothing written"
+        );
     }
 }

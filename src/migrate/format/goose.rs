@@ -1,0 +1,382 @@
+//! `goose`: `<version>_<name>.sql` files with `-- +goose Up` / `-- +goose Down` annotations,
+//! applied by numeric version; only the Up section runs.
+//!
+//! Annotations are read as goose reads them: a `--` comment line holding `+goose`, the rest of
+//! the line (case-insensitive, spacing free) being `Up`, `Down`, `StatementBegin`,
+//! `StatementEnd`, `NO TRANSACTION`, `ENVSUB ON` or `ENVSUB OFF`; anything else is an error, as
+//! it is for goose. The lines between `-- +goose StatementBegin` and `-- +goose StatementEnd`
+//! are sent as ONE statement (a function body or a `DO` block that goose must not split); the
+//! rest of the Up section is split into statements like any migration. `-- +goose NO
+//! TRANSACTION` anywhere in the file runs it statement by statement outside a transaction;
+//! every other file runs in one, as goose runs it, so a `CREATE INDEX CONCURRENTLY` without the
+//! annotation fails here as it fails under goose. `ENVSUB` is accepted and ignored: `${VAR}` is
+//! not substituted. A Go migration (`<version>_<name>.go`) only goose's own binary can run: it
+//! is an error that says to use `format = "command"`.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::version::cmp_numeric;
+use super::{
+    DiscoverError, FileLayout, Format, Name, entries, in_version_order, lines, trimmed,
+    versioned_name,
+};
+use crate::location::Location;
+use crate::migrate::migration::Migration;
+
+const LAYOUT: FileLayout = FileLayout {
+    format: Format::Goose,
+    expected: "`<version>_<name>.sql`, the version a number greater than zero",
+    parse,
+    recursive: false,
+};
+
+pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    let go = go_migrations(dir)?;
+    if !go.is_empty() {
+        return Err(DiscoverError::GoMigration { paths: go });
+    }
+    let mut migrations = LAYOUT.read(dir)?;
+    for migration in &mut migrations {
+        let up = up_section(&migration.path, &migration.text)?;
+        migration.body = up.body;
+        migration.transaction = up.transaction;
+        migration.verbatim = up.blocks;
+    }
+    in_version_order(Format::Goose, migrations, cmp_numeric)
+}
+
+/// goose refuses version 0 (`migration IDs must be greater than zero`).
+fn parse(name: &str) -> Name<'_> {
+    match versioned_name(name, ".sql") {
+        Name::Migration { version, .. } if version.bytes().all(|b| b == b'0') => Name::Unexpected,
+        parsed => parsed,
+    }
+}
+
+/// The Go migrations of `dir`: `.go` files named like a migration (goose skips the others and
+/// `_test.go` files).
+fn go_migrations(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+    Ok(entries(dir)?
+        .into_iter()
+        .filter(|entry| !entry.is_dir && !entry.name.ends_with("_test.go"))
+        .filter(|entry| matches!(versioned_name(&entry.name, ".go"), Name::Migration { .. }))
+        .map(|entry| entry.path)
+        .collect())
+}
+
+/// The file has a goose annotation line, for detection.
+pub(super) fn has_annotation(text: &str) -> bool {
+    lines(text).any(|(_, line)| is_annotation(line))
+}
+
+/// A goose annotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Annotation {
+    Up,
+    Down,
+    StatementBegin,
+    StatementEnd,
+    NoTransaction,
+    Envsub,
+}
+
+fn is_annotation(line: &str) -> bool {
+    let line = content(line);
+    line.starts_with("--") && line.contains("+goose")
+}
+
+/// The line without surrounding whitespace, nor the byte order mark an editor may put first.
+fn content(line: &str) -> &str {
+    line.trim().trim_start_matches('\u{feff}')
+}
+
+/// What an annotation line says; `None` for any other line, `Some(None)` for an unknown
+/// annotation.
+fn annotation(line: &str) -> Option<Option<Annotation>> {
+    if !is_annotation(line) {
+        return None;
+    }
+    let command = content(line).replace("--", "").replacen("+goose", "", 1);
+    let words: Vec<String> = command.split_whitespace().map(str::to_lowercase).collect();
+    let known = match words.join(" ").as_str() {
+        "up" => Some(Annotation::Up),
+        "down" => Some(Annotation::Down),
+        "statementbegin" => Some(Annotation::StatementBegin),
+        "statementend" => Some(Annotation::StatementEnd),
+        "no transaction" => Some(Annotation::NoTransaction),
+        "envsub on" | "envsub off" => Some(Annotation::Envsub),
+        _ => None,
+    };
+    Some(known)
+}
+
+/// Where the parser is in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    BeforeUp,
+    Up,
+    /// Inside `StatementBegin` of the Up section; the offset after that line.
+    UpBlock(usize),
+    Down,
+    DownBlock,
+}
+
+/// The Up section of a migration file.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct UpSection {
+    pub(super) body: Range<usize>,
+    pub(super) transaction: bool,
+    /// The `StatementBegin` … `StatementEnd` statements, trimmed.
+    pub(super) blocks: Vec<Range<usize>>,
+}
+
+pub(super) fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverError> {
+    let mut section = UpSection {
+        body: 0..text.len(),
+        transaction: true,
+        blocks: Vec::new(),
+    };
+    let mut state = State::BeforeUp;
+    let mut last_begin = 0;
+    for (start, line) in lines(text) {
+        let indent = start + (line.len() - line.trim_start().len());
+        let problem = |problem: &'static str| DiscoverError::GooseAnnotation {
+            location: Location::at(path, text, indent),
+            line: line.trim().to_string(),
+            problem,
+        };
+        let Some(found) = annotation(line) else {
+            let content = content(line);
+            if state == State::BeforeUp && !content.is_empty() && !content.starts_with("--") {
+                return Err(problem(STATEMENT_BEFORE_UP));
+            }
+            continue;
+        };
+        let found = found.ok_or_else(|| problem(UNKNOWN))?;
+        if found == Annotation::StatementBegin {
+            last_begin = indent;
+        }
+        let after = start + line.len();
+        state = step(state, found, start, after, text, &mut section).map_err(problem)?;
+    }
+    match state {
+        State::BeforeUp => Err(DiscoverError::GooseMissingUp {
+            path: path.to_path_buf(),
+        }),
+        State::UpBlock(_) | State::DownBlock => Err(DiscoverError::GooseAnnotation {
+            location: Location::at(path, text, last_begin),
+            line: "-- +goose StatementBegin".into(),
+            problem: UNCLOSED,
+        }),
+        State::Up | State::Down => Ok(section),
+    }
+}
+
+const STATEMENT_BEFORE_UP: &str = "statement before `-- +goose Up`; goose refuses it: move it \
+                                   below `-- +goose Up`";
+const UNKNOWN: &str = "unknown goose annotation; goose knows Up, Down, StatementBegin, \
+                       StatementEnd, NO TRANSACTION and ENVSUB ON/OFF";
+const UNCLOSED: &str = "no `-- +goose StatementEnd` closes this; add it after the statement";
+const MISPLACED: &str = "annotation out of place: goose expects one `-- +goose Up`, then an \
+                         optional `-- +goose Down`, with `StatementBegin`/`StatementEnd` in pairs \
+                         inside them";
+
+/// The state after annotation `found` on the line from `start` to `after`.
+fn step(
+    state: State,
+    found: Annotation,
+    start: usize,
+    after: usize,
+    text: &str,
+    section: &mut UpSection,
+) -> Result<State, &'static str> {
+    match (state, found) {
+        (_, Annotation::NoTransaction) => {
+            section.transaction = false;
+            Ok(state)
+        }
+        (_, Annotation::Envsub) => Ok(state),
+        (State::BeforeUp, Annotation::Up) => {
+            section.body = after..text.len();
+            Ok(State::Up)
+        }
+        (State::Up, Annotation::Down) => {
+            section.body.end = start;
+            Ok(State::Down)
+        }
+        (State::Up, Annotation::StatementBegin) => Ok(State::UpBlock(after)),
+        (State::UpBlock(begin), Annotation::StatementEnd) => {
+            let block = trimmed(text, begin..start);
+            if !block.is_empty() {
+                section.blocks.push(block);
+            }
+            Ok(State::Up)
+        }
+        (State::Down, Annotation::StatementBegin) => Ok(State::DownBlock),
+        (State::DownBlock, Annotation::StatementEnd) => Ok(State::Down),
+        _ => Err(MISPLACED),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+
+    const FUNCTION: &str = "-- +goose Up\n\
+        CREATE TABLE t (a int);\n\
+        -- +goose StatementBegin\n\
+        CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS '\n\
+        BEGIN\n\
+          NEW.a := 1;\n\
+          RETURN NEW;\n\
+        END;';\n\
+        -- +goose StatementEnd\n\
+        SELECT 1;\n\
+        -- +goose Down\n\
+        DROP TABLE t;\n";
+
+    /// The statements that run, as text.
+    fn statements(migration: &Migration) -> Vec<&str> {
+        let sql = migration.sql();
+        migration
+            .statements()
+            .into_iter()
+            .map(|s| &sql[s.range])
+            .collect()
+    }
+
+    #[test]
+    fn statement_begin_end_is_one_statement_and_down_never_runs() {
+        let fixture = Fixture::new(&[("00001_t.sql", FUNCTION)]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            statements(&migrations[0]),
+            [
+                "CREATE TABLE t (a int)",
+                "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS '\nBEGIN\nNEW.a := 1;\nRETURN \
+                 NEW;\nEND;';",
+                "SELECT 1",
+            ]
+        );
+        assert_eq!(Fixture::summary(&migrations), [("00001", "t", true)]);
+    }
+
+    #[rstest]
+    #[case::canonical("-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n", 13..23, true)]
+    #[case::lower_case("--+goose up\nSELECT 1;\n--  +goose DOWN\n", 12..22, true)]
+    #[case::no_down("-- +goose Up\nSELECT 1;", 13..22, true)]
+    #[case::no_transaction(
+        "-- +goose NO TRANSACTION\n-- +goose Up\nVACUUM;\n",
+        38..46,
+        false
+    )]
+    #[case::no_transaction_in_down("-- +goose Up\n-- +goose Down\n-- +goose no transaction\n", 13..13, false)]
+    #[case::envsub("-- +goose ENVSUB ON\n-- +goose Up\nSELECT 1;\n", 33..43, true)]
+    #[case::comment_before_up("-- a note\n\n-- +goose Up\nSELECT 1;\n", 24..34, true)]
+    #[case::crlf("-- +goose Up\r\nSELECT 1;\r\n-- +goose Down\r\n", 14..25, true)]
+    #[case::byte_order_mark("\u{feff}-- +goose Up\nSELECT 1;\n", 16..26, true)]
+    fn sections(#[case] text: &str, #[case] body: Range<usize>, #[case] transaction: bool) {
+        let up = up_section(Path::new("1_a.sql"), text).unwrap();
+        assert_eq!((up.body, up.transaction), (body, transaction));
+    }
+
+    #[test]
+    fn block_in_the_down_section_is_skipped() {
+        let text = "-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose StatementBegin\nDO 'x';\n-- +goose StatementEnd\n";
+        let up = up_section(Path::new("1_a.sql"), text).unwrap();
+        assert_eq!((up.body, up.blocks), (13..23, Vec::new()));
+    }
+
+    /// Every error points at the line in the ORIGINAL file.
+    #[rstest]
+    #[case::statement_before_up("\n  SELECT 1;\n-- +goose Up\n", 2, 3, "statement before")]
+    #[case::down_first("-- +goose Down\n-- +goose Up\n", 1, 1, "out of place")]
+    #[case::second_up("-- +goose Up\n-- +goose Down\n-- +goose Up\n", 3, 1, "out of place")]
+    #[case::end_without_begin(
+        "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n",
+        3,
+        1,
+        "out of place"
+    )]
+    #[case::unknown("-- +goose Up\n\n-- +goose Upp\n", 3, 1, "unknown goose annotation")]
+    #[case::unclosed(
+        "-- +goose Up\n-- +goose StatementBegin\nDO 'x';\n",
+        2,
+        1,
+        "StatementEnd"
+    )]
+    fn misplaced_annotations_are_errors(
+        #[case] text: &str,
+        #[case] line: usize,
+        #[case] column: usize,
+        #[case] message: &str,
+    ) {
+        let error = up_section(Path::new("1_a.sql"), text).unwrap_err();
+        let DiscoverError::GooseAnnotation { location, .. } = &error else {
+            panic!("{error}");
+        };
+        assert_eq!((location.line, location.column), (line, column), "{error}");
+        assert!(error.to_string().contains(message), "{error}");
+    }
+
+    #[test]
+    fn missing_up_is_an_error_naming_the_file() {
+        let error = up_section(Path::new("1_a.sql"), "SELECT 1;\n").unwrap_err();
+        let error = match error {
+            DiscoverError::GooseAnnotation { .. } => {
+                up_section(Path::new("1_a.sql"), "-- only a comment\n").unwrap_err()
+            }
+            other => other,
+        };
+        assert!(
+            matches!(&error, DiscoverError::GooseMissingUp { path } if path.ends_with("1_a.sql")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn orders_by_numeric_version() {
+        let up = "-- +goose Up\nSELECT 1;\n";
+        let fixture = Fixture::new(&[
+            ("10_c.sql", up),
+            ("2_b.sql", up),
+            ("1_a.sql", up),
+            ("main.go", "package main"),
+            ("migrations_test.go", "package main"),
+            ("README.md", ""),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            fixture.order(&migrations),
+            ["1_a.sql", "2_b.sql", "10_c.sql"]
+        );
+    }
+
+    #[test]
+    fn go_migration_is_an_error_naming_it() {
+        let fixture = Fixture::new(&[
+            ("00001_a.sql", "-- +goose Up\nSELECT 1;\n"),
+            ("00002_b.go", "package migrations"),
+        ]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::GoMigration { paths } if paths.len() == 1 && paths[0].ends_with("00002_b.go")),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("format = \"command\""),
+            "{error}"
+        );
+    }
+
+    #[rstest]
+    #[case::no_version("schema.sql")]
+    #[case::version_zero("00000_init.sql")]
+    fn misnamed_sql_file_is_an_error(#[case] name: &str) {
+        let error = Fixture::discover_error(&[name], discover);
+        Fixture::assert_unexpected(&error, name);
+    }
+}

@@ -1,0 +1,191 @@
+//! Which tool a chain's own files name, for `format = "auto"`.
+//!
+//! Layouts overlap: goose's `<version>_<name>.sql` is also a numbered `sql-dir`, and drizzle-kit
+//! v1's `<timestamp>_<name>/migration.sql` is also Prisma's. Read with the wrong format, a goose
+//! chain runs its Down sections and a drizzle chain runs files its journal abandoned: false
+//! verdicts. The files say which tool they belong to: `-- +goose` annotations,
+//! `--> statement-breakpoint`, `meta/_journal.json` or a `snapshot.json` beside a
+//! `migration.sql` (drizzle), `-- migrate:up` (dbmate), a `-- no-transaction` first line (sqlx).
+//!
+//! Markers choose among the formats whose layout the directory has. Markers of two formats, or
+//! a goose or drizzle marker in a directory without that tool's layout, are an error naming a
+//! file: guessing would apply the chain the way neither tool does.
+
+use std::path::{Path, PathBuf};
+
+use super::{DiscoverError, Entry, Format, dbmate, drizzle, goose, read_text, sqlx};
+
+/// A file that names the tool owning the chain.
+struct Marker {
+    format: Format,
+    path: PathBuf,
+}
+
+/// The format the markers of `dir` choose: `Some(goose | drizzle)`, or `None` when they leave
+/// the choice to the layout rules (no marker, or only dbmate's or sqlx's, which those rules
+/// handle).
+pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, DiscoverError> {
+    let found = find(dir, entries)?;
+    let Some(first) = found.first() else {
+        return Ok(None);
+    };
+    if let Some(other) = found.iter().find(|m| m.format != first.format) {
+        return Err(DiscoverError::MixedMarkers {
+            first: first.path.clone(),
+            first_format: first.format,
+            second: other.path.clone(),
+            second_format: other.format,
+        });
+    }
+    let folders = entries
+        .iter()
+        .any(|e| e.is_dir && e.path.join("migration.sql").is_file());
+    let prisma_or_diesel = entries
+        .iter()
+        .any(|e| (e.is_dir && e.path.join("up.sql").is_file()) || e.name == "migration_lock.toml");
+    let fits = match first.format {
+        Format::Goose => !folders && !prisma_or_diesel,
+        Format::Drizzle => dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel),
+        _ => return Ok(None),
+    };
+    if !fits {
+        return Err(DiscoverError::MarkerWithoutLayout {
+            path: first.path.clone(),
+            format: first.format,
+            layout: layout(first.format),
+        });
+    }
+    Ok(Some(first.format))
+}
+
+fn layout(format: Format) -> &'static str {
+    match format {
+        Format::Goose => "`<version>_<name>.sql` files, not one directory per migration",
+        _ => {
+            "meta/_journal.json listing `<tag>.sql` files, or `<timestamp>_<name>/migration.sql` \
+             directories without Prisma's migration_lock.toml"
+        }
+    }
+}
+
+/// Every marker of `dir`: in its `.sql` files, in the SQL files of its migration directories,
+/// and drizzle's metadata files.
+fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
+    let mut found = Vec::new();
+    let journal = dir.join(drizzle::JOURNAL);
+    if journal.is_file() {
+        found.push(Marker {
+            format: Format::Drizzle,
+            path: journal,
+        });
+    }
+    for entry in entries {
+        if !entry.is_dir {
+            if entry.name.ends_with(".sql") {
+                in_file(&entry.path, true, &mut found)?;
+            }
+            continue;
+        }
+        let migration = entry.path.join("migration.sql");
+        let snapshot = entry.path.join("snapshot.json");
+        if migration.is_file() && snapshot.is_file() {
+            found.push(Marker {
+                format: Format::Drizzle,
+                path: snapshot,
+            });
+        }
+        for file in [migration, entry.path.join("up.sql")] {
+            if file.is_file() {
+                in_file(&file, false, &mut found)?;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The markers in the SQL file at `path`; dbmate's and sqlx's only when `flat` (their layouts
+/// have no directories, and the layout rules never looked for them there).
+fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), DiscoverError> {
+    let text = read_text(path)?;
+    let mut push = |format| {
+        found.push(Marker {
+            format,
+            path: path.to_path_buf(),
+        })
+    };
+    if goose::has_annotation(&text) {
+        push(Format::Goose);
+    }
+    if text.contains(drizzle::BREAKPOINT) {
+        push(Format::Drizzle);
+    }
+    if flat && dbmate::has_up_section(&text) {
+        push(Format::Dbmate);
+    }
+    if flat && sqlx::opts_out_of_transaction(&text) {
+        push(Format::Sqlx);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::migrate::format::fixture::Fixture;
+    use crate::migrate::format::{DiscoverError, Format, detect};
+    use rstest::rstest;
+
+    const GOOSE: &str = "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n";
+    const DRIZZLE: &str = "SELECT 1;\n--> statement-breakpoint\nSELECT 2;\n";
+    const JOURNAL: &str = r#"{"entries": [{"idx": 0, "tag": "0000_a"}]}"#;
+
+    #[rstest]
+    #[case::goose(&[("00001_a.sql", GOOSE), ("00002_b.sql", "-- +goose up\n")], Format::Goose)]
+    #[case::goose_in_supabase_names(&[("20240101000000_a.sql", GOOSE)], Format::Goose)]
+    #[case::drizzle_journal(&[("meta/_journal.json", JOURNAL), ("0000_a.sql", "SELECT 1;")], Format::Drizzle)]
+    #[case::drizzle_journal_breakpoints(&[("meta/_journal.json", JOURNAL), ("0000_a.sql", DRIZZLE)], Format::Drizzle)]
+    #[case::drizzle_v1_breakpoint(&[("20250101000000_a/migration.sql", DRIZZLE)], Format::Drizzle)]
+    #[case::drizzle_v1_snapshot(&[("20250101000000_a/migration.sql", "SELECT 1;"), ("20250101000000_a/snapshot.json", "{}")], Format::Drizzle)]
+    #[case::prisma_stays_prisma(&[("20240101000000_a/migration.sql", "SELECT 1;"), ("migration_lock.toml", "")], Format::Prisma)]
+    fn markers_choose_the_format(#[case] files: &[(&str, &str)], #[case] expected: Format) {
+        let fixture = Fixture::new(files);
+        assert_eq!(detect(fixture.path()).unwrap(), expected);
+    }
+
+    #[rstest]
+    #[case::goose_in_prisma(&[("20240101000000_a/migration.sql", GOOSE)], "20240101000000_a/migration.sql", "goose")]
+    #[case::goose_in_diesel(&[("2024-01-01-000000_a/up.sql", GOOSE)], "2024-01-01-000000_a/up.sql", "goose")]
+    #[case::breakpoints_without_journal(&[("0000_a.sql", DRIZZLE)], "0000_a.sql", "drizzle")]
+    #[case::breakpoints_in_prisma(&[("20240101000000_a/migration.sql", DRIZZLE), ("migration_lock.toml", "")], "migration.sql", "drizzle")]
+    fn marker_without_its_layout_is_an_error(
+        #[case] files: &[(&str, &str)],
+        #[case] file: &str,
+        #[case] format: &str,
+    ) {
+        let fixture = Fixture::new(files);
+        let error = detect(fixture.path()).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::MarkerWithoutLayout { path, .. } if path.ends_with(file)),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("format = \"{format}\"")),
+            "{error}"
+        );
+    }
+
+    #[rstest]
+    #[case::goose_and_drizzle(&[("1_a.sql", GOOSE), ("2_b.sql", DRIZZLE)])]
+    #[case::goose_and_dbmate(&[("1_a.sql", GOOSE), ("2_b.sql", "-- migrate:up\nSELECT 1;\n")])]
+    #[case::goose_and_journal(&[("meta/_journal.json", JOURNAL), ("0000_a.sql", GOOSE)])]
+    #[case::dbmate_and_sqlx(&[("1_a.sql", "-- migrate:up\n"), ("2_b.sql", "-- no-transaction\nVACUUM;")])]
+    fn mixed_markers_are_an_error(#[case] files: &[(&str, &str)]) {
+        let fixture = Fixture::new(files);
+        let error = detect(fixture.path()).unwrap_err();
+        assert!(
+            matches!(error, DiscoverError::MixedMarkers { .. }),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+-- migrate:up
+CREATE TABLE projects (id bigint PRIMARY KEY);
+
+-- migrate:down
+DROP TABLE projects;

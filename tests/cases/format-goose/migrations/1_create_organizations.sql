@@ -1,0 +1,10 @@
+-- +goose Up
+CREATE TYPE org_status AS ENUM ('active');
+CREATE TABLE organizations (
+    id bigint PRIMARY KEY,
+    name text NOT NULL
+);
+
+-- +goose Down
+DROP TABLE organizations;
+DROP TYPE org_status;
