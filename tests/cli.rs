@@ -42,8 +42,8 @@ fn list_names_what_a_run_runs_coverage_and_rules_included() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(stdout.contains("coverage::invoices: test"), "{stdout}");
-    assert!(stdout.contains("invoices::org_id::fk: test"), "{stdout}");
+    assert!(stdout.contains("coverage::tmp_001: test"), "{stdout}");
+    assert!(stdout.contains("tmp_001::org_id::fk: test"), "{stdout}");
     assert!(stdout.contains("rules::tenant-fk: test"), "{stdout}");
     assert!(stdout.contains("migrations::apply: test"), "{stdout}");
 }

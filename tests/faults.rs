@@ -158,9 +158,23 @@ fn postmaster_pid(server_dir: &Path) -> i32 {
         .expect("a postmaster.pid")
 }
 
+/// Whether `pid` still runs. A zombie does not (killed, but its parent, our killed harness, is
+/// gone and the machine's init may reap it late), and a SIGKILL sent by the next run may take a
+/// moment to land: asked for up to 5 s.
 fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only asks whether the process exists.
-    unsafe { libc::kill(pid, 0) == 0 }
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+        // The state is the first field after the command name, which ends with the last ')'.
+        let running = state
+            .as_deref()
+            .and_then(|s| s.rsplit_once(") "))
+            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X'));
+        if !running || std::time::Instant::now() > deadline {
+            return running;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn signal(pid: i32, sig: i32) {

@@ -9,7 +9,7 @@ mod server_support;
 
 use server_support::{env_var, local_server};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use sqlx::{ConnectOptions, Connection, Row};
@@ -58,12 +58,10 @@ fn outcomes(stdout: &str) -> BTreeMap<String, String> {
 }
 
 /// A project with one table per payload: `t_<name> (id serial, v text NOT NULL)`.
-fn escape_project() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("pg-invariants-escape-{nanos}"));
+/// Removed when dropped, whatever the test's outcome.
+fn escape_project() -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let dir = scratch.path();
     std::fs::create_dir_all(dir.join("sql")).expect("mkdir");
     std::fs::create_dir_all(dir.join("invariants")).expect("mkdir");
     let mut schema = String::new();
@@ -80,7 +78,7 @@ fn escape_project() -> PathBuf {
         "[migrations]\npath = \"sql\"\nformat = \"sql-dir\"\n\n[snapshots]\nenabled = false\n",
     )
     .expect("write");
-    dir
+    scratch
 }
 
 /// Roles and databases of the server: what a sample that escaped would change.
@@ -103,7 +101,7 @@ async fn a_sample_is_one_expression_and_never_escapes_the_transaction() {
     let before = server_state(&options).await;
     let url = env_var(&server, "DATABASE_URL");
     let dir = escape_project();
-    let project = dir.clone();
+    let project = dir.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         run(
             &project,
@@ -141,7 +139,6 @@ async fn a_sample_is_one_expression_and_never_escapes_the_transaction() {
         before,
         "no role evil, no database left: the server is as it was"
     );
-    std::fs::remove_dir_all(dir).expect("clean up");
 }
 
 #[test]
