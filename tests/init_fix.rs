@@ -63,13 +63,26 @@ impl Project {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        self.run_with(args, &[])
+    }
+
+    /// As a developer runs it on their machine: snapshots are written only outside CI (CI sets
+    /// `CI=true` for the whole test run).
+    fn run_outside_ci(&self, args: &[&str]) -> Run {
+        self.run_with(args, &["CI", "TF_BUILD"])
+    }
+
+    fn run_with(&self, args: &[&str], unset: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+        command
             .args(args)
             .current_dir(self.path())
             .env_remove("PG_INVARIANTS_URL")
-            .env_remove("PG_INVARIANTS_BACKEND")
-            .output()
-            .expect("the binary runs");
+            .env_remove("PG_INVARIANTS_BACKEND");
+        for name in unset {
+            command.env_remove(name);
+        }
+        let output = command.output().expect("the binary runs");
         Run {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -1000,11 +1013,13 @@ fn fix_write_names_the_snapshots_that_change_and_leaves_no_helper_check() {
         ("invariants/organizations.toml", "primary_key = [\"id\"]\n"),
         ("invariants/projects.toml", "[columns.org_id]\nnot_null = true\n\n[columns.note]\n"),
     ]);
-    project.run(&["test", "--accept"]).assert_code(101);
+    project
+        .run_outside_ci(&["test", "--accept"])
+        .assert_code(101);
     let accepted = project.read("snapshots/projects.snap");
     assert_contains(&accepted, "  org_id bigint\n");
 
-    let fix = project.run(&["fix", "--write"]);
+    let fix = project.run_outside_ci(&["fix", "--write"]);
     fix.assert_code(0);
     assert_contains(
         &fix.stderr,
@@ -1020,7 +1035,7 @@ fn fix_write_names_the_snapshots_that_change_and_leaves_no_helper_check() {
         fix.context()
     );
 
-    let after = project.run(&["test"]);
+    let after = project.run_outside_ci(&["test"]);
     after.assert_code(101);
     assert_eq!(
         after.failed(),
@@ -1028,7 +1043,7 @@ fn fix_write_names_the_snapshots_that_change_and_leaves_no_helper_check() {
         "{}",
         after.context()
     );
-    project.run(&["test", "--accept"]).assert_code(0);
+    project.run_outside_ci(&["test", "--accept"]).assert_code(0);
     let now = project.read("snapshots/projects.snap");
     assert_contains(&now, "  org_id bigint NOT NULL\n");
     assert!(
