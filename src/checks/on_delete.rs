@@ -108,6 +108,18 @@ pub async fn check(
                 .flatten(),
             _ => None,
         };
+        // Rows no key finds without the column: counted alike before and after (see lookalikes).
+        let mut alike_before = Vec::new();
+        for (child, _) in &children {
+            let counted = if action == OnDelete::Cascade && under_victim(child) {
+                lookalikes(run, t, child, column)
+                    .await
+                    .map_err(|e| fail(format!("counting rows like it failed: {e}"), run))?
+            } else {
+                None
+            };
+            alike_before.push(counted);
+        }
         let delete = format!(
             "DELETE FROM {} WHERE {} = {} RETURNING 1",
             target.table.sql(),
@@ -141,7 +153,7 @@ pub async fn check(
             (_, Some(e)) => Err(fail(format!("the DELETE of the referenced row was refused: {e}"), run)),
             (_, None) => {
                 let mut problems = Vec::new();
-                for (child, before) in &children {
+                for ((child, before), alike) in children.iter().zip(&alike_before) {
                     let mine = under_victim(child);
                     let except = (mine && action != OnDelete::Cascade).then_some(column);
                     let now = read(run, t, column, child, except)
@@ -163,6 +175,19 @@ pub async fn check(
                         OnDelete::SetNull => Some(None),
                         _ => Some(default.as_deref()),
                     };
+                    if let Some(alike) = *alike {
+                        let after = lookalikes(run, t, child, column)
+                            .await
+                            .map_err(|e| fail(format!("counting rows like it failed: {e}"), run))?
+                            .unwrap_or_default();
+                        if after >= alike {
+                            problems.push(format!(
+                                "its row ({}) is still there: {after} row(s) equal to it in every column but {column} after the DELETE, {alike} before ({column} was changed, not the row deleted)",
+                                identify(t, child, Some(column))
+                            ));
+                            continue;
+                        }
+                    }
                     match (wanted, now.as_slice()) {
                         (None, []) => {}
                         (None, [(_, value), ..]) => problems.push(format!(
@@ -225,6 +250,36 @@ async fn read(
             (r.pop().flatten().unwrap_or_default(), value)
         })
         .collect())
+}
+
+/// How many rows read like `row` in every column but `column`, or `None` when its primary key
+/// finds it without `column`. Without such a key the row is found again by every column, so a
+/// row whose `column` a SET NULL or SET DEFAULT changed reads as gone: a declared cascade would
+/// pass. Counted before and after the DELETE, a deleted row lowers this number and a row with
+/// only `column` changed does not, whatever other rows (the seed's) read alike.
+async fn lookalikes(
+    run: &mut Run<'_>,
+    table: &Table,
+    row: &Row,
+    column: &str,
+) -> Result<Option<i64>, DbError> {
+    let keyed = table
+        .primary_key()
+        .is_some_and(|pk| !pk.columns.iter().any(|c| c == column));
+    if keyed {
+        return Ok(None);
+    }
+    let condition = identify(table, row, Some(column));
+    let sql = format!(
+        "SELECT count(*)::text FROM {} t WHERE {}",
+        table.name.sql(),
+        if condition.is_empty() {
+            "true"
+        } else {
+            &condition
+        }
+    );
+    Ok(run.sb.value(&sql).await?.and_then(|n| n.parse().ok()))
 }
 
 /// What became of a row whose referenced row was deleted, for a message.
