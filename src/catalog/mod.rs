@@ -175,6 +175,25 @@ impl Catalog {
 }
 
 impl Table {
+    /// A table with nothing in it yet, for unit tests that build a catalog by hand.
+    #[cfg(test)]
+    pub fn empty(name: TableName, kind: TableKind) -> Self {
+        Self {
+            name,
+            kind,
+            parent: None,
+            partition_key: None,
+            partition_bound: None,
+            rls_enabled: false,
+            rls_forced: false,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            triggers: Vec::new(),
+            policies: Vec::new(),
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }

@@ -143,16 +143,8 @@ fn fix(catalog: &Catalog, table: &Table, column: &str, lacking: &[(&Table, Strin
             ),
         ),
         None if table.kind == TableKind::Partitioned => steps.push(
-            Step::new(
-                &table.name,
-                format!(
-                    "CREATE INDEX IF NOT EXISTS {} ON {} ({});",
-                    ident(&derived_name(&table.name.name, column, "idx")),
-                    table.name.sql(),
-                    ident(column)
-                ),
-            )
-            .note("on a partitioned table: attaches the partitions' matching indexes"),
+            create_index(table, column, "")
+                .note("on a partitioned table: attaches the partitions' matching indexes"),
         ),
         None => {}
     }
@@ -192,16 +184,20 @@ fn drop_invalid(part: &Table, column: &str) -> Vec<Step> {
 }
 
 fn create_concurrently(part: &Table, column: &str) -> Step {
+    create_index(part, column, "CONCURRENTLY ").runs(Runs::Outside)
+}
+
+/// `CREATE INDEX [CONCURRENTLY ]IF NOT EXISTS <table>_<column>_idx ON <table> (<column>);`
+fn create_index(table: &Table, column: &str, concurrently: &str) -> Step {
     Step::new(
-        &part.name,
+        &table.name,
         format!(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
-            ident(&derived_name(&part.name.name, column, "idx")),
-            part.name.sql(),
+            "CREATE INDEX {concurrently}IF NOT EXISTS {} ON {} ({});",
+            ident(&derived_name(&table.name.name, column, "idx")),
+            table.name.sql(),
             ident(column)
         ),
     )
-    .runs(Runs::Outside)
 }
 
 /// An index of `table`, schema-qualified for SQL.

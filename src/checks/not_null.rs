@@ -244,18 +244,8 @@ mod tests {
 
     fn table(constraints: Vec<Constraint>) -> Table {
         Table {
-            name: TableName::new("public", "projects"),
-            kind: TableKind::Ordinary,
-            parent: None,
-            partition_key: None,
-            partition_bound: None,
-            rls_enabled: false,
-            rls_forced: false,
-            columns: Vec::new(),
             constraints,
-            indexes: Vec::new(),
-            triggers: Vec::new(),
-            policies: Vec::new(),
+            ..Table::empty(TableName::new("public", "projects"), TableKind::Ordinary)
         }
     }
 

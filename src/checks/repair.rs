@@ -502,20 +502,7 @@ mod tests {
     }
 
     fn table(kind: TableKind) -> Table {
-        Table {
-            name: TableName::new("public", "Post"),
-            kind,
-            parent: None,
-            partition_key: None,
-            partition_bound: None,
-            rls_enabled: false,
-            rls_forced: false,
-            columns: Vec::new(),
-            constraints: Vec::new(),
-            indexes: Vec::new(),
-            triggers: Vec::new(),
-            policies: Vec::new(),
-        }
+        Table::empty(TableName::new("public", "Post"), kind)
     }
 
     fn tenant() -> Reference {
