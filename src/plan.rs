@@ -50,6 +50,23 @@ pub enum CheckKind {
         table: TableName,
         at: Location,
     },
+    /// `[tenancy]`: the role requests run as cannot bypass row level security.
+    TenancyRole {
+        at: Location,
+    },
+    /// A table with a `tenant` column keeps tenants apart with row level security that applies
+    /// to the tenancy role.
+    Rls {
+        table: TableName,
+        /// The (first) tenant column, for the policy the fix suggests.
+        column: String,
+        at: Location,
+    },
+    /// `purge = true`: deleting a row is never refused and leaves nothing that depends on it.
+    Purge {
+        table: TableName,
+        at: Location,
+    },
 }
 
 /// The per-column facts, in the order their tests are listed.
@@ -75,6 +92,10 @@ pub enum ColumnFact {
     Immutable(Location),
     NoFk(Fact<String>),
     Orphans(Fact<Orphans>),
+    /// `tenant = true`: a principal of one tenant can neither see nor change another's rows.
+    Isolated(Location),
+    /// `same_tenant = true`: the referenced row belongs to the row's own tenant.
+    SameTenant(Location),
 }
 
 impl ColumnFact {
@@ -91,13 +112,20 @@ impl ColumnFact {
             Self::Immutable(_) => "immutable",
             Self::NoFk(_) => "no_fk",
             Self::Orphans(_) => "orphans",
+            Self::Isolated(_) => "isolated",
+            Self::SameTenant(_) => "same_tenant",
         }
     }
 
     /// Where the fact was written.
     pub fn at(&self) -> &Location {
         match self {
-            Self::Exists(at) | Self::NotNull(at) | Self::Indexed(at) | Self::Immutable(at) => at,
+            Self::Exists(at)
+            | Self::NotNull(at)
+            | Self::Indexed(at)
+            | Self::Immutable(at)
+            | Self::Isolated(at)
+            | Self::SameTenant(at) => at,
             Self::Type(f) => &f.at,
             Self::Fk { references, .. } | Self::RejectsInvalid { references, .. } => &references.at,
             Self::OnDelete { on_delete, .. } => &on_delete.at,
@@ -138,6 +166,14 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
             kind: CheckKind::Rule {
                 name: rule.name.clone(),
                 at: rule.at.clone(),
+            },
+        });
+    }
+    if let Some(tenancy) = &spec.project.tenancy {
+        checks.push(Check {
+            name: "tenancy::role".into(),
+            kind: CheckKind::TenancyRole {
+                at: tenancy.at.clone(),
             },
         });
     }
@@ -189,8 +225,10 @@ fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &
             },
         });
     }
+    let mut tenant = None;
     for column in &file.columns {
         let facts = spec.column_facts(file, column).facts;
+        tenant = tenant.or_else(|| tenant_column(&column.name, &facts));
         column_checks(
             &shown,
             &file.table,
@@ -204,8 +242,19 @@ fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &
     for name in catalog_columns(catalog, &file.table) {
         if file.column(&name).is_none() {
             let facts = spec.rule_facts(&file.table, &name).facts;
+            tenant = tenant.or_else(|| tenant_column(&name, &facts));
             column_checks(&shown, &file.table, &name, None, &facts, out);
         }
+    }
+    rls_check(&shown, &file.table, tenant, out);
+    if let Some(purge) = file.purge.as_ref().filter(|p| p.value) {
+        out.push(Check {
+            name: format!("{shown}::purge"),
+            kind: CheckKind::Purge {
+                table: file.table.clone(),
+                at: purge.at.clone(),
+            },
+        });
     }
     if spec.project.snapshots.enabled {
         out.push(Check {
@@ -225,9 +274,37 @@ fn undeclared_rule_checks(
     out: &mut Vec<Check>,
 ) {
     let shown = table.shown(spec.default_schema());
+    let mut tenant = None;
     for name in catalog_columns(catalog, table) {
         let facts = spec.rule_facts(table, &name).facts;
+        tenant = tenant.or_else(|| tenant_column(&name, &facts));
         column_checks(&shown, table, &name, None, &facts, out);
+    }
+    rls_check(&shown, table, tenant, out);
+}
+
+/// The column and where `tenant = true` is stated, when it is.
+fn tenant_column(column: &str, facts: &ColumnFacts) -> Option<(String, Location)> {
+    let tenant = facts.tenant.as_ref().filter(|t| t.value)?;
+    Some((column.to_string(), tenant.at.clone()))
+}
+
+/// `<table>::rls`, for a table with a `tenant` column.
+fn rls_check(
+    shown: &str,
+    table: &TableName,
+    tenant: Option<(String, Location)>,
+    out: &mut Vec<Check>,
+) {
+    if let Some((column, at)) = tenant {
+        out.push(Check {
+            name: format!("{shown}::rls"),
+            kind: CheckKind::Rls {
+                table: table.clone(),
+                column,
+                at,
+            },
+        });
     }
 }
 
@@ -286,6 +363,12 @@ fn column_checks(
     }
     if let Some(f) = &facts.orphans {
         facts_in_order.push(ColumnFact::Orphans(f.clone()));
+    }
+    if let Some(f) = facts.tenant.as_ref().filter(|f| f.value) {
+        facts_in_order.push(ColumnFact::Isolated(f.at.clone()));
+    }
+    if let Some(f) = facts.same_tenant.as_ref().filter(|f| f.value) {
+        facts_in_order.push(ColumnFact::SameTenant(f.at.clone()));
     }
     for fact in facts_in_order {
         out.push(Check {

@@ -180,8 +180,12 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
                 on_delete,
             } => on_delete::check(ctx, table, column, references, on_delete).await,
             ColumnFact::Immutable(at) => immutable::check(ctx, table, column, at).await,
+            ColumnFact::Isolated(at) | ColumnFact::SameTenant(at) => Err(unchecked(Some(at))),
         },
         CheckKind::Snapshot { table, at } => snapshot::check(ctx, table, at),
+        CheckKind::TenancyRole { at } | CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => {
+            Err(unchecked(Some(at)))
+        }
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }

@@ -201,7 +201,10 @@ pub fn classname(kind: &CheckKind, schema: &str) -> String {
         CheckKind::Apply | CheckKind::Idempotent => "migrations".into(),
         CheckKind::Coverage { .. } => "coverage".into(),
         CheckKind::Rule { .. } => "rules".into(),
+        CheckKind::TenancyRole { .. } => "tenancy".into(),
         CheckKind::TableExists { table, .. }
+        | CheckKind::Rls { table, .. }
+        | CheckKind::Purge { table, .. }
         | CheckKind::PrimaryKey { table, .. }
         | CheckKind::Column { table, .. }
         | CheckKind::Snapshot { table, .. } => table.shown(schema),

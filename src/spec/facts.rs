@@ -124,6 +124,10 @@ pub struct ColumnFacts {
     pub immutable: Option<Fact<bool>>,
     pub no_fk: Option<Fact<String>>,
     pub orphans: Option<Fact<Orphans>>,
+    /// The column holds the row's tenant (`[tenancy]`).
+    pub tenant: Option<Fact<bool>>,
+    /// The row this FK column references belongs to the row's own tenant.
+    pub same_tenant: Option<Fact<bool>>,
 }
 
 impl ColumnFacts {
@@ -174,6 +178,8 @@ pub struct RawKeys {
     immutable: Option<Spanned<bool>>,
     no_fk: Option<Spanned<String>>,
     orphans: Option<Spanned<RawOrphans>>,
+    tenant: Option<Spanned<bool>>,
+    same_tenant: Option<Spanned<bool>>,
 }
 
 /// `orphans` as written: one inline table, or a list of them.
@@ -318,6 +324,8 @@ impl RawKeys {
             immutable: self.immutable.as_ref().map(fact),
             no_fk: self.no_fk.as_ref().map(text),
             orphans,
+            tenant: self.tenant.as_ref().map(fact),
+            same_tenant: self.same_tenant.as_ref().map(fact),
         })
     }
 }

@@ -191,6 +191,8 @@ pub fn merge<'a>(
         m.key("indexed", &mut facts.indexed, rule, &r.indexed);
         m.key("immutable", &mut facts.immutable, rule, &r.immutable);
         m.key("orphans", &mut facts.orphans, rule, &r.orphans);
+        m.key("tenant", &mut facts.tenant, rule, &r.tenant);
+        m.key("same_tenant", &mut facts.same_tenant, rule, &r.same_tenant);
         if own.no_fk.is_none() {
             m.key("references", &mut facts.references, rule, &r.references);
             m.key("on_delete", &mut facts.on_delete, rule, &r.on_delete);

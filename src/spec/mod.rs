@@ -11,6 +11,7 @@ mod project;
 mod source;
 mod suggest;
 mod table;
+mod tenancy;
 mod timeout;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub use project::{
 };
 pub use suggest::{did_you_mean, nearest, nearest_to_glob};
 pub use table::{ColumnSpec, TableSpec};
+pub use tenancy::{TENANT, Tenancy, USER};
 pub use timeout::Timeout;
 
 use crate::names::TableName;
@@ -92,6 +94,15 @@ impl Spec {
     /// stated twice with two values, a merged column whose facts make no sense together.
     fn contradictions(&self) -> Vec<SpecError> {
         let mut errors = Vec::new();
+        if self.project.tenancy.is_none() {
+            let rules = self.project.rules.iter().map(|r| &r.facts);
+            let files = self
+                .tables
+                .iter()
+                .flat_map(|t| &t.columns)
+                .map(|c| &c.facts);
+            errors.extend(rules.chain(files).filter_map(needs_tenancy));
+        }
         for table in &self.tables {
             for column in &table.columns {
                 errors.extend(self.unknown_excepts(column));
@@ -190,7 +201,27 @@ impl Spec {
     ) -> Merged {
         let schema = self.default_schema();
         let shown = format!("{}.{column}", table.display(schema));
-        merge::merge(own, rules, &shown, schema)
+        let mut merged = merge::merge(own, rules, &shown, schema);
+        self.tenant_reference(table, &mut merged.facts);
+        merged
+    }
+
+    /// A `tenant` column of a table other than the tenant table references the tenant key
+    /// (FORMAT.md section 6) unless it says otherwise (`references` or `no_fk`): the `fk` and
+    /// `rejects_invalid` tests then prove the column can only hold a real tenant.
+    fn tenant_reference(&self, table: &TableName, facts: &mut ColumnFacts) {
+        let Some(tenancy) = &self.project.tenancy else {
+            return;
+        };
+        let Some(tenant) = facts.tenant.as_ref().filter(|t| t.value) else {
+            return;
+        };
+        if facts.references.is_none() && facts.no_fk.is_none() && !tenancy.is_tenant_table(table) {
+            facts.references = Some(Fact {
+                value: tenancy.tenants.value.clone(),
+                at: tenant.at.clone(),
+            });
+        }
     }
 
     /// True when `table` is left out of coverage and rules by `ignore`.
@@ -205,6 +236,22 @@ impl Spec {
             .ok()
             .map(|i| &self.tables[i])
     }
+}
+
+/// The error for a `tenant` or `same_tenant` key in a project without `[tenancy]`.
+fn needs_tenancy(facts: &ColumnFacts) -> Option<SpecError> {
+    let (key, fact) = [
+        ("tenant", &facts.tenant),
+        ("same_tenant", &facts.same_tenant),
+    ]
+    .into_iter()
+    .find_map(|(key, f)| Some((key, f.as_ref().filter(|f| f.value)?)))?;
+    Some(SpecError::At {
+        location: fact.at.clone(),
+        message: format!(
+            "`{key} = true` needs a [tenancy] section in pg-invariants.toml naming the tenant table, the role requests run as and their settings (FORMAT.md section 6)"
+        ),
+    })
 }
 
 /// The table files in the invariants directory. A project with only rules and coverage = false

@@ -11,6 +11,7 @@ use super::error::SpecError;
 use super::facts::{COLUMN_ONLY_KEYS, ColumnFacts, RawKeys, Reference};
 use super::glob::{self, Glob};
 use super::source::Source;
+use super::tenancy::{RawTenancy, Tenancy};
 use super::timeout::Timeout;
 use crate::location::Location;
 use crate::migrate::Format;
@@ -164,6 +165,8 @@ pub struct Project {
     pub invariants: InvariantsConfig,
     pub snapshots: SnapshotsConfig,
     pub rules: Vec<Rule>,
+    /// `[tenancy]`, when the schema is multi-tenant and isolation is to be proven.
+    pub tenancy: Option<Tenancy>,
 }
 
 #[derive(Deserialize)]
@@ -179,6 +182,7 @@ struct RawProject {
     snapshots: RawSnapshots,
     #[serde(default)]
     rule: Vec<Spanned<RawKeys>>,
+    tenancy: Option<Spanned<RawTenancy>>,
 }
 
 #[derive(Deserialize)]
@@ -322,6 +326,11 @@ impl Project {
             .map(|r| rule(&src, r, &default_schema))
             .collect::<Result<Vec<_>, _>>()?;
         unique_names(&src, &raw.rule)?;
+        let tenancy = raw
+            .tenancy
+            .as_ref()
+            .map(|t| t.get_ref().resolve(&src, &src.at(t), &default_schema))
+            .transpose()?;
 
         Ok(Self {
             file: file.to_path_buf(),
@@ -352,6 +361,7 @@ impl Project {
                 path: resolve(&raw.snapshots.path),
             },
             rules,
+            tenancy,
             dir,
         })
     }

@@ -37,6 +37,8 @@ pub struct TableSpec {
     /// Start of the file: where table-level facts such as `exists` point.
     pub at: Location,
     pub primary_key: Option<Fact<Vec<String>>>,
+    /// `purge = true`: deleting a row is never refused and leaves nothing behind.
+    pub purge: Option<Fact<bool>>,
     /// In file order.
     pub columns: Vec<ColumnSpec>,
     /// Index into `columns` by name: a table file may list many thousands of columns.
@@ -50,6 +52,7 @@ pub struct TableSpec {
 struct RawTable {
     table: Option<Spanned<String>>,
     primary_key: Option<Spanned<Vec<String>>>,
+    purge: Option<Spanned<bool>>,
     #[serde(default)]
     columns: IndexMap<Spanned<String>, Spanned<RawKeys>>,
     #[serde(default)]
@@ -115,6 +118,7 @@ impl TableSpec {
             table,
             at: src.location(0),
             primary_key,
+            purge: raw.purge.as_ref().map(|p| src.fact(p)),
             columns,
             by_name,
             sample: raw

@@ -1,0 +1,232 @@
+//! `[tenancy]` (FORMAT.md section 6): who the tenants are and how a request of one of them is
+//! made, so that isolation is proven as the application's own role sees the data.
+//!
+//! Validated here, before any database: the tenant key is a `table.column`, the role is named,
+//! and the `principal` SQL holds no statement that could end the rolled-back transaction it runs
+//! in (`COMMIT`, `ROLLBACK`, `PREPARE TRANSACTION`, savepoint commands): principals never escape.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::error::SpecError;
+use super::facts::{Fact, Reference};
+use super::source::Source;
+use crate::location::Location;
+use crate::migrate::statements::{self, StatementKind};
+
+/// The placeholder replaced by the tenant's key (as a literal in `principal`).
+pub const TENANT: &str = "{tenant}";
+/// The placeholder replaced by a fresh uuid for each principal.
+pub const USER: &str = "{user}";
+
+/// `[tenancy]`, resolved.
+#[derive(Debug, Clone)]
+pub struct Tenancy {
+    /// The `[tenancy]` header: where `tenancy::role` points.
+    pub at: Location,
+    /// The tenant table and its key.
+    pub tenants: Fact<Reference>,
+    /// The role requests run as (`SET LOCAL ROLE`).
+    pub role: Fact<String>,
+    /// Request settings, in file order: name → value with `{tenant}`/`{user}` placeholders.
+    pub settings: IndexMap<String, Fact<String>>,
+    /// SQL run as the superuser before acting as a principal, one statement per element, with
+    /// `{tenant}`/`{user}` placeholders (replaced by SQL string literals).
+    pub principal: Vec<String>,
+    /// Where `principal` is written, for messages.
+    pub principal_at: Option<Location>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTenancy {
+    tenants: Spanned<String>,
+    role: Option<Spanned<String>>,
+    settings: Option<Spanned<IndexMap<Spanned<String>, Spanned<String>>>>,
+    principal: Option<Spanned<String>>,
+}
+
+/// The statements a principal may not run: each ends, or escapes, the transaction it runs in.
+const TRANSACTION_CONTROL: [&str; 9] = [
+    "BEGIN",
+    "START",
+    "COMMIT",
+    "END",
+    "ROLLBACK",
+    "ABORT",
+    "PREPARE",
+    "SAVEPOINT",
+    "RELEASE",
+];
+
+impl RawTenancy {
+    pub(super) fn resolve(
+        &self,
+        src: &Source,
+        header: &Location,
+        default_schema: &str,
+    ) -> Result<Tenancy, SpecError> {
+        let tenants = Reference::parse(self.tenants.get_ref(), default_schema).ok_or_else(|| {
+            src.error_at(
+                &self.tenants,
+                format!(
+                    "`tenants` must be \"table.column\" or \"schema.table.column\" (the tenant table and its key), got {:?}",
+                    self.tenants.get_ref()
+                ),
+            )
+        })?;
+        let role = match &self.role {
+            Some(r) if r.get_ref().trim().is_empty() => {
+                return Err(src.error_at(r, "`role` is empty: name the role requests run as"));
+            }
+            Some(r) => src.fact(r),
+            None => {
+                return Err(SpecError::At {
+                    location: header.clone(),
+                    message: "[tenancy] needs `role`: the role the application's requests run as (e.g. role = \"authenticated\")".into(),
+                });
+            }
+        };
+        let Some(settings) = &self.settings else {
+            return Err(SpecError::At {
+                location: header.clone(),
+                message: "[tenancy] needs `settings`: the request settings of a principal, e.g. settings = { \"app.tenant_id\" = \"{tenant}\" } (settings = {} when the role alone decides)".into(),
+            });
+        };
+        let mut resolved = IndexMap::new();
+        for (name, value) in settings.get_ref() {
+            if name.get_ref().trim().is_empty() {
+                return Err(src.error_at(name, "a setting name is empty"));
+            }
+            resolved.insert(name.get_ref().clone(), src.fact(value));
+        }
+        let principal = match &self.principal {
+            None => Vec::new(),
+            Some(p) => principal_statements(src, p)?,
+        };
+        Ok(Tenancy {
+            at: header.clone(),
+            tenants: Fact {
+                value: tenants,
+                at: src.at(&self.tenants),
+            },
+            role,
+            settings: resolved,
+            principal,
+            principal_at: self.principal.as_ref().map(|p| src.at(p)),
+        })
+    }
+}
+
+/// `principal` split into the statements psql would send, refusing psql meta-commands and
+/// transaction control.
+fn principal_statements(src: &Source, p: &Spanned<String>) -> Result<Vec<String>, SpecError> {
+    let text = p.get_ref();
+    let mut out = Vec::new();
+    for s in statements::split(text) {
+        let sql = &text[s.range.clone()];
+        let first = sql
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let refused = match s.kind {
+            StatementKind::Sql if TRANSACTION_CONTROL.contains(&first.as_str()) => Some(
+                "ends or escapes the transaction the principal runs in; a principal's statements always run in one that is rolled back",
+            ),
+            StatementKind::Sql => None,
+            _ => Some("is not SQL (psql commands and COPY FROM stdin are not run here)"),
+        };
+        if let Some(why) = refused {
+            return Err(src.error_at(p, format!("`principal` statement {:?} {why}", sql.trim())));
+        }
+        out.push(sql.to_string());
+    }
+    Ok(out)
+}
+
+impl Tenancy {
+    /// True when `table` is the tenant table.
+    pub fn is_tenant_table(&self, table: &crate::names::TableName) -> bool {
+        &self.tenants.value.table == table
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn load(text: &str) -> Result<Tenancy, SpecError> {
+        #[derive(Deserialize)]
+        struct File {
+            tenancy: Spanned<RawTenancy>,
+        }
+        let src = Source::new(Path::new("pg-invariants.toml"), text.to_string());
+        let file: File = src.parse(&[])?;
+        let header = src.at(&file.tenancy);
+        file.tenancy.get_ref().resolve(&src, &header, "public")
+    }
+
+    #[test]
+    fn a_full_tenancy_section() {
+        let t = load(
+            r#"[tenancy]
+tenants = "organizations.id"
+role = "authenticated"
+settings = { "request.jwt.claims" = '{"sub": "{user}", "org": "{tenant}"}' }
+principal = """
+INSERT INTO auth.users (id) VALUES ({user}::uuid);
+INSERT INTO members (org_id, user_id) VALUES ({tenant}::uuid, {user}::uuid);
+"""
+"#,
+        )
+        .expect("valid");
+        assert_eq!(t.tenants.value.table.name, "organizations");
+        assert_eq!(t.role.value, "authenticated");
+        assert_eq!(t.principal.len(), 2);
+        assert_eq!(
+            t.settings["request.jwt.claims"].value,
+            r#"{"sub": "{user}", "org": "{tenant}"}"#
+        );
+    }
+
+    #[test]
+    fn a_principal_that_commits_is_refused() {
+        let err = load(
+            "[tenancy]\ntenants = \"organizations.id\"\nrole = \"app\"\nsettings = {}\nprincipal = \"INSERT INTO t VALUES (1); commit; DELETE FROM t\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "pg-invariants.toml:5:13: `principal` statement \"commit\" ends or escapes"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn role_and_settings_are_required() {
+        let err = load("[tenancy]\ntenants = \"organizations.id\"\nsettings = {}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[tenancy] needs `role`"), "{err}");
+        let err = load("[tenancy]\ntenants = \"organizations.id\"\nrole = \"app\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[tenancy] needs `settings`"), "{err}");
+    }
+
+    #[test]
+    fn tenants_must_name_a_column() {
+        let err = load("[tenancy]\ntenants = \"organizations\"\nrole = \"app\"\nsettings = {}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("pg-invariants.toml:2:11: `tenants` must be"),
+            "{err}"
+        );
+    }
+}
