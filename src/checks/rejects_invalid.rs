@@ -8,6 +8,7 @@
 
 use super::behaviour::{self, Case, Run, outcome};
 use super::{Context, Failure, Verdict, repair};
+use crate::catalog::Table;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::typed;
@@ -36,8 +37,27 @@ pub async fn check(
         // A value of the column's type that the referenced column does not hold: first one a
         // row of the referenced table would accept (then undone), else one made from the type.
         let mut absent = None;
+        // A foreign key to another table would accept that table's values: try one of them
+        // first, so the check proves the column rejects what the declared table lacks, not
+        // merely a value no table holds.
+        let elsewhere = match elsewhere(t, column, target) {
+            Some((other, other_column)) => run
+                .synth
+                .row(&mut run.sb, &other, &[], true)
+                .await
+                .ok()
+                .and_then(|r| r.text(&other_column).map(|v| typed(Some(v), col)))
+                .map(|v| (v, format!(" (a value of {}.{other_column}, which a foreign key of {column} references)", ctx.show(&other)))),
+            None => None,
+        };
         for attempt in 0..TRIES {
-            let value = match run
+            let candidate = match (attempt, &elsewhere) {
+                (0, Some((value, _))) => Some(value.clone()),
+                _ => None,
+            };
+            let value = match candidate {
+                Some(value) => value,
+                None => match run
                 .synth
                 .trial_with_values(&mut run.sb, &target.table, std::slice::from_ref(&target.column), attempt)
                 .await
@@ -46,6 +66,7 @@ pub async fn check(
                     typed(candidate.text(&target.column), col)
                 }
                 _ => run.synth.fresh_value(col, attempt),
+            },
             };
             // The value as text when the referenced column does not hold it; no row otherwise.
             let probe = format!(
@@ -83,7 +104,8 @@ pub async fn check(
             promise: promise.clone(),
             expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
             found: format!(
-                "the INSERT with {column} = {value}, which {} does not hold, {}{replaced}\n{}",
+                "the INSERT with {column} = {value}{}, which {} does not hold, {}{replaced}\n{}",
+                elsewhere.as_ref().filter(|(v, _)| *v == value).map(|(_, note)| note.as_str()).unwrap_or_default(),
                 target.display(ctx.schema()),
                 outcome(&count),
                 behaviour::transcript(&run.sb)
@@ -93,4 +115,14 @@ pub async fn check(
         })
     })
     .await
+}
+
+/// The table and column a single-column foreign key of `column` references, when it is not the
+/// declared target: values of that table are what a wrong FK lets through.
+fn elsewhere(table: &Table, column: &str, target: &Reference) -> Option<(TableName, String)> {
+    table.foreign_keys().find_map(|(c, fk)| {
+        let wrong = c.columns == [column]
+            && (fk.target != target.table || fk.target_columns != [target.column.as_str()]);
+        wrong.then(|| (fk.target.clone(), fk.target_columns[0].clone()))
+    })
 }
