@@ -460,7 +460,7 @@ const FAILING: [&str; 9] = [
     "tasks::project_id::fk",
 ];
 
-/// The broken project in `format`'s layout: its chain directory and files.
+/// The broken project in `format`'s layout, and its chain's directory: its files are the chain.
 fn broken(format: &str) -> (Project, &'static str) {
     let dbmate = |sql: &str| format!("-- migrate:up\n{sql}\n-- migrate:down\n");
     let (dir, chain): (&str, Vec<(String, String)>) = match format {
@@ -508,10 +508,43 @@ fn broken(format: &str) -> (Project, &'static str) {
                 ("V1_1__links.sql".into(), LINKS_SQL.into()),
             ],
         ),
+        "sqitch" => (
+            "db",
+            vec![
+                (
+                    "sqitch.plan".into(),
+                    "%syntax-version=1.0.0\n%project=shop\n\ninit 2024-01-01T00:00:00Z Dev <dev@example.com> # Tables.\nlinks [init] 2024-01-02T00:00:00Z Dev <dev@example.com> # Links.\n".into(),
+                ),
+                ("deploy/init.sql".into(), format!("BEGIN;\n{INIT_SQL}COMMIT;\n")),
+                ("deploy/links.sql".into(), LINKS_SQL.into()),
+                ("revert/init.sql".into(), "DROP TABLE tasks;\n".into()),
+            ],
+        ),
+        "liquibase" => (
+            "db/changelog",
+            vec![
+                (
+                    "db.changelog-master.xml".into(),
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<databaseChangeLog xmlns=\"http://www.liquibase.org/xml/ns/dbchangelog\">\n    <include file=\"changes/001-init.sql\" relativeToChangelogFile=\"true\"/>\n    <include file=\"changes/002-links.sql\" relativeToChangelogFile=\"true\"/>\n</databaseChangeLog>\n".into(),
+                ),
+                (
+                    "changes/001-init.sql".into(),
+                    format!("--liquibase formatted sql\n\n--changeset dev:init\n{INIT_SQL}--rollback DROP TABLE tasks;\n"),
+                ),
+                (
+                    "changes/002-links.sql".into(),
+                    format!("--liquibase formatted sql\n\n--changeset dev:links\n{LINKS_SQL}"),
+                ),
+            ],
+        ),
         other => panic!("no layout for {other}"),
     };
+    let path = match format {
+        "liquibase" => format!("{dir}/db.changelog-master.xml"),
+        _ => dir.to_string(),
+    };
     let config = format!(
-        "[migrations]\npath = \"{dir}\"\nformat = \"{format}\"\nseed = [\"seed.sql\"]\nidempotent = true\n\n[snapshots]\nenabled = false\n"
+        "[migrations]\npath = \"{path}\"\nformat = \"{format}\"\nseed = [\"seed.sql\"]\nidempotent = true\n\n[snapshots]\nenabled = false\n"
     );
     let mut files: Vec<(String, String)> = chain
         .into_iter()
@@ -546,6 +579,8 @@ fn written(run: &Run) -> Vec<String> {
 #[case::diesel("diesel")]
 #[case::prisma("prisma")]
 #[case::flyway("flyway")]
+#[case::sqitch("sqitch")]
+#[case::liquibase("liquibase")]
 fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
     let (project, dir) = broken(format);
     let before = project.run(&["test"]);
@@ -562,8 +597,9 @@ fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
     fix.assert_code(0);
     assert_contains(
         &fix.stderr,
-        &format!("9 failing tests; 5 repairs (covering 8 tests) written to {dir} as "),
+        "9 failing tests; 5 repairs (covering 8 tests) written to ",
     );
+    assert_contains(&fix.stderr, &format!(" new {format} migration(s)"));
     assert_contains(&fix.stderr, "; 1 test needs you (below)");
     assert_contains(
         &fix.stderr,
@@ -574,6 +610,8 @@ fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
     let mut expected = chain.clone();
     expected.extend(files.iter().cloned());
     expected.sort();
+    // sqitch's plan and Liquibase's master changelog list the chain: rewritten, not new.
+    expected.dedup();
     assert_eq!(
         project.files(dir),
         expected,
@@ -663,6 +701,46 @@ fn assert_format_marks(format: &str, project: &Project, files: &[String]) {
                     "{file}"
                 );
             }
+            "sqitch" => match name.as_str() {
+                "sqitch.plan" => {
+                    assert_eq!(
+                        text.matches("_pg_invariants_fix_").count(),
+                        files.iter().filter(|f| f.contains("/deploy/")).count(),
+                        "one plan line per change:\n{text}"
+                    );
+                    assert_contains(&text, " pg-invariants <pg-invariants@localhost> # ");
+                }
+                _ if file.contains("/deploy/") => {
+                    assert_eq!(!text.contains("BEGIN;"), alone, "{file}:\n{text}");
+                    for other in ["revert", "verify"] {
+                        let twin = file.replace("/deploy/", &format!("/{other}/"));
+                        assert!(files.contains(&twin), "{twin} in {files:?}");
+                    }
+                }
+                _ => assert!(
+                    file.contains("/revert/") || file.contains("/verify/"),
+                    "{file}"
+                ),
+            },
+            "liquibase" => match name.as_str() {
+                "db.changelog-master.xml" => {
+                    let new = files.iter().filter(|f| f.ends_with(".sql")).count();
+                    assert_eq!(
+                        text.matches("relativeToChangelogFile=\"true\"/>").count(),
+                        2 + new,
+                        "{text}"
+                    );
+                }
+                _ => {
+                    assert!(text.starts_with("--liquibase formatted sql\n"), "{file}");
+                    assert_eq!(
+                        text.contains(" runInTransaction:false\n"),
+                        alone,
+                        "{file}:\n{text}"
+                    );
+                    assert_contains(&text, "--changeset pg-invariants:");
+                }
+            },
             _ => unreachable!(),
         }
     }

@@ -812,6 +812,108 @@ mod tests {
     }
 
     #[test]
+    fn sqitch_gains_scripts_and_plan_lines_as_sqitch_add_writes_them() {
+        let plan = "%project=p\n\na 2024-01-01T00:00:00Z M <m@x>";
+        let fixture = Fixture::new(&[("sqitch.plan", plan), ("deploy/a.sql", "SELECT 1;")]);
+        let new = [
+            tx("SELECT 1;\n"),
+            outside("CREATE INDEX CONCURRENTLY i ON t (a);\n"),
+        ];
+        assert_eq!(
+            written(&fixture, Format::Auto, &new),
+            [
+                "deploy/20240305060708_fix_1.sql",
+                "revert/20240305060708_fix_1.sql",
+                "verify/20240305060708_fix_1.sql",
+                "deploy/20240305060709_fix_2.sql",
+                "revert/20240305060709_fix_2.sql",
+                "verify/20240305060709_fix_2.sql",
+                "sqitch.plan"
+            ]
+        );
+        let read = |name: &str| fs::read_to_string(fixture.path().join(name)).unwrap();
+        assert_eq!(
+            read("sqitch.plan"),
+            format!(
+                "{plan}\n20240305060708_fix_1 2024-03-05T06:07:08Z pg-invariants <pg-invariants@localhost> # Written by pg-invariants fix\n\
+                 20240305060709_fix_2 2024-03-05T06:07:09Z pg-invariants <pg-invariants@localhost> # Written by pg-invariants fix\n"
+            )
+        );
+        assert_eq!(
+            read("deploy/20240305060708_fix_1.sql"),
+            "-- Deploy 20240305060708_fix_1 to pg\n\nBEGIN;\n\nSELECT 1;\n\nCOMMIT;\n"
+        );
+        assert!(!read("deploy/20240305060709_fix_2.sql").contains("BEGIN;"));
+    }
+
+    #[rstest]
+    #[case::sql_master(
+        "changelog.sql",
+        "--liquibase formatted sql\n--changeset a:1\nSELECT 1;",
+        &["changelog.sql"]
+    )]
+    #[case::xml_master(
+        "changelog.xml",
+        "<databaseChangeLog>\n  <include file=\"a.sql\" relativeToChangelogFile=\"true\"/>\n</databaseChangeLog>\n",
+        &["20240305060708_fix_1.sql", "20240305060709_fix_2.sql", "changelog.xml"]
+    )]
+    fn liquibase_gains_changesets_marked_for_their_transaction_mode(
+        #[case] master: &str,
+        #[case] text: &str,
+        #[case] expected: &[&str],
+    ) {
+        let fixture = Fixture::new(&[
+            (master, text),
+            (
+                "a.sql",
+                "--liquibase formatted sql\n--changeset a:1\nSELECT 1;",
+            ),
+        ]);
+        let new = [
+            tx("SELECT 1;\n"),
+            outside("CREATE INDEX CONCURRENTLY i ON t (a);\n"),
+        ];
+        assert_eq!(written(&fixture, Format::Auto, &new), expected);
+        let chain = discover(Format::Liquibase, fixture.path()).unwrap();
+        let added: Vec<(&str, bool)> = chain
+            .iter()
+            .filter(|m| m.version.starts_with("pg-invariants:"))
+            .map(|m| (m.version.as_str(), m.transaction))
+            .collect();
+        assert_eq!(
+            added,
+            [
+                ("pg-invariants:20240305060708_fix_1", true),
+                ("pg-invariants:20240305060709_fix_2", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_master_that_cannot_be_extended_is_left_as_it_was() {
+        // The changelog list is not the last key: the include appended at the end is not in it.
+        let master = "databaseChangeLog:\n  - include:\n      file: a.sql\nother: 1\n";
+        let fixture = Fixture::new(&[
+            ("changelog.yaml", master),
+            (
+                "a.sql",
+                "--liquibase formatted sql\n--changeset a:1\nSELECT 1;",
+            ),
+        ]);
+        let error = append(
+            Format::Liquibase,
+            fixture.path(),
+            "fix",
+            &[tx("SELECT 2;")],
+            now(),
+        );
+        assert!(error.is_err());
+        let read = fs::read_to_string(fixture.path().join("changelog.yaml")).unwrap();
+        assert_eq!(read, master);
+        assert!(!fixture.path().join("20240305060708_fix.sql").exists());
+    }
+
+    #[test]
     fn each_format_marks_a_migration_outside_a_transaction_its_own_way() {
         let sql = "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n";
         let sqlx = Fixture::new(&[("1_a.sql", "SELECT 1;")]);
