@@ -2,11 +2,11 @@
 //! chains (in `tests/fixtures/` or written below), copied to a temporary directory, against real
 //! PostgreSQL.
 //!
-//! - Round trip: right after `init`, `test` passes, on Prisma, diesel, sqlx, Flyway and Supabase
-//!   layouts, with what does not hold left out.
+//! - Round trip: right after `init`, `test` passes, on Prisma, diesel, sqlx, Flyway, Supabase,
+//!   sqitch and Liquibase layouts, with what does not hold left out.
 //! - Closed loop: after `fix --write`, `test` passes every fact that failed before (except the
-//!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma and Flyway
-//!   chains, each marking its no-transaction migrations its own way; a recreated FK keeps its ON
+//!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma, Flyway,
+//!   sqitch and Liquibase chains, each marking its no-transaction migrations its own way; a recreated FK keeps its ON
 //!   UPDATE, MATCH FULL and deferrability (read from `pg_constraint`); a NOT NULL over rows that
 //!   hold NULL passes once the backfill is written in; the snapshots that change are named, and
 //!   no helper CHECK is left.
@@ -320,6 +320,42 @@ fn init_round_trip_on_a_flyway_chain_in_its_maven_directory() {
         "orders::customer_id::indexed",
         "coverage::customers",
     ]);
+}
+
+#[rstest]
+#[case::sqitch(
+    &[
+        ("sqitch.plan", "%project=shop\n\norgs 2024-01-01T00:00:00Z Dev <dev@example.com>\n"),
+        ("deploy/orgs.sql", "BEGIN;\nCREATE TABLE orgs (id bigint PRIMARY KEY);\nCOMMIT;\n"),
+        ("revert/orgs.sql", "DROP TABLE orgs;\n"),
+    ],
+    "path = \".\"\nformat = \"sqitch\""
+)]
+#[case::liquibase(
+    &[
+        (
+            "src/main/resources/db/changelog/db.changelog-master.yaml",
+            "databaseChangeLog:\n  - include:\n      file: orgs.sql\n      relativeToChangelogFile: true\n",
+        ),
+        (
+            "src/main/resources/db/changelog/orgs.sql",
+            "--liquibase formatted sql\n--changeset dev:1\nCREATE TABLE orgs (id bigint PRIMARY KEY);\n--rollback DROP TABLE orgs;\n",
+        ),
+    ],
+    "path = \"src/main/resources/db/changelog/db.changelog-master.yaml\"\nformat = \"liquibase\""
+)]
+fn init_round_trip_on_a_plan_or_a_master_changelog(
+    #[case] files: &[(&str, &str)],
+    #[case] config: &str,
+) {
+    let project = Project::empty().with(files);
+    let test = round_trip(&project, &[]);
+    assert_contains(&project.read("pg-invariants.toml"), config);
+    assert_contains(
+        &project.read("invariants/orgs.toml"),
+        "primary_key = [\"id\"]",
+    );
+    test.assert_ok(&["coverage::orgs", "orgs::primary_key"]);
 }
 
 #[test]
