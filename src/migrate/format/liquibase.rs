@@ -402,8 +402,7 @@ pub(super) fn with_includes(master: &Path, text: &str, files: &[&str]) -> Option
         let close = text[..root.range().end].rfind("</")?;
         let indent = root
             .children()
-            .filter(|n| n.is_element())
-            .last()
+            .rfind(|n| n.is_element())
             .map(|n| line_indent(text, n.range().start))
             .unwrap_or("    ");
         let mut added = String::new();

@@ -103,9 +103,9 @@ fn parse(path: &Path, text: &str) -> Result<Vec<Change>, DiscoverError> {
         message,
     };
     let mut project = None;
-    let mut body = lines(text).peekable();
+    let mut body = lines(text);
     // Pragmas, up to the first blank line.
-    while let Some((offset, line)) = body.next() {
+    for (offset, line) in body.by_ref() {
         let content = without_note(line);
         if content.trim().is_empty() {
             if line.trim().is_empty() {
