@@ -537,27 +537,16 @@ mod tests {
     }
 
     #[rstest]
-    #[case::xml(
+    #[case::change_types_xml(
         "changelog.xml",
         &format!("{XML_HEAD}\n  <changeSet id=\"1\" author=\"ann\">\n    <createTable tableName=\"t\"/>\n  </changeSet>\n</databaseChangeLog>\n"),
         "changelog.xml:4:3: changeset `ann:1`"
     )]
-    #[case::yaml(
+    #[case::change_types_yaml(
         "changelog.yaml",
         "databaseChangeLog:\n  - changeSet:\n      id: 7\n      author: bob\n      changes:\n        - createTable:\n            tableName: t\n",
         "changelog.yaml:2:5: changeset `bob:7`"
     )]
-    fn a_changeset_in_change_types_is_an_error_naming_it(
-        #[case] name: &str,
-        #[case] text: &str,
-        #[case] expected: &str,
-    ) {
-        let fixture = Fixture::new(&[(name, text)]);
-        let error = discover(fixture.path()).unwrap_err().to_string();
-        assert!(error.contains(expected), "{error}");
-    }
-
-    #[rstest]
     #[case::xml(
         "changelog.xml",
         "<databaseChangeLog>\n  <include file=\"a.sql\">\n</databaseChangeLog>",
