@@ -13,7 +13,7 @@
 //! A changeset written in XML, YAML or JSON (`<changeSet>` with `createTable`, `sql`...) only
 //! Liquibase can run: it is an error naming the changeset (`author:id`) and where it is; use
 //! `format = "command"` for such a chain. `property`, `preConditions` and any other element of a
-//! changelog are ignored. Formatted SQL is read in [`formatted`](super::liquibase_sql).
+//! changelog are ignored. Formatted SQL is read in `liquibase_sql`.
 
 use std::path::{Path, PathBuf};
 
@@ -70,12 +70,13 @@ pub(super) fn is_master_file(path: &Path) -> bool {
     }
 }
 
-/// The conventional master changelog in `dir`, if there is one.
+/// The conventional master changelog in `dir`, if there is one (a `changelog.sql` that is not
+/// formatted SQL is any file of a `sql-dir` chain).
 pub(super) fn master_in(dir: &Path) -> Option<PathBuf> {
     MASTERS
         .iter()
         .map(|name| dir.join(name))
-        .find(|path| path.is_file())
+        .find(|path| path.is_file() && is_master_file(path))
 }
 
 /// The master changelog `path` names: the file itself, or the conventional master of a
@@ -389,9 +390,11 @@ fn yaml_steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError> {
     Ok(steps)
 }
 
-/// Where a new include goes at the end of the master changelog `text` (XML or YAML), and the
-/// text to insert there, for `fix --write`: `None` when the master's shape is not one it can
-/// extend (then the new changesets cannot be reached).
+/// The master changelog `text` (XML or YAML) with an `include` of each of `files` (relative to
+/// it) at its end, indented like its other entries, for `fix --write`; `None` when it does not
+/// parse. A YAML master whose `databaseChangeLog` list is not the last thing in the file gains
+/// them in the wrong place: `fix` reads the chain back and restores the master when it does not
+/// end with them.
 pub(super) fn with_includes(master: &Path, text: &str, files: &[&str]) -> Option<String> {
     let xml = master
         .extension()
@@ -574,7 +577,7 @@ mod tests {
 
     #[test]
     fn a_directory_without_a_master_is_an_error() {
-        let fixture = Fixture::new(&[("001.sql", A)]);
+        let fixture = Fixture::new(&[("001.sql", A), ("changelog.sql", "SELECT 1;")]);
         let error = discover(fixture.path()).unwrap_err();
         assert!(
             matches!(error, DiscoverError::NoMasterChangelog { .. }),

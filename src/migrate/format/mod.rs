@@ -792,6 +792,7 @@ mod tests {
     #[case::any_sql(&[("schema.sql", ""), ("seed.sql", "")], Format::SqlDir)]
     #[case::empty(&[], Format::SqlDir)]
     #[case::only_readme(&[("README.md", ""), (".gitkeep", "")], Format::SqlDir)]
+    #[case::plain_changelog_sql(&[("changelog.sql", "SELECT 1;"), ("schema.sql", "")], Format::SqlDir)]
     #[case::sqitch(&[("sqitch.plan", "%project=p\n\na 2024-01-01T00:00:00Z M <m@x>\n"), ("deploy/a.sql", ""), ("revert/a.sql", "")], Format::Sqitch)]
     #[case::liquibase_master(&[("db.changelog-master.yaml", "databaseChangeLog:\n  - include:\n      file: a.sql\n"), ("a.sql", "SELECT 1;")], Format::Liquibase)]
     #[case::liquibase_formatted(&[("changelog.sql", "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n")], Format::Liquibase)]

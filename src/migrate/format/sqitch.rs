@@ -245,7 +245,7 @@ impl<'a> PlanLine<'a> {
 
     fn after_name(name: &'a str, rest: &'a str) -> Result<Self, String> {
         let bare = name.trim_start_matches(['@', '+', '-']);
-        if bare.is_empty() || bare.contains([':', '#', '\\', '[', ']']) {
+        if bare.is_empty() || bare.contains([':', '@', '#', '\\', '[', ']']) {
             return Err(format!("invalid name \"{name}\""));
         }
         let mut rest = rest.trim_start();
