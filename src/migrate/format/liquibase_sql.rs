@@ -7,8 +7,8 @@
 //! here as it fails under Liquibase); `splitStatements:false` sends the whole changeset as one
 //! statement; `endDelimiter:<d>` ends a statement where a line ends with `<d>` (`;` keeps the
 //! usual splitting); `dbms:` leaves out a changeset not meant for PostgreSQL (`postgresql`,
-//! `all`, `!postgresql`). `context`, `labels`, `runOnChange`, `runAlways`... do not change what
-//! runs on a new database and are ignored.
+//! `all`, `!postgresql`). `context` and `labels` are ignored, as Liquibase ignores them when
+//! `update` is given no filter; `runOnChange`, `runAlways`... change nothing on a new database.
 //!
 //! Never run: `--rollback` lines and `/* liquibase rollback ... */` blocks, and the lines
 //! `--ignoreLines:start` ... `--ignoreLines:end` (or `--ignoreLines:<n>`) leave out. They are
@@ -17,9 +17,9 @@
 //! `--preconditions` and `--precondition-*` (a precondition that would skip a changeset is not
 //! evaluated), `--validCheckSum`, `--property` (`${name}` is not substituted).
 //!
-//! SQL before the first changeset that is not a comment is an error, as it is for Liquibase. A
-//! `.sql` changelog without the first-line marker is raw SQL: Liquibase runs the whole file as one
-//! changeset, in a transaction, and so does this reader.
+//! SQL outside a changeset (before the first, or after an include) is an error, as it is for
+//! Liquibase. A `.sql` changelog without the first-line marker is raw SQL: Liquibase runs the
+//! whole file as one changeset, in a transaction, and so does this reader.
 
 use std::ops::Range;
 use std::path::Path;
@@ -125,8 +125,8 @@ pub(super) fn steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError>
             if open.is_none() && !content.is_empty() {
                 return Err(error(
                     offset + (line.len() - line.trim_start().len()),
-                    "SQL before the first `--changeset author:id` line; Liquibase refuses \
-                     it: start a changeset above it"
+                    "SQL outside any `--changeset author:id`; Liquibase refuses it: start \
+                     a changeset above it"
                         .into(),
                 ));
             }
