@@ -426,7 +426,7 @@ mod tests {
     #[rstest::rstest]
     #[case::sql_before(
         "--liquibase formatted sql\n\nCREATE TABLE t ();\n",
-        "c.sql:3:1: invalid liquibase changelog: SQL before"
+        "c.sql:3:1: invalid liquibase changelog: SQL outside any"
     )]
     #[case::bad_flag(
         "--liquibase formatted sql\n  --changeset a:1 runInTransaction:no\n",
