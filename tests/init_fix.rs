@@ -2,11 +2,11 @@
 //! chains (in `tests/fixtures/` or written below), copied to a temporary directory, against real
 //! PostgreSQL.
 //!
-//! - Round trip: right after `init`, `test` passes, on Prisma, diesel, sqlx, Flyway and Supabase
-//!   layouts, with what does not hold left out.
+//! - Round trip: right after `init`, `test` passes, on Prisma, diesel, sqlx, Flyway, Supabase,
+//!   sqitch and Liquibase layouts, with what does not hold left out.
 //! - Closed loop: after `fix --write`, `test` passes every fact that failed before (except the
-//!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma and Flyway
-//!   chains, each marking its no-transaction migrations its own way; a recreated FK keeps its ON
+//!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma, Flyway,
+//!   sqitch and Liquibase chains, each marking its no-transaction migrations its own way; a recreated FK keeps its ON
 //!   UPDATE, MATCH FULL and deferrability (read from `pg_constraint`); a NOT NULL over rows that
 //!   hold NULL passes once the backfill is written in; the snapshots that change are named, and
 //!   no helper CHECK is left.
@@ -322,6 +322,42 @@ fn init_round_trip_on_a_flyway_chain_in_its_maven_directory() {
     ]);
 }
 
+#[rstest]
+#[case::sqitch(
+    &[
+        ("sqitch.plan", "%project=shop\n\norgs 2024-01-01T00:00:00Z Dev <dev@example.com>\n"),
+        ("deploy/orgs.sql", "BEGIN;\nCREATE TABLE orgs (id bigint PRIMARY KEY);\nCOMMIT;\n"),
+        ("revert/orgs.sql", "DROP TABLE orgs;\n"),
+    ],
+    "path = \".\"\nformat = \"sqitch\""
+)]
+#[case::liquibase(
+    &[
+        (
+            "src/main/resources/db/changelog/db.changelog-master.yaml",
+            "databaseChangeLog:\n  - include:\n      file: orgs.sql\n      relativeToChangelogFile: true\n",
+        ),
+        (
+            "src/main/resources/db/changelog/orgs.sql",
+            "--liquibase formatted sql\n--changeset dev:1\nCREATE TABLE orgs (id bigint PRIMARY KEY);\n--rollback DROP TABLE orgs;\n",
+        ),
+    ],
+    "path = \"src/main/resources/db/changelog/db.changelog-master.yaml\"\nformat = \"liquibase\""
+)]
+fn init_round_trip_on_a_plan_or_a_master_changelog(
+    #[case] files: &[(&str, &str)],
+    #[case] config: &str,
+) {
+    let project = Project::empty().with(files);
+    let test = round_trip(&project, &[]);
+    assert_contains(&project.read("pg-invariants.toml"), config);
+    assert_contains(
+        &project.read("invariants/orgs.toml"),
+        "primary_key = [\"id\"]",
+    );
+    test.assert_ok(&["coverage::orgs", "orgs::primary_key"]);
+}
+
 #[test]
 fn init_uses_an_existing_project_file_and_keeps_table_files_unless_forced() {
     let project = Project::fixture("init-supabase");
@@ -460,7 +496,7 @@ const FAILING: [&str; 9] = [
     "tasks::project_id::fk",
 ];
 
-/// The broken project in `format`'s layout: its chain directory and files.
+/// The broken project in `format`'s layout, and its chain's directory: its files are the chain.
 fn broken(format: &str) -> (Project, &'static str) {
     let dbmate = |sql: &str| format!("-- migrate:up\n{sql}\n-- migrate:down\n");
     let (dir, chain): (&str, Vec<(String, String)>) = match format {
@@ -508,10 +544,43 @@ fn broken(format: &str) -> (Project, &'static str) {
                 ("V1_1__links.sql".into(), LINKS_SQL.into()),
             ],
         ),
+        "sqitch" => (
+            "db",
+            vec![
+                (
+                    "sqitch.plan".into(),
+                    "%syntax-version=1.0.0\n%project=shop\n\ninit 2024-01-01T00:00:00Z Dev <dev@example.com> # Tables.\nlinks [init] 2024-01-02T00:00:00Z Dev <dev@example.com> # Links.\n".into(),
+                ),
+                ("deploy/init.sql".into(), format!("BEGIN;\n{INIT_SQL}COMMIT;\n")),
+                ("deploy/links.sql".into(), LINKS_SQL.into()),
+                ("revert/init.sql".into(), "DROP TABLE tasks;\n".into()),
+            ],
+        ),
+        "liquibase" => (
+            "db/changelog",
+            vec![
+                (
+                    "db.changelog-master.xml".into(),
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<databaseChangeLog xmlns=\"http://www.liquibase.org/xml/ns/dbchangelog\">\n    <include file=\"changes/001-init.sql\" relativeToChangelogFile=\"true\"/>\n    <include file=\"changes/002-links.sql\" relativeToChangelogFile=\"true\"/>\n</databaseChangeLog>\n".into(),
+                ),
+                (
+                    "changes/001-init.sql".into(),
+                    format!("--liquibase formatted sql\n\n--changeset dev:init\n{INIT_SQL}--rollback DROP TABLE tasks;\n"),
+                ),
+                (
+                    "changes/002-links.sql".into(),
+                    format!("--liquibase formatted sql\n\n--changeset dev:links\n{LINKS_SQL}"),
+                ),
+            ],
+        ),
         other => panic!("no layout for {other}"),
     };
+    let path = match format {
+        "liquibase" => format!("{dir}/db.changelog-master.xml"),
+        _ => dir.to_string(),
+    };
     let config = format!(
-        "[migrations]\npath = \"{dir}\"\nformat = \"{format}\"\nseed = [\"seed.sql\"]\nidempotent = true\n\n[snapshots]\nenabled = false\n"
+        "[migrations]\npath = \"{path}\"\nformat = \"{format}\"\nseed = [\"seed.sql\"]\nidempotent = true\n\n[snapshots]\nenabled = false\n"
     );
     let mut files: Vec<(String, String)> = chain
         .into_iter()
@@ -546,6 +615,8 @@ fn written(run: &Run) -> Vec<String> {
 #[case::diesel("diesel")]
 #[case::prisma("prisma")]
 #[case::flyway("flyway")]
+#[case::sqitch("sqitch")]
+#[case::liquibase("liquibase")]
 fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
     let (project, dir) = broken(format);
     let before = project.run(&["test"]);
@@ -562,8 +633,9 @@ fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
     fix.assert_code(0);
     assert_contains(
         &fix.stderr,
-        &format!("9 failing tests; 5 repairs (covering 8 tests) written to {dir} as "),
+        "9 failing tests; 5 repairs (covering 8 tests) written to ",
     );
+    assert_contains(&fix.stderr, &format!(" new {format} migration(s)"));
     assert_contains(&fix.stderr, "; 1 test needs you (below)");
     assert_contains(
         &fix.stderr,
@@ -574,6 +646,8 @@ fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
     let mut expected = chain.clone();
     expected.extend(files.iter().cloned());
     expected.sort();
+    // sqitch's plan and Liquibase's master changelog list the chain: rewritten, not new.
+    expected.dedup();
     assert_eq!(
         project.files(dir),
         expected,
@@ -663,6 +737,46 @@ fn assert_format_marks(format: &str, project: &Project, files: &[String]) {
                     "{file}"
                 );
             }
+            "sqitch" => match name.as_str() {
+                "sqitch.plan" => {
+                    assert_eq!(
+                        text.matches("_pg_invariants_fix_").count(),
+                        files.iter().filter(|f| f.contains("/deploy/")).count(),
+                        "one plan line per change:\n{text}"
+                    );
+                    assert_contains(&text, " pg-invariants <pg-invariants@localhost> # ");
+                }
+                _ if file.contains("/deploy/") => {
+                    assert_eq!(!text.contains("BEGIN;"), alone, "{file}:\n{text}");
+                    for other in ["revert", "verify"] {
+                        let twin = file.replace("/deploy/", &format!("/{other}/"));
+                        assert!(files.contains(&twin), "{twin} in {files:?}");
+                    }
+                }
+                _ => assert!(
+                    file.contains("/revert/") || file.contains("/verify/"),
+                    "{file}"
+                ),
+            },
+            "liquibase" => match name.as_str() {
+                "db.changelog-master.xml" => {
+                    let new = files.iter().filter(|f| f.ends_with(".sql")).count();
+                    assert_eq!(
+                        text.matches("relativeToChangelogFile=\"true\"/>").count(),
+                        2 + new,
+                        "{text}"
+                    );
+                }
+                _ => {
+                    assert!(text.starts_with("--liquibase formatted sql\n"), "{file}");
+                    assert_eq!(
+                        text.contains(" runInTransaction:false\n"),
+                        alone,
+                        "{file}:\n{text}"
+                    );
+                    assert_contains(&text, "--changeset pg-invariants:");
+                }
+            },
             _ => unreachable!(),
         }
     }

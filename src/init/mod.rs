@@ -56,7 +56,8 @@ pub enum InitError {
     #[error("{0}")]
     Setup(String),
     #[error(
-        "no migration chain found in {} (looked for {}); pass --migrations PATH",
+        "no migration chain found in {} (looked for {}, a sqitch.plan and a Liquibase master \
+         changelog); pass --migrations PATH",
         dir.display(),
         project_file::CONVENTIONAL_DIRS.join(", ")
     )]

@@ -19,12 +19,41 @@ pub const CONVENTIONAL_DIRS: [&str; 7] = [
     "drizzle",
 ];
 
-/// The first conventional chain directory that exists in `project`.
+/// Files that name a chain by themselves, relative to the project, tried first: sqitch's plan
+/// (the chain is its directory) and Liquibase's master changelogs (the chain is the file).
+pub const CHAIN_FILES: [&str; 10] = [
+    "sqitch.plan",
+    "db/sqitch.plan",
+    "src/main/resources/db/changelog/db.changelog-master.yaml",
+    "src/main/resources/db/changelog/db.changelog-master.xml",
+    "db/changelog/db.changelog-master.yaml",
+    "db/changelog/db.changelog-master.xml",
+    "db/changelog/db.changelog-master.sql",
+    "changelog.xml",
+    "changelog.yaml",
+    "changelog.sql",
+];
+
+/// The chain of `project`: the first of [`CHAIN_FILES`] that exists, else the first
+/// conventional chain directory that exists.
 pub fn find_migrations(project: &Path) -> Option<PathBuf> {
-    CONVENTIONAL_DIRS
+    let named = CHAIN_FILES
         .iter()
         .map(PathBuf::from)
-        .find(|dir| project.join(dir).is_dir())
+        .find(|file| project.join(file).is_file())
+        .map(|file| match file.file_name() {
+            Some(name) if name == "sqitch.plan" => match file.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            _ => file,
+        });
+    named.or_else(|| {
+        CONVENTIONAL_DIRS
+            .iter()
+            .map(PathBuf::from)
+            .find(|dir| project.join(dir).is_dir())
+    })
 }
 
 /// A `seed.sql` beside the chain's directory (Supabase's `supabase/seed.sql`), relative to the
@@ -141,6 +170,27 @@ mod tests {
             Some(PathBuf::from("supabase/seed.sql"))
         );
         assert_eq!(find_seed(dir.path(), Path::new("migrations")), None);
+    }
+
+    #[rstest::rstest]
+    #[case::sqitch_at_the_root("sqitch.plan", ".")]
+    #[case::sqitch_in_db("db/sqitch.plan", "db")]
+    #[case::spring_boot(
+        "src/main/resources/db/changelog/db.changelog-master.yaml",
+        "src/main/resources/db/changelog/db.changelog-master.yaml"
+    )]
+    #[case::liquibase_master(
+        "db/changelog/db.changelog-master.xml",
+        "db/changelog/db.changelog-master.xml"
+    )]
+    fn a_plan_or_a_master_changelog_names_the_chain(#[case] file: &str, #[case] expected: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        // Even beside a conventional directory: the file says which tool owns the chain.
+        std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(find_migrations(dir.path()), Some(PathBuf::from(expected)));
     }
 
     #[test]

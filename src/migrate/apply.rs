@@ -2,7 +2,8 @@
 //! statement so an error names the file, line and column of the statement that failed.
 //!
 //! Each migration runs in its own transaction unless its format says otherwise (then every
-//! statement commits on its own, as psql would run it). The `command` format hands the database
+//! statement commits on its own, as psql would run it, and the script's own `BEGIN` / `COMMIT`
+//! apply: a transaction it leaves open, or that a failed statement aborted, is rolled back). The `command` format hands the database
 //! to the user's own tool instead.
 
 use std::path::{Path, PathBuf};
@@ -223,14 +224,15 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyEr
     }
     for statement in &statements {
         if let Err(e) = run_statement(conn, m, body_start, statement).await {
-            if m.transaction {
-                let _ = execute(conn, "ROLLBACK", "rolling back").await;
-            }
+            let _ = execute(conn, "ROLLBACK", "rolling back").await;
             return Err(e);
         }
     }
     if !m.transaction {
-        return Ok(());
+        // A script run outside a transaction may open its own (sqitch's `BEGIN;` ... `COMMIT;`);
+        // one it leaves open ends with it, rolled back, as when psql exits after `psql -f`.
+        // Outside a transaction block PostgreSQL only warns.
+        return execute(conn, "ROLLBACK", "ending the script's session").await;
     }
     // Deferred constraints are checked here: the error points at the end of the file.
     sqlx::raw_sql("COMMIT")

@@ -5,15 +5,21 @@
 //! chain runs its Down sections and a drizzle chain runs files its journal abandoned: false
 //! verdicts. The files say which tool they belong to: `-- +goose` annotations,
 //! `--> statement-breakpoint`, `meta/_journal.json` or a `snapshot.json` beside a
-//! `migration.sql` (drizzle), `-- migrate:up` (dbmate), a `-- no-transaction` first line (sqlx).
+//! `migration.sql` (drizzle), `-- migrate:up` (dbmate), a `-- no-transaction` first line (sqlx),
+//! `sqitch.plan` (sqitch), a `--liquibase formatted sql` first line or a master changelog
+//! (`db.changelog-master.*`, `changelog.*`: liquibase).
 //!
 //! Markers choose among the formats whose layout the directory has. Markers of two formats, or
-//! a goose or drizzle marker in a directory without that tool's layout, are an error naming a
-//! file: guessing would apply the chain the way neither tool does.
+//! a goose, drizzle, sqitch or liquibase marker in a directory without that tool's layout (a
+//! `deploy/` directory beside `sqitch.plan`; a master changelog), are an error naming a file:
+//! guessing would apply the chain the way neither tool does.
 
 use std::path::{Path, PathBuf};
 
-use super::{DiscoverError, Entry, Format, dbmate, drizzle, goose, read_text, sqlx};
+use super::{
+    DiscoverError, Entry, Format, dbmate, drizzle, goose, liquibase, liquibase_sql, read_text,
+    sqitch, sqlx,
+};
 
 /// A file that names the tool owning the chain.
 struct Marker {
@@ -21,7 +27,7 @@ struct Marker {
     path: PathBuf,
 }
 
-/// The format the markers of `dir` choose: `Some(goose | drizzle)`, or `None` when they leave
+/// The format the markers of `dir` choose: `Some(goose | drizzle | sqitch | liquibase)`, or `None` when they leave
 /// the choice to the layout rules (no marker, or only dbmate's or sqlx's, which those rules
 /// handle).
 pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, DiscoverError> {
@@ -46,6 +52,8 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
     let fits = match first.format {
         Format::Goose => !folders && !prisma_or_diesel,
         Format::Drizzle => dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel),
+        Format::Sqitch => dir.join(sqitch::DEPLOY).is_dir(),
+        Format::Liquibase => liquibase::master_in(dir).is_some(),
         _ => return Ok(None),
     };
     if !fits {
@@ -61,6 +69,11 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
 fn layout(format: Format) -> &'static str {
     match format {
         Format::Goose => "`<version>_<name>.sql` files, not one directory per migration",
+        Format::Sqitch => "sqitch.plan beside a deploy/ directory",
+        Format::Liquibase => {
+            "a master changelog that includes the formatted SQL files; set `path` to it \
+             (db.changelog-master.xml, changelog.yaml...)"
+        }
         _ => {
             "meta/_journal.json listing `<tag>.sql` files, or `<timestamp>_<name>/migration.sql` \
              directories without Prisma's migration_lock.toml"
@@ -77,6 +90,19 @@ fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
         found.push(Marker {
             format: Format::Drizzle,
             path: journal,
+        });
+    }
+    let plan = dir.join(sqitch::PLAN);
+    if plan.is_file() {
+        found.push(Marker {
+            format: Format::Sqitch,
+            path: plan,
+        });
+    }
+    if let Some(master) = liquibase::master_in(dir) {
+        found.push(Marker {
+            format: Format::Liquibase,
+            path: master,
         });
     }
     for entry in entries {
@@ -119,6 +145,9 @@ fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), Disco
     if text.contains(drizzle::BREAKPOINT) {
         push(Format::Drizzle);
     }
+    if liquibase_sql::is_formatted(&text) {
+        push(Format::Liquibase);
+    }
     if flat && dbmate::has_up_section(&text) {
         push(Format::Dbmate);
     }
@@ -137,6 +166,7 @@ mod tests {
     const GOOSE: &str = "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n";
     const DRIZZLE: &str = "SELECT 1;\n--> statement-breakpoint\nSELECT 2;\n";
     const JOURNAL: &str = r#"{"entries": [{"idx": 0, "tag": "0000_a"}]}"#;
+    const LIQUIBASE: &str = "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n";
 
     #[rstest]
     #[case::goose(&[("00001_a.sql", GOOSE), ("00002_b.sql", "-- +goose up\n")], Format::Goose)]
@@ -156,6 +186,9 @@ mod tests {
     #[case::goose_in_diesel(&[("2024-01-01-000000_a/up.sql", GOOSE)], "2024-01-01-000000_a/up.sql", "goose")]
     #[case::breakpoints_without_journal(&[("0000_a.sql", DRIZZLE)], "0000_a.sql", "drizzle")]
     #[case::breakpoints_in_prisma(&[("20240101000000_a/migration.sql", DRIZZLE), ("migration_lock.toml", "")], "migration.sql", "drizzle")]
+    #[case::plan_without_deploy(&[("sqitch.plan", "%project=p\n\n")], "sqitch.plan", "sqitch")]
+    #[case::formatted_sql_without_master(&[("001_a.sql", LIQUIBASE)], "001_a.sql", "liquibase")]
+    #[case::formatted_sql_in_prisma(&[("20240101000000_a/migration.sql", LIQUIBASE)], "migration.sql", "liquibase")]
     fn marker_without_its_layout_is_an_error(
         #[case] files: &[(&str, &str)],
         #[case] file: &str,
@@ -180,6 +213,9 @@ mod tests {
     #[case::goose_and_dbmate(&[("1_a.sql", GOOSE), ("2_b.sql", "-- migrate:up\nSELECT 1;\n")])]
     #[case::goose_and_journal(&[("meta/_journal.json", JOURNAL), ("0000_a.sql", GOOSE)])]
     #[case::dbmate_and_sqlx(&[("1_a.sql", "-- migrate:up\n"), ("2_b.sql", "-- no-transaction\nVACUUM;")])]
+    #[case::sqitch_and_goose(&[("sqitch.plan", "%project=p\n\n"), ("deploy/", ""), ("1_a.sql", GOOSE)])]
+    #[case::liquibase_and_goose(&[("changelog.sql", LIQUIBASE), ("1_a.sql", GOOSE)])]
+    #[case::sqitch_and_liquibase(&[("sqitch.plan", "%project=p\n\n"), ("deploy/", ""), ("changelog.sql", LIQUIBASE)])]
     fn mixed_markers_are_an_error(#[case] files: &[(&str, &str)]) {
         let fixture = Fixture::new(files);
         let error = detect(fixture.path()).unwrap_err();

@@ -10,10 +10,14 @@
 //!
 //! # Detection (`format = "auto"`)
 //!
-//! [`detect`] first reads the files' own markers ([`markers`]): `-- +goose` annotations choose
-//! `goose`; `--> statement-breakpoint`, `meta/_journal.json` or a `snapshot.json` beside a
-//! `migration.sql` choose `drizzle`; markers of two formats, or a goose or drizzle marker in a
-//! directory without that tool's layout, are an error naming a file and the format to set.
+//! A `path` naming a changelog file (`.xml`, `.yaml`, `.yml`, `.json`, or a formatted SQL `.sql`)
+//! is `liquibase`'s master changelog. For a directory, [`detect`] first reads the files' own markers
+//! ([`markers`]): `-- +goose` annotations choose `goose`; `--> statement-breakpoint`,
+//! `meta/_journal.json` or a `snapshot.json` beside a `migration.sql` choose `drizzle`;
+//! `sqitch.plan` chooses `sqitch`; a `--liquibase formatted sql` first line or a master changelog
+//! (`db.changelog-master.*`, `changelog.*`) chooses `liquibase`; markers of two formats, or a
+//! goose, drizzle, sqitch or liquibase marker in a directory without that tool's layout, are an
+//! error naming a file and the format to set.
 //! Otherwise it looks at the directory and takes the first rule that matches:
 //!
 //! 1. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
@@ -42,8 +46,11 @@ mod drizzle;
 mod flyway;
 mod golang_migrate;
 mod goose;
+mod liquibase;
+mod liquibase_sql;
 mod markers;
 mod prisma;
+mod sqitch;
 mod sql_dir;
 mod sqlx;
 mod supabase;
@@ -79,12 +86,14 @@ pub enum Format {
     Dbmate,
     Goose,
     Drizzle,
+    Sqitch,
+    Liquibase,
     Command,
 }
 
 impl Format {
     /// Every format, in the order of the documentation.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 14] = [
         Format::Auto,
         Format::SqlDir,
         Format::Supabase,
@@ -96,6 +105,8 @@ impl Format {
         Format::Dbmate,
         Format::Goose,
         Format::Drizzle,
+        Format::Sqitch,
+        Format::Liquibase,
         Format::Command,
     ];
 
@@ -113,6 +124,8 @@ impl Format {
             Format::Dbmate => "dbmate",
             Format::Goose => "goose",
             Format::Drizzle => "drizzle",
+            Format::Sqitch => "sqitch",
+            Format::Liquibase => "liquibase",
             Format::Command => "command",
         }
     }
@@ -285,11 +298,48 @@ pub enum DiscoverError {
         format: Format,
         layout: &'static str,
     },
+
+    #[error("{location}: invalid sqitch plan: {message}")]
+    InvalidPlan { location: Location, message: String },
+
+    #[error(
+        "{location}: `{entry}` names {}, which does not exist; restore it or remove the entry",
+        path.display()
+    )]
+    ListedFileMissing {
+        location: Location,
+        entry: String,
+        path: PathBuf,
+    },
+
+    #[error("{location}: invalid liquibase changelog: {message}")]
+    InvalidChangelog { location: Location, message: String },
+
+    #[error(
+        "{location}: changeset `{changeset}` is written in Liquibase change types, which only \
+         Liquibase can run; write it as formatted SQL (`--changeset author:id` in a \
+         `--liquibase formatted sql` file), or set format = \"command\" and command = \
+         [\"liquibase\", \"update\", ...] in the [migrations] section of pg-invariants.toml"
+    )]
+    ChangeTypes {
+        location: Location,
+        changeset: String,
+    },
+
+    #[error(
+        "{}: no master changelog (db.changelog-master.xml, changelog.yaml...) here; set `path` \
+         in the [migrations] section of pg-invariants.toml to the master changelog file",
+        path.display()
+    )]
+    NoMasterChangelog { path: PathBuf },
 }
 
 /// Recognises the layout of `dir` (see the module documentation). Never returns `Auto` or
 /// `Command`.
 pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
+    if dir.is_file() && liquibase::is_master_file(dir) {
+        return Ok(Format::Liquibase);
+    }
     let entries = entries(dir)?;
     if let Some(format) = markers::decide(dir, &entries)? {
         return Ok(format);
@@ -353,6 +403,8 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
         Format::Dbmate => dbmate::discover(dir),
         Format::Goose => goose::discover(dir),
         Format::Drizzle => drizzle::discover(dir),
+        Format::Sqitch => sqitch::discover(dir),
+        Format::Liquibase => liquibase::discover(dir),
     }
 }
 
@@ -740,6 +792,10 @@ mod tests {
     #[case::any_sql(&[("schema.sql", ""), ("seed.sql", "")], Format::SqlDir)]
     #[case::empty(&[], Format::SqlDir)]
     #[case::only_readme(&[("README.md", ""), (".gitkeep", "")], Format::SqlDir)]
+    #[case::plain_changelog_sql(&[("changelog.sql", "SELECT 1;"), ("schema.sql", "")], Format::SqlDir)]
+    #[case::sqitch(&[("sqitch.plan", "%project=p\n\na 2024-01-01T00:00:00Z M <m@x>\n"), ("deploy/a.sql", ""), ("revert/a.sql", "")], Format::Sqitch)]
+    #[case::liquibase_master(&[("db.changelog-master.yaml", "databaseChangeLog:\n  - include:\n      file: a.sql\n"), ("a.sql", "SELECT 1;")], Format::Liquibase)]
+    #[case::liquibase_formatted(&[("changelog.sql", "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n")], Format::Liquibase)]
     fn detects_the_layout(#[case] files: &[(&str, &str)], #[case] expected: Format) {
         let fixture = Fixture::new(files);
         assert_eq!(detect(fixture.path()).unwrap(), expected);
@@ -770,7 +826,14 @@ mod tests {
     fn empty_directory_has_no_migrations() {
         let fixture = Fixture::new(&[]);
         for format in Format::ALL {
-            assert_eq!(discover(format, fixture.path()).unwrap(), [], "{format}");
+            match format {
+                // Their chain is listed in a file (sqitch.plan, the master changelog): without
+                // it, the directory is no chain of theirs.
+                Format::Sqitch | Format::Liquibase => {
+                    assert!(discover(format, fixture.path()).is_err(), "{format}");
+                }
+                _ => assert_eq!(discover(format, fixture.path()).unwrap(), [], "{format}"),
+            }
         }
     }
 
@@ -829,7 +892,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown migration format `golang`; valid formats: auto, sql-dir, supabase, sqlx, \
-             prisma, diesel, golang-migrate, flyway, dbmate, goose, drizzle, command"
+             prisma, diesel, golang-migrate, flyway, dbmate, goose, drizzle, sqitch, liquibase, command"
         );
     }
 }

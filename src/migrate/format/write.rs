@@ -6,10 +6,17 @@
 //! last version is a timestamp), otherwise the last number plus one with its zero padding kept
 //! (`0007` → `0008`; flyway `1.2` → `1.3`). A migration that must run outside a transaction is
 //! marked as its tool expects: sqlx's `-- no-transaction` first line, dbmate's
-//! `-- migrate:up transaction:false`, diesel's `metadata.toml`; the other tools run such a file
-//! outside a transaction by themselves.
+//! `-- migrate:up transaction:false`, diesel's `metadata.toml`, Liquibase's
+//! `runInTransaction:false`; the other tools run such a file outside a transaction by themselves.
 //!
-//! Nothing is overwritten: every file and directory is created new. After writing, the chain is
+//! Two tools list their chain in a file, which gains an entry at its end: sqitch's `sqitch.plan`
+//! (a change named `<timestamp>_<description>`, with a timestamp and a planner as `sqitch add`
+//! writes them, its `deploy/`, `revert/` and `verify/` scripts beside it; a change that may run
+//! in a transaction is wrapped in `BEGIN;` / `COMMIT;` as sqitch's template does), and
+//! Liquibase's master changelog (a `.sql` master gains a `--changeset pg-invariants:<name>`; an
+//! XML or YAML master an `include` of a new formatted SQL file beside it holding one).
+//!
+//! Nothing else is overwritten: every other file and directory is created new. After writing, the chain is
 //! discovered again; unless it ends with the new migrations, in order and in the transaction mode
 //! asked for (flyway's repeatable migrations still run after them, as Flyway orders them), the
 //! new files are removed and the error says why.
@@ -20,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::version::{cmp_numeric, leading_digits};
-use super::{DiscoverError, Format, detect, discover};
+use super::{DiscoverError, Format, detect, discover, liquibase, sqitch};
 use crate::migrate::migration::Migration;
 
 /// A migration to add at the end of the chain.
@@ -68,7 +75,8 @@ const DOWN: &str = "-- Written by `pg-invariants fix`: its repairs are meant to 
 
 /// Writes `migrations` after the last migration of the chain in `dir`, described as
 /// `description` (with `_1`, `_2`... when there are several), and returns every file written, in
-/// order. `now` gives the timestamp of timestamped layouts.
+/// order (the plan or master changelog that lists the chain last). `now` gives the timestamp of
+/// timestamped layouts.
 pub fn append(
     format: Format,
     dir: &Path,
@@ -102,8 +110,13 @@ pub fn append(
         })
         .collect();
 
+    let index = index(resolved, dir, &planned)?;
     let mut created = Created::default();
-    if let Err(e) = planned.iter().try_for_each(|p| created.write(p)) {
+    let written = planned
+        .iter()
+        .try_for_each(|p| created.write(p))
+        .and_then(|()| created.rewrite(index));
+    if let Err(e) = written {
         created.remove();
         return Err(e);
     }
@@ -116,11 +129,18 @@ pub fn append(
 
 /// One migration's files: `main` is the file discovery reads.
 struct Planned {
-    /// A directory to create first (Prisma's and diesel's migration directories).
-    dir: Option<PathBuf>,
+    /// Directories to create first unless they exist (Prisma's and diesel's migration
+    /// directories, sqitch's `revert/` and `verify/`).
+    dirs: Vec<PathBuf>,
     main: PathBuf,
     files: Vec<(PathBuf, String)>,
     transaction: bool,
+    /// The version discovery reads, when `main` alone does not name the migration (several
+    /// Liquibase changesets share a file).
+    key: Option<String>,
+    /// What the file listing the chain gains for it: a sqitch plan line, a Liquibase changeset
+    /// (a `.sql` master) or the file a master's new `include` names.
+    entry: Option<String>,
 }
 
 /// The file names and contents of one migration in `format`.
@@ -135,10 +155,12 @@ fn layout(
     let sql = migration.sql.as_str();
     let outside = !migration.transaction;
     let flat = |name: String, text: String| Planned {
-        dir: None,
+        dirs: Vec::new(),
         main: dir.join(&name),
         files: vec![(dir.join(name), text)],
         transaction: migration.transaction,
+        key: None,
+        entry: None,
     };
     let name = format!("{version}_{description}");
     match format {
@@ -147,8 +169,10 @@ fn layout(
             Planned {
                 main: folder.join("migration.sql"),
                 files: vec![(folder.join("migration.sql"), sql.to_string())],
-                dir: Some(folder),
+                dirs: vec![folder],
                 transaction: migration.transaction,
+                key: None,
+                entry: None,
             }
         }
         Format::Diesel => {
@@ -166,8 +190,10 @@ fn layout(
             Planned {
                 main: folder.join("up.sql"),
                 files,
-                dir: Some(folder),
+                dirs: vec![folder],
                 transaction: migration.transaction,
+                key: None,
+                entry: None,
             }
         }
         Format::Sqlx => {
@@ -183,24 +209,22 @@ fn layout(
                 return flat(format!("{name}.sql"), text);
             }
             Planned {
-                dir: None,
-                main: dir.join(format!("{name}.up.sql")),
                 files: vec![
                     (dir.join(format!("{name}.up.sql")), text),
                     (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
                 ],
-                transaction: migration.transaction,
+                ..flat(format!("{name}.up.sql"), String::new())
             }
         }
         Format::GolangMigrate => Planned {
-            dir: None,
-            main: dir.join(format!("{name}.up.sql")),
             files: vec![
                 (dir.join(format!("{name}.up.sql")), sql.to_string()),
                 (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
             ],
-            transaction: migration.transaction,
+            ..flat(format!("{name}.up.sql"), String::new())
         },
+        Format::Sqitch => sqitch_change(dir, version, &name, migration),
+        Format::Liquibase => liquibase_changeset(dir, &name, migration),
         Format::Dbmate => {
             let options = if outside { " transaction:false" } else { "" };
             flat(
@@ -216,6 +240,115 @@ fn layout(
             flat(format!("{name}.sql"), sql.to_string())
         }
     }
+}
+
+/// The author of the changesets `fix --write` adds to a Liquibase chain.
+const FIX_AUTHOR: &str = "pg-invariants";
+
+/// A sqitch change as `sqitch add` lays it out: deploy, revert and verify scripts (their
+/// directories created when missing) and a plan line. Every sqitch script runs outside a
+/// transaction of pg-invariants' own; one that may run in a transaction opens its own, as
+/// sqitch's template does.
+fn sqitch_change(dir: &Path, version: &str, name: &str, migration: &NewMigration) -> Planned {
+    let sql = migration.sql.trim_end();
+    let deploy = match migration.transaction {
+        true => format!("-- Deploy {name} to pg\n\nBEGIN;\n\n{sql}\n\nCOMMIT;\n"),
+        false => format!(
+            "-- Deploy {name} to pg\n-- No BEGIN/COMMIT: PostgreSQL runs this outside a transaction block only.\n\n{sql}\n"
+        ),
+    };
+    let folders = [sqitch::DEPLOY, "revert", "verify"].map(|folder| dir.join(folder));
+    let script = |folder: &Path| folder.join(format!("{name}.sql"));
+    Planned {
+        dirs: folders.iter().filter(|f| !f.is_dir()).cloned().collect(),
+        main: script(&folders[0]),
+        files: vec![
+            (script(&folders[0]), deploy),
+            (
+                script(&folders[1]),
+                format!("-- Revert {name} from pg\n{DOWN}"),
+            ),
+            (script(&folders[2]), format!("-- Verify {name} on pg\n")),
+        ],
+        transaction: false,
+        key: None,
+        entry: Some(format!(
+            "{name} {} pg-invariants <pg-invariants@localhost> # Written by pg-invariants fix\n",
+            iso_timestamp(version)
+        )),
+    }
+}
+
+/// A Liquibase changeset: appended to a `.sql` master, else in a new formatted SQL file beside
+/// the master, which gains an `include` of it.
+fn liquibase_changeset(dir: &Path, name: &str, migration: &NewMigration) -> Planned {
+    let options = match migration.transaction {
+        true => "",
+        false => " runInTransaction:false",
+    };
+    let changeset = format!(
+        "--changeset {FIX_AUTHOR}:{name}{options}\n{}\n",
+        migration.sql.trim_end()
+    );
+    let key = Some(format!("{FIX_AUTHOR}:{name}"));
+    let master = liquibase::master(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if is_sql(&master) {
+        return Planned {
+            dirs: Vec::new(),
+            main: master,
+            files: Vec::new(),
+            transaction: migration.transaction,
+            key,
+            entry: Some(format!("\n{changeset}")),
+        };
+    }
+    let file = format!("{name}.sql");
+    let path = master.parent().unwrap_or(dir).join(&file);
+    Planned {
+        dirs: Vec::new(),
+        main: path.clone(),
+        files: vec![(path, format!("--liquibase formatted sql\n\n{changeset}"))],
+        transaction: migration.transaction,
+        key,
+        entry: Some(file),
+    }
+}
+
+fn is_sql(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+}
+
+/// The file listing the chain (sqitch's plan, Liquibase's master changelog) with its text now
+/// and with the entries of `planned` added; `None` for the layouts without one.
+fn index(
+    format: Format,
+    dir: &Path,
+    planned: &[Planned],
+) -> Result<Option<(PathBuf, String, String)>, WriteError> {
+    let entries: Vec<&str> = planned.iter().filter_map(|p| p.entry.as_deref()).collect();
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let path = match format {
+        Format::Sqitch => dir.join(sqitch::PLAN),
+        _ => liquibase::master(dir)?,
+    };
+    let old = fs::read_to_string(&path).map_err(|source| WriteError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let new = if format == Format::Liquibase && !is_sql(&path) {
+        liquibase::with_includes(&path, &old, &entries).ok_or(WriteError::Unsupported(format))?
+    } else {
+        let mut new = old.clone();
+        if !new.is_empty() && !new.ends_with('\n') {
+            new.push('\n');
+        }
+        new.extend(entries);
+        new
+    };
+    Ok(Some((path, old, new)))
 }
 
 /// The versions of `count` migrations after `existing`, as they are written into names.
@@ -250,6 +383,8 @@ fn next_versions(
         },
         Format::Flyway => flyway_versions(existing, count),
         Format::SqlDir => sql_dir_prefixes(last, count),
+        // Names only: the plan or the changelog orders the chain.
+        Format::Sqitch | Format::Liquibase => timestamps(None, count, now),
         Format::Auto | Format::Command | Format::Goose | Format::Drizzle => Vec::new(),
     }
 }
@@ -352,6 +487,22 @@ fn timestamp(secs: u64) -> String {
     )
 }
 
+/// sqitch's `YYYY-MM-DDTHH:MM:SSZ` from `YYYYMMDDHHMMSS`.
+fn iso_timestamp(t: &str) -> String {
+    if t.len() != 14 {
+        return t.to_string();
+    }
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &t[..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12],
+        &t[12..]
+    )
+}
+
 /// Diesel's `YYYY-MM-DD-HHMMSS` from `YYYYMMDDHHMMSS`.
 fn dashed_timestamp(t: &str) -> String {
     if t.len() != 14 {
@@ -380,11 +531,16 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 struct Created {
     dirs: Vec<PathBuf>,
     files: Vec<PathBuf>,
+    /// The file listing the chain, with its text before.
+    rewritten: Option<(PathBuf, String)>,
 }
 
 impl Created {
     fn write(&mut self, planned: &Planned) -> Result<(), WriteError> {
-        if let Some(dir) = &planned.dir {
+        for dir in &planned.dirs {
+            if self.dirs.contains(dir) {
+                continue;
+            }
             fs::create_dir(dir).map_err(|e| new_path_error(dir, e))?;
             self.dirs.push(dir.clone());
         }
@@ -404,8 +560,28 @@ impl Created {
         Ok(())
     }
 
+    /// Replaces the text of the file listing the chain (`index`: its path, old and new text).
+    fn rewrite(&mut self, index: Option<(PathBuf, String, String)>) -> Result<(), WriteError> {
+        let Some((path, old, new)) = index else {
+            return Ok(());
+        };
+        fs::write(&path, new).map_err(|source| WriteError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        self.files.push(path.clone());
+        self.rewritten = Some((path, old));
+        Ok(())
+    }
+
     fn remove(&self) {
+        if let Some((path, old)) = &self.rewritten {
+            let _ = fs::write(path, old);
+        }
         for file in self.files.iter().rev() {
+            if self.rewritten.as_ref().is_some_and(|(p, _)| p == file) {
+                continue;
+            }
             let _ = fs::remove_file(file);
         }
         for dir in self.dirs.iter().rev() {
@@ -451,7 +627,10 @@ fn ends_with(
         }
     }
     let after = discover(resolved, dir)?;
-    let Some(start) = after.iter().position(|m| m.path == planned[0].main) else {
+    let is = |m: &Migration, p: &Planned| {
+        m.path == p.main && p.key.as_ref().is_none_or(|key| *key == m.version)
+    };
+    let Some(start) = after.iter().position(|m| is(m, &planned[0])) else {
         return Err(not_last(format!(
             "{} is not part of the chain",
             planned[0].main.display()
@@ -463,7 +642,7 @@ fn ends_with(
         && block
             .iter()
             .zip(planned)
-            .all(|(m, p)| m.path == p.main && m.transaction == p.transaction);
+            .all(|(m, p)| is(m, p) && m.transaction == p.transaction);
     let old: Vec<&PathBuf> = after[..start]
         .iter()
         .chain(after.get(end..).unwrap_or_default())
@@ -633,6 +812,108 @@ mod tests {
     }
 
     #[test]
+    fn sqitch_gains_scripts_and_plan_lines_as_sqitch_add_writes_them() {
+        let plan = "%project=p\n\na 2024-01-01T00:00:00Z M <m@x>";
+        let fixture = Fixture::new(&[("sqitch.plan", plan), ("deploy/a.sql", "SELECT 1;")]);
+        let new = [
+            tx("SELECT 1;\n"),
+            outside("CREATE INDEX CONCURRENTLY i ON t (a);\n"),
+        ];
+        assert_eq!(
+            written(&fixture, Format::Auto, &new),
+            [
+                "deploy/20240305060708_fix_1.sql",
+                "revert/20240305060708_fix_1.sql",
+                "verify/20240305060708_fix_1.sql",
+                "deploy/20240305060709_fix_2.sql",
+                "revert/20240305060709_fix_2.sql",
+                "verify/20240305060709_fix_2.sql",
+                "sqitch.plan"
+            ]
+        );
+        let read = |name: &str| fs::read_to_string(fixture.path().join(name)).unwrap();
+        assert_eq!(
+            read("sqitch.plan"),
+            format!(
+                "{plan}\n20240305060708_fix_1 2024-03-05T06:07:08Z pg-invariants <pg-invariants@localhost> # Written by pg-invariants fix\n\
+                 20240305060709_fix_2 2024-03-05T06:07:09Z pg-invariants <pg-invariants@localhost> # Written by pg-invariants fix\n"
+            )
+        );
+        assert_eq!(
+            read("deploy/20240305060708_fix_1.sql"),
+            "-- Deploy 20240305060708_fix_1 to pg\n\nBEGIN;\n\nSELECT 1;\n\nCOMMIT;\n"
+        );
+        assert!(!read("deploy/20240305060709_fix_2.sql").contains("BEGIN;"));
+    }
+
+    #[rstest]
+    #[case::sql_master(
+        "changelog.sql",
+        "--liquibase formatted sql\n--changeset a:1\nSELECT 1;",
+        &["changelog.sql"]
+    )]
+    #[case::xml_master(
+        "changelog.xml",
+        "<databaseChangeLog>\n  <include file=\"a.sql\" relativeToChangelogFile=\"true\"/>\n</databaseChangeLog>\n",
+        &["20240305060708_fix_1.sql", "20240305060709_fix_2.sql", "changelog.xml"]
+    )]
+    fn liquibase_gains_changesets_marked_for_their_transaction_mode(
+        #[case] master: &str,
+        #[case] text: &str,
+        #[case] expected: &[&str],
+    ) {
+        let fixture = Fixture::new(&[
+            (master, text),
+            (
+                "a.sql",
+                "--liquibase formatted sql\n--changeset a:1\nSELECT 1;",
+            ),
+        ]);
+        let new = [
+            tx("SELECT 1;\n"),
+            outside("CREATE INDEX CONCURRENTLY i ON t (a);\n"),
+        ];
+        assert_eq!(written(&fixture, Format::Auto, &new), expected);
+        let chain = discover(Format::Liquibase, fixture.path()).unwrap();
+        let added: Vec<(&str, bool)> = chain
+            .iter()
+            .filter(|m| m.version.starts_with("pg-invariants:"))
+            .map(|m| (m.version.as_str(), m.transaction))
+            .collect();
+        assert_eq!(
+            added,
+            [
+                ("pg-invariants:20240305060708_fix_1", true),
+                ("pg-invariants:20240305060709_fix_2", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_master_that_cannot_be_extended_is_left_as_it_was() {
+        // The changelog list is not the last key: the include appended at the end is not in it.
+        let master = "databaseChangeLog:\n  - include:\n      file: a.sql\nother: 1\n";
+        let fixture = Fixture::new(&[
+            ("changelog.yaml", master),
+            (
+                "a.sql",
+                "--liquibase formatted sql\n--changeset a:1\nSELECT 1;",
+            ),
+        ]);
+        let error = append(
+            Format::Liquibase,
+            fixture.path(),
+            "fix",
+            &[tx("SELECT 2;")],
+            now(),
+        );
+        assert!(error.is_err());
+        let read = fs::read_to_string(fixture.path().join("changelog.yaml")).unwrap();
+        assert_eq!(read, master);
+        assert!(!fixture.path().join("20240305060708_fix.sql").exists());
+    }
+
+    #[test]
     fn each_format_marks_a_migration_outside_a_transaction_its_own_way() {
         let sql = "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n";
         let sqlx = Fixture::new(&[("1_a.sql", "SELECT 1;")]);
@@ -685,10 +966,12 @@ mod tests {
 
     fn planned(main: PathBuf, transaction: bool) -> Planned {
         Planned {
-            dir: None,
+            dirs: Vec::new(),
             main,
             files: Vec::new(),
             transaction,
+            key: None,
+            entry: None,
         }
     }
 

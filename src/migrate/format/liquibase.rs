@@ -1,0 +1,612 @@
+//! `liquibase`: a master changelog whose includes lead, in order, to formatted SQL changelogs,
+//! each `--changeset` of which is one migration.
+//!
+//! `path` names the master changelog (`.xml`, `.yaml`/`.yml`, `.json` or `.sql`), or a directory
+//! holding one of the conventional names ([`MASTERS`]). Each changelog is read in order:
+//! `include` (`file`) reads the changelog it names, `includeAll` (`path`) every changelog below
+//! the directory it names (recursively, `.sql`, `.xml`, `.yaml`, `.yml`, `.json` files, by path,
+//! as Liquibase sorts them); both resolve relative to the including changelog when
+//! `relativeToChangelogFile` is true, else relative to the master changelog's directory. A formatted
+//! SQL changelog may include others with `--include file:<path>` and `--includeAll path:<dir>`.
+//! An included file or directory that does not exist is an error naming the include.
+//!
+//! A changeset written in XML, YAML or JSON (`<changeSet>` with `createTable`, `sql`...) only
+//! Liquibase can run: it is an error naming the changeset (`author:id`) and where it is; use
+//! `format = "command"` for such a chain. `property`, `preConditions` and any other element of a
+//! changelog are ignored. Formatted SQL is read in `liquibase_sql`.
+
+use std::path::{Path, PathBuf};
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use super::{DiscoverError, entries, io_error, liquibase_sql, read_text};
+use crate::location::Location;
+use crate::migrate::migration::Migration;
+
+/// The master changelog's conventional names, looked for in a directory `path` names.
+pub(super) const MASTERS: [&str; 9] = [
+    "db.changelog-master.xml",
+    "db.changelog-master.yaml",
+    "db.changelog-master.yml",
+    "db.changelog-master.sql",
+    "db.changelog-master.json",
+    "changelog.xml",
+    "changelog.yaml",
+    "changelog.yml",
+    "changelog.sql",
+];
+
+/// The extensions of changelogs: what `includeAll` reads and what `path` may name.
+const EXTENSIONS: [&str; 5] = ["sql", "xml", "yaml", "yml", "json"];
+
+/// One thing a changelog does, in its order.
+pub(super) enum Step {
+    /// `include` (`all` false) or `includeAll` (`all` true) of `target`.
+    Include {
+        target: String,
+        all: bool,
+        relative: bool,
+        at: Location,
+    },
+    /// A changeset in change types: only Liquibase can run it.
+    ChangeTypes { changeset: String, at: Location },
+    /// A formatted SQL changeset.
+    Sql(Box<Migration>),
+}
+
+/// Whether `path` has a changelog's extension.
+fn is_changelog(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().as_ref()))
+}
+
+/// Whether the file `path` reads as a master changelog: an XML, YAML or JSON file, or a
+/// formatted SQL one (a plain `.sql` file is not a chain of Liquibase's).
+pub(super) fn is_master_file(path: &Path) -> bool {
+    match path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
+        Some(e) if e == "sql" => read_text(path).is_ok_and(|t| liquibase_sql::is_formatted(&t)),
+        _ => is_changelog(path),
+    }
+}
+
+/// The conventional master changelog in `dir`, if there is one (a `changelog.sql` that is not
+/// formatted SQL is any file of a `sql-dir` chain).
+pub(super) fn master_in(dir: &Path) -> Option<PathBuf> {
+    MASTERS
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file() && is_master_file(path))
+}
+
+/// The master changelog `path` names: the file itself, or the conventional master of a
+/// directory.
+pub(super) fn master(path: &Path) -> Result<PathBuf, DiscoverError> {
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    entries(path)?;
+    master_in(path).ok_or_else(|| DiscoverError::NoMasterChangelog {
+        path: path.to_path_buf(),
+    })
+}
+
+pub(super) fn discover(path: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    let master = master(path)?;
+    let mut reader = Reader {
+        base: master.parent().unwrap_or(Path::new("")).to_path_buf(),
+        open: Vec::new(),
+        migrations: Vec::new(),
+    };
+    reader.changelog(&master)?;
+    Ok(reader.migrations)
+}
+
+/// Follows the includes from the master changelog, collecting the changesets.
+struct Reader {
+    /// The master changelog's directory.
+    base: PathBuf,
+    /// The changelogs being read, to refuse an include cycle.
+    open: Vec<PathBuf>,
+    migrations: Vec<Migration>,
+}
+
+impl Reader {
+    fn changelog(&mut self, file: &Path) -> Result<(), DiscoverError> {
+        let text = read_text(file)?;
+        let extension = file
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let steps = match extension.as_str() {
+            "sql" => liquibase_sql::steps(file, &text)?,
+            "xml" => xml_steps(file, &text)?,
+            _ => yaml_steps(file, &text)?,
+        };
+        self.open.push(file.to_path_buf());
+        for step in steps {
+            self.step(file, step)?;
+        }
+        self.open.pop();
+        Ok(())
+    }
+
+    fn step(&mut self, file: &Path, step: Step) -> Result<(), DiscoverError> {
+        let (target, all, relative, at) = match step {
+            Step::Sql(migration) => {
+                self.migrations.push(*migration);
+                return Ok(());
+            }
+            Step::ChangeTypes { changeset, at } => {
+                return Err(DiscoverError::ChangeTypes {
+                    location: at,
+                    changeset,
+                });
+            }
+            Step::Include {
+                target,
+                all,
+                relative,
+                at,
+            } => (target, all, relative, at),
+        };
+        let base = match relative {
+            true => file.parent().unwrap_or(Path::new("")),
+            false => &self.base,
+        };
+        let path = base.join(&target);
+        let missing = |path: PathBuf| DiscoverError::ListedFileMissing {
+            location: at.clone(),
+            entry: target.clone(),
+            path,
+        };
+        if !all {
+            if !path.is_file() {
+                return Err(missing(path));
+            }
+            if self.open.contains(&path) {
+                return Err(DiscoverError::InvalidChangelog {
+                    location: at,
+                    message: format!("includes {}, which includes this file", path.display()),
+                });
+            }
+            return self.changelog(&path);
+        }
+        if !path.is_dir() {
+            return Err(missing(path));
+        }
+        let mut found = Vec::new();
+        changelogs_below(&path, &mut found)?;
+        found.sort_by_key(|p| p.to_string_lossy().into_owned());
+        for changelog in found {
+            if !self.open.contains(&changelog) {
+                self.changelog(&changelog)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every changelog below `dir`, hidden files left out.
+fn changelogs_below(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), DiscoverError> {
+    for entry in std::fs::read_dir(dir).map_err(io_error(dir))? {
+        let path = entry.map_err(io_error(dir))?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            changelogs_below(&path, found)?;
+        } else if is_changelog(&path) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_true(value: Option<&str>) -> bool {
+    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// The steps of an XML changelog: the children of `<databaseChangeLog>`.
+fn xml_steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError> {
+    let doc = roxmltree::Document::parse(text).map_err(|e| DiscoverError::InvalidChangelog {
+        location: Location {
+            path: path.to_path_buf(),
+            line: e.pos().row as usize,
+            column: e.pos().col as usize,
+        },
+        message: e.to_string(),
+    })?;
+    let at = |node: roxmltree::Node| Location::at(path, text, node.range().start);
+    let root = doc.root_element();
+    if root.tag_name().name() != "databaseChangeLog" {
+        return Err(DiscoverError::InvalidChangelog {
+            location: at(root),
+            message: "the root element is not <databaseChangeLog>".into(),
+        });
+    }
+    let mut steps = Vec::new();
+    for child in root.children().filter(|n| n.is_element()) {
+        let relative = is_true(child.attribute("relativeToChangelogFile"));
+        let (all, key) = match child.tag_name().name() {
+            "include" => (false, "file"),
+            "includeAll" => (true, "path"),
+            "changeSet" => {
+                steps.push(Step::ChangeTypes {
+                    changeset: changeset_name(child.attribute("author"), child.attribute("id")),
+                    at: at(child),
+                });
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(target) = child.attribute(key) else {
+            return Err(DiscoverError::InvalidChangelog {
+                location: at(child),
+                message: format!("<{}> without `{key}`", child.tag_name().name()),
+            });
+        };
+        steps.push(Step::Include {
+            target: target.to_string(),
+            all,
+            relative,
+            at: at(child),
+        });
+    }
+    Ok(steps)
+}
+
+/// `author:id`, as Liquibase names a changeset.
+fn changeset_name(author: Option<&str>, id: Option<&str>) -> String {
+    format!("{}:{}", author.unwrap_or_default(), id.unwrap_or_default())
+}
+
+/// A YAML (or JSON) node with where it starts.
+enum Yaml {
+    Scalar(String),
+    Seq(Vec<(Yaml, Marker)>),
+    /// Each key, where it is, and its value.
+    Map(Vec<(String, Marker, (Yaml, Marker))>),
+}
+
+impl Yaml {
+    fn get(&self, key: &str) -> Option<&(Yaml, Marker)> {
+        match self {
+            Yaml::Map(pairs) => pairs.iter().find(|(k, ..)| k == key).map(|(.., v)| v),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            Yaml::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The parser's events, with their positions.
+#[derive(Default)]
+struct Events(Vec<(Event, Marker)>);
+
+impl MarkedEventReceiver for Events {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        self.0.push((event, mark));
+    }
+}
+
+/// Builds the node starting at `events[*i]`; aliases read as empty scalars. `None` past the end.
+fn node(events: &[(Event, Marker)], i: &mut usize) -> Option<(Yaml, Marker)> {
+    let (event, mark) = events.get(*i)?;
+    *i += 1;
+    let value = match event {
+        Event::Scalar(value, ..) => Yaml::Scalar(value.clone()),
+        Event::SequenceStart(..) => {
+            let mut items = Vec::new();
+            while !matches!(events.get(*i), Some((Event::SequenceEnd, _)) | None) {
+                items.push(node(events, i)?);
+            }
+            *i += 1;
+            Yaml::Seq(items)
+        }
+        Event::MappingStart(..) => {
+            let mut pairs = Vec::new();
+            while !matches!(events.get(*i), Some((Event::MappingEnd, _)) | None) {
+                let (key, at) = node(events, i)?;
+                let value = node(events, i)?;
+                pairs.push((key.text().unwrap_or_default().to_string(), at, value));
+            }
+            *i += 1;
+            Yaml::Map(pairs)
+        }
+        _ => Yaml::Scalar(String::new()),
+    };
+    Some((value, *mark))
+}
+
+/// The steps of a YAML or JSON changelog: the items of `databaseChangeLog`.
+fn yaml_steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError> {
+    let location = |mark: &Marker| Location {
+        path: path.to_path_buf(),
+        line: mark.line(),
+        column: mark.col() + 1,
+    };
+    let mut events = Events::default();
+    Parser::new_from_str(text)
+        .load(&mut events, false)
+        .map_err(|e| DiscoverError::InvalidChangelog {
+            location: location(e.marker()),
+            message: e.info().to_string(),
+        })?;
+    let mut i = events
+        .0
+        .iter()
+        .position(|(e, _)| matches!(e, Event::MappingStart(..)))
+        .unwrap_or(events.0.len());
+    let document = node(&events.0, &mut i);
+    let list = document
+        .as_ref()
+        .and_then(|(d, _)| d.get("databaseChangeLog"));
+    let Some((Yaml::Seq(items), _)) = list else {
+        return Err(DiscoverError::InvalidChangelog {
+            location: Location::at(path, text, 0),
+            message: "no `databaseChangeLog` list".into(),
+        });
+    };
+    let mut steps = Vec::new();
+    for (item, _) in items {
+        let Yaml::Map(pairs) = item else { continue };
+        for (kind, mark, (value, value_mark)) in pairs {
+            let field = |key: &str| value.get(key).and_then(|(v, _)| v.text());
+            let (all, key) = match kind.as_str() {
+                "include" => (false, "file"),
+                "includeAll" => (true, "path"),
+                "changeSet" => {
+                    steps.push(Step::ChangeTypes {
+                        changeset: changeset_name(field("author"), field("id")),
+                        at: location(mark),
+                    });
+                    continue;
+                }
+                _ => continue,
+            };
+            let Some(target) = field(key) else {
+                return Err(DiscoverError::InvalidChangelog {
+                    location: location(value_mark),
+                    message: format!("`{kind}` without `{key}`"),
+                });
+            };
+            steps.push(Step::Include {
+                target: target.to_string(),
+                all,
+                relative: is_true(field("relativeToChangelogFile")),
+                at: location(mark),
+            });
+        }
+    }
+    Ok(steps)
+}
+
+/// The master changelog `text` (XML or YAML) with an `include` of each of `files` (relative to
+/// it) at its end, indented like its other entries, for `fix --write`; `None` when it does not
+/// parse. A YAML master whose `databaseChangeLog` list is not the last thing in the file gains
+/// them in the wrong place: `fix` reads the chain back and restores the master when it does not
+/// end with them.
+pub(super) fn with_includes(master: &Path, text: &str, files: &[&str]) -> Option<String> {
+    let xml = master
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
+    if xml {
+        let doc = roxmltree::Document::parse(text).ok()?;
+        let root = doc.root_element();
+        let close = text[..root.range().end].rfind("</")?;
+        let indent = root
+            .children()
+            .rfind(|n| n.is_element())
+            .map(|n| line_indent(text, n.range().start))
+            .unwrap_or("    ");
+        let mut added = String::new();
+        for file in files {
+            added.push_str(&format!(
+                "{indent}<include file=\"{file}\" relativeToChangelogFile=\"true\"/>\n"
+            ));
+        }
+        let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+        let at = if text[line_start..close].trim().is_empty() {
+            line_start
+        } else {
+            added.insert(0, '\n');
+            close
+        };
+        return Some(format!("{}{added}{}", &text[..at], &text[at..]));
+    }
+    let indent = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("- "))
+        .map(|l| &l[..l.len() - l.trim_start().len()])?;
+    let mut out = text.to_string();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    for file in files {
+        out.push_str(&format!(
+            "{indent}- include:\n{indent}    file: {file}\n{indent}    relativeToChangelogFile: true\n"
+        ));
+    }
+    Some(out)
+}
+
+/// The leading whitespace of the line holding byte `offset`.
+fn line_indent(text: &str, offset: usize) -> &str {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[start..];
+    &line[..line.len() - line.trim_start().len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+
+    const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<databaseChangeLog xmlns=\"http://www.liquibase.org/xml/ns/dbchangelog\">\n";
+    const A: &str = "--liquibase formatted sql\n--changeset ann:1\nSELECT 'a';\n";
+    const B: &str = "--liquibase formatted sql\n--changeset bob:1\nSELECT 'b';\n--changeset bob:2\nSELECT 'b2';\n";
+
+    fn versions(migrations: &[Migration]) -> Vec<&str> {
+        migrations.iter().map(|m| m.version.as_str()).collect()
+    }
+
+    #[rstest]
+    #[case::xml(
+        "db.changelog-master.xml",
+        &format!("{XML_HEAD}  <include file=\"changes/b.sql\" relativeToChangelogFile=\"true\"/>\n  <property name=\"x\" value=\"1\"/>\n  <include file=\"changes/a.sql\"/>\n</databaseChangeLog>\n")
+    )]
+    #[case::yaml(
+        "db.changelog-master.yaml",
+        "databaseChangeLog:\n  - include:\n      file: changes/b.sql\n      relativeToChangelogFile: true\n  - include:\n      file: changes/a.sql\n"
+    )]
+    #[case::json(
+        "db.changelog-master.json",
+        r#"{"databaseChangeLog": [{"include": {"file": "changes/b.sql"}}, {"include": {"file": "changes/a.sql"}}]}"#
+    )]
+    #[case::sql(
+        "changelog.sql",
+        "--liquibase formatted sql\n--include file:changes/b.sql relativeToChangelogFile:true\n--changeset me:own\nSELECT 1;\n--include file:changes/a.sql\n"
+    )]
+    fn includes_are_followed_in_order(#[case] master: &str, #[case] text: &str) {
+        let fixture = Fixture::new(&[(master, text), ("changes/a.sql", A), ("changes/b.sql", B)]);
+        let from_file = discover(&fixture.path().join(master)).unwrap();
+        let from_dir = discover(fixture.path()).unwrap();
+        assert_eq!(from_file, from_dir);
+        let expected: &[&str] = if master.ends_with(".sql") {
+            &["bob:1", "bob:2", "me:own", "ann:1"]
+        } else {
+            &["bob:1", "bob:2", "ann:1"]
+        };
+        assert_eq!(versions(&from_file), expected);
+    }
+
+    #[test]
+    fn include_all_reads_every_changelog_below_by_path() {
+        let fixture = Fixture::new(&[
+            (
+                "db/changelog/db.changelog-master.yaml",
+                "databaseChangeLog:\n- includeAll:\n    path: changes/\n    relativeToChangelogFile: true\n- includeAll:\n    path: db/more\n",
+            ),
+            ("db/changelog/changes/2_b.sql", B),
+            ("db/changelog/changes/1/a.sql", A),
+            ("db/changelog/changes/README.md", "not a changelog"),
+            (
+                "db/more/x.xml",
+                &format!(
+                    "{XML_HEAD}<include file=\"x.sql\" relativeToChangelogFile=\"true\"/></databaseChangeLog>"
+                ),
+            ),
+            (
+                "db/more/x.sql",
+                "--liquibase formatted sql\n--changeset x:1\nSELECT 1;\n",
+            ),
+        ]);
+        // `db/more` is relative to the master's directory.
+        let error = discover(&fixture.path().join("db/changelog")).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::ListedFileMissing { path, .. } if path.ends_with("db/changelog/db/more")),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("db.changelog-master.yaml:5:3"),
+            "{error}"
+        );
+        fs_move(
+            &fixture.path().join("db/more"),
+            &fixture.path().join("db/changelog/db/more"),
+        );
+        let migrations = discover(&fixture.path().join("db/changelog")).unwrap();
+        // x.sql is read from x.xml and again by includeAll, as Liquibase would (then refuses it
+        // as a duplicate changeset); both readings keep the order by path.
+        assert_eq!(
+            versions(&migrations),
+            ["ann:1", "bob:1", "bob:2", "x:1", "x:1"]
+        );
+    }
+
+    fn fs_move(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::rename(from, to).unwrap();
+    }
+
+    #[rstest]
+    #[case::change_types_xml(
+        "changelog.xml",
+        &format!("{XML_HEAD}\n  <changeSet id=\"1\" author=\"ann\">\n    <createTable tableName=\"t\"/>\n  </changeSet>\n</databaseChangeLog>\n"),
+        "changelog.xml:4:3: changeset `ann:1`"
+    )]
+    #[case::change_types_yaml(
+        "changelog.yaml",
+        "databaseChangeLog:\n  - changeSet:\n      id: 7\n      author: bob\n      changes:\n        - createTable:\n            tableName: t\n",
+        "changelog.yaml:2:5: changeset `bob:7`"
+    )]
+    #[case::xml(
+        "changelog.xml",
+        "<databaseChangeLog>\n  <include file=\"a.sql\">\n</databaseChangeLog>",
+        "changelog.xml:3:1"
+    )]
+    #[case::yaml(
+        "changelog.yaml",
+        "databaseChangeLog:\n  - include: [\n",
+        "changelog.yaml:3:1"
+    )]
+    #[case::cycle(
+        "changelog.sql",
+        "--liquibase formatted sql\n--include file:changelog.sql\n",
+        "changelog.sql:2:1"
+    )]
+    fn a_broken_changelog_is_an_error_naming_where(
+        #[case] name: &str,
+        #[case] text: &str,
+        #[case] expected: &str,
+    ) {
+        let fixture = Fixture::new(&[(name, text)]);
+        let error = discover(fixture.path()).unwrap_err().to_string();
+        assert!(error.contains(expected), "{error}");
+    }
+
+    #[test]
+    fn a_directory_without_a_master_is_an_error() {
+        let fixture = Fixture::new(&[("001.sql", A), ("changelog.sql", "SELECT 1;")]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(error, DiscoverError::NoMasterChangelog { .. }),
+            "{error}"
+        );
+    }
+
+    #[rstest]
+    #[case::xml_indented(
+        "m.xml",
+        "<databaseChangeLog>\n    <include file=\"a.sql\"/>\n</databaseChangeLog>\n",
+        "<databaseChangeLog>\n    <include file=\"a.sql\"/>\n    <include file=\"n.sql\" relativeToChangelogFile=\"true\"/>\n</databaseChangeLog>\n"
+    )]
+    #[case::xml_one_line(
+        "m.xml",
+        "<databaseChangeLog></databaseChangeLog>",
+        "<databaseChangeLog>\n    <include file=\"n.sql\" relativeToChangelogFile=\"true\"/>\n</databaseChangeLog>"
+    )]
+    #[case::yaml(
+        "m.yaml",
+        "databaseChangeLog:\n  - include:\n      file: a.sql",
+        "databaseChangeLog:\n  - include:\n      file: a.sql\n  - include:\n      file: n.sql\n      relativeToChangelogFile: true\n"
+    )]
+    fn includes_are_added_at_the_end_of_the_master(
+        #[case] name: &str,
+        #[case] text: &str,
+        #[case] expected: &str,
+    ) {
+        let added = with_includes(Path::new(name), text, &["n.sql"]).unwrap();
+        assert_eq!(added, expected);
+    }
+}

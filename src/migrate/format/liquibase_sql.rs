@@ -1,0 +1,451 @@
+//! Liquibase formatted SQL: a changelog whose first line is `--liquibase formatted sql`, each
+//! `--changeset author:id [attribute:value...]` line starting a changeset that runs up to the
+//! next one; one migration per changeset, in file order.
+//!
+//! Attributes honoured: `runInTransaction:false` runs the changeset statement by statement
+//! outside a transaction (else it runs in one, so a `CREATE INDEX CONCURRENTLY` without it fails
+//! here as it fails under Liquibase); `splitStatements:false` sends the whole changeset as one
+//! statement; `endDelimiter:<d>` ends a statement where a line ends with `<d>` (`;` keeps the
+//! usual splitting); `dbms:` leaves out a changeset not meant for PostgreSQL (`postgresql`,
+//! `all`, `!postgresql`). `context` and `labels` are ignored, as Liquibase ignores them when
+//! `update` is given no filter; `runOnChange`, `runAlways`... change nothing on a new database.
+//!
+//! Never run: `--rollback` lines and `/* liquibase rollback ... */` blocks, and the lines
+//! `--ignoreLines:start` ... `--ignoreLines:end` (or `--ignoreLines:<n>`) leave out. They are
+//! blanked in the migration's text (line breaks kept), so that every location still names the
+//! line and column of the original file. Ignored like any comment: `--comment`,
+//! `--preconditions` and `--precondition-*` (a precondition that would skip a changeset is not
+//! evaluated), `--validCheckSum`, `--property` (`${name}` is not substituted).
+//!
+//! SQL outside a changeset (before the first, or after an include) is an error, as it is for
+//! Liquibase. A `.sql` changelog without the first-line marker is raw SQL: Liquibase runs the
+//! whole file as one changeset, in a transaction, and so does this reader.
+
+use std::ops::Range;
+use std::path::Path;
+
+use super::liquibase::Step;
+use super::{DiscoverError, lines, trimmed};
+use crate::location::Location;
+use crate::migrate::migration::Migration;
+
+/// Whether `text` is a formatted SQL changelog: its first line says so.
+pub(super) fn is_formatted(text: &str) -> bool {
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    directive(first).is_some_and(|d| d.to_ascii_lowercase().starts_with("liquibase formatted"))
+}
+
+/// The text after `--` of a comment line, leading spaces dropped.
+fn directive(line: &str) -> Option<&str> {
+    Some(line.trim().strip_prefix("--")?.trim_start())
+}
+
+/// A changeset being read.
+struct Open {
+    name: String,
+    id: String,
+    /// Where its body starts: after the `--changeset` line.
+    start: usize,
+    transaction: bool,
+    split: bool,
+    delimiter: Option<String>,
+    for_postgres: bool,
+}
+
+/// What the changelog holds, in order, before the texts are final.
+enum Pending {
+    Changeset(Open, Range<usize>),
+    Step(Step),
+}
+
+/// The steps of the formatted SQL changelog `path`, holding `text`.
+pub(super) fn steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !is_formatted(text) {
+        return Ok(vec![Step::Sql(Box::new(Migration {
+            version: format!("raw:{file_name}"),
+            description: file_name,
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            body: 0..text.len(),
+            transaction: true,
+            verbatim: Vec::new(),
+        }))]);
+    }
+    let error = |offset: usize, message: String| DiscoverError::InvalidChangelog {
+        location: Location::at(path, text, offset),
+        message,
+    };
+    let mut blank: Vec<Range<usize>> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut open: Option<Open> = None;
+    let mut rollback_block = false;
+    let mut ignore_until_end = false;
+    let mut ignore_lines = 0usize;
+    let close = |open: &mut Option<Open>, pending: &mut Vec<Pending>, end: usize| {
+        if let Some(changeset) = open.take() {
+            let body = changeset.start..end;
+            pending.push(Pending::Changeset(changeset, body));
+        }
+    };
+    for (offset, line) in lines(text).skip(1) {
+        let line_range = offset..offset + line.trim_end_matches(['\n', '\r']).len();
+        let content = line.trim();
+        if rollback_block {
+            blank.push(line_range);
+            rollback_block = !content.ends_with("*/");
+            continue;
+        }
+        let said = directive(content).map(|d| (d, d.to_ascii_lowercase()));
+        if ignore_lines > 0 || ignore_until_end {
+            ignore_lines = ignore_lines.saturating_sub(1);
+            blank.push(line_range);
+            if said.as_ref().is_some_and(|(_, l)| l == "ignorelines:end") {
+                ignore_until_end = false;
+            }
+            continue;
+        }
+        let rollback_start = content
+            .strip_prefix("/*")
+            .map(|rest| rest.trim_start().to_ascii_lowercase())
+            .is_some_and(|rest| rest.starts_with("liquibase rollback"));
+        if rollback_start {
+            blank.push(line_range);
+            rollback_block = !content.ends_with("*/");
+            continue;
+        }
+        let Some((said, lower)) = said else {
+            if open.is_none() && !content.is_empty() {
+                return Err(error(
+                    offset + (line.len() - line.trim_start().len()),
+                    "SQL outside any `--changeset author:id`; Liquibase refuses it: start \
+                     a changeset above it"
+                        .into(),
+                ));
+            }
+            continue;
+        };
+        let column = offset + (line.len() - line.trim_start().len());
+        if lower.starts_with("rollback") {
+            blank.push(line_range);
+        } else if let Some(rest) = lower.strip_prefix("ignorelines:") {
+            blank.push(line_range);
+            match rest.trim() {
+                "start" => ignore_until_end = true,
+                count => {
+                    ignore_lines = count.parse().map_err(|_| {
+                        error(column, format!("`--{said}`: expected `start` or a number"))
+                    })?;
+                }
+            }
+        } else if lower.starts_with("changeset") && said.len() > "changeset".len() {
+            let Some(changeset) = changeset(&said["changeset".len()..], offset + line.len())
+                .map_err(|m| error(column, m))?
+            else {
+                continue;
+            };
+            close(&mut open, &mut pending, offset);
+            open = Some(changeset);
+        } else if let Some(all) = include_kind(&lower) {
+            close(&mut open, &mut pending, offset);
+            let attributes = attributes(said.split_once(char::is_whitespace).map_or("", |p| p.1));
+            let key = if all { "path" } else { "file" };
+            let Some(target) = attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) else {
+                return Err(error(column, format!("`--{said}` without `{key}:`")));
+            };
+            let relative = attributes.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("relativeToChangelogFile") && v.eq_ignore_ascii_case("true")
+            });
+            pending.push(Pending::Step(Step::Include {
+                target: target.1.to_string(),
+                all,
+                relative,
+                at: Location::at(path, text, column),
+            }));
+        }
+    }
+    close(&mut open, &mut pending, text.len());
+
+    let mut masked = text.to_string();
+    for range in blank {
+        masked.replace_range(range.clone(), &" ".repeat(range.len()));
+    }
+    Ok(pending
+        .into_iter()
+        .filter_map(|p| match p {
+            Pending::Step(step) => Some(step),
+            Pending::Changeset(c, _) if !c.for_postgres => None,
+            Pending::Changeset(c, body) => {
+                Some(Step::Sql(Box::new(migration(path, &masked, c, body))))
+            }
+        })
+        .collect())
+}
+
+/// `include` (false) or `includeAll` (true), for a directive.
+fn include_kind(lower: &str) -> Option<bool> {
+    let word = lower.split_whitespace().next()?;
+    match word {
+        "include" => Some(false),
+        "includeall" => Some(true),
+        _ => None,
+    }
+}
+
+/// `key:value` words.
+fn attributes(text: &str) -> Vec<(&str, &str)> {
+    text.split_whitespace()
+        .filter_map(|word| word.split_once(':'))
+        .collect()
+}
+
+/// The changeset of a `--changeset` line, `rest` being what follows the word; `None` when it is
+/// no changeset line to Liquibase (no `author:id`), so just a comment.
+fn changeset(rest: &str, start: usize) -> Result<Option<Open>, String> {
+    if !rest.starts_with(char::is_whitespace) {
+        return Ok(None);
+    }
+    let rest = rest.trim_start();
+    let (author, after_author) = match rest.strip_prefix('"') {
+        Some(quoted) => match quoted.split_once('"') {
+            Some((author, after)) => (author, after),
+            None => return Ok(None),
+        },
+        None => match rest.split_once(':') {
+            Some((author, _)) if !author.contains(char::is_whitespace) => {
+                (author, &rest[author.len()..])
+            }
+            _ => return Ok(None),
+        },
+    };
+    let Some(after_colon) = after_author.strip_prefix(':') else {
+        return Ok(None);
+    };
+    let after_colon = after_colon.trim_start();
+    let (id, attributes_text) = match after_colon.strip_prefix('"') {
+        Some(quoted) => quoted.split_once('"').unwrap_or((quoted, "")),
+        None => after_colon
+            .split_once(char::is_whitespace)
+            .unwrap_or((after_colon, "")),
+    };
+    let mut open = Open {
+        name: format!("{author}:{id}"),
+        id: id.to_string(),
+        start,
+        transaction: true,
+        split: true,
+        delimiter: None,
+        for_postgres: true,
+    };
+    for (key, value) in attributes(attributes_text) {
+        let flag = || match value.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("`{key}:{value}`: expected true or false")),
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "runintransaction" => open.transaction = flag()?,
+            "splitstatements" => open.split = flag()?,
+            "enddelimiter" if !value.is_empty() && value != ";" => {
+                open.delimiter = Some(value.to_string());
+            }
+            "dbms" => open.for_postgres = for_postgres(value),
+            _ => {}
+        }
+    }
+    Ok(Some(open))
+}
+
+/// Whether a `dbms:` list includes PostgreSQL.
+fn for_postgres(list: &str) -> bool {
+    let names: Vec<String> = list
+        .split(',')
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    if names.iter().any(|n| n == "!postgresql" || n == "none") {
+        return false;
+    }
+    let positive: Vec<&String> = names.iter().filter(|n| !n.starts_with('!')).collect();
+    positive.is_empty() || positive.iter().any(|n| *n == "postgresql" || *n == "all")
+}
+
+fn migration(path: &Path, masked: &str, c: Open, body: Range<usize>) -> Migration {
+    let mut text = masked.to_string();
+    let verbatim = match (&c.delimiter, c.split) {
+        (_, false) => {
+            let whole = trimmed(&text, body.clone());
+            if whole.is_empty() {
+                vec![]
+            } else {
+                vec![whole]
+            }
+        }
+        (Some(delimiter), true) => {
+            let ends = delimiters(&text, body.clone(), delimiter);
+            let mut statements = Vec::new();
+            let mut start = body.start;
+            for end in ends {
+                text.replace_range(end.clone(), &" ".repeat(end.len()));
+                statements.push(trimmed(&text, start..end.start));
+                start = end.end;
+            }
+            statements.push(trimmed(&text, start..body.end));
+            statements.retain(|s| !s.is_empty());
+            statements
+        }
+        (None, true) => Vec::new(),
+    };
+    Migration {
+        version: c.name,
+        description: c.id,
+        path: path.to_path_buf(),
+        text,
+        body,
+        transaction: c.transaction,
+        verbatim,
+    }
+}
+
+/// Where `delimiter` ends a line of `text[body]` (comment lines left out): each ends a statement,
+/// and is blanked so that nothing but the statements runs.
+fn delimiters(text: &str, body: Range<usize>, delimiter: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    for (offset, line) in lines(&text[body.clone()]) {
+        let content = line.trim_end();
+        if content.trim_start().starts_with("--") || content.len() < delimiter.len() {
+            continue;
+        }
+        let at = content.len() - delimiter.len();
+        if content.is_char_boundary(at) && content[at..].eq_ignore_ascii_case(delimiter) {
+            let start = body.start + offset + at;
+            out.push(start..start + delimiter.len());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn migrations(text: &str) -> Vec<Migration> {
+        steps(&PathBuf::from("c.sql"), text)
+            .unwrap()
+            .into_iter()
+            .filter_map(|s| match s {
+                Step::Sql(m) => Some(*m),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Each changeset's statements, as sent.
+    fn sent(migration: &Migration) -> Vec<String> {
+        let sql = migration.sql();
+        migration
+            .statements()
+            .iter()
+            .map(|s| sql[s.range.clone()].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn changesets_run_in_file_order_with_their_attributes() {
+        let text = "--liquibase formatted sql\n\n-- a comment\n--changeset ann:1\nCREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n--rollback DROP TABLE t;\n\n--changeset ann:2 runInTransaction:false context:dev\nCREATE INDEX CONCURRENTLY i ON t (a);\n--changeset \"Ann Lee\":3 splitStatements:false\nDO $$ BEGIN PERFORM 1; END $$;\nSELECT 2;\n--changeset ann:4 endDelimiter:/\nCREATE FUNCTION f() RETURNS int AS 'SELECT 1; SELECT 2' LANGUAGE sql\n/\nSELECT 3;\n  /\n";
+        let found = migrations(text);
+        let summary: Vec<(&str, bool)> = found
+            .iter()
+            .map(|m| (m.version.as_str(), m.transaction))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("ann:1", true),
+                ("ann:2", false),
+                ("Ann Lee:3", true),
+                ("ann:4", true)
+            ]
+        );
+        assert_eq!(
+            sent(&found[0]),
+            ["CREATE TABLE t (a int)", "INSERT INTO t VALUES (1)"]
+        );
+        assert_eq!(
+            sent(&found[2]),
+            ["DO $$ BEGIN PERFORM 1; END $$;\nSELECT 2;"]
+        );
+        assert_eq!(
+            sent(&found[3]),
+            [
+                "CREATE FUNCTION f() RETURNS int AS 'SELECT 1; SELECT 2' LANGUAGE sql",
+                "SELECT 3;"
+            ]
+        );
+    }
+
+    #[test]
+    fn rollbacks_and_ignored_lines_never_run_and_locations_stay() {
+        let text = "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n/* liquibase rollback\nDROP TABLE t;\n*/\n--ignoreLines:start\nSELECT 'ignored';\n--ignoreLines:end\n--ignoreLines:1\nSELECT 'also ignored';\nSELECT 'last';\n--rollback SELECT 'never';\n";
+        let found = migrations(text);
+        assert_eq!(found[0].text.len(), text.len());
+        let statements = found[0].statements();
+        let sent: Vec<String> = sent(&found[0]);
+        assert_eq!(sent, ["SELECT 1", "SELECT 'last'"]);
+        let last = found[0].body.start + statements[1].range.start;
+        assert_eq!(crate::location::line_col(&found[0].text, last), (12, 1));
+    }
+
+    #[rstest::rstest]
+    #[case::postgres("dbms:postgresql", 1)]
+    #[case::several("dbms:oracle,postgresql", 1)]
+    #[case::all("dbms:all", 1)]
+    #[case::other("dbms:oracle", 0)]
+    #[case::not_postgres("dbms:!postgresql", 0)]
+    #[case::not_other("dbms:!oracle", 1)]
+    fn dbms_leaves_out_changesets_for_other_databases(#[case] dbms: &str, #[case] count: usize) {
+        let text = format!("--liquibase formatted sql\n--changeset a:1 {dbms}\nSELECT 1;\n");
+        assert_eq!(migrations(&text).len(), count);
+    }
+
+    #[test]
+    fn a_file_without_the_marker_is_one_raw_changeset() {
+        let found = migrations("CREATE TABLE t ();\n--changeset a:1\nSELECT 1;\n");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].transaction);
+        assert_eq!(found[0].body, 0..found[0].text.len());
+    }
+
+    #[rstest::rstest]
+    #[case::sql_before(
+        "--liquibase formatted sql\n\nCREATE TABLE t ();\n",
+        "c.sql:3:1: invalid liquibase changelog: SQL outside any"
+    )]
+    #[case::bad_flag(
+        "--liquibase formatted sql\n  --changeset a:1 runInTransaction:no\n",
+        "c.sql:2:3: invalid liquibase changelog: `runInTransaction:no`"
+    )]
+    fn formatting_liquibase_refuses_is_an_error(#[case] text: &str, #[case] expected: &str) {
+        let error = steps(&PathBuf::from("c.sql"), text)
+            .err()
+            .expect("an error")
+            .to_string();
+        assert!(error.starts_with(expected), "{error}");
+    }
+
+    #[test]
+    fn a_comment_that_only_starts_like_a_changeset_is_a_comment() {
+        let found = migrations(
+            "--liquibase formatted sql\n--changeset a:1\n-- changeset of prices\nSELECT 1;\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(sent(&found[0]), ["SELECT 1"]);
+    }
+}

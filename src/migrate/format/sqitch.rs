@@ -1,0 +1,413 @@
+//! `sqitch`: `sqitch.plan` lists the changes in deploy order, `deploy/<change>.sql` deploys each
+//! (`revert/` and `verify/` are never read).
+//!
+//! The plan is read as sqitch's own parser (`App::Sqitch::Plan`) reads it: pragmas (`%project`
+//! required) up to the first blank line, then one change or `@tag` per line with an optional
+//! `[dependencies]` list, a timestamp and a planner, `#` starting a note. A change may require
+//! only changes planned before it (conflicts `!name` and other projects' changes are not
+//! checked); a name used twice with no tag between them, a tag without a change before it and a
+//! line without timestamp or planner are errors, as they are for sqitch.
+//!
+//! A change planned again after a tag is a reworked change: its latest instance deploys
+//! `deploy/<name>.sql`, each earlier one `deploy/<name>@<tag>.sql`, the tag being the first of
+//! the tags between that instance and the next (the latest first, then the instance's own) whose
+//! file exists, else the first of them, exactly as sqitch picks it.
+//!
+//! sqitch runs each script with `psql -f` and `ON_ERROR_STOP=1`, without a transaction of its
+//! own: a script's own `BEGIN` / `COMMIT` decide, and a script without them commits statement by
+//! statement. So every migration here runs outside a transaction ([`Migration::transaction`]
+//! false): its `BEGIN` and `COMMIT` are sent as they are, and a transaction a script leaves open
+//! is rolled back when it ends, as it is when psql exits. Not read: `sqitch.conf` (`top_dir`,
+//! `deploy_dir`, `plan_file` must be the defaults relative to `path`) and psql variables
+//! (`:"registry"`, `--set`).
+
+use std::path::{Path, PathBuf};
+
+use super::{DiscoverError, lines, read_text};
+use crate::location::Location;
+use crate::migrate::migration::Migration;
+
+/// The plan, in the chain's directory.
+pub(super) const PLAN: &str = "sqitch.plan";
+
+/// The directory of the deploy scripts, beside the plan.
+pub(super) const DEPLOY: &str = "deploy";
+
+/// One planned change.
+#[derive(Debug)]
+struct Change {
+    name: String,
+    /// Byte offset of the change's line in the plan.
+    offset: usize,
+    /// The tags declared right after this change.
+    tags: Vec<String>,
+    /// For an instance reworked later: the tags that may name its script (see the module
+    /// documentation), in the order sqitch tries them.
+    rework_tags: Vec<String>,
+}
+
+pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    let plan_path = dir.join(PLAN);
+    let text = read_text(&plan_path)?;
+    let changes = parse(&plan_path, &text)?;
+    let deploy = dir.join(DEPLOY);
+    changes
+        .iter()
+        .map(|change| {
+            let path = script(&deploy, change);
+            if !path.is_file() {
+                return Err(DiscoverError::ListedFileMissing {
+                    location: Location::at(&plan_path, &text, change.offset),
+                    entry: change.name.clone(),
+                    path,
+                });
+            }
+            let script = read_text(&path)?;
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(Migration {
+                version: stem,
+                description: change.name.clone(),
+                body: 0..script.len(),
+                path,
+                text: script,
+                transaction: false,
+                verbatim: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// The deploy script of `change`: `<name>.sql`, or `<name>@<tag>.sql` for a reworked instance.
+fn script(deploy: &Path, change: &Change) -> PathBuf {
+    let candidates: Vec<PathBuf> = change
+        .rework_tags
+        .iter()
+        .map(|tag| deploy.join(format!("{}@{tag}.sql", change.name)))
+        .collect();
+    match candidates.iter().find(|path| path.is_file()) {
+        Some(found) => found.clone(),
+        None => candidates
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| deploy.join(format!("{}.sql", change.name))),
+    }
+}
+
+/// The changes of the plan at `path` (holding `text`), in order.
+fn parse(path: &Path, text: &str) -> Result<Vec<Change>, DiscoverError> {
+    let error = |offset: usize, message: String| DiscoverError::InvalidPlan {
+        location: Location::at(path, text, offset),
+        message,
+    };
+    let mut project = None;
+    let mut body = lines(text);
+    // Pragmas, up to the first blank line.
+    for (offset, line) in body.by_ref() {
+        let content = without_note(line);
+        if content.trim().is_empty() {
+            if line.trim().is_empty() {
+                break;
+            }
+            continue;
+        }
+        let Some(pragma) = content.trim().strip_prefix('%') else {
+            return Err(error(
+                offset,
+                "invalid pragma; a blank line must come between pragmas and changes".into(),
+            ));
+        };
+        if let Some(("project", value)) = pragma.split_once('=').map(|(k, v)| (k.trim(), v.trim()))
+        {
+            project = Some(value.to_string());
+        }
+    }
+    let Some(project) = project else {
+        return Err(error(0, "missing %project pragma".into()));
+    };
+
+    let mut changes: Vec<Change> = Vec::new();
+    // Index in `changes` of the first change after the last tag.
+    let mut since_tag = 0;
+    let mut tags_seen: Vec<String> = Vec::new();
+    for (offset, line) in body {
+        let content = without_note(line).trim();
+        if content.is_empty() {
+            continue;
+        }
+        let column = offset + (line.len() - line.trim_start().len());
+        let entry = PlanLine::parse(content).map_err(|message| error(column, message))?;
+        if let Some(tag) = entry.name.strip_prefix('@') {
+            if entry.dependencies.is_some() {
+                return Err(error(column, "tags may not specify dependencies".into()));
+            }
+            let Some(last) = changes.last_mut() else {
+                return Err(error(
+                    column,
+                    format!("tag \"{tag}\" declared without a preceding change"),
+                ));
+            };
+            if tags_seen.iter().any(|t| t == tag) {
+                return Err(error(column, format!("tag \"{tag}\" is declared twice")));
+            }
+            tags_seen.push(tag.to_string());
+            last.tags.push(tag.to_string());
+            since_tag = changes.len();
+            continue;
+        }
+        let name = entry.name.trim_start_matches(['+', '-']).trim_start();
+        if let Some(earlier) = changes[since_tag..].iter().find(|c| c.name == name) {
+            let (line, _) = crate::location::line_col(text, earlier.offset);
+            return Err(error(
+                column,
+                format!("change \"{name}\" duplicates its declaration on line {line}"),
+            ));
+        }
+        for dependency in entry.dependencies.unwrap_or_default().split_whitespace() {
+            if let Some(required) = local_requirement(&project, dependency)
+                && !changes.iter().any(|c| c.name == required)
+            {
+                return Err(error(
+                    column,
+                    format!(
+                        "change \"{name}\" requires \"{required}\", which the plan does not \
+                         deploy before it"
+                    ),
+                ));
+            }
+        }
+        if let Some(index) = changes.iter().rposition(|c| c.name == name) {
+            let mut rework_tags: Vec<String> = changes[index + 1..]
+                .iter()
+                .rev()
+                .flat_map(|c| c.tags.iter().cloned())
+                .collect();
+            rework_tags.extend(changes[index].tags.iter().cloned());
+            changes[index].rework_tags = rework_tags;
+        }
+        changes.push(Change {
+            name: name.to_string(),
+            offset: column,
+            tags: Vec::new(),
+            rework_tags: Vec::new(),
+        });
+    }
+    Ok(changes)
+}
+
+/// The change of this project that `dependency` requires, if it is one sqitch checks: not a
+/// conflict (`!name`), not another project's (`other:name`), not a change id, not a tag alone.
+fn local_requirement<'a>(project: &str, dependency: &'a str) -> Option<&'a str> {
+    if dependency.starts_with('!') {
+        return None;
+    }
+    let local = match dependency.split_once(':') {
+        Some((other, _)) if other != project => return None,
+        Some((_, local)) => local,
+        None => dependency,
+    };
+    let change = local.split('@').next().unwrap_or_default();
+    let is_id = change.len() == 40 && change.bytes().all(|b| b.is_ascii_hexdigit());
+    (!change.is_empty() && !is_id).then_some(change)
+}
+
+/// `line` without its `# note` and line break.
+fn without_note(line: &str) -> &str {
+    let line = line.trim_end_matches(['\n', '\r']);
+    line.split_once('#').map_or(line, |(before, _)| before)
+}
+
+/// A change or tag line: `name [deps] 2024-01-01T00:00:00Z Planner <email>`.
+struct PlanLine<'a> {
+    name: &'a str,
+    dependencies: Option<&'a str>,
+}
+
+impl<'a> PlanLine<'a> {
+    fn parse(content: &'a str) -> Result<Self, String> {
+        let (name, rest) = content
+            .split_once(char::is_whitespace)
+            .unwrap_or((content, ""));
+        let name = match name {
+            "+" | "-" => {
+                let (name, more) = rest
+                    .trim_start()
+                    .split_once(char::is_whitespace)
+                    .ok_or("missing timestamp and planner name and email".to_string())?;
+                return Self::after_name(name, more);
+            }
+            name => name,
+        };
+        Self::after_name(name, rest)
+    }
+
+    fn after_name(name: &'a str, rest: &'a str) -> Result<Self, String> {
+        let bare = name.trim_start_matches(['@', '+', '-']);
+        if bare.is_empty() || bare.contains([':', '@', '#', '\\', '[', ']']) {
+            return Err(format!("invalid name \"{name}\""));
+        }
+        let mut rest = rest.trim_start();
+        let mut dependencies = None;
+        if let Some(list) = rest.strip_prefix('[') {
+            let (inside, after) = list
+                .split_once(']')
+                .ok_or("unclosed dependency list `[`".to_string())?;
+            dependencies = Some(inside);
+            rest = after.trim_start();
+        }
+        let (timestamp, planner) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if !is_timestamp(timestamp) {
+            return Err("missing timestamp (YYYY-MM-DDTHH:MM:SSZ)".into());
+        }
+        let planner = planner.trim();
+        let has_email = planner
+            .find('<')
+            .is_some_and(|open| open > 0 && planner.ends_with('>'));
+        if !has_email {
+            return Err("missing planner name and email (`Name <email>`)".into());
+        }
+        Ok(Self { name, dependencies })
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+fn is_timestamp(word: &str) -> bool {
+    let shape = b"dddd-dd-ddTdd:dd:ddZ";
+    word.len() == shape.len()
+        && word.bytes().zip(shape).all(|(b, s)| match s {
+            b'd' => b.is_ascii_digit(),
+            s => b == *s,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+
+    const HEAD: &str = "%syntax-version=1.0.0\n%project=flipr\n%uri=https://example.com/\n\n";
+    const WHEN: &str = "2024-01-01T00:00:00Z Marge <marge@example.com>";
+
+    fn plan(body: &str) -> String {
+        format!("{HEAD}{body}")
+    }
+
+    #[test]
+    fn changes_deploy_in_plan_order_outside_a_transaction() {
+        let fixture = Fixture::new(&[
+            (
+                PLAN,
+                &plan(&format!(
+                    "# the flipr plan\nusers {WHEN} # Creates users.\nappschema [users !old other:x] {WHEN}\n@v1 {WHEN} # Tag\n\nflips [appschema users@v1] {WHEN}\n"
+                )),
+            ),
+            (
+                "deploy/users.sql",
+                "BEGIN;\nCREATE TABLE users ();\nCOMMIT;\n",
+            ),
+            ("deploy/appschema.sql", "CREATE SCHEMA flipr;"),
+            ("deploy/flips.sql", "SELECT 1;"),
+            ("revert/users.sql", "DROP TABLE users;"),
+            ("verify/users.sql", "SELECT 1/0;"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            fixture.order(&migrations),
+            [
+                "deploy/users.sql",
+                "deploy/appschema.sql",
+                "deploy/flips.sql"
+            ]
+        );
+        assert!(migrations.iter().all(|m| !m.transaction));
+        let users = migrations[0].statements();
+        let sql = migrations[0].sql();
+        let texts: Vec<&str> = users.iter().map(|s| &sql[s.range.clone()]).collect();
+        assert_eq!(texts, ["BEGIN", "CREATE TABLE users ()", "COMMIT"]);
+    }
+
+    #[rstest]
+    // The earlier instance takes the tag between the two: `a@v1.sql`.
+    #[case::one_tag(&format!("a {WHEN}\n@v1 {WHEN}\nb {WHEN}\na [a@v1] {WHEN}\n"), &["a@v1.sql", "b.sql", "a.sql"], &["a@v1.sql"])]
+    // Tags later than the instance come first, the latest first; the first whose file exists wins.
+    #[case::first_existing(&format!("a {WHEN}\n@v1 {WHEN}\nb {WHEN}\n@v2 {WHEN}\na {WHEN}\n"), &["a@v1.sql", "b.sql", "a.sql"], &["a@v1.sql"])]
+    #[case::latest_tag_first(&format!("a {WHEN}\n@v1 {WHEN}\nb {WHEN}\n@v2 {WHEN}\na {WHEN}\n"), &["a@v2.sql", "b.sql", "a.sql"], &["a@v2.sql", "a@v1.sql"])]
+    // Reworked twice: each earlier instance names its own tag.
+    #[case::twice(&format!("a {WHEN}\n@v1 {WHEN}\na {WHEN}\n@v2 {WHEN}\na {WHEN}\n"), &["a@v1.sql", "a@v2.sql", "a.sql"], &["a@v1.sql", "a@v2.sql"])]
+    fn a_reworked_change_deploys_its_tagged_script_first(
+        #[case] body: &str,
+        #[case] expected: &[&str],
+        #[case] tagged: &[&str],
+    ) {
+        let mut files = vec![
+            (PLAN.to_string(), plan(body)),
+            ("deploy/a.sql".to_string(), "SELECT 1;".to_string()),
+            ("deploy/b.sql".to_string(), "SELECT 1;".to_string()),
+        ];
+        files.extend(
+            tagged
+                .iter()
+                .map(|name| (format!("deploy/{name}"), "SELECT 1;".to_string())),
+        );
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let fixture = Fixture::new(&refs);
+        let migrations = discover(fixture.path()).unwrap();
+        let expected: Vec<String> = expected.iter().map(|n| format!("deploy/{n}")).collect();
+        assert_eq!(fixture.order(&migrations), expected);
+    }
+
+    #[rstest]
+    #[case::no_blank_after_pragmas(
+        "%project=p\nusers 2024-01-01T00:00:00Z M <m@x>\n",
+        "sqitch.plan:2:1: invalid sqitch plan: invalid pragma"
+    )]
+    #[case::no_project(
+        "%syntax-version=1.0.0\n\n",
+        "sqitch.plan:1:1: invalid sqitch plan: missing %project"
+    )]
+    #[case::no_timestamp(
+        "%project=p\n\nusers M <m@x>\n",
+        "sqitch.plan:3:1: invalid sqitch plan: missing timestamp"
+    )]
+    #[case::no_planner(
+        "%project=p\n\n  users 2024-01-01T00:00:00Z\n",
+        "sqitch.plan:3:3: invalid sqitch plan: missing planner"
+    )]
+    #[case::duplicate(
+        "%project=p\n\na 2024-01-01T00:00:00Z M <m@x>\na 2024-01-01T00:00:00Z M <m@x>\n",
+        "sqitch.plan:4:1: invalid sqitch plan: change \"a\" duplicates its declaration on line 3"
+    )]
+    #[case::requires_later(
+        "%project=p\n\na [b] 2024-01-01T00:00:00Z M <m@x>\nb 2024-01-01T00:00:00Z M <m@x>\n",
+        "sqitch.plan:3:1: invalid sqitch plan: change \"a\" requires \"b\""
+    )]
+    #[case::tag_first(
+        "%project=p\n\n@v1 2024-01-01T00:00:00Z M <m@x>\n",
+        "sqitch.plan:3:1: invalid sqitch plan: tag \"v1\" declared without a preceding change"
+    )]
+    fn a_plan_sqitch_refuses_is_an_error_naming_the_line(
+        #[case] text: &str,
+        #[case] expected: &str,
+    ) {
+        let fixture = Fixture::new(&[(PLAN, text), ("deploy/a.sql", ""), ("deploy/b.sql", "")]);
+        let error = discover(fixture.path()).unwrap_err().to_string();
+        assert!(error.contains(expected), "{error}");
+    }
+
+    #[test]
+    fn a_planned_change_without_its_script_is_an_error() {
+        let fixture = Fixture::new(&[(PLAN, &plan(&format!("users {WHEN}\n")))]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::ListedFileMissing { path, .. } if path.ends_with("deploy/users.sql")),
+            "{error}"
+        );
+        assert!(error.to_string().contains("sqitch.plan:5:1"), "{error}");
+    }
+}

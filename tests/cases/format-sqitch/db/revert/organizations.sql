@@ -1,0 +1,2 @@
+DROP TABLE organizations CASCADE;
+DROP TYPE org_status;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY projects_org_id_idx;

@@ -1,0 +1,2 @@
+-- Verify flipr:projects on pg: never run by a deploy.
+SELECT 1/0;
