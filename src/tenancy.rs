@@ -43,6 +43,8 @@ pub struct Principals<'a> {
     signed_up: HashMap<String, Principal>,
     /// Whose settings are in force, and whether the role is too.
     in_force: Option<(Principal, bool)>,
+    /// The settings are known to be reset (not only unset: a database may give them a default).
+    reset: bool,
 }
 
 impl<'a> Principals<'a> {
@@ -51,6 +53,7 @@ impl<'a> Principals<'a> {
             tenancy,
             signed_up: HashMap::new(),
             in_force: None,
+            reset: false,
         }
     }
 
@@ -77,7 +80,8 @@ impl<'a> Principals<'a> {
         }
         // A sign-up carries no request: the settings are reset even when none is in force (a
         // database default such as `ALTER DATABASE … SET app.tenant` would otherwise leak in).
-        self.reset(sb, true).await?;
+        let always = !self.reset;
+        self.reset(sb, always).await?;
         let principal = Principal {
             tenant: tenant.to_string(),
             user,
@@ -100,6 +104,7 @@ impl<'a> Principals<'a> {
             return Ok(());
         }
         self.leave(sb).await?;
+        self.reset = false;
         if let Some(sql) = self.set_settings(Some(principal)) {
             run(sb, &sql).await?;
         }
@@ -115,6 +120,7 @@ impl<'a> Principals<'a> {
         self.leave(sb).await?;
         run(sb, &format!("SET LOCAL ROLE {}", ident(self.role()))).await?;
         self.in_force = Some((principal.clone(), true));
+        self.reset = false;
         if let Some(sql) = self.set_settings(Some(principal)) {
             run(sb, &sql).await?;
         }
@@ -138,6 +144,7 @@ impl<'a> Principals<'a> {
         if let Some(sql) = self.set_settings(None) {
             run(sb, &sql).await?;
         }
+        self.reset = true;
         Ok(())
     }
 

@@ -51,7 +51,7 @@ use row::{Building, Source};
 
 pub use request::Overwrite;
 pub use sandbox::{DbError, Outcome, STATEMENT_TIMEOUT, Sandbox};
-pub use sql::{identify, insert_sql};
+pub use sql::{identify, insert_sql, plain_insert};
 pub use tenant::Tenant;
 
 /// Attempts at one row before giving up.
@@ -66,6 +66,8 @@ pub struct Row {
     pub written: IndexMap<String, String>,
     /// Every column as PostgreSQL returned it, as text (`None` for NULL).
     pub values: IndexMap<String, Option<String>>,
+    /// The tenant (key as text) whose principal's request was in force when it was inserted.
+    pub tenant: Option<String>,
 }
 
 impl Row {
@@ -328,6 +330,7 @@ impl<'a> Synth<'a> {
                     return Ok(Row {
                         written: row.written(),
                         values: names.zip(texts).collect(),
+                        tenant: row.tenant.clone(),
                     });
                 }
                 Err(e) => {

@@ -71,6 +71,26 @@ impl<'a> Synth<'a> {
         }
     }
 
+    /// The request `row` was inserted under in force again (nothing for a row of no tenant),
+    /// as the superuser: a check's statement that writes the row again (with one value
+    /// changed) meets the same triggers in the same request, until [`Self::leave`].
+    pub async fn request_of(&mut self, sb: &mut Sandbox, row: &Row) -> Result<(), Refused> {
+        match row.tenant.as_deref() {
+            Some(key) => self.settings_of(sb, key).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The request settings of a principal of tenant `key` (signed up first, once) in force.
+    async fn settings_of(&mut self, sb: &mut Sandbox, key: &str) -> Result<(), Refused> {
+        let n = self.fresh();
+        let Some(principals) = self.principals.as_mut() else {
+            return Ok(());
+        };
+        let principal = principals.sign_up(sb, key, tenancy::user_id(n)).await?;
+        principals.settings(sb, &principal).await
+    }
+
     /// The `tenant` columns of `table` (none for the tenant table).
     pub fn tenant_columns(&mut self, table: &Table) -> Vec<String> {
         let spec = self.spec;
@@ -165,15 +185,7 @@ impl<'a> Synth<'a> {
         let Some(key) = row.tenant.as_deref() else {
             return Ok(());
         };
-        let n = self.fresh();
-        let Some(principals) = self.principals.as_mut() else {
-            return Ok(());
-        };
-        let result = match principals.sign_up(sb, key, tenancy::user_id(n)).await {
-            Ok(principal) => principals.settings(sb, &principal).await,
-            Err(e) => Err(e),
-        };
-        result.map_err(|e| refused_request(&row.table.name, key, e))
+        (self.settings_of(sb, key).await).map_err(|e| refused_request(&row.table.name, key, e))
     }
 
     /// No request in force any more (after a row of `table`).

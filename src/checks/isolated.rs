@@ -1,0 +1,289 @@
+//! `<table>::<col>::isolated`: acting as a principal of tenant A, with rows of tenants A and B
+//! present (each inserted under its own tenant's request), A sees its own row and none of B's,
+//! cannot change or delete B's rows, and cannot write a row into B: a plain INSERT with B's id
+//! and an UPDATE moving A's row to B are refused or change nothing.
+//!
+//! The five operations are the ways a policy leaks: `USING (true)` shows and lets change every
+//! row; an INSERT policy without a real WITH CHECK lets a tenant write into another; an owner
+//! that is not forced bypasses everything. Seeing nothing at all is no isolation either: a
+//! deny-everything policy or a missing GRANT fails, because A must see its own row.
+//!
+//! Writes are judged by what they did, not by what they returned: the INSERT has no RETURNING
+//! (RETURNING applies the SELECT policies and would hide a leaking INSERT policy), UPDATE and
+//! DELETE by the rows their command tag counts, and the INSERT and the move by counting B's rows
+//! as the superuser afterwards (a trigger that rewrites the tenant from the request is fine).
+
+use super::behaviour::{self, Case, Run};
+use super::rls::{applying, describe};
+use super::{Context, Failure, Verdict, immutable};
+use crate::catalog::{Column, Table};
+use crate::location::Location;
+use crate::names::{TableName, ident};
+use crate::synth::{DbError, Outcome, Row, Tenant, identify, plain_insert, typed};
+use crate::tenancy::Refused;
+
+pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
+    let Some(tenancy) = &ctx.spec.project.tenancy else {
+        return Err(super::unchecked(Some(at)));
+    };
+    let promise = format!(
+        "a principal of one tenant can neither see nor change rows of another in {} (tenant column {column})",
+        ctx.show(table)
+    );
+    let (t, col) = ctx.column(table, column, at, &promise)?;
+    let own_rows = tenancy.is_tenant_table(table);
+    let probe = Probe {
+        ctx,
+        t,
+        col,
+        at,
+        promise: &promise,
+        role: &tenancy.role.value,
+    };
+    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+        let a = probe.tenant(run).await?;
+        let b = probe.tenant(run).await?;
+        let (row_a, row_b, insert_b) = if own_rows {
+            (a.row.clone(), b.row.clone(), None)
+        } else {
+            let row_a = probe.row(run, &a, true).await?;
+            let row_b = probe.row(run, &b, true).await?;
+            (row_a, row_b, Some(probe.row(run, &b, false).await?))
+        };
+        probe.operations(run, &a, &b, &row_a, &row_b, insert_b.as_ref()).await
+    })
+    .await
+}
+
+/// What one case needs to probe the table.
+struct Probe<'p, 'c> {
+    ctx: &'p Context<'c>,
+    t: &'p Table,
+    col: &'p Column,
+    at: &'p Location,
+    promise: &'p str,
+    role: &'p str,
+}
+
+/// What an operation did that it must not, or why the case could not conclude.
+enum Found {
+    Leak(String),
+    Inconclusive(String),
+}
+
+impl Probe<'_, '_> {
+    async fn tenant(&self, run: &mut Run<'_>) -> Result<Tenant, Failure> {
+        match run.synth.tenant(&mut run.sb, &self.t.name).await {
+            Ok(tenant) => Ok(tenant),
+            Err(e) => Err(behaviour::unbuildable(self.ctx, &e, &run.sb, self.at, self.promise)),
+        }
+    }
+
+    async fn row(&self, run: &mut Run<'_>, tenant: &Tenant, keep: bool) -> Result<Row, Failure> {
+        match (run.synth)
+            .tenant_row(&mut run.sb, &self.t.name, &[], tenant, keep)
+            .await
+        {
+            Ok(row) => Ok(row),
+            Err(e) => Err(behaviour::unbuildable(self.ctx, &e, &run.sb, self.at, self.promise)),
+        }
+    }
+
+    /// The five operations as a principal of A; the first problem ends the case (what follows
+    /// it would run on changed rows).
+    async fn operations(
+        &self,
+        run: &mut Run<'_>,
+        a: &Tenant,
+        b: &Tenant,
+        row_a: &Row,
+        row_b: &Row,
+        insert_b: Option<&Row>,
+    ) -> Verdict {
+        let t = &self.t.name.sql();
+        let c = ident(&self.col.name);
+        let (key_a, key_b) = (identify(self.t, row_a, None), identify(self.t, row_b, None));
+        let (lit_a, lit_b) = (typed(Some(&a.key), self.col), typed(Some(&b.key), self.col));
+        let of_b = format!("SELECT count(*) FROM {t} WHERE {c} = {lit_b}");
+        let mut leaks = Vec::new();
+        let result: Result<(), Found> = async {
+            self.enter(run, a).await?;
+            let seen_a = count(run, &format!("SELECT count(*) FROM {t} WHERE {key_a}")).await;
+            match seen_a {
+                Ok(1) => {}
+                Ok(n) => {
+                    return Err(Found::Leak(format!(
+                        "SELECT does not see tenant A's own row ({n} rows): a policy that denies everything, or one that does not match how a request names its tenant, is not isolation"
+                    )));
+                }
+                Err(e) => return Err(refused_select(&e)),
+            }
+            if let Ok(n @ 1..) = count(run, &format!("SELECT count(*) FROM {t} WHERE {key_b}")).await {
+                leaks.push(self.leak('r', &format!("SELECT sees tenant B's row ({n} row)")));
+            }
+            let other = immutable::other_column(self.t, self.col);
+            let o = ident(&other.name);
+            let mut updates = vec![format!("UPDATE {t} SET {o} = {o} WHERE {key_b}")];
+            if insert_b.is_some() {
+                updates.push(format!("UPDATE {t} SET {c} = {lit_a} WHERE {key_b}"));
+            }
+            for update in updates {
+                if let Some(n) = changed(run, &update).await? {
+                    leaks.push(self.leak('w', &format!("UPDATE of tenant B's row changed {n} row: {update}")));
+                    break;
+                }
+            }
+            let delete = format!("DELETE FROM {t} WHERE {key_b}");
+            if let Some(n) = changed(run, &delete).await? {
+                leaks.push(self.leak('d', &format!("DELETE of tenant B's row deleted {n} row")));
+            }
+            let Some(insert_b) = insert_b else {
+                return Ok(());
+            };
+            let before = self.count_as_superuser(run, &of_b).await?;
+            self.enter(run, a).await?;
+            let insert = plain_insert(self.t, &insert_b.written);
+            let inserted = kept(run, &insert).await?;
+            let after = self.count_as_superuser(run, &of_b).await?;
+            if inserted && after > before {
+                leaks.push(self.leak('a', &format!("INSERT of a row with tenant B's {} went through: tenant B has {after} rows instead of {before}", self.col.name)));
+            }
+            self.enter(run, a).await?;
+            let moving = format!("UPDATE {t} SET {c} = {lit_b} WHERE {key_a}");
+            let moved = kept(run, &moving).await?;
+            let last = self.count_as_superuser(run, &of_b).await?;
+            if moved && last > after {
+                leaks.push(self.leak('w', &format!("UPDATE moving tenant A's row to tenant B went through: tenant B has {last} rows instead of {after}")));
+            }
+            Ok(())
+        }
+        .await;
+        let _ = run.synth.leave(&mut run.sb).await;
+        let found = match result {
+            Err(Found::Inconclusive(why)) => {
+                return Err(self.failure(run, a, b, format!("the check could not conclude: {why}")));
+            }
+            Err(Found::Leak(what)) => vec![what],
+            Ok(()) => leaks,
+        };
+        if found.is_empty() {
+            return Ok(());
+        }
+        Err(self.failure(run, a, b, found.join("\n")))
+    }
+
+    /// Acts as a principal of `tenant`.
+    async fn enter(&self, run: &mut Run<'_>, tenant: &Tenant) -> Result<(), Found> {
+        run.synth
+            .act_as(&mut run.sb, tenant)
+            .await
+            .map_err(|e| request_refused(&e))
+    }
+
+    /// Leaves the request and counts as the superuser.
+    async fn count_as_superuser(&self, run: &mut Run<'_>, sql: &str) -> Result<i64, Found> {
+        run.synth
+            .leave(&mut run.sb)
+            .await
+            .map_err(|e| request_refused(&e))?;
+        count(run, sql).await.map_err(|e| {
+            Found::Inconclusive(format!("counting tenant B's rows as the superuser failed: {e}"))
+        })
+    }
+
+    /// A leak of `command` (`r`, `a`, `w`, `d`), with the policies that let it through.
+    fn leak(&self, command: char, what: &str) -> String {
+        let table = self.t;
+        let policies = applying(self.ctx.catalog, table, self.role, Some(command));
+        let why = if !table.rls_enabled {
+            "row level security is disabled on the table".to_string()
+        } else if !table.rls_forced && table.owner == self.role {
+            format!("{} owns the table and row level security is not forced", self.role)
+        } else if policies.is_empty() {
+            format!("no policy for this command applies to {}", self.role)
+        } else {
+            let all: Vec<String> = policies.iter().map(|p| describe(p)).collect();
+            format!("the policies for this command that apply to {}: {}", self.role, all.join("; "))
+        };
+        format!("{what}; {why}")
+    }
+
+    fn failure(&self, run: &Run<'_>, a: &Tenant, b: &Tenant, found: String) -> Failure {
+        Failure {
+            at: Some(self.at.clone()),
+            promise: self.promise.to_string(),
+            expected: format!(
+                "as a principal of tenant A ({}) in role {}: SELECT sees A's row and none of tenant B's ({}); UPDATE and DELETE of B's row change nothing; a plain INSERT with B's {c} and an UPDATE moving A's row to B are refused or change nothing",
+                a.key, self.role, b.key, c = self.col.name
+            ),
+            found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
+            fix: None,
+        }
+    }
+}
+
+/// Runs a `SELECT count(*)`, recorded.
+async fn count(run: &mut Run<'_>, sql: &str) -> Result<i64, DbError> {
+    let result = run.sb.attempt(sql, false).await;
+    let value = result.map(|o: Outcome| {
+        o.rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let note = match &value {
+        Ok(n) => format!("count = {n}"),
+        Err(e) => format!("failed: {e}"),
+    };
+    run.sb.record(sql, Some(&note));
+    value
+}
+
+/// Runs an UPDATE or DELETE and undoes it: the rows it changed, `None` for none or a refusal.
+async fn changed(run: &mut Run<'_>, sql: &str) -> Result<Option<u64>, Found> {
+    let result = run.sb.attempt(sql, false).await;
+    record(run, sql, &result);
+    match result {
+        Ok(o) if o.affected > 0 => Ok(Some(o.affected)),
+        Ok(_) => Ok(None),
+        Err(e) if e.is_timeout() => Err(Found::Inconclusive(e.to_string())),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Runs a write and keeps it (its effect is then counted as the superuser): whether it went
+/// through.
+async fn kept(run: &mut Run<'_>, sql: &str) -> Result<bool, Found> {
+    let result = run.sb.attempt(sql, true).await;
+    record(run, sql, &result);
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_timeout() => Err(Found::Inconclusive(e.to_string())),
+        Err(_) => Ok(false),
+    }
+}
+
+fn record(run: &mut Run<'_>, sql: &str, result: &Result<Outcome, DbError>) {
+    let note = match result {
+        Ok(o) => format!("{} row(s) changed", o.affected),
+        Err(e) => format!("refused: {e}"),
+    };
+    run.sb.record(sql, Some(&note));
+}
+
+fn refused_select(e: &DbError) -> Found {
+    if e.is_timeout() {
+        return Found::Inconclusive(e.to_string());
+    }
+    Found::Leak(format!(
+        "SELECT of tenant A's own row was refused ({e}): requests of the role cannot read the table (a missing GRANT?), which is not isolation"
+    ))
+}
+
+fn request_refused(e: &Refused) -> Found {
+    Found::Inconclusive(format!(
+        "acting as a principal failed at `{}`: {} ([tenancy] in pg-invariants.toml)",
+        e.sql, e.error
+    ))
+}
