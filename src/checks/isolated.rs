@@ -195,7 +195,11 @@ impl Probe<'_, '_> {
     fn leak(&self, command: char, what: &str) -> String {
         let table = self.t;
         let policies = applying(self.ctx.catalog, table, self.role, Some(command));
-        let why = if !table.rls_enabled {
+        let role = self.ctx.catalog.role(self.role);
+        let why = if let Some(r) = role.filter(|r| r.superuser || r.bypass_rls) {
+            let what = if r.superuser { "is a superuser" } else { "has BYPASSRLS" };
+            format!("{} {what}: row level security does not apply to it (see tenancy::role)", self.role)
+        } else if !table.rls_enabled {
             "row level security is disabled on the table".to_string()
         } else if !table.rls_forced && table.owner == self.role {
             format!("{} owns the table and row level security is not forced", self.role)

@@ -27,6 +27,7 @@ mod rejects_invalid;
 mod repair;
 mod rls;
 mod rule;
+mod same_tenant;
 mod snapshot;
 mod tenancy_role;
 
@@ -184,7 +185,7 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             } => on_delete::check(ctx, table, column, references, on_delete).await,
             ColumnFact::Immutable(at) => immutable::check(ctx, table, column, at).await,
             ColumnFact::Isolated(at) => isolated::check(ctx, table, column, at).await,
-            ColumnFact::SameTenant(at) => Err(unchecked(Some(at))),
+            ColumnFact::SameTenant(at) => same_tenant::check(ctx, table, column, at).await,
         },
         CheckKind::Snapshot { table, at } => snapshot::check(ctx, table, at),
         CheckKind::TenancyRole { at } => tenancy_role::check(ctx, at),
