@@ -87,11 +87,7 @@ impl<'a> Principals<'a> {
             user,
         };
         for statement in &self.tenancy.principal {
-            let sql = statement
-                .trim()
-                .replace(TENANT, &literal(&principal.tenant))
-                .replace(USER, &literal(&principal.user));
-            run(sb, &sql).await?;
+            run(sb, &sign_up_sql(statement, &principal)).await?;
         }
         self.signed_up.insert(tenant.to_string(), principal.clone());
         Ok(principal)
@@ -167,6 +163,14 @@ impl<'a> Principals<'a> {
     }
 }
 
+/// A `principal` statement for `principal`: `{tenant}` and `{user}` as SQL string literals.
+fn sign_up_sql(statement: &str, principal: &Principal) -> String {
+    statement
+        .trim()
+        .replace(TENANT, &literal(&principal.tenant))
+        .replace(USER, &literal(&principal.user))
+}
+
 /// Runs one statement of a principal, keeping its effects, and records it.
 async fn run(sb: &mut Sandbox, sql: &str) -> Result<(), Refused> {
     match sb.attempt(sql, true).await {
@@ -212,6 +216,50 @@ pub fn tenant_columns(spec: &Spec, table: &Table) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tenancy() -> Tenancy {
+        let text = r#"[tenancy]
+tenants = "organizations.id"
+role = "authenticated"
+settings = { "request.jwt.claims" = '{"sub": "{user}", "org": "{tenant}"}', "app.tenant" = "{tenant}" }
+principal = "INSERT INTO members (org_id, user_id) VALUES ({tenant}::uuid, {user}::uuid)"
+"#;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("pg-invariants.toml");
+        std::fs::write(&path, text).expect("written");
+        crate::spec::Project::load(&path)
+            .expect("valid")
+            .tenancy
+            .expect("[tenancy]")
+    }
+
+    fn principal() -> Principal {
+        Principal {
+            tenant: "o'1".into(),
+            user: user_id(7),
+        }
+    }
+
+    #[test]
+    fn principal_statements_get_literals_and_settings_plain_text() {
+        let t = tenancy();
+        let p = principal();
+        assert_eq!(
+            sign_up_sql(&t.principal[0], &p),
+            "INSERT INTO members (org_id, user_id) VALUES ('o''1'::uuid, '00000000-0000-4000-8000-000000000007'::uuid)"
+        );
+        let principals = Principals::new(&t);
+        let set = principals.set_settings(Some(&p)).expect("settings");
+        assert!(set.starts_with("SELECT set_config("), "{set}");
+        assert!(
+            set.contains(r#"set_config('request.jwt.claims', '{"sub": "00000000-0000-4000-8000-000000000007", "org": "o''1"}', true)"#),
+            "{set}"
+        );
+        assert!(set.contains("set_config('app.tenant', 'o''1', true)"), "{set}");
+        let reset = principals.set_settings(None).expect("settings");
+        assert!(reset.contains("set_config('request.jwt.claims', '', true)"), "{reset}");
+        assert!(reset.contains("set_config('app.tenant', '', true)"), "{reset}");
+    }
 
     #[test]
     fn user_ids_are_uuids_of_version_4() {
