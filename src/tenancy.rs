@@ -95,7 +95,11 @@ impl<'a> Principals<'a> {
 
     /// `principal`'s request settings in force, as the superuser: what a trigger reading the
     /// request sees while synthesis inserts a row of its tenant.
-    pub async fn settings(&mut self, sb: &mut Sandbox, principal: &Principal) -> Result<(), Refused> {
+    pub async fn settings(
+        &mut self,
+        sb: &mut Sandbox,
+        principal: &Principal,
+    ) -> Result<(), Refused> {
         if self.in_force == Some((principal.clone(), false)) {
             return Ok(());
         }
@@ -188,10 +192,15 @@ async fn run(sb: &mut Sandbox, sql: &str) -> Result<(), Refused> {
     }
 }
 
-/// The user id of the `n`-th principal: a version-4 uuid (a fresh number, never random, so a
-/// transcript is the same on every run).
+/// The user id of the `n`-th principal: a version-4 uuid made of the process id and a fresh
+/// number, never random: processes running checks side by side on one server (nextest) never
+/// sign up the same user, and a transcript reads the same in every run but for the first group.
 pub fn user_id(n: u64) -> String {
-    format!("00000000-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-0000-4000-8000-{:012x}",
+        std::process::id(),
+        n & 0xffff_ffff_ffff
+    )
 }
 
 /// The `tenant = true` columns of `table` (table file and rules), in column order: empty for a
@@ -246,23 +255,40 @@ principal = "INSERT INTO members (org_id, user_id) VALUES ({tenant}::uuid, {user
         let p = principal();
         assert_eq!(
             sign_up_sql(&t.principal[0], &p),
-            "INSERT INTO members (org_id, user_id) VALUES ('o''1'::uuid, '00000000-0000-4000-8000-000000000007'::uuid)"
+            format!(
+                "INSERT INTO members (org_id, user_id) VALUES ('o''1'::uuid, '{}'::uuid)",
+                p.user
+            )
         );
         let principals = Principals::new(&t);
         let set = principals.set_settings(Some(&p)).expect("settings");
         assert!(set.starts_with("SELECT set_config("), "{set}");
         assert!(
-            set.contains(r#"set_config('request.jwt.claims', '{"sub": "00000000-0000-4000-8000-000000000007", "org": "o''1"}', true)"#),
+            set.contains(&format!(
+                r#"set_config('request.jwt.claims', '{{"sub": "{}", "org": "o''1"}}', true)"#,
+                p.user
+            )),
             "{set}"
         );
-        assert!(set.contains("set_config('app.tenant', 'o''1', true)"), "{set}");
+        assert!(
+            set.contains("set_config('app.tenant', 'o''1', true)"),
+            "{set}"
+        );
         let reset = principals.set_settings(None).expect("settings");
-        assert!(reset.contains("set_config('request.jwt.claims', '', true)"), "{reset}");
-        assert!(reset.contains("set_config('app.tenant', '', true)"), "{reset}");
+        assert!(
+            reset.contains("set_config('request.jwt.claims', '', true)"),
+            "{reset}"
+        );
+        assert!(
+            reset.contains("set_config('app.tenant', '', true)"),
+            "{reset}"
+        );
     }
 
     #[test]
     fn user_ids_are_uuids_of_version_4() {
-        assert_eq!(user_id(42), "00000000-0000-4000-8000-00000000002a");
+        let id = user_id(42);
+        assert!(id.ends_with("-0000-4000-8000-00000000002a"), "{id}");
+        assert_eq!(id.len(), 36);
     }
 }

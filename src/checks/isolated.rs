@@ -14,11 +14,12 @@
 //! as the superuser afterwards (a trigger that rewrites the tenant from the request is fine).
 
 use super::behaviour::{self, Case, Run};
-use super::rls::{applying, describe};
+use super::rls::{self, applying, describe};
 use super::{Context, Failure, Verdict, immutable};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
+use crate::spec::Tenancy;
 use crate::synth::{DbError, Outcome, Row, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
 
@@ -39,10 +40,13 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
         at,
         promise: &promise,
         role: &tenancy.role.value,
+        tenancy,
     };
     behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
         let a = probe.tenant(run).await?;
         let b = probe.tenant(run).await?;
+        // The tenant table's rows are the tenants; a row of B is only written into it by
+        // creating B, so no INSERT or move is tried there.
         let (row_a, row_b, insert_b) = if own_rows {
             (a.row.clone(), b.row.clone(), None)
         } else {
@@ -50,7 +54,14 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
             let row_b = probe.row(run, &b, true).await?;
             (row_a, row_b, Some(probe.row(run, &b, false).await?))
         };
-        probe.operations(run, &a, &b, &row_a, &row_b, insert_b.as_ref()).await
+        let rows = Rows {
+            key_a: identify(t, &row_a, None),
+            key_b: identify(t, &row_b, None),
+            lit_a: typed(Some(&a.key), col),
+            lit_b: typed(Some(&b.key), col),
+            insert_b,
+        };
+        probe.operations(run, &a, &b, &rows).await
     })
     .await
 }
@@ -63,6 +74,17 @@ struct Probe<'p, 'c> {
     at: &'p Location,
     promise: &'p str,
     role: &'p str,
+    tenancy: &'p Tenancy,
+}
+
+/// The rows of a case: A's and B's (found by these conditions), the tenants' ids as literals
+/// of the column, and a row of B not inserted yet (none for the tenant table).
+struct Rows {
+    key_a: String,
+    key_b: String,
+    lit_a: String,
+    lit_b: String,
+    insert_b: Option<Row>,
 }
 
 /// What an operation did that it must not, or why the case could not conclude.
@@ -75,7 +97,13 @@ impl Probe<'_, '_> {
     async fn tenant(&self, run: &mut Run<'_>) -> Result<Tenant, Failure> {
         match run.synth.tenant(&mut run.sb, &self.t.name).await {
             Ok(tenant) => Ok(tenant),
-            Err(e) => Err(behaviour::unbuildable(self.ctx, &e, &run.sb, self.at, self.promise)),
+            Err(e) => Err(behaviour::unbuildable(
+                self.ctx,
+                &e,
+                &run.sb,
+                self.at,
+                self.promise,
+            )),
         }
     }
 
@@ -85,91 +113,138 @@ impl Probe<'_, '_> {
             .await
         {
             Ok(row) => Ok(row),
-            Err(e) => Err(behaviour::unbuildable(self.ctx, &e, &run.sb, self.at, self.promise)),
+            Err(e) => Err(behaviour::unbuildable(
+                self.ctx,
+                &e,
+                &run.sb,
+                self.at,
+                self.promise,
+            )),
         }
     }
 
-    /// The five operations as a principal of A; the first problem ends the case (what follows
-    /// it would run on changed rows).
-    async fn operations(
+    /// The five operations as a principal of A, then back to the superuser.
+    async fn operations(&self, run: &mut Run<'_>, a: &Tenant, b: &Tenant, rows: &Rows) -> Verdict {
+        let result = self.leaks(run, a, rows).await;
+        let _ = run.synth.leave(&mut run.sb).await;
+        let found = match result {
+            Err(Found::Inconclusive(why)) => format!("the check could not conclude: {why}"),
+            Err(Found::Leak(what)) => what,
+            Ok(leaks) if leaks.is_empty() => return Ok(()),
+            Ok(leaks) => leaks.join("\n"),
+        };
+        Err(self.failure(run, a, b, found))
+    }
+
+    /// Every operation that leaked; A not seeing its own row ends the case (nothing after it
+    /// would mean anything).
+    async fn leaks(
         &self,
         run: &mut Run<'_>,
         a: &Tenant,
-        b: &Tenant,
-        row_a: &Row,
-        row_b: &Row,
-        insert_b: Option<&Row>,
-    ) -> Verdict {
-        let t = &self.t.name.sql();
-        let c = ident(&self.col.name);
-        let (key_a, key_b) = (identify(self.t, row_a, None), identify(self.t, row_b, None));
-        let (lit_a, lit_b) = (typed(Some(&a.key), self.col), typed(Some(&b.key), self.col));
-        let of_b = format!("SELECT count(*) FROM {t} WHERE {c} = {lit_b}");
-        let mut leaks = Vec::new();
-        let result: Result<(), Found> = async {
-            self.enter(run, a).await?;
-            let seen_a = count(run, &format!("SELECT count(*) FROM {t} WHERE {key_a}")).await;
-            match seen_a {
-                Ok(1) => {}
-                Ok(n) => {
-                    return Err(Found::Leak(format!(
-                        "SELECT does not see tenant A's own row ({n} rows): a policy that denies everything, or one that does not match how a request names its tenant, is not isolation"
-                    )));
-                }
-                Err(e) => return Err(refused_select(&e)),
-            }
-            if let Ok(n @ 1..) = count(run, &format!("SELECT count(*) FROM {t} WHERE {key_b}")).await {
-                leaks.push(self.leak('r', &format!("SELECT sees tenant B's row ({n} row)")));
-            }
-            let other = immutable::other_column(self.t, self.col);
-            let o = ident(&other.name);
-            let mut updates = vec![format!("UPDATE {t} SET {o} = {o} WHERE {key_b}")];
-            if insert_b.is_some() {
-                updates.push(format!("UPDATE {t} SET {c} = {lit_a} WHERE {key_b}"));
-            }
-            for update in updates {
-                if let Some(n) = changed(run, &update).await? {
-                    leaks.push(self.leak('w', &format!("UPDATE of tenant B's row changed {n} row: {update}")));
-                    break;
-                }
-            }
-            let delete = format!("DELETE FROM {t} WHERE {key_b}");
-            if let Some(n) = changed(run, &delete).await? {
-                leaks.push(self.leak('d', &format!("DELETE of tenant B's row deleted {n} row")));
-            }
-            let Some(insert_b) = insert_b else {
-                return Ok(());
-            };
-            let before = self.count_as_superuser(run, &of_b).await?;
-            self.enter(run, a).await?;
-            let insert = plain_insert(self.t, &insert_b.written);
-            let inserted = kept(run, &insert).await?;
-            let after = self.count_as_superuser(run, &of_b).await?;
-            if inserted && after > before {
-                leaks.push(self.leak('a', &format!("INSERT of a row with tenant B's {} went through: tenant B has {after} rows instead of {before}", self.col.name)));
-            }
-            self.enter(run, a).await?;
-            let moving = format!("UPDATE {t} SET {c} = {lit_b} WHERE {key_a}");
-            let moved = kept(run, &moving).await?;
-            let last = self.count_as_superuser(run, &of_b).await?;
-            if moved && last > after {
-                leaks.push(self.leak('w', &format!("UPDATE moving tenant A's row to tenant B went through: tenant B has {last} rows instead of {after}")));
-            }
-            Ok(())
+        rows: &Rows,
+    ) -> Result<Vec<String>, Found> {
+        self.enter(run, a).await?;
+        let mut leaks = self.reads(run, rows).await?;
+        leaks.extend(self.changes(run, rows).await?);
+        if let Some(insert_b) = &rows.insert_b {
+            leaks.extend(self.writes(run, a, rows, insert_b).await?);
         }
+        Ok(leaks)
+    }
+
+    /// SELECT sees A's row and not B's.
+    async fn reads(&self, run: &mut Run<'_>, rows: &Rows) -> Result<Vec<String>, Found> {
+        let t = self.t.name.sql();
+        match count(
+            run,
+            &format!("SELECT count(*) FROM {t} WHERE {}", rows.key_a),
+        )
+        .await
+        {
+            Ok(1) => {}
+            Ok(n) => {
+                return Err(Found::Leak(format!(
+                    "SELECT does not see tenant A's own row ({n} rows): a policy that denies everything, or one that does not match how a request names its tenant, is not isolation"
+                )));
+            }
+            Err(e) => return Err(refused_select(&e)),
+        }
+        let seen_b = count(
+            run,
+            &format!("SELECT count(*) FROM {t} WHERE {}", rows.key_b),
+        )
         .await;
-        let _ = run.synth.leave(&mut run.sb).await;
-        let found = match result {
-            Err(Found::Inconclusive(why)) => {
-                return Err(self.failure(run, a, b, format!("the check could not conclude: {why}")));
-            }
-            Err(Found::Leak(what)) => vec![what],
-            Ok(()) => leaks,
-        };
-        if found.is_empty() {
-            return Ok(());
+        Ok(match seen_b {
+            Ok(n @ 1..) => vec![self.leak('r', &format!("SELECT sees tenant B's row ({n} row)"))],
+            _ => Vec::new(),
+        })
+    }
+
+    /// UPDATE (of another column, then of the tenant to A's) and DELETE of B's row change no
+    /// row; each is undone.
+    async fn changes(&self, run: &mut Run<'_>, rows: &Rows) -> Result<Vec<String>, Found> {
+        let t = self.t.name.sql();
+        let o = ident(&immutable::other_column(self.t, self.col).name);
+        let mut updates = vec![format!("UPDATE {t} SET {o} = {o} WHERE {}", rows.key_b)];
+        if rows.insert_b.is_some() {
+            updates.push(format!(
+                "UPDATE {t} SET {} = {} WHERE {}",
+                ident(&self.col.name),
+                rows.lit_a,
+                rows.key_b
+            ));
         }
-        Err(self.failure(run, a, b, found.join("\n")))
+        let mut leaks = Vec::new();
+        for update in updates {
+            if let Some(n) = changed(run, &update).await? {
+                let what = format!("UPDATE of tenant B's row changed {n} row: {update}");
+                leaks.push(self.leak('w', &what));
+                break;
+            }
+        }
+        let delete = format!("DELETE FROM {t} WHERE {}", rows.key_b);
+        if let Some(n) = changed(run, &delete).await? {
+            leaks.push(self.leak('d', &format!("DELETE of tenant B's row deleted {n} row")));
+        }
+        Ok(leaks)
+    }
+
+    /// A plain INSERT of a row of B, and an UPDATE moving A's row to B, kept: B's rows counted
+    /// as the superuser before and after each.
+    async fn writes(
+        &self,
+        run: &mut Run<'_>,
+        a: &Tenant,
+        rows: &Rows,
+        insert_b: &Row,
+    ) -> Result<Vec<String>, Found> {
+        let t = self.t.name.sql();
+        let c = ident(&self.col.name);
+        let of_b = format!("SELECT count(*) FROM {t} WHERE {c} = {}", rows.lit_b);
+        let mut leaks = Vec::new();
+        let before = self.count_as_superuser(run, &of_b).await?;
+        self.enter(run, a).await?;
+        let inserted = kept(run, &plain_insert(self.t, &insert_b.written)).await?;
+        let after = self.count_as_superuser(run, &of_b).await?;
+        if inserted && after > before {
+            let what = format!(
+                "INSERT of a row with tenant B's {} went through: tenant B has {after} rows instead of {before}",
+                self.col.name
+            );
+            leaks.push(self.leak('a', &what));
+        }
+        self.enter(run, a).await?;
+        let moving = format!("UPDATE {t} SET {c} = {} WHERE {}", rows.lit_b, rows.key_a);
+        let moved = kept(run, &moving).await?;
+        let last = self.count_as_superuser(run, &of_b).await?;
+        if moved && last > after {
+            let what = format!(
+                "UPDATE moving tenant A's row to tenant B went through: tenant B has {last} rows instead of {after}"
+            );
+            leaks.push(self.leak('w', &what));
+        }
+        Ok(leaks)
     }
 
     /// Acts as a principal of `tenant`.
@@ -187,7 +262,9 @@ impl Probe<'_, '_> {
             .await
             .map_err(|e| request_refused(&e))?;
         count(run, sql).await.map_err(|e| {
-            Found::Inconclusive(format!("counting tenant B's rows as the superuser failed: {e}"))
+            Found::Inconclusive(format!(
+                "counting tenant B's rows as the superuser failed: {e}"
+            ))
         })
     }
 
@@ -197,17 +274,31 @@ impl Probe<'_, '_> {
         let policies = applying(self.ctx.catalog, table, self.role, Some(command));
         let role = self.ctx.catalog.role(self.role);
         let why = if let Some(r) = role.filter(|r| r.superuser || r.bypass_rls) {
-            let what = if r.superuser { "is a superuser" } else { "has BYPASSRLS" };
-            format!("{} {what}: row level security does not apply to it (see tenancy::role)", self.role)
+            let what = if r.superuser {
+                "is a superuser"
+            } else {
+                "has BYPASSRLS"
+            };
+            format!(
+                "{} {what}: row level security does not apply to it (see tenancy::role)",
+                self.role
+            )
         } else if !table.rls_enabled {
             "row level security is disabled on the table".to_string()
         } else if !table.rls_forced && table.owner == self.role {
-            format!("{} owns the table and row level security is not forced", self.role)
+            format!(
+                "{} owns the table and row level security is not forced",
+                self.role
+            )
         } else if policies.is_empty() {
             format!("no policy for this command applies to {}", self.role)
         } else {
             let all: Vec<String> = policies.iter().map(|p| describe(p)).collect();
-            format!("the policies for this command that apply to {}: {}", self.role, all.join("; "))
+            format!(
+                "the policies for this command that apply to {}: {}",
+                self.role,
+                all.join("; ")
+            )
         };
         format!("{what}; {why}")
     }
@@ -218,10 +309,14 @@ impl Probe<'_, '_> {
             promise: self.promise.to_string(),
             expected: format!(
                 "as a principal of tenant A ({}) in role {}: SELECT sees A's row and none of tenant B's ({}); UPDATE and DELETE of B's row change nothing; a plain INSERT with B's {c} and an UPDATE moving A's row to B are refused or change nothing",
-                a.key, self.role, b.key, c = self.col.name
+                a.key,
+                self.role,
+                b.key,
+                c = self.col.name
             ),
             found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
-            fix: None,
+            fix: rls::repair(self.ctx.catalog, self.t, &self.col.name, self.tenancy)
+                .map(Into::into),
         }
     }
 }

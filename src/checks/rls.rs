@@ -42,7 +42,10 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) 
             "the table has none".to_string()
         } else {
             let all: Vec<String> = t.policies.iter().map(describe).collect();
-            format!("the table's policies are for other roles:\n  {}", all.join("\n  "))
+            format!(
+                "the table's policies are for other roles:\n  {}",
+                all.join("\n  ")
+            )
         };
         found.push(format!("no policy applies to {role}: {others}"));
     }
@@ -54,11 +57,29 @@ pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) 
         promise,
         expected: format!(
             "ENABLE ROW LEVEL SECURITY{}, and a policy TO {role} (or PUBLIC, or a role {role} has the privileges of)",
-            if bypass.is_some() { ", FORCE ROW LEVEL SECURITY (the role owns the table)" } else { "" }
+            if bypass.is_some() {
+                ", FORCE ROW LEVEL SECURITY (the role owns the table)"
+            } else {
+                ""
+            }
         ),
         found: found.join("\n"),
-        fix: Some(fix(t, column, tenancy, bypass.is_some(), applying.is_empty()).into()),
+        fix: repair(ctx.catalog, t, column, tenancy).map(Into::into),
     })
+}
+
+/// The repair of the table's row level security, when it lacks any of what `rls` asks.
+pub(super) fn repair(
+    catalog: &Catalog,
+    table: &Table,
+    column: &str,
+    tenancy: &Tenancy,
+) -> Option<Repair> {
+    let role = &tenancy.role.value;
+    let force = owner_bypass(catalog, table, role).is_some();
+    let template = applying(catalog, table, role, None).is_empty();
+    let sound = table.rls_enabled && (table.rls_forced || !force) && !template;
+    (!sound).then(|| fix(table, column, tenancy, force, template))
 }
 
 /// Why `role` bypasses the table's policies as its owner, if it does.
@@ -87,9 +108,9 @@ pub(super) fn applying<'t>(
 ) -> Vec<&'t Policy> {
     let inherited = catalog.role(role).map(|r| r.privileges_of.as_slice());
     let to_role = |p: &&Policy| {
-        p.roles.iter().any(|r| {
-            r == "public" || r == role || inherited.is_some_and(|i| i.contains(r))
-        })
+        p.roles
+            .iter()
+            .any(|r| r == "public" || r == role || inherited.is_some_and(|i| i.contains(r)))
     };
     let for_command = |p: &&Policy| match command {
         None => true,
@@ -176,7 +197,9 @@ fn request_tenant(table: &Table, column: &str, tenancy: &Tenancy) -> String {
         (Some((name, _)), Some(type_)) => {
             format!("current_setting({}, true)::{type_}", literal(name))
         }
-        _ => "<the request's tenant, e.g. (auth.jwt() -> 'app_metadata' ->> 'org_id')::uuid>".into(),
+        _ => {
+            "<the request's tenant, e.g. (auth.jwt() -> 'app_metadata' ->> 'org_id')::uuid>".into()
+        }
     }
 }
 
@@ -204,7 +227,11 @@ mod tests {
         };
         Catalog {
             tables: Vec::new(),
-            roles: vec![role("admin", &[]), role("app", &["members"]), role("members", &[])],
+            roles: vec![
+                role("admin", &[]),
+                role("app", &["members"]),
+                role("members", &[]),
+            ],
         }
     }
 

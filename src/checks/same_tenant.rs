@@ -57,7 +57,14 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
             format!("{} has no `tenant` column", ctx.show(&parent)),
         ));
     }
-    let repair = fix(t, column, tenant_column, p, &parent_column, parents_own.first());
+    let repair = fix(
+        t,
+        column,
+        tenant_column,
+        p,
+        &parent_column,
+        parents_own.first(),
+    );
     behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
         let failed = |run: &Run<'_>, found: String| Failure {
             at: Some(at.clone()),
@@ -161,7 +168,11 @@ fn fix(
             Step::validate(t, &name),
         ]);
     };
-    let key = derived_name(&parent.name.name, &format!("{parent_tenant}_{parent_column}"), "key");
+    let key = derived_name(
+        &parent.name.name,
+        &format!("{parent_tenant}_{parent_column}"),
+        "key",
+    );
     let unique = format!(
         "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({}, {})",
         parent.name.sql(),

@@ -24,7 +24,9 @@ pub fn check(ctx: &Context<'_>, at: &Location) -> Verdict {
     let fail = |found: String, fix: Fix| Failure {
         at: Some(tenancy.role.at.clone()),
         promise: promise.clone(),
-        expected: format!("role {name} NOSUPERUSER NOBYPASSRLS, a member of no role that is either"),
+        expected: format!(
+            "role {name} NOSUPERUSER NOBYPASSRLS, a member of no role that is either"
+        ),
         found,
         fix: Some(fix),
     };

@@ -92,7 +92,7 @@ impl<'a> Synth<'a> {
     }
 
     /// The `tenant` columns of `table` (none for the tenant table).
-    pub fn tenant_columns(&mut self, table: &Table) -> Vec<String> {
+    fn tenant_columns(&mut self, table: &Table) -> Vec<String> {
         let spec = self.spec;
         (self.tenant_columns.entry(table.name.clone()))
             .or_insert_with(|| tenancy::tenant_columns(spec, table))
@@ -165,13 +165,16 @@ impl<'a> Synth<'a> {
             tenant: None,
         };
         let row = self.build(sb, &tenants.table, want, depth + 1).await?;
-        let key = row.text(&tenants.column).map(str::to_string).ok_or_else(|| {
-            SynthError::plain(
-                &tenants.table,
-                Some(&tenants.column),
-                "the tenant key of a new tenant row is NULL (or no such column)",
-            )
-        })?;
+        let key = row
+            .text(&tenants.column)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                SynthError::plain(
+                    &tenants.table,
+                    Some(&tenants.column),
+                    "the tenant key of a new tenant row is NULL (or no such column)",
+                )
+            })?;
         Ok(Tenant { key, row })
     }
 
@@ -202,7 +205,10 @@ impl<'a> Synth<'a> {
 
     /// The tenant whose request is in force.
     fn in_force(&self) -> Option<String> {
-        self.principals.as_ref()?.in_force().map(|p| p.tenant.clone())
+        self.principals
+            .as_ref()?
+            .in_force()
+            .map(|p| p.tenant.clone())
     }
 }
 
