@@ -20,7 +20,7 @@ use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::spec::Tenancy;
-use crate::synth::{DbError, Outcome, Row, Tenant, identify, plain_insert, typed};
+use crate::synth::{DbError, Outcome, Row, SynthError, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
@@ -95,32 +95,18 @@ enum Found {
 
 impl Probe<'_, '_> {
     async fn tenant(&self, run: &mut Run<'_>) -> Result<Tenant, Failure> {
-        match run.synth.tenant(&mut run.sb, &self.t.name).await {
-            Ok(tenant) => Ok(tenant),
-            Err(e) => Err(behaviour::unbuildable(
-                self.ctx,
-                &e,
-                &run.sb,
-                self.at,
-                self.promise,
-            )),
-        }
+        let tenant = run.synth.tenant(&mut run.sb, &self.t.name).await;
+        tenant.map_err(|e| self.unbuildable(run, &e))
     }
 
     async fn row(&self, run: &mut Run<'_>, tenant: &Tenant, keep: bool) -> Result<Row, Failure> {
-        match (run.synth)
-            .tenant_row(&mut run.sb, &self.t.name, &[], tenant, keep)
-            .await
-        {
-            Ok(row) => Ok(row),
-            Err(e) => Err(behaviour::unbuildable(
-                self.ctx,
-                &e,
-                &run.sb,
-                self.at,
-                self.promise,
-            )),
-        }
+        let synth = &mut run.synth;
+        let row = (synth.tenant_row(&mut run.sb, &self.t.name, &[], tenant, keep)).await;
+        row.map_err(|e| self.unbuildable(run, &e))
+    }
+
+    fn unbuildable(&self, run: &Run<'_>, e: &SynthError) -> Failure {
+        behaviour::unbuildable(self.ctx, e, &run.sb, self.at, self.promise)
     }
 
     /// The five operations as a principal of A, then back to the superuser.

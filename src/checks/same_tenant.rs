@@ -12,11 +12,11 @@
 use super::behaviour::{self, Case, Run, outcome};
 use super::repair::{Named, Repair, Step, derived_name, unless_exists};
 use super::{Context, Failure, Verdict};
-use crate::catalog::Table;
+use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::spec::OnDelete;
-use crate::synth::{DbError, Row, Tenant, plain_insert, typed};
+use crate::synth::{DbError, Row, SynthError, Tenant, plain_insert, typed};
 use crate::tenancy::tenant_columns;
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
@@ -57,67 +57,123 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
             format!("{} has no `tenant` column", ctx.show(&parent)),
         ));
     }
-    let repair = fix(
+    let link = Link {
+        ctx,
         t,
-        column,
-        tenant_column,
-        p,
-        &parent_column,
-        parents_own.first(),
-    );
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let failed = |run: &Run<'_>, found: String| Failure {
-            at: Some(at.clone()),
-            promise: promise.clone(),
+        col,
+        parent: p,
+        parent_column: &parent_column,
+        parent_is_tenant,
+        at,
+        promise: &promise,
+        repair: fix(
+            t,
+            column,
+            tenant_column,
+            p,
+            &parent_column,
+            parents_own.first(),
+        ),
+    };
+    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| link.case(run).await).await
+}
+
+/// The column, the rows it points at, and what a failure says.
+struct Link<'l, 'c> {
+    ctx: &'l Context<'c>,
+    t: &'l Table,
+    col: &'l Column,
+    parent: &'l Table,
+    parent_column: &'l str,
+    parent_is_tenant: bool,
+    at: &'l Location,
+    promise: &'l str,
+    repair: Repair,
+}
+
+impl Link<'_, '_> {
+    /// A row of tenant A pointing at A's parent row, and the same row pointing at B's, each
+    /// inserted as a principal of A.
+    async fn case(&self, run: &mut Run<'_>) -> Verdict {
+        let a = self.tenant(run).await?;
+        let b = self.tenant(run).await?;
+        let (pa, pb) = (
+            self.parent_of(run, &a).await?,
+            self.parent_of(run, &b).await?,
+        );
+        let points_at = |row: &Row| typed(row.text(self.parent_column), self.col);
+        let column = &self.col.name;
+        let fixed = [(column.clone(), points_at(&pa))];
+        let row = (run
+            .synth
+            .tenant_row(&mut run.sb, &self.t.name, &fixed, &a, false))
+        .await;
+        let row = row.map_err(|e| self.unbuildable(run, &e))?;
+        let mut across = row.written.clone();
+        across.insert(column.clone(), points_at(&pb));
+        if let Err(e) = run.synth.act_as(&mut run.sb, &a).await {
+            let found = format!(
+                "acting as a principal of tenant A failed at `{}`: {}",
+                e.sql, e.error
+            );
+            return Err(self.failed(run, found));
+        }
+        let same = insert(run, &plain_insert(self.t, &row.written)).await;
+        let cross = insert(run, &plain_insert(self.t, &across)).await;
+        let _ = run.synth.leave(&mut run.sb).await;
+        let found = match (same, cross) {
+            (Ok(_), Err(e)) if !e.is_timeout() => return Ok(()),
+            (Err(e), _) | (_, Err(e)) if e.is_timeout() => {
+                format!("the check could not conclude: {e}")
+            }
+            (Err(e), _) => format!("the INSERT pointing at tenant A's own row was refused: {e}"),
+            (Ok(_), _) => {
+                let found = format!(
+                    "the INSERT of a row of tenant A pointing at tenant B's {} row succeeded: nothing ties {column} to the row's tenant",
+                    self.ctx.show(&self.parent.name)
+                );
+                return Err(Failure {
+                    fix: Some(self.repair.clone().into()),
+                    ..self.failed(run, found)
+                });
+            }
+        };
+        Err(self.failed(run, found))
+    }
+
+    async fn tenant(&self, run: &mut Run<'_>) -> Result<Tenant, Failure> {
+        let tenant = run.synth.tenant(&mut run.sb, &self.t.name).await;
+        tenant.map_err(|e| self.unbuildable(run, &e))
+    }
+
+    /// A row of the referenced table belonging to `tenant` (the tenant itself, for the tenant
+    /// table).
+    async fn parent_of(&self, run: &mut Run<'_>, tenant: &Tenant) -> Result<Row, Failure> {
+        if self.parent_is_tenant {
+            return Ok(tenant.row.clone());
+        }
+        let parent = &self.parent.name;
+        let row = (run.synth.tenant_row(&mut run.sb, parent, &[], tenant, true)).await;
+        row.map_err(|e| self.unbuildable(run, &e))
+    }
+
+    fn unbuildable(&self, run: &Run<'_>, e: &SynthError) -> Failure {
+        behaviour::unbuildable(self.ctx, e, &run.sb, self.at, self.promise)
+    }
+
+    fn failed(&self, run: &Run<'_>, found: String) -> Failure {
+        Failure {
+            at: Some(self.at.clone()),
+            promise: self.promise.to_string(),
             expected: format!(
-                "as a principal of tenant A: the INSERT of a row of A with {column} pointing at tenant B's {} row fails; the same INSERT pointing at A's succeeds",
-                ctx.show(&parent)
+                "as a principal of tenant A: the INSERT of a row of A with {} pointing at tenant B's {} row fails; the same INSERT pointing at A's succeeds",
+                self.col.name,
+                self.ctx.show(&self.parent.name)
             ),
             found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
             fix: None,
-        };
-        let unbuildable =
-            |run: &Run<'_>, e| behaviour::unbuildable(ctx, &e, &run.sb, at, &promise);
-        let a = run.synth.tenant(&mut run.sb, table).await.map_err(|e| unbuildable(run, e))?;
-        let b = run.synth.tenant(&mut run.sb, table).await.map_err(|e| unbuildable(run, e))?;
-        let parent_of = async |run: &mut Run<'_>, tenant: &Tenant| -> Result<Row, Failure> {
-            if parent_is_tenant {
-                return Ok(tenant.row.clone());
-            }
-            (run.synth.tenant_row(&mut run.sb, &parent, &[], tenant, true).await)
-                .map_err(|e| unbuildable(run, e))
-        };
-        let (pa, pb) = (parent_of(run, &a).await?, parent_of(run, &b).await?);
-        let points_at = |row: &Row| typed(row.text(&parent_column), col);
-        let fixed = [(column.to_string(), points_at(&pa))];
-        let row = (run.synth.tenant_row(&mut run.sb, table, &fixed, &a, false).await)
-            .map_err(|e| unbuildable(run, e))?;
-        let mut across = row.written.clone();
-        across.insert(column.to_string(), points_at(&pb));
-        if let Err(e) = run.synth.act_as(&mut run.sb, &a).await {
-            return Err(failed(run, format!("acting as a principal of tenant A failed at `{}`: {}", e.sql, e.error)));
         }
-        let same = insert(run, &plain_insert(t, &row.written)).await;
-        let cross = insert(run, &plain_insert(t, &across)).await;
-        let _ = run.synth.leave(&mut run.sb).await;
-        match (same, cross) {
-            (Err(e), _) | (_, Err(e)) if e.is_timeout() => {
-                Err(failed(run, format!("the check could not conclude: {e}")))
-            }
-            (Err(e), _) => Err(failed(run, format!(
-                "the INSERT pointing at tenant A's own row was refused: {e}"
-            ))),
-            (Ok(_), Ok(_)) => Err(Failure {
-                fix: Some(repair.clone().into()),
-                ..failed(run, format!(
-                    "the INSERT of a row of tenant A pointing at tenant B's {} row succeeded: nothing ties {column} to the row's tenant",
-                    ctx.show(&parent)
-                ))
-            }),
-            (Ok(_), Err(_)) => Ok(()),
-        }
-    })
-    .await
+    }
 }
 
 /// The table and column `column` points at: the widest FK holding it, else `references`.

@@ -225,12 +225,24 @@ impl<'a> Synth<'a> {
         fixed: &[(String, String)],
         keep: bool,
     ) -> Result<Row, SynthError> {
+        self.row_of(sb, table, fixed, keep, None).await
+    }
+
+    /// [`Self::row`] of a tenant (its key as text), or of the tenant the row comes to have.
+    async fn row_of(
+        &mut self,
+        sb: &mut Sandbox,
+        table: &TableName,
+        fixed: &[(String, String)],
+        keep: bool,
+        tenant: Option<String>,
+    ) -> Result<Row, SynthError> {
         let want = Want {
             fixed: fixed.to_vec(),
             keep,
             explicit: &[],
             start: 0,
-            tenant: None,
+            tenant,
         };
         self.build(sb, table, want, 0).await
     }

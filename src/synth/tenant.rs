@@ -40,14 +40,8 @@ impl<'a> Synth<'a> {
         tenant: &Tenant,
         keep: bool,
     ) -> Result<Row, SynthError> {
-        let want = Want {
-            fixed: fixed.to_vec(),
-            keep,
-            explicit: &[],
-            start: 0,
-            tenant: Some(tenant.key.clone()),
-        };
-        self.build(sb, table, want, 0).await
+        let key = Some(tenant.key.clone());
+        self.row_of(sb, table, fixed, keep, key).await
     }
 
     /// Acts as a principal of `tenant` (signed up once per sandbox): the tenancy role and the
