@@ -268,3 +268,52 @@ fn fix(
     ])
     .note("the composite key then makes the single-column foreign key redundant: drop it once the new one is validated")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::TableKind;
+
+    fn table(name: &str) -> Table {
+        Table::empty(TableName::new("public", name), TableKind::Ordinary)
+    }
+
+    #[test]
+    fn the_fix_is_a_composite_key_added_not_valid_then_validated() {
+        let repair = fix(
+            &table("comments"),
+            "task_id",
+            "org_id",
+            &table("tasks"),
+            "id",
+            Some(&"org_id".to_string()),
+        );
+        let sql: Vec<&str> = repair.steps.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(sql.len(), 3);
+        assert!(sql[0].contains("ALTER TABLE \"public\".\"tasks\" ADD CONSTRAINT \"tasks_org_id_id_key\" UNIQUE (\"org_id\", \"id\")"), "{}", sql[0]);
+        assert!(sql[1].contains("FOREIGN KEY (\"org_id\", \"task_id\") REFERENCES \"public\".\"tasks\" (\"org_id\", \"id\") NOT VALID"), "{}", sql[1]);
+        assert_eq!(
+            sql[2],
+            "ALTER TABLE \"public\".\"comments\" VALIDATE CONSTRAINT \"comments_org_id_task_id_fkey\";"
+        );
+    }
+
+    #[test]
+    fn pointing_at_the_tenant_table_the_column_must_be_the_tenant() {
+        let repair = fix(
+            &table("invites"),
+            "org_ref",
+            "org_id",
+            &table("organizations"),
+            "id",
+            None,
+        );
+        assert!(
+            repair.steps[0]
+                .sql
+                .contains("CHECK (\"org_ref\" = \"org_id\") NOT VALID"),
+            "{}",
+            repair.steps[0].sql
+        );
+    }
+}
