@@ -1,5 +1,5 @@
 //! `<table>::<col>::isolated`: acting as a principal of tenant A, with rows of tenants A and B
-//! present (each inserted under its own tenant's request), A sees its own row and none of B's,
+//! present (each inserted under its own tenant's request), A sees rows of A and none of B,
 //! cannot change or delete B's rows, and cannot write a row into B: a plain INSERT with B's id
 //! and an UPDATE moving A's row to B are refused or change nothing.
 //!
@@ -139,30 +139,28 @@ impl Probe<'_, '_> {
         Ok(leaks)
     }
 
-    /// SELECT sees A's row and not B's.
+    /// SELECT sees rows of A and none of B. Any row of A counts, not only the one built: in a
+    /// table whose policy shows a user their own rows, the principal's own (its membership, a
+    /// row a trigger gave it) are what it sees.
     async fn reads(&self, run: &mut Run<'_>, rows: &Rows) -> Result<Vec<String>, Found> {
-        let t = self.t.name.sql();
-        match count(
-            run,
-            &format!("SELECT count(*) FROM {t} WHERE {}", rows.key_a),
-        )
-        .await
-        {
-            Ok(1) => {}
-            Ok(n) => {
-                return Err(Found::Leak(format!(
-                    "SELECT does not see tenant A's own row ({n} rows): a policy that denies everything, or one that does not match how a request names its tenant, is not isolation"
-                )));
+        let of = |literal: &str| {
+            format!(
+                "SELECT count(*) FROM {} WHERE {} = {literal}",
+                self.t.name.sql(),
+                ident(&self.col.name)
+            )
+        };
+        match count(run, &of(&rows.lit_a)).await {
+            Ok(1..) => {}
+            Ok(_) => {
+                return Err(Found::Leak(
+                    "SELECT sees no row of tenant A, not even its own: a policy that denies everything, or one that does not match how a request names its tenant, is not isolation".into(),
+                ));
             }
             Err(e) => return Err(refused_select(&e)),
         }
-        let seen_b = count(
-            run,
-            &format!("SELECT count(*) FROM {t} WHERE {}", rows.key_b),
-        )
-        .await;
-        Ok(match seen_b {
-            Ok(n @ 1..) => vec![self.leak('r', &format!("SELECT sees tenant B's row ({n} row)"))],
+        Ok(match count(run, &of(&rows.lit_b)).await {
+            Ok(n @ 1..) => vec![self.leak('r', &format!("SELECT sees {n} row(s) of tenant B"))],
             _ => Vec::new(),
         })
     }
