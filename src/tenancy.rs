@@ -57,6 +57,11 @@ impl<'a> Principals<'a> {
         }
     }
 
+    /// The principal of `tenant` (its key as text) that signed up, if one did.
+    pub fn signed_up(&self, tenant: &str) -> Option<&Principal> {
+        self.signed_up.get(tenant)
+    }
+
     /// The principal whose request is in force, if any.
     pub fn in_force(&self) -> Option<&Principal> {
         self.in_force.as_ref().map(|(p, _)| p)

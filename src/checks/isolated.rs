@@ -13,12 +13,14 @@
 //! DELETE by the rows their command tag counts, and the INSERT and the move by counting B's rows
 //! as the superuser afterwards (a trigger that rewrites the tenant from the request is fine).
 
+use indexmap::IndexMap;
+
 use super::behaviour::{self, Case, Run};
 use super::rls::{self, applying, describe};
 use super::{Context, Failure, Verdict, immutable};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, ident};
+use crate::names::{TableName, ident, literal};
 use crate::spec::Tenancy;
 use crate::synth::{DbError, Outcome, Row, SynthError, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
@@ -207,17 +209,23 @@ impl Probe<'_, '_> {
         let c = ident(&self.col.name);
         let of_b = format!("SELECT count(*) FROM {t} WHERE {c} = {}", rows.lit_b);
         let mut leaks = Vec::new();
-        let before = self.count_as_superuser(run, &of_b).await?;
-        self.enter(run, a).await?;
-        let inserted = kept(run, &plain_insert(self.t, &insert_b.written)).await?;
-        let after = self.count_as_superuser(run, &of_b).await?;
-        if inserted && after > before {
-            let what = format!(
-                "INSERT of a row with tenant B's {} went through: tenant B has {after} rows instead of {before}",
-                self.col.name
-            );
-            leaks.push(self.leak('a', &what));
+        let mut before = self.count_as_superuser(run, &of_b).await?;
+        let mut inserts = vec![(insert_b.written.clone(), String::new())];
+        inserts.extend(self.as_principal(run, a, insert_b).await);
+        for (written, how) in inserts {
+            self.enter(run, a).await?;
+            let inserted = kept(run, &plain_insert(self.t, &written)).await?;
+            let after = self.count_as_superuser(run, &of_b).await?;
+            if inserted && after > before {
+                let what = format!(
+                    "INSERT of a row with tenant B's {}{how} went through: tenant B has {after} rows instead of {before}",
+                    self.col.name
+                );
+                leaks.push(self.leak('a', &what));
+            }
+            before = after;
         }
+        let after = before;
         self.enter(run, a).await?;
         let moving = format!("UPDATE {t} SET {c} = {} WHERE {}", rows.lit_b, rows.key_a);
         let moved = kept(run, &moving).await?;
@@ -229,6 +237,43 @@ impl Probe<'_, '_> {
             leaks.push(self.leak('w', &what));
         }
         Ok(leaks)
+    }
+
+    /// The row of B again, with every single-column foreign key that can point at A's
+    /// principal's user doing so: the row a user writes to join another tenant (a membership
+    /// policy `WITH CHECK (user_id = auth.uid())` lets it through). `None` when no such column.
+    async fn as_principal(
+        &self,
+        run: &mut Run<'_>,
+        a: &Tenant,
+        row: &Row,
+    ) -> Option<(IndexMap<String, String>, String)> {
+        let user = run.synth.user_of(a)?;
+        let mut written = row.written.clone();
+        let mut columns = Vec::new();
+        for (c, fk) in self.t.foreign_keys() {
+            let ([name], [target]) = (c.columns.as_slice(), fk.target_columns.as_slice()) else {
+                continue;
+            };
+            let Some(column) = self.t.column(name).filter(|c| c.name != self.col.name) else {
+                continue;
+            };
+            let exists = format!(
+                "SELECT 1 FROM {} WHERE {}::text = {}",
+                fk.target.sql(),
+                ident(target),
+                literal(&user)
+            );
+            if let Ok(Some(_)) = run.sb.value(&exists).await {
+                written.insert(name.clone(), typed(Some(&user), column));
+                columns.push(name.as_str());
+            }
+        }
+        if columns.is_empty() {
+            return None;
+        }
+        let how = format!(" and the principal's own user in {}", columns.join(", "));
+        Some((written, how))
     }
 
     /// Acts as a principal of `tenant`.
@@ -292,7 +337,7 @@ impl Probe<'_, '_> {
             at: Some(self.at.clone()),
             promise: self.promise.to_string(),
             expected: format!(
-                "as a principal of tenant A ({}) in role {}: SELECT sees A's row and none of tenant B's ({}); UPDATE and DELETE of B's row change nothing; a plain INSERT with B's {c} and an UPDATE moving A's row to B are refused or change nothing",
+                "as a principal of tenant A ({}) in role {}: SELECT sees rows of A and none of tenant B ({}); UPDATE and DELETE of B's row change nothing; a plain INSERT with B's {c} (also as the principal's own row) and an UPDATE moving A's row to B are refused or change nothing",
                 a.key,
                 self.role,
                 b.key,

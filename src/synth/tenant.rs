@@ -57,6 +57,12 @@ impl<'a> Synth<'a> {
         principals.enter(sb, &principal).await
     }
 
+    /// The user id of the principal of `tenant` that signed up in this sandbox, if one did.
+    pub fn user_of(&self, tenant: &Tenant) -> Option<String> {
+        let principals = self.principals.as_ref()?;
+        principals.signed_up(&tenant.key).map(|p| p.user.clone())
+    }
+
     /// Back to the superuser, with no request in force.
     pub async fn leave(&mut self, sb: &mut Sandbox) -> Result<(), Refused> {
         match self.principals.as_mut() {

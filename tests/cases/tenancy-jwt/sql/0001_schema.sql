@@ -7,6 +7,11 @@ CREATE TABLE members (
     user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
     PRIMARY KEY (org_id, user_id)
 );
+-- Leaks: a user sees only their own memberships, but may write any membership of their own,
+-- so joins any organization (INSERT of tenant B's row with the principal's own user_id).
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON members TO authenticated
+    USING (user_id = auth.uid()) WITH CHECK (user_id = auth.uid());
 GRANT USAGE ON SCHEMA public TO authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO authenticated;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO authenticated;
