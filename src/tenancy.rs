@@ -108,7 +108,10 @@ impl<'a> Principals<'a> {
         if self.in_force == Some((principal.clone(), false)) {
             return Ok(());
         }
-        self.leave(sb).await?;
+        // Every setting is set anew: another principal's need not be reset first.
+        if let Some((_, true)) = self.in_force.take() {
+            run(sb, "RESET ROLE").await?;
+        }
         self.reset = false;
         if let Some(sql) = self.set_settings(Some(principal)) {
             run(sb, &sql).await?;
@@ -122,8 +125,9 @@ impl<'a> Principals<'a> {
         if self.in_force == Some((principal.clone(), true)) {
             return Ok(());
         }
-        self.leave(sb).await?;
-        run(sb, &format!("SET LOCAL ROLE {}", ident(self.role()))).await?;
+        if !matches!(self.in_force.take(), Some((_, true))) {
+            run(sb, &format!("SET LOCAL ROLE {}", ident(self.role()))).await?;
+        }
         self.in_force = Some((principal.clone(), true));
         self.reset = false;
         if let Some(sql) = self.set_settings(Some(principal)) {
