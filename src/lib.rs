@@ -22,3 +22,4 @@ pub mod setup;
 pub mod snapshot;
 pub mod spec;
 pub mod synth;
+pub mod tenancy;

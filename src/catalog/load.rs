@@ -1,4 +1,4 @@
-//! The introspection queries. Six queries in one read-only snapshot, whatever the number of
+//! The introspection queries. Seven queries in one read-only snapshot, whatever the number of
 //! tables or checks: checks never query the catalog themselves.
 
 use std::collections::HashMap;
@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Connection, Row};
 
 use super::{
-    Catalog, Column, Constraint, ConstraintKind, ForeignKey, Index, Policy, Table, TableKind,
+    Catalog, Column, Constraint, ConstraintKind, ForeignKey, Index, Policy, Role, Table, TableKind,
     Trigger, ValueType,
 };
 use crate::names::TableName;
@@ -20,6 +20,7 @@ SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
        pn.nspname::text AS parent_schema, p.relname::text AS parent_name,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+       pg_get_userbyid(c.relowner)::text AS owner,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -122,6 +123,20 @@ WHERE p.polrelid = ANY($1::int8[]::oid[])
 ORDER BY p.polrelid, p.polname
 "#;
 
+/// Roles other than the built-in `pg_*` ones, with the roles whose privileges each has (USAGE:
+/// inherited membership, what policies and ownership go by) and the roles it can become
+/// (MEMBER).
+const ROLES: &str = r#"
+SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls,
+       ARRAY(SELECT o.rolname::text FROM pg_roles o
+             WHERE o.oid <> r.oid AND pg_has_role(r.oid, o.oid, 'USAGE') ORDER BY 1) AS privileges_of,
+       ARRAY(SELECT o.rolname::text FROM pg_roles o
+             WHERE o.oid <> r.oid AND pg_has_role(r.oid, o.oid, 'MEMBER') ORDER BY 1) AS member_of
+FROM pg_roles r
+WHERE r.rolname !~ '^pg_'
+ORDER BY r.rolname COLLATE "C"
+"#;
+
 /// What `pg_get_expr` and the other deparsers print for timestamps and intervals (partition
 /// bounds, defaults, CHECKs) depends on the session: fixed for the read, so the catalog and
 /// the snapshots rendered from it are the same whatever the server's or the machine's settings
@@ -193,11 +208,23 @@ pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
             });
         }
     }
+    let mut roles = Vec::new();
+    for row in sqlx::query(ROLES).fetch_all(&mut *tx).await? {
+        roles.push(Role {
+            name: row.try_get("name")?,
+            superuser: row.try_get("superuser")?,
+            bypass_rls: row.try_get("bypass_rls")?,
+            privileges_of: row.try_get("privileges_of")?,
+            member_of: row.try_get("member_of")?,
+        });
+    }
     tx.rollback().await?;
+    // Sorted as Rust compares strings, for `Catalog::role`'s binary search.
+    roles.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut tables: Vec<Table> = by_oid.into_values().collect();
     tables.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Catalog { tables })
+    Ok(Catalog { tables, roles })
 }
 
 fn table(row: &PgRow) -> Result<Table, sqlx::Error> {
@@ -219,6 +246,7 @@ fn table(row: &PgRow) -> Result<Table, sqlx::Error> {
             .map(|(s, n)| TableName::new(s, n)),
         partition_key: row.try_get("partition_key")?,
         partition_bound: row.try_get("partition_bound")?,
+        owner: row.try_get("owner")?,
         rls_enabled: row.try_get("rls_enabled")?,
         rls_forced: row.try_get("rls_forced")?,
         columns: Vec::new(),

@@ -16,6 +16,25 @@ use crate::spec::OnDelete;
 pub struct Catalog {
     /// Sorted by name.
     pub tables: Vec<Table>,
+    /// The server's roles (built-in `pg_*` roles left out), sorted by name: what tenancy checks
+    /// need to know about the role requests run as and the roles policies name.
+    pub roles: Vec<Role>,
+}
+
+/// A role, with what decides whether row level security applies to it.
+#[derive(Debug, Clone, Default)]
+pub struct Role {
+    pub name: String,
+    /// `rolsuper`: row level security never applies to a superuser.
+    pub superuser: bool,
+    /// `rolbypassrls`.
+    pub bypass_rls: bool,
+    /// Roles whose privileges it has without `SET ROLE` (`pg_has_role(name, r, 'USAGE')`,
+    /// itself excluded): policies naming them apply to it, and it owns what they own.
+    pub privileges_of: Vec<String>,
+    /// Roles it may become (`pg_has_role(name, r, 'MEMBER')`, itself excluded): one
+    /// `SET ROLE` away from their attributes.
+    pub member_of: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +53,8 @@ pub struct Table {
     pub partition_key: Option<String>,
     /// `FOR VALUES ...` of a partition.
     pub partition_bound: Option<String>,
+    /// The role that owns the table: row level security does not apply to it unless forced.
+    pub owner: String,
     pub rls_enabled: bool,
     pub rls_forced: bool,
     /// In column order.
@@ -149,6 +170,13 @@ impl Catalog {
             .map(|i| &self.tables[i])
     }
 
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles
+            .binary_search_by(|r| r.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.roles[i])
+    }
+
     /// Every partition below `table`, at any depth (sub-partitions included), sorted by name.
     pub fn partitions(&self, table: &Table) -> Vec<&Table> {
         let mut found = Vec::new();
@@ -184,6 +212,7 @@ impl Table {
             parent: None,
             partition_key: None,
             partition_bound: None,
+            owner: "postgres".into(),
             rls_enabled: false,
             rls_forced: false,
             columns: Vec::new(),

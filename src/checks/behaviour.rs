@@ -208,8 +208,8 @@ impl Run<'_> {
             .map_err(|e| unbuildable(ctx, &e, &self.sb, at, promise))
     }
 
-    /// The INSERT of `row` again, with `column` written as `value` instead: run under a
-    /// savepoint, undone, and recorded with its outcome. Returns the outcome and its row count.
+    /// The INSERT of `row` again, with `column` written as `value` instead, in the request the
+    /// row was made in (if any): run under a savepoint, undone, and recorded with its outcome. Returns the outcome and its row count.
     pub async fn insert_instead(
         &mut self,
         table: &Table,
@@ -220,7 +220,13 @@ impl Run<'_> {
         let mut written = row.written.clone();
         written.insert(column.to_string(), value.to_string());
         let sql = insert_sql(table, &written);
-        let result = self.sb.attempt(&sql, false).await;
+        // In the request the row was made in: triggers that read it see the same one.
+        let result = match self.synth.request_of(&mut self.sb, row).await {
+            Ok(()) => self.sb.attempt(&sql, false).await,
+            Err(refused) => Err(refused.error),
+        };
+        let left = self.synth.leave(&mut self.sb).await;
+        let result = left.map_err(|refused| refused.error).and(result);
         let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
         self.sb.record(&sql, Some(&outcome(&count)));
         (result, count)

@@ -129,7 +129,7 @@ fn refused_by_value(e: &DbError) -> bool {
 }
 
 /// The column the "other UPDATE" sets to itself: a plain one if there is one, else any.
-fn other_column<'t>(table: &'t Table, column: &'t Column) -> &'t Column {
+pub(super) fn other_column<'t>(table: &'t Table, column: &'t Column) -> &'t Column {
     let pk: Vec<&str> = table
         .primary_key()
         .map(|c| c.columns.iter().map(String::as_str).collect())

@@ -16,6 +16,7 @@ mod exists;
 mod fk;
 mod immutable;
 mod indexed;
+mod isolated;
 mod migrations;
 mod no_fk;
 mod not_null;
@@ -24,8 +25,11 @@ mod orphans;
 mod primary_key;
 mod rejects_invalid;
 mod repair;
+mod rls;
 mod rule;
+mod same_tenant;
 mod snapshot;
+mod tenancy_role;
 
 use std::fmt;
 
@@ -180,12 +184,13 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
                 on_delete,
             } => on_delete::check(ctx, table, column, references, on_delete).await,
             ColumnFact::Immutable(at) => immutable::check(ctx, table, column, at).await,
-            ColumnFact::Isolated(at) | ColumnFact::SameTenant(at) => Err(unchecked(Some(at))),
+            ColumnFact::Isolated(at) => isolated::check(ctx, table, column, at).await,
+            ColumnFact::SameTenant(at) => same_tenant::check(ctx, table, column, at).await,
         },
         CheckKind::Snapshot { table, at } => snapshot::check(ctx, table, at),
-        CheckKind::TenancyRole { at } | CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => {
-            Err(unchecked(Some(at)))
-        }
+        CheckKind::TenancyRole { at } => tenancy_role::check(ctx, at),
+        CheckKind::Rls { table, column, at } => rls::check(ctx, table, column, at),
+        CheckKind::Purge { at, .. } => Err(unchecked(Some(at))),
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }

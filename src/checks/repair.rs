@@ -58,8 +58,9 @@ pub struct Step {
     /// One statement, ending with `;`.
     pub sql: String,
     pub runs: Runs,
-    /// The table the statement changes: its snapshot changes with it.
-    pub table: TableName,
+    /// The table the statement changes: its snapshot changes with it. `None` for a statement
+    /// on the server rather than a table (`ALTER ROLE`).
+    pub table: Option<TableName>,
 }
 
 /// Where a step may run.
@@ -82,7 +83,17 @@ impl Step {
             notes: Vec::new(),
             sql: sql.into(),
             runs: Runs::InTransaction,
-            table: table.clone(),
+            table: Some(table.clone()),
+        }
+    }
+
+    /// A step in a transaction that changes no table (a role).
+    pub fn server(sql: impl Into<String>) -> Self {
+        Self {
+            notes: Vec::new(),
+            sql: sql.into(),
+            runs: Runs::InTransaction,
+            table: None,
         }
     }
 
@@ -143,9 +154,9 @@ impl Repair {
     /// Every table a step changes, in order, each once.
     pub fn tables(&self) -> Vec<&TableName> {
         let mut tables: Vec<&TableName> = Vec::new();
-        for step in &self.steps {
-            if !tables.contains(&&step.table) {
-                tables.push(&step.table);
+        for table in self.steps.iter().filter_map(|s| s.table.as_ref()) {
+            if !tables.contains(&table) {
+                tables.push(table);
             }
         }
         tables

@@ -14,7 +14,8 @@
 //! The concerns, one per module: `row` (where each column's value comes from), `parents`,
 //! `repair` (PostgreSQL's error to the next attempt), `partition`, `sample` (the table file's
 //! expressions), `request` (triggers that read the request), `sql` (statement text), `sandbox`
-//! (the rolled-back transaction), `sqlstate` (the codes decided on, by name).
+//! (the rolled-back transaction), `sqlstate` (the codes decided on, by name), `tenant` (rows of
+//! a tenant, inserted with one of its principals' request in force).
 
 // An error here is the product (it ends up in a failure message), not an exception: boxing it
 // would buy nothing measurable.
@@ -29,6 +30,7 @@ mod sample;
 mod sandbox;
 mod sql;
 pub mod sqlstate;
+mod tenant;
 mod values;
 
 use std::collections::{HashMap, HashSet};
@@ -43,12 +45,14 @@ use crate::catalog::{Catalog, Column};
 use crate::location::Location;
 use crate::names::{TableName, literal};
 use crate::spec::Spec;
+use crate::tenancy::Principals;
 use parents::widest_foreign_key;
 use row::{Building, Source};
 
 pub use request::Overwrite;
 pub use sandbox::{DbError, Outcome, STATEMENT_TIMEOUT, Sandbox};
-pub use sql::{identify, insert_sql};
+pub use sql::{identify, insert_sql, plain_insert};
+pub use tenant::Tenant;
 
 /// Attempts at one row before giving up.
 const ATTEMPTS: usize = 40;
@@ -62,6 +66,8 @@ pub struct Row {
     pub written: IndexMap<String, String>,
     /// Every column as PostgreSQL returned it, as text (`None` for NULL).
     pub values: IndexMap<String, Option<String>>,
+    /// The tenant (key as text) whose principal's request was in force when it was inserted.
+    pub tenant: Option<String>,
 }
 
 impl Row {
@@ -152,6 +158,9 @@ struct Want<'s> {
     explicit: &'s [String],
     /// The candidate `explicit` columns start at.
     start: usize,
+    /// The tenant (its key as text) the row, and its tenant-scoped parents, belong to; `None`
+    /// lets a tenant-scoped row take its fixed tenant or a new one.
+    tenant: Option<String>,
 }
 
 /// Builds rows in one sandbox. Every synthesizer takes a block of numbers of its own, so checks
@@ -165,6 +174,10 @@ pub struct Synth<'a> {
     accepted: HashMap<String, bool>,
     /// `[sample]` expressions (by where they are written) proven to be one SQL expression.
     checked_samples: HashSet<Location>,
+    /// The principals of the sandbox, with `[tenancy]`.
+    principals: Option<Principals<'a>>,
+    /// The `tenant` columns of each table built so far.
+    tenant_columns: HashMap<TableName, Vec<String>>,
 }
 
 static BLOCKS: AtomicU64 = AtomicU64::new(1);
@@ -181,6 +194,8 @@ impl<'a> Synth<'a> {
             end: next + BLOCK / 2,
             accepted: HashMap::new(),
             checked_samples: HashSet::new(),
+            principals: spec.project.tenancy.as_ref().map(Principals::new),
+            tenant_columns: HashMap::new(),
         }
     }
 
@@ -210,11 +225,24 @@ impl<'a> Synth<'a> {
         fixed: &[(String, String)],
         keep: bool,
     ) -> Result<Row, SynthError> {
+        self.row_of(sb, table, fixed, keep, None).await
+    }
+
+    /// [`Self::row`] of a tenant (its key as text), or of the tenant the row comes to have.
+    async fn row_of(
+        &mut self,
+        sb: &mut Sandbox,
+        table: &TableName,
+        fixed: &[(String, String)],
+        keep: bool,
+        tenant: Option<String>,
+    ) -> Result<Row, SynthError> {
         let want = Want {
             fixed: fixed.to_vec(),
             keep,
             explicit: &[],
             start: 0,
+            tenant,
         };
         self.build(sb, table, want, 0).await
     }
@@ -234,6 +262,7 @@ impl<'a> Synth<'a> {
             keep: false,
             explicit,
             start,
+            tenant: None,
         };
         self.build(sb, table, want, 0).await
     }
@@ -260,13 +289,16 @@ impl<'a> Synth<'a> {
                 ));
             }
             let Want {
-                fixed,
+                mut fixed,
                 keep,
                 explicit,
                 start,
+                tenant,
             } = want;
+            let tenant = self.tenant_of(sb, table, &mut fixed, tenant, depth).await?;
             let sample = self.samples(sb, table).await?;
             let mut row = Building::new(self, table, &fixed, &sample, explicit);
+            row.tenant = tenant;
             for c in explicit {
                 if table.column(c).is_some() && widest_foreign_key(row.table, c).is_none() {
                     let n = self.fresh();
@@ -293,6 +325,9 @@ impl<'a> Synth<'a> {
         for _ in 0..ATTEMPTS {
             self.settle(sb, row).await;
             let sql = row.insert_sql();
+            // Repairs may build parents under other requests: this row's is set each time
+            // (one round trip only when it changed).
+            self.request(sb, row).await?;
             match sb.attempt_row(&sql, keep).await {
                 Ok(out) => {
                     let texts = out.rows.into_iter().next().unwrap_or_default();
@@ -303,9 +338,11 @@ impl<'a> Synth<'a> {
                     // Losing to another check's uncommitted row (the same UNIQUE or EXCLUDE
                     // value) was repaired with other values: no reason to doubt the verdict.
                     sb.set_contended(contended);
+                    self.no_request(sb, &row.table.name).await?;
                     return Ok(Row {
                         written: row.written(),
                         values: names.zip(texts).collect(),
+                        tenant: row.tenant.clone(),
                     });
                 }
                 Err(e) => {
@@ -320,6 +357,7 @@ impl<'a> Synth<'a> {
                 }
             }
         }
+        self.no_request(sb, &row.table.name).await?;
         Err(refused(sb, row, last).await)
     }
 }

@@ -66,6 +66,7 @@ impl<'a> Synth<'a> {
             keep: true,
             explicit: &[],
             start: 0,
+            tenant: row.tenant.clone(),
         };
         let parent = self.build(sb, &fk.target, want, depth + 1).await?;
         let target_table = self.catalog.table(&fk.target);

@@ -76,6 +76,9 @@ pub(super) struct Building<'a> {
     pub(super) sampled: Vec<String>,
     pub(super) repairs: usize,
     pub(super) last_changed: Option<String>,
+    /// The tenant (key as text) the row belongs to: it is inserted with the request of one of
+    /// the tenant's principals in force.
+    pub(super) tenant: Option<String>,
 }
 
 impl<'a> Building<'a> {
@@ -145,6 +148,7 @@ impl<'a> Building<'a> {
             sampled,
             repairs: 0,
             last_changed: None,
+            tenant: None,
         };
         row.start_keys_apart();
         row

@@ -12,6 +12,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use sqlx::Either;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgPool, PgRow, Postgres};
 use sqlx::{Executor, Row, TypeInfo, ValueRef};
@@ -172,10 +174,7 @@ impl Sandbox {
     }
 
     async fn run_one(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        let result = self
-            .conn
-            .fetch_all(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false))
-            .await;
+        let result = self.fetch(sql).await;
         let end = if keep && result.is_ok() {
             "RELEASE SAVEPOINT pg_invariants; SAVEPOINT pg_invariants"
         } else {
@@ -184,10 +183,26 @@ impl Sandbox {
         self.run(end.to_string()).await?;
         let result = result.map_err(DbError::from_sqlx);
         self.contended |= result.as_ref().is_err_and(DbError::is_contention);
-        let rows = result?;
+        let (rows, affected) = result?;
         Ok(Outcome {
             rows: rows.iter().map(texts).collect::<Result<_, _>>()?,
+            affected,
         })
+    }
+
+    /// The rows a statement returned and the rows it changed (an UPDATE without RETURNING
+    /// returns none, yet says how many it changed).
+    async fn fetch(&mut self, sql: &str) -> Result<(Vec<PgRow>, u64), sqlx::Error> {
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false);
+        let mut stream = self.conn.fetch_many(query);
+        let (mut rows, mut affected) = (Vec::new(), 0);
+        while let Some(item) = stream.next().await {
+            match item? {
+                Either::Left(done) => affected += done.rows_affected(),
+                Either::Right(row) => rows.push(row),
+            }
+        }
+        Ok((rows, affected))
     }
 
     /// Whether a statement lost to another session (deadlock, lock timeout): the case is worth
@@ -249,6 +264,8 @@ impl Sandbox {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub rows: Vec<Vec<Option<String>>>,
+    /// The rows the statement inserted, updated or deleted, as its command tag says.
+    pub affected: u64,
 }
 
 /// The columns of a row as text. Statements of the sandbox return text (`RETURNING col::text`)

@@ -15,17 +15,20 @@ pub fn insert_sql(table: &Table, written: &IndexMap<String, String>) -> String {
         .map(|c| format!("{}::text", ident(&c.name)))
         .collect::<Vec<_>>()
         .join(", ");
+    format!("{} RETURNING {returning}", plain_insert(table, written))
+}
+
+/// The same INSERT without RETURNING: under row level security, RETURNING applies the SELECT
+/// policies to the new row, which would hide what the INSERT policy let through.
+pub fn plain_insert(table: &Table, written: &IndexMap<String, String>) -> String {
     if written.is_empty() {
-        return format!(
-            "INSERT INTO {} DEFAULT VALUES RETURNING {returning}",
-            table.name.sql()
-        );
+        return format!("INSERT INTO {} DEFAULT VALUES", table.name.sql());
     }
     let overriding = written
         .keys()
         .any(|c| table.column(c).is_some_and(|x| x.identity == Some('a')));
     format!(
-        "INSERT INTO {} ({}){} VALUES ({}) RETURNING {returning}",
+        "INSERT INTO {} ({}){} VALUES ({})",
         table.name.sql(),
         written
             .keys()
