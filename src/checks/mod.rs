@@ -12,6 +12,7 @@ mod behaviour;
 mod column_type;
 mod coverage;
 mod data;
+mod deletion;
 mod exists;
 mod fk;
 mod immutable;
