@@ -13,6 +13,7 @@ mod column_type;
 mod coverage;
 mod data;
 mod deletion;
+mod dependents;
 mod exists;
 mod fk;
 mod immutable;
@@ -23,6 +24,7 @@ mod not_null;
 mod on_delete;
 mod orphans;
 mod primary_key;
+mod purge;
 mod rejects_invalid;
 mod repair;
 mod rule;
@@ -184,9 +186,8 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             ColumnFact::Isolated(at) | ColumnFact::SameTenant(at) => Err(unchecked(Some(at))),
         },
         CheckKind::Snapshot { table, at } => snapshot::check(ctx, table, at),
-        CheckKind::TenancyRole { at } | CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => {
-            Err(unchecked(Some(at)))
-        }
+        CheckKind::Purge { table, at } => purge::check(ctx, table, at).await,
+        CheckKind::TenancyRole { at } | CheckKind::Rls { at, .. } => Err(unchecked(Some(at))),
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }
