@@ -59,7 +59,10 @@ where
     F: AsyncFnMut(&mut Run<'_>, Case) -> Verdict,
 {
     let cases = crate::env::cases().unwrap_or(CASES);
-    vary(cases, async |case: Case| retried(ctx, &mut check, case).await).await
+    vary(cases, async |case: Case| {
+        retried(ctx, &mut check, case).await
+    })
+    .await
 }
 
 /// Runs `check` once, in a sandbox of its own: for a check whose rows do not vary with a case

@@ -158,17 +158,19 @@ impl Graph {
         }
     }
 
-    /// The foreign keys that refuse the DELETE of a root row with rows under it: `NO ACTION`
-    /// or `RESTRICT` into a table whose rows the DELETE deletes.
+    /// The foreign keys that refuse the DELETE of a root row with rows under it: `RESTRICT` or
+    /// `NO ACTION` into a table whose rows the DELETE deletes. `NO ACTION` is checked when the
+    /// statement ends: rows another cascade deletes by then refuse nothing (rows of the root
+    /// itself are other rows than the one deleted, so a self-reference still refuses).
     pub fn blockers(&self) -> Vec<usize> {
         let deleted = self.deleted();
+        let refuses = |e: &Edge| match e.on_delete() {
+            Some(OnDelete::Restrict) => true,
+            Some(OnDelete::NoAction) => !matches!(deleted.get(&e.table), Some(Some(_))),
+            _ => false,
+        };
         (self.edges.iter().enumerate())
-            .filter(|(_, e)| {
-                matches!(
-                    e.on_delete(),
-                    Some(OnDelete::NoAction | OnDelete::Restrict)
-                ) && deleted.contains_key(&e.target)
-            })
+            .filter(|(_, e)| refuses(e) && deleted.contains_key(&e.target))
             .map(|(i, _)| i)
             .collect()
     }
@@ -232,7 +234,10 @@ mod tests {
             .map(|t| Table::empty(name(t), TableKind::Ordinary))
             .collect();
         for (table, column, target, action) in fks {
-            let t = out.iter_mut().find(|t| t.name.name == *table).expect("table");
+            let t = out
+                .iter_mut()
+                .find(|t| t.name.name == *table)
+                .expect("table");
             t.constraints.push(Constraint {
                 name: format!("{table}_{column}_fkey"),
                 kind: ConstraintKind::ForeignKey(ForeignKey {
@@ -277,6 +282,30 @@ mod tests {
             g.path_text(2, &show),
             "orgs ← projects.org_id ← tasks.project_id ← comments.task_id (NO ACTION)"
         );
+    }
+
+    #[test]
+    fn a_no_action_on_rows_another_cascade_deletes_refuses_nothing_but_restrict_does() {
+        let c = catalog(
+            &["orgs", "projects", "tasks", "notes"],
+            &[
+                ("projects", "org_id", "orgs", Cascade),
+                ("tasks", "org_id", "orgs", Cascade),
+                ("tasks", "project_id", "projects", NoAction),
+                ("notes", "org_id", "orgs", Cascade),
+                ("notes", "project_id", "projects", Restrict),
+            ],
+        );
+        let g = Graph::walk(&c, &name("orgs"), None);
+        let blockers: Vec<(&str, &str)> = (g.blockers().into_iter())
+            .map(|i| {
+                (
+                    g.edges[i].table.name.as_str(),
+                    g.edges[i].columns[0].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(blockers, [("notes", "project_id")]);
     }
 
     #[test]

@@ -186,8 +186,8 @@ impl Purge<'_> {
                 let fixed = self
                     .fixed(i, parent, &roots[side])
                     .map_err(|e| self.failure(e, Some(run), None))?;
-                let built = deletion::build_under(ctx, run, &edge.table, &fixed, 1, at, promise)
-                    .await?;
+                let built =
+                    deletion::build_under(ctx, run, &edge.table, &fixed, 1, at, promise).await?;
                 pair.extend(built.into_iter().take(1));
             }
             let [under_x, under_y]: Pair = pair.try_into().map_err(|_| {
@@ -244,10 +244,9 @@ impl Purge<'_> {
     async fn before(&self, run: &mut Run<'_>, built: &Built) -> Result<Before, Failure> {
         let mut rows = Vec::new();
         for (table, row) in self.under(built, 1) {
-            let found = self
-                .read(run, table, row, &[])
-                .await
-                .map_err(|e| self.failure(format!("reading a row back failed: {e}"), Some(run), None))?;
+            let found = self.read(run, table, row, &[]).await.map_err(|e| {
+                self.failure(format!("reading a row back failed: {e}"), Some(run), None)
+            })?;
             rows.push(found);
         }
         let tenant = self.tenant_counts(run, &built.roots[1]).await?;
@@ -294,7 +293,11 @@ impl Purge<'_> {
                 typed(root.text(key), col)
             );
             let n = run.sb.value(&sql).await.map_err(|e| {
-                self.failure(format!("counting the rows of a tenant failed: {e}"), Some(run), None)
+                self.failure(
+                    format!("counting the rows of a tenant failed: {e}"),
+                    Some(run),
+                    None,
+                )
             })?;
             counts.push(n.and_then(|n| n.parse().ok()).unwrap_or_default());
         }
@@ -384,10 +387,21 @@ impl Purge<'_> {
                 value: OnDelete::Cascade,
                 at: self.at.clone(),
             };
-            let fk = repair::foreign_key(self.ctx, &edge.table, column, &references, Some(&on_delete));
-            if let Some(fk) = fk {
-                out.steps.extend(fk.repair.steps);
-                out.notes.extend(fk.repair.notes);
+            let fk =
+                repair::foreign_key(self.ctx, &edge.table, column, &references, Some(&on_delete));
+            let Some(fk) = fk else {
+                continue;
+            };
+            out.steps.extend(fk.repair.steps);
+            out.notes.extend(fk.repair.notes);
+            let nullable = (self.ctx.catalog.table(&edge.table))
+                .and_then(|t| t.column(column))
+                .is_some_and(|c| !c.not_null);
+            if nullable && edge.link != Link::Tenant {
+                out.notes.push(format!(
+                    "or ON DELETE SET NULL, if a row of {} should outlive the row its {column} names",
+                    self.show(&edge.table)
+                ));
             }
         }
         (!out.steps.is_empty() || !out.notes.is_empty()).then(|| out.into())
@@ -398,7 +412,14 @@ impl Purge<'_> {
         let mut problems = self.left_behind(run, built).await?;
         let (tenant, unguarded) = self.tenant_left(run, &built.roots[0]).await?;
         problems.extend(tenant);
+        let others = problems.len();
         problems.extend(self.changed(run, built, before).await?);
+        if problems.len() > others {
+            problems.push(
+                "a trigger or rule on a table of the graph changes rows beyond the deleted row's"
+                    .into(),
+            );
+        }
         if problems.is_empty() {
             return Ok(());
         }
@@ -422,7 +443,9 @@ impl Purge<'_> {
             let now = self
                 .read(run, &edge.table, row, &edge.columns)
                 .await
-                .map_err(|e| self.failure(format!("reading a row back failed: {e}"), Some(run), None))?;
+                .map_err(|e| {
+                    self.failure(format!("reading a row back failed: {e}"), Some(run), None)
+                })?;
             let above = edge.via.map(|v| status[v]).unwrap_or(Status::Gone);
             let was: Vec<Option<String>> = (edge.columns.iter())
                 .map(|c| row.text(c).map(str::to_string))
@@ -489,10 +512,9 @@ impl Purge<'_> {
     ) -> Result<Vec<String>, Failure> {
         let mut problems = Vec::new();
         for ((table, row), was) in self.under(built, 1).into_iter().zip(&before.rows) {
-            let now = self
-                .read(run, table, row, &[])
-                .await
-                .map_err(|e| self.failure(format!("reading a row back failed: {e}"), Some(run), None))?;
+            let now = self.read(run, table, row, &[]).await.map_err(|e| {
+                self.failure(format!("reading a row back failed: {e}"), Some(run), None)
+            })?;
             if now == *was {
                 continue;
             }
@@ -511,7 +533,9 @@ impl Purge<'_> {
             ));
         }
         let counts = self.tenant_counts(run, &built.roots[1]).await?;
-        for (((table, column), n), was) in self.tenant_columns.iter().zip(counts).zip(&before.tenant) {
+        for (((table, column), n), was) in
+            self.tenant_columns.iter().zip(counts).zip(&before.tenant)
+        {
             if n != *was {
                 problems.push(format!(
                     "{}: {was} row(s) of another {} row (by {column}) before the DELETE, {n} after",
