@@ -46,6 +46,14 @@ impl Edge {
         }
     }
 
+    /// `col`, or `(a, b)` for a key of several columns.
+    pub fn columns_text(&self) -> String {
+        match self.columns.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        }
+    }
+
     pub fn constraint(&self) -> Option<&str> {
         match &self.link {
             Link::ForeignKey { constraint, .. } => Some(constraint),
@@ -204,11 +212,7 @@ impl Graph {
         let mut text = show(&self.root);
         for i in self.path(e) {
             let edge = &self.edges[i];
-            let columns = match edge.columns.as_slice() {
-                [one] => one.clone(),
-                many => format!("({})", many.join(", ")),
-            };
-            text.push_str(&format!(" ← {}.{columns}", show(&edge.table)));
+            text.push_str(&format!(" ← {}.{}", show(&edge.table), edge.columns_text()));
         }
         let last = match self.edges[e].on_delete() {
             Some(action) => action.sql(),

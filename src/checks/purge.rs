@@ -12,7 +12,7 @@
 
 use super::behaviour::{self, Run};
 use super::deletion::{self, Deletion, Found};
-use super::dependents::{Graph, Link, Tenants};
+use super::dependents::{Edge, Graph, Link, Tenants};
 use super::{Context, Failure, Fix, Repair, Verdict, repair};
 use crate::catalog::Table;
 use crate::location::Location;
@@ -316,7 +316,7 @@ impl Purge<'_> {
                     "the DELETE was refused by foreign key {} on {}.{}: {}\n{e}",
                     edge.constraint().unwrap_or_default(),
                     show(&edge.table),
-                    edge.columns.join(", "),
+                    edge.columns_text(),
                     self.graph.path_text(i, &show)
                 )
             }
@@ -362,49 +362,60 @@ impl Purge<'_> {
             .position(|x| x.table == top.name && x.columns == constraint.columns)
     }
 
-    /// `ON DELETE CASCADE` for each edge: a foreign key replaced keeping its other properties,
-    /// or one added where a tenant column has none.
+    /// `ON DELETE CASCADE` for each edge: a foreign key given it (keeping its name and every
+    /// other property), or one added where a tenant column has none.
     fn cascade(&self, edges: &[usize]) -> Option<Fix> {
         let mut out = Repair::default();
         for &i in edges {
             let edge = &self.graph.edges[i];
-            let [column] = edge.columns.as_slice() else {
-                out.notes.push(format!(
-                    "{} on {}: drop it and add it again with the same columns and ON DELETE CASCADE",
-                    edge.constraint().unwrap_or_default(),
-                    self.show(&edge.table)
-                ));
+            let Some(table) = self.ctx.catalog.table(&edge.table) else {
                 continue;
             };
-            let references = Fact {
-                value: Reference {
-                    table: edge.target.clone(),
-                    column: edge.target_columns[0].clone(),
+            let repair = match edge.constraint() {
+                Some(name) => {
+                    let Some((c, fk)) = table.foreign_keys().find(|(c, _)| c.name == name) else {
+                        continue;
+                    };
+                    repair::replace_on_delete(table, c, fk, OnDelete::Cascade)
+                }
+                None => match self.add_tenant_key(edge) {
+                    Some(repair) => repair,
+                    None => continue,
                 },
-                at: self.at.clone(),
             };
-            let on_delete = Fact {
-                value: OnDelete::Cascade,
-                at: self.at.clone(),
-            };
-            let fk =
-                repair::foreign_key(self.ctx, &edge.table, column, &references, Some(&on_delete));
-            let Some(fk) = fk else {
-                continue;
-            };
-            out.steps.extend(fk.repair.steps);
-            out.notes.extend(fk.repair.notes);
-            let nullable = (self.ctx.catalog.table(&edge.table))
-                .and_then(|t| t.column(column))
-                .is_some_and(|c| !c.not_null);
+            out.steps.extend(repair.steps);
+            out.notes.extend(repair.notes);
+            let nullable =
+                (edge.columns.iter()).any(|c| table.column(c).is_some_and(|c| !c.not_null));
             if nullable && edge.link != Link::Tenant {
                 out.notes.push(format!(
-                    "or ON DELETE SET NULL, if a row of {} should outlive the row its {column} names",
+                    "or ON DELETE SET NULL on {}, if a row of {} should outlive the row it references",
+                    edge.constraint().unwrap_or_default(),
                     self.show(&edge.table)
                 ));
             }
         }
         (!out.steps.is_empty() || !out.notes.is_empty()).then(|| out.into())
+    }
+
+    /// The foreign key from an unguarded tenant column to the tenant key, `ON DELETE CASCADE`.
+    fn add_tenant_key(&self, edge: &Edge) -> Option<Repair> {
+        let [column] = edge.columns.as_slice() else {
+            return None;
+        };
+        let references = Fact {
+            value: Reference {
+                table: edge.target.clone(),
+                column: edge.target_columns.first()?.clone(),
+            },
+            at: self.at.clone(),
+        };
+        let on_delete = Fact {
+            value: OnDelete::Cascade,
+            at: self.at.clone(),
+        };
+        repair::foreign_key(self.ctx, &edge.table, column, &references, Some(&on_delete))
+            .map(|fk| fk.repair)
     }
 
     /// After the DELETE: nothing of X left, nothing of Y changed.
