@@ -186,8 +186,13 @@ impl Purge<'_> {
                 let fixed = self
                     .fixed(i, parent, &roots[side])
                     .map_err(|e| self.failure(e, Some(run), None))?;
-                let built =
-                    deletion::build_under(ctx, run, &edge.table, &fixed, 1, at, promise).await?;
+                let built = deletion::build_under(ctx, run, &edge.table, &fixed, 1, at, promise)
+                    .await
+                    .map_err(|mut f| {
+                        let path = self.graph.path_text(i, &|t| self.show(t));
+                        f.found = format!("for {path}: {}", f.found);
+                        f
+                    })?;
                 pair.extend(built.into_iter().take(1));
             }
             let [under_x, under_y]: Pair = pair.try_into().map_err(|_| {
