@@ -174,37 +174,46 @@ impl Purge<'_> {
         let (ctx, at, promise) = (self.ctx, self.at, self.promise);
         let x = run.row(ctx, &self.root.name, true, at, promise).await?;
         let y = run.row(ctx, &self.root.name, true, at, promise).await?;
-        let roots = [x, y];
-        let mut rows: Vec<Pair> = Vec::new();
-        for (i, edge) in self.graph.edges.iter().enumerate() {
-            let mut pair = Vec::new();
-            for side in 0..2 {
-                let parent = match edge.via {
-                    Some(v) => &rows[v][side],
-                    None => &roots[side],
-                };
-                let fixed = self
-                    .fixed(i, parent, &roots[side])
-                    .map_err(|e| self.failure(e, Some(run), None))?;
-                let built = deletion::build_under(ctx, run, &edge.table, &fixed, 1, at, promise)
-                    .await
-                    .map_err(|mut f| {
-                        let path = self.graph.path_text(i, &|t| self.show(t));
-                        f.found = format!("for {path}: {}", f.found);
-                        f
-                    })?;
-                pair.extend(built.into_iter().take(1));
-            }
-            let [under_x, under_y]: Pair = pair.try_into().map_err(|_| {
-                self.failure(
-                    format!("no row of {} could be built", self.show(&edge.table)),
-                    Some(run),
-                    None,
-                )
-            })?;
-            rows.push([under_x, under_y]);
+        let mut built = Built {
+            roots: [x, y],
+            rows: Vec::new(),
+        };
+        for e in 0..self.graph.edges.len() {
+            let under_x = self.build_row(run, &built, e, 0).await?;
+            let under_y = self.build_row(run, &built, e, 1).await?;
+            built.rows.push([under_x, under_y]);
         }
-        Ok(Built { roots, rows })
+        Ok(built)
+    }
+
+    /// The row of edge `e` on a side (0 for X, 1 for Y), under that side's row of its target.
+    async fn build_row(
+        &self,
+        run: &mut Run<'_>,
+        built: &Built,
+        e: usize,
+        side: usize,
+    ) -> Result<Row, Failure> {
+        let edge = &self.graph.edges[e];
+        let root = &built.roots[side];
+        let parent = edge.via.map_or(root, |v| &built.rows[v][side]);
+        let path = || self.graph.path_text(e, &|t| self.show(t));
+        let fixed = (self.fixed(e, parent, root)).map_err(|e| self.failure(e, Some(run), None))?;
+        let rows =
+            deletion::build_under(self.ctx, run, &edge.table, &fixed, 1, self.at, self.promise)
+                .await
+                .map_err(|mut f| {
+                    f.found = format!("for {}: {}", path(), f.found);
+                    f
+                })?;
+        rows.into_iter().next().ok_or_else(|| {
+            let found = format!(
+                "for {}: no row of {} was built",
+                path(),
+                self.show(&edge.table)
+            );
+            self.failure(found, Some(run), None)
+        })
     }
 
     /// The columns a row of edge `e` is written with: the edge's columns set to its parent's
@@ -439,14 +448,10 @@ impl Purge<'_> {
         if problems.is_empty() {
             return Ok(());
         }
-        let fix = match unguarded.is_empty() {
-            true => None,
-            false => self.cascade(&unguarded),
-        };
         Err(self.failure(
             format!("after the DELETE:\n{}", problems.join("\n")),
             Some(run),
-            fix,
+            self.cascade(&unguarded),
         ))
     }
 
