@@ -343,7 +343,7 @@ impl Purge<'_> {
             .collect();
         if !others.is_empty() {
             found.push_str(&format!(
-                "\nforeign keys that refuse it too, once that one cascades:\n{}",
+                "\nforeign keys that refuse it too, once that one no longer does:\n{}",
                 others.join("\n")
             ));
         }
