@@ -206,14 +206,27 @@ impl Purge<'_> {
                     f.found = format!("for {}: {}", path(), f.found);
                     f
                 })?;
-        rows.into_iter().next().ok_or_else(|| {
+        let Some(row) = rows.into_iter().next() else {
             let found = format!(
                 "for {}: no row of {} was built",
                 path(),
                 self.show(&edge.table)
             );
-            self.failure(found, Some(run), None)
-        })
+            return Err(self.failure(found, Some(run), None));
+        };
+        // A BEFORE INSERT trigger that rewrote the key leaves the chain unexercised.
+        let mut pairs = edge.columns.iter().zip(&edge.target_columns);
+        if let Some((c, t)) = pairs.find(|(c, t)| row.text(c) != parent.text(t)) {
+            let found = format!(
+                "for {}: the row of {} written with {c} = {} holds {c} = {}: a trigger replaced it, so this chain cannot be exercised",
+                path(),
+                self.show(&edge.table),
+                parent.text(t).unwrap_or("NULL"),
+                row.text(c).unwrap_or("NULL")
+            );
+            return Err(self.failure(found, Some(run), None));
+        }
+        Ok(row)
     }
 
     /// The columns a row of edge `e` is written with: the edge's columns set to its parent's
