@@ -778,6 +778,18 @@ const REPAIRED: [&str; 7] = [
     "::on_delete",
 ];
 
+/// A project holding a copy of the verdict case `tests/cases/<case>`.
+fn case_project(case: &str) -> Project {
+    let project = Project::empty();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases")
+            .join(case),
+        project.path(),
+    );
+    project
+}
+
 #[rstest]
 #[case::partition_drops_tenant_fk_sql_dir("partition-drops-tenant-fk")]
 #[case::invalid_partitioned_index_sqlx("partition-missing-index-on-one-partition")]
@@ -791,13 +803,7 @@ const REPAIRED: [&str; 7] = [
 #[case::not_null_three_steps("behaviour-not-null")]
 #[case::fk_keeps_properties_prisma("fix-fk-keeps-properties")]
 fn fix_write_closes_the_loop_on_the_verdict_cases(#[case] case: &str) {
-    let project = Project::empty();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/cases")
-            .join(case),
-        project.path(),
-    );
+    let project = case_project(case);
     let before = project.run(&["test"]);
     before.assert_code(101);
     let repairable: BTreeSet<String> = before
@@ -1063,13 +1069,7 @@ fn fix_write_makes_a_purge_hold_where_foreign_keys_were_the_cause(
     #[case] repaired: &[&str],
     #[case] need_you: &[&str],
 ) {
-    let project = Project::empty();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/cases")
-            .join(case),
-        project.path(),
-    );
+    let project = case_project(case);
     let before = project.run(&["test"]);
     let failed = before.failed();
     for name in repaired.iter().chain(need_you) {
