@@ -892,6 +892,18 @@ const REPAIRED: [&str; 7] = [
     "::on_delete",
 ];
 
+/// A project holding a copy of the verdict case `tests/cases/<case>`.
+fn case_project(case: &str) -> Project {
+    let project = Project::empty();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases")
+            .join(case),
+        project.path(),
+    );
+    project
+}
+
 #[rstest]
 #[case::partition_drops_tenant_fk_sql_dir("partition-drops-tenant-fk")]
 #[case::invalid_partitioned_index_sqlx("partition-missing-index-on-one-partition")]
@@ -905,13 +917,7 @@ const REPAIRED: [&str; 7] = [
 #[case::not_null_three_steps("behaviour-not-null")]
 #[case::fk_keeps_properties_prisma("fix-fk-keeps-properties")]
 fn fix_write_closes_the_loop_on_the_verdict_cases(#[case] case: &str) {
-    let project = Project::empty();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/cases")
-            .join(case),
-        project.path(),
-    );
+    let project = case_project(case);
     let before = project.run(&["test"]);
     before.assert_code(101);
     let repairable: BTreeSet<String> = before
@@ -1164,4 +1170,40 @@ fn fix_write_names_the_snapshots_that_change_and_leaves_no_helper_check() {
         !now.contains("not_null"),
         "the helper CHECK is gone:\n{now}"
     );
+}
+
+/// `purge` repairs close the loop: every foreign key that refused the DELETE gets its CASCADE
+/// (a composite key to a partitioned table too), an unguarded tenant column its FK; what a
+/// trigger causes, or rows that cannot be built, still fail after the fix.
+#[rstest]
+#[case::blockers("purge-graph", &["organizations::purge", "users::purge", "sites::purge"], &["accounts::purge", "vaults::purge"])]
+#[case::unguarded_tenant_columns("purge-tenant", &["organizations::purge"], &[])]
+fn fix_write_makes_a_purge_hold_where_foreign_keys_were_the_cause(
+    #[case] case: &str,
+    #[case] repaired: &[&str],
+    #[case] need_you: &[&str],
+) {
+    let project = case_project(case);
+    let before = project.run(&["test"]);
+    let failed = before.failed();
+    for name in repaired.iter().chain(need_you) {
+        assert!(
+            failed.contains(*name),
+            "{name} passes\n{}",
+            before.context()
+        );
+    }
+    project.run(&["fix", "--write"]).assert_code(0);
+    let after = project.run(&["test"]);
+    let failed = after.failed();
+    for name in repaired {
+        assert!(
+            !failed.contains(*name),
+            "{name} still fails\n{}",
+            after.context()
+        );
+    }
+    for name in need_you {
+        assert!(failed.contains(*name), "{name} passes\n{}", after.context());
+    }
 }

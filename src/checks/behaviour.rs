@@ -59,25 +59,43 @@ where
     F: AsyncFnMut(&mut Run<'_>, Case) -> Verdict,
 {
     let cases = crate::env::cases().unwrap_or(CASES);
-    vary(cases, async |case: Case| -> Verdict {
-        let mut tries = 1;
-        loop {
-            let alone = tries == CONTENTION_TRIES;
-            let (verdict, contended) = if alone {
-                let _alone = ALONE.write().await;
-                once(ctx, &mut check, case).await
-            } else {
-                let _beside = ALONE.read().await;
-                once(ctx, &mut check, case).await
-            };
-            if !contended || alone {
-                return verdict;
-            }
-            tokio::time::sleep(backoff(tries)).await;
-            tries += 1;
-        }
+    vary(cases, async |case: Case| {
+        retried(ctx, &mut check, case).await
     })
     .await
+}
+
+/// Runs `check` once, in a sandbox of its own: for a check whose rows do not vary with a case
+/// (`purge` builds one row per foreign key of a whole graph; variation would multiply that).
+pub async fn one_case<F>(ctx: &Context<'_>, mut check: F) -> Verdict
+where
+    F: AsyncFnMut(&mut Run<'_>) -> Verdict,
+{
+    let mut check = async |run: &mut Run<'_>, _: Case| check(run).await;
+    retried(ctx, &mut check, Case::MINIMAL).await
+}
+
+/// One case, run again when it lost to a concurrent check (see [`CONTENTION_TRIES`]).
+async fn retried<F>(ctx: &Context<'_>, check: &mut F, case: Case) -> Verdict
+where
+    F: AsyncFnMut(&mut Run<'_>, Case) -> Verdict,
+{
+    let mut tries = 1;
+    loop {
+        let alone = tries == CONTENTION_TRIES;
+        let (verdict, contended) = if alone {
+            let _alone = ALONE.write().await;
+            once(ctx, check, case).await
+        } else {
+            let _beside = ALONE.read().await;
+            once(ctx, check, case).await
+        };
+        if !contended || alone {
+            return verdict;
+        }
+        tokio::time::sleep(backoff(tries)).await;
+        tries += 1;
+    }
 }
 
 /// Runs of a case that lost to a concurrent check (deadlock, lock timeout) before its verdict

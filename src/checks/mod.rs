@@ -12,6 +12,8 @@ mod behaviour;
 mod column_type;
 mod coverage;
 mod data;
+mod deletion;
+mod dependents;
 mod exists;
 mod fk;
 mod immutable;
@@ -23,6 +25,7 @@ mod not_null;
 mod on_delete;
 mod orphans;
 mod primary_key;
+mod purge;
 mod rejects_invalid;
 mod repair;
 mod rls;
@@ -190,7 +193,7 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
         CheckKind::Snapshot { table, at } => snapshot::check(ctx, table, at),
         CheckKind::TenancyRole { at } => tenancy_role::check(ctx, at),
         CheckKind::Rls { table, column, at } => rls::check(ctx, table, column, at),
-        CheckKind::Purge { at, .. } => Err(unchecked(Some(at))),
+        CheckKind::Purge { table, at } => purge::check(ctx, table, at).await,
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }

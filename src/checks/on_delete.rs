@@ -10,8 +10,10 @@
 //! rows fails.
 
 use super::behaviour::{self, Case, Run};
+use super::deletion::{self, Deletion, Found};
 use super::{Context, Failure, Fix, Verdict, repair};
 use crate::catalog::{Column, Table};
+use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::{DbError, Row, identify, typed};
@@ -52,166 +54,308 @@ pub async fn check(
             ctx.show(table)
         ),
     };
-    let fail = |found: String, run: &Run<'_>| Failure {
-        at: Some(at.clone()),
-        promise: promise.clone(),
-        expected: expected(action, ctx.show(table), column),
-        found: format!("{found}{note}\n{}", behaviour::transcript(&run.sb)),
-        fix: structural.clone(),
+    let scene = Scene {
+        ctx,
+        table: t,
+        col,
+        target,
+        action,
+        at,
+        promise: &promise,
+        note,
+        structural,
     };
     behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
-        let mut parents = Vec::new();
-        for _ in 0..case.parents {
-            let parent = run.row(ctx, &target.table, true, at, &promise).await?;
-            parents.push(parent);
-        }
-        // Rows of the table under each referenced row, and how each reads before the DELETE.
-        let mut children: Vec<(Row, String)> = Vec::new();
-        for parent in &parents {
-            let value = typed(parent.text(&target.column), col);
-            for j in 0..case.children {
-                let built = run
-                    .synth
-                    .row(&mut run.sb, table, &[(column.to_string(), value.clone())], true)
-                    .await;
-                let child = match built {
-                    Ok(child) => child,
-                    // A second row under one parent may be impossible (a UNIQUE column:
-                    // one-to-one): one row each is what the check needs.
-                    Err(_) if j > 0 => break,
-                    Err(e) => return Err(behaviour::unbuildable(ctx, &e, &run.sb, at, &promise)),
-                };
-                let before = read(run, t, column, &child, None).await.map_err(|e| {
-                    fail(format!("reading the row back failed: {e}"), run)
-                })?;
-                let before = before.into_iter().next().unwrap_or_default().0;
-                children.push((child, before));
-            }
-        }
+        let children = scene.build(run, case).await?;
         // The referenced row to delete: the one the first row really references. A trigger may
         // have replaced the value written (a tenant id copied from another parent), so rows
         // are grouped by what they hold, not by what was asked.
-        let Some(victim) = children[0].0.text(column).map(str::to_string) else {
-            return Err(fail(
+        let Some(victim) = children[0].row.text(column).map(str::to_string) else {
+            return Err(scene.fail(
                 format!("a row written with {column} set came back with {column} = NULL (a trigger cleared it)"),
                 run,
             ));
         };
-        let under_victim = |child: &Row| child.text(column) == Some(victim.as_str());
-        let victims = children.iter().filter(|(c, _)| under_victim(c)).count();
-        let default = match (action, &col.default) {
-            (OnDelete::SetDefault, Some(d)) => run
-                .sb
-                .value(&format!("SELECT (({d})::{})::text", col.type_))
-                .await
-                .ok()
-                .flatten(),
-            _ => None,
-        };
-        // Rows no key finds without the column: counted alike before and after (see lookalikes).
-        let mut alike_before = Vec::new();
-        for (child, _) in &children {
-            let counted = if action == OnDelete::Cascade && under_victim(child) {
-                lookalikes(run, t, child, column)
-                    .await
-                    .map_err(|e| fail(format!("counting rows like it failed: {e}"), run))?
-            } else {
-                None
-            };
-            alike_before.push(counted);
-        }
-        let delete = format!(
-            "DELETE FROM {} WHERE {} = {} RETURNING 1",
-            target.table.sql(),
+        let wanted = scene.wanted(run).await;
+        let counted = scene.count_alike(run, &children, &victim).await?;
+        let condition = format!(
+            "{} = {}",
             ident(&target.column),
             typed(Some(&victim), target_col)
         );
-        let result = run.sb.attempt(&delete, true).await.map(|o| o.rows.len());
-        run.sb.record(&delete, Some(&behaviour::outcome(&result)));
-
-        let refused = match result {
-            Err(e) if e.is_timeout() => return Err(fail(format!("the DELETE {e}"), run)),
-            Err(e) => Some(e),
-            Ok(_) => None,
-        };
-        match (action, refused) {
-            (OnDelete::Restrict | OnDelete::NoAction, Some(e)) => {
-                if e.code == "23503" && blocked_by(ctx, t, column, &e) {
-                    return Ok(());
-                }
-                Err(fail(format!("the DELETE was refused, but not by {}'s foreign key on {column}: {e}", ctx.show(table)), run))
+        let deletion = deletion::delete(run, &target.table, &condition)
+            .await
+            .map_err(|e| scene.fail(format!("the DELETE {e}"), run))?;
+        match (action, deletion) {
+            (OnDelete::Restrict | OnDelete::NoAction, deletion) => {
+                scene.refused(run, &children, &victim, deletion).await
             }
-            (OnDelete::Restrict | OnDelete::NoAction, None) => {
-                let mut found = vec![format!(
-                    "the DELETE of the referenced row succeeded although {victims} row(s) reference it"
-                )];
-                for (child, _) in children.iter().filter(|(c, _)| under_victim(c)) {
-                    found.push(describe(run, t, col, child).await);
-                }
-                Err(fail(found.join("\n"), run))
-            }
-            (_, Some(e)) => Err(fail(format!("the DELETE of the referenced row was refused: {e}"), run)),
-            (_, None) => {
-                let mut problems = Vec::new();
-                for ((child, before), alike) in children.iter().zip(&alike_before) {
-                    let mine = under_victim(child);
-                    let except = (mine && action != OnDelete::Cascade).then_some(column);
-                    let now = read(run, t, column, child, except)
-                        .await
-                        .map_err(|e| fail(format!("reading the rows back failed: {e}"), run))?;
-                    let key = identify(t, child, except);
-                    if !mine {
-                        if now.len() != 1 || now[0].0 != *before {
-                            problems.push(format!(
-                                "a row of another referenced row changed: {} ({key}) was {before}, is now {}",
-                                ctx.show(table),
-                                now.first().map(|r| r.0.as_str()).unwrap_or("deleted")
-                            ));
-                        }
-                        continue;
-                    }
-                    let wanted: Option<Option<&str>> = match action {
-                        OnDelete::Cascade => None,
-                        OnDelete::SetNull => Some(None),
-                        _ => Some(default.as_deref()),
-                    };
-                    if let Some(alike) = *alike {
-                        let after = lookalikes(run, t, child, column)
-                            .await
-                            .map_err(|e| fail(format!("counting rows like it failed: {e}"), run))?
-                            .unwrap_or_default();
-                        if after >= alike {
-                            problems.push(format!(
-                                "its row ({}) is still there: {after} row(s) equal to it in every column but {column} after the DELETE, {alike} before ({column} was changed, not the row deleted)",
-                                identify(t, child, Some(column))
-                            ));
-                            continue;
-                        }
-                    }
-                    match (wanted, now.as_slice()) {
-                        (None, []) => {}
-                        (None, [(_, value), ..]) => problems.push(format!(
-                            "its row ({key}) is still there, with {column} = {}",
-                            value.as_deref().unwrap_or("NULL")
-                        )),
-                        (Some(_), []) => problems.push(format!("its row ({key}) is gone")),
-                        (Some(w), [(_, value)]) if value.as_deref() == w => {}
-                        (Some(w), [(_, value), ..]) => problems.push(format!(
-                            "its row ({key}) has {column} = {}, expected {}",
-                            value.as_deref().unwrap_or("NULL"),
-                            w.unwrap_or("NULL")
-                        )),
-                    }
-                }
-                if problems.is_empty() {
-                    Ok(())
-                } else {
-                    Err(fail(format!("after the DELETE:\n{}", problems.join("\n")), run))
-                }
-            }
+            (_, Deletion::Refused(e)) => Err(scene.fail(
+                format!("the DELETE of the referenced row was refused: {e}"),
+                run,
+            )),
+            (_, Deletion::Deleted(_)) => {
+                scene.applied(run, &children, &counted, &victim, wanted).await
+            },
         }
     })
     .await
+}
+
+/// What one `on_delete` check is about: the referencing column, the referenced column, the
+/// declared action, and how its failures read.
+struct Scene<'a> {
+    ctx: &'a Context<'a>,
+    table: &'a Table,
+    col: &'a Column,
+    target: &'a Reference,
+    action: OnDelete,
+    at: &'a Location,
+    promise: &'a str,
+    /// Where to look when the FK is right and the behaviour is not.
+    note: String,
+    structural: Option<Fix>,
+}
+
+/// A row of the table under a referenced row, and how it read before the DELETE.
+struct Child {
+    row: Row,
+    before: String,
+}
+
+impl Scene<'_> {
+    fn column(&self) -> &str {
+        &self.col.name
+    }
+
+    fn fail(&self, found: String, run: &Run<'_>) -> Failure {
+        Failure {
+            at: Some(self.at.clone()),
+            promise: self.promise.to_string(),
+            expected: expected(self.action, self.ctx.show(&self.table.name), self.column()),
+            found: format!("{found}{}\n{}", self.note, behaviour::transcript(&run.sb)),
+            fix: self.structural.clone(),
+        }
+    }
+
+    /// The referenced rows, and the case's rows of the table under each, read back.
+    async fn build(&self, run: &mut Run<'_>, case: Case) -> Result<Vec<Child>, Failure> {
+        let (ctx, at, promise) = (self.ctx, self.at, self.promise);
+        let mut parents = Vec::new();
+        for _ in 0..case.parents {
+            parents.push(run.row(ctx, &self.target.table, true, at, promise).await?);
+        }
+        let mut children = Vec::new();
+        for parent in &parents {
+            let value = typed(parent.text(&self.target.column), self.col);
+            let fixed = [(self.column().to_string(), value)];
+            let rows = deletion::build_under(
+                ctx,
+                run,
+                &self.table.name,
+                &fixed,
+                case.children,
+                at,
+                promise,
+            )
+            .await?;
+            for row in rows {
+                let columns = [self.column().to_string()];
+                let before = deletion::read(run, self.table, &row, None, &columns)
+                    .await
+                    .map_err(|e| self.fail(format!("reading the row back failed: {e}"), run))?;
+                let before = before
+                    .into_iter()
+                    .next()
+                    .map(|f| f.text)
+                    .unwrap_or_default();
+                children.push(Child { row, before });
+            }
+        }
+        Ok(children)
+    }
+
+    fn under_victim(&self, child: &Row, victim: &str) -> bool {
+        child.text(self.column()) == Some(victim)
+    }
+
+    /// Before a cascade: for each row under the victim that no key finds without the column,
+    /// how many rows read like it (see [`lookalikes`]); `None` for the others.
+    async fn count_alike(
+        &self,
+        run: &mut Run<'_>,
+        children: &[Child],
+        victim: &str,
+    ) -> Result<Vec<Option<i64>>, Failure> {
+        let mut counted = Vec::new();
+        for child in children {
+            let count = if self.action == OnDelete::Cascade && self.under_victim(&child.row, victim)
+            {
+                lookalikes(run, self.table, &child.row, self.column())
+                    .await
+                    .map_err(|e| self.fail(format!("counting rows like it failed: {e}"), run))?
+            } else {
+                None
+            };
+            counted.push(count);
+        }
+        Ok(counted)
+    }
+
+    /// RESTRICT / NO ACTION: the DELETE must have been refused, by this column's FK.
+    async fn refused(
+        &self,
+        run: &mut Run<'_>,
+        children: &[Child],
+        victim: &str,
+        deletion: Deletion,
+    ) -> Result<(), Failure> {
+        let column = self.column();
+        if let Deletion::Refused(e) = deletion {
+            if e.code == "23503" && blocked_by(self.ctx, self.table, column, &e) {
+                return Ok(());
+            }
+            return Err(self.fail(
+                format!(
+                    "the DELETE was refused, but not by {}'s foreign key on {column}: {e}",
+                    self.ctx.show(&self.table.name)
+                ),
+                run,
+            ));
+        }
+        let mine: Vec<&Child> = children
+            .iter()
+            .filter(|c| self.under_victim(&c.row, victim))
+            .collect();
+        let mut found = vec![format!(
+            "the DELETE of the referenced row succeeded although {} row(s) reference it",
+            mine.len()
+        )];
+        for child in mine {
+            found.push(describe(run, self.table, self.col, &child.row).await);
+        }
+        Err(self.fail(found.join("\n"), run))
+    }
+
+    /// CASCADE / SET NULL / SET DEFAULT went through: each row under the victim is gone or has
+    /// the column changed as declared, and every other row reads as before.
+    async fn applied(
+        &self,
+        run: &mut Run<'_>,
+        children: &[Child],
+        counted: &[Option<i64>],
+        victim: &str,
+        wanted: Option<Option<String>>,
+    ) -> Result<(), Failure> {
+        let mut problems = Vec::new();
+        for (child, alike) in children.iter().zip(counted) {
+            let problem = if self.under_victim(&child.row, victim) {
+                self.judge_mine(run, &child.row, *alike, wanted.as_ref())
+                    .await?
+            } else {
+                self.judge_other(run, child).await?
+            };
+            problems.extend(problem);
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(self.fail(format!("after the DELETE:\n{}", problems.join("\n")), run))
+    }
+
+    /// What a row under the victim must hold in the column afterwards: `None` for a cascade
+    /// (gone), `Some(None)` for SET NULL, `Some(default)` for SET DEFAULT.
+    async fn wanted(&self, run: &mut Run<'_>) -> Option<Option<String>> {
+        match self.action {
+            OnDelete::Cascade => None,
+            OnDelete::SetNull => Some(None),
+            _ => {
+                let default = match &self.col.default {
+                    Some(d) => run
+                        .sb
+                        .value(&format!("SELECT (({d})::{})::text", self.col.type_))
+                        .await
+                        .ok()
+                        .flatten(),
+                    None => None,
+                };
+                Some(default)
+            }
+        }
+    }
+
+    /// A row of another referenced row: found again, reading as before.
+    async fn judge_other(
+        &self,
+        run: &mut Run<'_>,
+        child: &Child,
+    ) -> Result<Option<String>, Failure> {
+        let now = self.read(run, &child.row, None).await?;
+        if now.len() == 1 && now[0].text == child.before {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "a row of another referenced row changed: {} ({}) was {}, is now {}",
+            self.ctx.show(&self.table.name),
+            identify(self.table, &child.row, None),
+            child.before,
+            now.first().map(|r| r.text.as_str()).unwrap_or("deleted")
+        )))
+    }
+
+    /// A row under the victim: gone for a cascade, its column NULL or the default otherwise.
+    async fn judge_mine(
+        &self,
+        run: &mut Run<'_>,
+        row: &Row,
+        alike: Option<i64>,
+        wanted: Option<&Option<String>>,
+    ) -> Result<Option<String>, Failure> {
+        let column = self.column();
+        let except = (self.action != OnDelete::Cascade).then_some(column);
+        let now = self.read(run, row, except).await?;
+        let key = identify(self.table, row, except);
+        if let Some(alike) = alike {
+            let after = lookalikes(run, self.table, row, column)
+                .await
+                .map_err(|e| self.fail(format!("counting rows like it failed: {e}"), run))?
+                .unwrap_or_default();
+            if after >= alike {
+                return Ok(Some(format!(
+                    "its row ({}) is still there: {after} row(s) equal to it in every column but {column} after the DELETE, {alike} before ({column} was changed, not the row deleted)",
+                    identify(self.table, row, Some(column))
+                )));
+            }
+        }
+        let value = |f: &Found| f.values.first().cloned().flatten();
+        let problem = match (wanted, now.as_slice()) {
+            (None, []) => None,
+            (None, [f, ..]) => Some(format!(
+                "its row ({key}) is still there, with {column} = {}",
+                value(f).as_deref().unwrap_or("NULL")
+            )),
+            (Some(_), []) => Some(format!("its row ({key}) is gone")),
+            (Some(w), [f]) if value(f) == *w => None,
+            (Some(w), [f, ..]) => Some(format!(
+                "its row ({key}) has {column} = {}, expected {}",
+                value(f).as_deref().unwrap_or("NULL"),
+                w.as_deref().unwrap_or("NULL")
+            )),
+        };
+        Ok(problem)
+    }
+
+    /// The rows found again for `row`, with the column's value; a failure when they cannot be.
+    async fn read(
+        &self,
+        run: &mut Run<'_>,
+        row: &Row,
+        except: Option<&str>,
+    ) -> Result<Vec<Found>, Failure> {
+        deletion::read(run, self.table, row, except, &[self.column().to_string()])
+            .await
+            .map_err(|e| self.fail(format!("reading the rows back failed: {e}"), run))
+    }
 }
 
 fn expected(action: OnDelete, table: String, column: &str) -> String {
@@ -224,32 +368,6 @@ fn expected(action: OnDelete, table: String, column: &str) -> String {
             "the DELETE fails with SQLSTATE 23503 (foreign_key_violation) from {table}.{column}"
         ),
     }
-}
-
-/// The rows found again for `row` (by primary key, or by every column but `except`): each as
-/// the row's text and `column`'s value.
-async fn read(
-    run: &mut Run<'_>,
-    table: &Table,
-    column: &str,
-    row: &Row,
-    except: Option<&str>,
-) -> Result<Vec<(String, Option<String>)>, DbError> {
-    let sql = format!(
-        "SELECT t::text, t.{}::text FROM {} t WHERE {}",
-        ident(column),
-        table.name.sql(),
-        identify(table, row, except)
-    );
-    let out = run.sb.attempt(&sql, false).await?;
-    Ok(out
-        .rows
-        .into_iter()
-        .map(|mut r| {
-            let value = r.pop().flatten();
-            (r.pop().flatten().unwrap_or_default(), value)
-        })
-        .collect())
 }
 
 /// How many rows read like `row` in every column but `column`, or `None` when its primary key
@@ -285,12 +403,13 @@ async fn lookalikes(
 /// What became of a row whose referenced row was deleted, for a message.
 async fn describe(run: &mut Run<'_>, table: &Table, col: &Column, row: &Row) -> String {
     let key = identify(table, row, Some(&col.name));
-    match read(run, table, &col.name, row, Some(&col.name)).await {
+    let columns = [col.name.clone()];
+    match deletion::read(run, table, row, Some(&col.name), &columns).await {
         Ok(rows) if rows.is_empty() => format!("its row ({key}) was deleted"),
         Ok(rows) => format!(
             "its row ({key}) is still there with {} = {}",
             col.name,
-            rows[0].1.as_deref().unwrap_or("NULL")
+            rows[0].values[0].as_deref().unwrap_or("NULL")
         ),
         Err(e) => format!("its row ({key}) could not be read back: {e}"),
     }

@@ -451,7 +451,54 @@ fn add_foreign_key(
     on_delete: Option<OnDelete>,
     kept: Properties,
 ) -> Vec<Step> {
-    let name = derived_name(&table.name.name, column, "fkey");
+    let key = NewKey {
+        name: derived_name(&table.name.name, column, "fkey"),
+        columns: vec![column.to_string()],
+        target: &target.table,
+        target_columns: vec![target.column.clone()],
+    };
+    add_key(table, &key, on_delete, kept)
+}
+
+/// A foreign key to add: its name, columns and what it references.
+struct NewKey<'a> {
+    name: String,
+    columns: Vec<String>,
+    target: &'a TableName,
+    target_columns: Vec<String>,
+}
+
+/// The foreign key `constraint` of `table` again with `on_delete` instead of its own: dropped,
+/// then added back under its name with its columns, target and every other property it had
+/// (`NOT VALID` then validated, so existing rows are checked without a long exclusive lock).
+pub fn replace_on_delete(
+    table: &Table,
+    constraint: &Constraint,
+    fk: &ForeignKey,
+    on_delete: OnDelete,
+) -> Repair {
+    let key = NewKey {
+        name: constraint.name.clone(),
+        columns: constraint.columns.clone(),
+        target: &fk.target,
+        target_columns: fk.target_columns.clone(),
+    };
+    let mut steps = vec![Step::drop_constraint(&table.name, &constraint.name)];
+    steps.extend(add_key(
+        table,
+        &key,
+        Some(on_delete),
+        Properties::of(constraint, fk),
+    ));
+    Repair::new(steps)
+}
+
+fn add_key(
+    table: &Table,
+    key: &NewKey<'_>,
+    on_delete: Option<OnDelete>,
+    kept: Properties,
+) -> Vec<Step> {
     let partitioned = table.kind == TableKind::Partitioned;
     let matching = if kept.match_full { " MATCH FULL" } else { "" };
     let on_delete = on_delete
@@ -468,23 +515,30 @@ fn add_foreign_key(
         (false, _) => "",
     };
     let not_valid = if partitioned { "" } else { " NOT VALID" };
+    let list = |columns: &[String]| {
+        columns
+            .iter()
+            .map(|c| ident(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let add = format!(
         "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){matching}{on_delete}{on_update}{deferrable}{not_valid}",
         table.name.sql(),
-        ident(&name),
-        ident(column),
-        target.table.sql(),
-        ident(&target.column),
+        ident(&key.name),
+        list(&key.columns),
+        key.target.sql(),
+        list(&key.target_columns),
     );
     let mut step = Step::new(
         &table.name,
-        unless_exists(Named::Constraint, &table.name, &name, &add),
+        unless_exists(Named::Constraint, &table.name, &key.name, &add),
     );
     if partitioned {
         step = step.note("a partitioned table cannot take a NOT VALID foreign key: this checks every row while it runs");
         return vec![step];
     }
-    vec![step, Step::validate(&table.name, &name)]
+    vec![step, Step::validate(&table.name, &key.name)]
 }
 
 #[cfg(test)]
@@ -574,6 +628,46 @@ mod tests {
             "{}",
             steps[0].sql
         );
+    }
+
+    #[test]
+    fn a_foreign_key_given_another_on_delete_keeps_its_name_columns_and_properties() {
+        use crate::catalog::ConstraintKind;
+        let constraint = Constraint {
+            name: "tags_event_fkey".into(),
+            kind: ConstraintKind::Check,
+            columns: vec!["event_id".into(), "event_kind".into()],
+            validated: true,
+            deferrable: true,
+            deferred: false,
+            inherited: false,
+            definition: String::new(),
+        };
+        let fk = ForeignKey {
+            target: TableName::new("public", "events"),
+            target_columns: vec!["id".into(), "kind".into()],
+            on_delete: OnDelete::NoAction,
+            on_update: OnDelete::Cascade,
+            match_full: true,
+        };
+        let repair = replace_on_delete(
+            &table(TableKind::Ordinary),
+            &constraint,
+            &fk,
+            OnDelete::Cascade,
+        );
+        assert_eq!(repair.steps.len(), 3);
+        assert!(
+            repair.steps[0]
+                .sql
+                .contains("DROP CONSTRAINT IF EXISTS \"tags_event_fkey\"")
+        );
+        assert!(
+            repair.steps[1].sql.contains("ADD CONSTRAINT \"tags_event_fkey\" FOREIGN KEY (\"event_id\", \"event_kind\") REFERENCES \"public\".\"events\" (\"id\", \"kind\") MATCH FULL ON DELETE CASCADE ON UPDATE CASCADE DEFERRABLE NOT VALID;"),
+            "{}",
+            repair.steps[1].sql
+        );
+        assert_eq!(repair.steps[2].runs, Runs::AfterCommit);
     }
 
     #[test]

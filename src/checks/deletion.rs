@@ -1,0 +1,97 @@
+//! Deleting a row that other rows depend on, the steps `on_delete` and `purge` share: build rows
+//! under a referenced row, read them, delete the referenced row and say how the DELETE ended,
+//! and read the rows again afterwards.
+
+use super::behaviour::{self, Run};
+use super::{Context, Failure};
+use crate::catalog::Table;
+use crate::location::Location;
+use crate::names::{TableName, ident};
+use crate::synth::{DbError, Row, identify};
+
+/// Up to `count` rows of `table` with the `fixed` columns set (SQL expressions), kept. At least
+/// one, or the failure that says why none could be built; a second row under one referenced row
+/// may be impossible (a UNIQUE column: one-to-one), and one is what a check needs.
+pub async fn build_under(
+    ctx: &Context<'_>,
+    run: &mut Run<'_>,
+    table: &TableName,
+    fixed: &[(String, String)],
+    count: usize,
+    at: &Location,
+    promise: &str,
+) -> Result<Vec<Row>, Failure> {
+    let mut rows = Vec::new();
+    for j in 0..count.max(1) {
+        match run.synth.row(&mut run.sb, table, fixed, true).await {
+            Ok(row) => rows.push(row),
+            Err(_) if j > 0 => break,
+            Err(e) => return Err(behaviour::unbuildable(ctx, &e, &run.sb, at, promise)),
+        }
+    }
+    Ok(rows)
+}
+
+/// A row found again: its text (`t::text`), and the values of the columns asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub text: String,
+    pub values: Vec<Option<String>>,
+}
+
+/// The rows found again for `row` (by primary key, or by every column but `except`), each with
+/// the values of `columns`.
+pub async fn read(
+    run: &mut Run<'_>,
+    table: &Table,
+    row: &Row,
+    except: Option<&str>,
+    columns: &[String],
+) -> Result<Vec<Found>, DbError> {
+    let mut select = vec!["t::text".to_string()];
+    select.extend(columns.iter().map(|c| format!("t.{}::text", ident(c))));
+    let sql = format!(
+        "SELECT {} FROM {} t WHERE {}",
+        select.join(", "),
+        table.name.sql(),
+        identify(table, row, except)
+    );
+    let out = run.sb.attempt(&sql, false).await?;
+    Ok(out
+        .rows
+        .into_iter()
+        .map(|mut r| {
+            let values = r.split_off(1.min(r.len()));
+            Found {
+                text: r.pop().flatten().unwrap_or_default(),
+                values,
+            }
+        })
+        .collect())
+}
+
+/// How a DELETE ended, when it ended (a timeout ends the check instead).
+#[derive(Debug)]
+pub enum Deletion {
+    /// It went through, deleting this many rows.
+    Deleted(usize),
+    /// PostgreSQL refused it.
+    Refused(DbError),
+}
+
+/// `DELETE FROM table WHERE condition`, recorded in the transcript with its outcome; `Err` when
+/// it did not finish (statement or lock timeout), which decides nothing about the schema.
+pub async fn delete(
+    run: &mut Run<'_>,
+    table: &TableName,
+    condition: &str,
+) -> Result<Deletion, DbError> {
+    let sql = format!("DELETE FROM {} WHERE {condition} RETURNING 1", table.sql());
+    let result = run.sb.attempt(&sql, true).await.map(|o| o.rows.len());
+    run.sb.record(&sql, Some(&behaviour::outcome(&result)));
+    match result {
+        Ok(n) => Ok(Deletion::Deleted(n)),
+        Err(e) if e.is_timeout() => Err(e),
+        Err(e) => Ok(Deletion::Refused(e)),
+    }
+}

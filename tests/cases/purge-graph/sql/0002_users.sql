@@ -1,0 +1,61 @@
+CREATE TABLE users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL UNIQUE);
+CREATE TABLE posts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE invoices (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE sessions (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE api_keys (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE notifications (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE uploads (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE audit_events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE reactions (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE follows (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
+CREATE TABLE drafts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id uuid NOT NULL REFERENCES users ON DELETE CASCADE,
+  approved_by uuid REFERENCES users ON DELETE SET NULL,
+  updated_by uuid REFERENCES users ON DELETE SET NULL
+);
