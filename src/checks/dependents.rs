@@ -260,7 +260,10 @@ mod tests {
             });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
-        Catalog { tables: out }
+        Catalog {
+            tables: out,
+            roles: Vec::new(),
+        }
     }
 
     fn show(t: &TableName) -> String {

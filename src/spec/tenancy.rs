@@ -192,6 +192,17 @@ INSERT INTO members (org_id, user_id) VALUES ({tenant}::uuid, {user}::uuid);
         );
     }
 
+    /// Settings are made in file order: a later one may read an earlier one.
+    #[test]
+    fn settings_keep_file_order() {
+        let t = load(
+            "[tenancy]\ntenants = \"organizations.id\"\nrole = \"app\"\nsettings = { \"z.first\" = \"{tenant}\", \"a.second\" = \"{user}\", \"m.third\" = \"x\" }\n",
+        )
+        .expect("valid");
+        let names: Vec<&str> = t.settings.keys().map(String::as_str).collect();
+        assert_eq!(names, ["z.first", "a.second", "m.third"]);
+    }
+
     #[test]
     fn a_principal_that_commits_is_refused() {
         let err = load(
