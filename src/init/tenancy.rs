@@ -100,7 +100,8 @@ impl Proposal {
         let mut out = format!(
             "\n[tenancy]\n\
              # Written by `pg-invariants init --tenants {tenants}` (FORMAT.md section 6).\n\
-             # `role` and `settings` are a guess, confirm them: {}.\n",
+             # `role` and `settings` are a guess to confirm:\n\
+             # {}.\n",
             self.basis
         );
         let _ = writeln!(out, "tenants = {}", toml_string(&tenants));
