@@ -128,7 +128,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
     let example: Vec<Run> = (0..runs).map(|_| run(root, &[])).collect();
-    report("examples/saas (14 migrations + seed)", &example);
+    report("examples/saas (17 migrations + seed)", &example);
 
     let scratch = tempfile::tempdir().expect("tempdir");
     generate_chain(scratch.path(), 337);
