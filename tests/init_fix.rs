@@ -423,7 +423,11 @@ fn init_tenants_comments_what_fails_and_writes_nothing_without_the_flag() {
 /// the user uncomments it, `init --force` writes `tenant = true` and `test` proves it.
 #[test]
 fn init_tenants_on_supabase_offers_the_membership_principal() {
-    let project = Project::fixture("init-tenants-supabase");
+    // The platform stub of examples/saas (auth.users, auth.uid() reading the JWT's claims).
+    let project = Project::fixture("init-tenants-supabase").with(&[(
+        "supabase/auth_stub.sql",
+        include_str!("../examples/saas/auth_stub.sql"),
+    )]);
     round_trip(&project, &["--tenants", "organizations.id"]);
     let config = project.read("pg-invariants.toml");
     assert_contains(
