@@ -249,7 +249,137 @@ fn column_of<'a>(d: &'a mut Description, name: &str) -> &'a mut ColumnDescriptio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Project;
+    use crate::catalog::{Constraint, ConstraintKind, ForeignKey, Policy, TableKind};
+    use crate::spec::{OnDelete, Project};
+
+    fn organizations() -> Reference {
+        Reference::parse("organizations.id", "public").unwrap()
+    }
+
+    /// A table with single-column foreign keys `column → schema.table.column`.
+    fn table(name: &str, fks: &[(&str, &str)]) -> Table {
+        let mut t = Table::empty(TableName::parse(name, "public"), TableKind::Ordinary);
+        for (column, target) in fks {
+            let target = Reference::parse(target, "public").unwrap();
+            t.constraints.push(Constraint {
+                name: format!("{column}_fkey"),
+                kind: ConstraintKind::ForeignKey(ForeignKey {
+                    target: target.table,
+                    target_columns: vec![target.column],
+                    on_delete: OnDelete::Cascade,
+                    on_update: OnDelete::NoAction,
+                    match_full: false,
+                }),
+                columns: vec![column.to_string()],
+                validated: true,
+                deferrable: false,
+                deferred: false,
+                inherited: false,
+                definition: String::new(),
+            });
+        }
+        t
+    }
+
+    fn policy(roles: &[&str], using: &str) -> Policy {
+        Policy {
+            name: "tenant".into(),
+            command: "*".into(),
+            permissive: true,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using: Some(using.into()),
+            check: None,
+        }
+    }
+
+    // The catalog is growing fields (roles) these tests leave empty: the update stays.
+    #[allow(clippy::needless_update)]
+    fn catalog(mut tables: Vec<Table>) -> Catalog {
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        Catalog {
+            tables,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_setting_the_policies_read_is_the_request_and_their_role_the_role() {
+        let mut projects = table("projects", &[("org_id", "organizations.id")]);
+        projects.policies.push(policy(
+            &["app_user"],
+            "(org_id = (current_setting('app.current_org'::text))::uuid)",
+        ));
+        let guess = Proposal::guess(
+            &catalog(vec![table("organizations", &[]), projects]),
+            organizations(),
+        );
+        assert_eq!(guess.role, "app_user");
+        assert_eq!(
+            guess.settings,
+            [("app.current_org".to_string(), TENANT.to_string())]
+        );
+        assert!(guess.basis.contains("current_setting('app.current_org')"));
+        assert_eq!(guess.principal, None);
+    }
+
+    #[test]
+    fn a_supabase_schema_makes_jwt_requests_and_offers_its_membership_table() {
+        let mut documents = table("documents", &[("org_id", "organizations.id")]);
+        documents.policies.push(policy(
+            &["authenticated"],
+            "(org_id IN ( SELECT members.org_id FROM members WHERE (members.user_id = auth.uid())))",
+        ));
+        let members = table(
+            "members",
+            &[("org_id", "organizations.id"), ("user_id", "auth.users.id")],
+        );
+        let guess = Proposal::guess(
+            &catalog(vec![
+                table("auth.users", &[]),
+                table("organizations", &[]),
+                documents,
+                members,
+            ]),
+            organizations(),
+        );
+        assert_eq!(guess.role, "authenticated");
+        assert_eq!(guess.settings[0].0, "request.jwt.claims");
+        assert_eq!(
+            guess.principal.as_deref(),
+            Some(
+                "INSERT INTO auth.users (id) VALUES ({user}::uuid);\n\
+                 INSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);"
+            )
+        );
+    }
+
+    #[test]
+    fn without_policies_a_template_says_so() {
+        let guess = Proposal::guess(
+            &catalog(vec![
+                table("organizations", &[]),
+                table("projects", &[("org_id", "organizations.id")]),
+            ]),
+            organizations(),
+        );
+        assert_eq!(guess.role, TEMPLATE_ROLE);
+        assert_eq!(
+            guess.settings,
+            [(TEMPLATE_SETTING.to_string(), TENANT.to_string())]
+        );
+        assert!(guess.basis.contains("a template"), "{}", guess.basis);
+    }
+
+    #[test]
+    fn tenant_columns_reference_the_tenant_key_from_other_tables() {
+        let projects = table(
+            "projects",
+            &[("org_id", "organizations.id"), ("owner_id", "users.id")],
+        );
+        assert_eq!(tenant_columns(&projects, &organizations()), ["org_id"]);
+        let parent = table("organizations", &[("parent_id", "organizations.id")]);
+        assert!(tenant_columns(&parent, &organizations()).is_empty());
+    }
 
     fn proposal(settings: Vec<(String, String)>, principal: Option<String>) -> Proposal {
         Proposal {
