@@ -395,6 +395,13 @@ fn init_tenants_comments_what_fails_and_writes_nothing_without_the_flag() {
         Project::fixture("init-tenants").with(&[("migrations/20240102000000_audit.sql", audit)]);
     round_trip(&plain, &["--format", "sqlx"]);
     assert!(!plain.read("pg-invariants.toml").contains("[tenancy]"));
+    let misspelt = plain.run(&["init", "--tenants", "organisations.id"]);
+    misspelt.assert_code(2);
+    assert_contains(
+        &misspelt.stderr,
+        "error: --tenants organisations.id: no table public.organisations after the migration chain",
+    );
+    assert!(!plain.read("pg-invariants.toml").contains("[tenancy]"));
     for file in plain.files("invariants") {
         let text = plain.read(&file);
         assert!(!text.contains("tenant = true"), "{file}:\n{text}");
