@@ -4,7 +4,11 @@
 //! 2. A generated chain of 337 migrations (the size of the largest public chain we target),
 //!    to see how applying scales with the number of migrations, and how its 336 behavioural
 //!    checks (each in its own rolled-back transaction) run on one thread and in parallel.
+//! 3. A generated tenant schema of 100 tables under row level security (JWT claims, as Supabase),
+//!    each with `tenant = true` and a `same_tenant` composite key: the tenancy phase alone
+//!    (`tenancy::role`, `rls`, `isolated`, `same_tenant`; the other tests are skipped).
 //!
+//! `BENCH_SCENARIOS=example,chain,tenancy` picks scenarios (default: all).
 //! Prints medians with min and max over `BENCH_RUNS` runs (default 5): the machine is shared and
 //! noisy, so single runs mean little. Phase times (server start, chain applied) come from the
 //! binary's own summary line on stderr.
@@ -76,6 +80,90 @@ fn report(name: &str, runs: &[Run]) {
     );
 }
 
+/// The tenant schema of scenario 3: organizations; `projects`, the parent every table points at
+/// with a composite key `(org_id, project_id) → projects (org_id, id)`; `tables` tables with an
+/// `org_id` (RLS enabled, one policy for `authenticated` reading the tenant from the JWT's
+/// `app_metadata`), each in its own migration. Every table file says `tenant = true` on `org_id`
+/// and `same_tenant = true` on `project_id`.
+fn generate_tenant_schema(dir: &Path, tables: usize) {
+    let mdir = dir.join("migrations");
+    let idir = dir.join("invariants");
+    std::fs::create_dir_all(&mdir).expect("mkdir");
+    std::fs::create_dir_all(&idir).expect("mkdir");
+    let policy = |t: &str| {
+        format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON {t} TO authenticated;\n\
+             ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY tenant ON {t} TO authenticated\n  \
+             USING (org_id = (current_setting('request.jwt.claims', true)::jsonb -> 'app_metadata' ->> 'org_id')::uuid);\n"
+        )
+    };
+    std::fs::write(
+        mdir.join("20240101000000_tenants.sql"),
+        format!(
+            "DO $$ BEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN\n    CREATE ROLE authenticated NOLOGIN;\n  END IF;\nEND $$;\n\
+             CREATE TABLE organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\n\
+             CREATE TABLE projects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n  \
+             org_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,\n  \
+             name text NOT NULL,\n  UNIQUE (org_id, id));\n{}",
+            policy("projects")
+        ),
+    )
+    .expect("write");
+    std::fs::write(idir.join("organizations.toml"), "primary_key = [\"id\"]\n").expect("write");
+    std::fs::write(
+        idir.join("projects.toml"),
+        "[columns.org_id]\ntenant = true\n",
+    )
+    .expect("write");
+    for t in 0..tables {
+        let sql = format!(
+            "CREATE TABLE t{t} (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n  \
+             org_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,\n  \
+             project_id uuid NOT NULL,\n  title text NOT NULL,\n  \
+             FOREIGN KEY (org_id, project_id) REFERENCES projects (org_id, id) ON DELETE CASCADE);\n\
+             CREATE INDEX t{t}_org_id_project_id_idx ON t{t} (org_id, project_id);\n{}",
+            policy(&format!("t{t}"))
+        );
+        std::fs::write(mdir.join(format!("2025{:010}_t{t}.sql", t + 1)), sql).expect("write");
+        std::fs::write(
+            idir.join(format!("t{t}.toml")),
+            "[columns.org_id]\ntenant = true\n\n[columns.project_id]\nsame_tenant = true\n",
+        )
+        .expect("write");
+    }
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        r#"[migrations]
+format = "supabase"
+
+[snapshots]
+enabled = false
+
+[tenancy]
+tenants = "organizations.id"
+role = "authenticated"
+settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated", "app_metadata": {"org_id": "{tenant}"}}' }
+"#,
+    )
+    .expect("write");
+}
+
+/// The tests of scenario 3 that are not tenancy tests: skipped, so that "finished in" is the
+/// tenancy phase.
+const NOT_TENANCY: [&str; 10] = [
+    "--skip",
+    "coverage::",
+    "--skip",
+    "::primary_key",
+    "--skip",
+    "::exists",
+    "--skip",
+    "::fk",
+    "--skip",
+    "::rejects_invalid",
+];
+
 /// A Supabase-layout chain: organizations, then one migration per table with a tenant FK and
 /// its index, then alterations, like a real project's history.
 fn generate_chain(dir: &Path, migrations: usize) {
@@ -125,11 +213,31 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(5);
+    let scenarios = std::env::var("BENCH_SCENARIOS").unwrap_or_default();
+    let wanted = |name: &str| scenarios.is_empty() || scenarios.split(',').any(|s| s == name);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
-    let example: Vec<Run> = (0..runs).map(|_| run(root, &[])).collect();
-    report("examples/saas (14 migrations + seed)", &example);
+    if wanted("example") {
+        let example: Vec<Run> = (0..runs).map(|_| run(root, &[])).collect();
+        report("examples/saas (17 migrations + seed)", &example);
+    }
+    if wanted("chain") {
+        chain(runs);
+    }
+    if wanted("tenancy") {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        generate_tenant_schema(scratch.path(), 100);
+        let tenancy: Vec<Run> = (0..runs)
+            .map(|_| run(scratch.path(), &NOT_TENANCY))
+            .collect();
+        report(
+            "tenant schema (100 tables + projects, RLS with JWT claims): tenancy::role, 101 rls, 101 isolated, 100 same_tenant; checks = the tenancy phase",
+            &tenancy,
+        );
+    }
+}
 
+fn chain(runs: usize) {
     let scratch = tempfile::tempdir().expect("tempdir");
     generate_chain(scratch.path(), 337);
     let large: Vec<Run> = (0..runs).map(|_| run(scratch.path(), &[])).collect();

@@ -48,7 +48,8 @@ enum Command {
     ///
     /// Applies the chain (and seed) as `test` does, then writes a table file for every table
     /// without one; each fact written has passed its test. Existing files are kept unless
-    /// --force; an existing pg-invariants.toml is used, never rewritten. Exit code: 0 written,
+    /// --force; an existing pg-invariants.toml is used, never rewritten (--tenants only appends a
+    /// [tenancy] section when it has none). Exit code: 0 written,
     /// 2 invalid configuration, no PostgreSQL, or a chain that does not apply.
     Init {
         /// The chain's directory (default: the first of migrations, prisma/migrations,
@@ -64,6 +65,10 @@ enum Command {
         /// Rewrite existing table files.
         #[arg(long)]
         force: bool,
+        /// The tenant table and its key (e.g. organizations.id): writes [tenancy] (its role and
+        /// settings a guess to confirm), and tenant, same_tenant and purge where their tests pass.
+        #[arg(long, value_name = "TABLE.COLUMN")]
+        tenants: Option<String>,
         /// An existing project file to use (default: pg-invariants.toml here or in a parent
         /// directory; when there is none, init writes one here).
         #[arg(long, value_name = "FILE")]
@@ -147,6 +152,7 @@ fn run_cli() -> ExitCode {
             format,
             schemas,
             force,
+            tenants,
             config,
             backend,
         } => init::run(init::Options {
@@ -157,6 +163,7 @@ fn run_cli() -> ExitCode {
             format,
             schemas,
             force,
+            tenants,
         }),
         Command::Fix {
             config,

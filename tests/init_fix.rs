@@ -3,7 +3,8 @@
 //! PostgreSQL.
 //!
 //! - Round trip: right after `init`, `test` passes, on Prisma, diesel, sqlx, Flyway, Supabase,
-//!   sqitch and Liquibase layouts, with what does not hold left out.
+//!   sqitch and Liquibase layouts, with what does not hold left out; with `--tenants`,
+//!   `[tenancy]` and the tenancy facts whose tests pass (the others as comments).
 //! - Closed loop: after `fix --write`, `test` passes every fact that failed before (except the
 //!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma, Flyway,
 //!   sqitch and Liquibase chains, each marking its no-transaction migrations its own way; a recreated FK keeps its ON
@@ -356,6 +357,159 @@ fn init_round_trip_on_a_plan_or_a_master_changelog(
         "primary_key = [\"id\"]",
     );
     test.assert_ok(&["coverage::orgs", "orgs::primary_key"]);
+}
+
+/// `init --tenants` on a plain-GUC schema: `[tenancy]` guessed from the policies (role and
+/// setting they read), `tenant` on the tenant columns whose isolation holds, `same_tenant` on the
+/// composite key, `purge` on the tenant table; the leaking policy (`USING (true)`) and the FK by
+/// id alone are comments saying which test fails. Then `test` passes, tenancy tests included.
+#[test]
+fn init_tenants_writes_tenancy_and_only_the_isolation_that_holds() {
+    let project = Project::fixture("init-tenants");
+    let test = round_trip(
+        &project,
+        &["--format", "sqlx", "--tenants", "organizations.id"],
+    );
+
+    let config = project.read("pg-invariants.toml");
+    assert_contains(
+        &config,
+        "\n[tenancy]\n# Written by `pg-invariants init --tenants organizations.id`",
+    );
+    assert_contains(&config, "policies read current_setting('app.tenant_id')");
+    assert_contains(&config, "tenants = \"organizations.id\"\n");
+    assert_contains(
+        &config,
+        "role = \"app_user\"  # confirm: the role the application's requests run as\n",
+    );
+    assert_contains(&config, "settings = { \"app.tenant_id\" = '{tenant}' }\n");
+    assert!(!config.contains("tenancy::role fails"), "{config}");
+
+    assert_contains(
+        &project.read("invariants/organizations.toml"),
+        "\npurge = true\n",
+    );
+    assert_contains(
+        &project.read("invariants/projects.toml"),
+        "on_delete = \"cascade\"\nindexed = true\ntenant = true\n",
+    );
+    let tasks = project.read("invariants/tasks.toml");
+    assert_contains(&tasks, "indexed = true\ntenant = true\n");
+    assert_contains(
+        &tasks,
+        "[columns.project_id]\ntype = \"uuid\"\nnot_null = true  # NOT NULL\nsame_tenant = true\n",
+    );
+    let comments = project.read("invariants/comments.toml");
+    assert!(!comments.contains("\ntenant = true"), "{comments}");
+    assert!(!comments.contains("\nsame_tenant = true"), "{comments}");
+    assert_contains(&comments, "# tenant = true  -- isolated fails today: ");
+    assert_contains(
+        &comments,
+        "# same_tenant = true  -- same_tenant fails today: ",
+    );
+
+    test.assert_ok(&[
+        "tenancy::role",
+        "organizations::purge",
+        "projects::rls",
+        "projects::org_id::isolated",
+        "tasks::org_id::isolated",
+        "tasks::project_id::same_tenant",
+        "comments::org_id::fk",
+    ]);
+    let outcomes = test.outcomes();
+    assert!(!outcomes.contains_key("comments::org_id::isolated"));
+    assert!(!outcomes.contains_key("comments::rls"));
+}
+
+/// A tenant table without row level security says `rls` (not each `isolated`) fails, and a
+/// forgotten `NO ACTION` takes `purge` back; without `--tenants`, init writes no tenancy.
+#[test]
+fn init_tenants_comments_what_fails_and_writes_nothing_without_the_flag() {
+    let audit = "CREATE TABLE audit (\n    id bigserial PRIMARY KEY,\n    org_id uuid NOT NULL REFERENCES organizations (id)\n);\nCREATE INDEX audit_org_id_idx ON audit (org_id);\nGRANT SELECT, INSERT, UPDATE, DELETE ON audit TO app_user;\n";
+    let plain =
+        Project::fixture("init-tenants").with(&[("migrations/20240102000000_audit.sql", audit)]);
+    round_trip(&plain, &["--format", "sqlx"]);
+    assert!(!plain.read("pg-invariants.toml").contains("[tenancy]"));
+    let misspelt = plain.run(&["init", "--tenants", "organisations.id"]);
+    misspelt.assert_code(2);
+    assert_contains(
+        &misspelt.stderr,
+        "error: --tenants organisations.id: no table public.organisations after the migration chain",
+    );
+    assert!(!plain.read("pg-invariants.toml").contains("[tenancy]"));
+    for file in plain.files("invariants") {
+        let text = plain.read(&file);
+        assert!(!text.contains("tenant = true"), "{file}:\n{text}");
+        assert!(!text.contains("purge"), "{file}:\n{text}");
+    }
+
+    let project =
+        Project::fixture("init-tenants").with(&[("migrations/20240102000000_audit.sql", audit)]);
+    let test = round_trip(
+        &project,
+        &["--format", "sqlx", "--tenants", "organizations.id"],
+    );
+    let audit = project.read("invariants/audit.toml");
+    assert!(!audit.contains("\ntenant = true"), "{audit}");
+    assert_contains(&audit, "# tenant = true  -- rls fails today: ");
+    let organizations = project.read("invariants/organizations.toml");
+    assert!(!organizations.contains("\npurge = true"), "{organizations}");
+    assert_contains(&organizations, "# purge = true  -- purge fails today: ");
+    test.assert_ok(&["projects::org_id::isolated", "audit::org_id::fk"]);
+    assert!(!test.outcomes().contains_key("organizations::purge"));
+}
+
+/// A Supabase-looking schema with membership policies: `[tenancy]` is `authenticated` with JWT
+/// claims, and the membership table's `principal` is offered commented out. Without it no
+/// principal is a member, so isolation does not hold (a deny-everything view is no pass); once
+/// the user uncomments it, `init --force` writes `tenant = true` and `test` proves it.
+#[test]
+fn init_tenants_on_supabase_offers_the_membership_principal() {
+    // The platform stub of examples/saas (auth.users, auth.uid() reading the JWT's claims).
+    let project = Project::fixture("init-tenants-supabase").with(&[(
+        "supabase/auth_stub.sql",
+        include_str!("../examples/saas/auth_stub.sql"),
+    )]);
+    round_trip(&project, &["--tenants", "organizations.id"]);
+    let config = project.read("pg-invariants.toml");
+    assert_contains(
+        &config,
+        "role = \"authenticated\"  # confirm: the role the application's requests run as\n",
+    );
+    assert_contains(
+        &config,
+        r#"settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated"}' }"#,
+    );
+    let principal = "# principal = \"\"\"\n# INSERT INTO auth.users (id) VALUES ({user}::uuid);\n# INSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);\n# \"\"\"\n";
+    assert_contains(&config, principal);
+    let documents = project.read("invariants/documents.toml");
+    assert!(!documents.contains("\ntenant = true"), "{documents}");
+    assert_contains(&documents, "# tenant = true  -- isolated fails today: ");
+
+    let member = principal.replace("# ", "");
+    fs::write(
+        project.path().join("pg-invariants.toml"),
+        config.replace(principal, &member),
+    )
+    .expect("project file");
+    let again = project.run(&["init", "--force", "--tenants", "organizations.id"]);
+    again.assert_code(0);
+    assert_contains(&again.stderr, "already has [tenancy]");
+    assert_contains(
+        &project.read("invariants/documents.toml"),
+        "indexed = true\ntenant = true\n",
+    );
+    assert_contains(&project.read("invariants/members.toml"), "tenant = true\n");
+    let test = project.run(&["test"]);
+    test.assert_code(0);
+    test.assert_ok(&[
+        "tenancy::role",
+        "documents::rls",
+        "documents::org_id::isolated",
+        "members::org_id::isolated",
+        "organizations::purge",
+    ]);
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub struct Description {
     pub qualified: bool,
     /// The key columns and the constraint's name.
     pub primary_key: Option<(Vec<String>, String)>,
+    /// `purge = true` (`init --tenants`, on the tenant table).
+    pub purge: bool,
+    /// Comment lines about the table, without `# `.
+    pub notes: Vec<String>,
     pub columns: Vec<ColumnDescription>,
 }
 
@@ -36,6 +40,10 @@ pub struct ColumnDescription {
     pub references: Option<(Reference, String)>,
     pub on_delete: Option<OnDelete>,
     pub indexed: bool,
+    /// `tenant = true` (`init --tenants`).
+    pub tenant: bool,
+    /// `same_tenant = true` (`init --tenants`).
+    pub same_tenant: bool,
     /// Comment lines, without `# `.
     pub notes: Vec<String>,
 }
@@ -72,6 +80,8 @@ impl Description {
             path,
             qualified,
             primary_key,
+            purge: false,
+            notes: Vec::new(),
             columns,
         }
     }
@@ -92,6 +102,12 @@ impl Description {
             let list: Vec<String> = columns.iter().map(|c| toml_string(c)).collect();
             let _ = writeln!(out, "primary_key = [{}]  # {name}", list.join(", "));
         }
+        if self.purge {
+            out.push_str("purge = true\n");
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "# {note}");
+        }
         for column in &self.columns {
             let _ = write!(out, "\n[columns.{}]\n", toml_key(&column.name));
             if let Some(t) = &column.type_ {
@@ -109,6 +125,12 @@ impl Description {
             }
             if column.indexed {
                 let _ = writeln!(out, "indexed = true");
+            }
+            if column.tenant {
+                let _ = writeln!(out, "tenant = true");
+            }
+            if column.same_tenant {
+                let _ = writeln!(out, "same_tenant = true");
             }
             for note in &column.notes {
                 let _ = writeln!(out, "# {note}");
@@ -322,6 +344,8 @@ mod tests {
             path: PathBuf::from("invariants/billing.line items.toml"),
             qualified: true,
             primary_key: Some((vec!["id".into(), "created at".into()], "li_pkey".into())),
+            purge: false,
+            notes: Vec::new(),
             columns,
         }
     }
@@ -340,6 +364,7 @@ mod tests {
                 on_delete: Some(OnDelete::SetNull),
                 indexed: false,
                 notes: vec![NO_INDEX.into()],
+                ..Default::default()
             },
             ColumnDescription {
                 name: "weird.\"name\"".into(),

@@ -5,10 +5,12 @@
 //! per covered table ([`describe`]). Every fact it proposes is then checked by its own check on
 //! the migrated database, and a fact whose check fails is left out with a comment saying why: so
 //! `pg-invariants test` passes right after `init` (the round trip). Existing files are kept
-//! unless `--force`; the project file is never rewritten.
+//! unless `--force`; the project file is never rewritten, only given a `[tenancy]` section by
+//! `--tenants` when it has none ([`tenancy`]).
 
 mod describe;
 mod project_file;
+mod tenancy;
 
 use std::collections::HashSet;
 use std::fs;
@@ -16,8 +18,9 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use describe::{Description, NO_INDEX};
+use describe::{ColumnDescription, Description, NO_INDEX};
 use project_file::NewProject;
+use tenancy::Proposal;
 
 use crate::catalog::{Catalog, Table};
 use crate::checks::Failure;
@@ -28,7 +31,7 @@ use crate::plan::{self, CheckKind, ColumnFact};
 use crate::runner;
 use crate::setup::{Purpose, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
-use crate::spec::{self, Backend, PROJECT_FILE, Project, Spec, SpecError, TableSpec};
+use crate::spec::{self, Backend, PROJECT_FILE, Project, Reference, Spec, SpecError, TableSpec};
 
 /// What `pg-invariants init` was asked to do.
 pub struct Options {
@@ -47,6 +50,8 @@ pub struct Options {
     pub schemas: Option<Vec<String>>,
     /// `--force`: rewrite existing table files.
     pub force: bool,
+    /// `--tenants table.column`: the tenant key, for `[tenancy]` and the tenancy facts.
+    pub tenants: Option<String>,
 }
 
 /// Why `init` stopped. Every one of them exits with code 2.
@@ -81,6 +86,8 @@ pub enum InitError {
         error: Box<ApplyError>,
         hint: &'static str,
     },
+    #[error("error: --tenants {given}: {why}")]
+    Tenants { given: String, why: String },
     #[error("error: cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
 }
@@ -103,7 +110,7 @@ fn init(options: &Options) -> Result<(), InitError> {
         path: invariants.clone(),
         source,
     })?;
-    let spec = read_spec(&file, options.force)?;
+    let mut spec = read_spec(&file, options.force)?;
     let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
         .map_err(|e| InitError::Setup(format!("error: {e}")))?;
     let (runtime, mut setup) = runner::set_up(&spec, &chain, options.backend, 2, Purpose::Checks)
@@ -121,7 +128,23 @@ fn init(options: &Options) -> Result<(), InitError> {
             hint,
         });
     }
-    let tables = describe_tables(&spec, &setup, runtime.handle(), options.force);
+    let tenants = match &options.tenants {
+        Some(given) => match tenancy_section(&file, &mut spec, &setup, runtime.handle(), given) {
+            Ok(tenants) => Some(tenants),
+            Err(e) => {
+                runtime.block_on(setup.close());
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+    let tables = describe_tables(
+        &spec,
+        &setup,
+        runtime.handle(),
+        options.force,
+        tenants.as_ref(),
+    );
     let catalog = setup.catalog.take();
     runtime.block_on(setup.close());
     let tables = tables?;
@@ -131,6 +154,95 @@ fn init(options: &Options) -> Result<(), InitError> {
     }
     summary(&spec, &tables);
     Ok(())
+}
+
+/// `--tenants`: the tenant key, checked against the migrated schema, and `[tenancy]` appended to
+/// the project file when it has none (then read back into `spec`, so that the tenancy facts are
+/// checked exactly as `test` will check them). An existing `[tenancy]` is kept, and its tenant key
+/// used. When the guessed role fails `tenancy::role`, a comment under the section says why.
+fn tenancy_section(
+    file: &Path,
+    spec: &mut Spec,
+    setup: &Setup,
+    handle: &tokio::runtime::Handle,
+    given: &str,
+) -> Result<Reference, InitError> {
+    let catalog = setup.catalog.as_ref();
+    let schema = spec.default_schema().to_string();
+    let error = |why: String| InitError::Tenants {
+        given: given.into(),
+        why,
+    };
+    let tenants = Reference::parse(given, &schema).ok_or_else(|| {
+        error(
+            "name the tenant table and its key, as \"table.column\" or \"schema.table.column\""
+                .into(),
+        )
+    })?;
+    let table = catalog
+        .and_then(|c| c.table(&tenants.table))
+        .ok_or_else(|| {
+            error(format!(
+                "no table {} after the migration chain",
+                tenants.table
+            ))
+        })?;
+    if !table.columns.iter().any(|c| c.name == tenants.column) {
+        return Err(error(format!(
+            "{} has no column {:?}",
+            tenants.table, tenants.column
+        )));
+    }
+    if let Some(existing) = &spec.project.tenancy {
+        eprintln!(
+            "pg-invariants init: {} already has [tenancy] (tenants = {:?}); it is kept",
+            relative(file).display(),
+            existing.tenants.value.display(&schema)
+        );
+        return Ok(existing.tenants.value.clone());
+    }
+    let Some(catalog) = catalog else {
+        return Ok(tenants);
+    };
+    let section = Proposal::guess(catalog, tenants.clone()).render(&schema);
+    append(file, &section)?;
+    println!(
+        "added [tenancy] to {} (confirm its role and settings)",
+        relative(file).display()
+    );
+    spec.project.tenancy = Project::load(file)?.tenancy;
+    if let Some(found) = role_failure(spec, setup, handle) {
+        append(file, &format!("# tenancy::role fails today: {found}\n"))?;
+        eprintln!("pg-invariants init: tenancy::role fails today: {found}");
+    }
+    Ok(tenants)
+}
+
+/// Why `tenancy::role` fails, when it does: the guessed role may not exist, or bypass RLS.
+fn role_failure(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Option<String> {
+    let at = spec.project.tenancy.as_ref()?.at.clone();
+    let kind = CheckKind::TenancyRole { at };
+    let failure = runner::verdict(&kind, spec, setup, handle, &Policy::read_only()).err()?;
+    Some(one_line(&failure))
+}
+
+fn append(file: &Path, text: &str) -> Result<(), InitError> {
+    let error = |source| InitError::Write {
+        path: file.to_path_buf(),
+        source,
+    };
+    let before = fs::read_to_string(file).map_err(error)?;
+    let separator = if before.ends_with('\n') || before.is_empty() {
+        ""
+    } else {
+        "\n"
+    };
+    let mut out = fs::OpenOptions::new()
+        .append(true)
+        .open(file)
+        .map_err(error)?;
+    out.write_all(format!("{separator}{text}").as_bytes())
+        .map_err(error)
 }
 
 /// The project as `test` reads it; with `--force`, the table files need not agree with the rules
@@ -233,6 +345,7 @@ fn describe_tables(
     setup: &Setup,
     handle: &tokio::runtime::Handle,
     force: bool,
+    tenants: Option<&Reference>,
 ) -> Result<Vec<Planned>, SpecError> {
     let Some(catalog) = &setup.catalog else {
         return Ok(Vec::new());
@@ -249,6 +362,9 @@ fn describe_tables(
             _ => None,
         })
         .collect();
+    if let Some(tenants) = tenants {
+        tenancy::propose(spec, catalog, tenants, &mut descriptions);
+    }
     while verify(spec, setup, handle, &mut descriptions)? > 0 {}
     Ok(planned)
 }
@@ -329,10 +445,15 @@ fn verify(
         tables,
     };
     let mut retracted = 0;
-    for check in plan::build(&proposed, setup.catalog.as_ref()) {
+    let mut checks = plan::build(&proposed, setup.catalog.as_ref());
+    // A table without row level security fails `rls` and every `isolated`: the comment on the
+    // `tenant` key taken back says the first.
+    checks.sort_by_key(|c| !matches!(c.kind, CheckKind::Rls { .. }));
+    for check in checks {
         let at = match &check.kind {
             CheckKind::Column { fact, .. } => &fact.at().path,
             CheckKind::PrimaryKey { columns, .. } => &columns.at.path,
+            CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => &at.path,
             _ => continue,
         };
         if !ours.contains(at) {
@@ -348,19 +469,40 @@ fn verify(
     Ok(retracted)
 }
 
-/// Takes back the fact `kind` checks, with a comment saying why; false when there was nothing to
-/// take back.
-fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -> bool {
-    // The first line, and the one it introduces when it ends with a colon ("after the DELETE:").
+/// The failure in one line: its first, and the one it introduces when it ends with a colon
+/// ("after the DELETE:").
+fn one_line(failure: &Failure) -> String {
     let mut lines = failure.found.lines().map(str::trim);
     let first = lines.next().unwrap_or_default();
-    let found = match (first.ends_with(':'), lines.next()) {
+    match (first.ends_with(':'), lines.next()) {
         (true, Some(next)) => format!("{first} {next}"),
         _ => first.to_string(),
-    };
+    }
+}
+
+/// Takes back the fact `kind` checks, with a comment saying why; false when there was nothing to
+/// take back. A table-level test takes back the key that produced it: `purge`, or for `rls`
+/// the `tenant` of the column it was planned from.
+fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -> bool {
+    let found = one_line(failure);
     let found = found.as_str();
-    let CheckKind::Column { column, fact, .. } = kind else {
-        return description.primary_key.take().is_some();
+    let (column, fact) = match kind {
+        CheckKind::Column { column, fact, .. } => (column, fact),
+        CheckKind::Rls { column, .. } => {
+            return description
+                .column_mut(column)
+                .is_some_and(|c| untenant(c, "rls", found));
+        }
+        CheckKind::Purge { .. } => {
+            let taken = std::mem::take(&mut description.purge);
+            if taken {
+                description
+                    .notes
+                    .push(format!("purge = true  -- purge fails today: {found}"));
+            }
+            return taken;
+        }
+        _ => return description.primary_key.take().is_some(),
     };
     let Some(c) = description.column_mut(column) else {
         return false;
@@ -368,6 +510,10 @@ fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -
     let (taken, key) = match fact {
         ColumnFact::Type(_) => (c.type_.take().is_some(), "type"),
         ColumnFact::NotNull(_) => (c.not_null.take().is_some(), "not_null"),
+        // A tenant column without `references` references the tenant key through `tenant`.
+        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid { .. } if c.references.is_none() => {
+            return untenant(c, fact.test_name(), found);
+        }
         ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid { .. } => {
             c.on_delete = None;
             (c.references.take().is_some(), "references")
@@ -388,12 +534,32 @@ fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -
             }
             (false, "indexed")
         }
+        ColumnFact::Isolated(_) => return untenant(c, "isolated", found),
+        ColumnFact::SameTenant(_) => {
+            let taken = std::mem::take(&mut c.same_tenant);
+            if taken {
+                c.notes.push(format!(
+                    "same_tenant = true  -- same_tenant fails today: {found}"
+                ));
+            }
+            return taken;
+        }
         _ => (false, ""),
     };
     if taken {
         c.notes.push(format!(
             "`{key}` is not written, as its test fails: {found}"
         ));
+    }
+    taken
+}
+
+/// Takes back `tenant = true`, as the test `test` failed, leaving the key as a comment.
+fn untenant(c: &mut ColumnDescription, test: &str, found: &str) -> bool {
+    let taken = std::mem::take(&mut c.tenant);
+    if taken {
+        c.notes
+            .push(format!("tenant = true  -- {test} fails today: {found}"));
     }
     taken
 }

@@ -50,6 +50,7 @@ use parents::widest_foreign_key;
 use row::{Building, Source};
 
 pub use request::Overwrite;
+pub(crate) use request::settings_read;
 pub use sandbox::{DbError, Outcome, STATEMENT_TIMEOUT, Sandbox};
 pub use sql::{identify, insert_sql, plain_insert};
 pub use tenant::Tenant;

@@ -99,7 +99,7 @@ fn assigns(source: &str, column: &str) -> bool {
 
 /// The request settings a function body reads: `current_setting('x'…)` by name, and those behind
 /// Supabase's `auth.uid()`, `auth.jwt()`, `auth.role()` and `auth.email()`.
-fn settings_read(source: &str) -> Vec<String> {
+pub(crate) fn settings_read(source: &str) -> Vec<String> {
     let lower = source.to_lowercase();
     let mut out: Vec<String> = Vec::new();
     let mut push = |s: &str| {

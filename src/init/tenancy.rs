@@ -1,0 +1,446 @@
+//! `init --tenants`: the `[tenancy]` section init proposes (FORMAT.md section 6), and the tenancy
+//! facts it adds to the table files: `tenant` on every column with a foreign key to the tenant
+//! key, `same_tenant` on the columns of foreign keys from one tenant-scoped table to another, and
+//! `purge` on the tenant table.
+//!
+//! The role and the request settings cannot be read from the catalog, only guessed from what
+//! the policies read; they are written uncommented (the project file must be valid, and
+//! `[tenancy]` requires them) with a comment asking the user to confirm them. Like every fact
+//! init writes, the table facts are then checked, and taken back with a comment when their test
+//! fails (`init::verify`).
+
+use std::fmt::Write as _;
+
+use super::describe::{ColumnDescription, Description, toml_string};
+use crate::catalog::{Catalog, Table};
+use crate::names::{TableName, ident};
+use crate::spec::{Reference, Spec, TENANT, USER};
+use crate::synth::settings_read;
+
+/// The role requests run as when nothing in the schema names one.
+const TEMPLATE_ROLE: &str = "app_user";
+/// The setting of the template request, when no policy reads one.
+const TEMPLATE_SETTING: &str = "app.tenant_id";
+
+/// The `[tenancy]` section init writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub tenants: Reference,
+    pub role: String,
+    /// Request settings, name → value with placeholders.
+    pub settings: Vec<(String, String)>,
+    /// What the guess of `role` and `settings` rests on, for the comment that asks to confirm.
+    pub basis: String,
+    /// A `principal` to start from, written commented out: a membership row is more than init
+    /// can know (the other columns a member needs).
+    pub principal: Option<String>,
+}
+
+impl Proposal {
+    /// The best guess from the migrated schema: a Supabase-looking schema (`auth.users`, or
+    /// policies calling `auth.uid()`/`auth.jwt()`) makes requests as `authenticated` with JWT
+    /// claims; policies reading `current_setting('app.…')` make them with that setting set to the
+    /// tenant; otherwise a template. A role named by a policy is preferred to a made-up one.
+    pub fn guess(catalog: &Catalog, tenants: Reference) -> Self {
+        let policies: Vec<_> = catalog.tables.iter().flat_map(|t| &t.policies).collect();
+        let mut read: Vec<String> = Vec::new();
+        for expr in policies.iter().flat_map(|p| [&p.using, &p.check]).flatten() {
+            for setting in settings_read(expr) {
+                if !read.contains(&setting) {
+                    read.push(setting);
+                }
+            }
+        }
+        let policy_role = (policies.iter().flat_map(|p| &p.roles))
+            .find(|r| *r != "public")
+            .cloned();
+        let role = || policy_role.clone().unwrap_or_else(|| TEMPLATE_ROLE.into());
+        let supabase = catalog.table(&TableName::new("auth", "users")).is_some()
+            || read.iter().any(|s| s.starts_with("request.jwt"));
+        if supabase {
+            let principal = membership(catalog, &tenants);
+            return Self {
+                role: "authenticated".into(),
+                settings: vec![(
+                    "request.jwt.claims".into(),
+                    format!(r#"{{"sub": "{USER}", "role": "authenticated"}}"#),
+                )],
+                basis: "the schema looks like Supabase's (auth.users, or policies calling \
+                        auth.uid()/auth.jwt()): requests carry JWT claims"
+                    .into(),
+                principal,
+                tenants,
+            };
+        }
+        if let Some(setting) = read.first() {
+            return Self {
+                role: role(),
+                settings: vec![(setting.clone(), TENANT.into())],
+                basis: format!(
+                    "policies read current_setting('{setting}'): a request sets it to its tenant's id"
+                ),
+                principal: None,
+                tenants,
+            };
+        }
+        Self {
+            role: role(),
+            settings: vec![(TEMPLATE_SETTING.into(), TENANT.into())],
+            basis: "no policy reads a request setting (no row level security yet?): a template \
+                    to adapt"
+                .into(),
+            principal: None,
+            tenants,
+        }
+    }
+
+    /// The section, appended to the project file.
+    pub fn render(&self, default_schema: &str) -> String {
+        let tenants = self.tenants.display(default_schema);
+        let mut out = format!(
+            "\n[tenancy]\n\
+             # Written by `pg-invariants init --tenants {tenants}` (FORMAT.md section 6).\n\
+             # `role` and `settings` are a guess to confirm:\n\
+             # {}.\n",
+            self.basis
+        );
+        let _ = writeln!(out, "tenants = {}", toml_string(&tenants));
+        let _ = writeln!(
+            out,
+            "role = {}  # confirm: the role the application's requests run as",
+            toml_string(&self.role)
+        );
+        out.push_str(
+            "# confirm: what a request of a principal sets (set_config(name, value, true)); {tenant} is\n\
+             # the tenant's id, {user} a fresh uuid for each principal\n",
+        );
+        let settings: Vec<String> = (self.settings.iter())
+            .map(|(name, value)| format!("{} = {}", toml_string(name), toml_literal(value)))
+            .collect();
+        let _ = writeln!(out, "settings = {{ {} }}", settings.join(", "));
+        if let Some(principal) = &self.principal {
+            out.push_str(
+                "# when policies read a membership table, a principal must be a member: uncomment, and\n\
+                 # add what else a row needs ({tenant} and {user} become SQL string literals)\n\
+                 # principal = \"\"\"\n",
+            );
+            for line in principal.lines() {
+                let _ = writeln!(out, "# {line}");
+            }
+            out.push_str("# \"\"\"\n");
+        }
+        out
+    }
+}
+
+/// A TOML string that shows JSON as written: a literal string unless the text holds a `'`.
+fn toml_literal(text: &str) -> String {
+    if text.contains('\'') || text.chars().any(char::is_control) {
+        toml_string(text)
+    } else {
+        format!("'{text}'")
+    }
+}
+
+/// The `principal` of a membership table: a table with a foreign key to the tenant key and one to
+/// `auth.users`, the user inserted first.
+fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
+    let users = TableName::new("auth", "users");
+    catalog.tables.iter().find_map(|table| {
+        let tenant = single_fks_to(table, &tenants.table, &tenants.column).next()?;
+        let user = single_fks_to(table, &users, "id").next()?;
+        let cast = |name: &str| {
+            (table.columns.iter())
+                .find(|c| c.name == name)
+                .map(|c| c.type_.clone())
+                .unwrap_or_else(|| "uuid".into())
+        };
+        Some(format!(
+            "INSERT INTO auth.users (id) VALUES ({USER}::uuid);\n\
+             INSERT INTO {} ({}, {}) VALUES ({TENANT}::{}, {USER}::{});",
+            table.name.sql(),
+            ident(tenant),
+            ident(user),
+            cast(tenant),
+            cast(user)
+        ))
+    })
+}
+
+/// The columns of `table` with a single-column foreign key to `target`.`column`.
+fn single_fks_to<'a>(
+    table: &'a Table,
+    target: &'a TableName,
+    column: &'a str,
+) -> impl Iterator<Item = &'a str> {
+    table
+        .foreign_keys()
+        .filter_map(move |(c, fk)| match c.columns.as_slice() {
+            [own] if fk.target == *target && fk.target_columns == [column] => Some(own.as_str()),
+            _ => None,
+        })
+}
+
+/// The tenant columns of `table`: those with a foreign key to the tenant key (none on the tenant
+/// table itself).
+fn tenant_columns<'a>(table: &'a Table, tenants: &'a Reference) -> Vec<&'a str> {
+    if table.name == tenants.table {
+        return Vec::new();
+    }
+    single_fks_to(table, &tenants.table, &tenants.column).collect()
+}
+
+/// Adds the tenancy facts to the descriptions: `tenant` on tenant columns, `same_tenant` on the
+/// other columns of foreign keys between tenant-scoped tables (a column of a composite key
+/// qualifies), `purge` on the tenant table. A key a `[[rule]]` states is left to the rule.
+pub fn propose(
+    spec: &Spec,
+    catalog: &Catalog,
+    tenants: &Reference,
+    descriptions: &mut [&mut Description],
+) {
+    let scoped: Vec<&TableName> = (catalog.tables.iter())
+        .filter(|t| !tenant_columns(t, tenants).is_empty())
+        .map(|t| &t.name)
+        .collect();
+    for d in descriptions.iter_mut() {
+        let Some(table) = catalog.table(&d.table) else {
+            continue;
+        };
+        d.purge = table.name == tenants.table;
+        let own = tenant_columns(table, tenants);
+        for column in &own {
+            if spec.rule_facts(&table.name, column).facts.tenant.is_none() {
+                column_of(d, column).tenant = true;
+            }
+        }
+        let referencing = (table.foreign_keys())
+            .filter(|(_, fk)| scoped.contains(&&fk.target))
+            .flat_map(|(c, _)| &c.columns)
+            .filter(|c| !own.contains(&c.as_str()));
+        for column in referencing {
+            if spec
+                .rule_facts(&table.name, column)
+                .facts
+                .same_tenant
+                .is_none()
+            {
+                column_of(d, column).same_tenant = true;
+            }
+        }
+    }
+}
+
+/// The description of `name`, added when the table's description has none yet.
+fn column_of<'a>(d: &'a mut Description, name: &str) -> &'a mut ColumnDescription {
+    let at = match d.columns.iter().position(|c| c.name == name) {
+        Some(at) => at,
+        None => {
+            d.columns.push(ColumnDescription {
+                name: name.into(),
+                ..Default::default()
+            });
+            d.columns.len() - 1
+        }
+    };
+    &mut d.columns[at]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Constraint, ConstraintKind, ForeignKey, Policy, TableKind};
+    use crate::spec::{OnDelete, Project};
+
+    fn organizations() -> Reference {
+        Reference::parse("organizations.id", "public").unwrap()
+    }
+
+    /// A table with single-column foreign keys `column → schema.table.column`.
+    fn table(name: &str, fks: &[(&str, &str)]) -> Table {
+        let mut t = Table::empty(TableName::parse(name, "public"), TableKind::Ordinary);
+        for (column, target) in fks {
+            let target = Reference::parse(target, "public").unwrap();
+            t.constraints.push(Constraint {
+                name: format!("{column}_fkey"),
+                kind: ConstraintKind::ForeignKey(ForeignKey {
+                    target: target.table,
+                    target_columns: vec![target.column],
+                    on_delete: OnDelete::Cascade,
+                    on_update: OnDelete::NoAction,
+                    match_full: false,
+                }),
+                columns: vec![column.to_string()],
+                validated: true,
+                deferrable: false,
+                deferred: false,
+                inherited: false,
+                definition: String::new(),
+            });
+        }
+        t
+    }
+
+    fn policy(roles: &[&str], using: &str) -> Policy {
+        Policy {
+            name: "tenant".into(),
+            command: "*".into(),
+            permissive: true,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using: Some(using.into()),
+            check: None,
+        }
+    }
+
+    // The catalog is growing fields (roles) these tests leave empty: the update stays.
+    #[allow(clippy::needless_update)]
+    fn catalog(mut tables: Vec<Table>) -> Catalog {
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        Catalog {
+            tables,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_setting_the_policies_read_is_the_request_and_their_role_the_role() {
+        let mut projects = table("projects", &[("org_id", "organizations.id")]);
+        projects.policies.push(policy(
+            &["app_user"],
+            "(org_id = (current_setting('app.current_org'::text))::uuid)",
+        ));
+        let guess = Proposal::guess(
+            &catalog(vec![table("organizations", &[]), projects]),
+            organizations(),
+        );
+        assert_eq!(guess.role, "app_user");
+        assert_eq!(
+            guess.settings,
+            [("app.current_org".to_string(), TENANT.to_string())]
+        );
+        assert!(guess.basis.contains("current_setting('app.current_org')"));
+        assert_eq!(guess.principal, None);
+    }
+
+    #[test]
+    fn a_supabase_schema_makes_jwt_requests_and_offers_its_membership_table() {
+        let mut documents = table("documents", &[("org_id", "organizations.id")]);
+        documents.policies.push(policy(
+            &["authenticated"],
+            "(org_id IN ( SELECT members.org_id FROM members WHERE (members.user_id = auth.uid())))",
+        ));
+        let members = table(
+            "members",
+            &[("org_id", "organizations.id"), ("user_id", "auth.users.id")],
+        );
+        let guess = Proposal::guess(
+            &catalog(vec![
+                table("auth.users", &[]),
+                table("organizations", &[]),
+                documents,
+                members,
+            ]),
+            organizations(),
+        );
+        assert_eq!(guess.role, "authenticated");
+        assert_eq!(guess.settings[0].0, "request.jwt.claims");
+        assert_eq!(
+            guess.principal.as_deref(),
+            Some(
+                "INSERT INTO auth.users (id) VALUES ({user}::uuid);\n\
+                 INSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);"
+            )
+        );
+    }
+
+    #[test]
+    fn without_policies_a_template_says_so() {
+        let guess = Proposal::guess(
+            &catalog(vec![
+                table("organizations", &[]),
+                table("projects", &[("org_id", "organizations.id")]),
+            ]),
+            organizations(),
+        );
+        assert_eq!(guess.role, TEMPLATE_ROLE);
+        assert_eq!(
+            guess.settings,
+            [(TEMPLATE_SETTING.to_string(), TENANT.to_string())]
+        );
+        assert!(guess.basis.contains("a template"), "{}", guess.basis);
+    }
+
+    #[test]
+    fn tenant_columns_reference_the_tenant_key_from_other_tables() {
+        let projects = table(
+            "projects",
+            &[("org_id", "organizations.id"), ("owner_id", "users.id")],
+        );
+        assert_eq!(tenant_columns(&projects, &organizations()), ["org_id"]);
+        let parent = table("organizations", &[("parent_id", "organizations.id")]);
+        assert!(tenant_columns(&parent, &organizations()).is_empty());
+    }
+
+    fn proposal(settings: Vec<(String, String)>, principal: Option<String>) -> Proposal {
+        Proposal {
+            tenants: Reference::parse("organizations.id", "public").unwrap(),
+            role: "authenticated".into(),
+            settings,
+            basis: "a test".into(),
+            principal,
+        }
+    }
+
+    #[test]
+    fn the_section_is_valid_and_reads_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = proposal(
+            vec![
+                (
+                    "request.jwt.claims".into(),
+                    r#"{"sub": "{user}", "role": "authenticated"}"#.into(),
+                ),
+                ("app.quote".into(), "it's {tenant}".into()),
+            ],
+            Some("INSERT INTO auth.users (id) VALUES ({user}::uuid);".into()),
+        );
+        let text = format!(
+            "[migrations]\npath = \"m\"\nformat = \"sqlx\"\n{}",
+            p.render("public")
+        );
+        assert!(
+            text.contains(
+                r#"settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated"}', "app.quote" = "it's {tenant}" }"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("# principal = \"\"\"\n# INSERT INTO auth.users"),
+            "{text}"
+        );
+        std::fs::create_dir(dir.path().join("m")).unwrap();
+        let file = dir.path().join("pg-invariants.toml");
+        std::fs::write(&file, &text).unwrap();
+        let tenancy = Project::load(&file)
+            .expect("valid")
+            .tenancy
+            .expect("[tenancy]");
+        assert_eq!(tenancy.role.value, "authenticated");
+        assert_eq!(tenancy.tenants.value, p.tenants);
+        let mut settings: Vec<(&str, &str)> = (tenancy.settings.iter())
+            .map(|(k, v)| (k.as_str(), v.value.as_str()))
+            .collect();
+        settings.sort();
+        assert_eq!(
+            settings,
+            [
+                ("app.quote", "it's {tenant}"),
+                (
+                    "request.jwt.claims",
+                    r#"{"sub": "{user}", "role": "authenticated"}"#
+                )
+            ]
+        );
+        assert!(tenancy.principal.is_empty(), "the principal is a comment");
+    }
+}
