@@ -1,9 +1,16 @@
 //! End-to-end timings of the release binary, as a user sees them: `cargo bench`.
 //!
 //! 1. `pg-invariants test` on the repo's example (`examples/saas`), whole process wall time.
-//! 2. A generated chain of 337 migrations (the size of the largest public chain we target),
+//! 2. The tenant schema of issue 12 at `BENCH_SIZES` (default `100,500`) tables: organizations
+//!    and N tables whose `org_id` references it (`ON DELETE CASCADE`, NOT NULL, indexed), checked
+//!    by one rule (`fk`, `rejects_invalid`, `on_delete`, `indexed`, `not_null` per table).
+//! 3. A generated chain of 337 migrations (the size of the largest public chain we target),
 //!    to see how applying scales with the number of migrations, and how its 336 behavioural
 //!    checks (each in its own rolled-back transaction) run on one thread and in parallel.
+//!
+//! Each is measured cold (`--no-cache`: initdb and the whole chain, as a first run) and warm
+//! (a cache hit: the migrated cluster copied from a cache filled by one run before), with a
+//! private cache directory (`PG_INVARIANTS_CACHE_DIR`) so the user's cache is never touched.
 //!
 //! Prints medians with min and max over `BENCH_RUNS` runs (default 5): the machine is shared and
 //! noisy, so single runs mean little. Phase times (server start, chain applied) come from the
@@ -22,9 +29,11 @@ struct Run {
     checks: f64,
 }
 
-fn run(dir: &Path, extra: &[&str]) -> Run {
+fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Run {
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .env("PG_INVARIANTS_CACHE_DIR", cache)
+        .env_remove("PG_INVARIANTS_CACHE")
         .args([
             "test",
             "--config",
@@ -65,6 +74,20 @@ fn median(mut xs: Vec<f64>) -> (f64, f64, f64) {
     (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
 }
 
+/// Runs `dir` cold (`--no-cache`) and warm (after one run that fills the cache), `runs` times
+/// each, and prints both.
+fn cold_and_warm(name: &str, dir: &Path, runs: usize, extra: &[&str]) {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let cold_args: Vec<&str> = extra.iter().copied().chain(["--no-cache"]).collect();
+    let cold: Vec<Run> = (0..runs)
+        .map(|_| run(dir, cache.path(), &cold_args))
+        .collect();
+    report(&format!("{name}, cold"), &cold);
+    let _fill = run(dir, cache.path(), extra);
+    let warm: Vec<Run> = (0..runs).map(|_| run(dir, cache.path(), extra)).collect();
+    report(&format!("{name}, warm (cache hit)"), &warm);
+}
+
 fn report(name: &str, runs: &[Run]) {
     let (t, tmin, tmax) = median(runs.iter().map(|r| r.total.as_secs_f64()).collect());
     let (p, _, _) = median(runs.iter().map(|r| r.provision).collect());
@@ -74,6 +97,34 @@ fn report(name: &str, runs: &[Run]) {
         "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | n={}",
         runs.len()
     );
+}
+
+/// Issue 12's tenant schema: organizations, then one migration per table `t<i>` with a tenant
+/// FK (`ON DELETE CASCADE`, NOT NULL) and its index; one rule states the promises of every
+/// `org_id`.
+fn generate_tenants(dir: &Path, tables: usize) {
+    let mdir = dir.join("migrations");
+    std::fs::create_dir_all(&mdir).expect("mkdir");
+    std::fs::create_dir_all(dir.join("invariants")).expect("mkdir");
+    std::fs::write(
+        mdir.join("20240101000000_organizations.sql"),
+        "CREATE TABLE organizations (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .expect("write");
+    for t in 0..tables {
+        std::fs::write(
+            mdir.join(format!("2025{:010}_t{t}.sql", t + 1)),
+            format!(
+                "CREATE TABLE t{t} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,\n  title text NOT NULL);\nCREATE INDEX t{t}_org_id_idx ON t{t} (org_id);\n"
+            ),
+        )
+        .expect("write");
+    }
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"supabase\"\n\n[invariants]\ncoverage = false\n\n[snapshots]\nenabled = false\n\n[[rule]]\nname = \"tenant\"\ncolumns = [\"org_id\"]\nreferences = \"organizations.id\"\non_delete = \"cascade\"\nnot_null = true\nindexed = true\n",
+    )
+    .expect("write");
 }
 
 /// A Supabase-layout chain: organizations, then one migration per table with a tenant FK and
@@ -125,23 +176,37 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(5);
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "100,500".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
-    let example: Vec<Run> = (0..runs).map(|_| run(root, &[])).collect();
-    report("examples/saas (14 migrations + seed)", &example);
+    cold_and_warm("examples/saas (14 migrations + seed)", root, runs, &[]);
 
+    for n in sizes {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        generate_tenants(scratch.path(), n);
+        cold_and_warm(
+            &format!("tenant schema, N={n} tables ({} checks)", 5 * n),
+            scratch.path(),
+            runs,
+            &[],
+        );
+    }
+
+    if std::env::var("BENCH_CHAIN").is_ok_and(|v| v == "0") {
+        return;
+    }
     let scratch = tempfile::tempdir().expect("tempdir");
     generate_chain(scratch.path(), 337);
-    let large: Vec<Run> = (0..runs).map(|_| run(scratch.path(), &[])).collect();
-    report(
-        "generated chain (337 migrations, 112 tables, 336 behavioural checks), parallel",
-        &large,
-    );
-    let serial: Vec<Run> = (0..runs)
-        .map(|_| run(scratch.path(), &["--test-threads", "1"]))
-        .collect();
-    report(
-        "generated chain (337 migrations, 112 tables, 336 behavioural checks), one thread",
-        &serial,
+    let name = "generated chain (337 migrations, 112 tables, 336 behavioural checks)";
+    cold_and_warm(&format!("{name}, parallel"), scratch.path(), runs, &[]);
+    cold_and_warm(
+        &format!("{name}, one thread"),
+        scratch.path(),
+        runs,
+        &["--test-threads", "1"],
     );
 }
