@@ -26,6 +26,8 @@ struct Run {
     total: Duration,
     provision: f64,
     apply: f64,
+    /// Keeping the migrated cluster in the cache (a miss), 0 otherwise.
+    keep: f64,
     checks: f64,
 }
 
@@ -61,10 +63,21 @@ fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Run {
             .and_then(|n| n.parse().ok())
             .unwrap_or(f64::NAN)
     };
+    // A cache hit applies nothing; a miss that keeps its cluster says how long that took.
+    let apply = if stderr.contains("chain and seed from cache") {
+        0.0
+    } else {
+        seconds_after(&stderr, "chain and seed applied in")
+    };
+    let keep = match stderr.split("kept in the cache as").nth(1) {
+        Some(rest) => seconds_after(rest, " in"),
+        None => 0.0,
+    };
     Run {
         total,
         provision: seconds_after(&stderr, "server ready in"),
-        apply: seconds_after(&stderr, "chain and seed applied in"),
+        apply,
+        keep,
         checks: seconds_after(&stdout, "finished in"),
     }
 }
@@ -74,17 +87,27 @@ fn median(mut xs: Vec<f64>) -> (f64, f64, f64) {
     (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
 }
 
-/// Runs `dir` cold (`--no-cache`) and warm (after one run that fills the cache), `runs` times
-/// each, and prints both.
+/// Runs `dir` `runs` times each: cold without a cache (`--no-cache`: initdb and the whole
+/// chain), first run on an empty cache (initdb and the chain, then the cluster is kept), and warm
+/// (a cache hit), and prints the three.
 fn cold_and_warm(name: &str, dir: &Path, runs: usize, extra: &[&str]) {
-    let cache = tempfile::tempdir().expect("tempdir");
     let cold_args: Vec<&str> = extra.iter().copied().chain(["--no-cache"]).collect();
+    let unused = tempfile::tempdir().expect("tempdir");
     let cold: Vec<Run> = (0..runs)
-        .map(|_| run(dir, cache.path(), &cold_args))
+        .map(|_| run(dir, unused.path(), &cold_args))
         .collect();
-    report(&format!("{name}, cold"), &cold);
-    let _fill = run(dir, cache.path(), extra);
-    let warm: Vec<Run> = (0..runs).map(|_| run(dir, cache.path(), extra)).collect();
+    report(&format!("{name}, cold (--no-cache)"), &cold);
+    let caches: Vec<tempfile::TempDir> = (0..runs)
+        .map(|_| tempfile::tempdir().expect("tempdir"))
+        .collect();
+    let first: Vec<Run> = caches.iter().map(|c| run(dir, c.path(), extra)).collect();
+    report(
+        &format!("{name}, first run (empty cache: miss, kept)"),
+        &first,
+    );
+    let warm: Vec<Run> = (0..runs)
+        .map(|_| run(dir, caches[0].path(), extra))
+        .collect();
     report(&format!("{name}, warm (cache hit)"), &warm);
 }
 
@@ -92,9 +115,10 @@ fn report(name: &str, runs: &[Run]) {
     let (t, tmin, tmax) = median(runs.iter().map(|r| r.total.as_secs_f64()).collect());
     let (p, _, _) = median(runs.iter().map(|r| r.provision).collect());
     let (a, amin, amax) = median(runs.iter().map(|r| r.apply).collect());
+    let (k, _, _) = median(runs.iter().map(|r| r.keep).collect());
     let (c, cmin, cmax) = median(runs.iter().map(|r| r.checks).collect());
     println!(
-        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | n={}",
+        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | kept in cache median {k:.2}s | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | n={}",
         runs.len()
     );
 }

@@ -11,7 +11,7 @@ use crate::catalog::{self, Catalog};
 use crate::checks::SetupOutcome;
 use crate::migrate::{ApplyError, Chain};
 use crate::provision::{
-    Cache, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, server_identity,
+    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, server_identity,
 };
 use crate::spec::{Backend, Spec};
 
@@ -146,13 +146,14 @@ impl Setup {
                 building = cache.building(Kind::Migrated, key).ok();
                 entry = cache.get(Kind::Migrated, key);
             }
-            if let Some(entry) = entry {
-                let postgres = Postgres::start_copy(&spec.project.database, &entry).await?;
-                let database = entry.database().map_err(|e| ProvisionError::Io {
-                    what: "reading a cached cluster",
-                    source: e,
-                })?;
-                postgres.adopt_database(&database);
+            // An entry that cannot be started from (damaged by hand, another server user) only
+            // costs applying the chain: the run goes on as a miss.
+            let copy = match entry {
+                Some(entry) => start_copy(spec, &entry).await,
+                None => None,
+            };
+            if let Some((postgres, database)) = copy {
+                drop(building);
                 let migrated = Migrated {
                     postgres,
                     database,
@@ -311,6 +312,17 @@ async fn connect(postgres: &Postgres, database: &str) -> Result<PgConnection, Pr
         .connect()
         .await
         .map_err(|e| db_error(&format!("connecting to database {database}"), e))
+}
+
+/// A server on a copy of a cached migrated cluster, and the migrated database's name; `None`
+/// when the entry is unusable.
+async fn start_copy(spec: &Spec, entry: &Entry) -> Option<(Postgres, String)> {
+    let database = entry.database().ok()?;
+    let postgres = Postgres::start_copy(&spec.project.database, entry)
+        .await
+        .ok()?;
+    postgres.adopt_database(&database);
+    Some((postgres, database))
 }
 
 /// `before`, chain and seed on a fresh connection to `database`.

@@ -201,15 +201,24 @@ impl LocalServer {
             self.initdb()?;
             return Ok(None);
         };
-        if let Some(entry) = cache.get(Kind::Template, &key) {
-            return self.copy_cluster(&entry).map(Some);
-        }
-        let building = cache.building(Kind::Template, &key);
-        if let Some(entry) = cache.get(Kind::Template, &key) {
-            return self.copy_cluster(&entry).map(Some);
+        let mut building = None;
+        for attempt in 0..2 {
+            if let Some(entry) = cache.get(Kind::Template, &key) {
+                match self.copy_cluster(&entry) {
+                    Ok(password) => return Ok(Some(password)),
+                    // A template that cannot be copied only costs an initdb.
+                    Err(_) => {
+                        remove_dir_patiently(&self.data_dir());
+                        break;
+                    }
+                }
+            }
+            if attempt == 0 {
+                building = cache.building(Kind::Template, &key).ok();
+            }
         }
         self.initdb()?;
-        if building.is_ok() {
+        if building.is_some() {
             let contents = Contents {
                 password: &self.password,
                 database: None,
