@@ -1,14 +1,22 @@
 //! End-to-end timings of the release binary, as a user sees them: `cargo bench`.
 //!
 //! 1. `pg-invariants test` on the repo's example (`examples/saas`), whole process wall time.
-//! 2. A generated chain of 337 migrations (the size of the largest public chain we target),
+//! 2. The tenant schema of issue 12 at `BENCH_SIZES` (default `100,500`) tables: organizations
+//!    and N tables whose `org_id` references it (`ON DELETE CASCADE`, NOT NULL, indexed), checked
+//!    by one rule (`fk`, `rejects_invalid`, `on_delete`, `indexed`, `not_null` per table).
+//! 3. A generated chain of 337 migrations (the size of the largest public chain we target),
 //!    to see how applying scales with the number of migrations, and how its 336 behavioural
 //!    checks (each in its own rolled-back transaction) run on one thread and in parallel.
-//! 3. A generated tenant schema of 100 tables under row level security (JWT claims, as Supabase),
+//!
+//! 4. A generated tenant schema of 100 tables under row level security (JWT claims, as Supabase),
 //!    each with `tenant = true` and a `same_tenant` composite key: the tenancy phase alone
 //!    (`tenancy::role`, `rls`, `isolated`, `same_tenant`; the other tests are skipped).
 //!
-//! `BENCH_SCENARIOS=example,chain,tenancy` picks scenarios (default: all).
+//! `BENCH_SCENARIOS=example,tenants,chain,tenancy` picks scenarios (default: all).
+//! Each is measured cold (`--no-cache`: initdb and the whole chain, as a first run) and warm
+//! (a cache hit: the migrated cluster copied from a cache filled by one run before), with a
+//! private cache directory (`PG_INVARIANTS_CACHE_DIR`) so the user's cache is never touched.
+//!
 //! Prints medians with min and max over `BENCH_RUNS` runs (default 5): the machine is shared and
 //! noisy, so single runs mean little. Phase times (server start, chain applied) come from the
 //! binary's own summary line on stderr.
@@ -23,12 +31,16 @@ struct Run {
     total: Duration,
     provision: f64,
     apply: f64,
+    /// Keeping the migrated cluster in the cache (a miss), 0 otherwise.
+    keep: f64,
     checks: f64,
 }
 
-fn run(dir: &Path, extra: &[&str]) -> Run {
+fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Run {
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .env("PG_INVARIANTS_CACHE_DIR", cache)
+        .env_remove("PG_INVARIANTS_CACHE")
         .args([
             "test",
             "--config",
@@ -56,10 +68,21 @@ fn run(dir: &Path, extra: &[&str]) -> Run {
             .and_then(|n| n.parse().ok())
             .unwrap_or(f64::NAN)
     };
+    // A cache hit applies nothing; a miss that keeps its cluster says how long that took.
+    let apply = if stderr.contains("chain and seed from cache") {
+        0.0
+    } else {
+        seconds_after(&stderr, "chain and seed applied in")
+    };
+    let keep = match stderr.split("kept in the cache as").nth(1) {
+        Some(rest) => seconds_after(rest, " in"),
+        None => 0.0,
+    };
     Run {
         total,
         provision: seconds_after(&stderr, "server ready in"),
-        apply: seconds_after(&stderr, "chain and seed applied in"),
+        apply,
+        keep,
         checks: seconds_after(&stdout, "finished in"),
     }
 }
@@ -69,18 +92,71 @@ fn median(mut xs: Vec<f64>) -> (f64, f64, f64) {
     (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
 }
 
+/// Runs `dir` `runs` times each: cold without a cache (`--no-cache`: initdb and the whole
+/// chain), first run on an empty cache (initdb and the chain, then the cluster is kept), and warm
+/// (a cache hit), and prints the three.
+fn cold_and_warm(name: &str, dir: &Path, runs: usize, extra: &[&str]) {
+    let cold_args: Vec<&str> = extra.iter().copied().chain(["--no-cache"]).collect();
+    let unused = tempfile::tempdir().expect("tempdir");
+    let cold: Vec<Run> = (0..runs)
+        .map(|_| run(dir, unused.path(), &cold_args))
+        .collect();
+    report(&format!("{name}, cold (--no-cache)"), &cold);
+    let caches: Vec<tempfile::TempDir> = (0..runs)
+        .map(|_| tempfile::tempdir().expect("tempdir"))
+        .collect();
+    let first: Vec<Run> = caches.iter().map(|c| run(dir, c.path(), extra)).collect();
+    report(
+        &format!("{name}, first run (empty cache: miss, kept)"),
+        &first,
+    );
+    let warm: Vec<Run> = (0..runs)
+        .map(|_| run(dir, caches[0].path(), extra))
+        .collect();
+    report(&format!("{name}, warm (cache hit)"), &warm);
+}
+
 fn report(name: &str, runs: &[Run]) {
     let (t, tmin, tmax) = median(runs.iter().map(|r| r.total.as_secs_f64()).collect());
     let (p, _, _) = median(runs.iter().map(|r| r.provision).collect());
     let (a, amin, amax) = median(runs.iter().map(|r| r.apply).collect());
+    let (k, _, _) = median(runs.iter().map(|r| r.keep).collect());
     let (c, cmin, cmax) = median(runs.iter().map(|r| r.checks).collect());
     println!(
-        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | n={}",
+        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | kept in cache median {k:.2}s | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | n={}",
         runs.len()
     );
 }
 
-/// The tenant schema of scenario 3: organizations; `projects`, the parent every table points at
+/// Issue 12's tenant schema: organizations, then one migration per table `t<i>` with a tenant
+/// FK (`ON DELETE CASCADE`, NOT NULL) and its index; one rule states the promises of every
+/// `org_id`.
+fn generate_tenants(dir: &Path, tables: usize) {
+    let mdir = dir.join("migrations");
+    std::fs::create_dir_all(&mdir).expect("mkdir");
+    std::fs::create_dir_all(dir.join("invariants")).expect("mkdir");
+    std::fs::write(
+        mdir.join("20240101000000_organizations.sql"),
+        "CREATE TABLE organizations (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .expect("write");
+    for t in 0..tables {
+        std::fs::write(
+            mdir.join(format!("2025{:010}_t{t}.sql", t + 1)),
+            format!(
+                "CREATE TABLE t{t} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,\n  title text NOT NULL);\nCREATE INDEX t{t}_org_id_idx ON t{t} (org_id);\n"
+            ),
+        )
+        .expect("write");
+    }
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"supabase\"\n\n[invariants]\ncoverage = false\n\n[snapshots]\nenabled = false\n\n[[rule]]\nname = \"tenant\"\ncolumns = [\"org_id\"]\nreferences = \"organizations.id\"\non_delete = \"cascade\"\nnot_null = true\nindexed = true\n",
+    )
+    .expect("write");
+}
+
+/// The tenant schema of scenario 4: organizations; `projects`, the parent every table points at
 /// with a composite key `(org_id, project_id) → projects (org_id, id)`; `tables` tables with an
 /// `org_id` (RLS enabled, one policy for `authenticated` reading the tenant from the JWT's
 /// `app_metadata`), each in its own migration. Every table file says `tenant = true` on `org_id`
@@ -149,7 +225,7 @@ settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated", 
     .expect("write");
 }
 
-/// The tests of scenario 3 that are not tenancy tests: skipped, so that "finished in" is the
+/// The tests of scenario 4 that are not tenancy tests: skipped, so that "finished in" is the
 /// tenancy phase.
 const NOT_TENANCY: [&str; 10] = [
     "--skip",
@@ -164,6 +240,8 @@ const NOT_TENANCY: [&str; 10] = [
     "::rejects_invalid",
 ];
 
+/// A Supabase-layout chain: organizations, then one migration per table with a tenant FK and
+/// its index, then alterations, like a real project's history.
 /// A Supabase-layout chain: organizations, then one migration per table with a tenant FK and
 /// its index, then alterations, like a real project's history.
 fn generate_chain(dir: &Path, migrations: usize) {
@@ -213,43 +291,50 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(5);
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "100,500".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
     let scenarios = std::env::var("BENCH_SCENARIOS").unwrap_or_default();
     let wanted = |name: &str| scenarios.is_empty() || scenarios.split(',').any(|s| s == name);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
     if wanted("example") {
-        let example: Vec<Run> = (0..runs).map(|_| run(root, &[])).collect();
-        report("examples/saas (17 migrations + seed)", &example);
+        cold_and_warm("examples/saas (17 migrations + seed)", root, runs, &[]);
     }
-    if wanted("chain") {
-        chain(runs);
+    if wanted("tenants") {
+        for &n in &sizes {
+            let scratch = tempfile::tempdir().expect("tempdir");
+            generate_tenants(scratch.path(), n);
+            cold_and_warm(
+                &format!("tenant schema, N={n} tables ({} checks)", 5 * n),
+                scratch.path(),
+                runs,
+                &[],
+            );
+        }
+    }
+    if wanted("chain") && !std::env::var("BENCH_CHAIN").is_ok_and(|v| v == "0") {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        generate_chain(scratch.path(), 337);
+        let name = "generated chain (337 migrations, 112 tables, 336 behavioural checks)";
+        cold_and_warm(&format!("{name}, parallel"), scratch.path(), runs, &[]);
+        cold_and_warm(
+            &format!("{name}, one thread"),
+            scratch.path(),
+            runs,
+            &["--test-threads", "1"],
+        );
     }
     if wanted("tenancy") {
         let scratch = tempfile::tempdir().expect("tempdir");
         generate_tenant_schema(scratch.path(), 100);
-        let tenancy: Vec<Run> = (0..runs)
-            .map(|_| run(scratch.path(), &NOT_TENANCY))
-            .collect();
-        report(
+        cold_and_warm(
             "tenant schema (100 tables + projects, RLS with JWT claims): tenancy::role, 101 rls, 101 isolated, 100 same_tenant; checks = the tenancy phase",
-            &tenancy,
+            scratch.path(),
+            runs,
+            &NOT_TENANCY,
         );
     }
-}
-
-fn chain(runs: usize) {
-    let scratch = tempfile::tempdir().expect("tempdir");
-    generate_chain(scratch.path(), 337);
-    let large: Vec<Run> = (0..runs).map(|_| run(scratch.path(), &[])).collect();
-    report(
-        "generated chain (337 migrations, 112 tables, 336 behavioural checks), parallel",
-        &large,
-    );
-    let serial: Vec<Run> = (0..runs)
-        .map(|_| run(scratch.path(), &["--test-threads", "1"]))
-        .collect();
-    report(
-        "generated chain (337 migrations, 112 tables, 336 behavioural checks), one thread",
-        &serial,
-    );
 }

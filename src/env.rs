@@ -80,6 +80,43 @@ pub fn path() -> Option<std::ffi::OsString> {
     std::env::var_os("PATH")
 }
 
+/// `PG_INVARIANTS_CACHE=off` (or `0`, `false`, `no`): never use or write the cache of
+/// initdb'ed and migrated clusters, like `--no-cache`.
+pub fn cache_off() -> bool {
+    non_empty("PG_INVARIANTS_CACHE").is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "off" | "0" | "false" | "no"
+        )
+    })
+}
+
+/// `PG_INVARIANTS_CACHE_DIR`: where the cache is, above every default (CI keeps this directory
+/// between jobs).
+pub fn cache_dir() -> Option<PathBuf> {
+    non_empty("PG_INVARIANTS_CACHE_DIR").map(PathBuf::from)
+}
+
+/// `PG_INVARIANTS_CACHE_SIZE`: the cache's bound in MiB. Unparsable values are ignored.
+pub fn cache_size_mib() -> Option<u64> {
+    non_empty("PG_INVARIANTS_CACHE_SIZE").and_then(|v| v.trim().parse().ok())
+}
+
+/// `CARGO_TARGET_DIR`: cargo's target directory when the user moved it; the cache lives under
+/// it when running under cargo.
+pub fn cargo_target_dir() -> Option<PathBuf> {
+    non_empty("CARGO_TARGET_DIR").map(PathBuf::from)
+}
+
+/// `XDG_CACHE_HOME`, then `HOME`: where the user's cache directory is outside cargo.
+pub fn xdg_cache_home() -> Option<PathBuf> {
+    non_empty("XDG_CACHE_HOME").map(PathBuf::from)
+}
+
+pub fn home() -> Option<PathBuf> {
+    non_empty("HOME").map(PathBuf::from)
+}
+
 fn non_empty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

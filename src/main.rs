@@ -37,6 +37,10 @@ enum Command {
         /// Where PostgreSQL comes from: auto, local, docker or url.
         #[arg(long, value_name = "B", value_parser = parse_backend)]
         backend: Option<Backend>,
+        /// Neither use nor write the cache of initdb'ed and migrated clusters (as
+        /// PG_INVARIANTS_CACHE=off).
+        #[arg(long)]
+        no_cache: bool,
         /// Write the snapshot of every checked table whose schema changed, or that has none yet,
         /// to snapshots/<table>.snap (never when CI is set).
         #[arg(long)]
@@ -76,6 +80,10 @@ enum Command {
         /// Where PostgreSQL comes from: auto, local, docker or url.
         #[arg(long, value_name = "B", value_parser = parse_backend)]
         backend: Option<Backend>,
+        /// Neither use nor write the cache of initdb'ed and migrated clusters (as
+        /// PG_INVARIANTS_CACHE=off).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Print the SQL that makes every failing invariant hold, or add it to the chain (--write).
     ///
@@ -89,9 +97,34 @@ enum Command {
         /// Where PostgreSQL comes from: auto, local, docker or url.
         #[arg(long, value_name = "B", value_parser = parse_backend)]
         backend: Option<Backend>,
+        /// Neither use nor write the cache of initdb'ed and migrated clusters (as
+        /// PG_INVARIANTS_CACHE=off).
+        #[arg(long)]
+        no_cache: bool,
         /// Add the fixes to the migration chain as new migrations, in its own format.
         #[arg(long)]
         write: bool,
+    },
+    /// The cache of initdb'ed and migrated clusters (local backend).
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// Print the key of this project's migrated cluster: a hash of every input that can change
+    /// it (before, the chain and the seed, [database], the format, the server's and the
+    /// harness's versions). CI can key its copy of the cache directory on it. Exit code 2 when
+    /// no cache applies (a backend other than local, a `command` chain, no server binaries).
+    Key {
+        /// The project file (default: pg-invariants.toml here or in a parent directory).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Where PostgreSQL comes from: auto, local, docker or url.
+        #[arg(long, value_name = "B", value_parser = parse_backend)]
+        backend: Option<Backend>,
     },
 }
 
@@ -137,11 +170,13 @@ fn run_cli() -> ExitCode {
         Command::Test {
             config,
             backend,
+            no_cache,
             accept,
             args,
         } => runner::run(Options {
             config,
             backend,
+            no_cache,
             start: current_dir(),
             accept,
             junit,
@@ -155,9 +190,11 @@ fn run_cli() -> ExitCode {
             tenants,
             config,
             backend,
+            no_cache,
         } => init::run(init::Options {
             config,
             backend,
+            no_cache,
             start: current_dir(),
             migrations,
             format,
@@ -168,13 +205,18 @@ fn run_cli() -> ExitCode {
         Command::Fix {
             config,
             backend,
+            no_cache,
             write,
         } => fix::run(fix::Options {
             config,
             backend,
+            no_cache,
             start: current_dir(),
             write,
         }),
+        Command::Cache {
+            command: CacheCommand::Key { config, backend },
+        } => runner::print_cache_key(config.as_deref(), &current_dir(), backend),
     }
 }
 

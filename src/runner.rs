@@ -18,9 +18,9 @@ use crate::checks::{self, Context, Failure, Verdict};
 use crate::migrate::Chain;
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
-use crate::provision;
+use crate::provision::{self, Cache};
 use crate::report::{self, Recorder, Reported, Selection, Status, Summary};
-use crate::setup::{Purpose, Setup};
+use crate::setup::{Cached, Purpose, Setup};
 use crate::snapshot;
 use crate::spec::{self, Backend, Spec};
 
@@ -36,6 +36,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// `--backend B`, above `PG_INVARIANTS_BACKEND` and the project file.
     pub backend: Option<Backend>,
+    /// `--no-cache`: neither use nor write the cache of clusters (as `PG_INVARIANTS_CACHE=off`).
+    pub no_cache: bool,
     /// Where to start looking for `pg-invariants.toml` when `config` is not given.
     pub start: PathBuf,
     /// `--accept`: write every snapshot that differs (never in CI; see [`snapshot::Policy`]).
@@ -56,6 +58,7 @@ pub fn harness_main() -> ExitCode {
     run(Options {
         config: None,
         backend: None,
+        no_cache: false,
         start,
         accept: false,
         junit,
@@ -68,6 +71,38 @@ pub fn run(options: Options) -> ExitCode {
     match prepare(options.config.as_deref(), &options.start) {
         Ok((spec, chain)) => execute(options, spec, chain),
         Err(message) => invalid(&message),
+    }
+}
+
+/// `pg-invariants cache key`: prints the key of the project's migrated cluster.
+pub fn print_cache_key(config: Option<&Path>, start: &Path, backend: Option<Backend>) -> ExitCode {
+    let (spec, chain) = match prepare(config, start) {
+        Ok(prepared) => prepared,
+        Err(message) => return invalid(&message),
+    };
+    let backend = match provision::resolve_backend(spec.project.database.backend, backend) {
+        Ok(b) => b,
+        Err(e) => return invalid(&format!("error: {e}")),
+    };
+    if backend != Backend::Local {
+        return invalid(&format!(
+            "error: the {} backend uses no cache: only the local backend copies cached clusters",
+            backend.name()
+        ));
+    }
+    let Some(server) = provision::server_identity() else {
+        return invalid(
+            "error: no PostgreSQL server binaries found: no key without a server version",
+        );
+    };
+    match crate::setup::migrated_key(&spec, &chain, &server) {
+        Some(key) => {
+            println!("{key}");
+            ExitCode::SUCCESS
+        }
+        None => invalid(
+            "error: a `command` chain is never cached: what the tool reads is not known, so no key covers it",
+        ),
     }
 }
 
@@ -91,7 +126,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     let args = options.args;
     output::silence_closed_stdout_panics();
     if args.list {
-        return list(&args, &spec, &chain, options.backend);
+        return list(&args, &spec, &chain, options.backend, options.no_cache);
     }
     let snapshots = match snapshot::Policy::from_env(options.accept) {
         Ok(p) => p,
@@ -101,7 +136,14 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         .test_threads
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
-    let (runtime, setup) = match set_up(&spec, &chain, options.backend, threads, Purpose::Checks) {
+    let (runtime, setup) = match set_up(
+        &spec,
+        &chain,
+        options.backend,
+        options.no_cache,
+        threads,
+        Purpose::Checks,
+    ) {
         Ok(ready) => ready,
         Err(message) => return invalid(&message),
     };
@@ -221,8 +263,14 @@ fn libtest_or_closed_stdout(
 /// of the migrated database, so the listing migrates one (without the idempotency pass); when no
 /// PostgreSQL can be had it exits 2 rather than list fewer tests than a run would. Listed as
 /// libtest lists, whatever the format (`name: test` lines), so that runners can read it.
-fn list(args: &Arguments, spec: &Spec, chain: &Chain, backend: Option<Backend>) -> ExitCode {
-    let (runtime, setup) = match set_up(spec, chain, backend, 1, Purpose::Listing) {
+fn list(
+    args: &Arguments,
+    spec: &Spec,
+    chain: &Chain,
+    backend: Option<Backend>,
+    no_cache: bool,
+) -> ExitCode {
+    let (runtime, setup) = match set_up(spec, chain, backend, no_cache, 1, Purpose::Listing) {
         Ok(ready) => ready,
         Err(message) => return invalid(&message),
     };
@@ -246,6 +294,7 @@ pub(crate) fn set_up(
     spec: &Spec,
     chain: &Chain,
     backend: Option<Backend>,
+    no_cache: bool,
     connections: usize,
     purpose: Purpose,
 ) -> Result<(tokio::runtime::Runtime, Setup), String> {
@@ -262,15 +311,16 @@ pub(crate) fn set_up(
             backend,
             connections as u32,
             purpose,
+            Cache::locate(no_cache).as_ref(),
         ))
         .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
     eprintln!(
-        "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",
+        "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, {}",
         chain.migrations.len(),
         chain.format.name(),
         backend.name(),
         setup.timings.provision.as_secs_f64(),
-        setup.timings.apply.as_secs_f64(),
+        applied(&setup),
     );
     if !chain.not_applied.is_empty() {
         let names: Vec<String> = chain
@@ -290,6 +340,19 @@ pub(crate) fn set_up(
         provision::wait_for_exit();
     }
     Ok((runtime, setup))
+}
+
+/// The header's account of the chain: applied (and kept in the cache), or from the cache.
+fn applied(setup: &Setup) -> String {
+    let apply = setup.timings.apply.as_secs_f64();
+    match &setup.cached {
+        Cached::Hit(key) => format!("chain and seed from cache {key}"),
+        Cached::Stored(key, took) => format!(
+            "chain and seed applied in {apply:.2}s, kept in the cache as {key} in {:.2}s",
+            took.as_secs_f64()
+        ),
+        Cached::Off | Cached::NotStored(_) => format!("chain and seed applied in {apply:.2}s"),
+    }
 }
 
 /// What every trial reads: the spec, the snapshot policy and the migrated database.

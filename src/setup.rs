@@ -10,7 +10,9 @@ use sqlx::{ConnectOptions, Connection};
 use crate::catalog::{self, Catalog};
 use crate::checks::SetupOutcome;
 use crate::migrate::{ApplyError, Chain};
-use crate::provision::{Postgres, Probe, ProvisionError};
+use crate::provision::{
+    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, server_identity,
+};
 use crate::spec::{Backend, Spec};
 
 /// A migrated database, ready for checks. Dropping it removes everything it created.
@@ -21,6 +23,8 @@ pub struct Setup {
     pub pool: Option<PgPool>,
     /// Wall time of provisioning and of applying the chain and seed.
     pub timings: Timings,
+    /// What the cache of migrated clusters did.
+    pub cached: Cached,
     /// Set, with what happened, once the server is gone (see [`Setup::server_exit`]).
     exit: Arc<OnceLock<String>>,
     probe: Probe,
@@ -43,18 +47,128 @@ pub struct Timings {
     pub apply: Duration,
 }
 
+/// A server with the chain applied to `database` (or not: `apply`), before the rest of the
+/// set-up.
+struct Migrated {
+    postgres: Postgres,
+    database: String,
+    apply: Result<(), ApplyError>,
+    /// The url backend's role-creating phase, which the idempotency pass is part of.
+    roles: Option<RolePhase>,
+    timings: Timings,
+    cached: Cached,
+}
+
+/// What the cache of migrated clusters did for this run (see [`crate::provision::Cache`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cached {
+    /// No cache: `--no-cache`, `PG_INVARIANTS_CACHE=off`, a backend other than local, or a
+    /// `command` chain (what the tool reads is unknown, so no key can cover it).
+    Off,
+    /// The cluster came from the cache under this key: nothing was applied, because the very
+    /// same inputs applied without error before.
+    Hit(String),
+    /// The chain was applied, and the result kept under this key in this long.
+    Stored(String, Duration),
+    /// The chain was applied and did not apply: nothing kept.
+    NotStored(String),
+}
+
+/// The key of the migrated cluster: a hash of every input that can change it (see
+/// [`crate::provision::Key`], which adds the harness's version): the server, the whole
+/// `[database]` table (settings, and any key added to it later), the format and time limits,
+/// and every file of `before`, the chain and the seed, in order, with the bytes that run and
+/// how they run. `None` for a `command` chain.
+pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> {
+    if chain.command.is_some() {
+        return None;
+    }
+    let mut key = Key::new("migrated");
+    key.part("server", server)
+        .part("database", format!("{:?}", spec.project.database))
+        .part("chain format", chain.format.name())
+        .part("limits", format!("{:?}", chain.limits));
+    let files = [
+        ("before", &chain.before),
+        ("migration", &chain.migrations),
+        ("seed", &chain.seed),
+    ];
+    for (role, list) in files {
+        for m in list.iter() {
+            let path = m.path.strip_prefix(&spec.project.dir).unwrap_or(&m.path);
+            key.part(role, path.to_string_lossy().as_bytes())
+                .part("version", &m.version)
+                .part("description", &m.description)
+                .part("text", &m.text)
+                .part(
+                    "how",
+                    format!("{:?} {} {:?}", m.body, m.transaction, m.verbatim),
+                );
+        }
+    }
+    Some(key.finish())
+}
+
+/// The migrated cluster's key for this run, when the cache applies to it.
+fn cache_key<'c>(
+    cache: Option<&'c Cache>,
+    spec: &Spec,
+    chain: &Chain,
+    backend: Backend,
+) -> Option<(&'c Cache, String)> {
+    let cache = cache?;
+    if !matches!(backend, Backend::Local | Backend::Auto) {
+        return None;
+    }
+    let server = server_identity()?;
+    Some((cache, migrated_key(spec, chain, &server)?))
+}
+
 impl Setup {
-    /// Provisions and migrates. Only provisioning problems are errors; a chain that fails to
-    /// apply is an outcome (`migrations::apply` fails, with the file and line).
+    /// Provisions and migrates, or starts from the cache's migrated cluster for these inputs.
+    /// Only provisioning problems are errors; a chain that fails to apply is an outcome
+    /// (`migrations::apply` fails, with the file and line).
     pub async fn run(
         spec: &Spec,
         chain: &Chain,
         backend: Backend,
         connections: u32,
         purpose: Purpose,
+        cache: Option<&Cache>,
     ) -> Result<Self, ProvisionError> {
+        let keyed = cache_key(cache, spec, chain, backend);
         let started = Instant::now();
-        let postgres = Postgres::start(backend, &spec.project.database).await?;
+        // One process builds a key at a time: the others wait, then start from its entry.
+        let mut building = None;
+        if let Some((cache, key)) = &keyed {
+            let mut entry = cache.get(Kind::Migrated, key);
+            if entry.is_none() {
+                building = cache.building(Kind::Migrated, key).ok();
+                entry = cache.get(Kind::Migrated, key);
+            }
+            // An entry that cannot be started from (damaged by hand, another server user) only
+            // costs applying the chain: the run goes on as a miss.
+            let copy = match entry {
+                Some(entry) => start_copy(spec, &entry).await,
+                None => None,
+            };
+            if let Some((postgres, database)) = copy {
+                drop(building);
+                let migrated = Migrated {
+                    postgres,
+                    database,
+                    apply: Ok(()),
+                    roles: None,
+                    timings: Timings {
+                        provision: started.elapsed(),
+                        apply: Duration::ZERO,
+                    },
+                    cached: Cached::Hit(key.clone()),
+                };
+                return Self::ready(spec, chain, migrated, connections, purpose).await;
+            }
+        }
+        let postgres = Postgres::start(backend, &spec.project.database, cache).await?;
         let database = postgres.create_database(None).await?;
         let provision = started.elapsed();
 
@@ -62,6 +176,46 @@ impl Setup {
         let roles = postgres.role_phase().await?;
         let apply = apply_once(&postgres, &database, chain).await?;
         let apply_time = started.elapsed();
+        let cached = match &keyed {
+            Some((cache, key)) if apply.is_ok() && postgres.can_keep() => {
+                let started = Instant::now();
+                postgres.keep_in(cache, key, &database).await?;
+                Cached::Stored(key.clone(), started.elapsed())
+            }
+            Some((_, key)) => Cached::NotStored(key.clone()),
+            None => Cached::Off,
+        };
+        drop(building);
+        let migrated = Migrated {
+            postgres,
+            database,
+            apply,
+            roles,
+            timings: Timings {
+                provision,
+                apply: apply_time,
+            },
+            cached,
+        };
+        Self::ready(spec, chain, migrated, connections, purpose).await
+    }
+
+    /// The idempotency pass, the catalog and the pool, on a migrated database.
+    async fn ready(
+        spec: &Spec,
+        chain: &Chain,
+        migrated: Migrated,
+        connections: u32,
+        purpose: Purpose,
+    ) -> Result<Self, ProvisionError> {
+        let Migrated {
+            postgres,
+            database,
+            apply,
+            roles,
+            timings,
+            cached,
+        } = migrated;
         let second = spec.project.migrations.idempotent && purpose == Purpose::Checks;
         let idempotent = match (&apply, second) {
             (Ok(()), true) => Some(second_pass(&postgres, &database, chain).await?),
@@ -98,10 +252,8 @@ impl Setup {
             outcome: SetupOutcome { apply, idempotent },
             catalog,
             pool,
-            timings: Timings {
-                provision,
-                apply: apply_time,
-            },
+            timings,
+            cached,
             exit,
             probe,
             watcher,
@@ -160,6 +312,17 @@ async fn connect(postgres: &Postgres, database: &str) -> Result<PgConnection, Pr
         .connect()
         .await
         .map_err(|e| db_error(&format!("connecting to database {database}"), e))
+}
+
+/// A server on a copy of a cached migrated cluster, and the migrated database's name; `None`
+/// when the entry is unusable.
+async fn start_copy(spec: &Spec, entry: &Entry) -> Option<(Postgres, String)> {
+    let database = entry.database().ok()?;
+    let postgres = Postgres::start_copy(&spec.project.database, entry)
+        .await
+        .ok()?;
+    postgres.adopt_database(&database);
+    Some((postgres, database))
 }
 
 /// `before`, chain and seed on a fresh connection to `database`.

@@ -186,6 +186,7 @@ fn the_server_has_the_settings_and_listens_on_loopback_only(image: &str) -> Resu
     let postgres = rt.block_on(Postgres::start(
         Backend::Docker,
         &config(image, &[("wal_level", "logical"), ("fsync", "on")]),
+        None,
     ))?;
     let options = postgres.options("postgres");
     let (name, ports) = container_publishing(options.get_port())?;
@@ -226,7 +227,7 @@ fn a_panic_removes_the_container(image: &str) -> Result<(), Failed> {
     let panicked = std::thread::spawn(move || {
         let rt = runtime();
         rt.block_on(async move {
-            let postgres = Postgres::start(Backend::Docker, &config(&image, &[]))
+            let postgres = Postgres::start(Backend::Docker, &config(&image, &[]), None)
                 .await
                 .expect("a container");
             let port = postgres.options("postgres").get_port();

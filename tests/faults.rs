@@ -195,7 +195,9 @@ fn psql_as_nobody(socket_dir: &Path) -> Output {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_local_user_cannot_reach_the_server() {
-    let server = Postgres::start(Backend::Local, &local_config(&[]))
+    // Copied from the cache's template when there is one: a copy is as private as initdb's.
+    let cache = pg_invariants::provision::Cache::locate(false);
+    let server = Postgres::start(Backend::Local, &local_config(&[]), cache.as_ref())
         .await
         .expect("a local PostgreSQL");
     let dir = PathBuf::from(env_var(&server, "PGHOST"));
@@ -355,7 +357,8 @@ fn a_run_killed_with_sigkill_is_cleaned_up_by_the_next_run() {
 
 /// A server standing in for the user's, for the url backend.
 async fn shared_server(settings: &[(&str, &str)]) -> (Postgres, String) {
-    let server = Postgres::start(Backend::Local, &local_config(settings))
+    let cache = pg_invariants::provision::Cache::locate(false);
+    let server = Postgres::start(Backend::Local, &local_config(settings), cache.as_ref())
         .await
         .expect("a local PostgreSQL");
     let url = env_var(&server, "DATABASE_URL");

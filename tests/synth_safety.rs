@@ -166,3 +166,45 @@ fn deadlocking_checks_give_the_verdicts_of_one_thread() {
         );
     }
 }
+
+/// A sample may change how PostgreSQL lexes later statements (`standard_conforming_strings`
+/// off: `'\'` opens a string instead of being one). The sandbox sends each statement with the
+/// end of its savepoint as one message, so it puts the setting back after every kept row: the
+/// child's `'\'` sample, written after the parent's row, is still the one expression it was
+/// proven to be, and the check concludes.
+#[test]
+fn a_sample_that_changes_how_statements_lex_changes_nothing_after_it() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let dir = scratch.path();
+    std::fs::create_dir_all(dir.join("sql")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("invariants")).expect("mkdir");
+    std::fs::write(
+        dir.join("sql/0001_schema.sql"),
+        "CREATE TABLE p (id serial PRIMARY KEY, v text);\n\
+         CREATE TABLE c (id serial PRIMARY KEY, p_id int NOT NULL REFERENCES p (id), note text NOT NULL, w text NOT NULL);\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("invariants/p.toml"),
+        "[sample]\nv = \"set_config('standard_conforming_strings', 'off', false)\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("invariants/c.toml"),
+        "[columns.w]\nnot_null = true\n\n[sample]\nnote = ''''\\''''\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\npath = \"sql\"\nformat = \"sql-dir\"\n\n[snapshots]\nenabled = false\n",
+    )
+    .expect("write");
+    let out = run(dir, &[], &[("PG_INVARIANTS_BACKEND", "local")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        outcomes(&stdout).get("c::w::not_null").map(String::as_str),
+        Some("ok"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -34,7 +34,10 @@ WHERE c.relkind IN ('r', 'p')
 
 /// Live columns of those tables, in order, with the type as format_type() prints it, and what
 /// row synthesis needs to write a value of it: the type under any domains (with its typmod), its
-/// category, enum labels, the domains' CHECKs and an array's element type.
+/// category, enum labels, the domains' CHECKs and an array's element type. The labels and the
+/// CHECKs are looked up only for an enum (or an array of one) and a domain: unguarded, each
+/// subquery scans all of `pg_enum` / `pg_constraint` once per column, which at 500 tables
+/// (`EXPLAIN ANALYZE`) took 420 ms of the 430 this query takes.
 const COLUMNS: &str = r#"
 SELECT a.attrelid::int8 AS rel, a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
@@ -42,11 +45,15 @@ SELECT a.attrelid::int8 AS rel, a.attname::text AS name,
        a.attidentity::text AS identity, a.attgenerated::text AS generated,
        format_type(b.oid, base.typmod) AS base_type, format_type(b.oid, NULL) AS base_name,
        b.typcategory::text AS category,
-       ARRAY(SELECT e.enumlabel::text FROM pg_enum e
-             WHERE e.enumtypid = CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE b.oid END
-             ORDER BY e.enumsortorder) AS labels,
-       ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
-             WHERE c.contypid = ANY(base.domains) AND c.contype = 'c' ORDER BY c.conname) AS domain_checks,
+       CASE WHEN b.typtype = 'e' OR el.typtype = 'e' THEN
+         ARRAY(SELECT e.enumlabel::text FROM pg_enum e
+               WHERE e.enumtypid = CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE b.oid END
+               ORDER BY e.enumsortorder)
+       ELSE '{}' END AS labels,
+       CASE WHEN cardinality(base.domains) > 0 THEN
+         ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
+               WHERE c.contypid = ANY(base.domains) AND c.contype = 'c' ORDER BY c.conname)
+       ELSE '{}' END AS domain_checks,
        CASE WHEN b.typcategory = 'A' THEN format_type(b.typelem, NULL) END AS element,
        el.typcategory::text AS element_category
 FROM pg_attribute a

@@ -40,6 +40,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// `--backend B`.
     pub backend: Option<Backend>,
+    /// `--no-cache`.
+    pub no_cache: bool,
     /// Where to start looking for `pg-invariants.toml`.
     pub start: PathBuf,
     /// `--write`: add the fixes to the chain.
@@ -52,8 +54,14 @@ pub fn run(options: Options) -> ExitCode {
         Ok(prepared) => prepared,
         Err(message) => return runner::invalid(&message),
     };
-    let (runtime, setup) = match runner::set_up(&spec, &chain, options.backend, 2, Purpose::Checks)
-    {
+    let (runtime, setup) = match runner::set_up(
+        &spec,
+        &chain,
+        options.backend,
+        options.no_cache,
+        2,
+        Purpose::Checks,
+    ) {
         Ok(ready) => ready,
         Err(message) => return runner::invalid(&message),
     };

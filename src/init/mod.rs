@@ -39,6 +39,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// `--backend B`.
     pub backend: Option<Backend>,
+    /// `--no-cache`.
+    pub no_cache: bool,
     /// The project's directory: where a new project file is written, and where the search for an
     /// existing one starts.
     pub start: PathBuf,
@@ -113,8 +115,15 @@ fn init(options: &Options) -> Result<(), InitError> {
     let mut spec = read_spec(&file, options.force)?;
     let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
         .map_err(|e| InitError::Setup(format!("error: {e}")))?;
-    let (runtime, mut setup) = runner::set_up(&spec, &chain, options.backend, 2, Purpose::Checks)
-        .map_err(InitError::Setup)?;
+    let (runtime, mut setup) = runner::set_up(
+        &spec,
+        &chain,
+        options.backend,
+        options.no_cache,
+        2,
+        Purpose::Checks,
+    )
+    .map_err(InitError::Setup)?;
     if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
         runtime.block_on(setup.close());
         let hint = if chain.format == Format::Supabase {

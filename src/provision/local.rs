@@ -22,6 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use std::sync::{Arc, Mutex};
 
+use super::cache::{Cache, Contents, Entry, Key, Kind, copy_data};
 use super::owner::{self, Owner};
 use super::{ProvisionError, cleanup};
 use crate::env;
@@ -30,6 +31,16 @@ use crate::env;
 pub const SOCKET_PORT: u16 = 5432;
 /// The superuser initdb creates.
 pub const SUPERUSER: &str = "postgres";
+/// initdb's options besides the directory, the password and the superuser: part of the
+/// template's cache key.
+const INITDB_OPTIONS: [&str; 6] = [
+    "--auth=scram-sha-256",
+    "--no-sync",
+    "-E",
+    "UTF8",
+    "--locale=C",
+    "--wal-segsize=1",
+];
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// The start of every server directory's name: `pg-invariants.<pid>_<start>.<random>`.
 const DIR_PREFIX: &str = "pg-invariants.";
@@ -43,7 +54,19 @@ pub struct LocalServer {
     /// The superuser's password, random per run.
     pub password: String,
     state: Arc<Mutex<Resources>>,
+    /// What starting the postmaster again needs (after [`LocalServer::snapshot`]).
+    bindir: PathBuf,
+    user: Option<RunAs>,
+    settings: Vec<(String, String)>,
     _cleanup: cleanup::Guard,
+}
+
+/// Where a server's data directory comes from.
+pub enum Origin<'a> {
+    /// initdb, or a copy of the cache's template for this server version when there is a cache.
+    Fresh(Option<&'a Cache>),
+    /// A copy of a cached cluster (a migrated one).
+    Copy(&'a Entry),
 }
 
 /// The postmaster, watched (see [`super::watch`]).
@@ -111,8 +134,12 @@ fn lock(state: &Mutex<Resources>) -> std::sync::MutexGuard<'_, Resources> {
 }
 
 impl LocalServer {
-    /// Runs initdb and starts the server; returns once a connection succeeds.
-    pub async fn start(settings: &[(String, String)]) -> Result<Self, ProvisionError> {
+    /// Makes the data directory (see [`Origin`]) and starts the server; returns once a
+    /// connection succeeds.
+    pub async fn start(
+        settings: &[(String, String)],
+        origin: Origin<'_>,
+    ) -> Result<Self, ProvisionError> {
         let bindir = find_bindir().ok_or_else(|| ProvisionError::NoServerBinaries {
             searched: search_order_text(),
         })?;
@@ -135,51 +162,163 @@ impl LocalServer {
             let state = state.clone();
             cleanup::on_exit(move || lock(&state).stop())
         };
-        let server = Self {
+        let mut server = Self {
             socket_dir,
             password,
             state,
+            bindir,
+            user,
+            settings: settings.to_vec(),
             _cleanup: guard,
         };
-        server.init_and_spawn(&bindir, user, settings)?;
-        server.wait_ready().await?;
-        Ok(server)
-    }
-
-    fn init_and_spawn(
-        &self,
-        bindir: &Path,
-        user: Option<RunAs>,
-        settings: &[(String, String)],
-    ) -> Result<(), ProvisionError> {
-        let dir = &self.socket_dir;
-        if let Some(u) = &user {
-            chown(dir, Some(u.uid), Some(u.gid)).map_err(|e| {
+        if let Some(u) = &server.user {
+            chown(&server.socket_dir, Some(u.uid), Some(u.gid)).map_err(|e| {
                 ProvisionError::io("giving the temporary directory to the server user", e)
             })?;
         }
-        let data = dir.join("data");
-        let log = dir.join("server.log");
+        let copied_from = match origin {
+            Origin::Copy(entry) => Some(server.copy_cluster(entry)?),
+            Origin::Fresh(cache) => server.template(cache)?,
+        };
+        // A copy answers the cache's password until it has taken ours.
+        let ours = match copied_from {
+            Some(cached) => Some(std::mem::replace(&mut server.password, cached)),
+            None => None,
+        };
+        server.spawn()?;
+        server.wait_ready().await?;
+        if let Some(ours) = ours {
+            server.take_over(ours).await?;
+        }
+        Ok(server)
+    }
 
+    /// A copy of the cache's template when there is one for this server, else initdb (and the
+    /// result becomes the template). `Some(password)` for a copy: the cluster's superuser has
+    /// the template's password until [`Self::take_over`].
+    fn template(&self, cache: Option<&Cache>) -> Result<Option<String>, ProvisionError> {
+        let Some((cache, key)) = cache.and_then(|c| Some((c, template_key(&self.bindir)?))) else {
+            self.initdb()?;
+            return Ok(None);
+        };
+        let mut building = None;
+        for attempt in 0..2 {
+            if let Some(entry) = cache.get(Kind::Template, &key) {
+                match self.copy_cluster(&entry) {
+                    Ok(password) => return Ok(Some(password)),
+                    // A template that cannot be copied only costs an initdb.
+                    Err(_) => {
+                        remove_dir_patiently(&self.data_dir());
+                        break;
+                    }
+                }
+            }
+            if attempt == 0 {
+                building = cache.building(Kind::Template, &key).ok();
+            }
+        }
+        self.initdb()?;
+        if building.is_some() {
+            let contents = Contents {
+                password: &self.password,
+                database: None,
+            };
+            // A cache that cannot be written only costs the next run an initdb.
+            let _ = cache.put(Kind::Template, &key, contents, |to| {
+                copy_data(&self.data_dir(), to)
+            });
+        }
+        Ok(None)
+    }
+
+    /// Copies a cached cluster's data directory into ours; returns its superuser's password.
+    fn copy_cluster(&self, entry: &Entry) -> Result<String, ProvisionError> {
+        let password = entry
+            .password()
+            .map_err(|e| ProvisionError::io("reading a cached cluster's password", e))?;
+        copy_data(&entry.data(), &self.data_dir())
+            .map_err(|e| ProvisionError::io("copying a cached cluster", e))?;
+        Ok(password)
+    }
+
+    /// A server started from a copy: its superuser gets this run's own password, so that the
+    /// server answers no one who only knows the cache's.
+    async fn take_over(&mut self, fresh: String) -> Result<(), ProvisionError> {
+        let mut conn = PgConnection::connect_with(&self.options("postgres"))
+            .await
+            .map_err(|e| ProvisionError::db("connecting to a server copied from the cache", e))?;
+        let sql = format!(
+            "ALTER ROLE {} PASSWORD {}",
+            crate::names::ident(SUPERUSER),
+            crate::names::literal(&fresh)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| ProvisionError::db("setting this run's password", e))?;
+        let _ = conn.close().await;
+        self.password = fresh;
+        Ok(())
+    }
+
+    /// Stops the server cleanly, puts a copy of its data directory (complete and consistent
+    /// now) in `cache` as the migrated cluster `key` holding `database`, and starts it again.
+    /// A cache that cannot be written is no error: the next run applies the chain again.
+    pub async fn keep_in(
+        &self,
+        cache: &Cache,
+        key: &str,
+        database: &str,
+    ) -> Result<(), ProvisionError> {
+        self.stop_cleanly()?;
+        let contents = Contents {
+            password: &self.password,
+            database: Some(database),
+        };
+        let _ = cache.put(Kind::Migrated, key, contents, |to| {
+            copy_data(&self.data_dir(), to)
+        });
+        self.spawn()?;
+        self.wait_ready().await
+    }
+
+    /// A fast shutdown (SIGINT): sessions end, a checkpoint is written, the postmaster exits.
+    fn stop_cleanly(&self) -> Result<(), ProvisionError> {
+        let mut state = lock(&self.state);
+        let Some(child) = state.child.as_mut() else {
+            return Ok(());
+        };
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+        }
+        child
+            .wait()
+            .map_err(|e| ProvisionError::io("stopping the server", e))?;
+        state.child = None;
+        Ok(())
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.socket_dir.join("data")
+    }
+
+    fn initdb(&self) -> Result<(), ProvisionError> {
+        let dir = &self.socket_dir;
+        let data = self.data_dir();
+        let user = &self.user;
         let pwfile = self.write_pwfile(user.as_ref())?;
         let initdb_log = dir.join("initdb.log");
         let initdb_out = std::fs::File::create(&initdb_log)
             .map_err(|e| ProvisionError::io("creating the initdb log", e))?;
-        let mut initdb = Command::new(bindir.join("initdb"));
+        let mut initdb = Command::new(self.bindir.join("initdb"));
         initdb
             .arg("-D")
             .arg(&data)
             .arg("--pwfile")
             .arg(&pwfile)
-            .args([
-                "-U",
-                SUPERUSER,
-                "--auth=scram-sha-256",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ])
+            .args(["-U", SUPERUSER])
+            .args(INITDB_OPTIONS)
             .stdin(Stdio::null())
             .stdout(
                 initdb_out
@@ -197,14 +336,25 @@ impl LocalServer {
                 output: std::fs::read_to_string(&initdb_log).unwrap_or_default(),
             });
         }
+        Ok(())
+    }
 
-        let log_file = std::fs::File::create(&log)
+    /// Starts the postmaster on our data directory, appending to the server log.
+    fn spawn(&self) -> Result<(), ProvisionError> {
+        let dir = &self.socket_dir;
+        let data = self.data_dir();
+        let log = dir.join("server.log");
+        let user = &self.user;
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
             .map_err(|e| ProvisionError::io("creating the server log", e))?;
         if let Some(u) = &user {
             chown(&log, Some(u.uid), Some(u.gid))
                 .map_err(|e| ProvisionError::io("giving the log to the server user", e))?;
         }
-        let mut postgres = Command::new(bindir.join("postgres"));
+        let mut postgres = Command::new(self.bindir.join("postgres"));
         postgres
             .arg("-D")
             .arg(&data)
@@ -215,7 +365,7 @@ impl LocalServer {
             .args(["-c", "max_connections=100"]);
         // Ours last, so that no project setting opens the server up.
         let private = ["listen_addresses=", "unix_socket_permissions=0700"];
-        for option in super::server_options(settings)
+        for option in super::server_options(&self.settings)
             .into_iter()
             .chain(private.map(String::from))
         {
@@ -391,7 +541,7 @@ fn kill_processes_in(dir: &Path) {
 
 /// `remove_dir_all`, retried for a moment: a process that just died may have been creating a
 /// file in it.
-fn remove_dir_patiently(dir: &Path) {
+pub(super) fn remove_dir_patiently(dir: &Path) {
     for _ in 0..20 {
         if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
             return;
@@ -482,6 +632,36 @@ fn debian_bindirs(root: &Path) -> Vec<PathBuf> {
         .collect();
     versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     versions.into_iter().map(|(_, p)| p).collect()
+}
+
+/// What identifies the server of the local backend in a cache key: where its binaries are and
+/// what `postgres --version` says. `None` without binaries.
+pub fn server_identity() -> Option<String> {
+    let bindir = find_bindir()?;
+    identity_of(&bindir)
+}
+
+fn identity_of(bindir: &Path) -> Option<String> {
+    let out = Command::new(bindir.join("postgres"))
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    Some(format!(
+        "{} {}",
+        bindir.display(),
+        String::from_utf8_lossy(&out.stdout).trim()
+    ))
+}
+
+/// The template's key: the server, initdb's options and the harness. Server settings are not in
+/// it: they are given to the postmaster at each start, and initdb never sees them.
+fn template_key(bindir: &Path) -> Option<String> {
+    let mut key = Key::new("template");
+    key.part("server", identity_of(bindir)?)
+        .part("initdb", INITDB_OPTIONS.join(" "));
+    Some(key.finish())
 }
 
 /// The first candidate directory holding both `initdb` and `postgres`.

@@ -9,6 +9,7 @@
 //! Ctrl-C. Whatever a run killed with SIGKILL leaves (a server directory, a database on a
 //! shared server) carries its [`owner`] in its name, and the next run removes it.
 
+mod cache;
 mod cleanup;
 mod databases;
 mod docker;
@@ -35,8 +36,9 @@ use local::LocalServer;
 use owner::Owner;
 use url::UrlServer;
 
+pub use cache::{Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind};
 pub use cleanup::{interrupted, on_exit, wait_for_exit};
-pub use local::find_bindir;
+pub use local::{find_bindir, server_identity};
 pub use roles::RolePhase;
 pub use watch::Probe;
 
@@ -139,17 +141,19 @@ pub fn resolve_backend(config: Backend, cli: Option<Backend>) -> Result<Backend,
 }
 
 impl Postgres {
-    /// Starts (or connects to) the server of `backend`.
-    pub async fn start(backend: Backend, config: &DatabaseConfig) -> Result<Self, ProvisionError> {
+    /// Starts (or connects to) the server of `backend`. The local backend copies the `cache`'s
+    /// initdb'ed template when there is one (and makes it when there is none); the others have
+    /// no use for it.
+    pub async fn start(
+        backend: Backend,
+        config: &DatabaseConfig,
+        cache: Option<&Cache>,
+    ) -> Result<Self, ProvisionError> {
         match backend {
             Backend::Local | Backend::Auto => {
-                let server = LocalServer::start(&config.settings).await?;
-                Ok(Self {
-                    admin: server.options("postgres"),
-                    server: Server::Local(server),
-                    created: Arc::default(),
-                    _cleanup: None,
-                })
+                let server =
+                    LocalServer::start(&config.settings, local::Origin::Fresh(cache)).await?;
+                Ok(Self::local(server))
             }
             Backend::Url => Self::on_url().await,
             Backend::Docker => {
@@ -163,6 +167,51 @@ impl Postgres {
                 })
             }
         }
+    }
+
+    /// A local server on a copy of a cached cluster (a migrated one: its databases are there).
+    pub async fn start_copy(
+        config: &DatabaseConfig,
+        entry: &Entry,
+    ) -> Result<Self, ProvisionError> {
+        let server = LocalServer::start(&config.settings, local::Origin::Copy(entry)).await?;
+        Ok(Self::local(server))
+    }
+
+    fn local(server: LocalServer) -> Self {
+        Self {
+            admin: server.options("postgres"),
+            server: Server::Local(server),
+            created: Arc::default(),
+            _cleanup: None,
+        }
+    }
+
+    /// Whether [`Self::keep_in`] can copy this server's cluster: a local server only (a
+    /// container's data directory is not ours to copy, a URL's server not ours at all).
+    pub fn can_keep(&self) -> bool {
+        matches!(self.server, Server::Local(_))
+    }
+
+    /// Stops the server cleanly, puts a copy of its cluster in `cache` as the migrated cluster
+    /// `key` holding `database`, and starts it again (same socket, same password: options stay
+    /// valid, connections made before are gone). Nothing on other backends.
+    pub async fn keep_in(
+        &self,
+        cache: &Cache,
+        key: &str,
+        database: &str,
+    ) -> Result<(), ProvisionError> {
+        match &self.server {
+            Server::Local(server) => server.keep_in(cache, key, database).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Adopts a database that exists on the server (one copied from the cache), so that it is
+    /// dropped with the others.
+    pub fn adopt_database(&self, name: &str) {
+        lock(&self.created).push(name.to_string());
     }
 
     /// A throwaway database on the server of `PG_INVARIANTS_URL`, after removing those of runs

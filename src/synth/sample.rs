@@ -52,7 +52,7 @@ impl Synth<'_> {
 async fn one_expression(sb: &mut Sandbox, expr: &str) -> Result<(), String> {
     let sql = format!("SELECT (\n{expr}\n)::text");
     let out = sb
-        .attempt(&sql, false)
+        .expression(&sql)
         .await
         .map_err(|e| format!("SELECT (<it>) gave {e}"))?;
     match (out.rows.len(), out.rows.first().map(Vec::len)) {

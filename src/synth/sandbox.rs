@@ -101,6 +101,20 @@ impl fmt::Display for DbError {
     }
 }
 
+/// The two settings that decide how PostgreSQL's lexer splits a simple-protocol message into
+/// statements, put back at the start of the transaction and after every kept statement. A sample
+/// is an expression and may call `set_config`: one that turned `standard_conforming_strings` off
+/// (then `'\'` opens a string instead of being one) or set a `client_encoding` whose characters
+/// swallow a backslash (SJIS, GBK…) would make the next message lex differently from the proof
+/// that each sample is one expression, and a value returned earlier and written back as a
+/// literal could then end the transaction. A trial's (or a failed statement's) `ROLLBACK TO
+/// SAVEPOINT` undoes such settings by itself; a kept statement's `RELEASE` keeps them, hence
+/// these `SET LOCAL`s. Within one message nothing changes how it lexes: PostgreSQL parses a whole
+/// message before running any of it. At the start, they also override whatever defaults a
+/// migration gave the database or the role.
+const LEXER_AS_PROVEN: &str =
+    "SET LOCAL standard_conforming_strings = on; SET LOCAL client_encoding = 'UTF8';";
+
 /// One transaction on one pooled connection, always rolled back.
 pub struct Sandbox {
     conn: PoolConnection<Postgres>,
@@ -118,7 +132,7 @@ impl Sandbox {
     pub async fn begin(pool: &PgPool) -> Result<Self, DbError> {
         let mut conn = pool.acquire().await.map_err(DbError::from_sqlx)?;
         let setup = format!(
-            "BEGIN; SET LOCAL statement_timeout = '{}s'; SET LOCAL lock_timeout = '{}s'; SET CONSTRAINTS ALL IMMEDIATE; SAVEPOINT pg_invariants;",
+            "BEGIN; SET LOCAL statement_timeout = '{}s'; SET LOCAL lock_timeout = '{}s'; SET CONSTRAINTS ALL IMMEDIATE; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants;",
             STATEMENT_TIMEOUT.as_secs(),
             LOCK_TIMEOUT.as_secs()
         );
@@ -138,49 +152,113 @@ impl Sandbox {
     /// it is rolled back to and the transaction stays usable. Returns the rows as text, one
     /// `Vec` per row.
     ///
-    /// The statement goes alone through the extended protocol (Parse, Bind, Execute), which
-    /// refuses several commands: text from a table file's `[sample]` can never end the
-    /// transaction and run a statement of its own. The savepoint is always open before a
-    /// statement, so each one costs the statement and one simple-protocol round trip after it.
+    /// One round trip: the statement and what ends its savepoint go as one simple-protocol
+    /// message (a second one, `ROLLBACK TO`, only after an error). This is safe although the
+    /// statement may carry `[sample]` text, because (1) every sample was first proven to be one
+    /// expression through the extended protocol ([`Self::expression`]), so it holds no `;` that
+    /// PostgreSQL would split the message at, and (2) every message is read by PostgreSQL's
+    /// lexer in the same state as that proof: see [`LEXER_AS_PROVEN`].
     pub async fn attempt(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
+        self.run_one(sql, keep, false).await
+    }
+
+    /// Runs `SELECT (<sample>)::text`-style text that is not yet known to be one statement, alone
+    /// through the extended protocol (Parse, Bind, Execute), which refuses several commands:
+    /// `'x'); COMMIT; CREATE ROLE …` is an error here, never a second statement. A trial: the
+    /// savepoint is rolled back to either way.
+    pub(super) async fn expression(&mut self, sql: &str) -> Result<Outcome, DbError> {
+        self.alone(sql, false).await
+    }
+
+    /// A statement the user wrote whole (a `[tenancy] principal` statement), kept on success:
+    /// alone through the extended protocol like [`Self::expression`], so that whatever the text
+    /// holds, it is one statement and never ends the transaction.
+    pub async fn statement(&mut self, sql: &str) -> Result<Outcome, DbError> {
+        self.alone(sql, true).await
+    }
+
+    /// Runs `sql` alone through the extended protocol, then keeps its effects (`keep`, on
+    /// success) or rolls back to the savepoint.
+    async fn alone(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
         self.lock_wait(false).await?;
-        self.run_one(sql, keep).await
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false);
+        let result = self.fetch(query).await;
+        let end = if keep && result.is_ok() {
+            format!("RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants")
+        } else {
+            "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
+        };
+        self.run(end).await?;
+        let result = result.map_err(DbError::from_sqlx);
+        self.contended |= result.as_ref().is_err_and(DbError::is_contention);
+        let (rows, affected) = result?;
+        Ok(Outcome {
+            rows: rows.iter().map(texts).collect::<Result<_, _>>()?,
+            affected,
+        })
     }
 
     /// [`Self::attempt`] for a synthesized row: a lock wait ends after a short timeout, an error
     /// synthesis repairs with other values.
     pub(super) async fn attempt_row(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        self.lock_wait(true).await?;
-        self.run_one(sql, keep).await
+        self.run_one(sql, keep, true).await
     }
 
-    /// Sets the lock timeout of synthesis or of checks, outside the savepoint (a `SET LOCAL`
-    /// under it would be undone with it); one round trip, only when it changes.
-    async fn lock_wait(&mut self, synthesizing: bool) -> Result<(), DbError> {
+    /// What sets the lock timeout of synthesis or of checks, outside the savepoint (a `SET
+    /// LOCAL` under it would be undone with it), to put before the next statement: empty when it
+    /// does not change.
+    fn lock_wait_prefix(&self, synthesizing: bool) -> String {
         if self.synthesizing == synthesizing {
-            return Ok(());
+            return String::new();
         }
         let timeout = if synthesizing {
             SYNTHESIS_LOCK_TIMEOUT.to_string()
         } else {
             format!("{}s", LOCK_TIMEOUT.as_secs())
         };
-        let sql = format!(
-            "RELEASE SAVEPOINT pg_invariants; SET LOCAL lock_timeout = '{timeout}'; SAVEPOINT pg_invariants"
-        );
-        self.run(sql).await?;
-        self.synthesizing = synthesizing;
+        format!(
+            "RELEASE SAVEPOINT pg_invariants; SET LOCAL lock_timeout = '{timeout}'; SAVEPOINT pg_invariants;\n"
+        )
+    }
+
+    /// Sets the lock timeout in a round trip of its own (see [`Self::lock_wait_prefix`]).
+    async fn lock_wait(&mut self, synthesizing: bool) -> Result<(), DbError> {
+        let prefix = self.lock_wait_prefix(synthesizing);
+        if !prefix.is_empty() {
+            self.run(prefix).await?;
+            self.synthesizing = synthesizing;
+        }
         Ok(())
     }
 
-    async fn run_one(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        let result = self.fetch(sql).await;
-        let end = if keep && result.is_ok() {
-            "RELEASE SAVEPOINT pg_invariants; SAVEPOINT pg_invariants"
+    /// See [`Self::attempt`]. The message is `[lock timeout;] <sql>; <end of the savepoint>`:
+    /// the newline before the `;` ends a trailing `--` comment of `sql`. When `sql` fails,
+    /// PostgreSQL skips the rest of the message, and the savepoint is rolled back to in a
+    /// second message.
+    async fn run_one(
+        &mut self,
+        sql: &str,
+        keep: bool,
+        synthesizing: bool,
+    ) -> Result<Outcome, DbError> {
+        let prefix = self.lock_wait_prefix(synthesizing);
+        let end = if keep {
+            format!("RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants")
         } else {
-            "ROLLBACK TO SAVEPOINT pg_invariants"
+            "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
         };
-        self.run(end.to_string()).await?;
+        let message = format!("{prefix}{sql}\n; {end}");
+        let result = self
+            .fetch(sqlx::raw_sql(sqlx::AssertSqlSafe(message)))
+            .await;
+        if !prefix.is_empty() {
+            // The prefix runs first: an error of `sql` leaves it in force.
+            self.synthesizing = synthesizing;
+        }
+        if result.is_err() {
+            self.run("ROLLBACK TO SAVEPOINT pg_invariants".into())
+                .await?;
+        }
         let result = result.map_err(DbError::from_sqlx);
         self.contended |= result.as_ref().is_err_and(DbError::is_contention);
         let (rows, affected) = result?;
@@ -192,8 +270,10 @@ impl Sandbox {
 
     /// The rows a statement returned and the rows it changed (an UPDATE without RETURNING
     /// returns none, yet says how many it changed).
-    async fn fetch(&mut self, sql: &str) -> Result<(Vec<PgRow>, u64), sqlx::Error> {
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false);
+    async fn fetch<'q>(
+        &mut self,
+        query: impl sqlx::Execute<'q, Postgres> + 'q,
+    ) -> Result<(Vec<PgRow>, u64), sqlx::Error> {
         let mut stream = self.conn.fetch_many(query);
         let (mut rows, mut affected) = (Vec::new(), 0);
         while let Some(item) = stream.next().await {
@@ -269,8 +349,8 @@ pub struct Outcome {
 }
 
 /// The columns of a row as text. Statements of the sandbox return text (`RETURNING col::text`)
-/// or a count's placeholder (`RETURNING 1`); the extended protocol sends them in binary, so each
-/// is read by its type.
+/// or a count's placeholder (`RETURNING 1`); the extended protocol sends them in binary (the
+/// simple one as text), so each is read by its type.
 fn texts(row: &PgRow) -> Result<Vec<Option<String>>, DbError> {
     (0..row.len())
         .map(|i| {

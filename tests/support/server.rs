@@ -4,7 +4,7 @@
 //! Each test target includes this file and uses part of it.
 #![allow(dead_code)]
 
-use pg_invariants::provision::Postgres;
+use pg_invariants::provision::{Cache, Postgres};
 use pg_invariants::spec::{Backend, DatabaseConfig};
 
 /// The local backend with these server settings.
@@ -19,9 +19,11 @@ pub fn local_config(settings: &[(&str, &str)]) -> DatabaseConfig {
     }
 }
 
-/// A private local server with these settings; removed when dropped.
+/// A private local server with these settings; removed when dropped. Its cluster is a copy of
+/// the initdb'ed template of the cache under the target directory, as a run's would be.
 pub async fn local_server(settings: &[(&str, &str)]) -> Postgres {
-    Postgres::start(Backend::Local, &local_config(settings))
+    let cache = Cache::locate(false);
+    Postgres::start(Backend::Local, &local_config(settings), cache.as_ref())
         .await
         .expect("a local PostgreSQL")
 }

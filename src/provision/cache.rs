@@ -1,0 +1,492 @@
+//! The cache of clusters, so that a run copies a data directory instead of running `initdb` and
+//! applying the chain again:
+//!
+//! - `template/<key>`: a freshly initdb'ed cluster, one per server version (see
+//!   [`super::local`]);
+//! - `migrated/<key>`: the cluster after `before`, the chain and the seed, under a key hashing
+//!   every input that can change it (see [`crate::setup`]).
+//!
+//! An entry is a directory holding `data/` (the data directory of a cluster stopped by a clean
+//! shutdown), `password` (its superuser's), `database` (for a migrated cluster, the migrated
+//! database's name) and `size`. It is written whole in `tmp/`, then renamed into place: a
+//! reader sees a complete entry or none, and a writer killed mid-way leaves only a `tmp/`
+//! directory named after its [`Owner`], which the next run removes.
+//!
+//! Where: `PG_INVARIANTS_CACHE_DIR` if set; under `cargo test` (and `cargo run`, `cargo
+//! bench`), `<target dir>/pg-invariants`; else `$XDG_CACHE_HOME/pg-invariants` or
+//! `~/.cache/pg-invariants`. Bounded to [`DEFAULT_LIMIT`] (`PG_INVARIANTS_CACHE_SIZE` in MiB),
+//! least recently used entries removed first. Everything is private (0700): a data directory
+//! holds every row of the chain and seed.
+//!
+//! Concurrency, with `flock(2)` (released by the kernel when a process dies):
+//! - an entry is read under a shared lock on its `lock` file, and eviction only removes entries
+//!   it can lock exclusively, so no entry is removed under a copy;
+//! - one process builds a given key at a time ([`Cache::building`]); the others wait, then find
+//!   the entry (or, when the build failed, build it themselves);
+//! - inserting and evicting hold `<root>/lock`.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::owner::{self, Owner};
+use crate::env;
+
+/// The size the cache is kept under, unless `PG_INVARIANTS_CACHE_SIZE` says otherwise: a
+/// cluster is about 40 MB, so some 50 entries.
+pub const DEFAULT_LIMIT: u64 = 2 << 30;
+
+/// What an entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An initdb'ed cluster.
+    Template,
+    /// A cluster after `before`, the chain and the seed.
+    Migrated,
+}
+
+impl Kind {
+    fn dir(self) -> &'static str {
+        match self {
+            Kind::Template => "template",
+            Kind::Migrated => "migrated",
+        }
+    }
+}
+
+/// The cache's directory and size bound.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+    limit: u64,
+}
+
+/// An entry being read: its shared lock keeps eviction away until dropped.
+pub struct Entry {
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl Entry {
+    /// The data directory of the stopped cluster.
+    pub fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// The superuser's password of that cluster.
+    pub fn password(&self) -> io::Result<String> {
+        Ok(std::fs::read_to_string(self.dir.join("password"))?
+            .trim()
+            .to_string())
+    }
+
+    /// The migrated database's name (migrated entries only).
+    pub fn database(&self) -> io::Result<String> {
+        Ok(std::fs::read_to_string(self.dir.join("database"))?
+            .trim()
+            .to_string())
+    }
+}
+
+/// What a new entry holds besides its data directory.
+pub struct Contents<'a> {
+    pub password: &'a str,
+    pub database: Option<&'a str>,
+}
+
+/// Held while this process builds a key: others wait for it in [`Cache::building`].
+pub struct Building {
+    _lock: File,
+}
+
+impl Cache {
+    /// The cache of this run, or `None` when it is off (`--no-cache`, `PG_INVARIANTS_CACHE=off`)
+    /// or no directory can be had.
+    pub fn locate(no_cache: bool) -> Option<Self> {
+        if no_cache || env::cache_off() {
+            return None;
+        }
+        let root = env::cache_dir()
+            .or_else(|| cargo_target_dir().map(|t| t.join("pg-invariants")))
+            .or_else(user_cache_dir)?;
+        let limit = env::cache_size_mib().map_or(DEFAULT_LIMIT, |mib| mib << 20);
+        let cache = Self { root, limit };
+        for dir in ["", "template", "migrated", "tmp", "building"] {
+            private_dir(&cache.root.join(dir)).ok()?;
+        }
+        cache.reap_tmp();
+        Some(cache)
+    }
+
+    /// The cache's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The entry `key` of `kind`, locked for reading and marked as just used.
+    pub fn get(&self, kind: Kind, key: &str) -> Option<Entry> {
+        let dir = self.root.join(kind.dir()).join(key);
+        let lock = File::open(dir.join("lock")).ok()?;
+        flock(&lock, libc::LOCK_SH).ok()?;
+        // Evicted between open and lock: the directory is gone.
+        if !dir.join("data").is_dir() {
+            return None;
+        }
+        let _ = lock.set_modified(SystemTime::now());
+        Some(Entry { dir, _lock: lock })
+    }
+
+    /// Waits until no other process builds `key`, then keeps others waiting until the result is
+    /// dropped. Whoever waited looks the entry up again before building it.
+    pub fn building(&self, kind: Kind, key: &str) -> io::Result<Building> {
+        let lock = File::create(
+            self.root
+                .join("building")
+                .join(format!("{}-{key}", kind.dir())),
+        )?;
+        flock(&lock, libc::LOCK_EX)?;
+        Ok(Building { _lock: lock })
+    }
+
+    /// Adds entry `key`: `fill` writes the data directory it is given (which does not exist
+    /// yet); the entry appears whole, or not at all. Another process's entry of the same key is
+    /// kept. Then the least recently used entries go until the cache fits its bound.
+    pub fn put(
+        &self,
+        kind: Kind,
+        key: &str,
+        contents: Contents<'_>,
+        fill: impl FnOnce(&Path) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let secret = owner::random_secret()?;
+        let tmp =
+            self.root
+                .join("tmp")
+                .join(format!("{}.{}", Owner::current().tag(), &secret[..8]));
+        private_dir(&tmp)?;
+        let written = (|| {
+            fill(&tmp.join("data"))?;
+            write_private(&tmp.join("password"), contents.password)?;
+            if let Some(database) = contents.database {
+                write_private(&tmp.join("database"), database)?;
+            }
+            write_private(&tmp.join("size"), &dir_size(&tmp).to_string())?;
+            write_private(&tmp.join("lock"), "")
+        })();
+        if let Err(e) = written {
+            remove_dir_patiently(&tmp);
+            return Err(e);
+        }
+        let global = File::create(self.root.join("lock"))?;
+        flock(&global, libc::LOCK_EX)?;
+        let dest = self.root.join(kind.dir()).join(key);
+        if std::fs::rename(&tmp, &dest).is_err() {
+            // Another process put the same key first: theirs is as good.
+            remove_dir_patiently(&tmp);
+        }
+        self.evict(&dest);
+        Ok(())
+    }
+
+    /// Removes the least recently used entries (never `keep`, never one being read) until the
+    /// cache fits its bound. Called with `<root>/lock` held.
+    fn evict(&self, keep: &Path) {
+        let mut entries: Vec<(SystemTime, u64, PathBuf)> = [Kind::Template, Kind::Migrated]
+            .iter()
+            .flat_map(|k| {
+                std::fs::read_dir(self.root.join(k.dir()))
+                    .into_iter()
+                    .flatten()
+            })
+            .flatten()
+            .map(|e| e.path())
+            .map(|dir| {
+                let used = std::fs::metadata(dir.join("lock"))
+                    .and_then(|m| m.modified())
+                    .unwrap_or(SystemTime::UNIX_EPOCH);
+                let size = std::fs::read_to_string(dir.join("size"))
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok())
+                    .unwrap_or(0);
+                (used, size, dir)
+            })
+            .collect();
+        let mut total: u64 = entries.iter().map(|e| e.1).sum();
+        entries.sort_by_key(|e| e.0);
+        for (_, size, dir) in entries {
+            if total <= self.limit {
+                break;
+            }
+            if dir == keep {
+                continue;
+            }
+            let Ok(lock) = File::open(dir.join("lock")) else {
+                continue;
+            };
+            if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_err() {
+                continue; // being read
+            }
+            let doomed = self.root.join("tmp").join(format!(
+                "{}.evicted.{}",
+                Owner::current().tag(),
+                dir.file_name().and_then(|n| n.to_str()).unwrap_or("entry")
+            ));
+            if std::fs::rename(&dir, &doomed).is_ok() {
+                drop(lock);
+                remove_dir_patiently(&doomed);
+                total = total.saturating_sub(size);
+            }
+        }
+    }
+
+    /// Removes what writers that are gone left in `tmp/` (SIGKILL mid-write).
+    fn reap_tmp(&self) {
+        let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let owner = name
+                .to_str()
+                .and_then(|n| n.split('.').next())
+                .and_then(Owner::parse_tag);
+            if owner.is_none_or(|o| !o.is_alive()) {
+                remove_dir_patiently(&entry.path());
+            }
+        }
+    }
+}
+
+/// Bumped whenever what an entry holds, or how a chain is applied, changes in a way the
+/// package version does not show.
+const FORMAT: &str = "1";
+
+/// A cache key: SHA-256 over named parts, each framed by its length (so that no two lists of
+/// parts hash alike), with the harness's version first; 32 hex digits.
+pub struct Key(sha2::Sha256);
+
+impl Key {
+    pub fn new(kind: &str) -> Self {
+        use sha2::Digest;
+        let mut key = Self(sha2::Sha256::new());
+        key.part("kind", kind)
+            .part("harness", env!("CARGO_PKG_VERSION"))
+            .part("format", FORMAT);
+        key
+    }
+
+    pub fn part(&mut self, name: &str, bytes: impl AsRef<[u8]>) -> &mut Self {
+        use sha2::Digest;
+        let bytes = bytes.as_ref();
+        for field in [name.as_bytes(), bytes] {
+            self.0.update((field.len() as u64).to_le_bytes());
+            self.0.update(field);
+        }
+        self
+    }
+
+    pub fn finish(self) -> String {
+        use sha2::Digest;
+        self.0.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The target directory of the cargo command running us (`cargo test`, `cargo run`, `cargo
+/// bench`): `CARGO_TARGET_DIR` when set, else the directory cargo marks with `CACHEDIR.TAG`
+/// above our executable (`<target>/<profile>/deps/<test>-<hash>`). Cargo tells a `harness =
+/// false` target it runs under cargo by setting `CARGO_MANIFEST_DIR`; without it, `None`.
+fn cargo_target_dir() -> Option<PathBuf> {
+    env::cargo_manifest_dir()?;
+    if let Some(dir) = env::cargo_target_dir() {
+        return Some(dir);
+    }
+    let exe = std::env::current_exe().ok()?;
+    exe.ancestors()
+        .skip(1)
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .map(Path::to_path_buf)
+}
+
+/// `$XDG_CACHE_HOME/pg-invariants`, else `~/.cache/pg-invariants`.
+fn user_cache_dir() -> Option<PathBuf> {
+    env::xdg_cache_home()
+        .or_else(|| env::home().map(|h| h.join(".cache")))
+        .map(|d| d.join("pg-invariants"))
+}
+
+/// Creates `dir` (and its parents) readable by its owner only, and makes it so if it exists.
+fn private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
+/// Bytes of the files under `dir`.
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+        })
+        .sum()
+}
+
+fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
+    // SAFETY: flock(2) on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `remove_dir_all`, retried for a moment.
+fn remove_dir_patiently(dir: &Path) {
+    super::local::remove_dir_patiently(dir);
+}
+
+/// Copies the data directory `from` to `to` (which must not exist), keeping owners and modes:
+/// `cp -a`, sharing blocks where the file system can (`--reflink=auto`).
+pub fn copy_data(from: &Path, to: &Path) -> io::Result<()> {
+    let out = std::process::Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(from)
+        .arg(to)
+        .stdin(std::process::Stdio::null())
+        .output()?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "cp -a {} {}: {}",
+            from.display(),
+            to.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(dir: &Path, limit: u64) -> Cache {
+        let cache = Cache {
+            root: dir.to_path_buf(),
+            limit,
+        };
+        for d in ["", "template", "migrated", "tmp", "building"] {
+            private_dir(&cache.root.join(d)).expect("mkdir");
+        }
+        cache
+    }
+
+    fn put(cache: &Cache, key: &str, bytes: usize) {
+        let contents = Contents {
+            password: "pw",
+            database: Some("db"),
+        };
+        cache
+            .put(Kind::Migrated, key, contents, |data| {
+                std::fs::create_dir(data)?;
+                std::fs::write(data.join("f"), vec![0u8; bytes])
+            })
+            .expect("put");
+    }
+
+    #[test]
+    fn keys_differ_by_any_part_and_by_where_parts_end() {
+        let key = |parts: &[(&str, &str)]| {
+            let mut k = Key::new("migrated");
+            for (name, bytes) in parts {
+                k.part(name, bytes);
+            }
+            k.finish()
+        };
+        let a = key(&[("file", "ab"), ("file", "c")]);
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, key(&[("file", "ab"), ("file", "c")]));
+        assert_ne!(a, key(&[("file", "a"), ("file", "bc")]));
+        assert_ne!(a, key(&[("file", "c"), ("file", "ab")]));
+        assert_ne!(a, key(&[("file", "ab"), ("file", "d")]));
+    }
+
+    #[test]
+    fn an_entry_reads_back_and_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = cache(dir.path(), DEFAULT_LIMIT);
+        assert!(cache.get(Kind::Migrated, "k").is_none());
+        put(&cache, "k", 10);
+        let entry = cache.get(Kind::Migrated, "k").expect("hit");
+        assert_eq!(entry.password().expect("password"), "pw");
+        assert_eq!(entry.database().expect("database"), "db");
+        assert!(entry.data().join("f").is_file());
+        let mode = std::fs::metadata(dir.path().join("migrated/k"))
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(cache.get(Kind::Template, "k").is_none(), "kinds are apart");
+    }
+
+    #[test]
+    fn the_least_recently_used_entry_goes_first_and_never_one_being_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = cache(dir.path(), 2500);
+        put(&cache, "old", 1000);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        put(&cache, "read", 1000);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let reading = cache.get(Kind::Migrated, "old").expect("hit");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // "old" was used last now, but is being read; "read" is the least recently used.
+        put(&cache, "new", 1000);
+        assert!(cache.get(Kind::Migrated, "read").is_none());
+        assert!(cache.get(Kind::Migrated, "new").is_some());
+        drop(reading);
+        assert!(cache.get(Kind::Migrated, "old").is_some());
+    }
+
+    #[test]
+    fn a_dead_writers_leftover_is_removed_and_a_live_ones_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = cache(dir.path(), DEFAULT_LIMIT);
+        let me = Owner::current();
+        let dead = Owner {
+            start: me.start + 1,
+            ..me
+        };
+        let mine = dir.path().join(format!("tmp/{}.aaaa", me.tag()));
+        let theirs = dir.path().join(format!("tmp/{}.bbbb", dead.tag()));
+        std::fs::create_dir_all(mine.join("data")).expect("mkdir");
+        std::fs::create_dir_all(theirs.join("data")).expect("mkdir");
+        cache.reap_tmp();
+        assert!(mine.exists());
+        assert!(!theirs.exists());
+    }
+}

@@ -1,0 +1,389 @@
+//! The cache of initdb'ed and migrated clusters (issue 12), with the real binary and a real
+//! PostgreSQL (local backend), each test in a cache directory of its own
+//! (`PG_INVARIANTS_CACHE_DIR`):
+//! - a second run starts from the cache and applies nothing (its header says "from cache"), with
+//!   the same verdicts; `pg-invariants cache key` names the entry;
+//! - one changed byte of a migration misses; a chain that fails to apply is never kept;
+//! - the idempotency pass still runs on a hit;
+//! - processes starting at once all succeed and leave one entry;
+//! - a writer killed mid-way leaves no entry a run could use, and the next run cleans up;
+//! - `--no-cache`, `PG_INVARIANTS_CACHE=off` and the url backend neither read nor write it;
+//! - entries are private (0700).
+
+#[path = "support/server.rs"]
+mod server_support;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A project (one table, a seed, one invariant) and a cache directory of its own, both removed
+/// when dropped.
+struct Project {
+    scratch: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(extra_config: &str) -> Self {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        let dir = scratch.path().join("project");
+        std::fs::create_dir_all(dir.join("migrations")).expect("mkdir");
+        std::fs::create_dir_all(dir.join("invariants")).expect("mkdir");
+        std::fs::write(
+            dir.join("migrations/0001_orgs.sql"),
+            "CREATE TABLE orgs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("migrations/0002_notes.sql"),
+            "CREATE TABLE notes (id serial PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id) ON DELETE CASCADE);\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("seed.sql"),
+            "INSERT INTO orgs (name) VALUES ('a');\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("invariants/notes.toml"),
+            "[columns.org_id]\nnot_null = true\nreferences = \"orgs.id\"\non_delete = \"cascade\"\n",
+        )
+        .expect("write");
+        std::fs::write(dir.join("invariants/orgs.toml"), "primary_key = [\"id\"]\n")
+            .expect("write");
+        std::fs::write(
+            dir.join("pg-invariants.toml"),
+            format!(
+                "[migrations]\npath = \"migrations\"\nformat = \"sql-dir\"\nseed = [\"seed.sql\"]\n{extra_config}\n[snapshots]\nenabled = false\n"
+            ),
+        )
+        .expect("write");
+        Self { scratch }
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.scratch.path().join("project")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.scratch.path().join("cache")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+        cmd.args(args)
+            .current_dir(self.dir())
+            .env("PG_INVARIANTS_CACHE_DIR", self.cache())
+            .env_remove("PG_INVARIANTS_CACHE")
+            .env_remove("PG_INVARIANTS_URL")
+            .env_remove("PG_INVARIANTS_BACKEND");
+        cmd
+    }
+
+    fn test(&self, extra: &[&str]) -> Run {
+        let out = self
+            .command(&[&["test"], extra].concat())
+            .output()
+            .expect("the binary runs");
+        Run::from(out)
+    }
+
+    fn key(&self) -> String {
+        let out = self
+            .command(&["cache", "key"])
+            .output()
+            .expect("the binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Names of the migrated clusters in the cache.
+    fn migrated(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.cache().join("migrated")) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Self {
+        Self {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// `test NAME ... outcome` lines.
+    fn outcomes(&self) -> BTreeMap<String, String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| {
+                let (name, outcome) = l.strip_prefix("test ")?.split_once(" ... ")?;
+                Some((name.trim().to_string(), outcome.trim().to_string()))
+            })
+            .collect()
+    }
+
+    fn hit(&self) -> Option<String> {
+        after(&self.stderr, "chain and seed from cache ")
+    }
+
+    fn kept(&self) -> Option<String> {
+        after(&self.stderr, "kept in the cache as ")
+    }
+
+    fn ok(&self) -> &Self {
+        assert_eq!(self.code, Some(0), "{}\n{}", self.stderr, self.stdout);
+        self
+    }
+}
+
+/// The word after `label` in `text`.
+fn after(text: &str, label: &str) -> Option<String> {
+    let rest = text.split(label).nth(1)?;
+    Some(rest.split_whitespace().next()?.to_string())
+}
+
+#[test]
+fn a_second_run_starts_from_the_cache_with_the_same_verdicts() {
+    let project = Project::new("");
+    let first = project.test(&[]);
+    first.ok();
+    let key = first.kept().expect("the first run keeps its cluster");
+    assert_eq!(first.hit(), None);
+    assert_eq!(project.key(), key, "`cache key` names the entry");
+    assert_eq!(project.migrated(), vec![key.clone()]);
+
+    let second = project.test(&[]);
+    second.ok();
+    assert_eq!(
+        second.hit().as_deref(),
+        Some(key.as_str()),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(second.kept(), None);
+    assert_eq!(first.outcomes(), second.outcomes());
+    assert_eq!(
+        second
+            .outcomes()
+            .get("migrations::apply")
+            .map(String::as_str),
+        Some("ok")
+    );
+    // The seed's row is in the copy (the catalog and checks saw the migrated database).
+    assert!(second.outcomes().contains_key("notes::org_id::on_delete"));
+}
+
+#[test]
+fn one_changed_byte_misses_and_a_chain_that_fails_is_never_kept() {
+    let project = Project::new("");
+    let key = project.test(&[]).ok().kept().expect("kept");
+
+    let migration = project.dir().join("migrations/0002_notes.sql");
+    let text = std::fs::read_to_string(&migration).expect("read");
+    std::fs::write(&migration, text.replace("serial", "bigserial")).expect("write");
+    let changed = project.test(&[]);
+    changed.ok();
+    assert_eq!(changed.hit(), None, "{}", changed.stderr);
+    let other = changed
+        .kept()
+        .expect("the changed chain is kept under its own key");
+    assert_ne!(other, key);
+
+    std::fs::write(&migration, "CREATE TABLE notes (id serial PRIMARY KEY, org_id bigint NOT NULL REFERENCES nowhere (id));\n")
+        .expect("write");
+    for _ in 0..2 {
+        let broken = project.test(&[]);
+        assert_eq!(broken.code, Some(101), "{}", broken.stderr);
+        assert_eq!(
+            broken
+                .outcomes()
+                .get("migrations::apply")
+                .map(String::as_str),
+            Some("FAILED")
+        );
+        assert_eq!(broken.hit(), None, "a failed chain is never a hit");
+        assert_eq!(broken.kept(), None, "a failed chain is never kept");
+    }
+    assert_eq!(project.migrated().len(), 2);
+}
+
+#[test]
+fn the_idempotency_pass_still_runs_on_a_hit() {
+    // CREATE TABLE without IF NOT EXISTS: the second pass fails, on a hit too.
+    let project = Project::new("idempotent = true\n");
+    for hit in [false, true] {
+        let run = project.test(&[]);
+        assert_eq!(run.code, Some(101), "{}", run.stderr);
+        assert_eq!(run.hit().is_some(), hit, "{}", run.stderr);
+        let outcomes = run.outcomes();
+        assert_eq!(
+            outcomes.get("migrations::apply").map(String::as_str),
+            Some("ok")
+        );
+        assert_eq!(
+            outcomes.get("migrations::idempotent").map(String::as_str),
+            Some("FAILED"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn runs_starting_at_once_all_succeed_and_leave_one_entry() {
+    let project = Project::new("");
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            project
+                .command(&["test"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().expect("wait")))
+        .collect();
+    for run in &runs {
+        run.ok();
+        assert!(
+            run.hit().is_some() || run.kept().is_some(),
+            "{}",
+            run.stderr
+        );
+    }
+    // One builds while the others wait for it, then start from its entry.
+    assert!(runs.iter().any(|r| r.hit().is_some()), "no run waited");
+    assert_eq!(project.migrated().len(), 1);
+}
+
+#[test]
+fn a_writer_killed_mid_way_leaves_no_usable_entry() {
+    let project = Project::new("");
+    // Fill the template first, so that the run below only writes the migrated cluster.
+    project.test(&["migrations::apply"]).ok();
+    let key = project.key();
+    let entry = project.cache().join("migrated").join(&key);
+    std::fs::remove_dir_all(&entry).expect("remove the entry");
+
+    let mut child = project
+        .command(&["test"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let tmp = project.cache().join("tmp");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let writing = || {
+        std::fs::read_dir(&tmp)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    };
+    while !writing() && Instant::now() < deadline && child.try_wait().ok().flatten().is_none() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    // Either the entry was not renamed into place yet (absent), or it was (whole).
+    if entry.exists() {
+        for file in ["data/PG_VERSION", "password", "database", "size", "lock"] {
+            assert!(
+                entry.join(file).exists(),
+                "{file} missing from a visible entry"
+            );
+        }
+    }
+    let next = project.test(&[]);
+    next.ok();
+    assert!(
+        next.hit().is_some() || next.kept().is_some(),
+        "{}",
+        next.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).expect("tmp").flatten().collect();
+    assert!(
+        left.is_empty(),
+        "the dead writer's directory is removed: {left:?}"
+    );
+    project.test(&[]).ok().hit().expect("a hit afterwards");
+}
+
+#[test]
+fn no_cache_the_environment_and_the_url_backend_bypass_it() {
+    let project = Project::new("");
+    let flag = project.test(&["--no-cache"]);
+    flag.ok();
+    assert_eq!((flag.hit(), flag.kept()), (None, None), "{}", flag.stderr);
+
+    let mut cmd = project.command(&["test"]);
+    let env = Run::from(
+        cmd.env("PG_INVARIANTS_CACHE", "off")
+            .output()
+            .expect("runs"),
+    );
+    env.ok();
+    assert_eq!((env.hit(), env.kept()), (None, None), "{}", env.stderr);
+    assert!(project.migrated().is_empty());
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt.block_on(server_support::local_server(&[]));
+    let url = server_support::env_var(&server, "DATABASE_URL");
+    let mut cmd = project.command(&["test", "--backend", "url"]);
+    let on_url = Run::from(cmd.env("PG_INVARIANTS_URL", &url).output().expect("runs"));
+    on_url.ok();
+    assert_eq!(
+        (on_url.hit(), on_url.kept()),
+        (None, None),
+        "{}",
+        on_url.stderr
+    );
+    assert!(project.migrated().is_empty());
+    let key = project
+        .command(&["cache", "key", "--backend", "url"])
+        .output()
+        .expect("runs");
+    assert_eq!(key.status.code(), Some(2));
+}
+
+#[test]
+fn entries_are_private() {
+    let project = Project::new("");
+    let key = project.test(&[]).ok().kept().expect("kept");
+    let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode(&project.cache()), 0o700);
+    for kind in ["migrated", "template"] {
+        let dir = project.cache().join(kind);
+        assert_eq!(mode(&dir), 0o700);
+        for entry in std::fs::read_dir(&dir).expect("read").flatten() {
+            assert_eq!(mode(&entry.path()), 0o700, "{}", entry.path().display());
+            assert_eq!(mode(&entry.path().join("data")), 0o700);
+            assert_eq!(mode(&entry.path().join("password")), 0o600);
+        }
+    }
+    assert!(project.cache().join("migrated").join(key).is_dir());
+}
