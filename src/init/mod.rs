@@ -103,7 +103,7 @@ fn init(options: &Options) -> Result<(), InitError> {
         source,
     })?;
     let spec = read_spec(&file, options.force)?;
-    let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
+    let chain = Chain::discover(&spec.project)
         .map_err(|e| InitError::Setup(format!("error: {e}")))?;
     let (runtime, mut setup) = runner::set_up(&spec, &chain, options.backend, 2, Purpose::Checks)
         .map_err(InitError::Setup)?;

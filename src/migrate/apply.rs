@@ -14,13 +14,15 @@ use super::command;
 use super::format::{self, DiscoverError, Format};
 use super::limits::Limits;
 use super::migration::Migration;
+use super::preset;
 use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
-use crate::spec::MigrationsConfig;
+use crate::spec::Project;
 
 /// Everything that runs before the checks, in order, found without touching a database.
 #[derive(Debug, Clone)]
 pub struct Chain {
+    /// The preset's script (`[database] preset`), then the project's `before` files.
     pub before: Vec<Migration>,
     pub migrations: Vec<Migration>,
     pub seed: Vec<Migration>,
@@ -117,7 +119,9 @@ fn excerpt(statement: &str) -> String {
 }
 
 impl Chain {
-    pub fn discover(config: &MigrationsConfig, project_dir: &Path) -> Result<Self, ChainError> {
+    pub fn discover(project: &Project) -> Result<Self, ChainError> {
+        let config = &project.migrations;
+        let project_dir = &project.dir;
         let scripts = |paths: &[PathBuf]| {
             paths
                 .iter()
@@ -141,7 +145,10 @@ impl Chain {
             None => format::not_applied(format, &config.path)?,
         };
         Ok(Self {
-            before: scripts(&config.before)?,
+            before: preset::script(project.database.preset)
+                .into_iter()
+                .chain(scripts(&config.before)?)
+                .collect(),
             migrations,
             seed: scripts(&config.seed)?,
             command,

@@ -6,6 +6,7 @@ mod command;
 pub mod format;
 mod limits;
 mod migration;
+mod preset;
 pub mod statements;
 
 pub use apply::{ApplyError, Chain, ChainError};

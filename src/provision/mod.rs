@@ -246,7 +246,35 @@ impl Postgres {
             .await
             .map_err(|e| ProvisionError::db(format!("creating database {name}"), e))?;
         let _ = conn.close().await;
+        if let Some(t) = template {
+            self.copy_settings(t, &name)
+                .await
+                .map_err(|e| ProvisionError::db(format!("copying the settings of {t}"), e))?;
+        }
         Ok(name)
+    }
+
+    /// `CREATE DATABASE … TEMPLATE` copies a database's contents but not its own settings
+    /// (`ALTER DATABASE … SET`, such as the search_path of `preset = "supabase"`): a clone without
+    /// them would resolve names differently. Each is set on `copy` from a session of `template`,
+    /// where it is in force, so its value is taken exactly as PostgreSQL holds it.
+    async fn copy_settings(&self, template: &str, copy: &str) -> Result<(), sqlx::Error> {
+        let mut conn = self.options(template).connect().await?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT split_part(unnest(s.setconfig), '=', 1) FROM pg_db_role_setting s \
+             JOIN pg_database d ON d.oid = s.setdatabase \
+             WHERE d.datname = current_database() AND s.setrole = 0",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        for name in names {
+            let sql = format!("ALTER DATABASE {} SET {} FROM CURRENT", ident(copy), ident(&name));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await?;
+        }
+        let _ = conn.close().await;
+        Ok(())
     }
 
     /// Drops a database this handle created (and nothing else).
