@@ -265,10 +265,11 @@ pub(crate) fn set_up(
         ))
         .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
     eprintln!(
-        "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, chain and seed applied in {:.2}s",
+        "pg-invariants: {} migration(s) ({}) on {} {}; server ready in {:.2}s, chain and seed applied in {:.2}s",
         chain.migrations.len(),
         chain.format.name(),
         backend.name(),
+        setup.version,
         setup.timings.provision.as_secs_f64(),
         setup.timings.apply.as_secs_f64(),
     );

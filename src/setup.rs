@@ -10,7 +10,7 @@ use sqlx::{ConnectOptions, Connection};
 use crate::catalog::{self, Catalog};
 use crate::checks::SetupOutcome;
 use crate::migrate::{ApplyError, Chain};
-use crate::provision::{Postgres, Probe, ProvisionError};
+use crate::provision::{Postgres, Probe, ProvisionError, ServerVersion};
 use crate::spec::{Backend, Spec};
 
 /// A migrated database, ready for checks. Dropping it removes everything it created.
@@ -21,6 +21,8 @@ pub struct Setup {
     pub pool: Option<PgPool>,
     /// Wall time of provisioning and of applying the chain and seed.
     pub timings: Timings,
+    /// The server's version, for the header line.
+    pub version: ServerVersion,
     /// Set, with what happened, once the server is gone (see [`Setup::server_exit`]).
     exit: Arc<OnceLock<String>>,
     probe: Probe,
@@ -56,15 +58,21 @@ impl Setup {
         let started = Instant::now();
         let postgres = Postgres::start(backend, &spec.project.database).await?;
         let database = postgres.create_database(None).await?;
+        let version = postgres.version().await?;
         let provision = started.elapsed();
+        let explained = |result: Result<(), ApplyError>| {
+            result.map_err(|e| e.with_extension_remedy(version.major, backend))
+        };
 
         let started = Instant::now();
         let roles = postgres.role_phase().await?;
-        let apply = apply_once(&postgres, &database, chain).await?;
+        let apply = explained(apply_once(&postgres, &database, chain).await?);
         let apply_time = started.elapsed();
         let second = spec.project.migrations.idempotent && purpose == Purpose::Checks;
         let idempotent = match (&apply, second) {
-            (Ok(()), true) => Some(second_pass(&postgres, &database, chain).await?),
+            (Ok(()), true) => Some(explained(
+                second_pass(&postgres, &database, chain).await?,
+            )),
             _ => None,
         };
         if let Some(roles) = roles {
@@ -102,6 +110,7 @@ impl Setup {
                 provision,
                 apply: apply_time,
             },
+            version,
             exit,
             probe,
             watcher,

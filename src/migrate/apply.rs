@@ -11,13 +11,14 @@ use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 
 use super::command;
+use super::extension;
 use super::format::{self, DiscoverError, Format};
 use super::limits::Limits;
 use super::migration::Migration;
 use super::preset;
 use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
-use crate::spec::Project;
+use crate::spec::{Backend, Project};
 
 /// Everything that runs before the checks, in order, found without touching a database.
 #[derive(Debug, Clone)]
@@ -82,6 +83,8 @@ pub struct SqlError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub statement: String,
+    /// Ours, after PostgreSQL's hint: how to get what the server lacks (an extension).
+    pub remedy: Option<String>,
 }
 
 impl ApplyError {
@@ -89,6 +92,17 @@ impl ApplyError {
     fn explained(mut self, limits: &Limits) -> Self {
         if let Self::Statement { sql_error, .. } = &mut self {
             sql_error.message = limits.explain(&sql_error.code, &sql_error.message);
+        }
+        self
+    }
+
+    /// Says how to get the extension the server lacks, when that is why the statement failed
+    /// (`major`: the server's major version, `backend`: where it came from).
+    pub fn with_extension_remedy(mut self, major: u32, backend: Backend) -> Self {
+        if let Self::Statement { sql_error, .. } = &mut self
+            && let Some(name) = extension::missing(&sql_error.code, &sql_error.message)
+        {
+            sql_error.remedy = Some(extension::remedy(&name, major, backend));
         }
         self
     }
@@ -102,6 +116,9 @@ impl SqlError {
         }
         if let Some(h) = &self.hint {
             out.push_str(&format!("\n  HINT: {h}"));
+        }
+        if let Some(r) = &self.remedy {
+            out.push_str(&format!("\n  to get it: {r}"));
         }
         out.push_str(&format!("\n  statement: {}", excerpt(&self.statement)));
         out
@@ -318,6 +335,7 @@ fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -
             detail: pg.detail().map(str::to_string),
             hint: pg.hint().map(str::to_string),
             statement: sql.to_string(),
+            remedy: None,
         },
     }
 }

@@ -3,6 +3,7 @@
 
 mod apply;
 mod command;
+mod extension;
 pub mod format;
 mod limits;
 mod migration;

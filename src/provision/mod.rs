@@ -122,6 +122,35 @@ pub struct Postgres {
     _cleanup: Option<cleanup::Guard>,
 }
 
+/// A server's version: `15.18`, major 15.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerVersion {
+    /// `server_version` without what a distribution appends (` (Debian 15.18-1.pgdg120+1)`).
+    pub text: String,
+    pub major: u32,
+}
+
+impl ServerVersion {
+    /// From `server_version` and `server_version_num` (150018: major 15; 90624: 9, for 9.6).
+    pub fn new(server_version: &str, number: i32) -> Self {
+        let number = u32::try_from(number).unwrap_or_default();
+        Self {
+            text: server_version
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            major: number / 10_000,
+        }
+    }
+}
+
+impl std::fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PostgreSQL {}", self.text)
+    }
+}
+
 /// Which backend `auto` and the overrides resolve to.
 pub fn resolve_backend(config: Backend, cli: Option<Backend>) -> Result<Backend, String> {
     let from_env = env::backend().map(|b| b.parse::<Backend>()).transpose()?;
@@ -277,6 +306,20 @@ impl Postgres {
         Ok(())
     }
 
+    /// The server's version, as the header line and remedies name it.
+    pub async fn version(&self) -> Result<ServerVersion, ProvisionError> {
+        let what = "reading the server's version";
+        let mut conn = self.admin_connection().await?;
+        let (text, number): (String, i32) = sqlx::query_as(
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| ProvisionError::db(what, e))?;
+        let _ = conn.close().await;
+        Ok(ServerVersion::new(&text, number))
+    }
+
     /// Drops a database this handle created (and nothing else).
     pub async fn drop_database(&self, name: &str) -> Result<(), ProvisionError> {
         let ours = {
@@ -427,4 +470,18 @@ fn block_on_own_runtime(work: impl Future<Output = ()> + Send + 'static) {
         }
     });
     let _ = worker.join();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_drops_the_distributions_suffix_and_knows_its_major() {
+        let debian = ServerVersion::new("15.18 (Debian 15.18-1.pgdg120+1)", 150018);
+        assert_eq!(debian.to_string(), "PostgreSQL 15.18");
+        assert_eq!(debian.major, 15);
+        assert_eq!(ServerVersion::new("9.6.24", 90624).major, 9);
+        assert_eq!(ServerVersion::new("18beta1", 180000).major, 18);
+    }
 }
