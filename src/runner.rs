@@ -81,8 +81,7 @@ pub(crate) fn invalid(message: &str) -> ExitCode {
 pub(crate) fn prepare(config: Option<&Path>, start: &Path) -> Result<(Spec, Chain), String> {
     let file = spec::find_project_file(config, start).map_err(|e| format!("error: {e}"))?;
     let spec = Spec::load(&file).map_err(|e| e.to_string())?;
-    let chain = Chain::discover(&spec.project)
-        .map_err(|e| format!("error: {e}"))?;
+    let chain = Chain::discover(&spec.project).map_err(|e| format!("error: {e}"))?;
     Ok((spec, chain))
 }
 

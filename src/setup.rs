@@ -60,19 +60,22 @@ impl Setup {
         let database = postgres.create_database(None).await?;
         let version = postgres.version().await?;
         let provision = started.elapsed();
-        let explained = |result: Result<(), ApplyError>| {
-            result.map_err(|e| e.with_extension_remedy(version.major, backend))
-        };
 
         let started = Instant::now();
         let roles = postgres.role_phase().await?;
-        let apply = explained(apply_once(&postgres, &database, chain).await?);
+        // A statement that failed for want of an extension says how to get it.
+        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, backend);
+        let apply = apply_once(&postgres, &database, chain)
+            .await?
+            .map_err(remedy);
         let apply_time = started.elapsed();
         let second = spec.project.migrations.idempotent && purpose == Purpose::Checks;
         let idempotent = match (&apply, second) {
-            (Ok(()), true) => Some(explained(
-                second_pass(&postgres, &database, chain).await?,
-            )),
+            (Ok(()), true) => Some(
+                second_pass(&postgres, &database, chain)
+                    .await?
+                    .map_err(remedy),
+            ),
             _ => None,
         };
         if let Some(roles) = roles {

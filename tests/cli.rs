@@ -516,7 +516,11 @@ async fn the_supabase_preset_applies_on_the_url_backend_and_leaves_no_role_behin
         stderr.contains(&format!("(supabase) on url PostgreSQL {version};")),
         "{stderr}"
     );
-    for applied in ["migrations::apply", "migrations::idempotent", "profiles::id::on_delete"] {
+    for applied in [
+        "migrations::apply",
+        "migrations::idempotent",
+        "profiles::id::on_delete",
+    ] {
         let line = stdout
             .lines()
             .find(|l| l.starts_with(&format!("test {applied} ")))

@@ -103,8 +103,8 @@ fn init(options: &Options) -> Result<(), InitError> {
         source,
     })?;
     let spec = read_spec(&file, options.force)?;
-    let chain = Chain::discover(&spec.project)
-        .map_err(|e| InitError::Setup(format!("error: {e}")))?;
+    let chain =
+        Chain::discover(&spec.project).map_err(|e| InitError::Setup(format!("error: {e}")))?;
     let (runtime, mut setup) = runner::set_up(&spec, &chain, options.backend, 2, Purpose::Checks)
         .map_err(InitError::Setup)?;
     if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {

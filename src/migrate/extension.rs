@@ -26,13 +26,14 @@ const fn source(
 
 /// Common extensions that no PostgreSQL server package includes. Packages are Debian's or the
 /// PostgreSQL project's own apt repository's (apt.postgresql.org) names.
+#[rustfmt::skip]
 const SOURCES: &[Source] = &[
     source("vector", Some("postgresql-{major}-pgvector"), Some("pgvector/pgvector:pg{major}")),
-    source("postgis", Some("postgresql-{major}-postgis-3"), Some("postgis/postgis:{major}-3.5")),
-    source("postgis_topology", Some("postgresql-{major}-postgis-3"), Some("postgis/postgis:{major}-3.5")),
-    source("postgis_raster", Some("postgresql-{major}-postgis-3"), Some("postgis/postgis:{major}-3.5")),
-    source("postgis_tiger_geocoder", Some("postgresql-{major}-postgis-3"), Some("postgis/postgis:{major}-3.5")),
-    source("address_standardizer", Some("postgresql-{major}-postgis-3"), Some("postgis/postgis:{major}-3.5")),
+    source("postgis", Some(POSTGIS), Some(POSTGIS_IMAGE)),
+    source("postgis_topology", Some(POSTGIS), Some(POSTGIS_IMAGE)),
+    source("postgis_raster", Some(POSTGIS), Some(POSTGIS_IMAGE)),
+    source("postgis_tiger_geocoder", Some(POSTGIS), Some(POSTGIS_IMAGE)),
+    source("address_standardizer", Some(POSTGIS), Some(POSTGIS_IMAGE)),
     source("pgrouting", Some("postgresql-{major}-pgrouting"), None),
     source("http", Some("postgresql-{major}-http"), None),
     source("pg_cron", Some("postgresql-{major}-cron"), None),
@@ -53,14 +54,17 @@ const SOURCES: &[Source] = &[
     source("pg_hint_plan", Some("postgresql-{major}-pg-hint-plan"), None),
     source("timescaledb", Some("timescaledb-2-postgresql-{major}"), Some("timescale/timescaledb:latest-pg{major}")),
     // Supabase's own: only its image has them.
-    source("pg_graphql", None, Some("supabase/postgres:<your project's tag>")),
-    source("pg_net", None, Some("supabase/postgres:<your project's tag>")),
-    source("pgsodium", None, Some("supabase/postgres:<your project's tag>")),
-    source("supabase_vault", None, Some("supabase/postgres:<your project's tag>")),
-    source("pgjwt", None, Some("supabase/postgres:<your project's tag>")),
-    source("pg_jsonschema", None, Some("supabase/postgres:<your project's tag>")),
-    source("wrappers", None, Some("supabase/postgres:<your project's tag>")),
+    source("pg_graphql", None, Some(SUPABASE_IMAGE)),
+    source("pg_net", None, Some(SUPABASE_IMAGE)),
+    source("pgsodium", None, Some(SUPABASE_IMAGE)),
+    source("supabase_vault", None, Some(SUPABASE_IMAGE)),
+    source("pgjwt", None, Some(SUPABASE_IMAGE)),
+    source("pg_jsonschema", None, Some(SUPABASE_IMAGE)),
+    source("wrappers", None, Some(SUPABASE_IMAGE)),
 ];
+const POSTGIS: &str = "postgresql-{major}-postgis-3";
+const POSTGIS_IMAGE: &str = "postgis/postgis:{major}-3.5";
+const SUPABASE_IMAGE: &str = "supabase/postgres:<your project's tag>";
 
 /// The extension PostgreSQL could not find, from its error: `extension "x" is not available`
 /// (PostgreSQL 15 and later, SQLSTATE 0A000) or `could not open extension control file
@@ -92,7 +96,9 @@ pub fn remedy(extension: &str, major: u32, backend: Backend) -> String {
         .and_then(|s| s.image)
         .map(fill)
         .unwrap_or_else(|| format!("an image of PostgreSQL {major} that has {extension}"));
-    let docker = format!("the docker backend with an image that has it ([database] backend = \"docker\", image = \"{image}\")");
+    let docker = format!(
+        "the docker backend with an image that has it ([database] backend = \"docker\", image = \"{image}\")"
+    );
     let server = match backend {
         Backend::Docker => "the image",
         Backend::Url => "the server of PG_INVARIANTS_URL",
@@ -137,18 +143,36 @@ mod tests {
             .as_deref(),
             Some("http")
         );
-        assert_eq!(missing("0A000", "cannot use subquery in check constraint"), None);
-        assert_eq!(missing("42P01", "extension \"vector\" is not available"), None);
+        assert_eq!(
+            missing("0A000", "cannot use subquery in check constraint"),
+            None
+        );
+        assert_eq!(
+            missing("42P01", "extension \"vector\" is not available"),
+            None
+        );
     }
 
     #[test]
     fn a_known_extension_names_its_package_for_the_servers_major_version() {
         let local = remedy("vector", 15, Backend::Local);
-        assert!(local.contains("apt-get install postgresql-15-pgvector"), "{local}");
-        assert!(local.contains("image = \"pgvector/pgvector:pg15\""), "{local}");
+        assert!(
+            local.contains("apt-get install postgresql-15-pgvector"),
+            "{local}"
+        );
+        assert!(
+            local.contains("image = \"pgvector/pgvector:pg15\""),
+            "{local}"
+        );
         let timescale = remedy("timescaledb", 16, Backend::Url);
-        assert!(timescale.contains("apt-get install timescaledb-2-postgresql-16`"), "{timescale}");
-        assert!(timescale.starts_with("the server of PG_INVARIANTS_URL 16"), "{timescale}");
+        assert!(
+            timescale.contains("apt-get install timescaledb-2-postgresql-16`"),
+            "{timescale}"
+        );
+        assert!(
+            timescale.starts_with("the server of PG_INVARIANTS_URL 16"),
+            "{timescale}"
+        );
     }
 
     #[test]
@@ -157,7 +181,13 @@ mod tests {
         assert!(!docker.contains("apt-get"), "{docker}");
         assert!(docker.contains("supabase/postgres"), "{docker}");
         let unknown = remedy("pg_unknown", 17, Backend::Local);
-        assert!(unknown.contains("install it for PostgreSQL 17"), "{unknown}");
-        assert!(unknown.contains("an image of PostgreSQL 17 that has pg_unknown"), "{unknown}");
+        assert!(
+            unknown.contains("install it for PostgreSQL 17"),
+            "{unknown}"
+        );
+        assert!(
+            unknown.contains("an image of PostgreSQL 17 that has pg_unknown"),
+            "{unknown}"
+        );
     }
 }

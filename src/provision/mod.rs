@@ -11,6 +11,7 @@
 
 mod cleanup;
 mod databases;
+#[cfg(feature = "docker")]
 mod docker;
 mod local;
 mod owner;
@@ -30,6 +31,7 @@ use databases::{
     drop_database, drop_databases_blocking, reap_stale_databases, rollback_prepared,
     unique_database_name,
 };
+#[cfg(feature = "docker")]
 use docker::DockerServer;
 use local::LocalServer;
 use owner::Owner;
@@ -55,11 +57,18 @@ pub enum ProvisionError {
         "the docker image {image} is not in the local Docker engine, and pg-invariants never pulls. Run `docker pull {image}`, or build an offline PostgreSQL image with `ci/postgres-image` (in the pg-invariants repository) and set PG_INVARIANTS_IMAGE (or [database] image) to the name it prints"
     )]
     ImageMissing { image: String },
+    #[error(
+        "backend = \"docker\": this pg-invariants was built without its `docker` feature (default-features = false). Use the local backend (PostgreSQL server binaries) or PG_INVARIANTS_URL, or build it with the feature"
+    )]
+    #[cfg(not(feature = "docker"))]
+    DockerNotBuilt,
+    #[cfg(feature = "docker")]
     #[error("{what}: {source}")]
     DockerApi {
         what: String,
         source: testcontainers::bollard::errors::Error,
     },
+    #[cfg(feature = "docker")]
     #[error("{what}: {source}")]
     Container {
         what: String,
@@ -105,6 +114,7 @@ enum Server {
     /// Owns the server process and directory: dropping it stops and removes them.
     Local(LocalServer),
     /// Owns the container: dropping it removes the container.
+    #[cfg(feature = "docker")]
     Docker(DockerServer),
     /// The user's URL, for external tools, and where its runs meet.
     Url {
@@ -181,6 +191,9 @@ impl Postgres {
                 })
             }
             Backend::Url => Self::on_url().await,
+            #[cfg(not(feature = "docker"))]
+            Backend::Docker => Err(ProvisionError::DockerNotBuilt),
+            #[cfg(feature = "docker")]
             Backend::Docker => {
                 let image = env::image().unwrap_or_else(|| config.image.clone());
                 let server = DockerServer::start(&image, &config.settings).await?;
@@ -251,6 +264,7 @@ impl Postgres {
     pub fn probe(&self) -> Probe {
         match &self.server {
             Server::Local(server) => Probe::Local(server.probe()),
+            #[cfg(feature = "docker")]
             Server::Docker(server) => Probe::Docker(server.probe()),
             Server::Url { .. } => Probe::Url(Box::new(self.admin.clone())),
         }
@@ -297,7 +311,11 @@ impl Postgres {
         .fetch_all(&mut conn)
         .await?;
         for name in names {
-            let sql = format!("ALTER DATABASE {} SET {} FROM CURRENT", ident(copy), ident(&name));
+            let sql = format!(
+                "ALTER DATABASE {} SET {} FROM CURRENT",
+                ident(copy),
+                ident(&name)
+            );
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(&mut conn)
                 .await?;
@@ -394,6 +412,7 @@ impl Postgres {
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
+            #[cfg(feature = "docker")]
             Server::Docker(server) => {
                 let port = server.port.to_string();
                 vec![
