@@ -503,4 +503,23 @@ mod tests {
         assert_eq!(ServerVersion::new("9.6.24", 90624).major, 9);
         assert_eq!(ServerVersion::new("18beta1", 180000).major, 18);
     }
+
+    /// `default-features = false` leaves testcontainers out; asking for docker then is a
+    /// configuration problem (exit 2) that says why, not a missing engine. CI runs it
+    /// (`cargo test --no-default-features --lib provision::tests`).
+    #[cfg(not(feature = "docker"))]
+    #[tokio::test]
+    async fn without_the_feature_the_docker_backend_says_it_was_not_built() {
+        let config = DatabaseConfig {
+            backend: Backend::Docker,
+            preset: crate::spec::Preset::None,
+            image: "postgres:17-alpine".into(),
+            settings: Vec::new(),
+        };
+        let Err(error) = Postgres::start(Backend::Docker, &config).await else {
+            panic!("a docker server without the docker feature");
+        };
+        assert!(matches!(error, ProvisionError::DockerNotBuilt), "{error}");
+        assert!(error.to_string().contains("without its `docker` feature"), "{error}");
+    }
 }
