@@ -447,24 +447,40 @@ async fn version_of(server: &pg_invariants::provision::Postgres) -> String {
         .to_string()
 }
 
+/// `pg-invariants test ARGS` in `case` (on the server of `url`, if given), off the async
+/// runtime; it must exit 101 (some test failed). Its stdout and stderr.
+async fn some_test_fails(
+    case: &'static str,
+    args: &'static [&'static str],
+    url: Option<String>,
+) -> (String, String) {
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = url
+            .iter()
+            .map(|u| ("PG_INVARIANTS_URL", u.as_str()))
+            .collect();
+        pg_invariants_in(case, args, &env)
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(101), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_header_names_the_version_and_a_missing_extension_says_how_to_get_it() {
     // The local server pg-invariants starts is one of these binaries: same version.
     let server = local_server(&[]).await;
     let version = version_of(&server).await;
     let major = version.split('.').next().unwrap_or_default().to_string();
-    let out = tokio::task::spawn_blocking(|| {
-        pg_invariants_in(
-            "tests/cases/apply-fails-missing-extension",
-            &["--backend", "local"],
-            &[],
-        )
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(101), "{stdout}\n{stderr}");
+    let (stdout, stderr) = some_test_fails(
+        "tests/cases/apply-fails-missing-extension",
+        &["--backend", "local"],
+        None,
+    )
+    .await;
     assert!(
         stderr.contains(&format!(
             "2 migration(s) (sql-dir) on local PostgreSQL {version}; server ready in "
@@ -500,18 +516,12 @@ async fn the_supabase_preset_applies_on_the_url_backend_and_leaves_no_role_behin
     assert!(roles().await.is_empty());
 
     let url = env_var(&server, "DATABASE_URL");
-    let out = tokio::task::spawn_blocking(move || {
-        pg_invariants_in(
-            "tests/cases/preset-supabase",
-            &["--backend", "url"],
-            &[("PG_INVARIANTS_URL", &url)],
-        )
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(101), "{stdout}\n{stderr}");
+    let (stdout, stderr) = some_test_fails(
+        "tests/cases/preset-supabase",
+        &["--backend", "url"],
+        Some(url),
+    )
+    .await;
     assert!(
         stderr.contains(&format!("(supabase) on url PostgreSQL {version};")),
         "{stderr}"

@@ -520,6 +520,9 @@ mod tests {
             panic!("a docker server without the docker feature");
         };
         assert!(matches!(error, ProvisionError::DockerNotBuilt), "{error}");
-        assert!(error.to_string().contains("without its `docker` feature"), "{error}");
+        assert!(
+            error.to_string().contains("without its `docker` feature"),
+            "{error}"
+        );
     }
 }
