@@ -42,6 +42,8 @@ GRANT anon, authenticated, service_role TO authenticator;
 CREATE SCHEMA IF NOT EXISTS extensions;
 CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
+-- Installed on every Supabase project, so a pulled schema's CREATE EXTENSION of it is a no-op.
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;
 DO $$
 BEGIN
   EXECUTE format('ALTER DATABASE %I SET search_path TO "$user", public, extensions', current_database());
@@ -239,6 +241,15 @@ GRANT ALL ON storage.buckets, storage.objects TO postgres, anon, authenticated, 
 GRANT EXECUTE ON FUNCTION storage.foldername(text), storage.filename(text), storage.extension(text)
   TO anon, authenticated, service_role;
 GRANT ALL ON SCHEMA storage TO supabase_storage_admin;
+
+-- Realtime: the publication every project has, empty, that a chain adds its tables to.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_publication WHERE pubname = 'supabase_realtime') THEN
+    CREATE PUBLICATION supabase_realtime;
+  END IF;
+END
+$$;
 
 -- public: what the API roles may do with what the chain creates there.
 GRANT USAGE ON SCHEMA public TO postgres, anon, authenticated, service_role;

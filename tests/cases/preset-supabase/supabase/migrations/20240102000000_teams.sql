@@ -52,3 +52,12 @@ create policy "service role sees everything" on public.documents
   for select using (auth.role() = 'service_role');
 
 grant select on public.teams to anon;
+
+-- As `supabase db pull` writes a project's extensions; documents are sent by Realtime.
+create extension if not exists "pg_stat_statements" with schema "extensions";
+create extension if not exists "pgcrypto" with schema "extensions";
+do $$ begin
+  if not exists (select from pg_publication_tables where pubname = 'supabase_realtime' and tablename = 'documents') then
+    alter publication supabase_realtime add table public.documents;
+  end if;
+end $$;
