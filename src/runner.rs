@@ -116,8 +116,7 @@ pub(crate) fn invalid(message: &str) -> ExitCode {
 pub(crate) fn prepare(config: Option<&Path>, start: &Path) -> Result<(Spec, Chain), String> {
     let file = spec::find_project_file(config, start).map_err(|e| format!("error: {e}"))?;
     let spec = Spec::load(&file).map_err(|e| e.to_string())?;
-    let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
-        .map_err(|e| format!("error: {e}"))?;
+    let chain = Chain::discover(&spec.project).map_err(|e| format!("error: {e}"))?;
     Ok((spec, chain))
 }
 
@@ -315,10 +314,11 @@ pub(crate) fn set_up(
         ))
         .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
     eprintln!(
-        "pg-invariants: {} migration(s) ({}) on {} PostgreSQL; server ready in {:.2}s, {}",
+        "pg-invariants: {} migration(s) ({}) on {} {}; server ready in {:.2}s, {}",
         chain.migrations.len(),
         chain.format.name(),
         backend.name(),
+        setup.version,
         setup.timings.provision.as_secs_f64(),
         applied(&setup),
     );

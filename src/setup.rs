@@ -11,7 +11,8 @@ use crate::catalog::{self, Catalog};
 use crate::checks::SetupOutcome;
 use crate::migrate::{ApplyError, Chain};
 use crate::provision::{
-    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, server_identity,
+    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, ServerVersion,
+    server_identity,
 };
 use crate::spec::{Backend, Spec};
 
@@ -25,6 +26,8 @@ pub struct Setup {
     pub timings: Timings,
     /// What the cache of migrated clusters did.
     pub cached: Cached,
+    /// The server's version, for the header line.
+    pub version: ServerVersion,
     /// Set, with what happened, once the server is gone (see [`Setup::server_exit`]).
     exit: Arc<OnceLock<String>>,
     probe: Probe,
@@ -57,6 +60,7 @@ struct Migrated {
     roles: Option<RolePhase>,
     timings: Timings,
     cached: Cached,
+    version: ServerVersion,
 }
 
 /// What the cache of migrated clusters did for this run (see [`crate::provision::Cache`]).
@@ -154,6 +158,7 @@ impl Setup {
             };
             if let Some((postgres, database)) = copy {
                 drop(building);
+                let version = postgres.version().await?;
                 let migrated = Migrated {
                     postgres,
                     database,
@@ -164,17 +169,23 @@ impl Setup {
                         apply: Duration::ZERO,
                     },
                     cached: Cached::Hit(key.clone()),
+                    version,
                 };
-                return Self::ready(spec, chain, migrated, connections, purpose).await;
+                return Self::ready(spec, chain, backend, migrated, connections, purpose).await;
             }
         }
         let postgres = Postgres::start(backend, &spec.project.database, cache).await?;
         let database = postgres.create_database(None).await?;
+        let version = postgres.version().await?;
         let provision = started.elapsed();
 
         let started = Instant::now();
         let roles = postgres.role_phase().await?;
-        let apply = apply_once(&postgres, &database, chain).await?;
+        // A statement that failed for want of an extension says how to get it.
+        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, backend);
+        let apply = apply_once(&postgres, &database, chain)
+            .await?
+            .map_err(remedy);
         let apply_time = started.elapsed();
         let cached = match &keyed {
             Some((cache, key)) if apply.is_ok() && postgres.can_keep() => {
@@ -196,14 +207,16 @@ impl Setup {
                 apply: apply_time,
             },
             cached,
+            version,
         };
-        Self::ready(spec, chain, migrated, connections, purpose).await
+        Self::ready(spec, chain, backend, migrated, connections, purpose).await
     }
 
     /// The idempotency pass, the catalog and the pool, on a migrated database.
     async fn ready(
         spec: &Spec,
         chain: &Chain,
+        backend: Backend,
         migrated: Migrated,
         connections: u32,
         purpose: Purpose,
@@ -215,10 +228,16 @@ impl Setup {
             roles,
             timings,
             cached,
+            version,
         } = migrated;
+        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, backend);
         let second = spec.project.migrations.idempotent && purpose == Purpose::Checks;
         let idempotent = match (&apply, second) {
-            (Ok(()), true) => Some(second_pass(&postgres, &database, chain).await?),
+            (Ok(()), true) => Some(
+                second_pass(&postgres, &database, chain)
+                    .await?
+                    .map_err(remedy),
+            ),
             _ => None,
         };
         if let Some(roles) = roles {
@@ -254,6 +273,7 @@ impl Setup {
             pool,
             timings,
             cached,
+            version,
             exit,
             probe,
             watcher,

@@ -431,3 +431,114 @@ fn sigint_while_a_command_chain_runs_kills_the_tool_and_its_children() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// `server_version` of `server` without a distribution's suffix: `15.18`.
+async fn version_of(server: &pg_invariants::provision::Postgres) -> String {
+    let mut conn = server.options("postgres").connect().await.expect("connect");
+    let version: String = sqlx::query_scalar("SELECT current_setting('server_version')")
+        .fetch_one(&mut conn)
+        .await
+        .expect("version");
+    conn.close().await.expect("close");
+    version
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `pg-invariants test ARGS` in `case` (on the server of `url`, if given), off the async
+/// runtime; it must exit 101 (some test failed). Its stdout and stderr.
+async fn some_test_fails(
+    case: &'static str,
+    args: &'static [&'static str],
+    url: Option<String>,
+) -> (String, String) {
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = url
+            .iter()
+            .map(|u| ("PG_INVARIANTS_URL", u.as_str()))
+            .collect();
+        pg_invariants_in(case, args, &env)
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(101), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_header_names_the_version_and_a_missing_extension_says_how_to_get_it() {
+    // The local server pg-invariants starts is one of these binaries: same version.
+    let server = local_server(&[]).await;
+    let version = version_of(&server).await;
+    let major = version.split('.').next().unwrap_or_default().to_string();
+    let (stdout, stderr) = some_test_fails(
+        "tests/cases/apply-fails-missing-extension",
+        &["--backend", "local"],
+        None,
+    )
+    .await;
+    assert!(
+        stderr.contains(&format!(
+            "2 migration(s) (sql-dir) on local PostgreSQL {version}; server ready in "
+        )),
+        "{stderr}"
+    );
+    let remedy = format!(
+        "to get it: the local PostgreSQL {major} has no extension \"vector\": `apt-get install postgresql-{major}-pgvector`"
+    );
+    assert!(stdout.contains(&remedy), "{stdout}");
+    assert!(
+        stdout.contains(&format!("image = \"pgvector/pgvector:pg{major}\"")),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_supabase_preset_applies_on_the_url_backend_and_leaves_no_role_behind() {
+    let server = local_server(&[]).await;
+    let version = version_of(&server).await;
+    let options = server.options("postgres");
+    let roles = || async {
+        let mut conn = options.connect().await.expect("connect");
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT rolname::text FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role', 'supabase_admin') ORDER BY 1",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("roles");
+        conn.close().await.expect("close");
+        names
+    };
+    assert!(roles().await.is_empty());
+
+    let url = env_var(&server, "DATABASE_URL");
+    let (stdout, stderr) = some_test_fails(
+        "tests/cases/preset-supabase",
+        &["--backend", "url"],
+        Some(url),
+    )
+    .await;
+    assert!(
+        stderr.contains(&format!("(supabase) on url PostgreSQL {version};")),
+        "{stderr}"
+    );
+    for applied in [
+        "migrations::apply",
+        "migrations::idempotent",
+        "profiles::id::on_delete",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("test {applied} ")))
+            .unwrap_or_default();
+        assert!(line.ends_with(" ok"), "{applied}: {line:?}\n{stdout}");
+    }
+    assert!(
+        roles().await.is_empty(),
+        "the preset's roles are the run's: the last run out drops them"
+    );
+}

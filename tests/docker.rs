@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use docker_support::Availability;
 use libtest_mimic::{Arguments, Failed, Trial};
 use pg_invariants::provision::Postgres;
-use pg_invariants::spec::{Backend, DatabaseConfig};
+use pg_invariants::spec::{Backend, DatabaseConfig, Preset};
 use sqlx::{ConnectOptions, Connection, Row};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pg-invariants");
@@ -173,6 +173,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn config(image: &str, settings: &[(&str, &str)]) -> DatabaseConfig {
     DatabaseConfig {
         backend: Backend::Docker,
+        preset: Preset::None,
         image: image.to_string(),
         settings: settings
             .iter()

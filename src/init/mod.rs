@@ -113,8 +113,8 @@ fn init(options: &Options) -> Result<(), InitError> {
         source,
     })?;
     let mut spec = read_spec(&file, options.force)?;
-    let chain = Chain::discover(&spec.project.migrations, &spec.project.dir)
-        .map_err(|e| InitError::Setup(format!("error: {e}")))?;
+    let chain =
+        Chain::discover(&spec.project).map_err(|e| InitError::Setup(format!("error: {e}")))?;
     let (runtime, mut setup) = runner::set_up(
         &spec,
         &chain,

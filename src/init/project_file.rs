@@ -84,9 +84,16 @@ impl NewProject {
         };
         let mut out = String::from(
             "# pg-invariants: written by `pg-invariants init`. Relative paths are relative to this\n\
-             # file. Every key is documented in the README of pg-invariants.\n\n\
-             [migrations]\n",
+             # file. Every key is documented in the README of pg-invariants.\n\n",
         );
+        if self.format == Format::Supabase {
+            out.push_str(
+                "[database]\n\
+                 # a Supabase chain: its roles, auth, storage and extensions exist before it runs\n\
+                 preset = \"supabase\"\n\n",
+            );
+        }
+        out.push_str("[migrations]\n");
         let _ = writeln!(out, "path = {}", path(&self.migrations));
         let _ = writeln!(
             out,
@@ -95,7 +102,7 @@ impl NewProject {
         );
         out.push_str(
             "# SQL files run before the chain: roles, extensions, or stubs of what a platform\n\
-             # provides (Supabase's auth schema and roles). Not inferred.\n\
+             # provides that no [database] preset covers. Not inferred.\n\
              before = []\n",
         );
         match &self.seed {
@@ -127,7 +134,7 @@ impl NewProject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Project;
+    use crate::spec::{Preset, Project};
 
     #[test]
     fn the_project_file_is_valid_and_says_what_was_found() {
@@ -155,6 +162,7 @@ mod tests {
         );
         assert_eq!(loaded.invariants.schemas, ["public", "billing"]);
         assert!(loaded.snapshots.enabled);
+        assert_eq!(loaded.database.preset, Preset::Supabase);
     }
 
     #[test]

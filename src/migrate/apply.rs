@@ -12,16 +12,19 @@ use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 
 use super::command;
+use super::extension;
 use super::format::{self, DiscoverError, Format};
 use super::limits::Limits;
 use super::migration::Migration;
+use super::preset;
 use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
-use crate::spec::MigrationsConfig;
+use crate::spec::{Backend, Project};
 
 /// Everything that runs before the checks, in order, found without touching a database.
 #[derive(Debug, Clone)]
 pub struct Chain {
+    /// The preset's script (`[database] preset`), then the project's `before` files.
     pub before: Vec<Migration>,
     pub migrations: Vec<Migration>,
     pub seed: Vec<Migration>,
@@ -81,6 +84,8 @@ pub struct SqlError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub statement: String,
+    /// Ours, after PostgreSQL's hint: how to get what the server lacks (an extension).
+    pub remedy: Option<String>,
 }
 
 impl ApplyError {
@@ -88,6 +93,17 @@ impl ApplyError {
     fn explained(mut self, limits: &Limits) -> Self {
         if let Self::Statement { sql_error, .. } = &mut self {
             sql_error.message = limits.explain(&sql_error.code, &sql_error.message);
+        }
+        self
+    }
+
+    /// Says how to get the extension the server lacks, when that is why the statement failed
+    /// (`major`: the server's major version, `backend`: where it came from).
+    pub fn with_extension_remedy(mut self, major: u32, backend: Backend) -> Self {
+        if let Self::Statement { sql_error, .. } = &mut self
+            && let Some(name) = extension::missing(&sql_error.code, &sql_error.message)
+        {
+            sql_error.remedy = Some(extension::remedy(&name, major, backend));
         }
         self
     }
@@ -101,6 +117,9 @@ impl SqlError {
         }
         if let Some(h) = &self.hint {
             out.push_str(&format!("\n  HINT: {h}"));
+        }
+        if let Some(r) = &self.remedy {
+            out.push_str(&format!("\n  to get it: {r}"));
         }
         out.push_str(&format!("\n  statement: {}", excerpt(&self.statement)));
         out
@@ -118,7 +137,9 @@ fn excerpt(statement: &str) -> String {
 }
 
 impl Chain {
-    pub fn discover(config: &MigrationsConfig, project_dir: &Path) -> Result<Self, ChainError> {
+    pub fn discover(project: &Project) -> Result<Self, ChainError> {
+        let config = &project.migrations;
+        let project_dir = &project.dir;
         let scripts = |paths: &[PathBuf]| {
             paths
                 .iter()
@@ -142,7 +163,10 @@ impl Chain {
             None => format::not_applied(format, &config.path)?,
         };
         Ok(Self {
-            before: scripts(&config.before)?,
+            before: preset::script(project.database.preset)
+                .into_iter()
+                .chain(scripts(&config.before)?)
+                .collect(),
             migrations,
             seed: scripts(&config.seed)?,
             command,
@@ -313,6 +337,7 @@ fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -
             detail: pg.detail().map(str::to_string),
             hint: pg.hint().map(str::to_string),
             statement: sql.to_string(),
+            remedy: None,
         },
     }
 }

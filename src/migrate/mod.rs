@@ -3,9 +3,11 @@
 
 mod apply;
 mod command;
+mod extension;
 pub mod format;
 mod limits;
 mod migration;
+mod preset;
 pub mod statements;
 
 pub use apply::{ApplyError, Chain, ChainError};

@@ -12,6 +12,7 @@
 mod cache;
 mod cleanup;
 mod databases;
+#[cfg(feature = "docker")]
 mod docker;
 mod local;
 mod owner;
@@ -31,6 +32,7 @@ use databases::{
     drop_database, drop_databases_blocking, reap_stale_databases, rollback_prepared,
     unique_database_name,
 };
+#[cfg(feature = "docker")]
 use docker::DockerServer;
 use local::LocalServer;
 use owner::Owner;
@@ -57,11 +59,18 @@ pub enum ProvisionError {
         "the docker image {image} is not in the local Docker engine, and pg-invariants never pulls. Run `docker pull {image}`, or build an offline PostgreSQL image with `ci/postgres-image` (in the pg-invariants repository) and set PG_INVARIANTS_IMAGE (or [database] image) to the name it prints"
     )]
     ImageMissing { image: String },
+    #[error(
+        "backend = \"docker\": this pg-invariants was built without its `docker` feature (default-features = false). Use the local backend (PostgreSQL server binaries) or PG_INVARIANTS_URL, or build it with the feature"
+    )]
+    #[cfg(not(feature = "docker"))]
+    DockerNotBuilt,
+    #[cfg(feature = "docker")]
     #[error("{what}: {source}")]
     DockerApi {
         what: String,
         source: testcontainers::bollard::errors::Error,
     },
+    #[cfg(feature = "docker")]
     #[error("{what}: {source}")]
     Container {
         what: String,
@@ -107,6 +116,7 @@ enum Server {
     /// Owns the server process and directory: dropping it stops and removes them.
     Local(LocalServer),
     /// Owns the container: dropping it removes the container.
+    #[cfg(feature = "docker")]
     Docker(DockerServer),
     /// The user's URL, for external tools, and where its runs meet.
     Url {
@@ -122,6 +132,35 @@ pub struct Postgres {
     created: Arc<Mutex<Vec<String>>>,
     /// Drops the databases we created on a server that is not ours (url backend).
     _cleanup: Option<cleanup::Guard>,
+}
+
+/// A server's version: `15.18`, major 15.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerVersion {
+    /// `server_version` without what a distribution appends (` (Debian 15.18-1.pgdg120+1)`).
+    pub text: String,
+    pub major: u32,
+}
+
+impl ServerVersion {
+    /// From `server_version` and `server_version_num` (150018: major 15; 90624: 9, for 9.6).
+    pub fn new(server_version: &str, number: i32) -> Self {
+        let number = u32::try_from(number).unwrap_or_default();
+        Self {
+            text: server_version
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            major: number / 10_000,
+        }
+    }
+}
+
+impl std::fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PostgreSQL {}", self.text)
+    }
 }
 
 /// Which backend `auto` and the overrides resolve to.
@@ -156,6 +195,9 @@ impl Postgres {
                 Ok(Self::local(server))
             }
             Backend::Url => Self::on_url().await,
+            #[cfg(not(feature = "docker"))]
+            Backend::Docker => Err(ProvisionError::DockerNotBuilt),
+            #[cfg(feature = "docker")]
             Backend::Docker => {
                 let image = env::image().unwrap_or_else(|| config.image.clone());
                 let server = DockerServer::start(&image, &config.settings).await?;
@@ -271,6 +313,7 @@ impl Postgres {
     pub fn probe(&self) -> Probe {
         match &self.server {
             Server::Local(server) => Probe::Local(server.probe()),
+            #[cfg(feature = "docker")]
             Server::Docker(server) => Probe::Docker(server.probe()),
             Server::Url { .. } => Probe::Url(Box::new(self.admin.clone())),
         }
@@ -295,7 +338,53 @@ impl Postgres {
             .await
             .map_err(|e| ProvisionError::db(format!("creating database {name}"), e))?;
         let _ = conn.close().await;
+        if let Some(t) = template {
+            self.copy_settings(t, &name)
+                .await
+                .map_err(|e| ProvisionError::db(format!("copying the settings of {t}"), e))?;
+        }
         Ok(name)
+    }
+
+    /// `CREATE DATABASE … TEMPLATE` copies a database's contents but not its own settings
+    /// (`ALTER DATABASE … SET`, such as the search_path of `preset = "supabase"`): a clone without
+    /// them would resolve names differently. Each is set on `copy` from a session of `template`,
+    /// where it is in force, so its value is taken exactly as PostgreSQL holds it.
+    async fn copy_settings(&self, template: &str, copy: &str) -> Result<(), sqlx::Error> {
+        let mut conn = self.options(template).connect().await?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT split_part(unnest(s.setconfig), '=', 1) FROM pg_db_role_setting s \
+             JOIN pg_database d ON d.oid = s.setdatabase \
+             WHERE d.datname = current_database() AND s.setrole = 0",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        for name in names {
+            let sql = format!(
+                "ALTER DATABASE {} SET {} FROM CURRENT",
+                ident(copy),
+                ident(&name)
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await?;
+        }
+        let _ = conn.close().await;
+        Ok(())
+    }
+
+    /// The server's version, as the header line and remedies name it.
+    pub async fn version(&self) -> Result<ServerVersion, ProvisionError> {
+        let what = "reading the server's version";
+        let mut conn = self.admin_connection().await?;
+        let (text, number): (String, i32) = sqlx::query_as(
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| ProvisionError::db(what, e))?;
+        let _ = conn.close().await;
+        Ok(ServerVersion::new(&text, number))
     }
 
     /// Drops a database this handle created (and nothing else).
@@ -372,6 +461,7 @@ impl Postgres {
                     ("PGDATABASE".into(), database.into()),
                 ]
             }
+            #[cfg(feature = "docker")]
             Server::Docker(server) => {
                 let port = server.port.to_string();
                 vec![
@@ -448,4 +538,40 @@ fn block_on_own_runtime(work: impl Future<Output = ()> + Send + 'static) {
         }
     });
     let _ = worker.join();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_drops_the_distributions_suffix_and_knows_its_major() {
+        let debian = ServerVersion::new("15.18 (Debian 15.18-1.pgdg120+1)", 150018);
+        assert_eq!(debian.to_string(), "PostgreSQL 15.18");
+        assert_eq!(debian.major, 15);
+        assert_eq!(ServerVersion::new("9.6.24", 90624).major, 9);
+        assert_eq!(ServerVersion::new("18beta1", 180000).major, 18);
+    }
+
+    /// `default-features = false` leaves testcontainers out; asking for docker then is a
+    /// configuration problem (exit 2) that says why, not a missing engine. CI runs it
+    /// (`cargo test --no-default-features --lib provision::tests`).
+    #[cfg(not(feature = "docker"))]
+    #[tokio::test]
+    async fn without_the_feature_the_docker_backend_says_it_was_not_built() {
+        let config = DatabaseConfig {
+            backend: Backend::Docker,
+            preset: crate::spec::Preset::None,
+            image: "postgres:17-alpine".into(),
+            settings: Vec::new(),
+        };
+        let Err(error) = Postgres::start(Backend::Docker, &config).await else {
+            panic!("a docker server without the docker feature");
+        };
+        assert!(matches!(error, ProvisionError::DockerNotBuilt), "{error}");
+        assert!(
+            error.to_string().contains("without its `docker` feature"),
+            "{error}"
+        );
+    }
 }

@@ -7,13 +7,16 @@
 //! - url: a connection to the server fails at the network level (a server that answers with
 //!   an error, say "too many connections", is alive).
 
+#[cfg(feature = "docker")]
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use super::{docker, local};
+#[cfg(feature = "docker")]
+use super::docker;
+use super::local;
 
 /// How often [`Probe::until_exit`] looks.
 const PERIOD: Duration = Duration::from_millis(250);
@@ -24,6 +27,7 @@ const URL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub enum Probe {
     Local(local::Probe),
+    #[cfg(feature = "docker")]
     Docker(Arc<docker::Container>),
     Url(Box<PgConnectOptions>),
 }
@@ -34,6 +38,7 @@ impl Probe {
     pub async fn exited(&self) -> Option<String> {
         match self {
             Probe::Local(probe) => probe.exited(),
+            #[cfg(feature = "docker")]
             Probe::Docker(container) => container.exited().await,
             Probe::Url(options) => url_unreachable(options).await,
         }

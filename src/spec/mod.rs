@@ -21,7 +21,8 @@ pub use facts::{ColumnFacts, Fact, OnDelete, OrphanTarget, Orphans, Reference};
 pub use glob::Glob;
 pub use merge::{Contradiction, Merged};
 pub use project::{
-    Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Project, Rule, SnapshotsConfig,
+    Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Preset, Project, Rule,
+    SnapshotsConfig,
 };
 pub use suggest::{did_you_mean, nearest, nearest_to_glob};
 pub use table::{ColumnSpec, TableSpec};

@@ -56,10 +56,23 @@ impl std::str::FromStr for Backend {
     }
 }
 
+/// What the database has before `before` and the chain run (FORMAT.md sections 1 and 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// An empty database, as `initdb` or the image leaves it.
+    #[default]
+    None,
+    /// What a Supabase project's database has: its roles, the `auth`, `storage` and
+    /// `extensions` schemas, and the privileges the platform grants.
+    Supabase,
+}
+
 /// `[database]`.
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     pub backend: Backend,
+    pub preset: Preset,
     pub image: String,
     /// Server settings passed as `-c name=value`, in file order.
     pub settings: Vec<(String, String)>,
@@ -189,6 +202,7 @@ struct RawProject {
 #[serde(deny_unknown_fields, default)]
 struct RawDatabase {
     backend: Backend,
+    preset: Preset,
     image: String,
     settings: IndexMap<Spanned<String>, Spanned<toml::Value>>,
 }
@@ -197,6 +211,7 @@ impl Default for RawDatabase {
     fn default() -> Self {
         Self {
             backend: Backend::Auto,
+            preset: Preset::None,
             image: "postgres:17-alpine".into(),
             settings: IndexMap::new(),
         }
@@ -336,6 +351,7 @@ impl Project {
             file: file.to_path_buf(),
             database: DatabaseConfig {
                 backend: raw.database.backend,
+                preset: raw.database.preset,
                 image: raw.database.image,
                 settings,
             },

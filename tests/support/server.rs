@@ -5,12 +5,13 @@
 #![allow(dead_code)]
 
 use pg_invariants::provision::{Cache, Postgres};
-use pg_invariants::spec::{Backend, DatabaseConfig};
+use pg_invariants::spec::{Backend, DatabaseConfig, Preset};
 
 /// The local backend with these server settings.
 pub fn local_config(settings: &[(&str, &str)]) -> DatabaseConfig {
     DatabaseConfig {
         backend: Backend::Local,
+        preset: Preset::None,
         image: String::new(),
         settings: settings
             .iter()

@@ -1,0 +1,52 @@
+//! What a preset installs before `before` and the chain (`[database] preset`, FORMAT.md section
+//! 6): one SQL script per preset, run like a `before` file, so a chain written for a platform
+//! applies on a bare PostgreSQL without a hand-written stub.
+
+use std::path::PathBuf;
+
+use super::migration::Migration;
+use crate::spec::Preset;
+
+/// Supabase's roles, `auth`, `storage` and `extensions` schemas and grants.
+const SUPABASE: &str = include_str!("preset/supabase.sql");
+
+/// The script of `preset`, as the first `before` file; `None` for `preset = "none"`.
+pub fn script(preset: Preset) -> Option<Migration> {
+    let (name, text) = match preset {
+        Preset::None => return None,
+        Preset::Supabase => ("supabase", SUPABASE),
+    };
+    Some(Migration {
+        version: String::new(),
+        description: format!("preset {name}"),
+        // Not a file of the project: an error in it reads `<preset supabase>:line:col`.
+        path: PathBuf::from(format!("<preset {name}>")),
+        body: 0..text.len(),
+        text: text.to_string(),
+        transaction: true,
+        verbatim: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn none_installs_nothing() {
+        assert!(script(Preset::None).is_none());
+    }
+
+    #[test]
+    fn supabase_runs_in_one_transaction_and_splits_into_statements() {
+        let script = script(Preset::Supabase).expect("a script");
+        assert!(script.transaction);
+        let statements = script.statements();
+        // Dollar-quoted bodies stay whole: one statement per function.
+        let functions = statements
+            .iter()
+            .filter(|s| script.sql()[s.range.clone()].contains("CREATE OR REPLACE FUNCTION"))
+            .count();
+        assert_eq!(functions, 7);
+    }
+}

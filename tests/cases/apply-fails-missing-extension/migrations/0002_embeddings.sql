@@ -1,0 +1,3 @@
+-- Semantic search: embeddings beside each document.
+CREATE EXTENSION IF NOT EXISTS vector;
+ALTER TABLE documents ADD COLUMN embedding vector(3);
