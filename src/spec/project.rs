@@ -344,7 +344,10 @@ impl Project {
         let tenancy = raw
             .tenancy
             .as_ref()
-            .map(|t| t.get_ref().resolve(&src, &src.at(t), &default_schema))
+            .map(|t| {
+                t.get_ref()
+                    .resolve(&src, &src.at(t), &default_schema, raw.database.preset)
+            })
             .transpose()?;
 
         Ok(Self {

@@ -11,6 +11,7 @@ use serde_spanned::Spanned;
 
 use super::error::SpecError;
 use super::facts::{Fact, Reference};
+use super::project::Preset;
 use super::source::Source;
 use crate::location::Location;
 use crate::migrate::statements::{self, StatementKind};
@@ -61,11 +62,14 @@ const TRANSACTION_CONTROL: [&str; 9] = [
 ];
 
 impl RawTenancy {
+    /// `[tenancy]` resolved; `role` and `settings` default from `preset` (FORMAT.md section 6)
+    /// and are required without one.
     pub(super) fn resolve(
         &self,
         src: &Source,
         header: &Location,
         default_schema: &str,
+        preset: Preset,
     ) -> Result<Tenancy, SpecError> {
         let tenants = Reference::parse(self.tenants.get_ref(), default_schema).ok_or_else(|| {
             src.error_at(
@@ -81,6 +85,10 @@ impl RawTenancy {
                 return Err(src.error_at(r, "`role` is empty: name the role requests run as"));
             }
             Some(r) => src.fact(r),
+            None if preset == Preset::Supabase => Fact {
+                value: SUPABASE_ROLE.to_string(),
+                at: header.clone(),
+            },
             None => {
                 return Err(SpecError::At {
                     location: header.clone(),
@@ -89,6 +97,18 @@ impl RawTenancy {
             }
         };
         let Some(settings) = &self.settings else {
+            if preset == Preset::Supabase {
+                return Ok(Tenancy {
+                    settings: IndexMap::from([(
+                        SUPABASE_CLAIMS.0.to_string(),
+                        Fact {
+                            value: SUPABASE_CLAIMS.1.to_string(),
+                            at: header.clone(),
+                        },
+                    )]),
+                    ..self.tenancy(src, header, tenants, role)?
+                });
+            }
             return Err(SpecError::At {
                 location: header.clone(),
                 message: "[tenancy] needs `settings`: the request settings of a principal, e.g. settings = { \"app.tenant_id\" = \"{tenant}\" } (settings = {} when the role alone decides)".into(),
@@ -101,6 +121,20 @@ impl RawTenancy {
             }
             resolved.insert(name.get_ref().clone(), src.fact(value));
         }
+        Ok(Tenancy {
+            settings: resolved,
+            ..self.tenancy(src, header, tenants, role)?
+        })
+    }
+
+    /// Everything but the settings.
+    fn tenancy(
+        &self,
+        src: &Source,
+        header: &Location,
+        tenants: Reference,
+        role: Fact<String>,
+    ) -> Result<Tenancy, SpecError> {
         let principal = match &self.principal {
             None => Vec::new(),
             Some(p) => principal_statements(src, p)?,
@@ -112,12 +146,22 @@ impl RawTenancy {
                 at: src.at(&self.tenants),
             },
             role,
-            settings: resolved,
+            settings: IndexMap::new(),
             principal,
             principal_at: self.principal.as_ref().map(|p| src.at(p)),
         })
     }
 }
+
+/// `[tenancy] role` under `preset = "supabase"`: the role PostgREST switches to for a signed-in
+/// user.
+const SUPABASE_ROLE: &str = "authenticated";
+/// `[tenancy] settings` under `preset = "supabase"`: the JWT claims `auth.uid()` and `auth.jwt()`
+/// read.
+const SUPABASE_CLAIMS: (&str, &str) = (
+    "request.jwt.claims",
+    r#"{"sub": "{user}", "role": "authenticated"}"#,
+);
 
 /// `principal` split into the statements psql would send, refusing psql meta-commands and
 /// transaction control.
@@ -159,6 +203,10 @@ mod tests {
     use std::path::Path;
 
     fn load(text: &str) -> Result<Tenancy, SpecError> {
+        load_with(text, Preset::None)
+    }
+
+    fn load_with(text: &str, preset: Preset) -> Result<Tenancy, SpecError> {
         #[derive(Deserialize)]
         struct File {
             tenancy: Spanned<RawTenancy>,
@@ -166,7 +214,23 @@ mod tests {
         let src = Source::new(Path::new("pg-invariants.toml"), text.to_string());
         let file: File = src.parse(&[])?;
         let header = src.at(&file.tenancy);
-        file.tenancy.get_ref().resolve(&src, &header, "public")
+        file.tenancy
+            .get_ref()
+            .resolve(&src, &header, "public", preset)
+    }
+
+    #[test]
+    fn the_supabase_preset_gives_role_and_settings() {
+        let t = load_with(
+            "[tenancy]\ntenants = \"organizations.id\"\n",
+            Preset::Supabase,
+        )
+        .expect("defaults");
+        assert_eq!(t.role.value, "authenticated");
+        assert_eq!(
+            t.settings["request.jwt.claims"].value,
+            r#"{"sub": "{user}", "role": "authenticated"}"#
+        );
     }
 
     #[test]
