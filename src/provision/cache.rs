@@ -372,12 +372,7 @@ fn remove_dir_patiently(dir: &Path) {
 /// Copies the data directory `from` to `to` (which must not exist), keeping owners and modes:
 /// `cp -a`, sharing blocks where the file system can (`--reflink=auto`).
 pub fn copy_data(from: &Path, to: &Path) -> io::Result<()> {
-    let out = std::process::Command::new("cp")
-        .args(["-a", "--reflink=auto"])
-        .arg(from)
-        .arg(to)
-        .stdin(std::process::Stdio::null())
-        .output()?;
+    let out = copy_command(from, to).output()?;
     if out.status.success() {
         Ok(())
     } else {
@@ -388,6 +383,17 @@ pub fn copy_data(from: &Path, to: &Path) -> io::Result<()> {
             String::from_utf8_lossy(&out.stderr).trim()
         )))
     }
+}
+
+/// The `cp` that [`copy_data`] runs: also spawned on its own by the local backend, which keeps
+/// it where a signal's cleanup stops it before removing the directory it writes into.
+pub fn copy_command(from: &Path, to: &Path) -> std::process::Command {
+    let mut cp = std::process::Command::new("cp");
+    cp.args(["-a", "--reflink=auto"])
+        .arg(from)
+        .arg(to)
+        .stdin(std::process::Stdio::null());
+    cp
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use std::sync::{Arc, Mutex};
 
-use super::cache::{Cache, Contents, Entry, Key, Kind, copy_data};
+use super::cache::{Cache, Contents, Entry, Key, Kind, copy_command, copy_data};
 use super::owner::{self, Owner};
 use super::{ProvisionError, cleanup};
 use crate::env;
@@ -236,8 +236,15 @@ impl LocalServer {
         let password = entry
             .password()
             .map_err(|e| ProvisionError::io("reading a cached cluster's password", e))?;
-        copy_data(&entry.data(), &self.data_dir())
-            .map_err(|e| ProvisionError::io("copying a cached cluster", e))?;
+        const WHAT: &str = "copying a cached cluster";
+        let child = spawn_dying_with_us(&mut copy_command(&entry.data(), &self.data_dir()), WHAT)?;
+        let status = self.run_to_end(child, WHAT)?;
+        if !status.success() {
+            return Err(ProvisionError::io(
+                WHAT,
+                std::io::Error::other(format!("cp -a exited with {status}")),
+            ));
+        }
         Ok(password)
     }
 
@@ -326,10 +333,8 @@ impl LocalServer {
                     .map_err(|e| ProvisionError::io("opening the initdb log", e))?,
             )
             .stderr(initdb_out);
-        let status = self.run_to_end(spawn_dying_with_us(
-            user.run_as(&mut initdb),
-            "running initdb",
-        )?)?;
+        const WHAT: &str = "running initdb";
+        let status = self.run_to_end(spawn_dying_with_us(user.run_as(&mut initdb), WHAT)?, WHAT)?;
         let _ = std::fs::remove_file(&pwfile);
         if !status.success() {
             return Err(ProvisionError::Initdb {
@@ -385,16 +390,21 @@ impl LocalServer {
         Ok(())
     }
 
-    /// Waits for a short-lived child (initdb) while keeping it where a signal's cleanup can
-    /// stop it: removing the directory under a running initdb would race with its writes.
-    fn run_to_end(&self, child: Child) -> Result<std::process::ExitStatus, ProvisionError> {
+    /// Waits for a short-lived child (initdb, or the copy of a cached cluster) while keeping it
+    /// where a signal's cleanup can stop it: removing the directory under a running initdb or
+    /// `cp` would race with its writes.
+    fn run_to_end(
+        &self,
+        child: Child,
+        what: &'static str,
+    ) -> Result<std::process::ExitStatus, ProvisionError> {
         lock(&self.state).child = Some(child);
         loop {
             let polled = {
                 let mut state = lock(&self.state);
                 let Some(child) = state.child.as_mut() else {
                     return Err(ProvisionError::io(
-                        "running initdb",
+                        what,
                         std::io::Error::other("interrupted"),
                     ));
                 };
@@ -404,7 +414,7 @@ impl LocalServer {
                         Ok(Some(status))
                     }
                     Ok(None) => Ok(None),
-                    Err(e) => Err(ProvisionError::io("running initdb", e)),
+                    Err(e) => Err(ProvisionError::io(what, e)),
                 }
             };
             if let Some(status) = polled? {
