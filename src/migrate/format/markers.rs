@@ -5,15 +5,21 @@
 //! chain runs its Down sections and a drizzle chain runs files its journal abandoned: false
 //! verdicts. The files say which tool they belong to: `-- +goose` annotations,
 //! `--> statement-breakpoint`, `meta/_journal.json` or a `snapshot.json` beside a
-//! `migration.sql` (drizzle), `-- migrate:up` (dbmate), a `-- no-transaction` first line (sqlx).
+//! `migration.sql` (drizzle), `-- migrate:up` (dbmate), a `-- no-transaction` first line (sqlx),
+//! `--! Previous:` / `--! Hash:` headers (graphile-migrate, in `committed/` or not), `atlas.sum`
+//! or an `-- atlas:` directive (atlas), `-- Up Migration` (node-pg-migrate),
+//! `-- refinery:noTransaction` (refinery).
 //!
 //! Markers choose among the formats whose layout the directory has. Markers of two formats, or
-//! a goose or drizzle marker in a directory without that tool's layout, are an error naming a
-//! file: guessing would apply the chain the way neither tool does.
+//! a marker in a directory without that tool's layout, are an error naming a file: guessing
+//! would apply the chain the way neither tool does.
 
 use std::path::{Path, PathBuf};
 
-use super::{DiscoverError, Entry, Format, dbmate, drizzle, goose, read_text, sqlx};
+use super::{
+    DiscoverError, Entry, Format, atlas, dbmate, drizzle, goose, graphile_migrate, node_pg_migrate,
+    read_text, refinery, sqlx,
+};
 
 /// A file that names the tool owning the chain.
 struct Marker {
@@ -21,9 +27,8 @@ struct Marker {
     path: PathBuf,
 }
 
-/// The format the markers of `dir` choose: `Some(goose | drizzle)`, or `None` when they leave
-/// the choice to the layout rules (no marker, or only dbmate's or sqlx's, which those rules
-/// handle).
+/// The format the markers of `dir` choose, or `None` when they leave the choice to the layout
+/// rules (no marker, or only dbmate's or sqlx's, which those rules handle).
 pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, DiscoverError> {
     let found = find(dir, entries)?;
     let Some(first) = found.first() else {
@@ -43,9 +48,12 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
     let prisma_or_diesel = entries
         .iter()
         .any(|e| (e.is_dir && e.path.join("up.sql").is_file()) || e.name == "migration_lock.toml");
+    let flat = !folders && !prisma_or_diesel;
     let fits = match first.format {
-        Format::Goose => !folders && !prisma_or_diesel,
+        Format::Goose | Format::NodePgMigrate | Format::Refinery => flat,
         Format::Drizzle => dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel),
+        Format::GraphileMigrate => dir.join(graphile_migrate::COMMITTED).is_dir(),
+        Format::Atlas => flat && dir.join(atlas::SUM).is_file(),
         _ => return Ok(None),
     };
     if !fits {
@@ -60,11 +68,17 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
 
 fn layout(format: Format) -> &'static str {
     match format {
-        Format::Goose => "`<version>_<name>.sql` files, not one directory per migration",
-        _ => {
+        Format::Drizzle => {
             "meta/_journal.json listing `<tag>.sql` files, or `<timestamp>_<name>/migration.sql` \
              directories without Prisma's migration_lock.toml"
         }
+        Format::GraphileMigrate => {
+            "`path` is graphile-migrate's migrations folder, holding `committed/<number>.sql`: \
+             point `path` at the folder above `committed/`"
+        }
+        Format::Atlas => "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)",
+        Format::Refinery => "`V<n>__<name>.sql` files, not one directory per migration",
+        _ => "`<version>_<name>.sql` files, not one directory per migration",
     }
 }
 
@@ -72,12 +86,22 @@ fn layout(format: Format) -> &'static str {
 /// and drizzle's metadata files.
 fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
     let mut found = Vec::new();
-    let journal = dir.join(drizzle::JOURNAL);
-    if journal.is_file() {
-        found.push(Marker {
-            format: Format::Drizzle,
-            path: journal,
-        });
+    for (format, file) in [
+        (Format::Drizzle, drizzle::JOURNAL),
+        (Format::Atlas, atlas::SUM),
+    ] {
+        let path = dir.join(file);
+        if path.is_file() {
+            found.push(Marker { format, path });
+        }
+    }
+    let committed = dir.join(graphile_migrate::COMMITTED);
+    if committed.is_dir() {
+        for entry in super::entries(&committed)? {
+            if !entry.is_dir && entry.name.ends_with(".sql") {
+                in_file(&entry.path, false, &mut found)?;
+            }
+        }
     }
     for entry in entries {
         if !entry.is_dir {
@@ -103,8 +127,8 @@ fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
     Ok(found)
 }
 
-/// The markers in the SQL file at `path`; dbmate's and sqlx's only when `flat` (their layouts
-/// have no directories, and the layout rules never looked for them there).
+/// The markers in the SQL file at `path`; those of flat layouts (dbmate, sqlx, atlas,
+/// node-pg-migrate, refinery) only when `flat`.
 fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), DiscoverError> {
     let text = read_text(path)?;
     let mut push = |format| {
@@ -118,6 +142,18 @@ fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), Disco
     }
     if text.contains(drizzle::BREAKPOINT) {
         push(Format::Drizzle);
+    }
+    if graphile_migrate::has_header(&text) {
+        push(Format::GraphileMigrate);
+    }
+    if flat && atlas::has_directive(&text) {
+        push(Format::Atlas);
+    }
+    if flat && node_pg_migrate::has_up_marker(&text) {
+        push(Format::NodePgMigrate);
+    }
+    if flat && refinery::opts_out_of_transaction(&text) {
+        push(Format::Refinery);
     }
     if flat && dbmate::has_up_section(&text) {
         push(Format::Dbmate);

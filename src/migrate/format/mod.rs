@@ -12,20 +12,35 @@
 //!
 //! [`detect`] first reads the files' own markers ([`markers`]): `-- +goose` annotations choose
 //! `goose`; `--> statement-breakpoint`, `meta/_journal.json` or a `snapshot.json` beside a
-//! `migration.sql` choose `drizzle`; markers of two formats, or a goose or drizzle marker in a
-//! directory without that tool's layout, are an error naming a file and the format to set.
-//! Otherwise it looks at the directory and takes the first rule that matches:
+//! `migration.sql` choose `drizzle`; `--! Previous:` / `--! Hash:` headers (in `committed/`)
+//! choose `graphile-migrate`; `atlas.sum` or an `-- atlas:` header directive choose `atlas`;
+//! `-- Up Migration` chooses `node-pg-migrate`; `-- refinery:noTransaction` chooses `refinery`.
+//! Markers of two formats, or a marker in a directory without that tool's layout (`-- +goose`
+//! in a Prisma folder, `--! Previous:` without `committed/`, an atlas directive without
+//! `atlas.sum`), are an error naming a file and the format to set. Otherwise it looks at the
+//! directory and takes the first rule that matches:
 //!
-//! 1. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
-//! 2. a subdirectory holding `up.sql`: `diesel`;
-//! 3. the directory is `supabase/migrations` and holds a `<14 digits>_name.sql` file: `supabase`;
-//! 4. a `V<version>__<desc>.sql` file: `flyway`;
-//! 5. a `.sql` file with a `-- migrate:up` line: `dbmate`;
-//! 6. a `.sql` file whose first line is `-- no-transaction` (sqlx's marker, meaningless to the
+//! 1. a `committed/` subdirectory: `graphile-migrate`;
+//! 2. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
+//! 3. a subdirectory holding `up.sql`: `diesel`;
+//! 4. the directory is `supabase/migrations` and holds a `<14 digits>_name.sql` file: `supabase`;
+//! 5. a `U<n>__<name>.sql` file with no `V<n>__` file of the same number: `refinery` (Flyway's
+//!    `U<n>__` undoes the versioned migration `n`, which therefore exists; refinery's is a
+//!    migration of its own and refinery refuses two with one number);
+//! 6. a `V<version>__<desc>.sql` file: `flyway`. refinery names its versioned migrations the
+//!    same way; without refinery's marker or a lone `U` file the two readings differ only in
+//!    Flyway's dotted versions and repeatable `R__` files, which refinery's names cannot have,
+//!    and in the transaction mode of a file PostgreSQL refuses in a transaction (Flyway runs it
+//!    outside one, refinery needs its marker): set format = "refinery" to read it as refinery;
+//! 7. a `.sql` file with a `-- migrate:up` line: `dbmate`;
+//! 8. a `.sql` file whose first line is `-- no-transaction` (sqlx's marker, meaningless to the
 //!    other tools), or `*.up.sql` files next to plain `<version>_<desc>.sql` files (which
 //!    golang-migrate does not accept): `sqlx`;
-//! 7. `*.up.sql` files: `golang-migrate`;
-//! 8. anything else, an empty directory included: `sql-dir`.
+//! 9. `*.up.sql` files: `golang-migrate`;
+//! 10. anything else, an empty directory included: `sql-dir`. node-pg-migrate files without
+//!     `-- Up Migration` hold no down section and read as a numbered `sql-dir` (ordered by
+//!     number; node-pg-migrate's 17-digit UTC names need format = "node-pg-migrate" to be
+//!     ordered as times among 13-digit ones).
 //!
 //! The `.up.sql` layouts of sqlx and golang-migrate are identical for our purposes (same names,
 //! same numeric order, down files ignored), and so are sqlx's `<version>_<desc>.sql` layout and a
@@ -36,14 +51,19 @@
 //! both readings apply the same files in the same order in the same mode; when one does, the
 //! chain is sqlx's and is read as such. Set `format` explicitly to override.
 
+mod atlas;
 mod dbmate;
 mod diesel;
 mod drizzle;
+mod exclude;
 mod flyway;
 mod golang_migrate;
 mod goose;
+mod graphile_migrate;
 mod markers;
+mod node_pg_migrate;
 mod prisma;
+mod refinery;
 mod sql_dir;
 mod sqlx;
 mod supabase;
@@ -62,6 +82,7 @@ use crate::location::Location;
 use crate::migrate::migration::Migration;
 use crate::migrate::statements;
 
+pub use exclude::excluded;
 pub use write::{NewMigration, WriteError, append};
 
 /// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
@@ -79,12 +100,16 @@ pub enum Format {
     Dbmate,
     Goose,
     Drizzle,
+    GraphileMigrate,
+    Atlas,
+    Refinery,
+    NodePgMigrate,
     Command,
 }
 
 impl Format {
     /// Every format, in the order of the documentation.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 16] = [
         Format::Auto,
         Format::SqlDir,
         Format::Supabase,
@@ -96,6 +121,10 @@ impl Format {
         Format::Dbmate,
         Format::Goose,
         Format::Drizzle,
+        Format::GraphileMigrate,
+        Format::Atlas,
+        Format::Refinery,
+        Format::NodePgMigrate,
         Format::Command,
     ];
 
@@ -113,6 +142,10 @@ impl Format {
             Format::Dbmate => "dbmate",
             Format::Goose => "goose",
             Format::Drizzle => "drizzle",
+            Format::GraphileMigrate => "graphile-migrate",
+            Format::Atlas => "atlas",
+            Format::Refinery => "refinery",
+            Format::NodePgMigrate => "node-pg-migrate",
             Format::Command => "command",
         }
     }
@@ -285,6 +318,14 @@ pub enum DiscoverError {
         format: Format,
         layout: &'static str,
     },
+
+    /// A file the tool would refuse, or read differently than its text suggests.
+    #[error("{location}: {problem}")]
+    Malformed { location: Location, problem: String },
+
+    /// The directory lacks what the tool needs.
+    #[error("{}: {problem}", path.display())]
+    Layout { path: PathBuf, problem: String },
 }
 
 /// Recognises the layout of `dir` (see the module documentation). Never returns `Auto` or
@@ -300,6 +341,9 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
             .any(|entry| entry.is_dir && entry.path.join(file).is_file())
     };
     let has_file = |name: &str| entries.iter().any(|e| !e.is_dir && e.name == name);
+    if dir.join(graphile_migrate::COMMITTED).is_dir() {
+        return Ok(Format::GraphileMigrate);
+    }
     if subdirectory_holds("migration.sql") || has_file("migration_lock.toml") {
         return Ok(Format::Prisma);
     }
@@ -312,6 +356,9 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
         .collect();
     if supabase::is_supabase_dir(dir) && sql.iter().any(|e| supabase::is_timestamped(&e.name)) {
         return Ok(Format::Supabase);
+    }
+    if refinery::has_lone_unversioned(sql.iter().map(|entry| entry.name.as_str())) {
+        return Ok(Format::Refinery);
     }
     if sql.iter().any(|entry| flyway::is_versioned(&entry.name)) {
         return Ok(Format::Flyway);
@@ -353,6 +400,10 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
         Format::Dbmate => dbmate::discover(dir),
         Format::Goose => goose::discover(dir),
         Format::Drizzle => drizzle::discover(dir),
+        Format::GraphileMigrate => graphile_migrate::discover(dir),
+        Format::Atlas => atlas::discover(dir),
+        Format::Refinery => refinery::discover(dir),
+        Format::NodePgMigrate => node_pg_migrate::discover(dir),
     }
 }
 
@@ -362,6 +413,7 @@ pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverE
     match format {
         Format::Auto => not_applied(detect(dir)?, dir),
         Format::Drizzle => drizzle::unlisted(dir),
+        Format::GraphileMigrate => Ok(graphile_migrate::uncommitted(dir)),
         _ => Ok(Vec::new()),
     }
 }
@@ -829,7 +881,8 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown migration format `golang`; valid formats: auto, sql-dir, supabase, sqlx, \
-             prisma, diesel, golang-migrate, flyway, dbmate, goose, drizzle, command"
+             prisma, diesel, golang-migrate, flyway, dbmate, goose, drizzle, graphile-migrate, \
+             atlas, refinery, node-pg-migrate, command"
         );
     }
 }
