@@ -127,8 +127,10 @@ fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
     Ok(found)
 }
 
-/// The markers in the SQL file at `path`; those of flat layouts (dbmate, sqlx, atlas,
-/// node-pg-migrate, refinery) only when `flat`.
+/// The markers in the SQL file at `path`; those of dbmate, sqlx, atlas and refinery only when
+/// `flat` (the layout rules never looked for them in directories). A goose or node-pg-migrate
+/// marker in a migration directory is looked for: read as Prisma's, such a file would run its
+/// down section.
 fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), DiscoverError> {
     let text = read_text(path)?;
     let mut push = |format| {
@@ -149,7 +151,7 @@ fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), Disco
     if flat && atlas::has_directive(&text) {
         push(Format::Atlas);
     }
-    if flat && node_pg_migrate::has_up_marker(&text) {
+    if node_pg_migrate::has_up_marker(&text) {
         push(Format::NodePgMigrate);
     }
     if flat && refinery::opts_out_of_transaction(&text) {
@@ -173,6 +175,9 @@ mod tests {
     const GOOSE: &str = "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n";
     const DRIZZLE: &str = "SELECT 1;\n--> statement-breakpoint\nSELECT 2;\n";
     const JOURNAL: &str = r#"{"entries": [{"idx": 0, "tag": "0000_a"}]}"#;
+    const GRAPHILE: &str = "--! Previous: -\n--! Hash: sha1:x\n\nSELECT 1;\n";
+    const NODE: &str = "-- Up Migration\nSELECT 1;\n-- Down Migration\nSELECT 2;\n";
+    const REFINERY: &str = "-- refinery:noTransaction\nVACUUM;\n";
 
     #[rstest]
     #[case::goose(&[("00001_a.sql", GOOSE), ("00002_b.sql", "-- +goose up\n")], Format::Goose)]
@@ -182,6 +187,12 @@ mod tests {
     #[case::drizzle_v1_breakpoint(&[("20250101000000_a/migration.sql", DRIZZLE)], Format::Drizzle)]
     #[case::drizzle_v1_snapshot(&[("20250101000000_a/migration.sql", "SELECT 1;"), ("20250101000000_a/snapshot.json", "{}")], Format::Drizzle)]
     #[case::prisma_stays_prisma(&[("20240101000000_a/migration.sql", "SELECT 1;"), ("migration_lock.toml", "")], Format::Prisma)]
+    #[case::graphile(&[("committed/000001.sql", GRAPHILE), ("current.sql", "")], Format::GraphileMigrate)]
+    #[case::atlas_sum(&[("20240101000000_a.sql", "SELECT 1;"), ("atlas.sum", "h1:x\n")], Format::Atlas)]
+    #[case::atlas_directive(&[("1_a.sql", "-- atlas:txmode none\n\nVACUUM;"), ("atlas.sum", "")], Format::Atlas)]
+    #[case::node_pg_migrate(&[("1700000000000_a.sql", NODE)], Format::NodePgMigrate)]
+    #[case::node_pg_migrate_lower_case(&[("1700000000000_a.sql", "-- up migration\nSELECT 1;")], Format::NodePgMigrate)]
+    #[case::refinery_marker(&[("V1__a.sql", "SELECT 1;"), ("V2__b.sql", REFINERY)], Format::Refinery)]
     fn markers_choose_the_format(#[case] files: &[(&str, &str)], #[case] expected: Format) {
         let fixture = Fixture::new(files);
         assert_eq!(detect(fixture.path()).unwrap(), expected);
@@ -192,6 +203,10 @@ mod tests {
     #[case::goose_in_diesel(&[("2024-01-01-000000_a/up.sql", GOOSE)], "2024-01-01-000000_a/up.sql", "goose")]
     #[case::breakpoints_without_journal(&[("0000_a.sql", DRIZZLE)], "0000_a.sql", "drizzle")]
     #[case::breakpoints_in_prisma(&[("20240101000000_a/migration.sql", DRIZZLE), ("migration_lock.toml", "")], "migration.sql", "drizzle")]
+    #[case::graphile_without_committed(&[("000001.sql", GRAPHILE)], "000001.sql", "graphile-migrate")]
+    #[case::atlas_directive_without_sum(&[("1_a.sql", "-- atlas:txmode none\n\nVACUUM;")], "1_a.sql", "atlas")]
+    #[case::atlas_sum_beside_folders(&[("atlas.sum", ""), ("20240101000000_a/migration.sql", "SELECT 1;")], "atlas.sum", "atlas")]
+    #[case::node_pg_migrate_in_prisma(&[("20240101000000_a/migration.sql", NODE)], "migration.sql", "node-pg-migrate")]
     fn marker_without_its_layout_is_an_error(
         #[case] files: &[(&str, &str)],
         #[case] file: &str,
@@ -216,6 +231,10 @@ mod tests {
     #[case::goose_and_dbmate(&[("1_a.sql", GOOSE), ("2_b.sql", "-- migrate:up\nSELECT 1;\n")])]
     #[case::goose_and_journal(&[("meta/_journal.json", JOURNAL), ("0000_a.sql", GOOSE)])]
     #[case::dbmate_and_sqlx(&[("1_a.sql", "-- migrate:up\n"), ("2_b.sql", "-- no-transaction\nVACUUM;")])]
+    #[case::node_pg_migrate_and_goose(&[("1_a.sql", NODE), ("2_b.sql", GOOSE)])]
+    #[case::atlas_and_node_pg_migrate(&[("atlas.sum", ""), ("1_a.sql", NODE)])]
+    #[case::graphile_and_atlas(&[("committed/000001.sql", GRAPHILE), ("atlas.sum", "")])]
+    #[case::refinery_and_dbmate(&[("V1__a.sql", REFINERY), ("V2__b.sql", "-- migrate:up\n")])]
     fn mixed_markers_are_an_error(#[case] files: &[(&str, &str)]) {
         let fixture = Fixture::new(files);
         let error = detect(fixture.path()).unwrap_err();
