@@ -488,12 +488,12 @@ mod tests {
         fn order_is_the_order_of_the_numbers(count in 1usize..8, widths in prop::collection::vec(1usize..7, 8)) {
             let mut previous: Option<String> = None;
             let mut files = Vec::new();
-            for i in 0..count {
+            for (i, width) in widths.iter().enumerate().take(count) {
                 let body = format!("select {i};");
                 let text = committed_text(&body, previous.as_deref());
                 previous = Some(hash(&body, previous.as_deref()));
                 let number = (i + 1) * 7;
-                let width = widths[i].max(number.to_string().len());
+                let width = (*width).max(number.to_string().len());
                 files.push((format!("committed/{number:0width$}.sql"), text));
             }
             let fixture = fixture(&files, &[]);

@@ -21,14 +21,15 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::version::{cmp_numeric, leading_digits};
-use super::{DiscoverError, FileLayout, Format, Name, entries, lines};
+use super::{DiscoverError, FileLayout, Format, dbmate, entries, lines};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::NodePgMigrate,
     expected: "`<timestamp>_<name>.sql`",
-    parse,
+    // Any `.sql` file starting with digits, as for dbmate.
+    parse: dbmate::parse,
     recursive: false,
 };
 
@@ -62,22 +63,6 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
 fn is_script(name: &str) -> bool {
     let (digits, _) = leading_digits(name);
     !digits.is_empty() && !name.ends_with(".d.ts") && SCRIPTS.iter().any(|ext| name.ends_with(ext))
-}
-
-/// Any `.sql` file starting with digits; the separator after them is `_` when node-pg-migrate
-/// writes it.
-fn parse(name: &str) -> Name<'_> {
-    let Some(stem) = name.strip_suffix(".sql") else {
-        return Name::Unexpected;
-    };
-    let (digits, rest) = leading_digits(stem);
-    if digits.is_empty() {
-        return Name::Unexpected;
-    }
-    Name::Migration {
-        version: digits.to_string(),
-        description: rest.strip_prefix(['_', '-']).unwrap_or(rest),
-    }
 }
 
 /// The prefix as node-pg-migrate orders it, in milliseconds (or as an index), as digits.
