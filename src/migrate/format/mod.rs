@@ -67,6 +67,7 @@ mod refinery;
 mod sql_dir;
 mod sqlx;
 mod supabase;
+mod utc;
 mod version;
 mod write;
 

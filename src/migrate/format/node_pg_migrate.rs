@@ -20,6 +20,7 @@ use std::cmp::Ordering;
 use std::ops::Range;
 use std::path::Path;
 
+use super::utc;
 use super::version::{cmp_numeric, leading_digits};
 use super::{DiscoverError, FileLayout, Format, dbmate, entries, lines};
 use crate::location::Location;
@@ -71,7 +72,7 @@ fn time_key(migration: &Migration) -> Result<String, DiscoverError> {
     if prefix.len() != 17 {
         return Ok(prefix.clone());
     }
-    utc_millis(prefix)
+    utc::millis_of(prefix)
         .map(|ms| ms.to_string())
         .ok_or_else(|| DiscoverError::Malformed {
             location: Location {
@@ -84,38 +85,6 @@ fn time_key(migration: &Migration) -> Result<String, DiscoverError> {
                  node-pg-migrate reads it as; rename the file"
             ),
         })
-}
-
-/// Milliseconds since 1970 of `yyyyMMddHHmmssSSS`, `None` when it names no valid time.
-pub(super) fn utc_millis(prefix: &str) -> Option<i64> {
-    let part = |range: Range<usize>| prefix.get(range)?.parse::<i64>().ok();
-    let (year, month, day) = (part(0..4)?, part(4..6)?, part(6..8)?);
-    let (hour, minute, second, millis) =
-        (part(8..10)?, part(10..12)?, part(12..14)?, part(14..17)?);
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => return None,
-    };
-    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date, after Howard Hinnant's `days_from_civil`.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Which section a marker line opens.
@@ -231,17 +200,6 @@ mod tests {
         );
     }
 
-    #[rstest]
-    #[case::epoch("19700101000000000", Some(0))]
-    #[case::known("20231114221320000", Some(1_700_000_000_000))]
-    #[case::leap_day("20240229000000001", Some(1_709_164_800_001))]
-    #[case::no_leap_day("20230229000000000", None)]
-    #[case::month_13("20231301000000000", None)]
-    #[case::hour_24("20230101240000000", None)]
-    fn utc_prefixes(#[case] prefix: &str, #[case] expected: Option<i64>) {
-        assert_eq!(utc_millis(prefix), expected);
-    }
-
     #[test]
     fn invalid_utc_prefix_is_an_error() {
         let error = Fixture::discover_error(&["20231301000000000_a.sql"], discover);
@@ -277,7 +235,7 @@ mod tests {
                 .map(|(i, ms)| {
                     let prefix = if i % 2 == 0 {
                         let secs = u64::try_from(ms / 1000).unwrap();
-                        format!("{}{:03}", crate::migrate::format::write::timestamp(secs), ms % 1000)
+                        format!("{}{:03}", utc::timestamp(secs), ms % 1000)
                     } else {
                         format!("{ms:013}")
                     };
@@ -289,7 +247,7 @@ mod tests {
             let found: Vec<i64> = discover(fixture.path())
                 .unwrap()
                 .iter()
-                .map(|m| if m.version.len() == 17 { utc_millis(&m.version).unwrap() } else { m.version.parse().unwrap() })
+                .map(|m| if m.version.len() == 17 { utc::millis_of(&m.version).unwrap() } else { m.version.parse().unwrap() })
                 .collect();
             prop_assert_eq!(found, times.into_iter().collect::<Vec<_>>());
         }

@@ -29,6 +29,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::utc::{millis, timestamp};
 use super::version::{cmp_numeric, leading_digits};
 use super::{DiscoverError, Format, atlas, detect, discover, drizzle, graphile_migrate};
 use crate::migrate::migration::Migration;
@@ -186,12 +187,6 @@ fn graphile(
         main,
         transaction: migration.transaction,
     }
-}
-
-/// Milliseconds since 1970 of `now`.
-fn millis(now: SystemTime) -> u128 {
-    now.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis())
 }
 
 /// One migration's files: `main` is the file discovery reads.
@@ -499,39 +494,12 @@ fn sql_dir_prefixes(last: Option<&Migration>, count: usize) -> Vec<String> {
         .collect()
 }
 
-/// `YYYYMMDDHHMMSS` of `secs` after the Unix epoch, in UTC.
-pub(super) fn timestamp(secs: u64) -> String {
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let time = secs % 86_400;
-    format!(
-        "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
-    )
-}
-
 /// Diesel's `YYYY-MM-DD-HHMMSS` from `YYYYMMDDHHMMSS`.
 fn dashed_timestamp(t: &str) -> String {
     if t.len() != 14 {
         return t.to_string();
     }
     format!("{}-{}-{}-{}", &t[..4], &t[4..6], &t[6..8], &t[8..])
-}
-
-/// The proleptic Gregorian date of a day number (days after 1970-01-01), after Howard Hinnant's
-/// `civil_from_days`.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// What was created so far, to be removed again if anything goes wrong, and the files rewritten
@@ -710,15 +678,6 @@ mod tests {
                     .into_owned()
             })
             .collect()
-    }
-
-    #[rstest]
-    #[case::epoch(0, "19700101000000")]
-    #[case::leap_day(951_782_400, "20000229000000")]
-    #[case::new_year(1_704_067_199, "20231231235959")]
-    #[case::now(1_709_618_828, "20240305060708")]
-    fn timestamps_are_utc_calendar_dates(#[case] secs: u64, #[case] expected: &str) {
-        assert_eq!(timestamp(secs), expected);
     }
 
     #[rstest]
