@@ -8,15 +8,17 @@
 //! leading comment lines followed by a blank line: `-- atlas:txmode none` runs the file
 //! statement by statement outside a transaction (`file`, the default, in one); on a fresh
 //! database Atlas starts at the last checkpoint file (`-- atlas:checkpoint`), and so does this
-//! reading.
+//! reading. A first line `-- atlas:delimiter <d>` makes the statements the text between
+//! occurrences of `d` (`\n`, `\r`, `\t` unescaped), each sent as it is, as Atlas sends them.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-use super::{DiscoverError, Entry, entries, read_migration, read_text};
+use super::{DiscoverError, Entry, entries, read_migration, read_text, trimmed};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
@@ -36,6 +38,9 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     for (i, migration) in migrations.iter_mut().enumerate() {
         let header = header(&migration.text);
         migration.transaction = transaction(migration, &header)?;
+        if let Some(statements) = delimited(&migration.text) {
+            migration.verbatim = statements;
+        }
         if header
             .iter()
             .any(|line| matches!(directive(line.text), Some(("checkpoint", _))))
@@ -96,6 +101,37 @@ fn directive(line: &str) -> Option<(&str, &str)> {
             let value = if value.len() < after.len() { value } else { "" };
             (end > 0).then_some((&rest[..end], value))
         })
+}
+
+/// The statements of a file whose first line is `-- atlas:delimiter <d>`: the text between the
+/// occurrences of `d`, trimmed, empty ones dropped.
+fn delimited(text: &str) -> Option<Vec<Range<usize>>> {
+    let first_end = text.find('\n')?;
+    let first = text[..first_end].trim_end_matches('\r');
+    let ("delimiter", value) = directive(first)? else {
+        return None;
+    };
+    if !first.starts_with("-- atlas:") || value.is_empty() {
+        return None;
+    }
+    let delimiter = value
+        .replace(r"\n", "\n")
+        .replace(r"\r", "\r")
+        .replace(r"\t", "\t");
+    let mut statements = Vec::new();
+    let mut start = first_end + 1;
+    let ends = text[start..]
+        .match_indices(&delimiter)
+        .map(|(at, _)| start + at)
+        .collect::<Vec<_>>();
+    for end in ends.into_iter().chain([text.len()]) {
+        let statement = trimmed(text, start..end);
+        if !statement.is_empty() {
+            statements.push(statement);
+        }
+        start = (end + delimiter.len()).min(text.len());
+    }
+    Some(statements)
 }
 
 /// The transaction mode of `migration` from its `txmode` directive.
@@ -360,6 +396,33 @@ mod tests {
             }
             (found, _) => panic!("{found:?}"),
         }
+    }
+
+    #[test]
+    fn a_delimiter_directive_separates_the_statements() {
+        let text = "-- atlas:delimiter -- end\nCREATE TABLE a (id int) -- end\n\nCREATE TABLE b (id int)\n-- end\n";
+        let fixture = Fixture::new(&[
+            ("1_a.sql", text),
+            ("2_b.sql", "-- atlas:delimiter \\n\\n\nSELECT 1\n\nSELECT 2"),
+        ]);
+        fs::write(
+            fixture.path().join(SUM),
+            current_sum(fixture.path()).unwrap(),
+        )
+        .unwrap();
+        let migrations = discover(fixture.path()).unwrap();
+        let statements = |m: &Migration| -> Vec<String> {
+            let sql = m.sql();
+            m.statements()
+                .iter()
+                .map(|s| sql[s.range.clone()].to_string())
+                .collect()
+        };
+        assert_eq!(
+            statements(&migrations[0]),
+            ["CREATE TABLE a (id int)", "CREATE TABLE b (id int)"]
+        );
+        assert_eq!(statements(&migrations[1]), ["SELECT 1", "SELECT 2"]);
     }
 
     #[test]
