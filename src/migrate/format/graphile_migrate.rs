@@ -24,7 +24,7 @@ use crate::migrate::migration::Migration;
 pub(super) const COMMITTED: &str = "committed";
 
 /// The header lines that name graphile-migrate, for detection.
-pub(super) const MARKERS: [&str; 2] = ["--! Previous:", "--! Hash:"];
+const MARKERS: [&str; 2] = ["--! Previous:", "--! Hash:"];
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let committed = dir.join(COMMITTED);

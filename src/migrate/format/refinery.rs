@@ -16,7 +16,7 @@ use super::{DiscoverError, FileLayout, Format, Name, in_version_order, lines};
 use crate::migrate::migration::Migration;
 
 /// The line that runs a migration outside a transaction.
-pub(super) const NO_TRANSACTION: &str = "-- refinery:noTransaction";
+const NO_TRANSACTION: &str = "-- refinery:noTransaction";
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Refinery,
