@@ -7,10 +7,12 @@
 //!   `[tenancy]` and the tenancy facts whose tests pass (the others as comments).
 //! - Closed loop: after `fix --write`, `test` passes every fact that failed before (except the
 //!   orphans, whose DELETE is only ever a comment), on sqlx, dbmate, diesel, Prisma, Flyway,
-//!   sqitch and Liquibase chains, each marking its no-transaction migrations its own way; a recreated FK keeps its ON
-//!   UPDATE, MATCH FULL and deferrability (read from `pg_constraint`); a NOT NULL over rows that
-//!   hold NULL passes once the backfill is written in; the snapshots that change are named, and
-//!   no helper CHECK is left.
+//!   goose, refinery, Atlas, graphile-migrate, sqitch and Liquibase chains, each marking its
+//!   no-transaction migrations its own way (drizzle and node-pg-migrate, which cannot, refuse
+//!   such a repair and write the others); a recreated FK keeps its ON UPDATE, MATCH FULL and
+//!   deferrability (read from `pg_constraint`); a NOT NULL over rows that hold NULL passes once
+//!   the backfill is written in; the snapshots that change are named, and no helper CHECK is
+//!   left.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -622,6 +624,25 @@ INSERT INTO tasks VALUES (100, 1, 10), (101, 2, NULL);
 INSERT INTO events VALUES (1000, 1), (1001, 999);
 ";
 
+/// `atlas.sum` of INIT_SQL and LINKS_SQL as `20240101000000_init.sql` and
+/// `20240102000000_links.sql`, computed independently (Python's hashlib) as Atlas computes it.
+const ATLAS_SUM: &str = "h1:ICVsJ9LIxEmDII2Fc0x1EikjuP1jataTYdBMqhZW1nY=\n\
+20240101000000_init.sql h1:05md3u/Jk7cxYcFCTSj3Hj2reVjANIYwhg2qmcmr76s=\n\
+20240102000000_links.sql h1:PSdxWTqNCmWnSfPilI3bd9Lhm+3qcz1Gsxwlefjwjng=\n";
+/// graphile-migrate's hashes of INIT_SQL, then LINKS_SQL after it (Node's crypto, as its
+/// `calculateHash`).
+const GRAPHILE_INIT: &str = "sha1:34b32943667e743fefff77c3477f6188cf77fec5";
+const GRAPHILE_LINKS: &str = "sha1:253356ba87561ea07fbd26f52bc066a45670eb6c";
+const DRIZZLE_JOURNAL: &str = r#"{
+  "version": "7",
+  "dialect": "postgresql",
+  "entries": [
+    { "idx": 0, "version": "7", "when": 1700000000000, "tag": "0000_init", "breakpoints": true },
+    { "idx": 1, "version": "7", "when": 1700000001000, "tag": "0001_links", "breakpoints": true }
+  ]
+}
+"#;
+
 const INVARIANTS: [(&str, &str); 4] = [
     ("invariants/organizations.toml", "primary_key = [\"id\"]\n"),
     (
@@ -653,6 +674,14 @@ const FAILING: [&str; 9] = [
 /// The broken project in `format`'s layout, and its chain's directory: its files are the chain.
 fn broken(format: &str) -> (Project, &'static str) {
     let dbmate = |sql: &str| format!("-- migrate:up\n{sql}\n-- migrate:down\n");
+    // goose cannot split a DO block: the statements are one block, as its users write them.
+    let goose = |sql: &str| {
+        format!(
+            "-- +goose Up\n-- +goose StatementBegin\n{sql}-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE tasks;\n"
+        )
+    };
+    let node =
+        |sql: &str| format!("-- Up Migration\n{sql}\n-- Down Migration\nDROP TABLE tasks;\n");
     let (dir, chain): (&str, Vec<(String, String)>) = match format {
         "sqlx" => (
             "migrations",
@@ -696,6 +725,58 @@ fn broken(format: &str) -> (Project, &'static str) {
             vec![
                 ("V1__init.sql".into(), INIT_SQL.into()),
                 ("V1_1__links.sql".into(), LINKS_SQL.into()),
+            ],
+        ),
+        "goose" => (
+            "db/migrations",
+            vec![
+                ("00001_init.sql".into(), goose(INIT_SQL)),
+                ("00002_links.sql".into(), goose(LINKS_SQL)),
+            ],
+        ),
+        "refinery" => (
+            "migrations",
+            vec![
+                ("V1__init.sql".into(), INIT_SQL.into()),
+                ("V2__links.sql".into(), LINKS_SQL.into()),
+            ],
+        ),
+        "atlas" => (
+            "migrations",
+            vec![
+                ("20240101000000_init.sql".into(), INIT_SQL.into()),
+                ("20240102000000_links.sql".into(), LINKS_SQL.into()),
+                ("atlas.sum".into(), ATLAS_SUM.into()),
+            ],
+        ),
+        "graphile-migrate" => (
+            "migrations",
+            vec![
+                (
+                    "committed/000001.sql".into(),
+                    format!("--! Previous: -\n--! Hash: {GRAPHILE_INIT}\n\n{INIT_SQL}"),
+                ),
+                (
+                    "committed/000002.sql".into(),
+                    format!(
+                        "--! Previous: {GRAPHILE_INIT}\n--! Hash: {GRAPHILE_LINKS}\n\n{LINKS_SQL}"
+                    ),
+                ),
+            ],
+        ),
+        "drizzle" => (
+            "drizzle",
+            vec![
+                ("meta/_journal.json".into(), DRIZZLE_JOURNAL.into()),
+                ("0000_init.sql".into(), INIT_SQL.into()),
+                ("0001_links.sql".into(), LINKS_SQL.into()),
+            ],
+        ),
+        "node-pg-migrate" => (
+            "migrations",
+            vec![
+                ("1700000000000_init.sql".into(), node(INIT_SQL)),
+                ("1700000000001_links.sql".into(), node(LINKS_SQL)),
             ],
         ),
         "sqitch" => (
@@ -769,6 +850,10 @@ fn written(run: &Run) -> Vec<String> {
 #[case::diesel("diesel")]
 #[case::prisma("prisma")]
 #[case::flyway("flyway")]
+#[case::goose("goose")]
+#[case::refinery("refinery")]
+#[case::atlas("atlas")]
+#[case::graphile_migrate("graphile-migrate")]
 #[case::sqitch("sqitch")]
 #[case::liquibase("liquibase")]
 fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
@@ -800,7 +885,7 @@ fn fix_write_then_test_passes_every_fact_that_failed(#[case] format: &str) {
     let mut expected = chain.clone();
     expected.extend(files.iter().cloned());
     expected.sort();
-    // sqitch's plan and Liquibase's master changelog list the chain: rewritten, not new.
+    // atlas.sum, sqitch's plan and Liquibase's master changelog are rewritten, not added.
     expected.dedup();
     assert_eq!(
         project.files(dir),
@@ -891,6 +976,46 @@ fn assert_format_marks(format: &str, project: &Project, files: &[String]) {
                     "{file}"
                 );
             }
+            "goose" => {
+                assert!(name.contains("_pg_invariants_fix_"), "{file}");
+                let up = "-- +goose Up\n-- +goose StatementBegin\n";
+                let mode = if alone {
+                    "-- +goose NO TRANSACTION\n"
+                } else {
+                    ""
+                };
+                assert!(text.starts_with(&format!("{mode}{up}")), "{file}:\n{text}");
+                assert_contains(&text, "-- +goose StatementEnd\n\n-- +goose Down\n");
+            }
+            "refinery" => {
+                assert!(
+                    name.starts_with('V') && name.contains("__pg_invariants_fix_"),
+                    "{file}"
+                );
+                assert_eq!(
+                    text.starts_with("-- refinery:noTransaction\n"),
+                    alone,
+                    "{file}:\n{text}"
+                );
+            }
+            "atlas" if name == "atlas.sum" => assert!(text.starts_with("h1:"), "{text}"),
+            "atlas" => {
+                assert!(name.len() > 15 && name.as_bytes()[14] == b'_', "{file}");
+                assert_eq!(
+                    text.starts_with("-- atlas:txmode none\n\n"),
+                    alone,
+                    "{file}:\n{text}"
+                );
+            }
+            "graphile-migrate" => {
+                assert!(file.contains("/committed/00000"), "{file}");
+                assert!(text.starts_with("--! Previous: sha1:"), "{file}:\n{text}");
+                assert_eq!(
+                    text.contains("\n\n--! no-transaction\n"),
+                    alone,
+                    "{file}:\n{text}"
+                );
+            }
             "sqitch" => match name.as_str() {
                 "sqitch.plan" => {
                     assert_eq!(
@@ -937,6 +1062,56 @@ fn assert_format_marks(format: &str, project: &Project, files: &[String]) {
     assert_eq!(
         outside, 2,
         "one migration for each of the two indexes: {files:?}"
+    );
+}
+
+/// drizzle and node-pg-migrate run every SQL migration in a transaction: `fix --write` refuses
+/// a repair that must run outside one (CREATE INDEX CONCURRENTLY) and writes nothing; without
+/// index repairs it writes the others in the tool's own layout (a journal entry, `-- Up
+/// Migration`), and then `test` passes.
+#[rstest]
+#[case::drizzle("drizzle")]
+#[case::node_pg_migrate("node-pg-migrate")]
+fn fix_write_on_layouts_that_always_run_in_a_transaction(#[case] format: &str) {
+    let (project, dir) = broken(format);
+    let chain = project.files(dir);
+    let refused = project.run(&["fix", "--write"]);
+    refused.assert_code(2);
+    assert_contains(
+        &refused.stderr,
+        &format!("format = \"{format}\": {format} runs every SQL migration inside a transaction"),
+    );
+    assert_eq!(project.files(dir), chain, "nothing written");
+
+    for file in ["invariants/projects.toml", "invariants/tasks.toml"] {
+        let text = project.read(file).replace("indexed = true\n", "");
+        fs::write(project.path().join(file), text).unwrap();
+    }
+    let fix = project.run(&["fix", "--write"]);
+    fix.assert_code(0);
+    let files = written(&fix);
+    assert!(!files.is_empty(), "{}", fix.context());
+    for file in &files {
+        let text = project.read(file);
+        match format {
+            "drizzle" if file.ends_with("_journal.json") => {
+                assert_contains(&text, "\"tag\": \"0002_pg_invariants_fix");
+            }
+            "drizzle" => assert!(
+                file.contains("/0002_pg_invariants_fix")
+                    || file.contains("/0003_pg_invariants_fix"),
+                "{file}"
+            ),
+            _ => assert!(text.starts_with("-- Up Migration\n"), "{file}:\n{text}"),
+        }
+    }
+    let after = project.run(&["test"]);
+    after.assert_code(101);
+    assert_eq!(
+        after.failed(),
+        BTreeSet::from(["events::subject_id::orphans".to_string()]),
+        "only the orphans remain: their DELETE is a comment\n{}",
+        after.context()
     );
 }
 

@@ -35,9 +35,19 @@ pub const CHAIN_FILES: [&str; 10] = [
 ];
 
 /// The chain of `project`: the first of [`CHAIN_FILES`] that exists, else the first
-/// conventional chain directory that exists.
+/// conventional chain directory that holds anything but hidden files (an empty `migrations/`
+/// left by one tool must not hide another tool's `db/migrations`), else the first that exists.
+/// Every directory layout lives in one of them: graphile-migrate's, Atlas's, refinery's and
+/// node-pg-migrate's default `migrations/`, Prisma's `prisma/migrations`, Supabase's, dbmate's
+/// `db/migrations`, Flyway's, drizzle-kit's `drizzle/`; the format is then detected from what
+/// the directory holds.
 pub fn find_migrations(project: &Path) -> Option<PathBuf> {
-    let named = CHAIN_FILES
+    named_chain(project).or_else(|| conventional_dir(project))
+}
+
+/// The first of [`CHAIN_FILES`] in `project`: sqitch's directory, or the master changelog.
+fn named_chain(project: &Path) -> Option<PathBuf> {
+    CHAIN_FILES
         .iter()
         .map(PathBuf::from)
         .find(|file| project.join(file).is_file())
@@ -47,13 +57,27 @@ pub fn find_migrations(project: &Path) -> Option<PathBuf> {
                 _ => PathBuf::from("."),
             },
             _ => file,
-        });
-    named.or_else(|| {
-        CONVENTIONAL_DIRS
-            .iter()
-            .map(PathBuf::from)
-            .find(|dir| project.join(dir).is_dir())
-    })
+        })
+}
+
+/// The first of [`CONVENTIONAL_DIRS`] in `project` that holds a visible entry, else the first
+/// that exists.
+fn conventional_dir(project: &Path) -> Option<PathBuf> {
+    let existing: Vec<PathBuf> = CONVENTIONAL_DIRS
+        .iter()
+        .map(PathBuf::from)
+        .filter(|dir| project.join(dir).is_dir())
+        .collect();
+    let holds_something = |dir: &&PathBuf| {
+        std::fs::read_dir(project.join(dir)).is_ok_and(|mut entries| {
+            entries.any(|e| e.is_ok_and(|e| !e.file_name().to_string_lossy().starts_with('.')))
+        })
+    };
+    existing
+        .iter()
+        .find(holds_something)
+        .or(existing.first())
+        .cloned()
 }
 
 /// A `seed.sql` beside the chain's directory (Supabase's `supabase/seed.sql`), relative to the
@@ -199,6 +223,52 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "").unwrap();
         assert_eq!(find_migrations(dir.path()), Some(PathBuf::from(expected)));
+    }
+
+    #[test]
+    fn an_empty_directory_does_not_hide_a_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+        std::fs::write(dir.path().join("migrations/.gitkeep"), "").unwrap();
+        assert_eq!(
+            find_migrations(dir.path()),
+            Some(PathBuf::from("migrations"))
+        );
+        std::fs::create_dir_all(dir.path().join("db/migrations")).unwrap();
+        std::fs::write(dir.path().join("db/migrations/20240101000000_a.sql"), "").unwrap();
+        assert_eq!(
+            find_migrations(dir.path()),
+            Some(PathBuf::from("db/migrations"))
+        );
+    }
+
+    /// Each tool's chain, where the tool keeps it, is found and read as that tool's.
+    #[rstest::rstest]
+    #[case::graphile("migrations", &[("committed/000001.sql", "--! Previous: -\n--! Hash: sha1:x\n\nSELECT 1;\n"), ("current.sql", "")], Format::GraphileMigrate)]
+    #[case::atlas("migrations", &[("20240101000000_a.sql", "SELECT 1;\n"), ("atlas.sum", "")], Format::Atlas)]
+    #[case::refinery("migrations", &[("V1__a.sql", "-- refinery:noTransaction\nVACUUM;\n")], Format::Refinery)]
+    #[case::node_pg_migrate("migrations", &[("1700000000000_a.sql", "-- Up Migration\nSELECT 1;\n")], Format::NodePgMigrate)]
+    #[case::goose("db/migrations", &[("00001_a.sql", "-- +goose Up\nSELECT 1;\n")], Format::Goose)]
+    #[case::drizzle("drizzle", &[("meta/_journal.json", "{\"entries\": []}")], Format::Drizzle)]
+    #[case::supabase("supabase/migrations", &[("20240101000000_a.sql", "SELECT 1;\n")], Format::Supabase)]
+    #[case::prisma("prisma/migrations", &[("20240101000000_a/migration.sql", "SELECT 1;\n")], Format::Prisma)]
+    fn each_layout_is_found_where_its_tool_keeps_it(
+        #[case] sub: &str,
+        #[case] files: &[(&str, &str)],
+        #[case] format: Format,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(sub).join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let found = find_migrations(dir.path()).unwrap();
+        assert_eq!(found, PathBuf::from(sub));
+        assert_eq!(
+            crate::migrate::format::detect(&dir.path().join(found)).unwrap(),
+            format
+        );
     }
 
     #[test]

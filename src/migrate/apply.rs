@@ -152,7 +152,9 @@ impl Chain {
                 Some((config.command.clone(), project_dir.to_path_buf())),
             )
         } else {
-            (format::discover(config.format, &config.path)?, None)
+            let mut migrations = format::discover(config.format, &config.path)?;
+            migrations.retain(|m| !format::excluded(&config.path, &m.path, &config.exclude));
+            (migrations, None)
         };
         let format = match config.format {
             Format::Auto => format::detect(&config.path)?,
@@ -160,7 +162,10 @@ impl Chain {
         };
         let not_applied = match command {
             Some(_) => Vec::new(),
-            None => format::not_applied(format, &config.path)?,
+            None => format::not_applied(format, &config.path)?
+                .into_iter()
+                .filter(|path| !format::excluded(&config.path, path, &config.exclude))
+                .collect(),
         };
         Ok(Self {
             before: preset::script(project.database.preset)

@@ -86,6 +86,8 @@ pub struct MigrationsConfig {
     pub before: Vec<PathBuf>,
     pub seed: Vec<PathBuf>,
     pub idempotent: bool,
+    /// Glob patterns on paths relative to `path`: migrations never applied.
+    pub exclude: Vec<Glob>,
     /// For `format = "command"`: the program and its arguments.
     pub command: Vec<String>,
     /// How long one statement may run: `before`, the chain, the seed, the idempotency pass.
@@ -226,6 +228,7 @@ struct RawMigrations {
     before: Vec<String>,
     seed: Vec<String>,
     idempotent: bool,
+    exclude: Vec<String>,
     command: Option<Spanned<Vec<String>>>,
     statement_timeout: Option<Spanned<String>>,
     lock_timeout: Option<Spanned<String>>,
@@ -239,6 +242,7 @@ impl Default for RawMigrations {
             before: Vec::new(),
             seed: Vec::new(),
             idempotent: false,
+            exclude: Vec::new(),
             command: None,
             statement_timeout: None,
             lock_timeout: None,
@@ -364,6 +368,7 @@ impl Project {
                 before: raw.migrations.before.iter().map(|p| resolve(p)).collect(),
                 seed: raw.migrations.seed.iter().map(|p| resolve(p)).collect(),
                 idempotent: raw.migrations.idempotent,
+                exclude: raw.migrations.exclude.into_iter().map(Glob::new).collect(),
                 command,
                 statement_timeout,
                 lock_timeout,

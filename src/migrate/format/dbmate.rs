@@ -31,8 +31,8 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     in_version_order(Format::Dbmate, migrations, cmp_numeric)
 }
 
-/// dbmate takes any `.sql` file starting with digits.
-fn parse(name: &str) -> Name<'_> {
+/// dbmate takes any `.sql` file starting with digits (node-pg-migrate too).
+pub(super) fn parse(name: &str) -> Name<'_> {
     let Some(stem) = name.strip_suffix(".sql") else {
         return Name::Unexpected;
     };
@@ -42,7 +42,7 @@ fn parse(name: &str) -> Name<'_> {
     }
     Name::Migration {
         version: digits.to_string(),
-        description: rest.strip_prefix('_').unwrap_or(rest),
+        description: rest.strip_prefix(['_', '-']).unwrap_or(rest),
     }
 }
 

@@ -112,6 +112,45 @@ fn read_journal(path: &Path) -> Result<Vec<Entry>, DiscoverError> {
     Ok(journal.entries)
 }
 
+/// The journal of `dir` with an entry for each of `tags` appended (drizzle-kit's fields: the
+/// next `idx`, the last entry's `version`, `when` in milliseconds, `breakpoints`), for `fix`.
+pub(super) fn journal_with(
+    dir: &Path,
+    tags: &[String],
+    when: u128,
+) -> Result<String, DiscoverError> {
+    let path = dir.join(JOURNAL);
+    let text = read_text(&path)?;
+    let invalid = |message: String| DiscoverError::InvalidJournal {
+        location: Location::at(&path, &text, 0),
+        message,
+    };
+    let mut journal: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+    let entries = journal
+        .get_mut("entries")
+        .and_then(serde_json::Value::as_array_mut)
+        .ok_or_else(|| invalid("no `entries` list".into()))?;
+    let last = entries.last().cloned().unwrap_or_default();
+    let next_idx = last
+        .get("idx")
+        .and_then(serde_json::Value::as_u64)
+        .map_or(entries.len() as u64, |i| i + 1);
+    let version = last.get("version").cloned().unwrap_or_else(|| "7".into());
+    for (i, tag) in tags.iter().enumerate() {
+        entries.push(serde_json::json!({
+            "idx": next_idx + i as u64,
+            "version": version,
+            "when": when + i as u128,
+            "tag": tag,
+            "breakpoints": true,
+        }));
+    }
+    let mut out = serde_json::to_string_pretty(&journal).map_err(|e| invalid(e.to_string()))?;
+    out.push('\n');
+    Ok(out)
+}
+
 /// The migrations the journal lists, in its order.
 fn from_journal(dir: &Path, journal: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = Vec::new();

@@ -6,19 +6,22 @@
 //! verdicts. The files say which tool they belong to: `-- +goose` annotations,
 //! `--> statement-breakpoint`, `meta/_journal.json` or a `snapshot.json` beside a
 //! `migration.sql` (drizzle), `-- migrate:up` (dbmate), a `-- no-transaction` first line (sqlx),
-//! `sqitch.plan` (sqitch), a `--liquibase formatted sql` first line or a master changelog
-//! (`db.changelog-master.*`, `changelog.*`: liquibase).
+//! `--! Previous:` / `--! Hash:` headers (graphile-migrate, in `committed/` or not), `atlas.sum`
+//! or an `-- atlas:` directive (atlas), `-- refinery:noTransaction` (refinery), `sqitch.plan`
+//! (sqitch), a `--liquibase formatted sql` first line or a master changelog
+//! (`db.changelog-master.*`, `changelog.*`: liquibase), `-- Up Migration` (node-pg-migrate).
 //!
 //! Markers choose among the formats whose layout the directory has. Markers of two formats, or
-//! a goose, drizzle, sqitch or liquibase marker in a directory without that tool's layout (a
-//! `deploy/` directory beside `sqitch.plan`; a master changelog), are an error naming a file:
-//! guessing would apply the chain the way neither tool does.
+//! a marker in a directory without that tool's layout (`committed/` for graphile-migrate,
+//! `atlas.sum` for atlas, a `deploy/` directory beside `sqitch.plan`, a master changelog for
+//! liquibase's formatted SQL), are an error naming a file: guessing would apply the chain the
+//! way neither tool does.
 
 use std::path::{Path, PathBuf};
 
 use super::{
-    DiscoverError, Entry, Format, dbmate, drizzle, goose, liquibase, liquibase_sql, read_text,
-    sqitch, sqlx,
+    DiscoverError, Entry, Format, atlas, dbmate, drizzle, goose, graphile_migrate, liquibase,
+    liquibase_sql, node_pg_migrate, read_text, refinery, sqitch, sqlx,
 };
 
 /// A file that names the tool owning the chain.
@@ -27,9 +30,8 @@ struct Marker {
     path: PathBuf,
 }
 
-/// The format the markers of `dir` choose: `Some(goose | drizzle | sqitch | liquibase)`, or `None` when they leave
-/// the choice to the layout rules (no marker, or only dbmate's or sqlx's, which those rules
-/// handle).
+/// The format the markers of `dir` choose, or `None` when they leave the choice to the layout
+/// rules (no marker, or only dbmate's or sqlx's, which those rules handle).
 pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, DiscoverError> {
     let found = find(dir, entries)?;
     let Some(first) = found.first() else {
@@ -49,9 +51,12 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
     let prisma_or_diesel = entries
         .iter()
         .any(|e| (e.is_dir && e.path.join("up.sql").is_file()) || e.name == "migration_lock.toml");
+    let flat = !folders && !prisma_or_diesel;
     let fits = match first.format {
-        Format::Goose => !folders && !prisma_or_diesel,
+        Format::Goose | Format::NodePgMigrate | Format::Refinery => flat,
         Format::Drizzle => dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel),
+        Format::GraphileMigrate => dir.join(graphile_migrate::COMMITTED).is_dir(),
+        Format::Atlas => flat && dir.join(atlas::SUM).is_file(),
         Format::Sqitch => dir.join(sqitch::DEPLOY).is_dir(),
         Format::Liquibase => liquibase::master_in(dir).is_some(),
         _ => return Ok(None),
@@ -68,36 +73,47 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
 
 fn layout(format: Format) -> &'static str {
     match format {
-        Format::Goose => "`<version>_<name>.sql` files, not one directory per migration",
+        Format::Drizzle => {
+            "meta/_journal.json listing `<tag>.sql` files, or `<timestamp>_<name>/migration.sql` \
+             directories without Prisma's migration_lock.toml"
+        }
+        Format::GraphileMigrate => {
+            "`path` is graphile-migrate's migrations folder, holding `committed/<number>.sql`: \
+             point `path` at the folder above `committed/`"
+        }
+        Format::Atlas => "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)",
+        Format::Refinery => "`V<n>__<name>.sql` files, not one directory per migration",
         Format::Sqitch => "sqitch.plan beside a deploy/ directory",
         Format::Liquibase => {
             "a master changelog that includes the formatted SQL files; set `path` to it \
              (db.changelog-master.xml, changelog.yaml...)"
         }
-        _ => {
-            "meta/_journal.json listing `<tag>.sql` files, or `<timestamp>_<name>/migration.sql` \
-             directories without Prisma's migration_lock.toml"
-        }
+        _ => "`<version>_<name>.sql` files, not one directory per migration",
     }
 }
 
-/// Every marker of `dir`: in its `.sql` files, in the SQL files of its migration directories,
-/// and drizzle's metadata files.
+/// Every marker of `dir`: in its `.sql` files, in the SQL files of its migration directories
+/// and of graphile-migrate's `committed/`, and the tools' own files (drizzle's journal,
+/// `atlas.sum`, `sqitch.plan`, a Liquibase master changelog).
 fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
     let mut found = Vec::new();
-    let journal = dir.join(drizzle::JOURNAL);
-    if journal.is_file() {
-        found.push(Marker {
-            format: Format::Drizzle,
-            path: journal,
-        });
+    for (format, file) in [
+        (Format::Drizzle, drizzle::JOURNAL),
+        (Format::Atlas, atlas::SUM),
+        (Format::Sqitch, sqitch::PLAN),
+    ] {
+        let path = dir.join(file);
+        if path.is_file() {
+            found.push(Marker { format, path });
+        }
     }
-    let plan = dir.join(sqitch::PLAN);
-    if plan.is_file() {
-        found.push(Marker {
-            format: Format::Sqitch,
-            path: plan,
-        });
+    let committed = dir.join(graphile_migrate::COMMITTED);
+    if committed.is_dir() {
+        for entry in super::entries(&committed)? {
+            if !entry.is_dir && entry.name.ends_with(".sql") {
+                in_file(&entry.path, false, &mut found)?;
+            }
+        }
     }
     if let Some(master) = liquibase::master_in(dir) {
         found.push(Marker {
@@ -129,8 +145,10 @@ fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
     Ok(found)
 }
 
-/// The markers in the SQL file at `path`; dbmate's and sqlx's only when `flat` (their layouts
-/// have no directories, and the layout rules never looked for them there).
+/// The markers in the SQL file at `path`; those of dbmate, sqlx, atlas and refinery only when
+/// `flat` (the layout rules never looked for them in directories). A goose or node-pg-migrate
+/// marker in a migration directory is looked for: read as Prisma's, such a file would run its
+/// down section; so is a `--liquibase formatted sql` line, whose `--rollback` lines would run.
 fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), DiscoverError> {
     let text = read_text(path)?;
     let mut push = |format| {
@@ -144,6 +162,18 @@ fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), Disco
     }
     if text.contains(drizzle::BREAKPOINT) {
         push(Format::Drizzle);
+    }
+    if graphile_migrate::has_header(&text) {
+        push(Format::GraphileMigrate);
+    }
+    if flat && atlas::has_directive(&text) {
+        push(Format::Atlas);
+    }
+    if node_pg_migrate::has_up_marker(&text) {
+        push(Format::NodePgMigrate);
+    }
+    if flat && refinery::opts_out_of_transaction(&text) {
+        push(Format::Refinery);
     }
     if liquibase_sql::is_formatted(&text) {
         push(Format::Liquibase);
@@ -166,6 +196,9 @@ mod tests {
     const GOOSE: &str = "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n";
     const DRIZZLE: &str = "SELECT 1;\n--> statement-breakpoint\nSELECT 2;\n";
     const JOURNAL: &str = r#"{"entries": [{"idx": 0, "tag": "0000_a"}]}"#;
+    const GRAPHILE: &str = "--! Previous: -\n--! Hash: sha1:x\n\nSELECT 1;\n";
+    const NODE: &str = "-- Up Migration\nSELECT 1;\n-- Down Migration\nSELECT 2;\n";
+    const REFINERY: &str = "-- refinery:noTransaction\nVACUUM;\n";
     const LIQUIBASE: &str = "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n";
 
     #[rstest]
@@ -176,6 +209,12 @@ mod tests {
     #[case::drizzle_v1_breakpoint(&[("20250101000000_a/migration.sql", DRIZZLE)], Format::Drizzle)]
     #[case::drizzle_v1_snapshot(&[("20250101000000_a/migration.sql", "SELECT 1;"), ("20250101000000_a/snapshot.json", "{}")], Format::Drizzle)]
     #[case::prisma_stays_prisma(&[("20240101000000_a/migration.sql", "SELECT 1;"), ("migration_lock.toml", "")], Format::Prisma)]
+    #[case::graphile(&[("committed/000001.sql", GRAPHILE), ("current.sql", "")], Format::GraphileMigrate)]
+    #[case::atlas_sum(&[("20240101000000_a.sql", "SELECT 1;"), ("atlas.sum", "h1:x\n")], Format::Atlas)]
+    #[case::atlas_directive(&[("1_a.sql", "-- atlas:txmode none\n\nVACUUM;"), ("atlas.sum", "")], Format::Atlas)]
+    #[case::node_pg_migrate(&[("1700000000000_a.sql", NODE)], Format::NodePgMigrate)]
+    #[case::node_pg_migrate_lower_case(&[("1700000000000_a.sql", "-- up migration\nSELECT 1;")], Format::NodePgMigrate)]
+    #[case::refinery_marker(&[("V1__a.sql", "SELECT 1;"), ("V2__b.sql", REFINERY)], Format::Refinery)]
     fn markers_choose_the_format(#[case] files: &[(&str, &str)], #[case] expected: Format) {
         let fixture = Fixture::new(files);
         assert_eq!(detect(fixture.path()).unwrap(), expected);
@@ -186,6 +225,10 @@ mod tests {
     #[case::goose_in_diesel(&[("2024-01-01-000000_a/up.sql", GOOSE)], "2024-01-01-000000_a/up.sql", "goose")]
     #[case::breakpoints_without_journal(&[("0000_a.sql", DRIZZLE)], "0000_a.sql", "drizzle")]
     #[case::breakpoints_in_prisma(&[("20240101000000_a/migration.sql", DRIZZLE), ("migration_lock.toml", "")], "migration.sql", "drizzle")]
+    #[case::graphile_without_committed(&[("000001.sql", GRAPHILE)], "000001.sql", "graphile-migrate")]
+    #[case::atlas_directive_without_sum(&[("1_a.sql", "-- atlas:txmode none\n\nVACUUM;")], "1_a.sql", "atlas")]
+    #[case::atlas_sum_beside_folders(&[("atlas.sum", ""), ("20240101000000_a/migration.sql", "SELECT 1;")], "atlas.sum", "atlas")]
+    #[case::node_pg_migrate_in_prisma(&[("20240101000000_a/migration.sql", NODE)], "migration.sql", "node-pg-migrate")]
     #[case::plan_without_deploy(&[("sqitch.plan", "%project=p\n\n")], "sqitch.plan", "sqitch")]
     #[case::formatted_sql_without_master(&[("001_a.sql", LIQUIBASE)], "001_a.sql", "liquibase")]
     #[case::formatted_sql_in_prisma(&[("20240101000000_a/migration.sql", LIQUIBASE)], "migration.sql", "liquibase")]
@@ -213,9 +256,17 @@ mod tests {
     #[case::goose_and_dbmate(&[("1_a.sql", GOOSE), ("2_b.sql", "-- migrate:up\nSELECT 1;\n")])]
     #[case::goose_and_journal(&[("meta/_journal.json", JOURNAL), ("0000_a.sql", GOOSE)])]
     #[case::dbmate_and_sqlx(&[("1_a.sql", "-- migrate:up\n"), ("2_b.sql", "-- no-transaction\nVACUUM;")])]
+    #[case::node_pg_migrate_and_goose(&[("1_a.sql", NODE), ("2_b.sql", GOOSE)])]
+    #[case::atlas_and_node_pg_migrate(&[("atlas.sum", ""), ("1_a.sql", NODE)])]
+    #[case::graphile_and_atlas(&[("committed/000001.sql", GRAPHILE), ("atlas.sum", "")])]
+    #[case::refinery_and_dbmate(&[("V1__a.sql", REFINERY), ("V2__b.sql", "-- migrate:up\n")])]
     #[case::sqitch_and_goose(&[("sqitch.plan", "%project=p\n\n"), ("deploy/", ""), ("1_a.sql", GOOSE)])]
     #[case::liquibase_and_goose(&[("changelog.sql", LIQUIBASE), ("1_a.sql", GOOSE)])]
     #[case::sqitch_and_liquibase(&[("sqitch.plan", "%project=p\n\n"), ("deploy/", ""), ("changelog.sql", LIQUIBASE)])]
+    #[case::sqitch_and_atlas(&[("sqitch.plan", "%project=p\n\n"), ("deploy/", ""), ("atlas.sum", "")])]
+    #[case::sqitch_and_refinery(&[("sqitch.plan", "%project=p\n\n"), ("deploy/", ""), ("V1__a.sql", REFINERY)])]
+    #[case::liquibase_in_committed(&[("committed/000001.sql", GRAPHILE), ("committed/000002.sql", LIQUIBASE)])]
+    #[case::liquibase_and_node_pg_migrate(&[("changelog.sql", LIQUIBASE), ("1700000000000_a.sql", NODE)])]
     fn mixed_markers_are_an_error(#[case] files: &[(&str, &str)]) {
         let fixture = Fixture::new(files);
         let error = detect(fixture.path()).unwrap_err();

@@ -11,25 +11,40 @@
 //! # Detection (`format = "auto"`)
 //!
 //! A `path` naming a changelog file (`.xml`, `.yaml`, `.yml`, `.json`, or a formatted SQL `.sql`)
-//! is `liquibase`'s master changelog. For a directory, [`detect`] first reads the files' own markers
-//! ([`markers`]): `-- +goose` annotations choose `goose`; `--> statement-breakpoint`,
+//! is `liquibase`'s master changelog. For a directory, [`detect`] first reads the files' own
+//! markers ([`markers`]): `-- +goose` annotations choose `goose`; `--> statement-breakpoint`,
 //! `meta/_journal.json` or a `snapshot.json` beside a `migration.sql` choose `drizzle`;
-//! `sqitch.plan` chooses `sqitch`; a `--liquibase formatted sql` first line or a master changelog
-//! (`db.changelog-master.*`, `changelog.*`) chooses `liquibase`; markers of two formats, or a
-//! goose, drizzle, sqitch or liquibase marker in a directory without that tool's layout, are an
-//! error naming a file and the format to set.
+//! `--! Previous:` / `--! Hash:` headers (in `committed/`) choose `graphile-migrate`; `atlas.sum`
+//! or an `-- atlas:` header directive choose `atlas`; `-- refinery:noTransaction` chooses
+//! `refinery`; `sqitch.plan` chooses `sqitch`; a `--liquibase formatted sql` first line or a
+//! master changelog (`db.changelog-master.*`, `changelog.*`) chooses `liquibase`;
+//! `-- Up Migration` chooses `node-pg-migrate`. Markers of two formats, or a marker in a
+//! directory without that tool's layout (`-- +goose` in a Prisma folder, `--! Previous:` without
+//! `committed/`, an atlas directive without `atlas.sum`, `sqitch.plan` without `deploy/`,
+//! formatted SQL without a master changelog), are an error naming a file and the format to set.
 //! Otherwise it looks at the directory and takes the first rule that matches:
 //!
-//! 1. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
-//! 2. a subdirectory holding `up.sql`: `diesel`;
-//! 3. the directory is `supabase/migrations` and holds a `<14 digits>_name.sql` file: `supabase`;
-//! 4. a `V<version>__<desc>.sql` file: `flyway`;
-//! 5. a `.sql` file with a `-- migrate:up` line: `dbmate`;
-//! 6. a `.sql` file whose first line is `-- no-transaction` (sqlx's marker, meaningless to the
+//! 1. a `committed/` subdirectory: `graphile-migrate`;
+//! 2. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
+//! 3. a subdirectory holding `up.sql`: `diesel`;
+//! 4. the directory is `supabase/migrations` and holds a `<14 digits>_name.sql` file: `supabase`;
+//! 5. a `U<n>__<name>.sql` file with no `V<n>__` file of the same number: `refinery` (Flyway's
+//!    `U<n>__` undoes the versioned migration `n`, which therefore exists; refinery's is a
+//!    migration of its own and refinery refuses two with one number);
+//! 6. a `V<version>__<desc>.sql` file: `flyway`. refinery names its versioned migrations the
+//!    same way; without refinery's marker or a lone `U` file the two readings differ only in
+//!    Flyway's dotted versions and repeatable `R__` files, which refinery's names cannot have,
+//!    and in the transaction mode of a file PostgreSQL refuses in a transaction (Flyway runs it
+//!    outside one, refinery needs its marker): set format = "refinery" to read it as refinery;
+//! 7. a `.sql` file with a `-- migrate:up` line: `dbmate`;
+//! 8. a `.sql` file whose first line is `-- no-transaction` (sqlx's marker, meaningless to the
 //!    other tools), or `*.up.sql` files next to plain `<version>_<desc>.sql` files (which
 //!    golang-migrate does not accept): `sqlx`;
-//! 7. `*.up.sql` files: `golang-migrate`;
-//! 8. anything else, an empty directory included: `sql-dir`.
+//! 9. `*.up.sql` files: `golang-migrate`;
+//! 10. anything else, an empty directory included: `sql-dir`. node-pg-migrate files without
+//!     `-- Up Migration` hold no down section and read as a numbered `sql-dir` (ordered by
+//!     number; node-pg-migrate's 17-digit UTC names need format = "node-pg-migrate" to be
+//!     ordered as times among 13-digit ones).
 //!
 //! The `.up.sql` layouts of sqlx and golang-migrate are identical for our purposes (same names,
 //! same numeric order, down files ignored), and so are sqlx's `<version>_<desc>.sql` layout and a
@@ -40,20 +55,27 @@
 //! both readings apply the same files in the same order in the same mode; when one does, the
 //! chain is sqlx's and is read as such. Set `format` explicitly to override.
 
+mod atlas;
 mod dbmate;
 mod diesel;
 mod drizzle;
+mod error;
+mod exclude;
 mod flyway;
 mod golang_migrate;
 mod goose;
+mod graphile_migrate;
 mod liquibase;
 mod liquibase_sql;
 mod markers;
+mod node_pg_migrate;
 mod prisma;
+mod refinery;
 mod sqitch;
 mod sql_dir;
 mod sqlx;
 mod supabase;
+mod utc;
 mod version;
 mod write;
 
@@ -65,10 +87,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::location::Location;
 use crate::migrate::migration::Migration;
 use crate::migrate::statements;
 
+pub use error::DiscoverError;
+pub use exclude::excluded;
 pub use write::{NewMigration, WriteError, append};
 
 /// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
@@ -86,14 +109,18 @@ pub enum Format {
     Dbmate,
     Goose,
     Drizzle,
+    GraphileMigrate,
+    Atlas,
+    Refinery,
     Sqitch,
     Liquibase,
+    NodePgMigrate,
     Command,
 }
 
 impl Format {
     /// Every format, in the order of the documentation.
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 18] = [
         Format::Auto,
         Format::SqlDir,
         Format::Supabase,
@@ -105,8 +132,12 @@ impl Format {
         Format::Dbmate,
         Format::Goose,
         Format::Drizzle,
+        Format::GraphileMigrate,
+        Format::Atlas,
+        Format::Refinery,
         Format::Sqitch,
         Format::Liquibase,
+        Format::NodePgMigrate,
         Format::Command,
     ];
 
@@ -124,8 +155,12 @@ impl Format {
             Format::Dbmate => "dbmate",
             Format::Goose => "goose",
             Format::Drizzle => "drizzle",
+            Format::GraphileMigrate => "graphile-migrate",
+            Format::Atlas => "atlas",
+            Format::Refinery => "refinery",
             Format::Sqitch => "sqitch",
             Format::Liquibase => "liquibase",
+            Format::NodePgMigrate => "node-pg-migrate",
             Format::Command => "command",
         }
     }
@@ -157,183 +192,6 @@ impl FromStr for Format {
     }
 }
 
-/// Why the chain could not be read. Each names the file or directory to look at.
-#[derive(Debug, thiserror::Error)]
-pub enum DiscoverError {
-    #[error(
-        "migrations directory {} does not exist; create it, or point `path` in the \
-         [migrations] section of pg-invariants.toml at the directory that holds the chain",
-        path.display()
-    )]
-    Missing { path: PathBuf },
-
-    #[error(
-        "{} is not a directory; `path` in the [migrations] section of pg-invariants.toml must \
-         name the directory that holds the chain",
-        path.display()
-    )]
-    NotADirectory { path: PathBuf },
-
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-
-    #[error(
-        "{}: the name does not fit the {format} layout, which expects {expected}; rename it so \
-         that it is not left out of the chain, or move it out of the migrations directory",
-        path.display()
-    )]
-    UnexpectedName {
-        path: PathBuf,
-        format: Format,
-        expected: &'static str,
-    },
-
-    #[error(
-        "{} and {} both have version {version}, but {format} applies each version once; \
-         renumber one of them",
-        first.display(),
-        second.display()
-    )]
-    DuplicateVersion {
-        format: Format,
-        version: String,
-        first: PathBuf,
-        second: PathBuf,
-    },
-
-    #[error(
-        "{}: this migration directory has no {file}; add it, or remove the directory",
-        path.display()
-    )]
-    MissingFile { path: PathBuf, file: &'static str },
-
-    #[error(
-        "{}: invalid diesel metadata: {message}; the only key diesel reads is \
-         `run_in_transaction = false`",
-        path.display()
-    )]
-    InvalidMetadata { path: PathBuf, message: String },
-
-    #[error(
-        "{}: no `-- migrate:up` line; dbmate runs only the statements after it, so add \
-         `-- migrate:up` on a line of its own above them",
-        path.display()
-    )]
-    MissingUpSection { path: PathBuf },
-
-    #[error(
-        "{location}: `-- migrate:down` comes before `-- migrate:up`; dbmate requires the up \
-         section first: move this line below the up section"
-    )]
-    DownBeforeUp { location: Location },
-
-    #[error(
-        "{location}: statement before `-- migrate:up`; dbmate refuses statements outside the \
-         sections: move it below `-- migrate:up`"
-    )]
-    StatementBeforeUp { location: Location },
-
-    #[error(
-        "{}: no `-- +goose Up` annotation; goose runs only the statements after it, so add \
-         `-- +goose Up` on a line of its own above them",
-        path.display()
-    )]
-    GooseMissingUp { path: PathBuf },
-
-    #[error("{location}: `{line}`: {problem}")]
-    GooseAnnotation {
-        location: Location,
-        line: String,
-        problem: &'static str,
-    },
-
-    #[error(
-        "{}: Go migration(s); only goose's own binary can run them: set format = \"command\" \
-         and command = [\"goose\", \"-dir\", \"<dir>\", \"postgres\", \"<url>\", \"up\"] (or your \
-         binary built with them) in the [migrations] section of pg-invariants.toml",
-        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-    )]
-    GoMigration { paths: Vec<PathBuf> },
-
-    #[error("{location}: invalid drizzle journal: {message}")]
-    InvalidJournal { location: Location, message: String },
-
-    #[error(
-        "{}: the journal lists `{tag}`, but {} does not exist; restore it or remove the entry",
-        journal.display(),
-        path.display()
-    )]
-    JournalEntryMissing {
-        journal: PathBuf,
-        tag: String,
-        path: PathBuf,
-    },
-
-    #[error(
-        "{}: marks a {first_format} migration, but {} marks a {second_format} one; \
-         `format = \"auto\"` cannot tell which tool owns the chain: set format = \"{first_format}\" \
-         or format = \"{second_format}\" in the [migrations] section of pg-invariants.toml",
-        first.display(),
-        second.display()
-    )]
-    MixedMarkers {
-        first: PathBuf,
-        first_format: Format,
-        second: PathBuf,
-        second_format: Format,
-    },
-
-    #[error(
-        "{}: marks a {format} migration, but the directory does not have {format}'s layout \
-         ({layout}); fix the layout, or set `format` in the [migrations] section of \
-         pg-invariants.toml to the tool that owns this chain (format = \"{format}\" if it is {format})",
-        path.display()
-    )]
-    MarkerWithoutLayout {
-        path: PathBuf,
-        format: Format,
-        layout: &'static str,
-    },
-
-    #[error("{location}: invalid sqitch plan: {message}")]
-    InvalidPlan { location: Location, message: String },
-
-    #[error(
-        "{location}: `{entry}` names {}, which does not exist; restore it or remove the entry",
-        path.display()
-    )]
-    ListedFileMissing {
-        location: Location,
-        entry: String,
-        path: PathBuf,
-    },
-
-    #[error("{location}: invalid liquibase changelog: {message}")]
-    InvalidChangelog { location: Location, message: String },
-
-    #[error(
-        "{location}: changeset `{changeset}` is written in Liquibase change types, which only \
-         Liquibase can run; write it as formatted SQL (`--changeset author:id` in a \
-         `--liquibase formatted sql` file), or set format = \"command\" and command = \
-         [\"liquibase\", \"update\", ...] in the [migrations] section of pg-invariants.toml"
-    )]
-    ChangeTypes {
-        location: Location,
-        changeset: String,
-    },
-
-    #[error(
-        "{}: no master changelog (db.changelog-master.xml, changelog.yaml...) here; set `path` \
-         in the [migrations] section of pg-invariants.toml to the master changelog file",
-        path.display()
-    )]
-    NoMasterChangelog { path: PathBuf },
-}
-
 /// Recognises the layout of `dir` (see the module documentation). Never returns `Auto` or
 /// `Command`.
 pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
@@ -350,6 +208,9 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
             .any(|entry| entry.is_dir && entry.path.join(file).is_file())
     };
     let has_file = |name: &str| entries.iter().any(|e| !e.is_dir && e.name == name);
+    if dir.join(graphile_migrate::COMMITTED).is_dir() {
+        return Ok(Format::GraphileMigrate);
+    }
     if subdirectory_holds("migration.sql") || has_file("migration_lock.toml") {
         return Ok(Format::Prisma);
     }
@@ -362,6 +223,9 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
         .collect();
     if supabase::is_supabase_dir(dir) && sql.iter().any(|e| supabase::is_timestamped(&e.name)) {
         return Ok(Format::Supabase);
+    }
+    if refinery::has_lone_unversioned(sql.iter().map(|entry| entry.name.as_str())) {
+        return Ok(Format::Refinery);
     }
     if sql.iter().any(|entry| flyway::is_versioned(&entry.name)) {
         return Ok(Format::Flyway);
@@ -403,8 +267,12 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
         Format::Dbmate => dbmate::discover(dir),
         Format::Goose => goose::discover(dir),
         Format::Drizzle => drizzle::discover(dir),
+        Format::GraphileMigrate => graphile_migrate::discover(dir),
+        Format::Atlas => atlas::discover(dir),
+        Format::Refinery => refinery::discover(dir),
         Format::Sqitch => sqitch::discover(dir),
         Format::Liquibase => liquibase::discover(dir),
+        Format::NodePgMigrate => node_pg_migrate::discover(dir),
     }
 }
 
@@ -414,6 +282,7 @@ pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverE
     match format {
         Format::Auto => not_applied(detect(dir)?, dir),
         Format::Drizzle => drizzle::unlisted(dir),
+        Format::GraphileMigrate => Ok(graphile_migrate::uncommitted(dir)),
         _ => Ok(Vec::new()),
     }
 }
@@ -783,6 +652,10 @@ mod tests {
     #[case::prisma_lock_only(&[("migration_lock.toml", "")], Format::Prisma)]
     #[case::diesel(&[("00000000000000_diesel_initial_setup/up.sql", ""), ("2024-01-01-000000_a/up.sql", "")], Format::Diesel)]
     #[case::flyway(&[("V1__init.sql", ""), ("R__views.sql", "")], Format::Flyway)]
+    #[case::flyway_undo(&[("V1__init.sql", ""), ("U1__init.sql", "")], Format::Flyway)]
+    #[case::refinery_unversioned(&[("V1__init.sql", ""), ("U2__seed.sql", "")], Format::Refinery)]
+    #[case::refinery_unversioned_only(&[("U1__init.sql", "")], Format::Refinery)]
+    #[case::graphile_empty_committed(&[("committed/", ""), ("current.sql", "")], Format::GraphileMigrate)]
     #[case::dbmate(&[("20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\n")], Format::Dbmate)]
     #[case::sqlx_marker(&[("1_a.sql", "SELECT 1;"), ("2_b.sql", "-- no-transaction\nVACUUM;")], Format::Sqlx)]
     #[case::sqlx_reversible_marker(&[("1_a.up.sql", "-- no-transaction\n"), ("1_a.down.sql", "")], Format::Sqlx)]
@@ -892,7 +765,8 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown migration format `golang`; valid formats: auto, sql-dir, supabase, sqlx, \
-             prisma, diesel, golang-migrate, flyway, dbmate, goose, drizzle, sqitch, liquibase, command"
+             prisma, diesel, golang-migrate, flyway, dbmate, goose, drizzle, graphile-migrate, \
+             atlas, refinery, sqitch, liquibase, node-pg-migrate, command"
         );
     }
 }

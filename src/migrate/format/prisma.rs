@@ -1,12 +1,13 @@
 //! `prisma`: `<timestamp>_<name>/migration.sql` directories, applied by timestamp;
 //! `migration_lock.toml` and other files are skipped.
 //!
-//! A migration holding a statement PostgreSQL refuses inside a transaction block runs outside
-//! one, as Prisma does not wrap it.
+//! Prisma orders the directories by name, so two migrations may share a timestamp (two branches
+//! merged): they run in folder-name order. A migration holding a statement PostgreSQL refuses
+//! inside a transaction block runs outside one, as Prisma does not wrap it.
 
 use std::path::Path;
 
-use super::{DirLayout, DiscoverError, Format, numbered, versioned};
+use super::{DirLayout, DiscoverError, Format, mark_non_transactional, versioned};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: DirLayout = DirLayout {
@@ -17,7 +18,10 @@ const LAYOUT: DirLayout = DirLayout {
 };
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    numbered(LAYOUT.format, LAYOUT.read(dir)?)
+    // Read in directory order, which is name order.
+    let mut migrations = LAYOUT.read(dir)?;
+    mark_non_transactional(&mut migrations);
+    Ok(migrations)
 }
 
 #[cfg(test)]
@@ -53,6 +57,26 @@ mod tests {
             [
                 ("20240101000000", "init", true),
                 ("20240102000000", "add_index", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn migrations_sharing_a_timestamp_run_in_folder_name_order() {
+        let fixture = Fixture::new(&[
+            ("20240102000000_b_second/migration.sql", "SELECT 2;"),
+            ("20240102000000_a_first/migration.sql", "SELECT 1;"),
+            ("20240101000000_init/migration.sql", "SELECT 0;"),
+            ("20240103000000_z/migration.sql", "SELECT 3;"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            fixture.order(&migrations),
+            [
+                "20240101000000_init/migration.sql",
+                "20240102000000_a_first/migration.sql",
+                "20240102000000_b_second/migration.sql",
+                "20240103000000_z/migration.sql"
             ]
         );
     }

@@ -6,28 +6,41 @@
 //! last version is a timestamp), otherwise the last number plus one with its zero padding kept
 //! (`0007` → `0008`; flyway `1.2` → `1.3`). A migration that must run outside a transaction is
 //! marked as its tool expects: sqlx's `-- no-transaction` first line, dbmate's
-//! `-- migrate:up transaction:false`, diesel's `metadata.toml`, Liquibase's
-//! `runInTransaction:false`; the other tools run such a file outside a transaction by themselves.
+//! `-- migrate:up transaction:false`, diesel's `metadata.toml`, goose's `-- +goose NO
+//! TRANSACTION`, graphile-migrate's `--! no-transaction`, atlas's `-- atlas:txmode none`,
+//! refinery's `-- refinery:noTransaction`, Liquibase's `runInTransaction:false`; Flyway,
+//! golang-migrate, Supabase, Prisma and sql-dir run such a file outside a transaction by
+//! themselves, and sqitch runs every script outside one (a change that may run in a transaction
+//! is wrapped in `BEGIN;` / `COMMIT;` as sqitch's template does). drizzle and node-pg-migrate run
+//! every SQL migration in a transaction: a migration that must run outside one is refused.
 //!
+//! Each tool's own bookkeeping is kept: goose's `-- +goose Up` (the SQL in one
+//! `StatementBegin`/`StatementEnd` block, as goose cannot split a `DO $$ … $$` body),
+//! node-pg-migrate's `-- Up Migration` / `-- Down Migration`, a drizzle journal entry (the SQL one
+//! chunk, without breakpoints), graphile-migrate's `--! Previous:` / `--! Hash:` headers computed
+//! as its `commit` computes them, and Atlas's `atlas.sum` rewritten as `atlas migrate hash` would.
 //! Two tools list their chain in a file, which gains an entry at its end: sqitch's `sqitch.plan`
 //! (a change named `<timestamp>_<description>`, with a timestamp and a planner as `sqitch add`
-//! writes them, its `deploy/`, `revert/` and `verify/` scripts beside it; a change that may run
-//! in a transaction is wrapped in `BEGIN;` / `COMMIT;` as sqitch's template does), and
-//! Liquibase's master changelog (a `.sql` master gains a `--changeset pg-invariants:<name>`; an
-//! XML or YAML master an `include` of a new formatted SQL file beside it holding one).
+//! writes them, its `deploy/`, `revert/` and `verify/` scripts beside it), and Liquibase's master
+//! changelog (a `.sql` master gains a `--changeset pg-invariants:<name>`; an XML or YAML master
+//! an `include` of a new formatted SQL file beside it holding one).
 //!
-//! Nothing else is overwritten: every other file and directory is created new. After writing, the chain is
+//! Nothing is overwritten but those bookkeeping files (the journal, `atlas.sum`, the plan, the
+//! master changelog): every other file and directory is created new. After writing, the chain is
 //! discovered again; unless it ends with the new migrations, in order and in the transaction mode
 //! asked for (flyway's repeatable migrations still run after them, as Flyway orders them), the
-//! new files are removed and the error says why.
+//! new files are removed, the rewritten ones restored, and the error says why.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::utc::{millis, timestamp};
 use super::version::{cmp_numeric, leading_digits};
-use super::{DiscoverError, Format, detect, discover, liquibase, sqitch};
+use super::{
+    DiscoverError, Format, atlas, detect, discover, drizzle, graphile_migrate, liquibase, sqitch,
+};
 use crate::migrate::migration::Migration;
 
 /// A migration to add at the end of the chain.
@@ -48,10 +61,18 @@ pub enum WriteError {
     )]
     Command,
     #[error(
-        "format = \"{0}\": pg-invariants cannot add a migration to a {0} chain yet; put the SQL \
-         into a new migration of that tool by hand"
+        "format = \"{0}\": {0} runs every SQL migration inside a transaction, and this repair \
+         must run outside one (CREATE INDEX CONCURRENTLY); run it by hand, or write it as a \
+         migration of that tool that opts out of the transaction"
     )]
-    Unsupported(Format),
+    NeedsNoTransaction(Format),
+    #[error(
+        "{}: pg-invariants cannot add an `include` to this master changelog (a JSON master, or \
+         one without a list of entries to extend); add the changeset to a formatted SQL \
+         changelog it includes by hand",
+        path.display()
+    )]
+    MasterNotExtended { path: PathBuf },
     #[error(transparent)]
     Discover(#[from] DiscoverError),
     #[error("{}: already exists, and pg-invariants never overwrites a file", path.display())]
@@ -92,30 +113,36 @@ pub fn append(
         Format::Auto => detect(dir)?,
         f => f,
     };
-    if matches!(resolved, Format::Goose | Format::Drizzle) {
-        return Err(WriteError::Unsupported(resolved));
+    let in_transaction_only = matches!(resolved, Format::Drizzle | Format::NodePgMigrate);
+    if in_transaction_only && migrations.iter().any(|m| !m.transaction) {
+        return Err(WriteError::NeedsNoTransaction(resolved));
     }
     let before = discover(resolved, dir)?;
     let versions = next_versions(resolved, &before, migrations.len(), now);
-    let planned: Vec<Planned> = migrations
-        .iter()
-        .zip(&versions)
-        .enumerate()
-        .map(|(i, (migration, version))| {
-            let description = match migrations.len() {
-                1 => description.to_string(),
-                _ => format!("{description}_{}", i + 1),
-            };
-            layout(resolved, dir, &before, version, &description, migration)
-        })
-        .collect();
+    let mut last_hash = match (resolved, before.last()) {
+        (Format::GraphileMigrate, Some(last)) => Some(graphile_migrate::last_hash(last)?),
+        _ => None,
+    };
+    let mut planned = Vec::with_capacity(migrations.len());
+    for (i, (migration, version)) in migrations.iter().zip(&versions).enumerate() {
+        let description = match migrations.len() {
+            1 => description.to_string(),
+            _ => format!("{description}_{}", i + 1),
+        };
+        let new = match resolved {
+            Format::GraphileMigrate => {
+                graphile(dir, &mut last_hash, version, &description, migration)
+            }
+            _ => layout(resolved, dir, &before, version, &description, migration),
+        };
+        planned.push(new);
+    }
 
-    let index = index(resolved, dir, &planned)?;
     let mut created = Created::default();
     let written = planned
         .iter()
         .try_for_each(|p| created.write(p))
-        .and_then(|()| created.rewrite(index));
+        .and_then(|()| bookkeeping(resolved, dir, &planned, now, &mut created));
     if let Err(e) = written {
         created.remove();
         return Err(e);
@@ -124,7 +151,66 @@ pub fn append(
         created.remove();
         return Err(problem);
     }
-    Ok(created.files)
+    let rewritten = created.rewritten.into_iter().map(|(path, _)| path);
+    Ok(created.files.into_iter().chain(rewritten).collect())
+}
+
+/// The files a tool keeps beside its migrations, rewritten to list the new ones: drizzle's
+/// journal, Atlas's `atlas.sum`, sqitch's plan, Liquibase's master changelog.
+fn bookkeeping(
+    format: Format,
+    dir: &Path,
+    planned: &[Planned],
+    now: SystemTime,
+    created: &mut Created,
+) -> Result<(), WriteError> {
+    match format {
+        Format::Drizzle if dir.join(drizzle::JOURNAL).is_file() => {
+            let tags: Vec<String> = planned
+                .iter()
+                .filter_map(|p| p.main.file_stem())
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .collect();
+            let journal = drizzle::journal_with(dir, &tags, millis(now))?;
+            created.rewrite(&dir.join(drizzle::JOURNAL), &journal)
+        }
+        Format::Atlas => created.rewrite(&dir.join(atlas::SUM), &atlas::current_sum(dir)?),
+        Format::Sqitch | Format::Liquibase => {
+            let (index, text) = index(format, dir, planned)?;
+            created.rewrite(&index, &text)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A graphile-migrate committed migration, linked to the one before it by `last_hash`; it
+/// creates `committed/` when graphile-migrate has not yet.
+fn graphile(
+    dir: &Path,
+    last_hash: &mut Option<String>,
+    version: &str,
+    description: &str,
+    migration: &NewMigration,
+) -> Planned {
+    let committed = dir.join(graphile_migrate::COMMITTED);
+    let body = match migration.transaction {
+        true => migration.sql.clone(),
+        false => format!("--! no-transaction\n{}", migration.sql.trim()),
+    };
+    let text = graphile_migrate::committed_text(&body, last_hash.as_deref());
+    *last_hash = Some(graphile_migrate::hash(&body, last_hash.as_deref()));
+    let main = committed.join(format!("{version}-{description}.sql"));
+    Planned {
+        dirs: (!committed.is_dir())
+            .then_some(committed)
+            .into_iter()
+            .collect(),
+        files: vec![(main.clone(), text)],
+        main,
+        transaction: migration.transaction,
+        key: None,
+        entry: None,
+    }
 }
 
 /// One migration's files: `main` is the file discovery reads.
@@ -164,17 +250,6 @@ fn layout(
     };
     let name = format!("{version}_{description}");
     match format {
-        Format::Prisma => {
-            let folder = dir.join(&name);
-            Planned {
-                main: folder.join("migration.sql"),
-                files: vec![(folder.join("migration.sql"), sql.to_string())],
-                dirs: vec![folder],
-                transaction: migration.transaction,
-                key: None,
-                entry: None,
-            }
-        }
         Format::Diesel => {
             let folder = dir.join(&name);
             let mut files = vec![
@@ -235,8 +310,59 @@ fn layout(
         Format::Flyway => flat(format!("V{version}__{description}.sql"), sql.to_string()),
         // sql-dir: the version is the whole prefix, separator included (see `next_versions`).
         Format::SqlDir => flat(format!("{version}{description}.sql"), sql.to_string()),
-        // Goose and drizzle never get here: `append` refuses them.
-        Format::Supabase | Format::Auto | Format::Command | Format::Goose | Format::Drizzle => {
+        Format::Goose => {
+            let mode = if outside {
+                "-- +goose NO TRANSACTION\n"
+            } else {
+                ""
+            };
+            flat(
+                format!("{name}.sql"),
+                format!(
+                    "{mode}-- +goose Up\n-- +goose StatementBegin\n{}\n-- +goose StatementEnd\n\n-- +goose Down\n{DOWN}",
+                    sql.trim_end()
+                ),
+            )
+        }
+        Format::Drizzle if dir.join(drizzle::JOURNAL).is_file() => {
+            flat(format!("{name}.sql"), sql.to_string())
+        }
+        Format::Drizzle | Format::Prisma => {
+            let folder = dir.join(&name);
+            Planned {
+                main: folder.join("migration.sql"),
+                files: vec![(folder.join("migration.sql"), sql.to_string())],
+                dirs: vec![folder],
+                transaction: migration.transaction,
+                key: None,
+                entry: None,
+            }
+        }
+        Format::Atlas => {
+            let mode = if outside {
+                "-- atlas:txmode none\n\n"
+            } else {
+                ""
+            };
+            flat(format!("{name}.sql"), format!("{mode}{sql}"))
+        }
+        Format::Refinery => {
+            let mode = if outside {
+                "-- refinery:noTransaction\n"
+            } else {
+                ""
+            };
+            flat(
+                format!("V{version}__{description}.sql"),
+                format!("{mode}{sql}"),
+            )
+        }
+        Format::NodePgMigrate => flat(
+            format!("{name}.sql"),
+            format!("-- Up Migration\n{sql}\n-- Down Migration\n{DOWN}"),
+        ),
+        // graphile-migrate is written by `graphile`; auto and command never get here.
+        Format::Supabase | Format::Auto | Format::Command | Format::GraphileMigrate => {
             flat(format!("{name}.sql"), sql.to_string())
         }
     }
@@ -319,17 +445,10 @@ fn is_sql(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
 }
 
-/// The file listing the chain (sqitch's plan, Liquibase's master changelog) with its text now
-/// and with the entries of `planned` added; `None` for the layouts without one.
-fn index(
-    format: Format,
-    dir: &Path,
-    planned: &[Planned],
-) -> Result<Option<(PathBuf, String, String)>, WriteError> {
+/// The file listing the chain (sqitch's plan, Liquibase's master changelog) and its text with
+/// the entries of `planned` added.
+fn index(format: Format, dir: &Path, planned: &[Planned]) -> Result<(PathBuf, String), WriteError> {
     let entries: Vec<&str> = planned.iter().filter_map(|p| p.entry.as_deref()).collect();
-    if entries.is_empty() {
-        return Ok(None);
-    }
     let path = match format {
         Format::Sqitch => dir.join(sqitch::PLAN),
         _ => liquibase::master(dir)?,
@@ -339,16 +458,17 @@ fn index(
         source,
     })?;
     let new = if format == Format::Liquibase && !is_sql(&path) {
-        liquibase::with_includes(&path, &old, &entries).ok_or(WriteError::Unsupported(format))?
+        liquibase::with_includes(&path, &old, &entries)
+            .ok_or_else(|| WriteError::MasterNotExtended { path: path.clone() })?
     } else {
-        let mut new = old.clone();
+        let mut new = old;
         if !new.is_empty() && !new.ends_with('\n') {
             new.push('\n');
         }
         new.extend(entries);
         new
     };
-    Ok(Some((path, old, new)))
+    Ok((path, new))
 }
 
 /// The versions of `count` migrations after `existing`, as they are written into names.
@@ -377,15 +497,54 @@ fn next_versions(
                 .map(|v| if dashed { dashed_timestamp(&v) } else { v })
                 .collect()
         }
-        Format::Sqlx | Format::GolangMigrate | Format::Dbmate => match last_version {
-            Some(v) if v.len() != 14 => sequence(v, count),
-            _ => timestamps(last_version, count, now),
-        },
+        Format::Sqlx | Format::GolangMigrate | Format::Dbmate | Format::Goose | Format::Atlas => {
+            match last_version {
+                Some(v) if v.len() != 14 => sequence(v, count),
+                _ => timestamps(last_version, count, now),
+            }
+        }
+        // The journal's `idx` (the version of a journal migration) names the file: `0007_…`.
+        Format::Drizzle if last.is_some_and(|m| !is_folder(m)) => {
+            let idx = last_version.unwrap_or_default();
+            sequence(&format!("{idx:0>4}"), count)
+        }
+        Format::Drizzle => timestamps(last_version, count, now),
+        Format::GraphileMigrate => sequence(&format!("{:0>6}", last_version.unwrap_or("0")), count),
+        Format::Refinery => sequence(last_version.unwrap_or("0"), count),
+        Format::NodePgMigrate => node_pg_migrate_prefixes(last_version, count, now),
         Format::Flyway => flyway_versions(existing, count),
         Format::SqlDir => sql_dir_prefixes(last, count),
         // Names only: the plan or the changelog orders the chain.
         Format::Sqitch | Format::Liquibase => timestamps(None, count, now),
-        Format::Auto | Format::Command | Format::Goose | Format::Drizzle => Vec::new(),
+        Format::Auto | Format::Command => Vec::new(),
+    }
+}
+
+/// A drizzle-kit v1 migration: `<timestamp>_<name>/migration.sql`.
+fn is_folder(migration: &Migration) -> bool {
+    migration
+        .path
+        .file_name()
+        .is_some_and(|n| n == "migration.sql")
+}
+
+/// node-pg-migrate: milliseconds since 1970 (`Date.now()`), or a 17-digit UTC time when the last
+/// migration is named so, or the next index after an index (`0004`); always after the last.
+fn node_pg_migrate_prefixes(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
+    let ms = millis(now);
+    let utc = |ms: u128| {
+        let secs = u64::try_from(ms / 1000).unwrap_or_default();
+        format!("{}{:03}", timestamp(secs), ms % 1000)
+    };
+    let first = match last {
+        Some(last) if last.len() == 17 => utc(ms),
+        Some(last) if last.len() < 13 => return sequence(last, count),
+        _ => ms.to_string(),
+    };
+    match last {
+        Some(last) if cmp_numeric(&first, last).is_le() => sequence(last, count),
+        _ if first.len() == 17 => (0..count as u128).map(|i| utc(ms + i)).collect(),
+        _ => (0..count as u128).map(|i| (ms + i).to_string()).collect(),
     }
 }
 
@@ -475,18 +634,6 @@ fn sql_dir_prefixes(last: Option<&Migration>, count: usize) -> Vec<String> {
         .collect()
 }
 
-/// `YYYYMMDDHHMMSS` of `secs` after the Unix epoch, in UTC.
-fn timestamp(secs: u64) -> String {
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let time = secs % 86_400;
-    format!(
-        "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
-    )
-}
-
 /// sqitch's `YYYY-MM-DDTHH:MM:SSZ` from `YYYYMMDDHHMMSS`.
 fn iso_timestamp(t: &str) -> String {
     if t.len() != 14 {
@@ -502,7 +649,6 @@ fn iso_timestamp(t: &str) -> String {
         &t[12..]
     )
 }
-
 /// Diesel's `YYYY-MM-DD-HHMMSS` from `YYYYMMDDHHMMSS`.
 fn dashed_timestamp(t: &str) -> String {
     if t.len() != 14 {
@@ -511,28 +657,13 @@ fn dashed_timestamp(t: &str) -> String {
     format!("{}-{}-{}-{}", &t[..4], &t[4..6], &t[6..8], &t[8..])
 }
 
-/// The proleptic Gregorian date of a day number (days after 1970-01-01), after Howard Hinnant's
-/// `civil_from_days`.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// What was created so far, to be removed again if anything goes wrong.
+/// What was created so far, to be removed again if anything goes wrong, and the files rewritten
+/// with their contents before, to be restored.
 #[derive(Default)]
 struct Created {
     dirs: Vec<PathBuf>,
     files: Vec<PathBuf>,
-    /// The file listing the chain, with its text before.
-    rewritten: Option<(PathBuf, String)>,
+    rewritten: Vec<(PathBuf, Option<Vec<u8>>)>,
 }
 
 impl Created {
@@ -560,28 +691,29 @@ impl Created {
         Ok(())
     }
 
-    /// Replaces the text of the file listing the chain (`index`: its path, old and new text).
-    fn rewrite(&mut self, index: Option<(PathBuf, String, String)>) -> Result<(), WriteError> {
-        let Some((path, old, new)) = index else {
-            return Ok(());
-        };
-        fs::write(&path, new).map_err(|source| WriteError::Io {
-            path: path.clone(),
+    /// Replaces the contents of `path` (a tool's bookkeeping file), keeping the old ones.
+    fn rewrite(&mut self, path: &Path, text: &str) -> Result<(), WriteError> {
+        let io = |source| WriteError::Io {
+            path: path.to_path_buf(),
             source,
-        })?;
-        self.files.push(path.clone());
-        self.rewritten = Some((path, old));
-        Ok(())
+        };
+        let old = match fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(e)),
+        };
+        self.rewritten.push((path.to_path_buf(), old));
+        fs::write(path, text).map_err(io)
     }
 
     fn remove(&self) {
-        if let Some((path, old)) = &self.rewritten {
-            let _ = fs::write(path, old);
+        for (path, old) in self.rewritten.iter().rev() {
+            let _ = match old {
+                Some(bytes) => fs::write(path, bytes),
+                None => fs::remove_file(path),
+            };
         }
         for file in self.files.iter().rev() {
-            if self.rewritten.as_ref().is_some_and(|(p, _)| p == file) {
-                continue;
-            }
             let _ = fs::remove_file(file);
         }
         for dir in self.dirs.iter().rev() {
@@ -707,15 +839,6 @@ mod tests {
                     .into_owned()
             })
             .collect()
-    }
-
-    #[rstest]
-    #[case::epoch(0, "19700101000000")]
-    #[case::leap_day(951_782_400, "20000229000000")]
-    #[case::new_year(1_704_067_199, "20231231235959")]
-    #[case::now(1_709_618_828, "20240305060708")]
-    fn timestamps_are_utc_calendar_dates(#[case] secs: u64, #[case] expected: &str) {
-        assert_eq!(timestamp(secs), expected);
     }
 
     #[rstest]
@@ -1038,21 +1161,129 @@ mod tests {
         assert!(matches!(error, WriteError::Command), "{error}");
     }
 
+    /// A graphile-migrate chain of one committed migration.
+    fn graphile_chain() -> Vec<(String, String)> {
+        let text = graphile_migrate::committed_text("SELECT 1;", None);
+        vec![
+            ("committed/000001.sql".into(), text),
+            ("current.sql".into(), "-- wip\n".into()),
+        ]
+    }
+
     #[rstest]
-    #[case::goose(Format::Goose, &[("1_a.sql", "-- +goose Up\nSELECT 1;\n")])]
-    #[case::goose_detected(Format::Auto, &[("1_a.sql", "-- +goose Up\nSELECT 1;\n")])]
-    #[case::drizzle_detected(Format::Auto, &[("0000_a/migration.sql", "SELECT 1;\n--> statement-breakpoint\nSELECT 2;")])]
-    fn goose_and_drizzle_chains_are_not_written(
+    #[case::goose(Format::Goose, vec![("00001_a.sql".into(), "-- +goose Up\nSELECT 1;\n".into())], &["00002_fix_1.sql", "00003_fix_2.sql"])]
+    #[case::refinery(Format::Refinery, vec![("V1__a.sql".into(), "SELECT 1;".into()), ("sub/U7__b.sql".into(), "SELECT 1;".into())], &["V8__fix_1.sql", "V9__fix_2.sql"])]
+    #[case::atlas(Format::Atlas, vec![("20240101000000_a.sql".into(), "SELECT 1;\n".into())], &["20240305060708_fix_1.sql", "20240305060709_fix_2.sql", "atlas.sum"])]
+    #[case::graphile(Format::GraphileMigrate, graphile_chain(), &["committed/000002-fix_1.sql", "committed/000003-fix_2.sql"])]
+    #[case::graphile_first(Format::GraphileMigrate, vec![("current.sql".into(), String::new())], &["committed/000001-fix_1.sql", "committed/000002-fix_2.sql"])]
+    fn layouts_with_their_own_no_transaction_marker(
+        #[case] format: Format,
+        #[case] files: Vec<(String, String)>,
+        #[case] expected: &[&str],
+    ) {
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let fixture = Fixture::new(&refs);
+        if format == Format::Atlas {
+            fs::write(
+                fixture.path().join(atlas::SUM),
+                atlas::current_sum(fixture.path()).unwrap(),
+            )
+            .unwrap();
+        }
+        let new = [
+            tx("DO $$ BEGIN PERFORM 1; END $$;\nSELECT 1;\n"),
+            outside("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n"),
+        ];
+        assert_eq!(written(&fixture, format, &new), expected);
+        assert_eq!(
+            detect(fixture.path()).unwrap(),
+            format,
+            "auto still reads it"
+        );
+        let chain = discover(format, fixture.path()).expect("rediscovered");
+        let modes: Vec<bool> = chain.iter().rev().take(2).map(|m| m.transaction).collect();
+        assert_eq!(modes, [false, true]);
+        let last = chain.last().unwrap();
+        assert_eq!(last.statements().len(), 1, "{}", last.sql());
+    }
+
+    #[rstest]
+    #[case::node_pg_migrate(Format::NodePgMigrate, &[("1700000000000_a.sql", "-- Up Migration\nSELECT 1;\n")], &["1709618828000_fix_1.sql", "1709618828001_fix_2.sql"])]
+    #[case::node_pg_migrate_utc(Format::NodePgMigrate, &[("20231114221320000_a.sql", "SELECT 1;\n")], &["20240305060708000_fix_1.sql", "20240305060708001_fix_2.sql"])]
+    #[case::node_pg_migrate_index(Format::NodePgMigrate, &[("0003_a.sql", "SELECT 1;\n")], &["0004_fix_1.sql", "0005_fix_2.sql"])]
+    #[case::drizzle_journal(
+        Format::Drizzle,
+        &[("meta/_journal.json", r#"{"version": "7", "dialect": "postgresql", "entries": [{"idx": 0, "version": "7", "when": 1, "tag": "0000_a", "breakpoints": true}]}"#), ("0000_a.sql", "SELECT 1;")],
+        &["0001_fix_1.sql", "0002_fix_2.sql", "meta/_journal.json"]
+    )]
+    #[case::drizzle_v1(Format::Drizzle, &[("20240101000000_a/migration.sql", "SELECT 1;\n--> statement-breakpoint\nSELECT 2;")], &["20240305060708_fix_1/migration.sql", "20240305060709_fix_2/migration.sql"])]
+    fn layouts_that_run_every_migration_in_a_transaction(
         #[case] format: Format,
         #[case] files: &[(&str, &str)],
+        #[case] expected: &[&str],
     ) {
         let fixture = Fixture::new(files);
-        let error = append(format, fixture.path(), "fix", &[tx("SELECT 1;")], now()).unwrap_err();
-        assert!(matches!(error, WriteError::Unsupported(_)), "{error}");
+        let new = [tx("SELECT 1;\n"), tx("SELECT 2;\n")];
+        assert_eq!(written(&fixture, format, &new), expected);
+        let chain = discover(format, fixture.path()).expect("rediscovered");
+        assert_eq!(chain.len(), 3);
+        let error =
+            append(format, fixture.path(), "fix", &[outside("VACUUM;")], now()).unwrap_err();
+        assert!(
+            matches!(error, WriteError::NeedsNoTransaction(f) if f == format),
+            "{error}"
+        );
         assert_eq!(
             discover(format, fixture.path()).unwrap().len(),
-            1,
+            3,
             "nothing written"
         );
+    }
+
+    #[test]
+    fn goose_and_node_pg_migrate_write_their_sections() {
+        let goose = Fixture::new(&[("1_a.sql", "-- +goose Up\nSELECT 1;\n")]);
+        written(
+            &goose,
+            Format::Goose,
+            &[outside("CREATE INDEX CONCURRENTLY i ON t (a);\n")],
+        );
+        let text = fs::read_to_string(goose.path().join("2_fix.sql")).unwrap();
+        assert!(
+            text.starts_with("-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- +goose StatementEnd\n"),
+            "{text}"
+        );
+        assert!(text.contains("-- +goose Down\n"), "{text}");
+
+        let node = Fixture::new(&[("1700000000000_a.sql", "SELECT 1;\n")]);
+        written(&node, Format::NodePgMigrate, &[tx("SELECT 2;")]);
+        let text = fs::read_to_string(node.path().join("1709618828000_fix.sql")).unwrap();
+        assert!(
+            text.starts_with("-- Up Migration\nSELECT 2;\n-- Down Migration\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_restores_the_rewritten_files() {
+        // atlas: `9_a.sql` sorts after any timestamp, so the new file is not last.
+        let fixture = Fixture::new(&[("9_a.sql", "SELECT 1;\n")]);
+        let sum = fixture.path().join(atlas::SUM);
+        let before = atlas::current_sum(fixture.path()).unwrap();
+        fs::write(&sum, &before).unwrap();
+        let error = append(
+            Format::Atlas,
+            fixture.path(),
+            "fix",
+            &[tx("SELECT 2;")],
+            now(),
+        )
+        .unwrap_err();
+        assert!(matches!(error, WriteError::NotLast { .. }), "{error}");
+        assert_eq!(fs::read_to_string(&sum).unwrap(), before);
+        assert_eq!(discover(Format::Atlas, fixture.path()).unwrap().len(), 1);
     }
 }

@@ -1,0 +1,8 @@
+-- atlas:checkpoint
+
+-- The schema as of the checkpoint.
+CREATE TYPE org_status AS ENUM ('active');
+CREATE TABLE organizations (
+    id bigint PRIMARY KEY,
+    name text NOT NULL
+);

@@ -1,0 +1,4 @@
+CREATE TABLE organizations (
+    id bigint PRIMARY KEY,
+    name text NOT NULL
+);
