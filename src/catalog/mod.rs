@@ -223,6 +223,35 @@ impl Table {
         }
     }
 
+    /// Adds a validated single-column foreign key `column → target (target_column)`, for unit
+    /// tests that build a catalog by hand.
+    #[cfg(test)]
+    pub fn add_foreign_key(
+        &mut self,
+        name: String,
+        column: &str,
+        target: TableName,
+        target_column: &str,
+        on_delete: OnDelete,
+    ) {
+        self.constraints.push(Constraint {
+            name,
+            kind: ConstraintKind::ForeignKey(ForeignKey {
+                target,
+                target_columns: vec![target_column.to_string()],
+                on_delete,
+                on_update: OnDelete::NoAction,
+                match_full: false,
+            }),
+            columns: vec![column.to_string()],
+            validated: true,
+            deferrable: false,
+            deferred: false,
+            inherited: false,
+            definition: String::new(),
+        });
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }

@@ -242,22 +242,13 @@ mod tests {
                 .iter_mut()
                 .find(|t| t.name.name == *table)
                 .expect("table");
-            t.constraints.push(Constraint {
-                name: format!("{table}_{column}_fkey"),
-                kind: ConstraintKind::ForeignKey(ForeignKey {
-                    target: name(target),
-                    target_columns: vec!["id".into()],
-                    on_delete: *action,
-                    on_update: OnDelete::NoAction,
-                    match_full: false,
-                }),
-                columns: vec![column.to_string()],
-                validated: true,
-                deferrable: false,
-                deferred: false,
-                inherited: false,
-                definition: String::new(),
-            });
+            t.add_foreign_key(
+                format!("{table}_{column}_fkey"),
+                column,
+                name(target),
+                "id",
+                *action,
+            );
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Catalog {

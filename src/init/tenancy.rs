@@ -261,22 +261,13 @@ mod tests {
         let mut t = Table::empty(TableName::parse(name, "public"), TableKind::Ordinary);
         for (column, target) in fks {
             let target = Reference::parse(target, "public").unwrap();
-            t.constraints.push(Constraint {
-                name: format!("{column}_fkey"),
-                kind: ConstraintKind::ForeignKey(ForeignKey {
-                    target: target.table,
-                    target_columns: vec![target.column],
-                    on_delete: OnDelete::Cascade,
-                    on_update: OnDelete::NoAction,
-                    match_full: false,
-                }),
-                columns: vec![column.to_string()],
-                validated: true,
-                deferrable: false,
-                deferred: false,
-                inherited: false,
-                definition: String::new(),
-            });
+            t.add_foreign_key(
+                format!("{column}_fkey"),
+                column,
+                target.table,
+                &target.column,
+                OnDelete::Cascade,
+            );
         }
         t
     }

@@ -189,13 +189,7 @@ impl Sandbox {
             "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
         };
         self.run(end).await?;
-        let result = result.map_err(DbError::from_sqlx);
-        self.contended |= result.as_ref().is_err_and(DbError::is_contention);
-        let (rows, affected) = result?;
-        Ok(Outcome {
-            rows: rows.iter().map(texts).collect::<Result<_, _>>()?,
-            affected,
-        })
+        self.outcome(result)
     }
 
     /// [`Self::attempt`] for a synthesized row: a lock wait ends after a short timeout, an error
@@ -259,6 +253,14 @@ impl Sandbox {
             self.run("ROLLBACK TO SAVEPOINT pg_invariants".into())
                 .await?;
         }
+        self.outcome(result)
+    }
+
+    /// A statement's result as the checks read it, noting a lost lock wait or deadlock.
+    fn outcome(
+        &mut self,
+        result: Result<(Vec<PgRow>, u64), sqlx::Error>,
+    ) -> Result<Outcome, DbError> {
         let result = result.map_err(DbError::from_sqlx);
         self.contended |= result.as_ref().is_err_and(DbError::is_contention);
         let (rows, affected) = result?;
