@@ -1,4 +1,5 @@
-//! Every environment variable pg-invariants reads, in one place (the README lists the same).
+//! Every environment variable pg-invariants reads, in one place (docs/configuration.md lists the
+//! same).
 //!
 //! `DATABASE_URL` is deliberately NOT read: pointing the harness at a real database by accident
 //! must be impossible. The `url` backend only uses `PG_INVARIANTS_URL`.

@@ -71,7 +71,8 @@ pub enum InitError {
     NoMigrations { dir: PathBuf },
     #[error(
         "--format command needs the command that applies the chain: write pg-invariants.toml by \
-         hand with `format = \"command\"` and `command = [...]` (see the README), then run init"
+         hand with `format = \"command\"` and `command = [...]` (see docs/formats.md of \
+         pg-invariants), then run init"
     )]
     CommandFormat,
     #[error("error: {0}")]

@@ -108,7 +108,7 @@ impl NewProject {
         };
         let mut out = String::from(
             "# pg-invariants: written by `pg-invariants init`. Relative paths are relative to this\n\
-             # file. Every key is documented in the README of pg-invariants.\n\n",
+             # file. Every key is documented in docs/configuration.md of pg-invariants.\n\n",
         );
         if self.format == Format::Supabase {
             out.push_str(

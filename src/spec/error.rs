@@ -18,7 +18,8 @@ pub enum SpecError {
     },
     /// No project file was given and none was found walking up.
     #[error(
-        "no pg-invariants.toml in {} or any parent directory; create one (see README) or pass --config FILE",
+        "no pg-invariants.toml in {} or any parent directory; create one (see docs/configuration.md \
+         of pg-invariants) or pass --config FILE",
         start.display()
     )]
     NotFound { start: PathBuf },
