@@ -225,7 +225,7 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Constraint, ConstraintKind, ForeignKey, Table, TableKind};
+    use crate::catalog::{Table, TableKind};
 
     fn name(n: &str) -> TableName {
         TableName::new("public", n)

@@ -249,7 +249,7 @@ fn column_of<'a>(d: &'a mut Description, name: &str) -> &'a mut ColumnDescriptio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Constraint, ConstraintKind, ForeignKey, Policy, TableKind};
+    use crate::catalog::{Policy, TableKind};
     use crate::spec::{OnDelete, Project};
 
     fn organizations() -> Reference {
