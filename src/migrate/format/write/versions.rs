@@ -1,0 +1,298 @@
+//! The versions new migrations are named with, continuing each layout's chain: timestamps,
+//! numbers with their padding kept, Flyway's dotted versions, sql-dir's prefixes.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use crate::migrate::format::Format;
+use crate::migrate::format::utc::{millis, timestamp};
+use crate::migrate::format::version::{cmp_numeric, leading_digits};
+use crate::migrate::migration::Migration;
+
+/// The versions of `count` migrations after `existing`, as they are written into names.
+pub(super) fn next_versions(
+    format: Format,
+    existing: &[Migration],
+    count: usize,
+    now: SystemTime,
+) -> Vec<String> {
+    let last = existing.last();
+    let last_version = last.map(|m| m.version.as_str());
+    match format {
+        Format::Supabase | Format::Prisma => timestamps(last_version, count, now),
+        Format::Diesel => {
+            let dashed = last.is_none_or(|m| {
+                m.path.parent().and_then(Path::file_name).is_some_and(|n| {
+                    n.to_string_lossy()
+                        .split('_')
+                        .next()
+                        .unwrap_or("")
+                        .contains('-')
+                })
+            });
+            timestamps(last_version, count, now)
+                .into_iter()
+                .map(|v| if dashed { dashed_timestamp(&v) } else { v })
+                .collect()
+        }
+        Format::Sqlx | Format::GolangMigrate | Format::Dbmate | Format::Goose | Format::Atlas => {
+            match last_version {
+                Some(v) if v.len() != 14 => sequence(v, count),
+                _ => timestamps(last_version, count, now),
+            }
+        }
+        // The journal's `idx` (the version of a journal migration) names the file: `0007_…`.
+        Format::Drizzle if last.is_some_and(|m| !is_folder(m)) => {
+            let idx = last_version.unwrap_or_default();
+            sequence(&format!("{idx:0>4}"), count)
+        }
+        Format::Drizzle => timestamps(last_version, count, now),
+        Format::GraphileMigrate => sequence(&format!("{:0>6}", last_version.unwrap_or("0")), count),
+        Format::Refinery => sequence(last_version.unwrap_or("0"), count),
+        Format::NodePgMigrate => node_pg_migrate_prefixes(last_version, count, now),
+        Format::Flyway => flyway_versions(existing, count),
+        Format::SqlDir => sql_dir_prefixes(last, count),
+        // Names only: the plan or the changelog orders the chain.
+        Format::Sqitch | Format::Liquibase => timestamps(None, count, now),
+        Format::Auto | Format::Command => Vec::new(),
+    }
+}
+
+/// A drizzle-kit v1 migration: `<timestamp>_<name>/migration.sql`.
+fn is_folder(migration: &Migration) -> bool {
+    migration
+        .path
+        .file_name()
+        .is_some_and(|n| n == "migration.sql")
+}
+
+/// node-pg-migrate: milliseconds since 1970 (`Date.now()`), or a 17-digit UTC time when the last
+/// migration is named so, or the next index after an index (`0004`); always after the last.
+fn node_pg_migrate_prefixes(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
+    let ms = millis(now);
+    let utc = |ms: u128| {
+        let secs = u64::try_from(ms / 1000).unwrap_or_default();
+        format!("{}{:03}", timestamp(secs), ms % 1000)
+    };
+    let first = match last {
+        Some(last) if last.len() == 17 => utc(ms),
+        Some(last) if last.len() < 13 => return sequence(last, count),
+        _ => ms.to_string(),
+    };
+    match last {
+        Some(last) if cmp_numeric(&first, last).is_le() => sequence(last, count),
+        _ if first.len() == 17 => (0..count as u128).map(|i| utc(ms + i)).collect(),
+        _ => (0..count as u128).map(|i| (ms + i).to_string()).collect(),
+    }
+}
+
+/// `count` timestamps from now, or numbers after `last` when now does not sort after it.
+fn timestamps(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let first = timestamp(secs);
+    match last {
+        Some(last) if cmp_numeric(&first, last).is_le() => sequence(last, count),
+        _ => (0..count as u64).map(|i| timestamp(secs + i)).collect(),
+    }
+}
+
+/// `count` numbers after `last`, zero padding kept: `0009` → `0010`, `0011`.
+fn sequence(last: &str, count: usize) -> Vec<String> {
+    let mut out = Vec::with_capacity(count);
+    let mut current = last.to_string();
+    for _ in 0..count {
+        current = increment(&current);
+        out.push(current.clone());
+    }
+    out
+}
+
+/// A string of digits plus one, as wide as before unless it overflows: `0099` → `0100`,
+/// `99` → `100`, `` → `1`.
+fn increment(digits: &str) -> String {
+    let mut bytes = digits.as_bytes().to_vec();
+    for b in bytes.iter_mut().rev() {
+        if *b == b'9' {
+            *b = b'0';
+        } else {
+            *b += 1;
+            return String::from_utf8(bytes).unwrap_or_default();
+        }
+    }
+    format!("1{}", String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// Flyway: the last versioned migration's version, as written in its name (`1_2` or `1.2`), with
+/// its last part incremented.
+fn flyway_versions(existing: &[Migration], count: usize) -> Vec<String> {
+    let written = existing
+        .iter()
+        .rev()
+        .filter(|m| !m.version.is_empty())
+        .find_map(|m| {
+            let name = m.path.file_name()?.to_str()?;
+            Some(name.strip_prefix('V')?.split_once("__")?.0.to_string())
+        });
+    let Some(written) = written else {
+        return (1..=count).map(|n| n.to_string()).collect();
+    };
+    let (head, last_part) = match written.rfind(['.', '_']) {
+        Some(i) => written.split_at(i + 1),
+        None => ("", written.as_str()),
+    };
+    sequence(last_part, count)
+        .into_iter()
+        .map(|part| format!("{head}{part}"))
+        .collect()
+}
+
+/// sql-dir: the prefix of each new file name, separator included. After a numbered file, the
+/// next number with the same padding and separator (`002-x.sql` → `003-`); after unnumbered files
+/// (which run last, by name), the last one's name (`schema.sql` → `schema_`), which sorts after it.
+fn sql_dir_prefixes(last: Option<&Migration>, count: usize) -> Vec<String> {
+    let name = last
+        .and_then(|m| m.path.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".sql").unwrap_or(&name);
+    let (digits, rest) = leading_digits(stem);
+    if last.is_some() && digits.is_empty() {
+        return vec![format!("{stem}_"); count];
+    }
+    let separator = rest
+        .chars()
+        .next()
+        .filter(|c| ['_', '-', '.'].contains(c))
+        .unwrap_or('_');
+    sequence(digits, count)
+        .into_iter()
+        .map(|n| format!("{n}{separator}"))
+        .collect()
+}
+
+/// sqitch's `YYYY-MM-DDTHH:MM:SSZ` from `YYYYMMDDHHMMSS`.
+pub(super) fn iso_timestamp(t: &str) -> String {
+    if t.len() != 14 {
+        return t.to_string();
+    }
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &t[..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12],
+        &t[12..]
+    )
+}
+/// Diesel's `YYYY-MM-DD-HHMMSS` from `YYYYMMDDHHMMSS`.
+fn dashed_timestamp(t: &str) -> String {
+    if t.len() != 14 {
+        return t.to_string();
+    }
+    format!("{}-{}-{}-{}", &t[..4], &t[4..6], &t[6..8], &t[8..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{outside, tx, written};
+    use super::*;
+    use crate::migrate::format::discover;
+    use crate::migrate::format::fixture::Fixture;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("0009", "0010")]
+    #[case("99", "100")]
+    #[case("", "1")]
+    #[case("20240101000000", "20240101000001")]
+    fn increments_keep_the_padding(#[case] digits: &str, #[case] expected: &str) {
+        assert_eq!(increment(digits), expected);
+    }
+
+    #[rstest]
+    #[case::supabase(
+        Format::Supabase,
+        &[("20240101000000_init.sql", "SELECT 1;")],
+        &["20240305060708_fix_1.sql", "20240305060709_fix_2.sql"]
+    )]
+    #[case::supabase_future_timestamp(
+        Format::Supabase,
+        &[("20990101000000_init.sql", "SELECT 1;")],
+        &["20990101000001_fix_1.sql", "20990101000002_fix_2.sql"]
+    )]
+    #[case::prisma(
+        Format::Prisma,
+        &[("20240101000000_init/migration.sql", "SELECT 1;"), ("migration_lock.toml", "")],
+        &["20240305060708_fix_1/migration.sql", "20240305060709_fix_2/migration.sql"]
+    )]
+    #[case::diesel(
+        Format::Diesel,
+        &[("00000000000000_diesel_initial_setup/up.sql", "SELECT 1;"), ("2024-01-01-000000_init/up.sql", "SELECT 1;")],
+        &["2024-03-05-060708_fix_1/up.sql", "2024-03-05-060708_fix_1/down.sql",
+          "2024-03-05-060709_fix_2/up.sql", "2024-03-05-060709_fix_2/down.sql", "2024-03-05-060709_fix_2/metadata.toml"]
+    )]
+    #[case::sqlx_sequential(
+        Format::Sqlx,
+        &[("0001_init.sql", "SELECT 1;"), ("0002_more.sql", "SELECT 1;")],
+        &["0003_fix_1.sql", "0004_fix_2.sql"]
+    )]
+    #[case::sqlx_reversible(
+        Format::Sqlx,
+        &[("20240101000000_init.up.sql", "SELECT 1;"), ("20240101000000_init.down.sql", "")],
+        &["20240305060708_fix_1.up.sql", "20240305060708_fix_1.down.sql",
+          "20240305060709_fix_2.up.sql", "20240305060709_fix_2.down.sql"]
+    )]
+    #[case::golang_migrate(
+        Format::GolangMigrate,
+        &[("000001_init.up.sql", "SELECT 1;"), ("000001_init.down.sql", "")],
+        &["000002_fix_1.up.sql", "000002_fix_1.down.sql", "000003_fix_2.up.sql", "000003_fix_2.down.sql"]
+    )]
+    #[case::dbmate(
+        Format::Dbmate,
+        &[("20240101000000_init.sql", "-- migrate:up\nSELECT 1;\n")],
+        &["20240305060708_fix_1.sql", "20240305060709_fix_2.sql"]
+    )]
+    #[case::flyway_dots_then_repeatables(
+        Format::Flyway,
+        &[("V1.9__a.sql", "SELECT 1;"), ("V1.10__b.sql", "SELECT 1;"), ("R__views.sql", "SELECT 1;")],
+        &["V1.11__fix_1.sql", "V1.12__fix_2.sql"]
+    )]
+    #[case::flyway_underscores(
+        Format::Flyway,
+        &[("V001_009__a.sql", "SELECT 1;")],
+        &["V001_010__fix_1.sql", "V001_011__fix_2.sql"]
+    )]
+    #[case::sql_dir_numbered(
+        Format::SqlDir,
+        &[("009-a.sql", "SELECT 1;"), ("010-b.sql", "SELECT 1;")],
+        &["011-fix_1.sql", "012-fix_2.sql"]
+    )]
+    #[case::sql_dir_unnumbered_last(
+        Format::SqlDir,
+        &[("1_a.sql", "SELECT 1;"), ("schema.sql", "SELECT 1;")],
+        &["schema_fix_1.sql", "schema_fix_2.sql"]
+    )]
+    #[case::auto_on_an_empty_directory(Format::Auto, &[], &["1_fix_1.sql", "2_fix_2.sql"])]
+    fn new_migrations_are_named_after_the_last(
+        #[case] format: Format,
+        #[case] files: &[(&str, &str)],
+        #[case] expected: &[&str],
+    ) {
+        let fixture = Fixture::new(files);
+        let new = [
+            tx("SELECT 1;\n"),
+            outside("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n"),
+        ];
+        assert_eq!(written(&fixture, format, &new), expected);
+        let chain = discover(format, fixture.path()).expect("rediscovered");
+        let modes: Vec<bool> = chain
+            .iter()
+            .filter(|m| m.path.to_string_lossy().contains("fix_"))
+            .map(|m| m.transaction)
+            .collect();
+        assert_eq!(modes, [true, false]);
+    }
+}
