@@ -565,7 +565,7 @@ mod tests {
             image: "postgres:17-alpine".into(),
             settings: Vec::new(),
         };
-        let Err(error) = Postgres::start(Backend::Docker, &config).await else {
+        let Err(error) = Postgres::start(Backend::Docker, &config, None).await else {
             panic!("a docker server without the docker feature");
         };
         assert!(matches!(error, ProvisionError::DockerNotBuilt), "{error}");
