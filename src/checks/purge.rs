@@ -19,6 +19,7 @@ use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::{DbError, Row, identify, typed};
+use crate::tenancy;
 
 /// More foreign keys than this reaching the table: the check says so instead of building
 /// rows for minutes.
@@ -33,7 +34,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdi
     let tenancy = (ctx.spec.project.tenancy.as_ref()).filter(|t| t.is_tenant_table(table));
     let key = tenancy.map(|t| t.tenants.value.column.as_str());
     let columns = match key {
-        Some(_) => tenant_columns(ctx, table),
+        Some(_) => tenant_columns(ctx),
         None => Vec::new(),
     };
     let tenants = key.map(|key| Tenants {
@@ -57,21 +58,16 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdi
 }
 
 /// Every `tenant = true` column of a table other than the tenant table, declared in a table
-/// file or marked by a rule.
-fn tenant_columns(ctx: &Context<'_>, root: &TableName) -> Vec<(TableName, String)> {
-    let mut out = Vec::new();
-    for t in ctx.catalog.tables.iter().filter(|t| t.parent.is_none()) {
-        if &t.name == root {
-            continue;
-        }
-        for c in &t.columns {
-            let facts = ctx.spec.facts_of(&t.name, &c.name).facts;
-            if facts.tenant.is_some_and(|f| f.value) {
-                out.push((t.name.clone(), c.name.clone()));
-            }
-        }
-    }
-    out
+/// file or marked by a rule (partitions belong to their parent).
+fn tenant_columns(ctx: &Context<'_>) -> Vec<(TableName, String)> {
+    (ctx.catalog.tables.iter())
+        .filter(|t| t.parent.is_none())
+        .flat_map(|t| {
+            tenancy::tenant_columns(ctx.spec, t)
+                .into_iter()
+                .map(|c| (t.name.clone(), c))
+        })
+        .collect()
 }
 
 /// One purge check: the table, the graph of what depends on it, and how failures read.
