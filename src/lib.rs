@@ -2,8 +2,9 @@
 //!
 //! The data flows one way, and the modules follow it:
 //! `spec` (files) → `plan` (named checks) → `provision` (a PostgreSQL of our own) → `migrate`
-//! (chain + seed) → `catalog` (one introspection) → `checks` (verdicts) → `runner` (libtest
-//! output and exit codes).
+//! (chain + seed) → `catalog` (one introspection) → `checks` (verdicts) → `report` and `runner`
+//! (libtest output and exit codes). `setup` holds a migrated database; `session` is what `test`,
+//! `init` and `fix` share around it (reading the project, setting up, one check's verdict).
 
 pub mod catalog;
 pub mod checks;
@@ -18,6 +19,7 @@ pub mod plan;
 pub mod provision;
 pub mod report;
 pub mod runner;
+pub mod session;
 pub mod setup;
 pub mod snapshot;
 pub mod spec;

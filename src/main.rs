@@ -9,6 +9,7 @@ use pg_invariants::migrate::format::UnknownFormat;
 use pg_invariants::output;
 use pg_invariants::report;
 use pg_invariants::runner::{self, Options};
+use pg_invariants::session;
 use pg_invariants::spec::Backend;
 use pg_invariants::{fix, init};
 
@@ -158,7 +159,7 @@ fn run_cli() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                runner::EXIT_INVALID
+                session::EXIT_INVALID
             } else {
                 0
             };
@@ -216,7 +217,7 @@ fn run_cli() -> ExitCode {
         }),
         Command::Cache {
             command: CacheCommand::Key { config, backend },
-        } => runner::print_cache_key(config.as_deref(), &current_dir(), backend),
+        } => session::print_cache_key(config.as_deref(), &current_dir(), backend),
     }
 }
 

@@ -135,6 +135,10 @@ impl ColumnFact {
     }
 }
 
+/// The name of the idempotency test, which a run asks for before any database (its pass is
+/// part of the set-up).
+pub const IDEMPOTENT: &str = "migrations::idempotent";
+
 /// Every check, in order: migrations, coverage, rules, then table by table.
 pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
     let schema = spec.default_schema();
@@ -144,7 +148,7 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
     }];
     if spec.project.migrations.idempotent {
         checks.push(Check {
-            name: "migrations::idempotent".into(),
+            name: IDEMPOTENT.into(),
             kind: CheckKind::Idempotent,
         });
     }

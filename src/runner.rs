@@ -6,7 +6,7 @@
 //! plan → trials → exit 0 or 101.
 
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,18 +14,14 @@ use std::time::Instant;
 
 use libtest_mimic::{Arguments, ColorSetting, Failed, FormatSetting, Trial};
 
-use crate::checks::{self, Context, Failure, Verdict};
 use crate::migrate::Chain;
 use crate::output;
-use crate::plan::{self, Check, CheckKind};
-use crate::provision::{self, Cache};
+use crate::plan::{self, Check};
 use crate::report::{self, Recorder, Reported, Selection, Status, Summary};
-use crate::setup::{Cached, Purpose, Setup};
+use crate::session::{self, Request, invalid, prepare};
+use crate::setup::{SecondPass, Setup};
 use crate::snapshot;
-use crate::spec::{self, Backend, Spec};
-
-/// Exit code for an invalid configuration or no PostgreSQL (FORMAT.md section 5).
-pub const EXIT_INVALID: u8 = 2;
+use crate::spec::{Backend, Spec};
 
 /// libtest's exit code when some test failed (FORMAT.md section 5).
 pub const EXIT_FAILED: u8 = 101;
@@ -74,52 +70,6 @@ pub fn run(options: Options) -> ExitCode {
     }
 }
 
-/// `pg-invariants cache key`: prints the key of the project's migrated cluster.
-pub fn print_cache_key(config: Option<&Path>, start: &Path, backend: Option<Backend>) -> ExitCode {
-    let (spec, chain) = match prepare(config, start) {
-        Ok(prepared) => prepared,
-        Err(message) => return invalid(&message),
-    };
-    let backend = match provision::resolve_backend(spec.project.database.backend, backend) {
-        Ok(b) => b,
-        Err(e) => return invalid(&format!("error: {e}")),
-    };
-    if backend != Backend::Local {
-        return invalid(&format!(
-            "error: the {} backend uses no cache: only the local backend copies cached clusters",
-            backend.name()
-        ));
-    }
-    let Some(server) = provision::server_identity() else {
-        return invalid(
-            "error: no PostgreSQL server binaries found: no key without a server version",
-        );
-    };
-    match crate::setup::migrated_key(&spec, &chain, &server) {
-        Some(key) => {
-            println!("{key}");
-            ExitCode::SUCCESS
-        }
-        None => invalid(
-            "error: a `command` chain is never cached: what the tool reads is not known, so no key covers it",
-        ),
-    }
-}
-
-/// Prints `message` and returns exit code 2.
-pub(crate) fn invalid(message: &str) -> ExitCode {
-    eprintln!("{message}");
-    ExitCode::from(EXIT_INVALID)
-}
-
-/// Everything that needs no database: a problem here is the user's configuration.
-pub(crate) fn prepare(config: Option<&Path>, start: &Path) -> Result<(Spec, Chain), String> {
-    let file = spec::find_project_file(config, start).map_err(|e| format!("error: {e}"))?;
-    let spec = Spec::load(&file).map_err(|e| e.to_string())?;
-    let chain = Chain::discover(&spec.project).map_err(|e| format!("error: {e}"))?;
-    Ok((spec, chain))
-}
-
 fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     let format = report_format(options.junit, &options.args);
     let args = options.args;
@@ -135,14 +85,20 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         .test_threads
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
-    let (runtime, setup) = match set_up(
-        &spec,
-        &chain,
-        options.backend,
-        options.no_cache,
-        threads,
-        Purpose::Checks,
-    ) {
+    // The idempotency pass costs a second application of the chain: only for runs that show
+    // its verdict (not one nextest process per other test, not `cargo test some::filter`).
+    let idempotent = Trial::test(plan::IDEMPOTENT, || Ok(()));
+    let second_pass = match selection(&args, &idempotent) {
+        Selection::Runs => SecondPass::Run,
+        Selection::FilteredOut | Selection::Ignored => SecondPass::Skip,
+    };
+    let request = Request {
+        backend: options.backend,
+        no_cache: options.no_cache,
+        connections: threads,
+        second_pass,
+    };
+    let (runtime, setup) = match session::set_up(&spec, &chain, request) {
         Ok(ready) => ready,
         Err(message) => return invalid(&message),
     };
@@ -269,7 +225,13 @@ fn list(
     backend: Option<Backend>,
     no_cache: bool,
 ) -> ExitCode {
-    let (runtime, setup) = match set_up(spec, chain, backend, no_cache, 1, Purpose::Listing) {
+    let request = Request {
+        backend,
+        no_cache,
+        connections: 1,
+        second_pass: SecondPass::Skip,
+    };
+    let (runtime, setup) = match session::set_up(spec, chain, request) {
         Ok(ready) => ready,
         Err(message) => return invalid(&message),
     };
@@ -282,76 +244,6 @@ fn list(
     match listed {
         Some(_) => ExitCode::SUCCESS,
         None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
-    }
-}
-
-/// Provisions PostgreSQL and applies `before`, the chain and the seed, with a pool of
-/// `connections`: the runtime that drives the database, and the set-up. A chain that fails to
-/// apply is an outcome (`setup.outcome.apply`); the error is a configuration or machine problem,
-/// already worded for exit code 2.
-pub(crate) fn set_up(
-    spec: &Spec,
-    chain: &Chain,
-    backend: Option<Backend>,
-    no_cache: bool,
-    connections: usize,
-    purpose: Purpose,
-) -> Result<(tokio::runtime::Runtime, Setup), String> {
-    let backend = provision::resolve_backend(spec.project.database.backend, backend)
-        .map_err(|e| format!("error: {e}"))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("error: cannot start the async runtime: {e}"))?;
-    let setup = runtime
-        .block_on(Setup::run(
-            spec,
-            chain,
-            backend,
-            connections as u32,
-            purpose,
-            Cache::locate(no_cache).as_ref(),
-        ))
-        .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
-    eprintln!(
-        "pg-invariants: {} migration(s) ({}) on {} {}; server ready in {:.2}s, {}",
-        chain.migrations.len(),
-        chain.format.name(),
-        backend.name(),
-        setup.version,
-        setup.timings.provision.as_secs_f64(),
-        applied(&setup),
-    );
-    if !chain.not_applied.is_empty() {
-        let names: Vec<String> = chain
-            .not_applied
-            .iter()
-            .map(|path| crate::location::relative(path).display().to_string())
-            .collect();
-        eprintln!(
-            "pg-invariants: {} does not apply these files, nor does this run: {}",
-            chain.format.name(),
-            names.join(", ")
-        );
-    }
-    if provision::interrupted() {
-        // Ctrl-C during set-up: the handler is removing the server and will exit with 130;
-        // checking a dying database would only print false failures.
-        provision::wait_for_exit();
-    }
-    Ok((runtime, setup))
-}
-
-/// The header's account of the chain: applied (and kept in the cache), or from the cache.
-fn applied(setup: &Setup) -> String {
-    let apply = setup.timings.apply.as_secs_f64();
-    match &setup.cached {
-        Cached::Hit(key) => format!("chain and seed from cache {key}"),
-        Cached::Stored(key, took) => format!(
-            "chain and seed applied in {apply:.2}s, kept in the cache as {key} in {:.2}s",
-            took.as_secs_f64()
-        ),
-        Cached::Off | Cached::NotStored(_) => format!("chain and seed applied in {apply:.2}s"),
     }
 }
 
@@ -396,7 +288,7 @@ fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
     if let Some(exit) = setup.server_exit() {
         return Err(gone(server_exited(exit)));
     }
-    verdict(
+    session::verdict(
         &check.kind,
         &shared.spec,
         setup,
@@ -413,35 +305,4 @@ fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
             },
         }
     })
-}
-
-/// The verdict of one check on the migrated database, as `test` reports it.
-// The failure is the product (see `checks`): returned whole, as checks return it.
-#[allow(clippy::result_large_err)]
-pub(crate) fn verdict(
-    kind: &CheckKind,
-    spec: &Spec,
-    setup: &Setup,
-    handle: &tokio::runtime::Handle,
-    snapshots: &snapshot::Policy,
-) -> Verdict {
-    if let Some(verdict) = checks::setup_verdict(kind, &setup.outcome) {
-        return verdict;
-    }
-    let (Some(catalog), Some(pool)) = (&setup.catalog, &setup.pool) else {
-        return Err(Failure {
-            at: None,
-            promise: "internal error: no catalog although the chain applied".into(),
-            expected: "a catalog".into(),
-            found: "none".into(),
-            fix: None,
-        });
-    };
-    let ctx = Context {
-        spec,
-        catalog,
-        pool,
-        snapshots,
-    };
-    handle.block_on(checks::run(kind, &ctx))
 }

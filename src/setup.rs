@@ -8,13 +8,12 @@ use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::catalog::{self, Catalog};
-use crate::checks::SetupOutcome;
 use crate::migrate::{ApplyError, Chain};
 use crate::provision::{
-    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, ServerVersion,
+    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, ServerVersion, Source,
     server_identity,
 };
-use crate::spec::{Backend, Spec};
+use crate::spec::Spec;
 
 /// A migrated database, ready for checks. Dropping it removes everything it created.
 pub struct Setup {
@@ -36,12 +35,22 @@ pub struct Setup {
     pub postgres: Postgres,
 }
 
-/// What a set-up is for. A listing needs the catalog (coverage and rule tests are named after
-/// the tables and columns it holds) but not the idempotency pass, whose verdict it never shows.
+/// What happened while setting up the database: the verdicts of `migrations::apply` and
+/// `migrations::idempotent`, on which every other check depends.
+#[derive(Debug)]
+pub struct SetupOutcome {
+    pub apply: Result<(), ApplyError>,
+    /// `None` when `idempotent = false`, or the pass was skipped ([`SecondPass::Skip`]).
+    pub idempotent: Option<Result<(), ApplyError>>,
+}
+
+/// Whether the set-up applies the chain a second time (on a clone) for `migrations::idempotent`.
+/// Only a run that shows that verdict pays for it: a listing, or a run filtered to other tests
+/// (one test per process under nextest), skips it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    Checks,
-    Listing,
+pub enum SecondPass {
+    Run,
+    Skip,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -114,16 +123,8 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> 
 }
 
 /// The migrated cluster's key for this run, when the cache applies to it.
-fn cache_key<'c>(
-    cache: Option<&'c Cache>,
-    spec: &Spec,
-    chain: &Chain,
-    backend: Backend,
-) -> Option<(&'c Cache, String)> {
-    let cache = cache?;
-    if !matches!(backend, Backend::Local | Backend::Auto) {
-        return None;
-    }
+fn cache_key<'c>(source: &'c Source, spec: &Spec, chain: &Chain) -> Option<(&'c Cache, String)> {
+    let cache = source.cache()?;
     let server = server_identity()?;
     Some((cache, migrated_key(spec, chain, &server)?))
 }
@@ -135,12 +136,11 @@ impl Setup {
     pub async fn run(
         spec: &Spec,
         chain: &Chain,
-        backend: Backend,
+        source: &Source,
         connections: u32,
-        purpose: Purpose,
-        cache: Option<&Cache>,
+        pass: SecondPass,
     ) -> Result<Self, ProvisionError> {
-        let keyed = cache_key(cache, spec, chain, backend);
+        let keyed = cache_key(source, spec, chain);
         let started = Instant::now();
         // One process builds a key at a time: the others wait, then start from its entry.
         let mut building = None;
@@ -153,7 +153,7 @@ impl Setup {
             // An entry that cannot be started from (damaged by hand, another server user) only
             // costs applying the chain: the run goes on as a miss.
             let copy = match entry {
-                Some(entry) => start_copy(spec, &entry).await,
+                Some(entry) => start_copy(source, &entry).await,
                 None => None,
             };
             if let Some((postgres, database)) = copy {
@@ -171,10 +171,10 @@ impl Setup {
                     cached: Cached::Hit(key.clone()),
                     version,
                 };
-                return Self::ready(spec, chain, backend, migrated, connections, purpose).await;
+                return Self::ready(spec, chain, source, migrated, connections, pass).await;
             }
         }
-        let postgres = Postgres::start(backend, &spec.project.database, cache).await?;
+        let postgres = Postgres::start(source).await?;
         let database = postgres.create_database(None).await?;
         let version = postgres.version().await?;
         let provision = started.elapsed();
@@ -182,7 +182,7 @@ impl Setup {
         let started = Instant::now();
         let roles = postgres.role_phase().await?;
         // A statement that failed for want of an extension says how to get it.
-        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, backend);
+        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, source.backend());
         let apply = apply_once(&postgres, &database, chain)
             .await?
             .map_err(remedy);
@@ -209,17 +209,17 @@ impl Setup {
             cached,
             version,
         };
-        Self::ready(spec, chain, backend, migrated, connections, purpose).await
+        Self::ready(spec, chain, source, migrated, connections, pass).await
     }
 
     /// The idempotency pass, the catalog and the pool, on a migrated database.
     async fn ready(
         spec: &Spec,
         chain: &Chain,
-        backend: Backend,
+        source: &Source,
         migrated: Migrated,
         connections: u32,
-        purpose: Purpose,
+        pass: SecondPass,
     ) -> Result<Self, ProvisionError> {
         let Migrated {
             postgres,
@@ -230,8 +230,8 @@ impl Setup {
             cached,
             version,
         } = migrated;
-        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, backend);
-        let second = spec.project.migrations.idempotent && purpose == Purpose::Checks;
+        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, source.backend());
+        let second = spec.project.migrations.idempotent && pass == SecondPass::Run;
         let idempotent = match (&apply, second) {
             (Ok(()), true) => Some(
                 second_pass(&postgres, &database, chain)
@@ -336,11 +336,9 @@ async fn connect(postgres: &Postgres, database: &str) -> Result<PgConnection, Pr
 
 /// A server on a copy of a cached migrated cluster, and the migrated database's name; `None`
 /// when the entry is unusable.
-async fn start_copy(spec: &Spec, entry: &Entry) -> Option<(Postgres, String)> {
+async fn start_copy(source: &Source, entry: &Entry) -> Option<(Postgres, String)> {
     let database = entry.database().ok()?;
-    let postgres = Postgres::start_copy(&spec.project.database, entry)
-        .await
-        .ok()?;
+    let postgres = Postgres::start_copy(source, entry).await.ok()?;
     postgres.adopt_database(&database);
     Some((postgres, database))
 }

@@ -542,3 +542,30 @@ async fn the_supabase_preset_applies_on_the_url_backend_and_leaves_no_role_behin
         "the preset's roles are the run's: the last run out drops them"
     );
 }
+
+#[test]
+fn one_test_per_process_gives_the_idempotency_verdict_of_a_whole_run() {
+    // nextest runs `--exact <name>` once per test. The second pass is skipped for every other
+    // test, and must run (and fail) when it is the one asked for.
+    let alone = run_case_with(
+        "not-idempotent",
+        &["--exact", "migrations::idempotent", "--format", "terse"],
+    );
+    let stdout = String::from_utf8_lossy(&alone.stdout);
+    assert_eq!(alone.status.code(), Some(101), "{alone:?}");
+    assert!(stdout.contains("1 failed"), "{stdout}");
+    assert!(stdout.contains("audit_log"), "{stdout}");
+
+    // Another test alone passes: the pass it skips would have failed, and is not its verdict.
+    let other = run_case_with(
+        "not-idempotent",
+        &["--exact", "audit_log::org_id::on_delete", "--format", "terse"],
+    );
+    assert_eq!(other.status.code(), Some(0), "{other:?}");
+    let stdout = String::from_utf8_lossy(&other.stdout);
+    assert!(stdout.contains("1 passed"), "{stdout}");
+
+    // Skipped by `--skip`, the idempotency test is not run and nothing fails.
+    let skipped = run_case_with("not-idempotent", &["--skip", "migrations::idempotent"]);
+    assert_eq!(skipped.status.code(), Some(0), "{skipped:?}");
+}

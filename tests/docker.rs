@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use docker_support::Availability;
 use libtest_mimic::{Arguments, Failed, Trial};
-use pg_invariants::provision::Postgres;
+use pg_invariants::provision::{Postgres, Source};
 use pg_invariants::spec::{Backend, DatabaseConfig, Preset};
 use sqlx::{ConnectOptions, Connection, Row};
 
@@ -184,11 +184,8 @@ fn config(image: &str, settings: &[(&str, &str)]) -> DatabaseConfig {
 
 fn the_server_has_the_settings_and_listens_on_loopback_only(image: &str) -> Result<(), Failed> {
     let rt = runtime();
-    let postgres = rt.block_on(Postgres::start(
-        Backend::Docker,
-        &config(image, &[("wal_level", "logical"), ("fsync", "on")]),
-        None,
-    ))?;
+    let config = config(image, &[("wal_level", "logical"), ("fsync", "on")]);
+    let postgres = rt.block_on(Postgres::start(&Source::new(Backend::Docker, config, None)))?;
     let options = postgres.options("postgres");
     let (name, ports) = container_publishing(options.get_port())?;
     ensure(
@@ -228,9 +225,10 @@ fn a_panic_removes_the_container(image: &str) -> Result<(), Failed> {
     let panicked = std::thread::spawn(move || {
         let rt = runtime();
         rt.block_on(async move {
-            let postgres = Postgres::start(Backend::Docker, &config(&image, &[]), None)
-                .await
-                .expect("a container");
+            let postgres =
+                Postgres::start(&Source::new(Backend::Docker, config(&image, &[]), None))
+                    .await
+                    .expect("a container");
             let port = postgres.options("postgres").get_port();
             let (name, _) = container_publishing(port).expect("our container");
             let _ = tx.send(name);

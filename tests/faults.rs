@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use pg_invariants::provision::Postgres;
+use pg_invariants::provision::{Postgres, Source};
 use pg_invariants::spec::Backend;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
@@ -197,7 +197,7 @@ fn psql_as_nobody(socket_dir: &Path) -> Output {
 async fn another_local_user_cannot_reach_the_server() {
     // Copied from the cache's template when there is one: a copy is as private as initdb's.
     let cache = pg_invariants::provision::Cache::locate(false);
-    let server = Postgres::start(Backend::Local, &local_config(&[]), cache.as_ref())
+    let server = Postgres::start(&Source::new(Backend::Local, local_config(&[]), cache))
         .await
         .expect("a local PostgreSQL");
     let dir = PathBuf::from(env_var(&server, "PGHOST"));
@@ -358,7 +358,7 @@ fn a_run_killed_with_sigkill_is_cleaned_up_by_the_next_run() {
 /// A server standing in for the user's, for the url backend.
 async fn shared_server(settings: &[(&str, &str)]) -> (Postgres, String) {
     let cache = pg_invariants::provision::Cache::locate(false);
-    let server = Postgres::start(Backend::Local, &local_config(settings), cache.as_ref())
+    let server = Postgres::start(&Source::new(Backend::Local, local_config(settings), cache))
         .await
         .expect("a local PostgreSQL");
     let url = env_var(&server, "DATABASE_URL");

@@ -5,14 +5,7 @@
 use super::{Failure, Verdict};
 use crate::migrate::ApplyError;
 use crate::plan::CheckKind;
-
-/// What happened while setting up the database.
-#[derive(Debug)]
-pub struct SetupOutcome {
-    pub apply: Result<(), ApplyError>,
-    /// `None` when `idempotent = false`.
-    pub idempotent: Option<Result<(), ApplyError>>,
-}
+use crate::setup::SetupOutcome;
 
 /// The verdict for the set-up checks, and for every other check when set-up failed; `None`
 /// when the check can run.
@@ -32,12 +25,21 @@ pub fn verdict(kind: &CheckKind, outcome: &SetupOutcome) -> Option<Verdict> {
             fix: None,
         })),
         (CheckKind::Idempotent, Ok(())) => match &outcome.idempotent {
+            Some(Ok(())) => Some(Ok(())),
             Some(Err(e)) => Some(Err(failure(
                 "the migration chain applies a second time without error (idempotent = true)",
                 "every statement of the second pass succeeds",
                 e,
             ))),
-            _ => Some(Ok(())),
+            // The set-up skips the pass only for runs that do not show this verdict.
+            None => Some(Err(Failure {
+                at: None,
+                promise: "internal error: migrations::idempotent runs, but its pass was skipped"
+                    .into(),
+                expected: "the chain applied a second time".into(),
+                found: "no second pass".into(),
+                fix: None,
+            })),
         },
         _ => None,
     }

@@ -45,7 +45,7 @@ use crate::plan::{CheckKind, ColumnFact};
 use crate::spec::Spec;
 
 /// Verdicts of the two set-up checks, which every other check depends on.
-pub use migrations::{SetupOutcome, verdict as setup_verdict};
+pub use migrations::verdict as setup_verdict;
 /// Repairs as values: what `pg-invariants fix` schedules into migrations.
 pub use repair::{Fix, Repair, Runs, Step, comment};
 

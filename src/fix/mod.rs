@@ -21,8 +21,8 @@ use crate::checks::{Failure, Fix};
 use crate::location::relative;
 use crate::migrate::{self, Chain};
 use crate::plan;
-use crate::runner::{self, EXIT_INVALID};
-use crate::setup::{Purpose, Setup};
+use crate::session::{self, EXIT_INVALID, Request};
+use crate::setup::{SecondPass, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
 use crate::spec::{Backend, Spec};
 
@@ -50,27 +50,29 @@ pub struct Options {
 
 /// Runs `fix` and returns the process exit code.
 pub fn run(options: Options) -> ExitCode {
-    let (spec, chain) = match runner::prepare(options.config.as_deref(), &options.start) {
+    let (spec, chain) = match session::prepare(options.config.as_deref(), &options.start) {
         Ok(prepared) => prepared,
-        Err(message) => return runner::invalid(&message),
+        Err(message) => return session::invalid(&message),
     };
-    let (runtime, setup) = match runner::set_up(
+    let (runtime, setup) = match session::set_up(
         &spec,
         &chain,
-        options.backend,
-        options.no_cache,
-        2,
-        Purpose::Checks,
+        Request {
+            backend: options.backend,
+            no_cache: options.no_cache,
+            connections: 2,
+            second_pass: SecondPass::Run,
+        },
     ) {
         Ok(ready) => ready,
-        Err(message) => return runner::invalid(&message),
+        Err(message) => return session::invalid(&message),
     };
     if let Err(e) = &setup.outcome.apply {
         let message = format!(
             "error: the chain does not apply, so there is nothing to check or fix yet:\n{e}"
         );
         runtime.block_on(setup.close());
-        return runner::invalid(&message);
+        return session::invalid(&message);
     }
     let failures = failures(&spec, &setup, runtime.handle());
     let triage = Triage::of(failures);
@@ -216,7 +218,7 @@ fn failures(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Vec<
     plan::build(spec, setup.catalog.as_ref())
         .into_iter()
         .filter_map(|check| {
-            match runner::verdict(&check.kind, spec, setup, handle, &Policy::read_only()) {
+            match session::verdict(&check.kind, spec, setup, handle, &Policy::read_only()) {
                 Err(failure) => Some((check.name, failure)),
                 Ok(()) => None,
             }

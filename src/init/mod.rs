@@ -28,8 +28,8 @@ use crate::location::relative;
 use crate::migrate::{self, ApplyError, Chain, DiscoverError, Format};
 use crate::names::TableName;
 use crate::plan::{self, CheckKind, ColumnFact};
-use crate::runner;
-use crate::setup::{Purpose, Setup};
+use crate::session::{self, Request};
+use crate::setup::{SecondPass, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
 use crate::spec::{self, Backend, PROJECT_FILE, Project, Reference, Spec, SpecError, TableSpec};
 
@@ -99,7 +99,7 @@ pub enum InitError {
 pub fn run(options: Options) -> ExitCode {
     match init(&options) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => runner::invalid(&e.to_string()),
+        Err(e) => session::invalid(&e.to_string()),
     }
 }
 
@@ -116,13 +116,15 @@ fn init(options: &Options) -> Result<(), InitError> {
     let mut spec = read_spec(&file, options.force)?;
     let chain =
         Chain::discover(&spec.project).map_err(|e| InitError::Setup(format!("error: {e}")))?;
-    let (runtime, mut setup) = runner::set_up(
+    let (runtime, mut setup) = session::set_up(
         &spec,
         &chain,
-        options.backend,
-        options.no_cache,
-        2,
-        Purpose::Checks,
+        Request {
+            backend: options.backend,
+            no_cache: options.no_cache,
+            connections: 2,
+            second_pass: SecondPass::Run,
+        },
     )
     .map_err(InitError::Setup)?;
     if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
@@ -232,7 +234,7 @@ fn tenancy_section(
 fn role_failure(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Option<String> {
     let at = spec.project.tenancy.as_ref()?.at.clone();
     let kind = CheckKind::TenancyRole { at };
-    let failure = runner::verdict(&kind, spec, setup, handle, &Policy::read_only()).err()?;
+    let failure = session::verdict(&kind, spec, setup, handle, &Policy::read_only()).err()?;
     Some(one_line(&failure))
 }
 
@@ -470,7 +472,7 @@ fn verify(
             continue;
         }
         if let Err(failure) =
-            runner::verdict(&check.kind, &proposed, setup, handle, &Policy::read_only())
+            session::verdict(&check.kind, &proposed, setup, handle, &Policy::read_only())
             && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
         {
             retracted += usize::from(retract(d, &check.kind, &failure));

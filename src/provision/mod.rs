@@ -17,6 +17,7 @@ mod docker;
 mod local;
 mod owner;
 mod roles;
+mod source;
 mod url;
 mod watch;
 
@@ -25,9 +26,8 @@ use std::sync::{Arc, Mutex};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
-use crate::env;
 use crate::names::ident;
-use crate::spec::{Backend, DatabaseConfig};
+use crate::spec::Backend;
 use databases::{
     drop_database, drop_databases_blocking, reap_stale_databases, rollback_prepared,
     unique_database_name,
@@ -42,11 +42,15 @@ pub use cache::{Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Ke
 pub use cleanup::{interrupted, on_exit, wait_for_exit};
 pub use local::{find_bindir, server_identity};
 pub use roles::RolePhase;
+pub use source::Source;
 pub use watch::Probe;
 
 /// Why no PostgreSQL could be had. All of these end the run with exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
+    /// `PG_INVARIANTS_BACKEND` names no backend.
+    #[error("{0}")]
+    UnknownBackend(String),
     #[error(
         "no PostgreSQL server binaries (initdb, postgres) found; searched {searched}. Install PostgreSQL (e.g. `apt-get install postgresql`), set PG_INVARIANTS_PG_BINDIR, or set PG_INVARIANTS_URL to use a server you run"
     )]
@@ -163,44 +167,24 @@ impl std::fmt::Display for ServerVersion {
     }
 }
 
-/// Which backend `auto` and the overrides resolve to.
-pub fn resolve_backend(config: Backend, cli: Option<Backend>) -> Result<Backend, String> {
-    let from_env = env::backend().map(|b| b.parse::<Backend>()).transpose()?;
-    let chosen = cli.or(from_env).unwrap_or(config);
-    if chosen != Backend::Auto {
-        return Ok(chosen);
-    }
-    if env::url().is_some() {
-        return Ok(Backend::Url);
-    }
-    if find_bindir().is_some() {
-        return Ok(Backend::Local);
-    }
-    Ok(Backend::Docker)
-}
-
 impl Postgres {
-    /// Starts (or connects to) the server of `backend`. The local backend copies the `cache`'s
-    /// initdb'ed template when there is one (and makes it when there is none); the others have
-    /// no use for it.
-    pub async fn start(
-        backend: Backend,
-        config: &DatabaseConfig,
-        cache: Option<&Cache>,
-    ) -> Result<Self, ProvisionError> {
-        match backend {
+    /// Starts (or connects to) the server `source` decided on. The local backend copies the
+    /// cache's initdb'ed template when there is one (and makes it when there is none); the
+    /// others have no use for it.
+    pub async fn start(source: &Source) -> Result<Self, ProvisionError> {
+        let config = source.config();
+        match source.backend() {
             Backend::Local | Backend::Auto => {
-                let server =
-                    LocalServer::start(&config.settings, local::Origin::Fresh(cache)).await?;
+                let origin = local::Origin::Fresh(source.cache());
+                let server = LocalServer::start(&config.settings, origin).await?;
                 Ok(Self::local(server))
             }
-            Backend::Url => Self::on_url().await,
+            Backend::Url => Self::on_url(source.url().ok_or(ProvisionError::NoUrl)?).await,
             #[cfg(not(feature = "docker"))]
             Backend::Docker => Err(ProvisionError::DockerNotBuilt),
             #[cfg(feature = "docker")]
             Backend::Docker => {
-                let image = env::image().unwrap_or_else(|| config.image.clone());
-                let server = DockerServer::start(&image, &config.settings).await?;
+                let server = DockerServer::start(&config.image, &config.settings).await?;
                 Ok(Self {
                     admin: server.options("postgres"),
                     server: Server::Docker(server),
@@ -212,11 +196,9 @@ impl Postgres {
     }
 
     /// A local server on a copy of a cached cluster (a migrated one: its databases are there).
-    pub async fn start_copy(
-        config: &DatabaseConfig,
-        entry: &Entry,
-    ) -> Result<Self, ProvisionError> {
-        let server = LocalServer::start(&config.settings, local::Origin::Copy(entry)).await?;
+    pub async fn start_copy(source: &Source, entry: &Entry) -> Result<Self, ProvisionError> {
+        let origin = local::Origin::Copy(entry);
+        let server = LocalServer::start(&source.config().settings, origin).await?;
         Ok(Self::local(server))
     }
 
@@ -258,9 +240,8 @@ impl Postgres {
 
     /// A throwaway database on the server of `PG_INVARIANTS_URL`, after removing those of runs
     /// from this host that are gone.
-    async fn on_url() -> Result<Self, ProvisionError> {
-        let url = env::url().ok_or(ProvisionError::NoUrl)?;
-        let server = UrlServer::parse(&url)?;
+    async fn on_url(url: &str) -> Result<Self, ProvisionError> {
+        let server = UrlServer::parse(url)?;
         let admin = server
             .admin
             .clone()
@@ -543,6 +524,8 @@ fn block_on_own_runtime(work: impl Future<Output = ()> + Send + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(feature = "docker"))]
+    use crate::spec::DatabaseConfig;
 
     #[test]
     fn the_version_drops_the_distributions_suffix_and_knows_its_major() {
@@ -565,7 +548,8 @@ mod tests {
             image: "postgres:17-alpine".into(),
             settings: Vec::new(),
         };
-        let Err(error) = Postgres::start(Backend::Docker, &config, None).await else {
+        let source = Source::new(Backend::Docker, config, None);
+        let Err(error) = Postgres::start(&source).await else {
             panic!("a docker server without the docker feature");
         };
         assert!(matches!(error, ProvisionError::DockerNotBuilt), "{error}");

@@ -4,7 +4,7 @@
 //! Each test target includes this file and uses part of it.
 #![allow(dead_code)]
 
-use pg_invariants::provision::{Cache, Postgres};
+use pg_invariants::provision::{Cache, Postgres, Source};
 use pg_invariants::spec::{Backend, DatabaseConfig, Preset};
 
 /// The local backend with these server settings.
@@ -24,7 +24,7 @@ pub fn local_config(settings: &[(&str, &str)]) -> DatabaseConfig {
 /// the initdb'ed template of the cache under the target directory, as a run's would be.
 pub async fn local_server(settings: &[(&str, &str)]) -> Postgres {
     let cache = Cache::locate(false);
-    Postgres::start(Backend::Local, &local_config(settings), cache.as_ref())
+    Postgres::start(&Source::new(Backend::Local, local_config(settings), cache))
         .await
         .expect("a local PostgreSQL")
 }
