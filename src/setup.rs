@@ -1,5 +1,6 @@
 //! The shared set-up every check needs: a PostgreSQL, a database of our own, the chain and seed
-//! applied once, the idempotency pass on a clone, one catalog read and a pool for data checks.
+//! applied once, the idempotency pass on a clone (unless the cache records that it passed), one
+//! catalog read and a pool for data checks.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -52,7 +53,7 @@ pub struct Timings {
 
 /// A server with the chain applied to `database` (or not: `apply`), before the rest of the
 /// set-up.
-struct Migrated {
+struct Migrated<'c> {
     postgres: Postgres,
     database: String,
     apply: Result<(), ApplyError>,
@@ -61,6 +62,10 @@ struct Migrated {
     timings: Timings,
     cached: Cached,
     version: ServerVersion,
+    /// Where the cluster is kept (see `cached`), to record that the idempotency pass passed.
+    cache: Option<&'c Cache>,
+    /// The cache's entry records that the idempotency pass passed on this very cluster.
+    idempotent_before: bool,
 }
 
 /// What the cache of migrated clusters did for this run (see [`crate::provision::Cache`]).
@@ -152,6 +157,7 @@ impl Setup {
             }
             // An entry that cannot be started from (damaged by hand, another server user) only
             // costs applying the chain: the run goes on as a miss.
+            let idempotent_before = entry.as_ref().is_some_and(Entry::idempotent);
             let copy = match entry {
                 Some(entry) => start_copy(spec, &entry).await,
                 None => None,
@@ -170,6 +176,8 @@ impl Setup {
                     },
                     cached: Cached::Hit(key.clone()),
                     version,
+                    cache: Some(cache),
+                    idempotent_before,
                 };
                 return Self::ready(spec, chain, backend, migrated, connections, purpose).await;
             }
@@ -208,6 +216,8 @@ impl Setup {
             },
             cached,
             version,
+            cache,
+            idempotent_before: false,
         };
         Self::ready(spec, chain, backend, migrated, connections, purpose).await
     }
@@ -217,7 +227,7 @@ impl Setup {
         spec: &Spec,
         chain: &Chain,
         backend: Backend,
-        migrated: Migrated,
+        migrated: Migrated<'_>,
         connections: u32,
         purpose: Purpose,
     ) -> Result<Self, ProvisionError> {
@@ -229,15 +239,22 @@ impl Setup {
             timings,
             cached,
             version,
+            cache,
+            idempotent_before,
         } = migrated;
         let remedy = |e: ApplyError| e.with_extension_remedy(version.major, backend);
         let second = spec.project.migrations.idempotent && purpose == Purpose::Checks;
         let idempotent = match (&apply, second) {
-            (Ok(()), true) => Some(
-                second_pass(&postgres, &database, chain)
+            (Ok(()), true) if idempotent_before => Some(Ok(())),
+            (Ok(()), true) => {
+                let pass = second_pass(&postgres, &database, chain)
                     .await?
-                    .map_err(remedy),
-            ),
+                    .map_err(remedy);
+                if pass.is_ok() {
+                    record_idempotent(cache, &cached);
+                }
+                Some(pass)
+            }
             _ => None,
         };
         if let Some(roles) = roles {
@@ -343,6 +360,18 @@ async fn start_copy(spec: &Spec, entry: &Entry) -> Option<(Postgres, String)> {
         .ok()?;
     postgres.adopt_database(&database);
     Some((postgres, database))
+}
+
+/// Records in the cache's entry of this cluster (a hit, or one just kept) that the idempotency
+/// pass passed, so that runs starting from it skip the pass. A cache that cannot be written
+/// only costs the next run the pass.
+fn record_idempotent(cache: Option<&Cache>, cached: &Cached) {
+    let (Some(cache), Cached::Hit(key) | Cached::Stored(key, _)) = (cache, cached) else {
+        return;
+    };
+    if let Some(entry) = cache.get(Kind::Migrated, key) {
+        let _ = entry.record_idempotent();
+    }
 }
 
 /// `before`, chain and seed on a fresh connection to `database`.

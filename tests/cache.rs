@@ -4,7 +4,9 @@
 //! - a second run starts from the cache and applies nothing (its header says "from cache"), with
 //!   the same verdicts; `pg-invariants cache key` names the entry;
 //! - one changed byte of a migration misses; a chain that fails to apply is never kept;
-//! - the idempotency pass still runs on a hit;
+//! - a hit skips the idempotency pass once it passed on that entry (each application of the
+//!   chain is counted outside the database), and a chain that is not idempotent still fails
+//!   `migrations::idempotent` on a hit;
 //! - processes starting at once all succeed and leave one entry;
 //! - a writer killed mid-way leaves no entry a run could use, and the next run cleans up;
 //! - `--no-cache`, `PG_INVARIANTS_CACHE=off` and the url backend neither read nor write it;
@@ -231,7 +233,7 @@ fn one_changed_byte_misses_and_a_chain_that_fails_is_never_kept() {
 }
 
 #[test]
-fn the_idempotency_pass_still_runs_on_a_hit() {
+fn a_pass_that_fails_is_never_recorded_and_fails_on_a_hit_too() {
     // CREATE TABLE without IF NOT EXISTS: the second pass fails, on a hit too.
     let project = Project::new("idempotent = true\n");
     for hit in [false, true] {
@@ -248,6 +250,77 @@ fn the_idempotency_pass_still_runs_on_a_hit() {
             Some("FAILED"),
             "{}",
             run.stdout
+        );
+    }
+    let entries = std::fs::read_dir(project.cache().join("migrated")).expect("read");
+    for entry in entries.flatten() {
+        assert!(
+            !entry.path().join("idempotent").exists(),
+            "a failed pass is never recorded"
+        );
+    }
+}
+
+#[test]
+fn a_hit_skips_the_idempotency_pass_that_passed_before() {
+    // Each application of migration 0002 appends a line to `applications`, from the server
+    // (COPY TO PROGRAM, as the server's user, hence a directory anyone may write to).
+    let counter = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(counter.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("chmod");
+    let applications = counter.path().join("applications");
+    std::fs::write(&applications, "").expect("write");
+    std::fs::set_permissions(&applications, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let project = Project::new("idempotent = true\n");
+    std::fs::write(
+        project.dir().join("migrations/0001_orgs.sql"),
+        "CREATE TABLE IF NOT EXISTS orgs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
+    )
+    .expect("write");
+    std::fs::write(
+        project.dir().join("migrations/0002_notes.sql"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id) ON DELETE CASCADE);\n\
+             COPY (SELECT 'applied') TO PROGRAM 'cat >> {}';\n",
+            applications.display()
+        ),
+    )
+    .expect("write");
+    let count = || {
+        std::fs::read_to_string(&applications)
+            .expect("read")
+            .lines()
+            .count()
+    };
+
+    let first = project.test(&[]);
+    first.ok();
+    let key = first.kept().expect("kept");
+    assert_eq!(count(), 2, "the chain, then the idempotency pass");
+    assert!(
+        project
+            .cache()
+            .join("migrated")
+            .join(&key)
+            .join("idempotent")
+            .is_file(),
+        "the pass that passed is recorded in the entry"
+    );
+    for _ in 0..2 {
+        let warm = project.test(&[]);
+        warm.ok();
+        assert_eq!(warm.hit().as_deref(), Some(key.as_str()), "{}", warm.stderr);
+        assert_eq!(
+            count(),
+            2,
+            "a hit applies nothing, not even the second pass"
+        );
+        assert_eq!(warm.outcomes(), first.outcomes());
+        assert_eq!(
+            warm.outcomes()
+                .get("migrations::idempotent")
+                .map(String::as_str),
+            Some("ok")
         );
     }
 }

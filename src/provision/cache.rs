@@ -8,7 +8,8 @@
 //!
 //! An entry is a directory holding `data/` (the data directory of a cluster stopped by a clean
 //! shutdown), `password` (its superuser's), `database` (for a migrated cluster, the migrated
-//! database's name) and `size`. It is written whole in `tmp/`, then renamed into place: a
+//! database's name), `size`, and, once the chain applied a second time without error on it,
+//! `idempotent` (see [`Entry::record_idempotent`]). It is written whole in `tmp/`, then renamed into place: a
 //! reader sees a complete entry or none, and a writer killed mid-way leaves only a `tmp/`
 //! directory named after its [`Owner`], which the next run removes.
 //!
@@ -89,7 +90,34 @@ impl Entry {
             .trim()
             .to_string())
     }
+
+    /// Whether the chain applied a second time on this cluster without error before
+    /// ([`Entry::record_idempotent`]): the key covers every input of that pass, so its outcome
+    /// would be the same.
+    pub fn idempotent(&self) -> bool {
+        self.dir.join(IDEMPOTENT).is_file()
+    }
+
+    /// Records that the second application of the chain passed on this cluster. Written whole
+    /// and renamed into place (readers see the marker or none), under the entry's shared lock,
+    /// which keeps eviction away. A failed pass is never recorded: it runs again, so its message
+    /// stays exact.
+    pub fn record_idempotent(&self) -> io::Result<()> {
+        let secret = owner::random_secret()?;
+        let tmp = self.dir.join(format!(
+            "{IDEMPOTENT}.{}.{}",
+            Owner::current().tag(),
+            &secret[..8]
+        ));
+        write_private(&tmp, "")?;
+        std::fs::rename(&tmp, self.dir.join(IDEMPOTENT)).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
 }
+
+/// The marker file of an entry whose chain passed the idempotency pass.
+const IDEMPOTENT: &str = "idempotent";
 
 /// What a new entry holds besides its data directory.
 pub struct Contents<'a> {
@@ -458,6 +486,31 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o700);
         assert!(cache.get(Kind::Template, "k").is_none(), "kinds are apart");
+    }
+
+    #[test]
+    fn the_idempotency_marker_is_recorded_once_and_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = cache(dir.path(), DEFAULT_LIMIT);
+        put(&cache, "k", 10);
+        let entry = cache.get(Kind::Migrated, "k").expect("hit");
+        assert!(!entry.idempotent());
+        entry.record_idempotent().expect("record");
+        entry
+            .record_idempotent()
+            .expect("recording again is harmless");
+        assert!(cache.get(Kind::Migrated, "k").expect("hit").idempotent());
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("migrated/k"))
+            .expect("read")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(IDEMPOTENT))
+            .collect();
+        assert_eq!(
+            files,
+            vec![IDEMPOTENT.to_string()],
+            "no temporary file left"
+        );
     }
 
     #[test]
