@@ -51,6 +51,9 @@ pub struct Options {
 /// Entry point of a `harness = false` test target: `cargo test` flags, project file found from
 /// `CARGO_MANIFEST_DIR`.
 pub fn harness_main() -> ExitCode {
+    if let Some(code) = provision::keeper_if_asked() {
+        return code;
+    }
     let start = crate::env::cargo_manifest_dir()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
@@ -347,6 +350,14 @@ fn applied(setup: &Setup) -> String {
     let apply = setup.timings.apply.as_secs_f64();
     match &setup.cached {
         Cached::Hit(key) => format!("chain and seed from cache {key}"),
+        Cached::Shared {
+            key,
+            postmaster,
+            started,
+        } => format!(
+            "chain and seed from cache {key}, on this run's shared server (postmaster {postmaster}, {})",
+            if *started { "started" } else { "attached" }
+        ),
         Cached::Stored(key, took) => format!(
             "chain and seed applied in {apply:.2}s, kept in the cache as {key} in {:.2}s",
             took.as_secs_f64()

@@ -13,7 +13,7 @@ use crate::checks::SetupOutcome;
 use crate::migrate::{ApplyError, Chain};
 use crate::provision::{
     Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, ServerVersion,
-    server_identity,
+    SharedServer, server_identity_in,
 };
 use crate::spec::{Backend, Spec};
 
@@ -81,6 +81,13 @@ pub enum Cached {
     Stored(String, Duration),
     /// The chain was applied and did not apply: nothing kept.
     NotStored(String),
+    /// The server this test run shares, started from the cache's cluster under this key (see
+    /// [`crate::provision::SharedServer`]): by this process (`started`) or another.
+    Shared {
+        key: String,
+        postmaster: u32,
+        started: bool,
+    },
 }
 
 /// The key of the migrated cluster: a hash of every input that can change it (see
@@ -129,7 +136,7 @@ fn cache_key<'c>(
     if !matches!(backend, Backend::Local | Backend::Auto) {
         return None;
     }
-    let server = server_identity()?;
+    let server = server_identity_in(cache)?;
     Some((cache, migrated_key(spec, chain, &server)?))
 }
 
@@ -146,6 +153,12 @@ impl Setup {
         cache: Option<&Cache>,
     ) -> Result<Self, ProvisionError> {
         let keyed = cache_key(cache, spec, chain, backend);
+        if let Some((cache, key)) = &keyed
+            && let Some(setup) =
+                Self::on_shared_server(spec, chain, backend, cache, key, connections, purpose).await
+        {
+            return Ok(setup);
+        }
         let started = Instant::now();
         // One process builds a key at a time: the others wait, then start from its entry.
         let mut building = None;
@@ -220,6 +233,65 @@ impl Setup {
             idempotent_before: false,
         };
         Self::ready(spec, chain, backend, migrated, connections, purpose).await
+    }
+
+    /// The set-up on the server the processes of this test run share, when there is one (see
+    /// [`SharedServer`]) and the cache holds the migrated cluster. The idempotency pass runs
+    /// (once per cluster, see [`Entry::idempotent`]) before anyone else attaches, as a clone
+    /// needs its template to itself. `None` when there is none to be had, or when the chain is
+    /// not idempotent: the process then runs alone, so every verdict and message is exactly
+    /// that of a run of its own.
+    async fn on_shared_server(
+        spec: &Spec,
+        chain: &Chain,
+        backend: Backend,
+        cache: &Cache,
+        key: &str,
+        connections: u32,
+        purpose: Purpose,
+    ) -> Option<Self> {
+        let started = Instant::now();
+        let idempotent_before = cache.get(Kind::Migrated, key)?.idempotent();
+        let (server, turn) = SharedServer::attach(cache, key, &spec.project.database.settings)?;
+        if turn.not_idempotent() {
+            return None;
+        }
+        let cached = Cached::Shared {
+            key: key.to_string(),
+            postmaster: server.postmaster(),
+            started: server.started,
+        };
+        let version = server.version();
+        let database = server.database().to_string();
+        let postgres = Postgres::shared(server);
+        if spec.project.migrations.idempotent && !idempotent_before {
+            match second_pass(&postgres, &database, chain).await {
+                Ok(Ok(())) => record_idempotent(Some(cache), &Cached::Hit(key.to_string())),
+                Ok(Err(_)) => {
+                    turn.record_not_idempotent();
+                    return None;
+                }
+                Err(_) => return None,
+            }
+        }
+        drop(turn);
+        let migrated = Migrated {
+            postgres,
+            database,
+            apply: Ok(()),
+            roles: None,
+            timings: Timings {
+                provision: started.elapsed(),
+                apply: Duration::ZERO,
+            },
+            cached,
+            version,
+            cache: Some(cache),
+            idempotent_before: true,
+        };
+        Self::ready(spec, chain, backend, migrated, connections, purpose)
+            .await
+            .ok()
     }
 
     /// The idempotency pass, the catalog and the pool, on a migrated database.

@@ -10,7 +10,10 @@
 //! - processes starting at once all succeed and leave one entry;
 //! - a writer killed mid-way leaves no entry a run could use, and the next run cleans up;
 //! - `--no-cache`, `PG_INVARIANTS_CACHE=off` and the url backend neither read nor write it;
-//! - entries are private (0700).
+//! - entries are private (0700);
+//! - the processes of one test run (`PG_INVARIANTS_SHARED_RUN`, as nextest's `NEXTEST_RUN_ID`)
+//!   share one server, which stops, leaving no process and no directory, once the last user
+//!   left (even one killed with SIGKILL) and the idle time passed.
 
 #[path = "support/server.rs"]
 mod server_support;
@@ -459,4 +462,155 @@ fn entries_are_private() {
         }
     }
     assert!(project.cache().join("migrated").join(key).is_dir());
+}
+
+/// What a run's header says of the shared server: `(postmaster, "started" | "attached")`.
+fn shared(stderr: &str) -> Option<(u32, String)> {
+    let rest = stderr
+        .split("on this run's shared server (postmaster ")
+        .nth(1)?;
+    let (pid, rest) = rest.split_once(", ")?;
+    let how = rest.split(')').next()?;
+    Some((pid.parse().ok()?, how.to_string()))
+}
+
+impl Project {
+    /// `pg-invariants test` as a process of the test run `run`, whose server outlives its last
+    /// user by `idle_ms`.
+    fn in_run(&self, run: &str, idle_ms: u32, extra: &[&str]) -> Command {
+        let mut cmd = self.command(&[&["test"], extra].concat());
+        cmd.env("PG_INVARIANTS_SHARED_RUN", run)
+            .env("PG_INVARIANTS_SHARED_IDLE_MS", idle_ms.to_string())
+            .env_remove("NEXTEST_RUN_ID");
+        cmd
+    }
+
+    fn servers(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.cache().join("servers"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits (up to a minute) until the run's server is gone: no directory under `servers/`,
+    /// no postmaster `pid`, no server directory `socket_dir`.
+    fn assert_server_gone(&self, pid: u32, socket_dir: Option<&Path>) {
+        let postmaster_runs = || {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.contains("postgres"))
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline
+            && (!self.servers().is_empty()
+                || postmaster_runs()
+                || socket_dir.is_some_and(Path::exists))
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            self.servers(),
+            Vec::<PathBuf>::new(),
+            "the directory is gone"
+        );
+        assert!(!postmaster_runs(), "postmaster {pid} still runs");
+        if let Some(dir) = socket_dir {
+            assert!(!dir.exists(), "{} is left", dir.display());
+        }
+    }
+}
+
+#[test]
+fn processes_of_one_run_share_one_server_which_goes_when_the_last_leaves() {
+    let project = Project::new("");
+    let alone = project.test(&[]);
+    alone.ok();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            project
+                .in_run("run-a", 500, &[])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().expect("wait")))
+        .collect();
+    let servers: Vec<(u32, String)> = runs
+        .iter()
+        .map(|r| {
+            r.ok();
+            assert_eq!(r.outcomes(), alone.outcomes(), "the same verdicts as alone");
+            shared(&r.stderr).unwrap_or_else(|| panic!("not shared: {}", r.stderr))
+        })
+        .collect();
+    assert_eq!(servers[0].0, servers[1].0, "one postmaster: {servers:?}");
+    let mut how: Vec<&str> = servers.iter().map(|s| s.1.as_str()).collect();
+    how.sort();
+    assert_eq!(how, ["attached", "started"]);
+
+    project.assert_server_gone(servers[0].0, None);
+    // Another run never meets the first's server.
+    let other = Run::from(project.in_run("run-b", 500, &[]).output().expect("runs"));
+    other.ok();
+    let (pid, how) = shared(&other.stderr).expect("shared");
+    assert_eq!(how, "started");
+    project.assert_server_gone(pid, None);
+}
+
+#[test]
+fn a_user_killed_with_sigkill_does_not_keep_the_server() {
+    use std::io::{BufRead, BufReader};
+    let project = Project::new("");
+    // An orphans check whose query sleeps keeps its process on the server for a while.
+    std::fs::write(
+        project.dir().join("invariants/notes.toml"),
+        "[columns.org_id]\nnot_null = true\nreferences = \"orgs.id\"\non_delete = \"cascade\"\norphans = { references = \"orgs.id\", where = \"pg_sleep(12) IS NOT NULL\" }\n",
+    )
+    .expect("write");
+    std::fs::write(
+        project.dir().join("seed.sql"),
+        "INSERT INTO orgs (name) VALUES ('a');\nINSERT INTO notes (org_id) SELECT id FROM orgs;\n",
+    )
+    .expect("write");
+    project.test(&["migrations::apply"]).ok();
+    let mut user = project
+        .in_run("run-k", 300, &["notes::org_id::orphans"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut header = String::new();
+    let mut stderr = BufReader::new(user.stderr.take().expect("stderr"));
+    while !header.contains("shared server") {
+        header.clear();
+        assert!(
+            stderr.read_line(&mut header).expect("read") > 0,
+            "no header"
+        );
+    }
+    let (pid, how) = shared(&header).expect("shared");
+    assert_eq!(how, "started");
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(project.servers()[0].join("server")).expect("the record"),
+    )
+    .expect("json");
+    let socket_dir = PathBuf::from(record["socket_dir"].as_str().expect("socket_dir"));
+    assert!(socket_dir.is_dir());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        user.try_wait().expect("wait").is_none(),
+        "still checking, on the server"
+    );
+    user.kill().expect("SIGKILL");
+    user.wait().expect("reaped");
+    let killed = Instant::now();
+    project.assert_server_gone(pid, Some(&socket_dir));
+    // Gone because its user is, not because the user's query ended (it sleeps 12 s).
+    assert!(
+        killed.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        killed.elapsed()
+    );
 }
