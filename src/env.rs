@@ -137,6 +137,12 @@ pub fn shared_idle_ms() -> Option<u64> {
     non_empty("PG_INVARIANTS_SHARED_IDLE_MS").and_then(|v| v.trim().parse().ok())
 }
 
+/// `PG_INVARIANTS_SHARED_KEEPER`: internal, set by a test process on the executable it starts
+/// again as the keeper of its run's shared server (`provision::shared`): what to keep, as JSON.
+pub fn shared_keeper() -> Option<String> {
+    non_empty("PG_INVARIANTS_SHARED_KEEPER")
+}
+
 /// `CARGO_TARGET_DIR`: cargo's target directory when the user moved it; the cache lives under
 /// it when running under cargo.
 pub fn cargo_target_dir() -> Option<PathBuf> {

@@ -49,8 +49,9 @@ use crate::env;
 /// `PG_INVARIANTS_SHARED_IDLE_MS` says otherwise): nextest starts the next test within
 /// milliseconds of the last one's end.
 pub const IDLE: Duration = Duration::from_secs(5);
-/// The environment variable that makes this executable a keeper: the [`Request`], as JSON.
-pub const KEEPER_VAR: &str = "PG_INVARIANTS_SHARED_KEEPER";
+/// The environment variable that makes this executable a keeper: the [`Request`], as JSON
+/// (read by [`env::shared_keeper`]).
+const KEEPER_VAR: &str = "PG_INVARIANTS_SHARED_KEEPER";
 /// How often the keeper looks at `users`.
 const POLL: Duration = Duration::from_millis(50);
 /// How long the first process waits for the keeper's server.
@@ -319,7 +320,7 @@ fn start_keeper(
 /// nobody needs it, and returns the exit code. Called first thing by every entry point (the
 /// CLI and `harness = false` targets), since the keeper is the same executable.
 pub fn keeper_if_asked() -> Option<ExitCode> {
-    let request = std::env::var(KEEPER_VAR).ok()?;
+    let request = env::shared_keeper()?;
     let code = match serde_json::from_str::<Request>(&request) {
         Ok(request) => match keep(&request) {
             Ok(()) => ExitCode::SUCCESS,
