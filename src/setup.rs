@@ -2,6 +2,7 @@
 //! applied once, the idempotency pass on a clone (unless the cache records that it passed), one
 //! catalog read and a pool for data checks.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -66,6 +67,9 @@ struct Migrated<'c> {
     cache: Option<&'c Cache>,
     /// The cache's entry records that the idempotency pass passed on this very cluster.
     idempotent_before: bool,
+    /// On a server the test run shares: where its processes share the catalog (the same for all
+    /// of them, read by the first).
+    catalog_file: Option<PathBuf>,
 }
 
 /// What the cache of migrated clusters did for this run (see [`crate::provision::Cache`]).
@@ -191,6 +195,7 @@ impl Setup {
                     version,
                     cache: Some(cache),
                     idempotent_before,
+                    catalog_file: None,
                 };
                 return Self::ready(spec, chain, backend, migrated, connections, purpose).await;
             }
@@ -231,6 +236,7 @@ impl Setup {
             version,
             cache,
             idempotent_before: false,
+            catalog_file: None,
         };
         Self::ready(spec, chain, backend, migrated, connections, purpose).await
     }
@@ -263,6 +269,7 @@ impl Setup {
         };
         let version = server.version();
         let database = server.database().to_string();
+        let catalog_file = Some(server.run_file("catalog.json"));
         let postgres = Postgres::shared(server);
         if spec.project.migrations.idempotent && !idempotent_before {
             match second_pass(&postgres, &database, chain).await {
@@ -288,6 +295,7 @@ impl Setup {
             version,
             cache: Some(cache),
             idempotent_before: true,
+            catalog_file,
         };
         Self::ready(spec, chain, backend, migrated, connections, purpose)
             .await
@@ -313,6 +321,7 @@ impl Setup {
             version,
             cache,
             idempotent_before,
+            catalog_file,
         } = migrated;
         let remedy = |e: ApplyError| e.with_extension_remedy(version.major, backend);
         let second = spec.project.migrations.idempotent && purpose == Purpose::Checks;
@@ -340,13 +349,22 @@ impl Setup {
                 .connect_with(postgres.options(&database))
                 .await
                 .map_err(|e| db_error("connecting to the migrated database", e))?;
-            let mut conn = pool
-                .acquire()
-                .await
-                .map_err(|e| db_error("connecting to the migrated database", e))?;
-            let catalog = catalog::load(&mut conn)
-                .await
-                .map_err(|e| db_error("reading the catalog", e))?;
+            let catalog = match catalog_file.as_deref().and_then(shared_catalog) {
+                Some(catalog) => catalog,
+                None => {
+                    let mut conn = pool
+                        .acquire()
+                        .await
+                        .map_err(|e| db_error("connecting to the migrated database", e))?;
+                    let catalog = catalog::load(&mut conn)
+                        .await
+                        .map_err(|e| db_error("reading the catalog", e))?;
+                    if let Some(file) = &catalog_file {
+                        share_catalog(file, &catalog);
+                    }
+                    catalog
+                }
+            };
             (Some(catalog), Some(pool))
         } else {
             (None, None)
@@ -443,6 +461,23 @@ fn record_idempotent(cache: Option<&Cache>, cached: &Cached) {
     };
     if let Some(entry) = cache.get(Kind::Migrated, key) {
         let _ = entry.record_idempotent();
+    }
+}
+
+/// The catalog another process of the test run read from the server they share.
+fn shared_catalog(file: &Path) -> Option<Catalog> {
+    serde_json::from_slice(&std::fs::read(file).ok()?).ok()
+}
+
+/// Shares the catalog with the run's other processes: written whole, then renamed into place.
+/// Not shared is no error: each reads it itself.
+fn share_catalog(file: &Path, catalog: &Catalog) {
+    let Ok(json) = serde_json::to_vec(catalog) else {
+        return;
+    };
+    let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, file).is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 

@@ -12,7 +12,8 @@
 //!   the postmaster), written whole and renamed into place;
 //! - `not-idempotent`: the chain did not apply a second time; every process then runs alone,
 //!   so that `migrations::idempotent` fails with its own exact message;
-//! - `keeper.log`: what the keeper printed.
+//! - `keeper.log`: what the keeper printed;
+//! - what the processes learn once and share ([`SharedServer::run_file`]): the catalog.
 //!
 //! The server belongs to a keeper: this very executable, started again by the first process
 //! with [`KEEPER_VAR`] set, detached in a session of its own (the signals nextest sends a test's
@@ -89,6 +90,7 @@ struct Request {
 
 /// The run's server, in use by this process until dropped (which leaves it: see `users`).
 pub struct SharedServer {
+    dir: PathBuf,
     record: Record,
     /// This process started the keeper (rather than finding it running).
     pub started: bool,
@@ -162,6 +164,7 @@ impl SharedServer {
             cache::flock(&user, libc::LOCK_SH).ok()?;
             if let Some(record) = read_record(&dir).filter(keeper_alive) {
                 let server = Self {
+                    dir: dir.clone(),
                     record,
                     started: false,
                     _user: user,
@@ -171,6 +174,7 @@ impl SharedServer {
             reap_dead(&servers, &dir);
             let record = start_keeper(&dir, cache, key, settings, run.nextest)?;
             let server = Self {
+                dir: dir.clone(),
                 record,
                 started: true,
                 _user: user,
@@ -178,6 +182,12 @@ impl SharedServer {
             return Some((server, turn));
         }
         None
+    }
+
+    /// A file of the run's server directory, for what its processes learn once and share (it
+    /// goes with the server).
+    pub fn run_file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
     }
 
     /// Connection options as the superuser, to the database `postgres`.
