@@ -83,7 +83,8 @@ impl Project {
             .env("PG_INVARIANTS_CACHE_DIR", self.cache())
             .env_remove("PG_INVARIANTS_CACHE")
             .env_remove("PG_INVARIANTS_URL")
-            .env_remove("PG_INVARIANTS_BACKEND");
+            .env_remove("PG_INVARIANTS_BACKEND")
+            .env_remove("PG_INVARIANTS_SHARED_RUN");
         cmd
     }
 
@@ -480,8 +481,7 @@ impl Project {
     fn in_run(&self, run: &str, idle_ms: u32, extra: &[&str]) -> Command {
         let mut cmd = self.command(&[&["test"], extra].concat());
         cmd.env("PG_INVARIANTS_SHARED_RUN", run)
-            .env("PG_INVARIANTS_SHARED_IDLE_MS", idle_ms.to_string())
-            .env_remove("NEXTEST_RUN_ID");
+            .env("PG_INVARIANTS_SHARED_IDLE_MS", idle_ms.to_string());
         cmd
     }
 

@@ -148,7 +148,7 @@ impl SharedServer {
     /// is not part of a run, or no shared server can be had. The [`Turn`] keeps other processes
     /// from attaching until it is dropped.
     pub fn attach(cache: &Cache, key: &str, settings: &[(String, String)]) -> Option<(Self, Turn)> {
-        let run = env::shared_run()?;
+        let run = env::shared_run().filter(|r| !r.nextest || parent_is_nextest())?;
         let servers = cache.root().join("servers");
         let dir = servers.join(format!("{}-{key}", run.id));
         for _ in 0..3 {
@@ -241,6 +241,15 @@ impl Probe {
             watch::tail(&log, local::LOG_TAIL_LINES)
         ))
     }
+}
+
+/// This process is one of nextest's test processes: a program a test runs (the CLI under test,
+/// say) inherits `NEXTEST_RUN_ID` too, but is no test of the run, and must not share.
+fn parent_is_nextest() -> bool {
+    // SAFETY: getppid has no preconditions.
+    let parent = unsafe { libc::getppid() };
+    std::fs::read_to_string(format!("/proc/{parent}/comm"))
+        .is_ok_and(|comm| comm.trim() == "cargo-nextest")
 }
 
 fn read_record(dir: &Path) -> Option<Record> {
