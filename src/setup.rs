@@ -72,6 +72,34 @@ struct Migrated<'c> {
     catalog_file: Option<PathBuf>,
 }
 
+impl<'c> Migrated<'c> {
+    /// A server on the cache's migrated cluster, provisioned since `started`: nothing applied.
+    fn from_cache(
+        postgres: Postgres,
+        database: String,
+        started: Instant,
+        cached: Cached,
+        version: ServerVersion,
+        cache: &'c Cache,
+    ) -> Self {
+        Self {
+            postgres,
+            database,
+            apply: Ok(()),
+            roles: None,
+            timings: Timings {
+                provision: started.elapsed(),
+                apply: Duration::ZERO,
+            },
+            cached,
+            version,
+            cache: Some(cache),
+            idempotent_before: false,
+            catalog_file: None,
+        }
+    }
+}
+
 /// What the cache of migrated clusters did for this run (see [`crate::provision::Cache`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cached {
@@ -182,20 +210,10 @@ impl Setup {
             if let Some((postgres, database)) = copy {
                 drop(building);
                 let version = postgres.version().await?;
+                let cached = Cached::Hit(key.clone());
                 let migrated = Migrated {
-                    postgres,
-                    database,
-                    apply: Ok(()),
-                    roles: None,
-                    timings: Timings {
-                        provision: started.elapsed(),
-                        apply: Duration::ZERO,
-                    },
-                    cached: Cached::Hit(key.clone()),
-                    version,
-                    cache: Some(cache),
                     idempotent_before,
-                    catalog_file: None,
+                    ..Migrated::from_cache(postgres, database, started, cached, version, cache)
                 };
                 return Self::ready(spec, chain, backend, migrated, connections, purpose).await;
             }
@@ -283,19 +301,9 @@ impl Setup {
         }
         drop(turn);
         let migrated = Migrated {
-            postgres,
-            database,
-            apply: Ok(()),
-            roles: None,
-            timings: Timings {
-                provision: started.elapsed(),
-                apply: Duration::ZERO,
-            },
-            cached,
-            version,
-            cache: Some(cache),
             idempotent_before: true,
             catalog_file,
+            ..Migrated::from_cache(postgres, database, started, cached, version, cache)
         };
         Self::ready(spec, chain, backend, migrated, connections, purpose)
             .await

@@ -165,6 +165,23 @@ impl Run {
     }
 }
 
+/// `n` processes of `command`, started at once, each waited for.
+fn at_once(n: usize, command: impl Fn() -> Command) -> Vec<Run> {
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            command()
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().expect("wait")))
+        .collect()
+}
+
 /// The word after `label` in `text`.
 fn after(text: &str, label: &str) -> Option<String> {
     let rest = text.split(label).nth(1)?;
@@ -332,20 +349,7 @@ fn a_hit_skips_the_idempotency_pass_that_passed_before() {
 #[test]
 fn runs_starting_at_once_all_succeed_and_leave_one_entry() {
     let project = Project::new("");
-    let children: Vec<_> = (0..3)
-        .map(|_| {
-            project
-                .command(&["test"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
-    let runs: Vec<Run> = children
-        .into_iter()
-        .map(|c| Run::from(c.wait_with_output().expect("wait")))
-        .collect();
+    let runs = at_once(3, || project.command(&["test"]));
     for run in &runs {
         run.ok();
         assert!(
@@ -523,20 +527,7 @@ fn processes_of_one_run_share_one_server_which_goes_when_the_last_leaves() {
     let project = Project::new("");
     let alone = project.test(&[]);
     alone.ok();
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            project
-                .in_run("run-a", 500, &[])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
-    let runs: Vec<Run> = children
-        .into_iter()
-        .map(|c| Run::from(c.wait_with_output().expect("wait")))
-        .collect();
+    let runs = at_once(2, || project.in_run("run-a", 500, &[]));
     let servers: Vec<(u32, String)> = runs
         .iter()
         .map(|r| {

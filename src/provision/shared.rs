@@ -162,21 +162,17 @@ impl SharedServer {
                 .open(dir.join(USERS))
                 .ok()?;
             cache::flock(&user, libc::LOCK_SH).ok()?;
-            if let Some(record) = read_record(&dir).filter(keeper_alive) {
-                let server = Self {
-                    dir: dir.clone(),
-                    record,
-                    started: false,
-                    _user: user,
-                };
-                return Some((server, turn));
-            }
-            reap_dead(&servers, &dir);
-            let record = start_keeper(&dir, cache, key, settings, run.nextest)?;
+            let (record, started) = match read_record(&dir).filter(keeper_alive) {
+                Some(record) => (record, false),
+                None => {
+                    reap_dead(&servers, &dir);
+                    (start_keeper(&dir, cache, key, settings, run.nextest)?, true)
+                }
+            };
             let server = Self {
-                dir: dir.clone(),
+                dir,
                 record,
-                started: true,
+                started,
                 _user: user,
             };
             return Some((server, turn));
