@@ -550,11 +550,11 @@ fn processes_of_one_run_share_one_server_which_goes_when_the_last_leaves() {
     project.assert_server_gone(pid, None);
 }
 
-#[test]
-fn a_user_killed_with_sigkill_does_not_keep_the_server() {
+/// A process of the run `run` that stays on its shared server for a while (an orphans check
+/// whose query sleeps 12 s), once attached: the process (its stderr read up to the header), the
+/// postmaster's pid and the run's record (`server`).
+fn sleeping_user(project: &Project, run: &str) -> (std::process::Child, u32, serde_json::Value) {
     use std::io::{BufRead, BufReader};
-    let project = Project::new("");
-    // An orphans check whose query sleeps keeps its process on the server for a while.
     std::fs::write(
         project.dir().join("invariants/notes.toml"),
         "[columns.org_id]\nnot_null = true\nreferences = \"orgs.id\"\non_delete = \"cascade\"\norphans = { references = \"orgs.id\", where = \"pg_sleep(12) IS NOT NULL\" }\n",
@@ -567,7 +567,7 @@ fn a_user_killed_with_sigkill_does_not_keep_the_server() {
     .expect("write");
     project.test(&["migrations::apply"]).ok();
     let mut user = project
-        .in_run("run-k", 300, &["notes::org_id::orphans"])
+        .in_run(run, 300, &["notes::org_id::orphans"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -587,13 +587,26 @@ fn a_user_killed_with_sigkill_does_not_keep_the_server() {
         &std::fs::read(project.servers()[0].join("server")).expect("the record"),
     )
     .expect("json");
-    let socket_dir = PathBuf::from(record["socket_dir"].as_str().expect("socket_dir"));
-    assert!(socket_dir.is_dir());
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         user.try_wait().expect("wait").is_none(),
         "still checking, on the server"
     );
+    // The rest of its stderr, so that it never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    (user, pid, record)
+}
+
+fn socket_dir(record: &serde_json::Value) -> PathBuf {
+    PathBuf::from(record["socket_dir"].as_str().expect("socket_dir"))
+}
+
+#[test]
+fn a_user_killed_with_sigkill_does_not_keep_the_server() {
+    let project = Project::new("");
+    let (mut user, pid, record) = sleeping_user(&project, "run-k");
+    let socket_dir = socket_dir(&record);
+    assert!(socket_dir.is_dir());
     user.kill().expect("SIGKILL");
     user.wait().expect("reaped");
     let killed = Instant::now();
@@ -604,4 +617,24 @@ fn a_user_killed_with_sigkill_does_not_keep_the_server() {
         "{:?}",
         killed.elapsed()
     );
+}
+
+#[test]
+fn sigterm_to_the_keeper_stops_the_server_and_its_users_say_so() {
+    let project = Project::new("");
+    let (user, pid, record) = sleeping_user(&project, "run-t");
+    let keeper: u32 = record["keeper"]
+        .as_str()
+        .and_then(|tag| tag.split('_').next())
+        .and_then(|pid| pid.parse().ok())
+        .expect("the keeper's pid");
+    let status = Command::new("kill")
+        .args(["-TERM", &keeper.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    project.assert_server_gone(pid, Some(&socket_dir(&record)));
+    // The user's server went under it: "PostgreSQL exited", exit 2, never a pass.
+    let out = user.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
 }

@@ -213,22 +213,24 @@ impl SharedServer {
     pub fn probe(&self) -> Probe {
         Probe {
             postmaster: Owner::parse_tag(&self.record.postmaster),
+            record: self.dir.join(RECORD),
             log: self.record.socket_dir.join("server.log"),
         }
     }
 }
 
-/// Whether the run's postmaster still runs: it is not our child, so it is looked up by pid and
-/// start time.
+/// Whether the run's server is still there: its postmaster (not our child: looked up by pid and
+/// start time) runs, and its keeper has not begun to stop it (which removes the record first).
 #[derive(Clone)]
 pub struct Probe {
     postmaster: Option<Owner>,
+    record: PathBuf,
     log: PathBuf,
 }
 
 impl Probe {
     pub fn exited(&self) -> Option<String> {
-        if self.postmaster.is_some_and(|p| p.is_alive()) {
+        if self.postmaster.is_some_and(|p| p.is_alive()) && self.record.exists() {
             return None;
         }
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -369,8 +371,14 @@ fn keep(request: &Request) -> Result<(), String> {
     let users = File::open(request.dir.join(USERS)).map_err(|e| e.to_string())?;
     let run = request.run.as_deref().and_then(Owner::parse_tag);
     let idle = Duration::from_millis(request.idle_ms);
+    // The record goes first, on a signal too: a user whose query fails as the server stops
+    // then knows that the server went (see [`Probe`]), and nobody new attaches.
+    let record = request.dir.join(RECORD);
+    let unrecord = cleanup::on_exit(move || {
+        let _ = std::fs::remove_file(&record);
+    });
     let stopping = watch_users(&request.dir, &users, &server, run, idle);
-    let _ = std::fs::remove_file(request.dir.join(RECORD));
+    drop(unrecord);
     drop(server);
     // The directory goes before the start-up lock is let go: whoever waited for it finds it
     // gone and starts afresh.
