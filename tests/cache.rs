@@ -638,3 +638,40 @@ fn sigterm_to_the_keeper_stops_the_server_and_its_users_say_so() {
     let out = user.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+#[test]
+fn a_chain_that_is_not_idempotent_runs_alone_with_its_exact_failure() {
+    // CREATE TABLE without IF NOT EXISTS: the second pass fails.
+    let project = Project::new("idempotent = true\n");
+    let alone = project.test(&[]);
+    assert_eq!(alone.code, Some(101), "{}", alone.stderr);
+    for _ in 0..2 {
+        let run = Run::from(project.in_run("run-i", 300, &[]).output().expect("runs"));
+        assert_eq!(run.code, Some(101), "{}", run.stderr);
+        assert_eq!(shared(&run.stderr), None, "runs alone: {}", run.stderr);
+        assert_eq!(run.outcomes(), alone.outcomes());
+        assert_eq!(
+            run.outcomes()
+                .get("migrations::idempotent")
+                .map(String::as_str),
+            Some("FAILED")
+        );
+        // The same messages, word for word (lines sorted: trials finish in any order).
+        let lines = |r: &Run| {
+            let mut lines: Vec<String> = r
+                .stdout
+                .lines()
+                .filter(|l| !l.starts_with("test result:"))
+                .map(String::from)
+                .collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(lines(&run), lines(&alone));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !project.servers().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(project.servers(), Vec::<PathBuf>::new());
+}
