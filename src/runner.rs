@@ -51,6 +51,7 @@ pub struct Options {
 /// Entry point of a `harness = false` test target: `cargo test` flags, project file found from
 /// `CARGO_MANIFEST_DIR`.
 pub fn harness_main() -> ExitCode {
+    // Started again as the keeper of a test run's shared server (see `provision::shared`).
     if let Some(code) = provision::keeper_if_asked() {
         return code;
     }
