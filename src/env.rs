@@ -103,6 +103,46 @@ pub fn cache_size_mib() -> Option<u64> {
     non_empty("PG_INVARIANTS_CACHE_SIZE").and_then(|v| v.trim().parse().ok())
 }
 
+/// A test run whose processes share one server (see `provision::shared`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedRun {
+    /// Letters, digits and dashes of the run's id.
+    pub id: String,
+    /// The id is nextest's: the run is this process's parent (`cargo nextest run`).
+    pub nextest: bool,
+}
+
+/// `PG_INVARIANTS_SHARED_RUN`, else `NEXTEST_RUN_ID` (set by `cargo nextest run`, one per
+/// run): the test run whose processes share one server. `PG_INVARIANTS_SHARED_RUN=off` shares
+/// nothing.
+pub fn shared_run() -> Option<SharedRun> {
+    let (run, nextest) = match non_empty("PG_INVARIANTS_SHARED_RUN") {
+        Some(run) => (run, false),
+        None => (non_empty("NEXTEST_RUN_ID")?, true),
+    };
+    if run.trim().eq_ignore_ascii_case("off") {
+        return None;
+    }
+    let id: String = run
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect();
+    (!id.is_empty()).then_some(SharedRun { id, nextest })
+}
+
+/// `PG_INVARIANTS_SHARED_IDLE_MS`: how long a run's shared server outlives its last user, in
+/// milliseconds. Unparsable values are ignored.
+pub fn shared_idle_ms() -> Option<u64> {
+    non_empty("PG_INVARIANTS_SHARED_IDLE_MS").and_then(|v| v.trim().parse().ok())
+}
+
+/// `PG_INVARIANTS_SHARED_KEEPER`: internal, set by a test process on the executable it starts
+/// again as the keeper of its run's shared server (`provision::shared`): what to keep, as JSON.
+pub fn shared_keeper() -> Option<String> {
+    non_empty("PG_INVARIANTS_SHARED_KEEPER")
+}
+
 /// `CARGO_TARGET_DIR`: cargo's target directory when the user moved it; the cache lives under
 /// it when running under cargo.
 pub fn cargo_target_dir() -> Option<PathBuf> {

@@ -138,6 +138,10 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 fn main() -> ExitCode {
+    // Started again as the keeper of a test run's shared server (see `provision::shared`).
+    if let Some(code) = pg_invariants::provision::keeper_if_asked() {
+        return code;
+    }
     // `pg-invariants … | head`: every subcommand ends quietly when stdout is closed, after the
     // unwinding has removed the server.
     output::silence_closed_stdout_panics();

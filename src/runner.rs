@@ -47,6 +47,10 @@ pub struct Options {
 /// Entry point of a `harness = false` test target: `cargo test` flags, project file found from
 /// `CARGO_MANIFEST_DIR`.
 pub fn harness_main() -> ExitCode {
+    // Started again as the keeper of a test run's shared server (see `provision::shared`).
+    if let Some(code) = crate::provision::keeper_if_asked() {
+        return code;
+    }
     let start = crate::env::cargo_manifest_dir()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();

@@ -131,6 +131,14 @@ fn applied(setup: &Setup) -> String {
     let apply = setup.timings.apply.as_secs_f64();
     match &setup.cached {
         Cached::Hit(key) => format!("chain and seed from cache {key}"),
+        Cached::Shared {
+            key,
+            postmaster,
+            started,
+        } => format!(
+            "chain and seed from cache {key}, on this run's shared server (postmaster {postmaster}, {})",
+            if *started { "started" } else { "attached" }
+        ),
         Cached::Stored(key, took) => format!(
             "chain and seed applied in {apply:.2}s, kept in the cache as {key} in {:.2}s",
             took.as_secs_f64()

@@ -1,6 +1,8 @@
 //! The shared set-up every check needs: a PostgreSQL, a database of our own, the chain and seed
-//! applied once, the idempotency pass on a clone, one catalog read and a pool for data checks.
+//! applied once, the idempotency pass on a clone (unless the cache records that it passed), one
+//! catalog read and a pool for data checks.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -10,8 +12,8 @@ use sqlx::{ConnectOptions, Connection};
 use crate::catalog::{self, Catalog};
 use crate::migrate::{ApplyError, Chain};
 use crate::provision::{
-    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, ServerVersion, Source,
-    server_identity,
+    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, ServerVersion,
+    SharedServer, Source, server_identity_in,
 };
 use crate::spec::Spec;
 
@@ -61,7 +63,7 @@ pub struct Timings {
 
 /// A server with the chain applied to `database` (or not: `apply`), before the rest of the
 /// set-up.
-struct Migrated {
+struct Migrated<'c> {
     postgres: Postgres,
     database: String,
     apply: Result<(), ApplyError>,
@@ -70,6 +72,41 @@ struct Migrated {
     timings: Timings,
     cached: Cached,
     version: ServerVersion,
+    /// Where the cluster is kept (see `cached`), to record that the idempotency pass passed.
+    cache: Option<&'c Cache>,
+    /// The cache's entry records that the idempotency pass passed on this very cluster.
+    idempotent_before: bool,
+    /// On a server the test run shares: where its processes share the catalog (the same for all
+    /// of them, read by the first).
+    catalog_file: Option<PathBuf>,
+}
+
+impl<'c> Migrated<'c> {
+    /// A server on the cache's migrated cluster, provisioned since `started`: nothing applied.
+    fn from_cache(
+        postgres: Postgres,
+        database: String,
+        started: Instant,
+        cached: Cached,
+        version: ServerVersion,
+        cache: &'c Cache,
+    ) -> Self {
+        Self {
+            postgres,
+            database,
+            apply: Ok(()),
+            roles: None,
+            timings: Timings {
+                provision: started.elapsed(),
+                apply: Duration::ZERO,
+            },
+            cached,
+            version,
+            cache: Some(cache),
+            idempotent_before: false,
+            catalog_file: None,
+        }
+    }
 }
 
 /// What the cache of migrated clusters did for this run (see [`crate::provision::Cache`]).
@@ -85,6 +122,13 @@ pub enum Cached {
     Stored(String, Duration),
     /// The chain was applied and did not apply: nothing kept.
     NotStored(String),
+    /// The server this test run shares, started from the cache's cluster under this key (see
+    /// [`crate::provision::SharedServer`]): by this process (`started`) or another.
+    Shared {
+        key: String,
+        postmaster: u32,
+        started: bool,
+    },
 }
 
 /// The key of the migrated cluster: a hash of every input that can change it (see
@@ -125,7 +169,7 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> 
 /// The migrated cluster's key for this run, when the cache applies to it.
 fn cache_key<'c>(source: &'c Source, spec: &Spec, chain: &Chain) -> Option<(&'c Cache, String)> {
     let cache = source.cache()?;
-    let server = server_identity()?;
+    let server = server_identity_in(cache)?;
     Some((cache, migrated_key(spec, chain, &server)?))
 }
 
@@ -141,6 +185,12 @@ impl Setup {
         pass: SecondPass,
     ) -> Result<Self, ProvisionError> {
         let keyed = cache_key(source, spec, chain);
+        if let Some((cache, key)) = &keyed
+            && let Some(setup) =
+                Self::on_shared_server(spec, chain, source, cache, key, connections, pass).await
+        {
+            return Ok(setup);
+        }
         let started = Instant::now();
         // One process builds a key at a time: the others wait, then start from its entry.
         let mut building = None;
@@ -152,6 +202,7 @@ impl Setup {
             }
             // An entry that cannot be started from (damaged by hand, another server user) only
             // costs applying the chain: the run goes on as a miss.
+            let idempotent_before = entry.as_ref().is_some_and(Entry::idempotent);
             let copy = match entry {
                 Some(entry) => start_copy(source, &entry).await,
                 None => None,
@@ -159,17 +210,10 @@ impl Setup {
             if let Some((postgres, database)) = copy {
                 drop(building);
                 let version = postgres.version().await?;
+                let cached = Cached::Hit(key.clone());
                 let migrated = Migrated {
-                    postgres,
-                    database,
-                    apply: Ok(()),
-                    roles: None,
-                    timings: Timings {
-                        provision: started.elapsed(),
-                        apply: Duration::ZERO,
-                    },
-                    cached: Cached::Hit(key.clone()),
-                    version,
+                    idempotent_before,
+                    ..Migrated::from_cache(postgres, database, started, cached, version, cache)
                 };
                 return Self::ready(spec, chain, source, migrated, connections, pass).await;
             }
@@ -208,8 +252,62 @@ impl Setup {
             },
             cached,
             version,
+            cache: source.cache(),
+            idempotent_before: false,
+            catalog_file: None,
         };
         Self::ready(spec, chain, source, migrated, connections, pass).await
+    }
+
+    /// The set-up on the server the processes of this test run share, when there is one (see
+    /// [`SharedServer`]) and the cache holds the migrated cluster. The idempotency pass runs
+    /// (once per cluster, see [`Entry::idempotent`]) before anyone else attaches, as a clone
+    /// needs its template to itself. `None` when there is none to be had, or when the chain is
+    /// not idempotent: the process then runs alone, so every verdict and message is exactly
+    /// that of a run of its own.
+    async fn on_shared_server(
+        spec: &Spec,
+        chain: &Chain,
+        source: &Source,
+        cache: &Cache,
+        key: &str,
+        connections: u32,
+        pass: SecondPass,
+    ) -> Option<Self> {
+        let started = Instant::now();
+        let idempotent_before = cache.get(Kind::Migrated, key)?.idempotent();
+        let (server, turn) = SharedServer::attach(cache, key, &spec.project.database.settings)?;
+        if turn.not_idempotent() {
+            return None;
+        }
+        let cached = Cached::Shared {
+            key: key.to_string(),
+            postmaster: server.postmaster(),
+            started: server.started,
+        };
+        let version = server.version();
+        let database = server.database().to_string();
+        let catalog_file = Some(server.run_file("catalog.json"));
+        let postgres = Postgres::shared(server);
+        if spec.project.migrations.idempotent && !idempotent_before {
+            match second_pass(&postgres, &database, chain).await {
+                Ok(Ok(())) => record_idempotent(Some(cache), &Cached::Hit(key.to_string())),
+                Ok(Err(_)) => {
+                    turn.record_not_idempotent();
+                    return None;
+                }
+                Err(_) => return None,
+            }
+        }
+        drop(turn);
+        let migrated = Migrated {
+            idempotent_before: true,
+            catalog_file,
+            ..Migrated::from_cache(postgres, database, started, cached, version, cache)
+        };
+        Self::ready(spec, chain, source, migrated, connections, pass)
+            .await
+            .ok()
     }
 
     /// The idempotency pass, the catalog and the pool, on a migrated database.
@@ -217,7 +315,7 @@ impl Setup {
         spec: &Spec,
         chain: &Chain,
         source: &Source,
-        migrated: Migrated,
+        migrated: Migrated<'_>,
         connections: u32,
         pass: SecondPass,
     ) -> Result<Self, ProvisionError> {
@@ -229,15 +327,23 @@ impl Setup {
             timings,
             cached,
             version,
+            cache,
+            idempotent_before,
+            catalog_file,
         } = migrated;
         let remedy = |e: ApplyError| e.with_extension_remedy(version.major, source.backend());
         let second = spec.project.migrations.idempotent && pass == SecondPass::Run;
         let idempotent = match (&apply, second) {
-            (Ok(()), true) => Some(
-                second_pass(&postgres, &database, chain)
+            (Ok(()), true) if idempotent_before => Some(Ok(())),
+            (Ok(()), true) => {
+                let outcome = second_pass(&postgres, &database, chain)
                     .await?
-                    .map_err(remedy),
-            ),
+                    .map_err(remedy);
+                if outcome.is_ok() {
+                    record_idempotent(cache, &cached);
+                }
+                Some(outcome)
+            }
             _ => None,
         };
         if let Some(roles) = roles {
@@ -251,13 +357,22 @@ impl Setup {
                 .connect_with(postgres.options(&database))
                 .await
                 .map_err(|e| db_error("connecting to the migrated database", e))?;
-            let mut conn = pool
-                .acquire()
-                .await
-                .map_err(|e| db_error("connecting to the migrated database", e))?;
-            let catalog = catalog::load(&mut conn)
-                .await
-                .map_err(|e| db_error("reading the catalog", e))?;
+            let catalog = match catalog_file.as_deref().and_then(shared_catalog) {
+                Some(catalog) => catalog,
+                None => {
+                    let mut conn = pool
+                        .acquire()
+                        .await
+                        .map_err(|e| db_error("connecting to the migrated database", e))?;
+                    let catalog = catalog::load(&mut conn)
+                        .await
+                        .map_err(|e| db_error("reading the catalog", e))?;
+                    if let Some(file) = &catalog_file {
+                        share_catalog(file, &catalog);
+                    }
+                    catalog
+                }
+            };
             (Some(catalog), Some(pool))
         } else {
             (None, None)
@@ -341,6 +456,35 @@ async fn start_copy(source: &Source, entry: &Entry) -> Option<(Postgres, String)
     let postgres = Postgres::start_copy(source, entry).await.ok()?;
     postgres.adopt_database(&database);
     Some((postgres, database))
+}
+
+/// Records in the cache's entry of this cluster (a hit, or one just kept) that the idempotency
+/// pass passed, so that runs starting from it skip the pass. A cache that cannot be written
+/// only costs the next run the pass.
+fn record_idempotent(cache: Option<&Cache>, cached: &Cached) {
+    let (Some(cache), Cached::Hit(key) | Cached::Stored(key, _)) = (cache, cached) else {
+        return;
+    };
+    if let Some(entry) = cache.get(Kind::Migrated, key) {
+        let _ = entry.record_idempotent();
+    }
+}
+
+/// The catalog another process of the test run read from the server they share.
+fn shared_catalog(file: &Path) -> Option<Catalog> {
+    serde_json::from_slice(&std::fs::read(file).ok()?).ok()
+}
+
+/// Shares the catalog with the run's other processes: written whole, then renamed into place.
+/// Not shared is no error: each reads it itself.
+fn share_catalog(file: &Path, catalog: &Catalog) {
+    let Ok(json) = serde_json::to_vec(catalog) else {
+        return;
+    };
+    let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, file).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
 }
 
 /// `before`, chain and seed on a fresh connection to `database`.

@@ -559,7 +559,12 @@ fn one_test_per_process_gives_the_idempotency_verdict_of_a_whole_run() {
     // Another test alone passes: the pass it skips would have failed, and is not its verdict.
     let other = run_case_with(
         "not-idempotent",
-        &["--exact", "audit_log::org_id::on_delete", "--format", "terse"],
+        &[
+            "--exact",
+            "audit_log::org_id::on_delete",
+            "--format",
+            "terse",
+        ],
     );
     assert_eq!(other.status.code(), Some(0), "{other:?}");
     let stdout = String::from_utf8_lossy(&other.stdout);

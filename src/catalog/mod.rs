@@ -1,6 +1,7 @@
 //! What the database really has: one introspection of `pg_catalog` into plain structs, read once
 //! after the migrations and shared read-only by every structural check; and its rendering for
-//! snapshots.
+//! snapshots. Serializable, so that the processes of a nextest run sharing one server read it
+//! once (see [`crate::setup`]).
 
 mod load;
 mod render;
@@ -8,11 +9,13 @@ mod render;
 pub use load::load;
 pub use render::render;
 
+use serde::{Deserialize, Serialize};
+
 use crate::names::TableName;
 use crate::spec::OnDelete;
 
 /// Every user table (ordinary and partitioned) in every non-system schema.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Catalog {
     /// Sorted by name.
     pub tables: Vec<Table>,
@@ -22,7 +25,7 @@ pub struct Catalog {
 }
 
 /// A role, with what decides whether row level security applies to it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Role {
     pub name: String,
     /// `rolsuper`: row level security never applies to a superuser.
@@ -37,13 +40,13 @@ pub struct Role {
     pub member_of: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TableKind {
     Ordinary,
     Partitioned,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Table {
     pub name: TableName,
     pub kind: TableKind,
@@ -65,7 +68,7 @@ pub struct Table {
     pub policies: Vec<Policy>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
     /// As `format_type()` prints it.
@@ -81,7 +84,7 @@ pub struct Column {
 }
 
 /// A column's type seen through its domains: what a synthesized value must be.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ValueType {
     /// The type under any domains, with its modifier: `character varying(20)`, `numeric(5,2)`.
     pub base: String,
@@ -97,7 +100,7 @@ pub struct ValueType {
     pub element: Option<(String, char)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Constraint {
     pub name: String,
     pub kind: ConstraintKind,
@@ -111,7 +114,7 @@ pub struct Constraint {
     pub definition: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ConstraintKind {
     PrimaryKey,
     Unique,
@@ -120,7 +123,7 @@ pub enum ConstraintKind {
     ForeignKey(ForeignKey),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ForeignKey {
     pub target: TableName,
     pub target_columns: Vec<String>,
@@ -131,7 +134,7 @@ pub struct ForeignKey {
     pub match_full: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
     pub valid: bool,
@@ -144,7 +147,7 @@ pub struct Index {
     pub definition: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trigger {
     pub name: String,
     /// `pg_trigger.tgenabled`: `O` origin, `D` disabled, `R` replica, `A` always.
@@ -152,7 +155,7 @@ pub struct Trigger {
     pub definition: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
     pub command: String,

@@ -4,11 +4,16 @@
 //! - `template/<key>`: a freshly initdb'ed cluster, one per server version (see
 //!   [`super::local`]);
 //! - `migrated/<key>`: the cluster after `before`, the chain and the seed, under a key hashing
-//!   every input that can change it (see [`crate::setup`]).
+//!   every input that can change it (see [`crate::setup`]);
+//! - `servers/<run>-<key>`: the server the processes of a test run share (see
+//!   [`super::shared`]);
+//! - `remembered/<stamp>`: small facts that cost a process to learn, such as the server's
+//!   `postgres --version` (see [`Cache::remembered`]).
 //!
 //! An entry is a directory holding `data/` (the data directory of a cluster stopped by a clean
 //! shutdown), `password` (its superuser's), `database` (for a migrated cluster, the migrated
-//! database's name) and `size`. It is written whole in `tmp/`, then renamed into place: a
+//! database's name), `size`, and, once the chain applied a second time without error on it,
+//! `idempotent` (see [`Entry::record_idempotent`]). It is written whole in `tmp/`, then renamed into place: a
 //! reader sees a complete entry or none, and a writer killed mid-way leaves only a `tmp/`
 //! directory named after its [`Owner`], which the next run removes.
 //!
@@ -38,6 +43,18 @@ use crate::env;
 /// The size the cache is kept under, unless `PG_INVARIANTS_CACHE_SIZE` says otherwise: a
 /// cluster is about 40 MB, so some 50 entries.
 pub const DEFAULT_LIMIT: u64 = 2 << 30;
+
+/// The cache's directories (see the module's documentation; `servers/` is
+/// [`super::shared`]'s, `remembered/` [`Cache::remembered`]'s).
+const DIRS: [&str; 7] = [
+    "",
+    "template",
+    "migrated",
+    "tmp",
+    "building",
+    "servers",
+    "remembered",
+];
 
 /// What an entry holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +106,34 @@ impl Entry {
             .trim()
             .to_string())
     }
+
+    /// Whether the chain applied a second time on this cluster without error before
+    /// ([`Entry::record_idempotent`]): the key covers every input of that pass, so its outcome
+    /// would be the same.
+    pub fn idempotent(&self) -> bool {
+        self.dir.join(IDEMPOTENT).is_file()
+    }
+
+    /// Records that the second application of the chain passed on this cluster. Written whole
+    /// and renamed into place (readers see the marker or none), under the entry's shared lock,
+    /// which keeps eviction away. A failed pass is never recorded: it runs again, so its message
+    /// stays exact.
+    pub fn record_idempotent(&self) -> io::Result<()> {
+        let secret = owner::random_secret()?;
+        let tmp = self.dir.join(format!(
+            "{IDEMPOTENT}.{}.{}",
+            Owner::current().tag(),
+            &secret[..8]
+        ));
+        write_private(&tmp, "")?;
+        std::fs::rename(&tmp, self.dir.join(IDEMPOTENT)).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
 }
+
+/// The marker file of an entry whose chain passed the idempotency pass.
+const IDEMPOTENT: &str = "idempotent";
 
 /// What a new entry holds besides its data directory.
 pub struct Contents<'a> {
@@ -114,7 +158,7 @@ impl Cache {
             .or_else(user_cache_dir)?;
         let limit = env::cache_size_mib().map_or(DEFAULT_LIMIT, |mib| mib << 20);
         let cache = Self { root, limit };
-        for dir in ["", "template", "migrated", "tmp", "building"] {
+        for dir in DIRS {
             private_dir(&cache.root.join(dir)).ok()?;
         }
         cache.reap_tmp();
@@ -137,6 +181,30 @@ impl Cache {
         }
         let _ = lock.set_modified(SystemTime::now());
         Some(Entry { dir, _lock: lock })
+    }
+
+    /// The text remembered under `stamp` (a [`Key`]), else what `compute` gives, remembered
+    /// (written whole and renamed into place) for the next process. Small facts only: they are
+    /// not counted in the cache's size.
+    pub fn remembered(
+        &self,
+        stamp: &str,
+        compute: impl FnOnce() -> Option<String>,
+    ) -> Option<String> {
+        let path = self.root.join("remembered").join(stamp);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return Some(text);
+        }
+        let text = compute()?;
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}.{stamp}", Owner::current().tag()));
+        let _ = std::fs::remove_file(&tmp);
+        if write_private(&tmp, &text).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        Some(text)
     }
 
     /// Waits until no other process builds `key`, then keeps others waiting until the result is
@@ -254,7 +322,12 @@ impl Cache {
                 .and_then(|n| n.split('.').next())
                 .and_then(Owner::parse_tag);
             if owner.is_none_or(|o| !o.is_alive()) {
-                remove_dir_patiently(&entry.path());
+                match entry.file_type() {
+                    Ok(t) if t.is_dir() => remove_dir_patiently(&entry.path()),
+                    _ => {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
             }
         }
     }
@@ -321,7 +394,7 @@ fn user_cache_dir() -> Option<PathBuf> {
 }
 
 /// Creates `dir` (and its parents) readable by its owner only, and makes it so if it exists.
-fn private_dir(dir: &Path) -> io::Result<()> {
+pub(super) fn private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -330,7 +403,7 @@ fn private_dir(dir: &Path) -> io::Result<()> {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
-fn write_private(path: &Path, text: &str) -> io::Result<()> {
+pub(super) fn write_private(path: &Path, text: &str) -> io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
@@ -355,7 +428,7 @@ fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
-fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
+pub(super) fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
     // SAFETY: flock(2) on a descriptor we own.
     if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
         Ok(())
@@ -405,7 +478,7 @@ mod tests {
             root: dir.to_path_buf(),
             limit,
         };
-        for d in ["", "template", "migrated", "tmp", "building"] {
+        for d in DIRS {
             private_dir(&cache.root.join(d)).expect("mkdir");
         }
         cache
@@ -458,6 +531,31 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o700);
         assert!(cache.get(Kind::Template, "k").is_none(), "kinds are apart");
+    }
+
+    #[test]
+    fn the_idempotency_marker_is_recorded_once_and_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = cache(dir.path(), DEFAULT_LIMIT);
+        put(&cache, "k", 10);
+        let entry = cache.get(Kind::Migrated, "k").expect("hit");
+        assert!(!entry.idempotent());
+        entry.record_idempotent().expect("record");
+        entry
+            .record_idempotent()
+            .expect("recording again is harmless");
+        assert!(cache.get(Kind::Migrated, "k").expect("hit").idempotent());
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("migrated/k"))
+            .expect("read")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(IDEMPOTENT))
+            .collect();
+        assert_eq!(
+            files,
+            vec![IDEMPOTENT.to_string()],
+            "no temporary file left"
+        );
     }
 
     #[test]

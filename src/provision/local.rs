@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::cache::{Cache, Contents, Entry, Key, Kind, copy_command, copy_data};
 use super::owner::{self, Owner};
@@ -45,7 +45,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// The start of every server directory's name: `pg-invariants.<pid>_<start>.<random>`.
 const DIR_PREFIX: &str = "pg-invariants.";
 /// Lines of the server log quoted when the server dies under the checks.
-const LOG_TAIL_LINES: usize = 5;
+pub(super) const LOG_TAIL_LINES: usize = 5;
 
 /// A running server. Its cleanup is registered the moment its directory exists, so a signal
 /// during initdb or start-up removes everything too; dropping the server runs it.
@@ -425,12 +425,7 @@ impl LocalServer {
     }
 
     pub fn options(&self, database: &str) -> PgConnectOptions {
-        PgConnectOptions::new()
-            .socket(&self.socket_dir)
-            .port(SOCKET_PORT)
-            .username(SUPERUSER)
-            .password(&self.password)
-            .database(database)
+        socket_options(&self.socket_dir, &self.password, database)
     }
 
     /// initdb's `--pwfile`: the password, readable by the server's user only, removed once
@@ -452,6 +447,11 @@ impl LocalServer {
             })?;
         }
         Ok(path)
+    }
+
+    /// The postmaster's pid, while it runs.
+    pub fn postmaster(&self) -> Option<u32> {
+        lock(&self.state).child.as_ref().map(Child::id)
     }
 
     /// What tells whether the postmaster still runs.
@@ -491,6 +491,44 @@ impl LocalServer {
     fn log(&self) -> String {
         std::fs::read_to_string(self.socket_dir.join("server.log")).unwrap_or_default()
     }
+}
+
+/// Options to connect as the superuser to `database` of the server listening in `socket_dir`.
+pub(super) fn socket_options(
+    socket_dir: &Path,
+    password: &str,
+    database: &str,
+) -> PgConnectOptions {
+    PgConnectOptions::new()
+        .socket(socket_dir)
+        .port(SOCKET_PORT)
+        .username(SUPERUSER)
+        .password(password)
+        .database(database)
+}
+
+/// `DATABASE_URL` and libpq's `PG*` variables pointing at `database` of the server listening in
+/// `socket_dir`, for external migration tools (`format = "command"`).
+pub(super) fn client_env(
+    socket_dir: &Path,
+    password: &str,
+    database: &str,
+) -> Vec<(String, String)> {
+    let dir = socket_dir.display().to_string();
+    let port = SOCKET_PORT.to_string();
+    vec![
+        (
+            "DATABASE_URL".into(),
+            format!(
+                "postgresql://{SUPERUSER}:{password}@localhost/{database}?host={dir}&port={port}"
+            ),
+        ),
+        ("PGHOST".into(), dir),
+        ("PGPORT".into(), port),
+        ("PGUSER".into(), SUPERUSER.into()),
+        ("PGPASSWORD".into(), password.into()),
+        ("PGDATABASE".into(), database.into()),
+    ]
 }
 
 /// Removes the server directories, in `root`, of runs that are gone (SIGKILL runs no cleanup).
@@ -651,7 +689,48 @@ pub fn server_identity() -> Option<String> {
     identity_of(&bindir)
 }
 
+/// [`server_identity`], remembered in `cache` under what identifies the `postgres` binary
+/// (path, inode, size, modification and change times): the processes of a nextest run would
+/// each run `postgres --version` otherwise.
+pub fn server_identity_in(cache: &Cache) -> Option<String> {
+    let bindir = find_bindir()?;
+    let postgres = bindir.join("postgres");
+    let meta = std::fs::metadata(&postgres).ok()?;
+    let stamp = {
+        use std::os::unix::fs::MetadataExt;
+        let mut key = Key::new("server identity");
+        key.part("postgres", postgres.as_os_str().as_encoded_bytes())
+            .part(
+                "metadata",
+                format!(
+                    "{} {} {} {}.{} {}.{}",
+                    meta.dev(),
+                    meta.ino(),
+                    meta.size(),
+                    meta.mtime(),
+                    meta.mtime_nsec(),
+                    meta.ctime(),
+                    meta.ctime_nsec()
+                ),
+            );
+        key.finish()
+    };
+    cache.remembered(&stamp, || identity_of(&bindir))
+}
+
+/// `bindir` and what its `postgres --version` says, asked once per process.
 fn identity_of(bindir: &Path) -> Option<String> {
+    static KNOWN: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+    let mut known = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, identity)) = known.iter().find(|(dir, _)| dir == bindir) {
+        return Some(identity.clone());
+    }
+    let identity = ask_identity(bindir)?;
+    known.push((bindir.to_path_buf(), identity.clone()));
+    Some(identity)
+}
+
+fn ask_identity(bindir: &Path) -> Option<String> {
     let out = Command::new(bindir.join("postgres"))
         .arg("--version")
         .stdin(Stdio::null())
@@ -674,11 +753,17 @@ fn template_key(bindir: &Path) -> Option<String> {
     Some(key.finish())
 }
 
-/// The first candidate directory holding both `initdb` and `postgres`.
+/// The first candidate directory holding both `initdb` and `postgres`; looked for once per
+/// process (`pg_config` is a shell script on Debian, and every nextest process asks).
 pub fn find_bindir() -> Option<PathBuf> {
-    candidate_bindirs()
-        .into_iter()
-        .find(|d| d.join("initdb").is_file() && d.join("postgres").is_file())
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            candidate_bindirs()
+                .into_iter()
+                .find(|d| d.join("initdb").is_file() && d.join("postgres").is_file())
+        })
+        .clone()
 }
 
 fn search_order_text() -> String {

@@ -4,6 +4,9 @@
 //! - `url`: a throwaway database on the server of `PG_INVARIANTS_URL` ([`url`]).
 //! - `docker`: a container of the configured image, never pulled ([`docker`]).
 //!
+//! Under `cargo nextest run` (one process per test), the local backend's processes of one run
+//! share one server started from the cache ([`shared`]).
+//!
 //! [`Postgres`] is the one handle: it creates databases (the run's own and clones for checks
 //! that must commit), hands out connection options, and removes everything on drop, panic or
 //! Ctrl-C. Whatever a run killed with SIGKILL leaves (a server directory, a database on a
@@ -17,6 +20,7 @@ mod docker;
 mod local;
 mod owner;
 mod roles;
+mod shared;
 mod source;
 mod url;
 mod watch;
@@ -40,8 +44,9 @@ use url::UrlServer;
 
 pub use cache::{Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind};
 pub use cleanup::{interrupted, on_exit, wait_for_exit};
-pub use local::{find_bindir, server_identity};
+pub use local::{find_bindir, server_identity, server_identity_in};
 pub use roles::RolePhase;
+pub use shared::{SharedServer, Turn, keeper_if_asked};
 pub use source::Source;
 pub use watch::Probe;
 
@@ -122,6 +127,8 @@ enum Server {
     /// Owns the container: dropping it removes the container.
     #[cfg(feature = "docker")]
     Docker(DockerServer),
+    /// The server the processes of a test run share (see [`shared`]): dropping it leaves it.
+    Shared(SharedServer),
     /// The user's URL, for external tools, and where its runs meet.
     Url {
         url: String,
@@ -211,6 +218,17 @@ impl Postgres {
         }
     }
 
+    /// The server this test run shares, attached to (see [`SharedServer::attach`]). Its
+    /// migrated database is not ours to drop: it is the run's.
+    pub fn shared(server: SharedServer) -> Self {
+        Self {
+            admin: server.options(),
+            server: Server::Shared(server),
+            created: Arc::default(),
+            _cleanup: None,
+        }
+    }
+
     /// Whether [`Self::keep_in`] can copy this server's cluster: a local server only (a
     /// container's data directory is not ours to copy, a URL's server not ours at all).
     pub fn can_keep(&self) -> bool {
@@ -294,6 +312,7 @@ impl Postgres {
     pub fn probe(&self) -> Probe {
         match &self.server {
             Server::Local(server) => Probe::Local(server.probe()),
+            Server::Shared(server) => Probe::Shared(server.probe()),
             #[cfg(feature = "docker")]
             Server::Docker(server) => Probe::Docker(server.probe()),
             Server::Url { .. } => Probe::Url(Box::new(self.admin.clone())),
@@ -424,24 +443,9 @@ impl Postgres {
     pub fn client_env(&self, database: &str) -> Vec<(String, String)> {
         match &self.server {
             Server::Local(server) => {
-                let dir = server.socket_dir.display().to_string();
-                let port = local::SOCKET_PORT.to_string();
-                vec![
-                    (
-                        "DATABASE_URL".into(),
-                        format!(
-                            "postgresql://{}:{}@localhost/{database}?host={dir}&port={port}",
-                            local::SUPERUSER,
-                            server.password
-                        ),
-                    ),
-                    ("PGHOST".into(), dir),
-                    ("PGPORT".into(), port),
-                    ("PGUSER".into(), local::SUPERUSER.into()),
-                    ("PGPASSWORD".into(), server.password.clone()),
-                    ("PGDATABASE".into(), database.into()),
-                ]
+                local::client_env(&server.socket_dir, &server.password, database)
             }
+            Server::Shared(server) => server.client_env(database),
             #[cfg(feature = "docker")]
             Server::Docker(server) => {
                 let port = server.port.to_string();

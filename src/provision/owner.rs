@@ -26,6 +26,14 @@ impl Owner {
         })
     }
 
+    /// The process `pid`, if it runs.
+    pub fn of(pid: u32) -> Option<Self> {
+        Some(Self {
+            pid,
+            start: start_time(pid)?,
+        })
+    }
+
     /// True while the process that made the leftover still runs. A pid that now names another
     /// process (another start time) means the owner is gone.
     pub fn is_alive(&self) -> bool {

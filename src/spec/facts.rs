@@ -17,7 +17,7 @@ pub struct Fact<T> {
 }
 
 /// What deleting a referenced row does to the referencing rows (`ON DELETE ...`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub enum OnDelete {
     #[serde(rename = "cascade")]
     Cascade,
