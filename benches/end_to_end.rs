@@ -36,7 +36,9 @@
 //! are not counted; goal < 50 MB at N=500). When `BENCH_SIZES` has both 500 and 1000, the
 //! ratio of their medians says how cost grows (goal ≤ 2.2× for twice the tables).
 
+#[path = "end_to_end/nextest.rs"]
 mod nextest;
+#[path = "end_to_end/pgtap.rs"]
 mod pgtap;
 
 use std::path::Path;

@@ -28,19 +28,20 @@ pub fn compare(root: &Path) {
         return;
     }
     let cargo_test = ["test", "--test", "invariants"];
-    let nextest = [
-        "nextest",
-        "run",
-        "--test",
-        "invariants",
-        "--no-fail-fast",
-        "--status-level",
-        "skip",
-        "--final-status-level",
-        "none",
-    ];
+    let nextest = ["nextest", "run", "--test", "invariants"];
     cargo_in(root, &cargo, &[&cargo_test[..], &["--no-run"]].concat());
     cargo_in(root, &cargo, &[&nextest[..], &["--no-run"]].concat());
+    let nextest = [
+        &nextest[..],
+        &[
+            "--no-fail-fast",
+            "--status-level",
+            "skip",
+            "--final-status-level",
+            "none",
+        ],
+    ]
+    .concat();
 
     let (libtest_secs, libtest_out) = timed(root, &cargo, &cargo_test);
     let (nextest_secs, nextest_out) = timed(root, &cargo, &nextest);
@@ -73,7 +74,12 @@ pub fn compare(root: &Path) {
             "nextest: {} test(s) {what}{}{}",
             names.len(),
             if shown.is_empty() { "" } else { ": " },
-            shown.join(", ") + &if more > 0 { format!(", … {more} more") } else { String::new() }
+            shown.join(", ")
+                + &if more > 0 {
+                    format!(", … {more} more")
+                } else {
+                    String::new()
+                }
         );
     }
     let same = libtest == nextest;

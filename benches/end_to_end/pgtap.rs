@@ -47,7 +47,10 @@ impl Tools {
             .flatten()
             .filter_map(|e| e.file_name().to_str()?.parse().ok())
             .filter(|v| {
-                Path::new(&format!("/usr/share/postgresql/{v}/extension/pgtap.control")).is_file()
+                Path::new(&format!(
+                    "/usr/share/postgresql/{v}/extension/pgtap.control"
+                ))
+                .is_file()
             })
             .collect();
         versions.sort_unstable();
@@ -131,7 +134,12 @@ impl Tools {
             .arg(data)
             .arg("-k")
             .arg(socket)
-            .args(["-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"])
+            .args([
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "unix_socket_permissions=0700",
+            ])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("server log"))
             .stderr(log);
@@ -206,9 +214,16 @@ fn chain(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn connection(socket: &Path) -> Vec<String> {
-    ["-h", &socket.display().to_string(), "-U", "postgres", "-d", "postgres"]
-        .map(String::from)
-        .to_vec()
+    [
+        "-h",
+        &socket.display().to_string(),
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// Runs `cmd` to its end; panics with its output when it fails.
