@@ -381,10 +381,11 @@ fn pgtap_runs(tools: &pgtap::Tools, dir: &Path, tables: usize, runs: usize) -> S
     let wall = spread(all.iter().map(|r| r.total.as_secs_f64()).collect());
     let phase = |f: fn(&pgtap::Run) -> f64| spread(all.iter().map(f).collect());
     println!(
-        "tenant schema, N={tables} tables, pgTAP cold ({assertions} assertions): wall median {wall} | initdb+start {} | psql chain+extension {} | pg_prove {} | n={runs}",
+        "tenant schema, N={tables} tables, pgTAP cold ({assertions} assertions): wall median {wall} | initdb+start {} | psql chain+extension {} | pg_prove {} | stop+cleanup {} | n={runs}",
         phase(|r| r.server),
         phase(|r| r.apply),
         phase(|r| r.prove),
+        phase(|r| r.stop),
     );
     wall
 }

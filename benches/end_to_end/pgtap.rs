@@ -5,8 +5,9 @@
 //! directory removed. The whole wall time is pgTAP's cold run; nothing is cached between runs.
 //!
 //! The cluster gets the harness's own initdb options (`--no-sync`, UTF8, C locale, 1 MB WAL
-//! segments) except authentication (`trust`, as a developer's throwaway cluster has), so that
-//! the difference measured is the tools', not the settings'. PostgreSQL refuses to run as root:
+//! segments) except authentication (`trust`, as a developer's throwaway cluster has), and the
+//! server its throwaway settings (`fsync`, `full_page_writes` and `synchronous_commit` off), so
+//! that the difference measured is the tools', not the settings'. PostgreSQL refuses to run as root:
 //! when we are root, initdb and the server run as `postgres` (else `nobody`), as the local
 //! backend does; `psql` and `pg_prove` connect through the socket as the `postgres` superuser.
 //!
@@ -27,6 +28,8 @@ pub struct Run {
     pub apply: f64,
     /// `pg_prove` of the test file.
     pub prove: f64,
+    /// Stopping the server and removing its directory.
+    pub stop: f64,
 }
 
 /// Where pgTAP runs: the server binaries of a PostgreSQL that has the extension, `pg_prove`,
@@ -107,11 +110,13 @@ impl Tools {
 
         stop(server);
         drop(scratch);
+        let total = started.elapsed();
         Run {
-            total: started.elapsed(),
+            total,
             server: ready.as_secs_f64(),
             apply: (applied - ready).as_secs_f64(),
             prove: (proved - applied).as_secs_f64(),
+            stop: (total - proved).as_secs_f64(),
         }
     }
 
@@ -140,6 +145,8 @@ impl Tools {
                 "-c",
                 "unix_socket_permissions=0700",
             ])
+            .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+            .args(["-c", "synchronous_commit=off"])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("server log"))
             .stderr(log);
