@@ -1,28 +1,48 @@
 //! End-to-end timings of the release binary, as a user sees them: `cargo bench`.
 //!
-//! 1. `pg-invariants test` on the repo's example (`examples/saas`), whole process wall time.
-//! 2. The tenant schema of issue 12 at `BENCH_SIZES` (default `100,500`) tables: organizations
-//!    and N tables whose `org_id` references it (`ON DELETE CASCADE`, NOT NULL, indexed), checked
-//!    by one rule (`fk`, `rejects_invalid`, `on_delete`, `indexed`, `not_null` per table).
-//! 3. A generated chain of 337 migrations (the size of the largest public chain we target),
-//!    to see how applying scales with the number of migrations, and how its 336 behavioural
-//!    checks (each in its own rolled-back transaction) run on one thread and in parallel.
+//! 1. `example`: `pg-invariants test` on the repo's example (`examples/saas`), whole process
+//!    wall time.
+//! 2. `tenants`: the tenant schema of issue 12 at `BENCH_SIZES` (default `100,500`) tables:
+//!    organizations and N tables whose `org_id` references it (`ON DELETE CASCADE`, NOT NULL,
+//!    indexed), checked by one rule (`fk`, `rejects_invalid`, `on_delete`, `indexed`, `not_null`
+//!    per table).
+//! 3. `pgtap`: pgTAP on the very same generated chain at each size, as its users run it (see
+//!    `end_to_end/pgtap.rs`): initdb + start, one `psql` for the chain and `CREATE EXTENSION
+//!    pgtap`, `pg_prove` of 6 assertions per table (the same promises), stop and clean up. With
+//!    `tenants` as well, prints per size pgTAP cold beside pg-invariants cold and warm and their
+//!    ratios. Skipped, saying why, without pgTAP or `pg_prove` (`ci/install-pgtap`).
+//! 4. `chain`: a generated chain of 337 migrations (the size of the largest public chain we
+//!    target), to see how applying scales with the number of migrations, and how its 336
+//!    behavioural checks (each in its own rolled-back transaction) run on one thread and in
+//!    parallel. `BENCH_CHAIN=0` skips it even when named.
+//! 5. `tenancy`: a generated tenant schema of 100 tables under row level security (JWT claims,
+//!    as Supabase), each with `tenant = true` and a `same_tenant` composite key: the tenancy
+//!    phase alone (`tenancy::role`, `rls`, `isolated`, `same_tenant`; the other tests skipped).
+//! 6. `nextest`: wall time of `cargo nextest run --test invariants` against `cargo test --test
+//!    invariants` in the repo root (both built first), their ratio, and whether both ran the
+//!    same test names to the same verdicts (see `end_to_end/nextest.rs`). Not in the default
+//!    set: the nextest run takes minutes today. Skipped, saying so, without cargo-nextest.
 //!
-//! 4. A generated tenant schema of 100 tables under row level security (JWT claims, as Supabase),
-//!    each with `tenant = true` and a `same_tenant` composite key: the tenancy phase alone
-//!    (`tenancy::role`, `rls`, `isolated`, `same_tenant`; the other tests are skipped).
-//!
-//! `BENCH_SCENARIOS=example,tenants,chain,tenancy` picks scenarios (default: all).
-//! Each is measured cold (`--no-cache`: initdb and the whole chain, as a first run) and warm
-//! (a cache hit: the migrated cluster copied from a cache filled by one run before), with a
-//! private cache directory (`PG_INVARIANTS_CACHE_DIR`) so the user's cache is never touched.
+//! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,nextest` picks scenarios (default: all
+//! but `nextest`). pg-invariants is measured cold (`--no-cache`: initdb and the whole chain, as
+//! a first run), on a first run with an empty cache (a miss, the cluster kept), and warm (a
+//! cache hit: the migrated cluster copied from a cache filled by one run before), with a private
+//! cache directory (`PG_INVARIANTS_CACHE_DIR`) so the user's cache is never touched.
 //!
 //! Prints medians with min and max over `BENCH_RUNS` runs (default 5): the machine is shared and
 //! noisy, so single runs mean little. Phase times (server start, chain applied) come from the
-//! binary's own summary line on stderr.
+//! binary's own summary line on stderr. The harness's peak memory is its own high-water resident
+//! set (`VmHWM` of `/proc/<pid>/status`, sampled every 10 ms while it runs: the servers it starts
+//! are not counted; goal < 50 MB at N=500). When `BENCH_SIZES` has both 500 and 1000, the
+//! ratio of their medians says how cost grows (goal ≤ 2.2× for twice the tables).
+
+#[path = "end_to_end/nextest.rs"]
+mod nextest;
+#[path = "end_to_end/pgtap.rs"]
+mod pgtap;
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// One run: total wall time, the server-ready and applied times the binary reports, and how
@@ -34,11 +54,13 @@ struct Run {
     /// Keeping the migrated cluster in the cache (a miss), 0 otherwise.
     keep: f64,
     checks: f64,
+    /// The harness process's peak resident set, in MB.
+    peak_mb: f64,
 }
 
 fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Run {
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+    let child = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
         .env("PG_INVARIANTS_CACHE_DIR", cache)
         .env_remove("PG_INVARIANTS_CACHE")
         .args([
@@ -50,9 +72,14 @@ fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Run {
         ])
         .args(extra)
         .current_dir(dir)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("pg-invariants runs");
+    let peak = peak_rss(child.id());
+    let out = child.wait_with_output().expect("pg-invariants runs");
     let total = started.elapsed();
+    let peak_kb = peak.join().expect("peak memory sampler");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
@@ -84,6 +111,39 @@ fn run(dir: &Path, cache: &Path, extra: &[&str]) -> Run {
         apply,
         keep,
         checks: seconds_after(&stdout, "finished in"),
+        peak_mb: peak_kb as f64 / 1024.0,
+    }
+}
+
+/// Samples `VmHWM` (the high-water resident set, in kB) of process `pid` every 10 ms until it
+/// exits (a zombie has none); the last sample is its peak, give or take its last 10 ms.
+fn peak_rss(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let status = format!("/proc/{pid}/status");
+        let mut peak = 0;
+        while let Some(kb) = std::fs::read_to_string(&status).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        }) {
+            peak = kb;
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak
+    })
+}
+
+/// A median with the min and max it was taken from.
+#[derive(Clone, Copy)]
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2}s ({:.2}–{:.2})", self.median, self.min, self.max)
     }
 }
 
@@ -92,10 +152,22 @@ fn median(mut xs: Vec<f64>) -> (f64, f64, f64) {
     (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
 }
 
+fn spread(xs: Vec<f64>) -> Spread {
+    let (median, min, max) = median(xs);
+    Spread { median, min, max }
+}
+
+/// What a size's comparison needs of pg-invariants' runs: wall times and peak memory.
+struct Measured {
+    cold: Spread,
+    warm: Spread,
+    peak_mb: f64,
+}
+
 /// Runs `dir` `runs` times each: cold without a cache (`--no-cache`: initdb and the whole
 /// chain), first run on an empty cache (initdb and the chain, then the cluster is kept), and warm
 /// (a cache hit), and prints the three.
-fn cold_and_warm(name: &str, dir: &Path, runs: usize, extra: &[&str]) {
+fn cold_and_warm(name: &str, dir: &Path, runs: usize, extra: &[&str]) -> Measured {
     let cold_args: Vec<&str> = extra.iter().copied().chain(["--no-cache"]).collect();
     let unused = tempfile::tempdir().expect("tempdir");
     let cold: Vec<Run> = (0..runs)
@@ -114,6 +186,16 @@ fn cold_and_warm(name: &str, dir: &Path, runs: usize, extra: &[&str]) {
         .map(|_| run(dir, caches[0].path(), extra))
         .collect();
     report(&format!("{name}, warm (cache hit)"), &warm);
+    let all = cold.iter().chain(&first).chain(&warm);
+    Measured {
+        cold: walls(&cold),
+        warm: walls(&warm),
+        peak_mb: all.map(|r| r.peak_mb).fold(0.0, f64::max),
+    }
+}
+
+fn walls(runs: &[Run]) -> Spread {
+    spread(runs.iter().map(|r| r.total.as_secs_f64()).collect())
 }
 
 fn report(name: &str, runs: &[Run]) {
@@ -122,8 +204,9 @@ fn report(name: &str, runs: &[Run]) {
     let (a, amin, amax) = median(runs.iter().map(|r| r.apply).collect());
     let (k, _, _) = median(runs.iter().map(|r| r.keep).collect());
     let (c, cmin, cmax) = median(runs.iter().map(|r| r.checks).collect());
+    let (m, _, mmax) = median(runs.iter().map(|r| r.peak_mb).collect());
     println!(
-        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | kept in cache median {k:.2}s | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | n={}",
+        "{name}: wall median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | server ready median {p:.2}s | chain+seed applied median {a:.2}s (min {amin:.2}, max {amax:.2}) | kept in cache median {k:.2}s | checks median {c:.2}s (min {cmin:.2}, max {cmax:.2}) | peak RSS median {m:.1} MB (max {mmax:.1}) | n={}",
         runs.len()
     );
 }
@@ -285,6 +368,64 @@ fn generate_chain(dir: &Path, migrations: usize) {
     .expect("write");
 }
 
+/// pgTAP's cold runs of the tenant schema in `dir` with `tables` tables: printed, and their wall
+/// times returned.
+fn pgtap_runs(tools: &pgtap::Tools, dir: &Path, tables: usize, runs: usize) -> Spread {
+    let tests = tempfile::tempdir().expect("tempdir");
+    let file = tests.path().join("tenants_test.sql");
+    std::fs::write(&file, pgtap::test_file(tables)).expect("write");
+    let assertions = pgtap::assertions(tables);
+    let all: Vec<pgtap::Run> = (0..runs)
+        .map(|_| tools.run(dir, &file, assertions))
+        .collect();
+    let wall = spread(all.iter().map(|r| r.total.as_secs_f64()).collect());
+    let phase = |f: fn(&pgtap::Run) -> f64| spread(all.iter().map(f).collect());
+    println!(
+        "tenant schema, N={tables} tables, pgTAP cold ({assertions} assertions): wall median {wall} | initdb+start {} | psql chain+extension {} | pg_prove {} | stop+cleanup {} | n={runs}",
+        phase(|r| r.server),
+        phase(|r| r.apply),
+        phase(|r| r.prove),
+        phase(|r| r.stop),
+    );
+    wall
+}
+
+/// One size's comparison: pg-invariants cold and warm as ratios of pgTAP cold, and the
+/// harness's peak memory.
+fn side_by_side(tables: usize, pgtap: Spread, ours: &Measured) {
+    let ratio = |s: Spread| s.median / pgtap.median;
+    println!(
+        "tenant schema, N={tables}, side by side (medians, min–max): pgTAP cold {pgtap} | pg-invariants cold {} = {:.2}× pgTAP (goal ≤ 1.0×) | pg-invariants warm {} = {:.2}× pgTAP (goal ≤ 0.5×) | harness peak RSS {:.1} MB (goal < 50 MB at N=500)",
+        ours.cold,
+        ratio(ours.cold),
+        ours.warm,
+        ratio(ours.warm),
+        ours.peak_mb,
+    );
+}
+
+/// How cost grows from N=500 to N=1000 tables (twice the work), when both were measured: the
+/// ratio of medians, goal ≤ 2.2× for pg-invariants.
+fn growth(by_size: &[(usize, Option<Spread>, Option<Measured>)]) {
+    let at = |n: usize| by_size.iter().find(|(size, ..)| *size == n);
+    let (Some((_, pgtap_500, ours_500)), Some((_, pgtap_1000, ours_1000))) = (at(500), at(1000))
+    else {
+        return;
+    };
+    let mut parts = Vec::new();
+    if let (Some(a), Some(b)) = (pgtap_500, pgtap_1000) {
+        parts.push(format!("pgTAP cold {:.2}×", b.median / a.median));
+    }
+    if let (Some(a), Some(b)) = (ours_500, ours_1000) {
+        parts.push(format!(
+            "pg-invariants cold {:.2}× (goal ≤ 2.2×), warm {:.2}×",
+            b.cold.median / a.cold.median,
+            b.warm.median / a.warm.median
+        ));
+    }
+    println!("growth N=1000 / N=500 (medians): {}", parts.join(" | "));
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let runs: usize = std::env::var("BENCH_RUNS")
@@ -297,23 +438,47 @@ fn main() {
         .filter_map(|n| n.trim().parse().ok())
         .collect();
     let scenarios = std::env::var("BENCH_SCENARIOS").unwrap_or_default();
-    let wanted = |name: &str| scenarios.is_empty() || scenarios.split(',').any(|s| s == name);
+    let wanted = |name: &str| {
+        let by_default = name != "nextest";
+        match scenarios.as_str() {
+            "" => by_default,
+            named => named.split(',').any(|s| s.trim() == name),
+        }
+    };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
     if wanted("example") {
         cold_and_warm("examples/saas (17 migrations + seed)", root, runs, &[]);
     }
-    if wanted("tenants") {
+    let pgtap = wanted("pgtap")
+        .then(|| {
+            pgtap::Tools::find()
+                .inspect_err(|why| println!("pgtap: skipped, {why}"))
+                .ok()
+        })
+        .flatten();
+    if wanted("tenants") || pgtap.is_some() {
+        let mut by_size = Vec::new();
         for &n in &sizes {
             let scratch = tempfile::tempdir().expect("tempdir");
             generate_tenants(scratch.path(), n);
-            cold_and_warm(
-                &format!("tenant schema, N={n} tables ({} checks)", 5 * n),
-                scratch.path(),
-                runs,
-                &[],
-            );
+            let theirs = pgtap
+                .as_ref()
+                .map(|tools| pgtap_runs(tools, scratch.path(), n, runs));
+            let ours = wanted("tenants").then(|| {
+                cold_and_warm(
+                    &format!("tenant schema, N={n} tables ({} checks)", 5 * n),
+                    scratch.path(),
+                    runs,
+                    &[],
+                )
+            });
+            if let (Some(theirs), Some(ours)) = (theirs, &ours) {
+                side_by_side(n, theirs, ours);
+            }
+            by_size.push((n, theirs, ours));
         }
+        growth(&by_size);
     }
     if wanted("chain") && !std::env::var("BENCH_CHAIN").is_ok_and(|v| v == "0") {
         let scratch = tempfile::tempdir().expect("tempdir");
@@ -336,5 +501,8 @@ fn main() {
             runs,
             &NOT_TENANCY,
         );
+    }
+    if wanted("nextest") {
+        nextest::compare(root);
     }
 }
