@@ -155,6 +155,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         handle: runtime.handle().clone(),
         failed: AtomicBool::new(false),
         recorder: Recorder::new(checks.len()),
+        batches: std::sync::OnceLock::new(),
     });
     let args = if format.is_report() {
         quiet(args)
@@ -167,6 +168,8 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         .map(|(index, check)| trial(index, check.clone(), shared.clone()))
         .collect();
     let selections: Vec<Selection> = trials.iter().map(|t| selection(&args, t)).collect();
+    let runs = |i: usize| selections[i] == Selection::Runs;
+    let _ = shared.batches.set(checks::Batches::plan(&checks, runs));
     let started = Instant::now();
     let mut conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
     let summary = shared
@@ -365,13 +368,15 @@ struct Shared {
     failed: AtomicBool,
     /// Every outcome, for the reports.
     recorder: Recorder,
+    /// The checks that share work, planned once the selection is known.
+    batches: std::sync::OnceLock<checks::Batches>,
 }
 
 /// One check as a trial, its outcome recorded at plan index `index` for the reports.
 fn trial(index: usize, check: Check, shared: Arc<Shared>) -> Trial {
     Trial::test(output::one_line(&check.name), move || {
         let started = Instant::now();
-        let outcome = outcome(&check, &shared);
+        let outcome = outcome(index, &check, &shared);
         let status = match &outcome {
             Ok(()) => Status::Passed(started.elapsed()),
             Err(reported) => Status::Failed(started.elapsed(), reported.clone()),
@@ -383,7 +388,7 @@ fn trial(index: usize, check: Check, shared: Arc<Shared>) -> Trial {
 
 /// The outcome of one check as printed. Once the server is gone, every check still to run
 /// fails at once with what happened to it, and so does a check that failed because it went.
-fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
+fn outcome(index: usize, check: &Check, shared: &Shared) -> Result<(), Reported> {
     let gone = |message: String| Reported {
         message,
         failure: None,
@@ -396,12 +401,17 @@ fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
     if let Some(exit) = setup.server_exit() {
         return Err(gone(server_exited(exit)));
     }
+    let batch = (shared.batches.get()).map(|batches| checks::Member {
+        batches,
+        check: index,
+    });
     verdict(
         &check.kind,
         &shared.spec,
         setup,
         &shared.handle,
         &shared.snapshots,
+        batch,
     )
     .map_err(|f| {
         shared.failed.store(true, Ordering::SeqCst);
@@ -415,7 +425,8 @@ fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
     })
 }
 
-/// The verdict of one check on the migrated database, as `test` reports it.
+/// The verdict of one check on the migrated database, as `test` reports it; with `batch`, it
+/// may pass in its batch (see `checks::Batches`).
 // The failure is the product (see `checks`): returned whole, as checks return it.
 #[allow(clippy::result_large_err)]
 pub(crate) fn verdict(
@@ -424,6 +435,7 @@ pub(crate) fn verdict(
     setup: &Setup,
     handle: &tokio::runtime::Handle,
     snapshots: &snapshot::Policy,
+    batch: Option<checks::Member<'_>>,
 ) -> Verdict {
     if let Some(verdict) = checks::setup_verdict(kind, &setup.outcome) {
         return verdict;
@@ -442,6 +454,7 @@ pub(crate) fn verdict(
         catalog,
         pool,
         snapshots,
+        batch,
     };
     handle.block_on(checks::run(kind, &ctx))
 }

@@ -8,7 +8,7 @@
 
 use super::behaviour::{self, Case, Run, outcome};
 use super::{Context, Failure, Verdict, repair};
-use crate::catalog::Table;
+use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::typed;
@@ -23,16 +23,74 @@ pub async fn check(
     references: &Fact<Reference>,
     on_delete: Option<&Fact<OnDelete>>,
 ) -> Verdict {
-    let target = &references.value;
-    let at = &references.at;
-    let promise = format!(
-        "{}.{column} rejects a value absent from {}",
-        ctx.show(table),
-        target.display(ctx.schema())
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
-    let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+    let insert = Insert::new(ctx, table, column, references, on_delete)?;
+    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| insert.case(run).await).await
+}
+
+/// One `rejects_invalid` check: the column, what it references, and how its failures read.
+pub(super) struct Insert<'a> {
+    ctx: &'a Context<'a>,
+    table: &'a TableName,
+    column: &'a str,
+    references: &'a Fact<Reference>,
+    on_delete: Option<&'a Fact<OnDelete>>,
+    t: &'a Table,
+    col: &'a Column,
+    target_table: &'a Table,
+    target_col: &'a Column,
+    promise: String,
+}
+
+impl<'a> Insert<'a> {
+    /// The check on `table.column`, or the failure that says a table or column is missing.
+    pub(super) fn new(
+        ctx: &'a Context<'a>,
+        table: &'a TableName,
+        column: &'a str,
+        references: &'a Fact<Reference>,
+        on_delete: Option<&'a Fact<OnDelete>>,
+    ) -> Result<Self, Failure> {
+        let target = &references.value;
+        let at = &references.at;
+        let promise = format!(
+            "{}.{column} rejects a value absent from {}",
+            ctx.show(table),
+            target.display(ctx.schema())
+        );
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
+        Ok(Self {
+            ctx,
+            table,
+            column,
+            references,
+            on_delete,
+            t,
+            col,
+            target_table,
+            target_col,
+            promise,
+        })
+    }
+
+    /// One case: a valid row written again with a value the referenced column lacks.
+    pub(super) async fn case(&self, run: &mut Run<'_>) -> Verdict {
+        let Self {
+            ctx,
+            table,
+            column,
+            references,
+            on_delete,
+            t,
+            col,
+            target_table,
+            target_col,
+            ..
+        } = *self;
+        let promise = &self.promise;
+        let target = &references.value;
+        let at = &references.at;
+
         let row = run.row(ctx, table, false, at, &promise).await?;
         // A value of the column's type that the referenced column does not hold: first one a
         // row of the referenced table would accept (then undone), else one made from the type.
@@ -113,8 +171,7 @@ pub async fn check(
             fix: repair::foreign_key(ctx, table, column, references, on_delete)
                 .map(|wrong| wrong.repair.into()),
         })
-    })
-    .await
+    }
 }
 
 /// The table and column a single-column foreign key of `column` references, when it is not the

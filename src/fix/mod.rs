@@ -216,7 +216,7 @@ fn failures(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Vec<
     plan::build(spec, setup.catalog.as_ref())
         .into_iter()
         .filter_map(|check| {
-            match runner::verdict(&check.kind, spec, setup, handle, &Policy::read_only()) {
+            match runner::verdict(&check.kind, spec, setup, handle, &Policy::read_only(), None) {
                 Err(failure) => Some((check.name, failure)),
                 Ok(()) => None,
             }

@@ -232,7 +232,7 @@ fn tenancy_section(
 fn role_failure(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Option<String> {
     let at = spec.project.tenancy.as_ref()?.at.clone();
     let kind = CheckKind::TenancyRole { at };
-    let failure = runner::verdict(&kind, spec, setup, handle, &Policy::read_only()).err()?;
+    let failure = runner::verdict(&kind, spec, setup, handle, &Policy::read_only(), None).err()?;
     Some(one_line(&failure))
 }
 
@@ -470,7 +470,7 @@ fn verify(
             continue;
         }
         if let Err(failure) =
-            runner::verdict(&check.kind, &proposed, setup, handle, &Policy::read_only())
+            runner::verdict(&check.kind, &proposed, setup, handle, &Policy::read_only(), None)
             && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
         {
             retracted += usize::from(retract(d, &check.kind, &failure));
