@@ -23,15 +23,15 @@ fn run(args: &[&str]) -> (BTreeMap<String, String>, String) {
         .lines()
         .filter_map(|l| l.strip_prefix("test "))
         .filter_map(|l| l.rsplit_once(" ... "))
-        .map(|(name, outcome)| (name.to_string(), outcome.to_string()))
+        .map(|(name, outcome)| (name.trim_end().to_string(), outcome.trim().to_string()))
         .collect();
     (outcomes, stdout)
 }
 
-/// The failure message libtest prints for `name` (between `---- name stdout ----` and the
+/// The failure message libtest prints for `name` (between `---- name ----` and the
 /// next such header or the summary).
 fn message<'s>(stdout: &'s str, name: &str) -> &'s str {
-    let header = format!("---- {name} stdout ----");
+    let header = format!("---- {name} ----");
     let start = stdout.find(&header).map(|i| i + header.len()).unwrap_or(stdout.len());
     let rest = &stdout[start..];
     let end = [rest.find("\n---- "), rest.find("\nfailures:\n")]

@@ -340,33 +340,33 @@ async fn has_rules(ctx: &Context<'_>) -> bool {
         .unwrap_or(true)
 }
 
-/// Runs the cases of [`behaviour::every_case`], each in one sandbox for every member still
-/// passing: `together` answers whether each of them passed it (in their order), `Ok(None)` or
-/// `Err` when the case decides nothing. Whether each member passed them all; a member that
-/// could not be made (`None`) passes none.
-async fn every_case<M, F>(ctx: &Context<'_>, members: &[Option<M>], mut together: F) -> Vec<bool>
+/// Runs the cases of [`behaviour::every_case`], each in one sandbox for every member, the cases
+/// beside each other (as many at once as the pool has connections): `together` answers whether
+/// each member passed the case (in their order), `Ok(None)` or `Err` when the case decides
+/// nothing. Whether each member passed them all; a member that could not be made (`None`)
+/// passes none.
+async fn every_case<M, F>(ctx: &Context<'_>, members: &[Option<M>], together: F) -> Vec<bool>
 where
-    F: AsyncFnMut(&mut Run<'_>, Case, &[&M]) -> Result<Option<Vec<bool>>, ()>,
+    F: AsyncFn(&mut Run<'_>, Case, &[&M]) -> Result<Option<Vec<bool>>, ()>,
 {
-    let mut passed: Vec<bool> = members.iter().map(Option::is_some).collect();
-    for case in behaviour::every_case() {
-        let alive: Vec<(usize, &M)> = (members.iter().enumerate())
-            .filter(|(i, _)| passed[*i])
-            .filter_map(|(i, m)| m.as_ref().map(|m| (i, m)))
-            .collect();
-        if alive.is_empty() {
-            break;
-        }
-        let refs: Vec<&M> = alive.iter().map(|(_, m)| *m).collect();
+    let made: Vec<&M> = members.iter().flatten().collect();
+    let (together, made_ref) = (&together, &made);
+    let cases = behaviour::every_case().into_iter().map(|case| async move {
         let answer = behaviour::shared(ctx, case, async |run: &mut Run<'_>, case: Case| {
-            Ok(together(run, case, &refs).await.ok().flatten())
-        })
-        .await
-        .flatten()
-        .filter(|each| each.len() == refs.len());
-        for (k, (i, _)) in alive.iter().enumerate() {
-            passed[*i] = answer.as_ref().is_some_and(|each| each[k]);
+            Ok(together(run, case, made_ref).await.ok().flatten())
+        });
+        answer.await.flatten().filter(|each| each.len() == made_ref.len())
+    });
+    let answers = futures_util::future::join_all(cases).await;
+    let mut passed_all = vec![true; made.len()];
+    for answer in answers {
+        for (k, passed) in passed_all.iter_mut().enumerate() {
+            *passed &= answer.as_ref().is_some_and(|each| each[k]);
         }
     }
-    passed
+    let mut made_passed = passed_all.into_iter();
+    members
+        .iter()
+        .map(|m| m.is_some() && made_passed.next().unwrap_or(false))
+        .collect()
 }
