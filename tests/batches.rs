@@ -32,7 +32,10 @@ fn run(args: &[&str]) -> (BTreeMap<String, String>, String) {
 /// next such header or the summary).
 fn message<'s>(stdout: &'s str, name: &str) -> &'s str {
     let header = format!("---- {name} ----");
-    let start = stdout.find(&header).map(|i| i + header.len()).unwrap_or(stdout.len());
+    let start = stdout
+        .find(&header)
+        .map(|i| i + header.len())
+        .unwrap_or(stdout.len());
     let rest = &stdout[start..];
     let end = [rest.find("\n---- "), rest.find("\nfailures:\n")]
         .into_iter()
@@ -62,7 +65,11 @@ fn a_check_selected_alone_gets_the_verdict_it_gets_among_its_siblings() {
         "accounts::plan_id::rejects_invalid",
         "accounts::nickname::not_null",
     ] {
-        assert_eq!(all.get(failing).map(String::as_str), Some("FAILED"), "{stdout}");
+        assert_eq!(
+            all.get(failing).map(String::as_str),
+            Some("FAILED"),
+            "{stdout}"
+        );
     }
     // A failure among siblings names only its own table's rows.
     let tags = message(&stdout, "tags::org_id::on_delete");

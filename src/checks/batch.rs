@@ -152,7 +152,8 @@ impl Group {
     }
 
     async fn deleted_together(&self, ctx: &Context<'_>, target: &TableName) -> Vec<bool> {
-        let mut scenes: Vec<Option<Scene<'_>>> = self.members.iter().map(|k| scene(ctx, k)).collect();
+        let mut scenes: Vec<Option<Scene<'_>>> =
+            self.members.iter().map(|k| scene(ctx, k)).collect();
         one_table_each(ctx.catalog, &mut scenes);
         let tables: Vec<&TableName> = scenes.iter().flatten().map(|s| &s.table().name).collect();
         if !quiet(ctx, target, &tables).await {
@@ -226,11 +227,10 @@ fn scene<'a>(ctx: &'a Context<'a>, kind: &'a CheckKind) -> Option<Scene<'a>> {
     let CheckKind::Column {
         table,
         column,
-        fact:
-            ColumnFact::OnDelete {
-                references,
-                on_delete,
-            },
+        fact: ColumnFact::OnDelete {
+            references,
+            on_delete,
+        },
     } = kind
     else {
         return None;
@@ -247,7 +247,14 @@ fn one_table_each(catalog: &Catalog, scenes: &mut [Option<Scene<'_>>]) {
             continue;
         };
         let tables: Vec<TableName> = (catalog.with_partitions(scene.table()).iter())
-            .chain(scene.table().parent.as_ref().and_then(|p| catalog.table(p)).iter())
+            .chain(
+                scene
+                    .table()
+                    .parent
+                    .as_ref()
+                    .and_then(|p| catalog.table(p))
+                    .iter(),
+            )
             .map(|t| t.name.clone())
             .collect();
         if tables.iter().any(|t| taken.contains(t)) {
@@ -355,7 +362,10 @@ where
         let answer = behaviour::shared(ctx, case, async |run: &mut Run<'_>, case: Case| {
             Ok(together(run, case, made_ref).await.ok().flatten())
         });
-        answer.await.flatten().filter(|each| each.len() == made_ref.len())
+        answer
+            .await
+            .flatten()
+            .filter(|each| each.len() == made_ref.len())
     });
     let answers = futures_util::future::join_all(cases).await;
     let mut passed_all = vec![true; made.len()];

@@ -126,7 +126,8 @@ impl<'a> NullInsert<'a> {
             .map(|o| behaviour::replaced(t, column, None, o))
             .unwrap_or_default();
         // Already NOT NULL, and a trigger fills the column in: no DDL makes the INSERT fail.
-        let fix = (!self.not_null || replaced.is_empty()).then(|| three_steps(ctx, t, column, nulls));
+        let fix =
+            (!self.not_null || replaced.is_empty()).then(|| three_steps(ctx, t, column, nulls));
         Err(Failure {
             at: Some(at.clone()),
             promise: self.promise.clone(),

@@ -24,7 +24,10 @@ pub async fn check(
     on_delete: Option<&Fact<OnDelete>>,
 ) -> Verdict {
     let insert = Insert::new(ctx, table, column, references, on_delete)?;
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| insert.case(run).await).await
+    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+        insert.case(run).await
+    })
+    .await
 }
 
 /// One `rejects_invalid` check: the column, what it references, and how its failures read.
@@ -91,7 +94,7 @@ impl<'a> Insert<'a> {
         let target = &references.value;
         let at = &references.at;
 
-        let row = run.row(ctx, table, false, at, &promise).await?;
+        let row = run.row(ctx, table, false, at, promise).await?;
         // A value of the column's type that the referenced column does not hold: first one a
         // row of the referenced table would accept (then undone), else one made from the type.
         let mut absent = None;
@@ -116,15 +119,20 @@ impl<'a> Insert<'a> {
             let value = match candidate {
                 Some(value) => value,
                 None => match run
-                .synth
-                .trial_with_values(&mut run.sb, &target.table, std::slice::from_ref(&target.column), attempt)
-                .await
-            {
-                Ok(candidate) if candidate.text(&target.column).is_some() => {
-                    typed(candidate.text(&target.column), col)
-                }
-                _ => run.synth.fresh_value(col, attempt),
-            },
+                    .synth
+                    .trial_with_values(
+                        &mut run.sb,
+                        &target.table,
+                        std::slice::from_ref(&target.column),
+                        attempt,
+                    )
+                    .await
+                {
+                    Ok(candidate) if candidate.text(&target.column).is_some() => {
+                        typed(candidate.text(&target.column), col)
+                    }
+                    _ => run.synth.fresh_value(col, attempt),
+                },
             };
             // The value as text when the referenced column does not hold it; no row otherwise.
             let probe = format!(
@@ -141,7 +149,11 @@ impl<'a> Insert<'a> {
             return Err(Failure {
                 at: Some(at.clone()),
                 promise: promise.clone(),
-                expected: format!("a value of {} absent from {}", col.type_, target.display(ctx.schema())),
+                expected: format!(
+                    "a value of {} absent from {}",
+                    col.type_,
+                    target.display(ctx.schema())
+                ),
                 found: format!(
                     "no such value could be made: a row of {} could not be built with a fresh {}\n{}",
                     ctx.show(&target.table),
@@ -163,7 +175,11 @@ impl<'a> Insert<'a> {
             expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
             found: format!(
                 "the INSERT with {column} = {value}{}, which {} does not hold, {}{replaced}\n{}",
-                elsewhere.as_ref().filter(|(v, _)| *v == value).map(|(_, note)| note.as_str()).unwrap_or_default(),
+                elsewhere
+                    .as_ref()
+                    .filter(|(v, _)| *v == value)
+                    .map(|(_, note)| note.as_str())
+                    .unwrap_or_default(),
                 target.display(ctx.schema()),
                 outcome(&count),
                 behaviour::transcript(&run.sb)

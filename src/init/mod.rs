@@ -469,9 +469,14 @@ fn verify(
         if !ours.contains(at) {
             continue;
         }
-        if let Err(failure) =
-            runner::verdict(&check.kind, &proposed, setup, handle, &Policy::read_only(), None)
-            && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
+        if let Err(failure) = runner::verdict(
+            &check.kind,
+            &proposed,
+            setup,
+            handle,
+            &Policy::read_only(),
+            None,
+        ) && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
         {
             retracted += usize::from(retract(d, &check.kind, &failure));
         }
