@@ -33,7 +33,6 @@ pub async fn check(
 /// One `rejects_invalid` check: the column, what it references, and how its failures read.
 pub(super) struct Insert<'a> {
     ctx: &'a Context<'a>,
-    table: &'a TableName,
     column: &'a str,
     references: &'a Fact<Reference>,
     on_delete: Option<&'a Fact<OnDelete>>,
@@ -64,7 +63,6 @@ impl<'a> Insert<'a> {
         let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
         Ok(Self {
             ctx,
-            table,
             column,
             references,
             on_delete,
@@ -78,23 +76,9 @@ impl<'a> Insert<'a> {
 
     /// One case: a valid row written again with a value the referenced column lacks.
     pub(super) async fn case(&self, run: &mut Run<'_>) -> Verdict {
-        let Self {
-            ctx,
-            table,
-            column,
-            references,
-            on_delete,
-            t,
-            col,
-            target_table,
-            target_col,
-            ..
-        } = *self;
-        let promise = &self.promise;
-        let target = &references.value;
-        let at = &references.at;
-
-        let row = run.row(ctx, table, false, at, promise).await?;
+        let (ctx, column, t, col) = (self.ctx, self.column, self.t, self.col);
+        let (promise, target, at) = (&self.promise, &self.references.value, &self.references.at);
+        let row = run.row(ctx, &t.name, false, at, promise).await?;
         // A value of the column's type that the referenced column does not hold: first one a
         // row of the referenced table would accept (then undone), else one made from the type.
         let mut absent = None;
@@ -137,8 +121,8 @@ impl<'a> Insert<'a> {
             // The value as text when the referenced column does not hold it; no row otherwise.
             let probe = format!(
                 "SELECT ({value})::text WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {}::text = ({value})::text)",
-                target_table.name.sql(),
-                ident(&target_col.name)
+                self.target_table.name.sql(),
+                ident(&self.target_col.name)
             );
             if let Ok(Some(text)) = run.sb.value(&probe).await {
                 absent = Some((value, text));
@@ -184,7 +168,7 @@ impl<'a> Insert<'a> {
                 outcome(&count),
                 behaviour::transcript(&run.sb)
             ),
-            fix: repair::foreign_key(ctx, table, column, references, on_delete)
+            fix: repair::foreign_key(ctx, &t.name, column, self.references, self.on_delete)
                 .map(|wrong| wrong.repair.into()),
         })
     }
