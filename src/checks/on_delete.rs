@@ -211,33 +211,28 @@ impl<'a> Scene<'a> {
         case: Case,
     ) -> Result<Vec<Child>, Failure> {
         let (ctx, at, promise) = (self.ctx, self.at, self.promise.as_str());
-        let mut children = Vec::new();
+        let mut rows = Vec::new();
         for parent in parents {
             let value = typed(parent.text(&self.target.column), self.col);
             let fixed = [(self.column().to_string(), value)];
-            let rows = deletion::build_under(
-                ctx,
-                run,
-                &self.table.name,
-                &fixed,
-                case.children,
-                at,
-                promise,
-            )
-            .await?;
-            for row in rows {
-                let columns = [self.column().to_string()];
-                let before = deletion::read(run, self.table, &row, None, &columns)
-                    .await
-                    .map_err(|e| self.fail(format!("reading the row back failed: {e}"), run))?;
-                let before = before
-                    .into_iter()
-                    .next()
-                    .map(|f| f.text)
-                    .unwrap_or_default();
-                children.push(Child { row, before });
-            }
+            let table = &self.table.name;
+            let under = deletion::build_under(ctx, run, table, &fixed, case.children, at, promise);
+            rows.extend(under.await?);
         }
+        let asked: Vec<(&Row, Option<&str>)> = rows.iter().map(|r| (r, None)).collect();
+        let columns = [self.column().to_string()];
+        let found = deletion::read_each(run, self.table, &asked, &columns)
+            .await
+            .map_err(|e| self.fail(format!("reading the row back failed: {e}"), run))?;
+        let children = (rows.into_iter().zip(found))
+            .map(|(row, found)| {
+                let before = found.into_iter().next().map(|f| f.text);
+                Child {
+                    row,
+                    before: before.unwrap_or_default(),
+                }
+            })
+            .collect();
         Ok(children)
     }
 
@@ -352,13 +347,26 @@ impl<'a> Scene<'a> {
         victim: &str,
         before: Before,
     ) -> Result<(), Failure> {
+        // A row under the deleted row is found again without the column a SET NULL / SET
+        // DEFAULT changes; every other row by all of it.
+        let column = self.column();
+        let changed = (self.action != OnDelete::Cascade).then_some(column);
+        let asked: Vec<(&Row, Option<&str>)> = (children.iter())
+            .map(|c| {
+                let mine = self.under_victim(&c.row, victim);
+                (&c.row, if mine { changed } else { None })
+            })
+            .collect();
+        let columns = [column.to_string()];
+        let found = deletion::read_each(run, self.table, &asked, &columns)
+            .await
+            .map_err(|e| self.fail(format!("reading the rows back failed: {e}"), run))?;
         let mut problems = Vec::new();
-        for (child, alike) in children.iter().zip(&before.counted) {
+        for ((child, alike), now) in children.iter().zip(&before.counted).zip(found) {
             let problem = if self.under_victim(&child.row, victim) {
-                self.judge_mine(run, &child.row, *alike, before.wanted.as_ref())
-                    .await?
+                (self.judge_mine(run, &child.row, *alike, before.wanted.as_ref(), now)).await?
             } else {
-                self.judge_other(run, child).await?
+                self.judge_other(child, &now)
             };
             problems.extend(problem);
         }
@@ -389,36 +397,32 @@ impl<'a> Scene<'a> {
         }
     }
 
-    /// A row of another referenced row: found again, reading as before.
-    async fn judge_other(
-        &self,
-        run: &mut Run<'_>,
-        child: &Child,
-    ) -> Result<Option<String>, Failure> {
-        let now = self.read(run, &child.row, None).await?;
+    /// A row of another referenced row, `now` as found again: reading as before.
+    fn judge_other(&self, child: &Child, now: &[Found]) -> Option<String> {
         if now.len() == 1 && now[0].text == child.before {
-            return Ok(None);
+            return None;
         }
-        Ok(Some(format!(
+        Some(format!(
             "a row of another referenced row changed: {} ({}) was {}, is now {}",
             self.ctx.show(&self.table.name),
             identify(self.table, &child.row, None),
             child.before,
             now.first().map(|r| r.text.as_str()).unwrap_or("deleted")
-        )))
+        ))
     }
 
-    /// A row under the victim: gone for a cascade, its column NULL or the default otherwise.
+    /// A row under the victim, `now` as found again: gone for a cascade, its column NULL or the
+    /// default otherwise.
     async fn judge_mine(
         &self,
         run: &mut Run<'_>,
         row: &Row,
         alike: Option<i64>,
         wanted: Option<&Option<String>>,
+        now: Vec<Found>,
     ) -> Result<Option<String>, Failure> {
         let column = self.column();
         let except = (self.action != OnDelete::Cascade).then_some(column);
-        let now = self.read(run, row, except).await?;
         let key = identify(self.table, row, except);
         if let Some(alike) = alike {
             let after = lookalikes(run, self.table, row, column)
@@ -448,18 +452,6 @@ impl<'a> Scene<'a> {
             )),
         };
         Ok(problem)
-    }
-
-    /// The rows found again for `row`, with the column's value; a failure when they cannot be.
-    async fn read(
-        &self,
-        run: &mut Run<'_>,
-        row: &Row,
-        except: Option<&str>,
-    ) -> Result<Vec<Found>, Failure> {
-        deletion::read(run, self.table, row, except, &[self.column().to_string()])
-            .await
-            .map_err(|e| self.fail(format!("reading the rows back failed: {e}"), run))
     }
 }
 
