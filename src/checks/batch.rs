@@ -380,3 +380,78 @@ where
         .map(|m| m.is_some() && made_passed.next().unwrap_or(false))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::Location;
+    use crate::spec::{Fact, Reference};
+
+    fn fact<T>(value: T) -> Fact<T> {
+        let at = Location {
+            path: "invariants/t.toml".into(),
+            line: 1,
+            column: 1,
+        };
+        Fact { value, at }
+    }
+
+    fn column(table: &str, column: &str, fact: ColumnFact) -> Check {
+        Check {
+            name: format!("{table}::{column}"),
+            kind: CheckKind::Column {
+                table: TableName::new("public", table),
+                column: column.into(),
+                fact,
+            },
+        }
+    }
+
+    fn on_delete(table: &str, target: &str, action: OnDelete) -> Check {
+        let references = fact(Reference {
+            table: TableName::new("public", target),
+            column: "id".into(),
+        });
+        let on_delete = fact(action);
+        column(
+            table,
+            "org_id",
+            ColumnFact::OnDelete {
+                references,
+                on_delete,
+            },
+        )
+    }
+
+    fn not_null(table: &str, col: &str) -> Check {
+        column(table, col, ColumnFact::NotNull(fact(()).at))
+    }
+
+    fn groups(batches: &Batches) -> Vec<Vec<usize>> {
+        let mut groups = vec![Vec::new(); batches.groups.len()];
+        for (&check, &(g, _)) in &batches.member_of {
+            groups[g].push(check);
+        }
+        groups.iter_mut().for_each(|g| g.sort());
+        groups.sort();
+        groups
+    }
+
+    #[test]
+    fn checks_share_by_referenced_column_or_table_and_only_among_those_that_run() {
+        let checks = vec![
+            on_delete("a", "orgs", OnDelete::Cascade),    // 0
+            on_delete("b", "orgs", OnDelete::SetNull),    // 1
+            on_delete("c", "orgs", OnDelete::Restrict),   // 2: a refusal names no one
+            on_delete("d", "teams", OnDelete::Cascade),   // 3: alone under teams
+            on_delete("e", "orgs", OnDelete::SetDefault), // 4: filtered out
+            not_null("a", "x"),                           // 5
+            not_null("a", "y"),                           // 6
+            not_null("b", "x"),                           // 7: alone in b
+        ];
+        let batches = Batches::plan(&checks, |i| i != 4);
+        assert_eq!(groups(&batches), vec![vec![0, 1], vec![5, 6]]);
+        let every = Batches::plan(&checks, |_| true);
+        assert_eq!(groups(&every), vec![vec![0, 1, 4], vec![5, 6]]);
+    }
+}
