@@ -170,13 +170,13 @@ impl Group {
             self.members.iter().map(|k| inserting(ctx, k)).collect();
         every_case(ctx, &inserts, async |run, case, members| {
             let mut passed = Vec::new();
+            let savepoint = run.sb.savepoint().await.map_err(|_| ())?;
             for insert in members {
-                let savepoint = run.sb.savepoint().await.map_err(|_| ())?;
                 // A synthesizer of its own: what one remembers (principals signed up, rows
-                // built) was undone with the savepoint.
+                // built) is undone with the savepoint.
                 run.synth.start_over(case.seed);
                 passed.push(insert.case(run).await.is_ok());
-                run.sb.roll_back_to(savepoint).await.map_err(|_| ())?;
+                run.sb.roll_back_to(&savepoint).await.map_err(|_| ())?;
             }
             Ok(Some(passed))
         })

@@ -334,8 +334,9 @@ impl Sandbox {
     }
 
     /// Opens a savepoint below the one statements run under, to come back to with
-    /// [`Self::roll_back_to`]: several checks then run one after another in one transaction
-    /// (a batch, `checks::batch`), each finding it as the first did. One at a time.
+    /// [`Self::roll_back_to`] as often as needed: several checks then run one after another in
+    /// one transaction (a batch, `checks::batch`), each finding it as the first did. One per
+    /// sandbox.
     pub async fn savepoint(&mut self) -> Result<Savepoint, DbError> {
         self.run(
             "RELEASE SAVEPOINT pg_invariants; SAVEPOINT pg_invariants_batch; SAVEPOINT pg_invariants"
@@ -348,14 +349,12 @@ impl Sandbox {
         })
     }
 
-    /// Undoes everything since `savepoint`: rows, settings (the lock timeout set since is
-    /// undone with them) and the statements the transcript recorded.
-    pub async fn roll_back_to(&mut self, savepoint: Savepoint) -> Result<(), DbError> {
-        self.run(
-            "ROLLBACK TO SAVEPOINT pg_invariants_batch; RELEASE SAVEPOINT pg_invariants_batch; SAVEPOINT pg_invariants"
-                .into(),
-        )
-        .await?;
+    /// Undoes everything since `savepoint`, which stays open: rows, settings (the lock timeout
+    /// set since is undone with them) and the statements the transcript recorded. One round
+    /// trip.
+    pub async fn roll_back_to(&mut self, savepoint: &Savepoint) -> Result<(), DbError> {
+        self.run("ROLLBACK TO SAVEPOINT pg_invariants_batch; SAVEPOINT pg_invariants".into())
+            .await?;
         self.synthesizing = savepoint.synthesizing;
         self.transcript.truncate(savepoint.transcript);
         Ok(())
