@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use libtest_mimic::{Arguments, ColorSetting, Failed, FormatSetting, Trial};
 
+use crate::checks::{Batches, Member};
 use crate::migrate::Chain;
 use crate::output;
 use crate::plan::{self, Check};
@@ -115,6 +116,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         handle: runtime.handle().clone(),
         failed: AtomicBool::new(false),
         recorder: Recorder::new(checks.len()),
+        batches: std::sync::OnceLock::new(),
     });
     let args = if format.is_report() {
         quiet(args)
@@ -127,6 +129,8 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         .map(|(index, check)| trial(index, check.clone(), shared.clone()))
         .collect();
     let selections: Vec<Selection> = trials.iter().map(|t| selection(&args, t)).collect();
+    let runs = |i: usize| selections[i] == Selection::Runs;
+    let _ = shared.batches.set(Batches::plan(&checks, runs));
     let started = Instant::now();
     let mut conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
     let summary = shared
@@ -261,13 +265,15 @@ struct Shared {
     failed: AtomicBool,
     /// Every outcome, for the reports.
     recorder: Recorder,
+    /// The checks that share work, planned once the selection is known.
+    batches: std::sync::OnceLock<Batches>,
 }
 
 /// One check as a trial, its outcome recorded at plan index `index` for the reports.
 fn trial(index: usize, check: Check, shared: Arc<Shared>) -> Trial {
     Trial::test(output::one_line(&check.name), move || {
         let started = Instant::now();
-        let outcome = outcome(&check, &shared);
+        let outcome = outcome(index, &check, &shared);
         let status = match &outcome {
             Ok(()) => Status::Passed(started.elapsed()),
             Err(reported) => Status::Failed(started.elapsed(), reported.clone()),
@@ -279,7 +285,7 @@ fn trial(index: usize, check: Check, shared: Arc<Shared>) -> Trial {
 
 /// The outcome of one check as printed. Once the server is gone, every check still to run
 /// fails at once with what happened to it, and so does a check that failed because it went.
-fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
+fn outcome(index: usize, check: &Check, shared: &Shared) -> Result<(), Reported> {
     let gone = |message: String| Reported {
         message,
         failure: None,
@@ -292,12 +298,17 @@ fn outcome(check: &Check, shared: &Shared) -> Result<(), Reported> {
     if let Some(exit) = setup.server_exit() {
         return Err(gone(server_exited(exit)));
     }
+    let batch = (shared.batches.get()).map(|batches| Member {
+        batches,
+        check: index,
+    });
     session::verdict(
         &check.kind,
         &shared.spec,
         setup,
         &shared.handle,
         &shared.snapshots,
+        batch,
     )
     .map_err(|f| {
         shared.failed.store(true, Ordering::SeqCst);

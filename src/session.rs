@@ -147,7 +147,8 @@ fn applied(setup: &Setup) -> String {
     }
 }
 
-/// The verdict of one check on the migrated database, as `test` reports it.
+/// The verdict of one check on the migrated database, as `test` reports it; with `batch`, it
+/// may pass in its batch (see `checks::Batches`; `init` and `fix` run every check alone).
 // The failure is the product (see `checks`): returned whole, as checks return it.
 #[allow(clippy::result_large_err)]
 pub(crate) fn verdict(
@@ -156,6 +157,7 @@ pub(crate) fn verdict(
     setup: &Setup,
     handle: &tokio::runtime::Handle,
     snapshots: &snapshot::Policy,
+    batch: Option<checks::Member<'_>>,
 ) -> Verdict {
     if let Some(verdict) = checks::setup_verdict(kind, &setup.outcome) {
         return verdict;
@@ -174,6 +176,7 @@ pub(crate) fn verdict(
         catalog,
         pool,
         snapshots,
+        batch,
     };
     handle.block_on(checks::run(kind, &ctx))
 }

@@ -9,7 +9,7 @@
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::{Context, Failure, Verdict};
+use super::{Context, Failure, Verdict, batch};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::TableName;
@@ -53,11 +53,16 @@ pub struct Run<'c> {
 }
 
 /// Runs `check` on the minimal case, then on generated ones, each in a sandbox of its own; the
-/// first failure is shrunk and returned with the case it failed on.
+/// first failure is shrunk and returned with the case it failed on. A check whose batch (see
+/// [`batch`]) passed it on every one of these cases passes without running them again: a batch
+/// only ever decides a pass, so every failure is found, shrunk and worded here.
 pub async fn each_case<F>(ctx: &Context<'_>, mut check: F) -> Verdict
 where
     F: AsyncFnMut(&mut Run<'_>, Case) -> Verdict,
 {
+    if batch::passed(ctx).await {
+        return Ok(());
+    }
     let cases = crate::env::cases().unwrap_or(CASES);
     vary(cases, async |case: Case| {
         retried(ctx, &mut check, case).await
@@ -106,11 +111,25 @@ const CONTENTION_TRIES: u32 = 3;
 /// Cases run beside each other (read) unless one runs alone (write).
 static ALONE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
+/// Runs `together` on `case` in one sandbox, beside other cases (never alone): its answer, or
+/// `None` when it could not conclude (no sandbox, a statement lost to another session). For a
+/// batch, whose doubts send its members to [`each_case`], where contention is retried alone.
+pub async fn shared<T, F>(ctx: &Context<'_>, case: Case, mut together: F) -> Option<T>
+where
+    F: AsyncFnMut(&mut Run<'_>, Case) -> Result<T, Failure>,
+{
+    let _beside = ALONE.read().await;
+    match once(ctx, &mut together, case).await {
+        (Ok(answer), false) => Some(answer),
+        _ => None,
+    }
+}
+
 /// One run of `check` on `case` in a sandbox of its own: its verdict, and whether a statement
 /// lost to another session.
-async fn once<F>(ctx: &Context<'_>, check: &mut F, case: Case) -> (Verdict, bool)
+async fn once<T, F>(ctx: &Context<'_>, check: &mut F, case: Case) -> (Result<T, Failure>, bool)
 where
-    F: AsyncFnMut(&mut Run<'_>, Case) -> Verdict,
+    F: AsyncFnMut(&mut Run<'_>, Case) -> Result<T, Failure>,
 {
     let sb = match Sandbox::begin(ctx.pool).await {
         Ok(sb) => sb,
@@ -157,19 +176,7 @@ where
     if cases == 0 {
         return Ok(());
     }
-    let strategy =
-        (0u64..1_000, 2usize..=4, 1usize..=3).prop_map(|(seed, parents, children)| Case {
-            seed,
-            parents,
-            children,
-        });
-    let mut runner = TestRunner::new_with_rng(
-        Config {
-            cases,
-            ..Config::default()
-        },
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
+    let (strategy, mut runner) = generator(cases);
     for _ in 0..cases {
         let Ok(mut tree) = strategy.new_tree(&mut runner) else {
             break;
@@ -207,6 +214,43 @@ where
         return Err(failure);
     }
     Ok(())
+}
+
+/// The generated cases and the runner that draws them, from a fixed seed: the same sequence for
+/// [`vary`] and [`every_case`].
+fn generator(cases: u32) -> (impl Strategy<Value = Case>, TestRunner) {
+    let strategy =
+        (0u64..1_000, 2usize..=4, 1usize..=3).prop_map(|(seed, parents, children)| Case {
+            seed,
+            parents,
+            children,
+        });
+    let runner = TestRunner::new_with_rng(
+        Config {
+            cases,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    (strategy, runner)
+}
+
+/// The cases [`each_case`] runs when every one passes, in its order: the minimal one, then the
+/// generated ones. A batch runs these, so that its pass stands for the cases a check alone runs.
+pub fn every_case() -> Vec<Case> {
+    let cases = crate::env::cases().unwrap_or(CASES);
+    let mut all = vec![Case::MINIMAL];
+    if cases == 0 {
+        return all;
+    }
+    let (strategy, mut runner) = generator(cases);
+    for _ in 0..cases {
+        let Ok(tree) = strategy.new_tree(&mut runner) else {
+            break;
+        };
+        all.push(tree.current());
+    }
+    all
 }
 
 impl Run<'_> {

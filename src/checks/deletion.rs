@@ -48,26 +48,47 @@ pub async fn read(
     except: Option<&str>,
     columns: &[String],
 ) -> Result<Vec<Found>, DbError> {
+    let mut each = read_each(run, table, &[(row, except)], columns).await?;
+    Ok(each.pop().unwrap_or_default())
+}
+
+/// [`read`] for several rows of `table` in one statement (one round trip, however many rows a
+/// case built): the rows found for each, in the order asked.
+pub async fn read_each(
+    run: &mut Run<'_>,
+    table: &Table,
+    rows: &[(&Row, Option<&str>)],
+    columns: &[String],
+) -> Result<Vec<Vec<Found>>, DbError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut select = vec!["t::text".to_string()];
     select.extend(columns.iter().map(|c| format!("t.{}::text", ident(c))));
-    let sql = format!(
-        "SELECT {} FROM {} t WHERE {}",
-        select.join(", "),
-        table.name.sql(),
-        identify(table, row, except)
-    );
-    let out = run.sb.attempt(&sql, false).await?;
-    Ok(out
-        .rows
-        .into_iter()
-        .map(|mut r| {
-            let values = r.split_off(1.min(r.len()));
-            Found {
-                text: r.pop().flatten().unwrap_or_default(),
-                values,
-            }
+    let branches: Vec<String> = (rows.iter().enumerate())
+        .map(|(i, (row, except))| {
+            format!(
+                "SELECT {i}, {} FROM {} t WHERE {}",
+                select.join(", "),
+                table.name.sql(),
+                identify(table, row, *except)
+            )
         })
-        .collect())
+        .collect();
+    let out = run
+        .sb
+        .attempt(&branches.join("\nUNION ALL "), false)
+        .await?;
+    let mut each: Vec<Vec<Found>> = vec![Vec::new(); rows.len()];
+    for mut r in out.rows {
+        let values = r.split_off(2.min(r.len()));
+        let text = r.pop().flatten().unwrap_or_default();
+        let slot = r.pop().flatten().and_then(|i| i.parse::<usize>().ok());
+        if let Some(found) = slot.and_then(|i| each.get_mut(i)) {
+            found.push(Found { text, values });
+        }
+    }
+    Ok(each)
 }
 
 /// How a DELETE ended, when it ended (a timeout ends the check instead).

@@ -8,6 +8,7 @@
 // one at most. Boxing it would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod batch;
 mod behaviour;
 mod column_type;
 mod coverage;
@@ -44,6 +45,8 @@ use crate::names::{TableName, shown};
 use crate::plan::{CheckKind, ColumnFact};
 use crate::spec::Spec;
 
+/// Behavioural checks that share their cases' work (see `batch`).
+pub use batch::{Batches, Member};
 /// Verdicts of the two set-up checks, which every other check depends on.
 pub use migrations::verdict as setup_verdict;
 /// Repairs as values: what `pg-invariants fix` schedules into migrations.
@@ -97,12 +100,14 @@ fn indent_all(text: &str, width: usize) -> String {
 }
 
 /// What checks may look at: the spec, the catalog read after the migrations, a pool on the
-/// migrated database for data checks, and what snapshot checks may write.
+/// migrated database for data checks, what snapshot checks may write, and the batch the check
+/// may pass in (`None`: every case runs alone, as `init` and `fix` want).
 pub struct Context<'a> {
     pub spec: &'a Spec,
     pub catalog: &'a Catalog,
     pub pool: &'a PgPool,
     pub snapshots: &'a crate::snapshot::Policy,
+    pub batch: Option<Member<'a>>,
 }
 
 impl Context<'_> {

@@ -19,27 +19,17 @@ use crate::names::{TableName, ident, literal};
 const SHOWN: i64 = 5;
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let promise = format!(
-        "{}.{column} is NOT NULL: an INSERT with NULL there is refused, and no row holds NULL",
-        ctx.show(table)
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
+    let insert = NullInsert::new(ctx, table, column, at)?;
+    let t = insert.t;
     let fail = |expected: &str, found: String, fix: Option<Repair>| Failure {
         at: Some(at.clone()),
-        promise: promise.clone(),
+        promise: insert.promise.clone(),
         expected: expected.to_string(),
         found,
         fix: fix.map(Into::into),
     };
-    if col.generated {
-        return Err(fail(
-            "a column an INSERT can write",
-            format!("{column} is a generated column: no INSERT can set it to NULL"),
-            None,
-        ));
-    }
     // An attribute NOT NULL holds for every row already: nothing to read.
-    let nulls = if col.not_null {
+    let nulls = if insert.not_null {
         Ok(NullRows::default())
     } else {
         null_rows(ctx, t, column).await
@@ -51,7 +41,10 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
             None,
         )
     })?;
-    match refuses_null(ctx, t, column, at, &promise, &nulls).await {
+    let refused = behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+        insert.case(run, nulls.count).await
+    });
+    match refused.await {
         Err(mut failure) => {
             if let Some(rows) = nulls.describe(ctx, t, column) {
                 failure.found = format!("{}\n{rows}", failure.found);
@@ -72,18 +65,56 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
     }
 }
 
-/// The INSERT with NULL, in a rolled-back transaction, case by case.
-async fn refuses_null(
-    ctx: &Context<'_>,
-    t: &Table,
-    column: &str,
-    at: &Location,
-    promise: &str,
-    nulls: &NullRows,
-) -> Verdict {
-    let not_null = t.column(column).is_some_and(|c| c.not_null);
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let row = run.row(ctx, &t.name, false, at, promise).await?;
+/// The INSERT of an otherwise valid row with NULL in the column, in a rolled-back transaction.
+pub(super) struct NullInsert<'a> {
+    ctx: &'a Context<'a>,
+    t: &'a Table,
+    column: &'a str,
+    at: &'a Location,
+    promise: String,
+    /// The column is NOT NULL as an attribute.
+    not_null: bool,
+}
+
+impl<'a> NullInsert<'a> {
+    /// The check on `table.column`, or the failure that says it cannot be made: a table or
+    /// column missing, or a generated column (no INSERT writes it).
+    pub(super) fn new(
+        ctx: &'a Context<'a>,
+        table: &TableName,
+        column: &'a str,
+        at: &'a Location,
+    ) -> Result<Self, Failure> {
+        let promise = format!(
+            "{}.{column} is NOT NULL: an INSERT with NULL there is refused, and no row holds NULL",
+            ctx.show(table)
+        );
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        if col.generated {
+            return Err(Failure {
+                at: Some(at.clone()),
+                promise,
+                expected: "a column an INSERT can write".into(),
+                found: format!("{column} is a generated column: no INSERT can set it to NULL"),
+                fix: None,
+            });
+        }
+        Ok(Self {
+            ctx,
+            t,
+            column,
+            at,
+            promise,
+            not_null: col.not_null,
+        })
+    }
+
+    /// One case; `nulls` rows hold NULL already, which the repair a failure offers must say.
+    pub(super) async fn case(&self, run: &mut Run<'_>, nulls: i64) -> Verdict {
+        let Self {
+            ctx, t, column, at, ..
+        } = *self;
+        let row = run.row(ctx, &t.name, false, at, &self.promise).await?;
         let (result, count) = run.insert_instead(t, &row, column, "NULL").await;
         let out = match result {
             Err(e) if e.code == "23502" || e.code == "23514" => return Ok(()),
@@ -95,10 +126,11 @@ async fn refuses_null(
             .map(|o| behaviour::replaced(t, column, None, o))
             .unwrap_or_default();
         // Already NOT NULL, and a trigger fills the column in: no DDL makes the INSERT fail.
-        let fix = (!not_null || replaced.is_empty()).then(|| three_steps(ctx, t, column, nulls.count));
+        let fix =
+            (!self.not_null || replaced.is_empty()).then(|| three_steps(ctx, t, column, nulls));
         Err(Failure {
             at: Some(at.clone()),
-            promise: promise.to_string(),
+            promise: self.promise.clone(),
             expected: "the INSERT fails with SQLSTATE 23502 (not_null_violation) or 23514 (check_violation)".into(),
             found: format!(
                 "the INSERT with {column} = NULL {}{replaced}\n{}",
@@ -107,8 +139,7 @@ async fn refuses_null(
             ),
             fix: fix.map(Into::into),
         })
-    })
-    .await
+    }
 }
 
 /// The rows present after the seed whose column is NULL: how many, and the first few by key.

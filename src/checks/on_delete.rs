@@ -25,48 +25,10 @@ pub async fn check(
     references: &Fact<Reference>,
     on_delete: &Fact<OnDelete>,
 ) -> Verdict {
-    let target = &references.value;
-    let at = &on_delete.at;
-    let action = on_delete.value;
-    let promise = format!(
-        "deleting a row of {} {} its {} rows (ON DELETE {}), and no other rows",
-        target.display(ctx.schema()),
-        match action {
-            OnDelete::Cascade => "deletes",
-            OnDelete::SetNull => "sets NULL in",
-            OnDelete::SetDefault => "sets the default in",
-            OnDelete::Restrict | OnDelete::NoAction => "is refused while it has",
-        },
-        ctx.show(table),
-        action.sql()
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
-    let (_, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
-    // The structure's fix when the catalog shows the cause; otherwise say where to look.
-    let structural: Option<Fix> =
-        repair::foreign_key(ctx, table, column, references, Some(on_delete))
-            .map(|wrong| wrong.repair.into());
-    let note = match structural {
-        Some(_) => String::new(),
-        None => format!(
-            "\nthe foreign key itself is right: a trigger or rule on {} or {} changes what the DELETE does",
-            ctx.show(&target.table),
-            ctx.show(table)
-        ),
-    };
-    let scene = Scene {
-        ctx,
-        table: t,
-        col,
-        target,
-        action,
-        at,
-        promise: &promise,
-        note,
-        structural,
-    };
+    let scene = Scene::new(ctx, table, column, references, on_delete)?;
     behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
-        let children = scene.build(run, case).await?;
+        let parents = scene.parents(run, case).await?;
+        let children = scene.children(run, &parents, case).await?;
         // The referenced row to delete: the one the first row really references. A trigger may
         // have replaced the value written (a tenant id copied from another parent), so rows
         // are grouped by what they hold, not by what was asked.
@@ -76,17 +38,12 @@ pub async fn check(
                 run,
             ));
         };
-        let wanted = scene.wanted(run).await;
-        let counted = scene.count_alike(run, &children, &victim).await?;
-        let condition = format!(
-            "{} = {}",
-            ident(&target.column),
-            typed(Some(&victim), target_col)
-        );
-        let deletion = deletion::delete(run, &target.table, &condition)
+        let before = scene.before(run, &children, &victim).await?;
+        let deletion = scene
+            .delete(run, &victim)
             .await
             .map_err(|e| scene.fail(format!("the DELETE {e}"), run))?;
-        match (action, deletion) {
+        match (scene.action, deletion) {
             (OnDelete::Restrict | OnDelete::NoAction, deletion) => {
                 scene.refused(run, &children, &victim, deletion).await
             }
@@ -94,24 +51,58 @@ pub async fn check(
                 format!("the DELETE of the referenced row was refused: {e}"),
                 run,
             )),
-            (_, Deletion::Deleted(_)) => {
-                scene.applied(run, &children, &counted, &victim, wanted).await
-            },
+            (_, Deletion::Deleted(_)) => scene.applied(run, &children, &victim, before).await,
         }
     })
     .await
 }
 
+/// Several `on_delete` checks whose referenced table and column are the same, on one case:
+/// the referenced rows built once, the rows of every check's table under them, ONE DELETE of
+/// the first referenced row, and each check judged as alone. Whether each passed, or `None`
+/// when the case decides nothing for any of them (the DELETE refused or not finished, no
+/// referenced rows): see `batch`, which only keeps passes.
+pub(super) async fn deleted_together(
+    run: &mut Run<'_>,
+    scenes: &[&Scene<'_>],
+    case: Case,
+) -> Option<Vec<bool>> {
+    let first = scenes.first()?;
+    let parents = first.parents(run, case).await.ok()?;
+    let victim = parents.first()?.text(&first.target.column)?.to_string();
+    let mut built = Vec::new();
+    for scene in scenes {
+        built.push(scene.ready(run, &parents, case, &victim).await);
+    }
+    match first.delete(run, &victim).await.ok()? {
+        Deletion::Deleted(_) => {}
+        // Which table refused it, a refusal cannot tell: each check answers alone.
+        Deletion::Refused(_) => return None,
+    }
+    let mut passed = Vec::new();
+    for (scene, ready) in scenes.iter().zip(built) {
+        let ok = match ready {
+            Some((children, before)) => {
+                (scene.applied(run, &children, &victim, before).await).is_ok()
+            }
+            None => false,
+        };
+        passed.push(ok);
+    }
+    Some(passed)
+}
+
 /// What one `on_delete` check is about: the referencing column, the referenced column, the
 /// declared action, and how its failures read.
-struct Scene<'a> {
+pub(super) struct Scene<'a> {
     ctx: &'a Context<'a>,
     table: &'a Table,
     col: &'a Column,
     target: &'a Reference,
+    target_col: &'a Column,
     action: OnDelete,
     at: &'a Location,
-    promise: &'a str,
+    promise: String,
     /// Where to look when the FK is right and the behaviour is not.
     note: String,
     structural: Option<Fix>,
@@ -123,7 +114,71 @@ struct Child {
     before: String,
 }
 
-impl Scene<'_> {
+/// Read before the DELETE, for the judgement after it.
+struct Before {
+    /// What a row under the deleted row must hold afterwards (see [`Scene::wanted`]).
+    wanted: Option<Option<String>>,
+    /// Per row, the rows alike (see [`Scene::count_alike`]).
+    counted: Vec<Option<i64>>,
+}
+
+impl<'a> Scene<'a> {
+    /// The check on `table.column`, or the failure that says a table or column is missing.
+    pub(super) fn new(
+        ctx: &'a Context<'a>,
+        table: &TableName,
+        column: &str,
+        references: &'a Fact<Reference>,
+        on_delete: &'a Fact<OnDelete>,
+    ) -> Result<Self, Failure> {
+        let target = &references.value;
+        let at = &on_delete.at;
+        let action = on_delete.value;
+        let promise = format!(
+            "deleting a row of {} {} its {} rows (ON DELETE {}), and no other rows",
+            target.display(ctx.schema()),
+            match action {
+                OnDelete::Cascade => "deletes",
+                OnDelete::SetNull => "sets NULL in",
+                OnDelete::SetDefault => "sets the default in",
+                OnDelete::Restrict | OnDelete::NoAction => "is refused while it has",
+            },
+            ctx.show(table),
+            action.sql()
+        );
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        let (_, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
+        // The structure's fix when the catalog shows the cause; otherwise say where to look.
+        let structural: Option<Fix> =
+            repair::foreign_key(ctx, table, column, references, Some(on_delete))
+                .map(|wrong| wrong.repair.into());
+        let note = match structural {
+            Some(_) => String::new(),
+            None => format!(
+                "\nthe foreign key itself is right: a trigger or rule on {} or {} changes what the DELETE does",
+                ctx.show(&target.table),
+                ctx.show(table)
+            ),
+        };
+        Ok(Self {
+            ctx,
+            table: t,
+            col,
+            target,
+            target_col,
+            action,
+            at,
+            promise,
+            note,
+            structural,
+        })
+    }
+
+    /// The table whose rows the check builds.
+    pub(super) fn table(&self) -> &'a Table {
+        self.table
+    }
+
     fn column(&self) -> &str {
         &self.col.name
     }
@@ -131,48 +186,94 @@ impl Scene<'_> {
     fn fail(&self, found: String, run: &Run<'_>) -> Failure {
         Failure {
             at: Some(self.at.clone()),
-            promise: self.promise.to_string(),
+            promise: self.promise.clone(),
             expected: expected(self.action, self.ctx.show(&self.table.name), self.column()),
             found: format!("{found}{}\n{}", self.note, behaviour::transcript(&run.sb)),
             fix: self.structural.clone(),
         }
     }
 
-    /// The referenced rows, and the case's rows of the table under each, read back.
-    async fn build(&self, run: &mut Run<'_>, case: Case) -> Result<Vec<Child>, Failure> {
-        let (ctx, at, promise) = (self.ctx, self.at, self.promise);
+    /// The referenced rows a case deletes the first of.
+    async fn parents(&self, run: &mut Run<'_>, case: Case) -> Result<Vec<Row>, Failure> {
         let mut parents = Vec::new();
         for _ in 0..case.parents {
-            parents.push(run.row(ctx, &self.target.table, true, at, promise).await?);
+            let parent = run.row(self.ctx, &self.target.table, true, self.at, &self.promise);
+            parents.push(parent.await?);
         }
-        let mut children = Vec::new();
-        for parent in &parents {
+        Ok(parents)
+    }
+
+    /// The case's rows of the table under each referenced row, read back.
+    async fn children(
+        &self,
+        run: &mut Run<'_>,
+        parents: &[Row],
+        case: Case,
+    ) -> Result<Vec<Child>, Failure> {
+        let (ctx, at, promise) = (self.ctx, self.at, self.promise.as_str());
+        let mut rows = Vec::new();
+        for parent in parents {
             let value = typed(parent.text(&self.target.column), self.col);
             let fixed = [(self.column().to_string(), value)];
-            let rows = deletion::build_under(
-                ctx,
-                run,
-                &self.table.name,
-                &fixed,
-                case.children,
-                at,
-                promise,
-            )
-            .await?;
-            for row in rows {
-                let columns = [self.column().to_string()];
-                let before = deletion::read(run, self.table, &row, None, &columns)
-                    .await
-                    .map_err(|e| self.fail(format!("reading the row back failed: {e}"), run))?;
-                let before = before
-                    .into_iter()
-                    .next()
-                    .map(|f| f.text)
-                    .unwrap_or_default();
-                children.push(Child { row, before });
-            }
+            let table = &self.table.name;
+            let under = deletion::build_under(ctx, run, table, &fixed, case.children, at, promise);
+            rows.extend(under.await?);
         }
+        let asked: Vec<(&Row, Option<&str>)> = rows.iter().map(|r| (r, None)).collect();
+        let columns = [self.column().to_string()];
+        let found = deletion::read_each(run, self.table, &asked, &columns)
+            .await
+            .map_err(|e| self.fail(format!("reading the row back failed: {e}"), run))?;
+        let children = (rows.into_iter().zip(found))
+            .map(|(row, found)| {
+                let before = found.into_iter().next().map(|f| f.text);
+                Child {
+                    row,
+                    before: before.unwrap_or_default(),
+                }
+            })
+            .collect();
         Ok(children)
+    }
+
+    /// This check's rows under `parents`, built beside other checks' rows, and how they read
+    /// before the DELETE of `victim`; `None` when they cannot be, or when the first of them
+    /// does not reference `victim` (a trigger replaced the value): alone, it decides.
+    async fn ready(
+        &self,
+        run: &mut Run<'_>,
+        parents: &[Row],
+        case: Case,
+        victim: &str,
+    ) -> Option<(Vec<Child>, Before)> {
+        let children = self.children(run, parents, case).await.ok()?;
+        if children.first()?.row.text(self.column()) != Some(victim) {
+            return None;
+        }
+        let before = self.before(run, &children, victim).await.ok()?;
+        Some((children, before))
+    }
+
+    /// What the judgement after the DELETE compares with: the value wanted, and the rows alike.
+    async fn before(
+        &self,
+        run: &mut Run<'_>,
+        children: &[Child],
+        victim: &str,
+    ) -> Result<Before, Failure> {
+        let wanted = self.wanted(run).await;
+        let counted = self.count_alike(run, children, victim).await?;
+        Ok(Before { wanted, counted })
+    }
+
+    /// The DELETE of the referenced row whose referenced column holds `victim`.
+    async fn delete(&self, run: &mut Run<'_>, victim: &str) -> Result<Deletion, DbError> {
+        let condition = format!(
+            "{} = {}",
+            ident(&self.target.column),
+            typed(Some(victim), self.target_col)
+        );
+        deletion::delete(run, &self.target.table, &condition).await
     }
 
     fn under_victim(&self, child: &Row, victim: &str) -> bool {
@@ -243,17 +344,29 @@ impl Scene<'_> {
         &self,
         run: &mut Run<'_>,
         children: &[Child],
-        counted: &[Option<i64>],
         victim: &str,
-        wanted: Option<Option<String>>,
+        before: Before,
     ) -> Result<(), Failure> {
+        // A row under the deleted row is found again without the column a SET NULL / SET
+        // DEFAULT changes; every other row by all of it.
+        let column = self.column();
+        let changed = (self.action != OnDelete::Cascade).then_some(column);
+        let asked: Vec<(&Row, Option<&str>)> = (children.iter())
+            .map(|c| {
+                let mine = self.under_victim(&c.row, victim);
+                (&c.row, if mine { changed } else { None })
+            })
+            .collect();
+        let columns = [column.to_string()];
+        let found = deletion::read_each(run, self.table, &asked, &columns)
+            .await
+            .map_err(|e| self.fail(format!("reading the rows back failed: {e}"), run))?;
         let mut problems = Vec::new();
-        for (child, alike) in children.iter().zip(counted) {
+        for ((child, alike), now) in children.iter().zip(&before.counted).zip(found) {
             let problem = if self.under_victim(&child.row, victim) {
-                self.judge_mine(run, &child.row, *alike, wanted.as_ref())
-                    .await?
+                (self.judge_mine(run, &child.row, *alike, before.wanted.as_ref(), now)).await?
             } else {
-                self.judge_other(run, child).await?
+                self.judge_other(child, &now)
             };
             problems.extend(problem);
         }
@@ -284,36 +397,32 @@ impl Scene<'_> {
         }
     }
 
-    /// A row of another referenced row: found again, reading as before.
-    async fn judge_other(
-        &self,
-        run: &mut Run<'_>,
-        child: &Child,
-    ) -> Result<Option<String>, Failure> {
-        let now = self.read(run, &child.row, None).await?;
+    /// A row of another referenced row, `now` as found again: reading as before.
+    fn judge_other(&self, child: &Child, now: &[Found]) -> Option<String> {
         if now.len() == 1 && now[0].text == child.before {
-            return Ok(None);
+            return None;
         }
-        Ok(Some(format!(
+        Some(format!(
             "a row of another referenced row changed: {} ({}) was {}, is now {}",
             self.ctx.show(&self.table.name),
             identify(self.table, &child.row, None),
             child.before,
             now.first().map(|r| r.text.as_str()).unwrap_or("deleted")
-        )))
+        ))
     }
 
-    /// A row under the victim: gone for a cascade, its column NULL or the default otherwise.
+    /// A row under the victim, `now` as found again: gone for a cascade, its column NULL or the
+    /// default otherwise.
     async fn judge_mine(
         &self,
         run: &mut Run<'_>,
         row: &Row,
         alike: Option<i64>,
         wanted: Option<&Option<String>>,
+        now: Vec<Found>,
     ) -> Result<Option<String>, Failure> {
         let column = self.column();
         let except = (self.action != OnDelete::Cascade).then_some(column);
-        let now = self.read(run, row, except).await?;
         let key = identify(self.table, row, except);
         if let Some(alike) = alike {
             let after = lookalikes(run, self.table, row, column)
@@ -343,18 +452,6 @@ impl Scene<'_> {
             )),
         };
         Ok(problem)
-    }
-
-    /// The rows found again for `row`, with the column's value; a failure when they cannot be.
-    async fn read(
-        &self,
-        run: &mut Run<'_>,
-        row: &Row,
-        except: Option<&str>,
-    ) -> Result<Vec<Found>, Failure> {
-        deletion::read(run, self.table, row, except, &[self.column().to_string()])
-            .await
-            .map_err(|e| self.fail(format!("reading the rows back failed: {e}"), run))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::behaviour::{self, Case, Run, outcome};
 use super::{Context, Failure, Verdict, repair};
-use crate::catalog::Table;
+use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::typed;
@@ -23,17 +23,62 @@ pub async fn check(
     references: &Fact<Reference>,
     on_delete: Option<&Fact<OnDelete>>,
 ) -> Verdict {
-    let target = &references.value;
-    let at = &references.at;
-    let promise = format!(
-        "{}.{column} rejects a value absent from {}",
-        ctx.show(table),
-        target.display(ctx.schema())
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
-    let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
+    let insert = Insert::new(ctx, table, column, references, on_delete)?;
     behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let row = run.row(ctx, table, false, at, &promise).await?;
+        insert.case(run).await
+    })
+    .await
+}
+
+/// One `rejects_invalid` check: the column, what it references, and how its failures read.
+pub(super) struct Insert<'a> {
+    ctx: &'a Context<'a>,
+    column: &'a str,
+    references: &'a Fact<Reference>,
+    on_delete: Option<&'a Fact<OnDelete>>,
+    t: &'a Table,
+    col: &'a Column,
+    target_table: &'a Table,
+    target_col: &'a Column,
+    promise: String,
+}
+
+impl<'a> Insert<'a> {
+    /// The check on `table.column`, or the failure that says a table or column is missing.
+    pub(super) fn new(
+        ctx: &'a Context<'a>,
+        table: &'a TableName,
+        column: &'a str,
+        references: &'a Fact<Reference>,
+        on_delete: Option<&'a Fact<OnDelete>>,
+    ) -> Result<Self, Failure> {
+        let target = &references.value;
+        let at = &references.at;
+        let promise = format!(
+            "{}.{column} rejects a value absent from {}",
+            ctx.show(table),
+            target.display(ctx.schema())
+        );
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        let (target_table, target_col) = ctx.column(&target.table, &target.column, at, &promise)?;
+        Ok(Self {
+            ctx,
+            column,
+            references,
+            on_delete,
+            t,
+            col,
+            target_table,
+            target_col,
+            promise,
+        })
+    }
+
+    /// One case: a valid row written again with a value the referenced column lacks.
+    pub(super) async fn case(&self, run: &mut Run<'_>) -> Verdict {
+        let (ctx, column, t, col) = (self.ctx, self.column, self.t, self.col);
+        let (promise, target, at) = (&self.promise, &self.references.value, &self.references.at);
+        let row = run.row(ctx, &t.name, false, at, promise).await?;
         // A value of the column's type that the referenced column does not hold: first one a
         // row of the referenced table would accept (then undone), else one made from the type.
         let mut absent = None;
@@ -58,21 +103,26 @@ pub async fn check(
             let value = match candidate {
                 Some(value) => value,
                 None => match run
-                .synth
-                .trial_with_values(&mut run.sb, &target.table, std::slice::from_ref(&target.column), attempt)
-                .await
-            {
-                Ok(candidate) if candidate.text(&target.column).is_some() => {
-                    typed(candidate.text(&target.column), col)
-                }
-                _ => run.synth.fresh_value(col, attempt),
-            },
+                    .synth
+                    .trial_with_values(
+                        &mut run.sb,
+                        &target.table,
+                        std::slice::from_ref(&target.column),
+                        attempt,
+                    )
+                    .await
+                {
+                    Ok(candidate) if candidate.text(&target.column).is_some() => {
+                        typed(candidate.text(&target.column), col)
+                    }
+                    _ => run.synth.fresh_value(col, attempt),
+                },
             };
             // The value as text when the referenced column does not hold it; no row otherwise.
             let probe = format!(
                 "SELECT ({value})::text WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {}::text = ({value})::text)",
-                target_table.name.sql(),
-                ident(&target_col.name)
+                self.target_table.name.sql(),
+                ident(&self.target_col.name)
             );
             if let Ok(Some(text)) = run.sb.value(&probe).await {
                 absent = Some((value, text));
@@ -83,7 +133,11 @@ pub async fn check(
             return Err(Failure {
                 at: Some(at.clone()),
                 promise: promise.clone(),
-                expected: format!("a value of {} absent from {}", col.type_, target.display(ctx.schema())),
+                expected: format!(
+                    "a value of {} absent from {}",
+                    col.type_,
+                    target.display(ctx.schema())
+                ),
                 found: format!(
                     "no such value could be made: a row of {} could not be built with a fresh {}\n{}",
                     ctx.show(&target.table),
@@ -105,16 +159,19 @@ pub async fn check(
             expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
             found: format!(
                 "the INSERT with {column} = {value}{}, which {} does not hold, {}{replaced}\n{}",
-                elsewhere.as_ref().filter(|(v, _)| *v == value).map(|(_, note)| note.as_str()).unwrap_or_default(),
+                elsewhere
+                    .as_ref()
+                    .filter(|(v, _)| *v == value)
+                    .map(|(_, note)| note.as_str())
+                    .unwrap_or_default(),
                 target.display(ctx.schema()),
                 outcome(&count),
                 behaviour::transcript(&run.sb)
             ),
-            fix: repair::foreign_key(ctx, table, column, references, on_delete)
+            fix: repair::foreign_key(ctx, &t.name, column, self.references, self.on_delete)
                 .map(|wrong| wrong.repair.into()),
         })
-    })
-    .await
+    }
 }
 
 /// The table and column a single-column foreign key of `column` references, when it is not the

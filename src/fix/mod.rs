@@ -218,7 +218,7 @@ fn failures(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Vec<
     plan::build(spec, setup.catalog.as_ref())
         .into_iter()
         .filter_map(|check| {
-            match session::verdict(&check.kind, spec, setup, handle, &Policy::read_only()) {
+            match session::verdict(&check.kind, spec, setup, handle, &Policy::read_only(), None) {
                 Err(failure) => Some((check.name, failure)),
                 Ok(()) => None,
             }

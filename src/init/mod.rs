@@ -234,7 +234,7 @@ fn tenancy_section(
 fn role_failure(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Option<String> {
     let at = spec.project.tenancy.as_ref()?.at.clone();
     let kind = CheckKind::TenancyRole { at };
-    let failure = session::verdict(&kind, spec, setup, handle, &Policy::read_only()).err()?;
+    let failure = session::verdict(&kind, spec, setup, handle, &Policy::read_only(), None).err()?;
     Some(one_line(&failure))
 }
 
@@ -471,9 +471,14 @@ fn verify(
         if !ours.contains(at) {
             continue;
         }
-        if let Err(failure) =
-            session::verdict(&check.kind, &proposed, setup, handle, &Policy::read_only())
-            && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
+        if let Err(failure) = session::verdict(
+            &check.kind,
+            &proposed,
+            setup,
+            handle,
+            &Policy::read_only(),
+            None,
+        ) && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
         {
             retracted += usize::from(retract(d, &check.kind, &failure));
         }

@@ -1,0 +1,457 @@
+//! Batches: behavioural checks that share work, each case once for all of them.
+//!
+//! Alone, every `on_delete` check deletes a referenced row of its own per case, and that DELETE
+//! visits every table that references it: with N tables under `organizations`, N checks make N
+//! DELETEs of N tables each. Together, the checks whose referenced table and column are the
+//! same build their rows under the same referenced rows and share ONE DELETE per case. The
+//! `rejects_invalid` and `not_null` checks of one table share one transaction per case, each
+//! under a savepoint it is rolled back to.
+//!
+//! A batch only ever decides a pass. A check that passed every case (the same cases, in the
+//! same order, as alone: see [`behaviour::every_case`]) in its batch passes; a check that failed
+//! in it, and every check of a batch that could not conclude (contention, a timeout, a refused
+//! DELETE, a row that could not be built), runs alone exactly as without batches, and that run
+//! is its verdict. So a failure is always found, shrunk and worded by the check alone, with its
+//! own rows and transcript, and no check takes another's failure for its own.
+//!
+//! A pass in a batch must also be a pass alone. Beside other checks' rows, only triggers and
+//! rules could make one check's rows behave differently (an FK action is decided row by row, by
+//! the row's own key): a shared DELETE is only made when no table the DELETE or the rows built
+//! can reach has a trigger, and the database has no rule. Savepoints undo everything a check did
+//! before the next starts, so that batch needs no such condition.
+
+use std::collections::{HashMap, HashSet};
+
+use tokio::sync::OnceCell;
+
+use super::behaviour::{self, Case, Run};
+use super::not_null::NullInsert;
+use super::on_delete::{self, Scene};
+use super::rejects_invalid::Insert;
+use super::{Context, Verdict};
+use crate::catalog::Catalog;
+use crate::names::TableName;
+use crate::plan::{Check, CheckKind, ColumnFact};
+use crate::spec::OnDelete;
+
+/// The batches of one run, planned from the checks it will really run.
+#[derive(Default)]
+pub struct Batches {
+    groups: Vec<Group>,
+    /// Plan index of a check → its group and its place in it.
+    member_of: HashMap<usize, (usize, usize)>,
+}
+
+/// Checks that run their cases together, and whether each passed them all, once known.
+struct Group {
+    share: Share,
+    members: Vec<CheckKind>,
+    passed: OnceCell<Vec<bool>>,
+}
+
+/// What the checks of a group share.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Share {
+    /// `on_delete` checks of one referenced column whose action lets the DELETE through.
+    Deletion { table: TableName, column: String },
+    /// `rejects_invalid` and `not_null` checks of one table.
+    Transaction { table: TableName },
+}
+
+/// A check of the run, as [`Context::batch`] names it for [`passed`].
+#[derive(Clone, Copy)]
+pub struct Member<'a> {
+    pub batches: &'a Batches,
+    /// Its index in the plan.
+    pub check: usize,
+}
+
+impl Batches {
+    /// The groups of `checks` (the plan) among those for which `runs` (by plan index) is true:
+    /// a check filtered out or ignored is in no batch, so that a batch does the work of the
+    /// checks the run runs and no more. A group of one is no group.
+    pub fn plan(checks: &[Check], runs: impl Fn(usize) -> bool) -> Self {
+        let mut by_share: Vec<(Share, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<Share, usize> = HashMap::new();
+        for (i, check) in checks.iter().enumerate() {
+            let Some(share) = share(&check.kind).filter(|_| runs(i)) else {
+                continue;
+            };
+            let slot = *index.entry(share.clone()).or_insert_with(|| {
+                by_share.push((share, Vec::new()));
+                by_share.len() - 1
+            });
+            by_share[slot].1.push(i);
+        }
+        let mut batches = Self::default();
+        for (share, members) in by_share.into_iter().filter(|(_, m)| m.len() > 1) {
+            let g = batches.groups.len();
+            for (place, &i) in members.iter().enumerate() {
+                batches.member_of.insert(i, (g, place));
+            }
+            batches.groups.push(Group {
+                share,
+                members: members.iter().map(|&i| checks[i].kind.clone()).collect(),
+                passed: OnceCell::new(),
+            });
+        }
+        batches
+    }
+}
+
+/// What a check can share, if anything.
+fn share(kind: &CheckKind) -> Option<Share> {
+    let CheckKind::Column { table, fact, .. } = kind else {
+        return None;
+    };
+    match fact {
+        ColumnFact::OnDelete {
+            references,
+            on_delete,
+        } => match on_delete.value {
+            OnDelete::Cascade | OnDelete::SetNull | OnDelete::SetDefault => Some(Share::Deletion {
+                table: references.value.table.clone(),
+                column: references.value.column.clone(),
+            }),
+            // A refused DELETE cannot say whose foreign key refused it.
+            OnDelete::Restrict | OnDelete::NoAction => None,
+        },
+        ColumnFact::RejectsInvalid { .. } | ColumnFact::NotNull(_) => Some(Share::Transaction {
+            table: table.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// Whether the check of `ctx` passed every case in its batch: the first member to ask runs the
+/// batch, the others wait for it. `false` for a check in no batch, or run with none (`init`,
+/// `fix`).
+pub async fn passed(ctx: &Context<'_>) -> bool {
+    let Some(member) = ctx.batch else {
+        return false;
+    };
+    let Some(&(g, place)) = member.batches.member_of.get(&member.check) else {
+        return false;
+    };
+    let group = &member.batches.groups[g];
+    let unbatched = Context {
+        batch: None,
+        ..*ctx
+    };
+    let passed = group.passed.get_or_init(|| group.run(&unbatched)).await;
+    passed.get(place).copied().unwrap_or(false)
+}
+
+impl Group {
+    /// Runs every case for all members: whether each passed them all.
+    async fn run(&self, ctx: &Context<'_>) -> Vec<bool> {
+        match &self.share {
+            Share::Deletion { table, .. } => self.deleted_together(ctx, table).await,
+            Share::Transaction { .. } => self.inserted_together(ctx).await,
+        }
+    }
+
+    async fn deleted_together(&self, ctx: &Context<'_>, target: &TableName) -> Vec<bool> {
+        let mut scenes: Vec<Option<Scene<'_>>> =
+            self.members.iter().map(|k| scene(ctx, k)).collect();
+        one_table_each(ctx.catalog, &mut scenes);
+        let tables: Vec<&TableName> = scenes.iter().flatten().map(|s| &s.table().name).collect();
+        if !quiet(ctx, target, &tables).await {
+            return vec![false; scenes.len()];
+        }
+        every_case(ctx, &scenes, async |run, case, members| {
+            Ok(on_delete::deleted_together(run, members, case).await)
+        })
+        .await
+    }
+
+    async fn inserted_together(&self, ctx: &Context<'_>) -> Vec<bool> {
+        let inserts: Vec<Option<Inserting<'_>>> =
+            self.members.iter().map(|k| inserting(ctx, k)).collect();
+        every_case(ctx, &inserts, async |run, case, members| {
+            let mut passed = Vec::new();
+            let savepoint = run.sb.savepoint().await.map_err(|_| ())?;
+            for insert in members {
+                // A synthesizer of its own: what one remembers (principals signed up, rows
+                // built) is undone with the savepoint.
+                run.synth.start_over(case.seed);
+                passed.push(insert.case(run).await.is_ok());
+                run.sb.roll_back_to(&savepoint).await.map_err(|_| ())?;
+            }
+            Ok(Some(passed))
+        })
+        .await
+    }
+}
+
+/// A member of a `rejects_invalid` / `not_null` batch.
+enum Inserting<'a> {
+    Absent(Insert<'a>),
+    Null(NullInsert<'a>),
+}
+
+impl Inserting<'_> {
+    async fn case(&self, run: &mut Run<'_>) -> Verdict {
+        match self {
+            Self::Absent(insert) => insert.case(run).await,
+            // The count of rows holding NULL only words a failure's repair: a batch keeps none.
+            Self::Null(insert) => insert.case(run, 0).await,
+        }
+    }
+}
+
+fn inserting<'a>(ctx: &'a Context<'a>, kind: &'a CheckKind) -> Option<Inserting<'a>> {
+    let CheckKind::Column {
+        table,
+        column,
+        fact,
+    } = kind
+    else {
+        return None;
+    };
+    match fact {
+        ColumnFact::RejectsInvalid {
+            references,
+            on_delete,
+        } => Insert::new(ctx, table, column, references, on_delete.as_ref())
+            .ok()
+            .map(Inserting::Absent),
+        ColumnFact::NotNull(at) => NullInsert::new(ctx, table, column, at)
+            .ok()
+            .map(Inserting::Null),
+        _ => None,
+    }
+}
+
+fn scene<'a>(ctx: &'a Context<'a>, kind: &'a CheckKind) -> Option<Scene<'a>> {
+    let CheckKind::Column {
+        table,
+        column,
+        fact: ColumnFact::OnDelete {
+            references,
+            on_delete,
+        },
+    } = kind
+    else {
+        return None;
+    };
+    Scene::new(ctx, table, column, references, on_delete).ok()
+}
+
+/// Leaves out (to run alone) a check whose table, or a partition of it, another check of the
+/// batch builds rows in already: rows of two checks in one table could read alike.
+fn one_table_each(catalog: &Catalog, scenes: &mut [Option<Scene<'_>>]) {
+    let mut taken: HashSet<TableName> = HashSet::new();
+    for slot in scenes.iter_mut() {
+        let Some(scene) = slot else {
+            continue;
+        };
+        let tables: Vec<TableName> = (catalog.with_partitions(scene.table()).iter())
+            .chain(
+                scene
+                    .table()
+                    .parent
+                    .as_ref()
+                    .and_then(|p| catalog.table(p))
+                    .iter(),
+            )
+            .map(|t| t.name.clone())
+            .collect();
+        if tables.iter().any(|t| taken.contains(t)) {
+            *slot = None;
+        } else {
+            taken.extend(tables);
+        }
+    }
+}
+
+/// Whether nothing but foreign keys decides what the shared DELETE of a row of `target` does
+/// to the rows built under it in `tables`: no trigger on a table the DELETE can reach through
+/// an ON DELETE action, nor on a table whose rows the checks build (the tables and every table
+/// they reference, at any depth; with `[tenancy]`, whose principal statements may write any
+/// table, on none at all), and no rule in the database.
+async fn quiet(ctx: &Context<'_>, target: &TableName, tables: &[&TableName]) -> bool {
+    let catalog = ctx.catalog;
+    let reached = if ctx.spec.project.tenancy.is_some() {
+        catalog.tables.iter().map(|t| t.name.clone()).collect()
+    } else {
+        let mut reached = deleted_from(catalog, target);
+        for table in tables {
+            reached.extend(referenced_from(catalog, table));
+        }
+        reached
+    };
+    let triggered = reached
+        .iter()
+        .filter_map(|name| catalog.table(name))
+        .any(|t| !t.triggers.is_empty());
+    !triggered && !has_rules(ctx).await
+}
+
+/// `target` and every table an ON DELETE action can reach from it, partitions included.
+fn deleted_from(catalog: &Catalog, target: &TableName) -> HashSet<TableName> {
+    closure(catalog, target, |from, t| {
+        t.foreign_keys().any(|(_, fk)| {
+            &fk.target == from && !matches!(fk.on_delete, OnDelete::Restrict | OnDelete::NoAction)
+        })
+    })
+}
+
+/// `table` and every table it references, at any depth, partitions included.
+fn referenced_from(catalog: &Catalog, table: &TableName) -> HashSet<TableName> {
+    closure(catalog, table, |from, t| {
+        catalog
+            .table(from)
+            .is_some_and(|f| f.foreign_keys().any(|(_, fk)| fk.target == t.name))
+    })
+}
+
+/// The tables reached from `start` by `next(from, table)`, each with its partitions and the
+/// table it is a partition of.
+fn closure(
+    catalog: &Catalog,
+    start: &TableName,
+    next: impl Fn(&TableName, &crate::catalog::Table) -> bool,
+) -> HashSet<TableName> {
+    let mut reached = HashSet::new();
+    let mut queue = vec![start.clone()];
+    while let Some(name) = queue.pop() {
+        if !reached.insert(name.clone()) {
+            continue;
+        }
+        let Some(table) = catalog.table(&name) else {
+            continue;
+        };
+        for t in catalog.with_partitions(table) {
+            queue.push(t.name.clone());
+        }
+        queue.extend(table.parent.clone());
+        for t in &catalog.tables {
+            if next(&name, t) {
+                queue.push(t.name.clone());
+            }
+        }
+    }
+    reached
+}
+
+/// Whether the database has a rule (a view's `_RETURN` is none); `true` when it cannot be told.
+async fn has_rules(ctx: &Context<'_>) -> bool {
+    const RULES: &str = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r \
+         JOIN pg_catalog.pg_class c ON c.oid = r.ev_class \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE r.rulename <> '_RETURN' AND n.nspname NOT IN ('pg_catalog', 'information_schema'))";
+    sqlx::query_scalar::<_, bool>(RULES)
+        .fetch_one(ctx.pool)
+        .await
+        .unwrap_or(true)
+}
+
+/// Runs the cases of [`behaviour::every_case`], each in one sandbox for every member, the cases
+/// beside each other (as many at once as the pool has connections): `together` answers whether
+/// each member passed the case (in their order), `Ok(None)` or `Err` when the case decides
+/// nothing. Whether each member passed them all; a member that could not be made (`None`)
+/// passes none.
+async fn every_case<M, F>(ctx: &Context<'_>, members: &[Option<M>], together: F) -> Vec<bool>
+where
+    F: AsyncFn(&mut Run<'_>, Case, &[&M]) -> Result<Option<Vec<bool>>, ()>,
+{
+    let made: Vec<&M> = members.iter().flatten().collect();
+    let (together, made_ref) = (&together, &made);
+    let cases = behaviour::every_case().into_iter().map(|case| async move {
+        let answer = behaviour::shared(ctx, case, async |run: &mut Run<'_>, case: Case| {
+            Ok(together(run, case, made_ref).await.ok().flatten())
+        });
+        answer
+            .await
+            .flatten()
+            .filter(|each| each.len() == made_ref.len())
+    });
+    let answers = futures_util::future::join_all(cases).await;
+    let mut passed_all = vec![true; made.len()];
+    for answer in answers {
+        for (k, passed) in passed_all.iter_mut().enumerate() {
+            *passed &= answer.as_ref().is_some_and(|each| each[k]);
+        }
+    }
+    let mut made_passed = passed_all.into_iter();
+    members
+        .iter()
+        .map(|m| m.is_some() && made_passed.next().unwrap_or(false))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::Location;
+    use crate::spec::{Fact, Reference};
+
+    fn fact<T>(value: T) -> Fact<T> {
+        let at = Location {
+            path: "invariants/t.toml".into(),
+            line: 1,
+            column: 1,
+        };
+        Fact { value, at }
+    }
+
+    fn column(table: &str, column: &str, fact: ColumnFact) -> Check {
+        Check {
+            name: format!("{table}::{column}"),
+            kind: CheckKind::Column {
+                table: TableName::new("public", table),
+                column: column.into(),
+                fact,
+            },
+        }
+    }
+
+    fn on_delete(table: &str, target: &str, action: OnDelete) -> Check {
+        let references = fact(Reference {
+            table: TableName::new("public", target),
+            column: "id".into(),
+        });
+        let on_delete = fact(action);
+        column(
+            table,
+            "org_id",
+            ColumnFact::OnDelete {
+                references,
+                on_delete,
+            },
+        )
+    }
+
+    fn not_null(table: &str, col: &str) -> Check {
+        column(table, col, ColumnFact::NotNull(fact(()).at))
+    }
+
+    fn groups(batches: &Batches) -> Vec<Vec<usize>> {
+        let mut groups = vec![Vec::new(); batches.groups.len()];
+        for (&check, &(g, _)) in &batches.member_of {
+            groups[g].push(check);
+        }
+        groups.iter_mut().for_each(|g| g.sort());
+        groups.sort();
+        groups
+    }
+
+    #[test]
+    fn checks_share_by_referenced_column_or_table_and_only_among_those_that_run() {
+        let checks = vec![
+            on_delete("a", "orgs", OnDelete::Cascade),    // 0
+            on_delete("b", "orgs", OnDelete::SetNull),    // 1
+            on_delete("c", "orgs", OnDelete::Restrict),   // 2: a refusal names no one
+            on_delete("d", "teams", OnDelete::Cascade),   // 3: alone under teams
+            on_delete("e", "orgs", OnDelete::SetDefault), // 4: filtered out
+            not_null("a", "x"),                           // 5
+            not_null("a", "y"),                           // 6
+            not_null("b", "x"),                           // 7: alone in b
+        ];
+        let batches = Batches::plan(&checks, |i| i != 4);
+        assert_eq!(groups(&batches), vec![vec![0, 1], vec![5, 6]]);
+        let every = Batches::plan(&checks, |_| true);
+        assert_eq!(groups(&every), vec![vec![0, 1, 4], vec![5, 6]]);
+    }
+}

@@ -1,0 +1,96 @@
+//! Batches never decide a verdict of their own: a behavioural check selected alone (a filter, so
+//! that its batch has no other member) gets the verdict it gets among all its siblings, and a
+//! failure beside passing siblings names only its own table's rows.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const CASE: &str = "tests/cases/batch-siblings";
+
+/// `pg-invariants test ARGS` in the case: each test's outcome (`ok`/`FAILED`), and stdout.
+fn run(args: &[&str]) -> (BTreeMap<String, String>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .args(["test", "--config", "pg-invariants.toml"])
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(CASE))
+        .env_remove("PG_INVARIANTS_URL")
+        .env("PG_INVARIANTS_BACKEND", "local")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let outcomes = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("test "))
+        .filter_map(|l| l.rsplit_once(" ... "))
+        .map(|(name, outcome)| (name.trim_end().to_string(), outcome.trim().to_string()))
+        .collect();
+    (outcomes, stdout)
+}
+
+/// The failure message libtest prints for `name` (between `---- name ----` and the
+/// next such header or the summary).
+fn message<'s>(stdout: &'s str, name: &str) -> &'s str {
+    let header = format!("---- {name} ----");
+    let start = stdout
+        .find(&header)
+        .map(|i| i + header.len())
+        .unwrap_or(stdout.len());
+    let rest = &stdout[start..];
+    let end = [rest.find("\n---- "), rest.find("\nfailures:\n")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+fn a_check_selected_alone_gets_the_verdict_it_gets_among_its_siblings() {
+    let (all, stdout) = run(&[]);
+    let behavioural: Vec<&String> = all
+        .keys()
+        .filter(|n| {
+            ["::on_delete", "::rejects_invalid", "::not_null"]
+                .iter()
+                .any(|k| n.ends_with(k))
+        })
+        .collect();
+    assert!(behavioural.len() > 20, "{stdout}");
+    // The failures of the case, each beside siblings that pass.
+    for failing in [
+        "tags::org_id::on_delete",
+        "files::workspace_id::on_delete",
+        "cards::team_id::on_delete",
+        "accounts::plan_id::rejects_invalid",
+        "accounts::nickname::not_null",
+    ] {
+        assert_eq!(
+            all.get(failing).map(String::as_str),
+            Some("FAILED"),
+            "{stdout}"
+        );
+    }
+    // A failure among siblings names only its own table's rows.
+    let tags = message(&stdout, "tags::org_id::on_delete");
+    assert!(tags.contains("tags"), "{tags}");
+    for sibling in ["projects", "tasks", "members", "transfers", "accounts"] {
+        assert!(!tags.contains(sibling), "names {sibling}:\n{tags}");
+    }
+    // Selected alone (its batch has no other member), each check decides the same.
+    for name in [
+        "tags::org_id::on_delete",
+        "projects::org_id::on_delete",
+        "files::workspace_id::on_delete",
+        "docs::workspace_id::on_delete",
+        "cards::team_id::on_delete",
+        "accounts::plan_id::rejects_invalid",
+        "accounts::org_id::rejects_invalid",
+        "accounts::nickname::not_null",
+        "accounts::email::not_null",
+    ] {
+        let (alone, out) = run(&["--exact", name]);
+        assert_eq!(alone.len(), 1, "{out}");
+        assert_eq!(alone.get(name), all.get(name), "{name} alone:\n{out}");
+    }
+}
