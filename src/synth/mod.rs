@@ -51,7 +51,7 @@ use row::{Building, Source};
 
 pub use request::Overwrite;
 pub(crate) use request::settings_read;
-pub use sandbox::{DbError, Outcome, STATEMENT_TIMEOUT, Sandbox, Savepoint};
+pub use sandbox::{DbError, Outcome, STATEMENT_TIMEOUT, Sandbox};
 pub use sql::{identify, insert_sql, plain_insert};
 pub use tenant::Tenant;
 
@@ -198,13 +198,6 @@ impl<'a> Synth<'a> {
             principals: spec.project.tenancy.as_ref().map(Principals::new),
             tenant_columns: HashMap::new(),
         }
-    }
-
-    /// A synthesizer as new, over the same schema: what this one remembers of its sandbox
-    /// (principals signed up, samples proven) is forgotten, for a sandbox rolled back to a
-    /// savepoint taken before it was used.
-    pub fn start_over(&mut self, seed: u64) {
-        *self = Self::new(self.catalog, self.spec, seed);
     }
 
     fn fresh(&mut self) -> u64 {

@@ -333,33 +333,6 @@ impl Sandbox {
         lines.join("\n")
     }
 
-    /// Opens a savepoint below the one statements run under, to come back to with
-    /// [`Self::roll_back_to`] as often as needed: several checks then run one after another in
-    /// one transaction (a batch, `checks::batch`), each finding it as the first did. One per
-    /// sandbox.
-    pub async fn savepoint(&mut self) -> Result<Savepoint, DbError> {
-        self.run(
-            "RELEASE SAVEPOINT pg_invariants; SAVEPOINT pg_invariants_batch; SAVEPOINT pg_invariants"
-                .into(),
-        )
-        .await?;
-        Ok(Savepoint {
-            synthesizing: self.synthesizing,
-            transcript: self.transcript.len(),
-        })
-    }
-
-    /// Undoes everything since `savepoint`, which stays open: rows, settings (the lock timeout
-    /// set since is undone with them) and the statements the transcript recorded. One round
-    /// trip.
-    pub async fn roll_back_to(&mut self, savepoint: &Savepoint) -> Result<(), DbError> {
-        self.run("ROLLBACK TO SAVEPOINT pg_invariants_batch; SAVEPOINT pg_invariants".into())
-            .await?;
-        self.synthesizing = savepoint.synthesizing;
-        self.transcript.truncate(savepoint.transcript);
-        Ok(())
-    }
-
     /// Rolls everything back and returns the connection to the pool.
     pub async fn rollback(mut self) {
         // A connection whose rollback fails is closed rather than returned in a transaction.
@@ -367,13 +340,6 @@ impl Sandbox {
             let _ = self.conn.close().await;
         }
     }
-}
-
-/// Where [`Sandbox::roll_back_to`] goes back to.
-#[derive(Debug)]
-pub struct Savepoint {
-    synthesizing: bool,
-    transcript: usize,
 }
 
 /// The rows a statement returned, every column as text.
