@@ -31,7 +31,7 @@ use super::on_delete::{self, Scene};
 use crate::catalog::Catalog;
 use crate::names::TableName;
 use crate::plan::{Check, CheckKind, ColumnFact};
-use crate::spec::OnDelete;
+use crate::spec::{OnDelete, Reference};
 
 /// The batches of one run, planned from the checks it will really run.
 #[derive(Default)]
@@ -43,16 +43,10 @@ pub struct Batches {
 
 /// Checks that run their cases together, and whether each passed them all, once known.
 struct Group {
-    share: Share,
+    /// The referenced column whose rows the members' shared DELETE removes.
+    target: Reference,
     members: Vec<CheckKind>,
     passed: OnceCell<Vec<bool>>,
-}
-
-/// What the checks of a group share.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Share {
-    /// `on_delete` checks of one referenced column whose action lets the DELETE through.
-    Deletion { table: TableName, column: String },
 }
 
 /// A check of the run, as [`Context::batch`] names it for [`passed`].
@@ -68,10 +62,10 @@ impl Batches {
     /// a check filtered out or ignored is in no batch, so that a batch does the work of the
     /// checks the run runs and no more. A group of one is no group.
     pub fn plan(checks: &[Check], runs: impl Fn(usize) -> bool) -> Self {
-        let mut by_share: Vec<(Share, Vec<usize>)> = Vec::new();
-        let mut index: HashMap<Share, usize> = HashMap::new();
+        let mut by_share: Vec<(Reference, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<Reference, usize> = HashMap::new();
         for (i, check) in checks.iter().enumerate() {
-            let Some(share) = share(&check.kind).filter(|_| runs(i)) else {
+            let Some(share) = deleted_target(&check.kind).filter(|_| runs(i)) else {
                 continue;
             };
             let slot = *index.entry(share.clone()).or_insert_with(|| {
@@ -87,7 +81,7 @@ impl Batches {
                 batches.member_of.insert(i, (g, place));
             }
             batches.groups.push(Group {
-                share,
+                target: share,
                 members: members.iter().map(|&i| checks[i].kind.clone()).collect(),
                 passed: OnceCell::new(),
             });
@@ -96,8 +90,9 @@ impl Batches {
     }
 }
 
-/// What a check can share, if anything.
-fn share(kind: &CheckKind) -> Option<Share> {
+/// The referenced column of an `on_delete` check whose action lets the DELETE through: what it
+/// can share a DELETE of with the others of that column.
+fn deleted_target(kind: &CheckKind) -> Option<Reference> {
     let CheckKind::Column { fact, .. } = kind else {
         return None;
     };
@@ -106,10 +101,9 @@ fn share(kind: &CheckKind) -> Option<Share> {
             references,
             on_delete,
         } => match on_delete.value {
-            OnDelete::Cascade | OnDelete::SetNull | OnDelete::SetDefault => Some(Share::Deletion {
-                table: references.value.table.clone(),
-                column: references.value.column.clone(),
-            }),
+            OnDelete::Cascade | OnDelete::SetNull | OnDelete::SetDefault => {
+                Some(references.value.clone())
+            }
             // A refused DELETE cannot say whose foreign key refused it.
             OnDelete::Restrict | OnDelete::NoAction => None,
         },
@@ -139,9 +133,7 @@ pub async fn passed(ctx: &Context<'_>) -> bool {
 impl Group {
     /// Runs every case for all members: whether each passed them all.
     async fn run(&self, ctx: &Context<'_>) -> Vec<bool> {
-        match &self.share {
-            Share::Deletion { table, .. } => self.deleted_together(ctx, table).await,
-        }
+        self.deleted_together(ctx, &self.target.table).await
     }
 
     async fn deleted_together(&self, ctx: &Context<'_>, target: &TableName) -> Vec<bool> {

@@ -68,7 +68,7 @@ impl OnDelete {
 }
 
 /// A referenced column: `table.column` or `schema.table.column`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Reference {
     pub table: TableName,
     pub column: String,
