@@ -32,6 +32,18 @@ pub fn pg_bindir() -> Option<PathBuf> {
     non_empty("PG_INVARIANTS_PG_BINDIR").map(PathBuf::from)
 }
 
+/// `PG_INVARIANTS_TMPDIR`: where the local backend puts its throwaway clusters, instead of
+/// memory (`/dev/shm`) or `TMPDIR` (see [`crate::provision`]'s `scratch`).
+pub fn scratch_dir() -> Option<PathBuf> {
+    non_empty("PG_INVARIANTS_TMPDIR").map(PathBuf::from)
+}
+
+/// `TMPDIR`, when set: the user chose where temporary files go, and the local backend's
+/// clusters go there too unless `PG_INVARIANTS_TMPDIR` says otherwise.
+pub fn tmpdir() -> Option<PathBuf> {
+    non_empty("TMPDIR").map(PathBuf::from)
+}
+
 /// `PG_INVARIANTS_CASES`: how many generated variations each behavioural check runs after its
 /// first, minimal case (default 3; 0 runs the minimal case only). Unparsable values are ignored.
 pub fn cases() -> Option<u32> {

@@ -67,6 +67,13 @@ pub fn harness_main() -> ExitCode {
     })
 }
 
+/// Checks run at once unless `--test-threads` says otherwise: two per core, because a check
+/// spends much of its time waiting for the server's answer, and the server needs the cores
+/// too. (Measured on 2 cores at 500 tables: the checks took 4.6 s on 2 threads, 4.1 s on 4.)
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get() * 2)
+}
+
 /// Runs every selected check and returns the process exit code.
 pub fn run(options: Options) -> ExitCode {
     match prepare(options.config.as_deref(), &options.start) {
@@ -77,7 +84,7 @@ pub fn run(options: Options) -> ExitCode {
 
 fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
     let format = report_format(options.junit, &options.args);
-    let args = options.args;
+    let mut args = options.args;
     output::silence_closed_stdout_panics();
     if args.list {
         return list(&args, &spec, &chain, options.backend, options.no_cache);
@@ -86,10 +93,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Ok(p) => p,
         Err(e) => return invalid(&format!("error: {e}")),
     };
-    let threads = args
-        .test_threads
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-        .unwrap_or(1);
+    let threads = *args.test_threads.get_or_insert_with(default_threads);
     // The idempotency pass costs a second application of the chain: only for runs that show
     // its verdict (not one nextest process per other test, not `cargo test some::filter`).
     let idempotent = Trial::test(plan::IDEMPOTENT, || Ok(()));

@@ -12,7 +12,7 @@ use sqlx::{ConnectOptions, Connection};
 use crate::catalog::{self, Catalog};
 use crate::migrate::{ApplyError, Chain};
 use crate::provision::{
-    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, ServerVersion,
+    Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, Scratch, ServerVersion,
     SharedServer, Source, server_identity_in,
 };
 use crate::spec::Spec;
@@ -63,7 +63,7 @@ pub struct Timings {
 
 /// A server with the chain applied to `database` (or not: `apply`), before the rest of the
 /// set-up.
-struct Migrated<'c> {
+struct Migrated {
     postgres: Postgres,
     database: String,
     apply: Result<(), ApplyError>,
@@ -72,16 +72,18 @@ struct Migrated<'c> {
     timings: Timings,
     cached: Cached,
     version: ServerVersion,
-    /// Where the cluster is kept (see `cached`), to record that the idempotency pass passed.
-    cache: Option<&'c Cache>,
+    /// The cache's entry of this very cluster (a hit, or one just kept), held so that eviction
+    /// keeps away: it records that the idempotency pass passed, and keeps the catalog.
+    entry: Option<Entry>,
     /// The cache's entry records that the idempotency pass passed on this very cluster.
     idempotent_before: bool,
-    /// On a server the test run shares: where its processes share the catalog (the same for all
-    /// of them, read by the first).
+    /// Where the catalog is kept once read: in the cache's entry (the key covers everything
+    /// the catalog is read from, so a hit reads none of it from the server), or, on a server
+    /// the test run shares, where its processes share it (read by the first).
     catalog_file: Option<PathBuf>,
 }
 
-impl<'c> Migrated<'c> {
+impl Migrated {
     /// A server on the cache's migrated cluster, provisioned since `started`: nothing applied.
     fn from_cache(
         postgres: Postgres,
@@ -89,7 +91,7 @@ impl<'c> Migrated<'c> {
         started: Instant,
         cached: Cached,
         version: ServerVersion,
-        cache: &'c Cache,
+        entry: Option<Entry>,
     ) -> Self {
         Self {
             postgres,
@@ -102,9 +104,9 @@ impl<'c> Migrated<'c> {
             },
             cached,
             version,
-            cache: Some(cache),
-            idempotent_before: false,
-            catalog_file: None,
+            idempotent_before: entry.as_ref().is_some_and(Entry::idempotent),
+            catalog_file: entry.as_ref().map(Entry::catalog),
+            entry,
         }
     }
 }
@@ -202,19 +204,16 @@ impl Setup {
             }
             // An entry that cannot be started from (damaged by hand, another server user) only
             // costs applying the chain: the run goes on as a miss.
-            let idempotent_before = entry.as_ref().is_some_and(Entry::idempotent);
-            let copy = match entry {
-                Some(entry) => start_copy(source, &entry).await,
+            let copy = match &entry {
+                Some(entry) => start_copy(source, entry).await,
                 None => None,
             };
             if let Some((postgres, database)) = copy {
                 drop(building);
                 let version = postgres.version().await?;
                 let cached = Cached::Hit(key.clone());
-                let migrated = Migrated {
-                    idempotent_before,
-                    ..Migrated::from_cache(postgres, database, started, cached, version, cache)
-                };
+                let migrated =
+                    Migrated::from_cache(postgres, database, started, cached, version, entry);
                 return Self::ready(spec, chain, source, migrated, connections, pass).await;
             }
         }
@@ -225,20 +224,20 @@ impl Setup {
 
         let started = Instant::now();
         let roles = postgres.role_phase().await?;
-        // A statement that failed for want of an extension says how to get it.
-        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, source.backend());
+        let remedy = |e: ApplyError| remedied(e, &version, source, &postgres);
         let apply = apply_once(&postgres, &database, chain)
             .await?
             .map_err(remedy);
         let apply_time = started.elapsed();
-        let cached = match &keyed {
+        let (cached, entry) = match &keyed {
             Some((cache, key)) if apply.is_ok() && postgres.can_keep() => {
                 let started = Instant::now();
                 postgres.keep_in(cache, key, &database).await?;
-                Cached::Stored(key.clone(), started.elapsed())
+                let stored = Cached::Stored(key.clone(), started.elapsed());
+                (stored, cache.get(Kind::Migrated, key))
             }
-            Some((_, key)) => Cached::NotStored(key.clone()),
-            None => Cached::Off,
+            Some((_, key)) => (Cached::NotStored(key.clone()), None),
+            None => (Cached::Off, None),
         };
         drop(building);
         let migrated = Migrated {
@@ -250,11 +249,11 @@ impl Setup {
                 provision,
                 apply: apply_time,
             },
-            cached,
             version,
-            cache: source.cache(),
             idempotent_before: false,
-            catalog_file: None,
+            catalog_file: entry.as_ref().map(Entry::catalog),
+            entry,
+            cached,
         };
         Self::ready(spec, chain, source, migrated, connections, pass).await
     }
@@ -291,7 +290,7 @@ impl Setup {
         let postgres = Postgres::shared(server);
         if spec.project.migrations.idempotent && !idempotent_before {
             match second_pass(&postgres, &database, chain).await {
-                Ok(Ok(())) => record_idempotent(Some(cache), &Cached::Hit(key.to_string())),
+                Ok(Ok(())) => record_idempotent(cache.get(Kind::Migrated, key).as_ref()),
                 Ok(Err(_)) => {
                     turn.record_not_idempotent();
                     return None;
@@ -303,7 +302,7 @@ impl Setup {
         let migrated = Migrated {
             idempotent_before: true,
             catalog_file,
-            ..Migrated::from_cache(postgres, database, started, cached, version, cache)
+            ..Migrated::from_cache(postgres, database, started, cached, version, None)
         };
         Self::ready(spec, chain, source, migrated, connections, pass)
             .await
@@ -315,7 +314,7 @@ impl Setup {
         spec: &Spec,
         chain: &Chain,
         source: &Source,
-        migrated: Migrated<'_>,
+        migrated: Migrated,
         connections: u32,
         pass: SecondPass,
     ) -> Result<Self, ProvisionError> {
@@ -327,11 +326,11 @@ impl Setup {
             timings,
             cached,
             version,
-            cache,
+            entry,
             idempotent_before,
             catalog_file,
         } = migrated;
-        let remedy = |e: ApplyError| e.with_extension_remedy(version.major, source.backend());
+        let remedy = |e: ApplyError| remedied(e, &version, source, &postgres);
         let second = spec.project.migrations.idempotent && pass == SecondPass::Run;
         let idempotent = match (&apply, second) {
             (Ok(()), true) if idempotent_before => Some(Ok(())),
@@ -340,7 +339,7 @@ impl Setup {
                     .await?
                     .map_err(remedy);
                 if outcome.is_ok() {
-                    record_idempotent(cache, &cached);
+                    record_idempotent(entry.as_ref());
                 }
                 Some(outcome)
             }
@@ -351,8 +350,12 @@ impl Setup {
         }
 
         let (catalog, pool) = if apply.is_ok() {
+            // No ping before each check's transaction (sqlx's default): a round trip per case
+            // of every behavioural check, and a connection lost since fails the check's first
+            // statement anyway, which never reads as a pass.
             let pool = PgPoolOptions::new()
                 .max_connections(connections.max(1))
+                .test_before_acquire(false)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(postgres.options(&database))
                 .await
@@ -449,6 +452,18 @@ async fn connect(postgres: &Postgres, database: &str) -> Result<PgConnection, Pr
         .map_err(|e| db_error(&format!("connecting to database {database}"), e))
 }
 
+/// A failed statement, with what would help: how to get an extension the server lacks, how to
+/// make room in a cluster that lives in memory.
+fn remedied(
+    e: ApplyError,
+    version: &ServerVersion,
+    source: &Source,
+    postgres: &Postgres,
+) -> ApplyError {
+    e.with_extension_remedy(version.major, source.backend())
+        .with_space_remedy(postgres.scratch().and_then(Scratch::remedy))
+}
+
 /// A server on a copy of a cached migrated cluster, and the migrated database's name; `None`
 /// when the entry is unusable.
 async fn start_copy(source: &Source, entry: &Entry) -> Option<(Postgres, String)> {
@@ -461,22 +476,20 @@ async fn start_copy(source: &Source, entry: &Entry) -> Option<(Postgres, String)
 /// Records in the cache's entry of this cluster (a hit, or one just kept) that the idempotency
 /// pass passed, so that runs starting from it skip the pass. A cache that cannot be written
 /// only costs the next run the pass.
-fn record_idempotent(cache: Option<&Cache>, cached: &Cached) {
-    let (Some(cache), Cached::Hit(key) | Cached::Stored(key, _)) = (cache, cached) else {
-        return;
-    };
-    if let Some(entry) = cache.get(Kind::Migrated, key) {
+fn record_idempotent(entry: Option<&Entry>) {
+    if let Some(entry) = entry {
         let _ = entry.record_idempotent();
     }
 }
 
-/// The catalog another process of the test run read from the server they share.
+/// The catalog read before from this very cluster: by an earlier run from the cache's entry,
+/// or by another process of the test run from the server they share.
 fn shared_catalog(file: &Path) -> Option<Catalog> {
     serde_json::from_slice(&std::fs::read(file).ok()?).ok()
 }
 
-/// Shares the catalog with the run's other processes: written whole, then renamed into place.
-/// Not shared is no error: each reads it itself.
+/// Keeps the catalog for the runs and processes after (see [`shared_catalog`]): written whole,
+/// then renamed into place. Not kept is no error: each reads it itself.
 fn share_catalog(file: &Path, catalog: &Catalog) {
     let Ok(json) = serde_json::to_vec(catalog) else {
         return;

@@ -84,7 +84,8 @@ pub struct SqlError {
     pub detail: Option<String>,
     pub hint: Option<String>,
     pub statement: String,
-    /// Ours, after PostgreSQL's hint: how to get what the server lacks (an extension).
+    /// Ours, after PostgreSQL's hint, a whole line: how to get what the server lacks (an
+    /// extension), or how to make room.
     pub remedy: Option<String>,
 }
 
@@ -103,7 +104,22 @@ impl ApplyError {
         if let Self::Statement { sql_error, .. } = &mut self
             && let Some(name) = extension::missing(&sql_error.code, &sql_error.message)
         {
-            sql_error.remedy = Some(extension::remedy(&name, major, backend));
+            sql_error.remedy = Some(format!(
+                "to get it: {}",
+                extension::remedy(&name, major, backend)
+            ));
+        }
+        self
+    }
+
+    /// Says how to make room (`remedy`, from where the cluster lives), when the statement
+    /// failed for want of space (SQLSTATE 53100, `disk_full`).
+    pub fn with_space_remedy(mut self, remedy: Option<String>) -> Self {
+        if let Self::Statement { sql_error, .. } = &mut self
+            && sql_error.code == "53100"
+            && remedy.is_some()
+        {
+            sql_error.remedy = remedy;
         }
         self
     }
@@ -119,7 +135,7 @@ impl SqlError {
             out.push_str(&format!("\n  HINT: {h}"));
         }
         if let Some(r) = &self.remedy {
-            out.push_str(&format!("\n  to get it: {r}"));
+            out.push_str(&format!("\n  {r}"));
         }
         out.push_str(&format!("\n  statement: {}", excerpt(&self.statement)));
         out

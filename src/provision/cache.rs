@@ -93,6 +93,17 @@ impl Entry {
         self.dir.join("data")
     }
 
+    /// The size of the data directory, as measured when it was stored (0 if unknown).
+    pub fn size(&self) -> u64 {
+        stored_size(&self.dir)
+    }
+
+    /// Where the catalog of the migrated database is kept once a run has read it (migrated
+    /// entries only): the entry's key covers everything it is read from.
+    pub fn catalog(&self) -> PathBuf {
+        self.dir.join("catalog.json")
+    }
+
     /// The superuser's password of that cluster.
     pub fn password(&self) -> io::Result<String> {
         Ok(std::fs::read_to_string(self.dir.join("password"))?
@@ -275,11 +286,7 @@ impl Cache {
                 let used = std::fs::metadata(dir.join("lock"))
                     .and_then(|m| m.modified())
                     .unwrap_or(SystemTime::UNIX_EPOCH);
-                let size = std::fs::read_to_string(dir.join("size"))
-                    .ok()
-                    .and_then(|s| s.trim().parse().ok())
-                    .unwrap_or(0);
-                (used, size, dir)
+                (used, stored_size(&dir), dir)
             })
             .collect();
         let mut total: u64 = entries.iter().map(|e| e.1).sum();
@@ -415,6 +422,14 @@ pub(super) fn write_private(path: &Path, text: &str) -> io::Result<()> {
 }
 
 /// Bytes of the files under `dir`.
+/// The size an entry's `size` file records (0 if unreadable).
+fn stored_size(entry: &Path) -> u64 {
+    std::fs::read_to_string(entry.join("size"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn dir_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -440,33 +455,6 @@ pub(super) fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
 /// `remove_dir_all`, retried for a moment.
 fn remove_dir_patiently(dir: &Path) {
     super::local::remove_dir_patiently(dir);
-}
-
-/// Copies the data directory `from` to `to` (which must not exist), keeping owners and modes:
-/// `cp -a`, sharing blocks where the file system can (`--reflink=auto`).
-pub fn copy_data(from: &Path, to: &Path) -> io::Result<()> {
-    let out = copy_command(from, to).output()?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "cp -a {} {}: {}",
-            from.display(),
-            to.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
-}
-
-/// The `cp` that [`copy_data`] runs: also spawned on its own by the local backend, which keeps
-/// it where a signal's cleanup stops it before removing the directory it writes into.
-pub fn copy_command(from: &Path, to: &Path) -> std::process::Command {
-    let mut cp = std::process::Command::new("cp");
-    cp.args(["-a", "--reflink=auto"])
-        .arg(from)
-        .arg(to)
-        .stdin(std::process::Stdio::null());
-    cp
 }
 
 #[cfg(test)]

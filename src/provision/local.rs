@@ -22,8 +22,10 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::cache::{Cache, Contents, Entry, Key, Kind, copy_command, copy_data};
+use super::cache::{Cache, Contents, Entry, Key, Kind};
+use super::copy;
 use super::owner::{self, Owner};
+use super::scratch::Scratch;
 use super::{ProvisionError, cleanup};
 use crate::env;
 
@@ -51,6 +53,8 @@ pub(super) const LOG_TAIL_LINES: usize = 5;
 /// during initdb or start-up removes everything too; dropping the server runs it.
 pub struct LocalServer {
     pub socket_dir: PathBuf,
+    /// Where the directory is: in memory or not.
+    pub scratch: Scratch,
     /// The superuser's password, random per run.
     pub password: String,
     state: Arc<Mutex<Resources>>,
@@ -144,12 +148,19 @@ impl LocalServer {
             searched: search_order_text(),
         })?;
         let user = RunAs::for_current_user()?;
-        let root = std::env::temp_dir();
-        reap_stale_dirs(&root);
+        for root in Scratch::roots() {
+            reap_stale_dirs(&root);
+        }
+        let size = match &origin {
+            Origin::Copy(entry) => entry.size(),
+            Origin::Fresh(_) => 0,
+        };
+        let scratch = Scratch::choose(size);
+        let root = &scratch.root;
         let dir = tempfile::Builder::new()
             .prefix(&format!("{DIR_PREFIX}{}.", Owner::current().tag()))
             .permissions(std::fs::Permissions::from_mode(0o700))
-            .tempdir_in(&root)
+            .tempdir_in(root)
             .map_err(|e| ProvisionError::io("creating a temporary directory", e))?;
         let password = owner::random_secret()
             .map_err(|e| ProvisionError::io("drawing a password for the server", e))?;
@@ -164,6 +175,7 @@ impl LocalServer {
         };
         let mut server = Self {
             socket_dir,
+            scratch,
             password,
             state,
             bindir,
@@ -225,7 +237,7 @@ impl LocalServer {
             };
             // A cache that cannot be written only costs the next run an initdb.
             let _ = cache.put(Kind::Template, &key, contents, |to| {
-                copy_data(&self.data_dir(), to)
+                copy::tree(&self.data_dir(), to)
             });
         }
         Ok(None)
@@ -236,15 +248,11 @@ impl LocalServer {
         let password = entry
             .password()
             .map_err(|e| ProvisionError::io("reading a cached cluster's password", e))?;
-        const WHAT: &str = "copying a cached cluster";
-        let child = spawn_dying_with_us(&mut copy_command(&entry.data(), &self.data_dir()), WHAT)?;
-        let status = self.run_to_end(child, WHAT)?;
-        if !status.success() {
-            return Err(ProvisionError::io(
-                WHAT,
-                std::io::Error::other(format!("cp -a exited with {status}")),
-            ));
-        }
+        // Under the lock a signal's cleanup takes before it removes the directory: the copy
+        // stops between two files once a signal arrived, then the cleanup goes on.
+        let _copying = lock(&self.state);
+        copy::tree(&entry.data(), &self.data_dir())
+            .map_err(|e| ProvisionError::io("copying a cached cluster", e))?;
         Ok(password)
     }
 
@@ -283,7 +291,7 @@ impl LocalServer {
             database: Some(database),
         };
         let _ = cache.put(Kind::Migrated, key, contents, |to| {
-            copy_data(&self.data_dir(), to)
+            copy::tree(&self.data_dir(), to)
         });
         self.spawn()?;
         self.wait_ready().await

@@ -14,12 +14,14 @@
 
 mod cache;
 mod cleanup;
+mod copy;
 mod databases;
 #[cfg(feature = "docker")]
 mod docker;
 mod local;
 mod owner;
 mod roles;
+mod scratch;
 mod shared;
 mod source;
 mod url;
@@ -46,6 +48,7 @@ pub use cache::{Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Ke
 pub use cleanup::{interrupted, on_exit, wait_for_exit};
 pub use local::{find_bindir, server_identity, server_identity_in};
 pub use roles::RolePhase;
+pub use scratch::Scratch;
 pub use shared::{SharedServer, Turn, keeper_if_asked};
 pub use source::Source;
 pub use watch::Probe;
@@ -226,6 +229,15 @@ impl Postgres {
             server: Server::Shared(server),
             created: Arc::default(),
             _cleanup: None,
+        }
+    }
+
+    /// Where a local server's cluster lives (`None` on the other backends, whose clusters are
+    /// not ours to place).
+    pub fn scratch(&self) -> Option<&Scratch> {
+        match &self.server {
+            Server::Local(server) => Some(&server.scratch),
+            _ => None,
         }
     }
 

@@ -107,9 +107,11 @@ impl fmt::Display for DbError {
 /// (then `'\'` opens a string instead of being one) or set a `client_encoding` whose characters
 /// swallow a backslash (SJIS, GBK…) would make the next message lex differently from the proof
 /// that each sample is one expression, and a value returned earlier and written back as a
-/// literal could then end the transaction. A trial's (or a failed statement's) `ROLLBACK TO
-/// SAVEPOINT` undoes such settings by itself; a kept statement's `RELEASE` keeps them, hence
-/// these `SET LOCAL`s. Within one message nothing changes how it lexes: PostgreSQL parses a whole
+/// literal could then end the transaction. A trial's `ROLLBACK TO SAVEPOINT` undoes such
+/// settings by itself, and so does a failed statement's error (PostgreSQL reverts the settings
+/// of an aborted subtransaction when it aborts, before the next message is read, although the
+/// `ROLLBACK TO` only comes at the head of that message); a kept statement's `RELEASE` keeps
+/// them, hence these `SET LOCAL`s. Within one message nothing changes how it lexes: PostgreSQL parses a whole
 /// message before running any of it. At the start, they also override whatever defaults a
 /// migration gave the database or the role.
 const LEXER_AS_PROVEN: &str =
@@ -124,26 +126,31 @@ pub struct Sandbox {
     contended: bool,
     /// Whether the lock timeout in force is the short one of synthesis.
     synthesizing: bool,
+    /// What must run before the next statement and has not yet been sent: the transaction's
+    /// start, or the `ROLLBACK TO SAVEPOINT` after a failed statement. It goes at the head of
+    /// the next message rather than in a round trip of its own (a check's case is a handful of
+    /// statements, so a round trip saved is a large share of it), and a failed statement's
+    /// rollback to the savepoint is not needed at all before the final `ROLLBACK`.
+    pending: String,
 }
 
 impl Sandbox {
-    /// Begins the transaction with its timeouts, and with every deferrable constraint immediate,
-    /// and opens the savepoint the first statement runs under.
+    /// Takes a connection for the transaction. The transaction itself (its timeouts, every
+    /// deferrable constraint immediate, and the savepoint the first statement runs under) begins
+    /// with the first statement, in the same message. It begins with the lock timeout of
+    /// synthesis: nearly every check builds its rows first.
     pub async fn begin(pool: &PgPool) -> Result<Self, DbError> {
-        let mut conn = pool.acquire().await.map_err(DbError::from_sqlx)?;
-        let setup = format!(
-            "BEGIN; SET LOCAL statement_timeout = '{}s'; SET LOCAL lock_timeout = '{}s'; SET CONSTRAINTS ALL IMMEDIATE; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants;",
+        let conn = pool.acquire().await.map_err(DbError::from_sqlx)?;
+        let start = format!(
+            "BEGIN; SET LOCAL statement_timeout = '{}s'; SET LOCAL lock_timeout = '{SYNTHESIS_LOCK_TIMEOUT}'; SET CONSTRAINTS ALL IMMEDIATE; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants;\n",
             STATEMENT_TIMEOUT.as_secs(),
-            LOCK_TIMEOUT.as_secs()
         );
-        conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(setup)))
-            .await
-            .map_err(DbError::from_sqlx)?;
         Ok(Self {
             conn,
             transcript: vec!["BEGIN;".into(), "SET CONSTRAINTS ALL IMMEDIATE;".into()],
             contended: false,
-            synthesizing: false,
+            synthesizing: true,
+            pending: start,
         })
     }
 
@@ -180,7 +187,12 @@ impl Sandbox {
     /// Runs `sql` alone through the extended protocol, then keeps its effects (`keep`, on
     /// success) or rolls back to the savepoint.
     async fn alone(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
+        // The extended protocol takes one statement: what is pending goes first, on its own.
         self.lock_wait(false).await?;
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            self.run(pending).await?;
+        }
         let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false);
         let result = self.fetch(query).await;
         let end = if keep && result.is_ok() {
@@ -215,20 +227,22 @@ impl Sandbox {
         )
     }
 
-    /// Sets the lock timeout in a round trip of its own (see [`Self::lock_wait_prefix`]).
+    /// Sets the lock timeout in a round trip of its own (see [`Self::lock_wait_prefix`]), after
+    /// what is pending.
     async fn lock_wait(&mut self, synthesizing: bool) -> Result<(), DbError> {
         let prefix = self.lock_wait_prefix(synthesizing);
         if !prefix.is_empty() {
-            self.run(prefix).await?;
+            let message = format!("{}{prefix}", std::mem::take(&mut self.pending));
+            self.run(message).await?;
             self.synthesizing = synthesizing;
         }
         Ok(())
     }
 
-    /// See [`Self::attempt`]. The message is `[lock timeout;] <sql>; <end of the savepoint>`:
-    /// the newline before the `;` ends a trailing `--` comment of `sql`. When `sql` fails,
-    /// PostgreSQL skips the rest of the message, and the savepoint is rolled back to in a
-    /// second message.
+    /// See [`Self::attempt`]. The message is `[pending;] [lock timeout;] <sql>; <end of the
+    /// savepoint>`: the newline before the `;` ends a trailing `--` comment of `sql`. When `sql`
+    /// fails, PostgreSQL skips the rest of the message, and the rollback to the savepoint is left
+    /// pending, for the head of the next message.
     async fn run_one(
         &mut self,
         sql: &str,
@@ -241,7 +255,8 @@ impl Sandbox {
         } else {
             "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
         };
-        let message = format!("{prefix}{sql}\n; {end}");
+        let pending = std::mem::take(&mut self.pending);
+        let message = format!("{pending}{prefix}{sql}\n; {end}");
         let result = self
             .fetch(sqlx::raw_sql(sqlx::AssertSqlSafe(message)))
             .await;
@@ -250,8 +265,7 @@ impl Sandbox {
             self.synthesizing = synthesizing;
         }
         if result.is_err() {
-            self.run("ROLLBACK TO SAVEPOINT pg_invariants".into())
-                .await?;
+            self.pending = "ROLLBACK TO SAVEPOINT pg_invariants;\n".into();
         }
         self.outcome(result)
     }
