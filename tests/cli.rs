@@ -574,3 +574,86 @@ fn one_test_per_process_gives_the_idempotency_verdict_of_a_whole_run() {
     let skipped = run_case_with("not-idempotent", &["--skip", "migrations::idempotent"]);
     assert_eq!(skipped.status.code(), Some(0), "{skipped:?}");
 }
+
+/// A run's cluster lives where `PG_INVARIANTS_TMPDIR` says; without it (and without `TMPDIR`),
+/// in memory (`/dev/shm`) when that has room, else in the temporary directory. Nothing is left
+/// there after the run.
+#[test]
+fn the_cluster_lives_in_memory_unless_a_directory_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let scratch = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    // Written by the server, which may run as an unprivileged user.
+    let out = scratch.path().join("out");
+    let named = scratch.path().join("named");
+    for dir in [&out, &named] {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    }
+    let project = scratch.path().join("project");
+    std::fs::create_dir_all(project.join("migrations")).expect("mkdir");
+    let report = out.join("data_directory");
+    std::fs::write(
+        project.join("migrations/1_where.sql"),
+        format!(
+            "COPY (SELECT current_setting('data_directory')) TO '{}';\n",
+            report.display()
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        project.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"sql-dir\"\nidempotent = false\n\n[invariants]\ncoverage = false\n",
+    )
+    .expect("write");
+    let run = |tmpdir: Option<&Path>| -> std::path::PathBuf {
+        let _ = std::fs::remove_file(&report);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
+        cmd.args(["test", "--backend", "local", "--no-cache"])
+            .current_dir(&project)
+            .env_remove("TMPDIR")
+            .env_remove("PG_INVARIANTS_TMPDIR");
+        if let Some(dir) = tmpdir {
+            cmd.env("PG_INVARIANTS_TMPDIR", dir);
+        }
+        let output = cmd.output().expect("the binary runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let data = std::fs::read_to_string(&report).expect("the migration wrote it");
+        Path::new(data.trim()).to_path_buf()
+    };
+
+    let data = run(Some(&named));
+    let named_real = named.canonicalize().expect("canonical");
+    assert!(data.starts_with(&named_real), "{}", data.display());
+    assert_eq!(std::fs::read_dir(&named).expect("ls").count(), 0);
+
+    let data = run(None);
+    let memory = Path::new("/dev/shm");
+    let free = {
+        let path = std::ffi::CString::new("/dev/shm").expect("path");
+        // SAFETY: statvfs(3) into a zeroed struct we own, on a NUL-terminated path.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        (unsafe { libc::statvfs(path.as_ptr(), &mut stat) } == 0)
+            .then(|| stat.f_bavail.saturating_mul(stat.f_frsize))
+    };
+    let room = free.is_some_and(|free| free >= (1 << 30) + (64 << 20));
+    let expected = if room {
+        memory.canonicalize().expect("canonical")
+    } else {
+        std::env::temp_dir().canonicalize().expect("canonical")
+    };
+    assert!(
+        data.starts_with(&expected),
+        "{} is not in {}",
+        data.display(),
+        expected.display()
+    );
+    let parent = data.parent().expect("the run's directory");
+    assert!(!parent.exists(), "{} was left behind", parent.display());
+}

@@ -657,21 +657,33 @@ impl RunAsExt for Option<RunAs> {
 }
 
 /// Where server binaries are looked for, in order (FORMAT.md section 1).
-fn candidate_bindirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    dirs.extend(env::pg_bindir());
-    let pg_config = Command::new("pg_config")
-        .arg("--bindir")
-        .stderr(Stdio::null())
-        .output();
-    if let Some(out) = pg_config.ok().filter(|o| o.status.success()) {
-        dirs.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-    }
-    if let Some(path) = env::path() {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    dirs.extend(debian_bindirs(Path::new("/usr/lib/postgresql")));
-    dirs
+/// Where server binaries may be, in the order of [`search_order_text`]. Lazy: `pg_config` (a
+/// shell script on Debian, two more processes) runs only when `PG_INVARIANTS_PG_BINDIR` does
+/// not hold them.
+fn candidate_bindirs() -> impl Iterator<Item = PathBuf> {
+    let pg_config = std::iter::once_with(|| {
+        Command::new("pg_config")
+            .arg("--bindir")
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    })
+    .flatten();
+    let path = std::iter::once_with(|| {
+        env::path()
+            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+            .unwrap_or_default()
+    })
+    .flatten();
+    let debian =
+        std::iter::once_with(|| debian_bindirs(Path::new("/usr/lib/postgresql"))).flatten();
+    env::pg_bindir()
+        .into_iter()
+        .chain(pg_config)
+        .chain(path)
+        .chain(debian)
 }
 
 /// `/usr/lib/postgresql/<version>/bin`, newest version first.
@@ -767,9 +779,7 @@ pub fn find_bindir() -> Option<PathBuf> {
     static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
     FOUND
         .get_or_init(|| {
-            candidate_bindirs()
-                .into_iter()
-                .find(|d| d.join("initdb").is_file() && d.join("postgres").is_file())
+            candidate_bindirs().find(|d| d.join("initdb").is_file() && d.join("postgres").is_file())
         })
         .clone()
 }

@@ -187,20 +187,26 @@ impl Sandbox {
     /// Runs `sql` alone through the extended protocol, then keeps its effects (`keep`, on
     /// success) or rolls back to the savepoint.
     async fn alone(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        // The extended protocol takes one statement: what is pending goes first, on its own.
-        self.lock_wait(false).await?;
-        if !self.pending.is_empty() {
-            let pending = std::mem::take(&mut self.pending);
-            self.run(pending).await?;
+        // The extended protocol takes one statement: what is pending, and the lock timeout of a
+        // check's statement, go first in a message of their own.
+        let before = format!(
+            "{}{}",
+            std::mem::take(&mut self.pending),
+            self.lock_wait_prefix(false)
+        );
+        if !before.is_empty() {
+            self.run(before).await?;
         }
         let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false);
         let result = self.fetch(query).await;
-        let end = if keep && result.is_ok() {
+        let kept = keep && result.is_ok();
+        let end = if kept {
             format!("RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants")
         } else {
             "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
         };
         self.run(end).await?;
+        self.lock_wait_set(false, kept);
         self.outcome(result)
     }
 
@@ -210,9 +216,11 @@ impl Sandbox {
         self.run_one(sql, keep, true).await
     }
 
-    /// What sets the lock timeout of synthesis or of checks, outside the savepoint (a `SET
-    /// LOCAL` under it would be undone with it), to put before the next statement: empty when it
-    /// does not change.
+    /// What sets the lock timeout of synthesis or of checks, to put before the next statement,
+    /// under its savepoint: empty when it does not change. Under the savepoint, it is undone
+    /// with the statement (a trial, an error) and stays in force only when the statement is kept
+    /// (see [`Self::lock_wait_set`]): one statement, where setting it outside the savepoint
+    /// would take three (release, set, savepoint again).
     fn lock_wait_prefix(&self, synthesizing: bool) -> String {
         if self.synthesizing == synthesizing {
             return String::new();
@@ -222,21 +230,16 @@ impl Sandbox {
         } else {
             format!("{}s", LOCK_TIMEOUT.as_secs())
         };
-        format!(
-            "RELEASE SAVEPOINT pg_invariants; SET LOCAL lock_timeout = '{timeout}'; SAVEPOINT pg_invariants;\n"
-        )
+        format!("SET LOCAL lock_timeout = '{timeout}';\n")
     }
 
-    /// Sets the lock timeout in a round trip of its own (see [`Self::lock_wait_prefix`]), after
-    /// what is pending.
-    async fn lock_wait(&mut self, synthesizing: bool) -> Result<(), DbError> {
-        let prefix = self.lock_wait_prefix(synthesizing);
-        if !prefix.is_empty() {
-            let message = format!("{}{prefix}", std::mem::take(&mut self.pending));
-            self.run(message).await?;
+    /// Notes the lock timeout in force after a statement that ran under
+    /// [`Self::lock_wait_prefix`]`(synthesizing)`: that one if the statement was kept, else the
+    /// one before.
+    fn lock_wait_set(&mut self, synthesizing: bool, kept: bool) {
+        if kept {
             self.synthesizing = synthesizing;
         }
-        Ok(())
     }
 
     /// See [`Self::attempt`]. The message is `[pending;] [lock timeout;] <sql>; <end of the
@@ -260,10 +263,7 @@ impl Sandbox {
         let result = self
             .fetch(sqlx::raw_sql(sqlx::AssertSqlSafe(message)))
             .await;
-        if !prefix.is_empty() {
-            // The prefix runs first: an error of `sql` leaves it in force.
-            self.synthesizing = synthesizing;
-        }
+        self.lock_wait_set(synthesizing, keep && result.is_ok());
         if result.is_err() {
             self.pending = "ROLLBACK TO SAVEPOINT pg_invariants;\n".into();
         }
