@@ -118,13 +118,26 @@ impl<'a> Insert<'a> {
                     _ => run.synth.fresh_value(col, attempt),
                 },
             };
-            // The value as text when the referenced column does not hold it; no row otherwise.
-            let probe = format!(
-                "SELECT ({value})::text WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {}::text = ({value})::text)",
-                self.target_table.name.sql(),
-                ident(&self.target_col.name)
-            );
-            if let Ok(Some(text)) = run.sb.value(&probe).await {
+            // The value as text when the referenced column holds none equal to it; no row
+            // otherwise. Equal as a foreign key compares (the types' own equality, through the
+            // referenced column's index: a comparison of texts would read every row, and the
+            // rows that earlier cases rolled back stay in the table until vacuumed); as texts
+            // when the two types have no equality (no foreign key joins them).
+            let target = ident(&self.target_col.name);
+            let probe = |equal: String| {
+                format!(
+                    "SELECT ({value})::text WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {equal})",
+                    self.target_table.name.sql()
+                )
+            };
+            let found = match run.sb.value(&probe(format!("{target} = ({value})"))).await {
+                Ok(found) => Ok(found),
+                Err(_) => {
+                    let as_text = format!("{target}::text = ({value})::text");
+                    run.sb.value(&probe(as_text)).await
+                }
+            };
+            if let Ok(Some(text)) = found {
                 absent = Some((value, text));
                 break;
             }
