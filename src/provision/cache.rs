@@ -8,12 +8,14 @@
 //! - `servers/<run>-<key>`: the server the processes of a test run share (see
 //!   [`super::shared`]);
 //! - `remembered/<stamp>`: small facts that cost a process to learn, such as the server's
-//!   `postgres --version` (see [`Cache::remembered`]).
+//!   `postgres --version` or, for the processes of one test run, where the server binaries are
+//!   (see [`Cache::remembered`]); forgotten a week after they were written.
 //!
 //! An entry is a directory holding `data/` (the data directory of a cluster stopped by a clean
 //! shutdown), `password` (its superuser's), `database` (for a migrated cluster, the migrated
-//! database's name), `size`, and, once the chain applied a second time without error on it,
-//! `idempotent` (see [`Entry::record_idempotent`]). It is written whole in `tmp/`, then renamed into place: a
+//! database's name), `size`, once a run has read it `catalog.json` (see [`Entry::catalog`]), and,
+//! once the chain applied a second time without error on it, `idempotent` (see
+//! [`Entry::record_idempotent`]). It is written whole in `tmp/`, then renamed into place: a
 //! reader sees a complete entry or none, and a writer killed mid-way leaves only a `tmp/`
 //! directory named after its [`Owner`], which the next run removes.
 //!
@@ -173,7 +175,21 @@ impl Cache {
             private_dir(&cache.root.join(dir)).ok()?;
         }
         cache.reap_tmp();
+        cache.forget_old_facts();
         Some(cache)
+    }
+
+    /// A cache at `root` bounded by `limit` bytes, whatever the environment says (tests).
+    #[cfg(test)]
+    pub(super) fn at(root: &Path, limit: u64) -> Self {
+        let cache = Self {
+            root: root.to_path_buf(),
+            limit,
+        };
+        for dir in DIRS {
+            private_dir(&cache.root.join(dir)).expect("mkdir");
+        }
+        cache
     }
 
     /// The cache's directory.
@@ -317,6 +333,20 @@ impl Cache {
         }
     }
 
+    /// Removes remembered facts not written for [`FACTS_KEPT`]: some are learned once per test
+    /// run (where the server binaries are), and any is learned again at the cost of a process.
+    fn forget_old_facts(&self) {
+        let Ok(entries) = std::fs::read_dir(self.root.join("remembered")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let written = entry.metadata().and_then(|m| m.modified());
+            if written.is_ok_and(|w| w.elapsed().is_ok_and(|age| age > FACTS_KEPT)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
     /// Removes what writers that are gone left in `tmp/` (SIGKILL mid-write).
     fn reap_tmp(&self) {
         let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) else {
@@ -339,6 +369,9 @@ impl Cache {
         }
     }
 }
+
+/// How long a remembered fact is kept after it was written.
+const FACTS_KEPT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// Bumped whenever what an entry holds, or how a chain is applied, changes in a way the
 /// package version does not show.
@@ -462,14 +495,40 @@ mod tests {
     use super::*;
 
     fn cache(dir: &Path, limit: u64) -> Cache {
-        let cache = Cache {
-            root: dir.to_path_buf(),
-            limit,
-        };
-        for d in DIRS {
-            private_dir(&cache.root.join(d)).expect("mkdir");
-        }
-        cache
+        Cache::at(dir, limit)
+    }
+
+    #[test]
+    fn facts_are_forgotten_a_week_after_they_were_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = cache(dir.path(), 1 << 30);
+        let old = Key::new("t").finish();
+        let new = Key::new("u").finish();
+        assert_eq!(
+            cache.remembered(&old, || Some("a".into())),
+            Some("a".into())
+        );
+        assert_eq!(
+            cache.remembered(&new, || Some("b".into())),
+            Some("b".into())
+        );
+        let written =
+            std::time::SystemTime::now() - FACTS_KEPT - std::time::Duration::from_secs(60);
+        File::options()
+            .write(true)
+            .open(dir.path().join("remembered").join(&old))
+            .expect("open")
+            .set_modified(written)
+            .expect("touch");
+        cache.forget_old_facts();
+        assert_eq!(
+            cache.remembered(&old, || Some("again".into())),
+            Some("again".into())
+        );
+        assert_eq!(
+            cache.remembered(&new, || Some("never".into())),
+            Some("b".into())
+        );
     }
 
     fn put(cache: &Cache, key: &str, bytes: usize) {

@@ -4,7 +4,7 @@
 //! only). Every command (`test`, `--list`, `init`, `fix`, `cache key`) asks [`Source::decide`],
 //! so no two places can disagree about which server a run uses.
 
-use super::{Cache, ProvisionError, find_bindir};
+use super::{Cache, ProvisionError, local::find_bindir_in};
 use crate::env;
 use crate::spec::{Backend, DatabaseConfig};
 
@@ -29,9 +29,18 @@ impl Source {
             .transpose()
             .map_err(ProvisionError::UnknownBackend)?;
         let url = env::url();
-        let backend = match cli.or(from_env).unwrap_or(config.backend) {
+        let chosen = cli.or(from_env).unwrap_or(config.backend);
+        // Only the local backend copies clusters: a container's data directory is not ours
+        // to copy, a URL's server not ours at all. The cache also remembers, for the
+        // processes of one test run, where the server binaries are.
+        let cache = match chosen {
+            Backend::Local => Cache::locate(no_cache),
+            Backend::Auto if url.is_none() => Cache::locate(no_cache),
+            _ => None,
+        };
+        let backend = match chosen {
             Backend::Auto if url.is_some() => Backend::Url,
-            Backend::Auto if find_bindir().is_some() => Backend::Local,
+            Backend::Auto if find_bindir_in(cache.as_ref()).is_some() => Backend::Local,
             Backend::Auto => Backend::Docker,
             chosen => chosen,
         };
@@ -39,12 +48,7 @@ impl Source {
         if let Some(image) = env::image() {
             config.image = image;
         }
-        // Only the local backend copies clusters: a container's data directory is not ours
-        // to copy, a URL's server not ours at all.
-        let cache = match backend {
-            Backend::Local => Cache::locate(no_cache),
-            _ => None,
-        };
+        let cache = cache.filter(|_| backend == Backend::Local);
         Ok(Self {
             backend,
             config,
