@@ -218,6 +218,8 @@ impl LocalServer {
             if let Some(entry) = cache.get(Kind::Template, &key) {
                 match self.copy_cluster(&entry) {
                     Ok(password) => return Ok(Some(password)),
+                    // A copy stopped by a signal: the cleanup is removing the directory.
+                    Err(e) if cleanup::interrupted() => return Err(e),
                     // A template that cannot be copied only costs an initdb.
                     Err(_) => {
                         remove_dir_patiently(&self.data_dir());
@@ -319,6 +321,13 @@ impl LocalServer {
     }
 
     fn initdb(&self) -> Result<(), ProvisionError> {
+        // After a signal, the cleanup is removing the directory initdb would write into.
+        if cleanup::interrupted() {
+            return Err(ProvisionError::io(
+                "running initdb",
+                std::io::Error::other("interrupted"),
+            ));
+        }
         let dir = &self.socket_dir;
         let data = self.data_dir();
         let user = &self.user;
