@@ -354,7 +354,7 @@ impl Setup {
             // of every behavioural check, and a connection lost since fails the check's first
             // statement anyway, which never reads as a pass.
             let pool = PgPoolOptions::new()
-                .max_connections(connections.max(1))
+                .max_connections(connections.clamp(1, MAX_POOL))
                 .test_before_acquire(false)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(postgres.options(&database))
@@ -430,6 +430,11 @@ impl Setup {
 /// wait means a connection is being (re)made; a server that is gone is noticed by [`watch`],
 /// which closes the pool and so ends every wait at once.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most connections the checks use, whatever `--test-threads` says: the local server takes
+/// 100, and the set-up, the watcher and the idempotency pass's clone need a few. More threads
+/// than connections wait their turn.
+const MAX_POOL: u32 = 80;
 
 /// Waits for the server to go, records how, and closes the pool so that no check waits for it.
 async fn watch(probe: Probe, exit: Arc<OnceLock<String>>, pool: PgPool) {
