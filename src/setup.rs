@@ -2,7 +2,7 @@
 //! applied once, the idempotency pass on a clone (unless the cache records that it passed), one
 //! catalog read and a pool for data checks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -72,15 +72,13 @@ struct Migrated {
     timings: Timings,
     cached: Cached,
     version: ServerVersion,
-    /// The cache's entry of this very cluster (a hit, or one just kept), held so that eviction
-    /// keeps away: it records that the idempotency pass passed, and keeps the catalog.
+    /// The cache's entry of this very cluster (a hit, one just kept, or the one a test run's
+    /// shared server was started from), held so that eviction keeps away: it records that the
+    /// idempotency pass passed, and keeps the catalog once a process has read it (the key
+    /// covers everything the catalog is read from, so a hit reads none of it from the server).
     entry: Option<Entry>,
-    /// The cache's entry records that the idempotency pass passed on this very cluster.
+    /// The idempotency pass passed on this very cluster before.
     idempotent_before: bool,
-    /// Where the catalog is kept once read: in the cache's entry (the key covers everything
-    /// the catalog is read from, so a hit reads none of it from the server), or, on a server
-    /// the test run shares, where its processes share it (read by the first).
-    catalog_file: Option<PathBuf>,
 }
 
 impl Migrated {
@@ -105,7 +103,6 @@ impl Migrated {
             cached,
             version,
             idempotent_before: entry.as_ref().is_some_and(Entry::idempotent),
-            catalog_file: entry.as_ref().map(Entry::catalog),
             entry,
         }
     }
@@ -251,7 +248,6 @@ impl Setup {
             },
             version,
             idempotent_before: false,
-            catalog_file: entry.as_ref().map(Entry::catalog),
             entry,
             cached,
         };
@@ -274,7 +270,7 @@ impl Setup {
         pass: SecondPass,
     ) -> Option<Self> {
         let started = Instant::now();
-        let idempotent_before = cache.get(Kind::Migrated, key)?.idempotent();
+        let entry = cache.get(Kind::Migrated, key)?;
         let (server, turn) = SharedServer::attach(cache, key, &spec.project.database.settings)?;
         if turn.not_idempotent() {
             return None;
@@ -286,11 +282,10 @@ impl Setup {
         };
         let version = server.version();
         let database = server.database().to_string();
-        let catalog_file = Some(server.run_file("catalog.json"));
         let postgres = Postgres::shared(server);
-        if spec.project.migrations.idempotent && !idempotent_before {
+        if spec.project.migrations.idempotent && !entry.idempotent() {
             match second_pass(&postgres, &database, chain).await {
-                Ok(Ok(())) => record_idempotent(cache.get(Kind::Migrated, key).as_ref()),
+                Ok(Ok(())) => record_idempotent(Some(&entry)),
                 Ok(Err(_)) => {
                     turn.record_not_idempotent();
                     return None;
@@ -300,9 +295,9 @@ impl Setup {
         }
         drop(turn);
         let migrated = Migrated {
+            // Passed, just now or before anyone else attached.
             idempotent_before: true,
-            catalog_file,
-            ..Migrated::from_cache(postgres, database, started, cached, version, None)
+            ..Migrated::from_cache(postgres, database, started, cached, version, Some(entry))
         };
         Self::ready(spec, chain, source, migrated, connections, pass)
             .await
@@ -328,8 +323,8 @@ impl Setup {
             version,
             entry,
             idempotent_before,
-            catalog_file,
         } = migrated;
+        let catalog_file = entry.as_ref().map(Entry::catalog);
         let remedy = |e: ApplyError| remedied(e, &version, source, &postgres);
         let second = spec.project.migrations.idempotent && pass == SecondPass::Run;
         let idempotent = match (&apply, second) {
@@ -360,7 +355,7 @@ impl Setup {
                 .connect_with(postgres.options(&database))
                 .await
                 .map_err(|e| db_error("connecting to the migrated database", e))?;
-            let catalog = match catalog_file.as_deref().and_then(shared_catalog) {
+            let catalog = match catalog_file.as_deref().and_then(kept_catalog) {
                 Some(catalog) => catalog,
                 None => {
                     let mut conn = pool
@@ -371,7 +366,7 @@ impl Setup {
                         .await
                         .map_err(|e| db_error("reading the catalog", e))?;
                     if let Some(file) = &catalog_file {
-                        share_catalog(file, &catalog);
+                        keep_catalog(file, &catalog);
                     }
                     catalog
                 }
@@ -487,15 +482,15 @@ fn record_idempotent(entry: Option<&Entry>) {
     }
 }
 
-/// The catalog read before from this very cluster: by an earlier run from the cache's entry,
-/// or by another process of the test run from the server they share.
-fn shared_catalog(file: &Path) -> Option<Catalog> {
+/// The catalog read before from this very cluster (by an earlier run, or another process of
+/// the test run), kept in the cache's entry.
+fn kept_catalog(file: &Path) -> Option<Catalog> {
     serde_json::from_slice(&std::fs::read(file).ok()?).ok()
 }
 
-/// Keeps the catalog for the runs and processes after (see [`shared_catalog`]): written whole,
+/// Keeps the catalog for the runs and processes after (see [`kept_catalog`]): written whole,
 /// then renamed into place. Not kept is no error: each reads it itself.
-fn share_catalog(file: &Path, catalog: &Catalog) {
+fn keep_catalog(file: &Path, catalog: &Catalog) {
     let Ok(json) = serde_json::to_vec(catalog) else {
         return;
     };

@@ -62,26 +62,26 @@ impl Batches {
     /// a check filtered out or ignored is in no batch, so that a batch does the work of the
     /// checks the run runs and no more. A group of one is no group.
     pub fn plan(checks: &[Check], runs: impl Fn(usize) -> bool) -> Self {
-        let mut by_share: Vec<(Reference, Vec<usize>)> = Vec::new();
+        let mut by_target: Vec<(Reference, Vec<usize>)> = Vec::new();
         let mut index: HashMap<Reference, usize> = HashMap::new();
         for (i, check) in checks.iter().enumerate() {
-            let Some(share) = deleted_target(&check.kind).filter(|_| runs(i)) else {
+            let Some(target) = deleted_target(&check.kind).filter(|_| runs(i)) else {
                 continue;
             };
-            let slot = *index.entry(share.clone()).or_insert_with(|| {
-                by_share.push((share, Vec::new()));
-                by_share.len() - 1
+            let slot = *index.entry(target.clone()).or_insert_with(|| {
+                by_target.push((target, Vec::new()));
+                by_target.len() - 1
             });
-            by_share[slot].1.push(i);
+            by_target[slot].1.push(i);
         }
         let mut batches = Self::default();
-        for (share, members) in by_share.into_iter().filter(|(_, m)| m.len() > 1) {
+        for (target, members) in by_target.into_iter().filter(|(_, m)| m.len() > 1) {
             let g = batches.groups.len();
             for (place, &i) in members.iter().enumerate() {
                 batches.member_of.insert(i, (g, place));
             }
             batches.groups.push(Group {
-                target: share,
+                target,
                 members: members.iter().map(|&i| checks[i].kind.clone()).collect(),
                 passed: OnceCell::new(),
             });
@@ -131,12 +131,9 @@ pub async fn passed(ctx: &Context<'_>) -> bool {
 }
 
 impl Group {
-    /// Runs every case for all members: whether each passed them all.
+    /// Runs every case for all members, one DELETE per case: whether each passed them all.
     async fn run(&self, ctx: &Context<'_>) -> Vec<bool> {
-        self.deleted_together(ctx, &self.target.table).await
-    }
-
-    async fn deleted_together(&self, ctx: &Context<'_>, target: &TableName) -> Vec<bool> {
+        let target = &self.target.table;
         let mut scenes: Vec<Option<Scene<'_>>> =
             self.members.iter().map(|k| scene(ctx, k)).collect();
         one_table_each(ctx.catalog, &mut scenes);

@@ -66,7 +66,7 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
 }
 
 /// The INSERT of an otherwise valid row with NULL in the column, in a rolled-back transaction.
-pub(super) struct NullInsert<'a> {
+struct NullInsert<'a> {
     ctx: &'a Context<'a>,
     t: &'a Table,
     column: &'a str,
@@ -79,7 +79,7 @@ pub(super) struct NullInsert<'a> {
 impl<'a> NullInsert<'a> {
     /// The check on `table.column`, or the failure that says it cannot be made: a table or
     /// column missing, or a generated column (no INSERT writes it).
-    pub(super) fn new(
+    fn new(
         ctx: &'a Context<'a>,
         table: &TableName,
         column: &'a str,
@@ -110,7 +110,7 @@ impl<'a> NullInsert<'a> {
     }
 
     /// One case; `nulls` rows hold NULL already, which the repair a failure offers must say.
-    pub(super) async fn case(&self, run: &mut Run<'_>, nulls: i64) -> Verdict {
+    async fn case(&self, run: &mut Run<'_>, nulls: i64) -> Verdict {
         let Self {
             ctx, t, column, at, ..
         } = *self;

@@ -31,7 +31,7 @@ pub async fn check(
 }
 
 /// One `rejects_invalid` check: the column, what it references, and how its failures read.
-pub(super) struct Insert<'a> {
+struct Insert<'a> {
     ctx: &'a Context<'a>,
     column: &'a str,
     references: &'a Fact<Reference>,
@@ -45,7 +45,7 @@ pub(super) struct Insert<'a> {
 
 impl<'a> Insert<'a> {
     /// The check on `table.column`, or the failure that says a table or column is missing.
-    pub(super) fn new(
+    fn new(
         ctx: &'a Context<'a>,
         table: &'a TableName,
         column: &'a str,
@@ -75,7 +75,7 @@ impl<'a> Insert<'a> {
     }
 
     /// One case: a valid row written again with a value the referenced column lacks.
-    pub(super) async fn case(&self, run: &mut Run<'_>) -> Verdict {
+    async fn case(&self, run: &mut Run<'_>) -> Verdict {
         let (ctx, column, t, col) = (self.ctx, self.column, self.t, self.col);
         let (promise, target, at) = (&self.promise, &self.references.value, &self.references.at);
         let row = run.row(ctx, &t.name, false, at, promise).await?;

@@ -407,9 +407,8 @@ impl LocalServer {
         Ok(())
     }
 
-    /// Waits for a short-lived child (initdb, or the copy of a cached cluster) while keeping it
-    /// where a signal's cleanup can stop it: removing the directory under a running initdb or
-    /// `cp` would race with its writes.
+    /// Waits for initdb while keeping it where a signal's cleanup can stop it: removing the
+    /// directory under a running initdb would race with its writes.
     fn run_to_end(
         &self,
         child: Child,
@@ -788,7 +787,7 @@ static BINDIR: OnceLock<Option<PathBuf>> = OnceLock::new();
 /// The first candidate directory holding both `initdb` and `postgres`; looked for once per
 /// process (`pg_config` is a shell script on Debian, and every nextest process asks).
 pub fn find_bindir() -> Option<PathBuf> {
-    BINDIR.get_or_init(search_bindir).clone()
+    find_bindir_in(None)
 }
 
 /// [`find_bindir`], learned once per test run when there is a `cache`: the processes of one

@@ -72,8 +72,9 @@ impl Scratch {
     /// Every directory a run may have put clusters in, for removing those of dead runs.
     pub fn roots() -> Vec<PathBuf> {
         let mut roots = vec![std::env::temp_dir(), PathBuf::from(MEMORY)];
-        roots.extend(env::scratch_dir());
-        roots.dedup();
+        if let Some(dir) = env::scratch_dir().filter(|d| !roots.contains(d)) {
+            roots.push(dir);
+        }
         roots
     }
 

@@ -12,8 +12,10 @@
 //!   the postmaster), written whole and renamed into place;
 //! - `not-idempotent`: the chain did not apply a second time; every process then runs alone,
 //!   so that `migrations::idempotent` fails with its own exact message;
-//! - `keeper.log`: what the keeper printed;
-//! - what the processes learn once and share ([`SharedServer::run_file`]): the catalog.
+//! - `keeper.log`: what the keeper printed.
+//!
+//! The catalog the processes share is the cache entry's (see `Entry::catalog`): the server is
+//! a copy of that entry.
 //!
 //! The server belongs to a keeper: this very executable, started again by the first process
 //! with [`KEEPER_VAR`] set, detached in a session of its own (the signals nextest sends a test's
@@ -178,12 +180,6 @@ impl SharedServer {
             return Some((server, turn));
         }
         None
-    }
-
-    /// A file of the run's server directory, for what its processes learn once and share (it
-    /// goes with the server).
-    pub fn run_file(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
     }
 
     /// Connection options as the superuser, to the database `postgres`.
