@@ -6,6 +6,7 @@
 //! other synthesized values) from a fixed seed, so a verdict never changes between runs. A
 //! failing generated case is shrunk to the smallest one that still fails, and its SQL is shown.
 
+use indexmap::IndexMap;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
@@ -270,18 +271,42 @@ impl Run<'_> {
             .map_err(|e| unbuildable(ctx, &e, &self.sb, at, promise))
     }
 
+    /// A valid row of `table` (tried and undone, its parents kept) and the INSERT of it again
+    /// with `column` written as `value` instead, as [`Self::insert_instead`] runs it: both in
+    /// one round trip once the row is valid, unless a tenant's request must be set between them.
+    pub async fn row_instead(
+        &mut self,
+        ctx: &Context<'_>,
+        table: &Table,
+        column: &str,
+        value: &str,
+        at: &Location,
+        promise: &str,
+    ) -> Result<(Row, Instead), Failure> {
+        let instead =
+            |written: &IndexMap<String, String>| instead_sql(table, written, column, value);
+        let (row, then) = (self.synth)
+            .trial_then(&mut self.sb, &table.name, &instead)
+            .await
+            .map_err(|e| unbuildable(ctx, &e, &self.sb, at, promise))?;
+        let result = match then {
+            Some(result) => self.recorded(&instead(&row.written), result),
+            None => self.insert_instead(table, &row, column, value).await,
+        };
+        Ok((row, result))
+    }
+
     /// The INSERT of `row` again, with `column` written as `value` instead, in the request the
-    /// row was made in (if any): run under a savepoint, undone, and recorded with its outcome. Returns the outcome and its row count.
+    /// row was made in (if any): run under a savepoint, undone, and recorded with its outcome.
+    /// Returns the outcome and its row count.
     pub async fn insert_instead(
         &mut self,
         table: &Table,
         row: &Row,
         column: &str,
         value: &str,
-    ) -> (Result<Outcome, DbError>, Result<usize, DbError>) {
-        let mut written = row.written.clone();
-        written.insert(column.to_string(), value.to_string());
-        let sql = insert_sql(table, &written);
+    ) -> Instead {
+        let sql = instead_sql(table, &row.written, column, value);
         // In the request the row was made in: triggers that read it see the same one.
         let result = match self.synth.request_of(&mut self.sb, row).await {
             Ok(()) => self.sb.attempt(&sql, false).await,
@@ -289,10 +314,30 @@ impl Run<'_> {
         };
         let left = self.synth.leave(&mut self.sb).await;
         let result = left.map_err(|refused| refused.error).and(result);
+        self.recorded(&sql, result)
+    }
+
+    /// The outcome of `sql`, a check's statement, recorded in the transcript.
+    fn recorded(&mut self, sql: &str, result: Result<Outcome, DbError>) -> Instead {
         let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
-        self.sb.record(&sql, Some(&outcome(&count)));
+        self.sb.record(sql, Some(&outcome(&count)));
         (result, count)
     }
+}
+
+/// What an INSERT a check expects to fail did: its outcome, and how many rows it wrote.
+pub type Instead = (Result<Outcome, DbError>, Result<usize, DbError>);
+
+/// The INSERT of the columns `written`, with `column` written as `value` instead.
+fn instead_sql(
+    table: &Table,
+    written: &IndexMap<String, String>,
+    column: &str,
+    value: &str,
+) -> String {
+    let mut written = written.clone();
+    written.insert(column.to_string(), value.to_string());
+    insert_sql(table, &written)
 }
 
 /// The failure for a row that could not be built: which table and column, the last error, and

@@ -7,7 +7,7 @@ use super::{Context, Failure};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::synth::{DbError, Row, identify};
+use crate::synth::{DbError, Outcome, Row, Statement, identify};
 
 /// Up to `count` rows of `table` with the `fixed` columns set (SQL expressions), kept. At least
 /// one, or the failure that says why none could be built; a second row under one referenced row
@@ -60,26 +60,81 @@ pub async fn read_each(
     rows: &[(&Row, Option<&str>)],
     columns: &[String],
 ) -> Result<Vec<Vec<Found>>, DbError> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+    let read = Read {
+        table,
+        rows: rows.to_vec(),
+        columns,
+    };
+    let mut answers = read_all(run, std::slice::from_ref(&read)).await;
+    answers.pop().unwrap_or_else(|| Ok(Vec::new()))
+}
+
+/// What [`read_each`] reads: rows of one table, each found by key (or by every column but the
+/// one given), and the columns whose values to return.
+pub struct Read<'r> {
+    pub table: &'r Table,
+    pub rows: Vec<(&'r Row, Option<&'r str>)>,
+    pub columns: &'r [String],
+}
+
+/// [`read_each`] of several tables, in one round trip however many: the answer to each, in the
+/// order asked (one that failed is read no further; the reads after it are sent again).
+pub async fn read_all(
+    run: &mut Run<'_>,
+    reads: &[Read<'_>],
+) -> Vec<Result<Vec<Vec<Found>>, DbError>> {
+    let mut answers: Vec<Result<Vec<Vec<Found>>, DbError>> =
+        reads.iter().map(|_| Ok(Vec::new())).collect();
+    let asked: Vec<(usize, String)> = (reads.iter().enumerate())
+        .filter_map(|(i, read)| read_sql(read).map(|sql| (i, sql)))
+        .collect();
+    let mut next = 0;
+    while next < asked.len() {
+        let statements: Vec<Statement<'_>> = (asked[next..].iter())
+            .map(|(_, sql)| Statement {
+                sql,
+                keep: false,
+                synthesizing: false,
+            })
+            .collect();
+        let ran = run.sb.attempt_all(&statements).await;
+        for out in ran.done {
+            let i = asked[next].0;
+            answers[i] = Ok(found_each(out, reads[i].rows.len()));
+            next += 1;
+        }
+        if let Some(e) = ran.failed {
+            answers[asked[next].0] = Err(e);
+            next += 1;
+        }
+    }
+    answers
+}
+
+/// The SELECT of a [`Read`]: every row asked for, numbered, in one statement; `None` when no
+/// row is asked for.
+fn read_sql(read: &Read<'_>) -> Option<String> {
+    if read.rows.is_empty() {
+        return None;
     }
     let mut select = vec!["t::text".to_string()];
-    select.extend(columns.iter().map(|c| format!("t.{}::text", ident(c))));
-    let branches: Vec<String> = (rows.iter().enumerate())
+    select.extend(read.columns.iter().map(|c| format!("t.{}::text", ident(c))));
+    let branches: Vec<String> = (read.rows.iter().enumerate())
         .map(|(i, (row, except))| {
             format!(
                 "SELECT {i}, {} FROM {} t WHERE {}",
                 select.join(", "),
-                table.name.sql(),
-                identify(table, row, *except)
+                read.table.name.sql(),
+                identify(read.table, row, *except)
             )
         })
         .collect();
-    let out = run
-        .sb
-        .attempt(&branches.join("\nUNION ALL "), false)
-        .await?;
-    let mut each: Vec<Vec<Found>> = vec![Vec::new(); rows.len()];
+    Some(branches.join("\nUNION ALL "))
+}
+
+/// The rows of a [`read_sql`] answer, by the row asked for (`asked` of them).
+fn found_each(out: Outcome, asked: usize) -> Vec<Vec<Found>> {
+    let mut each: Vec<Vec<Found>> = vec![Vec::new(); asked];
     for mut r in out.rows {
         let values = r.split_off(2.min(r.len()));
         let text = r.pop().flatten().unwrap_or_default();
@@ -88,7 +143,7 @@ pub async fn read_each(
             found.push(Found { text, values });
         }
     }
-    Ok(each)
+    each
 }
 
 /// How a DELETE ended, when it ended (a timeout ends the check instead).

@@ -14,6 +14,7 @@ use super::{Context, Failure, Verdict, data};
 use crate::catalog::{ConstraintKind, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
+use crate::synth::DbError;
 
 /// How many rows holding NULL a message names.
 const SHOWN: i64 = 5;
@@ -65,8 +66,14 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
     }
 }
 
+/// Whether an INSERT's error is the refusal of NULL the check wants: 23502 (not_null_violation)
+/// or 23514 (check_violation).
+pub(super) fn refuses(e: &DbError) -> bool {
+    e.code == "23502" || e.code == "23514"
+}
+
 /// The INSERT of an otherwise valid row with NULL in the column, in a rolled-back transaction.
-struct NullInsert<'a> {
+pub(super) struct NullInsert<'a> {
     ctx: &'a Context<'a>,
     t: &'a Table,
     column: &'a str,
@@ -79,7 +86,7 @@ struct NullInsert<'a> {
 impl<'a> NullInsert<'a> {
     /// The check on `table.column`, or the failure that says it cannot be made: a table or
     /// column missing, or a generated column (no INSERT writes it).
-    fn new(
+    pub(super) fn new(
         ctx: &'a Context<'a>,
         table: &TableName,
         column: &'a str,
@@ -109,15 +116,20 @@ impl<'a> NullInsert<'a> {
         })
     }
 
+    /// The column written NULL.
+    pub(super) fn column(&self) -> &'a str {
+        self.column
+    }
+
     /// One case; `nulls` rows hold NULL already, which the repair a failure offers must say.
     async fn case(&self, run: &mut Run<'_>, nulls: i64) -> Verdict {
         let Self {
             ctx, t, column, at, ..
         } = *self;
-        let row = run.row(ctx, &t.name, false, at, &self.promise).await?;
-        let (result, count) = run.insert_instead(t, &row, column, "NULL").await;
+        let (_, (result, count)) =
+            (run.row_instead(ctx, t, column, "NULL", at, &self.promise)).await?;
         let out = match result {
-            Err(e) if e.code == "23502" || e.code == "23514" => return Ok(()),
+            Err(e) if refuses(&e) => return Ok(()),
             Err(_) => None,
             Ok(out) => Some(out),
         };

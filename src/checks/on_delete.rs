@@ -10,13 +10,13 @@
 //! rows fails.
 
 use super::behaviour::{self, Case, Run};
-use super::deletion::{self, Deletion, Found};
+use super::deletion::{self, Deletion, Found, Read};
 use super::{Context, Failure, Fix, Verdict, repair};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, identify, typed};
+use crate::synth::{DbError, Row, Wanted, identify, typed};
 
 pub async fn check(
     ctx: &Context<'_>,
@@ -70,26 +70,108 @@ pub(super) async fn deleted_together(
     let first = scenes.first()?;
     let parents = first.parents(run, case).await.ok()?;
     let victim = parents.first()?.text(&first.target.column)?.to_string();
-    let mut built = Vec::new();
-    for scene in scenes {
-        built.push(scene.ready(run, &parents, case, &victim).await);
+    // Every round trip is shared by all the checks: their rows built together, read together.
+    let rows = built_together(run, scenes, &parents, case).await;
+    let reads: Vec<Read<'_>> = (scenes.iter().zip(&rows))
+        .map(|(scene, rows)| scene.read(rows.iter().flatten().map(|r| (r, None)).collect()))
+        .collect();
+    let found = deletion::read_all(run, &reads).await;
+    drop(reads);
+    let mut ready = Vec::new();
+    for ((scene, rows), found) in scenes.iter().zip(rows).zip(found) {
+        let children = match (rows, found) {
+            (Some(rows), Ok(found)) => Some(children(rows, found)),
+            _ => None,
+        };
+        ready.push(match children {
+            Some(children) => scene.ready(run, children, &victim).await,
+            None => None,
+        });
     }
     match first.delete(run, &victim).await.ok()? {
         Deletion::Deleted(_) => {}
         // Which table refused it, a refusal cannot tell: each check answers alone.
         Deletion::Refused(_) => return None,
     }
+    let reads: Vec<Option<Read<'_>>> = (scenes.iter().zip(&ready))
+        .map(|(scene, ready)| {
+            (ready.as_ref()).map(|(children, _)| scene.read_after(children, &victim))
+        })
+        .collect();
+    let asked: Vec<Read<'_>> = reads.into_iter().flatten().collect();
+    let mut found = deletion::read_all(run, &asked).await.into_iter();
+    drop(asked);
     let mut passed = Vec::new();
-    for (scene, ready) in scenes.iter().zip(built) {
-        let ok = match ready {
-            Some((children, before)) => {
-                (scene.applied(run, &children, &victim, before).await).is_ok()
+    for (scene, ready) in scenes.iter().zip(ready) {
+        let ok = match (ready, found.next()) {
+            (Some((children, before)), Some(now)) => {
+                (scene.judged(run, &children, &victim, before, now).await).is_ok()
             }
-            None => false,
+            _ => false,
         };
         passed.push(ok);
     }
     Some(passed)
+}
+
+/// The rows of each scene's table under each referenced row, as [`deletion::build_under`]
+/// builds them for one check, all in one round trip per row each gets: the first row under
+/// every referenced row, then the second where the first was built, and so on. `None` for a
+/// scene of which a first row could not be built (alone, it decides). In the order
+/// [`Scene::children`] builds them: by referenced row, then in turn.
+async fn built_together(
+    run: &mut Run<'_>,
+    scenes: &[&Scene<'_>],
+    parents: &[Row],
+    case: Case,
+) -> Vec<Option<Vec<Row>>> {
+    let mut rows: Vec<Option<Vec<Vec<Row>>>> = (scenes.iter())
+        .map(|_| Some(vec![Vec::new(); parents.len()]))
+        .collect();
+    for j in 0..case.children.max(1) {
+        let mut wanted = Vec::new();
+        let mut slots = Vec::new();
+        for (s, scene) in scenes.iter().enumerate() {
+            let Some(built) = &rows[s] else {
+                continue;
+            };
+            for (p, parent) in parents.iter().enumerate() {
+                // A row under a referenced row after one that could not be built: no more.
+                if built[p].len() == j {
+                    wanted.push(Wanted::row(&scene.table.name, scene.under(parent), true));
+                    slots.push((s, p));
+                }
+            }
+        }
+        let made = run.synth.rows(&mut run.sb, &wanted).await;
+        for ((s, p), made) in slots.into_iter().zip(made) {
+            match made {
+                Ok(row) => {
+                    if let Some(built) = &mut rows[s] {
+                        built[p].push(row);
+                    }
+                }
+                Err(_) if j == 0 => rows[s] = None,
+                Err(_) => {}
+            }
+        }
+    }
+    (rows.into_iter())
+        .map(|built| built.map(|b| b.into_iter().flatten().collect()))
+        .collect()
+}
+
+/// Rows built and, for each, the rows found again by it (`t::text`, then the column).
+fn children(rows: Vec<Row>, found: Vec<Vec<Found>>) -> Vec<Child> {
+    (rows.into_iter().zip(found))
+        .map(|(row, found)| {
+            let before = found.into_iter().next().map(|f| f.text);
+            Child {
+                row,
+                before: before.unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// What one `on_delete` check is about: the referencing column, the referenced column, the
@@ -106,6 +188,8 @@ pub(super) struct Scene<'a> {
     /// Where to look when the FK is right and the behaviour is not.
     note: String,
     structural: Option<Fix>,
+    /// The columns read with each row: the referencing column.
+    read_columns: Vec<String>,
 }
 
 /// A row of the table under a referenced row, and how it read before the DELETE.
@@ -171,6 +255,7 @@ impl<'a> Scene<'a> {
             promise,
             note,
             structural,
+            read_columns: vec![col.name.clone()],
         })
     }
 
@@ -203,6 +288,21 @@ impl<'a> Scene<'a> {
         Ok(parents)
     }
 
+    /// The column set in a row under `parent`: the referencing column, to its value.
+    fn under(&self, parent: &Row) -> Vec<(String, String)> {
+        let value = typed(parent.text(&self.target.column), self.col);
+        vec![(self.column().to_string(), value)]
+    }
+
+    /// The read of `rows` of the table, with the referencing column.
+    fn read<'r>(&'r self, rows: Vec<(&'r Row, Option<&'r str>)>) -> Read<'r> {
+        Read {
+            table: self.table,
+            rows,
+            columns: &self.read_columns,
+        }
+    }
+
     /// The case's rows of the table under each referenced row, read back.
     async fn children(
         &self,
@@ -213,40 +313,28 @@ impl<'a> Scene<'a> {
         let (ctx, at, promise) = (self.ctx, self.at, self.promise.as_str());
         let mut rows = Vec::new();
         for parent in parents {
-            let value = typed(parent.text(&self.target.column), self.col);
-            let fixed = [(self.column().to_string(), value)];
             let table = &self.table.name;
+            let fixed = self.under(parent);
             let under = deletion::build_under(ctx, run, table, &fixed, case.children, at, promise);
             rows.extend(under.await?);
         }
         let asked: Vec<(&Row, Option<&str>)> = rows.iter().map(|r| (r, None)).collect();
-        let columns = [self.column().to_string()];
-        let found = deletion::read_each(run, self.table, &asked, &columns)
+        let found = deletion::read_each(run, self.table, &asked, &self.read_columns)
             .await
             .map_err(|e| self.fail(format!("reading the row back failed: {e}"), run))?;
-        let children = (rows.into_iter().zip(found))
-            .map(|(row, found)| {
-                let before = found.into_iter().next().map(|f| f.text);
-                Child {
-                    row,
-                    before: before.unwrap_or_default(),
-                }
-            })
-            .collect();
-        Ok(children)
+        Ok(children(rows, found))
     }
 
-    /// This check's rows under `parents`, built beside other checks' rows, and how they read
-    /// before the DELETE of `victim`; `None` when they cannot be, or when the first of them
-    /// does not reference `victim` (a trigger replaced the value): alone, it decides.
+    /// This check's rows, built beside other checks' rows, and how they read before the
+    /// DELETE of `victim`; `None` when the first of them does not reference `victim` (a trigger
+    /// replaced the value), or what the judgement compares with cannot be read: alone, it
+    /// decides.
     async fn ready(
         &self,
         run: &mut Run<'_>,
-        parents: &[Row],
-        case: Case,
+        children: Vec<Child>,
         victim: &str,
     ) -> Option<(Vec<Child>, Before)> {
-        let children = self.children(run, parents, case).await.ok()?;
         if children.first()?.row.text(self.column()) != Some(victim) {
             return None;
         }
@@ -347,20 +435,36 @@ impl<'a> Scene<'a> {
         victim: &str,
         before: Before,
     ) -> Result<(), Failure> {
-        // A row under the deleted row is found again without the column a SET NULL / SET
-        // DEFAULT changes; every other row by all of it.
-        let column = self.column();
-        let changed = (self.action != OnDelete::Cascade).then_some(column);
-        let asked: Vec<(&Row, Option<&str>)> = (children.iter())
-            .map(|c| {
-                let mine = self.under_victim(&c.row, victim);
-                (&c.row, if mine { changed } else { None })
-            })
-            .collect();
-        let columns = [column.to_string()];
-        let found = deletion::read_each(run, self.table, &asked, &columns)
-            .await
-            .map_err(|e| self.fail(format!("reading the rows back failed: {e}"), run))?;
+        let read = self.read_after(children, victim);
+        let found = deletion::read_each(run, self.table, &read.rows, read.columns).await;
+        self.judged(run, children, victim, before, found).await
+    }
+
+    /// The read after the DELETE: a row under the deleted row is found again without the
+    /// column a SET NULL / SET DEFAULT changes; every other row by all of it.
+    fn read_after<'r>(&'r self, children: &'r [Child], victim: &str) -> Read<'r> {
+        let changed = (self.action != OnDelete::Cascade).then_some(self.column());
+        self.read(
+            (children.iter())
+                .map(|c| {
+                    let mine = self.under_victim(&c.row, victim);
+                    (&c.row, if mine { changed } else { None })
+                })
+                .collect(),
+        )
+    }
+
+    /// The judgement of [`Self::applied`] on the rows `found` by [`Self::read_after`].
+    async fn judged(
+        &self,
+        run: &mut Run<'_>,
+        children: &[Child],
+        victim: &str,
+        before: Before,
+        found: Result<Vec<Vec<Found>>, DbError>,
+    ) -> Result<(), Failure> {
+        let found =
+            found.map_err(|e| self.fail(format!("reading the rows back failed: {e}"), run))?;
         let mut problems = Vec::new();
         for ((child, alike), now) in children.iter().zip(&before.counted).zip(found) {
             let problem = if self.under_victim(&child.row, victim) {

@@ -11,7 +11,7 @@ use super::{Context, Failure, Verdict, repair};
 use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::typed;
+use crate::synth::{DbError, Row, Wanted, typed};
 
 /// Values tried before giving up on finding one absent from the referenced column.
 const TRIES: usize = 8;
@@ -31,7 +31,7 @@ pub async fn check(
 }
 
 /// One `rejects_invalid` check: the column, what it references, and how its failures read.
-struct Insert<'a> {
+pub(super) struct Insert<'a> {
     ctx: &'a Context<'a>,
     column: &'a str,
     references: &'a Fact<Reference>,
@@ -44,8 +44,50 @@ struct Insert<'a> {
 }
 
 impl<'a> Insert<'a> {
+    /// The column written with a value the referenced column lacks.
+    pub(super) fn column(&self) -> &'a str {
+        self.column
+    }
+
+    /// The referenced table.
+    pub(super) fn target(&self) -> &'a TableName {
+        &self.references.value.table
+    }
+
+    /// Whether the check can share another's valid row (see `batch`): unless a foreign key of
+    /// the column references another table, whose value it tries first.
+    pub(super) fn shares_a_row(&self) -> bool {
+        elsewhere(self.t, self.column, &self.references.value).is_none()
+    }
+
+    /// The first trial row of the referenced table, with a fresh value in the referenced column.
+    pub(super) fn target_trial(&self) -> Wanted<'a> {
+        let target = &self.references.value;
+        Wanted::trial_with_values(&target.table, std::slice::from_ref(&target.column), 0)
+    }
+
+    /// The value to write, as a literal of the column, when a row of the referenced table (a
+    /// trial) proves it absent: the table took the row, a key on the referenced column alone
+    /// (whose equality the foreign key's is) held no equal value then, and the column has the
+    /// referenced column's type, so the value is written unchanged. `None` otherwise: look it
+    /// up.
+    pub(super) fn proven_absent(&self, trial: &Row) -> Option<String> {
+        let text = trial.text(&self.references.value.column)?;
+        let same = self.col.type_ == self.target_col.type_;
+        (same && self.keyed_alone()).then(|| typed(Some(text), self.col))
+    }
+
+    /// Whether a unique key (a primary key, a UNIQUE constraint or index, valid and whole) holds
+    /// the referenced column alone: then a row the referenced table takes proves its value was
+    /// absent.
+    fn keyed_alone(&self) -> bool {
+        let column = Some(self.target_col.name.clone());
+        (self.target_table.indexes.iter())
+            .any(|i| i.unique && i.valid && !i.partial && i.key_columns == [column.clone()])
+    }
+
     /// The check on `table.column`, or the failure that says a table or column is missing.
-    fn new(
+    pub(super) fn new(
         ctx: &'a Context<'a>,
         table: &'a TableName,
         column: &'a str,
@@ -78,14 +120,29 @@ impl<'a> Insert<'a> {
     async fn case(&self, run: &mut Run<'_>) -> Verdict {
         let (ctx, column, t, col) = (self.ctx, self.column, self.t, self.col);
         let (promise, target, at) = (&self.promise, &self.references.value, &self.references.at);
-        let row = run.row(ctx, &t.name, false, at, promise).await?;
-        // A value of the column's type that the referenced column does not hold: first one a
-        // row of the referenced table would accept (then undone), else one made from the type.
-        let mut absent = None;
         // A foreign key to another table would accept that table's values: try one of them
         // first, so the check proves the column rejects what the declared table lacks, not
         // merely a value no table holds.
-        let elsewhere = match elsewhere(t, column, target) {
+        let wrong_fk = elsewhere(t, column, target);
+        // The valid row, and the first row of the referenced table with a fresh value (a value
+        // it would accept), are independent trials: built together, in one round trip.
+        let explicit = std::slice::from_ref(&target.column);
+        let (row, mut first) = match wrong_fk {
+            Some(_) => (run.row(ctx, &t.name, false, at, promise).await?, None),
+            None => {
+                let wanted = [Wanted::row(&t.name, Vec::new(), false), self.target_trial()];
+                let mut built = run.synth.rows(&mut run.sb, &wanted).await.into_iter();
+                let row = built
+                    .next()
+                    .unwrap_or_else(|| unreachable!("a result per row"));
+                let row = row.map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, promise))?;
+                (row, built.next())
+            }
+        };
+        // A value of the column's type that the referenced column does not hold: first one a
+        // row of the referenced table would accept (then undone), else one made from the type.
+        let mut absent = None;
+        let elsewhere = match wrong_fk {
             Some((other, other_column)) => run
                 .synth
                 .row(&mut run.sb, &other, &[], true)
@@ -100,24 +157,31 @@ impl<'a> Insert<'a> {
                 (0, Some((value, _))) => Some(value.clone()),
                 _ => None,
             };
-            let value = match candidate {
-                Some(value) => value,
-                None => match run
-                    .synth
-                    .trial_with_values(
-                        &mut run.sb,
-                        &target.table,
-                        std::slice::from_ref(&target.column),
-                        attempt,
-                    )
-                    .await
-                {
-                    Ok(candidate) if candidate.text(&target.column).is_some() => {
-                        typed(candidate.text(&target.column), col)
+            let (value, proven) = match (candidate, first.take()) {
+                (Some(value), _) => (value, None),
+                (None, trial) => {
+                    let trial = match trial {
+                        Some(trial) => trial,
+                        None => {
+                            (run.synth)
+                                .trial_with_values(&mut run.sb, &target.table, explicit, attempt)
+                                .await
+                        }
+                    };
+                    match trial {
+                        Ok(candidate) if candidate.text(&target.column).is_some() => {
+                            let text = candidate.text(&target.column).unwrap_or_default();
+                            let proven = self.proven_absent(&candidate).map(|_| text.to_string());
+                            (typed(Some(text), col), proven)
+                        }
+                        _ => (run.synth.fresh_value(col, attempt), None),
                     }
-                    _ => run.synth.fresh_value(col, attempt),
-                },
+                }
             };
+            if let Some(text) = proven {
+                absent = Some((value, text));
+                break;
+            }
             // The value as text when the referenced column holds none equal to it; no row
             // otherwise. Equal as a foreign key compares (the types' own equality, through the
             // referenced column's index: a comparison of texts would read every row, and the
@@ -162,7 +226,7 @@ impl<'a> Insert<'a> {
         };
         let (result, count) = run.insert_instead(t, &row, column, &value).await;
         let replaced = match &result {
-            Err(e) if e.code == "23503" => return Ok(()),
+            Err(e) if refuses(e) => return Ok(()),
             Err(_) => String::new(),
             Ok(out) => behaviour::replaced(t, column, Some(&absent_text), out),
         };
@@ -185,6 +249,11 @@ impl<'a> Insert<'a> {
                 .map(|wrong| wrong.repair.into()),
         })
     }
+}
+
+/// Whether an INSERT's error is the refusal the check wants: 23503 (foreign_key_violation).
+pub(super) fn refuses(e: &DbError) -> bool {
+    e.code == "23503"
 }
 
 /// The table and column a single-column foreign key of `column` references, when it is not the

@@ -51,7 +51,7 @@ use row::{Building, Source};
 
 pub use request::Overwrite;
 pub(crate) use request::settings_read;
-pub use sandbox::{DbError, Outcome, STATEMENT_TIMEOUT, Sandbox};
+pub use sandbox::{DbError, Outcome, Ran, STATEMENT_TIMEOUT, Sandbox, Statement};
 pub use sql::{identify, insert_sql, plain_insert};
 pub use tenant::Tenant;
 
@@ -90,6 +90,10 @@ pub fn typed(text: Option<&str>, column: &Column) -> String {
         None => "NULL".into(),
     }
 }
+
+/// A check's statement made from the columns a row was written with (see
+/// [`Synth::trial_then`]).
+pub type Then<'t> = &'t dyn Fn(&IndexMap<String, String>) -> String;
 
 /// Why no valid row could be built.
 #[derive(Debug, Clone)]
@@ -162,6 +166,44 @@ struct Want<'s> {
     /// The tenant (its key as text) the row, and its tenant-scoped parents, belong to; `None`
     /// lets a tenant-scoped row take its fixed tenant or a new one.
     tenant: Option<String>,
+}
+
+/// One row of [`Synth::rows`]: what [`Synth::row`] (or, with `explicit`,
+/// [`Synth::trial_with_values`]) is asked for.
+#[derive(Debug, Clone)]
+pub struct Wanted<'w> {
+    pub table: &'w TableName,
+    /// Columns set to these SQL expressions.
+    pub fixed: Vec<(String, String)>,
+    pub keep: bool,
+    /// Columns that get a value of their own even when they have a default, from their
+    /// `start`-th candidate.
+    pub explicit: &'w [String],
+    pub start: usize,
+}
+
+impl<'w> Wanted<'w> {
+    /// A row as [`Synth::row`] builds it.
+    pub fn row(table: &'w TableName, fixed: Vec<(String, String)>, keep: bool) -> Self {
+        Self {
+            table,
+            fixed,
+            keep,
+            explicit: &[],
+            start: 0,
+        }
+    }
+
+    /// A trial row as [`Synth::trial_with_values`] builds it.
+    pub fn trial_with_values(table: &'w TableName, explicit: &'w [String], start: usize) -> Self {
+        Self {
+            table,
+            fixed: Vec::new(),
+            keep: false,
+            explicit,
+            start,
+        }
+    }
 }
 
 /// Builds rows in one sandbox. Every synthesizer takes a block of numbers of its own, so checks
@@ -276,51 +318,157 @@ impl<'a> Synth<'a> {
         depth: usize,
     ) -> Pin<Box<dyn Future<Output = Result<Row, SynthError>> + 's>> {
         Box::pin(async move {
-            let catalog = self.catalog;
-            let table = catalog.table(name).ok_or_else(|| {
-                SynthError::plain(name, None, "no such table after the migrations")
-            })?;
-            if depth > DEPTH {
-                return Err(SynthError::plain(
-                    name,
-                    None,
-                    format!(
-                        "parent rows nest deeper than {DEPTH}: a cycle of NOT NULL foreign keys"
-                    ),
-                ));
-            }
-            let Want {
-                mut fixed,
-                keep,
-                explicit,
-                start,
-                tenant,
-            } = want;
-            let tenant = self.tenant_of(sb, table, &mut fixed, tenant, depth).await?;
-            let sample = self.samples(sb, table).await?;
-            let mut row = Building::new(self, table, &fixed, &sample, explicit);
-            row.tenant = tenant;
-            for c in explicit {
-                if table.column(c).is_some() && widest_foreign_key(row.table, c).is_none() {
-                    let n = self.fresh();
-                    row.state
-                        .insert(c.clone(), Source::Candidate { k: start, n });
-                }
-            }
-            self.fill_parents(sb, &mut row, depth, explicit).await?;
-            self.insert(sb, &mut row, keep, depth).await
+            let keep = want.keep;
+            let mut row = self.prepare(sb, name, want, depth).await?;
+            self.insert(sb, &mut row, keep, depth, None)
+                .await
+                .map(|(row, _)| row)
         })
     }
 
+    /// The row made ready to insert: its tenant, samples, explicit values and parents (which
+    /// are inserted and kept).
+    async fn prepare(
+        &mut self,
+        sb: &mut Sandbox,
+        name: &TableName,
+        want: Want<'_>,
+        depth: usize,
+    ) -> Result<Building<'a>, SynthError> {
+        let catalog = self.catalog;
+        let table = catalog
+            .table(name)
+            .ok_or_else(|| SynthError::plain(name, None, "no such table after the migrations"))?;
+        if depth > DEPTH {
+            return Err(SynthError::plain(
+                name,
+                None,
+                format!("parent rows nest deeper than {DEPTH}: a cycle of NOT NULL foreign keys"),
+            ));
+        }
+        let Want {
+            mut fixed,
+            keep: _,
+            explicit,
+            start,
+            tenant,
+        } = want;
+        let tenant = self.tenant_of(sb, table, &mut fixed, tenant, depth).await?;
+        let sample = self.samples(sb, table).await?;
+        let mut row = Building::new(self, table, &fixed, &sample, explicit);
+        row.tenant = tenant;
+        for c in explicit {
+            if table.column(c).is_some() && widest_foreign_key(row.table, c).is_none() {
+                let n = self.fresh();
+                row.state
+                    .insert(c.clone(), Source::Candidate { k: start, n });
+            }
+        }
+        self.fill_parents(sb, &mut row, depth, explicit).await?;
+        Ok(row)
+    }
+
+    /// [`Self::row`] for several rows, their INSERTs together: each made ready as alone
+    /// (parents, samples, candidates), then the INSERTs of all in one message. A row
+    /// PostgreSQL refuses goes on alone (repaired from the refusal, a round trip per attempt),
+    /// then the rows after it, which did not run, are sent together again. The same rows as one
+    /// by one, built in order; a case that builds a row in each of 500 tables makes one round
+    /// trip instead of 500. A row inserted under a tenant's request goes alone.
+    pub async fn rows(
+        &mut self,
+        sb: &mut Sandbox,
+        wanted: &[Wanted<'_>],
+    ) -> Vec<Result<Row, SynthError>> {
+        let mut results: Vec<Option<Result<Row, SynthError>>> =
+            wanted.iter().map(|_| None).collect();
+        let mut ready = Vec::new();
+        for (i, w) in wanted.iter().enumerate() {
+            let want = Want {
+                fixed: w.fixed.clone(),
+                keep: w.keep,
+                explicit: w.explicit,
+                start: w.start,
+                tenant: None,
+            };
+            match self.prepare(sb, w.table, want, 0).await {
+                Ok(row) => ready.push((i, row)),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        let mut next = 0;
+        while next < ready.len() {
+            let mut sqls = Vec::new();
+            for (_, row) in ready[next..].iter_mut() {
+                if row.tenant.is_some() || self.in_force().is_some() {
+                    break;
+                }
+                self.settle(sb, row).await;
+                sqls.push(row.insert_sql());
+            }
+            let statements: Vec<Statement<'_>> = (sqls.iter().zip(&ready[next..]))
+                .map(|(sql, (i, _))| Statement {
+                    sql,
+                    keep: wanted[*i].keep,
+                    synthesizing: true,
+                })
+                .collect();
+            let contended = sb.contended();
+            let ran = sb.attempt_all(&statements).await;
+            let failed = ran.failed.is_some() || statements.is_empty();
+            for (out, sql) in ran.done.into_iter().zip(&sqls) {
+                let (i, row) = &ready[next];
+                if wanted[*i].keep {
+                    sb.record(sql, None);
+                }
+                results[*i] = Some(Ok(inserted(row, out)));
+                next += 1;
+            }
+            if failed {
+                // Alone from here: the refusal is met again and repaired.
+                sb.set_contended(contended);
+                let (i, row) = &mut ready[next];
+                let result = self.insert(sb, row, wanted[*i].keep, 0, None).await;
+                results[*i] = Some(result.map(|(row, _)| row));
+                next += 1;
+            }
+        }
+        (results.into_iter().zip(wanted))
+            .map(|(r, w)| r.unwrap_or_else(|| Err(SynthError::plain(w.table, None, "not built"))))
+            .collect()
+    }
+
+    /// A trial row of `table` (undone, its parents kept), then `then` (a check's statement,
+    /// made from the columns the row was written with) in the same round trip once the row is
+    /// valid: the row, and `then`'s outcome when it ran (not for a row of a tenant, whose
+    /// request the check sets itself).
+    pub async fn trial_then(
+        &mut self,
+        sb: &mut Sandbox,
+        table: &TableName,
+        then: Then<'_>,
+    ) -> Result<(Row, Option<Result<Outcome, DbError>>), SynthError> {
+        let want = Want {
+            fixed: Vec::new(),
+            keep: false,
+            explicit: &[],
+            start: 0,
+            tenant: None,
+        };
+        let mut row = self.prepare(sb, table, want, 0).await?;
+        self.insert(sb, &mut row, false, 0, Some(then)).await
+    }
+
     /// Inserts the row, repairing it from each refusal, until PostgreSQL takes it or nothing is
-    /// left to try.
+    /// left to try; with `then`, also `then`'s statement right after the row, in the same
+    /// message, while no request is in force (see [`Self::trial_then`]).
     async fn insert(
         &mut self,
         sb: &mut Sandbox,
         row: &mut Building<'a>,
         keep: bool,
         depth: usize,
-    ) -> Result<Row, SynthError> {
+        then: Option<Then<'_>>,
+    ) -> Result<(Row, Option<Result<Outcome, DbError>>), SynthError> {
         let mut last: Option<(String, DbError)> = None;
         let contended = sb.contended();
         for _ in 0..ATTEMPTS {
@@ -329,22 +477,28 @@ impl<'a> Synth<'a> {
             // Repairs may build parents under other requests: this row's is set each time
             // (one round trip only when it changed).
             self.request(sb, row).await?;
-            match sb.attempt_row(&sql, keep).await {
+            let then = then
+                .filter(|_| row.tenant.is_none())
+                .map(|f| f(&row.written()));
+            let (result, followed) = match &then {
+                None => (sb.attempt_row(&sql, keep).await, None),
+                Some(then) => followed(sb, &sql, keep, then).await,
+            };
+            match result {
                 Ok(out) => {
-                    let texts = out.rows.into_iter().next().unwrap_or_default();
-                    let names = row.table.columns.iter().map(|c| c.name.clone());
                     if keep {
                         sb.record(&sql, None);
                     }
                     // Losing to another check's uncommitted row (the same UNIQUE or EXCLUDE
                     // value) was repaired with other values: no reason to doubt the verdict.
-                    sb.set_contended(contended);
+                    sb.set_contended(
+                        contended
+                            || followed
+                                .as_ref()
+                                .is_some_and(|f| f.as_ref().is_err_and(DbError::is_contention)),
+                    );
                     self.no_request(sb, &row.table.name).await?;
-                    return Ok(Row {
-                        written: row.written(),
-                        values: names.zip(texts).collect(),
-                        tenant: row.tenant.clone(),
-                    });
+                    return Ok((inserted(row, out), followed));
                 }
                 Err(e) => {
                     // A deadlock or lock wait while inserting is most often another check's
@@ -360,6 +514,50 @@ impl<'a> Synth<'a> {
         }
         self.no_request(sb, &row.table.name).await?;
         Err(refused(sb, row, last).await)
+    }
+}
+
+/// The row `out` says PostgreSQL inserted: what was written, every column read back.
+fn inserted(row: &Building<'_>, out: Outcome) -> Row {
+    let texts = out.rows.into_iter().next().unwrap_or_default();
+    let names = row.table.columns.iter().map(|c| c.name.clone());
+    Row {
+        written: row.written(),
+        values: names.zip(texts).collect(),
+        tenant: row.tenant.clone(),
+    }
+}
+
+/// A synthesized row's INSERT (`sql`), then a check's statement (`then`) in the same message:
+/// the row's outcome, and `then`'s when the row was taken (it did not run otherwise).
+async fn followed(
+    sb: &mut Sandbox,
+    sql: &str,
+    keep: bool,
+    then: &str,
+) -> (Result<Outcome, DbError>, Option<Result<Outcome, DbError>>) {
+    let statements = [
+        Statement {
+            sql,
+            keep,
+            synthesizing: true,
+        },
+        Statement {
+            sql: then,
+            keep: false,
+            synthesizing: false,
+        },
+    ];
+    let ran = sb.attempt_all(&statements).await;
+    let mut failed = ran.failed;
+    let mut done = ran.done.into_iter();
+    let mut next = || {
+        done.next()
+            .ok_or_else(|| failed.take().unwrap_or_else(DbError::unanswered))
+    };
+    match next() {
+        Ok(row) => (Ok(row), Some(next())),
+        Err(e) => (Err(e), None),
     }
 }
 

@@ -63,6 +63,13 @@ impl DbError {
         }
     }
 
+    /// A statement of a message the server ended without answering (nor refusing).
+    pub fn unanswered() -> Self {
+        Self::from_sqlx(sqlx::Error::Protocol(
+            "the server ended the message without answering every statement".into(),
+        ))
+    }
+
     /// Lost to another session: chosen as a deadlock victim, or waited past `lock_timeout`.
     pub fn is_contention(&self) -> bool {
         matches!(self.code.as_str(), LOCK_NOT_AVAILABLE | DEADLOCK_DETECTED)
@@ -192,7 +199,7 @@ impl Sandbox {
         let before = format!(
             "{}{}",
             std::mem::take(&mut self.pending),
-            self.lock_wait_prefix(false)
+            lock_wait_prefix(self.synthesizing, false)
         );
         if !before.is_empty() {
             self.run(before).await?;
@@ -200,12 +207,7 @@ impl Sandbox {
         let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false);
         let result = self.fetch(query).await;
         let kept = keep && result.is_ok();
-        let end = if kept {
-            format!("RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants")
-        } else {
-            "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
-        };
-        self.run(end).await?;
+        self.run(savepoint_end(kept)).await?;
         self.lock_wait_set(false, kept);
         self.outcome(result)
     }
@@ -216,25 +218,8 @@ impl Sandbox {
         self.run_one(sql, keep, true).await
     }
 
-    /// What sets the lock timeout of synthesis or of checks, to put before the next statement,
-    /// under its savepoint: empty when it does not change. Under the savepoint, it is undone
-    /// with the statement (a trial, an error) and stays in force only when the statement is kept
-    /// (see [`Self::lock_wait_set`]): one statement, where setting it outside the savepoint
-    /// would take three (release, set, savepoint again).
-    fn lock_wait_prefix(&self, synthesizing: bool) -> String {
-        if self.synthesizing == synthesizing {
-            return String::new();
-        }
-        let timeout = if synthesizing {
-            SYNTHESIS_LOCK_TIMEOUT.to_string()
-        } else {
-            format!("{}s", LOCK_TIMEOUT.as_secs())
-        };
-        format!("SET LOCAL lock_timeout = '{timeout}';\n")
-    }
-
     /// Notes the lock timeout in force after a statement that ran under
-    /// [`Self::lock_wait_prefix`]`(synthesizing)`: that one if the statement was kept, else the
+    /// [`lock_wait_prefix`]`(_, synthesizing)`: that one if the statement was kept, else the
     /// one before.
     fn lock_wait_set(&mut self, synthesizing: bool, kept: bool) {
         if kept {
@@ -242,32 +227,99 @@ impl Sandbox {
         }
     }
 
-    /// See [`Self::attempt`]. The message is `[pending;] [lock timeout;] <sql>; <end of the
-    /// savepoint>`: the newline before the `;` ends a trailing `--` comment of `sql`. When `sql`
-    /// fails, PostgreSQL skips the rest of the message, and the rollback to the savepoint is left
-    /// pending, for the head of the next message.
+    /// See [`Self::attempt`]: [`Self::attempt_all`] of one statement.
     async fn run_one(
         &mut self,
         sql: &str,
         keep: bool,
         synthesizing: bool,
     ) -> Result<Outcome, DbError> {
-        let prefix = self.lock_wait_prefix(synthesizing);
-        let end = if keep {
-            format!("RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants")
-        } else {
-            "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
+        let statement = Statement {
+            sql,
+            keep,
+            synthesizing,
         };
+        let mut ran = self.attempt_all(&[statement]).await;
+        match ran.failed {
+            Some(e) => Err(e),
+            None => Ok(ran.done.pop().unwrap_or_default()),
+        }
+    }
+
+    /// Runs `statements` in order, each under the savepoint as [`Self::attempt`] runs one, in ONE
+    /// message: what a case can send at once (rows of many tables, reads of many tables) costs
+    /// one round trip instead of one each. The message is `[pending;]` then, per statement,
+    /// `[lock timeout;] <sql>; <end of its savepoint>`; the newline before each `;` ends a
+    /// trailing `--` comment. When a statement fails, PostgreSQL skips the rest of the message:
+    /// the statements after it did not run (see [`Ran`]), and the rollback to the savepoint is
+    /// left pending, for the head of the next message.
+    pub async fn attempt_all(&mut self, statements: &[Statement<'_>]) -> Ran {
+        if statements.is_empty() {
+            return Ran::default();
+        }
         let pending = std::mem::take(&mut self.pending);
-        let message = format!("{pending}{prefix}{sql}\n; {end}");
-        let result = self
-            .fetch(sqlx::raw_sql(sqlx::AssertSqlSafe(message)))
-            .await;
-        self.lock_wait_set(synthesizing, keep && result.is_ok());
-        if result.is_err() {
+        // Every statement of the message ends with a CommandComplete: how many belong to each
+        // of ours (the lock timeout before it, itself, the end of its savepoint) splits the
+        // answers between them; the pending statements come first.
+        let mut message = pending.clone();
+        let mut segments = Vec::with_capacity(statements.len());
+        let mut lock = self.synthesizing;
+        for s in statements {
+            let prefix = lock_wait_prefix(lock, s.synthesizing);
+            let end = savepoint_end(s.keep);
+            message.push_str(&format!("{prefix}{}\n; {end};\n", s.sql));
+            segments.push(Segment {
+                main: own_statements(&prefix) + 1,
+                total: own_statements(&prefix) + 1 + own_statements(&end),
+            });
+            if s.keep {
+                lock = s.synthesizing;
+            }
+        }
+        let mut ran = Ran::default();
+        let mut skip = own_statements(&pending);
+        let (mut seen, mut current, mut rows) = (0, Outcome::default(), Vec::new());
+        let mut stream = self
+            .conn
+            .fetch_many(sqlx::raw_sql(sqlx::AssertSqlSafe(message)));
+        // Read to the end even past a failure of ours: the connection stays in step.
+        while let Some(item) = stream.next().await {
+            let segment = segments
+                .get(ran.done.len())
+                .filter(|_| ran.failed.is_none());
+            match (item, segment) {
+                (Err(e), _) => ran.failed = ran.failed.or(Some(DbError::from_sqlx(e))),
+                (_, None) => {}
+                (Ok(Either::Right(row)), _) => rows.push(row),
+                (Ok(Either::Left(_)), _) if skip > 0 => skip -= 1,
+                (Ok(Either::Left(done)), Some(segment)) => {
+                    seen += 1;
+                    if seen == segment.main {
+                        current.affected = done.rows_affected();
+                        match rows.drain(..).map(|r| texts(&r)).collect() {
+                            Ok(texts) => current.rows = texts,
+                            Err(e) => ran.failed = Some(e),
+                        }
+                    }
+                    if seen == segment.total && ran.failed.is_none() {
+                        ran.done.push(std::mem::take(&mut current));
+                        seen = 0;
+                    }
+                }
+            }
+        }
+        drop(stream);
+        if ran.failed.is_none() && ran.done.len() < statements.len() {
+            ran.failed = Some(DbError::unanswered());
+        }
+        for s in &statements[..ran.done.len()] {
+            self.lock_wait_set(s.synthesizing, s.keep);
+        }
+        if let Some(e) = &ran.failed {
+            self.contended |= e.is_contention();
             self.pending = "ROLLBACK TO SAVEPOINT pg_invariants;\n".into();
         }
-        self.outcome(result)
+        ran
     }
 
     /// A statement's result as the checks read it, noting a lost lock wait or deadlock.
@@ -354,6 +406,64 @@ impl Sandbox {
             let _ = self.conn.close().await;
         }
     }
+}
+
+/// One statement of [`Sandbox::attempt_all`]: kept or a trial, and whether it is a synthesized
+/// row (the short lock timeout) or a check's own statement.
+#[derive(Debug, Clone, Copy)]
+pub struct Statement<'s> {
+    pub sql: &'s str,
+    pub keep: bool,
+    pub synthesizing: bool,
+}
+
+/// What [`Sandbox::attempt_all`] did: the outcomes of the statements that succeeded, in order,
+/// and the error of the one after them, if one failed; the statements after a failed one did
+/// not run.
+#[derive(Debug, Default)]
+pub struct Ran {
+    pub done: Vec<Outcome>,
+    pub failed: Option<DbError>,
+}
+
+/// Where one statement's answers end in a message: the CommandComplete of the statement itself
+/// (its rows come before it), and of the last statement ending its savepoint (both counted
+/// from the first statement of its own).
+struct Segment {
+    main: usize,
+    total: usize,
+}
+
+/// How many statements this module's own SQL text holds: none of it has a `;` but between
+/// statements.
+fn own_statements(sql: &str) -> usize {
+    sql.split(';').filter(|s| !s.trim().is_empty()).count()
+}
+
+/// What ends a statement's savepoint: released and opened again (`keep`), or rolled back to.
+fn savepoint_end(keep: bool) -> String {
+    if keep {
+        format!("RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants")
+    } else {
+        "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
+    }
+}
+
+/// What sets the lock timeout of synthesis or of checks, to put before a statement, under its
+/// savepoint: empty when the one in force (`synthesizing` now) is already the one wanted.
+/// Under the savepoint, it is undone with the statement (a trial, an error) and stays in force
+/// only when the statement is kept (see [`Sandbox::lock_wait_set`]): one statement, where
+/// setting it outside the savepoint would take three (release, set, savepoint again).
+fn lock_wait_prefix(now: bool, synthesizing: bool) -> String {
+    if now == synthesizing {
+        return String::new();
+    }
+    let timeout = if synthesizing {
+        SYNTHESIS_LOCK_TIMEOUT.to_string()
+    } else {
+        format!("{}s", LOCK_TIMEOUT.as_secs())
+    };
+    format!("SET LOCAL lock_timeout = '{timeout}';\n")
 }
 
 /// The rows a statement returned, every column as text.

@@ -204,7 +204,7 @@ impl<'a> Synth<'a> {
     }
 
     /// The tenant whose request is in force.
-    fn in_force(&self) -> Option<String> {
+    pub(super) fn in_force(&self) -> Option<String> {
         self.principals
             .as_ref()?
             .in_force()
