@@ -208,3 +208,66 @@ fn a_sample_that_changes_how_statements_lex_changes_nothing_after_it() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Statements sent together (`Sandbox::attempt_all`) behave as one by one: each under its
+/// savepoint (kept or undone), each with its own rows and its own lock timeout; a failure ends
+/// the message there, the statements after it do not run, and the transaction goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn statements_sent_together_keep_their_own_answers_and_stop_at_a_failure() {
+    use pg_invariants::synth::{Sandbox, Statement};
+
+    let server = local_server(&[]).await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(server.options("postgres"))
+        .await
+        .expect("pool");
+    sqlx::raw_sql("CREATE TABLE t (id int PRIMARY KEY)")
+        .execute(&pool)
+        .await
+        .expect("table");
+    let statement = |sql, keep, synthesizing| Statement {
+        sql,
+        keep,
+        synthesizing,
+    };
+    let mut sb = Sandbox::begin(&pool).await.expect("sandbox");
+    let ran = sb
+        .attempt_all(&[
+            statement("INSERT INTO t VALUES (1) RETURNING id::text", true, true),
+            statement("SELECT current_setting('lock_timeout')", false, false),
+            statement("SELECT current_setting('lock_timeout')", false, true),
+            statement("INSERT INTO t VALUES (2) RETURNING id::text", false, false),
+            statement("SELECT x::text FROM generate_series(1, 3) x", false, true),
+            statement("INSERT INTO t VALUES (1)", true, true),
+            statement("INSERT INTO t VALUES (3)", true, true),
+        ])
+        .await;
+    let texts = |i: usize| -> Vec<Vec<Option<String>>> { ran.done[i].rows.clone() };
+    assert_eq!(ran.done.len(), 5, "{ran:?}");
+    assert_eq!(texts(0), vec![vec![Some("1".to_string())]]);
+    assert_eq!(ran.done[0].affected, 1);
+    assert_eq!(texts(1), vec![vec![Some("5s".to_string())]]);
+    assert_eq!(texts(2), vec![vec![Some("200ms".to_string())]]);
+    assert_eq!(texts(3), vec![vec![Some("2".to_string())]]);
+    assert_eq!(texts(4).len(), 3);
+    assert_eq!(ran.failed.map(|e| e.code), Some("23505".to_string()));
+    // The kept row stays, the trial is undone, nothing after the failure ran, and the
+    // transaction goes on: the next statement runs after the pending rollback.
+    let ids = sb
+        .attempt("SELECT string_agg(id::text, ',' ORDER BY id) FROM t", false)
+        .await
+        .expect("read");
+    assert_eq!(ids.rows, vec![vec![Some("1".to_string())]]);
+    let kept = sb
+        .attempt("INSERT INTO t VALUES (3) RETURNING id::text", true)
+        .await
+        .expect("a statement after the failure");
+    assert_eq!(kept.rows, vec![vec![Some("3".to_string())]]);
+    sb.rollback().await;
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM t")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(left, 0, "everything is rolled back");
+}

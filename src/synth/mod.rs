@@ -221,6 +221,9 @@ pub struct Synth<'a> {
     principals: Option<Principals<'a>>,
     /// The `tenant` columns of each table built so far.
     tenant_columns: HashMap<TableName, Vec<String>>,
+    /// What each row kept so far was written with, by table: a row in the way of a new one is
+    /// not a trigger's when it is one of these.
+    kept: HashMap<TableName, Vec<IndexMap<String, String>>>,
 }
 
 static BLOCKS: AtomicU64 = AtomicU64::new(1);
@@ -239,6 +242,7 @@ impl<'a> Synth<'a> {
             checked_samples: HashSet::new(),
             principals: spec.project.tenancy.as_ref().map(Principals::new),
             tenant_columns: HashMap::new(),
+            kept: HashMap::new(),
         }
     }
 
@@ -368,6 +372,31 @@ impl<'a> Synth<'a> {
         Ok(row)
     }
 
+    /// Notes a row kept: see [`Self::made_here`].
+    fn keep(&mut self, row: &Building<'_>) {
+        let written = row.written();
+        self.kept
+            .entry(row.table.name.clone())
+            .or_default()
+            .push(written);
+    }
+
+    /// Whether a row this synthesizer kept in `row`'s table was written with `row`'s values in
+    /// `columns`: the row in the way of `row` on a key of those columns is its own (a second
+    /// row under one parent of a one-to-one key), not one a trigger made.
+    fn made_here(&self, row: &Building<'_>, columns: &[String]) -> bool {
+        let kept = self
+            .kept
+            .get(&row.table.name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        kept.iter().any(|k| {
+            columns
+                .iter()
+                .all(|c| k.get(c).is_some_and(|v| Some(v) == row.expr(c).as_ref()))
+        })
+    }
+
     /// [`Self::row`] for several rows, their INSERTs together: each made ready as alone
     /// (parents, samples, candidates), then the INSERTs of all in one message. A row
     /// PostgreSQL refuses goes on alone (repaired from the refusal, a round trip per attempt),
@@ -419,6 +448,7 @@ impl<'a> Synth<'a> {
                 let (i, row) = &ready[next];
                 if wanted[*i].keep {
                     sb.record(sql, None);
+                    self.keep(row);
                 }
                 results[*i] = Some(Ok(inserted(row, out)));
                 next += 1;
@@ -488,6 +518,7 @@ impl<'a> Synth<'a> {
                 Ok(out) => {
                     if keep {
                         sb.record(&sql, None);
+                        self.keep(row);
                     }
                     // Losing to another check's uncommitted row (the same UNIQUE or EXCLUDE
                     // value) was repaired with other values: no reason to doubt the verdict.

@@ -80,9 +80,11 @@ impl<'a> Synth<'a> {
                 let columns = constraint_columns.unwrap_or_else(|| row.candidate_columns());
                 // The values are our own rows' (a one-to-one key): the row in the way was made in
                 // this sandbox, by a trigger on a parent we inserted (Supabase's profile for a
-                // new auth.users row). Out of the way with it.
+                // new auth.users row), unless it is a row we kept ourselves (a second row under
+                // the same parent). Out of the way with a trigger's row.
                 if let Some(name) = &e.constraint
                     && row.ours(&columns)
+                    && !self.made_here(row, &columns)
                     && row.renewed.insert(format!("clear {name}"))
                 {
                     let sql = format!(

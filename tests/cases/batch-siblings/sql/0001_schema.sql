@@ -88,3 +88,17 @@ CREATE TABLE accounts (
     email    text NOT NULL,
     nickname text
 );
+-- One row per organization: a second row under a referenced row is refused (UNIQUE), which
+-- ends a message of rows built together; the rows after it are sent again.
+CREATE TABLE org_settings (
+    id     bigserial PRIMARY KEY,
+    org_id bigint NOT NULL UNIQUE REFERENCES organizations (id) ON DELETE CASCADE,
+    theme  text NOT NULL
+);
+-- A value only a repair finds: the first INSERT of a row is refused (CHECK), mid-message.
+CREATE TABLE badges (
+    id     bigserial PRIMARY KEY,
+    org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    level  text NOT NULL CHECK (level IN ('gold', 'silver')),
+    code   integer NOT NULL CHECK (code > 1000)
+);
