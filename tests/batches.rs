@@ -70,6 +70,8 @@ fn a_check_selected_alone_gets_the_verdict_it_gets_among_its_siblings() {
         "cards::team_id::on_delete",
         "accounts::plan_id::rejects_invalid",
         "accounts::nickname::not_null",
+        "aa_codes::org_id::on_delete",
+        "ab_pairs::org_id::on_delete",
     ] {
         assert_eq!(
             all.get(failing).map(String::as_str),
@@ -94,6 +96,8 @@ fn a_check_selected_alone_gets_the_verdict_it_gets_among_its_siblings() {
         "accounts::org_id::rejects_invalid",
         "accounts::nickname::not_null",
         "accounts::email::not_null",
+        "ab_pairs::org_id::on_delete",
+        "ac_pairs::org_id::on_delete",
     ] {
         let (alone, out) = run(&["--exact", name]);
         assert_eq!(alone.len(), 1, "{out}");
@@ -119,4 +123,26 @@ fn rows_refused_mid_message_change_no_verdict() {
     ] {
         assert_eq!(more.get(name).map(String::as_str), Some("ok"), "{stdout}");
     }
+}
+
+/// A member left out of the shared DELETE (its rows cannot be built) does not shift the rows the
+/// others are judged on: `ab_pairs` (FK sets NULL, cascade declared) is judged on its own rows,
+/// not on those of `ac_pairs`, which read exactly alike in the minimal case (same ids, same
+/// organizations) and cascade.
+#[test]
+fn a_member_left_out_of_the_delete_shifts_no_other_members_rows() {
+    let (outcomes, stdout) = run_with(&["on_delete"], &[("PG_INVARIANTS_CASES", "0")]);
+    for (name, outcome) in [
+        ("aa_codes::org_id::on_delete", "FAILED"),
+        ("ab_pairs::org_id::on_delete", "FAILED"),
+        ("ac_pairs::org_id::on_delete", "ok"),
+    ] {
+        assert_eq!(
+            outcomes.get(name).map(String::as_str),
+            Some(outcome),
+            "{name}:\n{stdout}"
+        );
+    }
+    let ab = message(&stdout, "ab_pairs::org_id::on_delete");
+    assert!(ab.contains("ab_pairs") && !ab.contains("ac_pairs"), "{ab}");
 }

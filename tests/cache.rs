@@ -286,9 +286,7 @@ fn a_pass_that_fails_is_never_recorded_and_fails_on_a_hit_too() {
 fn a_hit_skips_the_idempotency_pass_that_passed_before() {
     // Each application of migration 0002 appends a line to `applications`, from the server
     // (COPY TO PROGRAM, as the server's user, hence a directory anyone may write to).
-    let counter = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(counter.path(), std::fs::Permissions::from_mode(0o777))
-        .expect("chmod");
+    let counter = server_support::tempdir_with_mode(0o777);
     let applications = counter.path().join("applications");
     std::fs::write(&applications, "").expect("write");
     std::fs::set_permissions(&applications, std::fs::Permissions::from_mode(0o666)).expect("chmod");

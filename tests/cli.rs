@@ -5,7 +5,7 @@
 #[path = "support/server.rs"]
 mod server_support;
 
-use server_support::{env_var, local_server};
+use server_support::{env_var, local_server, tempdir_with_mode};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -155,10 +155,7 @@ fn interrupt_when(moment: fn(&Path) -> bool) {
     use std::os::unix::fs::PermissionsExt;
     use std::time::{Duration, Instant};
 
-    let scratch = tempfile::tempdir().expect("tempdir");
-    // The server may run as an unprivileged user, who must be able to reach its directory.
-    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
+    let scratch = tempdir_with_mode(0o755);
     let project = scratch.path().join("project");
     let tmp = scratch.path().join("tmp");
     std::fs::create_dir_all(&tmp).expect("mkdir");
@@ -247,9 +244,7 @@ fn a_closed_stdout_ends_the_run_quietly_and_removes_the_server() {
     use std::os::unix::fs::PermissionsExt;
     use std::time::{Duration, Instant};
 
-    let scratch = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
+    let scratch = tempdir_with_mode(0o755);
     let project = scratch.path().join("project");
     let tmp = scratch.path().join("tmp");
     std::fs::create_dir_all(&tmp).expect("mkdir");
@@ -383,12 +378,9 @@ fn terse_output_has_no_forged_line() {
 
 #[test]
 fn sigint_while_a_command_chain_runs_kills_the_tool_and_its_children() {
-    use std::os::unix::fs::PermissionsExt;
     use std::time::{Duration, Instant};
 
-    let scratch = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
+    let scratch = tempdir_with_mode(0o755);
     let project = scratch.path().join("project");
     std::fs::create_dir_all(project.join("invariants")).expect("mkdir");
     // The tool leads its own process group (so that a timeout kills all of it): the terminal's
@@ -582,9 +574,7 @@ fn one_test_per_process_gives_the_idempotency_verdict_of_a_whole_run() {
 fn the_cluster_lives_in_memory_unless_a_directory_is_named() {
     use std::os::unix::fs::PermissionsExt;
 
-    let scratch = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(scratch.path(), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
+    let scratch = tempdir_with_mode(0o755);
     // Written by the server, which may run as an unprivileged user.
     let out = scratch.path().join("out");
     let named = scratch.path().join("named");

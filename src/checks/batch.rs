@@ -254,7 +254,9 @@ async fn written_together(
                 let trial = built.next().and_then(Result::ok);
                 (
                     insert.column(),
-                    trial.and_then(|r| insert.proven_absent(&r)),
+                    trial
+                        .and_then(|r| insert.proven_absent(&r))
+                        .map(|(value, _)| value),
                 )
             }
         };

@@ -48,24 +48,19 @@ pub async fn read(
     except: Option<&str>,
     columns: &[String],
 ) -> Result<Vec<Found>, DbError> {
-    let mut each = read_each(run, table, &[(row, except)], columns).await?;
+    let read = Read {
+        table,
+        rows: vec![(row, except)],
+        columns,
+    };
+    let mut each = read_each(run, &read).await?;
     Ok(each.pop().unwrap_or_default())
 }
 
-/// [`read`] for several rows of `table` in one statement (one round trip, however many rows a
+/// [`read`] for several rows of a table in one statement (one round trip, however many rows a
 /// case built): the rows found for each, in the order asked.
-pub async fn read_each(
-    run: &mut Run<'_>,
-    table: &Table,
-    rows: &[(&Row, Option<&str>)],
-    columns: &[String],
-) -> Result<Vec<Vec<Found>>, DbError> {
-    let read = Read {
-        table,
-        rows: rows.to_vec(),
-        columns,
-    };
-    let mut answers = read_all(run, std::slice::from_ref(&read)).await;
+pub async fn read_each(run: &mut Run<'_>, read: &Read<'_>) -> Result<Vec<Vec<Found>>, DbError> {
+    let mut answers = read_all(run, std::slice::from_ref(read)).await;
     answers.pop().unwrap_or_else(|| Ok(Vec::new()))
 }
 

@@ -76,16 +76,11 @@ pub(super) async fn deleted_together(
         .map(|(scene, rows)| scene.read(rows.iter().flatten().map(|r| (r, None)).collect()))
         .collect();
     let found = deletion::read_all(run, &reads).await;
-    drop(reads);
     let mut ready = Vec::new();
     for ((scene, rows), found) in scenes.iter().zip(rows).zip(found) {
-        let children = match (rows, found) {
-            (Some(rows), Ok(found)) => Some(children(rows, found)),
+        ready.push(match (rows, found) {
+            (Some(rows), Ok(found)) => scene.ready(run, children(rows, found), &victim).await,
             _ => None,
-        };
-        ready.push(match children {
-            Some(children) => scene.ready(run, children, &victim).await,
-            None => None,
         });
     }
     match first.delete(run, &victim).await.ok()? {
@@ -93,21 +88,22 @@ pub(super) async fn deleted_together(
         // Which table refused it, a refusal cannot tell: each check answers alone.
         Deletion::Refused(_) => return None,
     }
-    let reads: Vec<Option<Read<'_>>> = (scenes.iter().zip(&ready))
-        .map(|(scene, ready)| {
-            (ready.as_ref()).map(|(children, _)| scene.read_after(children, &victim))
+    // One read per scene that is ready, and only those: each answer is its own scene's.
+    let asked: Vec<Read<'_>> = (scenes.iter().zip(&ready))
+        .filter_map(|(scene, ready)| {
+            let (children, _) = ready.as_ref()?;
+            Some(scene.read_after(children, &victim))
         })
         .collect();
-    let asked: Vec<Read<'_>> = reads.into_iter().flatten().collect();
     let mut found = deletion::read_all(run, &asked).await.into_iter();
-    drop(asked);
     let mut passed = Vec::new();
     for (scene, ready) in scenes.iter().zip(ready) {
-        let ok = match (ready, found.next()) {
-            (Some((children, before)), Some(now)) => {
-                (scene.judged(run, &children, &victim, before, now).await).is_ok()
-            }
-            _ => false,
+        let ok = match ready {
+            Some((children, before)) => match found.next() {
+                Some(now) => (scene.judged(run, &children, &victim, before, now).await).is_ok(),
+                None => false,
+            },
+            None => false,
         };
         passed.push(ok);
     }
@@ -318,8 +314,8 @@ impl<'a> Scene<'a> {
             let under = deletion::build_under(ctx, run, table, &fixed, case.children, at, promise);
             rows.extend(under.await?);
         }
-        let asked: Vec<(&Row, Option<&str>)> = rows.iter().map(|r| (r, None)).collect();
-        let found = deletion::read_each(run, self.table, &asked, &self.read_columns)
+        let read = self.read(rows.iter().map(|r| (r, None)).collect());
+        let found = deletion::read_each(run, &read)
             .await
             .map_err(|e| self.fail(format!("reading the row back failed: {e}"), run))?;
         Ok(children(rows, found))
@@ -435,8 +431,7 @@ impl<'a> Scene<'a> {
         victim: &str,
         before: Before,
     ) -> Result<(), Failure> {
-        let read = self.read_after(children, victim);
-        let found = deletion::read_each(run, self.table, &read.rows, read.columns).await;
+        let found = deletion::read_each(run, &self.read_after(children, victim)).await;
         self.judged(run, children, victim, before, found).await
     }
 

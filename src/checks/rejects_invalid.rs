@@ -66,24 +66,22 @@ impl<'a> Insert<'a> {
         Wanted::trial_with_values(&target.table, std::slice::from_ref(&target.column), 0)
     }
 
-    /// The value to write, as a literal of the column, when a row of the referenced table (a
-    /// trial) proves it absent: the table took the row, a key on the referenced column alone
-    /// (whose equality the foreign key's is) held no equal value then, and the column has the
-    /// referenced column's type, so the value is written unchanged. `None` otherwise: look it
-    /// up.
-    pub(super) fn proven_absent(&self, trial: &Row) -> Option<String> {
+    /// The value to write (a literal of the column) and its text, when a row of the referenced
+    /// table (a trial) proves it absent: the table took the row, a valid and whole unique key
+    /// on the referenced column alone (whose equality the foreign key's is) held no equal value
+    /// then, and the column has the referenced column's type, so the value is written
+    /// unchanged. `None` otherwise: look it up.
+    pub(super) fn proven_absent(&self, trial: &Row) -> Option<(String, String)> {
         let text = trial.text(&self.references.value.column)?;
+        let name = self.target_col.name.as_str();
+        let keyed_alone = (self.target_table.indexes.iter()).any(|i| {
+            i.unique
+                && i.valid
+                && !i.partial
+                && matches!(&i.key_columns[..], [Some(c)] if c == name)
+        });
         let same = self.col.type_ == self.target_col.type_;
-        (same && self.keyed_alone()).then(|| typed(Some(text), self.col))
-    }
-
-    /// Whether a unique key (a primary key, a UNIQUE constraint or index, valid and whole) holds
-    /// the referenced column alone: then a row the referenced table takes proves its value was
-    /// absent.
-    fn keyed_alone(&self) -> bool {
-        let column = Some(self.target_col.name.clone());
-        (self.target_table.indexes.iter())
-            .any(|i| i.unique && i.valid && !i.partial && i.key_columns == [column.clone()])
+        (keyed_alone && same).then(|| (typed(Some(text), self.col), text.to_string()))
     }
 
     /// The check on `table.column`, or the failure that says a table or column is missing.
@@ -153,14 +151,10 @@ impl<'a> Insert<'a> {
             None => None,
         };
         for attempt in 0..TRIES {
-            let candidate = match (attempt, &elsewhere) {
-                (0, Some((value, _))) => Some(value.clone()),
-                _ => None,
-            };
-            let (value, proven) = match (candidate, first.take()) {
-                (Some(value), _) => (value, None),
-                (None, trial) => {
-                    let trial = match trial {
+            let value = match (attempt, &elsewhere) {
+                (0, Some((value, _))) => value.clone(),
+                _ => {
+                    let trial = match first.take() {
                         Some(trial) => trial,
                         None => {
                             (run.synth)
@@ -168,20 +162,17 @@ impl<'a> Insert<'a> {
                                 .await
                         }
                     };
-                    match trial {
-                        Ok(candidate) if candidate.text(&target.column).is_some() => {
-                            let text = candidate.text(&target.column).unwrap_or_default();
-                            let proven = self.proven_absent(&candidate).map(|_| text.to_string());
-                            (typed(Some(text), col), proven)
-                        }
-                        _ => (run.synth.fresh_value(col, attempt), None),
+                    let candidate = trial.ok();
+                    if let Some(proven) = candidate.as_ref().and_then(|c| self.proven_absent(c)) {
+                        absent = Some(proven);
+                        break;
+                    }
+                    match candidate.as_ref().and_then(|c| c.text(&target.column)) {
+                        Some(text) => typed(Some(text), col),
+                        None => run.synth.fresh_value(col, attempt),
                     }
                 }
             };
-            if let Some(text) = proven {
-                absent = Some((value, text));
-                break;
-            }
             // The value as text when the referenced column holds none equal to it; no row
             // otherwise. Equal as a foreign key compares (the types' own equality, through the
             // referenced column's index: a comparison of texts would read every row, and the

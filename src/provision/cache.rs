@@ -504,14 +504,11 @@ mod tests {
         let cache = cache(dir.path(), 1 << 30);
         let old = Key::new("t").finish();
         let new = Key::new("u").finish();
-        assert_eq!(
-            cache.remembered(&old, || Some("a".into())),
-            Some("a".into())
-        );
-        assert_eq!(
-            cache.remembered(&new, || Some("b".into())),
-            Some("b".into())
-        );
+        // What is remembered under `key`, or `computed` when nothing is.
+        let remembered =
+            |key: &str, computed: &str| cache.remembered(key, || Some(computed.into()));
+        assert_eq!(remembered(&old, "a"), Some("a".into()));
+        assert_eq!(remembered(&new, "b"), Some("b".into()));
         let written =
             std::time::SystemTime::now() - FACTS_KEPT - std::time::Duration::from_secs(60);
         File::options()
@@ -521,14 +518,8 @@ mod tests {
             .set_modified(written)
             .expect("touch");
         cache.forget_old_facts();
-        assert_eq!(
-            cache.remembered(&old, || Some("again".into())),
-            Some("again".into())
-        );
-        assert_eq!(
-            cache.remembered(&new, || Some("never".into())),
-            Some("b".into())
-        );
+        assert_eq!(remembered(&old, "again"), Some("again".into()));
+        assert_eq!(remembered(&new, "never"), Some("b".into()));
     }
 
     fn put(cache: &Cache, key: &str, bytes: usize) {

@@ -154,6 +154,7 @@ impl fmt::Display for SynthError {
 
 /// What a row must be: everything a build is asked for, in one place, so that what a request
 /// principal adds later (a session preamble: its role and settings) is one more field.
+#[derive(Debug, Clone)]
 struct Want<'s> {
     /// Columns set to these SQL expressions.
     fixed: Vec<(String, String)>,
@@ -168,41 +169,48 @@ struct Want<'s> {
     tenant: Option<String>,
 }
 
-/// One row of [`Synth::rows`]: what [`Synth::row`] (or, with `explicit`,
+impl<'s> Want<'s> {
+    /// A row with the `fixed` columns set, kept or tried.
+    fn row(fixed: Vec<(String, String)>, keep: bool) -> Self {
+        Self {
+            fixed,
+            keep,
+            explicit: &[],
+            start: 0,
+            tenant: None,
+        }
+    }
+
+    /// A trial row whose `explicit` columns get a value of their own, from their `start`-th
+    /// candidate.
+    fn trial_with_values(explicit: &'s [String], start: usize) -> Self {
+        Self {
+            explicit,
+            start,
+            ..Self::row(Vec::new(), false)
+        }
+    }
+}
+
+/// One row of [`Synth::rows`]: its table, and what [`Synth::row`] (or
 /// [`Synth::trial_with_values`]) is asked for.
 #[derive(Debug, Clone)]
 pub struct Wanted<'w> {
-    pub table: &'w TableName,
-    /// Columns set to these SQL expressions.
-    pub fixed: Vec<(String, String)>,
-    pub keep: bool,
-    /// Columns that get a value of their own even when they have a default, from their
-    /// `start`-th candidate.
-    pub explicit: &'w [String],
-    pub start: usize,
+    table: &'w TableName,
+    want: Want<'w>,
 }
 
 impl<'w> Wanted<'w> {
     /// A row as [`Synth::row`] builds it.
     pub fn row(table: &'w TableName, fixed: Vec<(String, String)>, keep: bool) -> Self {
-        Self {
-            table,
-            fixed,
-            keep,
-            explicit: &[],
-            start: 0,
-        }
+        let want = Want::row(fixed, keep);
+        Self { table, want }
     }
 
     /// A trial row as [`Synth::trial_with_values`] builds it.
     pub fn trial_with_values(table: &'w TableName, explicit: &'w [String], start: usize) -> Self {
-        Self {
-            table,
-            fixed: Vec::new(),
-            keep: false,
-            explicit,
-            start,
-        }
+        let want = Want::trial_with_values(explicit, start);
+        Self { table, want }
     }
 }
 
@@ -285,11 +293,8 @@ impl<'a> Synth<'a> {
         tenant: Option<String>,
     ) -> Result<Row, SynthError> {
         let want = Want {
-            fixed: fixed.to_vec(),
-            keep,
-            explicit: &[],
-            start: 0,
             tenant,
+            ..Want::row(fixed.to_vec(), keep)
         };
         self.build(sb, table, want, 0).await
     }
@@ -304,13 +309,7 @@ impl<'a> Synth<'a> {
         explicit: &[String],
         start: usize,
     ) -> Result<Row, SynthError> {
-        let want = Want {
-            fixed: Vec::new(),
-            keep: false,
-            explicit,
-            start,
-            tenant: None,
-        };
+        let want = Want::trial_with_values(explicit, start);
         self.build(sb, table, want, 0).await
     }
 
@@ -412,14 +411,7 @@ impl<'a> Synth<'a> {
             wanted.iter().map(|_| None).collect();
         let mut ready = Vec::new();
         for (i, w) in wanted.iter().enumerate() {
-            let want = Want {
-                fixed: w.fixed.clone(),
-                keep: w.keep,
-                explicit: w.explicit,
-                start: w.start,
-                tenant: None,
-            };
-            match self.prepare(sb, w.table, want, 0).await {
+            match self.prepare(sb, w.table, w.want.clone(), 0).await {
                 Ok(row) => ready.push((i, row)),
                 Err(e) => results[i] = Some(Err(e)),
             }
@@ -437,7 +429,7 @@ impl<'a> Synth<'a> {
             let statements: Vec<Statement<'_>> = (sqls.iter().zip(&ready[next..]))
                 .map(|(sql, (i, _))| Statement {
                     sql,
-                    keep: wanted[*i].keep,
+                    keep: wanted[*i].want.keep,
                     synthesizing: true,
                 })
                 .collect();
@@ -446,7 +438,7 @@ impl<'a> Synth<'a> {
             let failed = ran.failed.is_some() || statements.is_empty();
             for (out, sql) in ran.done.into_iter().zip(&sqls) {
                 let (i, row) = &ready[next];
-                if wanted[*i].keep {
+                if wanted[*i].want.keep {
                     sb.record(sql, None);
                     self.keep(row);
                 }
@@ -457,7 +449,7 @@ impl<'a> Synth<'a> {
                 // Alone from here: the refusal is met again and repaired.
                 sb.set_contended(contended);
                 let (i, row) = &mut ready[next];
-                let result = self.insert(sb, row, wanted[*i].keep, 0, None).await;
+                let result = self.insert(sb, row, wanted[*i].want.keep, 0, None).await;
                 results[*i] = Some(result.map(|(row, _)| row));
                 next += 1;
             }
@@ -477,13 +469,7 @@ impl<'a> Synth<'a> {
         table: &TableName,
         then: Then<'_>,
     ) -> Result<(Row, Option<Result<Outcome, DbError>>), SynthError> {
-        let want = Want {
-            fixed: Vec::new(),
-            keep: false,
-            explicit: &[],
-            start: 0,
-            tenant: None,
-        };
+        let want = Want::row(Vec::new(), false);
         let mut row = self.prepare(sb, table, want, 0).await?;
         self.insert(sb, &mut row, false, 0, Some(then)).await
     }

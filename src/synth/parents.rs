@@ -62,11 +62,8 @@ impl<'a> Synth<'a> {
             })
             .collect();
         let want = Want {
-            fixed: overrides,
-            keep: true,
-            explicit: &[],
-            start: 0,
             tenant: row.tenant.clone(),
+            ..Want::row(overrides, true)
         };
         let parent = self.build(sb, &fk.target, want, depth + 1).await?;
         let target_table = self.catalog.table(&fk.target);

@@ -157,13 +157,7 @@ impl<'a> Synth<'a> {
             ));
         };
         let tenants = &tenancy.tenants.value;
-        let want = Want {
-            fixed: Vec::new(),
-            keep: true,
-            explicit: &[],
-            start: 0,
-            tenant: None,
-        };
+        let want = Want::row(Vec::new(), true);
         let row = self.build(sb, &tenants.table, want, depth + 1).await?;
         let key = row
             .text(&tenants.column)

@@ -39,3 +39,13 @@ pub fn env_var(server: &Postgres, name: &str) -> String {
         .map(|(_, v)| v)
         .unwrap_or_else(|| panic!("no {name}"))
 }
+
+/// A temporary directory the server reaches: it may run as an unprivileged user, who must be
+/// able to enter it (`0o755`), or also write in it (`0o777`).
+pub fn tempdir_with_mode(mode: u32) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode)).expect("chmod");
+    dir
+}

@@ -102,3 +102,20 @@ CREATE TABLE badges (
     level  text NOT NULL CHECK (level IN ('gold', 'silver')),
     code   integer NOT NULL CHECK (code > 1000)
 );
+-- Under organizations, in the order the batch takes its members: a table whose rows cannot be
+-- built (no candidate matches the pattern, and no [sample] says one), then two tables whose rows
+-- read alike, one whose FK sets NULL although cascade is declared, one that cascades. A member
+-- left out of the shared DELETE must not shift the rows the others are judged on.
+CREATE TABLE aa_codes (
+    id     bigserial PRIMARY KEY,
+    org_id bigint NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    code   text NOT NULL CHECK (code ~ '^[A-Z]{3}-[0-9]{4}$')
+);
+CREATE TABLE ab_pairs (
+    id     bigserial PRIMARY KEY,
+    org_id bigint REFERENCES organizations (id) ON DELETE SET NULL
+);
+CREATE TABLE ac_pairs (
+    id     bigserial PRIMARY KEY,
+    org_id bigint REFERENCES organizations (id) ON DELETE CASCADE
+);
