@@ -45,6 +45,8 @@ pub struct Batches {
     groups: Vec<Group>,
     /// Plan index of a check → its group and its place in it.
     member_of: HashMap<usize, (usize, usize)>,
+    /// Whether the database has a rule (no batch runs then), asked once for every group.
+    rules: OnceCell<bool>,
 }
 
 /// Checks that run their cases together, and whether each passed them all, once known.
@@ -144,13 +146,20 @@ pub async fn passed(ctx: &Context<'_>) -> bool {
         batch: None,
         ..*ctx
     };
-    let passed = group.passed.get_or_init(|| group.run(&unbatched)).await;
+    let passed = (group.passed)
+        .get_or_init(|| group.run(&unbatched, member.batches))
+        .await;
     passed.get(place).copied().unwrap_or(false)
 }
 
 impl Group {
     /// Runs every case for all members, sharing what they share: whether each passed them all.
-    async fn run(&self, ctx: &Context<'_>) -> Vec<bool> {
+    /// None when the database has a rule: a rule may rewrite one member's statement for the
+    /// rows of another.
+    async fn run(&self, ctx: &Context<'_>, batches: &Batches) -> Vec<bool> {
+        if *batches.rules.get_or_init(|| has_rules(ctx)).await {
+            return vec![false; self.members.len()];
+        }
         match &self.shared {
             Shared::Delete(target) => self.deleted(ctx, &target.table).await,
             Shared::Row(table) => self.written(ctx, table).await,
@@ -166,7 +175,7 @@ impl Group {
         for scene in scenes.iter().flatten() {
             reached.extend(referenced_from(ctx.catalog, &scene.table().name));
         }
-        if !quiet(ctx, reached).await {
+        if triggered(ctx, reached) {
             return vec![false; scenes.len()];
         }
         every_case(ctx, &scenes, async |run, case, members| {
@@ -184,7 +193,7 @@ impl Group {
                 reached.extend(referenced_from(ctx.catalog, insert.target()));
             }
         }
-        if !quiet(ctx, reached).await {
+        if triggered(ctx, reached) {
             return vec![false; writes.len()];
         }
         every_case(ctx, &writes, async |run, _, members| {
@@ -315,23 +324,22 @@ fn one_table_each(catalog: &Catalog, scenes: &mut [Option<Scene<'_>>]) {
     }
 }
 
-/// Whether nothing but foreign keys decides what a batch's statements do to the rows they build
-/// in the tables `reached` (those they write, every table they reference at any depth, and for
-/// a DELETE every table its ON DELETE actions reach; with `[tenancy]`, whose principal
-/// statements may write any table, every table): no trigger on any of them, and no rule in the
-/// database.
-async fn quiet(ctx: &Context<'_>, reached: HashSet<TableName>) -> bool {
+/// Whether anything but foreign keys (and rules, see [`Group::run`]) could decide what a
+/// batch's statements do to the rows they build in the tables `reached` (those they write,
+/// every table they reference at any depth, and for a DELETE every table its ON DELETE actions
+/// reach; with `[tenancy]`, whose principal statements may write any table, every table): a
+/// trigger on any of them.
+fn triggered(ctx: &Context<'_>, reached: HashSet<TableName>) -> bool {
     let catalog = ctx.catalog;
     let reached = if ctx.spec.project.tenancy.is_some() {
         catalog.tables.iter().map(|t| t.name.clone()).collect()
     } else {
         reached
     };
-    let triggered = reached
+    reached
         .iter()
         .filter_map(|name| catalog.table(name))
-        .any(|t| !t.triggers.is_empty());
-    !triggered && !has_rules(ctx).await
+        .any(|t| !t.triggers.is_empty())
 }
 
 /// `target` and every table an ON DELETE action can reach from it, partitions included.

@@ -184,8 +184,6 @@ pub(super) struct Scene<'a> {
     /// Where to look when the FK is right and the behaviour is not.
     note: String,
     structural: Option<Fix>,
-    /// The columns read with each row: the referencing column.
-    read_columns: Vec<String>,
 }
 
 /// A row of the table under a referenced row, and how it read before the DELETE.
@@ -251,7 +249,6 @@ impl<'a> Scene<'a> {
             promise,
             note,
             structural,
-            read_columns: vec![col.name.clone()],
         })
     }
 
@@ -295,7 +292,7 @@ impl<'a> Scene<'a> {
         Read {
             table: self.table,
             rows,
-            columns: &self.read_columns,
+            columns: std::slice::from_ref(&self.col.name),
         }
     }
 
