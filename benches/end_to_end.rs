@@ -21,7 +21,8 @@
 //! 6. `nextest`: wall time of `cargo nextest run --test invariants` against `cargo test --test
 //!    invariants` in the repo root (both built first), their ratio, and whether both ran the
 //!    same test names to the same verdicts (see `end_to_end/nextest.rs`). Not in the default
-//!    set: the nextest run takes minutes today. Skipped, saying so, without cargo-nextest.
+//!    set: it builds and runs the repository's own tests. Skipped, saying so, without
+//!    cargo-nextest.
 //!
 //! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,nextest` picks scenarios (default: all
 //! but `nextest`). pg-invariants is measured cold (`--no-cache`: initdb and the whole chain, as

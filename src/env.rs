@@ -115,7 +115,7 @@ pub fn cache_size_mib() -> Option<u64> {
     non_empty("PG_INVARIANTS_CACHE_SIZE").and_then(|v| v.trim().parse().ok())
 }
 
-/// A test run whose processes share one server (see `provision::shared`).
+/// A test run whose processes share one set-up (see `keeper`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedRun {
     /// Letters, digits and dashes of the run's id.
@@ -125,8 +125,8 @@ pub struct SharedRun {
 }
 
 /// `PG_INVARIANTS_SHARED_RUN`, else `NEXTEST_RUN_ID` (set by `cargo nextest run`, one per
-/// run): the test run whose processes share one server. `PG_INVARIANTS_SHARED_RUN=off` shares
-/// nothing.
+/// run): the test run whose processes share one set-up, held by its keeper.
+/// `PG_INVARIANTS_SHARED_RUN=off` shares nothing.
 pub fn shared_run() -> Option<SharedRun> {
     let (run, nextest) = match non_empty("PG_INVARIANTS_SHARED_RUN") {
         Some(run) => (run, false),
@@ -143,17 +143,20 @@ pub fn shared_run() -> Option<SharedRun> {
     (!id.is_empty()).then_some(SharedRun { id, nextest })
 }
 
-/// `PG_INVARIANTS_SHARED_IDLE_MS`: how long a run's shared server outlives its last user, in
-/// milliseconds. Unparsable values are ignored.
+/// `PG_INVARIANTS_SHARED_IDLE_MS`: how long a run's keeper (and its server) outlives its last
+/// user, in milliseconds. Unparsable values are ignored.
 pub fn shared_idle_ms() -> Option<u64> {
     non_empty("PG_INVARIANTS_SHARED_IDLE_MS").and_then(|v| v.trim().parse().ok())
 }
 
-/// `PG_INVARIANTS_SHARED_KEEPER`: internal, set by a test process on the executable it starts
-/// again as the keeper of its run's shared server (`provision::shared`): what to keep, as JSON.
-pub fn shared_keeper() -> Option<String> {
-    non_empty("PG_INVARIANTS_SHARED_KEEPER")
+/// `PG_INVARIANTS_KEEPER`: internal, set by a test process on the executable it starts again
+/// as the keeper of its run (`keeper`): what to keep, as JSON.
+pub fn keeper() -> Option<String> {
+    non_empty(KEEPER)
 }
+
+/// The name of the variable [`keeper`] reads.
+pub const KEEPER: &str = "PG_INVARIANTS_KEEPER";
 
 /// `CARGO_TARGET_DIR`: cargo's target directory when the user moved it; the cache lives under
 /// it when running under cargo.

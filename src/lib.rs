@@ -4,13 +4,16 @@
 //! `spec` (files) → `plan` (named checks) → `provision` (a PostgreSQL of our own) → `migrate`
 //! (chain + seed) → `catalog` (one introspection) → `checks` (verdicts) → `report` and `runner`
 //! (libtest output and exit codes). `setup` holds a migrated database; `session` is what `test`,
-//! `init` and `fix` share around it (reading the project, setting up, one check's verdict).
+//! `init` and `fix` share around it (reading the project, setting up, one check's verdict);
+//! `keeper` holds one session for all the processes of a test run (nextest), which `runner`
+//! asks for verdicts by name.
 
 pub mod catalog;
 pub mod checks;
 pub mod env;
 pub mod fix;
 pub mod init;
+pub mod keeper;
 pub mod location;
 pub mod migrate;
 pub mod names;

@@ -138,8 +138,8 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 fn main() -> ExitCode {
-    // Started again as the keeper of a test run's shared server (see `provision::shared`).
-    if let Some(code) = pg_invariants::provision::keeper_if_asked() {
+    // Started again as the keeper of a test run (see `keeper`).
+    if let Some(code) = pg_invariants::keeper::serve_if_asked() {
         return code;
     }
     // `pg-invariants … | head`: every subcommand ends quietly when stdout is closed, after the

@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use libtest_mimic::{Arguments, ColorSetting, Failed, FormatSetting, Trial};
 
-use crate::checks::{Batches, Member};
+use crate::keeper;
 use crate::migrate::Chain;
 use crate::output;
-use crate::plan::{self, Check};
-use crate::report::{self, Recorder, Reported, Selection, Status, Summary};
-use crate::session::{self, Request, invalid, prepare};
-use crate::setup::{SecondPass, Setup};
+use crate::plan;
+use crate::report::{self, Listed, Recorder, Reported, Selection, Status, Summary};
+use crate::session::{self, Request, Session, invalid, prepare};
+use crate::setup::SecondPass;
 use crate::snapshot;
 use crate::spec::{Backend, Spec};
 
@@ -45,11 +45,25 @@ pub struct Options {
     pub args: Arguments,
 }
 
+impl Options {
+    /// What decides the set-up and the plan: the processes of a test run that say the same
+    /// (in the same environment) share a keeper.
+    fn project(&self) -> keeper::Project {
+        keeper::Project {
+            config: self.config.clone(),
+            start: self.start.clone(),
+            backend: self.backend,
+            no_cache: self.no_cache,
+            accept: self.accept,
+        }
+    }
+}
+
 /// Entry point of a `harness = false` test target: `cargo test` flags, project file found from
 /// `CARGO_MANIFEST_DIR`.
 pub fn harness_main() -> ExitCode {
-    // Started again as the keeper of a test run's shared server (see `provision::shared`).
-    if let Some(code) = crate::provision::keeper_if_asked() {
+    // Started again as the keeper of a test run (see `keeper`).
+    if let Some(code) = keeper::serve_if_asked() {
         return code;
     }
     let start = crate::env::cargo_manifest_dir()
@@ -67,17 +81,19 @@ pub fn harness_main() -> ExitCode {
     })
 }
 
-/// Checks run at once unless `--test-threads` says otherwise: two per core, because a check
-/// spends much of its time waiting for the server's answer, and the server needs the cores
-/// too (measured on 2 cores at 500 tables: the checks took 4.6 s on 2 threads, 4.1 s on 4); at
-/// most 64, or one per core beyond that.
-fn default_threads() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (cores * 2).min(64).max(cores)
-}
-
-/// Runs every selected check and returns the process exit code.
+/// Runs every selected check and returns the process exit code: with the run's keeper when
+/// this process is one of a test run's (see [`keeper`]), else on a set-up of its own.
 pub fn run(options: Options) -> ExitCode {
+    if options.args.list {
+        keeper::Client::warm_up(&options.project());
+    } else {
+        let only = (options.args.exact)
+            .then_some(options.args.filter.as_deref())
+            .flatten();
+        if let Some(keeper) = keeper::Client::attach(&options.project(), only) {
+            return with_keeper(options, keeper);
+        }
+    }
     match prepare(options.config.as_deref(), &options.start) {
         Ok((spec, chain)) => execute(options, spec, chain),
         Err(message) => invalid(&message),
@@ -95,9 +111,11 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Ok(p) => p,
         Err(e) => return invalid(&format!("error: {e}")),
     };
-    let threads = *args.test_threads.get_or_insert_with(default_threads);
+    let threads = *args
+        .test_threads
+        .get_or_insert_with(session::default_threads);
     // The idempotency pass costs a second application of the chain: only for runs that show
-    // its verdict (not one nextest process per other test, not `cargo test some::filter`).
+    // its verdict (not `cargo test some::filter`).
     let idempotent = Trial::test(plan::IDEMPOTENT, || Ok(()));
     let second_pass = match selection(&args, &idempotent) {
         Selection::Runs => SecondPass::Run,
@@ -113,42 +131,106 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Ok(ready) => ready,
         Err(message) => return invalid(&message),
     };
-    let checks = plan::build(&spec, setup.catalog.as_ref());
-    let schema = spec.default_schema().to_string();
-    let shared = Arc::new(Shared {
-        spec,
-        snapshots,
-        setup,
-        handle: runtime.handle().clone(),
-        failed: AtomicBool::new(false),
-        recorder: Recorder::new(checks.len()),
-        batches: std::sync::OnceLock::new(),
-    });
+    let session = Session::new(spec, snapshots, setup, runtime.handle().clone());
+    let schema = session.spec.default_schema().to_string();
+    let tests = session
+        .checks
+        .iter()
+        .map(|c| Listed::of(c, &schema))
+        .collect();
+    check_all(format, args, tests, Verdicts::Here(Box::new(session)))
+}
+
+/// A process of a test run: the keeper's header, then its verdicts, by name.
+fn with_keeper(options: Options, keeper: keeper::Client) -> ExitCode {
+    let format = report_format(options.junit, &options.args);
+    output::silence_closed_stdout_panics();
+    eprint!("{}", keeper.header);
+    eprintln!(
+        "pg-invariants: checked by this run's keeper (pid {}, {})",
+        keeper.pid,
+        if keeper.started {
+            "started"
+        } else {
+            "attached"
+        }
+    );
+    let tests = keeper.tests.clone();
+    check_all(format, options.args, tests, Verdicts::Keeper(keeper))
+}
+
+/// Where a process's verdicts come from.
+enum Verdicts {
+    /// Its own set-up.
+    Here(Box<Session>),
+    /// Its test run's keeper.
+    Keeper(keeper::Client),
+}
+
+impl Verdicts {
+    fn outcome(&self, index: usize, name: &str) -> Result<(), Reported> {
+        match self {
+            Self::Here(session) => session.outcome(index),
+            Self::Keeper(keeper) => keeper.verdict(name),
+        }
+    }
+
+    /// What happened to the server, once it is gone.
+    fn server_exit(&self) -> Option<String> {
+        match self {
+            Self::Here(session) => session.server_exit(),
+            Self::Keeper(keeper) => keeper.server_exit(),
+        }
+    }
+}
+
+/// What every trial reads.
+struct Run {
+    verdicts: Verdicts,
+    /// Some check that ran failed: the exit code when stdout closes before the end.
+    failed: AtomicBool,
+    /// Every outcome, for the reports.
+    recorder: Recorder,
+}
+
+/// Runs the selected `tests`, reports, and returns the exit code.
+fn check_all(
+    format: report::Format,
+    args: Arguments,
+    tests: Vec<Listed>,
+    verdicts: Verdicts,
+) -> ExitCode {
     let args = if format.is_report() {
         quiet(args)
     } else {
         args
     };
-    let trials: Vec<Trial> = checks
-        .iter()
-        .enumerate()
-        .map(|(index, check)| trial(index, check.clone(), shared.clone()))
+    let run = Arc::new(Run {
+        verdicts,
+        failed: AtomicBool::new(false),
+        recorder: Recorder::new(tests.len()),
+    });
+    let trials: Vec<Trial> = (tests.iter().enumerate())
+        .map(|(index, test)| trial(index, test.name.clone(), run.clone()))
         .collect();
     let selections: Vec<Selection> = trials.iter().map(|t| selection(&args, t)).collect();
-    let runs = |i: usize| selections[i] == Selection::Runs;
-    let _ = shared.batches.set(Batches::plan(&checks, runs));
+    if let Verdicts::Here(session) = &run.verdicts {
+        session.select(|i| selections[i] == Selection::Runs);
+    }
     let started = Instant::now();
     let mut conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
-    let summary = shared
-        .recorder
-        .summary(&checks, &selections, &schema, started.elapsed());
+    let summary = run.recorder.summary(&tests, &selections, started.elapsed());
     if conclusion.is_some() && publish(format, &summary).is_err() {
         conclusion = None;
     }
-    let failed = shared.failed.load(Ordering::SeqCst);
-    let server_exit = shared.setup.server_exit().map(server_exited);
-    if let Some(shared) = Arc::into_inner(shared) {
-        runtime.block_on(shared.setup.close());
+    let failed = run.failed.load(Ordering::SeqCst);
+    let server_exit = run.verdicts.server_exit();
+    if let Some(Run {
+        verdicts: Verdicts::Here(session),
+        ..
+    }) = Arc::into_inner(run)
+    {
+        session.close();
     }
     if let Some(message) = server_exit {
         return invalid(&format!("error: {message}"));
@@ -209,11 +291,6 @@ fn publish(format: report::Format, summary: &Summary) -> std::io::Result<()> {
     }
 }
 
-/// The one line every check reports once the server is gone (and the run ends with exit 2).
-fn server_exited(exit: &str) -> String {
-    format!("PostgreSQL exited: {exit}")
-}
-
 /// Runs libtest-mimic; `None` when it stopped because stdout was closed (it panics on the
 /// failed write; the panic hook kept quiet, trials not yet started return at once). Any other
 /// panic goes on unwinding, after the trials that hold the server have been dropped.
@@ -229,9 +306,10 @@ fn libtest_or_closed_stdout(
 
 /// `--list`: exactly the tests a run with the same arguments runs, so that a runner that lists
 /// first (nextest) runs them all. Coverage and rule tests are named after the tables and columns
-/// of the migrated database, so the listing migrates one (without the idempotency pass); when no
-/// PostgreSQL can be had it exits 2 rather than list fewer tests than a run would. Listed as
-/// libtest lists, whatever the format (`name: test` lines), so that runners can read it.
+/// of the migrated database: the listing reads the catalog the cache keeps for these very
+/// inputs, else migrates a database (without the idempotency pass); when no PostgreSQL can be
+/// had it exits 2 rather than list fewer tests than a run would. Listed as libtest lists,
+/// whatever the format (`name: test` lines), so that runners can read it.
 fn list(
     args: &Arguments,
     spec: &Spec,
@@ -245,85 +323,43 @@ fn list(
         connections: 1,
         second_pass: SecondPass::Skip,
     };
-    let (runtime, setup) = match session::set_up(spec, chain, request) {
-        Ok(ready) => ready,
-        Err(message) => return invalid(&message),
+    let checks = match session::cached_catalog(spec, chain, request) {
+        Some(catalog) => plan::build(spec, Some(&catalog)),
+        None => {
+            let (runtime, setup) = match session::set_up(spec, chain, request) {
+                Ok(ready) => ready,
+                Err(message) => return invalid(&message),
+            };
+            let checks = plan::build(spec, setup.catalog.as_ref());
+            runtime.block_on(setup.close());
+            checks
+        }
     };
-    let trials = plan::build(spec, setup.catalog.as_ref())
-        .into_iter()
+    let trials = (checks.into_iter())
         .map(|c| Trial::test(output::one_line(&c.name), || Ok(())))
         .collect();
-    let listed = libtest_or_closed_stdout(|| libtest_mimic::run(args, trials));
-    runtime.block_on(setup.close());
-    match listed {
+    match libtest_or_closed_stdout(|| libtest_mimic::run(args, trials)) {
         Some(_) => ExitCode::SUCCESS,
         None => ExitCode::from(output::EXIT_STDOUT_CLOSED),
     }
 }
 
-/// What every trial reads: the spec, the snapshot policy and the migrated database.
-struct Shared {
-    spec: Spec,
-    snapshots: snapshot::Policy,
-    setup: Setup,
-    handle: tokio::runtime::Handle,
-    /// Some check that ran failed: the exit code when stdout closes before the end.
-    failed: AtomicBool,
-    /// Every outcome, for the reports.
-    recorder: Recorder,
-    /// The checks that share work, planned once the selection is known.
-    batches: std::sync::OnceLock<Batches>,
-}
-
-/// One check as a trial, its outcome recorded at plan index `index` for the reports.
-fn trial(index: usize, check: Check, shared: Arc<Shared>) -> Trial {
-    Trial::test(output::one_line(&check.name), move || {
+/// One test as a trial, its outcome recorded at index `index` for the reports.
+fn trial(index: usize, name: String, run: Arc<Run>) -> Trial {
+    Trial::test(name.clone(), move || {
         let started = Instant::now();
-        let outcome = outcome(index, &check, &shared);
+        let outcome = run.verdicts.outcome(index, &name);
         let status = match &outcome {
             Ok(()) => Status::Passed(started.elapsed()),
-            Err(reported) => Status::Failed(started.elapsed(), reported.clone()),
+            Err(reported) => {
+                // A check that ran and failed (not one left unrun as stdout closed).
+                if reported.failure.is_some() {
+                    run.failed.store(true, Ordering::SeqCst);
+                }
+                Status::Failed(started.elapsed(), reported.clone())
+            }
         };
-        shared.recorder.record(index, status);
+        run.recorder.record(index, status);
         outcome.map_err(|reported| Failed::from(reported.message))
-    })
-}
-
-/// The outcome of one check as printed. Once the server is gone, every check still to run
-/// fails at once with what happened to it, and so does a check that failed because it went.
-fn outcome(index: usize, check: &Check, shared: &Shared) -> Result<(), Reported> {
-    let gone = |message: String| Reported {
-        message,
-        failure: None,
-    };
-    if output::stdout_closed() {
-        // Nobody reads the verdict: running the check would only delay the cleanup.
-        return Err(gone("not run: stdout was closed".into()));
-    }
-    let setup = &shared.setup;
-    if let Some(exit) = setup.server_exit() {
-        return Err(gone(server_exited(exit)));
-    }
-    let batch = (shared.batches.get()).map(|batches| Member {
-        batches,
-        check: index,
-    });
-    session::verdict(
-        &check.kind,
-        &shared.spec,
-        setup,
-        &shared.handle,
-        &shared.snapshots,
-        batch,
-    )
-    .map_err(|f| {
-        shared.failed.store(true, Ordering::SeqCst);
-        match shared.handle.block_on(setup.server_exit_now()) {
-            Some(exit) => gone(server_exited(exit)),
-            None => Reported {
-                message: output::message(&f.to_string()),
-                failure: Some(Box::new(f)),
-            },
-        }
     })
 }

@@ -13,7 +13,7 @@ use crate::catalog::{self, Catalog};
 use crate::migrate::{ApplyError, Chain};
 use crate::provision::{
     Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, Scratch, ServerVersion,
-    SharedServer, Source, server_identity_in,
+    Source, server_identity_in,
 };
 use crate::spec::Spec;
 
@@ -72,8 +72,7 @@ struct Migrated {
     timings: Timings,
     cached: Cached,
     version: ServerVersion,
-    /// The cache's entry of this very cluster (a hit, one just kept, or the one a test run's
-    /// shared server was started from), held so that eviction keeps away: it records that the
+    /// The cache's entry of this very cluster (a hit, or one just kept), held so that eviction keeps away: it records that the
     /// idempotency pass passed, and keeps the catalog once a process has read it (the key
     /// covers everything the catalog is read from, so a hit reads none of it from the server).
     entry: Option<Entry>,
@@ -121,13 +120,6 @@ pub enum Cached {
     Stored(String, Duration),
     /// The chain was applied and did not apply: nothing kept.
     NotStored(String),
-    /// The server this test run shares, started from the cache's cluster under this key (see
-    /// [`crate::provision::SharedServer`]): by this process (`started`) or another.
-    Shared {
-        key: String,
-        postmaster: u32,
-        started: bool,
-    },
 }
 
 /// The key of the migrated cluster: a hash of every input that can change it (see
@@ -165,6 +157,14 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> 
     Some(key.finish())
 }
 
+/// The catalog a run of these inputs reads, when the cache holds it (kept by an earlier run of
+/// the very same inputs): listing the tests then needs no server.
+pub fn cached_catalog(spec: &Spec, chain: &Chain, source: &Source) -> Option<Catalog> {
+    let (cache, key) = cache_key(source, spec, chain)?;
+    let entry = cache.get(Kind::Migrated, &key)?;
+    kept_catalog(&entry.catalog())
+}
+
 /// The migrated cluster's key for this run, when the cache applies to it.
 fn cache_key<'c>(source: &'c Source, spec: &Spec, chain: &Chain) -> Option<(&'c Cache, String)> {
     let cache = source.cache()?;
@@ -184,12 +184,6 @@ impl Setup {
         pass: SecondPass,
     ) -> Result<Self, ProvisionError> {
         let keyed = cache_key(source, spec, chain);
-        if let Some((cache, key)) = &keyed
-            && let Some(setup) =
-                Self::on_shared_server(spec, chain, source, cache, key, connections, pass).await
-        {
-            return Ok(setup);
-        }
         let started = Instant::now();
         // One process builds a key at a time: the others wait, then start from its entry.
         let mut building = None;
@@ -252,56 +246,6 @@ impl Setup {
             cached,
         };
         Self::ready(spec, chain, source, migrated, connections, pass).await
-    }
-
-    /// The set-up on the server the processes of this test run share, when there is one (see
-    /// [`SharedServer`]) and the cache holds the migrated cluster. The idempotency pass runs
-    /// (once per cluster, see [`Entry::idempotent`]) before anyone else attaches, as a clone
-    /// needs its template to itself. `None` when there is none to be had, or when the chain is
-    /// not idempotent: the process then runs alone, so every verdict and message is exactly
-    /// that of a run of its own.
-    async fn on_shared_server(
-        spec: &Spec,
-        chain: &Chain,
-        source: &Source,
-        cache: &Cache,
-        key: &str,
-        connections: u32,
-        pass: SecondPass,
-    ) -> Option<Self> {
-        let started = Instant::now();
-        let entry = cache.get(Kind::Migrated, key)?;
-        let (server, turn) = SharedServer::attach(cache, key, &spec.project.database.settings)?;
-        if turn.not_idempotent() {
-            return None;
-        }
-        let cached = Cached::Shared {
-            key: key.to_string(),
-            postmaster: server.postmaster(),
-            started: server.started,
-        };
-        let version = server.version();
-        let database = server.database().to_string();
-        let postgres = Postgres::shared(server);
-        if spec.project.migrations.idempotent && !entry.idempotent() {
-            match second_pass(&postgres, &database, chain).await {
-                Ok(Ok(())) => record_idempotent(Some(&entry)),
-                Ok(Err(_)) => {
-                    turn.record_not_idempotent();
-                    return None;
-                }
-                Err(_) => return None,
-            }
-        }
-        drop(turn);
-        let migrated = Migrated {
-            // Passed, just now or before anyone else attached.
-            idempotent_before: true,
-            ..Migrated::from_cache(postgres, database, started, cached, version, Some(entry))
-        };
-        Self::ready(spec, chain, source, migrated, connections, pass)
-            .await
-            .ok()
     }
 
     /// The idempotency pass, the catalog and the pool, on a migrated database.

@@ -2,9 +2,14 @@
 //! that its batch has no other member) gets the verdict it gets among all its siblings, and a
 //! failure beside passing siblings names only its own table's rows.
 
+#[path = "support/libtest.rs"]
+mod libtest;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
+
+use libtest::message;
 
 const CASE: &str = "tests/cases/batch-siblings";
 
@@ -32,23 +37,6 @@ fn run_with(args: &[&str], env: &[(&str, &str)]) -> (BTreeMap<String, String>, S
         .map(|(name, outcome)| (name.trim_end().to_string(), outcome.trim().to_string()))
         .collect();
     (outcomes, stdout)
-}
-
-/// The failure message libtest prints for `name` (between `---- name ----` and the
-/// next such header or the summary).
-fn message<'s>(stdout: &'s str, name: &str) -> &'s str {
-    let header = format!("---- {name} ----");
-    let start = stdout
-        .find(&header)
-        .map(|i| i + header.len())
-        .unwrap_or(stdout.len());
-    let rest = &stdout[start..];
-    let end = [rest.find("\n---- "), rest.find("\nfailures:\n")]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(rest.len());
-    &rest[..end]
 }
 
 #[test]
@@ -145,4 +133,56 @@ fn a_member_left_out_of_the_delete_shifts_no_other_members_rows() {
     }
     let ab = message(&stdout, "ab_pairs::org_id::on_delete");
     assert!(ab.contains("ab_pairs") && !ab.contains("ac_pairs"), "{ab}");
+}
+
+/// As nextest runs them: one process per test, all of one run (`PG_INVARIANTS_SHARED_RUN`), two
+/// at a time, so that the run's keeper answers each by name and works out the next ones ahead
+/// (batches included). Every test gets the verdict it gets in a run of its own, and a failure the
+/// same promise and expectation (the rows in a transcript are synthesized afresh: their values
+/// differ from run to run).
+#[test]
+fn one_process_per_test_on_the_runs_keeper_gets_every_verdict_and_message_of_a_whole_run() {
+    let (all, stdout) = run(&[]);
+    assert!(all.values().any(|o| o == "FAILED"), "{stdout}");
+    let run_id = format!("batches-{}", std::process::id());
+    let names: Vec<&String> = all.keys().collect();
+    for pair in names.chunks(2) {
+        let children: Vec<_> = pair
+            .iter()
+            .map(|name| {
+                Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+                    .args(["test", "--config", "pg-invariants.toml", "--exact", name])
+                    .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(CASE))
+                    .env_remove("PG_INVARIANTS_URL")
+                    .env("PG_INVARIANTS_BACKEND", "local")
+                    .env("PG_INVARIANTS_SHARED_RUN", &run_id)
+                    .env("PG_INVARIANTS_SHARED_IDLE_MS", "500")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("the binary runs")
+            })
+            .collect();
+        for (name, child) in pair.iter().zip(children) {
+            let out = child.wait_with_output().expect("wait");
+            let one = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("this run's keeper"), "{name}: {stderr}");
+            let outcome = &all[*name];
+            assert!(
+                one.contains(&format!("test {name} ... {outcome}")),
+                "{name}: {one}"
+            );
+            let head = |m: &str| m.trim().lines().take(2).collect::<Vec<_>>().join("\n");
+            assert_eq!(
+                head(message(&one, name)),
+                head(message(&stdout, name)),
+                "{name}"
+            );
+            assert_eq!(
+                out.status.code(),
+                Some(if outcome == "ok" { 0 } else { 101 })
+            );
+        }
+    }
 }

@@ -12,9 +12,13 @@
 //! - `--no-cache`, `PG_INVARIANTS_CACHE=off` and the url backend neither read nor write it;
 //! - entries are private (0700);
 //! - the processes of one test run (`PG_INVARIANTS_SHARED_RUN`, as nextest's `NEXTEST_RUN_ID`)
-//!   share one server, which stops, leaving no process and no directory, once the last user
-//!   left (even one killed with SIGKILL) and the idle time passed.
+//!   share one keeper (and its one server), with the verdicts and messages of a run of their
+//!   own, which stops, leaving no process and no directory, once the last user left (even one
+//!   killed with SIGKILL) and the idle time passed; processes that differ get a keeper each,
+//!   and a listing starts the keeper the run then finds.
 
+#[path = "support/libtest.rs"]
+mod libtest;
 #[path = "support/server.rs"]
 mod server_support;
 
@@ -23,6 +27,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use libtest::message;
 
 /// A project (one table, a seed, one invariant) and a cache directory of its own, both removed
 /// when dropped.
@@ -467,18 +473,51 @@ fn entries_are_private() {
     assert!(project.cache().join("migrated").join(key).is_dir());
 }
 
-/// What a run's header says of the shared server: `(postmaster, "started" | "attached")`.
-fn shared(stderr: &str) -> Option<(u32, String)> {
-    let rest = stderr
-        .split("on this run's shared server (postmaster ")
-        .nth(1)?;
+/// What a run's header says of its keeper: `(keeper pid, "started" | "attached")`.
+fn keeper(stderr: &str) -> Option<(u32, String)> {
+    let rest = stderr.split("checked by this run's keeper (pid ").nth(1)?;
     let (pid, rest) = rest.split_once(", ")?;
     let how = rest.split(')').next()?;
     Some((pid.parse().ok()?, how.to_string()))
 }
 
+/// The postmasters whose parent is `keeper`, with their data directories (`-D`).
+fn postmasters_of(keeper: u32) -> Vec<(u32, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let after = &stat[stat.rfind(')')? + 1..];
+            let parent: u32 = after.split_whitespace().nth(1)?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let data = args.iter().position(|a| a == "-D")?;
+            (parent == keeper && args[0].ends_with("postgres"))
+                .then(|| (pid, PathBuf::from(&args[data + 1])))
+        })
+        .collect()
+}
+
+fn runs_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
 impl Project {
-    /// `pg-invariants test` as a process of the test run `run`, whose server outlives its last
+    /// `pg-invariants test` as a process of the test run `run`, whose keeper outlives its last
     /// user by `idle_ms`.
     fn in_run(&self, run: &str, idle_ms: u32, extra: &[&str]) -> Command {
         let mut cmd = self.command(&[&["test"], extra].concat());
@@ -487,71 +526,110 @@ impl Project {
         cmd
     }
 
-    fn servers(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.cache().join("servers"))
+    fn keepers(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.cache().join("runs"))
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default()
     }
 
-    /// Waits (up to a minute) until the run's server is gone: no directory under `servers/`,
-    /// no postmaster `pid`, no server directory `socket_dir`.
-    fn assert_server_gone(&self, pid: u32, socket_dir: Option<&Path>) {
-        let postmaster_runs = || {
-            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| c.contains("postgres"))
+    /// Waits (up to a minute) until the keeper `pid` is gone, and with it its directory, its
+    /// postmasters `servers` and their data directories.
+    fn assert_keeper_gone(&self, pid: u32, servers: &[(u32, PathBuf)]) {
+        let left = || {
+            !self.keepers().is_empty()
+                || runs_alive(pid)
+                || servers.iter().any(|(p, d)| runs_alive(*p) || d.exists())
         };
         let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline
-            && (!self.servers().is_empty()
-                || postmaster_runs()
-                || socket_dir.is_some_and(Path::exists))
-        {
+        while Instant::now() < deadline && left() {
             std::thread::sleep(Duration::from_millis(50));
         }
         assert_eq!(
-            self.servers(),
+            self.keepers(),
             Vec::<PathBuf>::new(),
             "the directory is gone"
         );
-        assert!(!postmaster_runs(), "postmaster {pid} still runs");
-        if let Some(dir) = socket_dir {
-            assert!(!dir.exists(), "{} is left", dir.display());
+        assert!(!runs_alive(pid), "keeper {pid} still runs");
+        for (postmaster, data) in servers {
+            assert!(
+                !runs_alive(*postmaster),
+                "postmaster {postmaster} still runs"
+            );
+            assert!(!data.exists(), "{} is left", data.display());
         }
     }
 }
 
 #[test]
-fn processes_of_one_run_share_one_server_which_goes_when_the_last_leaves() {
+fn processes_of_one_run_share_one_keeper_which_goes_when_the_last_leaves() {
     let project = Project::new("");
     let alone = project.test(&[]);
     alone.ok();
+    assert_eq!(keeper(&alone.stderr), None, "alone: {}", alone.stderr);
     let runs = at_once(2, || project.in_run("run-a", 500, &[]));
-    let servers: Vec<(u32, String)> = runs
+    let keepers: Vec<(u32, String)> = runs
         .iter()
         .map(|r| {
             r.ok();
             assert_eq!(r.outcomes(), alone.outcomes(), "the same verdicts as alone");
-            shared(&r.stderr).unwrap_or_else(|| panic!("not shared: {}", r.stderr))
+            assert!(r.hit().is_some(), "the keeper's header: {}", r.stderr);
+            keeper(&r.stderr).unwrap_or_else(|| panic!("no keeper: {}", r.stderr))
         })
         .collect();
-    assert_eq!(servers[0].0, servers[1].0, "one postmaster: {servers:?}");
-    let mut how: Vec<&str> = servers.iter().map(|s| s.1.as_str()).collect();
+    assert_eq!(keepers[0].0, keepers[1].0, "one keeper: {keepers:?}");
+    let mut how: Vec<&str> = keepers.iter().map(|s| s.1.as_str()).collect();
     how.sort();
     assert_eq!(how, ["attached", "started"]);
+    let servers = postmasters_of(keepers[0].0);
+    assert_eq!(servers.len(), 1, "the keeper's one server");
 
-    project.assert_server_gone(servers[0].0, None);
-    // Another run never meets the first's server.
+    project.assert_keeper_gone(keepers[0].0, &servers);
+    // Another run never meets the first's keeper.
     let other = Run::from(project.in_run("run-b", 500, &[]).output().expect("runs"));
     other.ok();
-    let (pid, how) = shared(&other.stderr).expect("shared");
+    let (pid, how) = keeper(&other.stderr).expect("a keeper");
     assert_eq!(how, "started");
-    project.assert_server_gone(pid, None);
+    assert_ne!(pid, keepers[0].0);
+    project.assert_keeper_gone(pid, &[]);
 }
 
-/// A process of the run `run` that stays on its shared server for a while (an orphans check
-/// whose query sleeps 12 s), once attached: the process (its stderr read up to the header), the
-/// postmaster's pid and the run's record (`server`).
-fn sleeping_user(project: &Project, run: &str) -> (std::process::Child, u32, serde_json::Value) {
+#[test]
+fn processes_that_differ_get_a_keeper_each_and_a_listing_starts_one() {
+    let project = Project::new("");
+    project.test(&[]).ok();
+    // nextest lists before it runs: the listing starts the keeper, and the run finds it.
+    let listed = project
+        .in_run("run-l", 2000, &["--list"])
+        .output()
+        .expect("runs");
+    assert!(listed.status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while project.keepers().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(project.keepers().len(), 1, "the listing started a keeper");
+    let first = Run::from(project.in_run("run-l", 2000, &[]).output().expect("runs"));
+    first.ok();
+    assert_eq!(keeper(&first.stderr).expect("a keeper").1, "attached");
+    // Another environment may check differently: a keeper of its own.
+    let other = Run::from(
+        project
+            .in_run("run-l", 2000, &[])
+            .env("PG_INVARIANTS_CASES", "1")
+            .output()
+            .expect("runs"),
+    );
+    other.ok();
+    let (a, b) = (keeper(&first.stderr), keeper(&other.stderr));
+    assert_ne!(a.expect("keeper").0, b.clone().expect("keeper").0);
+    assert_eq!(b.expect("keeper").1, "started");
+    assert_eq!(project.keepers().len(), 2);
+}
+
+/// A process of the run `run` that waits for a verdict from its keeper for a while (an orphans
+/// check whose query sleeps 12 s): the process (its stderr read up to the header), the keeper's
+/// pid and its server (postmaster and data directory).
+fn sleeping_user(project: &Project, run: &str) -> (std::process::Child, u32, (u32, PathBuf)) {
     use std::io::{BufRead, BufReader};
     std::fs::write(
         project.dir().join("invariants/notes.toml"),
@@ -565,51 +643,44 @@ fn sleeping_user(project: &Project, run: &str) -> (std::process::Child, u32, ser
     .expect("write");
     project.test(&["migrations::apply"]).ok();
     let mut user = project
-        .in_run(run, 300, &["notes::org_id::orphans"])
+        .in_run(run, 300, &["--exact", "notes::org_id::orphans"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
     let mut header = String::new();
     let mut stderr = BufReader::new(user.stderr.take().expect("stderr"));
-    while !header.contains("shared server") {
+    while !header.contains("run's keeper") {
         header.clear();
         assert!(
             stderr.read_line(&mut header).expect("read") > 0,
             "no header"
         );
     }
-    let (pid, how) = shared(&header).expect("shared");
+    let (pid, how) = keeper(&header).expect("a keeper");
     assert_eq!(how, "started");
-    let record: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(project.servers()[0].join("server")).expect("the record"),
-    )
-    .expect("json");
+    let servers = postmasters_of(pid);
+    assert_eq!(servers.len(), 1, "the keeper's server");
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         user.try_wait().expect("wait").is_none(),
-        "still checking, on the server"
+        "still waiting for its verdict"
     );
     // The rest of its stderr, so that it never blocks on a full pipe.
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (user, pid, record)
-}
-
-fn socket_dir(record: &serde_json::Value) -> PathBuf {
-    PathBuf::from(record["socket_dir"].as_str().expect("socket_dir"))
+    (user, pid, servers[0].clone())
 }
 
 #[test]
-fn a_user_killed_with_sigkill_does_not_keep_the_server() {
+fn a_user_killed_with_sigkill_does_not_keep_the_keeper() {
     let project = Project::new("");
-    let (mut user, pid, record) = sleeping_user(&project, "run-k");
-    let socket_dir = socket_dir(&record);
-    assert!(socket_dir.is_dir());
+    let (mut user, pid, server) = sleeping_user(&project, "run-k");
+    assert!(server.1.is_dir());
     user.kill().expect("SIGKILL");
     user.wait().expect("reaped");
     let killed = Instant::now();
-    project.assert_server_gone(pid, Some(&socket_dir));
-    // Gone because its user is, not because the user's query ended (it sleeps 12 s).
+    project.assert_keeper_gone(pid, &[server]);
+    // Gone because its user is, not because the check ended (its query sleeps 12 s).
     assert!(
         killed.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -618,35 +689,45 @@ fn a_user_killed_with_sigkill_does_not_keep_the_server() {
 }
 
 #[test]
-fn sigterm_to_the_keeper_stops_the_server_and_its_users_say_so() {
+fn sigterm_to_the_keeper_stops_its_server_and_its_users_say_so() {
     let project = Project::new("");
-    let (user, pid, record) = sleeping_user(&project, "run-t");
-    let keeper: u32 = record["keeper"]
-        .as_str()
-        .and_then(|tag| tag.split('_').next())
-        .and_then(|pid| pid.parse().ok())
-        .expect("the keeper's pid");
+    let (user, pid, server) = sleeping_user(&project, "run-t");
     let status = Command::new("kill")
-        .args(["-TERM", &keeper.to_string()])
+        .args(["-TERM", &pid.to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
-    project.assert_server_gone(pid, Some(&socket_dir(&record)));
-    // The user's server went under it: "PostgreSQL exited", exit 2, never a pass.
+    project.assert_keeper_gone(pid, &[server]);
+    // The user's verdict went with it: exit 2, never a pass.
     let out = user.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
 
 #[test]
-fn a_chain_that_is_not_idempotent_runs_alone_with_its_exact_failure() {
+fn a_chain_that_is_not_idempotent_fails_on_the_keeper_with_its_exact_failure() {
     // CREATE TABLE without IF NOT EXISTS: the second pass fails.
     let project = Project::new("idempotent = true\n");
     let alone = project.test(&[]);
     assert_eq!(alone.code, Some(101), "{}", alone.stderr);
+    // The same messages, word for word (lines sorted: trials finish in any order).
+    let lines = |r: &Run| {
+        let mut lines: Vec<String> = r
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("test result:"))
+            .map(String::from)
+            .collect();
+        lines.sort();
+        lines
+    };
     for _ in 0..2 {
         let run = Run::from(project.in_run("run-i", 300, &[]).output().expect("runs"));
         assert_eq!(run.code, Some(101), "{}", run.stderr);
-        assert_eq!(shared(&run.stderr), None, "runs alone: {}", run.stderr);
+        assert!(
+            keeper(&run.stderr).is_some(),
+            "on the keeper: {}",
+            run.stderr
+        );
         assert_eq!(run.outcomes(), alone.outcomes());
         assert_eq!(
             run.outcomes()
@@ -654,22 +735,62 @@ fn a_chain_that_is_not_idempotent_runs_alone_with_its_exact_failure() {
                 .map(String::as_str),
             Some("FAILED")
         );
-        // The same messages, word for word (lines sorted: trials finish in any order).
-        let lines = |r: &Run| {
-            let mut lines: Vec<String> = r
-                .stdout
-                .lines()
-                .filter(|l| !l.starts_with("test result:"))
-                .map(String::from)
-                .collect();
-            lines.sort();
-            lines
-        };
         assert_eq!(lines(&run), lines(&alone));
     }
+    // One process per test, as nextest runs them: the same verdict and message each.
+    for (name, outcome) in alone.outcomes() {
+        let one = Run::from(
+            project
+                .in_run("run-j", 2000, &["--exact", &name])
+                .output()
+                .expect("runs"),
+        );
+        assert_eq!(one.outcomes(), BTreeMap::from([(name.clone(), outcome)]));
+        assert_eq!(message(&one.stdout, &name), message(&alone.stdout, &name));
+    }
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !project.servers().is_empty() && Instant::now() < deadline {
+    while !project.keepers().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(project.servers(), Vec::<PathBuf>::new());
+    assert_eq!(project.keepers(), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn a_listing_reads_the_kept_catalog_and_starts_no_server() {
+    let project = Project::new("");
+    let names = |out: &Output| -> Vec<String> {
+        let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.strip_suffix(": test"))
+            .map(String::from)
+            .collect();
+        names.sort();
+        names
+    };
+    let listing = || project.command(&["test", "--list"]).output().expect("runs");
+    // Nothing kept yet: the listing migrates a database of its own.
+    let cold = listing();
+    assert!(cold.status.success(), "{cold:?}");
+    assert!(String::from_utf8_lossy(&cold.stderr).contains("server ready"));
+    let run = project.test(&[]);
+    run.ok();
+    let ran: Vec<String> = run.outcomes().into_keys().collect();
+    assert_eq!(names(&cold), ran, "the listing names what the run runs");
+    // Kept: the same names, and no server.
+    let warm = listing();
+    assert!(warm.status.success(), "{warm:?}");
+    assert_eq!(String::from_utf8_lossy(&warm.stderr), "", "no set-up");
+    assert_eq!(names(&warm), ran);
+    // A table the changed chain adds is listed: a miss sets up again.
+    std::fs::write(
+        project.dir().join("migrations/0003_tags.sql"),
+        "CREATE TABLE tags (id serial PRIMARY KEY);\n",
+    )
+    .expect("write");
+    let changed = listing();
+    assert!(String::from_utf8_lossy(&changed.stderr).contains("server ready"));
+    assert!(
+        names(&changed).contains(&"coverage::tags".to_string()),
+        "{changed:?}"
+    );
 }

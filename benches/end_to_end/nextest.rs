@@ -1,8 +1,8 @@
 //! `cargo nextest run --test invariants` against `cargo test --test invariants` in the repo root:
-//! nextest runs one process per test, so every test process that provisions its own server pays
-//! for it; the goal is ≤ 2× `cargo test`'s wall time, running the same tests to the same
-//! verdicts (issue 12). Both are built first, so compile time is not measured; each runs once
-//! (the nextest run takes minutes today), as a user runs it (default cache settings).
+//! nextest runs one process per test, each asking the run's keeper for its verdict (see
+//! `keeper`); the goal is ≤ 2× `cargo test`'s wall time, running the same tests to the same
+//! verdicts (issue 12). Both are built first, so compile time is not measured; each runs once,
+//! as a user runs it (default cache settings).
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -52,8 +52,8 @@ pub use migrations::verdict as setup_verdict;
 /// Repairs as values: what `pg-invariants fix` schedules into migrations.
 pub use repair::{Fix, Repair, Runs, Step, comment};
 
-/// Why a check failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a check failed (sent whole from a run's host to its test processes: see `host`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     /// Where the invariant was written; `None` for facts no file states (coverage).
     pub at: Option<Location>,

@@ -9,13 +9,15 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::Context;
 use crate::catalog::{Constraint, ForeignKey, Table, TableKind};
 use crate::names::{TableName, ident, literal};
 use crate::spec::{Fact, OnDelete, Reference};
 
 /// What a failure offers to make its promise hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Fix {
     /// SQL: `pg-invariants fix` writes it as migrations.
     Sql(Repair),
@@ -39,7 +41,7 @@ impl fmt::Display for Fix {
 }
 
 /// The SQL that makes a promise hold: idempotent steps in the order they must run, then notes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Repair {
     pub steps: Vec<Step>,
     /// Comment lines after the steps (without `-- `): an alternative, or a statement a person
@@ -51,7 +53,7 @@ pub struct Repair {
 }
 
 /// One statement of a repair.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     /// Comment lines before the statement (without `-- `).
     pub notes: Vec<String>,
@@ -64,7 +66,7 @@ pub struct Step {
 }
 
 /// Where a step may run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Runs {
     /// In a transaction, with the steps before it.
     InTransaction,

@@ -5,8 +5,8 @@
 //!   [`super::local`]);
 //! - `migrated/<key>`: the cluster after `before`, the chain and the seed, under a key hashing
 //!   every input that can change it (see [`crate::setup`]);
-//! - `servers/<run>-<key>`: the server the processes of a test run share (see
-//!   [`super::shared`]);
+//! - `runs/<id>`: the keeper of a test run, which holds the set-up its processes share (see
+//!   `crate::keeper`; it is there whether the cache is on or off);
 //! - `remembered/<stamp>`: small facts that cost a process to learn, such as the server's
 //!   `postgres --version` or, for the processes of one test run, where the server binaries are
 //!   (see [`Cache::remembered`]); forgotten a week after they were written.
@@ -46,17 +46,9 @@ use crate::env;
 /// cluster is about 40 MB, so some 50 entries.
 pub const DEFAULT_LIMIT: u64 = 2 << 30;
 
-/// The cache's directories (see the module's documentation; `servers/` is
-/// [`super::shared`]'s, `remembered/` [`Cache::remembered`]'s).
-const DIRS: [&str; 7] = [
-    "",
-    "template",
-    "migrated",
-    "tmp",
-    "building",
-    "servers",
-    "remembered",
-];
+/// The cache's directories (see the module's documentation; `remembered/` is
+/// [`Cache::remembered`]'s).
+const DIRS: [&str; 6] = ["", "template", "migrated", "tmp", "building", "remembered"];
 
 /// What an entry holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,9 +158,7 @@ impl Cache {
         if no_cache || env::cache_off() {
             return None;
         }
-        let root = env::cache_dir()
-            .or_else(|| cargo_target_dir().map(|t| t.join("pg-invariants")))
-            .or_else(user_cache_dir)?;
+        let root = root_dir()?;
         let limit = env::cache_size_mib().map_or(DEFAULT_LIMIT, |mib| mib << 20);
         let cache = Self { root, limit };
         for dir in DIRS {
@@ -426,6 +416,15 @@ fn cargo_target_dir() -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// Where the cache lives, on or off: `PG_INVARIANTS_CACHE_DIR`, else `pg-invariants/` in cargo's
+/// target directory under cargo, else the user's cache directory. The keepers of test runs (see
+/// `crate::keeper`) keep their directories there too.
+pub fn root_dir() -> Option<PathBuf> {
+    env::cache_dir()
+        .or_else(|| cargo_target_dir().map(|t| t.join("pg-invariants")))
+        .or_else(user_cache_dir)
+}
+
 /// `$XDG_CACHE_HOME/pg-invariants`, else `~/.cache/pg-invariants`.
 fn user_cache_dir() -> Option<PathBuf> {
     env::xdg_cache_home()
@@ -434,7 +433,7 @@ fn user_cache_dir() -> Option<PathBuf> {
 }
 
 /// Creates `dir` (and its parents) readable by its owner only, and makes it so if it exists.
-pub(super) fn private_dir(dir: &Path) -> io::Result<()> {
+pub fn private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -443,7 +442,7 @@ pub(super) fn private_dir(dir: &Path) -> io::Result<()> {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
-pub(super) fn write_private(path: &Path, text: &str) -> io::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
@@ -476,7 +475,7 @@ fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
-pub(super) fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
+pub fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
     // SAFETY: flock(2) on a descriptor we own.
     if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
         Ok(())

@@ -72,6 +72,16 @@ fn actions() -> MutexGuard<'static, BTreeMap<u64, Action>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Runs every registered action now, newest first, as a signal would, but returns: a run's
+/// keeper ends this way, whatever its threads still hold (see `crate::keeper`).
+pub fn run_all() {
+    let _running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+    let pending = std::mem::take(&mut *actions());
+    for (_, action) in pending.into_iter().rev() {
+        action();
+    }
+}
+
 fn run_all_and_exit() {
     INTERRUPTED.store(true, Ordering::SeqCst);
     // An action already running on drop finishes before we report anything.

@@ -465,11 +465,6 @@ impl LocalServer {
         Ok(path)
     }
 
-    /// The postmaster's pid, while it runs.
-    pub fn postmaster(&self) -> Option<u32> {
-        lock(&self.state).child.as_ref().map(Child::id)
-    }
-
     /// What tells whether the postmaster still runs.
     pub fn probe(&self) -> Probe {
         Probe {
@@ -605,7 +600,7 @@ fn kill_processes_in(dir: &Path) {
 
 /// `remove_dir_all`, retried for a moment: a process that just died may have been creating a
 /// file in it.
-pub(super) fn remove_dir_patiently(dir: &Path) {
+pub fn remove_dir_patiently(dir: &Path) {
     for _ in 0..20 {
         if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
             return;

@@ -4,13 +4,13 @@
 //! - `url`: a throwaway database on the server of `PG_INVARIANTS_URL` ([`url`]).
 //! - `docker`: a container of the configured image, never pulled ([`docker`]).
 //!
-//! Under `cargo nextest run` (one process per test), the local backend's processes of one run
-//! share one server started from the cache ([`shared`]).
+//! Under `cargo nextest run` (one process per test), the processes of one run share one
+//! set-up, held by the run's keeper (see `crate::keeper`), which provisions through here once.
 //!
 //! [`Postgres`] is the one handle: it creates databases (the run's own and clones for checks
 //! that must commit), hands out connection options, and removes everything on drop, panic or
 //! Ctrl-C. Whatever a run killed with SIGKILL leaves (a server directory, a database on a
-//! shared server) carries its [`owner`] in its name, and the next run removes it.
+//! server shared with other runs) carries its [`owner`] in its name, and the next run removes it.
 
 mod cache;
 mod cleanup;
@@ -22,7 +22,6 @@ mod local;
 mod owner;
 mod roles;
 mod scratch;
-mod shared;
 mod source;
 mod url;
 mod watch;
@@ -41,15 +40,17 @@ use databases::{
 #[cfg(feature = "docker")]
 use docker::DockerServer;
 use local::LocalServer;
-use owner::Owner;
 use url::UrlServer;
 
-pub use cache::{Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind};
-pub use cleanup::{interrupted, on_exit, wait_for_exit};
-pub use local::{find_bindir, server_identity, server_identity_in};
+pub use cache::{
+    Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind, flock, private_dir,
+    root_dir, write_private,
+};
+pub use cleanup::{interrupted, on_exit, run_all as clean_up_now, wait_for_exit};
+pub use local::{find_bindir, remove_dir_patiently, server_identity, server_identity_in};
+pub use owner::Owner;
 pub use roles::RolePhase;
 pub use scratch::Scratch;
-pub use shared::{SharedServer, Turn, keeper_if_asked};
 pub use source::Source;
 pub use watch::Probe;
 
@@ -130,8 +131,6 @@ enum Server {
     /// Owns the container: dropping it removes the container.
     #[cfg(feature = "docker")]
     Docker(DockerServer),
-    /// The server the processes of a test run share (see [`shared`]): dropping it leaves it.
-    Shared(SharedServer),
     /// The user's URL, for external tools, and where its runs meet.
     Url {
         url: String,
@@ -216,17 +215,6 @@ impl Postgres {
         Self {
             admin: server.options("postgres"),
             server: Server::Local(server),
-            created: Arc::default(),
-            _cleanup: None,
-        }
-    }
-
-    /// The server this test run shares, attached to (see [`SharedServer::attach`]). Its
-    /// migrated database is not ours to drop: it is the run's.
-    pub fn shared(server: SharedServer) -> Self {
-        Self {
-            admin: server.options(),
-            server: Server::Shared(server),
             created: Arc::default(),
             _cleanup: None,
         }
@@ -324,7 +312,6 @@ impl Postgres {
     pub fn probe(&self) -> Probe {
         match &self.server {
             Server::Local(server) => Probe::Local(server.probe()),
-            Server::Shared(server) => Probe::Shared(server.probe()),
             #[cfg(feature = "docker")]
             Server::Docker(server) => Probe::Docker(server.probe()),
             Server::Url { .. } => Probe::Url(Box::new(self.admin.clone())),
@@ -457,7 +444,6 @@ impl Postgres {
             Server::Local(server) => {
                 local::client_env(&server.socket_dir, &server.password, database)
             }
-            Server::Shared(server) => server.client_env(database),
             #[cfg(feature = "docker")]
             Server::Docker(server) => {
                 let port = server.port.to_string();

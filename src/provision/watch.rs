@@ -2,8 +2,7 @@
 //! `kill -9`, a stopped container, a dropped network) must end the run at once with what
 //! happened, not as a failure of every remaining check after each waited for a connection.
 //!
-//! - local: the postmaster is our child: its exit status, and the end of its log; on a run's
-//!   shared server, whether the postmaster (pid and start time) still runs.
+//! - local: the postmaster is our child: its exit status, and the end of its log.
 //! - docker: the container's state, and the end of its output.
 //! - url: a connection to the server fails at the network level (a server that answers with
 //!   an error, say "too many connections", is alive).
@@ -17,7 +16,7 @@ use sqlx::{ConnectOptions, Connection};
 
 #[cfg(feature = "docker")]
 use super::docker;
-use super::{local, shared};
+use super::local;
 
 /// How often [`Probe::until_exit`] looks.
 const PERIOD: Duration = Duration::from_millis(250);
@@ -28,8 +27,6 @@ const URL_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub enum Probe {
     Local(local::Probe),
-    /// The run's shared server (see [`shared`]): its postmaster, by pid and start time.
-    Shared(shared::Probe),
     #[cfg(feature = "docker")]
     Docker(Arc<docker::Container>),
     Url(Box<PgConnectOptions>),
@@ -41,7 +38,6 @@ impl Probe {
     pub async fn exited(&self) -> Option<String> {
         match self {
             Probe::Local(probe) => probe.exited(),
-            Probe::Shared(probe) => probe.exited(),
             #[cfg(feature = "docker")]
             Probe::Docker(container) => container.exited().await,
             Probe::Url(options) => url_unreachable(options).await,

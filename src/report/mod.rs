@@ -64,7 +64,7 @@ pub enum Status {
 
 /// A failure as reported: the message printed under `---- name ----`, and the check's
 /// [`Failure`] when the check itself decided (none when the server went away).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Reported {
     pub message: String,
     pub failure: Option<Box<Failure>>,
@@ -152,17 +152,11 @@ impl Recorder {
 
     /// The report of a finished run. A trial that should have run but recorded nothing (a
     /// panic inside libtest-mimic's runner) is a failure, never a pass.
-    pub fn summary(
-        &self,
-        checks: &[Check],
-        selections: &[Selection],
-        schema: &str,
-        time: Duration,
-    ) -> Summary {
+    pub fn summary(&self, tests: &[Listed], selections: &[Selection], time: Duration) -> Summary {
         let outcomes =
             std::mem::take(&mut *self.outcomes.lock().unwrap_or_else(|e| e.into_inner()));
         let mut cases = Vec::new();
-        for ((check, selection), outcome) in checks.iter().zip(selections).zip(outcomes) {
+        for ((test, selection), outcome) in tests.iter().zip(selections).zip(outcomes) {
             let status = match (selection, outcome) {
                 (Selection::FilteredOut, _) => continue,
                 (Selection::Ignored, _) => Status::Skipped,
@@ -170,8 +164,8 @@ impl Recorder {
                 (Selection::Runs, None) => Status::Failed(Duration::ZERO, unrecorded()),
             };
             cases.push(Case {
-                name: crate::output::one_line(&check.name),
-                classname: classname(&check.kind, schema),
+                name: test.name.clone(),
+                classname: test.classname.clone(),
                 status,
             });
         }
@@ -194,9 +188,27 @@ fn unrecorded() -> Reported {
     }
 }
 
+/// A test as listed and reported: its name (one line) and its JUnit `classname`. A run's keeper
+/// hands the list to the run's processes (see `crate::keeper`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Listed {
+    pub name: String,
+    pub classname: String,
+}
+
+impl Listed {
+    /// `check`, whose table names are shown relative to `schema`.
+    pub fn of(check: &Check, schema: &str) -> Self {
+        Self {
+            name: crate::output::one_line(&check.name),
+            classname: classname(&check.kind, schema),
+        }
+    }
+}
+
 /// JUnit's `classname` of a check: what its name starts with: `migrations`, `coverage`,
 /// `rules`, or the table as test names show it (`messages`, `billing.invoices`).
-pub fn classname(kind: &CheckKind, schema: &str) -> String {
+fn classname(kind: &CheckKind, schema: &str) -> String {
     match kind {
         CheckKind::Apply | CheckKind::Idempotent => "migrations".into(),
         CheckKind::Coverage { .. } => "coverage".into(),

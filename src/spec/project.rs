@@ -18,7 +18,7 @@ use crate::migrate::Format;
 use crate::names::TableName;
 
 /// Where PostgreSQL comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// `url` if `PG_INVARIANTS_URL` is set, else `local` if server binaries are found, else `docker`.

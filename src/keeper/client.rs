@@ -1,0 +1,203 @@
+//! A test process's side: find (or start) the keeper of its run, then ask it.
+
+use std::fs::File;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use super::dir::{Record, RunDir, State, Turn};
+use super::serve::Start;
+use super::wire::{self, Ask, Project, Tests, Verdict};
+use crate::env::{self, SharedRun};
+use crate::provision::{Key, Owner, root_dir};
+use crate::report::{Listed, Reported};
+
+/// The longest path a Unix socket can have (`sun_path`, with its terminating NUL).
+const SOCKET_PATH_MAX: usize = 107;
+
+/// This process's run's keeper, in use until dropped.
+pub struct Client {
+    dir: RunDir,
+    /// The set-up's header, as a run of its own prints it.
+    pub header: String,
+    /// The tests the keeper runs (only the `--exact` one, when asked so).
+    pub tests: Vec<Listed>,
+    /// This process started the keeper (rather than finding it running).
+    pub started: bool,
+    /// The keeper's pid.
+    pub pid: u32,
+    /// Once a verdict said the server (or the keeper) is gone: what happened.
+    gone: OnceLock<String>,
+    _user: File,
+}
+
+impl Client {
+    /// The keeper of this process's test run for `project`, started if there is none, and its
+    /// tests (with `only`, the `--exact` filter, just that one). `None` when this process is no
+    /// test of a run, or no keeper can be had, or its set-up failed: the process runs alone.
+    pub fn attach(project: &Project, only: Option<&str>) -> Option<Self> {
+        let (run, dir) = run_and_dir(project)?;
+        for _ in 0..3 {
+            let Some(turn) = Turn::take(&dir) else {
+                continue;
+            };
+            let user = dir.use_it()?;
+            let started = dir.live_record().is_none();
+            if started {
+                start(&dir, project, &run)?;
+            }
+            drop(turn);
+            let record = dir.wait_until_set_up()?;
+            if record.state != State::Ready {
+                return None;
+            }
+            let only = only.map(str::to_string);
+            let Tests { header, tests } = ask(&dir, &Ask::Tests { only }).ok()?;
+            return Some(Self {
+                pid: record.keeper().map_or(0, |k| k.pid),
+                dir,
+                header,
+                tests,
+                started,
+                gone: OnceLock::new(),
+                _user: user,
+            });
+        }
+        None
+    }
+
+    /// Starts the keeper of this process's test run for `project` when there is none, without
+    /// waiting for its set-up: nextest lists the tests of a run before it runs them, and the
+    /// keeper sets up meanwhile. (A listing alone, `cargo nextest list`, leaves a keeper that
+    /// stops as soon as nextest is gone.)
+    pub fn warm_up(project: &Project) {
+        let Some((run, dir)) = run_and_dir(project) else {
+            return;
+        };
+        if let Some(_turn) = Turn::take(&dir)
+            && dir.live_record().is_none()
+        {
+            start(&dir, project, &run);
+        }
+    }
+
+    /// The verdict of the test `name`. A keeper that went away before answering is a failure
+    /// (and the run's end with exit 2), never a pass.
+    pub fn verdict(&self, name: &str) -> Result<(), Reported> {
+        let name = name.to_string();
+        let verdict = ask(&self.dir, &Ask::Verdict { name }).unwrap_or_else(|e| {
+            let exit = format!(
+                "the run's keeper went away before the verdict ({e}); the end of its log: {}",
+                self.dir.log_tail()
+            );
+            Verdict {
+                outcome: Err(Reported {
+                    message: exit.clone(),
+                    failure: None,
+                }),
+                server_exit: Some(exit),
+            }
+        });
+        if let Some(exit) = verdict.server_exit {
+            let _ = self.gone.set(exit);
+        }
+        verdict.outcome
+    }
+
+    /// What happened to the server, once a verdict said it is gone.
+    pub fn server_exit(&self) -> Option<String> {
+        self.gone.get().cloned()
+    }
+}
+
+/// One question, on a connection of its own.
+fn ask<T: serde::de::DeserializeOwned>(dir: &RunDir, question: &Ask) -> std::io::Result<T> {
+    let mut stream = UnixStream::connect(dir.socket())?;
+    wire::send(&mut stream, question)?;
+    wire::receive(&stream)
+}
+
+/// This process's test run, when it is one of a run's processes, and its keeper's directory.
+fn run_and_dir(project: &Project) -> Option<(SharedRun, RunDir)> {
+    let run = env::shared_run().filter(|r| !r.nextest || parent_is_nextest())?;
+    let dir = run_dir(&run, project)?;
+    Some((run, dir))
+}
+
+/// Starts the keeper of `dir` (removing what dead keepers left) and waits for its first
+/// record; `None` if it fails to start.
+fn start(dir: &RunDir, project: &Project, run: &SharedRun) -> Option<Record> {
+    dir.reap_dead_siblings();
+    // SAFETY: getppid has no preconditions.
+    let parent = run.nextest.then(|| unsafe { libc::getppid() });
+    let start = Start {
+        dir: dir.path.clone(),
+        project: project.clone(),
+        run: parent
+            .and_then(|p| u32::try_from(p).ok())
+            .and_then(Owner::of)
+            .map(|o| o.tag()),
+        idle_ms: env::shared_idle_ms().unwrap_or(super::dir::IDLE.as_millis() as u64),
+    };
+    let mut child = dir.spawn(&serde_json::to_string(&start).ok()?)?;
+    let record = dir.wait_for(&mut child);
+    if record.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    record
+}
+
+/// `<cache root>/runs/<hash>`: the hash of the run and of everything that decides its set-up
+/// and plan (see the module's documentation); `None` when its socket's path would be too long.
+fn run_dir(run: &SharedRun, project: &Project) -> Option<RunDir> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(&exe).ok()?;
+    let mut key = Key::new("keeper of a test run");
+    key.part("run", &run.id)
+        .part("project", serde_json::to_vec(project).ok()?)
+        .part("executable", exe.as_os_str().as_encoded_bytes())
+        .part(
+            "build",
+            format!(
+                "{} {} {} {}",
+                meta.dev(),
+                meta.ino(),
+                meta.size(),
+                meta.mtime_nsec()
+            ),
+        )
+        .part(
+            "directory",
+            std::env::current_dir().ok()?.as_os_str().as_encoded_bytes(),
+        );
+    let mut vars: Vec<_> = std::env::vars_os()
+        .filter(|(name, _)| !per_process(&name.to_string_lossy()))
+        .collect();
+    vars.sort();
+    for (name, value) in vars {
+        key.part(&name.to_string_lossy(), value.as_encoded_bytes());
+    }
+    let path: PathBuf = root_dir()?.join("runs").join(key.finish());
+    let dir = RunDir { path };
+    (dir.socket().as_os_str().len() <= SOCKET_PATH_MAX).then_some(dir)
+}
+
+/// A variable that differs between the processes of one run without changing what they check:
+/// nextest's per-test ones, and those a shell sets for each command (the directory is part of
+/// the hash on its own).
+fn per_process(name: &str) -> bool {
+    name.starts_with("NEXTEST_")
+        || name.starts_with("__NEXTEST")
+        || [env::KEEPER, "_", "SHLVL", "PWD", "OLDPWD"].contains(&name)
+}
+
+/// This process is one of nextest's test processes: a program a test runs (the CLI under test,
+/// say) inherits `NEXTEST_RUN_ID` too, but is no test of the run, and must not share.
+fn parent_is_nextest() -> bool {
+    // SAFETY: getppid has no preconditions.
+    let parent = unsafe { libc::getppid() };
+    std::fs::read_to_string(format!("/proc/{parent}/comm"))
+        .is_ok_and(|comm| comm.trim() == "cargo-nextest")
+}

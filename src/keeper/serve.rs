@@ -1,0 +1,209 @@
+//! The keeper's life: set up once, answer every process of the run, stop once nobody needs it.
+
+use std::collections::HashMap;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::ahead::Ahead;
+use super::dir::{Record, RunDir, State};
+use super::wire::{self, Ask, Project, Tests, Verdict};
+use crate::env;
+use crate::provision::{self, Owner, remove_dir_patiently};
+use crate::report::{Listed, Reported};
+use crate::session::{self, Request, Session};
+use crate::setup::SecondPass;
+use crate::snapshot;
+
+/// What the first process asks of the keeper it starts.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Start {
+    pub dir: PathBuf,
+    pub project: Project,
+    /// The run's process ([`Owner`] tag), under nextest: once it is gone, nobody new will come.
+    pub run: Option<String>,
+    pub idle_ms: u64,
+}
+
+/// When this process was started as a keeper (`env::KEEPER`): keeps the run until nobody needs
+/// it, and returns the exit code. Called first thing by every entry point (the CLI and
+/// `harness = false` targets), since the keeper is the same executable.
+pub fn serve_if_asked() -> Option<ExitCode> {
+    let start = env::keeper()?;
+    // Named so that `ps` and `top` tell the keeper from the run's tests (threads inherit it).
+    // SAFETY: PR_SET_NAME copies at most 16 bytes from a NUL-terminated string.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, c"pg-inv-keeper".as_ptr());
+    }
+    let code = match serde_json::from_str::<Start>(&start) {
+        Ok(start) => match keep(&start) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("pg-invariants keeper: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("pg-invariants keeper: unreadable request: {e}");
+            ExitCode::FAILURE
+        }
+    };
+    Some(code)
+}
+
+/// The set-up every process of the run asks about.
+struct Kept {
+    session: Arc<Session>,
+    ahead: Arc<Ahead>,
+    header: String,
+    tests: Vec<Listed>,
+    /// Plan index by test name.
+    index: HashMap<String, usize>,
+}
+
+/// Start, record, answer, watch, stop, remove. Whatever stops it (idle, the run's end, a
+/// signal), it removes what it created, its server first, while checks may still be running
+/// for processes that are gone: nobody waits for their verdicts.
+fn keep(start: &Start) -> Result<(), String> {
+    let dir = RunDir {
+        path: start.dir.clone(),
+    };
+    // Registered first, so that on a signal it runs after the server's own cleanup.
+    let path = dir.path.clone();
+    let _remove = provision::on_exit(move || remove_dir_patiently(&path));
+    let record = |state| {
+        let keeper = Owner::current().tag();
+        (dir.write_record(&Record { keeper, state }))
+            .map_err(|e| format!("writing the record: {e}"))
+    };
+    record(State::Starting)?;
+    // Kept until the process ends: the session's server is the runtime's.
+    let _runtime = match set_up(&start.project) {
+        Ok((runtime, kept)) => {
+            // A keeper killed outright may have left its socket.
+            let _ = std::fs::remove_file(dir.socket());
+            let listener = UnixListener::bind(dir.socket()).map_err(|e| e.to_string())?;
+            let kept = Arc::new(kept);
+            std::thread::spawn(move || answer_all(&listener, &kept));
+            record(State::Ready)?;
+            Some(runtime)
+        }
+        Err(message) => {
+            // Every process runs alone, and says so itself.
+            eprintln!("{message}");
+            record(State::Failed)?;
+            None
+        }
+    };
+    let users = dir.users().map_err(|e| e.to_string())?;
+    // The record goes first, on a signal too: nobody new attaches to a keeper going away.
+    let record = dir.record_path();
+    let _unrecord = provision::on_exit(move || {
+        let _ = std::fs::remove_file(&record);
+    });
+    let run = start.run.as_deref().and_then(Owner::parse_tag);
+    let stopping = dir.watch_users(&users, run, Duration::from_millis(start.idle_ms));
+    // Newest first: the record, the server and its databases, then the directory; the
+    // start-up lock is let go after, so whoever waited for it finds the directory gone.
+    provision::clean_up_now();
+    drop(stopping);
+    // The threads still answering (for processes that are gone) end with the process.
+    std::process::exit(0)
+}
+
+/// The set-up of `project`, exactly as a run of its own does it (with the idempotency pass:
+/// the keeper does not know which tests the run selected); `Err` is the message a run of its
+/// own would print before exiting with code 2. The runtime is returned so that it lives as long
+/// as the keeper.
+fn set_up(project: &Project) -> Result<(tokio::runtime::Runtime, Kept), String> {
+    let (spec, chain) = session::prepare(project.config.as_deref(), &project.start)?;
+    let snapshots =
+        snapshot::Policy::from_env(project.accept).map_err(|e| format!("error: {e}"))?;
+    let request = Request {
+        backend: project.backend,
+        no_cache: project.no_cache,
+        // The tests asked for, and as many worked out ahead (see `ahead`).
+        connections: 2 * session::default_threads(),
+        second_pass: SecondPass::Run,
+    };
+    let (runtime, setup, header) = session::set_up_quietly(&spec, &chain, request)?;
+    eprint!("{header}");
+    let session = Session::new(spec, snapshots, setup, runtime.handle().clone());
+    // Every test may be asked for: batches are planned among them all.
+    session.select(|_| true);
+    let schema = session.spec.default_schema().to_string();
+    let tests: Vec<Listed> = (session.checks.iter())
+        .map(|c| Listed::of(c, &schema))
+        .collect();
+    let index = (tests.iter().enumerate())
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+    let session = Arc::new(session);
+    let names: Vec<String> = tests.iter().map(|t| t.name.clone()).collect();
+    let worker = session.clone();
+    let ahead = Ahead::new(&names, move |i| verdict(&worker, i));
+    let kept = Kept {
+        session,
+        ahead,
+        header,
+        tests,
+        index,
+    };
+    Ok((runtime, kept))
+}
+
+/// Answers every connection, each on a thread of its own: the processes of a run ask at once.
+fn answer_all(listener: &UnixListener, kept: &Arc<Kept>) {
+    for stream in listener.incoming().flatten() {
+        let kept = kept.clone();
+        std::thread::spawn(move || answer(stream, &kept));
+    }
+}
+
+/// Answers one question; a process that went away meanwhile gets none.
+fn answer(mut stream: UnixStream, kept: &Kept) {
+    let Ok(question) = wire::receive::<Ask>(&stream) else {
+        return;
+    };
+    let _ = match question {
+        Ask::Tests { only } => {
+            let tests = (kept.tests.iter())
+                .filter(|t| only.as_ref().is_none_or(|name| &t.name == name))
+                .cloned()
+                .collect();
+            let header = kept.header.clone();
+            wire::send(&mut stream, &Tests { header, tests })
+        }
+        Ask::Verdict { name } => {
+            let answer = match kept.index.get(&name) {
+                Some(&index) => (kept.ahead).verdict(index, || verdict(&kept.session, index)),
+                None => Verdict {
+                    outcome: Err(Reported {
+                        message: format!("the run's keeper has no test named {name}"),
+                        failure: None,
+                    }),
+                    server_exit: None,
+                },
+            };
+            if provision::interrupted() {
+                // A signal is tearing the server down under the check: no verdict (the
+                // process says the keeper went away, and exits 2).
+                return;
+            }
+            wire::send(&mut stream, &answer)
+        }
+    };
+}
+
+/// The verdict of plan index `index`, and whether the server is gone since.
+fn verdict(session: &Session, index: usize) -> Verdict {
+    let outcome = session.outcome(index);
+    Verdict {
+        outcome,
+        server_exit: session.server_exit(),
+    }
+}
