@@ -794,3 +794,27 @@ fn a_listing_reads_the_kept_catalog_and_starts_no_server() {
         "{changed:?}"
     );
 }
+
+#[test]
+fn a_socket_path_too_long_for_a_keeper_runs_alone_and_says_so() {
+    let project = Project::new("");
+    let alone = project.test(&[]);
+    alone.ok();
+    let long = project.scratch.path().join("c".repeat(100));
+    let run = Run::from(
+        project
+            .in_run("run-long", 300, &[])
+            .env("PG_INVARIANTS_CACHE_DIR", &long)
+            .output()
+            .expect("runs"),
+    );
+    run.ok();
+    assert!(
+        run.stderr.contains("no keeper for this run")
+            && run.stderr.contains("PG_INVARIANTS_CACHE_DIR"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(keeper(&run.stderr), None);
+    assert_eq!(run.outcomes(), alone.outcomes());
+}

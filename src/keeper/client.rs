@@ -150,7 +150,8 @@ fn start(dir: &RunDir, project: &Project, run: &SharedRun) -> Option<Record> {
 }
 
 /// `<cache root>/runs/<hash>`: the hash of the run and of everything that decides its set-up
-/// and plan (see the module's documentation); `None` when its socket's path would be too long.
+/// and plan (see the module's documentation); `None`, saying so, when its socket's path would be
+/// too long.
 fn run_dir(run: &SharedRun, project: &Project) -> Option<RunDir> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(&exe).ok()?;
@@ -181,7 +182,16 @@ fn run_dir(run: &SharedRun, project: &Project) -> Option<RunDir> {
     }
     let path: PathBuf = root_dir()?.join("runs").join(key.finish());
     let dir = RunDir { path };
-    (dir.socket().as_os_str().len() <= SOCKET_PATH_MAX).then_some(dir)
+    if dir.socket().as_os_str().len() > SOCKET_PATH_MAX {
+        eprintln!(
+            "pg-invariants: no keeper for this run: its socket {} would be longer than a Unix \
+             socket's {SOCKET_PATH_MAX} bytes; every test sets up on its own (slower, same \
+             verdicts). PG_INVARIANTS_CACHE_DIR=<a shorter directory> gives the run a keeper.",
+            dir.socket().display()
+        );
+        return None;
+    }
+    Some(dir)
 }
 
 /// A variable that differs between the processes of one run without changing what they check:
