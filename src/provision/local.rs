@@ -780,17 +780,16 @@ fn template_key(bindir: &Path) -> Option<String> {
 static BINDIR: OnceLock<Option<PathBuf>> = OnceLock::new();
 
 /// The first candidate directory holding both `initdb` and `postgres`; looked for once per
-/// process (`pg_config` is a shell script on Debian, and every nextest process asks).
+/// process (`pg_config` is a shell script on Debian).
 pub fn find_bindir() -> Option<PathBuf> {
     find_bindir_in(None)
 }
 
 /// [`find_bindir`], learned once per test run when there is a `cache`: the processes of one
-/// `cargo nextest run` (one per test) share its environment, so the first one's answer is
-/// theirs, remembered under the run's id and everything the search reads from the environment
-/// (`PATH`, `PG_INVARIANTS_PG_BINDIR`), and checked to still hold the binaries. `pg_config`
-/// then runs once per run rather than once per test (measured: 8.0 s against 6.9 s for the 251
-/// tests of this repository's dogfood target under nextest).
+/// `cargo nextest run` that look (its listings, its keeper, any process that runs alone) share
+/// its environment, so the first one's answer is theirs, remembered under the run's id and
+/// everything the search reads from the environment (`PATH`, `PG_INVARIANTS_PG_BINDIR`), and
+/// checked to still hold the binaries. `pg_config` then runs once per run.
 pub fn find_bindir_in(cache: Option<&Cache>) -> Option<PathBuf> {
     BINDIR
         .get_or_init(|| match (cache, env::shared_run()) {
