@@ -818,3 +818,36 @@ fn a_socket_path_too_long_for_a_keeper_runs_alone_and_says_so() {
     assert_eq!(keeper(&run.stderr), None);
     assert_eq!(run.outcomes(), alone.outcomes());
 }
+
+#[test]
+fn a_project_changed_since_the_keeper_read_it_is_read_again() {
+    let project = Project::new("");
+    let first = Run::from(project.in_run("run-c", 5000, &[]).output().expect("runs"));
+    first.ok();
+    assert!(keeper(&first.stderr).is_some(), "{}", first.stderr);
+    // A new promise that fails (no index on notes.org_id), written while the keeper lives.
+    std::fs::write(
+        project.dir().join("invariants/notes.toml"),
+        "[columns.org_id]\nnot_null = true\nreferences = \"orgs.id\"\non_delete = \"cascade\"\nindexed = true\n",
+    )
+    .expect("write");
+    let second = Run::from(project.in_run("run-c", 5000, &[]).output().expect("runs"));
+    assert_eq!(
+        second
+            .outcomes()
+            .get("notes::org_id::indexed")
+            .map(String::as_str),
+        Some("FAILED"),
+        "{}\n{}",
+        second.stderr,
+        second.stdout
+    );
+    assert_eq!(second.code, Some(101));
+    assert!(
+        second
+            .stderr
+            .contains("changed since this run's keeper read the project"),
+        "{}",
+        second.stderr
+    );
+}

@@ -53,7 +53,8 @@ impl Client {
                 return None;
             }
             let only = only.map(str::to_string);
-            let Tests { header, tests } = ask(&dir, &Ask::Tests { only }).ok()?;
+            let answer: Result<Tests, String> = ask(&dir, &Ask::Tests { only }).ok()?;
+            let Tests { header, tests } = answer.map_err(|why| eprintln!("{why}")).ok()?;
             return Some(Self {
                 pid: record.keeper().map_or(0, |k| k.pid),
                 dir,

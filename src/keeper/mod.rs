@@ -13,8 +13,9 @@
 //! Which processes share: those of one run whose [`Project`] (project file, start directory,
 //! backend, cache, `--accept`), executable and environment (but nextest's per-test `NEXTEST_*`
 //! variables) are the same; the keeper's directory, `<cache root>/runs/<hash>`, is named after
-//! a hash of all of it ([`client`]). A process that differs gets a keeper of its own. Like
-//! `cargo test`, a run reads the project once: a file edited during the run is read by the next.
+//! a hash of all of it ([`client`]). A process that differs gets a keeper of its own. A process
+//! that starts once a file the keeper read the project from has changed is not answered from
+//! the old files: it sets up on its own ([`serve`]).
 //!
 //! The directory ([`dir`]) holds `start.lock` (one process starts or stops the keeper at a
 //! time), `users` (a shared `flock` held by every process of the run for its life: the

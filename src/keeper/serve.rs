@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +13,13 @@ use super::ahead::Ahead;
 use super::dir::{Record, RunDir, State};
 use super::wire::{self, Ask, Project, Tests, Verdict};
 use crate::env;
+use crate::migrate::Chain;
 use crate::provision::{self, Owner, remove_dir_patiently};
 use crate::report::{Listed, Reported};
 use crate::session::{self, Request, Session};
 use crate::setup::SecondPass;
 use crate::snapshot;
+use crate::spec::Spec;
 
 /// What the first process asks of the keeper it starts.
 #[derive(Debug, Serialize, Deserialize)]
@@ -57,6 +59,8 @@ pub fn serve_if_asked() -> Option<ExitCode> {
 
 /// The set-up every process of the run asks about.
 struct Kept {
+    /// What the set-up was read from.
+    sources: Sources,
     session: Arc<Session>,
     ahead: Arc<Ahead>,
     header: String,
@@ -121,6 +125,7 @@ fn keep(start: &Start) -> Result<(), String> {
 /// as the keeper.
 fn set_up(project: &Project) -> Result<(tokio::runtime::Runtime, Kept), String> {
     let (spec, chain) = session::prepare(project.config.as_deref(), &project.start)?;
+    let sources = Sources::of(&spec, &chain);
     let snapshots =
         snapshot::Policy::from_env(project.accept).map_err(|e| format!("error: {e}"))?;
     let request = Request {
@@ -147,6 +152,7 @@ fn set_up(project: &Project) -> Result<(tokio::runtime::Runtime, Kept), String> 
     let worker = session.clone();
     let ahead = Ahead::new(&names, move |i| verdict(&worker, i));
     let kept = Kept {
+        sources,
         session,
         ahead,
         header,
@@ -171,12 +177,25 @@ fn answer(mut stream: UnixStream, kept: &Kept) {
     };
     let _ = match question {
         Ask::Tests { only } => {
-            let tests = (kept.tests.iter())
-                .filter(|t| only.as_ref().is_none_or(|name| &t.name == name))
-                .cloned()
-                .collect();
-            let header = kept.header.clone();
-            wire::send(&mut stream, &Tests { header, tests })
+            let answer = match kept.sources.changed() {
+                Some(path) => {
+                    let message = format!(
+                        "pg-invariants: {} changed since this run's keeper read the project: this \
+                         process reads it and sets up on its own",
+                        crate::location::relative(&path).display()
+                    );
+                    eprintln!("{message}");
+                    Err(message)
+                }
+                None => Ok(Tests {
+                    header: kept.header.clone(),
+                    tests: (kept.tests.iter())
+                        .filter(|t| only.as_ref().is_none_or(|name| &t.name == name))
+                        .cloned()
+                        .collect(),
+                }),
+            };
+            wire::send(&mut stream, &answer)
         }
         Ask::Verdict { name } => {
             let answer = match kept.index.get(&name) {
@@ -206,4 +225,58 @@ fn verdict(session: &Session, index: usize) -> Verdict {
         outcome,
         server_exit: session.server_exit(),
     }
+}
+
+/// Every file the keeper read the project from, and every directory a new one would appear in
+/// (the invariants directory, the chain's), as `stat` saw them at set-up. A process that starts
+/// once one changed (by hand between runs that share an id, or during a run) is not answered
+/// from the old files: it sets up on its own.
+struct Sources(Vec<(PathBuf, Option<Stamp>)>);
+
+/// What tells a changed file: device, inode, size and modification time.
+type Stamp = (u64, u64, u64, i64, i64);
+
+impl Sources {
+    fn of(spec: &Spec, chain: &Chain) -> Self {
+        let project = &spec.project;
+        let mut paths = vec![
+            project.file.clone(),
+            project.dir.join(&project.invariants.path),
+            project.dir.join(&project.migrations.path),
+        ];
+        paths.extend(spec.tables.iter().map(|t| t.at.path.clone()));
+        paths.extend((chain.before.iter().chain(&chain.seed)).map(|m| m.path.clone()));
+        for m in &chain.migrations {
+            // A layout of nested directories gains new migrations in them.
+            paths.extend(
+                [Some(m.path.clone()), m.path.parent().map(Path::to_path_buf)]
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        paths.sort();
+        paths.dedup();
+        Self(
+            paths
+                .into_iter()
+                .map(|path| {
+                    let was = stamp(&path);
+                    (path, was)
+                })
+                .collect(),
+        )
+    }
+
+    /// The first source that is not as it was.
+    fn changed(&self) -> Option<PathBuf> {
+        (self.0.iter())
+            .find(|(path, was)| stamp(path) != *was)
+            .map(|(path, _)| path.clone())
+    }
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
 }

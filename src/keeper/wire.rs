@@ -38,7 +38,7 @@ pub(super) enum Ask {
     Verdict { name: String },
 }
 
-/// The answer to [`Ask::Tests`].
+/// The answer to [`Ask::Tests`] (an error: why the process must set up on its own).
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Tests {
     /// What the set-up printed: the lines a run of its own starts with.
