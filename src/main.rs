@@ -138,10 +138,8 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 fn main() -> ExitCode {
-    // Started again as the keeper of a test run (see `keeper`).
-    if let Some(code) = pg_invariants::keeper::serve_if_asked() {
-        return code;
-    }
+    // Started again as the keeper of a test run (see `keeper`): it never returns then.
+    pg_invariants::keeper::serve_if_asked();
     // `pg-invariants … | head`: every subcommand ends quietly when stdout is closed, after the
     // unwinding has removed the server.
     output::silence_closed_stdout_panics();

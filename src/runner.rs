@@ -62,10 +62,8 @@ impl Options {
 /// Entry point of a `harness = false` test target: `cargo test` flags, project file found from
 /// `CARGO_MANIFEST_DIR`.
 pub fn harness_main() -> ExitCode {
-    // Started again as the keeper of a test run (see `keeper`).
-    if let Some(code) = keeper::serve_if_asked() {
-        return code;
-    }
+    // Started again as the keeper of a test run (see `keeper`): it never returns then.
+    keeper::serve_if_asked();
     let start = crate::env::cargo_manifest_dir()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,10 +31,13 @@ pub(super) struct Start {
 }
 
 /// When this process was started as a keeper (`env::KEEPER`): keeps the run until nobody needs
-/// it, and returns the exit code. Called first thing by every entry point (the CLI and
-/// `harness = false` targets), since the keeper is the same executable.
-pub fn serve_if_asked() -> Option<ExitCode> {
-    let start = env::keeper()?;
+/// it, then ends the process (whatever its threads still hold). Called first thing by every
+/// entry point (the CLI and `harness = false` targets), since the keeper is the same
+/// executable; returns only in any other process.
+pub fn serve_if_asked() {
+    let Some(start) = env::keeper() else {
+        return;
+    };
     // Named so that `ps` and `top` tell the keeper from the run's tests (threads inherit it).
     // SAFETY: PR_SET_NAME copies at most 16 bytes from a NUL-terminated string.
     unsafe {
@@ -43,18 +45,21 @@ pub fn serve_if_asked() -> Option<ExitCode> {
     }
     let code = match serde_json::from_str::<Start>(&start) {
         Ok(start) => match keep(&start) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => 0,
             Err(e) => {
                 eprintln!("pg-invariants keeper: {e}");
-                ExitCode::FAILURE
+                1
             }
         },
         Err(e) => {
             eprintln!("pg-invariants keeper: unreadable request: {e}");
-            ExitCode::FAILURE
+            1
         }
     };
-    Some(code)
+    // Whatever ended it, what it created goes (its server first, then its directory), and
+    // the threads still answering (for processes that are gone) end with the process.
+    provision::clean_up_now();
+    std::process::exit(code)
 }
 
 /// The set-up every process of the run asks about.
@@ -115,8 +120,7 @@ fn keep(start: &Start) -> Result<(), String> {
     // start-up lock is let go after, so whoever waited for it finds the directory gone.
     provision::clean_up_now();
     drop(stopping);
-    // The threads still answering (for processes that are gone) end with the process.
-    std::process::exit(0)
+    Ok(())
 }
 
 /// The set-up of `project`, exactly as a run of its own does it (with the idempotency pass:
