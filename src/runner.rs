@@ -130,12 +130,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Err(message) => return invalid(&message),
     };
     let session = Session::new(spec, snapshots, setup, runtime.handle().clone());
-    let schema = session.spec.default_schema().to_string();
-    let tests = session
-        .checks
-        .iter()
-        .map(|c| Listed::of(c, &schema))
-        .collect();
+    let tests = session.listed();
     check_all(format, args, tests, Verdicts::Here(Box::new(session)))
 }
 

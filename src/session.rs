@@ -13,7 +13,7 @@ use crate::migrate::Chain;
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision::{self, Source};
-use crate::report::Reported;
+use crate::report::{Listed, Reported};
 use crate::setup::{Cached, SecondPass, Setup};
 use crate::snapshot;
 use crate::spec::{self, Backend, Spec};
@@ -236,6 +236,12 @@ impl Session {
             checks,
             batches: OnceLock::new(),
         }
+    }
+
+    /// The tests of the plan, in its order, as listed and reported.
+    pub fn listed(&self) -> Vec<Listed> {
+        let schema = self.spec.default_schema();
+        self.checks.iter().map(|c| Listed::of(c, schema)).collect()
     }
 
     /// Plans the batches among the checks that will run (`runs(index)`).

@@ -9,7 +9,6 @@
 //! other check's. A verdict is handed out once: a second question for the same test (nextest's
 //! `--retries`) runs the check again.
 
-use std::collections::HashMap;
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -47,7 +46,7 @@ pub(super) struct Ahead {
     /// Plan indices in name order (nextest's).
     order: Vec<usize>,
     /// Position in `order`, by plan index.
-    position: HashMap<usize, usize>,
+    position: Vec<usize>,
     slots: Vec<Slot>,
     /// The workers' queue of plan indices.
     queue: Mutex<Sender<usize>>,
@@ -61,7 +60,10 @@ impl Ahead {
     ) -> Arc<Self> {
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|a, b| names[*a].cmp(&names[*b]));
-        let position = order.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+        let mut position = vec![0; order.len()];
+        for (p, &i) in order.iter().enumerate() {
+            position[i] = p;
+        }
         let (sender, receiver) = channel::<usize>();
         let ahead = Arc::new(Self {
             order,
@@ -123,9 +125,7 @@ impl Ahead {
 
     /// Queues the [`window`] tests after `index` in name order that nobody works on yet.
     fn start_after(&self, index: usize) {
-        if let Some(&position) = self.position.get(&index) {
-            self.start_from(position + 1);
-        }
+        self.start_from(self.position[index] + 1);
     }
 
     /// Queues the [`window`] tests from `position` on in name order that nobody works on yet.

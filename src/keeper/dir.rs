@@ -97,12 +97,7 @@ impl RunDir {
 
     /// Holds the run as one of its users, until the file is closed.
     pub fn use_it(&self) -> Option<File> {
-        let user = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.path.join(USERS))
-            .ok()?;
+        let user = self.users().ok()?;
         flock(&user, libc::LOCK_SH).ok()?;
         Some(user)
     }
@@ -208,11 +203,7 @@ impl RunDir {
     /// The keeper's handle on `users` (created here when no process holds it yet: a listing
     /// starts the keeper without using it).
     pub fn users(&self) -> io::Result<File> {
-        File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.path.join(USERS))
+        lock_file(&self.path.join(USERS))
     }
 }
 
@@ -236,15 +227,19 @@ impl Turn {
     pub fn take(dir: &RunDir) -> Option<Self> {
         private_dir(&dir.path).ok()?;
         let path = dir.path.join(START_LOCK);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .ok()?;
+        let lock = lock_file(&path).ok()?;
         flock(&lock, libc::LOCK_EX).ok()?;
         same_file(&lock, &path).then_some(Self { _lock: lock })
     }
+}
+
+/// A file that only exists to be locked: opened, created if need be, never truncated.
+fn lock_file(path: &Path) -> io::Result<File> {
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
 }
 
 /// The open `file` is still the one at `path` (not one its keeper removed meanwhile).

@@ -144,10 +144,7 @@ fn set_up(project: &Project) -> Result<(tokio::runtime::Runtime, Kept), String> 
     let session = Session::new(spec, snapshots, setup, runtime.handle().clone());
     // Every test may be asked for: batches are planned among them all.
     session.select(|_| true);
-    let schema = session.spec.default_schema().to_string();
-    let tests: Vec<Listed> = (session.checks.iter())
-        .map(|c| Listed::of(c, &schema))
-        .collect();
+    let tests = session.listed();
     let index = (tests.iter().enumerate())
         .map(|(i, t)| (t.name.clone(), i))
         .collect();
@@ -251,12 +248,9 @@ impl Sources {
         paths.extend(spec.tables.iter().map(|t| t.at.path.clone()));
         paths.extend((chain.before.iter().chain(&chain.seed)).map(|m| m.path.clone()));
         for m in &chain.migrations {
+            paths.push(m.path.clone());
             // A layout of nested directories gains new migrations in them.
-            paths.extend(
-                [Some(m.path.clone()), m.path.parent().map(Path::to_path_buf)]
-                    .into_iter()
-                    .flatten(),
-            );
+            paths.extend(m.path.parent().map(Path::to_path_buf));
         }
         paths.sort();
         paths.dedup();
