@@ -1,4 +1,4 @@
-//! The list of named checks (FORMAT.md section 3), in a stable order. Pure: no database.
+//! The list of named checks (docs/tests.md), in a stable order. Pure: no database.
 //!
 //! With the catalog, rules reach every matching column of every table and coverage knows every
 //! table. Without it (`--list`, or when the chain failed to apply) the plan holds what the files
@@ -195,7 +195,8 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
     checks
 }
 
-/// Tables in `schemas` that coverage and rules apply to: not partitions, not ignored.
+/// Tables in `schemas` that coverage and rules apply to: not partitions, not ignored, not a
+/// migration tool's bookkeeping.
 pub fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> {
     let Some(catalog) = catalog else {
         return Vec::new();
@@ -205,7 +206,10 @@ pub fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> 
         .tables
         .iter()
         .filter(|t| {
-            t.parent.is_none() && schemas.contains(&t.name.schema) && !spec.is_ignored(&t.name)
+            t.parent.is_none()
+                && schemas.contains(&t.name.schema)
+                && !spec.is_ignored(&t.name)
+                && !crate::names::is_bookkeeping(&t.name)
         })
         .map(|t| t.name.clone())
         .collect()

@@ -12,19 +12,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use libtest_mimic::{Arguments, ColorSetting, Failed, FormatSetting, Trial};
+use libtest_mimic::{Arguments, ColorSetting, Completion, Failed, FormatSetting, Trial};
 
 use crate::keeper;
 use crate::migrate::Chain;
 use crate::output;
 use crate::plan;
-use crate::report::{self, Listed, Recorder, Reported, Selection, Status, Summary};
+use crate::report::{self, Cleared, Listed, Outcome, Recorder, Selection, Status, Summary};
 use crate::session::{self, Request, Session, invalid, prepare};
 use crate::setup::SecondPass;
 use crate::snapshot;
 use crate::spec::{Backend, Spec};
 
-/// libtest's exit code when some test failed (FORMAT.md section 5).
+/// libtest's exit code when some test failed (docs/output.md).
 pub const EXIT_FAILED: u8 = 101;
 
 /// What `pg-invariants test` (or the test target) was asked to do.
@@ -130,6 +130,10 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         Err(message) => return invalid(&message),
     };
     let session = Session::new(spec, snapshots, setup, runtime.handle().clone());
+    if let Err(message) = session.check_baseline() {
+        session.close();
+        return invalid(&message);
+    }
     let tests = session.listed();
     check_all(format, args, tests, Verdicts::Here(Box::new(session)))
 }
@@ -161,7 +165,7 @@ enum Verdicts {
 }
 
 impl Verdicts {
-    fn outcome(&self, index: usize, name: &str) -> Result<(), Reported> {
+    fn outcome(&self, index: usize, name: &str) -> Outcome {
         match self {
             Self::Here(session) => session.outcome(index),
             Self::Keeper(keeper) => keeper.verdict(name),
@@ -184,36 +188,51 @@ struct Run {
     failed: AtomicBool,
     /// Every outcome, for the reports.
     recorder: Recorder,
+    /// libtest's lines, written as tests end (none for the JSON and JUnit reports).
+    live: Option<report::libtest::Live>,
 }
 
-/// Runs the selected `tests`, reports, and returns the exit code.
+/// Runs the selected `tests`, reports, and returns the exit code. libtest-mimic runs the trials
+/// quietly: libtest's lines are written by [`report::libtest::Live`] as tests end, the other
+/// formats once the run is over.
 fn check_all(
     format: report::Format,
     args: Arguments,
     tests: Vec<Listed>,
     verdicts: Verdicts,
 ) -> ExitCode {
-    let args = if format.is_report() {
-        quiet(args)
-    } else {
-        args
-    };
+    let trials: Vec<Trial> = (0..tests.len())
+        .map(|i| Trial::test(tests[i].name.clone(), || Ok(())))
+        .collect();
+    let selections: Vec<Selection> = trials.iter().map(|t| selection(&args, t)).collect();
+    let running: Vec<&str> = (tests.iter().zip(&selections))
+        .filter(|(_, s)| **s != Selection::FilteredOut)
+        .map(|(t, _)| t.name.as_str())
+        .collect();
+    let live = (!format.is_report()).then(|| report::libtest::Live::new(&args, &running));
     let run = Arc::new(Run {
         verdicts,
         failed: AtomicBool::new(false),
         recorder: Recorder::new(tests.len()),
+        live,
     });
     let trials: Vec<Trial> = (tests.iter().enumerate())
         .map(|(index, test)| trial(index, test.name.clone(), run.clone()))
         .collect();
-    let selections: Vec<Selection> = trials.iter().map(|t| selection(&args, t)).collect();
     if let Verdicts::Here(session) = &run.verdicts {
         session.select(|i| selections[i] == Selection::Runs);
     }
+    if let Some(live) = &run.live {
+        live.title(running.len());
+    }
     let started = Instant::now();
-    let mut conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&args, trials));
+    let mut conclusion = libtest_or_closed_stdout(|| libtest_mimic::run(&quiet(args), trials));
     let summary = run.recorder.summary(&tests, &selections, started.elapsed());
-    if conclusion.is_some() && publish(format, &summary).is_err() {
+    let written = match &run.live {
+        Some(live) => live.finish(summary.filtered_out, summary.time),
+        None => publish(format, &summary).is_ok(),
+    };
+    if !written || (run.live.is_some() && publish_annotations(&summary).is_err()) {
         conclusion = None;
     }
     let failed = run.failed.load(Ordering::SeqCst);
@@ -274,14 +293,18 @@ fn selection(args: &Arguments, trial: &Trial) -> Selection {
 /// An error means stdout (or stderr) was closed.
 fn publish(format: report::Format, summary: &Summary) -> std::io::Result<()> {
     report::write(format, summary, &mut std::io::stdout().lock())?;
+    if crate::env::github_actions() {
+        report::github::write(summary, &mut std::io::stderr().lock())?;
+    }
+    Ok(())
+}
+
+/// After libtest's lines: on GitHub Actions, the annotations on stdout, after the summary.
+fn publish_annotations(summary: &Summary) -> std::io::Result<()> {
     if !crate::env::github_actions() {
         return Ok(());
     }
-    if format.is_report() {
-        report::github::write(summary, &mut std::io::stderr().lock())
-    } else {
-        report::github::write(summary, &mut std::io::stdout().lock())
-    }
+    report::github::write(summary, &mut std::io::stdout().lock())
 }
 
 /// Runs libtest-mimic; `None` when it stopped because stdout was closed (it panics on the
@@ -316,20 +339,26 @@ fn list(
         connections: 1,
         second_pass: SecondPass::Skip,
     };
-    let checks = match session::cached_catalog(spec, chain, request) {
-        Some(catalog) => plan::build(spec, Some(&catalog)),
+    let (checks, named) = match session::cached_catalog(spec, chain, request) {
+        Some(catalog) => (plan::build(spec, Some(&catalog)), true),
         None => {
             let (runtime, setup) = match session::set_up(spec, chain, request) {
                 Ok(ready) => ready,
                 Err(message) => return invalid(&message),
             };
             let checks = plan::build(spec, setup.catalog.as_ref());
+            let named = setup.catalog.is_some();
             runtime.block_on(setup.close());
-            checks
+            (checks, named)
         }
     };
-    let trials = (checks.into_iter())
-        .map(|c| Trial::test(output::one_line(&c.name), || Ok(())))
+    let schema = spec.default_schema();
+    let listed: Vec<Listed> = checks.iter().map(|c| Listed::of(c, schema)).collect();
+    if let Err(message) = session::baseline_matches(spec, named, &listed) {
+        return invalid(&message);
+    }
+    let trials = (listed.into_iter())
+        .map(|c| Trial::test(c.name, || Ok(())))
         .collect();
     match libtest_or_closed_stdout(|| libtest_mimic::run(args, trials)) {
         Some(_) => ExitCode::SUCCESS,
@@ -339,11 +368,12 @@ fn list(
 
 /// One test as a trial, its outcome recorded at index `index` for the reports.
 fn trial(index: usize, name: String, run: Arc<Run>) -> Trial {
-    Trial::test(name.clone(), move || {
+    Trial::ignorable_test(name.clone(), move || {
         let started = Instant::now();
         let outcome = run.verdicts.outcome(index, &name);
         let status = match &outcome {
-            Ok(()) => Status::Passed(started.elapsed()),
+            Ok(Cleared::Passed) => Status::Passed(started.elapsed()),
+            Ok(Cleared::Known(reason)) => Status::Known(started.elapsed(), reason.clone()),
             Err(reported) => {
                 // A check that ran and failed (not one left unrun as stdout closed).
                 if reported.failure.is_some() {
@@ -352,7 +382,14 @@ fn trial(index: usize, name: String, run: Arc<Run>) -> Trial {
                 Status::Failed(started.elapsed(), reported.clone())
             }
         };
+        if let Some(live) = &run.live {
+            live.ended(&name, &status);
+        }
         run.recorder.record(index, status);
-        outcome.map_err(|reported| Failed::from(reported.message))
+        match outcome {
+            Ok(Cleared::Passed) => Ok(Completion::Completed),
+            Ok(Cleared::Known(reason)) => Ok(Completion::ignored_with(reason)),
+            Err(reported) => Err(Failed::from(reported.message)),
+        }
     })
 }

@@ -13,12 +13,12 @@ use crate::migrate::Chain;
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision::{self, Source};
-use crate::report::{Listed, Reported};
+use crate::report::{Cleared, Listed, Outcome, Reported};
 use crate::setup::{Cached, SecondPass, Setup};
 use crate::snapshot;
 use crate::spec::{self, Backend, Spec};
 
-/// Exit code for an invalid configuration or no PostgreSQL (FORMAT.md section 5).
+/// Exit code for an invalid configuration or no PostgreSQL (docs/output.md).
 pub const EXIT_INVALID: u8 = 2;
 
 /// Prints `message` and returns exit code 2.
@@ -149,12 +149,74 @@ pub(crate) fn set_up_quietly(
             names.join(", ")
         ));
     }
+    if let Some(catalog) = &setup.catalog {
+        no_table_in_schemas(spec, catalog)?;
+    }
     if provision::interrupted() {
         // Ctrl-C during set-up: the handler is removing the server and will exit with 130;
         // checking a dying database would only print false failures.
         provision::wait_for_exit();
     }
     Ok((runtime, setup, header))
+}
+
+/// Schemas a preset makes before the chain: their tables are not the project's.
+fn preset_schemas(preset: spec::Preset) -> &'static [&'static str] {
+    match preset {
+        spec::Preset::None => &[],
+        spec::Preset::Supabase => &["auth", "storage", "extensions"],
+    }
+}
+
+/// Never vacuous: `schemas` holding no table of the project would check nothing and pass, so it
+/// is exit 2, naming the schemas where the chain did create tables (README "Never vacuous").
+fn no_table_in_schemas(spec: &Spec, catalog: &Catalog) -> Result<(), String> {
+    let invariants = &spec.project.invariants;
+    let ours = |t: &&crate::catalog::Table| {
+        !crate::names::is_bookkeeping(&t.name)
+            && !preset_schemas(spec.project.database.preset).contains(&t.name.schema.as_str())
+    };
+    let tables: Vec<_> = catalog.tables.iter().filter(ours).collect();
+    if tables
+        .iter()
+        .any(|t| invariants.schemas.contains(&t.name.schema))
+    {
+        return Ok(());
+    }
+    let mut elsewhere: Vec<(String, usize)> = Vec::new();
+    for t in &tables {
+        match elsewhere.iter_mut().find(|(s, _)| *s == t.name.schema) {
+            Some((_, n)) => *n += 1,
+            None => elsewhere.push((t.name.schema.clone(), 1)),
+        }
+    }
+    let wanted = invariants
+        .schemas
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = if elsewhere.is_empty() {
+        "the chain created no table at all: check that `path` and `format` in the [migrations] section name the chain".to_string()
+    } else {
+        let listed = elsewhere
+            .iter()
+            .map(|(s, n)| format!("{s} ({n} table(s))"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let names = elsewhere
+            .iter()
+            .map(|(s, _)| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "the chain created tables in {listed}: set schemas = [{names}] in the [invariants] section of pg-invariants.toml"
+        )
+    };
+    Err(format!(
+        "error: {}: no table in schemas = [{wanted}]: a run would check nothing and pass\n  {hint}",
+        invariants.schemas_at
+    ))
 }
 
 /// The header's account of the chain: applied (and kept in the cache), or from the cache.
@@ -244,15 +306,36 @@ impl Session {
         self.checks.iter().map(|c| Listed::of(c, schema)).collect()
     }
 
+    /// Exit 2's message when a `[known]` key names no test of the plan (filters aside). Only
+    /// once the chain applied: before that, coverage and rule tests are not named yet.
+    pub fn check_baseline(&self) -> Result<(), String> {
+        baseline_matches(&self.spec, self.setup.catalog.is_some(), &self.listed())
+    }
+
     /// Plans the batches among the checks that will run (`runs(index)`).
     pub fn select(&self, runs: impl Fn(usize) -> bool) {
         let _ = self.batches.set(Batches::plan(&self.checks, runs));
     }
 
-    /// The outcome of check `index` as printed. Once the server is gone, every check still to
-    /// run fails at once with what happened to it, and so does a check that failed because it
-    /// went.
-    pub fn outcome(&self, index: usize) -> Result<(), Reported> {
+    /// The outcome of check `index` as printed, the baseline applied: a failure its `[known]`
+    /// entry lists is cleared with the entry's reason, and a pass it lists fails (README "The
+    /// baseline"). A run that could not check (the server went away) is never cleared.
+    pub fn outcome(&self, index: usize) -> Outcome {
+        let verdict = self.verdict_at(index);
+        let name = output::one_line(&self.checks[index].name);
+        let Some(known) = self.spec.project.known.entry(&name) else {
+            return verdict.map(|()| Cleared::Passed);
+        };
+        match verdict {
+            Err(reported) if reported.failure.is_some() => Ok(Cleared::Known(known.reason.clone())),
+            Err(gone) => Err(gone),
+            Ok(()) => Err(passes_now(known)),
+        }
+    }
+
+    /// The verdict of check `index`. Once the server is gone, every check still to run fails
+    /// at once with what happened to it, and so does a check that failed because it went.
+    pub fn verdict_at(&self, index: usize) -> Result<(), Reported> {
         let gone = |message: String| Reported {
             message,
             failure: None,
@@ -292,10 +375,46 @@ impl Session {
         self.setup.server_exit().map(server_exited)
     }
 
+    /// The set-up, once the checks are done with it.
+    pub fn into_setup(self) -> Setup {
+        self.setup
+    }
+
     /// Closes the pool, then drops the server (and with it every database we created).
     pub fn close(self) {
         let Self { setup, handle, .. } = self;
         handle.block_on(setup.close());
+    }
+}
+
+/// Exit 2's message when a `[known]` key of `spec` names none of `tests`; `named` says whether
+/// the tests named after the catalog (coverage, rules) are among them.
+pub(crate) fn baseline_matches(spec: &Spec, named: bool, tests: &[Listed]) -> Result<(), String> {
+    if !named {
+        return Ok(());
+    }
+    let names: Vec<&str> = tests.iter().map(|t| t.name.as_str()).collect();
+    (spec.project.known)
+        .unmatched(&names)
+        .map_err(|e| format!("error: {e}"))
+}
+
+/// A known failure that passes: the entry is to go, so the baseline only shrinks.
+fn passes_now(known: &spec::Known) -> Reported {
+    let file = crate::location::relative(&known.at.path);
+    let at = format!("{}:{}", file.display(), known.at.line);
+    Reported {
+        message: format!(
+            "passes now: remove it from [known] ({at})\n  [known] said: {}",
+            known.reason
+        ),
+        failure: Some(Box::new(Failure {
+            at: Some(known.at.clone()),
+            promise: format!("[known] lists this test as failing: {}", known.reason),
+            expected: "it fails, as [known] says".into(),
+            found: "it passes: remove the entry from [known]".into(),
+            fix: None,
+        })),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Principals: how a request of a principal of tenant T is made (FORMAT.md section 6), for
+//! Principals: how a request of a principal of tenant T is made (docs/tenancy.md), for
 //! synthesis (rows of a tenant are inserted with one of its principals' request in force) and
 //! for the isolation checks (which act as one).
 //!

@@ -23,6 +23,7 @@ struct Expected {
     exit: Option<i32>,
     outcomes: BTreeMap<String, String>,
     stderr: Vec<String>,
+    stdout: Vec<String>,
     messages: Vec<(String, String)>,
 }
 
@@ -53,6 +54,7 @@ fn parse_expected(text: &str) -> Result<Expected, String> {
                 }
             }
             "stderr" => e.stderr.push(rest.to_string()),
+            "stdout" => e.stdout.push(rest.to_string()),
             "message" => {
                 // A name may hold spaces: the longest test name listed so far that starts
                 // the line, else the first word.
@@ -83,7 +85,9 @@ fn outcomes(stdout: &str) -> BTreeMap<String, String> {
             let (name, word) = rest
                 .match_indices(" ... ")
                 .filter_map(|(i, sep)| {
+                    // libtest prints a reason after `ignored,` (`ignored, tracked in #412`).
                     let word = rest[i + sep.len()..].split_whitespace().next()?;
+                    let word = word.strip_suffix(',').unwrap_or(word);
                     ["ok", "FAILED", "ignored"]
                         .contains(&word)
                         .then(|| (&rest[..i], word))
@@ -202,6 +206,11 @@ fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
     for text in &expected.stderr {
         if !contains_whole(&stderr, text) {
             problems.push(format!("stderr does not contain {text:?}"));
+        }
+    }
+    for text in &expected.stdout {
+        if !stdout.contains(text.as_str()) {
+            problems.push(format!("stdout does not contain {text:?}"));
         }
     }
     let messages = failure_messages(&stdout);

@@ -396,7 +396,7 @@ fn principal_advice(overwrites: &[Overwrite]) -> String {
         }
     }
     out.push_str(&format!(
-        "\na [sample] cannot help: the trigger overwrites the value. What helps is a request principal: [tenancy] with `settings` for {} in pg-invariants.toml (FORMAT.md section 6), so rows are inserted with a request in force",
+        "\na [sample] cannot help: the trigger overwrites the value. What helps is a request principal: [tenancy] with `settings` for {} in pg-invariants.toml (docs/tenancy.md), so rows are inserted with a request in force",
         settings.join(", ")
     ));
     out

@@ -1,8 +1,8 @@
 //! What `init` says about one table: the facts the catalog shows, as a table file a person
 //! would write (stable key order, a comment naming where each fact comes from).
 //!
-//! Every fact is a candidate until its own check has passed on the migrated database (see
-//! `init::verify`): this module proposes, the checks decide.
+//! Every fact the catalog shows is written, whatever a behavioural check says of it: a promise
+//! whose test fails today is listed in `[known]` (see `init::baseline`), never taken back.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -48,13 +48,10 @@ pub struct ColumnDescription {
     pub notes: Vec<String>,
 }
 
-/// The comment on an FK column without an index (FORMAT.md's `indexed`).
-pub const NO_INDEX: &str = "no index on this FK column: cascades scan the table";
-
 impl Description {
     /// Everything the catalog shows about `table`: its primary key; for key columns (primary
     /// and foreign) their type; NOT NULL where enforced; single-column foreign keys with their
-    /// ON DELETE action, and `indexed` on their columns (a candidate: its check decides).
+    /// ON DELETE action, and `indexed` on their columns (a promise: when it fails, `[known]` says so).
     pub fn infer(table: &Table, path: PathBuf, qualified: bool, default_schema: &str) -> Self {
         let primary_key = table
             .primary_key()
@@ -137,10 +134,6 @@ impl Description {
             }
         }
         out
-    }
-
-    pub fn column_mut(&mut self, name: &str) -> Option<&mut ColumnDescription> {
-        self.columns.iter_mut().find(|c| c.name == name)
     }
 }
 
@@ -363,7 +356,7 @@ mod tests {
                 )),
                 on_delete: Some(OnDelete::SetNull),
                 indexed: false,
-                notes: vec![NO_INDEX.into()],
+                notes: vec!["no index on this FK column: cascades scan the table".into()],
                 ..Default::default()
             },
             ColumnDescription {

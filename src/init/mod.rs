@@ -2,33 +2,33 @@
 //!
 //! Writes `pg-invariants.toml` when the project has none (the chain's directory and format, an
 //! obvious seed, the schemas), applies the chain exactly as `test` does, and writes one table file
-//! per covered table ([`describe`]). Every fact it proposes is then checked by its own check on
-//! the migrated database, and a fact whose check fails is left out with a comment saying why: so
-//! `pg-invariants test` passes right after `init` (the round trip). Existing files are kept
-//! unless `--force`; the project file is never rewritten, only given a `[tenancy]` section by
-//! `--tenants` when it has none ([`tenancy`]).
+//! per covered table ([`describe`]). Every test of the project is then run on the migrated
+//! database, and each one that fails today is listed in the project file's `[known]` with its
+//! reason ([`baseline`]): so `pg-invariants test` passes right after `init` (the round trip),
+//! and every finding stays visible. Existing table files are kept unless `--force`; the project
+//! file keeps every line a person wrote: init only adds a `[tenancy]` section (`--tenants`, when
+//! it has none, [`tenancy`]) and `[known]` entries.
 
+mod baseline;
 mod describe;
 mod project_file;
 mod tenancy;
 
-use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use describe::{ColumnDescription, Description, NO_INDEX};
+use describe::Description;
 use project_file::NewProject;
 use tenancy::Proposal;
 
 use crate::catalog::{Catalog, Table};
-use crate::checks::Failure;
 use crate::location::relative;
 use crate::migrate::{self, ApplyError, Chain, DiscoverError, Format};
 use crate::names::TableName;
-use crate::plan::{self, CheckKind, ColumnFact};
-use crate::session::{self, Request};
+use crate::plan::{self, CheckKind};
+use crate::session::{self, Request, Session};
 use crate::setup::{SecondPass, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
 use crate::spec::{self, Backend, PROJECT_FILE, Project, Reference, Spec, SpecError, TableSpec};
@@ -141,7 +141,7 @@ fn init(options: &Options) -> Result<(), InitError> {
         });
     }
     let tenants = match &options.tenants {
-        Some(given) => match tenancy_section(&file, &mut spec, &setup, runtime.handle(), given) {
+        Some(given) => match tenancy_section(&file, &mut spec, &setup, given) {
             Ok(tenants) => Some(tenants),
             Err(e) => {
                 runtime.block_on(setup.close());
@@ -150,33 +150,59 @@ fn init(options: &Options) -> Result<(), InitError> {
         },
         None => None,
     };
-    let tables = describe_tables(
-        &spec,
-        &setup,
-        runtime.handle(),
-        options.force,
-        tenants.as_ref(),
+    let Some(catalog) = setup.catalog.clone() else {
+        runtime.block_on(setup.close());
+        return Ok(());
+    };
+    let tables = describe_tables(&spec, &catalog, options.force, tenants.as_ref());
+    let proposed = match proposed(&spec, &tables) {
+        Ok(proposed) => proposed,
+        Err(e) => {
+            runtime.block_on(setup.close());
+            return Err(e.into());
+        }
+    };
+    let ours: Vec<PathBuf> = (tables.iter())
+        .filter_map(|p| match p {
+            Planned::Write { description, .. } => Some(description.path.clone()),
+            _ => None,
+        })
+        .collect();
+    let proposed_by_init = |kind: &CheckKind| match kind {
+        CheckKind::Column { fact, .. } => ours.contains(&fact.at().path),
+        CheckKind::PrimaryKey { columns, .. } => ours.contains(&columns.at.path),
+        CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => ours.contains(&at.path),
+        CheckKind::TenancyRole { .. } => options.tenants.is_some(),
+        _ => false,
+    };
+    let session = Session::new(
+        proposed,
+        Policy::read_only(),
+        setup,
+        runtime.handle().clone(),
     );
-    let catalog = setup.catalog.take();
-    runtime.block_on(setup.close());
-    let tables = tables?;
+    let findings = baseline::findings(&session, session::default_threads(), proposed_by_init);
+    runtime.block_on(session.into_setup().close());
     write_tables(&spec, &tables)?;
-    if let Some(catalog) = &catalog {
-        write_snapshots(&file, catalog, options.force)?;
+    write_snapshots(&file, &catalog, options.force)?;
+    baseline::add(&file, &findings.failing)?;
+    if options.force {
+        baseline::remove(&file, &findings.passing_now)?;
     }
     summary(&spec, &tables);
+    baseline::print(&file, &findings, options.force);
     Ok(())
 }
 
 /// `--tenants`: the tenant key, checked against the migrated schema, and `[tenancy]` appended to
 /// the project file when it has none (then read back into `spec`, so that the tenancy facts are
 /// checked exactly as `test` will check them). An existing `[tenancy]` is kept, and its tenant key
-/// used. When the guessed role fails `tenancy::role`, a comment under the section says why.
+/// used. When the guessed role fails `tenancy::role`, the test is listed in `[known]` as any
+/// other finding.
 fn tenancy_section(
     file: &Path,
     spec: &mut Spec,
     setup: &Setup,
-    handle: &tokio::runtime::Handle,
     given: &str,
 ) -> Result<Reference, InitError> {
     let catalog = setup.catalog.as_ref();
@@ -223,19 +249,7 @@ fn tenancy_section(
         relative(file).display()
     );
     spec.project.tenancy = Project::load(file)?.tenancy;
-    if let Some(found) = role_failure(spec, setup, handle) {
-        append(file, &format!("# tenancy::role fails today: {found}\n"))?;
-        eprintln!("pg-invariants init: tenancy::role fails today: {found}");
-    }
     Ok(tenants)
-}
-
-/// Why `tenancy::role` fails, when it does: the guessed role may not exist, or bypass RLS.
-fn role_failure(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Option<String> {
-    let at = spec.project.tenancy.as_ref()?.at.clone();
-    let kind = CheckKind::TenancyRole { at };
-    let failure = session::verdict(&kind, spec, setup, handle, &Policy::read_only(), None).err()?;
-    Some(one_line(&failure))
 }
 
 fn append(file: &Path, text: &str) -> Result<(), InitError> {
@@ -350,18 +364,15 @@ enum Planned {
     },
 }
 
-/// What to do with each covered table's file. An error is a table file init rendered and could
-/// not read back: a bug, reported with the file.
+/// What to do with each covered table's file: every fact the catalog shows, and with
+/// `--tenants`, the tenancy promises. Nothing is taken back because a check fails: a failing
+/// promise is listed in `[known]` instead ([`baseline`]).
 fn describe_tables(
     spec: &Spec,
-    setup: &Setup,
-    handle: &tokio::runtime::Handle,
+    catalog: &Catalog,
     force: bool,
     tenants: Option<&Reference>,
-) -> Result<Vec<Planned>, SpecError> {
-    let Some(catalog) = &setup.catalog else {
-        return Ok(Vec::new());
-    };
+) -> Vec<Planned> {
     let mut planned: Vec<Planned> = plan::covered_tables(spec, Some(catalog))
         .into_iter()
         .filter_map(|name| catalog.table(&name))
@@ -377,8 +388,33 @@ fn describe_tables(
     if let Some(tenants) = tenants {
         tenancy::propose(spec, catalog, tenants, &mut descriptions);
     }
-    while verify(spec, setup, handle, &mut descriptions)? > 0 {}
-    Ok(planned)
+    planned
+}
+
+/// The project as `test` will read it once the descriptions are written: rendered and read back
+/// with the table-file parser, so what is checked is exactly what is written. An error is a
+/// table file init rendered and could not read back: a bug, reported with the file.
+fn proposed(spec: &Spec, planned: &[Planned]) -> Result<Spec, SpecError> {
+    let schema = spec.default_schema();
+    let ours: Vec<&Description> = planned
+        .iter()
+        .filter_map(|p| match p {
+            Planned::Write { description, .. } => Some(description),
+            _ => None,
+        })
+        .collect();
+    let mut tables: Vec<TableSpec> = (spec.tables.iter())
+        .filter(|t| !ours.iter().any(|d| d.path == t.at.path))
+        .cloned()
+        .collect();
+    for d in ours {
+        tables.push(TableSpec::parse(&d.path, d.render(schema), schema)?);
+    }
+    tables.sort_by(|a, b| a.table.cmp(&b.table));
+    Ok(Spec {
+        project: spec.project.clone(),
+        tables,
+    })
 }
 
 /// Keeps the table's file, or describes the table for a file to (re)write.
@@ -429,156 +465,6 @@ fn file_for(spec: &Spec, table: &TableName) -> PathBuf {
         format!("{}.{}", safe(&table.schema), safe(&table.name))
     };
     spec.project.invariants.path.join(format!("{stem}.toml"))
-}
-
-/// Runs the checks of every fact the descriptions propose, on the migrated database, and takes
-/// back the facts whose check fails; returns how many were taken back. The descriptions are
-/// rendered and read with the table-file parser, so what is checked is exactly what is written.
-fn verify(
-    spec: &Spec,
-    setup: &Setup,
-    handle: &tokio::runtime::Handle,
-    descriptions: &mut [&mut Description],
-) -> Result<usize, SpecError> {
-    let schema = spec.default_schema();
-    let ours: HashSet<PathBuf> = descriptions.iter().map(|d| d.path.clone()).collect();
-    let mut tables: Vec<TableSpec> = spec
-        .tables
-        .iter()
-        .filter(|t| !ours.contains(&t.at.path))
-        .cloned()
-        .collect();
-    for d in descriptions.iter() {
-        tables.push(TableSpec::parse(&d.path, d.render(schema), schema)?);
-    }
-    tables.sort_by(|a, b| a.table.cmp(&b.table));
-    let proposed = Spec {
-        project: spec.project.clone(),
-        tables,
-    };
-    let mut retracted = 0;
-    let mut checks = plan::build(&proposed, setup.catalog.as_ref());
-    // A table without row level security fails `rls` and every `isolated`: the comment on the
-    // `tenant` key taken back says the first.
-    checks.sort_by_key(|c| !matches!(c.kind, CheckKind::Rls { .. }));
-    for check in checks {
-        let at = match &check.kind {
-            CheckKind::Column { fact, .. } => &fact.at().path,
-            CheckKind::PrimaryKey { columns, .. } => &columns.at.path,
-            CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => &at.path,
-            _ => continue,
-        };
-        if !ours.contains(at) {
-            continue;
-        }
-        if let Err(failure) = session::verdict(
-            &check.kind,
-            &proposed,
-            setup,
-            handle,
-            &Policy::read_only(),
-            None,
-        ) && let Some(d) = descriptions.iter_mut().find(|d| d.path == *at)
-        {
-            retracted += usize::from(retract(d, &check.kind, &failure));
-        }
-    }
-    Ok(retracted)
-}
-
-/// The failure in one line: its first, and the one it introduces when it ends with a colon
-/// ("after the DELETE:").
-fn one_line(failure: &Failure) -> String {
-    let mut lines = failure.found.lines().map(str::trim);
-    let first = lines.next().unwrap_or_default();
-    match (first.ends_with(':'), lines.next()) {
-        (true, Some(next)) => format!("{first} {next}"),
-        _ => first.to_string(),
-    }
-}
-
-/// Takes back the fact `kind` checks, with a comment saying why; false when there was nothing to
-/// take back. A table-level test takes back the key that produced it: `purge`, or for `rls`
-/// the `tenant` of the column it was planned from.
-fn retract(description: &mut Description, kind: &CheckKind, failure: &Failure) -> bool {
-    let found = one_line(failure);
-    let found = found.as_str();
-    let (column, fact) = match kind {
-        CheckKind::Column { column, fact, .. } => (column, fact),
-        CheckKind::Rls { column, .. } => {
-            return description
-                .column_mut(column)
-                .is_some_and(|c| untenant(c, "rls", found));
-        }
-        CheckKind::Purge { .. } => {
-            let taken = std::mem::take(&mut description.purge);
-            if taken {
-                description
-                    .notes
-                    .push(format!("purge = true  -- purge fails today: {found}"));
-            }
-            return taken;
-        }
-        _ => return description.primary_key.take().is_some(),
-    };
-    let Some(c) = description.column_mut(column) else {
-        return false;
-    };
-    let (taken, key) = match fact {
-        ColumnFact::Type(_) => (c.type_.take().is_some(), "type"),
-        ColumnFact::NotNull(_) => (c.not_null.take().is_some(), "not_null"),
-        // A tenant column without `references` references the tenant key through `tenant`.
-        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid { .. } if c.references.is_none() => {
-            return untenant(c, fact.test_name(), found);
-        }
-        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid { .. } => {
-            c.on_delete = None;
-            (c.references.take().is_some(), "references")
-        }
-        ColumnFact::OnDelete { .. } => (c.on_delete.take().is_some(), "on_delete"),
-        ColumnFact::Indexed(_) => {
-            let taken = std::mem::take(&mut c.indexed);
-            if taken {
-                c.notes.push(NO_INDEX.into());
-                if !found.contains(": no index on ") {
-                    c.notes.push(format!("(what there is: {found})"));
-                }
-                c.notes.push(
-                    "to require one, write indexed = true: `pg-invariants fix` then prints the SQL"
-                        .into(),
-                );
-                return true;
-            }
-            (false, "indexed")
-        }
-        ColumnFact::Isolated(_) => return untenant(c, "isolated", found),
-        ColumnFact::SameTenant(_) => {
-            let taken = std::mem::take(&mut c.same_tenant);
-            if taken {
-                c.notes.push(format!(
-                    "same_tenant = true  -- same_tenant fails today: {found}"
-                ));
-            }
-            return taken;
-        }
-        _ => (false, ""),
-    };
-    if taken {
-        c.notes.push(format!(
-            "`{key}` is not written, as its test fails: {found}"
-        ));
-    }
-    taken
-}
-
-/// Takes back `tenant = true`, as the test `test` failed, leaving the key as a comment.
-fn untenant(c: &mut ColumnDescription, test: &str, found: &str) -> bool {
-    let taken = std::mem::take(&mut c.tenant);
-    if taken {
-        c.notes
-            .push(format!("tenant = true  -- {test} fails today: {found}"));
-    }
-    taken
 }
 
 fn write_tables(spec: &Spec, tables: &[Planned]) -> Result<(), InitError> {

@@ -1,4 +1,4 @@
-//! `init --tenants`: the `[tenancy]` section init proposes (FORMAT.md section 6), and the tenancy
+//! `init --tenants`: the `[tenancy]` section init proposes (docs/tenancy.md), and the tenancy
 //! facts it adds to the table files: `tenant` on every column with a foreign key to the tenant
 //! key, `same_tenant` on the columns of foreign keys from one tenant-scoped table to another, and
 //! `purge` on the tenant table.
@@ -6,8 +6,8 @@
 //! The role and the request settings cannot be read from the catalog, only guessed from what
 //! the policies read; they are written uncommented (the project file must be valid, and
 //! `[tenancy]` requires them) with a comment asking the user to confirm them. Like every fact
-//! init writes, the table facts are then checked, and taken back with a comment when their test
-//! fails (`init::verify`).
+//! init writes, the table facts are then checked, and a failing one is listed in `[known]`
+//! (`init::baseline`): a leak is a finding, never a missing promise.
 
 use std::fmt::Write as _;
 
@@ -99,7 +99,7 @@ impl Proposal {
         let tenants = self.tenants.display(default_schema);
         let mut out = format!(
             "\n[tenancy]\n\
-             # Written by `pg-invariants init --tenants {tenants}` (FORMAT.md section 6).\n\
+             # Written by `pg-invariants init --tenants {tenants}` (docs/tenancy.md of pg-invariants).\n\
              # `role` and `settings` are a guess to confirm:\n\
              # {}.\n",
             self.basis

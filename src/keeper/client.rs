@@ -11,7 +11,7 @@ use super::serve::Start;
 use super::wire::{self, Ask, Project, Tests, Verdict};
 use crate::env::{self, SharedRun};
 use crate::provision::{Key, Owner, root_dir};
-use crate::report::{Listed, Reported};
+use crate::report::{Listed, Outcome, Reported};
 
 /// The longest path a Unix socket can have (`sun_path`, with its terminating NUL).
 const SOCKET_PATH_MAX: usize = 107;
@@ -85,7 +85,7 @@ impl Client {
 
     /// The verdict of the test `name`. A keeper that went away before answering is a failure
     /// (and the run's end with exit 2), never a pass.
-    pub fn verdict(&self, name: &str) -> Result<(), Reported> {
+    pub fn verdict(&self, name: &str) -> Outcome {
         let name = name.to_string();
         let verdict = ask(&self.dir, &Ask::Verdict { name }).unwrap_or_else(|e| {
             let exit = format!(

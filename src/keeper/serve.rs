@@ -142,6 +142,7 @@ fn set_up(project: &Project) -> Result<(tokio::runtime::Runtime, Kept), String> 
     let (runtime, setup, header) = session::set_up_quietly(&spec, &chain, request)?;
     eprint!("{header}");
     let session = Session::new(spec, snapshots, setup, runtime.handle().clone());
+    session.check_baseline()?;
     // Every test may be asked for: batches are planned among them all.
     session.select(|_| true);
     let tests = session.listed();

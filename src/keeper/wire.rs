@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::report::{Listed, Reported};
+use crate::report::{Listed, Outcome};
 use crate::spec::Backend;
 
 /// What decides a run's set-up and plan, besides the executable and the environment: the
@@ -49,7 +49,7 @@ pub(super) struct Tests {
 /// The answer to [`Ask::Verdict`].
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Verdict {
-    pub outcome: Result<(), Reported>,
+    pub outcome: Outcome,
     /// What happened to the server, once it is gone: the run then ends with exit 2.
     pub server_exit: Option<String>,
 }

@@ -48,6 +48,9 @@ pub enum ChainError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A run over zero migrations would check nothing and pass (README "Never vacuous").
+    #[error("{0}")]
+    Empty(#[from] super::vacuous::NoMigration),
 }
 
 /// Why applying failed: where, and everything PostgreSQL said.
@@ -169,7 +172,11 @@ impl Chain {
             )
         } else {
             let mut migrations = format::discover(config.format, &config.path)?;
+            let found = migrations.len();
             migrations.retain(|m| !format::excluded(&config.path, &m.path, &config.exclude));
+            if migrations.is_empty() {
+                return Err(super::vacuous::NoMigration::in_dir(config, found).into());
+            }
             (migrations, None)
         };
         let format = match config.format {

@@ -9,6 +9,7 @@ mod limits;
 mod migration;
 mod preset;
 pub mod statements;
+mod vacuous;
 
 pub use apply::{ApplyError, Chain, ChainError};
 pub use format::{DiscoverError, Format, NewMigration, WriteError, append};

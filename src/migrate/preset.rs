@@ -1,5 +1,4 @@
-//! What a preset installs before `before` and the chain (`[database] preset`, FORMAT.md section
-//! 6): one SQL script per preset, run like a `before` file, so a chain written for a platform
+//! What a preset installs before `before` and the chain (`[database] preset`, docs/tenancy.md): one SQL script per preset, run like a `before` file, so a chain written for a platform
 //! applies on a bare PostgreSQL without a hand-written stub.
 
 use std::path::PathBuf;

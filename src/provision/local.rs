@@ -659,7 +659,7 @@ impl RunAsExt for Option<RunAs> {
     }
 }
 
-/// Where server binaries are looked for, in order (FORMAT.md section 1).
+/// Where server binaries are looked for, in order (docs/configuration.md).
 /// Where server binaries may be, in the order of [`search_order_text`]. Lazy: `pg_config` (a
 /// shell script on Debian, two more processes) runs only when `PG_INVARIANTS_PG_BINDIR` does
 /// not hold them.

@@ -7,10 +7,19 @@ use std::io::{self, Write};
 
 use super::{Case, Reported, Summary};
 
-/// Writes an annotation for every failure of the run.
+/// Writes an annotation for every failure of the run, and a warning for every known failure
+/// (its `[known]` reason), so the baseline stays visible on every pull request.
 pub fn write(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
     for (case, reported) in summary.failed() {
         writeln!(out, "{}", annotation(case, reported))?;
+    }
+    for (case, reason) in summary.known() {
+        writeln!(
+            out,
+            "::warning title={}::known failure ([known]): {}",
+            property(&case.name),
+            data(reason)
+        )?;
     }
     out.flush()
 }

@@ -43,6 +43,12 @@ fn outcome(case: &Case) -> Value {
             fields.insert("event".into(), "ok".into());
             fields.insert("exec_time".into(), time.as_secs_f64().into());
         }
+        Status::Known(time, reason) => {
+            // libtest's `#[ignore = "reason"]` event carries the reason as `message`.
+            fields.insert("event".into(), "ignored".into());
+            fields.insert("message".into(), reason.as_str().into());
+            fields.insert("exec_time".into(), time.as_secs_f64().into());
+        }
         Status::Failed(time, reported) => {
             fields.insert("event".into(), "failed".into());
             fields.insert("exec_time".into(), time.as_secs_f64().into());

@@ -33,7 +33,7 @@ pub fn write(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
 fn write_case(case: &Case, out: &mut impl Write) -> io::Result<()> {
     let time = match &case.status {
         Status::Skipped => Duration::ZERO,
-        Status::Passed(time) | Status::Failed(time, _) => *time,
+        Status::Passed(time) | Status::Known(time, _) | Status::Failed(time, _) => *time,
     };
     write!(
         out,
@@ -45,6 +45,11 @@ fn write_case(case: &Case, out: &mut impl Write) -> io::Result<()> {
     match &case.status {
         Status::Passed(_) => writeln!(out, "/>"),
         Status::Skipped => writeln!(out, "><skipped/></testcase>"),
+        Status::Known(_, reason) => writeln!(
+            out,
+            r#"><skipped message="{}"/></testcase>"#,
+            attribute(reason)
+        ),
         Status::Failed(_, reported) => {
             let first = reported.message.lines().next().unwrap_or_default();
             writeln!(

@@ -9,6 +9,7 @@
 pub mod github;
 mod json;
 mod junit;
+pub mod libtest;
 
 use std::ffi::OsString;
 use std::sync::Mutex;
@@ -59,8 +60,22 @@ pub enum Status {
     /// Ignored (libtest's `ignored`): listed, never run.
     Skipped,
     Passed(Duration),
+    /// Failed as its `[known]` entry says it does: ignored, with the entry's reason.
+    Known(Duration, String),
     Failed(Duration, Reported),
 }
+
+/// A test that does not fail the run: it passed, or it failed as its `[known]` entry says
+/// (README "The baseline").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Cleared {
+    Passed,
+    /// A known failure, with the entry's reason.
+    Known(String),
+}
+
+/// The outcome of one test as printed: cleared, or failed with what to print.
+pub type Outcome = Result<Cleared, Reported>;
 
 /// A failure as reported: the message printed under `---- name ----`, and the check's
 /// [`Failure`] when the check itself decided (none when the server went away).
@@ -108,7 +123,15 @@ impl Summary {
     }
 
     pub fn skipped(&self) -> usize {
-        self.count(|s| matches!(s, Status::Skipped))
+        self.count(|s| matches!(s, Status::Skipped | Status::Known(..)))
+    }
+
+    /// The known failures, each with its `[known]` reason.
+    pub fn known(&self) -> impl Iterator<Item = (&Case, &str)> {
+        self.cases.iter().filter_map(|c| match &c.status {
+            Status::Known(_, reason) => Some((c, reason.as_str())),
+            _ => None,
+        })
     }
 }
 

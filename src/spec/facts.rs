@@ -1,4 +1,4 @@
-//! The facts a user asserts about one column (FORMAT.md section 2), whether written in a table
+//! The facts a user asserts about one column (docs/configuration.md), whether written in a table
 //! file's `[columns.X]` or in a schema-wide `[[rule]]`, and how the two are merged.
 
 use serde::Deserialize;
@@ -43,7 +43,7 @@ impl OnDelete {
         }
     }
 
-    /// The spelling FORMAT.md gives it: `set null`.
+    /// The spelling the table files use: `set null`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Cascade => "cascade",

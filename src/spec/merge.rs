@@ -1,6 +1,6 @@
 //! How one column's facts come together: its table file's keys and the keys of every rule that
 //! applies to it. Nothing is silently overridden: two places that state the same key of one
-//! column must state the same value, or the configuration is invalid (FORMAT.md section 1).
+//! column must state the same value, or the configuration is invalid (docs/configuration.md).
 //! A table file that means to differ from a rule says so with `except = ["rule"]`, which takes
 //! the rule off the column before merging.
 

@@ -6,6 +6,7 @@
 mod error;
 mod facts;
 mod glob;
+mod known;
 mod merge;
 mod project;
 mod source;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 pub use error::{SpecError, SpecErrors};
 pub use facts::{ColumnFacts, Fact, OnDelete, OrphanTarget, Orphans, Reference};
 pub use glob::Glob;
+pub use known::{Baseline, Known};
 pub use merge::{Contradiction, Merged};
 pub use project::{
     Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Preset, Project, Rule,
@@ -208,7 +210,7 @@ impl Spec {
     }
 
     /// A `tenant` column of a table other than the tenant table references the tenant key
-    /// (FORMAT.md section 6) unless it says otherwise (`references` or `no_fk`): the `fk` and
+    /// (docs/tenancy.md) unless it says otherwise (`references` or `no_fk`): the `fk` and
     /// `rejects_invalid` tests then prove the column can only hold a real tenant.
     fn tenant_reference(&self, table: &TableName, facts: &mut ColumnFacts) {
         let Some(tenancy) = &self.project.tenancy else {
@@ -250,7 +252,7 @@ fn needs_tenancy(facts: &ColumnFacts) -> Option<SpecError> {
     Some(SpecError::At {
         location: fact.at.clone(),
         message: format!(
-            "`{key} = true` needs a [tenancy] section in pg-invariants.toml naming the tenant table, the role requests run as and their settings (FORMAT.md section 6)"
+            "`{key} = true` needs a [tenancy] section in pg-invariants.toml naming the tenant table, the role requests run as and their settings (docs/tenancy.md)"
         ),
     })
 }

@@ -1,4 +1,4 @@
-//! The project file, `pg-invariants.toml` (FORMAT.md section 1).
+//! The project file, `pg-invariants.toml` (docs/configuration.md).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use serde_spanned::Spanned;
 use super::error::SpecError;
 use super::facts::{COLUMN_ONLY_KEYS, ColumnFacts, RawKeys, Reference};
 use super::glob::{self, Glob};
+use super::known::{self, Baseline, RawKnown};
 use super::source::Source;
 use super::tenancy::{RawTenancy, Tenancy};
 use super::timeout::Timeout;
@@ -56,7 +57,7 @@ impl std::str::FromStr for Backend {
     }
 }
 
-/// What the database has before `before` and the chain run (FORMAT.md sections 1 and 6).
+/// What the database has before `before` and the chain run (docs/configuration.md and docs/tenancy.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
@@ -103,6 +104,8 @@ pub struct InvariantsConfig {
     /// Where `path` is written (the start of the project file when it is not): what an error
     /// about a missing directory points at.
     pub path_at: Location,
+    /// Where `schemas` is written (the start of the project file when it is not).
+    pub schemas_at: Location,
     /// Never empty; the first one is the default schema of table names.
     pub schemas: Vec<String>,
     pub coverage: bool,
@@ -182,6 +185,8 @@ pub struct Project {
     pub rules: Vec<Rule>,
     /// `[tenancy]`, when the schema is multi-tenant and isolation is to be proven.
     pub tenancy: Option<Tenancy>,
+    /// `[known]`: the tests that fail today on purpose.
+    pub known: Baseline,
 }
 
 #[derive(Deserialize)]
@@ -198,6 +203,8 @@ struct RawProject {
     #[serde(default)]
     rule: Vec<Spanned<RawKeys>>,
     tenancy: Option<Spanned<RawTenancy>>,
+    #[serde(default)]
+    known: RawKnown,
 }
 
 #[derive(Deserialize)]
@@ -376,6 +383,7 @@ impl Project {
             invariants: InvariantsConfig {
                 path: resolve(raw.invariants.path.get_ref()),
                 path_at: src.at(&raw.invariants.path),
+                schemas_at: src.at(&raw.invariants.schemas),
                 schemas: raw.invariants.schemas.into_inner(),
                 coverage: raw.invariants.coverage,
                 ignore: raw.invariants.ignore.into_iter().map(Glob::new).collect(),
@@ -386,6 +394,7 @@ impl Project {
             },
             rules,
             tenancy,
+            known: Baseline(known::resolve(&src, &raw.known)?),
             dir,
         })
     }

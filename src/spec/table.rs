@@ -1,4 +1,4 @@
-//! Table files, `invariants/<table>.toml` (FORMAT.md section 2).
+//! Table files, `invariants/<table>.toml` (docs/configuration.md).
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! `[tenancy]` (FORMAT.md section 6): who the tenants are and how a request of one of them is
+//! `[tenancy]` (docs/tenancy.md): who the tenants are and how a request of one of them is
 //! made, so that isolation is proven as the application's own role sees the data.
 //!
 //! Validated here, before any database: the tenant key is a `table.column`, the role is named,
@@ -62,7 +62,7 @@ const TRANSACTION_CONTROL: [&str; 9] = [
 ];
 
 impl RawTenancy {
-    /// `[tenancy]` resolved; `role` and `settings` default from `preset` (FORMAT.md section 6)
+    /// `[tenancy]` resolved; `role` and `settings` default from `preset` (docs/tenancy.md)
     /// and are required without one.
     pub(super) fn resolve(
         &self,

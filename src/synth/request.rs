@@ -1,7 +1,7 @@
 //! Triggers that read the request: a BEFORE INSERT trigger that sets a column from the request
 //! (`NEW.invited_by_user_id = auth.uid()`) overwrites whatever synthesis wrote, with NULL when no
 //! request is in force. No `[sample]` can help such a row; a request principal can (`[tenancy]`
-//! with `settings`, FORMAT.md section 6). This module finds those triggers and the settings
+//! with `settings`, docs/tenancy.md). This module finds those triggers and the settings
 //! their functions read, for the failure to name them.
 
 use super::row::Building;

@@ -1,4 +1,4 @@
-//! Rows of a tenant (FORMAT.md section 6): a row of a table with a `tenant` column belongs to one
+//! Rows of a tenant (docs/tenancy.md): a row of a table with a `tenant` column belongs to one
 //! tenant, a real row of the tenant table; it is inserted as the superuser after a principal of
 //! that tenant signed up, with the principal's request settings in force (not its role), so
 //! triggers that read the request (`NEW.created_by := auth.uid()`) see one, as in production.

@@ -94,7 +94,7 @@ pub use error::DiscoverError;
 pub use exclude::excluded;
 pub use write::{NewMigration, WriteError, append};
 
-/// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
+/// The layout of a migration chain: which tool owns it (docs/formats.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {

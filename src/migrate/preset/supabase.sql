@@ -1,5 +1,5 @@
 -- `[database] preset = "supabase"`: what a Supabase database has before the project's own
--- migrations run (FORMAT.md section 6). Taken from Supabase's own definitions (supabase/postgres
+-- migrations run (docs/tenancy.md). Taken from Supabase's own definitions (supabase/postgres
 -- init scripts, supabase/auth and supabase/storage migrations), reduced to what a chain, a seed
 -- and an RLS policy refer to. Idempotent: every statement may meet its object already there (a
 -- shared server of the url backend keeps roles between runs).
