@@ -124,6 +124,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         no_cache: options.no_cache,
         connections: threads,
         second_pass,
+        proposes_schemas: false,
     };
     let (runtime, setup) = match session::set_up(&spec, &chain, request) {
         Ok(ready) => ready,
@@ -338,6 +339,7 @@ fn list(
         no_cache,
         connections: 1,
         second_pass: SecondPass::Skip,
+        proposes_schemas: false,
     };
     let (checks, named) = match session::cached_catalog(spec, chain, request) {
         Some(catalog) => (plan::build(spec, Some(&catalog)), true),

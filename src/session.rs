@@ -52,6 +52,9 @@ pub(crate) struct Request {
     pub no_cache: bool,
     pub connections: usize,
     pub second_pass: SecondPass,
+    /// `init` of a new project chooses `schemas` from where the chain made tables: `schemas`
+    /// holding no table is not yet an error then (see [`tables_by_schema`]).
+    pub proposes_schemas: bool,
 }
 
 /// `pg-invariants cache key`: prints the key of the project's migrated cluster.
@@ -149,7 +152,9 @@ pub(crate) fn set_up_quietly(
             names.join(", ")
         ));
     }
-    if let Some(catalog) = &setup.catalog {
+    if let Some(catalog) = &setup.catalog
+        && !request.proposes_schemas
+    {
         no_table_in_schemas(spec, catalog)?;
     }
     if provision::interrupted() {
@@ -168,27 +173,33 @@ fn preset_schemas(preset: spec::Preset) -> &'static [&'static str] {
     }
 }
 
+/// The schemas the chain made tables in, with how many (partitions, bookkeeping tables and a
+/// preset's schemas aside): `public` first, then by name. What `init` proposes as `schemas`.
+pub(crate) fn tables_by_schema(spec: &Spec, catalog: &Catalog) -> Vec<(String, usize)> {
+    let preset = preset_schemas(spec.project.database.preset);
+    let mut found: Vec<(String, usize)> = Vec::new();
+    let ours = (catalog.tables.iter()).filter(|t| {
+        t.parent.is_none()
+            && !crate::names::is_bookkeeping(&t.name)
+            && !preset.contains(&t.name.schema.as_str())
+    });
+    for t in ours {
+        match found.iter_mut().find(|(s, _)| *s == t.name.schema) {
+            Some((_, n)) => *n += 1,
+            None => found.push((t.name.schema.clone(), 1)),
+        }
+    }
+    found.sort_by(|(a, _), (b, _)| (a != "public").cmp(&(b != "public")).then(a.cmp(b)));
+    found
+}
+
 /// Never vacuous: `schemas` holding no table of the project would check nothing and pass, so it
 /// is exit 2, naming the schemas where the chain did create tables (README "Never vacuous").
-fn no_table_in_schemas(spec: &Spec, catalog: &Catalog) -> Result<(), String> {
+pub(crate) fn no_table_in_schemas(spec: &Spec, catalog: &Catalog) -> Result<(), String> {
     let invariants = &spec.project.invariants;
-    let ours = |t: &&crate::catalog::Table| {
-        !crate::names::is_bookkeeping(&t.name)
-            && !preset_schemas(spec.project.database.preset).contains(&t.name.schema.as_str())
-    };
-    let tables: Vec<_> = catalog.tables.iter().filter(ours).collect();
-    if tables
-        .iter()
-        .any(|t| invariants.schemas.contains(&t.name.schema))
-    {
+    let elsewhere = tables_by_schema(spec, catalog);
+    if (elsewhere.iter()).any(|(schema, _)| invariants.schemas.contains(schema)) {
         return Ok(());
-    }
-    let mut elsewhere: Vec<(String, usize)> = Vec::new();
-    for t in &tables {
-        match elsewhere.iter_mut().find(|(s, _)| *s == t.name.schema) {
-            Some((_, n)) => *n += 1,
-            None => elsewhere.push((t.name.schema.clone(), 1)),
-        }
     }
     let wanted = invariants
         .schemas

@@ -588,7 +588,7 @@ fn the_cluster_lives_in_memory_unless_a_directory_is_named() {
     std::fs::write(
         project.join("migrations/1_where.sql"),
         format!(
-            "COPY (SELECT current_setting('data_directory')) TO '{}';\n",
+            "CREATE TABLE t (id int);\nCOPY (SELECT current_setting('data_directory')) TO '{}';\n",
             report.display()
         ),
     )

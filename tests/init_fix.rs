@@ -1578,3 +1578,87 @@ fn fix_write_makes_a_purge_hold_where_foreign_keys_were_the_cause(
         assert!(failed.contains(*name), "{name} passes\n{}", after.context());
     }
 }
+
+/// A behavioural probe that fails never takes a structural fact back: `on_delete = "set null"`
+/// contradicts a CHECK that the column is set (deleting an organization fails with 23514), and
+/// a row refused by another CHECK once made init drop `references` too. Every fact is written;
+/// the true finding, `on_delete`, is in `[known]` with its reason, and `test` passes with it
+/// reported as ignored.
+#[test]
+fn init_keeps_structural_facts_when_a_probe_fails_and_lists_the_finding() {
+    let project = Project::empty().with(&[(
+        "migrations/0001_init.sql",
+        "CREATE TABLE organizations (id bigint PRIMARY KEY);\n\
+         CREATE TABLE tasks (\n    id bigint PRIMARY KEY,\n    \
+         org_id bigint REFERENCES organizations (id) ON DELETE SET NULL,\n    \
+         title text NOT NULL CHECK (length(title) > 3),\n    \
+         CONSTRAINT tasks_org_set CHECK (org_id IS NOT NULL)\n);\n\
+         CREATE INDEX tasks_org_id_idx ON tasks (org_id);\n",
+    )]);
+    let init = project.run(&["init"]);
+    init.assert_code(0);
+    assert_contains(&init.stderr, "1 test(s) fail today; listed in [known]");
+    let tasks = project.read("invariants/tasks.toml");
+    assert_contains(
+        &tasks,
+        "not_null = true  # CHECK constraint tasks_org_set\nreferences = \"organizations.id\"  # tasks_org_id_fkey\non_delete = \"set null\"\nindexed = true\n",
+    );
+    assert_eq!(
+        known(&project).keys().collect::<Vec<_>>(),
+        ["tasks::org_id::on_delete"]
+    );
+    let test = project.run(&["test"]);
+    test.assert_code(0);
+    assert_known(&project, &test, "tasks::org_id::on_delete", "23514");
+    test.assert_ok(&["tasks::org_id::fk", "tasks::org_id::rejects_invalid"]);
+    assert_contains(&test.stdout, "... ignored, ");
+
+    // Once the CHECK goes (and with it not_null, and the snapshot changes), the known entry
+    // passes: `test` fails it until the entry is removed.
+    let fixed = project.with(&[(
+        "migrations/0002_fix.sql",
+        "ALTER TABLE tasks DROP CONSTRAINT tasks_org_set;\n",
+    )]);
+    let after = fixed.run(&["test"]);
+    after.assert_code(101);
+    assert_eq!(
+        after.failed(),
+        BTreeSet::from([
+            "tasks::org_id::on_delete".to_string(),
+            "tasks::org_id::not_null".to_string(),
+            "tasks::snapshot".to_string()
+        ])
+    );
+    assert_contains(
+        &after.stdout,
+        "passes now: remove it from [known] (pg-invariants.toml:",
+    );
+}
+
+/// Never vacuous from the first run: a new project's `schemas` are where the chain made its
+/// tables (here none in `public`), so init writes their files and `test` checks them, rather
+/// than "0 table file(s) written" and a run that checks nothing.
+#[test]
+fn init_proposes_the_schemas_the_chain_made_tables_in() {
+    let project = Project::empty().with(&[(
+        "migrations/0001_init.sql",
+        "CREATE SCHEMA app;\nCREATE TABLE app.organizations (id bigint PRIMARY KEY);\n\
+         CREATE SCHEMA audit;\nCREATE TABLE audit.events (id bigint PRIMARY KEY);\n",
+    )]);
+    let init = project.run(&["init"]);
+    init.assert_code(0);
+    assert_contains(
+        &project.read("pg-invariants.toml"),
+        "schemas = [\"app\", \"audit\"]",
+    );
+    assert_eq!(
+        project.files("invariants"),
+        [
+            "invariants/audit.events.toml",
+            "invariants/organizations.toml"
+        ]
+    );
+    let test = project.run(&["test"]);
+    test.assert_code(0);
+    test.assert_ok(&["coverage::organizations", "coverage::audit.events"]);
+}

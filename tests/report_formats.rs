@@ -1,4 +1,4 @@
-//! CI reports (FORMAT.md section 5), on real PostgreSQL: the binary runs on verdict cases that
+//! CI reports (docs/output.md), on real PostgreSQL: the binary runs on verdict cases that
 //! have failures, and each report must say exactly what the pretty run says. JUnit XML is read
 //! with a real XML parser, JSON lines with serde_json, GitHub annotations line by line.
 
@@ -45,6 +45,11 @@ fn pretty_outcomes(stdout: &str) -> BTreeMap<String, String> {
         .lines()
         .filter_map(|l| l.strip_prefix("test "))
         .filter_map(|l| l.rsplit_once(" ... "))
+        // A known failure prints as libtest prints an ignore reason: `ignored, <reason>`.
+        .map(|(name, outcome)| match outcome.starts_with("ignored, ") {
+            true => (name, "ignored"),
+            false => (name, outcome),
+        })
         .filter(|(_, outcome)| matches!(*outcome, "ok" | "FAILED" | "ignored"))
         .map(|(name, outcome)| (name.trim_end().to_string(), outcome.to_string()))
         .collect()
@@ -424,4 +429,93 @@ fn json_failures_carry_their_fields() {
     let passed = by_name("boards::org_id::fk");
     assert_eq!(passed["event"], "ok");
     assert!(passed.get("file").is_none(), "{passed}");
+}
+
+/// The baseline in every report: a known failure is skipped with its reason (JUnit
+/// `<skipped message>`, a JSON `ignored` event with `message`, a GitHub `::warning`), a known
+/// test that passes is a failure pointing at its `[known]` line, and the rest is as pretty says.
+#[test]
+fn known_failures_are_skipped_with_their_reason_in_every_report() {
+    const KNOWN: &str = "tests/cases/known-baseline";
+    let pretty = run(KNOWN, &[], &[]);
+    let outcomes = pretty_outcomes(&stdout(&pretty));
+    assert_eq!(outcomes["documents::org_id::fk"], "ignored");
+    assert_eq!(outcomes["notes::org_id::indexed"], "ignored");
+    let text = stdout(&pretty);
+    assert!(
+        text.contains("... ignored, SET NULL shipped in 0001; cascade tracked in #412\n"),
+        "{text}"
+    );
+
+    let junit = run(KNOWN, &["--format", "junit"], &[]);
+    let xml = stdout(&junit);
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let skipped: BTreeMap<String, String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("skipped"))
+        .map(|s| {
+            let case = s.parent().expect("testcase");
+            (
+                case.attribute("name").expect("name").to_string(),
+                s.attribute("message").expect("a reason").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        BTreeMap::from([
+            (
+                "documents::org_id::fk".to_string(),
+                "SET NULL shipped in 0001; cascade tracked in #412".to_string()
+            ),
+            (
+                "notes::org_id::indexed".to_string(),
+                "notes are few; index planned".to_string()
+            ),
+        ])
+    );
+    let cases = junit_cases(&xml);
+    assert_eq!(
+        junit_failed(&cases),
+        BTreeSet::from([
+            "documents::org_id::indexed".to_string(),
+            "documents::org_id::on_delete".to_string()
+        ])
+    );
+
+    let json = run(KNOWN, &["--format", "json"], &[]);
+    let events: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let ignored = events
+        .iter()
+        .find(|e| e["name"] == "notes::org_id::indexed" && e["event"] == "ignored")
+        .expect("an ignored event");
+    assert_eq!(ignored["message"], "notes are few; index planned");
+    let passing = events
+        .iter()
+        .find(|e| e["name"] == "documents::org_id::indexed" && e["event"] == "failed")
+        .expect("a failed event");
+    assert_eq!(
+        passing["file"]
+            .as_str()
+            .map(|f| f.ends_with("pg-invariants.toml")),
+        Some(true)
+    );
+    assert_eq!(passing["line"], 16);
+    assert_eq!(events.last().expect("suite end")["ignored"], 2);
+
+    let github = run(KNOWN, &[], &[("GITHUB_ACTIONS", "true")]);
+    let text = stdout(&github);
+    assert!(
+        text.lines().any(|l| l
+            == "::warning title=notes%3A%3Aorg_id%3A%3Aindexed::known failure ([known]): notes are few; index planned"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::error file=") && l.contains("pg-invariants.toml,line=16,")),
+        "{text}"
+    );
 }

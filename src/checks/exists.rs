@@ -11,10 +11,20 @@ use crate::spec::did_you_mean;
 pub fn table(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdict {
     let promise = format!("table {} exists", ctx.show(table));
     ctx.table(table, at, &promise).map(drop).map_err(|mut f| {
-        let names: Vec<String> = ctx
-            .catalog
-            .tables
-            .iter()
+        // The same name in another schema first: a table file of `api_keys` when the chain
+        // made `fluxend.api_keys` is a `schemas` (or `table = ...`) to set, not a typo.
+        let elsewhere: Vec<String> = (ctx.catalog.tables.iter())
+            .filter(|t| t.name.name == table.name && t.name.schema != table.schema)
+            .map(|t| format!("{:?}", ctx.show(&t.name)))
+            .collect();
+        if !elsewhere.is_empty() {
+            f.found.push_str(&format!(
+                " (did you mean {}? it is in another schema: add it to `schemas` in the [invariants] section of pg-invariants.toml, or write `table = \"schema.name\"` in the table file)",
+                elsewhere.join(" or ")
+            ));
+            return f;
+        }
+        let names: Vec<String> = (ctx.catalog.tables.iter())
             .map(|t| ctx.show(&t.name))
             .collect();
         f.found.push_str(&did_you_mean(

@@ -62,6 +62,7 @@ pub fn run(options: Options) -> ExitCode {
             no_cache: options.no_cache,
             connections: 2,
             second_pass: SecondPass::Run,
+            proposes_schemas: false,
         },
     ) {
         Ok(ready) => ready,

@@ -106,7 +106,7 @@ pub fn run(options: Options) -> ExitCode {
 const SUPABASE_HINT: &str = "\nhint: Supabase chains use what the platform provides (the auth schema, auth.uid(), the anon and authenticated roles): stub them in a SQL file listed under `before`";
 
 fn init(options: &Options) -> Result<(), InitError> {
-    let file = project(options)?;
+    let (file, fresh) = project(options)?;
     let project = Project::load(&file)?;
     let invariants = &project.invariants.path;
     fs::create_dir_all(invariants).map_err(|source| InitError::Write {
@@ -124,6 +124,7 @@ fn init(options: &Options) -> Result<(), InitError> {
             no_cache: options.no_cache,
             connections: 2,
             second_pass: SecondPass::Run,
+            proposes_schemas: fresh && options.schemas.is_none(),
         },
     )
     .map_err(InitError::Setup)?;
@@ -139,6 +140,17 @@ fn init(options: &Options) -> Result<(), InitError> {
             error: Box::new(error),
             hint,
         });
+    }
+    if let Some(catalog) = &setup.catalog {
+        let schemas = if fresh && options.schemas.is_none() {
+            propose_schemas(&file, catalog, &mut spec, options.force)
+        } else {
+            session::no_table_in_schemas(&spec, catalog).map_err(InitError::Setup)
+        };
+        if let Err(e) = schemas {
+            runtime.block_on(setup.close());
+            return Err(e);
+        }
     }
     let tenants = match &options.tenants {
         Some(given) => match tenancy_section(&file, &mut spec, &setup, given) {
@@ -301,8 +313,51 @@ fn write_snapshots(file: &Path, catalog: &Catalog, force: bool) -> Result<(), In
     Ok(())
 }
 
-/// The project file to use: the existing one, or a new one written in the project directory.
-fn project(options: &Options) -> Result<PathBuf, InitError> {
+/// A new project's `schemas`: every schema the chain made tables in (`public` first), written
+/// over the `["public"]` the new file started with, and read back into `spec`.
+fn propose_schemas(
+    file: &Path,
+    catalog: &Catalog,
+    spec: &mut Spec,
+    force: bool,
+) -> Result<(), InitError> {
+    let found = session::tables_by_schema(spec, catalog);
+    if found.is_empty() {
+        return session::no_table_in_schemas(spec, catalog).map_err(InitError::Setup);
+    }
+    let schemas: Vec<String> = found.into_iter().map(|(s, _)| s).collect();
+    if schemas == spec.project.invariants.schemas {
+        return Ok(());
+    }
+    let error = |source| InitError::Write {
+        path: file.to_path_buf(),
+        source,
+    };
+    let text = fs::read_to_string(file).map_err(error)?;
+    let listed = (schemas.iter())
+        .map(|s| toml::Value::String(s.clone()).to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rewritten: String = (text.split_inclusive('\n'))
+        .map(|line| match line.trim_start().starts_with("schemas = ") {
+            true => format!(
+                "schemas = [{listed}]  # where the chain made tables; every table in them needs a table file (coverage)\n"
+            ),
+            false => line.to_string(),
+        })
+        .collect();
+    fs::write(file, rewritten).map_err(error)?;
+    println!(
+        "schemas = [{listed}] in {}: where the chain made its tables",
+        relative(file).display()
+    );
+    *spec = read_spec(file, force)?;
+    Ok(())
+}
+
+/// The project file to use: the existing one, or a new one written in the project directory
+/// (then `true`).
+fn project(options: &Options) -> Result<(PathBuf, bool), InitError> {
     match spec::find_project_file(options.config.as_deref(), &options.start) {
         Ok(file) => {
             if options.migrations.is_some() || options.format.is_some() || options.schemas.is_some()
@@ -312,9 +367,9 @@ fn project(options: &Options) -> Result<PathBuf, InitError> {
                     file.display()
                 );
             }
-            Ok(file)
+            Ok((file, false))
         }
-        Err(SpecError::NotFound { .. }) => new_project(options),
+        Err(SpecError::NotFound { .. }) => Ok((new_project(options)?, true)),
         Err(e) => Err(e.into()),
     }
 }

@@ -138,6 +138,7 @@ fn set_up(project: &Project) -> Result<(tokio::runtime::Runtime, Kept), String> 
         // The tests asked for, and as many worked out ahead (see `ahead`).
         connections: 2 * session::default_threads(),
         second_pass: SecondPass::Run,
+        proposes_schemas: false,
     };
     let (runtime, setup, header) = session::set_up_quietly(&spec, &chain, request)?;
     eprint!("{header}");
