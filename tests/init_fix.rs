@@ -1662,3 +1662,35 @@ fn init_proposes_the_schemas_the_chain_made_tables_in() {
     test.assert_code(0);
     test.assert_ok(&["coverage::organizations", "coverage::audit.events"]);
 }
+
+/// `init --tenants` guesses only a role that exists after the chain and can make requests:
+/// here the policies name `app_user`, which the chain never creates. `[tenancy]` is written
+/// commented out saying why, no tenancy promise is proposed, and `test` passes on the facts.
+#[test]
+fn init_tenants_without_a_request_role_comments_tenancy_out() {
+    let project = Project::empty().with(&[(
+        "migrations/0001_init.sql",
+        "CREATE TABLE organizations (id uuid PRIMARY KEY);\n\
+         CREATE TABLE projects (id uuid PRIMARY KEY,\n    \
+         org_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE);\n\
+         CREATE INDEX projects_org_id_idx ON projects (org_id);\n\
+         ALTER TABLE projects ENABLE ROW LEVEL SECURITY;\n\
+         CREATE POLICY tenant ON projects TO PUBLIC\n    \
+         USING (org_id = current_setting('app.org')::uuid);\n",
+    )]);
+    let init = project.run(&["init", "--tenants", "organizations.id"]);
+    init.assert_code(0);
+    assert_contains(&init.stderr, "[tenancy] written commented out");
+    let config = project.read("pg-invariants.toml");
+    assert_contains(&config, "# [tenancy] is commented out: ");
+    assert_contains(&config, "\n# [tenancy]\n");
+    assert_contains(&config, "\n# tenants = \"organizations.id\"\n");
+    let parsed: toml::Table = toml::from_str(&config).expect("valid");
+    assert!(!parsed.contains_key("tenancy"), "{config}");
+    for file in project.files("invariants") {
+        let text = project.read(&file);
+        assert!(!text.contains("tenant = true"), "{file}:\n{text}");
+        assert!(!text.contains("purge"), "{file}:\n{text}");
+    }
+    project.run(&["test"]).assert_code(0);
+}

@@ -154,7 +154,7 @@ fn init(options: &Options) -> Result<(), InitError> {
     }
     let tenants = match &options.tenants {
         Some(given) => match tenancy_section(&file, &mut spec, &setup, given) {
-            Ok(tenants) => Some(tenants),
+            Ok(tenants) => tenants,
             Err(e) => {
                 runtime.block_on(setup.close());
                 return Err(e);
@@ -209,14 +209,14 @@ fn init(options: &Options) -> Result<(), InitError> {
 /// `--tenants`: the tenant key, checked against the migrated schema, and `[tenancy]` appended to
 /// the project file when it has none (then read back into `spec`, so that the tenancy facts are
 /// checked exactly as `test` will check them). An existing `[tenancy]` is kept, and its tenant key
-/// used. When the guessed role fails `tenancy::role`, the test is listed in `[known]` as any
-/// other finding.
+/// used. Only a role that exists and can make requests is proposed; without one the section is
+/// written commented out, saying why, and no tenancy promise is proposed (`None`).
 fn tenancy_section(
     file: &Path,
     spec: &mut Spec,
     setup: &Setup,
     given: &str,
-) -> Result<Reference, InitError> {
+) -> Result<Option<Reference>, InitError> {
     let catalog = setup.catalog.as_ref();
     let schema = spec.default_schema().to_string();
     let error = |why: String| InitError::Tenants {
@@ -249,19 +249,26 @@ fn tenancy_section(
             relative(file).display(),
             existing.tenants.value.display(&schema)
         );
-        return Ok(existing.tenants.value.clone());
+        return Ok(Some(existing.tenants.value.clone()));
     }
     let Some(catalog) = catalog else {
-        return Ok(tenants);
+        return Ok(Some(tenants));
     };
-    let section = Proposal::guess(catalog, tenants.clone()).render(&schema);
-    append(file, &section)?;
+    let proposal = Proposal::guess(catalog, tenants.clone());
+    append(file, &proposal.write(&schema))?;
+    if let Some(why) = &proposal.unusable {
+        eprintln!(
+            "pg-invariants init: [tenancy] written commented out in {}: {why}; no tenancy promise is proposed",
+            relative(file).display()
+        );
+        return Ok(None);
+    }
     println!(
         "added [tenancy] to {} (confirm its role and settings)",
         relative(file).display()
     );
     spec.project.tenancy = Project::load(file)?.tenancy;
-    Ok(tenants)
+    Ok(Some(tenants))
 }
 
 fn append(file: &Path, text: &str) -> Result<(), InitError> {

@@ -34,6 +34,10 @@ pub struct Proposal {
     /// A `principal` to start from, written commented out: a membership row is more than init
     /// can know (the other columns a member needs).
     pub principal: Option<String>,
+    /// Why no role of the schema can make requests (none exists that is not a superuser and
+    /// has no BYPASSRLS): the whole section is then written commented out, and init proposes
+    /// no tenancy promise.
+    pub unusable: Option<String>,
 }
 
 impl Proposal {
@@ -51,16 +55,45 @@ impl Proposal {
                 }
             }
         }
-        let policy_role = (policies.iter().flat_map(|p| &p.roles))
-            .find(|r| *r != "public")
-            .cloned();
-        let role = || policy_role.clone().unwrap_or_else(|| TEMPLATE_ROLE.into());
+        let mut policy_roles: Vec<String> = Vec::new();
+        for role in policies.iter().flat_map(|p| &p.roles) {
+            if role != "public" && !policy_roles.contains(role) {
+                policy_roles.push(role.clone());
+            }
+        }
         let supabase = catalog.table(&TableName::new("auth", "users")).is_some()
             || read.iter().any(|s| s.starts_with("request.jwt"));
+        let preferred = match supabase {
+            true => vec!["authenticated".to_string()],
+            false => policy_roles,
+        };
+        let (role, unusable) = match request_role(catalog, &preferred) {
+            Ok(role) => (role, None),
+            Err(why) => (
+                preferred
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| TEMPLATE_ROLE.into()),
+                Some(why),
+            ),
+        };
+        let guess = Self::for_role(catalog, tenants, role, supabase, &read);
+        Self { unusable, ..guess }
+    }
+
+    /// The request of `role`: JWT claims on a Supabase-looking schema, else the first setting the
+    /// policies read, else a template.
+    fn for_role(
+        catalog: &Catalog,
+        tenants: Reference,
+        role: String,
+        supabase: bool,
+        read: &[String],
+    ) -> Self {
         if supabase {
             let principal = membership(catalog, &tenants);
             return Self {
-                role: "authenticated".into(),
+                role,
                 settings: vec![(
                     "request.jwt.claims".into(),
                     format!(r#"{{"sub": "{USER}", "role": "authenticated"}}"#),
@@ -70,32 +103,56 @@ impl Proposal {
                     .into(),
                 principal,
                 tenants,
+                unusable: None,
             };
         }
         if let Some(setting) = read.first() {
             return Self {
-                role: role(),
+                role,
                 settings: vec![(setting.clone(), TENANT.into())],
                 basis: format!(
                     "policies read current_setting('{setting}'): a request sets it to its tenant's id"
                 ),
                 principal: None,
                 tenants,
+                unusable: None,
             };
         }
         Self {
-            role: role(),
+            role,
             settings: vec![(TEMPLATE_SETTING.into(), TENANT.into())],
             basis: "no policy reads a request setting (no row level security yet?): a template \
                     to adapt"
                 .into(),
             principal: None,
             tenants,
+            unusable: None,
         }
     }
 
-    /// The section, appended to the project file.
-    pub fn render(&self, default_schema: &str) -> String {
+    /// The section, appended to the project file: commented out, with why, when no role of the
+    /// schema can make requests.
+    pub fn write(&self, default_schema: &str) -> String {
+        let section = self.render(default_schema);
+        let Some(why) = &self.unusable else {
+            return section;
+        };
+        let mut out = format!(
+            "\n# [tenancy] is commented out: {why}.\n\
+             # Create the role your application's requests run as (not a superuser, no BYPASSRLS) in\n\
+             # the chain or a `before` file, then uncomment this and run `pg-invariants init --tenants` again.\n"
+        );
+        for line in section.lines().skip_while(|l| l.is_empty()) {
+            match line.starts_with('#') {
+                true => out.push_str(&format!("{line}\n")),
+                false => out.push_str(&format!("# {line}\n")),
+            }
+        }
+        out
+    }
+
+    /// The section, as written when it is usable.
+    fn render(&self, default_schema: &str) -> String {
         let tenants = self.tenants.display(default_schema);
         let mut out = format!(
             "\n[tenancy]\n\
@@ -142,11 +199,51 @@ fn toml_literal(text: &str) -> String {
     }
 }
 
+/// The role requests run as: the first of `preferred` (the roles the policies name, or
+/// Supabase's `authenticated`) that exists and can be one, else the only role of the schema that
+/// can; `Err` says why there is none. A superuser or a BYPASSRLS role would pass every isolation
+/// test without a policy doing anything.
+fn request_role(catalog: &Catalog, preferred: &[String]) -> Result<String, String> {
+    let eligible = |name: &str| {
+        (catalog.roles.iter()).any(|r| r.name == name && !r.superuser && !r.bypass_rls)
+    };
+    if let Some(role) = preferred.iter().find(|r| eligible(r)) {
+        return Ok(role.clone());
+    }
+    let others: Vec<&str> = (catalog.roles.iter())
+        .filter(|r| !r.superuser && !r.bypass_rls && !r.name.starts_with("pg_"))
+        .map(|r| r.name.as_str())
+        .collect();
+    match (preferred, others.as_slice()) {
+        ([], [only]) => Ok(only.to_string()),
+        ([], []) => Err("no role after the migration chain can make requests (every role is a superuser or has BYPASSRLS)".into()),
+        ([], many) => Err(format!(
+            "no policy names the role requests run as, and several roles could: {}",
+            many.join(", ")
+        )),
+        (named, _) => Err(format!(
+            "{} {} no role after the migration chain that can make requests (it does not exist, is a superuser or has BYPASSRLS)",
+            named.join(", "),
+            if named.len() == 1 { "is" } else { "are" }
+        )),
+    }
+}
+
 /// The `principal` of a membership table: a table with a foreign key to the tenant key and one to
 /// `auth.users`, the user inserted first.
 fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
     let users = TableName::new("auth", "users");
-    catalog.tables.iter().find_map(|table| {
+    // What the policies of tenant-scoped tables read: a membership table they join comes first.
+    let read: Vec<&str> = (catalog.tables.iter())
+        .filter(|t| !tenant_columns(t, tenants).is_empty() || t.name == tenants.table)
+        .flat_map(|t| &t.policies)
+        .flat_map(|p| [&p.using, &p.check])
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let mut candidates: Vec<&Table> = catalog.tables.iter().collect();
+    candidates.sort_by_key(|t| !read.iter().any(|expr| mentions(expr, &t.name.name)));
+    candidates.into_iter().find_map(|table| {
         let tenant = single_fks_to(table, &tenants.table, &tenants.column).next()?;
         let user = single_fks_to(table, &users, "id").next()?;
         let cast = |name: &str| {
@@ -164,6 +261,16 @@ fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
             cast(tenant),
             cast(user)
         ))
+    })
+}
+
+/// True when the policy expression `expr` names the table `name` (as a whole word).
+fn mentions(expr: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    expr.match_indices(name).any(|(at, _)| {
+        let before = expr[..at].chars().next_back();
+        let after = expr[at + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
     })
 }
 
@@ -249,7 +356,7 @@ fn column_of<'a>(d: &'a mut Description, name: &str) -> &'a mut ColumnDescriptio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Policy, TableKind};
+    use crate::catalog::{Policy, Role, TableKind};
     use crate::spec::{OnDelete, Project};
 
     fn organizations() -> Reference {
@@ -283,14 +390,76 @@ mod tests {
         }
     }
 
-    // The catalog is growing fields (roles) these tests leave empty: the update stays.
-    #[allow(clippy::needless_update)]
+    /// Request roles `app_user` and `authenticated`, and a superuser.
     fn catalog(mut tables: Vec<Table>) -> Catalog {
         tables.sort_by(|a, b| a.name.cmp(&b.name));
+        let role = |name: &str, superuser: bool| Role {
+            name: name.into(),
+            superuser,
+            ..Default::default()
+        };
         Catalog {
             tables,
-            ..Default::default()
+            roles: vec![
+                role("app_user", false),
+                role("authenticated", false),
+                role("postgres", true),
+            ],
         }
+    }
+
+    #[test]
+    fn without_a_role_that_can_make_requests_the_section_is_commented_out() {
+        let mut projects = table("projects", &[("org_id", "organizations.id")]);
+        projects.policies.push(policy(
+            &["app_user"],
+            "(org_id = (current_setting('app.current_org'::text))::uuid)",
+        ));
+        let mut schema = catalog(vec![table("organizations", &[]), projects]);
+        schema.roles.retain(|r| r.superuser);
+        let guess = Proposal::guess(&schema, organizations());
+        let why = guess.unusable.clone().expect("no request role");
+        assert!(why.contains("app_user is no role"), "{why}");
+        let text = format!("[migrations]\npath = \"m\"\n{}", guess.write("public"));
+        assert!(text.contains("# [tenancy]\n"), "{text}");
+        let parsed: toml::Table = toml::from_str(&text).expect("valid TOML");
+        assert!(!parsed.contains_key("tenancy"), "{text}");
+        // A bypassing role is no request role either.
+        schema.roles.push(Role {
+            name: "app_user".into(),
+            bypass_rls: true,
+            ..Default::default()
+        });
+        assert!(Proposal::guess(&schema, organizations()).unusable.is_some());
+    }
+
+    #[test]
+    fn the_membership_table_the_policies_read_comes_first() {
+        let mut documents = table("documents", &[("org_id", "organizations.id")]);
+        documents.policies.push(policy(
+            &["authenticated"],
+            "(org_id IN ( SELECT team_members.org_id FROM team_members WHERE (team_members.user_id = auth.uid())))",
+        ));
+        let member_fks = [("org_id", "organizations.id"), ("user_id", "auth.users.id")];
+        let guess = Proposal::guess(
+            &catalog(vec![
+                table("auth.users", &[]),
+                table("organizations", &[]),
+                // Sorted before team_members, and shaped like a membership table too.
+                table("invitations", &member_fks),
+                table("team_members", &member_fks),
+                documents,
+            ]),
+            organizations(),
+        );
+        assert!(
+            guess
+                .principal
+                .as_deref()
+                .is_some_and(|p| p.contains("\"team_members\"")),
+            "{:?}",
+            guess.principal
+        );
     }
 
     #[test]
@@ -353,6 +522,12 @@ mod tests {
             ]),
             organizations(),
         );
+        // No policy names a role, and two could: none is guessed.
+        assert!(
+            guess
+                .unusable
+                .is_some_and(|why| why.contains("several roles"))
+        );
         assert_eq!(guess.role, TEMPLATE_ROLE);
         assert_eq!(
             guess.settings,
@@ -379,6 +554,7 @@ mod tests {
             settings,
             basis: "a test".into(),
             principal,
+            unusable: None,
         }
     }
 
