@@ -1694,3 +1694,29 @@ fn init_tenants_without_a_request_role_comments_tenancy_out() {
     }
     project.run(&["test"]).assert_code(0);
 }
+
+/// A chain written for Supabase in another tool's layout (dbmate here) uses `auth.uid()` and
+/// the `authenticated` role, which only a Supabase database has before the chain: init says so
+/// and writes `preset = "supabase"`, so the chain applies.
+#[test]
+fn init_suggests_the_supabase_preset_for_a_chain_that_uses_it() {
+    let project = Project::empty().with(&[(
+        "db/migrations/20240101000000_init.sql",
+        "-- migrate:up\nCREATE TABLE notes (id uuid PRIMARY KEY,\n    \
+         owner uuid NOT NULL DEFAULT auth.uid() REFERENCES auth.users (id));\n\
+         ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n\
+         CREATE POLICY own ON notes TO authenticated USING (owner = auth.uid());\n\n\
+         -- migrate:down\nDROP TABLE notes;\n",
+    )]);
+    let init = project.run(&["init"]);
+    init.assert_code(0);
+    assert_contains(
+        &init.stderr,
+        "preset = \"supabase\": the chain uses what a Supabase database has before it runs (db/migrations/20240101000000_init.sql uses auth.uid())",
+    );
+    assert_contains(
+        &project.read("pg-invariants.toml"),
+        "\npreset = \"supabase\"\n",
+    );
+    project.run(&["test"]).assert_code(0);
+}

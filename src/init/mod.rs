@@ -103,7 +103,7 @@ pub fn run(options: Options) -> ExitCode {
     }
 }
 
-const SUPABASE_HINT: &str = "\nhint: Supabase chains use what the platform provides (the auth schema, auth.uid(), the anon and authenticated roles): stub them in a SQL file listed under `before`";
+const SUPABASE_HINT: &str = "\nhint: this chain uses what a Supabase database has before it runs (the auth schema, auth.uid(), the anon and authenticated roles): set `preset = \"supabase\"` in the [database] section (docs/init-and-fix.md)";
 
 fn init(options: &Options) -> Result<(), InitError> {
     let (file, fresh) = project(options)?;
@@ -130,10 +130,11 @@ fn init(options: &Options) -> Result<(), InitError> {
     .map_err(InitError::Setup)?;
     if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
         runtime.block_on(setup.close());
-        let hint = if chain.format == Format::Supabase {
-            SUPABASE_HINT
-        } else {
-            ""
+        let supabase = chain.format == Format::Supabase
+            || project_file::supabase_use(&chain.migrations).is_some();
+        let hint = match supabase && spec.project.database.preset == spec::Preset::None {
+            true => SUPABASE_HINT,
+            false => "",
         };
         return Err(InitError::Apply {
             project: file,
@@ -395,7 +396,15 @@ fn new_project(options: &Options) -> Result<PathBuf, InitError> {
         Some(format) => format,
     };
     // Reading the chain now reports a misnamed migration before any file is written.
-    migrate::format::discover(format, &chain_dir)?;
+    let chain = migrate::format::discover(format, &chain_dir)?;
+    let uses_supabase = project_file::supabase_use(&chain);
+    if let Some(usage) = &uses_supabase
+        && format != Format::Supabase
+    {
+        eprintln!(
+            "pg-invariants init: preset = \"supabase\": the chain uses what a Supabase database has before it runs ({usage})"
+        );
+    }
     let new = NewProject {
         seed: project_file::find_seed(dir, &migrations),
         migrations,
@@ -405,6 +414,7 @@ fn new_project(options: &Options) -> Result<PathBuf, InitError> {
             .schemas
             .clone()
             .unwrap_or_else(|| vec!["public".to_string()]),
+        uses_supabase,
     };
     let file = relative(&dir.join(PROJECT_FILE));
     create_new(&file, &new.render())?;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::describe::toml_string;
-use crate::migrate::Format;
+use crate::migrate::{Format, Migration};
 
 /// Where tools keep a chain, relative to the project, in the order they are tried.
 pub const CONVENTIONAL_DIRS: [&str; 7] = [
@@ -80,6 +80,37 @@ fn conventional_dir(project: &Path) -> Option<PathBuf> {
         .cloned()
 }
 
+/// What only a Supabase database has before the user's migrations run (its preset installs
+/// them): the first migration that uses one, and what it uses (`migrations/0003_rls.sql uses
+/// auth.uid()`). A chain written for Supabase but laid out for dbmate, goose or sql-dir applies
+/// only with the preset.
+pub fn supabase_use(migrations: &[Migration]) -> Option<String> {
+    const USES: [&str; 9] = [
+        "auth.uid()",
+        "auth.jwt()",
+        "auth.role()",
+        "auth.users",
+        "storage.objects",
+        "storage.buckets",
+        "to authenticated",
+        "to anon",
+        "service_role",
+    ];
+    migrations.iter().find_map(|m| {
+        let body = m.sql();
+        let sql: String = (crate::migrate::statements::split(body).iter())
+            .map(|s| body[s.range.clone()].to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let used = USES.iter().find(|u| sql.contains(**u))?;
+        Some(format!(
+            "{} uses {used}",
+            crate::location::relative(&m.path).display()
+        ))
+    })
+}
+
 /// A `seed.sql` beside the chain's directory (Supabase's `supabase/seed.sql`), relative to the
 /// project like `migrations`.
 pub fn find_seed(project: &Path, migrations: &Path) -> Option<PathBuf> {
@@ -96,6 +127,9 @@ pub struct NewProject {
     pub format_given: bool,
     pub seed: Option<PathBuf>,
     pub schemas: Vec<String>,
+    /// Where the chain uses what only a Supabase database has (see [`supabase_use`]), when its
+    /// layout is another tool's.
+    pub uses_supabase: Option<String>,
 }
 
 impl NewProject {
@@ -115,6 +149,14 @@ impl NewProject {
                 "[database]\n\
                  # a Supabase chain: its roles, auth, storage and extensions exist before it runs\n\
                  preset = \"supabase\"\n\n",
+            );
+        } else if let Some(usage) = &self.uses_supabase {
+            let _ = write!(
+                out,
+                "[database]\n\
+                 # the chain uses what a Supabase database has before it runs ({usage}):\n\
+                 # its roles, auth, storage and extensions are installed first\n\
+                 preset = \"supabase\"\n\n"
             );
         }
         out.push_str("[migrations]\n");
@@ -169,6 +211,7 @@ mod tests {
             format_given: false,
             seed: Some(PathBuf::from("supabase/seed.sql")),
             schemas: vec!["public".into(), "billing".into()],
+            uses_supabase: None,
         };
         let text = project.render();
         assert!(text.contains("format = \"supabase\"  # detected"), "{text}");
