@@ -24,8 +24,12 @@
 //!    set: it builds and runs the repository's own tests. Skipped, saying so, without
 //!    cargo-nextest.
 //!
-//! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,nextest` picks scenarios (default: all
-//! but `nextest`). pg-invariants is measured cold (`--no-cache`: initdb and the whole chain, as
+//! 7. `init`: `pg-invariants init --no-cache` on the generated chain of `chain` (no project
+//!    file, no table files: init writes them, checks every fact it proposes and lists what fails
+//!    in `[known]`) against a cold `test` of what it wrote, and their ratio (goal: init ≤ test).
+//!
+//! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,init,nextest` picks scenarios (default:
+//! all but `nextest`). pg-invariants is measured cold (`--no-cache`: initdb and the whole chain, as
 //! a first run), on a first run with an empty cache (a miss, the cluster kept), and warm (a
 //! cache hit: the migrated cluster copied from a cache filled by one run before), with a private
 //! cache directory (`PG_INVARIANTS_CACHE_DIR`) so the user's cache is never touched.
@@ -503,7 +507,50 @@ fn main() {
             &NOT_TENANCY,
         );
     }
+    if wanted("init") {
+        init_against_test(runs);
+    }
     if wanted("nextest") {
         nextest::compare(root);
     }
+}
+
+/// `init` on the generated chain, each run in a fresh copy of the migrations alone, then a cold
+/// `test` of what it wrote: their medians and ratio.
+fn init_against_test(runs: usize) {
+    let source = tempfile::tempdir().expect("tempdir");
+    generate_chain(source.path(), 337);
+    let unused = tempfile::tempdir().expect("tempdir");
+    let mut inits = Vec::new();
+    let mut tests = Vec::new();
+    for _ in 0..runs {
+        let project = tempfile::tempdir().expect("tempdir");
+        let copy = Command::new("cp")
+            .arg("-r")
+            .arg(source.path().join("migrations"))
+            .arg(project.path())
+            .status()
+            .expect("cp runs");
+        assert!(copy.success());
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+            .env("PG_INVARIANTS_CACHE_DIR", unused.path())
+            .args(["init", "--no-cache"])
+            .current_dir(project.path())
+            .output()
+            .expect("pg-invariants runs");
+        inits.push(started.elapsed().as_secs_f64());
+        assert!(
+            out.status.success(),
+            "init failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tests.push(run(project.path(), unused.path(), &["--no-cache"]).total.as_secs_f64());
+    }
+    let (i, imin, imax) = median(inits);
+    let (t, tmin, tmax) = median(tests);
+    println!(
+        "init on the generated chain (337 migrations, 112 tables), cold: wall median {i:.2}s (min {imin:.2}, max {imax:.2}) | test of what it wrote, cold: median {t:.2}s (min {tmin:.2}, max {tmax:.2}) | init / test {:.2}× (goal ≤ 1×) | n={runs}",
+        i / t
+    );
 }
