@@ -196,7 +196,7 @@ fn psql_as_nobody(socket_dir: &Path) -> Output {
 #[tokio::test(flavor = "multi_thread")]
 async fn another_local_user_cannot_reach_the_server() {
     // Copied from the cache's template when there is one: a copy is as private as initdb's.
-    let cache = pg_invariants::provision::Cache::locate(false);
+    let cache = pg_invariants::provision::Cache::locate(false).expect("an own cache directory");
     let server = Postgres::start(&Source::new(Backend::Local, local_config(&[]), cache))
         .await
         .expect("a local PostgreSQL");
@@ -357,7 +357,7 @@ fn a_run_killed_with_sigkill_is_cleaned_up_by_the_next_run() {
 
 /// A server standing in for the user's, for the url backend.
 async fn shared_server(settings: &[(&str, &str)]) -> (Postgres, String) {
-    let cache = pg_invariants::provision::Cache::locate(false);
+    let cache = pg_invariants::provision::Cache::locate(false).expect("an own cache directory");
     let server = Postgres::start(&Source::new(Backend::Local, local_config(settings), cache))
         .await
         .expect("a local PostgreSQL");

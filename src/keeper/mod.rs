@@ -38,6 +38,7 @@
 mod ahead;
 mod client;
 mod dir;
+mod patience;
 mod serve;
 mod wire;
 

@@ -171,8 +171,14 @@ fn answer_all(listener: &UnixListener, kept: &Arc<Kept>) {
     }
 }
 
-/// Answers one question; a process that went away meanwhile gets none.
+/// Answers one question; a process that went away meanwhile gets none, nor does one of
+/// another user (the directory is private, so only root could connect).
 fn answer(mut stream: UnixStream, kept: &Kept) {
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if wire::peer(&stream).map_or(true, |peer| peer.uid != me) {
+        return;
+    }
     let Ok(question) = wire::receive::<Ask>(&stream) else {
         return;
     };
