@@ -234,14 +234,18 @@ fn verdict(session: &Session, index: usize) -> Verdict {
     }
 }
 
-/// Every file the keeper read the project from, and every directory a new one would appear in
-/// (the invariants directory, the chain's), as `stat` saw them at set-up. A process that starts
-/// once one changed (by hand between runs that share an id, or during a run) is not answered
-/// from the old files: it sets up on its own.
+/// Every file the keeper read the project from (the project file, table files, and every file
+/// and directory the chain was read from: migrations, `before`, seed, each layout's bookkeeping
+/// such as `sqitch.plan` or `meta/_journal.json`), and every directory a new one would appear
+/// in, as `stat` saw them at set-up. A process that starts once one changed (by hand between
+/// runs that share an id, or during a run) is not answered from the old files: it sets up on
+/// its own.
 struct Sources(Vec<(PathBuf, Option<Stamp>)>);
 
-/// What tells a changed file: device, inode, size and modification time.
-type Stamp = (u64, u64, u64, i64, i64);
+/// What tells a changed file, for the path itself and for what it names (a link is followed):
+/// device, inode, size, modification time, and the change time, which an edit cannot set back
+/// (a same-size edit with its modification time restored still moves it).
+type Stamp = [(u64, u64, u64, i64, i64, i64, i64); 2];
 
 impl Sources {
     fn of(spec: &Spec, chain: &Chain) -> Self {
@@ -253,6 +257,7 @@ impl Sources {
         ];
         paths.extend(spec.tables.iter().map(|t| t.at.path.clone()));
         paths.extend((chain.before.iter().chain(&chain.seed)).map(|m| m.path.clone()));
+        paths.extend(chain.read.iter().cloned());
         for m in &chain.migrations {
             paths.push(m.path.clone());
             // A layout of nested directories gains new migrations in them.
@@ -281,6 +286,20 @@ impl Sources {
 
 fn stamp(path: &Path) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
+    let of = |m: std::fs::Metadata| {
+        let times = (m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec());
+        (
+            m.dev(),
+            m.ino(),
+            m.size(),
+            times.0,
+            times.1,
+            times.2,
+            times.3,
+        )
+    };
+    Some([
+        of(std::fs::symlink_metadata(path).ok()?),
+        of(std::fs::metadata(path).ok()?),
+    ])
 }
