@@ -929,33 +929,29 @@ fn a_socket_answered_by_another_process_than_the_keeper_is_not_believed() {
     let project = Project::new("");
     std::fs::write(project.dir().join("invariants/notes.toml"), NOTES_INDEXED).expect("write");
     let test = "notes::org_id::indexed";
-    let first = Run::from(
-        project
-            .in_run("run-f", 20000, &["--exact", test])
-            .output()
-            .expect("runs"),
-    );
-    assert_eq!(
-        first.outcomes().get(test).map(String::as_str),
-        Some("FAILED")
-    );
+    let run = || {
+        let run = Run::from(
+            project
+                .in_run("run-f", 20000, &["--exact", test])
+                .output()
+                .expect("runs"),
+        );
+        let outcome = run.outcomes().get(test).cloned();
+        assert_eq!(
+            outcome.as_deref(),
+            Some("FAILED"),
+            "{}\n{}",
+            run.stderr,
+            run.stdout
+        );
+        run
+    };
+    let first = run();
     let (pid, _) = keeper(&first.stderr).expect("a keeper");
     let dirs = project.keepers();
     assert_eq!(dirs.len(), 1);
     fake_keeper(&dirs[0].join("socket"), test);
-    let second = Run::from(
-        project
-            .in_run("run-f", 20000, &["--exact", test])
-            .output()
-            .expect("runs"),
-    );
-    assert_eq!(
-        second.outcomes().get(test).map(String::as_str),
-        Some("FAILED"),
-        "{}\n{}",
-        second.stderr,
-        second.stdout
-    );
+    let second = run();
     assert!(
         second.stderr.contains("not by the run's keeper"),
         "{}",

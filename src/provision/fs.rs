@@ -153,7 +153,8 @@ pub fn check_private(dir: &Path) -> Result<(), TrustError> {
     Ok(())
 }
 
-/// What `symlink_metadata` said of `path`: not a link, this user's, writable by nobody else.
+/// What `symlink_metadata` said of `path`: not a link, this user's, and, for a directory,
+/// writable by nobody else.
 fn check_own(path: &Path, meta: &std::fs::Metadata) -> Result<(), TrustError> {
     if meta.file_type().is_symlink() {
         return Err(TrustError::Symlink {
@@ -167,7 +168,9 @@ fn check_own(path: &Path, meta: &std::fs::Metadata) -> Result<(), TrustError> {
             me: account(me()),
         });
     }
-    if meta.mode() & 0o022 != 0 {
+    // A file's own bits matter less: nobody else can reach it through a private directory (and
+    // older versions made lock files with the umask's rights).
+    if meta.is_dir() && meta.mode() & 0o022 != 0 {
         return Err(TrustError::Writable {
             path: path.to_path_buf(),
             mode: meta.mode() & 0o7777,

@@ -140,6 +140,33 @@ mod tests {
     }
 
     #[test]
+    fn a_stopped_process_is_stopped_until_continued() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep");
+        let owner = Owner::of(child.id()).expect("runs");
+        let signal = |sig| {
+            // SAFETY: kill(2) on our own child.
+            unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        };
+        let within = |want: bool| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while owner.is_stopped() != want && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            owner.is_stopped() == want
+        };
+        assert!(within(false));
+        signal(libc::SIGSTOP);
+        assert!(within(true), "stopped");
+        signal(libc::SIGCONT);
+        assert!(within(false), "continued");
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+    }
+
+    #[test]
     fn secrets_differ() {
         let a = random_secret().expect("urandom");
         assert_eq!(a.len(), 32);
