@@ -1086,3 +1086,72 @@ fn a_changed_sqitch_plan_or_a_same_size_edit_is_never_answered_from_the_old_file
     signal(pid, "TERM");
     project.assert_keeper_gone(pid, &[]);
 }
+
+#[test]
+fn a_keeper_stopped_while_it_sets_up_is_given_up_on() {
+    let project = Project::new("");
+    let alone = project.test(&[]);
+    alone.ok();
+    // A chain that takes a while: the keeper is stopped in the middle of its set-up.
+    std::fs::write(
+        project.dir().join("migrations/0003_slow.sql"),
+        "SELECT pg_sleep(4);\n",
+    )
+    .expect("write");
+    let user = project
+        .in_run("run-setup", 300, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let record = wait_for_record(&project, "Starting");
+    let pid: u32 = record
+        .split('_')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a pid");
+    signal(pid, "STOP");
+    let stopped = Instant::now();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(user.wait_with_output().expect("wait")));
+    let Ok(out) = ended.recv_timeout(Duration::from_secs(120)) else {
+        signal(pid, "KILL");
+        panic!("the process still waits for its stopped keeper's set-up");
+    };
+    let run = Run::from(out);
+    run.ok();
+    assert!(
+        stopped.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        stopped.elapsed()
+    );
+    assert!(run.stderr.contains("is stopped"), "{}", run.stderr);
+    assert_eq!(
+        keeper(&run.stderr),
+        None,
+        "set up on its own: {}",
+        run.stderr
+    );
+    assert_eq!(run.outcomes(), alone.outcomes());
+    signal(pid, "CONT");
+    signal(pid, "TERM");
+    project.assert_keeper_gone(pid, &[]);
+}
+
+/// The keeper tag of the first keeper record in `state` under the project's `runs/`.
+fn wait_for_record(project: &Project, state: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        for dir in project.keepers() {
+            let Ok(text) = std::fs::read_to_string(dir.join("keeper")) else {
+                continue;
+            };
+            let record: serde_json::Value = serde_json::from_str(&text).expect("a record");
+            if record["state"] == state {
+                return record["keeper"].as_str().expect("a tag").to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no keeper record in state {state}");
+}
