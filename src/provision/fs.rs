@@ -46,7 +46,7 @@ pub enum TrustError {
     )]
     Writable { path: PathBuf, mode: u32 },
     #[error(
-        "{} is a symbolic link: pg-invariants follows none in its cache directory. Remove it (or the whole cache directory), or set PG_INVARIANTS_CACHE_DIR to the directory it names (see docs/backends.md, \"What the harness trusts\")",
+        "{} is a symbolic link: pg-invariants follows none in its cache directory (whoever planted it could hand a run another project's cluster). Remove the link, or set PG_INVARIANTS_CACHE_DIR to a new directory of your own (see docs/backends.md, \"What the harness trusts\")",
         path.display()
     )]
     Symlink { path: PathBuf },
