@@ -20,6 +20,9 @@ use crate::setup::SecondPass;
 use crate::snapshot;
 use crate::spec::Spec;
 
+/// How long the keeper waits for the question of a process that connected.
+const QUESTION: Duration = Duration::from_secs(30);
+
 /// What the first process asks of the keeper it starts.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Start {
@@ -179,7 +182,8 @@ fn answer(mut stream: UnixStream, kept: &Kept) {
     if wire::peer(&stream).map_or(true, |peer| peer.uid != me) {
         return;
     }
-    let Ok(question) = wire::receive::<Ask>(&stream) else {
+    // A process sends its question as it connects: one that does not is not waited for.
+    let Ok(question) = wire::receive::<Ask>(&stream, QUESTION) else {
         return;
     };
     let _ = match question {

@@ -4,6 +4,7 @@
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -63,12 +64,20 @@ pub(super) fn send<T: Serialize>(stream: &mut UnixStream, value: &T) -> io::Resu
     stream.flush()
 }
 
-/// Reads one line as a `T`; an end of stream before it is an error.
-pub(super) fn receive<T: DeserializeOwned>(stream: &UnixStream) -> io::Result<T> {
-    receive_patiently(stream, || Ok(()))
+/// Reads one line as a `T` within `limit`; an end of stream before it is an error.
+pub(super) fn receive<T: DeserializeOwned>(stream: &UnixStream, limit: Duration) -> io::Result<T> {
+    let deadline = Instant::now() + limit;
+    receive_patiently(stream, || {
+        if Instant::now() < deadline {
+            Ok(())
+        } else {
+            Err(io::ErrorKind::TimedOut.into())
+        }
+    })
 }
 
-/// [`receive`], asking `patience` every [`LOOK`] whether to wait on: its error ends the wait.
+/// Reads one line as a `T`, asking `patience` every [`LOOK`] whether to wait on: its error
+/// ends the wait. An end of stream before the line is an error.
 pub(super) fn receive_patiently<T: DeserializeOwned>(
     stream: &UnixStream,
     mut patience: impl FnMut() -> io::Result<()>,
