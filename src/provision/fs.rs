@@ -298,6 +298,32 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_holding_a_link_is_refused_and_only_its_data_may_be_the_servers() {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        let entry = scratch.path().join("entry");
+        private_dir(&entry).expect("mkdir");
+        std::fs::create_dir(entry.join("data")).expect("mkdir");
+        write_private(&entry.join("password"), "pw").expect("write");
+        check_entries(&entry, &["data"]).expect("an own entry");
+        // As root, the data directory belongs to the server's account.
+        if me() == 0 {
+            std::os::unix::fs::chown(entry.join("data"), Some(65534), None).expect("chown");
+            check_entries(&entry, &["data"]).expect("the server's data directory");
+            std::os::unix::fs::chown(entry.join("password"), Some(65534), None).expect("chown");
+            assert!(matches!(
+                check_entries(&entry, &["data"]),
+                Err(TrustError::Foreign { .. })
+            ));
+            std::fs::remove_file(entry.join("password")).expect("rm");
+        }
+        std::os::unix::fs::symlink("/etc", entry.join("catalog.json")).expect("symlink");
+        assert!(matches!(
+            check_entries(&entry, &["data"]),
+            Err(TrustError::Symlink { .. })
+        ));
+    }
+
+    #[test]
     fn files_are_opened_without_following_links() {
         let scratch = tempfile::tempdir().expect("tempdir");
         let real = scratch.path().join("real");
