@@ -149,6 +149,12 @@ pub fn shared_idle_ms() -> Option<u64> {
     non_empty("PG_INVARIANTS_SHARED_IDLE_MS").and_then(|v| v.trim().parse().ok())
 }
 
+/// `PG_INVARIANTS_SHARED_WAIT_MS`: how long a process of a test run waits for its keeper, for
+/// its set-up and then for each answer, in milliseconds. Unparsable values are ignored.
+pub fn shared_wait_ms() -> Option<u64> {
+    non_empty("PG_INVARIANTS_SHARED_WAIT_MS").and_then(|v| v.trim().parse().ok())
+}
+
 /// `PG_INVARIANTS_KEEPER`: internal, set by a test process on the executable it starts again
 /// as the keeper of its run (`keeper`): what to keep, as JSON.
 pub fn keeper() -> Option<String> {

@@ -88,8 +88,10 @@ pub fn run(options: Options) -> ExitCode {
         let only = (options.args.exact)
             .then_some(options.args.filter.as_deref())
             .flatten();
-        if let Some(keeper) = keeper::Client::attach(&options.project(), only) {
-            return with_keeper(options, keeper);
+        match keeper::Client::attach(&options.project(), only) {
+            Ok(Some(keeper)) => return with_keeper(options, keeper),
+            Ok(None) => {}
+            Err(untrusted) => return invalid(&format!("error: {untrusted}")),
         }
     }
     match prepare(options.config.as_deref(), &options.start) {

@@ -851,3 +851,307 @@ fn a_project_changed_since_the_keeper_read_it_is_read_again() {
         second.stderr
     );
 }
+
+/// notes.toml promising an index on `notes.org_id`, which the chain does not create.
+const NOTES_INDEXED: &str = "[columns.org_id]\nnot_null = true\nreferences = \"orgs.id\"\non_delete = \"cascade\"\nindexed = true\n";
+
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+#[test]
+fn a_planted_link_in_the_cache_is_refused_never_followed() {
+    // `notes::org_id::indexed` fails on this project's own chain.
+    let failing = Project::new("");
+    std::fs::write(failing.dir().join("invariants/notes.toml"), NOTES_INDEXED).expect("write");
+    let alone = failing.test(&["--no-cache"]);
+    assert_eq!(alone.code, Some(101), "{}", alone.stderr);
+    // A cluster of the same schema with the index, in the same cache.
+    let good = Project::new("");
+    std::fs::write(good.dir().join("invariants/notes.toml"), NOTES_INDEXED).expect("write");
+    std::fs::write(
+        good.dir().join("migrations/0003_index.sql"),
+        "CREATE INDEX ON notes (org_id);\n",
+    )
+    .expect("write");
+    let built = Run::from(
+        good.command(&["test"])
+            .env("PG_INVARIANTS_CACHE_DIR", failing.cache())
+            .output()
+            .expect("runs"),
+    );
+    built.ok();
+    let entry = failing
+        .cache()
+        .join("migrated")
+        .join(built.kept().expect("kept"));
+    // Planted under the failing project's key: its run would start from the good cluster.
+    let key = failing.key();
+    let planted = failing.cache().join("migrated").join(&key);
+    std::os::unix::fs::symlink(&entry, &planted).expect("symlink");
+    let run = failing.test(&[]);
+    assert_eq!(run.code, Some(2), "{}\n{}", run.stderr, run.stdout);
+    assert!(
+        run.stderr.contains("is a symbolic link") && run.stderr.contains(&key),
+        "{}",
+        run.stderr
+    );
+    assert!(entry.join("data").is_dir(), "what the link names is kept");
+}
+
+/// Answers every question on `socket` as a keeper never would: every test passes.
+fn fake_keeper(socket: &Path, test: &'static str) {
+    use std::io::{BufRead, BufReader, Write};
+    let _ = std::fs::remove_file(socket);
+    let listener = std::os::unix::net::UnixListener::bind(socket).expect("bind");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut question = String::new();
+            let _ = BufReader::new(&stream).read_line(&mut question);
+            let answer = if question.starts_with("{\"Tests\"") {
+                format!(
+                    "{{\"Ok\":{{\"header\":\"\",\"tests\":[{{\"name\":\"{test}\",\"classname\":\"notes\"}}]}}}}\n"
+                )
+            } else {
+                "{\"outcome\":{\"Ok\":null},\"server_exit\":null}\n".to_string()
+            };
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+}
+
+#[test]
+fn a_socket_answered_by_another_process_than_the_keeper_is_not_believed() {
+    let project = Project::new("");
+    std::fs::write(project.dir().join("invariants/notes.toml"), NOTES_INDEXED).expect("write");
+    let test = "notes::org_id::indexed";
+    let run = || {
+        let run = Run::from(
+            project
+                .in_run("run-f", 20000, &["--exact", test])
+                .output()
+                .expect("runs"),
+        );
+        let outcome = run.outcomes().get(test).cloned();
+        assert_eq!(
+            outcome.as_deref(),
+            Some("FAILED"),
+            "{}\n{}",
+            run.stderr,
+            run.stdout
+        );
+        run
+    };
+    let first = run();
+    let (pid, _) = keeper(&first.stderr).expect("a keeper");
+    let dirs = project.keepers();
+    assert_eq!(dirs.len(), 1);
+    fake_keeper(&dirs[0].join("socket"), test);
+    let second = run();
+    assert!(
+        second.stderr.contains("not by the run's keeper"),
+        "{}",
+        second.stderr
+    );
+    signal(pid, "TERM");
+    project.assert_keeper_gone(pid, &[]);
+}
+
+#[test]
+fn a_stopped_keeper_is_given_up_on_never_waited_for_forever() {
+    let project = Project::new("");
+    let (mut user, pid, server) = sleeping_user(&project, "run-stop");
+    signal(pid, "STOP");
+    let stopped = Instant::now();
+    // Waiting for a verdict: exit 2 saying why, never a pass, never a hang.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = user.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = user.kill();
+            signal(pid, "KILL");
+            panic!("the process still waits for its stopped keeper");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        stopped.elapsed()
+    );
+    // A process that comes now sets up on its own, saying so.
+    let next = Run::from(
+        project
+            .in_run("run-stop", 300, &["--exact", "notes::org_id::fk"])
+            .output()
+            .expect("runs"),
+    );
+    next.ok();
+    assert!(next.stderr.contains("is stopped"), "{}", next.stderr);
+    assert_eq!(keeper(&next.stderr), None, "{}", next.stderr);
+    assert_eq!(
+        next.outcomes().get("notes::org_id::fk").map(String::as_str),
+        Some("ok")
+    );
+    signal(pid, "CONT");
+    signal(pid, "TERM");
+    project.assert_keeper_gone(pid, &[server]);
+}
+
+#[test]
+fn a_changed_sqitch_plan_or_a_same_size_edit_is_never_answered_from_the_old_files() {
+    let project = Project::new("");
+    let dir = project.dir();
+    std::fs::create_dir_all(dir.join("db/deploy")).expect("mkdir");
+    for (change, sql) in [
+        (
+            "orgs",
+            "CREATE TABLE orgs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
+        ),
+        (
+            "notes",
+            "CREATE TABLE notes (id serial PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id) ON DELETE CASCADE);\n",
+        ),
+        ("idx", "CREATE INDEX ON notes (org_id);\n"),
+    ] {
+        std::fs::write(dir.join(format!("db/deploy/{change}.sql")), sql).expect("write");
+    }
+    let plan = "%syntax-version=1.0.0\n%project=app\n\norgs 2024-01-01T10:00:00Z A <a@example.com>\nnotes 2024-01-02T10:00:00Z A <a@example.com>\n";
+    std::fs::write(dir.join("db/sqitch.plan"), plan).expect("write");
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\npath = \"db\"\nformat = \"sqitch\"\nseed = [\"seed.sql\"]\n\n[snapshots]\nenabled = false\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("invariants/notes.toml"), NOTES_INDEXED).expect("write");
+    let test = "notes::org_id::indexed";
+    let outcome = |run: &Run| run.outcomes().get(test).cloned();
+    let first = Run::from(project.in_run("run-p", 20000, &[]).output().expect("runs"));
+    assert_eq!(
+        outcome(&first).as_deref(),
+        Some("FAILED"),
+        "{}",
+        first.stderr
+    );
+    let (pid, _) = keeper(&first.stderr).expect("a keeper");
+    // The plan gains the change that adds the index (its script was there all along).
+    std::fs::write(
+        dir.join("db/sqitch.plan"),
+        format!("{plan}idx 2024-01-03T10:00:00Z A <a@example.com>\n"),
+    )
+    .expect("write");
+    let second = Run::from(project.in_run("run-p", 20000, &[]).output().expect("runs"));
+    assert_eq!(outcome(&second).as_deref(), Some("ok"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("sqitch.plan changed"),
+        "{}",
+        second.stderr
+    );
+    signal(pid, "TERM");
+    project.assert_keeper_gone(pid, &[]);
+    // A fresh keeper; then a same-size edit of a table file, its modification time set back.
+    let third = Run::from(project.in_run("run-q", 20000, &[]).output().expect("runs"));
+    third.ok();
+    let (pid, _) = keeper(&third.stderr).expect("a keeper");
+    let notes = dir.join("invariants/notes.toml");
+    let written = std::fs::metadata(&notes)
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    let edited = NOTES_INDEXED.replace("indexed = true", "#ndexed = true");
+    assert_eq!(edited.len(), NOTES_INDEXED.len());
+    std::fs::write(&notes, edited).expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&notes)
+        .expect("open")
+        .set_modified(written)
+        .expect("touch");
+    let fourth = Run::from(project.in_run("run-q", 20000, &[]).output().expect("runs"));
+    fourth.ok();
+    assert_eq!(
+        outcome(&fourth),
+        None,
+        "no such promise any more: {}",
+        fourth.stdout
+    );
+    assert!(fourth.stderr.contains("changed since"), "{}", fourth.stderr);
+    signal(pid, "TERM");
+    project.assert_keeper_gone(pid, &[]);
+}
+
+#[test]
+fn a_keeper_stopped_while_it_sets_up_is_given_up_on() {
+    let project = Project::new("");
+    let alone = project.test(&[]);
+    alone.ok();
+    // A chain that takes a while: the keeper is stopped in the middle of its set-up.
+    std::fs::write(
+        project.dir().join("migrations/0003_slow.sql"),
+        "SELECT pg_sleep(4);\n",
+    )
+    .expect("write");
+    let user = project
+        .in_run("run-setup", 300, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let record = wait_for_record(&project, "Starting");
+    let pid: u32 = record
+        .split('_')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a pid");
+    signal(pid, "STOP");
+    let stopped = Instant::now();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(user.wait_with_output().expect("wait")));
+    let Ok(out) = ended.recv_timeout(Duration::from_secs(120)) else {
+        signal(pid, "KILL");
+        panic!("the process still waits for its stopped keeper's set-up");
+    };
+    let run = Run::from(out);
+    run.ok();
+    assert!(
+        stopped.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        stopped.elapsed()
+    );
+    assert!(run.stderr.contains("is stopped"), "{}", run.stderr);
+    assert_eq!(
+        keeper(&run.stderr),
+        None,
+        "set up on its own: {}",
+        run.stderr
+    );
+    assert_eq!(run.outcomes(), alone.outcomes());
+    signal(pid, "CONT");
+    signal(pid, "TERM");
+    project.assert_keeper_gone(pid, &[]);
+}
+
+/// The keeper tag of the first keeper record in `state` under the project's `runs/`.
+fn wait_for_record(project: &Project, state: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        for dir in project.keepers() {
+            let Ok(text) = std::fs::read_to_string(dir.join("keeper")) else {
+                continue;
+            };
+            let record: serde_json::Value = serde_json::from_str(&text).expect("a record");
+            if record["state"] == state {
+                return record["keeper"].as_str().expect("a tag").to_string();
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no keeper record in state {state}");
+}

@@ -196,7 +196,7 @@ fn psql_as_nobody(socket_dir: &Path) -> Output {
 #[tokio::test(flavor = "multi_thread")]
 async fn another_local_user_cannot_reach_the_server() {
     // Copied from the cache's template when there is one: a copy is as private as initdb's.
-    let cache = pg_invariants::provision::Cache::locate(false);
+    let cache = pg_invariants::provision::Cache::locate(false).expect("an own cache directory");
     let server = Postgres::start(&Source::new(Backend::Local, local_config(&[]), cache))
         .await
         .expect("a local PostgreSQL");
@@ -357,7 +357,7 @@ fn a_run_killed_with_sigkill_is_cleaned_up_by_the_next_run() {
 
 /// A server standing in for the user's, for the url backend.
 async fn shared_server(settings: &[(&str, &str)]) -> (Postgres, String) {
-    let cache = pg_invariants::provision::Cache::locate(false);
+    let cache = pg_invariants::provision::Cache::locate(false).expect("an own cache directory");
     let server = Postgres::start(&Source::new(Backend::Local, local_config(settings), cache))
         .await
         .expect("a local PostgreSQL");
@@ -538,4 +538,158 @@ async fn a_url_run_killed_with_sigkill_leaves_no_database_after_the_next_run() {
     .expect("join");
     assert_eq!(next.status.code(), Some(0), "{next:?}");
     assert!(our_databases(&options).await.is_empty());
+}
+
+/// A second local account, made for one test and removed when dropped.
+struct Account {
+    name: String,
+    uid: u32,
+}
+
+impl Account {
+    fn new(tag: &str) -> Self {
+        let name = format!("pgi-{tag}-{}", std::process::id());
+        let made = Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+            ])
+            .arg(&name)
+            .status()
+            .expect("useradd runs");
+        assert!(made.success(), "useradd {name}");
+        let id = Command::new("id").args(["-u", &name]).output().expect("id");
+        let uid = String::from_utf8_lossy(&id.stdout)
+            .trim()
+            .parse()
+            .expect("a uid");
+        Self { name, uid }
+    }
+}
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg(&self.name).status();
+    }
+}
+
+/// A directory the harness must never change: a link in the cache points at it.
+fn victim(scratch: &Scratch) -> PathBuf {
+    let victim = scratch.dir.path().join("victim");
+    std::fs::create_dir_all(victim.join("sub")).expect("mkdir");
+    std::fs::write(victim.join("sub/keep"), "mine").expect("write");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    victim
+}
+
+fn assert_untouched(victim: &Path) {
+    let mode = std::fs::metadata(victim).expect("stat").mode() & 0o777;
+    assert_eq!(mode, 0o755, "{} was chmodded", victim.display());
+    assert_eq!(
+        std::fs::read_to_string(victim.join("sub/keep"))
+            .ok()
+            .as_deref(),
+        Some("mine"),
+        "{} lost its contents",
+        victim.display()
+    );
+}
+
+#[test]
+fn a_cache_directory_of_another_account_is_refused_and_its_links_never_followed() {
+    let scratch = Scratch::new();
+    let project = quick_project(&scratch);
+    let victim = victim(&scratch);
+    let other = Account::new("cache");
+    // Another account's cache directory (a shared CI cache, a path under /tmp), holding links
+    // where the cache's directories would be.
+    let cache = scratch.dir.path().join("cache");
+    std::fs::create_dir(&cache).expect("mkdir");
+    for dir in ["template", "migrated", "tmp", "runs"] {
+        std::os::unix::fs::symlink(&victim, cache.join(dir)).expect("symlink");
+    }
+    std::os::unix::fs::chown(&cache, Some(other.uid), Some(other.uid)).expect("chown");
+    let cache_dir = cache.to_str().expect("utf-8");
+    for (args, shared) in [(&[][..], None), (&["--no-cache"][..], Some("run-foreign"))] {
+        let mut env = vec![("PG_INVARIANTS_CACHE_DIR", cache_dir)];
+        env.extend(shared.map(|run| ("PG_INVARIANTS_SHARED_RUN", run)));
+        let out = scratch
+            .command(&project, args, &env)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&other.name)
+                && stderr.contains("belongs to")
+                && stderr.contains("PG_INVARIANTS_CACHE_DIR"),
+            "{args:?}: {stderr}"
+        );
+        assert_untouched(&victim);
+    }
+    // Ours, but writable by the group: refused too, saying how to fix it.
+    std::os::unix::fs::chown(&cache, Some(0), Some(0)).expect("chown");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o770)).expect("chmod");
+    let out = scratch
+        .command(&project, &[], &[("PG_INVARIANTS_CACHE_DIR", cache_dir)])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("chmod go-w"), "{stderr}");
+    assert_untouched(&victim);
+}
+
+#[test]
+fn a_fifo_a_device_or_an_oversized_file_in_the_chain_is_exit_2_naming_it() {
+    let scratch = Scratch::new();
+    let project = quick_project(&scratch);
+    let migrations = project.join("migrations");
+    let fifo = migrations.join("2_fifo.sql");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: mkfifo with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let check = |file: &str, what: &str| {
+        let started = Instant::now();
+        let mut child = scratch
+            .command(&project, &["--no-cache"], &[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let code = wait_for("the run's end", Duration::from_secs(60), || {
+            child.try_wait().expect("wait")
+        });
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+            .expect("read");
+        assert_eq!(code.code(), Some(2), "{file}: {stderr}");
+        assert!(
+            stderr.contains(file) && stderr.contains(what),
+            "{file}: {stderr}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "{file}: slow");
+    };
+    check("2_fifo.sql", "a FIFO");
+    std::fs::remove_file(&fifo).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", migrations.join("2_zero.sql")).expect("symlink");
+    check("2_zero.sql", "a device");
+    std::fs::remove_file(migrations.join("2_zero.sql")).expect("rm");
+    let big = migrations.join("2_big.sql");
+    std::fs::File::create(&big)
+        .expect("create")
+        .set_len((64 << 20) + 1)
+        .expect("grow");
+    check("2_big.sql", "64 MiB");
+    // The seed is read the same way.
+    std::fs::remove_file(&big).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", project.join("seed.sql")).expect("symlink");
+    std::fs::write(
+        project.join("pg-invariants.toml"),
+        "[migrations]\nformat = \"sql-dir\"\nseed = [\"seed.sql\"]\n\n[snapshots]\nenabled = false\n",
+    )
+    .expect("write");
+    check("seed.sql", "a device");
 }

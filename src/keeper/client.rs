@@ -7,10 +7,13 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::dir::{Record, RunDir, State, Turn};
+use super::patience::Patience;
 use super::serve::Start;
 use super::wire::{self, Ask, Project, Tests, Verdict};
 use crate::env::{self, SharedRun};
-use crate::provision::{Key, Owner, root_dir};
+use crate::provision::{
+    Key, Owner, TrustError, check_private, private_dir, private_root, root_dir,
+};
 use crate::report::{Listed, Outcome, Reported};
 
 /// The longest path a Unix socket can have (`sun_path`, with its terminating NUL).
@@ -27,6 +30,7 @@ pub struct Client {
     pub started: bool,
     /// The keeper's pid.
     pub pid: u32,
+    keeper: Owner,
     /// Once a verdict said the server (or the keeper) is gone: what happened.
     gone: OnceLock<String>,
     _user: File,
@@ -36,8 +40,20 @@ impl Client {
     /// The keeper of this process's test run for `project`, started if there is none, and its
     /// tests (with `only`, the `--exact` filter, just that one). `None` when this process is no
     /// test of a run, or no keeper can be had, or its set-up failed: the process runs alone.
-    pub fn attach(project: &Project, only: Option<&str>) -> Option<Self> {
-        let (run, dir) = run_and_dir(project)?;
+    /// An error when the keeper's directory is not this user's own (exit 2).
+    pub fn attach(project: &Project, only: Option<&str>) -> Result<Option<Self>, TrustError> {
+        let Some((run, dir)) = run_and_dir(project)? else {
+            return Ok(None);
+        };
+        Ok(Self::attach_to(project, only, &run, dir))
+    }
+
+    fn attach_to(
+        project: &Project,
+        only: Option<&str>,
+        run: &SharedRun,
+        dir: RunDir,
+    ) -> Option<Self> {
         for _ in 0..3 {
             let Some(turn) = Turn::take(&dir) else {
                 continue;
@@ -45,18 +61,21 @@ impl Client {
             let user = dir.use_it()?;
             let started = dir.live_record().is_none();
             if started {
-                start(&dir, project, &run)?;
+                start(&dir, project, run)?;
             }
             drop(turn);
-            let record = dir.wait_until_set_up()?;
+            let record = dir.wait_until_set_up().map_err(alone).ok()?;
             if record.state != State::Ready {
                 return None;
             }
+            let keeper = record.keeper()?;
             let only = only.map(str::to_string);
-            let answer: Result<Tests, String> = ask(&dir, &Ask::Tests { only }).ok()?;
+            let answer: Result<Tests, String> =
+                (ask(&dir, keeper, &Ask::Tests { only }).map_err(|e| alone(e.to_string()))).ok()?;
             let Tests { header, tests } = answer.map_err(|why| eprintln!("{why}")).ok()?;
             return Some(Self {
-                pid: record.keeper().map_or(0, |k| k.pid),
+                pid: keeper.pid,
+                keeper,
                 dir,
                 header,
                 tests,
@@ -73,7 +92,7 @@ impl Client {
     /// keeper sets up meanwhile. (A listing alone, `cargo nextest list`, leaves a keeper that
     /// stops as soon as nextest is gone.)
     pub fn warm_up(project: &Project) {
-        let Some((run, dir)) = run_and_dir(project) else {
+        let Ok(Some((run, dir))) = run_and_dir(project) else {
             return;
         };
         if let Some(_turn) = Turn::take(&dir)
@@ -87,9 +106,9 @@ impl Client {
     /// (and the run's end with exit 2), never a pass.
     pub fn verdict(&self, name: &str) -> Outcome {
         let name = name.to_string();
-        let verdict = ask(&self.dir, &Ask::Verdict { name }).unwrap_or_else(|e| {
+        let verdict = ask(&self.dir, self.keeper, &Ask::Verdict { name }).unwrap_or_else(|e| {
             let exit = format!(
-                "the run's keeper went away before the verdict ({e}); the end of its log: {}",
+                "no verdict from the run's keeper: {e}; the end of its log: {}",
                 self.dir.log_tail()
             );
             Verdict {
@@ -112,18 +131,43 @@ impl Client {
     }
 }
 
-/// One question, on a connection of its own.
-fn ask<T: serde::de::DeserializeOwned>(dir: &RunDir, question: &Ask) -> std::io::Result<T> {
+/// Says why this process gives up on its run's keeper: it sets up on its own.
+fn alone(why: String) {
+    eprintln!("pg-invariants: {why}; this process sets up on its own (slower, same verdicts)");
+}
+
+/// One question, on a connection of its own, to the process `keeper` (the peer of the socket
+/// must be it, run by this user), waited for as long as [`Patience`] allows.
+fn ask<T: serde::de::DeserializeOwned>(
+    dir: &RunDir,
+    keeper: Owner,
+    question: &Ask,
+) -> std::io::Result<T> {
     let mut stream = UnixStream::connect(dir.socket())?;
+    let peer = wire::peer(&stream)?;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if peer.uid != me || peer.pid != keeper.pid {
+        return Err(std::io::Error::other(format!(
+            "the socket {} is answered by pid {} of uid {}, not by the run's keeper (pid {} of \
+             uid {me})",
+            dir.socket().display(),
+            peer.pid,
+            peer.uid,
+            keeper.pid
+        )));
+    }
     wire::send(&mut stream, question)?;
-    wire::receive(&stream)
+    let mut patience = Patience::new(keeper);
+    wire::receive_patiently(&stream, || patience.check().map_err(std::io::Error::other))
 }
 
 /// This process's test run, when it is one of a run's processes, and its keeper's directory.
-fn run_and_dir(project: &Project) -> Option<(SharedRun, RunDir)> {
-    let run = env::shared_run().filter(|r| !r.nextest || parent_is_nextest())?;
-    let dir = run_dir(&run, project)?;
-    Some((run, dir))
+fn run_and_dir(project: &Project) -> Result<Option<(SharedRun, RunDir)>, TrustError> {
+    let Some(run) = env::shared_run().filter(|r| !r.nextest || parent_is_nextest()) else {
+        return Ok(None);
+    };
+    Ok(run_dir(&run, project)?.map(|dir| (run, dir)))
 }
 
 /// Starts the keeper of `dir` (removing what dead keepers left) and waits for its first
@@ -152,8 +196,32 @@ fn start(dir: &RunDir, project: &Project, run: &SharedRun) -> Option<Record> {
 
 /// `<cache root>/runs/<hash>`: the hash of the run and of everything that decides its set-up
 /// and plan (see the module's documentation); `None`, saying so, when its socket's path would be
-/// too long.
-fn run_dir(run: &SharedRun, project: &Project) -> Option<RunDir> {
+/// too long. The root and `runs/` are created, or checked to be this user's own.
+fn run_dir(run: &SharedRun, project: &Project) -> Result<Option<RunDir>, TrustError> {
+    let Some(path) = run_path(run, project) else {
+        return Ok(None);
+    };
+    let dir = RunDir { path };
+    if dir.socket().as_os_str().len() > SOCKET_PATH_MAX {
+        eprintln!(
+            "pg-invariants: no keeper for this run: its socket {} would be longer than a Unix \
+             socket's {SOCKET_PATH_MAX} bytes; every test sets up on its own (slower, same \
+             verdicts). PG_INVARIANTS_CACHE_DIR=<a shorter directory> gives the run a keeper.",
+            dir.socket().display()
+        );
+        return Ok(None);
+    }
+    let runs = dir.path.parent().unwrap_or(&dir.path);
+    private_root(runs.parent().unwrap_or(runs))?;
+    private_dir(runs)?;
+    if std::fs::symlink_metadata(&dir.path).is_ok() {
+        check_private(&dir.path)?;
+    }
+    Ok(Some(dir))
+}
+
+/// The path of [`run_dir`].
+fn run_path(run: &SharedRun, project: &Project) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(&exe).ok()?;
     let mut key = Key::new("keeper of a test run");
@@ -181,18 +249,7 @@ fn run_dir(run: &SharedRun, project: &Project) -> Option<RunDir> {
     for (name, value) in vars {
         key.part(&name.to_string_lossy(), value.as_encoded_bytes());
     }
-    let path: PathBuf = root_dir()?.join("runs").join(key.finish());
-    let dir = RunDir { path };
-    if dir.socket().as_os_str().len() > SOCKET_PATH_MAX {
-        eprintln!(
-            "pg-invariants: no keeper for this run: its socket {} would be longer than a Unix \
-             socket's {SOCKET_PATH_MAX} bytes; every test sets up on its own (slower, same \
-             verdicts). PG_INVARIANTS_CACHE_DIR=<a shorter directory> gives the run a keeper.",
-            dir.socket().display()
-        );
-        return None;
-    }
-    Some(dir)
+    Some(root_dir()?.join("runs").join(key.finish()))
 }
 
 /// A variable that differs between the processes of one run without changing what they check:

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,8 +10,12 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::patience::Patience;
 use crate::env;
-use crate::provision::{Owner, flock, private_dir, remove_dir_patiently, write_private};
+use crate::provision::{
+    Owner, flock, lock_file, open_lock, private_dir, read_private_text, remove_dir_patiently,
+    write_private,
+};
 
 /// How long the keeper waits, once nobody uses it, before stopping (unless
 /// `PG_INVARIANTS_SHARED_IDLE_MS` says otherwise): nextest starts the next test within
@@ -21,6 +25,8 @@ pub const IDLE: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(50);
 /// How often a process looks at the record while the keeper starts.
 const WAIT: Duration = Duration::from_millis(5);
+/// How long a keeper just spawned may take to write its first record.
+const FIRST_RECORD: Duration = Duration::from_secs(60);
 const RECORD: &str = "keeper";
 const START_LOCK: &str = "start.lock";
 const USERS: &str = "users";
@@ -69,16 +75,17 @@ impl RunDir {
 
     /// The last lines of the keeper's `keeper.log`, as one line.
     pub fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.path.join(LOG)).unwrap_or_default();
+        let log = read_private_text(&self.path.join(LOG)).unwrap_or_default();
         let mut last: Vec<&str> = log.lines().rev().take(5).collect();
         last.reverse();
         last.join(" / ")
     }
 
-    /// The record of a keeper that still runs.
+    /// The record of a keeper that still runs (a regular file of this user, never through a
+    /// link).
     pub fn live_record(&self) -> Option<Record> {
         let record: Record =
-            serde_json::from_slice(&std::fs::read(self.path.join(RECORD)).ok()?).ok()?;
+            serde_json::from_str(&read_private_text(&self.path.join(RECORD)).ok()?).ok()?;
         record.alive().then_some(record)
     }
 
@@ -107,7 +114,13 @@ impl RunDir {
     /// output in `keeper.log` (nextest waits for a test's pipes to close).
     pub fn spawn(&self, request: &str) -> Option<Child> {
         let _ = std::fs::remove_file(self.path.join(RECORD));
-        let log = File::create(self.path.join(LOG)).ok()?;
+        let _ = std::fs::remove_file(self.path.join(LOG));
+        let log = File::options()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(self.path.join(LOG))
+            .ok()?;
         let mut keeper = Command::new(std::env::current_exe().ok()?);
         keeper
             .env(env::KEEPER, request)
@@ -124,9 +137,11 @@ impl RunDir {
         keeper.spawn().ok()
     }
 
-    /// Waits for the first record of the keeper `child`; `None` when it ends without one.
+    /// Waits for the first record of the keeper `child`; `None` when it ends without one, or
+    /// writes none within [`FIRST_RECORD`] (stopped, say).
     pub fn wait_for(&self, child: &mut Child) -> Option<Record> {
-        loop {
+        let deadline = Instant::now() + FIRST_RECORD;
+        while Instant::now() < deadline {
             let record = self
                 .live_record()
                 .filter(|r| r.keeper().is_some_and(|k| k.pid == child.id()));
@@ -138,16 +153,21 @@ impl RunDir {
             }
             std::thread::sleep(WAIT);
         }
+        None
     }
 
-    /// Waits until the keeper is done setting up (which may apply a whole chain); `None` when
-    /// it is gone.
-    pub fn wait_until_set_up(&self) -> Option<Record> {
+    /// Waits until the keeper is done setting up (which may apply a whole chain); `Err(why)`
+    /// when it is gone, stopped, or not done within its deadline ([`Patience`]).
+    pub fn wait_until_set_up(&self) -> Result<Record, String> {
+        let gone = || "the run's keeper is gone".to_string();
+        let record = self.live_record().ok_or_else(gone)?;
+        let mut patience = Patience::new(record.keeper().ok_or_else(gone)?);
         loop {
-            let record = self.live_record()?;
+            let record = self.live_record().ok_or_else(gone)?;
             if record.state != State::Starting {
-                return Some(record);
+                return Ok(record);
             }
+            patience.check()?;
             std::thread::sleep(WAIT);
         }
     }
@@ -161,11 +181,15 @@ impl RunDir {
         let Ok(entries) = std::fs::read_dir(runs) else {
             return;
         };
-        for path in entries.flatten().map(|e| e.path()) {
+        // A link (planted: never made here) is never followed, never removed.
+        let dirs = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()));
+        for path in dirs.map(|e| e.path()) {
             if path == self.path {
                 continue;
             }
-            let Ok(lock) = File::open(path.join(START_LOCK)) else {
+            let Ok(lock) = open_lock(&path.join(START_LOCK)) else {
                 continue;
             };
             if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_err() {
@@ -233,18 +257,9 @@ impl Turn {
     }
 }
 
-/// A file that only exists to be locked: opened, created if need be, never truncated.
-fn lock_file(path: &Path) -> io::Result<File> {
-    File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-}
-
 /// The open `file` is still the one at `path` (not one its keeper removed meanwhile).
 fn same_file(file: &File, path: &Path) -> bool {
-    match (file.metadata(), std::fs::metadata(path)) {
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }

@@ -26,6 +26,12 @@
 //! [`dir::IDLE`]), at once when nobody holds it and the run's process (nextest) is gone, and on
 //! SIGINT/SIGTERM/SIGHUP ([`serve`]).
 //!
+//! What a process trusts of its keeper: the directory is this user's own (created 0700, refused
+//! when another account's, writable by others or a link: see `crate::provision`'s `fs`), the
+//! record is a regular file of this user, and the socket's peer (`SO_PEERCRED`) is this user's
+//! process that the record names; the keeper answers no process of another user. Nothing waits
+//! on a keeper forever ([`patience`]): a stopped, gone or stuck keeper is given up on.
+//!
 //! nextest asks for few tests at once (one per core), in the order of their names; the keeper
 //! works out the next few ahead of the questions ([`ahead`]), as `cargo test` would run them.
 //!
@@ -38,6 +44,7 @@
 mod ahead;
 mod client;
 mod dir;
+mod patience;
 mod serve;
 mod wire;
 

@@ -20,6 +20,9 @@ use crate::setup::SecondPass;
 use crate::snapshot;
 use crate::spec::Spec;
 
+/// How long the keeper waits for the question of a process that connected.
+const QUESTION: Duration = Duration::from_secs(30);
+
 /// What the first process asks of the keeper it starts.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct Start {
@@ -173,9 +176,16 @@ fn answer_all(listener: &UnixListener, kept: &Arc<Kept>) {
     }
 }
 
-/// Answers one question; a process that went away meanwhile gets none.
+/// Answers one question; a process that went away meanwhile gets none, nor does one of
+/// another user (the directory is private, so only root could connect).
 fn answer(mut stream: UnixStream, kept: &Kept) {
-    let Ok(question) = wire::receive::<Ask>(&stream) else {
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if wire::peer(&stream).map_or(true, |peer| peer.uid != me) {
+        return;
+    }
+    // A process sends its question as it connects: one that does not is not waited for.
+    let Ok(question) = wire::receive::<Ask>(&stream, QUESTION) else {
         return;
     };
     let _ = match question {
@@ -230,14 +240,18 @@ fn verdict(session: &Session, index: usize) -> Verdict {
     }
 }
 
-/// Every file the keeper read the project from, and every directory a new one would appear in
-/// (the invariants directory, the chain's), as `stat` saw them at set-up. A process that starts
-/// once one changed (by hand between runs that share an id, or during a run) is not answered
-/// from the old files: it sets up on its own.
+/// Every file the keeper read the project from (the project file, table files, and every file
+/// and directory the chain was read from: migrations, `before`, seed, each layout's bookkeeping
+/// such as `sqitch.plan` or `meta/_journal.json`), and every directory a new one would appear
+/// in, as `stat` saw them at set-up. A process that starts once one changed (by hand between
+/// runs that share an id, or during a run) is not answered from the old files: it sets up on
+/// its own.
 struct Sources(Vec<(PathBuf, Option<Stamp>)>);
 
-/// What tells a changed file: device, inode, size and modification time.
-type Stamp = (u64, u64, u64, i64, i64);
+/// What tells a changed file, for the path itself and for what it names (a link is followed):
+/// device, inode, size, modification time, and the change time, which an edit cannot set back
+/// (a same-size edit with its modification time restored still moves it).
+type Stamp = [(u64, u64, u64, i64, i64, i64, i64); 2];
 
 impl Sources {
     fn of(spec: &Spec, chain: &Chain) -> Self {
@@ -249,6 +263,7 @@ impl Sources {
         ];
         paths.extend(spec.tables.iter().map(|t| t.at.path.clone()));
         paths.extend((chain.before.iter().chain(&chain.seed)).map(|m| m.path.clone()));
+        paths.extend(chain.read.iter().cloned());
         for m in &chain.migrations {
             paths.push(m.path.clone());
             // A layout of nested directories gains new migrations in them.
@@ -277,6 +292,20 @@ impl Sources {
 
 fn stamp(path: &Path) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
+    let of = |m: std::fs::Metadata| {
+        let times = (m.mtime(), m.mtime_nsec(), m.ctime(), m.ctime_nsec());
+        (
+            m.dev(),
+            m.ino(),
+            m.size(),
+            times.0,
+            times.1,
+            times.2,
+            times.3,
+        )
+    };
+    Some([
+        of(std::fs::symlink_metadata(path).ok()?),
+        of(std::fs::metadata(path).ok()?),
+    ])
 }

@@ -4,10 +4,12 @@
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::patience::LOOK;
 use crate::report::{Listed, Outcome};
 use crate::spec::Backend;
 
@@ -62,11 +64,75 @@ pub(super) fn send<T: Serialize>(stream: &mut UnixStream, value: &T) -> io::Resu
     stream.flush()
 }
 
-/// Reads one line as a `T`; an end of stream before it is an error.
-pub(super) fn receive<T: DeserializeOwned>(stream: &UnixStream) -> io::Result<T> {
-    let mut line = String::new();
-    if BufReader::new(stream).read_line(&mut line)? == 0 {
-        return Err(io::ErrorKind::UnexpectedEof.into());
+/// Reads one line as a `T` within `limit`; an end of stream before it is an error.
+pub(super) fn receive<T: DeserializeOwned>(stream: &UnixStream, limit: Duration) -> io::Result<T> {
+    let deadline = Instant::now() + limit;
+    receive_patiently(stream, || {
+        if Instant::now() < deadline {
+            Ok(())
+        } else {
+            Err(io::ErrorKind::TimedOut.into())
+        }
+    })
+}
+
+/// Reads one line as a `T`, asking `patience` every [`LOOK`] whether to wait on: its error
+/// ends the wait. An end of stream before the line is an error.
+pub(super) fn receive_patiently<T: DeserializeOwned>(
+    stream: &UnixStream,
+    mut patience: impl FnMut() -> io::Result<()>,
+) -> io::Result<T> {
+    stream.set_read_timeout(Some(LOOK))?;
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        // Whatever arrived before a timeout stays in `line`.
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(_) if line.ends_with(b"\n") => break,
+            Ok(_) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                patience()?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    serde_json::from_str(&line).map_err(io::Error::other)
+    serde_json::from_slice(&line).map_err(io::Error::other)
+}
+
+/// Who is at the other end of a Unix socket, as the kernel says (`SO_PEERCRED`): the process
+/// that connected, or that listens.
+pub(super) struct Peer {
+    pub pid: u32,
+    pub uid: u32,
+}
+
+pub(super) fn peer(stream: &UnixStream) -> io::Result<Peer> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: all-zero is a valid `ucred`.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `cred`, a `ucred` as SO_PEERCRED needs.
+    let rc = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Peer {
+        pid: u32::try_from(cred.pid).unwrap_or(0),
+        uid: cred.uid,
+    })
 }

@@ -36,6 +36,9 @@ pub struct Chain {
     pub not_applied: Vec<PathBuf>,
     /// The time limits of every statement, and of a `command` chain as a whole.
     pub limits: Limits,
+    /// Every file and directory the chain was read from (migrations, `before`, seed, the
+    /// layout's bookkeeping, the directories listed): a run's keeper watches them.
+    pub read: Vec<PathBuf>,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -157,6 +160,12 @@ fn excerpt(statement: &str) -> String {
 
 impl Chain {
     pub fn discover(project: &Project) -> Result<Self, ChainError> {
+        let (chain, read) = super::file::recording(|| Self::read(project));
+        Ok(Self { read, ..chain? })
+    }
+
+    /// [`Chain::discover`], but for what it read.
+    fn read(project: &Project) -> Result<Self, ChainError> {
         let config = &project.migrations;
         let project_dir = &project.dir;
         let scripts = |paths: &[PathBuf]| {
@@ -201,6 +210,7 @@ impl Chain {
             format,
             not_applied,
             limits: Limits::new(config),
+            read: Vec::new(),
         })
     }
 
@@ -230,7 +240,7 @@ impl Chain {
 
 /// A plain SQL file (`before`, `seed`): in a transaction unless a statement refuses one.
 fn script(path: &Path) -> Result<Migration, ChainError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ChainError::Script {
+    let text = super::file::read(path).map_err(|source| ChainError::Script {
         path: path.to_path_buf(),
         source,
     })?;

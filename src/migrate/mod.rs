@@ -4,6 +4,7 @@
 mod apply;
 mod command;
 mod extension;
+pub mod file;
 pub mod format;
 mod limits;
 mod migration;

@@ -23,7 +23,9 @@
 //! bench`), `<target dir>/pg-invariants`; else `$XDG_CACHE_HOME/pg-invariants` or
 //! `~/.cache/pg-invariants`. Bounded to [`DEFAULT_LIMIT`] (`PG_INVARIANTS_CACHE_SIZE` in MiB),
 //! least recently used entries removed first. Everything is private (0700): a data directory
-//! holds every row of the chain and seed.
+//! holds every row of the chain and seed. And everything is this user's own, checked before
+//! any of it is used ([`super::fs`]): a cache another account can write to could hand a run a
+//! cluster that turns its failures green.
 //!
 //! Concurrency, with `flock(2)` (released by the kernel when a process dies):
 //! - an entry is read under a shared lock on its `lock` file, and eviction only removes entries
@@ -34,11 +36,13 @@
 
 use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::fs::{
+    TrustError, check_entries, check_private, flock, lock_file, open_lock, private_dir,
+    private_root, read_private, read_private_text, write_private,
+};
 use super::owner::{self, Owner};
 use crate::env;
 
@@ -46,9 +50,12 @@ use crate::env;
 /// cluster is about 40 MB, so some 50 entries.
 pub const DEFAULT_LIMIT: u64 = 2 << 30;
 
-/// The cache's directories (see the module's documentation; `remembered/` is
+/// The cache's directories under its root (see the module's documentation; `remembered/` is
 /// [`Cache::remembered`]'s).
-const DIRS: [&str; 6] = ["", "template", "migrated", "tmp", "building", "remembered"];
+const DIRS: [&str; 5] = ["template", "migrated", "tmp", "building", "remembered"];
+
+/// What in an entry may belong to the server's account (when we are root): its data directory.
+const SERVERS: &[&str] = &["data"];
 
 /// What an entry holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,14 +107,14 @@ impl Entry {
 
     /// The superuser's password of that cluster.
     pub fn password(&self) -> io::Result<String> {
-        Ok(std::fs::read_to_string(self.dir.join("password"))?
+        Ok(read_private_text(&self.dir.join("password"))?
             .trim()
             .to_string())
     }
 
     /// The migrated database's name (migrated entries only).
     pub fn database(&self) -> io::Result<String> {
-        Ok(std::fs::read_to_string(self.dir.join("database"))?
+        Ok(read_private_text(&self.dir.join("database"))?
             .trim()
             .to_string())
     }
@@ -116,7 +123,7 @@ impl Entry {
     /// ([`Entry::record_idempotent`]): the key covers every input of that pass, so its outcome
     /// would be the same.
     pub fn idempotent(&self) -> bool {
-        self.dir.join(IDEMPOTENT).is_file()
+        std::fs::symlink_metadata(self.dir.join(IDEMPOTENT)).is_ok_and(|m| m.is_file())
     }
 
     /// Records that the second application of the chain passed on this cluster. Written whole
@@ -153,20 +160,21 @@ pub struct Building {
 
 impl Cache {
     /// The cache of this run, or `None` when it is off (`--no-cache`, `PG_INVARIANTS_CACHE=off`)
-    /// or no directory can be had.
-    pub fn locate(no_cache: bool) -> Option<Self> {
+    /// or no directory can be named; an error when it is not this user's own (see
+    /// [`super::fs`]).
+    pub fn locate(no_cache: bool) -> Result<Option<Self>, TrustError> {
         if no_cache || env::cache_off() {
-            return None;
+            return Ok(None);
         }
-        let root = root_dir()?;
+        let Some(root) = root_dir() else {
+            return Ok(None);
+        };
         let limit = env::cache_size_mib().map_or(DEFAULT_LIMIT, |mib| mib << 20);
         let cache = Self { root, limit };
-        for dir in DIRS {
-            private_dir(&cache.root.join(dir)).ok()?;
-        }
+        cache.trust()?;
         cache.reap_tmp();
         cache.forget_old_facts();
-        Some(cache)
+        Ok(Some(cache))
     }
 
     /// A cache at `root` bounded by `limit` bytes, whatever the environment says (tests).
@@ -176,10 +184,36 @@ impl Cache {
             root: root.to_path_buf(),
             limit,
         };
-        for dir in DIRS {
-            private_dir(&cache.root.join(dir)).expect("mkdir");
-        }
+        cache.trust().expect("an own cache");
         cache
+    }
+
+    /// Creates the root and its directories, or checks that they, and everything in them down to
+    /// each entry's files, are this user's, no link, and writable by nobody else.
+    fn trust(&self) -> Result<(), TrustError> {
+        private_root(&self.root)?;
+        check_entries(&self.root, &[])?;
+        for dir in DIRS {
+            let dir = self.root.join(dir);
+            private_dir(&dir)?;
+            check_entries(&dir, &[])?;
+        }
+        for kind in [Kind::Template, Kind::Migrated] {
+            let dir = self.root.join(kind.dir());
+            for entry in std::fs::read_dir(&dir).map_err(|source| TrustError::Io {
+                path: dir.clone(),
+                source,
+            })? {
+                let path = entry
+                    .map_err(|source| TrustError::Io {
+                        path: dir.clone(),
+                        source,
+                    })?
+                    .path();
+                check_entries(&path, SERVERS)?;
+            }
+        }
+        Ok(())
     }
 
     /// The cache's directory.
@@ -188,12 +222,14 @@ impl Cache {
     }
 
     /// The entry `key` of `kind`, locked for reading and marked as just used.
+    /// An entry that is not this user's own (a link, another account's) is none.
     pub fn get(&self, kind: Kind, key: &str) -> Option<Entry> {
         let dir = self.root.join(kind.dir()).join(key);
-        let lock = File::open(dir.join("lock")).ok()?;
+        check_private(&dir).ok()?;
+        let lock = open_lock(&dir.join("lock")).ok()?;
         flock(&lock, libc::LOCK_SH).ok()?;
         // Evicted between open and lock: the directory is gone.
-        if !dir.join("data").is_dir() {
+        if !std::fs::symlink_metadata(dir.join("data")).is_ok_and(|m| m.is_dir()) {
             return None;
         }
         let _ = lock.set_modified(SystemTime::now());
@@ -209,7 +245,7 @@ impl Cache {
         compute: impl FnOnce() -> Option<String>,
     ) -> Option<String> {
         let path = self.root.join("remembered").join(stamp);
-        if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Ok(text) = read_private_text(&path) {
             return Some(text);
         }
         let text = compute()?;
@@ -227,8 +263,9 @@ impl Cache {
     /// Waits until no other process builds `key`, then keeps others waiting until the result is
     /// dropped. Whoever waited looks the entry up again before building it.
     pub fn building(&self, kind: Kind, key: &str) -> io::Result<Building> {
-        let lock = File::create(
-            self.root
+        let lock = lock_file(
+            &self
+                .root
                 .join("building")
                 .join(format!("{}-{key}", kind.dir())),
         )?;
@@ -251,7 +288,7 @@ impl Cache {
             self.root
                 .join("tmp")
                 .join(format!("{}.{}", Owner::current().tag(), &secret[..8]));
-        private_dir(&tmp)?;
+        private_dir(&tmp).map_err(io::Error::other)?;
         let written = (|| {
             fill(&tmp.join("data"))?;
             write_private(&tmp.join("password"), contents.password)?;
@@ -265,7 +302,7 @@ impl Cache {
             remove_dir_patiently(&tmp);
             return Err(e);
         }
-        let global = File::create(self.root.join("lock"))?;
+        let global = lock_file(&self.root.join("lock"))?;
         flock(&global, libc::LOCK_EX)?;
         let dest = self.root.join(kind.dir()).join(key);
         if std::fs::rename(&tmp, &dest).is_err() {
@@ -287,9 +324,11 @@ impl Cache {
                     .flatten()
             })
             .flatten()
+            // A link (planted, never made here) is no entry: never followed, never removed.
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.path())
             .map(|dir| {
-                let used = std::fs::metadata(dir.join("lock"))
+                let used = std::fs::symlink_metadata(dir.join("lock"))
                     .and_then(|m| m.modified())
                     .unwrap_or(SystemTime::UNIX_EPOCH);
                 (used, stored_size(&dir), dir)
@@ -304,7 +343,7 @@ impl Cache {
             if dir == keep {
                 continue;
             }
-            let Ok(lock) = File::open(dir.join("lock")) else {
+            let Ok(lock) = open_lock(&dir.join("lock")) else {
                 continue;
             };
             if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_err() {
@@ -432,33 +471,12 @@ fn user_cache_dir() -> Option<PathBuf> {
         .map(|d| d.join("pg-invariants"))
 }
 
-/// Creates `dir` (and its parents) readable by its owner only, and makes it so if it exists.
-pub fn private_dir(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-}
-
-pub fn write_private(path: &Path, text: &str) -> io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?
-        .write_all(text.as_bytes())
-}
-
 /// Bytes of the files under `dir`.
 /// The size an entry's `size` file records (0 if unreadable).
 fn stored_size(entry: &Path) -> u64 {
-    std::fs::read_to_string(entry.join("size"))
+    read_private(&entry.join("size"))
         .ok()
-        .and_then(|s| s.trim().parse().ok())
+        .and_then(|s| String::from_utf8(s).ok()?.trim().parse().ok())
         .unwrap_or(0)
 }
 
@@ -473,15 +491,6 @@ fn dir_size(dir: &Path) -> u64 {
             _ => e.metadata().map(|m| m.len()).unwrap_or(0),
         })
         .sum()
-}
-
-pub fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
-    // SAFETY: flock(2) on a descriptor we own.
-    if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 /// `remove_dir_all`, retried for a moment.

@@ -18,6 +18,7 @@ mod copy;
 mod databases;
 #[cfg(feature = "docker")]
 mod docker;
+mod fs;
 mod local;
 mod owner;
 mod roles;
@@ -43,10 +44,13 @@ use local::LocalServer;
 use url::UrlServer;
 
 pub use cache::{
-    Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind, flock, private_dir,
-    root_dir, write_private,
+    Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind, root_dir,
 };
 pub use cleanup::{interrupted, on_exit, run_all as clean_up_now, wait_for_exit};
+pub use fs::{
+    TrustError, check_private, flock, lock_file, open_lock, private_dir, private_root,
+    read_private_text, write_private,
+};
 pub use local::{find_bindir, remove_dir_patiently, server_identity, server_identity_in};
 pub use owner::Owner;
 pub use roles::RolePhase;
@@ -60,6 +64,9 @@ pub enum ProvisionError {
     /// `PG_INVARIANTS_BACKEND` names no backend.
     #[error("{0}")]
     UnknownBackend(String),
+    /// The cache directory is not this user's own.
+    #[error(transparent)]
+    Untrusted(#[from] TrustError),
     #[error(
         "no PostgreSQL server binaries (initdb, postgres) found; searched {searched}. Install PostgreSQL (e.g. `apt-get install postgresql`), set PG_INVARIANTS_PG_BINDIR, or set PG_INVARIANTS_URL to use a server you run"
     )]

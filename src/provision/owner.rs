@@ -40,6 +40,12 @@ impl Owner {
         start_time(self.pid) == Some(self.start)
     }
 
+    /// True while the process is stopped (SIGSTOP, SIGTSTP, a debugger): it runs, but answers
+    /// nobody until it is continued.
+    pub fn is_stopped(&self) -> bool {
+        self.is_alive() && stat_field(self.pid, 0).is_some_and(|state| state == "T" || state == "t")
+    }
+
     /// `<pid>_<start>`, the part of a name that says who made it.
     pub fn tag(&self) -> String {
         format!("{}_{}", self.pid, self.start)
@@ -55,13 +61,17 @@ impl Owner {
     }
 }
 
-/// Field 22 of `/proc/<pid>/stat`; the fields after the command (which may hold spaces and
-/// parentheses) are counted from its closing parenthesis.
+/// Field 22 of `/proc/<pid>/stat`.
 fn start_time(pid: u32) -> Option<u64> {
+    stat_field(pid, 19)?.parse().ok()
+}
+
+/// The `n`th field of `/proc/<pid>/stat` after the command (which may hold spaces and
+/// parentheses, so fields are counted from its closing parenthesis): 0 is field 3 (state).
+fn stat_field(pid: u32, n: usize) -> Option<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_command = &stat[stat.rfind(')')? + 1..];
-    // Field 3 (state) is the first after the command; field 22 is 19 further on.
-    after_command.split_whitespace().nth(19)?.parse().ok()
+    after_command.split_whitespace().nth(n).map(str::to_string)
 }
 
 /// This machine's name as a short tag usable in a database name: up to 12 characters of the
@@ -127,6 +137,33 @@ mod tests {
         let tag = host_tag();
         assert!(tag.len() <= 18 && tag.len() >= 6, "{tag}");
         assert!(tag.chars().all(|c| c.is_ascii_alphanumeric()), "{tag}");
+    }
+
+    #[test]
+    fn a_stopped_process_is_stopped_until_continued() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep");
+        let owner = Owner::of(child.id()).expect("runs");
+        let signal = |sig| {
+            // SAFETY: kill(2) on our own child.
+            unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        };
+        let within = |want: bool| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while owner.is_stopped() != want && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            owner.is_stopped() == want
+        };
+        assert!(within(false));
+        signal(libc::SIGSTOP);
+        assert!(within(true), "stopped");
+        signal(libc::SIGCONT);
+        assert!(within(false), "continued");
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
     }
 
     #[test]

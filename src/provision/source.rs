@@ -34,8 +34,8 @@ impl Source {
         // to copy, a URL's server not ours at all. The cache also remembers, for the
         // processes of one test run, where the server binaries are.
         let cache = match chosen {
-            Backend::Local => Cache::locate(no_cache),
-            Backend::Auto if url.is_none() => Cache::locate(no_cache),
+            Backend::Local => Cache::locate(no_cache)?,
+            Backend::Auto if url.is_none() => Cache::locate(no_cache)?,
             _ => None,
         };
         let backend = match chosen {

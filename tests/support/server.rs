@@ -23,7 +23,7 @@ pub fn local_config(settings: &[(&str, &str)]) -> DatabaseConfig {
 /// A private local server with these settings; removed when dropped. Its cluster is a copy of
 /// the initdb'ed template of the cache under the target directory, as a run's would be.
 pub async fn local_server(settings: &[(&str, &str)]) -> Postgres {
-    let cache = Cache::locate(false);
+    let cache = Cache::locate(false).expect("an own cache directory");
     Postgres::start(&Source::new(Backend::Local, local_config(settings), cache))
         .await
         .expect("a local PostgreSQL")

@@ -189,6 +189,7 @@ impl Reader {
 
 /// Every changelog below `dir`, hidden files left out.
 fn changelogs_below(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), DiscoverError> {
+    crate::migrate::file::note(dir);
     for entry in std::fs::read_dir(dir).map_err(io_error(dir))? {
         let path = entry.map_err(io_error(dir))?.path();
         let hidden = path

@@ -308,6 +308,7 @@ fn entries(dir: &Path) -> Result<Vec<Entry>, DiscoverError> {
         });
     }
     let mut entries = Vec::new();
+    super::file::note(dir);
     for entry in fs::read_dir(dir).map_err(io_error(dir))? {
         let entry = entry.map_err(io_error(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -329,8 +330,9 @@ fn io_error(path: &Path) -> impl Fn(io::Error) -> DiscoverError + '_ {
     }
 }
 
+/// A file of the chain (see [`crate::migrate::file`]: regular, bounded, noted).
 fn read_text(path: &Path) -> Result<String, DiscoverError> {
-    fs::read_to_string(path).map_err(io_error(path))
+    super::file::read(path).map_err(io_error(path))
 }
 
 /// Reads a migration file: the whole file runs, in a transaction until the layout says otherwise.
