@@ -12,12 +12,14 @@
 //! Ctrl-C. Whatever a run killed with SIGKILL leaves (a server directory, a database on a
 //! server shared with other runs) carries its [`owner`] in its name, and the next run removes it.
 
+mod account;
 mod cache;
 mod cleanup;
 mod copy;
 mod databases;
 #[cfg(feature = "docker")]
 mod docker;
+mod identity;
 mod local;
 mod owner;
 mod roles;
@@ -47,7 +49,8 @@ pub use cache::{
     root_dir, write_private,
 };
 pub use cleanup::{interrupted, on_exit, run_all as clean_up_now, wait_for_exit};
-pub use local::{find_bindir, remove_dir_patiently, server_identity, server_identity_in};
+pub use identity::{server_identity, server_identity_in};
+pub use local::{find_bindir, remove_dir_patiently};
 pub use owner::Owner;
 pub use roles::RolePhase;
 pub use scratch::Scratch;
@@ -94,9 +97,12 @@ pub enum ProvisionError {
     #[error("PG_INVARIANTS_URL is not a valid PostgreSQL URL: {reason}")]
     BadUrl { reason: String },
     #[error(
-        "running as root, and neither a `postgres` nor a `nobody` user exists to run the server as"
+        "running as root, the local server runs as the dedicated account `{account}`, which cannot be used: {reason}. Create it (`useradd --system --user-group --no-create-home --shell /usr/sbin/nologin {account}`), or run pg-invariants as an unprivileged user (see docs/backends.md)"
     )]
-    NoUnprivilegedUser,
+    NoUnprivilegedUser {
+        account: &'static str,
+        reason: String,
+    },
     #[error("initdb failed:\n{output}")]
     Initdb { output: String },
     #[error("postgres exited ({status}) before accepting connections; its log:\n{log}")]
