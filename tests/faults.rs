@@ -539,3 +539,44 @@ async fn a_url_run_killed_with_sigkill_leaves_no_database_after_the_next_run() {
     assert_eq!(next.status.code(), Some(0), "{next:?}");
     assert!(our_databases(&options).await.is_empty());
 }
+
+/// The name of the account we run as.
+fn whoami() -> String {
+    let out = Command::new("id").arg("-un").output().expect("id runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn project_sql_runs_programs_as_an_account_of_its_own() {
+    // As root, the server's account owns nothing else: not the distribution's `postgres`.
+    // SAFETY: geteuid has no preconditions.
+    let expected = match unsafe { libc::geteuid() } {
+        0 => "pg-invariants".to_string(),
+        _ => whoami(),
+    };
+    let scratch = Scratch::new();
+    let migration = format!(
+        "CREATE TEMP TABLE whoami (name text);\n\
+         COPY whoami FROM PROGRAM 'id -un';\n\
+         DO $$ BEGIN IF (SELECT name FROM whoami) IS DISTINCT FROM '{expected}' THEN \
+         RAISE EXCEPTION 'the server runs as %', (SELECT name FROM whoami); END IF; END $$;\n\
+         CREATE TABLE t (id int PRIMARY KEY);\n"
+    );
+    let project = scratch.project(
+        "whoami",
+        &[
+            ("pg-invariants.toml", CONFIG),
+            ("migrations/1_t.sql", &migration),
+            ("invariants/t.toml", "[columns.id]\n"),
+        ],
+    );
+    let out = scratch
+        .command(&project, &[], &[])
+        .output()
+        .expect("the run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("migrations::apply ... ok"),
+        "{out:?}"
+    );
+}
