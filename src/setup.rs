@@ -284,7 +284,8 @@ impl Setup {
         let started = Instant::now();
         let roles = postgres.role_phase().await?;
         let remedy = |e: ApplyError| remedied(e, &version, source, &postgres);
-        let apply = apply_once(&postgres, &database, chain)
+        let mark_roles = roles.as_ref().map(RolePhase::marking_sql);
+        let apply = apply_once(&postgres, &database, chain, mark_roles.as_deref())
             .await?
             .map_err(remedy);
         let apply_time = started.elapsed();
@@ -342,7 +343,8 @@ impl Setup {
         let idempotent = match (&apply, second) {
             (Ok(()), true) if idempotent_before => Some(Ok(())),
             (Ok(()), true) => {
-                let outcome = second_pass(&postgres, &database, chain)
+                let mark_roles = roles.as_ref().map(RolePhase::marking_sql);
+                let outcome = second_pass(&postgres, &database, chain, mark_roles.as_deref())
                     .await?
                     .map_err(remedy);
                 if outcome.is_ok() {
@@ -517,9 +519,12 @@ async fn apply_once(
     postgres: &Postgres,
     database: &str,
     chain: &Chain,
+    mark_roles: Option<&str>,
 ) -> Result<Result<(), ApplyError>, ProvisionError> {
     let mut conn = connect(postgres, database).await?;
-    let result = chain.apply(&mut conn, &postgres.client_env(database)).await;
+    let result = chain
+        .apply(&mut conn, &postgres.client_env(database), mark_roles)
+        .await;
     let _ = conn.close().await;
     postgres.rollback_prepared(database).await?;
     Ok(result)
@@ -531,11 +536,12 @@ async fn second_pass(
     postgres: &Postgres,
     database: &str,
     chain: &Chain,
+    mark_roles: Option<&str>,
 ) -> Result<Result<(), ApplyError>, ProvisionError> {
     let clone = postgres.create_database(Some(database)).await?;
     let mut conn = connect(postgres, &clone).await?;
     let result = chain
-        .apply_migrations(&mut conn, &postgres.client_env(&clone))
+        .apply_migrations(&mut conn, &postgres.client_env(&clone), mark_roles)
         .await;
     let _ = conn.close().await;
     postgres.drop_database(&clone).await?;

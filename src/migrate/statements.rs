@@ -113,6 +113,15 @@ pub(crate) fn tokens(sql: &str) -> Vec<(TokenKind, Range<usize>)> {
     std::iter::from_fn(|| lexer.next_token().map(|t| (t.kind, t.range))).collect()
 }
 
+/// True when the statement is `CREATE ROLE`, `CREATE USER` or `CREATE GROUP` (not `CREATE USER
+/// MAPPING`).
+pub fn creates_role(statement: &str) -> bool {
+    let words = words(statement);
+    let top: Vec<&str> = words.iter().take(3).map(|w| w.upper.as_str()).collect();
+    matches!(top.as_slice(), ["CREATE", "ROLE" | "USER" | "GROUP", ..])
+        && top.get(2) != Some(&"MAPPING")
+}
+
 /// An unquoted word of a statement, upper-cased, with its parenthesis depth.
 struct Word {
     upper: String,
