@@ -142,8 +142,8 @@ fn copy_from(sql: &str, after: &[(TokenKind, Range<usize>)]) -> Option<Reads> {
 /// The code a string holds, and where it starts in the string's token: a dollar-quoted body
 /// always, a plain `'...'` string right after `DO`, `AS` or `EXECUTE`.
 fn code_in(token: &str, previous: Option<&str>) -> Option<(String, usize)> {
-    if token.starts_with('$') {
-        let tag_end = token[1..].find('$')? + 2;
+    if let Some(after_dollar) = token.strip_prefix('$') {
+        let tag_end = after_dollar.find('$')? + 2;
         let body_end = token.len().checked_sub(tag_end)?;
         return (body_end >= tag_end).then(|| (token[tag_end..body_end].to_string(), tag_end));
     }
@@ -167,8 +167,8 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    fn found(sql: &str) -> Vec<Reads> {
-        let m = Migration {
+    fn seed(sql: &str) -> Migration {
+        Migration {
             version: String::new(),
             description: String::new(),
             path: PathBuf::from("seed.sql"),
@@ -176,8 +176,11 @@ mod tests {
             body: 0..sql.len(),
             transaction: true,
             verbatim: Vec::new(),
-        };
-        reads(&m).into_iter().map(|r| r.what).collect()
+        }
+    }
+
+    fn found(sql: &str) -> Vec<Reads> {
+        reads(&seed(sql)).into_iter().map(|r| r.what).collect()
     }
 
     fn file(path: &str) -> Reads {
@@ -215,15 +218,6 @@ mod tests {
     #[test]
     fn the_offset_is_where_the_read_starts() {
         let sql = "SELECT 1;\n  COPY t FROM PROGRAM 'id';";
-        let m = Migration {
-            version: String::new(),
-            description: String::new(),
-            path: PathBuf::from("seed.sql"),
-            text: sql.to_string(),
-            body: 0..sql.len(),
-            transaction: true,
-            verbatim: Vec::new(),
-        };
-        assert_eq!(reads(&m)[0].offset, sql.find("COPY").expect("COPY"));
+        assert_eq!(reads(&seed(sql))[0].offset, sql.find("COPY").expect("COPY"));
     }
 }
