@@ -13,6 +13,13 @@ use super::ProvisionError;
 pub const NAME: &str = "pg-invariants";
 /// Accounts that own something on most machines: the server never runs as them.
 const REFUSED: [&str; 3] = ["root", "postgres", "nobody"];
+/// The uid of `postgres` in the official PostgreSQL images and in ours (`ci/postgres-image`):
+/// a container's server runs as it, so an account with it could reach into a container of
+/// another run (`/proc/<pid>/root`).
+const CONTAINER_UID: u32 = 999;
+/// Where a uid for the account is looked for, downwards: the system range, below the
+/// containers' uid.
+const UIDS: std::ops::RangeInclusive<u32> = 100..=998;
 
 /// The account a local server runs as: `None` when we are not root (the server runs as us).
 #[derive(Debug, Clone, Copy)]
@@ -39,12 +46,17 @@ impl RunAs {
 }
 
 /// What a cache key records of the account: a cluster's files belong to it, and a copy owned by
-/// another account cannot be started by this one.
+/// another account (say one created again since, with another uid) cannot be started by this
+/// one. As root the account is created here if need be, so that the first run's key is the
+/// next one's.
 pub fn identity() -> String {
-    // SAFETY: geteuid has no preconditions.
-    match unsafe { libc::geteuid() } {
-        0 => format!("{NAME} {:?}", lookup(NAME).map(|a| a.uid)),
-        uid => format!("uid {uid}"),
+    match RunAs::for_current_user() {
+        Ok(Some(account)) => format!("{NAME} uid {}", account.uid),
+        Ok(None) => {
+            // SAFETY: geteuid has no preconditions.
+            format!("uid {}", unsafe { libc::geteuid() })
+        }
+        Err(_) => format!("{NAME}, unusable"),
     }
 }
 
@@ -57,6 +69,11 @@ fn checked(account: RunAs) -> Result<RunAs, ProvisionError> {
     if account.uid == 0 || account.gid == 0 {
         return Err(unprivileged_error("it has uid or gid 0"));
     }
+    if account.uid == CONTAINER_UID {
+        return Err(unprivileged_error(
+            "it has uid 999, the uid PostgreSQL's containers run as",
+        ));
+    }
     match shared {
         Some(name) => Err(unprivileged_error(&format!(
             "it has the uid of the `{name}` account, which owns other files"
@@ -68,7 +85,12 @@ fn checked(account: RunAs) -> Result<RunAs, ProvisionError> {
 /// `useradd --system`: no home directory, no login shell, a group of its own. A concurrent
 /// run creating it first makes ours fail: that is fine, the caller looks it up again.
 fn create() -> Result<(), ProvisionError> {
+    let uid = UIDS
+        .rev()
+        .find(|uid| uid_free(*uid))
+        .ok_or_else(|| unprivileged_error("no free uid from 998 down to 100"))?;
     let status = Command::new("useradd")
+        .args(["--uid", &uid.to_string()])
         .args([
             "--system",
             "--user-group",
@@ -103,6 +125,12 @@ fn unprivileged_error(reason: &str) -> ProvisionError {
     }
 }
 
+/// No account and no group has the number `id`.
+fn uid_free(id: u32) -> bool {
+    // SAFETY: getpwuid and getgrgid have no preconditions; only null-ness is read.
+    unsafe { libc::getpwuid(id).is_null() && libc::getgrgid(id).is_null() }
+}
+
 /// The uid and gid of the account `name`, if it exists.
 fn lookup(name: &str) -> Option<RunAs> {
     let name = std::ffi::CString::new(name).ok()?;
@@ -128,6 +156,7 @@ mod tests {
         for name in REFUSED {
             assert!(lookup(name).is_none_or(|other| other.uid != account.uid));
         }
+        assert_ne!(account.uid, CONTAINER_UID);
         assert_eq!(lookup(NAME).map(|a| a.uid), Some(account.uid));
     }
 }
