@@ -83,14 +83,10 @@ fn scan(sql: &str, base: usize, depth: usize, found: &mut Vec<OutsideRead>) {
                     found.push(OutsideRead { offset: at, what });
                 }
             }
-            TokenKind::Word => {
-                let lower = text.to_ascii_lowercase();
-                if let Some(name) = READERS.iter().find(|r| lower.starts_with(*r)) {
-                    found.push(OutsideRead {
-                        offset: at,
-                        what: Reads::Function(name.to_string()),
-                    });
-                }
+            TokenKind::Word => reader(&text.to_ascii_lowercase(), at, found),
+            // `"pg_read_file"(...)` calls the function too.
+            TokenKind::Quoted if text.starts_with('"') => {
+                reader(&text.trim_matches('"').replace("\"\"", "\""), at, found)
             }
             TokenKind::Quoted if depth < MAX_DEPTH => {
                 let previous = i.checked_sub(1).map(|p| &sql[tokens[p].1.clone()]);
@@ -100,6 +96,16 @@ fn scan(sql: &str, base: usize, depth: usize, found: &mut Vec<OutsideRead>) {
             }
             _ => {}
         }
+    }
+}
+
+/// Records `name` when it is one of the [`READERS`].
+fn reader(name: &str, at: usize, found: &mut Vec<OutsideRead>) {
+    if let Some(reader) = READERS.iter().find(|r| name.starts_with(*r)) {
+        found.push(OutsideRead {
+            offset: at,
+            what: Reads::Function(reader.to_string()),
+        });
     }
 }
 
@@ -209,7 +215,11 @@ mod tests {
     #[case::dblink("CREATE EXTENSION dblink;", vec![Reads::Function("dblink".into())])]
     #[case::comment("-- COPY t FROM PROGRAM 'id'\n/* pg_read_file('/x') */ SELECT 1;", vec![])]
     #[case::literal("INSERT INTO notes VALUES ('COPY t FROM PROGRAM ''id''; pg_read_file');", vec![])]
-    #[case::quoted_identifier("SELECT \"pg_read_file\" FROM t;", vec![])]
+    #[case::quoted_identifier(
+        "SELECT \"pg_read_file\"('/x');",
+        vec![Reads::Function("pg_read_file".into())]
+    )]
+    #[case::quoted_other("SELECT \"Pg_Read_File\" FROM t;", vec![])]
     #[case::column_named_copy("SELECT copy FROM t;", vec![])]
     fn reads_from_outside(#[case] sql: &str, #[case] expected: Vec<Reads>) {
         assert_eq!(found(sql), expected);
