@@ -79,13 +79,12 @@ pub fn print_cache_key(config: Option<&Path>, start: &Path, backend: Option<Back
         );
     };
     match crate::setup::migrated_key(&spec, &chain, &server) {
-        Some(key) => {
+        Ok(key) => {
             println!("{key}");
             ExitCode::SUCCESS
         }
-        None => invalid(
-            "error: a `command` chain is never cached: what the tool reads is not known, so no key covers it",
-        ),
+        Err(e @ crate::setup::NotCached::Command) => invalid(&format!("error: {e}")),
+        Err(e) => invalid(&format!("error: this chain is never cached: {e}")),
     }
 }
 
@@ -239,6 +238,7 @@ fn applied(setup: &Setup) -> String {
             "chain and seed applied in {apply:.2}s, kept in the cache as {key} in {:.2}s",
             took.as_secs_f64()
         ),
+        Cached::Never(why) => format!("chain and seed applied in {apply:.2}s, not cached: {why}"),
         Cached::Off | Cached::NotStored(_) => format!("chain and seed applied in {apply:.2}s"),
     }
 }

@@ -10,7 +10,9 @@ use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::catalog::{self, Catalog};
-use crate::migrate::{ApplyError, Chain};
+use crate::location::{self, Location};
+use crate::migrate::outside::{self, Reads};
+use crate::migrate::{ApplyError, Chain, Migration};
 use crate::provision::{
     Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, Scratch, ServerVersion,
     Source, server_identity_in,
@@ -120,16 +122,20 @@ pub enum Cached {
     Stored(String, Duration),
     /// The chain was applied and did not apply: nothing kept.
     NotStored(String),
+    /// The chain reads from outside the project what no key covers: never kept (why, see
+    /// [`NotCached`]).
+    Never(String),
 }
 
 /// The key of the migrated cluster: a hash of every input that can change it (see
 /// [`crate::provision::Key`], which adds the harness's version): the server, the whole
 /// `[database]` table (settings, and any key added to it later), the format and time limits,
-/// and every file of `before`, the chain and the seed, in order, with the bytes that run and
-/// how they run. `None` for a `command` chain.
-pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> {
+/// every file of `before`, the chain and the seed, in order, with the bytes that run and how
+/// they run, and the content of every file they `COPY ... FROM`. An error for a `command` chain
+/// and for a chain that reads what no key can cover (see [`NotCached`]).
+pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Result<String, NotCached> {
     if chain.command.is_some() {
-        return None;
+        return Err(NotCached::Command);
     }
     let mut key = Key::new("migrated");
     key.part("server", server)
@@ -152,24 +158,82 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> 
                     "how",
                     format!("{:?} {} {:?}", m.body, m.transaction, m.verbatim),
                 );
+            outside_parts(&mut key, m)?;
         }
     }
-    Some(key.finish())
+    Ok(key.finish())
+}
+
+/// Why a chain's migrated cluster is never cached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotCached {
+    #[error(
+        "a `command` chain is never cached: what the tool reads is not known, so no key covers it"
+    )]
+    Command,
+    /// `location` reads `what` from outside the project, which no key can cover (`why`).
+    #[error("{location} reads {what}{why}")]
+    ReadsOutside {
+        location: Location,
+        what: Reads,
+        why: &'static str,
+    },
+}
+
+/// Hashes into `key` the content of each file `m` copies from, or says why it cannot: a
+/// program, a server-side file function, a relative path (the server reads it from its data
+/// directory), a file that is not a readable regular one.
+fn outside_parts(key: &mut Key, m: &Migration) -> Result<(), NotCached> {
+    for read in outside::reads(m) {
+        let never = |why| NotCached::ReadsOutside {
+            location: Location::at(&location::relative(&m.path), &m.text, read.offset),
+            what: read.what.clone(),
+            why,
+        };
+        let path = match &read.what {
+            Reads::File(Some(path)) if path.is_absolute() => path,
+            Reads::File(Some(_)) => {
+                return Err(never(", a path relative to the server's data directory"));
+            }
+            _ => return Err(never("")),
+        };
+        let digest = content_digest(path).ok_or_else(|| never(", not a readable regular file"))?;
+        key.part("outside file", path.as_os_str().as_encoded_bytes())
+            .part("content", digest);
+    }
+    Ok(())
+}
+
+/// SHA-256 of the content of `path`, when it is a regular file we can read.
+fn content_digest(path: &Path) -> Option<Vec<u8>> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut hash = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hash).ok()?;
+    Some(hash.finalize().to_vec())
 }
 
 /// The catalog a run of these inputs reads, when the cache holds it (kept by an earlier run of
 /// the very same inputs): listing the tests then needs no server.
 pub fn cached_catalog(spec: &Spec, chain: &Chain, source: &Source) -> Option<Catalog> {
     let (cache, key) = cache_key(source, spec, chain)?;
-    let entry = cache.get(Kind::Migrated, &key)?;
+    let entry = cache.get(Kind::Migrated, &key.ok()?)?;
     kept_catalog(&entry.catalog())
 }
 
-/// The migrated cluster's key for this run, when the cache applies to it.
-fn cache_key<'c>(source: &'c Source, spec: &Spec, chain: &Chain) -> Option<(&'c Cache, String)> {
+/// The migrated cluster's key for this run, when the cache applies to it; `Err` when the chain
+/// is never cached.
+fn cache_key<'c>(
+    source: &'c Source,
+    spec: &Spec,
+    chain: &Chain,
+) -> Option<(&'c Cache, Result<String, NotCached>)> {
     let cache = source.cache()?;
     let server = server_identity_in(cache)?;
-    Some((cache, migrated_key(spec, chain, &server)?))
+    Some((cache, migrated_key(spec, chain, &server)))
 }
 
 impl Setup {
@@ -183,7 +247,11 @@ impl Setup {
         connections: u32,
         pass: SecondPass,
     ) -> Result<Self, ProvisionError> {
-        let keyed = cache_key(source, spec, chain);
+        let (keyed, never) = match cache_key(source, spec, chain) {
+            Some((cache, Ok(key))) => (Some((cache, key)), None),
+            Some((_, Err(e @ NotCached::ReadsOutside { .. }))) => (None, Some(e.to_string())),
+            _ => (None, None),
+        };
         let started = Instant::now();
         // One process builds a key at a time: the others wait, then start from its entry.
         let mut building = None;
@@ -216,7 +284,8 @@ impl Setup {
         let started = Instant::now();
         let roles = postgres.role_phase().await?;
         let remedy = |e: ApplyError| remedied(e, &version, source, &postgres);
-        let apply = apply_once(&postgres, &database, chain)
+        let mark_roles = roles.as_ref().map(RolePhase::marking_sql);
+        let apply = apply_once(&postgres, &database, chain, mark_roles.as_deref())
             .await?
             .map_err(remedy);
         let apply_time = started.elapsed();
@@ -228,7 +297,7 @@ impl Setup {
                 (stored, cache.get(Kind::Migrated, key))
             }
             Some((_, key)) => (Cached::NotStored(key.clone()), None),
-            None => (Cached::Off, None),
+            None => (never.map_or(Cached::Off, Cached::Never), None),
         };
         drop(building);
         let migrated = Migrated {
@@ -274,7 +343,8 @@ impl Setup {
         let idempotent = match (&apply, second) {
             (Ok(()), true) if idempotent_before => Some(Ok(())),
             (Ok(()), true) => {
-                let outcome = second_pass(&postgres, &database, chain)
+                let mark_roles = roles.as_ref().map(RolePhase::marking_sql);
+                let outcome = second_pass(&postgres, &database, chain, mark_roles.as_deref())
                     .await?
                     .map_err(remedy);
                 if outcome.is_ok() {
@@ -449,9 +519,12 @@ async fn apply_once(
     postgres: &Postgres,
     database: &str,
     chain: &Chain,
+    mark_roles: Option<&str>,
 ) -> Result<Result<(), ApplyError>, ProvisionError> {
     let mut conn = connect(postgres, database).await?;
-    let result = chain.apply(&mut conn, &postgres.client_env(database)).await;
+    let result = chain
+        .apply(&mut conn, &postgres.client_env(database), mark_roles)
+        .await;
     let _ = conn.close().await;
     postgres.rollback_prepared(database).await?;
     Ok(result)
@@ -463,11 +536,12 @@ async fn second_pass(
     postgres: &Postgres,
     database: &str,
     chain: &Chain,
+    mark_roles: Option<&str>,
 ) -> Result<Result<(), ApplyError>, ProvisionError> {
     let clone = postgres.create_database(Some(database)).await?;
     let mut conn = connect(postgres, &clone).await?;
     let result = chain
-        .apply_migrations(&mut conn, &postgres.client_env(&clone))
+        .apply_migrations(&mut conn, &postgres.client_env(&clone), mark_roles)
         .await;
     let _ = conn.close().await;
     postgres.drop_database(&clone).await?;

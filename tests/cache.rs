@@ -1155,3 +1155,125 @@ fn wait_for_record(project: &Project, state: &str) -> String {
     }
     panic!("no keeper record in state {state}");
 }
+
+/// A CSV file outside the project that the server (as root: its own account) can read.
+fn outside_csv(project: &Project, rows: &str) -> PathBuf {
+    let data = project.scratch.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    for dir in [project.scratch.path(), data.as_path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let csv = data.join("orgs.csv");
+    std::fs::write(&csv, rows).expect("write");
+    std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    csv
+}
+
+#[test]
+fn a_file_the_seed_copies_from_is_part_of_the_key() {
+    let project = Project::new("");
+    let csv = outside_csv(&project, "a\nb\n");
+    std::fs::write(
+        project.dir().join("seed.sql"),
+        format!(
+            "-- the rows come from outside the project\nCOPY orgs (name) FROM '{}' WITH (FORMAT csv);\n",
+            csv.display()
+        ),
+    )
+    .expect("write");
+    let key = project.test(&[]).ok().kept().expect("kept");
+    assert_eq!(project.test(&[]).ok().hit(), Some(key.clone()));
+    // An empty field is NULL in CSV: `name` is NOT NULL, so the seed no longer applies.
+    std::fs::write(&csv, "a\n\n").expect("write");
+    let changed = project.test(&[]);
+    assert_eq!(changed.hit(), None, "a stale hit: {}", changed.stderr);
+    assert_eq!(
+        changed
+            .outcomes()
+            .get("migrations::apply")
+            .map(String::as_str),
+        Some("FAILED"),
+        "{}",
+        changed.stdout
+    );
+    assert_eq!(changed.code, Some(101));
+}
+
+#[test]
+fn a_chain_that_runs_a_program_is_never_cached_and_says_so() {
+    let project = Project::new("");
+    std::fs::write(
+        project.dir().join("seed.sql"),
+        "SELECT 1;\nCOPY orgs (name) FROM PROGRAM 'echo \"$PG_INVARIANTS_PROBE\"';\n",
+    )
+    .expect("write");
+    for _ in 0..2 {
+        let run = project.test(&[]);
+        run.ok();
+        assert_eq!(run.hit(), None, "{}", run.stderr);
+        assert_eq!(run.kept(), None, "{}", run.stderr);
+        assert_eq!(
+            run.stderr.matches("not cached: ").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains("not cached: seed.sql:2:1 reads COPY FROM PROGRAM"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(project.migrated().is_empty());
+    let key = project
+        .command(&["cache", "key"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(key.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&key.stderr).contains("reads COPY FROM PROGRAM"),
+        "{key:?}"
+    );
+}
+
+#[test]
+fn an_extension_upgraded_in_the_share_directory_changes_the_key() {
+    let project = Project::new("");
+    let prefix = project.scratch.path().join("pg");
+    let bin = prefix.join("bin");
+    let extension = prefix.join("share/postgresql/extension");
+    for dir in [&bin, &extension, &prefix.join("lib")] {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    let postgres = bin.join("postgres");
+    std::fs::write(&postgres, "#!/bin/sh\necho 'postgres (PostgreSQL) 15.99'\n").expect("write");
+    std::fs::set_permissions(&postgres, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(bin.join("initdb"), "").expect("write");
+    std::fs::write(prefix.join("lib/plpgsql.so"), "").expect("write");
+    std::fs::write(extension.join("plpgsql.control"), "").expect("write");
+    let script = extension.join("tiny--1.0.sql");
+    std::fs::write(
+        &script,
+        "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    )
+    .expect("write");
+    let key = || {
+        let out = project
+            .command(&["cache", "key"])
+            .env("PG_INVARIANTS_PG_BINDIR", &bin)
+            .output()
+            .expect("the binary runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let before = key();
+    assert_eq!(key(), before, "the same installation, the same key");
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(
+        &script,
+        "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 2';",
+    )
+    .expect("write");
+    assert_ne!(key(), before, "an upgraded extension script misses");
+}

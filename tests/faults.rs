@@ -693,3 +693,109 @@ fn a_fifo_a_device_or_an_oversized_file_in_the_chain_is_exit_2_naming_it() {
     .expect("write");
     check("seed.sql", "a device");
 }
+
+/// The name of the account we run as.
+fn whoami() -> String {
+    let out = Command::new("id").arg("-un").output().expect("id runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn project_sql_runs_programs_as_an_account_of_its_own() {
+    // As root, the server's account owns nothing else: not the distribution's `postgres`.
+    // SAFETY: geteuid has no preconditions.
+    let expected = match unsafe { libc::geteuid() } {
+        0 => "pg-invariants".to_string(),
+        _ => whoami(),
+    };
+    let scratch = Scratch::new();
+    let migration = format!(
+        "CREATE TEMP TABLE whoami (name text);\n\
+         COPY whoami FROM PROGRAM 'id -un';\n\
+         DO $$ BEGIN IF (SELECT name FROM whoami) IS DISTINCT FROM '{expected}' THEN \
+         RAISE EXCEPTION 'the server runs as %', (SELECT name FROM whoami); END IF; END $$;\n\
+         CREATE TABLE t (id int PRIMARY KEY);\n"
+    );
+    let project = scratch.project(
+        "whoami",
+        &[
+            ("pg-invariants.toml", CONFIG),
+            ("migrations/1_t.sql", &migration),
+            ("invariants/t.toml", "[columns.id]\n"),
+        ],
+    );
+    let out = scratch
+        .command(&project, &[], &[])
+        .output()
+        .expect("the run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("migrations::apply ... ok"),
+        "{out:?}"
+    );
+}
+
+/// The roles named `leaky…` on the server.
+async fn leaky_roles(options: &PgConnectOptions) -> Vec<String> {
+    strings(
+        options,
+        "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'leaky%' ORDER BY 1",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_url_run_killed_during_the_chain_leaves_no_role_after_the_next_run() {
+    let (server, url) = shared_server(&[]).await;
+    let options = server.options("postgres");
+    let scratch = Scratch::new();
+    let config = "[migrations]\nformat = \"sql-dir\"\nbefore = [\"roles.sql\"]\n\n[snapshots]\nenabled = false\n";
+    // One role in a transaction, one by a script that runs outside one (VACUUM refuses a
+    // transaction block): both commit before the chain sleeps.
+    let roles = "CREATE ROLE leaky_in_before NOLOGIN;\nVACUUM;\n";
+    let files = |sleep: &'static str| {
+        [
+            ("pg-invariants.toml", config),
+            ("roles.sql", roles),
+            (
+                "migrations/1_t.sql",
+                "CREATE TABLE t (id int PRIMARY KEY);\nCREATE ROLE leaky_in_chain NOLOGIN;\n",
+            ),
+            ("migrations/2_sleep.sql", sleep),
+            ("invariants/t.toml", "[columns.id]\n"),
+        ]
+    };
+    let slow = scratch.project("slow-roles", &files("SELECT pg_sleep(60);\n"));
+    let mut child = scratch
+        .command(&slow, &["--backend", "url"], &[("PG_INVARIANTS_URL", &url)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    while leaky_roles(&options).await.len() < 2 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no role");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    signal(child.id() as i32, libc::SIGKILL);
+    child.wait().expect("wait");
+
+    // The same roles again, created without IF NOT EXISTS: the next run fails unless the
+    // killed run's roles are gone first.
+    let quick = scratch.project("quick-roles", &files("SELECT 1;\n"));
+    let next = tokio::task::spawn_blocking(move || {
+        scratch
+            .command(
+                &quick,
+                &["--backend", "url"],
+                &[("PG_INVARIANTS_URL", &url)],
+            )
+            .output()
+            .expect("the next run")
+    })
+    .await
+    .expect("join");
+    assert_eq!(next.status.code(), Some(0), "{next:?}");
+    assert!(leaky_roles(&options).await.is_empty());
+    assert!(our_databases(&options).await.is_empty());
+}

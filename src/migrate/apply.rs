@@ -214,15 +214,18 @@ impl Chain {
         })
     }
 
-    /// `before`, the chain and the seed, in order.
+    /// `before`, the chain and the seed, in order. `mark_roles`: SQL that marks the roles
+    /// created so far (a server shared with other runs, see `provision::roles`), run in the
+    /// transaction of every statement that may have created one, before it commits.
     pub async fn apply(
         &self,
         conn: &mut PgConnection,
         client_env: &[(String, String)],
+        mark_roles: Option<&str>,
     ) -> Result<(), ApplyError> {
-        apply_all(conn, &self.before, &self.limits).await?;
-        self.apply_migrations(conn, client_env).await?;
-        apply_all(conn, &self.seed, &self.limits).await
+        apply_all(conn, &self.before, &self.limits, mark_roles).await?;
+        self.apply_migrations(conn, client_env, mark_roles).await?;
+        apply_all(conn, &self.seed, &self.limits, mark_roles).await
     }
 
     /// The migrations alone (the idempotency pass runs them a second time).
@@ -230,10 +233,11 @@ impl Chain {
         &self,
         conn: &mut PgConnection,
         client_env: &[(String, String)],
+        mark_roles: Option<&str>,
     ) -> Result<(), ApplyError> {
         match &self.command {
             Some((tool, dir)) => command::run(tool, dir, client_env, &self.limits).await,
-            None => apply_all(conn, &self.migrations, &self.limits).await,
+            None => apply_all(conn, &self.migrations, &self.limits, mark_roles).await,
         }
     }
 }
@@ -263,6 +267,7 @@ async fn apply_all(
     conn: &mut PgConnection,
     migrations: &[Migration],
     limits: &Limits,
+    mark_roles: Option<&str>,
 ) -> Result<(), ApplyError> {
     for m in migrations {
         // Before every file: an earlier file may have turned the limits off for itself.
@@ -273,22 +278,39 @@ async fn apply_all(
                 what: "setting statement_timeout and lock_timeout".into(),
                 source,
             })?;
-        apply_one(conn, m).await.map_err(|e| e.explained(limits))?;
+        apply_one(conn, m, mark_roles)
+            .await
+            .map_err(|e| e.explained(limits))?;
     }
     Ok(())
 }
 
-async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyError> {
+async fn apply_one(
+    conn: &mut PgConnection,
+    m: &Migration,
+    mark_roles: Option<&str>,
+) -> Result<(), ApplyError> {
     let body_start = m.body.start;
     let statements = m.statements();
     if m.transaction {
         execute(conn, "BEGIN", "starting the migration's transaction").await?;
     }
+    // Outside a transaction, after every statement: in the script's own transaction if it
+    // opened one, else right after the statement commits (a `CREATE ROLE` itself carries the
+    // marking in its own implicit transaction, see `run_statement`).
+    let after_each = mark_roles.filter(|_| !m.transaction);
     for statement in &statements {
-        if let Err(e) = run_statement(conn, m, body_start, statement).await {
+        let mut ran = run_statement(conn, m, body_start, statement, after_each).await;
+        if let (Ok(()), Some(mark)) = (&ran, after_each) {
+            ran = mark_created_roles(conn, mark).await;
+        }
+        if let Err(e) = ran {
             let _ = execute(conn, "ROLLBACK", "rolling back").await;
             return Err(e);
         }
+    }
+    if let Some(mark) = mark_roles.filter(|_| m.transaction) {
+        mark_created_roles(conn, mark).await?;
     }
     if !m.transaction {
         // A script run outside a transaction may open its own (sqitch's `BEGIN;` ... `COMMIT;`);
@@ -304,16 +326,36 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyEr
     Ok(())
 }
 
+/// Runs the roles' marking (see [`Chain::apply`]).
+async fn mark_created_roles(conn: &mut PgConnection, mark: &str) -> Result<(), ApplyError> {
+    sqlx::raw_sql(AssertSqlSafe(mark))
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+        .map_err(|source| ApplyError::Session {
+            what: "marking the roles the chain created".into(),
+            source,
+        })
+}
+
+/// Runs one statement. With `mark_roles` (a statement outside a transaction), a statement that
+/// creates a role is sent together with the marking: one query string runs as one implicit
+/// transaction, so the role never exists without its mark.
 async fn run_statement(
     conn: &mut PgConnection,
     m: &Migration,
     body_start: usize,
     s: &Statement,
+    mark_roles: Option<&str>,
 ) -> Result<(), ApplyError> {
     let start = body_start + s.range.start;
     let sql = &m.text[start..body_start + s.range.end];
+    let sent = match mark_roles {
+        Some(mark) if statements::creates_role(sql) => format!("{sql};\n{mark}").into(),
+        _ => std::borrow::Cow::Borrowed(sql),
+    };
     match &s.kind {
-        StatementKind::Sql => sqlx::raw_sql(AssertSqlSafe(sql))
+        StatementKind::Sql => sqlx::raw_sql(AssertSqlSafe(&*sent))
             .execute(&mut *conn)
             .await
             .map(drop)

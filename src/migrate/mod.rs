@@ -8,6 +8,7 @@ pub mod file;
 pub mod format;
 mod limits;
 mod migration;
+pub mod outside;
 mod preset;
 pub mod statements;
 mod vacuous;

@@ -106,6 +106,22 @@ pub fn refuses_transaction(statement: &str) -> bool {
     }
 }
 
+/// The tokens of `sql` (comments and whitespace skipped), each with its byte range: for readers
+/// of a statement's words and strings that must not be fooled by a comment or a literal.
+pub(crate) fn tokens(sql: &str) -> Vec<(TokenKind, Range<usize>)> {
+    let mut lexer = Lexer::new(sql);
+    std::iter::from_fn(|| lexer.next_token().map(|t| (t.kind, t.range))).collect()
+}
+
+/// True when the statement is `CREATE ROLE`, `CREATE USER` or `CREATE GROUP` (not `CREATE USER
+/// MAPPING`).
+pub fn creates_role(statement: &str) -> bool {
+    let words = words(statement);
+    let top: Vec<&str> = words.iter().take(3).map(|w| w.upper.as_str()).collect();
+    matches!(top.as_slice(), ["CREATE", "ROLE" | "USER" | "GROUP", ..])
+        && top.get(2) != Some(&"MAPPING")
+}
+
 /// An unquoted word of a statement, upper-cased, with its parenthesis depth.
 struct Word {
     upper: String,
@@ -303,7 +319,7 @@ impl Current {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TokenKind {
+pub(crate) enum TokenKind {
     /// An unquoted identifier or keyword.
     Word,
     /// A string constant, quoted identifier or dollar-quoted string.

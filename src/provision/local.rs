@@ -1,7 +1,7 @@
 //! The local backend: `initdb` into a fresh temporary directory and a `postgres` server that
 //! listens only on a Unix socket in that directory (no TCP port, so parallel runs never
-//! collide). PostgreSQL refuses to run as root, so when we are root the server runs as the
-//! `postgres` user if there is one, else `nobody`.
+//! collide). PostgreSQL refuses to run as root, so when we are root the server runs as an
+//! account of its own (see [`super::account`]).
 //!
 //! The server is private: the directory is 0700 and owned by the server's user, the socket is
 //! 0700, and every connection needs the superuser's password (`scram-sha-256`), a random one
@@ -22,6 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::account::RunAs;
 use super::cache::{Cache, Contents, Entry, Key, Kind};
 use super::copy;
 use super::owner::{self, Owner};
@@ -209,7 +210,8 @@ impl LocalServer {
     /// result becomes the template). `Some(password)` for a copy: the cluster's superuser has
     /// the template's password until [`Self::take_over`].
     fn template(&self, cache: Option<&Cache>) -> Result<Option<String>, ProvisionError> {
-        let Some((cache, key)) = cache.and_then(|c| Some((c, template_key(&self.bindir)?))) else {
+        let Some((cache, key)) = cache.and_then(|c| Some((c, template_key(&self.bindir, c)?)))
+        else {
             self.initdb()?;
             return Ok(None);
         };
@@ -621,31 +623,6 @@ fn spawn_dying_with_us(cmd: &mut Command, what: &'static str) -> Result<Child, P
     cmd.spawn().map_err(|e| ProvisionError::io(what, e))
 }
 
-/// The unprivileged user the server runs as when we are root.
-struct RunAs {
-    uid: u32,
-    gid: u32,
-}
-
-impl RunAs {
-    fn for_current_user() -> Result<Option<Self>, ProvisionError> {
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            return Ok(None);
-        }
-        for name in [c"postgres", c"nobody"] {
-            // SAFETY: getpwnam with a valid C string; the record is copied out at once.
-            let pw = unsafe { libc::getpwnam(name.as_ptr()) };
-            if !pw.is_null() {
-                // SAFETY: pw is non-null and points at a valid passwd record.
-                let (uid, gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
-                return Ok(Some(Self { uid, gid }));
-            }
-        }
-        Err(ProvisionError::NoUnprivilegedUser)
-    }
-}
-
 trait RunAsExt {
     fn run_as<'c>(&self, cmd: &'c mut Command) -> &'c mut Command;
 }
@@ -705,73 +682,11 @@ fn debian_bindirs(root: &Path) -> Vec<PathBuf> {
     versions.into_iter().map(|(_, p)| p).collect()
 }
 
-/// What identifies the server of the local backend in a cache key: where its binaries are and
-/// what `postgres --version` says. `None` without binaries.
-pub fn server_identity() -> Option<String> {
-    let bindir = find_bindir()?;
-    identity_of(&bindir)
-}
-
-/// [`server_identity`], remembered in `cache` under what identifies the `postgres` binary
-/// (path, inode, size, modification and change times): the processes of a nextest run would
-/// each run `postgres --version` otherwise.
-pub fn server_identity_in(cache: &Cache) -> Option<String> {
-    let bindir = find_bindir_in(Some(cache))?;
-    let postgres = bindir.join("postgres");
-    let meta = std::fs::metadata(&postgres).ok()?;
-    let stamp = {
-        use std::os::unix::fs::MetadataExt;
-        let mut key = Key::new("server identity");
-        key.part("postgres", postgres.as_os_str().as_encoded_bytes())
-            .part(
-                "metadata",
-                format!(
-                    "{} {} {} {}.{} {}.{}",
-                    meta.dev(),
-                    meta.ino(),
-                    meta.size(),
-                    meta.mtime(),
-                    meta.mtime_nsec(),
-                    meta.ctime(),
-                    meta.ctime_nsec()
-                ),
-            );
-        key.finish()
-    };
-    cache.remembered(&stamp, || identity_of(&bindir))
-}
-
-/// `bindir` and what its `postgres --version` says, asked once per process.
-fn identity_of(bindir: &Path) -> Option<String> {
-    static KNOWN: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
-    let mut known = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, identity)) = known.iter().find(|(dir, _)| dir == bindir) {
-        return Some(identity.clone());
-    }
-    let identity = ask_identity(bindir)?;
-    known.push((bindir.to_path_buf(), identity.clone()));
-    Some(identity)
-}
-
-fn ask_identity(bindir: &Path) -> Option<String> {
-    let out = Command::new(bindir.join("postgres"))
-        .arg("--version")
-        .stdin(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())?;
-    Some(format!(
-        "{} {}",
-        bindir.display(),
-        String::from_utf8_lossy(&out.stdout).trim()
-    ))
-}
-
 /// The template's key: the server, initdb's options and the harness. Server settings are not in
 /// it: they are given to the postmaster at each start, and initdb never sees them.
-fn template_key(bindir: &Path) -> Option<String> {
+fn template_key(bindir: &Path, cache: &Cache) -> Option<String> {
     let mut key = Key::new("template");
-    key.part("server", identity_of(bindir)?)
+    key.part("server", super::identity::of(bindir, Some(cache))?)
         .part("initdb", INITDB_OPTIONS.join(" "));
     Some(key.finish())
 }

@@ -12,6 +12,7 @@
 //! Ctrl-C. Whatever a run killed with SIGKILL leaves (a server directory, a database on a
 //! server shared with other runs) carries its [`owner`] in its name, and the next run removes it.
 
+mod account;
 mod cache;
 mod cleanup;
 mod copy;
@@ -19,6 +20,7 @@ mod databases;
 #[cfg(feature = "docker")]
 mod docker;
 mod fs;
+mod identity;
 mod local;
 mod owner;
 mod roles;
@@ -51,7 +53,8 @@ pub use fs::{
     TrustError, check_private, flock, lock_file, open_lock, private_dir, private_root,
     read_private_text, write_private,
 };
-pub use local::{find_bindir, remove_dir_patiently, server_identity, server_identity_in};
+pub use identity::{server_identity, server_identity_in};
+pub use local::{find_bindir, remove_dir_patiently};
 pub use owner::Owner;
 pub use roles::RolePhase;
 pub use scratch::Scratch;
@@ -101,9 +104,12 @@ pub enum ProvisionError {
     #[error("PG_INVARIANTS_URL is not a valid PostgreSQL URL: {reason}")]
     BadUrl { reason: String },
     #[error(
-        "running as root, and neither a `postgres` nor a `nobody` user exists to run the server as"
+        "running as root, the local server runs as the dedicated account `{account}`, which cannot be used: {reason}. Create it (`useradd --system --user-group --no-create-home --shell /usr/sbin/nologin {account}`), or run pg-invariants as an unprivileged user (see docs/backends.md)"
     )]
-    NoUnprivilegedUser,
+    NoUnprivilegedUser {
+        account: &'static str,
+        reason: String,
+    },
     #[error("initdb failed:\n{output}")]
     Initdb { output: String },
     #[error("postgres exited ({status}) before accepting connections; its log:\n{log}")]

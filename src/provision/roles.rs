@@ -5,13 +5,18 @@
 //!   exclusive session advisory lock ([`RolePhase`]). Two runs whose `before` says
 //!   `IF NOT EXISTS ... CREATE ROLE app` would otherwise both find no `app` and one would fail
 //!   on pg_authid's unique index.
-//! - **Roles new after that phase are marked** with a comment ([`MARK`]): they are ours.
+//! - **Roles are marked as they are created** with a comment ([`MARK`]): they are ours. The
+//!   mark is written in the transaction that creates the role ([`RolePhase::marking_sql`]), so
+//!   a run killed at any moment leaves no unmarked role; roles a `command` chain's tool creates
+//!   are marked at the end of the phase.
 //! - **Only the last run leaves them.** Every run holds a shared advisory lock from its start
 //!   to the end of its teardown ([`Tenancy`]). At the end a run gives its shared lock up and
 //!   tries the exclusive one: only when no other run holds the shared lock (none is alive, a
 //!   run killed with SIGKILL loses its session and with it its lock) does it drop the marked
 //!   roles, so a role another live run may still use is never dropped. A run starting then
-//!   waits for its shared lock until the roles are gone, and creates them afresh.
+//!   waits for its shared lock until the roles are gone, and creates them afresh. A run that
+//!   starts alone (it gets the exclusive lock at once) first drops the marked roles that runs
+//!   killed outright left.
 //! - A marked role that still owns objects or privileges somewhere (say a database of a run on
 //!   another host that died) cannot be dropped: it is left, with a warning naming it.
 //!
@@ -94,13 +99,31 @@ impl Tenancy {
     }
 }
 
+/// The shared lock, first removing what runs killed outright left when no other run is alive
+/// (we get the exclusive lock at once): their marked roles.
 async fn take_shared(maintenance: &PgConnectOptions) -> Result<PgConnection, sqlx::Error> {
     let mut conn = maintenance.connect().await?;
+    let alone: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+        .bind(LOCK_CLASS)
+        .bind(TENANCY_KEY)
+        .fetch_one(&mut conn)
+        .await?;
+    if alone {
+        drop_marked_roles(&mut conn).await;
+    }
+    // A session's own exclusive lock does not keep it from the shared one.
     sqlx::query("SELECT pg_advisory_lock_shared($1, $2)")
         .bind(LOCK_CLASS)
         .bind(TENANCY_KEY)
         .execute(&mut conn)
         .await?;
+    if alone {
+        sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(TENANCY_KEY)
+            .execute(&mut conn)
+            .await?;
+    }
     Ok(conn)
 }
 
@@ -161,7 +184,28 @@ impl RolePhase {
         Ok(Self { conn, before })
     }
 
-    /// Marks the roles the phase created, and lets the next run in.
+    /// SQL that marks each role created since the phase began and not marked yet. The chain's
+    /// session runs it inside the transaction that may have created one (see
+    /// [`crate::migrate::Chain::apply`]), so a role and its mark commit together: a run killed
+    /// at any moment leaves no role that the next run alone on the server does not drop. It
+    /// never fails the transaction: a mark it cannot write is written by [`Self::end`].
+    pub fn marking_sql(&self) -> String {
+        let before: Vec<String> = self.before.iter().map(|r| literal(r)).collect();
+        let mark = literal(MARK);
+        format!(
+            "DO $pg_invariants_mark$ DECLARE r text; BEGIN \
+             FOR r IN SELECT rolname::text FROM pg_catalog.pg_roles \
+             WHERE NOT rolname::text = ANY (ARRAY[{}]::text[]) \
+             AND pg_catalog.shobj_description(oid, 'pg_authid') IS DISTINCT FROM {mark} LOOP \
+             EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r, {mark}); END LOOP; \
+             EXCEPTION WHEN OTHERS THEN NULL; END $pg_invariants_mark$",
+            before.join(", ")
+        )
+    }
+
+    /// Marks the roles the phase created that are not marked yet (those a `command` chain's
+    /// tool created, or whose mark [`Self::marking_sql`] could not write), and lets the next
+    /// run in.
     pub async fn end(mut self) {
         let now = role_names(&mut self.conn).await.unwrap_or_default();
         for role in now.iter().filter(|r| !self.before.contains(r)) {
