@@ -16,6 +16,7 @@ use crate::provision::{
     Source, server_identity_in,
 };
 use crate::spec::Spec;
+use crate::synth::guard;
 
 /// A migrated database, ready for checks. Dropping it removes everything it created.
 pub struct Setup {
@@ -315,6 +316,7 @@ impl Setup {
                     catalog
                 }
             };
+            arm_guard(&pool).await?;
             (Some(catalog), Some(pool))
         } else {
             (None, None)
@@ -442,6 +444,21 @@ fn keep_catalog(file: &Path, catalog: &Catalog) {
     if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, file).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+}
+
+/// Installs the guard that keeps checks from changing the schema (see [`guard`]), after the
+/// catalog is read: it is the harness's, not the project's.
+async fn arm_guard(pool: &PgPool) -> Result<(), ProvisionError> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| db_error("connecting to the migrated database", e))?;
+    guard::install(&mut conn).await.map_err(|e| {
+        db_error(
+            "installing the guard that keeps checks from changing the schema",
+            e,
+        )
+    })
 }
 
 /// `before`, chain and seed on a fresh connection to `database`.

@@ -248,27 +248,44 @@ async fn apply_all(
     limits: &Limits,
 ) -> Result<(), ApplyError> {
     for m in migrations {
-        // Before every file: an earlier file may have turned the limits off for itself.
-        sqlx::raw_sql(AssertSqlSafe(limits.set_sql()))
-            .execute(&mut *conn)
+        apply_one(conn, m, limits)
             .await
-            .map_err(|source| ApplyError::Session {
-                what: "setting statement_timeout and lock_timeout".into(),
-                source,
-            })?;
-        apply_one(conn, m).await.map_err(|e| e.explained(limits))?;
+            .map_err(|e| e.explained(limits))?;
     }
     Ok(())
 }
 
-async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyError> {
+/// Sets the limits, before every statement: the one before may have turned them off
+/// (`SET statement_timeout = 0`, pg_dump's first line, or `set_config` in a function), and a
+/// limit the project can lift is none. A round trip of its own, since a statement that refuses
+/// a transaction block (`CREATE INDEX CONCURRENTLY`) refuses a message of several statements.
+async fn set_limits(conn: &mut PgConnection, limits: &Limits) -> Result<(), ApplyError> {
+    sqlx::raw_sql(AssertSqlSafe(limits.set_sql()))
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+        .map_err(|source| ApplyError::Session {
+            what: "setting statement_timeout and lock_timeout".into(),
+            source,
+        })
+}
+
+async fn apply_one(
+    conn: &mut PgConnection,
+    m: &Migration,
+    limits: &Limits,
+) -> Result<(), ApplyError> {
     let body_start = m.body.start;
     let statements = m.statements();
     if m.transaction {
         execute(conn, "BEGIN", "starting the migration's transaction").await?;
     }
     for statement in &statements {
-        if let Err(e) = run_statement(conn, m, body_start, statement).await {
+        let ran = match set_limits(conn, limits).await {
+            Ok(()) => run_statement(conn, m, body_start, statement).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = ran {
             let _ = execute(conn, "ROLLBACK", "rolling back").await;
             return Err(e);
         }
