@@ -121,6 +121,8 @@ pub enum Cached {
     Stored(String, Duration),
     /// The chain was applied and did not apply: nothing kept.
     NotStored(String),
+    /// The chain applied, but writing the copy into the cache failed (a full disk): why.
+    NotWritten(String, String),
 }
 
 /// The key of the migrated cluster: a hash of every input that can change it (see
@@ -224,9 +226,13 @@ impl Setup {
         let (cached, entry) = match &keyed {
             Some((cache, key)) if apply.is_ok() && postgres.can_keep() => {
                 let started = Instant::now();
-                postgres.keep_in(cache, key, &database).await?;
-                let stored = Cached::Stored(key.clone(), started.elapsed());
-                (stored, cache.get(Kind::Migrated, key))
+                match postgres.keep_in(cache, key, &database).await? {
+                    Ok(()) => {
+                        let stored = Cached::Stored(key.clone(), started.elapsed());
+                        (stored, cache.get(Kind::Migrated, key))
+                    }
+                    Err(e) => (Cached::NotWritten(key.clone(), e.to_string()), None),
+                }
             }
             Some((_, key)) => (Cached::NotStored(key.clone()), None),
             None => (Cached::Off, None),

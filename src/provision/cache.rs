@@ -21,7 +21,7 @@
 //!
 //! Where: `PG_INVARIANTS_CACHE_DIR` if set; under `cargo test` (and `cargo run`, `cargo
 //! bench`), `<target dir>/pg-invariants`; else `$XDG_CACHE_HOME/pg-invariants` or
-//! `~/.cache/pg-invariants`. Bounded to [`DEFAULT_LIMIT`] (`PG_INVARIANTS_CACHE_SIZE` in MiB),
+//! `~/.cache/pg-invariants`. Bounded to [`DEFAULT_LIMIT`] (`PG_INVARIANTS_CACHE_SIZE`: `512MiB`, `2GiB`),
 //! least recently used entries removed first. Everything is private (0700): a data directory
 //! holds every row of the chain and seed.
 //!
@@ -159,7 +159,7 @@ impl Cache {
             return None;
         }
         let root = root_dir()?;
-        let limit = env::cache_size_mib().map_or(DEFAULT_LIMIT, |mib| mib << 20);
+        let limit = env::cache_size().unwrap_or(DEFAULT_LIMIT);
         let cache = Self { root, limit };
         for dir in DIRS {
             private_dir(&cache.root.join(dir)).ok()?;
