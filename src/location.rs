@@ -60,8 +60,57 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// A file read as text that is not UTF-8: where its first invalid byte is, so the user can
+/// find it (an editor's Latin-1 save, a stray binary file).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{location}: not valid UTF-8 (byte 0x{byte:02x}, byte offset {offset}); pg-invariants reads this file as UTF-8: save it as UTF-8"
+)]
+pub struct NotUtf8 {
+    pub location: Location,
+    pub byte: u8,
+    pub offset: usize,
+}
+
+/// Why a text file could not be read.
+#[derive(Debug)]
+pub enum TextError {
+    Io(std::io::Error),
+    NotUtf8(NotUtf8),
+}
+
+/// The contents of `path` as text; one that is not UTF-8 is located ([`NotUtf8`]).
+pub fn read_text(path: &Path) -> Result<String, TextError> {
+    let bytes = std::fs::read(path).map_err(TextError::Io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        TextError::NotUtf8(NotUtf8 {
+            location: Location::at(path, valid, offset),
+            byte: bytes[offset],
+            offset,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_first_byte_that_is_not_utf8_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.sql");
+        std::fs::write(&file, b"SELECT 1;\n-- caf\xe9\n").unwrap();
+        let Err(super::TextError::NotUtf8(e)) = super::read_text(&file) else {
+            panic!("not refused");
+        };
+        assert_eq!(
+            (e.location.line, e.location.column, e.byte, e.offset),
+            (2, 7, 0xe9, 16)
+        );
+        assert!(e.to_string().ends_with("f.sql:2:7: not valid UTF-8 (byte 0xe9, byte offset 16); pg-invariants reads this file as UTF-8: save it as UTF-8"));
+    }
+
     use super::*;
     use rstest::rstest;
 

@@ -83,3 +83,93 @@ fn a_setting_with_a_unit_is_read() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(!stderr.contains("PG_INVARIANTS_"), "{stderr}");
 }
+
+/// A small valid project in a fresh directory: one table, one table file.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("migrations")).expect("mkdir");
+    std::fs::create_dir_all(p.join("invariants")).expect("mkdir");
+    std::fs::write(
+        p.join("migrations/0001_orgs.sql"),
+        "CREATE TABLE orgs (id bigint PRIMARY KEY);\n",
+    )
+    .expect("write");
+    std::fs::write(p.join("invariants/orgs.toml"), "[columns.id]\n").expect("write");
+    std::fs::write(
+        p.join("pg-invariants.toml"),
+        "[migrations]\npath = \"migrations\"\nformat = \"sql-dir\"\n\n[snapshots]\nenabled = false\n",
+    )
+    .expect("write");
+    dir
+}
+
+/// Appends `bytes` to the file `name` of the project.
+fn append(dir: &Path, name: &str, bytes: &[u8]) {
+    let mut text = std::fs::read(dir.join(name)).expect("read");
+    text.extend_from_slice(bytes);
+    std::fs::write(dir.join(name), text).expect("write");
+}
+
+/// A Latin-1 `é` in the project file, a table file or a migration: exit 2 at the byte's
+/// line and column (it used to name the file only: "stream did not contain valid UTF-8").
+#[test]
+fn a_file_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+    for (file, line) in [
+        ("pg-invariants.toml", 7),
+        ("invariants/orgs.toml", 2),
+        ("migrations/0001_orgs.sql", 2),
+    ] {
+        let dir = project();
+        let comment: &[u8] = if file.ends_with(".sql") {
+            b"-- caf\xe9\n"
+        } else {
+            b"# caf\xe9\n"
+        };
+        append(dir.path(), file, comment);
+        let column = if file.ends_with(".sql") { 7 } else { 6 };
+        let out = run_in(dir.path(), &[]);
+        refused(
+            &out,
+            &[&format!(
+                "{file}:{line}:{column}: not valid UTF-8 (byte 0xe9"
+            )],
+        );
+    }
+}
+
+/// A 2 MB setting name made the server's command line too long to start ("Argument list too
+/// long", reported as no PostgreSQL): now refused at the key, before any server starts.
+#[test]
+fn a_two_megabyte_setting_name_is_refused_at_the_key() {
+    let dir = project();
+    let name = "a".repeat(2 << 20);
+    append(
+        dir.path(),
+        "pg-invariants.toml",
+        format!("\n[database]\nsettings = {{ \"{name}\" = \"1\" }}\n").as_bytes(),
+    );
+    let out = run_in(dir.path(), &[]);
+    refused(
+        &out,
+        &["pg-invariants.toml:9:14: `aaaa", "is not a setting name"],
+    );
+}
+
+/// A table file whose name is not UTF-8 gave exit 101 and a test named `::id::exists`.
+#[test]
+fn a_table_file_named_in_bytes_that_are_not_utf8_is_refused_by_name() {
+    let dir = project();
+    let name = OsStr::from_bytes(b"or\xffgs.toml");
+    std::fs::write(dir.path().join("invariants").join(name), "[columns.id]\n").expect("write");
+    let out = run_in(dir.path(), &[]);
+    refused(
+        &out,
+        &["invariants/or", "gs.toml: the file name is not UTF-8"],
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

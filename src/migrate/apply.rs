@@ -18,7 +18,7 @@ use super::limits::Limits;
 use super::migration::Migration;
 use super::preset;
 use super::statements::{self, Statement, StatementKind};
-use crate::location::Location;
+use crate::location::{self, Location, TextError};
 use crate::spec::{Backend, Project};
 
 /// Everything that runs before the checks, in order, found without touching a database.
@@ -223,9 +223,12 @@ impl Chain {
 
 /// A plain SQL file (`before`, `seed`): in a transaction unless a statement refuses one.
 fn script(path: &Path) -> Result<Migration, ChainError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ChainError::Script {
-        path: path.to_path_buf(),
-        source,
+    let text = location::read_text(path).map_err(|e| match e {
+        TextError::Io(source) => ChainError::Script {
+            path: path.to_path_buf(),
+            source,
+        },
+        TextError::NotUtf8(e) => ChainError::Discover(e.into()),
     })?;
     let transaction = statements::runs_in_transaction(&text);
     Ok(Migration {

@@ -87,6 +87,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::location::{self, TextError};
 use crate::migrate::migration::Migration;
 use crate::migrate::statements;
 
@@ -330,7 +331,10 @@ fn io_error(path: &Path) -> impl Fn(io::Error) -> DiscoverError + '_ {
 }
 
 fn read_text(path: &Path) -> Result<String, DiscoverError> {
-    fs::read_to_string(path).map_err(io_error(path))
+    location::read_text(path).map_err(|e| match e {
+        TextError::Io(source) => io_error(path)(source),
+        TextError::NotUtf8(e) => e.into(),
+    })
 }
 
 /// Reads a migration file: the whole file runs, in a transaction until the layout says otherwise.
