@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use crate::catalog::Table;
 use crate::names::{ident, literal};
 use crate::spec::{Spec, TENANT, Tenancy, USER};
-use crate::synth::{DbError, Sandbox, guard};
+use crate::synth::{DbError, Sandbox};
 
 /// A principal of a tenant: the tenant's key as text and the user id it signed up with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,13 +191,7 @@ async fn run(sb: &mut Sandbox, sql: &str) -> Result<(), Refused> {
             sb.record(sql, None);
             Ok(())
         }
-        Err(mut error) => {
-            if error.code == guard::SQLSTATE {
-                let change = error.detail.take().unwrap_or_default();
-                error.message = format!(
-                    "the principal SQL changed the schema: {change} (a principal statement runs inside every check and must leave the schema as the migrations made it: docs/tenancy.md)"
-                );
-            }
+        Err(error) => {
             sb.record(sql, Some(&format!("failed: {error}")));
             Err(Refused {
                 sql: sql.to_string(),

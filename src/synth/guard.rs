@@ -1,15 +1,15 @@
 //! The guard that keeps a check from changing the schema it checks.
 //!
-//! Checks run the project's own SQL inside their rolled-back transactions: `[tenancy] principal`
-//! statements (as the superuser), request settings, `[sample]` expressions, and whatever the
-//! schema's triggers do. A `DROP POLICY` there would make `isolated` judge a schema the
+//! A check runs the project's `[tenancy] principal` statements (as the superuser) inside its
+//! rolled-back transaction. A `DROP POLICY` there would make `isolated` judge a schema the
 //! migrations never made, and pass on one that leaks. So, once the chain and seed are applied,
 //! the set-up installs two event triggers (`ddl_command_end`, `sql_drop`) that raise
-//! [`SQLSTATE`] for any DDL but on temporary objects, while the setting [`CHECKING`] is `on`: the
-//! sandbox turns it on for every check's transaction and again after every statement it keeps,
-//! so a statement that turned it off does so for itself only. Elsewhere (the idempotency pass,
-//! `fix`, clones) the triggers do nothing. They fire `ALWAYS`, whatever
-//! `session_replication_role` says.
+//! `PGIDD` for any DDL but on temporary objects while the setting [`CHECKING`] is `on`:
+//! the sandbox turns it on for each principal statement and off again after it (so a statement
+//! that turned it off did so for itself only). The schema's own triggers, firing on the rows
+//! checks write, run as in production: what they do is part of what the checks observe.
+//! Elsewhere (the idempotency pass, `fix`, clones) the triggers do nothing. They fire
+//! `ALWAYS`, whatever `session_replication_role` says.
 //!
 //! What it cannot stop: a superuser's single statement written to defeat it (turning the
 //! setting off and running DDL in one `DO` block, or writing `pg_catalog` directly). The guard
@@ -18,13 +18,8 @@
 
 use sqlx::PgConnection;
 
-use crate::names::literal;
-
-/// The setting that arms the guard: `on` in every check's transaction.
+/// The setting that arms the guard: `on` while a principal statement runs.
 pub const CHECKING: &str = "pg_invariants.checking";
-
-/// The SQLSTATE the guard raises (class PG: ours), so that callers can word the failure.
-pub const SQLSTATE: &str = "PGIDD";
 
 /// The SQLSTATE PostgreSQL answers a role that may not create event triggers with.
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
@@ -53,9 +48,8 @@ BEGIN
     END IF;
     IF what IS NOT NULL THEN
       RAISE EXCEPTION USING ERRCODE = 'PGIDD',
-        MESSAGE = format('the SQL changed the schema during a check: %s %s', tg_tag, what),
-        DETAIL = format('%s %s', tg_tag, what),
-        HINT = 'checks run the project''s SQL (principal, settings, samples, triggers) in a rolled-back transaction that must leave the schema as the migrations made it (docs/tenancy.md)';
+        MESSAGE = format('the principal SQL changed the schema: %s %s', tg_tag, what),
+        DETAIL = 'a principal statement runs inside every check and must leave the schema as the migrations made it: docs/tenancy.md';
     END IF;
   END
   $fn$;
@@ -87,23 +81,13 @@ pub async fn install(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     }
 }
 
-/// SQL that arms the guard for the rest of the transaction (or until the savepoint it runs
-/// under is rolled back to).
+/// SQL that arms the guard until the savepoint it runs under is rolled back to, or
+/// [`disarm`] runs.
 pub fn arm() -> String {
     format!("SET LOCAL {CHECKING} = on;")
 }
 
-/// The harness's own DDL in a check's transaction (a partition synthesis creates for a row):
-/// `sql` run with the guard off for its own statement, as one `DO` block; the sandbox arms the
-/// guard again after it.
-pub fn unguarded(sql: &str) -> String {
-    let body = format!(
-        "BEGIN PERFORM pg_catalog.set_config('{CHECKING}', 'off', true); EXECUTE {}; END",
-        literal(sql)
-    );
-    let mut tag = String::from("$g$");
-    while body.contains(&tag) {
-        tag.insert(1, 'g');
-    }
-    format!("DO {tag} {body} {tag}")
+/// SQL that turns the guard off for the rest of the transaction.
+pub fn disarm() -> String {
+    format!("SET LOCAL {CHECKING} = off;")
 }

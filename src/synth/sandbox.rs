@@ -127,13 +127,14 @@ const LEXER_AS_PROVEN: &str =
 
 /// What the harness holds a check to, put back with [`LEXER_AS_PROVEN`] after every kept
 /// statement for the same reason: a principal, a request setting or a sample that ran
-/// `SET statement_timeout = 0` (or `set_config('pg_invariants.checking', 'off', …)`) changes
-/// nothing past its own statement. The lock timeout comes with it: see [`lock_timeout`].
+/// `SET statement_timeout = 0` changes nothing past its own statement, and the schema guard,
+/// armed for a principal's statement only ([`Sandbox::statement`]), is off again (whatever that
+/// statement set it to). The lock timeout comes with it: see [`lock_timeout`].
 fn held_to() -> String {
     format!(
         "SET LOCAL statement_timeout = '{}s'; {}",
         STATEMENT_TIMEOUT.as_secs(),
-        guard::arm()
+        guard::disarm()
     )
 }
 
@@ -194,23 +195,24 @@ impl Sandbox {
     /// `'x'); COMMIT; CREATE ROLE …` is an error here, never a second statement. A trial: the
     /// savepoint is rolled back to either way.
     pub(super) async fn expression(&mut self, sql: &str) -> Result<Outcome, DbError> {
-        self.alone(sql, false).await
+        self.alone(sql, false, "").await
     }
 
     /// A statement the user wrote whole (a `[tenancy] principal` statement), kept on success:
     /// alone through the extended protocol like [`Self::expression`], so that whatever the text
-    /// holds, it is one statement and never ends the transaction.
+    /// holds, it is one statement and never ends the transaction. It runs with the schema guard
+    /// armed ([`guard`]): a principal that changes the schema fails, naming the change.
     pub async fn statement(&mut self, sql: &str) -> Result<Outcome, DbError> {
-        self.alone(sql, true).await
+        self.alone(sql, true, &guard::arm()).await
     }
 
-    /// Runs `sql` alone through the extended protocol, then keeps its effects (`keep`, on
-    /// success) or rolls back to the savepoint.
-    async fn alone(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        // The extended protocol takes one statement: what is pending, and the lock timeout of a
-        // check's statement, go first in a message of their own.
+    /// Runs `sql` alone through the extended protocol, after `setup` (under the savepoint),
+    /// then keeps its effects (`keep`, on success) or rolls back to the savepoint.
+    async fn alone(&mut self, sql: &str, keep: bool, setup: &str) -> Result<Outcome, DbError> {
+        // The extended protocol takes one statement: what is pending, the lock timeout of a
+        // check's statement and `setup` go first in a message of their own.
         let before = format!(
-            "{}{}",
+            "{}{}{setup}",
             std::mem::take(&mut self.pending),
             lock_wait_prefix(self.synthesizing, false)
         );
