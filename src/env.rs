@@ -19,6 +19,7 @@ pub struct Settings {
     image: Option<String>,
     url: Option<String>,
     pguser: Option<String>,
+    pgoptions: Option<String>,
     pg_bindir: Option<PathBuf>,
     scratch_dir: Option<PathBuf>,
     tmpdir: Option<PathBuf>,
@@ -81,6 +82,7 @@ impl Settings {
             image: text("PG_INVARIANTS_IMAGE")?,
             url: text("PG_INVARIANTS_URL")?,
             pguser: text("PGUSER")?,
+            pgoptions: text("PGOPTIONS")?,
             pg_bindir: path_var("PG_INVARIANTS_PG_BINDIR"),
             scratch_dir: path_var("PG_INVARIANTS_TMPDIR"),
             tmpdir: path_var("TMPDIR"),
@@ -124,6 +126,12 @@ pub fn url() -> Option<String> {
 /// none (the OS user's name otherwise).
 pub fn pguser() -> Option<String> {
     settings().pguser.clone()
+}
+
+/// `PGOPTIONS`: the server options libpq sends; a `command` chain's tool gets them, with the
+/// time limits after them.
+pub fn pgoptions() -> Option<String> {
+    settings().pgoptions.clone()
 }
 
 /// `PG_INVARIANTS_PG_BINDIR`: where the local backend finds `initdb` and `postgres`.
