@@ -545,7 +545,11 @@ fn init_against_test(runs: usize) {
             "init failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        tests.push(run(project.path(), unused.path(), &["--no-cache"]).total.as_secs_f64());
+        tests.push(
+            run(project.path(), unused.path(), &["--no-cache"])
+                .total
+                .as_secs_f64(),
+        );
     }
     let (i, imin, imax) = median(inits);
     let (t, tmin, tmax) = median(tests);

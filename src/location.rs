@@ -60,8 +60,109 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// A file read as text that is not UTF-8: where its first invalid byte is, so the user can
+/// find it (an editor's Latin-1 save, a stray binary file).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{location}: not valid UTF-8 (byte 0x{byte:02x}, byte offset {offset}); pg-invariants reads this file as UTF-8: save it as UTF-8"
+)]
+pub struct NotUtf8 {
+    pub location: Location,
+    pub byte: u8,
+    pub offset: usize,
+}
+
+/// Why a text file could not be read.
+#[derive(Debug)]
+pub enum TextError {
+    Io(std::io::Error),
+    NotUtf8(NotUtf8),
+}
+
+/// The largest file a user's file may be (a migration, a table file): far above any real one,
+/// far below what a machine can hold.
+pub const MAX_FILE: u64 = 64 << 20;
+
+/// The contents of `path` as text: a regular file (a link to one is followed) of at most
+/// [`MAX_FILE`] bytes, in UTF-8. A FIFO would hang the run, a device (a link to `/dev/zero`) or
+/// a runaway file would exhaust memory: each is an error naming what it is instead; text that is
+/// not UTF-8 is located ([`NotUtf8`]).
+pub fn read_text(path: &Path) -> Result<String, TextError> {
+    let bytes = read_regular(path).map_err(TextError::Io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        TextError::NotUtf8(NotUtf8 {
+            location: Location::at(path, valid, offset),
+            byte: bytes[offset],
+            offset,
+        })
+    })
+}
+
+/// The bytes of `path`, a regular file of at most [`MAX_FILE`] bytes.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    // O_NONBLOCK: opening a FIFO returns at once (and is refused below) instead of waiting for
+    // a writer; it changes nothing for a regular file.
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        };
+        return Err(std::io::Error::other(format!(
+            "it is {what}; pg-invariants reads only regular files"
+        )));
+    }
+    let too_big = || {
+        std::io::Error::other(format!(
+            "it holds more than {} MiB, the most a file pg-invariants reads may hold",
+            MAX_FILE >> 20
+        ))
+    };
+    if meta.len() > MAX_FILE {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_first_byte_that_is_not_utf8_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.sql");
+        std::fs::write(&file, b"SELECT 1;\n-- caf\xe9\n").unwrap();
+        let Err(super::TextError::NotUtf8(e)) = super::read_text(&file) else {
+            panic!("not refused");
+        };
+        assert_eq!(
+            (e.location.line, e.location.column, e.byte, e.offset),
+            (2, 7, 0xe9, 16)
+        );
+        assert!(e.to_string().ends_with("f.sql:2:7: not valid UTF-8 (byte 0xe9, byte offset 16); pg-invariants reads this file as UTF-8: save it as UTF-8"));
+    }
+
     use super::*;
     use rstest::rstest;
 

@@ -138,6 +138,9 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 fn main() -> ExitCode {
+    if let Err(code) = session::read_settings() {
+        return code;
+    }
     // Started again as the keeper of a test run (see `keeper`): it never returns then.
     pg_invariants::keeper::serve_if_asked();
     // `pg-invariants … | head`: every subcommand ends quietly when stdout is closed, after the

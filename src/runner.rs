@@ -62,6 +62,9 @@ impl Options {
 /// Entry point of a `harness = false` test target: `cargo test` flags, project file found from
 /// `CARGO_MANIFEST_DIR`.
 pub fn harness_main() -> ExitCode {
+    if let Err(code) = crate::session::read_settings() {
+        return code;
+    }
     // Started again as the keeper of a test run (see `keeper`): it never returns then.
     keeper::serve_if_asked();
     let start = crate::env::cargo_manifest_dir()

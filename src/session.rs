@@ -27,6 +27,14 @@ pub(crate) fn invalid(message: &str) -> ExitCode {
     ExitCode::from(EXIT_INVALID)
 }
 
+/// Reads every environment variable once (see [`crate::env`]), at the start of every entry
+/// point: a bad value is exit 2, naming the variable and the value.
+pub fn read_settings() -> Result<(), ExitCode> {
+    crate::env::load()
+        .map(drop)
+        .map_err(|e| invalid(&format!("error: {e}")))
+}
+
 /// Everything that needs no database: a problem here is the user's configuration.
 pub(crate) fn prepare(config: Option<&Path>, start: &Path) -> Result<(Spec, Chain), String> {
     let file = spec::find_project_file(config, start).map_err(|e| format!("error: {e}"))?;
@@ -239,6 +247,9 @@ fn applied(setup: &Setup) -> String {
             took.as_secs_f64()
         ),
         Cached::Never(why) => format!("chain and seed applied in {apply:.2}s, not cached: {why}"),
+        Cached::NotWritten(key, why) => format!(
+            "chain and seed applied in {apply:.2}s, NOT kept in the cache (writing {key} failed: {why})"
+        ),
         Cached::Off | Cached::NotStored(_) => format!("chain and seed applied in {apply:.2}s"),
     }
 }

@@ -18,6 +18,7 @@ use crate::provision::{
     Source, server_identity_in,
 };
 use crate::spec::Spec;
+use crate::synth::guard;
 
 /// A migrated database, ready for checks. Dropping it removes everything it created.
 pub struct Setup {
@@ -125,6 +126,8 @@ pub enum Cached {
     /// The chain reads from outside the project what no key covers: never kept (why, see
     /// [`NotCached`]).
     Never(String),
+    /// The chain applied, but writing the copy into the cache failed (a full disk): why.
+    NotWritten(String, String),
 }
 
 /// The key of the migrated cluster: a hash of every input that can change it (see
@@ -292,9 +295,13 @@ impl Setup {
         let (cached, entry) = match &keyed {
             Some((cache, key)) if apply.is_ok() && postgres.can_keep() => {
                 let started = Instant::now();
-                postgres.keep_in(cache, key, &database).await?;
-                let stored = Cached::Stored(key.clone(), started.elapsed());
-                (stored, cache.get(Kind::Migrated, key))
+                match postgres.keep_in(cache, key, &database).await? {
+                    Ok(()) => {
+                        let stored = Cached::Stored(key.clone(), started.elapsed());
+                        (stored, cache.get(Kind::Migrated, key))
+                    }
+                    Err(e) => (Cached::NotWritten(key.clone(), e.to_string()), None),
+                }
             }
             Some((_, key)) => (Cached::NotStored(key.clone()), None),
             None => (never.map_or(Cached::Off, Cached::Never), None),
@@ -385,6 +392,7 @@ impl Setup {
                     catalog
                 }
             };
+            arm_guard(&pool).await?;
             (Some(catalog), Some(pool))
         } else {
             (None, None)
@@ -512,6 +520,21 @@ fn keep_catalog(file: &Path, catalog: &Catalog) {
     if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, file).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+}
+
+/// Installs the guard that keeps checks from changing the schema (see [`guard`]), after the
+/// catalog is read: it is the harness's, not the project's.
+async fn arm_guard(pool: &PgPool) -> Result<(), ProvisionError> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| db_error("connecting to the migrated database", e))?;
+    guard::install(&mut conn).await.map_err(|e| {
+        db_error(
+            "installing the guard that keeps checks from changing the schema",
+            e,
+        )
+    })
 }
 
 /// `before`, chain and seed on a fresh connection to `database`.

@@ -1277,3 +1277,31 @@ fn an_extension_upgraded_in_the_share_directory_changes_the_key() {
     .expect("write");
     assert_ne!(key(), before, "an upgraded extension script misses");
 }
+
+/// A cache directory on a full disk (a 1 MiB tmpfs, mounted when the test runs as root): the
+/// run goes on and its header says the copy was not kept and why. It used to say "kept in the
+/// cache" whatever the write did.
+#[test]
+fn a_cache_write_that_fails_is_said_and_the_run_goes_on() {
+    let project = Project::new("");
+    std::fs::create_dir_all(project.cache()).expect("mkdir");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs"])
+        .arg(project.cache())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let run = project.test(&[]);
+    let _ = Command::new("umount").arg(project.cache()).status();
+    run.ok();
+    assert_eq!(run.kept(), None, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("NOT kept in the cache (writing ") && run.stderr.contains("space"),
+        "{}",
+        run.stderr
+    );
+}

@@ -18,7 +18,7 @@ use super::limits::Limits;
 use super::migration::Migration;
 use super::preset;
 use super::statements::{self, Statement, StatementKind};
-use crate::location::Location;
+use crate::location::{Location, TextError};
 use crate::spec::{Backend, Project};
 
 /// Everything that runs before the checks, in order, found without touching a database.
@@ -244,9 +244,12 @@ impl Chain {
 
 /// A plain SQL file (`before`, `seed`): in a transaction unless a statement refuses one.
 fn script(path: &Path) -> Result<Migration, ChainError> {
-    let text = super::file::read(path).map_err(|source| ChainError::Script {
-        path: path.to_path_buf(),
-        source,
+    let text = super::file::read(path).map_err(|e| match e {
+        TextError::Io(source) => ChainError::Script {
+            path: path.to_path_buf(),
+            source,
+        },
+        TextError::NotUtf8(e) => ChainError::Discover(e.into()),
     })?;
     let transaction = statements::runs_in_transaction(&text);
     Ok(Migration {
@@ -270,24 +273,32 @@ async fn apply_all(
     mark_roles: Option<&str>,
 ) -> Result<(), ApplyError> {
     for m in migrations {
-        // Before every file: an earlier file may have turned the limits off for itself.
-        sqlx::raw_sql(AssertSqlSafe(limits.set_sql()))
-            .execute(&mut *conn)
-            .await
-            .map_err(|source| ApplyError::Session {
-                what: "setting statement_timeout and lock_timeout".into(),
-                source,
-            })?;
-        apply_one(conn, m, mark_roles)
+        apply_one(conn, m, limits, mark_roles)
             .await
             .map_err(|e| e.explained(limits))?;
     }
     Ok(())
 }
 
+/// Sets the limits, before every statement: the one before may have turned them off
+/// (`SET statement_timeout = 0`, pg_dump's first line, or `set_config` in a function), and a
+/// limit the project can lift is none. A round trip of its own, since a statement that refuses
+/// a transaction block (`CREATE INDEX CONCURRENTLY`) refuses a message of several statements.
+async fn set_limits(conn: &mut PgConnection, limits: &Limits) -> Result<(), ApplyError> {
+    sqlx::raw_sql(AssertSqlSafe(limits.set_sql()))
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+        .map_err(|source| ApplyError::Session {
+            what: "setting statement_timeout and lock_timeout".into(),
+            source,
+        })
+}
+
 async fn apply_one(
     conn: &mut PgConnection,
     m: &Migration,
+    limits: &Limits,
     mark_roles: Option<&str>,
 ) -> Result<(), ApplyError> {
     let body_start = m.body.start;
@@ -300,7 +311,10 @@ async fn apply_one(
     // marking in its own implicit transaction, see `run_statement`).
     let after_each = mark_roles.filter(|_| !m.transaction);
     for statement in &statements {
-        let mut ran = run_statement(conn, m, body_start, statement, after_each).await;
+        let mut ran = match set_limits(conn, limits).await {
+            Ok(()) => run_statement(conn, m, body_start, statement, after_each).await,
+            Err(e) => Err(e),
+        };
         if let (Ok(()), Some(mark)) = (&ran, after_each) {
             ran = mark_created_roles(conn, mark).await;
         }

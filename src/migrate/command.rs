@@ -90,7 +90,7 @@ fn spawn(
     } else {
         dir
     };
-    let pgoptions = limits.pgoptions(std::env::var("PGOPTIONS").ok().as_deref());
+    let pgoptions = limits.pgoptions(crate::env::pgoptions().as_deref());
     tokio::process::Command::new(program)
         .args(args)
         .current_dir(dir)

@@ -7,14 +7,12 @@
 //! them before answering, so that none of them can change under its answers unseen.
 
 use std::cell::RefCell;
-use std::fs::File;
-use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-/// The largest file a chain may have: far above any real migration, far below what a machine
-/// can hold.
-pub const MAX: u64 = 64 << 20;
+use crate::location::{self, TextError};
+
+/// The largest file a chain may have.
+pub const MAX: u64 = location::MAX_FILE;
 
 thread_local! {
     /// What [`read`] and [`note`] saw on this thread, while [`recording`].
@@ -39,53 +37,11 @@ pub fn note(path: &Path) {
     });
 }
 
-/// The text of `path`, a regular file of at most [`MAX`] bytes (a link to one is followed).
-pub fn read(path: &Path) -> io::Result<String> {
+/// The text of `path` ([`location::read_text`]: a regular file, at most [`MAX`] bytes, UTF-8),
+/// noted while [`recording`].
+pub fn read(path: &Path) -> Result<String, TextError> {
     note(path);
-    // O_NONBLOCK: opening a FIFO returns at once (and is refused below) instead of waiting for
-    // a writer; it changes nothing for a regular file.
-    let file = File::options()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)?;
-    let meta = file.metadata()?;
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_char_device() || kind.is_block_device() {
-            "a device"
-        } else if kind.is_socket() {
-            "a socket"
-        } else if kind.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file"
-        };
-        return Err(io::Error::other(format!(
-            "it is {what}; pg-invariants reads a chain only from regular files"
-        )));
-    }
-    let too_big = || {
-        io::Error::other(format!(
-            "it holds more than {} MiB, the most a file of a chain may hold",
-            MAX >> 20
-        ))
-    };
-    if meta.len() > MAX {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX {
-        return Err(too_big());
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
+    location::read_text(path)
 }
 
 #[cfg(test)]
@@ -102,14 +58,17 @@ mod tests {
         let zero = dir.path().join("0002_zero.sql");
         std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
         let big = dir.path().join("0003_big.sql");
-        File::create(&big)
+        std::fs::File::create(&big)
             .expect("create")
             .set_len(MAX + 1)
             .expect("grow");
         let fine = dir.path().join("0004_fine.sql");
         std::fs::write(&fine, "SELECT 1;").expect("write");
         let (results, seen) = recording(|| [&fifo, &zero, &big, &fine].map(|p| read(p)));
-        let message = |r: &io::Result<String>| r.as_ref().err().map(|e| e.to_string());
+        let message = |r: &Result<String, TextError>| match r {
+            Err(TextError::Io(e)) => Some(e.to_string()),
+            _ => None,
+        };
         assert!(message(&results[0]).is_some_and(|m| m.contains("a FIFO")));
         assert!(message(&results[1]).is_some_and(|m| m.contains("a device")));
         assert!(message(&results[2]).is_some_and(|m| m.contains("64 MiB")));

@@ -2,9 +2,9 @@
 //! sleeps, loops, or waits on a lock its own chain holds (a prepared transaction, a second
 //! connection of the tool) is cancelled and named, instead of stalling CI until its own timeout.
 //!
-//! SQL chains get `SET statement_timeout` and `SET lock_timeout` before every file, so a file
-//! that turns them off (pg_dump output starts with `SET statement_timeout = 0;`) does so for its
-//! own statements only. A `command` chain gets them through `PGOPTIONS` (which libpq-based tools
+//! SQL chains get `SET statement_timeout` and `SET lock_timeout` before every statement, so a
+//! statement that turns them off (pg_dump output starts with `SET statement_timeout = 0;`)
+//! changes nothing. A `command` chain gets them through `PGOPTIONS` (which libpq-based tools
 //! read), and, since a tool may ignore it or spend its time outside the database, a wall-clock
 //! bound on the whole command.
 
@@ -36,7 +36,7 @@ impl Limits {
         }
     }
 
-    /// The session settings, run before each file of `before`, the chain and the seed.
+    /// The session settings, run before each statement of `before`, the chain and the seed.
     pub fn set_sql(&self) -> String {
         format!(
             "SET statement_timeout = {}; SET lock_timeout = {}",

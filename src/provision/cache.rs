@@ -21,7 +21,7 @@
 //!
 //! Where: `PG_INVARIANTS_CACHE_DIR` if set; under `cargo test` (and `cargo run`, `cargo
 //! bench`), `<target dir>/pg-invariants`; else `$XDG_CACHE_HOME/pg-invariants` or
-//! `~/.cache/pg-invariants`. Bounded to [`DEFAULT_LIMIT`] (`PG_INVARIANTS_CACHE_SIZE` in MiB),
+//! `~/.cache/pg-invariants`. Bounded to [`DEFAULT_LIMIT`] (`PG_INVARIANTS_CACHE_SIZE`: `512MiB`, `2GiB`),
 //! least recently used entries removed first. Everything is private (0700): a data directory
 //! holds every row of the chain and seed. And everything is this user's own, checked before
 //! any of it is used ([`super::fs`]): a cache another account can write to could hand a run a
@@ -169,7 +169,7 @@ impl Cache {
         let Some(root) = root_dir() else {
             return Ok(None);
         };
-        let limit = env::cache_size_mib().map_or(DEFAULT_LIMIT, |mib| mib << 20);
+        let limit = env::cache_size().unwrap_or(DEFAULT_LIMIT);
         let cache = Self { root, limit };
         cache.trust()?;
         cache.reap_tmp();

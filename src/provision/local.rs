@@ -288,17 +288,18 @@ impl LocalServer {
         cache: &Cache,
         key: &str,
         database: &str,
-    ) -> Result<(), ProvisionError> {
+    ) -> Result<std::io::Result<()>, ProvisionError> {
         self.stop_cleanly()?;
         let contents = Contents {
             password: &self.password,
             database: Some(database),
         };
-        let _ = cache.put(Kind::Migrated, key, contents, |to| {
+        let kept = cache.put(Kind::Migrated, key, contents, |to| {
             copy::tree(&self.data_dir(), to)
         });
         self.spawn()?;
-        self.wait_ready().await
+        self.wait_ready().await?;
+        Ok(kept)
     }
 
     /// A fast shutdown (SIGINT): sessions end, a checkpoint is written, the postmaster exits.

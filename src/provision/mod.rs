@@ -64,9 +64,6 @@ pub use watch::Probe;
 /// Why no PostgreSQL could be had. All of these end the run with exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
-    /// `PG_INVARIANTS_BACKEND` names no backend.
-    #[error("{0}")]
-    UnknownBackend(String),
     /// The cache directory is not this user's own.
     #[error(transparent)]
     Untrusted(#[from] TrustError),
@@ -250,16 +247,17 @@ impl Postgres {
 
     /// Stops the server cleanly, puts a copy of its cluster in `cache` as the migrated cluster
     /// `key` holding `database`, and starts it again (same socket, same password: options stay
-    /// valid, connections made before are gone). Nothing on other backends.
+    /// valid, connections made before are gone). Nothing on other backends. The inner error:
+    /// the copy could not be written (a full disk), which the run says and goes on without.
     pub async fn keep_in(
         &self,
         cache: &Cache,
         key: &str,
         database: &str,
-    ) -> Result<(), ProvisionError> {
+    ) -> Result<std::io::Result<()>, ProvisionError> {
         match &self.server {
             Server::Local(server) => server.keep_in(cache, key, database).await,
-            _ => Ok(()),
+            _ => Ok(Ok(())),
         }
     }
 

@@ -24,10 +24,7 @@ impl Source {
         cli: Option<Backend>,
         no_cache: bool,
     ) -> Result<Self, ProvisionError> {
-        let from_env = env::backend()
-            .map(|b| b.parse::<Backend>())
-            .transpose()
-            .map_err(ProvisionError::UnknownBackend)?;
+        let from_env = env::backend();
         let url = env::url();
         let chosen = cli.or(from_env).unwrap_or(config.backend);
         // Only the local backend copies clusters: a container's data directory is not ours

@@ -16,6 +16,15 @@ pub enum SpecError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A file that is not UTF-8, at its first invalid byte.
+    #[error(transparent)]
+    NotUtf8(#[from] crate::location::NotUtf8),
+    /// A table file whose name is not UTF-8: it names a table, which no such name can.
+    #[error(
+        "{}: the file name is not UTF-8; a table file is named after its table (<table>.toml): rename it",
+        path.display()
+    )]
+    NameNotUtf8 { path: PathBuf },
     /// No project file was given and none was found walking up.
     #[error(
         "no pg-invariants.toml in {} or any parent directory; create one (see docs/configuration.md \

@@ -273,6 +273,15 @@ fn table_files(invariants: &InvariantsConfig) -> Result<Vec<PathBuf>, SpecError>
             ),
         });
     }
+    if !dir.is_dir() {
+        return Err(SpecError::At {
+            location: invariants.path_at.clone(),
+            message: format!(
+                "{} is not a directory: `path` in [invariants] names the directory of table files (<table>.toml)",
+                dir.display()
+            ),
+        });
+    }
     read_table_files(dir)
 }
 
@@ -286,6 +295,9 @@ fn read_table_files(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
     for entry in entries {
         let path = entry.map_err(read_error)?.path();
         if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+            if path.file_name().and_then(|n| n.to_str()).is_none() {
+                return Err(SpecError::NameNotUtf8 { path });
+            }
             files.push(path);
         }
     }

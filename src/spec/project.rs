@@ -230,7 +230,7 @@ impl Default for RawDatabase {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawMigrations {
-    path: String,
+    path: Spanned<String>,
     format: Spanned<Format>,
     before: Vec<String>,
     seed: Vec<String>,
@@ -244,7 +244,7 @@ struct RawMigrations {
 impl Default for RawMigrations {
     fn default() -> Self {
         Self {
-            path: "migrations".into(),
+            path: Spanned::new(0..0, "migrations".into()),
             format: Spanned::new(0..0, Format::Auto),
             before: Vec::new(),
             seed: Vec::new(),
@@ -340,6 +340,8 @@ impl Project {
         let lock_timeout = timeout(&src, raw.migrations.lock_timeout.as_ref())?
             .unwrap_or_else(|| statement_timeout.clone());
 
+        let migrations_path = directory(&src, &dir, &raw.migrations.path, "[migrations]")?;
+        let invariants_path = directory(&src, &dir, &raw.invariants.path, "[invariants]")?;
         let settings = raw
             .database
             .settings
@@ -370,7 +372,7 @@ impl Project {
                 settings,
             },
             migrations: MigrationsConfig {
-                path: resolve(&raw.migrations.path),
+                path: migrations_path,
                 format,
                 before: raw.migrations.before.iter().map(|p| resolve(p)).collect(),
                 seed: raw.migrations.seed.iter().map(|p| resolve(p)).collect(),
@@ -381,7 +383,7 @@ impl Project {
                 lock_timeout,
             },
             invariants: InvariantsConfig {
-                path: resolve(raw.invariants.path.get_ref()),
+                path: invariants_path,
                 path_at: src.at(&raw.invariants.path),
                 schemas_at: src.at(&raw.invariants.schemas),
                 schemas: raw.invariants.schemas.into_inner(),
@@ -409,6 +411,41 @@ const FORBIDDEN_SETTINGS: [&str; 5] = [
     "hba_file",
     "data_directory",
 ];
+/// The longest setting name taken: PostgreSQL's own are under 40 bytes; a longer one is a
+/// mistake (a 2 MB name made the server's command line too long to start).
+const MAX_SETTING_NAME: usize = 127;
+/// The longest setting value taken: one `-c name=value` argument must fit the command line.
+const MAX_SETTING_VALUE: usize = 8192;
+
+/// A name PostgreSQL takes for a setting: `work_mem`, `app.tenant_id`.
+fn is_setting_name(name: &str) -> bool {
+    let starts_well = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$');
+    starts_well && name.len() <= MAX_SETTING_NAME && name.chars().all(valid)
+}
+
+/// A `[migrations]` or `[invariants]` `path`, resolved against the project's directory; an
+/// empty one would name the project's directory itself, never what the user meant.
+fn directory(
+    src: &Source,
+    dir: &Path,
+    path: &Spanned<String>,
+    section: &str,
+) -> Result<PathBuf, SpecError> {
+    if path.get_ref().trim().is_empty() {
+        return Err(src.error_at(
+            path,
+            format!(
+                "`path` in {section} is empty: name the directory, relative to pg-invariants.toml"
+            ),
+        ));
+    }
+    Ok(dir.join(path.get_ref()))
+}
+
 /// A `[migrations]` time limit, checked here so a typo stops the run at the value (exit 2).
 fn timeout(src: &Source, value: Option<&Spanned<String>>) -> Result<Option<Timeout>, SpecError> {
     value
@@ -423,6 +460,16 @@ fn setting(
     value: &Spanned<toml::Value>,
 ) -> Result<(String, String), SpecError> {
     let name = key.get_ref();
+    if !is_setting_name(name) {
+        let shown: String = name.chars().take(40).collect();
+        return Err(src.error_at(
+            key,
+            format!(
+                "`{shown}{}` is not a setting name: letters, digits, `_` and `.` ({MAX_SETTING_NAME} bytes at most), as `work_mem` or `app.tenant_id`",
+                if shown.len() < name.len() { "…" } else { "" }
+            ),
+        ));
+    }
     let lower = name.to_lowercase();
     let forbidden = |f: &&str| match f.strip_suffix('_') {
         Some(_) => lower.starts_with(f),
@@ -449,6 +496,15 @@ fn setting(
             ));
         }
     };
+    if text.len() > MAX_SETTING_VALUE {
+        return Err(src.error_at(
+            value,
+            format!(
+                "the value of setting `{name}` is {} bytes long; at most {MAX_SETTING_VALUE}",
+                text.len()
+            ),
+        ));
+    }
     Ok((name.to_string(), text))
 }
 

@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::error::SpecError;
 use super::facts::Fact;
 use super::suggest::edit_distance;
-use crate::location::Location;
+use crate::location::{self, Location, TextError};
 
 /// A file's path and contents, kept together to turn byte spans into locations.
 pub struct Source {
@@ -32,9 +33,12 @@ impl Source {
     }
 
     pub fn read(path: &Path) -> Result<Self, SpecError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = location::read_text(path).map_err(|e| match e {
+            TextError::Io(source) => SpecError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            TextError::NotUtf8(e) => SpecError::NotUtf8(e),
         })?;
         Ok(Self::new(path, text))
     }
@@ -43,10 +47,31 @@ impl Source {
     /// a misspelt key gets a suggestion. Keys in `hidden` are not offered (a table file's
     /// columns share their struct with rules, whose own keys make no sense there).
     pub fn parse<T: DeserializeOwned>(&self, hidden: &[&str]) -> Result<T, SpecError> {
-        toml::from_str(&self.text).map_err(|e| {
+        let parsed = toml::from_str(&self.text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             self.error(offset, explain_unknown_key(e.message().trim_end(), hidden))
-        })
+        })?;
+        self.refuse_nul()?;
+        Ok(parsed)
+    }
+
+    /// A key or string holding NUL (written `\u0000`): no name, path or value PostgreSQL or
+    /// the file system takes can hold one, so it is refused where it is written. TOML has no
+    /// other way to write NUL, so a file without that escape is not walked.
+    fn refuse_nul(&self) -> Result<(), SpecError> {
+        if !(self.text.contains("\\u0000") || self.text.contains("\\U00000000")) {
+            return Ok(());
+        }
+        let Ok(document) = DeTable::parse(&self.text) else {
+            return Ok(());
+        };
+        match first_nul(document.get_ref()) {
+            Some(span) => Err(self.error(
+                span.start,
+                "NUL (\\u0000) in a key or value: no table, column, path or setting can hold it",
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The location of byte `offset`: its line found among the line starts, its column counted
@@ -82,6 +107,25 @@ impl Source {
 
     pub fn error_at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> SpecError {
         self.error(value.span().start, message)
+    }
+}
+
+/// Where the first key or string holding NUL is, in file order.
+fn first_nul(table: &DeTable<'_>) -> Option<std::ops::Range<usize>> {
+    table.iter().find_map(|(key, value)| {
+        if key.get_ref().contains('\0') {
+            return Some(key.span());
+        }
+        nul_in_value(value)
+    })
+}
+
+fn nul_in_value(value: &toml::Spanned<DeValue<'_>>) -> Option<std::ops::Range<usize>> {
+    match value.get_ref() {
+        DeValue::String(s) if s.contains('\0') => Some(value.span()),
+        DeValue::Array(items) => items.iter().find_map(nul_in_value),
+        DeValue::Table(table) => first_nul(table),
+        _ => None,
     }
 }
 

@@ -21,6 +21,7 @@
 // would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod guard;
 mod parents;
 mod partition;
 mod repair;

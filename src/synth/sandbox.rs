@@ -18,6 +18,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgPool, PgRow, Postgres};
 use sqlx::{Executor, Row, TypeInfo, ValueRef};
 
+use super::guard;
 use super::sqlstate::{DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, QUERY_CANCELED};
 
 /// How long one statement may run, and wait for a lock, before the check fails instead of hanging.
@@ -124,6 +125,19 @@ impl fmt::Display for DbError {
 const LEXER_AS_PROVEN: &str =
     "SET LOCAL standard_conforming_strings = on; SET LOCAL client_encoding = 'UTF8';";
 
+/// What the harness holds a check to, put back with [`LEXER_AS_PROVEN`] after every kept
+/// statement for the same reason: a principal, a request setting or a sample that ran
+/// `SET statement_timeout = 0` changes nothing past its own statement, and the schema guard,
+/// armed for a principal's statement only ([`Sandbox::statement`]), is off again (whatever that
+/// statement set it to). The lock timeout comes with it: see [`lock_timeout`].
+fn held_to() -> String {
+    format!(
+        "SET LOCAL statement_timeout = '{}s'; {}",
+        STATEMENT_TIMEOUT.as_secs(),
+        guard::disarm()
+    )
+}
+
 /// One transaction on one pooled connection, always rolled back.
 pub struct Sandbox {
     conn: PoolConnection<Postgres>,
@@ -149,8 +163,8 @@ impl Sandbox {
     pub async fn begin(pool: &PgPool) -> Result<Self, DbError> {
         let conn = pool.acquire().await.map_err(DbError::from_sqlx)?;
         let start = format!(
-            "BEGIN; SET LOCAL statement_timeout = '{}s'; SET LOCAL lock_timeout = '{SYNTHESIS_LOCK_TIMEOUT}'; SET CONSTRAINTS ALL IMMEDIATE; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants;\n",
-            STATEMENT_TIMEOUT.as_secs(),
+            "BEGIN; {} SET LOCAL lock_timeout = '{SYNTHESIS_LOCK_TIMEOUT}'; SET CONSTRAINTS ALL IMMEDIATE; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants;\n",
+            held_to(),
         );
         Ok(Self {
             conn,
@@ -181,23 +195,24 @@ impl Sandbox {
     /// `'x'); COMMIT; CREATE ROLE …` is an error here, never a second statement. A trial: the
     /// savepoint is rolled back to either way.
     pub(super) async fn expression(&mut self, sql: &str) -> Result<Outcome, DbError> {
-        self.alone(sql, false).await
+        self.alone(sql, false, "").await
     }
 
     /// A statement the user wrote whole (a `[tenancy] principal` statement), kept on success:
     /// alone through the extended protocol like [`Self::expression`], so that whatever the text
-    /// holds, it is one statement and never ends the transaction.
+    /// holds, it is one statement and never ends the transaction. It runs with the schema guard
+    /// armed ([`guard`]): a principal that changes the schema fails, naming the change.
     pub async fn statement(&mut self, sql: &str) -> Result<Outcome, DbError> {
-        self.alone(sql, true).await
+        self.alone(sql, true, &guard::arm()).await
     }
 
-    /// Runs `sql` alone through the extended protocol, then keeps its effects (`keep`, on
-    /// success) or rolls back to the savepoint.
-    async fn alone(&mut self, sql: &str, keep: bool) -> Result<Outcome, DbError> {
-        // The extended protocol takes one statement: what is pending, and the lock timeout of a
-        // check's statement, go first in a message of their own.
+    /// Runs `sql` alone through the extended protocol, after `setup` (under the savepoint),
+    /// then keeps its effects (`keep`, on success) or rolls back to the savepoint.
+    async fn alone(&mut self, sql: &str, keep: bool, setup: &str) -> Result<Outcome, DbError> {
+        // The extended protocol takes one statement: what is pending, the lock timeout of a
+        // check's statement and `setup` go first in a message of their own.
         let before = format!(
-            "{}{}",
+            "{}{}{setup}",
             std::mem::take(&mut self.pending),
             lock_wait_prefix(self.synthesizing, false)
         );
@@ -207,7 +222,7 @@ impl Sandbox {
         let query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false);
         let result = self.fetch(query).await;
         let kept = keep && result.is_ok();
-        self.run(savepoint_end(kept)).await?;
+        self.run(savepoint_end(kept, false)).await?;
         self.lock_wait_set(false, kept);
         self.outcome(result)
     }
@@ -266,7 +281,7 @@ impl Sandbox {
         let mut lock = self.synthesizing;
         for s in statements {
             let prefix = lock_wait_prefix(lock, s.synthesizing);
-            let end = savepoint_end(s.keep);
+            let end = savepoint_end(s.keep, s.synthesizing);
             message.push_str(&format!("{prefix}{}\n; {end};\n", s.sql));
             segments.push(Segment {
                 main: own_statements(&prefix) + 1,
@@ -440,10 +455,16 @@ fn own_statements(sql: &str) -> usize {
     sql.split(';').filter(|s| !s.trim().is_empty()).count()
 }
 
-/// What ends a statement's savepoint: released and opened again (`keep`), or rolled back to.
-fn savepoint_end(keep: bool) -> String {
+/// What ends a statement's savepoint: released and opened again (`keep`), with what the
+/// harness holds checks to put back (the lock timeout of synthesis or of checks, as
+/// `synthesizing` says the statement ran under), or rolled back to.
+fn savepoint_end(keep: bool, synthesizing: bool) -> String {
     if keep {
-        format!("RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} SAVEPOINT pg_invariants")
+        format!(
+            "RELEASE SAVEPOINT pg_invariants; {LEXER_AS_PROVEN} {} SET LOCAL lock_timeout = '{}'; SAVEPOINT pg_invariants",
+            held_to(),
+            lock_timeout(synthesizing)
+        )
     } else {
         "ROLLBACK TO SAVEPOINT pg_invariants".to_string()
     }
@@ -458,12 +479,19 @@ fn lock_wait_prefix(now: bool, synthesizing: bool) -> String {
     if now == synthesizing {
         return String::new();
     }
-    let timeout = if synthesizing {
+    format!(
+        "SET LOCAL lock_timeout = '{}';\n",
+        lock_timeout(synthesizing)
+    )
+}
+
+/// The lock timeout of synthesis or of a check's own statements.
+fn lock_timeout(synthesizing: bool) -> String {
+    if synthesizing {
         SYNTHESIS_LOCK_TIMEOUT.to_string()
     } else {
         format!("{}s", LOCK_TIMEOUT.as_secs())
-    };
-    format!("SET LOCAL lock_timeout = '{timeout}';\n")
+    }
 }
 
 /// The rows a statement returned, every column as text.

@@ -24,6 +24,10 @@ pub enum DiscoverError {
     )]
     NotADirectory { path: PathBuf },
 
+    /// A migration that is not UTF-8, at its first invalid byte.
+    #[error(transparent)]
+    NotUtf8(#[from] crate::location::NotUtf8),
+
     #[error("cannot read {}: {source}", path.display())]
     Io {
         path: PathBuf,

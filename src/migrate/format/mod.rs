@@ -87,6 +87,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::location::TextError;
 use crate::migrate::migration::Migration;
 use crate::migrate::statements;
 
@@ -332,7 +333,10 @@ fn io_error(path: &Path) -> impl Fn(io::Error) -> DiscoverError + '_ {
 
 /// A file of the chain (see [`crate::migrate::file`]: regular, bounded, noted).
 fn read_text(path: &Path) -> Result<String, DiscoverError> {
-    super::file::read(path).map_err(io_error(path))
+    super::file::read(path).map_err(|e| match e {
+        TextError::Io(source) => io_error(path)(source),
+        TextError::NotUtf8(e) => e.into(),
+    })
 }
 
 /// Reads a migration file: the whole file runs, in a transaction until the layout says otherwise.
