@@ -56,6 +56,7 @@
 //! chain is sqlx's and is read as such. Set `format` explicitly to override.
 
 mod atlas;
+mod atlas_sum;
 mod dbmate;
 mod diesel;
 mod drizzle;
@@ -254,8 +255,8 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
 /// The migrations of `dir` in the order `format` applies them. `Auto` detects the format
 /// first; `Command` has no files to read (the command applies its own chain).
 pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    match format {
-        Format::Auto => discover(detect(dir)?, dir),
+    let migrations = match format {
+        Format::Auto => return discover(detect(dir)?, dir),
         Format::Command => Ok(Vec::new()),
         Format::SqlDir => sql_dir::discover(dir),
         Format::Supabase => supabase::discover(dir),
@@ -273,7 +274,13 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
         Format::Sqitch => sqitch::discover(dir),
         Format::Liquibase => liquibase::discover(dir),
         Format::NodePgMigrate => node_pg_migrate::discover(dir),
+    }?;
+    // Atlas's own chain was checked as it was read; another tool's chain that Atlas wrote has
+    // an atlas.sum too, checked as Atlas computes it for that tool's layout.
+    if format != Format::Atlas && dir.is_dir() {
+        atlas_sum::verify(format, dir)?;
     }
+    Ok(migrations)
 }
 
 /// Files of `dir` that look like migrations but that `format` does not apply, for the run to

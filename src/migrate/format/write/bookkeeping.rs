@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use super::WriteError;
 use super::layout::{Planned, is_sql};
 use crate::migrate::format::utc::millis;
-use crate::migrate::format::{Format, atlas, drizzle, liquibase, sqitch};
+use crate::migrate::format::{Format, atlas, atlas_sum, drizzle, liquibase, sqitch};
 
 /// The files a tool keeps beside its migrations, rewritten to list the new ones: drizzle's
 /// journal, Atlas's `atlas.sum`, sqitch's plan, Liquibase's master changelog.
@@ -32,6 +32,12 @@ pub(super) fn bookkeeping(
             created.rewrite(&dir.join(drizzle::JOURNAL), &journal)
         }
         Format::Atlas => created.rewrite(&dir.join(atlas::SUM), &atlas::current_sum(dir)?),
+        _ if format != Format::Liquibase && dir.join(atlas::SUM).is_file() => {
+            match atlas_sum::current(format, dir)? {
+                Some(sum) => created.rewrite(&dir.join(atlas::SUM), &sum),
+                None => Ok(()),
+            }
+        }
         Format::Sqitch | Format::Liquibase => {
             let (index, text) = index(format, dir, planned)?;
             created.rewrite(&index, &text)
