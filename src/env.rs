@@ -173,6 +173,13 @@ pub fn home() -> Option<PathBuf> {
     non_empty("HOME").map(PathBuf::from)
 }
 
+/// A variable the project names: graphile-migrate's `"!ENV"` placeholders read the variable of
+/// the placeholder's name (`:DATABASE_VISITOR` → `DATABASE_VISITOR`). Unset and empty are alike,
+/// as graphile-migrate reads them.
+pub fn named(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 fn non_empty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

@@ -149,6 +149,9 @@ pub(crate) fn set_up_quietly(
             names.join(", ")
         ));
     }
+    for sentence in &chain.not_run {
+        header.push_str(&format!("pg-invariants: {sentence}\n"));
+    }
     if provision::interrupted() {
         // Ctrl-C during set-up: the handler is removing the server and will exit with 130;
         // checking a dying database would only print false failures.

@@ -135,7 +135,8 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> 
     key.part("server", server)
         .part("database", format!("{:?}", spec.project.database))
         .part("chain format", chain.format.name())
-        .part("limits", format!("{:?}", chain.limits));
+        .part("limits", format!("{:?}", chain.limits))
+        .part("placeholders", format!("{:?}", chain.placeholders));
     let files = [
         ("before", &chain.before),
         ("migration", &chain.migrations),

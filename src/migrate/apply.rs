@@ -16,6 +16,7 @@ use super::extension;
 use super::format::{self, DiscoverError, Format};
 use super::limits::Limits;
 use super::migration::Migration;
+use super::placeholders::{Database, Placeholders};
 use super::preset;
 use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
@@ -36,6 +37,12 @@ pub struct Chain {
     pub not_applied: Vec<PathBuf>,
     /// The time limits of every statement, and of a `command` chain as a whole.
     pub limits: Limits,
+    /// graphile-migrate's placeholders, replaced in the migrations (not in `before` nor the
+    /// seed) as they are sent.
+    pub placeholders: Option<Placeholders>,
+    /// What the chain's tool runs besides its files and this run does not (graphile-migrate's
+    /// `afterReset` commands), each a sentence for the run's header.
+    pub not_run: Vec<String>,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -162,19 +169,30 @@ impl Chain {
                 .map(|p| script(p))
                 .collect::<Result<Vec<_>, _>>()
         };
+        let options = format::Options {
+            classpath: config.classpath.clone(),
+            placeholders: config.placeholders.clone(),
+        };
         let (migrations, command) = if config.format == Format::Command {
             (
                 Vec::new(),
                 Some((config.command.clone(), project_dir.to_path_buf())),
             )
         } else {
-            let mut migrations = format::discover(config.format, &config.path)?;
+            let mut migrations = format::discover_with(config.format, &config.path, &options)?;
             migrations.retain(|m| !format::excluded(&config.path, &m.path, &config.exclude));
             (migrations, None)
         };
         let format = match config.format {
             Format::Auto => format::detect(&config.path)?,
             f => f,
+        };
+        let (placeholders, not_run) = match command {
+            Some(_) => (None, Vec::new()),
+            None => (
+                format::placeholders(format, &config.path, &options)?,
+                format::not_run(format, &config.path)?,
+            ),
         };
         let not_applied = match command {
             Some(_) => Vec::new(),
@@ -194,6 +212,8 @@ impl Chain {
             format,
             not_applied,
             limits: Limits::new(config),
+            placeholders,
+            not_run,
         })
     }
 
@@ -203,9 +223,9 @@ impl Chain {
         conn: &mut PgConnection,
         client_env: &[(String, String)],
     ) -> Result<(), ApplyError> {
-        apply_all(conn, &self.before, &self.limits).await?;
+        apply_all(conn, &self.before, &self.limits, None).await?;
         self.apply_migrations(conn, client_env).await?;
-        apply_all(conn, &self.seed, &self.limits).await
+        apply_all(conn, &self.seed, &self.limits, None).await
     }
 
     /// The migrations alone (the idempotency pass runs them a second time).
@@ -216,7 +236,13 @@ impl Chain {
     ) -> Result<(), ApplyError> {
         match &self.command {
             Some((tool, dir)) => command::run(tool, dir, client_env, &self.limits).await,
-            None => apply_all(conn, &self.migrations, &self.limits).await,
+            None => {
+                let placeholders = match &self.placeholders {
+                    Some(p) => Some((p, database(conn).await?)),
+                    None => None,
+                };
+                apply_all(conn, &self.migrations, &self.limits, placeholders.as_ref()).await
+            }
         }
     }
 }
@@ -242,10 +268,29 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
     })
 }
 
+/// The database `conn` is connected to, and its owner: the built-in placeholders' values.
+async fn database(conn: &mut PgConnection) -> Result<Database, ApplyError> {
+    let (name, owner): (String, String) = sqlx::query_as(
+        "SELECT current_database()::text, pg_get_userbyid(datdba)::text FROM pg_database \
+         WHERE datname = current_database()",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|source| ApplyError::Session {
+        what: "reading the database's name and owner for the placeholders".into(),
+        source,
+    })?;
+    Ok(Database { name, owner })
+}
+
+/// Placeholders to replace in each statement, with the values of the built-in ones.
+type Replace<'a> = Option<&'a (&'a Placeholders, Database)>;
+
 async fn apply_all(
     conn: &mut PgConnection,
     migrations: &[Migration],
     limits: &Limits,
+    replace: Replace<'_>,
 ) -> Result<(), ApplyError> {
     for m in migrations {
         // Before every file: an earlier file may have turned the limits off for itself.
@@ -256,19 +301,25 @@ async fn apply_all(
                 what: "setting statement_timeout and lock_timeout".into(),
                 source,
             })?;
-        apply_one(conn, m).await.map_err(|e| e.explained(limits))?;
+        apply_one(conn, m, replace)
+            .await
+            .map_err(|e| e.explained(limits))?;
     }
     Ok(())
 }
 
-async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyError> {
+async fn apply_one(
+    conn: &mut PgConnection,
+    m: &Migration,
+    replace: Replace<'_>,
+) -> Result<(), ApplyError> {
     let body_start = m.body.start;
     let statements = m.statements();
     if m.transaction {
         execute(conn, "BEGIN", "starting the migration's transaction").await?;
     }
     for statement in &statements {
-        if let Err(e) = run_statement(conn, m, body_start, statement).await {
+        if let Err(e) = run_statement(conn, m, body_start, statement, replace).await {
             let _ = execute(conn, "ROLLBACK", "rolling back").await;
             return Err(e);
         }
@@ -283,7 +334,7 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyEr
     sqlx::raw_sql("COMMIT")
         .execute(&mut *conn)
         .await
-        .map_err(|e| statement_error(m, m.body.end, "COMMIT", e))?;
+        .map_err(|e| statement_error(m, m.body.end, "COMMIT", e, &|at| at))?;
     Ok(())
 }
 
@@ -292,20 +343,28 @@ async fn run_statement(
     m: &Migration,
     body_start: usize,
     s: &Statement,
+    replace: Replace<'_>,
 ) -> Result<(), ApplyError> {
     let start = body_start + s.range.start;
     let sql = &m.text[start..body_start + s.range.end];
     match &s.kind {
-        StatementKind::Sql => sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut *conn)
-            .await
-            .map(drop)
-            .map_err(|e| statement_error(m, start, sql, e)),
+        StatementKind::Sql => {
+            let replaced = replace.map(|(p, database)| p.substitute(sql, database));
+            let sent = replaced.as_ref().map_or(sql, |r| r.sql.as_str());
+            sqlx::raw_sql(AssertSqlSafe(sent))
+                .execute(&mut *conn)
+                .await
+                .map(drop)
+                .map_err(|e| {
+                    let original = |at: usize| replaced.as_ref().map_or(at, |r| r.original(at));
+                    statement_error(m, start, sent, e, &original)
+                })
+        }
         StatementKind::CopyFromStdin { data } => {
             let rows = &m.text[body_start + data.start..body_start + data.end];
             copy_in(conn, sql, rows)
                 .await
-                .map_err(|e| statement_error(m, start, sql, e))
+                .map_err(|e| statement_error(m, start, sql, e, &|at| at))
         }
         StatementKind::MetaCommand => Err(ApplyError::MetaCommand {
             location: Location::at(&m.path, &m.text, start),
@@ -324,8 +383,15 @@ async fn copy_in(conn: &mut PgConnection, sql: &str, rows: &str) -> Result<(), s
 }
 
 /// Locates a failed statement: where it starts, and PostgreSQL's own position inside it when it
-/// gives one (a syntax error, an unknown column).
-fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -> ApplyError {
+/// gives one (a syntax error, an unknown column). `sql` is what was sent; `original` maps an
+/// offset in it back to the file's text (placeholders replaced change lengths).
+fn statement_error(
+    m: &Migration,
+    start: usize,
+    sql: &str,
+    error: sqlx::Error,
+    original: &dyn Fn(usize) -> usize,
+) -> ApplyError {
     let Some(pg) = error
         .as_database_error()
         .and_then(|e| e.try_downcast_ref::<PgDatabaseError>())
@@ -341,10 +407,11 @@ fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -
     let position = match pg.position() {
         Some(PgErrorPosition::Original(chars)) => {
             let offset = start
-                + sql
-                    .char_indices()
-                    .nth(chars.saturating_sub(1))
-                    .map_or(sql.len(), |(i, _)| i);
+                + original(
+                    sql.char_indices()
+                        .nth(chars.saturating_sub(1))
+                        .map_or(sql.len(), |(i, _)| i),
+                );
             Some(Location::at(&m.path, &m.text, offset))
         }
         _ => None,

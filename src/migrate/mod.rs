@@ -7,6 +7,7 @@ mod extension;
 pub mod format;
 mod limits;
 mod migration;
+pub mod placeholders;
 mod preset;
 pub mod statements;
 

@@ -169,6 +169,9 @@ pub enum DiscoverError {
         path: PathBuf,
     },
 
+    #[error(transparent)]
+    Placeholder(#[from] crate::migrate::placeholders::UnsetVariable),
+
     #[error("{location}: invalid liquibase changelog: {message}")]
     InvalidChangelog { location: Location, message: String },
 

@@ -20,8 +20,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    DiscoverError, Entry, Format, atlas, dbmate, drizzle, flyway, goose, graphile_migrate, liquibase,
-    liquibase_sql, node_pg_migrate, read_text, refinery, sqitch, sqlx,
+    DiscoverError, Entry, Format, atlas, dbmate, drizzle, flyway, goose, graphile_migrate,
+    liquibase, liquibase_sql, node_pg_migrate, read_text, refinery, sqitch, sqlx,
 };
 
 /// A file that names the tool owning the chain.
@@ -79,15 +79,12 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
 /// chain (`--dir-format`), which is that tool's format to read (the sum is checked all the same).
 fn written_by_atlas_for_another_tool(found: &[Marker], entries: &[Entry]) -> bool {
     let has_sum = found.iter().any(|m| m.path.ends_with(atlas::SUM));
-    let tool_marker = found.iter().any(|m| {
-        matches!(
-            m.format,
-            Format::Goose | Format::Dbmate | Format::Liquibase
-        )
-    });
-    let tool_layout = entries.iter().any(|e| {
-        !e.is_dir && (e.name.ends_with(".up.sql") || flyway::is_versioned(&e.name))
-    });
+    let tool_marker = found
+        .iter()
+        .any(|m| matches!(m.format, Format::Goose | Format::Dbmate | Format::Liquibase));
+    let tool_layout = entries
+        .iter()
+        .any(|e| !e.is_dir && (e.name.ends_with(".up.sql") || flyway::is_versioned(&e.name)));
     has_sum && (tool_marker || tool_layout)
 }
 

@@ -63,9 +63,11 @@ mod drizzle;
 mod error;
 mod exclude;
 mod flyway;
+mod gmrc;
 mod golang_migrate;
 mod goose;
 mod graphile_migrate;
+mod json5;
 mod liquibase;
 mod liquibase_sql;
 mod markers;
@@ -89,6 +91,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::migrate::migration::Migration;
+use crate::migrate::placeholders::Placeholders;
 use crate::migrate::statements;
 
 pub use error::DiscoverError;
@@ -252,11 +255,31 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
     Ok(Format::SqlDir)
 }
 
+/// What the project file says about reading a chain, besides its directory and format.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// liquibase: the directories `classpath:` and non-relative includes resolve against, in
+    /// order (empty: the nearest `src/main/resources` above the master changelog).
+    pub classpath: Vec<PathBuf>,
+    /// graphile-migrate: placeholder values over `.gmrc`'s and the built-in ones.
+    pub placeholders: Vec<(String, String)>,
+}
+
+/// The migrations of `dir` in the order `format` applies them, read with no option of the
+/// project file (see [`discover_with`]).
+pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    discover_with(format, dir, &Options::default())
+}
+
 /// The migrations of `dir` in the order `format` applies them. `Auto` detects the format
 /// first; `Command` has no files to read (the command applies its own chain).
-pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+pub fn discover_with(
+    format: Format,
+    dir: &Path,
+    options: &Options,
+) -> Result<Vec<Migration>, DiscoverError> {
     let migrations = match format {
-        Format::Auto => return discover(detect(dir)?, dir),
+        Format::Auto => return discover_with(detect(dir)?, dir, options),
         Format::Command => Ok(Vec::new()),
         Format::SqlDir => sql_dir::discover(dir),
         Format::Supabase => supabase::discover(dir),
@@ -268,11 +291,11 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
         Format::Dbmate => dbmate::discover(dir),
         Format::Goose => goose::discover(dir),
         Format::Drizzle => drizzle::discover(dir),
-        Format::GraphileMigrate => graphile_migrate::discover(dir),
+        Format::GraphileMigrate => graphile_migrate::discover(dir, options),
         Format::Atlas => atlas::discover(dir),
         Format::Refinery => refinery::discover(dir),
         Format::Sqitch => sqitch::discover(dir),
-        Format::Liquibase => liquibase::discover(dir),
+        Format::Liquibase => liquibase::discover(dir, &options.classpath),
         Format::NodePgMigrate => node_pg_migrate::discover(dir),
     }?;
     // Atlas's own chain was checked as it was read; another tool's chain that Atlas wrote has
@@ -290,6 +313,30 @@ pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverE
         Format::Auto => not_applied(detect(dir)?, dir),
         Format::Drizzle => drizzle::unlisted(dir),
         Format::GraphileMigrate => Ok(graphile_migrate::uncommitted(dir)),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The placeholders replaced in the migrations of a chain of `format` before they are sent
+/// (graphile-migrate's), `None` for a format that has none.
+pub fn placeholders(
+    format: Format,
+    dir: &Path,
+    options: &Options,
+) -> Result<Option<Placeholders>, DiscoverError> {
+    match format {
+        Format::Auto => placeholders(detect(dir)?, dir, options),
+        Format::GraphileMigrate => graphile_migrate::placeholders(dir, options).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// What the tool of a chain of `format` runs besides its files and this run does not, each a
+/// sentence for the run's header (graphile-migrate's `afterReset` commands).
+pub fn not_run(format: Format, dir: &Path) -> Result<Vec<String>, DiscoverError> {
+    match format {
+        Format::Auto => not_run(detect(dir)?, dir),
+        Format::GraphileMigrate => gmrc::commands_not_run(dir),
         _ => Ok(Vec::new()),
     }
 }
