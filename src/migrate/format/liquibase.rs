@@ -527,6 +527,59 @@ mod tests {
         assert_eq!(versions(&from_file), expected);
     }
 
+    /// `classpath:` and non-relative paths are looked for on the classpath first (by default
+    /// the nearest `src/main/resources`), then in the master's directory; relative ones only
+    /// beside their changelog.
+    #[rstest]
+    #[case::default_resources("", "src/main/resources/db/a.sql")]
+    #[case::configured("conf", "conf/db/a.sql")]
+    fn classpath_paths_resolve_on_the_classpath_first(
+        #[case] classpath: &str,
+        #[case] found: &str,
+    ) {
+        let master = "src/main/resources/db/changelog/master.yaml";
+        let fixture = Fixture::new(&[
+            (
+                master,
+                "databaseChangeLog:\n- include:\n    file: classpath:/db/a.sql\n- include:\n    file: b.sql\n",
+            ),
+            ("src/main/resources/db/a.sql", A),
+            ("conf/db/a.sql", B),
+            (
+                "src/main/resources/db/changelog/db/a.sql",
+                "--liquibase formatted sql\n--changeset no:1\n",
+            ),
+            (
+                "src/main/resources/db/changelog/b.sql",
+                "--liquibase formatted sql\n--changeset b:1\nSELECT 1;\n",
+            ),
+        ]);
+        let roots: Vec<PathBuf> = match classpath {
+            "" => Vec::new(),
+            dir => vec![fixture.path().join(dir)],
+        };
+        let migrations = discover(&fixture.path().join(master), &roots).unwrap();
+        assert!(
+            migrations[0].path.ends_with(found),
+            "{:?}",
+            migrations[0].path
+        );
+        assert_eq!(versions(&migrations).last(), Some(&"b:1"));
+    }
+
+    #[test]
+    fn a_classpath_path_found_nowhere_is_named() {
+        let fixture = Fixture::new(&[(
+            "changelog.yaml",
+            "databaseChangeLog:\n- include:\n    file: classpath:db/none.sql\n",
+        )]);
+        let error = discover(fixture.path(), &[]).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::ListedFileMissing { entry, .. } if entry == "classpath:db/none.sql"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn include_all_reads_every_changelog_below_by_path() {
         let fixture = Fixture::new(&[
