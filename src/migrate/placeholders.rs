@@ -88,7 +88,9 @@ impl Placeholders {
             values.retain(|(n, _)| n != name);
             values.push((name.to_string(), value));
         };
-        for (name, value) in gmrc {
+        // One the project file sets needs no environment variable.
+        let overridden = |name: &str| project.iter().any(|(n, _)| n == name);
+        for (name, value) in gmrc.iter().filter(|(name, _)| !overridden(name)) {
             set(name, from_env(name, value, origin)?);
         }
         set(DATABASE_NAME, Value::DatabaseName);
@@ -302,6 +304,15 @@ mod tests {
     #[case(":1ABC", false)]
     fn names(#[case] name: &str, #[case] valid: bool) {
         assert_eq!(is_name(name), valid);
+    }
+
+    #[test]
+    fn an_env_placeholder_the_project_sets_reads_no_variable() {
+        let name = ":PG_INVARIANTS_TEST_SURELY_UNSET";
+        let gmrc = vec![(name.to_string(), "!ENV".to_string())];
+        let project = vec![(name.to_string(), "visitor".to_string())];
+        let p = Placeholders::resolve(&gmrc, ".gmrc", &project).unwrap();
+        assert_eq!(p.substitute(name, &database()).sql, "visitor");
     }
 
     #[test]
