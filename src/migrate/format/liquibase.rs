@@ -201,7 +201,14 @@ impl Reader {
             path,
         };
         let Some(path) = found else {
-            return Err(missing(candidates.into_iter().next().unwrap_or_default()));
+            if candidates.len() == 1 {
+                return Err(missing(candidates.into_iter().next().unwrap_or_default()));
+            }
+            return Err(DiscoverError::NotOnClasspath {
+                location: at,
+                entry: target,
+                searched: self.roots.clone(),
+            });
         };
         if !all {
             if self.open.contains(&path) {
@@ -573,11 +580,13 @@ mod tests {
             "changelog.yaml",
             "databaseChangeLog:\n- include:\n    file: classpath:db/none.sql\n",
         )]);
-        let error = discover(fixture.path(), &[]).unwrap_err();
+        let error = discover(fixture.path(), &[fixture.path().join("cp")]).unwrap_err();
         assert!(
-            matches!(&error, DiscoverError::ListedFileMissing { entry, .. } if entry == "classpath:db/none.sql"),
+            matches!(&error, DiscoverError::NotOnClasspath { entry, searched, .. } if entry == "classpath:db/none.sql" && searched.len() == 2),
             "{error}"
         );
+        assert!(error.to_string().contains("changelog.yaml:2:3"), "{error}");
+        assert!(error.to_string().contains("`classpath`"), "{error}");
     }
 
     #[test]
