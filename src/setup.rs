@@ -136,7 +136,8 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> 
         .part("database", format!("{:?}", spec.project.database))
         .part("chain format", chain.format.name())
         .part("limits", format!("{:?}", chain.limits))
-        .part("placeholders", format!("{:?}", chain.placeholders));
+        .part("placeholders", format!("{:?}", chain.placeholders))
+        .part("session settings", format!("{:?}", chain.session_settings));
     let files = [
         ("before", &chain.before),
         ("migration", &chain.migrations),

@@ -43,6 +43,9 @@ pub struct Chain {
     /// What the chain's tool runs besides its files and this run does not (graphile-migrate's
     /// `afterReset` commands), each a sentence for the run's header.
     pub not_run: Vec<String>,
+    /// Settings the chain's tool sets in its session before the migrations (graphile-migrate's
+    /// `pgSettings`), in force for the migrations only.
+    pub session_settings: Vec<(String, String)>,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -187,11 +190,12 @@ impl Chain {
             Format::Auto => format::detect(&config.path)?,
             f => f,
         };
-        let (placeholders, not_run) = match command {
-            Some(_) => (None, Vec::new()),
+        let (placeholders, not_run, session_settings) = match command {
+            Some(_) => (None, Vec::new(), Vec::new()),
             None => (
                 format::placeholders(format, &config.path, &options)?,
                 format::not_run(format, &config.path)?,
+                format::session_settings(format, &config.path)?,
             ),
         };
         let not_applied = match command {
@@ -214,6 +218,7 @@ impl Chain {
             limits: Limits::new(config),
             placeholders,
             not_run,
+            session_settings,
         })
     }
 
@@ -241,7 +246,12 @@ impl Chain {
                     Some(p) => Some((p, database(conn).await?)),
                     None => None,
                 };
-                apply_all(conn, &self.migrations, &self.limits, placeholders.as_ref()).await
+                let before = set_session(conn, &self.session_settings).await?;
+                let applied =
+                    apply_all(conn, &self.migrations, &self.limits, placeholders.as_ref()).await;
+                let restored = set_session(conn, &before).await;
+                applied?;
+                restored.map(drop)
             }
         }
     }
@@ -266,6 +276,34 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
         transaction,
         verbatim: Vec::new(),
     })
+}
+
+/// Sets each of `settings` for the session (`set_config(name, value, false)`), as
+/// graphile-migrate sets its `pgSettings`, and returns the values they had, to set back.
+async fn set_session(
+    conn: &mut PgConnection,
+    settings: &[(String, String)],
+) -> Result<Vec<(String, String)>, ApplyError> {
+    let mut before = Vec::with_capacity(settings.len());
+    for (name, value) in settings {
+        let error = |source| ApplyError::Session {
+            what: format!("setting {name} for the migrations (pgSettings of .gmrc)"),
+            source,
+        };
+        let was: String = sqlx::query_scalar("SELECT coalesce(current_setting($1, true), '')")
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(error)?;
+        sqlx::query("SELECT set_config($1, $2, false)")
+            .bind(name)
+            .bind(value)
+            .execute(&mut *conn)
+            .await
+            .map_err(error)?;
+        before.push((name.clone(), was));
+    }
+    Ok(before)
 }
 
 /// The database `conn` is connected to, and its owner: the built-in placeholders' values.

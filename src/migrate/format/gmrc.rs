@@ -4,7 +4,9 @@
 //! (default `./migrations`) is the chain's folder; here that is the nearest `.gmrc` above `path`
 //! (or in it) whose `migrationsFolder` is `path`. A `.gmrc.js` is JavaScript and is not read.
 //!
-//! Read from it: `placeholders` (see [`crate::migrate::placeholders`]) and `afterReset`, the
+//! Read from it: `placeholders` (see [`crate::migrate::placeholders`]), `pgSettings` (set with
+//! `set_config` in the session the migrations run in, as graphile-migrate sets them) and
+//! `afterReset`, the
 //! actions `graphile-migrate reset` runs on the new, empty database before the committed
 //! migrations. An action is a file name, relative to the migrations folder (`!` in front runs it
 //! as the superuser, as everything here runs), `{ "_": "sql", "file": ... }`, or
@@ -30,6 +32,8 @@ const GMRC: &str = ".gmrc";
 pub(super) struct Settings {
     pub path: PathBuf,
     pub placeholders: Vec<(String, String)>,
+    /// `pgSettings`: set in the session before the migrations run (`set_config`).
+    pub pg_settings: Vec<(String, String)>,
     after_reset: Vec<Action>,
 }
 
@@ -97,10 +101,25 @@ fn read(path: PathBuf, text: &str, value: &Value) -> Result<Settings, DiscoverEr
             return Err(problem("placeholders", why));
         }
     }
+    let mut pg_settings = Vec::new();
+    if let Some(Value::Object(map)) = value.get("pgSettings") {
+        for (name, value) in map {
+            let value = match value {
+                Value::String(text) => text.clone(),
+                Value::Number(number) => number.to_string(),
+                _ => {
+                    let why = format!("pgSettings `{name}`: graphile-migrate wants a string");
+                    return Err(problem(name, why));
+                }
+            };
+            pg_settings.push((name.clone(), value));
+        }
+    }
     let after_reset = actions(value.get("afterReset"), &|needle, why| problem(needle, why))?;
     Ok(Settings {
         path: path.clone(),
         placeholders: found,
+        pg_settings,
         after_reset: after_reset
             .into_iter()
             .map(|action| match action {
@@ -197,6 +216,11 @@ pub(super) fn after_reset(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     Ok(migrations)
 }
 
+/// `.gmrc`'s `pgSettings` for the chain in `dir`.
+pub(super) fn pg_settings(dir: &Path) -> Result<Vec<(String, String)>, DiscoverError> {
+    Ok(find(dir)?.map(|s| s.pg_settings).unwrap_or_default())
+}
+
 /// The `afterReset` commands of the chain in `dir`, which this run does not run, as sentences.
 pub(super) fn commands_not_run(dir: &Path) -> Result<Vec<String>, DiscoverError> {
     let Some(settings) = find(dir)? else {
@@ -225,6 +249,7 @@ mod tests {
 
     const GMRC_TEXT: &str = r#"/* settings */
 {
+  pgSettings: { search_path: "app,public", work_mem: 65536 },
   "placeholders": {
     ":DATABASE_VISITOR": "!ENV", // from the environment
   },
@@ -261,6 +286,13 @@ mod tests {
             settings.placeholders,
             [(":DATABASE_VISITOR".to_string(), "!ENV".to_string())]
         );
+        assert_eq!(
+            settings.pg_settings,
+            [
+                ("search_path".to_string(), "app,public".to_string()),
+                ("work_mem".to_string(), "65536".to_string())
+            ]
+        );
         let migrations = after_reset(fixture.path()).unwrap();
         assert_eq!(fixture.order(&migrations), ["afterReset.sql", "grants.sql"]);
         assert_eq!(
@@ -286,7 +318,7 @@ mod tests {
         fs::remove_file(fixture.path().join("grants.sql")).unwrap();
         let error = after_reset(fixture.path()).unwrap_err();
         let text = error.to_string();
-        assert!(text.contains(".gmrc:8:"), "{text}");
+        assert!(text.contains(".gmrc:9:"), "{text}");
         assert!(text.contains("grants.sql"), "{text}");
     }
 

@@ -235,6 +235,9 @@ impl Parser<'_> {
             self.bump();
         }
         let literal = self.text[start..self.pos].trim_start_matches('+');
+        if let Ok(integer) = literal.parse::<i64>() {
+            return Ok(Value::from(integer));
+        }
         let value: f64 = literal.parse().map_err(|_| SyntaxError {
             offset: start,
             message: "a bad number".into(),
@@ -264,7 +267,7 @@ mod tests {
             json!({
                 "placeholders": {":A_B": "!ENV", "x": "a\"b\\c"},
                 "afterReset": ["!afterReset.sql", {"_": "sql", "file": "x.sql"}],
-                "n": [16, 0.5, 1.0, -20.0, null, true, null],
+                "n": [16, 0.5, 1, -20.0, null, true, null],
             })
         );
     }

@@ -331,6 +331,19 @@ pub fn placeholders(
     }
 }
 
+/// Settings the tool of a chain of `format` sets in its session before the migrations
+/// (graphile-migrate's `pgSettings`), as `(name, value)`.
+pub fn session_settings(
+    format: Format,
+    dir: &Path,
+) -> Result<Vec<(String, String)>, DiscoverError> {
+    match format {
+        Format::Auto => session_settings(detect(dir)?, dir),
+        Format::GraphileMigrate => gmrc::pg_settings(dir),
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// What the tool of a chain of `format` runs besides its files and this run does not, each a
 /// sentence for the run's header (graphile-migrate's `afterReset` commands).
 pub fn not_run(format: Format, dir: &Path) -> Result<Vec<String>, DiscoverError> {
