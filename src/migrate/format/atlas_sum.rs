@@ -144,12 +144,17 @@ pub(super) fn verify(format: Format, dir: &Path) -> Result<(), DiscoverError> {
         if format != Format::Atlas || hashed.files(dir)?.is_empty() {
             return Ok(());
         }
-        return Err(DiscoverError::Layout {
-            path,
-            problem: "missing; Atlas refuses to apply a migration directory without its \
-                      integrity file: run `atlas migrate hash`"
+        let problem = match other_layout(dir)? {
+            Some(other) => format!(
+                "missing, and the directory has {other}'s layout: set format = \"{other}\" in \
+                 the [migrations] section of pg-invariants.toml (if Atlas writes the chain, \
+                 `atlas migrate hash --dir-format {other}` writes the sum it checks)"
+            ),
+            None => "missing; Atlas refuses to apply a migration directory without its \
+                     integrity file: run `atlas migrate hash`"
                 .into(),
-        });
+        };
+        return Err(DiscoverError::Layout { path, problem });
     }
     let found: Vec<String> = read_text(&path)?.lines().map(normalize).collect();
     let expected = sum_text(&hashed.files(dir)?)?;
@@ -194,6 +199,19 @@ fn first_difference(expected: &str, found: &[String]) -> Option<usize> {
     (1..count)
         .find(|&i| differs(i))
         .or((count > 0 && differs(0)).then_some(0))
+}
+
+/// Another tool's layout that `dir` has, among Atlas's directory formats: golang-migrate's
+/// `.up.sql` files, Flyway's `V<version>__` files.
+fn other_layout(dir: &Path) -> Result<Option<Format>, DiscoverError> {
+    let names: Vec<String> = entries(dir)?.into_iter().map(|e| e.name).collect();
+    if names.iter().any(|n| n.ends_with(".up.sql")) {
+        return Ok(Some(Format::GolangMigrate));
+    }
+    Ok(names
+        .iter()
+        .any(|n| super::flyway::is_versioned(n))
+        .then_some(Format::Flyway))
 }
 
 /// The format whose files Atlas hashed to write `found`, when it is not `hashed`'s.
@@ -402,7 +420,11 @@ mod tests {
     fn another_tools_chain_without_a_sum_is_not_checked() {
         let fixture = Fixture::new(&[("1_a.up.sql", "SELECT 1;\n")]);
         verify(Format::GolangMigrate, fixture.path()).unwrap();
-        assert!(verify(Format::Atlas, fixture.path()).is_err());
+        // Read as Atlas's own layout, the sum is missing: the hint names the layout it has.
+        let error = verify(Format::Atlas, fixture.path())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("set format = \"golang-migrate\""), "{error}");
     }
 
     #[rstest]
