@@ -247,6 +247,7 @@ impl Sources {
         ];
         paths.extend(spec.tables.iter().map(|t| t.at.path.clone()));
         paths.extend((chain.before.iter().chain(&chain.seed)).map(|m| m.path.clone()));
+        paths.extend(chain.read_from.iter().cloned());
         for m in &chain.migrations {
             paths.push(m.path.clone());
             // A layout of nested directories gains new migrations in them.

@@ -46,6 +46,9 @@ pub struct Chain {
     /// Settings the chain's tool sets in its session before the migrations (graphile-migrate's
     /// `pgSettings`), in force for the migrations only.
     pub session_settings: Vec<(String, String)>,
+    /// The tool's files besides the migrations that reading the chain read (`.gmrc`,
+    /// `atlas.sum`): a change to them changes the chain.
+    pub read_from: Vec<PathBuf>,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -190,12 +193,13 @@ impl Chain {
             Format::Auto => format::detect(&config.path)?,
             f => f,
         };
-        let (placeholders, not_run, session_settings) = match command {
-            Some(_) => (None, Vec::new(), Vec::new()),
+        let (placeholders, not_run, session_settings, read_from) = match command {
+            Some(_) => (None, Vec::new(), Vec::new(), Vec::new()),
             None => (
                 format::placeholders(format, &config.path, &options)?,
                 format::not_run(format, &config.path)?,
                 format::session_settings(format, &config.path)?,
+                format::read_from(format, &config.path)?,
             ),
         };
         let not_applied = match command {
@@ -219,6 +223,7 @@ impl Chain {
             placeholders,
             not_run,
             session_settings,
+            read_from,
         })
     }
 

@@ -244,6 +244,7 @@ pub(super) fn commands_not_run(dir: &Path) -> Result<Vec<String>, DiscoverError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::migrate::format::Format;
     use crate::migrate::format::fixture::Fixture;
     use std::fs;
 
@@ -302,6 +303,14 @@ mod tests {
         let commands = commands_not_run(fixture.path()).unwrap();
         assert_eq!(commands.len(), 1, "{commands:?}");
         assert!(commands[0].contains("yarn worker install-db-schema"));
+    }
+
+    #[test]
+    fn the_gmrc_is_a_file_the_chain_is_read_from() {
+        let fixture = project();
+        let files = super::super::read_from(Format::GraphileMigrate, fixture.path()).unwrap();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(files[0].ends_with(GMRC), "{files:?}");
     }
 
     #[test]

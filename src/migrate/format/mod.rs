@@ -344,6 +344,21 @@ pub fn session_settings(
     }
 }
 
+/// The tool's files besides the migrations that reading a chain of `format` in `dir` reads:
+/// `atlas.sum`, graphile-migrate's `.gmrc`.
+pub fn read_from(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+    let mut files: Vec<PathBuf> = Some(dir.join(atlas::SUM))
+        .filter(|sum| sum.is_file())
+        .into_iter()
+        .collect();
+    match format {
+        Format::Auto => return read_from(detect(dir)?, dir),
+        Format::GraphileMigrate => files.extend(gmrc::find(dir)?.map(|s| s.path)),
+        _ => {}
+    }
+    Ok(files)
+}
+
 /// What the tool of a chain of `format` runs besides its files and this run does not, each a
 /// sentence for the run's header (graphile-migrate's `afterReset` commands).
 pub fn not_run(format: Format, dir: &Path) -> Result<Vec<String>, DiscoverError> {
