@@ -270,6 +270,13 @@ pub fn home() -> Option<PathBuf> {
     settings().home.clone()
 }
 
+/// A variable the project names: graphile-migrate's `"!ENV"` placeholders read the variable of
+/// the placeholder's name (`:DATABASE_VISITOR` → `DATABASE_VISITOR`). Unset and empty are alike,
+/// as graphile-migrate reads them.
+pub fn named(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 /// A variable set to something other than blanks; one that is not UTF-8 is an error (these are
 /// names, ids and URLs).
 fn text(name: &'static str) -> Result<Option<String>, SettingsError> {

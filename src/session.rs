@@ -159,6 +159,9 @@ pub(crate) fn set_up_quietly(
             names.join(", ")
         ));
     }
+    for sentence in &chain.not_run {
+        header.push_str(&format!("pg-invariants: {sentence}\n"));
+    }
     if let Some(catalog) = &setup.catalog
         && !request.proposes_schemas
     {

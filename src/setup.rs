@@ -144,7 +144,9 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Result<String, 
     key.part("server", server)
         .part("database", format!("{:?}", spec.project.database))
         .part("chain format", chain.format.name())
-        .part("limits", format!("{:?}", chain.limits));
+        .part("limits", format!("{:?}", chain.limits))
+        .part("placeholders", format!("{:?}", chain.placeholders))
+        .part("session settings", format!("{:?}", chain.session_settings));
     let files = [
         ("before", &chain.before),
         ("migration", &chain.migrations),

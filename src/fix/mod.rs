@@ -282,9 +282,14 @@ fn root<'c>(catalog: &'c Catalog, mut table: &'c Table) -> &'c Table {
 fn write(spec: &Spec, chain: &Chain, triage: &Triage, snapshots: &[PathBuf]) -> ExitCode {
     let migrations = schedule(&triage.repairs);
     let config = &spec.project.migrations;
+    let options = migrate::format::Options {
+        classpath: config.classpath.clone(),
+        placeholders: config.placeholders.clone(),
+    };
     let files = match migrate::append(
         config.format,
         &config.path,
+        &options,
         MIGRATION_NAME,
         &migrations,
         SystemTime::now(),

@@ -16,6 +16,7 @@ use super::extension;
 use super::format::{self, DiscoverError, Format};
 use super::limits::Limits;
 use super::migration::Migration;
+use super::placeholders::{Database, Placeholders};
 use super::preset;
 use super::statements::{self, Statement, StatementKind};
 use crate::location::{Location, TextError};
@@ -37,8 +38,18 @@ pub struct Chain {
     /// The time limits of every statement, and of a `command` chain as a whole.
     pub limits: Limits,
     /// Every file and directory the chain was read from (migrations, `before`, seed, the
-    /// layout's bookkeeping, the directories listed): a run's keeper watches them.
+    /// layout's bookkeeping such as `.gmrc` and `atlas.sum`, the directories listed): a run's
+    /// keeper watches them.
     pub read: Vec<PathBuf>,
+    /// graphile-migrate's placeholders, replaced in the migrations (not in `before` nor the
+    /// seed) as they are sent.
+    pub placeholders: Option<Placeholders>,
+    /// What the chain's tool runs besides its files and this run does not (graphile-migrate's
+    /// `afterReset` commands), each a sentence for the run's header.
+    pub not_run: Vec<String>,
+    /// Settings the chain's tool sets in its session before the migrations (graphile-migrate's
+    /// `pgSettings`), in force for the migrations only.
+    pub session_settings: Vec<(String, String)>,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -160,8 +171,15 @@ fn excerpt(statement: &str) -> String {
 
 impl Chain {
     pub fn discover(project: &Project) -> Result<Self, ChainError> {
-        let (chain, read) = super::file::recording(|| Self::read(project));
-        Ok(Self { read, ..chain? })
+        let (chain, mut read) = super::file::recording(|| Self::read(project));
+        let chain = chain?;
+        // What the layout names as its own files (`.gmrc`, `atlas.sum`), read or not.
+        for path in &chain.read {
+            if !read.contains(path) {
+                read.push(path.clone());
+            }
+        }
+        Ok(Self { read, ..chain })
     }
 
     /// [`Chain::discover`], but for what it read.
@@ -174,13 +192,17 @@ impl Chain {
                 .map(|p| script(p))
                 .collect::<Result<Vec<_>, _>>()
         };
+        let options = format::Options {
+            classpath: config.classpath.clone(),
+            placeholders: config.placeholders.clone(),
+        };
         let (migrations, command) = if config.format == Format::Command {
             (
                 Vec::new(),
                 Some((config.command.clone(), project_dir.to_path_buf())),
             )
         } else {
-            let mut migrations = format::discover(config.format, &config.path)?;
+            let mut migrations = format::discover_with(config.format, &config.path, &options)?;
             let found = migrations.len();
             migrations.retain(|m| !format::excluded(&config.path, &m.path, &config.exclude));
             if migrations.is_empty() {
@@ -191,6 +213,15 @@ impl Chain {
         let format = match config.format {
             Format::Auto => format::detect(&config.path)?,
             f => f,
+        };
+        let (placeholders, not_run, session_settings, read_from) = match command {
+            Some(_) => (None, Vec::new(), Vec::new(), Vec::new()),
+            None => (
+                format::placeholders(format, &config.path, &options)?,
+                format::not_run(format, &config.path)?,
+                format::session_settings(format, &config.path)?,
+                format::read_from(format, &config.path)?,
+            ),
         };
         let not_applied = match command {
             Some(_) => Vec::new(),
@@ -210,7 +241,10 @@ impl Chain {
             format,
             not_applied,
             limits: Limits::new(config),
-            read: Vec::new(),
+            read: read_from,
+            placeholders,
+            not_run,
+            session_settings,
         })
     }
 
@@ -223,9 +257,14 @@ impl Chain {
         client_env: &[(String, String)],
         mark_roles: Option<&str>,
     ) -> Result<(), ApplyError> {
-        apply_all(conn, &self.before, &self.limits, mark_roles).await?;
+        let how = How {
+            limits: &self.limits,
+            mark_roles,
+            replace: None,
+        };
+        apply_all(conn, &self.before, how).await?;
         self.apply_migrations(conn, client_env, mark_roles).await?;
-        apply_all(conn, &self.seed, &self.limits, mark_roles).await
+        apply_all(conn, &self.seed, how).await
     }
 
     /// The migrations alone (the idempotency pass runs them a second time).
@@ -237,7 +276,22 @@ impl Chain {
     ) -> Result<(), ApplyError> {
         match &self.command {
             Some((tool, dir)) => command::run(tool, dir, client_env, &self.limits).await,
-            None => apply_all(conn, &self.migrations, &self.limits, mark_roles).await,
+            None => {
+                let placeholders = match &self.placeholders {
+                    Some(p) => Some((p, database(conn).await?)),
+                    None => None,
+                };
+                let how = How {
+                    limits: &self.limits,
+                    mark_roles,
+                    replace: placeholders.as_ref(),
+                };
+                let before = set_session(conn, &self.session_settings).await?;
+                let applied = apply_all(conn, &self.migrations, how).await;
+                let restored = set_session(conn, &before).await;
+                applied?;
+                restored.map(drop)
+            }
         }
     }
 }
@@ -266,16 +320,71 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
     })
 }
 
+/// Sets each of `settings` for the session (`set_config(name, value, false)`), as
+/// graphile-migrate sets its `pgSettings`, and returns the values they had, to set back.
+async fn set_session(
+    conn: &mut PgConnection,
+    settings: &[(String, String)],
+) -> Result<Vec<(String, String)>, ApplyError> {
+    let mut before = Vec::with_capacity(settings.len());
+    for (name, value) in settings {
+        let error = |source| ApplyError::Session {
+            what: format!("setting {name} for the migrations (pgSettings of .gmrc)"),
+            source,
+        };
+        let was: String = sqlx::query_scalar("SELECT coalesce(current_setting($1, true), '')")
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(error)?;
+        sqlx::query("SELECT set_config($1, $2, false)")
+            .bind(name)
+            .bind(value)
+            .execute(&mut *conn)
+            .await
+            .map_err(error)?;
+        before.push((name.clone(), was));
+    }
+    Ok(before)
+}
+
+/// The database `conn` is connected to, and its owner: the built-in placeholders' values.
+async fn database(conn: &mut PgConnection) -> Result<Database, ApplyError> {
+    let (name, owner): (String, String) = sqlx::query_as(
+        "SELECT current_database()::text, pg_get_userbyid(datdba)::text FROM pg_database \
+         WHERE datname = current_database()",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|source| ApplyError::Session {
+        what: "reading the database's name and owner for the placeholders".into(),
+        source,
+    })?;
+    Ok(Database { name, owner })
+}
+
+/// Placeholders to replace in each statement, with the values of the built-in ones.
+type Replace<'a> = Option<&'a (&'a Placeholders, Database)>;
+
+/// How the statements of a run of files are sent: under the time limits, set again before each
+/// one; with the roles' marking (a server shared with other runs, see [`Chain::apply`]); with
+/// the placeholders replaced (graphile-migrate's migrations only).
+#[derive(Clone, Copy)]
+struct How<'a> {
+    limits: &'a Limits,
+    mark_roles: Option<&'a str>,
+    replace: Replace<'a>,
+}
+
 async fn apply_all(
     conn: &mut PgConnection,
     migrations: &[Migration],
-    limits: &Limits,
-    mark_roles: Option<&str>,
+    how: How<'_>,
 ) -> Result<(), ApplyError> {
     for m in migrations {
-        apply_one(conn, m, limits, mark_roles)
+        apply_one(conn, m, how)
             .await
-            .map_err(|e| e.explained(limits))?;
+            .map_err(|e| e.explained(how.limits))?;
     }
     Ok(())
 }
@@ -295,12 +404,7 @@ async fn set_limits(conn: &mut PgConnection, limits: &Limits) -> Result<(), Appl
         })
 }
 
-async fn apply_one(
-    conn: &mut PgConnection,
-    m: &Migration,
-    limits: &Limits,
-    mark_roles: Option<&str>,
-) -> Result<(), ApplyError> {
+async fn apply_one(conn: &mut PgConnection, m: &Migration, how: How<'_>) -> Result<(), ApplyError> {
     let body_start = m.body.start;
     let statements = m.statements();
     if m.transaction {
@@ -309,10 +413,10 @@ async fn apply_one(
     // Outside a transaction, after every statement: in the script's own transaction if it
     // opened one, else right after the statement commits (a `CREATE ROLE` itself carries the
     // marking in its own implicit transaction, see `run_statement`).
-    let after_each = mark_roles.filter(|_| !m.transaction);
+    let after_each = how.mark_roles.filter(|_| !m.transaction);
     for statement in &statements {
-        let mut ran = match set_limits(conn, limits).await {
-            Ok(()) => run_statement(conn, m, body_start, statement, after_each).await,
+        let mut ran = match set_limits(conn, how.limits).await {
+            Ok(()) => run_statement(conn, m, body_start, statement, after_each, how.replace).await,
             Err(e) => Err(e),
         };
         if let (Ok(()), Some(mark)) = (&ran, after_each) {
@@ -323,7 +427,7 @@ async fn apply_one(
             return Err(e);
         }
     }
-    if let Some(mark) = mark_roles.filter(|_| m.transaction) {
+    if let Some(mark) = how.mark_roles.filter(|_| m.transaction) {
         mark_created_roles(conn, mark).await?;
     }
     if !m.transaction {
@@ -336,7 +440,7 @@ async fn apply_one(
     sqlx::raw_sql("COMMIT")
         .execute(&mut *conn)
         .await
-        .map_err(|e| statement_error(m, m.body.end, "COMMIT", e))?;
+        .map_err(|e| statement_error(m, m.body.end, "COMMIT", e, &|at| at))?;
     Ok(())
 }
 
@@ -352,33 +456,41 @@ async fn mark_created_roles(conn: &mut PgConnection, mark: &str) -> Result<(), A
         })
 }
 
-/// Runs one statement. With `mark_roles` (a statement outside a transaction), a statement that
-/// creates a role is sent together with the marking: one query string runs as one implicit
-/// transaction, so the role never exists without its mark.
+/// Runs one statement, its placeholders replaced (`replace`). With `mark_roles` (a statement
+/// outside a transaction), a statement that creates a role is sent together with the marking:
+/// one query string runs as one implicit transaction, so the role never exists without its mark.
 async fn run_statement(
     conn: &mut PgConnection,
     m: &Migration,
     body_start: usize,
     s: &Statement,
     mark_roles: Option<&str>,
+    replace: Replace<'_>,
 ) -> Result<(), ApplyError> {
     let start = body_start + s.range.start;
     let sql = &m.text[start..body_start + s.range.end];
-    let sent = match mark_roles {
-        Some(mark) if statements::creates_role(sql) => format!("{sql};\n{mark}").into(),
-        _ => std::borrow::Cow::Borrowed(sql),
-    };
     match &s.kind {
-        StatementKind::Sql => sqlx::raw_sql(AssertSqlSafe(&*sent))
-            .execute(&mut *conn)
-            .await
-            .map(drop)
-            .map_err(|e| statement_error(m, start, sql, e)),
+        StatementKind::Sql => {
+            let replaced = replace.map(|(p, database)| p.substitute(sql, database));
+            let sql = replaced.as_ref().map_or(sql, |r| r.sql.as_str());
+            let sent = match mark_roles {
+                Some(mark) if statements::creates_role(sql) => format!("{sql};\n{mark}").into(),
+                _ => std::borrow::Cow::Borrowed(sql),
+            };
+            sqlx::raw_sql(AssertSqlSafe(&*sent))
+                .execute(&mut *conn)
+                .await
+                .map(drop)
+                .map_err(|e| {
+                    let original = |at: usize| replaced.as_ref().map_or(at, |r| r.original(at));
+                    statement_error(m, start, sql, e, &original)
+                })
+        }
         StatementKind::CopyFromStdin { data } => {
             let rows = &m.text[body_start + data.start..body_start + data.end];
             copy_in(conn, sql, rows)
                 .await
-                .map_err(|e| statement_error(m, start, sql, e))
+                .map_err(|e| statement_error(m, start, sql, e, &|at| at))
         }
         StatementKind::MetaCommand => Err(ApplyError::MetaCommand {
             location: Location::at(&m.path, &m.text, start),
@@ -397,8 +509,15 @@ async fn copy_in(conn: &mut PgConnection, sql: &str, rows: &str) -> Result<(), s
 }
 
 /// Locates a failed statement: where it starts, and PostgreSQL's own position inside it when it
-/// gives one (a syntax error, an unknown column).
-fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -> ApplyError {
+/// gives one (a syntax error, an unknown column). `sql` is what was sent; `original` maps an
+/// offset in it back to the file's text (placeholders replaced change lengths).
+fn statement_error(
+    m: &Migration,
+    start: usize,
+    sql: &str,
+    error: sqlx::Error,
+    original: &dyn Fn(usize) -> usize,
+) -> ApplyError {
     let Some(pg) = error
         .as_database_error()
         .and_then(|e| e.try_downcast_ref::<PgDatabaseError>())
@@ -414,10 +533,11 @@ fn statement_error(m: &Migration, start: usize, sql: &str, error: sqlx::Error) -
     let position = match pg.position() {
         Some(PgErrorPosition::Original(chars)) => {
             let offset = start
-                + sql
-                    .char_indices()
-                    .nth(chars.saturating_sub(1))
-                    .map_or(sql.len(), |(i, _)| i);
+                + original(
+                    sql.char_indices()
+                        .nth(chars.saturating_sub(1))
+                        .map_or(sql.len(), |(i, _)| i),
+                );
             Some(Location::at(&m.path, &m.text, offset))
         }
         _ => None,

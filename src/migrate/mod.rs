@@ -9,6 +9,7 @@ pub mod format;
 mod limits;
 mod migration;
 pub mod outside;
+pub mod placeholders;
 mod preset;
 pub mod statements;
 mod vacuous;

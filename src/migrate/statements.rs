@@ -57,6 +57,17 @@ pub fn split(sql: &str) -> Vec<Statement> {
     splitter.statements
 }
 
+/// The byte ranges of `sql` that PostgreSQL parses as SQL: its tokens, but for comments,
+/// quoted strings and quoted identifiers. A dollar-quoted string counts (it is most often a
+/// function body, parsed when the function is created).
+pub fn parsed_ranges(sql: &str) -> Vec<Range<usize>> {
+    let mut lexer = Lexer::new(sql);
+    std::iter::from_fn(|| lexer.next_token())
+        .filter(|t| t.kind != TokenKind::Quoted || sql.as_bytes()[t.range.start] == b'$')
+        .map(|t| t.range)
+        .collect()
+}
+
 /// False when a statement of `sql` must run outside a transaction block, so the file runs
 /// statement by statement instead of wrapped in one transaction.
 pub fn runs_in_transaction(sql: &str) -> bool {

@@ -95,6 +95,12 @@ pub struct MigrationsConfig {
     pub statement_timeout: Timeout,
     /// How long one statement may wait on a lock; defaults to `statement_timeout`.
     pub lock_timeout: Timeout,
+    /// liquibase: the directories `classpath:` and non-relative includes resolve against, in
+    /// order (empty: the nearest `src/main/resources` above the master changelog).
+    pub classpath: Vec<PathBuf>,
+    /// graphile-migrate: placeholder values (`:NAME` → text), over `.gmrc`'s and the built-in
+    /// `:DATABASE_NAME` / `:DATABASE_OWNER`.
+    pub placeholders: Vec<(String, String)>,
 }
 
 /// `[invariants]`.
@@ -239,6 +245,8 @@ struct RawMigrations {
     command: Option<Spanned<Vec<String>>>,
     statement_timeout: Option<Spanned<String>>,
     lock_timeout: Option<Spanned<String>>,
+    classpath: Vec<String>,
+    placeholders: IndexMap<Spanned<String>, String>,
 }
 
 impl Default for RawMigrations {
@@ -253,6 +261,8 @@ impl Default for RawMigrations {
             command: None,
             statement_timeout: None,
             lock_timeout: None,
+            classpath: Vec::new(),
+            placeholders: IndexMap::new(),
         }
     }
 }
@@ -342,6 +352,12 @@ impl Project {
 
         let migrations_path = directory(&src, &dir, &raw.migrations.path, "[migrations]")?;
         let invariants_path = directory(&src, &dir, &raw.invariants.path, "[invariants]")?;
+        let placeholders = raw
+            .migrations
+            .placeholders
+            .iter()
+            .map(|(name, value)| placeholder(&src, name, value))
+            .collect::<Result<_, _>>()?;
         let settings = raw
             .database
             .settings
@@ -381,6 +397,13 @@ impl Project {
                 command,
                 statement_timeout,
                 lock_timeout,
+                classpath: raw
+                    .migrations
+                    .classpath
+                    .iter()
+                    .map(|p| resolve(p))
+                    .collect(),
+                placeholders,
             },
             invariants: InvariantsConfig {
                 path: invariants_path,
@@ -451,6 +474,26 @@ fn timeout(src: &Source, value: Option<&Spanned<String>>) -> Result<Option<Timeo
     value
         .map(|v| Timeout::parse(v.get_ref()).map_err(|message| src.error_at(v, message)))
         .transpose()
+}
+
+/// A `[migrations] placeholders` entry, its name as graphile-migrate requires it
+/// (`:` then capitals, digits and `_`).
+fn placeholder(
+    src: &Source,
+    name: &Spanned<String>,
+    value: &str,
+) -> Result<(String, String), SpecError> {
+    if !crate::migrate::placeholders::is_name(name.get_ref()) {
+        return Err(src.error_at(
+            name,
+            format!(
+                "placeholder `{}` is not one graphile-migrate accepts: a name is `:` then a \
+                 capital letter and capitals, digits or `_` (`:DATABASE_VISITOR`)",
+                name.get_ref()
+            ),
+        ));
+    }
+    Ok((name.get_ref().clone(), value.to_string()))
 }
 
 /// A server setting as PostgreSQL's `-c name=value` wants it.

@@ -12,22 +12,17 @@
 //! occurrences of `d` (`\n`, `\r`, `\t` unescaped), each sent as it is, as Atlas sends them.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest, Sha256};
-
-use super::{DiscoverError, Entry, entries, read_migration, read_text, trimmed};
+use super::{DiscoverError, Entry, Format, atlas_sum, entries, read_migration, trimmed};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
-/// The integrity file, in the migrations directory.
-pub(super) const SUM: &str = "atlas.sum";
+pub(super) use atlas_sum::SUM;
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let files = sql_files(dir)?;
-    verify_sum(dir, &files)?;
+    atlas_sum::verify(Format::Atlas, dir)?;
     let mut migrations = Vec::with_capacity(files.len());
     for entry in files {
         let stem = entry.name.strip_suffix(".sql").unwrap_or(&entry.name);
@@ -89,7 +84,7 @@ fn header(text: &str) -> Vec<Comment<'_>> {
 
 /// `(name, value)` of an `atlas:<name> <value>` directive line: what Atlas's
 /// `^([ -~]*)atlas:(\w+)(?: +(.+))*` captures.
-fn directive(line: &str) -> Option<(&str, &str)> {
+pub(super) fn directive(line: &str) -> Option<(&str, &str)> {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     line.match_indices("atlas:")
         .filter(|(at, _)| line[..*at].bytes().all(|b| (b' '..=b'~').contains(&b)))
@@ -167,36 +162,6 @@ fn transaction(migration: &Migration, header: &[Comment<'_>]) -> Result<bool, Di
     }
 }
 
-/// `atlas.sum` as Atlas would write it for `files`: a running SHA-256 over each file's name and
-/// contents (a file whose first line is `atlas:sum ignore` adds its name only, and has no line),
-/// then the sum of the lines.
-fn sum_text(files: &[Entry]) -> Result<String, DiscoverError> {
-    let mut running = Sha256::new();
-    let mut lines = Vec::new();
-    for entry in files {
-        let text = read_text(&entry.path)?;
-        running.update(entry.name.as_bytes());
-        let first = text.lines().next().unwrap_or_default();
-        if directive(first) == Some(("sum", "ignore")) {
-            continue;
-        }
-        running.update(text.as_bytes());
-        let hash = STANDARD.encode(running.clone().finalize());
-        lines.push(format!("{} h1:{hash}\n", entry.name));
-    }
-    let mut total = Sha256::new();
-    for line in &lines {
-        let (name, hash) = line.trim_end().split_once(" h1:").unwrap_or_default();
-        total.update(name.as_bytes());
-        total.update(hash.as_bytes());
-    }
-    Ok(format!(
-        "h1:{}\n{}",
-        STANDARD.encode(total.finalize()),
-        lines.concat()
-    ))
-}
-
 /// The file's header has an `atlas:` directive, for detection.
 pub(super) fn has_directive(text: &str) -> bool {
     header(text)
@@ -206,79 +171,7 @@ pub(super) fn has_directive(text: &str) -> bool {
 
 /// The `atlas.sum` that matches the `.sql` files of `dir` now, for `fix` to write.
 pub(super) fn current_sum(dir: &Path) -> Result<String, DiscoverError> {
-    sum_text(&sql_files(dir)?)
-}
-
-/// `atlas.sum` matches `files`, else an error naming the first line that differs.
-fn verify_sum(dir: &Path, files: &[Entry]) -> Result<(), DiscoverError> {
-    let path = dir.join(SUM);
-    if !path.is_file() {
-        if files.is_empty() {
-            return Ok(());
-        }
-        return Err(DiscoverError::Layout {
-            path,
-            problem: "missing; Atlas refuses to apply a migration directory without its \
-                      integrity file: run `atlas migrate hash`"
-                .into(),
-        });
-    }
-    let found = read_text(&path)?;
-    let expected = sum_text(files)?;
-    let normalized: Vec<String> = found.lines().map(normalize).collect();
-    let want: Vec<&str> = expected.lines().collect();
-    let count = want.len().max(normalized.len());
-    let differs = |i: usize| want.get(i).copied() != normalized.get(i).map(String::as_str);
-    // The entries first: the first line, their sum, differs whenever one of them does.
-    let Some(line) = (1..count)
-        .find(|&i| differs(i))
-        .or((count > 0 && differs(0)).then_some(0))
-    else {
-        return Ok(());
-    };
-    Err(DiscoverError::Malformed {
-        location: Location {
-            path: path.clone(),
-            line: line + 1,
-            column: 1,
-        },
-        problem: format!(
-            "atlas.sum does not match the migration files ({}), and Atlas refuses to apply the \
-             directory: if the change is intended, run `atlas migrate hash`",
-            culprit(&expected, &normalized, line, dir)
-        ),
-    })
-}
-
-/// A sum line as Atlas reads it: the name and the hash around `h1:`, spacing ignored.
-fn normalize(line: &str) -> String {
-    match line.split_once("h1:") {
-        Some(("", hash)) => format!("h1:{hash}"),
-        Some((name, hash)) => format!("{} h1:{hash}", name.trim()),
-        None => line.to_string(),
-    }
-}
-
-/// Which file makes line `line` differ.
-fn culprit(expected: &str, found: &[String], line: usize, dir: &Path) -> String {
-    let name = |text: &str| text.split_once(" h1:").map(|(n, _)| n.to_string());
-    let want = expected.lines().nth(line).and_then(name);
-    let have = found.get(line).and_then(|l| name(l));
-    let shown = |n: String| PathBuf::from(dir).join(n).display().to_string();
-    match (want, have) {
-        (Some(w), Some(h)) if w == h => format!("{} was edited", shown(w)),
-        (Some(w), _) if !found.iter().any(|l| name(l).as_deref() == Some(w.as_str())) => {
-            format!("{} is not in it", shown(w))
-        }
-        (_, Some(h))
-            if !expected
-                .lines()
-                .any(|l| name(l).as_deref() == Some(h.as_str())) =>
-        {
-            format!("it lists {}, which is not in the directory", shown(h))
-        }
-        _ => "its first line, the sum of the others, is wrong".into(),
-    }
+    Ok(atlas_sum::current(Format::Atlas, dir)?.unwrap_or_default())
 }
 
 #[cfg(test)]

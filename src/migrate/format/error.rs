@@ -173,6 +173,21 @@ pub enum DiscoverError {
         path: PathBuf,
     },
 
+    #[error(transparent)]
+    Placeholder(#[from] crate::migrate::placeholders::UnsetVariable),
+
+    #[error(
+        "{location}: `{entry}` is in none of the directories Liquibase would look in ({}); if \
+         it is on the classpath elsewhere, list that directory in `classpath` of the \
+         [migrations] section of pg-invariants.toml, else restore the file or remove the entry",
+        searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NotOnClasspath {
+        location: Location,
+        entry: String,
+        searched: Vec<PathBuf>,
+    },
+
     #[error("{location}: invalid liquibase changelog: {message}")]
     InvalidChangelog { location: Location, message: String },
 

@@ -10,15 +10,23 @@
 //! reading, naming the line. The body runs in one transaction; when its first line is
 //! `--! no-transaction` graphile-migrate sends it as one query outside a transaction, which
 //! PostgreSQL runs as one implicit transaction unless it is a single statement, so here it is
-//! one statement too. Placeholders (`:DATABASE_NAME`...) are not replaced.
+//! one statement too.
+//!
+//! As `graphile-migrate reset` builds a database: `.gmrc`'s `afterReset` SQL files first (see
+//! [`gmrc`]), then the committed migrations. Placeholders (`:DATABASE_NAME`, `.gmrc`'s...) are
+//! replaced in both when they are sent; one that is not known is an error naming it and where it
+//! is (see [`crate::migrate::placeholders`]).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::version::{cmp_numeric, leading_digits};
-use super::{DiscoverError, Format, entries, in_version_order, lines, read_migration, trimmed};
+use super::{
+    DiscoverError, Format, Options, entries, gmrc, in_version_order, lines, read_migration, trimmed,
+};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
+use crate::migrate::placeholders::Placeholders;
 
 /// The folder of committed migrations, in `path`.
 pub(super) const COMMITTED: &str = "committed";
@@ -26,7 +34,49 @@ pub(super) const COMMITTED: &str = "committed";
 /// The header lines that name graphile-migrate, for detection.
 const MARKERS: [&str; 2] = ["--! Previous:", "--! Hash:"];
 
-pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+/// `.gmrc`'s `afterReset` SQL files, then the committed migrations, every placeholder in them
+/// known (see [`crate::migrate::placeholders`]).
+pub(super) fn discover(dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError> {
+    let mut migrations = gmrc::after_reset(dir)?;
+    migrations.extend(committed(dir)?);
+    let known = placeholders(dir, options)?;
+    for migration in &migrations {
+        if let Some((at, word)) = known.unknown(&migration.text, migration.body.clone()) {
+            return Err(DiscoverError::Malformed {
+                location: Location::at(&migration.path, &migration.text, at),
+                problem: format!(
+                    "unknown placeholder `{word}`: graphile-migrate replaces only the \
+                     placeholders it knows ({}), so PostgreSQL would get `{word}` as it is, a \
+                     syntax error; give it a value in `placeholders` of .gmrc or of the \
+                     [migrations] section of pg-invariants.toml",
+                    known.names().join(", ")
+                ),
+            });
+        }
+    }
+    Ok(migrations)
+}
+
+/// The placeholders of the chain in `dir`: `.gmrc`'s, the built-in ones, then the project's.
+pub(super) fn placeholders(dir: &Path, options: &Options) -> Result<Placeholders, DiscoverError> {
+    let (gmrc, origin) = match gmrc::find(dir)? {
+        Some(settings) => {
+            let origin = crate::location::relative(&settings.path)
+                .display()
+                .to_string();
+            (settings.placeholders, origin)
+        }
+        None => (Vec::new(), String::new()),
+    };
+    Ok(Placeholders::resolve(
+        &gmrc,
+        &origin,
+        &options.placeholders,
+    )?)
+}
+
+/// The committed migrations, in order, their links and hashes checked.
+fn committed(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let committed = dir.join(COMMITTED);
     if !committed.is_dir() {
         // graphile-migrate creates the folder on first use: no migration yet (once `path` is
@@ -399,7 +449,7 @@ mod tests {
                 ("current/1-x.sql", "drop table a;"),
             ],
         );
-        let migrations = discover(fixture.path()).unwrap();
+        let migrations = discover(fixture.path(), &Options::default()).unwrap();
         assert_eq!(
             fixture.order(&migrations),
             ["committed/000001.sql", "committed/000002.sql"]
@@ -421,7 +471,7 @@ mod tests {
             hash(body, None)
         );
         let fixture = Fixture::new(&[("committed/000001-first-one.sql", &text)]);
-        let migrations = discover(fixture.path()).unwrap();
+        let migrations = discover(fixture.path(), &Options::default()).unwrap();
         assert_eq!(
             Fixture::summary(&migrations),
             [("000001", "first-one", true)]
@@ -431,7 +481,7 @@ mod tests {
     #[test]
     fn no_committed_folder_is_an_empty_chain() {
         let fixture = Fixture::new(&[("current.sql", "select 1;")]);
-        assert_eq!(discover(fixture.path()).unwrap(), []);
+        assert_eq!(discover(fixture.path(), &Options::default()).unwrap(), []);
     }
 
     /// Every refusal names the line of the ORIGINAL file.
@@ -451,7 +501,7 @@ mod tests {
         let mut files = chain(&["create table a ();", "select 1;"]);
         files[which - 1].1 = edit(files[which - 1].1.clone());
         let fixture = fixture(&files, &[]);
-        let error = discover(fixture.path()).unwrap_err();
+        let error = discover(fixture.path(), &Options::default()).unwrap_err();
         let DiscoverError::Malformed { location, .. } = &error else {
             panic!("{error}");
         };
@@ -468,7 +518,7 @@ mod tests {
             .replace("\n\n", "\n--! AllowInvalidHash\n\n")
             .replace("table a", "table b");
         let fixture = fixture(&files, &[]);
-        let migrations = discover(fixture.path()).unwrap();
+        let migrations = discover(fixture.path(), &Options::default()).unwrap();
         assert_eq!(migrations[0].sql(), "create table b ();");
     }
 
@@ -479,7 +529,7 @@ mod tests {
     fn misnamed_committed_file_is_an_error(#[case] name: &str) {
         let path = format!("committed/{name}");
         let fixture = Fixture::new(&[(&path, "select 1;")]);
-        let error = discover(fixture.path()).unwrap_err();
+        let error = discover(fixture.path(), &Options::default()).unwrap_err();
         Fixture::assert_unexpected(&error, name);
     }
 
@@ -497,7 +547,7 @@ mod tests {
                 files.push((format!("committed/{number:0width$}.sql"), text));
             }
             let fixture = fixture(&files, &[]);
-            let migrations = discover(fixture.path()).unwrap();
+            let migrations = discover(fixture.path(), &Options::default()).unwrap();
             let found: Vec<usize> = migrations.iter().map(|m| m.version.parse().unwrap()).collect();
             prop_assert_eq!(found, (1..=count).map(|i| i * 7).collect::<Vec<_>>());
         }

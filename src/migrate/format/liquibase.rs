@@ -6,7 +6,10 @@
 //! `include` (`file`) reads the changelog it names, `includeAll` (`path`) every changelog below
 //! the directory it names (recursively, `.sql`, `.xml`, `.yaml`, `.yml`, `.json` files, by path,
 //! as Liquibase sorts them); both resolve relative to the including changelog when
-//! `relativeToChangelogFile` is true, else relative to the master changelog's directory. A formatted
+//! `relativeToChangelogFile` is true, else as Liquibase resolves them, on the classpath
+//! (`classpath:` or not): in the directories of `[migrations] classpath` (by default the nearest
+//! `src/main/resources` above the master changelog, as Maven and Spring Boot put it there), then
+//! in the master changelog's directory. A formatted
 //! SQL changelog may include others with `--include file:<path>` and `--includeAll path:<dir>`.
 //! An included file or directory that does not exist is an error naming the include.
 //!
@@ -91,10 +94,16 @@ pub(super) fn master(path: &Path) -> Result<PathBuf, DiscoverError> {
     })
 }
 
-pub(super) fn discover(path: &Path) -> Result<Vec<Migration>, DiscoverError> {
+/// The changesets of the chain whose master changelog is `path` (or in it), includes that are
+/// not relative to their changelog resolved against `classpath`, then the master's directory
+/// (see [`search_path`]).
+pub(super) fn discover(
+    path: &Path,
+    classpath: &[PathBuf],
+) -> Result<Vec<Migration>, DiscoverError> {
     let master = master(path)?;
     let mut reader = Reader {
-        base: master.parent().unwrap_or(Path::new("")).to_path_buf(),
+        roots: search_path(&master, classpath),
         open: Vec::new(),
         migrations: Vec::new(),
     };
@@ -102,10 +111,31 @@ pub(super) fn discover(path: &Path) -> Result<Vec<Migration>, DiscoverError> {
     Ok(reader.migrations)
 }
 
+/// Where Liquibase finds a changelog named by a `classpath:` path or by a path not relative to
+/// the including changelog: on the classpath (`[migrations] classpath`, else the nearest
+/// `src/main/resources` above the master changelog, which Maven and Spring Boot put on it),
+/// then in the master changelog's directory (the CLI's search path).
+fn search_path(master: &Path, classpath: &[PathBuf]) -> Vec<PathBuf> {
+    let master_dir = master.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut roots = classpath.to_vec();
+    if roots.is_empty() {
+        let resources = Path::new("src/main/resources");
+        let nearest = master_dir.ancestors().find_map(|dir| {
+            if dir.ends_with(resources) {
+                return Some(dir.to_path_buf());
+            }
+            Some(dir.join(resources)).filter(|d| d.is_dir())
+        });
+        roots.extend(nearest);
+    }
+    roots.push(master_dir);
+    roots
+}
+
 /// Follows the includes from the master changelog, collecting the changesets.
 struct Reader {
-    /// The master changelog's directory.
-    base: PathBuf,
+    /// Where includes not relative to their changelog are looked for, in order.
+    roots: Vec<PathBuf>,
     /// The changelogs being read, to refuse an include cycle.
     open: Vec<PathBuf>,
     migrations: Vec<Migration>,
@@ -150,20 +180,37 @@ impl Reader {
                 at,
             } => (target, all, relative, at),
         };
-        let base = match relative {
-            true => file.parent().unwrap_or(Path::new("")),
-            false => &self.base,
+        let on_classpath = target.strip_prefix("classpath:");
+        let bases: Vec<&Path> = match (relative, on_classpath) {
+            (true, None) => vec![file.parent().unwrap_or(Path::new(""))],
+            _ => self.roots.iter().map(PathBuf::as_path).collect(),
         };
-        let path = base.join(&target);
+        // On the classpath, `/db/x.sql` and `db/x.sql` are one resource.
+        let name = on_classpath.unwrap_or(&target);
+        let name = if bases.len() > 1 || on_classpath.is_some() {
+            name.trim_start_matches('/')
+        } else {
+            name
+        };
+        let exists = |p: &Path| if all { p.is_dir() } else { p.is_file() };
+        let candidates: Vec<PathBuf> = bases.iter().map(|base| base.join(name)).collect();
+        let found = candidates.iter().find(|p| exists(p)).cloned();
         let missing = |path: PathBuf| DiscoverError::ListedFileMissing {
             location: at.clone(),
             entry: target.clone(),
             path,
         };
-        if !all {
-            if !path.is_file() {
-                return Err(missing(path));
+        let Some(path) = found else {
+            if candidates.len() == 1 {
+                return Err(missing(candidates.into_iter().next().unwrap_or_default()));
             }
+            return Err(DiscoverError::NotOnClasspath {
+                location: at,
+                entry: target,
+                searched: self.roots.clone(),
+            });
+        };
+        if !all {
             if self.open.contains(&path) {
                 return Err(DiscoverError::InvalidChangelog {
                     location: at,
@@ -171,9 +218,6 @@ impl Reader {
                 });
             }
             return self.changelog(&path);
-        }
-        if !path.is_dir() {
-            return Err(missing(path));
         }
         let mut found = Vec::new();
         changelogs_below(&path, &mut found)?;
@@ -480,8 +524,8 @@ mod tests {
     )]
     fn includes_are_followed_in_order(#[case] master: &str, #[case] text: &str) {
         let fixture = Fixture::new(&[(master, text), ("changes/a.sql", A), ("changes/b.sql", B)]);
-        let from_file = discover(&fixture.path().join(master)).unwrap();
-        let from_dir = discover(fixture.path()).unwrap();
+        let from_file = discover(&fixture.path().join(master), &[]).unwrap();
+        let from_dir = discover(fixture.path(), &[]).unwrap();
         assert_eq!(from_file, from_dir);
         let expected: &[&str] = if master.ends_with(".sql") {
             &["bob:1", "bob:2", "me:own", "ann:1"]
@@ -489,6 +533,61 @@ mod tests {
             &["bob:1", "bob:2", "ann:1"]
         };
         assert_eq!(versions(&from_file), expected);
+    }
+
+    /// `classpath:` and non-relative paths are looked for on the classpath first (by default
+    /// the nearest `src/main/resources`), then in the master's directory; relative ones only
+    /// beside their changelog.
+    #[rstest]
+    #[case::default_resources("", "src/main/resources/db/a.sql")]
+    #[case::configured("conf", "conf/db/a.sql")]
+    fn classpath_paths_resolve_on_the_classpath_first(
+        #[case] classpath: &str,
+        #[case] found: &str,
+    ) {
+        let master = "src/main/resources/db/changelog/master.yaml";
+        let fixture = Fixture::new(&[
+            (
+                master,
+                "databaseChangeLog:\n- include:\n    file: classpath:/db/a.sql\n- include:\n    file: b.sql\n",
+            ),
+            ("src/main/resources/db/a.sql", A),
+            ("conf/db/a.sql", B),
+            (
+                "src/main/resources/db/changelog/db/a.sql",
+                "--liquibase formatted sql\n--changeset no:1\n",
+            ),
+            (
+                "src/main/resources/db/changelog/b.sql",
+                "--liquibase formatted sql\n--changeset b:1\nSELECT 1;\n",
+            ),
+        ]);
+        let roots: Vec<PathBuf> = match classpath {
+            "" => Vec::new(),
+            dir => vec![fixture.path().join(dir)],
+        };
+        let migrations = discover(&fixture.path().join(master), &roots).unwrap();
+        assert!(
+            migrations[0].path.ends_with(found),
+            "{:?}",
+            migrations[0].path
+        );
+        assert_eq!(versions(&migrations).last(), Some(&"b:1"));
+    }
+
+    #[test]
+    fn a_classpath_path_found_nowhere_is_named() {
+        let fixture = Fixture::new(&[(
+            "changelog.yaml",
+            "databaseChangeLog:\n- include:\n    file: classpath:db/none.sql\n",
+        )]);
+        let error = discover(fixture.path(), &[fixture.path().join("cp")]).unwrap_err();
+        assert!(
+            matches!(&error, DiscoverError::NotOnClasspath { entry, searched, .. } if entry == "classpath:db/none.sql" && searched.len() == 2),
+            "{error}"
+        );
+        assert!(error.to_string().contains("changelog.yaml:2:3"), "{error}");
+        assert!(error.to_string().contains("`classpath`"), "{error}");
     }
 
     #[test]
@@ -513,7 +612,7 @@ mod tests {
             ),
         ]);
         // `db/more` is relative to the master's directory.
-        let error = discover(&fixture.path().join("db/changelog")).unwrap_err();
+        let error = discover(&fixture.path().join("db/changelog"), &[]).unwrap_err();
         assert!(
             matches!(&error, DiscoverError::ListedFileMissing { path, .. } if path.ends_with("db/changelog/db/more")),
             "{error}"
@@ -526,7 +625,7 @@ mod tests {
             &fixture.path().join("db/more"),
             &fixture.path().join("db/changelog/db/more"),
         );
-        let migrations = discover(&fixture.path().join("db/changelog")).unwrap();
+        let migrations = discover(&fixture.path().join("db/changelog"), &[]).unwrap();
         // x.sql is read from x.xml and again by includeAll, as Liquibase would (then refuses it
         // as a duplicate changeset); both readings keep the order by path.
         assert_eq!(
@@ -572,14 +671,14 @@ mod tests {
         #[case] expected: &str,
     ) {
         let fixture = Fixture::new(&[(name, text)]);
-        let error = discover(fixture.path()).unwrap_err().to_string();
+        let error = discover(fixture.path(), &[]).unwrap_err().to_string();
         assert!(error.contains(expected), "{error}");
     }
 
     #[test]
     fn a_directory_without_a_master_is_an_error() {
         let fixture = Fixture::new(&[("001.sql", A), ("changelog.sql", "SELECT 1;")]);
-        let error = discover(fixture.path()).unwrap_err();
+        let error = discover(fixture.path(), &[]).unwrap_err();
         assert!(
             matches!(error, DiscoverError::NoMasterChangelog { .. }),
             "{error}"

@@ -20,8 +20,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    DiscoverError, Entry, Format, atlas, dbmate, drizzle, goose, graphile_migrate, liquibase,
-    liquibase_sql, node_pg_migrate, read_text, refinery, sqitch, sqlx,
+    DiscoverError, Entry, Format, atlas, dbmate, drizzle, flyway, goose, graphile_migrate,
+    liquibase, liquibase_sql, node_pg_migrate, read_text, refinery, sqitch, sqlx,
 };
 
 /// A file that names the tool owning the chain.
@@ -33,7 +33,10 @@ struct Marker {
 /// The format the markers of `dir` choose, or `None` when they leave the choice to the layout
 /// rules (no marker, or only dbmate's or sqlx's, which those rules handle).
 pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, DiscoverError> {
-    let found = find(dir, entries)?;
+    let mut found = find(dir, entries)?;
+    if written_by_atlas_for_another_tool(&found, entries) {
+        found.retain(|m| !m.path.ends_with(atlas::SUM));
+    }
     let Some(first) = found.first() else {
         return Ok(None);
     };
@@ -69,6 +72,20 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
         });
     }
     Ok(Some(first.format))
+}
+
+/// `atlas.sum` beside another tool's markers (goose, dbmate, Liquibase's formatted SQL) or
+/// layout (golang-migrate's `.up.sql`, Flyway's `V<version>__` files): Atlas wrote that tool's
+/// chain (`--dir-format`), which is that tool's format to read (the sum is checked all the same).
+fn written_by_atlas_for_another_tool(found: &[Marker], entries: &[Entry]) -> bool {
+    let has_sum = found.iter().any(|m| m.path.ends_with(atlas::SUM));
+    let tool_marker = found
+        .iter()
+        .any(|m| matches!(m.format, Format::Goose | Format::Dbmate | Format::Liquibase));
+    let tool_layout = entries
+        .iter()
+        .any(|e| !e.is_dir && (e.name.ends_with(".up.sql") || flyway::is_versioned(&e.name)));
+    has_sum && (tool_marker || tool_layout)
 }
 
 fn layout(format: Format) -> &'static str {
@@ -212,6 +229,10 @@ mod tests {
     #[case::graphile(&[("committed/000001.sql", GRAPHILE), ("current.sql", "")], Format::GraphileMigrate)]
     #[case::atlas_sum(&[("20240101000000_a.sql", "SELECT 1;"), ("atlas.sum", "h1:x\n")], Format::Atlas)]
     #[case::atlas_directive(&[("1_a.sql", "-- atlas:txmode none\n\nVACUUM;"), ("atlas.sum", "")], Format::Atlas)]
+    #[case::atlas_over_golang_migrate(&[("1_a.up.sql", "SELECT 1;"), ("1_a.down.sql", ""), ("atlas.sum", "h1:x\n")], Format::GolangMigrate)]
+    #[case::atlas_over_goose(&[("1_a.sql", GOOSE), ("atlas.sum", "h1:x\n")], Format::Goose)]
+    #[case::atlas_over_dbmate(&[("1_a.sql", "-- migrate:up\nSELECT 1;\n"), ("atlas.sum", "h1:x\n")], Format::Dbmate)]
+    #[case::atlas_over_flyway(&[("V1__a.sql", "SELECT 1;"), ("atlas.sum", "h1:x\n")], Format::Flyway)]
     #[case::node_pg_migrate(&[("1700000000000_a.sql", NODE)], Format::NodePgMigrate)]
     #[case::node_pg_migrate_lower_case(&[("1700000000000_a.sql", "-- up migration\nSELECT 1;")], Format::NodePgMigrate)]
     #[case::refinery_marker(&[("V1__a.sql", "SELECT 1;"), ("V2__b.sql", REFINERY)], Format::Refinery)]

@@ -56,15 +56,18 @@
 //! chain is sqlx's and is read as such. Set `format` explicitly to override.
 
 mod atlas;
+mod atlas_sum;
 mod dbmate;
 mod diesel;
 mod drizzle;
 mod error;
 mod exclude;
 mod flyway;
+mod gmrc;
 mod golang_migrate;
 mod goose;
 mod graphile_migrate;
+mod json5;
 mod liquibase;
 mod liquibase_sql;
 mod markers;
@@ -89,6 +92,7 @@ use std::str::FromStr;
 
 use crate::location::TextError;
 use crate::migrate::migration::Migration;
+use crate::migrate::placeholders::Placeholders;
 use crate::migrate::statements;
 
 pub use error::DiscoverError;
@@ -252,11 +256,31 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
     Ok(Format::SqlDir)
 }
 
+/// What the project file says about reading a chain, besides its directory and format.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// liquibase: the directories `classpath:` and non-relative includes resolve against, in
+    /// order (empty: the nearest `src/main/resources` above the master changelog).
+    pub classpath: Vec<PathBuf>,
+    /// graphile-migrate: placeholder values over `.gmrc`'s and the built-in ones.
+    pub placeholders: Vec<(String, String)>,
+}
+
+/// The migrations of `dir` in the order `format` applies them, read with no option of the
+/// project file (see [`discover_with`]).
+pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    discover_with(format, dir, &Options::default())
+}
+
 /// The migrations of `dir` in the order `format` applies them. `Auto` detects the format
 /// first; `Command` has no files to read (the command applies its own chain).
-pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    match format {
-        Format::Auto => discover(detect(dir)?, dir),
+pub fn discover_with(
+    format: Format,
+    dir: &Path,
+    options: &Options,
+) -> Result<Vec<Migration>, DiscoverError> {
+    let migrations = match format {
+        Format::Auto => return discover_with(detect(dir)?, dir, options),
         Format::Command => Ok(Vec::new()),
         Format::SqlDir => sql_dir::discover(dir),
         Format::Supabase => supabase::discover(dir),
@@ -268,13 +292,19 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
         Format::Dbmate => dbmate::discover(dir),
         Format::Goose => goose::discover(dir),
         Format::Drizzle => drizzle::discover(dir),
-        Format::GraphileMigrate => graphile_migrate::discover(dir),
+        Format::GraphileMigrate => graphile_migrate::discover(dir, options),
         Format::Atlas => atlas::discover(dir),
         Format::Refinery => refinery::discover(dir),
         Format::Sqitch => sqitch::discover(dir),
-        Format::Liquibase => liquibase::discover(dir),
+        Format::Liquibase => liquibase::discover(dir, &options.classpath),
         Format::NodePgMigrate => node_pg_migrate::discover(dir),
+    }?;
+    // Atlas's own chain was checked as it was read; another tool's chain that Atlas wrote has
+    // an atlas.sum too, checked as Atlas computes it for that tool's layout.
+    if format != Format::Atlas && dir.is_dir() {
+        atlas_sum::verify(format, dir)?;
     }
+    Ok(migrations)
 }
 
 /// Files of `dir` that look like migrations but that `format` does not apply, for the run to
@@ -284,6 +314,58 @@ pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverE
         Format::Auto => not_applied(detect(dir)?, dir),
         Format::Drizzle => drizzle::unlisted(dir),
         Format::GraphileMigrate => Ok(graphile_migrate::uncommitted(dir)),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The placeholders replaced in the migrations of a chain of `format` before they are sent
+/// (graphile-migrate's), `None` for a format that has none.
+pub fn placeholders(
+    format: Format,
+    dir: &Path,
+    options: &Options,
+) -> Result<Option<Placeholders>, DiscoverError> {
+    match format {
+        Format::Auto => placeholders(detect(dir)?, dir, options),
+        Format::GraphileMigrate => graphile_migrate::placeholders(dir, options).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Settings the tool of a chain of `format` sets in its session before the migrations
+/// (graphile-migrate's `pgSettings`), as `(name, value)`.
+pub fn session_settings(
+    format: Format,
+    dir: &Path,
+) -> Result<Vec<(String, String)>, DiscoverError> {
+    match format {
+        Format::Auto => session_settings(detect(dir)?, dir),
+        Format::GraphileMigrate => gmrc::pg_settings(dir),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The tool's files besides the migrations that reading a chain of `format` in `dir` reads:
+/// `atlas.sum`, graphile-migrate's `.gmrc`.
+pub fn read_from(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+    let mut files: Vec<PathBuf> = Some(dir.join(atlas::SUM))
+        .filter(|sum| sum.is_file())
+        .into_iter()
+        .collect();
+    match format {
+        Format::Auto => return read_from(detect(dir)?, dir),
+        Format::GraphileMigrate => files.extend(gmrc::find(dir)?.map(|s| s.path)),
+        _ => {}
+    }
+    Ok(files)
+}
+
+/// What the tool of a chain of `format` runs besides its files and this run does not, each a
+/// sentence for the run's header (graphile-migrate's `afterReset` commands).
+pub fn not_run(format: Format, dir: &Path) -> Result<Vec<String>, DiscoverError> {
+    match format {
+        Format::Auto => not_run(detect(dir)?, dir),
+        Format::GraphileMigrate => gmrc::commands_not_run(dir),
         _ => Ok(Vec::new()),
     }
 }

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use super::WriteError;
 use super::layout::{Planned, is_sql};
 use crate::migrate::format::utc::millis;
-use crate::migrate::format::{Format, atlas, drizzle, liquibase, sqitch};
+use crate::migrate::format::{Format, atlas, atlas_sum, drizzle, liquibase, sqitch};
 
 /// The files a tool keeps beside its migrations, rewritten to list the new ones: drizzle's
 /// journal, Atlas's `atlas.sum`, sqitch's plan, Liquibase's master changelog.
@@ -32,6 +32,12 @@ pub(super) fn bookkeeping(
             created.rewrite(&dir.join(drizzle::JOURNAL), &journal)
         }
         Format::Atlas => created.rewrite(&dir.join(atlas::SUM), &atlas::current_sum(dir)?),
+        _ if format != Format::Liquibase && dir.join(atlas::SUM).is_file() => {
+            match atlas_sum::current(format, dir)? {
+                Some(sum) => created.rewrite(&dir.join(atlas::SUM), &sum),
+                None => Ok(()),
+            }
+        }
         Format::Sqitch | Format::Liquibase => {
             let (index, text) = index(format, dir, planned)?;
             created.rewrite(&index, &text)
@@ -153,7 +159,7 @@ mod tests {
     use super::super::testing::{now, outside, tx, written};
     use super::super::{WriteError, append};
     use crate::migrate::format::fixture::Fixture;
-    use crate::migrate::format::{Format, atlas, discover};
+    use crate::migrate::format::{Format, Options, atlas, atlas_sum, discover};
     use rstest::rstest;
     use std::fs;
 
@@ -214,6 +220,7 @@ mod tests {
         let error = append(
             Format::Liquibase,
             fixture.path(),
+            &Options::default(),
             "fix",
             &[tx("SELECT 2;")],
             now(),
@@ -234,6 +241,7 @@ mod tests {
         let error = append(
             Format::GolangMigrate,
             fixture.path(),
+            &Options::default(),
             "fix",
             &[tx("SELECT 2;")],
             now(),
@@ -248,6 +256,25 @@ mod tests {
         assert!(!fixture.path().join("000002_fix.up.sql").exists());
     }
 
+    /// Atlas over golang-migrate: the new `.up.sql` file is added to atlas.sum as Atlas hashes
+    /// that layout, so the chain reads back (its sum checked) after `fix`.
+    #[test]
+    fn atlas_sum_of_another_tools_chain_is_rewritten_for_its_layout() {
+        let fixture = Fixture::new(&[
+            ("000001_a.up.sql", "SELECT 1;\n"),
+            ("000001_a.down.sql", "SELECT 0;\n"),
+        ]);
+        let sum = atlas_sum::current(Format::GolangMigrate, fixture.path())
+            .unwrap()
+            .unwrap();
+        fs::write(fixture.path().join(atlas::SUM), sum).unwrap();
+        written(&fixture, Format::GolangMigrate, &[tx("SELECT 2;")]);
+        let text = fs::read_to_string(fixture.path().join(atlas::SUM)).unwrap();
+        assert!(text.contains("000002_fix.up.sql h1:"), "{text}");
+        assert!(!text.contains("down"), "{text}");
+        assert_eq!(discover(Format::Auto, fixture.path()).unwrap().len(), 2);
+    }
+
     #[test]
     fn a_failed_write_restores_the_rewritten_files() {
         // atlas: `9_a.sql` sorts after any timestamp, so the new file is not last.
@@ -258,6 +285,7 @@ mod tests {
         let error = append(
             Format::Atlas,
             fixture.path(),
+            &Options::default(),
             "fix",
             &[tx("SELECT 2;")],
             now(),

@@ -39,7 +39,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::{DiscoverError, Format, detect, discover, graphile_migrate};
+use super::{DiscoverError, Format, Options, detect, discover_with, graphile_migrate};
 use crate::migrate::migration::Migration;
 use bookkeeping::{Created, bookkeeping};
 use layout::{Planned, graphile, layout};
@@ -100,6 +100,7 @@ pub enum WriteError {
 pub fn append(
     format: Format,
     dir: &Path,
+    options: &Options,
     description: &str,
     migrations: &[NewMigration],
     now: SystemTime,
@@ -116,7 +117,7 @@ pub fn append(
     if in_transaction_only && migrations.iter().any(|m| !m.transaction) {
         return Err(WriteError::NeedsNoTransaction(resolved));
     }
-    let before = discover(resolved, dir)?;
+    let before = discover_with(resolved, dir, options)?;
     let versions = next_versions(resolved, &before, migrations.len(), now);
     let mut last_hash = match (resolved, before.last()) {
         (Format::GraphileMigrate, Some(last)) => Some(graphile_migrate::last_hash(last)?),
@@ -146,7 +147,7 @@ pub fn append(
         created.remove();
         return Err(e);
     }
-    if let Err(problem) = ends_with(format, resolved, dir, &before, &planned) {
+    if let Err(problem) = ends_with(format, resolved, dir, options, &before, &planned) {
         created.remove();
         return Err(problem);
     }
@@ -159,6 +160,7 @@ fn ends_with(
     configured: Format,
     resolved: Format,
     dir: &Path,
+    options: &Options,
     before: &[Migration],
     planned: &[Planned],
 ) -> Result<(), WriteError> {
@@ -175,7 +177,7 @@ fn ends_with(
             )));
         }
     }
-    let after = discover(resolved, dir)?;
+    let after = discover_with(resolved, dir, options)?;
     let is = |m: &Migration, p: &Planned| {
         m.path == p.main && p.key.as_ref().is_none_or(|key| *key == m.version)
     };
@@ -222,7 +224,7 @@ fn ends_with(
 /// `append` with the paths it wrote.
 #[cfg(test)]
 mod testing {
-    use super::{Format, NewMigration, append};
+    use super::{Format, NewMigration, Options, append};
     use crate::migrate::format::fixture::Fixture;
     use std::time::{Duration, SystemTime};
 
@@ -247,7 +249,15 @@ mod testing {
 
     /// The paths written, relative to the migrations directory.
     pub(super) fn written(fixture: &Fixture, format: Format, new: &[NewMigration]) -> Vec<String> {
-        let files = append(format, fixture.path(), "fix", new, now()).expect("written");
+        let files = append(
+            format,
+            fixture.path(),
+            &Options::default(),
+            "fix",
+            new,
+            now(),
+        )
+        .expect("written");
         files
             .iter()
             .map(|f| {
@@ -264,6 +274,7 @@ mod testing {
 mod tests {
     use super::testing::{now, outside, tx, written};
     use super::*;
+    use crate::migrate::format::discover;
     use crate::migrate::format::fixture::Fixture;
     use rstest::rstest;
     use std::fs;
@@ -288,6 +299,7 @@ mod tests {
             Format::SqlDir,
             Format::SqlDir,
             fixture.path(),
+            &Options::default(),
             &before[1..],
             &[first],
         )
@@ -301,6 +313,7 @@ mod tests {
             Format::SqlDir,
             Format::SqlDir,
             fixture.path(),
+            &Options::default(),
             &before[..1],
             &[last],
         )
@@ -318,6 +331,7 @@ mod tests {
             Format::Auto,
             Format::SqlDir,
             fixture.path(),
+            &Options::default(),
             &before,
             &[planned(marked, true)],
         )
@@ -334,6 +348,7 @@ mod tests {
         let error = append(
             Format::Command,
             fixture.path(),
+            &Options::default(),
             "fix",
             &[tx("SELECT 1;")],
             now(),
@@ -362,8 +377,15 @@ mod tests {
         assert_eq!(written(&fixture, format, &new), expected);
         let chain = discover(format, fixture.path()).expect("rediscovered");
         assert_eq!(chain.len(), 3);
-        let error =
-            append(format, fixture.path(), "fix", &[outside("VACUUM;")], now()).unwrap_err();
+        let error = append(
+            format,
+            fixture.path(),
+            &Options::default(),
+            "fix",
+            &[outside("VACUUM;")],
+            now(),
+        )
+        .unwrap_err();
         assert!(
             matches!(error, WriteError::NeedsNoTransaction(f) if f == format),
             "{error}"
