@@ -154,6 +154,10 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Option<String> 
                 );
         }
     }
+    if let Some(psql) = &chain.psql {
+        // What the scripts include, and how psql runs them; nothing cached when unknowable.
+        key.part("psql", psql.key()?);
+    }
     Some(key.finish())
 }
 

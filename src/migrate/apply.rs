@@ -4,7 +4,8 @@
 //! Each migration runs in its own transaction unless its format says otherwise (then every
 //! statement commits on its own, as psql would run it, and the script's own `BEGIN` / `COMMIT`
 //! apply: a transaction it leaves open, or that a failed statement aborted, is rolled back). The `command` format hands the database
-//! to the user's own tool instead.
+//! to the user's own tool instead; a sqitch chain runs each deploy script with the real psql,
+//! in a session of its own, as sqitch does ([`super::psql`]).
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ use super::format::{self, DiscoverError, Format};
 use super::limits::Limits;
 use super::migration::Migration;
 use super::preset;
+use super::psql::{NoPsql, Psql};
 use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
 use crate::spec::{Backend, Project};
@@ -36,6 +38,8 @@ pub struct Chain {
     pub not_applied: Vec<PathBuf>,
     /// The time limits of every statement, and of a `command` chain as a whole.
     pub limits: Limits,
+    /// A sqitch chain: the psql that runs each migration in a session of its own.
+    pub psql: Option<Psql>,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -48,6 +52,8 @@ pub enum ChainError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    NoPsql(#[from] NoPsql),
 }
 
 /// Why applying failed: where, and everything PostgreSQL said.
@@ -66,6 +72,9 @@ pub enum ApplyError {
         location
     )]
     MetaCommand { location: Location, command: String },
+    /// psql's own error in a script it runs (a `\\i` of a missing file, a bad `\\if`).
+    #[error("{location}: psql: {message}")]
+    Psql { location: Location, message: String },
     #[error("command `{command}` {status}\n{output}")]
     Command {
         command: String,
@@ -183,7 +192,15 @@ impl Chain {
                 .filter(|path| !format::excluded(&config.path, path, &config.exclude))
                 .collect(),
         };
+        let psql = match format {
+            Format::Sqitch => {
+                let layout = format::sqitch_layout(&config.path)?;
+                Some(Psql::for_sqitch(&layout, &migrations)?)
+            }
+            _ => None,
+        };
         Ok(Self {
+            psql,
             before: preset::script(project.database.preset)
                 .into_iter()
                 .chain(scripts(&config.before)?)
@@ -214,10 +231,18 @@ impl Chain {
         conn: &mut PgConnection,
         client_env: &[(String, String)],
     ) -> Result<(), ApplyError> {
-        match &self.command {
-            Some((tool, dir)) => command::run(tool, dir, client_env, &self.limits).await,
-            None => apply_all(conn, &self.migrations, &self.limits).await,
+        if let Some((tool, dir)) = &self.command {
+            return command::run(tool, dir, client_env, &self.limits).await;
         }
+        let Some(psql) = &self.psql else {
+            return apply_all(conn, &self.migrations, &self.limits).await;
+        };
+        for m in &self.migrations {
+            psql.run(m, client_env, &self.limits)
+                .await
+                .map_err(|e| e.explained(&self.limits))?;
+        }
+        Ok(())
     }
 }
 

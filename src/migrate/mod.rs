@@ -8,6 +8,7 @@ pub mod format;
 mod limits;
 mod migration;
 mod preset;
+mod psql;
 pub mod statements;
 
 pub use apply::{ApplyError, Chain, ChainError};

@@ -92,6 +92,7 @@ use crate::migrate::statements;
 
 pub use error::DiscoverError;
 pub use exclude::excluded;
+pub use sqitch::{Layout as SqitchLayout, layout as sqitch_layout};
 pub use write::{NewMigration, WriteError, append};
 
 /// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
