@@ -41,7 +41,9 @@
 //!    other tools), or `*.up.sql` files next to plain `<version>_<desc>.sql` files (which
 //!    golang-migrate does not accept): `sqlx`;
 //! 9. `*.up.sql` files: `golang-migrate`;
-//! 10. anything else, an empty directory included: `sql-dir`. node-pg-migrate files without
+//! 10. a `<digits>_<name>.js` / `.ts` / `.cjs` / `.mjs` migration: `node-pg-migrate`, which
+//!     refuses it naming the `command` that applies it (read as `sql-dir`, it would be skipped);
+//! 11. anything else, an empty directory included: `sql-dir`. node-pg-migrate files without
 //!     `-- Up Migration` hold no down section and read as a numbered `sql-dir` (ordered by
 //!     number; node-pg-migrate's 17-digit UTC names need format = "node-pg-migrate" to be
 //!     ordered as times among 13-digit ones).
@@ -248,6 +250,9 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
     }
     if up_files {
         return Ok(Format::GolangMigrate);
+    }
+    if node_pg_migrate::has_scripts(entries.iter().map(|e| e.name.as_str())) {
+        return Ok(Format::NodePgMigrate);
     }
     Ok(Format::SqlDir)
 }
