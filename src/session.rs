@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 use crate::catalog::Catalog;
 use crate::checks::{self, Batches, Context, Failure, Member, Verdict};
-use crate::migrate::Chain;
+use crate::migrate::format::skip_warning;
+use crate::migrate::{Chain, Format};
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision::{self, Source};
@@ -137,7 +138,12 @@ pub(crate) fn set_up_quietly(
         setup.timings.provision.as_secs_f64(),
         applied(&setup),
     );
-    if !chain.not_applied.is_empty() {
+    if chain.format == Format::Supabase {
+        // As the Supabase CLI says it, one line per file.
+        for path in &chain.not_applied {
+            header.push_str(&format!("pg-invariants: {}\n", skip_warning(path)));
+        }
+    } else if !chain.not_applied.is_empty() {
         let names: Vec<String> = chain
             .not_applied
             .iter()

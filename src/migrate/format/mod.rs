@@ -94,6 +94,7 @@ use crate::migrate::statements;
 
 pub use error::DiscoverError;
 pub use exclude::excluded;
+pub use supabase::skip_warning;
 pub use sqitch::{Layout as SqitchLayout, layout as sqitch_layout};
 pub use write::{NewMigration, WriteError, append};
 
@@ -283,12 +284,13 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
 }
 
 /// Files of `dir` that look like migrations but that `format` does not apply, for the run to
-/// name: the `.sql` files a drizzle journal does not list.
+/// name: the `.sql` files a drizzle journal does not list, the files the Supabase CLI skips.
 pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
     match format {
         Format::Auto => not_applied(detect(dir)?, dir),
         Format::Drizzle => drizzle::unlisted(dir),
         Format::GraphileMigrate => Ok(graphile_migrate::uncommitted(dir)),
+        Format::Supabase => supabase::skipped(dir),
         _ => Ok(Vec::new()),
     }
 }
