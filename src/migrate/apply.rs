@@ -177,8 +177,8 @@ impl Chain {
                 Some((config.command.clone(), project_dir.to_path_buf())),
             )
         } else {
-            let mut migrations = format::discover(config.format, &config.path)?;
-            migrations.retain(|m| !format::excluded(&config.path, &m.path, &config.exclude));
+            let migrations =
+                format::discover_excluding(config.format, &config.path, &config.exclude)?;
             (migrations, None)
         };
         let format = match config.format {

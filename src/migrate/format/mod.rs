@@ -94,8 +94,8 @@ use crate::migrate::statements;
 
 pub use error::DiscoverError;
 pub use exclude::excluded;
-pub use supabase::skip_warning;
 pub use sqitch::{Layout as SqitchLayout, layout as sqitch_layout};
+pub use supabase::skip_warning;
 pub use write::{NewMigration, WriteError, append};
 
 /// The layout of a migration chain: which tool owns it (FORMAT.md section 4).
@@ -283,6 +283,25 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
     }
 }
 
+/// [`discover`] without the migrations `exclude` leaves out. The migration folders it matches
+/// are not read at all, so one without its SQL file (a Prisma data migration holding only
+/// `migration.ts`) can be left out too.
+pub fn discover_excluding(
+    format: Format,
+    dir: &Path,
+    exclude: &[crate::spec::Glob],
+) -> Result<Vec<Migration>, DiscoverError> {
+    let skip = |folder: &Path| excluded(dir, folder, exclude);
+    let mut migrations = match format {
+        Format::Auto => return discover_excluding(detect(dir)?, dir, exclude),
+        Format::Prisma => prisma::discover_skipping(dir, &skip)?,
+        Format::Diesel => diesel::discover_skipping(dir, &skip)?,
+        _ => discover(format, dir)?,
+    };
+    migrations.retain(|m| !skip(&m.path));
+    Ok(migrations)
+}
+
 /// Files of `dir` that look like migrations but that `format` does not apply, for the run to
 /// name: the `.sql` files a drizzle journal does not list, the files the Supabase CLI skips.
 pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
@@ -453,8 +472,20 @@ impl DirLayout {
     /// the SQL file, a directory with the SQL file but another name, and a `.sql` file next to
     /// the directories are errors; other entries are skipped.
     fn read(&self, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+        self.read_skipping(dir, &|_| false)
+    }
+
+    /// [`DirLayout::read`], the directories `skip` matches left unread.
+    fn read_skipping(
+        &self,
+        dir: &Path,
+        skip: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<Migration>, DiscoverError> {
         let mut migrations = Vec::new();
         for entry in entries(dir)? {
+            if entry.is_dir && skip(&entry.path) {
+                continue;
+            }
             if !entry.is_dir {
                 if entry.name.ends_with(".sql") {
                     return Err(unexpected(self.format, self.expected, entry.path));

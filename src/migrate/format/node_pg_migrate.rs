@@ -230,10 +230,18 @@ mod tests {
     #[case::beside_unmarked_sql(&["1_schema.sql", "1700000000001_seed.mjs"])]
     fn auto_reads_scripts_as_node_pg_migrate_and_refuses_them(#[case] names: &[&str]) {
         let fixture = Fixture::with_names(names);
-        assert_eq!(super::super::detect(fixture.path()).unwrap(), Format::NodePgMigrate);
-        let error = super::super::discover(Format::Auto, fixture.path()).unwrap_err().to_string();
+        assert_eq!(
+            super::super::detect(fixture.path()).unwrap(),
+            Format::NodePgMigrate
+        );
+        let error = super::super::discover(Format::Auto, fixture.path())
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("1700000000"), "{error}");
-        assert!(error.contains("command = [\"npx\", \"node-pg-migrate\", \"up\"]"), "{error}");
+        assert!(
+            error.contains("command = [\"npx\", \"node-pg-migrate\", \"up\"]"),
+            "{error}"
+        );
     }
 
     #[test]

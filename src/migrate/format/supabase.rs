@@ -119,10 +119,16 @@ mod tests {
     }
 
     #[rstest]
-    #[case::template("TEMPLATE.sql", "file name must match pattern \"<timestamp>_name.sql\"")]
+    #[case::template(
+        "TEMPLATE.sql",
+        "file name must match pattern \"<timestamp>_name.sql\""
+    )]
     #[case::no_separator("20240101000000.sql", "must match pattern")]
     #[case::not_sql("README.md", "must match pattern")]
-    #[case::legacy_init("20211208000000_init.sql", "replace \"init\" with a different file name")]
+    #[case::legacy_init(
+        "20211208000000_init.sql",
+        "replace \"init\" with a different file name"
+    )]
     fn files_the_cli_skips_are_skipped_with_its_warning(#[case] name: &str, #[case] why: &str) {
         let fixture = Fixture::with_names(&["20240101000000_a.sql", name]);
         let migrations = discover(fixture.path()).unwrap();
@@ -130,7 +136,10 @@ mod tests {
         let skipped = skipped(fixture.path()).unwrap();
         assert_eq!(skipped, [fixture.path().join(name)]);
         let warning = skip_warning(&skipped[0]);
-        assert!(warning.starts_with(&format!("Skipping migration {name}... (")), "{warning}");
+        assert!(
+            warning.starts_with(&format!("Skipping migration {name}... (")),
+            "{warning}"
+        );
         assert!(warning.contains(why), "{warning}");
     }
 
