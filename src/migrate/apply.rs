@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 
+use super::bookkeeping;
 use super::command;
 use super::extension;
 use super::format::{self, DiscoverError, Format};
@@ -201,9 +202,16 @@ impl Chain {
         };
         Ok(Self {
             psql,
+            // The tool's own tables come last: the tool creates them as it starts to migrate.
             before: preset::script(project.database.preset)
                 .into_iter()
                 .chain(scripts(&config.before)?)
+                .chain(
+                    command
+                        .is_none()
+                        .then(|| bookkeeping::script(format))
+                        .flatten(),
+                )
                 .collect(),
             migrations,
             seed: scripts(&config.seed)?,

@@ -2,6 +2,7 @@
 //! and applying it over one session with statement-accurate error positions ([`apply`]).
 
 mod apply;
+pub mod bookkeeping;
 mod command;
 mod extension;
 pub mod format;
