@@ -153,7 +153,25 @@ pub struct Layout {
 impl Layout {
     /// The layout of the sqitch project run from `run_dir`: its `sqitch.conf` when it has one,
     /// else sqitch's defaults (`sqitch.plan` and `deploy/` in it).
+    /// A `path` holding the plan but no `sqitch.conf` (`path = "sql"` where `sqitch.conf` one
+    /// directory up says `top_dir = sql`) is read through the `sqitch.conf` above it that names
+    /// this very plan: sqitch runs from there.
     pub fn of(run_dir: &Path) -> Result<Self, DiscoverError> {
+        if !run_dir.join(FILE).is_file() {
+            let plan = clean(&run_dir.join("sqitch.plan"));
+            for above in run_dir.ancestors().skip(1).take(3) {
+                if above.join(FILE).is_file() {
+                    let layout = Self::at(above)?;
+                    if layout.plan == plan {
+                        return Ok(layout);
+                    }
+                }
+            }
+        }
+        Self::at(run_dir)
+    }
+
+    fn at(run_dir: &Path) -> Result<Self, DiscoverError> {
         let file = run_dir.join(FILE);
         let conf = match file.is_file() {
             true => Conf::read(&file)?,
@@ -339,6 +357,24 @@ mod tests {
                 ("schema", "deploy"),
                 ("registry", "sqitch")
             ]
+        );
+    }
+
+    #[test]
+    fn a_plan_directory_below_its_sqitch_conf_runs_from_there() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
+        std::fs::create_dir_all(root.join("sql/deploy")).unwrap();
+        std::fs::write(root.join("sqitch.conf"), "[core]\n top_dir = ./sql\n").unwrap();
+        std::fs::write(root.join("sql/sqitch.plan"), "").unwrap();
+        let layout = Layout::of(&root.join("sql")).unwrap();
+        assert_eq!(layout.run_dir, root);
+        assert_eq!(layout.plan, root.join("sql/sqitch.plan"));
+        // A sqitch.conf above that names another plan is not this project's.
+        std::fs::write(root.join("sqitch.conf"), "[core]\n top_dir = ./db\n").unwrap();
+        assert_eq!(
+            Layout::of(&root.join("sql")).unwrap().run_dir,
+            root.join("sql")
         );
     }
 
