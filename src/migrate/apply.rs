@@ -303,7 +303,7 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyEr
     for statement in &statements {
         if let Err(e) = run_statement(conn, m, body_start, statement).await {
             let _ = execute(conn, "ROLLBACK", "rolling back").await;
-            return Err(e);
+            return Err(locate_in_message(conn, m, statement, e).await);
         }
     }
     if !m.transaction {
@@ -318,6 +318,81 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyEr
         .await
         .map_err(|e| statement_error(m, m.body.end, "COMMIT", e))?;
     Ok(())
+}
+
+/// An error of a statement sent as one message of several statements (sqlx's
+/// `-- no-transaction` file) without PostgreSQL's position names the message's start. When
+/// replaying its statements one by one in a transaction that is rolled back reproduces the
+/// error (same SQLSTATE), the replay's error names the very statement; else `error` stands.
+/// Only a message PostgreSQL ran as one implicit transaction is replayed (no transaction
+/// control, no statement refused in a transaction block): its failure left nothing behind.
+async fn locate_in_message(
+    conn: &mut PgConnection,
+    m: &Migration,
+    message: &Statement,
+    error: ApplyError,
+) -> ApplyError {
+    let ApplyError::Statement {
+        position: None,
+        sql_error,
+        ..
+    } = &error
+    else {
+        return error;
+    };
+    let start = m.body.start + message.range.start;
+    let text = &m.text[start..m.body.start + message.range.end];
+    let parts = statements::split(text);
+    let replayable = parts.len() > 1
+        && statements::runs_in_transaction(text)
+        && parts
+            .iter()
+            .all(|p| p.kind == StatementKind::Sql && !controls_transaction(&text[p.range.clone()]));
+    if !replayable
+        || execute(conn, "BEGIN", "replaying the message")
+            .await
+            .is_err()
+    {
+        return error;
+    }
+    let mut found = None;
+    for part in &parts {
+        let shifted = Statement {
+            range: message.range.start + part.range.start..message.range.start + part.range.end,
+            kind: StatementKind::Sql,
+        };
+        if let Err(e) = run_statement(conn, m, m.body.start, &shifted).await {
+            found = Some(e);
+            break;
+        }
+    }
+    let _ = execute(conn, "ROLLBACK", "ending the replay").await;
+    let same = |e: &ApplyError| matches!(e, ApplyError::Statement { sql_error: again, .. } if again.code == sql_error.code);
+    match found {
+        Some(replayed) if same(&replayed) => replayed,
+        _ => error,
+    }
+}
+
+/// BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: a statement that changes the transaction itself.
+fn controls_transaction(statement: &str) -> bool {
+    let first = statement
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    [
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+        "PREPARE",
+    ]
+    .contains(&first.as_str())
 }
 
 async fn run_statement(
