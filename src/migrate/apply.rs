@@ -325,7 +325,10 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration) -> Result<(), ApplyEr
 /// replaying its statements one by one in a transaction that is rolled back reproduces the
 /// error (same SQLSTATE), the replay's error names the very statement; else `error` stands.
 /// Only a message PostgreSQL ran as one implicit transaction is replayed (no transaction
-/// control, no statement refused in a transaction block): its failure left nothing behind.
+/// control, no statement refused in a transaction block), in a migration outside a
+/// transaction: its failure left nothing behind, and nothing before it was undone (in a
+/// migration's own transaction the statements before the message are rolled back, and a replay
+/// without them could fail elsewhere the same way).
 async fn locate_in_message(
     conn: &mut PgConnection,
     m: &Migration,
@@ -343,7 +346,8 @@ async fn locate_in_message(
     let start = m.body.start + message.range.start;
     let text = &m.text[start..m.body.start + message.range.end];
     let parts = statements::split(text);
-    let replayable = parts.len() > 1
+    let replayable = !m.transaction
+        && parts.len() > 1
         && statements::runs_in_transaction(text)
         && parts
             .iter()
