@@ -109,6 +109,14 @@ impl Psql {
         Some(key)
     }
 
+    /// The files the scripts include (none known when [`Reads::Unknown`]).
+    pub fn included(&self) -> Vec<&Path> {
+        match &self.reads {
+            Reads::Files(files) => files.iter().map(|(path, _)| path.as_path()).collect(),
+            Reads::Unknown(_) => Vec::new(),
+        }
+    }
+
     fn args(&self, file: &Path, client_env: &[(String, String)]) -> Vec<String> {
         let mut args: Vec<String> = ["--quiet", "--no-psqlrc", "--no-align", "--tuples-only"]
             .map(String::from)
