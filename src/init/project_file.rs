@@ -22,9 +22,10 @@ pub const CONVENTIONAL_DIRS: [&str; 7] = [
 /// Files that name a chain by themselves, relative to the project, tried first: sqitch's
 /// configuration or plan (the chain is the directory sqitch runs in, where `sqitch.conf` may
 /// move the plan to `top_dir`) and Liquibase's master changelogs (the chain is the file).
-pub const CHAIN_FILES: [&str; 11] = [
+pub const CHAIN_FILES: [&str; 12] = [
     "sqitch.conf",
     "sqitch.plan",
+    "db/sqitch.conf",
     "db/sqitch.plan",
     "src/main/resources/db/changelog/db.changelog-master.yaml",
     "src/main/resources/db/changelog/db.changelog-master.xml",
@@ -210,6 +211,7 @@ mod tests {
     #[case::sqitch_at_the_root("sqitch.plan", ".")]
     #[case::sqitch_conf_at_the_root("sqitch.conf", ".")]
     #[case::sqitch_in_db("db/sqitch.plan", "db")]
+    #[case::sqitch_conf_in_db("db/sqitch.conf", "db")]
     #[case::spring_boot(
         "src/main/resources/db/changelog/db.changelog-master.yaml",
         "src/main/resources/db/changelog/db.changelog-master.yaml"
