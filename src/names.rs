@@ -102,34 +102,6 @@ pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// Tables a migration tool keeps its own bookkeeping in (which migrations ran): never the
-/// project's, so never covered, matched by rules or counted as the schema's tables.
-const BOOKKEEPING_TABLES: [&str; 10] = [
-    "_sqlx_migrations",
-    "_prisma_migrations",
-    "goose_db_version",
-    "schema_migrations",
-    "flyway_schema_history",
-    "__drizzle_migrations",
-    "__diesel_schema_migrations",
-    "pgmigrations",
-    "atlas_schema_revisions",
-    "refinery_schema_history",
-];
-
-/// Schemas that hold only a tool's bookkeeping: graphile-migrate's, sqitch's and drizzle's.
-const BOOKKEEPING_SCHEMAS: [&str; 3] = ["graphile_migrate", "sqitch", "drizzle"];
-
-/// True for a migration tool's bookkeeping table (Liquibase's `databasechangelog*` included).
-pub fn is_bookkeeping(table: &TableName) -> bool {
-    BOOKKEEPING_SCHEMAS.contains(&table.schema.as_str())
-        || BOOKKEEPING_TABLES.contains(&table.name.as_str())
-        || table
-            .name
-            .to_ascii_lowercase()
-            .starts_with("databasechangelog")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

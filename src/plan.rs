@@ -195,8 +195,8 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
     checks
 }
 
-/// Tables in `schemas` that coverage and rules apply to: not partitions, not ignored, not a
-/// migration tool's bookkeeping.
+/// Tables in `schemas` that coverage and rules apply to: not partitions, not ignored (a
+/// migration tool's bookkeeping is, see `Spec::is_ignored`).
 pub fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> {
     let Some(catalog) = catalog else {
         return Vec::new();
@@ -206,10 +206,7 @@ pub fn covered_tables(spec: &Spec, catalog: Option<&Catalog>) -> Vec<TableName> 
         .tables
         .iter()
         .filter(|t| {
-            t.parent.is_none()
-                && schemas.contains(&t.name.schema)
-                && !spec.is_ignored(&t.name)
-                && !crate::names::is_bookkeeping(&t.name)
+            t.parent.is_none() && schemas.contains(&t.name.schema) && !spec.is_ignored(&t.name)
         })
         .map(|t| t.name.clone())
         .collect()

@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 use crate::catalog::Catalog;
 use crate::checks::{self, Batches, Context, Failure, Member, Verdict};
-use crate::migrate::Chain;
+use crate::migrate::format::skip_warning;
+use crate::migrate::{Chain, Format};
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision::{self, Source};
@@ -147,7 +148,12 @@ pub(crate) fn set_up_quietly(
         setup.timings.provision.as_secs_f64(),
         applied(&setup),
     );
-    if !chain.not_applied.is_empty() {
+    if chain.format == Format::Supabase {
+        // As the Supabase CLI says it, one line per file.
+        for path in &chain.not_applied {
+            header.push_str(&format!("pg-invariants: {}\n", skip_warning(path)));
+        }
+    } else if !chain.not_applied.is_empty() {
         let names: Vec<String> = chain
             .not_applied
             .iter()
@@ -190,7 +196,7 @@ pub(crate) fn tables_by_schema(spec: &Spec, catalog: &Catalog) -> Vec<(String, u
     let mut found: Vec<(String, usize)> = Vec::new();
     let ours = (catalog.tables.iter()).filter(|t| {
         t.parent.is_none()
-            && !crate::names::is_bookkeeping(&t.name)
+            && !crate::migrate::bookkeeping::is_bookkeeping(&t.name)
             && !preset.contains(&t.name.schema.as_str())
     });
     for t in ours {

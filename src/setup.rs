@@ -166,6 +166,10 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Result<String, 
             outside_parts(&mut key, m)?;
         }
     }
+    if let Some(psql) = &chain.psql {
+        // What the scripts include, and how psql runs them; nothing cached when unknowable.
+        key.part("psql", psql.key().ok_or(NotCached::Psql)?);
+    }
     Ok(key.finish())
 }
 
@@ -176,6 +180,10 @@ pub enum NotCached {
         "a `command` chain is never cached: what the tool reads is not known, so no key covers it"
     )]
     Command,
+    #[error(
+        "a sqitch script reads what cannot be known before it runs (a backquoted command, `\\!`, `\\copy`, or a variable in an include path), so no key covers it"
+    )]
+    Psql,
     /// `location` reads `what` from outside the project, which no key can cover (`why`).
     #[error("{location} reads {what}{why}")]
     ReadsOutside {

@@ -15,7 +15,9 @@
 //!   share one keeper (and its one server), with the verdicts and messages of a run of their
 //!   own, which stops, leaving no process and no directory, once the last user left (even one
 //!   killed with SIGKILL) and the idle time passed; processes that differ get a keeper each,
-//!   and a listing starts the keeper the run then finds.
+//!   and a listing starts the keeper the run then finds;
+//! - the files a sqitch script includes are in the key; a script running a shell command is never
+//!   kept.
 
 #[path = "support/libtest.rs"]
 mod libtest;
@@ -1304,4 +1306,52 @@ fn a_cache_write_that_fails_is_said_and_the_run_goes_on() {
         "{}",
         run.stderr
     );
+}
+
+/// A sqitch chain whose deploy script includes `lib/notes.sql` (`\ir`): the included file is in
+/// the key, so changing only it misses (a stale hit would keep the old verdict); a script with a
+/// backquoted shell command reads what no key covers, so its chain is never kept.
+#[test]
+fn files_a_sqitch_script_includes_are_in_the_key_and_shell_commands_are_never_cached() {
+    let project = Project::new("");
+    let dir = project.dir();
+    std::fs::create_dir_all(dir.join("db/deploy/lib")).expect("mkdir");
+    std::fs::write(
+        dir.join("db/sqitch.plan"),
+        "%project=c\n\nnotes 2024-01-01T00:00:00Z Dev <dev@example.com>\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("db/deploy/notes.sql"),
+        "CREATE TABLE orgs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n\\ir lib/notes.sql\n",
+    )
+    .expect("write");
+    let notes = dir.join("db/deploy/lib/notes.sql");
+    std::fs::write(&notes, "CREATE TABLE notes (id serial PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id) ON DELETE CASCADE);\n").expect("write");
+    std::fs::write(
+        dir.join("pg-invariants.toml"),
+        "[migrations]\npath = \"db\"\nseed = [\"seed.sql\"]\n[snapshots]\nenabled = false\n",
+    )
+    .expect("write");
+    let key = project.test(&[]).ok().kept().expect("kept");
+    assert_eq!(project.test(&[]).ok().hit(), Some(key.clone()));
+
+    std::fs::write(&notes, "CREATE TABLE notes (id serial PRIMARY KEY, org_id bigint REFERENCES orgs (id) ON DELETE CASCADE);\n").expect("write");
+    let changed = project.test(&[]);
+    assert_eq!(changed.hit(), None, "{}", changed.stderr);
+    assert_eq!(changed.code, Some(101), "{}", changed.stdout);
+    assert_eq!(
+        changed
+            .outcomes()
+            .get("notes::org_id::not_null")
+            .map(String::as_str),
+        Some("FAILED")
+    );
+
+    std::fs::write(&notes, "\\set who `echo notes`\nCREATE TABLE :\"who\" (id serial PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs (id) ON DELETE CASCADE);\n").expect("write");
+    for _ in 0..2 {
+        let run = project.test(&[]);
+        run.ok();
+        assert_eq!((run.hit(), run.kept()), (None, None), "{}", run.stderr);
+    }
 }

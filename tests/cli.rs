@@ -1,6 +1,6 @@
 //! The command line's contract beyond verdicts (FORMAT.md section 5): listing names what a run runs,
 //! exit code 2 when no PostgreSQL can be had, and the url backend touches nothing but the
-//! throwaway database it creates.
+//! throwaway database it creates, and a sqitch chain without psql to run it is exit 2.
 
 #[path = "support/server.rs"]
 mod server_support;
@@ -646,4 +646,28 @@ fn the_cluster_lives_in_memory_unless_a_directory_is_named() {
     );
     let parent = data.parent().expect("the run's directory");
     assert!(!parent.exists(), "{} was left behind", parent.display());
+}
+
+#[test]
+fn a_sqitch_chain_without_psql_exits_2_naming_what_to_install() {
+    // The server's binaries (empty stand-ins) without psql beside them, and nothing on PATH:
+    // sqitch's scripts cannot run as sqitch runs them, so nothing is tested.
+    let bindir = tempfile::tempdir().expect("tempdir");
+    for name in ["initdb", "postgres"] {
+        std::fs::write(bindir.path().join(name), "").expect("write");
+    }
+    let empty = tempfile::tempdir().expect("tempdir");
+    let dir = |d: &tempfile::TempDir| d.path().to_str().expect("utf-8").to_string();
+    let out = pg_invariants_in(
+        "tests/cases/format-sqitch",
+        &["--backend", "local"],
+        &[
+            ("PG_INVARIANTS_PG_BINDIR", &dir(&bindir)),
+            ("PATH", &dir(&empty)),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no psql was found"), "{stderr}");
+    assert!(stderr.contains("postgresql-client"), "{stderr}");
 }

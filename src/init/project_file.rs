@@ -19,10 +19,13 @@ pub const CONVENTIONAL_DIRS: [&str; 7] = [
     "drizzle",
 ];
 
-/// Files that name a chain by themselves, relative to the project, tried first: sqitch's plan
-/// (the chain is its directory) and Liquibase's master changelogs (the chain is the file).
-pub const CHAIN_FILES: [&str; 10] = [
+/// Files that name a chain by themselves, relative to the project, tried first: sqitch's
+/// configuration or plan (the chain is the directory sqitch runs in, where `sqitch.conf` may
+/// move the plan to `top_dir`) and Liquibase's master changelogs (the chain is the file).
+pub const CHAIN_FILES: [&str; 12] = [
+    "sqitch.conf",
     "sqitch.plan",
+    "db/sqitch.conf",
     "db/sqitch.plan",
     "src/main/resources/db/changelog/db.changelog-master.yaml",
     "src/main/resources/db/changelog/db.changelog-master.xml",
@@ -52,7 +55,7 @@ fn named_chain(project: &Path) -> Option<PathBuf> {
         .map(PathBuf::from)
         .find(|file| project.join(file).is_file())
         .map(|file| match file.file_name() {
-            Some(name) if name == "sqitch.plan" => match file.parent() {
+            Some(name) if name == "sqitch.plan" || name == "sqitch.conf" => match file.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
                 _ => PathBuf::from("."),
             },
@@ -249,7 +252,9 @@ mod tests {
 
     #[rstest::rstest]
     #[case::sqitch_at_the_root("sqitch.plan", ".")]
+    #[case::sqitch_conf_at_the_root("sqitch.conf", ".")]
     #[case::sqitch_in_db("db/sqitch.plan", "db")]
+    #[case::sqitch_conf_in_db("db/sqitch.conf", "db")]
     #[case::spring_boot(
         "src/main/resources/db/changelog/db.changelog-master.yaml",
         "src/main/resources/db/changelog/db.changelog-master.yaml"

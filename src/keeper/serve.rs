@@ -264,6 +264,9 @@ impl Sources {
         paths.extend(spec.tables.iter().map(|t| t.at.path.clone()));
         paths.extend((chain.before.iter().chain(&chain.seed)).map(|m| m.path.clone()));
         paths.extend(chain.read.iter().cloned());
+        if let Some(psql) = &chain.psql {
+            paths.extend(psql.included().into_iter().map(Path::to_path_buf));
+        }
         for m in &chain.migrations {
             paths.push(m.path.clone());
             // A layout of nested directories gains new migrations in them.

@@ -4,13 +4,15 @@
 //! Each migration runs in its own transaction unless its format says otherwise (then every
 //! statement commits on its own, as psql would run it, and the script's own `BEGIN` / `COMMIT`
 //! apply: a transaction it leaves open, or that a failed statement aborted, is rolled back). The `command` format hands the database
-//! to the user's own tool instead.
+//! to the user's own tool instead; a sqitch chain runs each deploy script with the real psql,
+//! in a session of its own, as sqitch does ([`super::psql`]).
 
 use std::path::{Path, PathBuf};
 
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 
+use super::bookkeeping;
 use super::command;
 use super::extension;
 use super::format::{self, DiscoverError, Format};
@@ -18,6 +20,7 @@ use super::limits::Limits;
 use super::migration::Migration;
 use super::placeholders::{Database, Placeholders};
 use super::preset;
+use super::psql::{NoPsql, Psql};
 use super::statements::{self, Statement, StatementKind};
 use crate::location::{Location, TextError};
 use crate::spec::{Backend, Project};
@@ -50,6 +53,8 @@ pub struct Chain {
     /// Settings the chain's tool sets in its session before the migrations (graphile-migrate's
     /// `pgSettings`), in force for the migrations only.
     pub session_settings: Vec<(String, String)>,
+    /// A sqitch chain: the psql that runs each migration in a session of its own.
+    pub psql: Option<Psql>,
 }
 
 /// The chain could not be found or read: a configuration problem (exit code 2).
@@ -65,6 +70,8 @@ pub enum ChainError {
     /// A run over zero migrations would check nothing and pass (README "Never vacuous").
     #[error("{0}")]
     Empty(#[from] super::vacuous::NoMigration),
+    #[error(transparent)]
+    NoPsql(#[from] NoPsql),
 }
 
 /// Why applying failed: where, and everything PostgreSQL said.
@@ -83,6 +90,9 @@ pub enum ApplyError {
         location
     )]
     MetaCommand { location: Location, command: String },
+    /// psql's own error in a script it runs (a `\\i` of a missing file, a bad `\\if`).
+    #[error("{location}: psql: {message}")]
+    Psql { location: Location, message: String },
     #[error("command `{command}` {status}\n{output}")]
     Command {
         command: String,
@@ -202,10 +212,11 @@ impl Chain {
                 Some((config.command.clone(), project_dir.to_path_buf())),
             )
         } else {
-            let mut migrations = format::discover_with(config.format, &config.path, &options)?;
-            let found = migrations.len();
-            migrations.retain(|m| !format::excluded(&config.path, &m.path, &config.exclude));
+            let migrations =
+                format::discover_excluding(config.format, &config.path, &config.exclude, &options)?;
             if migrations.is_empty() {
+                let found = format::discover_with(config.format, &config.path, &options)
+                    .map_or(0, |all| all.len());
                 return Err(super::vacuous::NoMigration::in_dir(config, found).into());
             }
             (migrations, None)
@@ -230,10 +241,25 @@ impl Chain {
                 .filter(|path| !format::excluded(&config.path, path, &config.exclude))
                 .collect(),
         };
+        let psql = match format {
+            Format::Sqitch => {
+                let layout = format::sqitch_layout(&config.path)?;
+                Some(Psql::for_sqitch(&layout, &migrations)?)
+            }
+            _ => None,
+        };
         Ok(Self {
+            psql,
+            // The tool's own tables come last: the tool creates them as it starts to migrate.
             before: preset::script(project.database.preset)
                 .into_iter()
                 .chain(scripts(&config.before)?)
+                .chain(
+                    command
+                        .is_none()
+                        .then(|| bookkeeping::script(format))
+                        .flatten(),
+                )
                 .collect(),
             migrations,
             seed: scripts(&config.seed)?,
@@ -274,25 +300,31 @@ impl Chain {
         client_env: &[(String, String)],
         mark_roles: Option<&str>,
     ) -> Result<(), ApplyError> {
-        match &self.command {
-            Some((tool, dir)) => command::run(tool, dir, client_env, &self.limits).await,
-            None => {
-                let placeholders = match &self.placeholders {
-                    Some(p) => Some((p, database(conn).await?)),
-                    None => None,
-                };
-                let how = How {
-                    limits: &self.limits,
-                    mark_roles,
-                    replace: placeholders.as_ref(),
-                };
-                let before = set_session(conn, &self.session_settings).await?;
-                let applied = apply_all(conn, &self.migrations, how).await;
-                let restored = set_session(conn, &before).await;
-                applied?;
-                restored.map(drop)
-            }
+        if let Some((tool, dir)) = &self.command {
+            return command::run(tool, dir, client_env, &self.limits).await;
         }
+        if let Some(psql) = &self.psql {
+            for m in &self.migrations {
+                psql.run(m, client_env, &self.limits)
+                    .await
+                    .map_err(|e| e.explained(&self.limits))?;
+            }
+            return Ok(());
+        }
+        let placeholders = match &self.placeholders {
+            Some(p) => Some((p, database(conn).await?)),
+            None => None,
+        };
+        let how = How {
+            limits: &self.limits,
+            mark_roles,
+            replace: placeholders.as_ref(),
+        };
+        let before = set_session(conn, &self.session_settings).await?;
+        let applied = apply_all(conn, &self.migrations, how).await;
+        let restored = set_session(conn, &before).await;
+        applied?;
+        restored.map(drop)
     }
 }
 
@@ -424,7 +456,7 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration, how: How<'_>) -> Resu
         }
         if let Err(e) = ran {
             let _ = execute(conn, "ROLLBACK", "rolling back").await;
-            return Err(e);
+            return Err(locate_in_message(conn, m, statement, e).await);
         }
     }
     if let Some(mark) = how.mark_roles.filter(|_| m.transaction) {
@@ -442,6 +474,85 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration, how: How<'_>) -> Resu
         .await
         .map_err(|e| statement_error(m, m.body.end, "COMMIT", e, &|at| at))?;
     Ok(())
+}
+
+/// An error of a statement sent as one message of several statements (sqlx's
+/// `-- no-transaction` file) without PostgreSQL's position names the message's start. When
+/// replaying its statements one by one in a transaction that is rolled back reproduces the
+/// error (same SQLSTATE), the replay's error names the very statement; else `error` stands.
+/// Only a message PostgreSQL ran as one implicit transaction is replayed (no transaction
+/// control, no statement refused in a transaction block), in a migration outside a
+/// transaction: its failure left nothing behind, and nothing before it was undone (in a
+/// migration's own transaction the statements before the message are rolled back, and a replay
+/// without them could fail elsewhere the same way).
+async fn locate_in_message(
+    conn: &mut PgConnection,
+    m: &Migration,
+    message: &Statement,
+    error: ApplyError,
+) -> ApplyError {
+    let ApplyError::Statement {
+        position: None,
+        sql_error,
+        ..
+    } = &error
+    else {
+        return error;
+    };
+    let start = m.body.start + message.range.start;
+    let text = &m.text[start..m.body.start + message.range.end];
+    let parts = statements::split(text);
+    let replayable = !m.transaction
+        && parts.len() > 1
+        && statements::runs_in_transaction(text)
+        && parts
+            .iter()
+            .all(|p| p.kind == StatementKind::Sql && !controls_transaction(&text[p.range.clone()]));
+    if !replayable
+        || execute(conn, "BEGIN", "replaying the message")
+            .await
+            .is_err()
+    {
+        return error;
+    }
+    let mut found = None;
+    for part in &parts {
+        let shifted = Statement {
+            range: message.range.start + part.range.start..message.range.start + part.range.end,
+            kind: StatementKind::Sql,
+        };
+        if let Err(e) = run_statement(conn, m, m.body.start, &shifted, None, None).await {
+            found = Some(e);
+            break;
+        }
+    }
+    let _ = execute(conn, "ROLLBACK", "ending the replay").await;
+    let same = |e: &ApplyError| matches!(e, ApplyError::Statement { sql_error: again, .. } if again.code == sql_error.code);
+    match found {
+        Some(replayed) if same(&replayed) => replayed,
+        _ => error,
+    }
+}
+
+/// BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: a statement that changes the transaction itself.
+fn controls_transaction(statement: &str) -> bool {
+    let first = statement
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    [
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+        "PREPARE",
+    ]
+    .contains(&first.as_str())
 }
 
 /// Runs the roles' marking (see [`Chain::apply`]).

@@ -31,13 +31,39 @@ pub(super) async fn run(
         status,
         output,
     };
-    let mut child =
-        spawn(command, dir, client_env, limits).map_err(|e| failed(e, String::new()))?;
+    let Some((program, args)) = command.split_first() else {
+        return Err(failed("is empty".into(), String::new()));
+    };
+    let exited = run_bounded(Path::new(program), args, dir, client_env, limits)
+        .await
+        .map_err(|e| failed(e, String::new()))?;
+    if exited.status.success() {
+        return Ok(());
+    }
+    let output = [exited.stdout, exited.stderr].concat();
+    Err(failed(format!("failed ({})", exited.status), tail(&output)))
+}
+
+/// How a bounded process ended.
+pub(super) struct Exited {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Runs `program` with `args` in `dir`, pointed at the database by `client_env` and given the
+/// limits through `PGOPTIONS`, in a process group of its own that is killed when it outlives
+/// [`Limits::command_bound`] or the run is interrupted. `Err`: why it did not run to its end.
+pub(super) async fn run_bounded(
+    program: &Path,
+    args: &[String],
+    dir: &Path,
+    client_env: &[(String, String)],
+    limits: &Limits,
+) -> Result<Exited, String> {
+    let mut child = spawn(program, args, dir, client_env, limits)?;
     let Some(group) = child.id().and_then(|id| i32::try_from(id).ok()) else {
-        return Err(failed(
-            "exited before it could be watched".into(),
-            String::new(),
-        ));
+        return Err("exited before it could be watched".into());
     };
     // Ctrl-C: the tool is not in our process group, so the terminal's signal does not reach it.
     let reaped = Arc::new(AtomicBool::new(false));
@@ -60,30 +86,22 @@ pub(super) async fn run(
     }
     reaped.store(true, Ordering::SeqCst);
     drop(on_signal);
-    let (status, output) = match finished {
-        Some(result) => {
-            result.map_err(|e| failed(format!("could not be waited for: {e}"), String::new()))?
-        }
+    match finished {
+        Some(result) => result.map_err(|e| format!("could not be waited for: {e}")),
         None => {
             let bound = limits.command_bound().unwrap_or_default();
-            return Err(failed(out_of_time(bound, limits), String::new()));
+            Err(out_of_time(bound, limits))
         }
-    };
-    if status.success() {
-        return Ok(());
     }
-    Err(failed(format!("failed ({status})"), tail(&output)))
 }
 
 fn spawn(
-    command: &[String],
+    program: &Path,
+    args: &[String],
     dir: &Path,
     client_env: &[(String, String)],
     limits: &Limits,
 ) -> Result<Child, String> {
-    let Some((program, args)) = command.split_first() else {
-        return Err("is empty".into());
-    };
     // A project file found in the current directory has an empty parent: run it here.
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -105,12 +123,16 @@ fn spawn(
         .map_err(|e| format!("could not be started: {e}"))
 }
 
-/// The tool's exit status and its output (stdout, then stderr), once it has exited and closed
-/// both. Cancel-safe: dropping it leaves the child to be killed and reaped.
-async fn finish(child: &mut Child) -> std::io::Result<(ExitStatus, Vec<u8>)> {
+/// The tool's exit status and its output, once it has exited and closed both pipes.
+/// Cancel-safe: dropping it leaves the child to be killed and reaped.
+async fn finish(child: &mut Child) -> std::io::Result<Exited> {
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let (status, out, err) = tokio::join!(child.wait(), read_all(stdout), read_all(stderr));
-    Ok((status?, [out?, err?].concat()))
+    Ok(Exited {
+        status: status?,
+        stdout: out?,
+        stderr: err?,
+    })
 }
 
 async fn read_all(pipe: Option<impl AsyncRead + Unpin>) -> std::io::Result<Vec<u8>> {
@@ -122,7 +144,7 @@ async fn read_all(pipe: Option<impl AsyncRead + Unpin>) -> std::io::Result<Vec<u
 }
 
 /// The last 40 lines of the tool's output: where its error is.
-fn tail(output: &[u8]) -> String {
+pub(super) fn tail(output: &[u8]) -> String {
     let text = String::from_utf8_lossy(output);
     let last: Vec<&str> = text.lines().rev().take(40).collect();
     last.into_iter().rev().collect::<Vec<_>>().join("\n")

@@ -2,6 +2,7 @@
 //! and applying it over one session with statement-accurate error positions ([`apply`]).
 
 mod apply;
+pub mod bookkeeping;
 mod command;
 mod extension;
 pub mod file;
@@ -11,6 +12,7 @@ mod migration;
 pub mod outside;
 pub mod placeholders;
 mod preset;
+mod psql;
 pub mod statements;
 mod vacuous;
 

@@ -228,9 +228,12 @@ impl Spec {
     }
 
     /// True when `table` is left out of coverage and rules by `ignore`.
+    /// `table` is left out of coverage and rules: `ignore` names it, or it is a migration
+    /// tool's own bookkeeping.
     pub fn is_ignored(&self, table: &TableName) -> bool {
         let shown = table.display(self.default_schema());
         glob::any_matches(&self.project.invariants.ignore, &shown)
+            || crate::migrate::bookkeeping::is_bookkeeping(table)
     }
 
     pub fn table(&self, name: &TableName) -> Option<&TableSpec> {

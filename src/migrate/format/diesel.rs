@@ -22,7 +22,15 @@ const LAYOUT: DirLayout = DirLayout {
 };
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    let mut migrations = LAYOUT.read(dir)?;
+    discover_skipping(dir, &|_| false)
+}
+
+/// [`discover`], the migration folders `skip` matches left unread.
+pub(super) fn discover_skipping(
+    dir: &Path,
+    skip: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<Migration>, DiscoverError> {
+    let mut migrations = LAYOUT.read_skipping(dir, skip)?;
     for migration in &mut migrations {
         migration.transaction =
             runs_in_transaction(&migration.path.with_file_name("metadata.toml"))?;

@@ -60,7 +60,8 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
         Format::Drizzle => dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel),
         Format::GraphileMigrate => dir.join(graphile_migrate::COMMITTED).is_dir(),
         Format::Atlas => flat && dir.join(atlas::SUM).is_file(),
-        Format::Sqitch => dir.join(sqitch::DEPLOY).is_dir(),
+        // Where the plan and deploy/ are is sqitch.conf's to say: the error names what is missing.
+        Format::Sqitch => return sqitch::layout(dir).map(|_| Some(Format::Sqitch)),
         Format::Liquibase => liquibase::master_in(dir).is_some(),
         _ => return Ok(None),
     };
@@ -100,7 +101,6 @@ fn layout(format: Format) -> &'static str {
         }
         Format::Atlas => "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)",
         Format::Refinery => "`V<n>__<name>.sql` files, not one directory per migration",
-        Format::Sqitch => "sqitch.plan beside a deploy/ directory",
         Format::Liquibase => {
             "a master changelog that includes the formatted SQL files; set `path` to it \
              (db.changelog-master.xml, changelog.yaml...)"
@@ -118,6 +118,7 @@ fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
         (Format::Drizzle, drizzle::JOURNAL),
         (Format::Atlas, atlas::SUM),
         (Format::Sqitch, sqitch::PLAN),
+        (Format::Sqitch, sqitch::conf::FILE),
     ] {
         let path = dir.join(file);
         if path.is_file() {
@@ -250,7 +251,6 @@ mod tests {
     #[case::atlas_directive_without_sum(&[("1_a.sql", "-- atlas:txmode none\n\nVACUUM;")], "1_a.sql", "atlas")]
     #[case::atlas_sum_beside_folders(&[("atlas.sum", ""), ("20240101000000_a/migration.sql", "SELECT 1;")], "atlas.sum", "atlas")]
     #[case::node_pg_migrate_in_prisma(&[("20240101000000_a/migration.sql", NODE)], "migration.sql", "node-pg-migrate")]
-    #[case::plan_without_deploy(&[("sqitch.plan", "%project=p\n\n")], "sqitch.plan", "sqitch")]
     #[case::formatted_sql_without_master(&[("001_a.sql", LIQUIBASE)], "001_a.sql", "liquibase")]
     #[case::formatted_sql_in_prisma(&[("20240101000000_a/migration.sql", LIQUIBASE)], "migration.sql", "liquibase")]
     fn marker_without_its_layout_is_an_error(
@@ -270,6 +270,40 @@ mod tests {
                 .contains(&format!("format = \"{format}\"")),
             "{error}"
         );
+    }
+
+    #[rstest]
+    #[case::plan_without_deploy(&[("sqitch.plan", "%project=p\n\n")], "deploy does not exist")]
+    #[case::conf_naming_a_missing_plan(&[("sqitch.plan", ""), ("deploy/", ""), ("sqitch.conf", "[core]\n top_dir = sql\n")], "sql/sqitch.plan does not exist")]
+    fn a_sqitch_layout_that_is_not_there_names_what_is_missing(
+        #[case] files: &[(&str, &str)],
+        #[case] problem: &str,
+    ) {
+        let fixture = Fixture::new(files);
+        let error = detect(fixture.path()).unwrap_err().to_string();
+        assert!(error.contains(problem), "{error}");
+        assert!(error.contains("point `path`"), "{error}");
+        assert!(!error.contains("format = \"sqitch\""), "{error}");
+    }
+
+    #[test]
+    fn sqitch_conf_moves_the_plan_as_sqitch_reads_it() {
+        // Tamarou/Registry's shape: a stale sqitch.plan at the top, the real one in sql/.
+        let fixture = Fixture::new(&[
+            ("sqitch.conf", "[core]\n\tengine = pg\n\t top_dir = ./sql\n"),
+            (
+                "sqitch.plan",
+                "%project=p\n\nold 2024-01-01T00:00:00Z M <m@x>\n",
+            ),
+            (
+                "sql/sqitch.plan",
+                "%project=p\n\na 2024-01-01T00:00:00Z M <m@x>\n",
+            ),
+            ("sql/deploy/a.sql", "SELECT 1;"),
+        ]);
+        assert_eq!(detect(fixture.path()).unwrap(), Format::Sqitch);
+        let migrations = super::super::discover(Format::Auto, fixture.path()).unwrap();
+        assert_eq!(fixture.order(&migrations), ["sql/deploy/a.sql"]);
     }
 
     #[rstest]

@@ -41,7 +41,9 @@
 //!    other tools), or `*.up.sql` files next to plain `<version>_<desc>.sql` files (which
 //!    golang-migrate does not accept): `sqlx`;
 //! 9. `*.up.sql` files: `golang-migrate`;
-//! 10. anything else, an empty directory included: `sql-dir`. node-pg-migrate files without
+//! 10. a `<digits>_<name>.js` / `.ts` / `.cjs` / `.mjs` migration: `node-pg-migrate`, which
+//!     refuses it naming the `command` that applies it (read as `sql-dir`, it would be skipped);
+//! 11. anything else, an empty directory included: `sql-dir`. node-pg-migrate files without
 //!     `-- Up Migration` hold no down section and read as a numbered `sql-dir` (ordered by
 //!     number; node-pg-migrate's 17-digit UTC names need format = "node-pg-migrate" to be
 //!     ordered as times among 13-digit ones).
@@ -97,6 +99,8 @@ use crate::migrate::statements;
 
 pub use error::DiscoverError;
 pub use exclude::excluded;
+pub use sqitch::{Layout as SqitchLayout, layout as sqitch_layout};
+pub use supabase::skip_warning;
 pub use write::{NewMigration, WriteError, append};
 
 /// The layout of a migration chain: which tool owns it (docs/formats.md).
@@ -253,6 +257,9 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
     if up_files {
         return Ok(Format::GolangMigrate);
     }
+    if node_pg_migrate::has_scripts(entries.iter().map(|e| e.name.as_str())) {
+        return Ok(Format::NodePgMigrate);
+    }
     Ok(Format::SqlDir)
 }
 
@@ -307,13 +314,34 @@ pub fn discover_with(
     Ok(migrations)
 }
 
+/// [`discover`] without the migrations `exclude` leaves out. The migration folders it matches
+/// are not read at all, so one without its SQL file (a Prisma data migration holding only
+/// `migration.ts`) can be left out too.
+pub fn discover_excluding(
+    format: Format,
+    dir: &Path,
+    exclude: &[crate::spec::Glob],
+    options: &Options,
+) -> Result<Vec<Migration>, DiscoverError> {
+    let skip = |folder: &Path| excluded(dir, folder, exclude);
+    let mut migrations = match format {
+        Format::Auto => return discover_excluding(detect(dir)?, dir, exclude, options),
+        Format::Prisma => prisma::discover_skipping(dir, &skip)?,
+        Format::Diesel => diesel::discover_skipping(dir, &skip)?,
+        _ => discover_with(format, dir, options)?,
+    };
+    migrations.retain(|m| !skip(&m.path));
+    Ok(migrations)
+}
+
 /// Files of `dir` that look like migrations but that `format` does not apply, for the run to
-/// name: the `.sql` files a drizzle journal does not list.
+/// name: the `.sql` files a drizzle journal does not list, the files the Supabase CLI skips.
 pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
     match format {
         Format::Auto => not_applied(detect(dir)?, dir),
         Format::Drizzle => drizzle::unlisted(dir),
         Format::GraphileMigrate => Ok(graphile_migrate::uncommitted(dir)),
+        Format::Supabase => supabase::skipped(dir),
         _ => Ok(Vec::new()),
     }
 }
@@ -533,8 +561,20 @@ impl DirLayout {
     /// the SQL file, a directory with the SQL file but another name, and a `.sql` file next to
     /// the directories are errors; other entries are skipped.
     fn read(&self, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+        self.read_skipping(dir, &|_| false)
+    }
+
+    /// [`DirLayout::read`], the directories `skip` matches left unread.
+    fn read_skipping(
+        &self,
+        dir: &Path,
+        skip: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<Migration>, DiscoverError> {
         let mut migrations = Vec::new();
         for entry in entries(dir)? {
+            if entry.is_dir && skip(&entry.path) {
+                continue;
+            }
             if !entry.is_dir {
                 if entry.name.ends_with(".sql") {
                     return Err(unexpected(self.format, self.expected, entry.path));

@@ -61,6 +61,13 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     Ok(keyed.into_iter().map(|(_, m)| m).collect())
 }
 
+/// `names` hold a JavaScript or TypeScript migration (`<digits>_<name>.ts`...): `auto` reads
+/// such a directory as node-pg-migrate's, whose discovery refuses it naming the `command` to set,
+/// rather than as a `sql-dir` that would skip it.
+pub(super) fn has_scripts<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
+    names.any(is_script)
+}
+
 fn is_script(name: &str) -> bool {
     let (digits, _) = leading_digits(name);
     !digits.is_empty() && !name.ends_with(".d.ts") && SCRIPTS.iter().any(|ext| name.ends_with(ext))
@@ -214,6 +221,25 @@ mod tests {
         assert!(error.to_string().contains(name), "{error}");
         assert!(
             error.to_string().contains("format = \"command\""),
+            "{error}"
+        );
+    }
+
+    #[rstest]
+    #[case::only_scripts(&["1700000000000_init.ts", "1700000000001_b.ts", "README.md"])]
+    #[case::beside_unmarked_sql(&["1_schema.sql", "1700000000001_seed.mjs"])]
+    fn auto_reads_scripts_as_node_pg_migrate_and_refuses_them(#[case] names: &[&str]) {
+        let fixture = Fixture::with_names(names);
+        assert_eq!(
+            super::super::detect(fixture.path()).unwrap(),
+            Format::NodePgMigrate
+        );
+        let error = super::super::discover(Format::Auto, fixture.path())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("1700000000"), "{error}");
+        assert!(
+            error.contains("command = [\"npx\", \"node-pg-migrate\", \"up\"]"),
             "{error}"
         );
     }

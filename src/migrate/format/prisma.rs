@@ -18,8 +18,17 @@ const LAYOUT: DirLayout = DirLayout {
 };
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
+    discover_skipping(dir, &|_| false)
+}
+
+/// [`discover`], the migration folders `skip` matches left unread (a data migration's folder
+/// holding only `migration.ts`, left out by `exclude`).
+pub(super) fn discover_skipping(
+    dir: &Path,
+    skip: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<Migration>, DiscoverError> {
     // Read in directory order, which is name order.
-    let mut migrations = LAYOUT.read(dir)?;
+    let mut migrations = LAYOUT.read_skipping(dir, skip)?;
     mark_non_transactional(&mut migrations);
     Ok(migrations)
 }
@@ -28,6 +37,33 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
 mod tests {
     use super::*;
     use crate::migrate::format::fixture::Fixture;
+
+    #[test]
+    fn exclude_leaves_out_a_folder_without_its_sql() {
+        let fixture = Fixture::new(&[
+            (
+                "20240101000000_init/migration.sql",
+                "CREATE TABLE t (a int);",
+            ),
+            ("20240102000000_backfill/migration.ts", "export {}"),
+        ]);
+        let error = discover(fixture.path()).unwrap_err();
+        assert!(
+            matches!(error, DiscoverError::MissingFile { .. }),
+            "{error}"
+        );
+        let patterns = [crate::spec::Glob::new("*_backfill")];
+        let excluding = super::super::discover_excluding(
+            Format::Auto,
+            fixture.path(),
+            &patterns,
+            &super::super::Options::default(),
+        );
+        assert_eq!(
+            fixture.order(&excluding.unwrap()),
+            ["20240101000000_init/migration.sql"]
+        );
+    }
 
     #[test]
     fn reads_migration_directories_by_timestamp() {

@@ -3,12 +3,16 @@
 //!
 //! A file whose first line is `-- no-transaction` runs outside a transaction; every other file
 //! runs in one, as sqlx does: a `CREATE INDEX CONCURRENTLY` without the marker fails here as it
-//! fails under sqlx.
+//! fails under sqlx. sqlx sends a no-transaction file as it is, in ONE simple-query message, so
+//! it is one verbatim statement here too: PostgreSQL runs the statements of such a message in
+//! one implicit transaction (the first is undone when the second fails), and refuses a
+//! `CREATE INDEX CONCURRENTLY` there unless it is the file's only statement. PostgreSQL's error
+//! position is an offset into that message, which maps back into the file.
 
 use std::path::Path;
 
 use super::version::cmp_numeric;
-use super::{DiscoverError, FileLayout, Format, Name, in_version_order, versioned_name};
+use super::{DiscoverError, FileLayout, Format, Name, in_version_order, trimmed, versioned_name};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: FileLayout = FileLayout {
@@ -22,6 +26,13 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read(dir)?;
     for migration in &mut migrations {
         migration.transaction = !opts_out_of_transaction(&migration.text);
+        if !migration.transaction {
+            let message = trimmed(&migration.text, migration.body.clone());
+            migration.verbatim = Some(message)
+                .into_iter()
+                .filter(|r| !r.is_empty())
+                .collect();
+        }
     }
     in_version_order(Format::Sqlx, migrations, cmp_numeric)
 }
@@ -88,6 +99,20 @@ mod tests {
             ]
         );
         assert_eq!(migrations[1].sql(), migrations[1].text);
+    }
+
+    #[test]
+    fn a_no_transaction_file_is_one_message_as_sqlx_sends_it() {
+        let text = "-- no-transaction\nCREATE TABLE a ();\n\nCREATE TABLE b ();\n-- end\n";
+        let fixture = Fixture::new(&[("1_two.sql", text), ("2_empty.sql", "-- no-transaction\n")]);
+        let migrations = discover(fixture.path()).unwrap();
+        let statements = migrations[0].statements();
+        let sent: Vec<&str> = statements
+            .iter()
+            .map(|s| &migrations[0].sql()[s.range.clone()])
+            .collect();
+        assert_eq!(sent, ["CREATE TABLE a ();\n\nCREATE TABLE b ();\n-- end"]);
+        assert!(migrations[1].statements().is_empty());
     }
 
     #[rstest]

@@ -1,12 +1,15 @@
 //! `supabase`: `supabase/migrations/<timestamp>_name.sql`, applied by timestamp.
 //!
-//! The Supabase CLI skips a misnamed file with a warning nobody reads; here it is an error. A
+//! Files the Supabase CLI skips are skipped here too, and the run prints the CLI's warning for
+//! each (`Skipping migration TEMPLATE.sql... (file name must match pattern
+//! "<timestamp>_name.sql")`): every entry whose name is not `<digits>_<name>.sql`, and a first
+//! file `<timestamp>_init.sql` older than 2021-12-09 (the CLI's deprecated initial schema). A
 //! file holding a statement PostgreSQL refuses inside a transaction block runs outside one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::version::leading_digits;
-use super::{DiscoverError, FileLayout, Format, Name, numbered, versioned_name};
+use super::{DiscoverError, FileLayout, Format, Name, entries, numbered, versioned_name};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: FileLayout = FileLayout {
@@ -17,11 +20,51 @@ const LAYOUT: FileLayout = FileLayout {
 };
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    numbered(LAYOUT.format, LAYOUT.read(dir)?)
+    let skipped = skipped(dir)?;
+    let mut migrations = LAYOUT.read(dir)?;
+    migrations.retain(|m| !skipped.contains(&m.path));
+    numbered(LAYOUT.format, migrations)
 }
 
 fn parse(name: &str) -> Name<'_> {
-    versioned_name(name, ".sql")
+    match versioned_name(name, ".sql") {
+        Name::Unexpected => Name::Ignored,
+        named => named,
+    }
+}
+
+/// The entries of `dir` the CLI skips, in its (name) order; hidden ones are not listed.
+pub(super) fn skipped(dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+    let entries = entries(dir)?;
+    let legacy_init = entries.first().filter(|e| is_legacy_init(&e.name));
+    let mismatched = entries.iter().filter(|e| !matches_cli_pattern(&e.name));
+    Ok(legacy_init
+        .into_iter()
+        .chain(mismatched)
+        .map(|e| e.path.clone())
+        .collect())
+}
+
+/// The CLI's warning for a file it skips.
+pub fn skip_warning(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let why = match is_legacy_init(&name) {
+        true => "replace \"init\" with a different file name to apply this migration",
+        false => "file name must match pattern \"<timestamp>_name.sql\"",
+    };
+    format!("Skipping migration {name}... ({why})")
+}
+
+/// `^([0-9]+)_(.*)\.sql$`, the CLI's pattern.
+fn matches_cli_pattern(name: &str) -> bool {
+    let (digits, rest) = leading_digits(name);
+    !digits.is_empty() && rest.starts_with('_') && rest.ends_with(".sql")
+}
+
+/// `<14 digits>_init.sql` before 20211209000000: the CLI skips it as the first file.
+fn is_legacy_init(name: &str) -> bool {
+    let (digits, rest) = leading_digits(name);
+    digits.len() == 14 && rest == "_init.sql" && digits < "20211209000000"
 }
 
 /// `dir` is a `migrations` directory inside a `supabase` directory, where the CLI keeps them.
@@ -76,19 +119,35 @@ mod tests {
     }
 
     #[rstest]
-    #[case::no_timestamp("seed.sql")]
-    #[case::no_separator("20240101000000.sql")]
-    fn misnamed_sql_file_is_an_error(#[case] name: &str) {
+    #[case::template(
+        "TEMPLATE.sql",
+        "file name must match pattern \"<timestamp>_name.sql\""
+    )]
+    #[case::no_separator("20240101000000.sql", "must match pattern")]
+    #[case::not_sql("README.md", "must match pattern")]
+    #[case::legacy_init(
+        "20211208000000_init.sql",
+        "replace \"init\" with a different file name"
+    )]
+    fn files_the_cli_skips_are_skipped_with_its_warning(#[case] name: &str, #[case] why: &str) {
         let fixture = Fixture::with_names(&["20240101000000_a.sql", name]);
-        let error = discover(fixture.path()).unwrap_err();
-        let DiscoverError::UnexpectedName { path, .. } = &error else {
-            panic!("{error}");
-        };
-        assert_eq!(path, &fixture.path().join(name));
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(fixture.order(&migrations), ["20240101000000_a.sql"]);
+        let skipped = skipped(fixture.path()).unwrap();
+        assert_eq!(skipped, [fixture.path().join(name)]);
+        let warning = skip_warning(&skipped[0]);
         assert!(
-            error.to_string().contains("<timestamp>_<name>.sql"),
-            "{error}"
+            warning.starts_with(&format!("Skipping migration {name}... (")),
+            "{warning}"
         );
+        assert!(warning.contains(why), "{warning}");
+    }
+
+    #[test]
+    fn a_later_init_file_is_a_migration() {
+        let fixture = Fixture::with_names(&["20200101000000_a.sql", "20211208000000_init.sql"]);
+        assert_eq!(discover(fixture.path()).unwrap().len(), 2);
+        assert!(skipped(fixture.path()).unwrap().is_empty());
     }
 
     #[test]

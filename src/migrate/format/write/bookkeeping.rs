@@ -50,7 +50,9 @@ pub(super) fn bookkeeping(
 fn index(format: Format, dir: &Path, planned: &[Planned]) -> Result<(PathBuf, String), WriteError> {
     let entries: Vec<&str> = planned.iter().filter_map(|p| p.entry.as_deref()).collect();
     let path = match format {
-        Format::Sqitch => dir.join(sqitch::PLAN),
+        Format::Sqitch => {
+            sqitch::Layout::of(dir).map_or_else(|_| dir.join(sqitch::PLAN), |l| l.plan)
+        }
         _ => liquibase::master(dir)?,
     };
     let old = fs::read_to_string(&path).map_err(|source| WriteError::Io {

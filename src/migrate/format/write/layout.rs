@@ -211,8 +211,15 @@ fn sqitch_change(dir: &Path, version: &str, name: &str, migration: &NewMigration
             "-- Deploy {name} to pg\n-- No BEGIN/COMMIT: PostgreSQL runs this outside a transaction block only.\n\n{sql}\n"
         ),
     };
-    let folders = [sqitch::DEPLOY, "revert", "verify"].map(|folder| dir.join(folder));
-    let script = |folder: &Path| folder.join(format!("{name}.sql"));
+    // Where sqitch.conf puts the scripts (top_dir, deploy_dir...), else beside the plan.
+    let (folders, ext) = match sqitch::Layout::of(dir) {
+        Ok(l) => ([l.deploy, l.revert, l.verify], l.extension),
+        Err(_) => (
+            [sqitch::DEPLOY, "revert", "verify"].map(|folder| dir.join(folder)),
+            "sql".to_string(),
+        ),
+    };
+    let script = |folder: &Path| folder.join(format!("{name}.{ext}"));
     Planned {
         dirs: folders.iter().filter(|f| !f.is_dir()).cloned().collect(),
         main: script(&folders[0]),

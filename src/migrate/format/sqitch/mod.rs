@@ -13,13 +13,14 @@
 //! the tags between that instance and the next (the latest first, then the instance's own) whose
 //! file exists, else the first of them, exactly as sqitch picks it.
 //!
+//! Where the plan and the scripts are is read from `sqitch.conf` in `path` (the directory sqitch
+//! runs in) as sqitch reads it ([`conf`]): `top_dir`, `plan_file`, `deploy_dir`,
+//! `reworked_dir`, `reworked_deploy_dir`, `extension`; without it, sqitch's defaults.
+//!
 //! sqitch runs each script with `psql -f` and `ON_ERROR_STOP=1`, without a transaction of its
-//! own: a script's own `BEGIN` / `COMMIT` decide, and a script without them commits statement by
-//! statement. So every migration here runs outside a transaction ([`Migration::transaction`]
-//! false): its `BEGIN` and `COMMIT` are sent as they are, and a transaction a script leaves open
-//! is rolled back when it ends, as it is when psql exits. Not read: `sqitch.conf` (`top_dir`,
-//! `deploy_dir`, `plan_file` must be the defaults relative to `path`) and psql variables
-//! (`:"registry"`, `--set`).
+//! own, in a psql session of its own; so does the chain here (`crate::migrate::psql`): every
+//! migration is marked outside a transaction ([`Migration::transaction`] false), and psql
+//! itself honours the script's meta-commands and variables.
 
 use std::path::{Path, PathBuf};
 
@@ -27,11 +28,28 @@ use super::{DiscoverError, lines, read_text};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
-/// The plan, in the chain's directory.
+pub mod conf;
+
+pub use conf::Layout;
+
+/// The plan, in the chain's directory unless `sqitch.conf` says otherwise.
 pub(super) const PLAN: &str = "sqitch.plan";
 
-/// The directory of the deploy scripts, beside the plan.
+/// The directory of the deploy scripts, beside the plan unless `sqitch.conf` says otherwise.
 pub(super) const DEPLOY: &str = "deploy";
+
+/// The layout of the sqitch project that runs from `dir`, which must exist: an error naming
+/// what is missing otherwise.
+pub fn layout(dir: &Path) -> Result<Layout, DiscoverError> {
+    let layout = Layout::of(dir)?;
+    if !layout.exists() {
+        return Err(DiscoverError::Layout {
+            path: dir.to_path_buf(),
+            problem: layout.problem(),
+        });
+    }
+    Ok(layout)
+}
 
 /// One planned change.
 #[derive(Debug)]
@@ -47,17 +65,23 @@ struct Change {
 }
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    let plan_path = dir.join(PLAN);
-    let text = read_text(&plan_path)?;
-    let changes = parse(&plan_path, &text)?;
-    let deploy = dir.join(DEPLOY);
+    let layout = Layout::of(dir)?;
+    let plan_path = &layout.plan;
+    if !plan_path.is_file() {
+        return Err(DiscoverError::Layout {
+            path: dir.to_path_buf(),
+            problem: layout.problem(),
+        });
+    }
+    let text = read_text(plan_path)?;
+    let changes = parse(plan_path, &text)?;
     changes
         .iter()
         .map(|change| {
-            let path = script(&deploy, change);
+            let path = script(&layout, change);
             if !path.is_file() {
                 return Err(DiscoverError::ListedFileMissing {
-                    location: Location::at(&plan_path, &text, change.offset),
+                    location: Location::at(plan_path, &text, change.offset),
                     entry: change.name.clone(),
                     path,
                 });
@@ -80,19 +104,25 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
         .collect()
 }
 
-/// The deploy script of `change`: `<name>.sql`, or `<name>@<tag>.sql` for a reworked instance.
-fn script(deploy: &Path, change: &Change) -> PathBuf {
+/// The deploy script of `change`: `<name>.sql` in the deploy directory, or `<name>@<tag>.sql`
+/// in the reworked one for a reworked instance (`sql` being the configured extension).
+fn script(layout: &Layout, change: &Change) -> PathBuf {
+    let ext = &layout.extension;
     let candidates: Vec<PathBuf> = change
         .rework_tags
         .iter()
-        .map(|tag| deploy.join(format!("{}@{tag}.sql", change.name)))
+        .map(|tag| {
+            layout
+                .reworked_deploy
+                .join(format!("{}@{tag}.{ext}", change.name))
+        })
         .collect();
     match candidates.iter().find(|path| path.is_file()) {
         Some(found) => found.clone(),
         None => candidates
             .into_iter()
             .next()
-            .unwrap_or_else(|| deploy.join(format!("{}.sql", change.name))),
+            .unwrap_or_else(|| layout.deploy.join(format!("{}.{ext}", change.name))),
     }
 }
 

@@ -1,0 +1,3 @@
+-- no-transaction
+CREATE TABLE audit (id bigint);
+CREATE INDEX CONCURRENTLY audit_id_idx ON audit (id);

@@ -1,0 +1,5 @@
+CREATE SCHEMA archive;
+CREATE TABLE organizations (
+    id bigint PRIMARY KEY,
+    name text NOT NULL
+);

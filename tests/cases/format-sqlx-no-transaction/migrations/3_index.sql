@@ -1,0 +1,2 @@
+-- no-transaction
+CREATE INDEX CONCURRENTLY organizations_name_idx ON organizations (name);

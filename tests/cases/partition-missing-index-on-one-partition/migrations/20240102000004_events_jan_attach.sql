@@ -1,0 +1,1 @@
+ALTER INDEX events_org_id_idx ATTACH PARTITION events_2024_01_org_id_idx;

@@ -1,0 +1,2 @@
+// Data migration: run by scripts/backfill.ts, not by prisma migrate.
+export async function main(): Promise<void> {}
