@@ -122,7 +122,7 @@ fn init(options: &Options) -> Result<(), InitError> {
         Request {
             backend: options.backend,
             no_cache: options.no_cache,
-            connections: 2,
+            connections: session::default_threads(),
             second_pass: SecondPass::Run,
             proposes_schemas: fresh && options.schemas.is_none(),
         },
