@@ -184,11 +184,19 @@ fn check_own(path: &Path, meta: &std::fs::Metadata) -> Result<(), TrustError> {
 /// left is refused rather than used or removed). An entry `servers` names may belong to another
 /// account: a cluster's data directory is the server's when we are root.
 pub fn check_entries(dir: &Path, servers: &[&str]) -> Result<(), TrustError> {
-    let entries = std::fs::read_dir(dir).map_err(TrustError::io(dir))?;
+    // Another run may remove what was just listed (an evicted entry, a failed build's
+    // directory): what is gone can be neither trusted nor used, so it is no error.
+    let entries = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        listed => listed.map_err(TrustError::io(dir))?,
+    };
     for entry in entries {
         let entry = entry.map_err(TrustError::io(dir))?;
         let path = entry.path();
-        let meta = std::fs::symlink_metadata(&path).map_err(TrustError::io(&path))?;
+        let meta = match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            meta => meta.map_err(TrustError::io(&path))?,
+        };
         let servers = servers.iter().any(|s| entry.file_name() == *s);
         match check_own(&path, &meta) {
             Err(TrustError::Foreign { .. }) if servers && meta.mode() & 0o022 == 0 => {}
@@ -269,6 +277,16 @@ pub fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_another_run_removed_meanwhile_is_no_error() {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        let gone = scratch.path().join("evicted");
+        assert!(check_entries(&gone, &[]).is_ok());
+        std::fs::create_dir(&gone).expect("mkdir");
+        std::fs::write(gone.join("size"), "1").expect("write");
+        assert!(check_entries(&gone, &[]).is_ok());
+    }
 
     #[test]
     fn a_link_a_foreign_or_a_writable_directory_is_refused_and_an_own_one_narrowed() {
