@@ -1804,3 +1804,27 @@ fn init_keeps_the_baseline_in_step_with_the_files_it_writes() {
     assert_eq!(known(&project), baseline);
     project.run(&["test"]).assert_code(0);
 }
+
+/// The Supabase CLI takes any `<digits>_<name>.sql` (`^([0-9]+)_(.*)\.sql$`), so a chain
+/// numbered `0000_init.sql`, `0001_…` in `supabase/migrations` is Supabase's: init writes the
+/// format and its preset, and the chain (which reads `auth.uid()`) applies.
+#[test]
+fn init_reads_a_numbered_supabase_chain_as_supabase() {
+    let project = Project::empty().with(&[
+        (
+            "supabase/migrations/0000_init.sql",
+            "CREATE TABLE notes (id uuid PRIMARY KEY,\n    \
+             owner uuid NOT NULL DEFAULT auth.uid() REFERENCES auth.users (id));\n",
+        ),
+        (
+            "supabase/migrations/0001_rls.sql",
+            "ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY own ON notes TO authenticated USING (owner = auth.uid());\n",
+        ),
+    ]);
+    project.run(&["init"]).assert_code(0);
+    let config = project.read("pg-invariants.toml");
+    assert_contains(&config, "\nformat = \"supabase\"");
+    assert_contains(&config, "\npreset = \"supabase\"\n");
+    project.run(&["test"]).assert_code(0);
+}
