@@ -52,9 +52,10 @@ enum Command {
     /// Describe what the schema promises today: pg-invariants.toml and invariants/<table>.toml.
     ///
     /// Applies the chain (and seed) as `test` does, then writes a table file for every table
-    /// without one; each fact written has passed its test. Existing files are kept unless
-    /// --force; an existing pg-invariants.toml is used, never rewritten (--tenants only appends a
-    /// [tenancy] section when it has none). Exit code: 0 written,
+    /// without one; each test that fails today is listed in [known] with its reason. Existing
+    /// files are kept unless --force; an existing pg-invariants.toml is used, never rewritten
+    /// (--tenants only appends a [tenancy] section when it has none; [known] gains what fails,
+    /// and with --force loses what passes now or names no test). Exit code: 0 written,
     /// 2 invalid configuration, no PostgreSQL, or a chain that does not apply.
     Init {
         /// The chain's directory (default: the first of migrations, prisma/migrations,

@@ -1720,3 +1720,111 @@ fn init_suggests_the_supabase_preset_for_a_chain_that_uses_it() {
     );
     project.run(&["test"]).assert_code(0);
 }
+
+/// A table with no `tenant` column gets no `same_tenant` (its test could never pass: noise in
+/// `[known]`); `init --force` without `--tenants` on a project with `[tenancy]` keeps the
+/// tenancy promises (their `[known]` entries still name tests) and removes the exact entries
+/// that name no test; a re-run names every `[known]` entry that passes now (also of files it
+/// keeps, and through a glob), `--force` removing the exact ones. After each `init`, `test`
+/// passes (exit 0).
+#[test]
+fn init_keeps_the_baseline_in_step_with_the_files_it_writes() {
+    let attachments = "CREATE TABLE attachments (\n    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n    task_id uuid NOT NULL REFERENCES tasks (id) ON DELETE CASCADE\n);\nCREATE INDEX attachments_task_id_idx ON attachments (task_id);\nGRANT SELECT ON attachments TO app_user;\n";
+    let project = Project::fixture("init-tenants")
+        .with(&[("migrations/20240102000000_attachments.sql", attachments)]);
+    round_trip(
+        &project,
+        &["--format", "sqlx", "--tenants", "organizations.id"],
+    );
+    let text = project.read("invariants/attachments.toml");
+    assert!(!text.contains("same_tenant"), "{text}");
+    assert_contains(
+        &text,
+        "A fact whose test failed when it was written is listed",
+    );
+    let baseline = known(&project);
+    assert!(
+        !baseline.keys().any(|k| k.starts_with("attachments::")),
+        "{baseline:?}"
+    );
+    assert!(baseline.contains_key("comments::task_id::same_tenant"));
+
+    let forced = project.run(&["init", "--force"]);
+    forced.assert_code(0);
+    assert_contains(
+        &project.read("invariants/comments.toml"),
+        "\nsame_tenant = true",
+    );
+    assert_contains(&project.read("invariants/projects.toml"), "\ntenant = true");
+    assert_eq!(known(&project), baseline);
+    project.run(&["test"]).assert_code(0);
+
+    // [known] is the last table: these lines join it.
+    let config = project.read("pg-invariants.toml");
+    let stale = "\"attachments::task_id::same_tenant\" = \"a promise no file makes any more\"\n\
+                 \"projects::org_id::fk\" = \"fixed since\"\n\"tasks::*::fk\" = \"a glob\"\n";
+    fs::write(
+        project.path().join("pg-invariants.toml"),
+        format!("{config}{stale}"),
+    )
+    .expect("project file");
+    project.run(&["test"]).assert_code(2);
+    let kept = project.run(&["init"]);
+    kept.assert_code(0);
+    assert_contains(
+        &kept.stderr,
+        "projects::org_id::fk passes now: remove it from [known] (init --force does)",
+    );
+    assert_contains(
+        &kept.stderr,
+        "tasks::org_id::fk passes now: [known] \"tasks::*::fk\" lists it",
+    );
+    assert_contains(
+        &kept.stderr,
+        "[known] \"attachments::task_id::same_tenant\" matches no test of this project: remove it (init --force does)",
+    );
+    assert_eq!(known(&project).len(), baseline.len() + 3);
+
+    let config = project.read("pg-invariants.toml");
+    fs::write(
+        project.path().join("pg-invariants.toml"),
+        config.replace("\"tasks::*::fk\" = \"a glob\"\n", ""),
+    )
+    .expect("project file");
+    let forced = project.run(&["init", "--force"]);
+    forced.assert_code(0);
+    assert_contains(
+        &forced.stderr,
+        "projects::org_id::fk passes now: removed from [known]",
+    );
+    assert_contains(
+        &forced.stderr,
+        "[known] \"attachments::task_id::same_tenant\" matches no test of this project: removed",
+    );
+    assert_eq!(known(&project), baseline);
+    project.run(&["test"]).assert_code(0);
+}
+
+/// The Supabase CLI takes any `<digits>_<name>.sql` (`^([0-9]+)_(.*)\.sql$`), so a chain
+/// numbered `0000_init.sql`, `0001_…` in `supabase/migrations` is Supabase's: init writes the
+/// format and its preset, and the chain (which reads `auth.uid()`) applies.
+#[test]
+fn init_reads_a_numbered_supabase_chain_as_supabase() {
+    let project = Project::empty().with(&[
+        (
+            "supabase/migrations/0000_init.sql",
+            "CREATE TABLE notes (id uuid PRIMARY KEY,\n    \
+             owner uuid NOT NULL DEFAULT auth.uid() REFERENCES auth.users (id));\n",
+        ),
+        (
+            "supabase/migrations/0001_rls.sql",
+            "ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n\
+             CREATE POLICY own ON notes TO authenticated USING (owner = auth.uid());\n",
+        ),
+    ]);
+    project.run(&["init"]).assert_code(0);
+    let config = project.read("pg-invariants.toml");
+    assert_contains(&config, "\nformat = \"supabase\"");
+    assert_contains(&config, "\npreset = \"supabase\"\n");
+    project.run(&["test"]).assert_code(0);
+}

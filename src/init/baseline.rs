@@ -21,18 +21,52 @@ pub(super) struct Finding {
 /// How long a reason may grow: a `[known]` value is read in a diff, not a log.
 const REASON_CHARS: usize = 160;
 
-/// Every test of `session`'s plan that init proposed (`proposed`) and that fails today, unless
-/// a `[known]` entry lists it already, checked in parallel as `test` checks them (batches
-/// included). A promise the user wrote (a rule, a table file init keeps) is not init's to
-/// baseline: its failure stays a failure.
+/// Every test of `session`'s plan that init proposed (`proposed`) or that a `[known]` entry
+/// names, checked in parallel as `test` checks them (batches included): init's own failing
+/// promises not listed yet, the listed tests that pass now, and the exact-name entries that name
+/// no test of the plan. A promise the user wrote (a rule, a table file init keeps) is not init's
+/// to baseline: its failure stays a failure.
 pub(super) fn findings(
     session: &Session,
     threads: usize,
     proposed: impl Fn(&CheckKind) -> bool + Sync,
 ) -> Findings {
-    let indices: Vec<usize> = (0..session.checks.len())
-        .filter(|&i| proposed(&session.checks[i].kind))
+    let known = &session.spec.project.known;
+    let names: Vec<String> = (session.checks.iter())
+        .map(|c| crate::output::one_line(&c.name))
         .collect();
+    let indices: Vec<usize> = (0..session.checks.len())
+        .filter(|&i| proposed(&session.checks[i].kind) || known.entry(&names[i]).is_some())
+        .collect();
+    let mut findings = Findings {
+        unmatched: unmatched(session),
+        ..Findings::default()
+    };
+    for (index, verdict) in verdicts(session, threads, &indices) {
+        let test = names[index].clone();
+        let listed = known.entry(&test);
+        match (verdict, listed) {
+            (Err(reported), None) => findings.failing.push(Finding {
+                reason: reason(&reported),
+                test,
+            }),
+            (Ok(()), Some(k)) => findings.passing_now.push(PassingNow {
+                exact: k.pattern.as_str() == test,
+                pattern: k.pattern.as_str().to_string(),
+                test,
+            }),
+            _ => {}
+        }
+    }
+    findings
+}
+
+/// The verdicts of the checks at `indices`, in their order, on `threads` threads.
+fn verdicts(
+    session: &Session,
+    threads: usize,
+    indices: &[usize],
+) -> Vec<(usize, Result<(), Reported>)> {
     session.select(|i| indices.contains(&i));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let found = std::sync::Mutex::new(Vec::new());
@@ -53,32 +87,51 @@ pub(super) fn findings(
     });
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.sort_by_key(|(index, _)| *index);
-    let known = &session.spec.project.known;
-    let mut findings = Findings::default();
-    for (index, verdict) in found {
-        let test = crate::output::one_line(&session.checks[index].name);
-        let listed = known.entry(&test);
-        match verdict {
-            Err(reported) if listed.is_none() => findings.failing.push(Finding {
-                reason: reason(&reported),
-                test,
-            }),
-            Ok(()) if listed.is_some_and(|k| k.pattern.as_str() == test) => {
-                findings.passing_now.push(test)
-            }
-            _ => {}
-        }
-    }
-    findings
+    found
+}
+
+/// The `[known]` keys that are test names (no glob) and name no test of the plan: what `test`
+/// would refuse (exit 2), left behind by table files init rewrote without those tests.
+fn unmatched(session: &Session) -> Vec<String> {
+    let listed = session.listed();
+    (session.spec.project.known.0.iter())
+        .map(|k| k.pattern.as_str())
+        .filter(|key| !key.contains(['*', '?']))
+        .filter(|key| !listed.iter().any(|t| t.name == *key))
+        .map(String::from)
+        .collect()
 }
 
 /// What init's own promises do today, against the baseline.
 #[derive(Debug, Default)]
 pub(super) struct Findings {
-    /// Failing, and listed nowhere yet.
+    /// Init's promises failing, and listed nowhere yet.
     pub failing: Vec<Finding>,
-    /// Listed by name in `[known]`, and passing.
-    pub passing_now: Vec<String>,
+    /// Tests a `[known]` entry lists, passing.
+    pub passing_now: Vec<PassingNow>,
+    /// `[known]` keys naming (exactly) no test of the project.
+    pub unmatched: Vec<String>,
+}
+
+/// A test a `[known]` entry lists that passes: the entry is to go.
+#[derive(Debug)]
+pub(super) struct PassingNow {
+    pub test: String,
+    /// The entry's key: the test's name, or a glob matching it.
+    pub pattern: String,
+    /// The key is the test's name (a glob may list other tests that still fail).
+    pub exact: bool,
+}
+
+impl Findings {
+    /// The entries `init --force` removes: exact names that pass now or name no test.
+    pub fn removable(&self) -> Vec<String> {
+        (self.passing_now.iter())
+            .filter(|p| p.exact)
+            .map(|p| p.test.clone())
+            .chain(self.unmatched.iter().cloned())
+            .collect()
+    }
 }
 
 /// The failure's reason in one line: what was found (its first line, and the one it introduces
@@ -202,11 +255,26 @@ fn is_header(line: &str, name: Option<&str>) -> bool {
 /// What `init` prints at the end: the findings it listed, so nobody has to open the file to
 /// know what fails today.
 pub(super) fn print(file: &Path, all: &Findings, force: bool) {
-    for test in &all.passing_now {
+    for p in &all.passing_now {
+        let prefix = format!("pg-invariants init: {} passes now", p.test);
+        match (p.exact, force) {
+            (true, true) => eprintln!("{prefix}: removed from [known]"),
+            (true, false) => {
+                eprintln!("{prefix}: remove it from [known] (init --force does)")
+            }
+            (false, _) => eprintln!(
+                "{prefix}: [known] \"{}\" lists it; narrow or remove that entry",
+                p.pattern
+            ),
+        }
+    }
+    for key in &all.unmatched {
         match force {
-            true => eprintln!("pg-invariants init: {test} passes now: removed from [known]"),
+            true => eprintln!(
+                "pg-invariants init: [known] \"{key}\" matches no test of this project: removed"
+            ),
             false => eprintln!(
-                "pg-invariants init: {test} passes now: remove it from [known] (init --force does)"
+                "pg-invariants init: [known] \"{key}\" matches no test of this project: remove it (init --force does)"
             ),
         }
     }

@@ -90,7 +90,8 @@ impl Description {
             "# {shown}: what the schema promised when `pg-invariants init` wrote this file, read from\n\
              # the catalog after the migration chain: the primary key, the type of key columns, NOT\n\
              # NULL columns, foreign keys with their ON DELETE action, and which FK columns are\n\
-             # indexed. Each fact below passed its test when it was written; edit freely.\n"
+             # indexed. A fact whose test failed when it was written is listed, with its reason,\n\
+             # in [known] of the project file (docs/tests.md, \"The baseline\"); edit freely.\n"
         );
         if self.qualified {
             let _ = writeln!(out, "table = {}", toml_string(&self.table.to_string()));

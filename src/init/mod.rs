@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use describe::Description;
+pub(crate) use describe::toml_string;
 use project_file::NewProject;
 use tenancy::Proposal;
 
@@ -161,7 +162,8 @@ fn init(options: &Options) -> Result<(), InitError> {
                 return Err(e);
             }
         },
-        None => None,
+        // A project with `[tenancy]` keeps its tenancy promises in the files init (re)writes.
+        None => (spec.project.tenancy.as_ref()).map(|t| t.tenants.value.clone()),
     };
     let Some(catalog) = setup.catalog.clone() else {
         runtime.block_on(setup.close());
@@ -200,7 +202,7 @@ fn init(options: &Options) -> Result<(), InitError> {
     write_snapshots(&file, &catalog, options.force)?;
     baseline::add(&file, &findings.failing)?;
     if options.force {
-        baseline::remove(&file, &findings.passing_now)?;
+        baseline::remove(&file, &findings.removable())?;
     }
     summary(&spec, &tables);
     baseline::print(&file, &findings, options.force);

@@ -299,7 +299,7 @@ fn tenant_columns<'a>(table: &'a Table, tenants: &'a Reference) -> Vec<&'a str> 
 
 /// Adds the tenancy facts to the descriptions: `tenant` on tenant columns, `same_tenant` on the
 /// other columns of foreign keys between tenant-scoped tables (a column of a composite key
-/// qualifies), `purge` on the tenant table. A key a `[[rule]]` states is left to the rule.
+/// qualifies; only on a table with a `tenant` column), `purge` on the tenant table. A key a `[[rule]]` states is left to the rule.
 pub fn propose(
     spec: &Spec,
     catalog: &Catalog,
@@ -320,6 +320,15 @@ pub fn propose(
             if spec.rule_facts(&table.name, column).facts.tenant.is_none() {
                 column_of(d, column).tenant = true;
             }
+        }
+        // `same_tenant` compares the row's `tenant` column with the referenced row's: a table
+        // without one cannot keep that promise, whatever it references.
+        let tenant_column = |column: &str| match spec.rule_facts(&table.name, column).facts.tenant {
+            Some(fact) => fact.value,
+            None => own.contains(&column),
+        };
+        if !table.columns.iter().any(|c| tenant_column(&c.name)) {
+            continue;
         }
         let referencing = (table.foreign_keys())
             .filter(|(_, fk)| scoped.contains(&&fk.target))

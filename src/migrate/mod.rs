@@ -4,6 +4,7 @@
 mod apply;
 pub mod bookkeeping;
 mod command;
+pub mod command_hint;
 mod extension;
 pub mod file;
 pub mod format;

@@ -5,13 +5,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::command_hint;
 use super::format::{self, Format};
 use crate::spec::MigrationsConfig;
 
 /// How deep the directory is searched for files to name.
 const DEPTH: usize = 3;
 /// How many files the message names.
-const SHOWN: usize = 3;
+const SHOWN: usize = command_hint::SHOWN;
 
 /// No migration to apply in `dir`.
 #[derive(Debug)]
@@ -31,34 +32,58 @@ pub struct NoMigration {
 struct Tool {
     extensions: &'static [&'static str],
     who: &'static str,
-    command: &'static str,
+    command: Suggested,
+}
+
+/// The `command` a tool's migrations need.
+#[derive(Debug)]
+enum Suggested {
+    /// The same whatever the files.
+    Fixed(&'static str),
+    /// node-pg-migrate's, with `-j ts` for TypeScript ([`command_hint::node_pg_migrate`]).
+    NodePgMigrate,
+    /// goose's, given the database through a shell ([`command_hint::goose`]).
+    Goose,
+}
+
+impl Suggested {
+    /// The text for the files `files` of the chain in `dir`.
+    fn text(&self, dir: &Path, files: &[&Path]) -> String {
+        match self {
+            Self::Fixed(command) => command.to_string(),
+            Self::NodePgMigrate => {
+                command_hint::node_pg_migrate(files.iter().any(|f| command_hint::is_typescript(f)))
+            }
+            Self::Goose => command_hint::goose(dir),
+        }
+    }
 }
 
 const TOOLS: [Tool; 5] = [
     Tool {
         extensions: &["ts", "js", "cjs", "mjs", "cts", "mts"],
         who: "node-pg-migrate, knex, TypeORM, Kysely or another JavaScript tool",
-        command: r#"command = ["npx", "node-pg-migrate", "up"]"#,
+        command: Suggested::NodePgMigrate,
     },
     Tool {
         extensions: &["go"],
         who: "goose's Go migrations (or another Go tool)",
-        command: r#"command = ["goose", "-dir", "migrations", "postgres", "up"]"#,
+        command: Suggested::Goose,
     },
     Tool {
         extensions: &["py"],
         who: "Alembic or Django",
-        command: r#"command = ["alembic", "upgrade", "head"]"#,
+        command: Suggested::Fixed(r#"command = ["alembic", "upgrade", "head"]"#),
     },
     Tool {
         extensions: &["rb"],
         who: "Rails (Active Record)",
-        command: r#"command = ["bin/rails", "db:migrate"]"#,
+        command: Suggested::Fixed(r#"command = ["bin/rails", "db:migrate"]"#),
     },
     Tool {
         extensions: &["java", "kt"],
         who: "Flyway's Java migrations (or another JVM tool)",
-        command: r#"command = ["flyway", "migrate"]"#,
+        command: Suggested::Fixed(r#"command = ["flyway", "migrate"]"#),
     },
 ];
 
@@ -120,15 +145,6 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn names(paths: &[&Path]) -> String {
-    paths
-        .iter()
-        .take(SHOWN)
-        .map(|p| crate::location::relative(p).display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl std::error::Error for NoMigration {}
 
 impl fmt::Display for NoMigration {
@@ -148,15 +164,18 @@ impl fmt::Display for NoMigration {
             );
         }
         if let Some((_, tool)) = self.code.first() {
-            let files: Vec<&Path> = self.code.iter().map(|(p, _)| p.as_path()).collect();
+            let files: Vec<&Path> = (self.code.iter())
+                .filter(|(_, t)| std::ptr::eq(*t, *tool))
+                .map(|(p, _)| p.as_path())
+                .collect();
             return write!(
                 f,
                 "\n  found {} migration(s) written as code, e.g. {}: {} applies them, not SQL this harness reads\n  \
                  set format = \"command\" and {} in the [migrations] section of pg-invariants.toml (README, docs/formats.md)",
                 files.len(),
-                names(&files),
+                command_hint::listed(&files),
                 tool.who,
-                tool.command
+                tool.command.text(&self.dir, &files)
             );
         }
         if self.other.is_empty() {
@@ -170,7 +189,7 @@ impl fmt::Display for NoMigration {
             f,
             "\n  found only files the {} layout does not read, e.g. {}\n  set `format` in the [migrations] section of pg-invariants.toml to the tool that wrote them (docs/formats.md lists the layouts)",
             self.format.name(),
-            names(&files)
+            command_hint::listed(&files)
         )
     }
 }

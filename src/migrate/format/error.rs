@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::Format;
 use crate::location::Location;
+use crate::migrate::command_hint;
 
 /// Why the chain could not be read. Each names the file or directory to look at.
 #[derive(Debug, thiserror::Error)]
@@ -106,12 +107,12 @@ pub enum DiscoverError {
     },
 
     #[error(
-        "{}: Go migration(s); only goose's own binary can run them: set format = \"command\" \
-         and command = [\"goose\", \"-dir\", \"<dir>\", \"postgres\", \"<url>\", \"up\"] (or your \
-         binary built with them) in the [migrations] section of pg-invariants.toml",
-        paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        "{}: Go migration(s); only goose can run them: set format = \"command\" and {} in the \
+         [migrations] section of pg-invariants.toml",
+        command_hint::listed(paths),
+        command_hint::goose(dir)
     )]
-    GoMigration { paths: Vec<PathBuf> },
+    GoMigration { dir: PathBuf, paths: Vec<PathBuf> },
 
     #[error("{location}: invalid drizzle journal: {message}")]
     InvalidJournal { location: Location, message: String },

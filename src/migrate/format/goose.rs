@@ -34,7 +34,10 @@ const LAYOUT: FileLayout = FileLayout {
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let go = go_migrations(dir)?;
     if !go.is_empty() {
-        return Err(DiscoverError::GoMigration { paths: go });
+        return Err(DiscoverError::GoMigration {
+            dir: dir.to_path_buf(),
+            paths: go,
+        });
     }
     let mut migrations = LAYOUT.read(dir)?;
     for migration in &mut migrations {
@@ -363,11 +366,28 @@ mod tests {
         ]);
         let error = discover(fixture.path()).unwrap_err();
         assert!(
-            matches!(&error, DiscoverError::GoMigration { paths } if paths.len() == 1 && paths[0].ends_with("00002_b.go")),
+            matches!(&error, DiscoverError::GoMigration { paths, .. } if paths.len() == 1 && paths[0].ends_with("00002_b.go")),
             "{error}"
         );
         assert!(
             error.to_string().contains("format = \"command\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn go_migrations_name_three_and_a_command_given_the_database() {
+        let names: Vec<String> = (1..=9).map(|n| format!("0000{n}_m.go")).collect();
+        let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "package m")).collect();
+        let fixture = Fixture::new(&files);
+        let error = discover(fixture.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("00003_m.go and 6 more: Go migration(s)"),
+            "{error}"
+        );
+        assert!(!error.contains("00004_m.go"), "{error}");
+        assert!(
+            error.contains(r#"postgres \"$DATABASE_URL\" up"]"#),
             "{error}"
         );
     }

@@ -27,7 +27,8 @@
 //! 1. a `committed/` subdirectory: `graphile-migrate`;
 //! 2. a subdirectory holding `migration.sql`, or a `migration_lock.toml`: `prisma`;
 //! 3. a subdirectory holding `up.sql`: `diesel`;
-//! 4. the directory is `supabase/migrations` and holds a `<14 digits>_name.sql` file: `supabase`;
+//! 4. the directory is `supabase/migrations` and holds a `<digits>_name.sql` file (the CLI's
+//!    pattern, `0001_init.sql` as much as a timestamp): `supabase`;
 //! 5. a `U<n>__<name>.sql` file with no `V<n>__` file of the same number: `refinery` (Flyway's
 //!    `U<n>__` undoes the versioned migration `n`, which therefore exists; refinery's is a
 //!    migration of its own and refinery refuses two with one number);
@@ -230,7 +231,8 @@ pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
         .iter()
         .filter(|entry| !entry.is_dir && entry.name.ends_with(".sql"))
         .collect();
-    if supabase::is_supabase_dir(dir) && sql.iter().any(|e| supabase::is_timestamped(&e.name)) {
+    if supabase::is_supabase_dir(dir) && sql.iter().any(|e| supabase::matches_cli_pattern(&e.name))
+    {
         return Ok(Format::Supabase);
     }
     if refinery::has_lone_unversioned(sql.iter().map(|entry| entry.name.as_str())) {
@@ -808,8 +810,10 @@ mod tests {
     #[case::other_parent("db/migrations", Format::SqlDir)]
     #[case::other_name("supabase/schema", Format::SqlDir)]
     fn detects_supabase_by_its_directory(#[case] sub: &str, #[case] expected: Format) {
-        let fixture = Fixture::at(sub, &[("20240101000000_init.sql", "SELECT 1;")]);
-        assert_eq!(detect(fixture.path()).unwrap(), expected);
+        for name in ["20240101000000_init.sql", "0000_init.sql"] {
+            let fixture = Fixture::at(sub, &[(name, "SELECT 1;"), ("0001_x.sql", "SELECT 1;")]);
+            assert_eq!(detect(fixture.path()).unwrap(), expected, "{name}");
+        }
     }
 
     #[test]

@@ -18,12 +18,13 @@
 
 use std::cmp::Ordering;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::utc;
 use super::version::{cmp_numeric, leading_digits};
 use super::{DiscoverError, FileLayout, Format, dbmate, entries, lines};
 use crate::location::Location;
+use crate::migrate::command_hint;
 use crate::migrate::migration::Migration;
 
 const LAYOUT: FileLayout = FileLayout {
@@ -38,17 +39,23 @@ const LAYOUT: FileLayout = FileLayout {
 const SCRIPTS: [&str; 6] = [".js", ".cjs", ".mjs", ".ts", ".cts", ".mts"];
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    if let Some(script) = entries(dir)?.into_iter().find(|e| is_script(&e.name)) {
+    let scripts: Vec<PathBuf> = (entries(dir)?.into_iter())
+        .filter(|e| is_script(&e.name))
+        .map(|e| e.path)
+        .collect();
+    if let Some(script) = scripts.first() {
+        let typescript = scripts.iter().any(|s| command_hint::is_typescript(s));
         return Err(DiscoverError::Malformed {
             location: Location {
-                path: script.path,
+                path: script.clone(),
                 line: 1,
                 column: 1,
             },
-            problem: "JavaScript or TypeScript migration: only node-pg-migrate can run it; set \
-                      format = \"command\" and command = [\"npx\", \"node-pg-migrate\", \"up\"] in \
-                      the [migrations] section of pg-invariants.toml"
-                .into(),
+            problem: format!(
+                "JavaScript or TypeScript migration: only node-pg-migrate can run it; set \
+                 format = \"command\" and {} in the [migrations] section of pg-invariants.toml",
+                command_hint::node_pg_migrate(typescript)
+            ),
         });
     }
     let mut keyed = Vec::new();
@@ -238,10 +245,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("1700000000"), "{error}");
-        assert!(
-            error.contains("command = [\"npx\", \"node-pg-migrate\", \"up\"]"),
-            "{error}"
-        );
+        let typescript = names.iter().any(|n| n.ends_with(".ts"));
+        let command = match typescript {
+            true => r#"command = ["npx", "node-pg-migrate", "up", "-j", "ts"] (TypeScript"#,
+            false => r#"command = ["npx", "node-pg-migrate", "up"] in"#,
+        };
+        assert!(error.contains(command), "{error}");
     }
 
     #[test]

@@ -55,8 +55,8 @@ pub fn skip_warning(path: &Path) -> String {
     format!("Skipping migration {name}... ({why})")
 }
 
-/// `^([0-9]+)_(.*)\.sql$`, the CLI's pattern.
-fn matches_cli_pattern(name: &str) -> bool {
+/// `^([0-9]+)_(.*)\.sql$`, the CLI's pattern: `0001_init.sql` as much as a timestamp.
+pub(super) fn matches_cli_pattern(name: &str) -> bool {
     let (digits, rest) = leading_digits(name);
     !digits.is_empty() && rest.starts_with('_') && rest.ends_with(".sql")
 }
@@ -73,12 +73,6 @@ pub(super) fn is_supabase_dir(dir: &Path) -> bool {
     let named =
         |path: Option<&Path>, name: &str| path.and_then(Path::file_name).is_some_and(|n| n == name);
     named(Some(&dir), "migrations") && named(dir.parent(), "supabase")
-}
-
-/// `<14 digits>_name.sql`, the CLI's `YYYYMMDDHHMMSS` timestamps.
-pub(super) fn is_timestamped(name: &str) -> bool {
-    let (digits, rest) = leading_digits(name);
-    digits.len() == 14 && rest.starts_with('_') && rest.ends_with(".sql")
 }
 
 #[cfg(test)]
