@@ -147,10 +147,27 @@ fn reason(reported: &Reported) -> String {
         (true, Some(next)) => format!("{first} {next}"),
         _ => first.to_string(),
     };
-    let line = crate::output::one_line(&line);
-    match line.char_indices().nth(REASON_CHARS) {
-        Some((cut, _)) => format!("{} …", line[..cut].trim_end()),
-        None => line,
+    let line = shortened(&crate::output::one_line(&line), REASON_CHARS);
+    // A row that could not be built says why last: the error (a trigger's, a CHECK's) is the
+    // finding, and would be cut off.
+    let last = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("last error: "));
+    match last {
+        Some(last) if !line.contains(last) => format!(
+            "{line}; {}",
+            shortened(&crate::output::one_line(last), REASON_CHARS)
+        ),
+        _ => line,
+    }
+}
+
+/// `text`, cut to `chars` characters.
+fn shortened(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{} …", text[..cut].trim_end()),
+        None => text.to_string(),
     }
 }
 
@@ -327,6 +344,26 @@ mod tests {
         assert_eq!(
             out,
             "[known]\n# ours\n\"c::d\" = 'x'\n\n[tenancy]\n\"a::b\" = 1\n"
+        );
+    }
+
+    #[test]
+    fn a_row_that_could_not_be_built_keeps_its_last_error() {
+        let reported = Reported {
+            message: format!(
+                "could not build a valid row for users (column email): {}\nlast statement: INSERT …\nlast error: ERROR 3F000: schema \"graphile_worker\" does not exist",
+                "every attempt was refused ".repeat(10)
+            ),
+            failure: None,
+        };
+        let r = reason(&reported);
+        assert!(
+            r.starts_with("could not build a valid row for users"),
+            "{r}"
+        );
+        assert!(
+            r.ends_with("; last error: ERROR 3F000: schema \"graphile_worker\" does not exist"),
+            "{r}"
         );
     }
 

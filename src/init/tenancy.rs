@@ -294,7 +294,24 @@ fn tenant_columns<'a>(table: &'a Table, tenants: &'a Reference) -> Vec<&'a str> 
     if table.name == tenants.table {
         return Vec::new();
     }
-    single_fks_to(table, &tenants.table, &tenants.column).collect()
+    single_fks_to(table, &tenants.table, &tenants.column)
+        .filter(|column| !per_user(table, column))
+        .collect()
+}
+
+/// A table whose policies all key on the signed-in user (`auth.uid()`) and never read `column`:
+/// a per-user table (a user's settings naming their selected workspace), whose foreign key to
+/// the tenant key is a preference, not the row's tenant. A policy that reads neither (`USING
+/// (true)`) keeps the column a tenant column: that leak is a finding.
+fn per_user(table: &Table, column: &str) -> bool {
+    let expressions: Vec<&str> = (table.policies.iter())
+        .flat_map(|p| [&p.using, &p.check])
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    !expressions.is_empty()
+        && expressions.iter().all(|e| e.contains("uid()"))
+        && !expressions.iter().any(|e| mentions(e, column))
 }
 
 /// Adds the tenancy facts to the descriptions: `tenant` on tenant columns, `same_tenant` on the
@@ -543,6 +560,24 @@ mod tests {
             [(TEMPLATE_SETTING.to_string(), TENANT.to_string())]
         );
         assert!(guess.basis.contains("a template"), "{}", guess.basis);
+    }
+
+    #[test]
+    fn a_per_user_table_has_no_tenant_column_but_a_leaking_one_keeps_it() {
+        let mut settings = table("user_settings", &[("selected_org_id", "organizations.id")]);
+        settings
+            .policies
+            .push(policy(&["authenticated"], "(auth.uid() = user_id)"));
+        assert!(tenant_columns(&settings, &organizations()).is_empty());
+        let mut leaking = table("notes", &[("org_id", "organizations.id")]);
+        leaking.policies.push(policy(&["authenticated"], "true"));
+        assert_eq!(tenant_columns(&leaking, &organizations()), ["org_id"]);
+        let mut members = table("members", &[("org_id", "organizations.id")]);
+        members.policies.push(policy(
+            &["authenticated"],
+            "((auth.uid() = user_id) AND (org_id IS NOT NULL))",
+        ));
+        assert_eq!(tenant_columns(&members, &organizations()), ["org_id"]);
     }
 
     #[test]
