@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::parents::widest_foreign_key;
 use super::partition::{key_columns, partition_constants};
 use super::sql::insert_sql;
-use super::{Sandbox, Synth, values};
+use super::{Sandbox, Synth, generated, values};
 use crate::catalog::{ConstraintKind, ForeignKey, Table};
 
 impl<'a> Synth<'a> {
@@ -120,6 +120,10 @@ impl<'a> Building<'a> {
                 if !unique.contains(&c) {
                     unique.push(c);
                 }
+            }
+            // A document with the keys generated columns read from it comes first.
+            if let Some(document) = generated::document(table, column, synth.fresh()) {
+                unique.insert(0, document);
             }
             constants.insert(name.clone(), unique);
 
