@@ -14,3 +14,9 @@ CREATE TABLE switches (
   doc jsonb NOT NULL,
   tenant_id text NOT NULL REFERENCES tenants (id)
 );
+-- A [sample] is given for key, which no INSERT writes.
+CREATE TABLE pages (
+  key text PRIMARY KEY GENERATED ALWAYS AS (value ->> 'id') STORED,
+  value jsonb NOT NULL,
+  tenant_id text NOT NULL REFERENCES tenants (id)
+);
