@@ -269,7 +269,7 @@ impl Insert<'_> {
             promise: self.promise.clone(),
             expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
             found: format!(
-                "could not test: the INSERT with {} = {value} was refused by a constraint checked before foreign keys ({e}), so it never reached one; no row valid in every other respect could be built with that value (a [sample] in the table file can decide the other columns)\n{}",
+                "could not test: the INSERT with {} = {value} failed with {e}, before any foreign key is checked (NOT NULL, CHECK, UNIQUE and BEFORE triggers come first), so whether a foreign key refuses the value is unknown; the row is otherwise one PostgreSQL took with a value the referenced column holds (a [sample] in the table file can decide the other columns)\n{}",
                 self.column,
                 behaviour::transcript(&run.sb)
             ),
@@ -278,8 +278,8 @@ impl Insert<'_> {
     }
 }
 
-/// Whether an INSERT's error comes from a constraint PostgreSQL checks before foreign keys
-/// (NOT NULL, CHECK, UNIQUE, exclusion): the row never reached the foreign key.
+/// Whether an INSERT's error is one PostgreSQL raises before foreign keys are checked (NOT
+/// NULL, CHECK, UNIQUE, exclusion): the row never reached the foreign key.
 fn before_foreign_keys(e: &DbError) -> bool {
     matches!(e.code.as_str(), "23502" | "23514" | "23505" | "23P01")
 }
