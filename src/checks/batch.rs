@@ -275,7 +275,7 @@ async fn written_together(
         };
         let (result, _) = run.insert_instead(t, &row, column, &value).await;
         passed.push(result.is_err_and(|e| match write {
-            Write::Null(_) => not_null::refuses(&e),
+            Write::Null(_) => not_null::refuses(&e, t, column),
             Write::Absent(_) => rejects_invalid::refuses(&e),
         }));
     }

@@ -361,16 +361,30 @@ pub fn unbuildable(
 
 fn advice(ctx: &Context<'_>, e: &SynthError) -> String {
     let column = e.column.as_deref().unwrap_or("<column>");
+    let file = || {
+        ctx.spec
+            .table(&e.table)
+            .map(|t| t.at.path.display().to_string())
+            .unwrap_or_else(|| format!("invariants/{}.toml", ctx.show(&e.table)))
+    };
+    let sample = |columns: &[&str]| {
+        let lines: Vec<String> = (columns.iter())
+            .map(|c| format!("  {c} = \"<an SQL expression, e.g. 'active' or 42>\""))
+            .collect();
+        format!("add to {}:\n  [sample]\n{}", file(), lines.join("\n"))
+    };
     match &e.advice {
         Advice::Nothing => String::new(),
-        Advice::Sample => {
-            let file = ctx
-                .spec
-                .table(&e.table)
-                .map(|t| t.at.path.display().to_string())
-                .unwrap_or_else(|| format!("invariants/{}.toml", ctx.show(&e.table)));
+        Advice::Sample => format!("\nto decide the value, {}", sample(&[column])),
+        Advice::Generated(reads) if reads.is_empty() => format!(
+            "\n{column} is a generated column: a [sample] for it cannot help (no INSERT writes it)"
+        ),
+        Advice::Generated(reads) => {
+            let reads: Vec<&str> = reads.iter().map(String::as_str).collect();
             format!(
-                "\nto decide the value, add to {file}:\n  [sample]\n  {column} = \"<an SQL expression, e.g. 'active' or 42>\""
+                "\n{column} is a generated column: a [sample] for it cannot help (no INSERT writes it); its expression reads {}: to decide it, {}",
+                reads.join(", "),
+                sample(&reads)
             )
         }
         Advice::Principal(overwrites) => principal_advice(overwrites),

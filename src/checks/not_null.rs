@@ -14,7 +14,7 @@ use super::{Context, Failure, Verdict, data};
 use crate::catalog::{ConstraintKind, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
-use crate::synth::DbError;
+use crate::synth::{DbError, insert_sql};
 
 /// How many rows holding NULL a message names.
 const SHOWN: i64 = 5;
@@ -67,9 +67,24 @@ pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Loca
 }
 
 /// Whether an INSERT's error is the refusal of NULL the check wants: 23502 (not_null_violation)
-/// or 23514 (check_violation).
-pub(super) fn refuses(e: &DbError) -> bool {
-    e.code == "23502" || e.code == "23514"
+/// or 23514 (check_violation) from a CHECK on the column alone (or a domain's). A CHECK across
+/// columns (exactly one of two references set) may refuse this NULL for the other columns'
+/// values only: see [`NullInsert::case`].
+pub(super) fn refuses(e: &DbError, t: &Table, column: &str) -> bool {
+    match e.code.as_str() {
+        "23502" => true,
+        "23514" => across(e, t, column).is_none(),
+        _ => false,
+    }
+}
+
+/// The CHECK that refused the row when it reads other columns than `column`.
+fn across<'t>(e: &DbError, t: &'t Table, column: &str) -> Option<&'t str> {
+    let name = e.constraint.as_deref()?;
+    (t.constraints.iter())
+        .find(|c| c.name == name && matches!(c.kind, ConstraintKind::Check))
+        .filter(|c| c.columns.iter().any(|x| x != column))
+        .map(|c| c.name.as_str())
 }
 
 /// The INSERT of an otherwise valid row with NULL in the column, in a rolled-back transaction.
@@ -129,7 +144,8 @@ impl<'a> NullInsert<'a> {
         let (_, (result, count)) =
             (run.row_instead(ctx, t, column, "NULL", at, &self.promise)).await?;
         let out = match result {
-            Err(e) if refuses(&e) => return Ok(()),
+            Err(e) if refuses(&e, t, column) => return Ok(()),
+            Err(e) if e.code == "23514" => return self.refused_across(run, &e, nulls).await,
             Err(_) => None,
             Ok(out) => Some(out),
         };
@@ -150,6 +166,40 @@ impl<'a> NullInsert<'a> {
                 behaviour::transcript(&run.sb)
             ),
             fix: fix.map(Into::into),
+        })
+    }
+}
+
+impl NullInsert<'_> {
+    /// A CHECK across columns refused NULL in a row whose other columns it reads were made for
+    /// the column set: a row with NULL there and other values in them (a parent in the other
+    /// reference of an exclusive arc) is tried. Taken, NULL is accepted: a failure. Never
+    /// taken, the refusal stands.
+    async fn refused_across(&self, run: &mut Run<'_>, e: &DbError, nulls: i64) -> Verdict {
+        let Self {
+            ctx, t, column, at, ..
+        } = *self;
+        let fixed = [(column.to_string(), "NULL".to_string())];
+        let Ok(row) = run.synth.row(&mut run.sb, &t.name, &fixed, false).await else {
+            return Ok(());
+        };
+        run.sb
+            .record(&insert_sql(t, &row.written), Some("succeeded (1 row)"));
+        let check = across(e, t, column).unwrap_or_default();
+        let others: Vec<String> = (row.written.iter())
+            .filter(|(c, _)| c.as_str() != column)
+            .map(|(c, v)| format!("{c} = {v}"))
+            .collect();
+        Err(Failure {
+            at: Some(at.clone()),
+            promise: self.promise.clone(),
+            expected: "the INSERT fails with SQLSTATE 23502 (not_null_violation) or 23514 (check_violation)".into(),
+            found: format!(
+                "the INSERT with {column} = NULL was refused by {check}, a CHECK that reads other columns too, but a row with {column} = NULL and {} succeeded (1 row)\n{}",
+                others.join(", "),
+                behaviour::transcript(&run.sb)
+            ),
+            fix: Some(three_steps(ctx, t, column, nulls).into()),
         })
     }
 }

@@ -41,6 +41,8 @@ pub(super) struct Insert<'a> {
     target_table: &'a Table,
     target_col: &'a Column,
     promise: String,
+    /// The column, as the one the valid row holds a value of its own in (see [`Self::case`]).
+    own: Vec<String>,
 }
 
 impl<'a> Insert<'a> {
@@ -111,6 +113,7 @@ impl<'a> Insert<'a> {
             target_table,
             target_col,
             promise,
+            own: vec![column.to_string()],
         })
     }
 
@@ -125,18 +128,30 @@ impl<'a> Insert<'a> {
         // The valid row, and the first row of the referenced table with a fresh value (a value
         // it would accept), are independent trials: built together, in one round trip.
         let explicit = std::slice::from_ref(&target.column);
+        // The valid row holds a value in the column (a parent's): CHECKs across columns (an
+        // exclusive arc, "both set or both NULL") then hold with the column set, and writing
+        // another value there reaches the foreign key instead of a CHECK.
+        let valid = Wanted::trial_with_values(&t.name, &self.own, 0);
         let (row, mut first) = match wrong_fk {
-            Some(_) => (run.row(ctx, &t.name, false, at, promise).await?, None),
+            Some(_) => {
+                let mut built = run.synth.rows(&mut run.sb, &[valid]).await.into_iter();
+                (
+                    built
+                        .next()
+                        .unwrap_or_else(|| unreachable!("a result per row")),
+                    None,
+                )
+            }
             None => {
-                let wanted = [Wanted::row(&t.name, Vec::new(), false), self.target_trial()];
+                let wanted = [valid, self.target_trial()];
                 let mut built = run.synth.rows(&mut run.sb, &wanted).await.into_iter();
                 let row = built
                     .next()
                     .unwrap_or_else(|| unreachable!("a result per row"));
-                let row = row.map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, promise))?;
                 (row, built.next())
             }
         };
+        let row = row.map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, promise))?;
         // A value of the column's type that the referenced column does not hold: first one a
         // row of the referenced table would accept (then undone), else one made from the type.
         let mut absent = None;
@@ -218,6 +233,9 @@ impl<'a> Insert<'a> {
         let (result, count) = run.insert_instead(t, &row, column, &value).await;
         let replaced = match &result {
             Err(e) if refuses(e) => return Ok(()),
+            Err(e) if before_foreign_keys(e) => {
+                return Err(self.untested(run, &value, e));
+            }
             Err(_) => String::new(),
             Ok(out) => behaviour::replaced(t, column, Some(&absent_text), out),
         };
@@ -240,6 +258,30 @@ impl<'a> Insert<'a> {
                 .map(|wrong| wrong.repair.into()),
         })
     }
+}
+
+impl Insert<'_> {
+    /// The failure for an INSERT refused before the foreign key was reached: the check could
+    /// not test the promise, which says nothing about the schema's foreign key either way.
+    fn untested(&self, run: &Run<'_>, value: &str, e: &DbError) -> Failure {
+        Failure {
+            at: Some(self.references.at.clone()),
+            promise: self.promise.clone(),
+            expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
+            found: format!(
+                "could not test: the INSERT with {} = {value} failed with {e}, before any foreign key is checked (NOT NULL, CHECK, UNIQUE and BEFORE triggers come first), so whether a foreign key refuses the value is unknown; the row is otherwise one PostgreSQL took with a value the referenced column holds (a [sample] in the table file can decide the other columns)\n{}",
+                self.column,
+                behaviour::transcript(&run.sb)
+            ),
+            fix: None,
+        }
+    }
+}
+
+/// Whether an INSERT's error is one PostgreSQL raises before foreign keys are checked (NOT
+/// NULL, CHECK, UNIQUE, exclusion): the row never reached the foreign key.
+fn before_foreign_keys(e: &DbError) -> bool {
+    matches!(e.code.as_str(), "23502" | "23514" | "23505" | "23P01")
 }
 
 /// Whether an INSERT's error is the refusal the check wants: 23503 (foreign_key_violation).

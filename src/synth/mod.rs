@@ -21,6 +21,7 @@
 // would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod generated;
 pub mod guard;
 mod parents;
 mod partition;
@@ -116,6 +117,9 @@ pub enum Advice {
     Nothing,
     /// A `[sample]` expression for the column decides its value.
     Sample,
+    /// The column is generated: its expression decides it, from the columns it reads, whose
+    /// `[sample]` would help where one for it cannot.
+    Generated(Vec<String>),
     /// BEFORE INSERT triggers overwrote the column from the request (`auth.uid()`), which is
     /// empty without one: a request principal would help, a `[sample]` cannot.
     Principal(Vec<request::Overwrite>),
@@ -362,7 +366,9 @@ impl<'a> Synth<'a> {
         let mut row = Building::new(self, table, &fixed, &sample, explicit);
         row.tenant = tenant;
         for c in explicit {
-            if table.column(c).is_some() && widest_foreign_key(row.table, c).is_none() {
+            // A generated column's value is its expression's: the columns it reads are new.
+            let writable = table.column(c).is_some_and(|x| !x.generated);
+            if writable && widest_foreign_key(row.table, c).is_none() {
                 let n = self.fresh();
                 row.state
                     .insert(c.clone(), Source::Candidate { k: start, n });
@@ -601,6 +607,11 @@ async fn refused(
         )
     } else if timeout {
         ("the last attempt did not finish", Advice::Nothing)
+    } else if let Some(reads) = column.as_deref().and_then(|c| generated_from(row, c)) {
+        (
+            "every attempt was refused; the column is generated (GENERATED ALWAYS AS … STORED), so no INSERT writes it: the columns its expression reads decide it",
+            Advice::Generated(reads),
+        )
     } else {
         (
             "every attempt was refused (triggers, CHECKs or types this tool cannot satisfy on its own); a [sample] expression in the table file decides the value",
@@ -614,4 +625,9 @@ async fn refused(
         last,
         advice,
     }
+}
+
+/// The columns `column`'s expression reads, when it is a generated column.
+fn generated_from(row: &Building<'_>, column: &str) -> Option<Vec<String>> {
+    (row.table.column(column)?.generated).then(|| row.read_by(column))
 }

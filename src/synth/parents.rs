@@ -68,7 +68,9 @@ impl<'a> Synth<'a> {
         let parent = self.build(sb, &fk.target, want, depth + 1).await?;
         let target_table = self.catalog.table(&fk.target);
         for (col, target) in pairs {
-            if matches!(row.state.get(col), Some(Source::Fixed(_))) {
+            // A generated column of the key is its expression's, never written.
+            let generated = row.table.column(col).is_some_and(|c| c.generated);
+            if generated || matches!(row.state.get(col), Some(Source::Fixed(_))) {
                 continue;
             }
             let Some(tc) = target_table.and_then(|t| t.column(target)) else {

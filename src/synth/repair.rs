@@ -128,6 +128,11 @@ impl<'a> Synth<'a> {
                         return self.fill(sb, row, c, depth).await;
                     }
                 }
+                if let Some(name) = &e.constraint
+                    && row.null_one(name, &columns)
+                {
+                    return Ok(true);
+                }
                 Ok(row.advance(self, &columns))
             }
             code if code.starts_with(DATA_EXCEPTION_CLASS)
@@ -158,6 +163,11 @@ impl<'a> Synth<'a> {
         depth: usize,
     ) -> Result<bool, SynthError> {
         row.last_changed = Some(col.to_string());
+        // A generated column is never written: the columns its expression reads decide it.
+        if row.table.column(col).is_some_and(|c| c.generated) {
+            let read = row.read_by(col);
+            return Ok(row.advance(self, &read));
+        }
         match row.state.get(col) {
             Some(Source::Omit) | None => {}
             Some(Source::Candidate { .. }) => {

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::parents::widest_foreign_key;
 use super::partition::{key_columns, partition_constants};
 use super::sql::insert_sql;
-use super::{Sandbox, Synth, values};
+use super::{Sandbox, Synth, generated, values};
 use crate::catalog::{ConstraintKind, ForeignKey, Table};
 
 impl<'a> Synth<'a> {
@@ -74,6 +74,11 @@ pub(super) struct Building<'a> {
     pub(super) renewed: HashSet<String>,
     /// Columns given by the table file's `[sample]`.
     pub(super) sampled: Vec<String>,
+    /// Columns asked to hold a value of their own: a repair never writes NULL there.
+    pub(super) explicit: Vec<String>,
+    /// Columns a CHECK's repair wrote NULL into: the CHECK, the column, and where its value
+    /// came from before.
+    pub(super) nulled: Vec<(String, String, Source)>,
     pub(super) repairs: usize,
     pub(super) last_changed: Option<String>,
     /// The tenant (key as text) the row belongs to: it is inserted with the request of one of
@@ -116,6 +121,10 @@ impl<'a> Building<'a> {
                     unique.push(c);
                 }
             }
+            // A document with the keys generated columns read from it comes first.
+            if let Some(document) = generated::document(table, column, synth.fresh()) {
+                unique.insert(0, document);
+            }
             constants.insert(name.clone(), unique);
 
             if column.generated {
@@ -146,6 +155,8 @@ impl<'a> Building<'a> {
             constants,
             renewed: Default::default(),
             sampled,
+            explicit: explicit.to_vec(),
+            nulled: Vec::new(),
             repairs: 0,
             last_changed: None,
             tenant: None,
@@ -309,6 +320,70 @@ impl<'a> Building<'a> {
         false
     }
 
+    /// The columns of `columns` a repair may write NULL into: nullable, holding a value (a
+    /// parent's, a candidate, or a default), and neither given nor asked to hold a value of
+    /// their own. A CHECK across columns (`(a IS NULL) <> (b IS NULL)`, exactly one of two
+    /// references set) may want one of them NULL, which no candidate is.
+    fn may_be_null(&self, columns: &[String]) -> Vec<String> {
+        columns
+            .iter()
+            .filter(|c| !self.explicit.contains(c))
+            .filter(|c| {
+                let Some(column) = self.table.column(c) else {
+                    return false;
+                };
+                !column.not_null
+                    && match self.state.get(*c) {
+                        Some(Source::Parent(_) | Source::Candidate { .. }) => true,
+                        Some(Source::Omit) => column.default.is_some(),
+                        _ => false,
+                    }
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// A CHECK across columns that may want one of them NULL (an exclusive arc: the other
+    /// reference is set): NULL in the next such column, each tried alone, the one tried before
+    /// given its value back. `false` when each was tried (candidates come next).
+    pub(super) fn null_one(&mut self, constraint: &str, columns: &[String]) -> bool {
+        let (again, others) = std::mem::take(&mut self.nulled)
+            .into_iter()
+            .partition(|(name, _, _)| name == constraint);
+        self.nulled = others;
+        for (_, c, before) in again {
+            self.state.insert(c, before);
+        }
+        for c in self.may_be_null(columns) {
+            if self.renewed.insert(format!("null {constraint} {c}")) {
+                let before = self.state.insert(c.clone(), Source::Fixed("NULL".into()));
+                let before = before.unwrap_or(Source::Omit);
+                self.nulled
+                    .push((constraint.to_string(), c.clone(), before));
+                self.last_changed = Some(c);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The columns a generated column's expression reads (as the catalog prints it, where a
+    /// column is a word or a quoted name): their values decide it, never a value of its own.
+    pub(super) fn read_by(&self, generated: &str) -> Vec<String> {
+        let Some(expr) = self
+            .table
+            .column(generated)
+            .filter(|c| c.generated)
+            .and_then(|c| c.default.as_deref())
+        else {
+            return Vec::new();
+        };
+        (self.table.columns.iter())
+            .filter(|c| !c.generated && mentions(expr, &c.name))
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
     /// Whether every one of `columns` holds a value taken from rows this sandbox made (a parent,
     /// or a value the check passed in), never a `[sample]` that may match seed data.
     pub(super) fn ours(&self, columns: &[String]) -> bool {
@@ -343,4 +418,18 @@ impl<'a> Building<'a> {
     pub(super) fn insert_sql(&self) -> String {
         insert_sql(self.table, &self.written())
     }
+}
+
+/// Whether `expr` (as `pg_get_expr` prints it) names the column `name`: quoted, or as a word
+/// outside string literals.
+fn mentions(expr: &str, name: &str) -> bool {
+    if expr.contains(&crate::names::ident(name)) {
+        return true;
+    }
+    let mut outside = String::new();
+    for (i, part) in expr.split('\'').enumerate() {
+        outside.push_str(if i % 2 == 0 { part } else { " " });
+    }
+    let word = |ch: char| ch.is_alphanumeric() || ch == '_' || ch == '$';
+    outside.split(|ch: char| !word(ch)).any(|w| w == name)
 }

@@ -25,10 +25,18 @@ impl Synth<'_> {
         };
         let mut out = IndexMap::new();
         for (name, sample) in &spec.sample {
-            if table.column(name).is_none() {
+            let Some(column) = table.column(name) else {
                 let reason = format!(
                     "the [sample] at {} names a column {name:?} that {} does not have",
                     sample.at, table.name
+                );
+                return Err(SynthError::plain(&table.name, Some(name), reason));
+            };
+            if column.generated {
+                let reason = format!(
+                    "the [sample] at {} is for {name}, a generated column: no INSERT writes it, so a [sample] for it cannot help; give one for the columns its expression reads instead: GENERATED ALWAYS AS ({})",
+                    sample.at,
+                    column.default.as_deref().unwrap_or("its expression")
                 );
                 return Err(SynthError::plain(&table.name, Some(name), reason));
             }
