@@ -502,6 +502,9 @@ async fn locate_in_message(
     let start = m.body.start + message.range.start;
     let text = &m.text[start..m.body.start + message.range.end];
     let parts = statements::split(text);
+    if let Some(refused) = refused_in_message(m, start, &parts, sql_error) {
+        return refused;
+    }
     let replayable = !m.transaction
         && parts.len() > 1
         && statements::runs_in_transaction(text)
@@ -532,6 +535,34 @@ async fn locate_in_message(
         Some(replayed) if same(&replayed) => replayed,
         _ => error,
     }
+}
+
+/// A message of several statements refused for holding one PostgreSQL runs only outside a
+/// transaction block (SQLSTATE 25001, `CREATE INDEX CONCURRENTLY` beside another statement: the
+/// message is one implicit transaction): the error names that statement, at `start` + its offset
+/// in the message. `None` for any other error.
+fn refused_in_message(
+    m: &Migration,
+    start: usize,
+    parts: &[Statement],
+    sql_error: &SqlError,
+) -> Option<ApplyError> {
+    const ACTIVE_SQL_TRANSACTION: &str = "25001";
+    if sql_error.code != ACTIVE_SQL_TRANSACTION || parts.len() < 2 {
+        return None;
+    }
+    let text = &m.text[start..];
+    let part = parts
+        .iter()
+        .find(|p| statements::refuses_transaction(&text[p.range.clone()]))?;
+    Some(ApplyError::Statement {
+        location: Location::at(&m.path, &m.text, start + part.range.start),
+        position: None,
+        sql_error: SqlError {
+            statement: text[part.range.clone()].to_string(),
+            ..sql_error.clone()
+        },
+    })
 }
 
 /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: a statement that changes the transaction itself.

@@ -663,6 +663,22 @@ fn in_version_order(
     Ok(migrations)
 }
 
+/// Sends `migration` as its tool sends a file it does not wrap in a transaction: the body as ONE
+/// simple-query message, no `BEGIN` of ours (golang-migrate, Prisma, sqlx's `-- no-transaction`,
+/// diesel's `run_in_transaction = false`, dbmate's `transaction:false`, refinery's
+/// `noTransaction`, graphile-migrate's `--! no-transaction`: each hands the file's text to its
+/// driver in one call, see docs/formats.md). PostgreSQL runs the statements of such a message in
+/// one implicit transaction (a failure undoes the whole file, `CREATE INDEX CONCURRENTLY` works
+/// only alone), and a single statement outside any (a procedure that COMMITs can be CALLed).
+fn as_one_message(migration: &mut Migration) {
+    migration.transaction = false;
+    let message = trimmed(&migration.text, migration.body.clone());
+    migration.verbatim = Some(message)
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .collect();
+}
+
 /// For the layouts whose tools run a file outside a transaction when PostgreSQL requires it
 /// (golang-migrate, Flyway...: their users rely on `CREATE INDEX CONCURRENTLY` working).
 fn mark_non_transactional(migrations: &mut [Migration]) {
