@@ -50,12 +50,14 @@
 //!
 //! The `.up.sql` layouts of sqlx and golang-migrate are identical for our purposes (same names,
 //! same numeric order, down files ignored), and so are sqlx's `<version>_<desc>.sql` layout and a
-//! numbered `sql-dir`. They differ only in the transaction mode: sqlx runs a file outside a
-//! transaction only when it starts with `-- no-transaction`, the others when it holds a statement
-//! PostgreSQL refuses inside a transaction block. A chain that sqlx applies has no such statement
-//! in a file without the marker (PostgreSQL would refuse it), so when no file carries the marker
-//! both readings apply the same files in the same order in the same mode; when one does, the
-//! chain is sqlx's and is read as such. Set `format` explicitly to override.
+//! numbered `sql-dir`. They differ only in the transaction mode: sqlx runs a file in a
+//! transaction unless it starts with `-- no-transaction`; golang-migrate sends every file as one
+//! message without a transaction (atomic when it holds several statements, PostgreSQL's implicit
+//! transaction); `sql-dir` runs a file outside a transaction when it holds a statement PostgreSQL
+//! refuses inside one. A chain that sqlx applies has no such statement in a file without the
+//! marker (PostgreSQL would refuse it), so when no file carries the marker the readings apply the
+//! same files in the same order with the same outcome; when one does, the chain is sqlx's and is
+//! read as such. Set `format` explicitly to override.
 
 mod atlas;
 mod atlas_sum;
@@ -680,7 +682,7 @@ fn as_one_message(migration: &mut Migration) {
 }
 
 /// For the layouts whose tools run a file outside a transaction when PostgreSQL requires it
-/// (golang-migrate, Flyway...: their users rely on `CREATE INDEX CONCURRENTLY` working).
+/// (Flyway, Supabase, sql-dir: their users rely on `CREATE INDEX CONCURRENTLY` working).
 fn mark_non_transactional(migrations: &mut [Migration]) {
     for migration in migrations {
         migration.transaction = statements::runs_in_transaction(migration.sql());
