@@ -3,7 +3,9 @@
 //!
 //! Each migration runs in its own transaction unless its format says otherwise (then every
 //! statement commits on its own, as psql would run it, and the script's own `BEGIN` / `COMMIT`
-//! apply: a transaction it leaves open, or that a failed statement aborted, is rolled back). The `command` format hands the database
+//! apply: a transaction it leaves open, or that a failed statement aborted, is rolled back; or,
+//! where the tool sends the file whole, the file is one message, which PostgreSQL runs as one
+//! implicit transaction). The `command` format hands the database
 //! to the user's own tool instead; a sqitch chain runs each deploy script with the real psql,
 //! in a session of its own, as sqitch does ([`super::psql`]).
 
@@ -476,8 +478,9 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration, how: How<'_>) -> Resu
     Ok(())
 }
 
-/// An error of a statement sent as one message of several statements (sqlx's
-/// `-- no-transaction` file) without PostgreSQL's position names the message's start. When
+/// An error of a statement sent as one message of several statements (a golang-migrate or Prisma
+/// file, sqlx's `-- no-transaction` file...) without PostgreSQL's position names the message's
+/// start. When
 /// replaying its statements one by one in a transaction that is rolled back reproduces the
 /// error (same SQLSTATE), the replay's error names the very statement; else `error` stands.
 /// Only a message PostgreSQL ran as one implicit transaction is replayed (no transaction
