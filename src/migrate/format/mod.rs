@@ -793,6 +793,35 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
+    /// The files these tools send whole, outside a transaction of theirs, are one statement each:
+    /// the file's text from its first statement to its end (dbmate: to `-- migrate:down`).
+    #[rstest]
+    #[case::golang_migrate(Format::GolangMigrate, &[("1_a.up.sql", "-- c\nSELECT 1;\nSELECT 2;\n")])]
+    #[case::prisma(Format::Prisma, &[("1_a/migration.sql", "-- c\nSELECT 1;\nSELECT 2;\n")])]
+    #[case::dbmate(
+        Format::Dbmate,
+        &[("1_a.sql", "-- migrate:up transaction:false\nSELECT 1;\nSELECT 2;\n-- migrate:down\nSELECT 3;\n")]
+    )]
+    #[case::diesel(
+        Format::Diesel,
+        &[("1_a/up.sql", "SELECT 1;\nSELECT 2;\n"), ("1_a/metadata.toml", "run_in_transaction = false\n")]
+    )]
+    #[case::refinery(Format::Refinery, &[("V1__a.sql", "-- refinery:noTransaction\nSELECT 1;\nSELECT 2;\n")])]
+    fn a_file_its_tool_sends_whole_is_one_message(
+        #[case] format: Format,
+        #[case] files: &[(&str, &str)],
+    ) {
+        let fixture = Fixture::new(files);
+        let migrations = discover_with(format, fixture.path(), &Options::default()).unwrap();
+        let m = &migrations[0];
+        let sent: Vec<&str> = m
+            .statements()
+            .iter()
+            .map(|s| &m.sql()[s.range.clone()])
+            .collect();
+        assert_eq!((m.transaction, sent), (false, vec!["SELECT 1;\nSELECT 2;"]));
+    }
+
     #[rstest]
     #[case::prisma(&[("20240101000000_init/migration.sql", "")], Format::Prisma)]
     #[case::prisma_lock_only(&[("migration_lock.toml", "")], Format::Prisma)]
