@@ -106,16 +106,5 @@ fn controls_transaction(statement: &str) -> bool {
         .next()
         .unwrap_or_default()
         .to_ascii_uppercase();
-    [
-        "BEGIN",
-        "START",
-        "COMMIT",
-        "END",
-        "ROLLBACK",
-        "ABORT",
-        "SAVEPOINT",
-        "RELEASE",
-        "PREPARE",
-    ]
-    .contains(&first.as_str())
+    statements::TRANSACTION_CONTROL.contains(&first.as_str())
 }
