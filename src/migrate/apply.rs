@@ -3,7 +3,9 @@
 //!
 //! Each migration runs in its own transaction unless its format says otherwise (then every
 //! statement commits on its own, as psql would run it, and the script's own `BEGIN` / `COMMIT`
-//! apply: a transaction it leaves open, or that a failed statement aborted, is rolled back). The `command` format hands the database
+//! apply: a transaction it leaves open, or that a failed statement aborted, is rolled back; or,
+//! where the tool sends the file whole, the file is one message, which PostgreSQL runs as one
+//! implicit transaction). The `command` format hands the database
 //! to the user's own tool instead; a sqitch chain runs each deploy script with the real psql,
 //! in a session of its own, as sqitch does ([`super::psql`]).
 
@@ -17,6 +19,7 @@ use super::command;
 use super::extension;
 use super::format::{self, DiscoverError, Format};
 use super::limits::Limits;
+use super::message;
 use super::migration::Migration;
 use super::placeholders::{Database, Placeholders};
 use super::preset;
@@ -456,7 +459,7 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration, how: How<'_>) -> Resu
         }
         if let Err(e) = ran {
             let _ = execute(conn, "ROLLBACK", "rolling back").await;
-            return Err(locate_in_message(conn, m, statement, e).await);
+            return Err(message::locate_in_message(conn, m, statement, e).await);
         }
     }
     if let Some(mark) = how.mark_roles.filter(|_| m.transaction) {
@@ -476,85 +479,6 @@ async fn apply_one(conn: &mut PgConnection, m: &Migration, how: How<'_>) -> Resu
     Ok(())
 }
 
-/// An error of a statement sent as one message of several statements (sqlx's
-/// `-- no-transaction` file) without PostgreSQL's position names the message's start. When
-/// replaying its statements one by one in a transaction that is rolled back reproduces the
-/// error (same SQLSTATE), the replay's error names the very statement; else `error` stands.
-/// Only a message PostgreSQL ran as one implicit transaction is replayed (no transaction
-/// control, no statement refused in a transaction block), in a migration outside a
-/// transaction: its failure left nothing behind, and nothing before it was undone (in a
-/// migration's own transaction the statements before the message are rolled back, and a replay
-/// without them could fail elsewhere the same way).
-async fn locate_in_message(
-    conn: &mut PgConnection,
-    m: &Migration,
-    message: &Statement,
-    error: ApplyError,
-) -> ApplyError {
-    let ApplyError::Statement {
-        position: None,
-        sql_error,
-        ..
-    } = &error
-    else {
-        return error;
-    };
-    let start = m.body.start + message.range.start;
-    let text = &m.text[start..m.body.start + message.range.end];
-    let parts = statements::split(text);
-    let replayable = !m.transaction
-        && parts.len() > 1
-        && statements::runs_in_transaction(text)
-        && parts
-            .iter()
-            .all(|p| p.kind == StatementKind::Sql && !controls_transaction(&text[p.range.clone()]));
-    if !replayable
-        || execute(conn, "BEGIN", "replaying the message")
-            .await
-            .is_err()
-    {
-        return error;
-    }
-    let mut found = None;
-    for part in &parts {
-        let shifted = Statement {
-            range: message.range.start + part.range.start..message.range.start + part.range.end,
-            kind: StatementKind::Sql,
-        };
-        if let Err(e) = run_statement(conn, m, m.body.start, &shifted, None, None).await {
-            found = Some(e);
-            break;
-        }
-    }
-    let _ = execute(conn, "ROLLBACK", "ending the replay").await;
-    let same = |e: &ApplyError| matches!(e, ApplyError::Statement { sql_error: again, .. } if again.code == sql_error.code);
-    match found {
-        Some(replayed) if same(&replayed) => replayed,
-        _ => error,
-    }
-}
-
-/// BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: a statement that changes the transaction itself.
-fn controls_transaction(statement: &str) -> bool {
-    let first = statement
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    [
-        "BEGIN",
-        "START",
-        "COMMIT",
-        "END",
-        "ROLLBACK",
-        "ABORT",
-        "SAVEPOINT",
-        "RELEASE",
-        "PREPARE",
-    ]
-    .contains(&first.as_str())
-}
-
 /// Runs the roles' marking (see [`Chain::apply`]).
 async fn mark_created_roles(conn: &mut PgConnection, mark: &str) -> Result<(), ApplyError> {
     sqlx::raw_sql(AssertSqlSafe(mark))
@@ -570,7 +494,7 @@ async fn mark_created_roles(conn: &mut PgConnection, mark: &str) -> Result<(), A
 /// Runs one statement, its placeholders replaced (`replace`). With `mark_roles` (a statement
 /// outside a transaction), a statement that creates a role is sent together with the marking:
 /// one query string runs as one implicit transaction, so the role never exists without its mark.
-async fn run_statement(
+pub(super) async fn run_statement(
     conn: &mut PgConnection,
     m: &Migration,
     body_start: usize,
@@ -667,7 +591,11 @@ fn statement_error(
     }
 }
 
-async fn execute(conn: &mut PgConnection, sql: &'static str, what: &str) -> Result<(), ApplyError> {
+pub(super) async fn execute(
+    conn: &mut PgConnection,
+    sql: &'static str,
+    what: &str,
+) -> Result<(), ApplyError> {
     sqlx::raw_sql(sql)
         .execute(&mut *conn)
         .await

@@ -9,6 +9,7 @@ mod extension;
 pub mod file;
 pub mod format;
 mod limits;
+mod message;
 mod migration;
 pub mod outside;
 pub mod placeholders;

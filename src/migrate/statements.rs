@@ -76,6 +76,21 @@ pub fn runs_in_transaction(sql: &str) -> bool {
         .any(|s| s.kind == StatementKind::Sql && refuses_transaction(&sql[s.range]))
 }
 
+/// The first words of the statements that change the transaction itself (BEGIN, COMMIT,
+/// ROLLBACK, SAVEPOINT...): a message holding one is not one implicit transaction, and a
+/// principal may not run one (it would end, or escape, the transaction a check runs in).
+pub const TRANSACTION_CONTROL: [&str; 9] = [
+    "BEGIN",
+    "START",
+    "COMMIT",
+    "END",
+    "ROLLBACK",
+    "ABORT",
+    "PREPARE",
+    "SAVEPOINT",
+    "RELEASE",
+];
+
 /// True when PostgreSQL refuses to run the statement inside a transaction block: CREATE/DROP
 /// INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY and REINDEX SCHEMA/DATABASE/SYSTEM, CREATE/DROP
 /// DATABASE, ALTER DATABASE ... SET TABLESPACE, CREATE/DROP TABLESPACE, VACUUM, ALTER SYSTEM,

@@ -48,19 +48,6 @@ pub(super) struct RawTenancy {
     principal: Option<Spanned<String>>,
 }
 
-/// The statements a principal may not run: each ends, or escapes, the transaction it runs in.
-const TRANSACTION_CONTROL: [&str; 9] = [
-    "BEGIN",
-    "START",
-    "COMMIT",
-    "END",
-    "ROLLBACK",
-    "ABORT",
-    "PREPARE",
-    "SAVEPOINT",
-    "RELEASE",
-];
-
 impl RawTenancy {
     /// `[tenancy]` resolved; `role` and `settings` default from `preset` (docs/tenancy.md)
     /// and are required without one.
@@ -176,9 +163,11 @@ fn principal_statements(src: &Source, p: &Spanned<String>) -> Result<Vec<String>
             .unwrap_or_default()
             .to_ascii_uppercase();
         let refused = match s.kind {
-            StatementKind::Sql if TRANSACTION_CONTROL.contains(&first.as_str()) => Some(
-                "ends or escapes the transaction the principal runs in; a principal's statements always run in one that is rolled back",
-            ),
+            StatementKind::Sql if statements::TRANSACTION_CONTROL.contains(&first.as_str()) => {
+                Some(
+                    "ends or escapes the transaction the principal runs in; a principal's statements always run in one that is rolled back",
+                )
+            }
             StatementKind::Sql => None,
             _ => Some("is not SQL (psql commands and COPY FROM stdin are not run here)"),
         };

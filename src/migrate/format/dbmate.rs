@@ -2,15 +2,17 @@
 //! `-- migrate:down` section, applied by version; only the up section runs.
 //!
 //! The body of a migration is the up section: from the line after `-- migrate:up` to the
-//! `-- migrate:down` line or the end of the file. `-- migrate:up transaction:false` runs it
-//! outside a transaction; nothing else does. As dbmate does, a file without an up section, with
+//! `-- migrate:down` line or the end of the file. dbmate sends the section in one `Exec`, in a
+//! transaction of its own; `-- migrate:up transaction:false` sends it without one, as ONE
+//! simple-query message, and so does this run (its statements share PostgreSQL's implicit
+//! transaction); nothing else runs outside a transaction. As dbmate does, a file without an up section, with
 //! the down section first, or with a statement before the up section is an error.
 
 use std::ops::Range;
 use std::path::Path;
 
 use super::version::{cmp_numeric, leading_digits};
-use super::{DiscoverError, FileLayout, Format, Name, in_version_order, lines};
+use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
@@ -26,7 +28,9 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     for migration in &mut migrations {
         let up = up_section(&migration.path, &migration.text)?;
         migration.body = up.body;
-        migration.transaction = up.transaction;
+        if !up.transaction {
+            as_one_message(migration);
+        }
     }
     in_version_order(Format::Dbmate, migrations, cmp_numeric)
 }

@@ -5,13 +5,15 @@
 //! `2024-01-31-120000_create_users` has version `20240131120000`, and its
 //! `00000000000000_diesel_initial_setup` comes first. A `metadata.toml` beside `up.sql` with
 //! `run_in_transaction = false` runs the migration outside a transaction; nothing else does.
+//! Diesel sends `up.sql` whole (`batch_execute`, one simple-query message), so such a migration
+//! is one message here too: its statements share PostgreSQL's implicit transaction.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use super::version::cmp_numeric;
-use super::{DirLayout, DiscoverError, Format, in_version_order, read_text};
+use super::{DirLayout, DiscoverError, Format, as_one_message, in_version_order, read_text};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: DirLayout = DirLayout {
@@ -32,8 +34,9 @@ pub(super) fn discover_skipping(
 ) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read_skipping(dir, skip)?;
     for migration in &mut migrations {
-        migration.transaction =
-            runs_in_transaction(&migration.path.with_file_name("metadata.toml"))?;
+        if !runs_in_transaction(&migration.path.with_file_name("metadata.toml"))? {
+            as_one_message(migration);
+        }
     }
     in_version_order(Format::Diesel, migrations, cmp_numeric)
 }

@@ -1,12 +1,19 @@
 //! `golang-migrate`: `<version>_<name>.up.sql`, applied by version; `.down.sql` files are
 //! rollbacks and are skipped.
 //!
-//! A file holding a statement PostgreSQL refuses inside a transaction block runs outside one,
-//! as golang-migrate sends each file without wrapping it.
+//! golang-migrate's PostgreSQL driver never wraps a file in a transaction: `Run` sends the whole
+//! file as ONE simple-query message (`conn.ExecContext(ctx, query)` without arguments, unless
+//! the database URL sets `x-multi-statement`). So each file is one message here too: its
+//! statements share PostgreSQL's implicit transaction (a failure leaves nothing of the file), a
+//! file holding one `CALL` of a procedure that COMMITs runs, and `CREATE INDEX CONCURRENTLY`
+//! runs only alone in its file.
 
 use std::path::Path;
 
-use super::{DiscoverError, FileLayout, Format, Name, numbered, versioned_name};
+use super::version::cmp_numeric;
+use super::{
+    DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
+};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: FileLayout = FileLayout {
@@ -17,7 +24,9 @@ const LAYOUT: FileLayout = FileLayout {
 };
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-    numbered(LAYOUT.format, LAYOUT.read(dir)?)
+    let mut migrations = LAYOUT.read(dir)?;
+    migrations.iter_mut().for_each(as_one_message);
+    in_version_order(LAYOUT.format, migrations, cmp_numeric)
 }
 
 fn parse(name: &str) -> Name<'_> {
@@ -49,17 +58,33 @@ mod tests {
     }
 
     #[test]
-    fn concurrently_runs_outside_a_transaction() {
+    fn every_file_is_one_message_outside_a_transaction() {
+        let text = "-- needs no lock\nCREATE TABLE a ();\n\nDROP INDEX CONCURRENTLY IF EXISTS i;\n";
         let fixture = Fixture::new(&[
             ("1_orgs.up.sql", "CREATE TABLE orgs (a int);"),
-            (
-                "2_index.up.sql",
-                "-- needs no lock\nDROP INDEX CONCURRENTLY IF EXISTS i;",
-            ),
+            ("2_index.up.sql", text),
+            ("3_empty.up.sql", "-- nothing\n"),
         ]);
         let migrations = discover(fixture.path()).unwrap();
         let summary = Fixture::summary(&migrations);
-        assert_eq!(summary, [("1", "orgs", true), ("2", "index", false)]);
+        assert_eq!(
+            summary,
+            [
+                ("1", "orgs", false),
+                ("2", "index", false),
+                ("3", "empty", false)
+            ]
+        );
+        let sent: Vec<&str> = migrations[1]
+            .statements()
+            .iter()
+            .map(|s| &migrations[1].sql()[s.range.clone()])
+            .collect();
+        assert_eq!(
+            sent,
+            ["CREATE TABLE a ();\n\nDROP INDEX CONCURRENTLY IF EXISTS i;"]
+        );
+        assert!(migrations[2].statements().is_empty());
     }
 
     #[rstest]

@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 
 use super::version::{cmp_numeric, leading_digits};
 use super::{
-    DiscoverError, Format, Options, entries, gmrc, in_version_order, lines, read_migration, trimmed,
+    DiscoverError, Format, Options, as_one_message, entries, gmrc, in_version_order, lines,
+    read_migration,
 };
 use crate::location::Location;
 use crate::migrate::migration::Migration;
@@ -104,13 +105,8 @@ fn committed(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
         let parsed = Committed::read(&migration.path, &migration.text)?;
         parsed.check(&migration.path, &migration.text, previous.as_deref())?;
         migration.body = parsed.body.clone();
-        migration.transaction = !parsed.no_transaction(&migration.text);
-        if !migration.transaction {
-            let statement = trimmed(&migration.text, parsed.body.clone());
-            migration.verbatim = vec![statement]
-                .into_iter()
-                .filter(|r| !r.is_empty())
-                .collect();
+        if parsed.no_transaction(&migration.text) {
+            as_one_message(migration);
         }
         previous = Some(parsed.hash.value);
     }

@@ -51,12 +51,14 @@
 //!
 //! The `.up.sql` layouts of sqlx and golang-migrate are identical for our purposes (same names,
 //! same numeric order, down files ignored), and so are sqlx's `<version>_<desc>.sql` layout and a
-//! numbered `sql-dir`. They differ only in the transaction mode: sqlx runs a file outside a
-//! transaction only when it starts with `-- no-transaction`, the others when it holds a statement
-//! PostgreSQL refuses inside a transaction block. A chain that sqlx applies has no such statement
-//! in a file without the marker (PostgreSQL would refuse it), so when no file carries the marker
-//! both readings apply the same files in the same order in the same mode; when one does, the
-//! chain is sqlx's and is read as such. Set `format` explicitly to override.
+//! numbered `sql-dir`. They differ only in the transaction mode: sqlx runs a file in a
+//! transaction unless it starts with `-- no-transaction`; golang-migrate sends every file as one
+//! message without a transaction (atomic when it holds several statements, PostgreSQL's implicit
+//! transaction); `sql-dir` runs a file outside a transaction when it holds a statement PostgreSQL
+//! refuses inside one. A chain that sqlx applies has no such statement in a file without the
+//! marker (PostgreSQL would refuse it), so when no file carries the marker the readings apply the
+//! same files in the same order with the same outcome; when one does, the chain is sqlx's and is
+//! read as such. Set `format` explicitly to override.
 
 mod atlas;
 mod atlas_sum;
@@ -665,8 +667,24 @@ fn in_version_order(
     Ok(migrations)
 }
 
+/// Sends `migration` as its tool sends a file it does not wrap in a transaction: the body as ONE
+/// simple-query message, no `BEGIN` of ours (golang-migrate, Prisma, sqlx's `-- no-transaction`,
+/// diesel's `run_in_transaction = false`, dbmate's `transaction:false`, refinery's
+/// `noTransaction`, graphile-migrate's `--! no-transaction`: each hands the file's text to its
+/// driver in one call, see docs/formats.md). PostgreSQL runs the statements of such a message in
+/// one implicit transaction (a failure undoes the whole file, `CREATE INDEX CONCURRENTLY` works
+/// only alone), and a single statement outside any (a procedure that COMMITs can be CALLed).
+fn as_one_message(migration: &mut Migration) {
+    migration.transaction = false;
+    let message = trimmed(&migration.text, migration.body.clone());
+    migration.verbatim = Some(message)
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .collect();
+}
+
 /// For the layouts whose tools run a file outside a transaction when PostgreSQL requires it
-/// (golang-migrate, Flyway...: their users rely on `CREATE INDEX CONCURRENTLY` working).
+/// (Flyway, Supabase, sql-dir: their users rely on `CREATE INDEX CONCURRENTLY` working).
 fn mark_non_transactional(migrations: &mut [Migration]) {
     for migration in migrations {
         migration.transaction = statements::runs_in_transaction(migration.sql());
@@ -776,6 +794,35 @@ mod tests {
     use super::fixture::Fixture;
     use super::*;
     use rstest::rstest;
+
+    /// The files these tools send whole, outside a transaction of theirs, are one statement each:
+    /// the file's text from its first statement to its end (dbmate: to `-- migrate:down`).
+    #[rstest]
+    #[case::golang_migrate(Format::GolangMigrate, &[("1_a.up.sql", "-- c\nSELECT 1;\nSELECT 2;\n")])]
+    #[case::prisma(Format::Prisma, &[("1_a/migration.sql", "-- c\nSELECT 1;\nSELECT 2;\n")])]
+    #[case::dbmate(
+        Format::Dbmate,
+        &[("1_a.sql", "-- migrate:up transaction:false\nSELECT 1;\nSELECT 2;\n-- migrate:down\nSELECT 3;\n")]
+    )]
+    #[case::diesel(
+        Format::Diesel,
+        &[("1_a/up.sql", "SELECT 1;\nSELECT 2;\n"), ("1_a/metadata.toml", "run_in_transaction = false\n")]
+    )]
+    #[case::refinery(Format::Refinery, &[("V1__a.sql", "-- refinery:noTransaction\nSELECT 1;\nSELECT 2;\n")])]
+    fn a_file_its_tool_sends_whole_is_one_message(
+        #[case] format: Format,
+        #[case] files: &[(&str, &str)],
+    ) {
+        let fixture = Fixture::new(files);
+        let migrations = discover_with(format, fixture.path(), &Options::default()).unwrap();
+        let m = &migrations[0];
+        let sent: Vec<&str> = m
+            .statements()
+            .iter()
+            .map(|s| &m.sql()[s.range.clone()])
+            .collect();
+        assert_eq!((m.transaction, sent), (false, vec!["SELECT 1;\nSELECT 2;"]));
+    }
 
     #[rstest]
     #[case::prisma(&[("20240101000000_init/migration.sql", "")], Format::Prisma)]

@@ -2,12 +2,15 @@
 //! `migration_lock.toml` and other files are skipped.
 //!
 //! Prisma orders the directories by name, so two migrations may share a timestamp (two branches
-//! merged): they run in folder-name order. A migration holding a statement PostgreSQL refuses
-//! inside a transaction block runs outside one, as Prisma does not wrap it.
+//! merged): they run in folder-name order. Prisma's schema engine sends each `migration.sql`,
+//! on PostgreSQL, as ONE simple-query message without a transaction of its own
+//! (`apply_migration_script`: `client.simple_query(script)`), so it is one message here too:
+//! PostgreSQL's implicit transaction undoes the whole file on a failure, and
+//! `CREATE INDEX CONCURRENTLY` runs only alone in its file.
 
 use std::path::Path;
 
-use super::{DirLayout, DiscoverError, Format, mark_non_transactional, versioned};
+use super::{DirLayout, DiscoverError, Format, as_one_message, versioned};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: DirLayout = DirLayout {
@@ -29,7 +32,7 @@ pub(super) fn discover_skipping(
 ) -> Result<Vec<Migration>, DiscoverError> {
     // Read in directory order, which is name order.
     let mut migrations = LAYOUT.read_skipping(dir, skip)?;
-    mark_non_transactional(&mut migrations);
+    migrations.iter_mut().for_each(as_one_message);
     Ok(migrations)
 }
 
@@ -91,7 +94,7 @@ mod tests {
         assert_eq!(
             Fixture::summary(&migrations),
             [
-                ("20240101000000", "init", true),
+                ("20240101000000", "init", false),
                 ("20240102000000", "add_index", false)
             ]
         );

@@ -5,14 +5,15 @@
 //! underscores; versioned and unversioned migrations share one sequence of numbers (two files
 //! with the same `n` are an error), and on a fresh database an unversioned migration runs in its
 //! place in that sequence like any other. Each migration runs in its own transaction; a
-//! `-- refinery:noTransaction` line runs it statement by statement outside one.
+//! `-- refinery:noTransaction` line runs it outside one, sent as refinery's PostgreSQL drivers
+//! send a migration (`batch_execute`: the whole file as ONE simple-query message).
 //!
 //! Flyway's layout looks the same (`V1__init.sql`); [`super::detect`] tells them apart.
 
 use std::path::Path;
 
 use super::version::{cmp_numeric, leading_digits};
-use super::{DiscoverError, FileLayout, Format, Name, in_version_order, lines};
+use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::migrate::migration::Migration;
 
 /// The line that runs a migration outside a transaction.
@@ -29,7 +30,9 @@ const LAYOUT: FileLayout = FileLayout {
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read(dir)?;
     for migration in &mut migrations {
-        migration.transaction = !opts_out_of_transaction(&migration.text);
+        if opts_out_of_transaction(&migration.text) {
+            as_one_message(migration);
+        }
     }
     in_version_order(Format::Refinery, migrations, cmp_numeric)
 }

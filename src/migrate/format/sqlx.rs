@@ -12,7 +12,9 @@
 use std::path::Path;
 
 use super::version::cmp_numeric;
-use super::{DiscoverError, FileLayout, Format, Name, in_version_order, trimmed, versioned_name};
+use super::{
+    DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
+};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: FileLayout = FileLayout {
@@ -25,13 +27,8 @@ const LAYOUT: FileLayout = FileLayout {
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read(dir)?;
     for migration in &mut migrations {
-        migration.transaction = !opts_out_of_transaction(&migration.text);
-        if !migration.transaction {
-            let message = trimmed(&migration.text, migration.body.clone());
-            migration.verbatim = Some(message)
-                .into_iter()
-                .filter(|r| !r.is_empty())
-                .collect();
+        if opts_out_of_transaction(&migration.text) {
+            as_one_message(migration);
         }
     }
     in_version_order(Format::Sqlx, migrations, cmp_numeric)

@@ -41,6 +41,11 @@ pub(super) fn graphile(
     }
 }
 
+/// How discovery reads back a golang-migrate or Prisma file, whatever it holds: these tools never
+/// wrap a file in a transaction but send it as one message, which PostgreSQL runs atomically (one
+/// implicit transaction) or, a single statement refused in a transaction block, outside one.
+const NEVER_WRAPPED: bool = false;
+
 /// One migration's files: `main` is the file discovery reads.
 pub(super) struct Planned {
     /// Directories to create first unless they exist (Prisma's and diesel's migration
@@ -124,6 +129,7 @@ pub(super) fn layout(
                 (dir.join(format!("{name}.up.sql")), sql.to_string()),
                 (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
             ],
+            transaction: NEVER_WRAPPED,
             ..flat(format!("{name}.up.sql"), String::new())
         },
         Format::Sqitch => sqitch_change(dir, version, &name, migration),
@@ -161,7 +167,7 @@ pub(super) fn layout(
                 main: folder.join("migration.sql"),
                 files: vec![(folder.join("migration.sql"), sql.to_string())],
                 dirs: vec![folder],
-                transaction: migration.transaction,
+                transaction: migration.transaction && format == Format::Drizzle,
                 key: None,
                 entry: None,
             }

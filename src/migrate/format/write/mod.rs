@@ -9,8 +9,9 @@
 //! `-- migrate:up transaction:false`, diesel's `metadata.toml`, goose's `-- +goose NO
 //! TRANSACTION`, graphile-migrate's `--! no-transaction`, atlas's `-- atlas:txmode none`,
 //! refinery's `-- refinery:noTransaction`, Liquibase's `runInTransaction:false`; Flyway,
-//! golang-migrate, Supabase, Prisma and sql-dir run such a file outside a transaction by
-//! themselves, and sqitch runs every script outside one (a change that may run in a transaction
+//! Supabase and sql-dir run such a file outside a transaction by themselves, golang-migrate and
+//! Prisma never wrap a file (it is one message: atomic, or a lone statement outside a
+//! transaction block), and sqitch runs every script outside one (a change that may run in a transaction
 //! is wrapped in `BEGIN;` / `COMMIT;` as sqitch's template does). drizzle and node-pg-migrate run
 //! every SQL migration in a transaction: a migration that must run outside one is refused.
 //!

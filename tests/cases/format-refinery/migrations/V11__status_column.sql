@@ -1,0 +1,1 @@
+ALTER TABLE organizations ADD COLUMN status org_status NOT NULL DEFAULT 'archived';

@@ -1,0 +1,1 @@
+DROP PROCEDURE fill_attachment_created_at();
