@@ -128,12 +128,14 @@ impl<'a> Synth<'a> {
                         return self.fill(sb, row, c, depth).await;
                     }
                 }
-                if let Some(name) = &e.constraint
-                    && row.null_one(name, &columns)
-                {
+                // The values first (a longer code, another candidate), as before; NULL in one of
+                // the CHECK's other columns only once they are spent (an exclusive arc).
+                if row.advance(self, &columns) {
                     return Ok(true);
                 }
-                Ok(row.advance(self, &columns))
+                Ok(e.constraint
+                    .as_ref()
+                    .is_some_and(|name| row.null_one(name, &columns)))
             }
             code if code.starts_with(DATA_EXCEPTION_CLASS)
                 || code.starts_with(WRONG_OBJECT_TYPE_CLASS) =>
