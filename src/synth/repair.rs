@@ -128,14 +128,12 @@ impl<'a> Synth<'a> {
                         return self.fill(sb, row, c, depth).await;
                     }
                 }
-                // The values first (a longer code, another candidate), as before; NULL in one of
-                // the CHECK's other columns only once they are spent (an exclusive arc).
-                if row.advance(self, &columns) {
+                if let Some(name) = &e.constraint
+                    && row.null_one(name, &columns)
+                {
                     return Ok(true);
                 }
-                Ok(e.constraint
-                    .as_ref()
-                    .is_some_and(|name| row.null_one(name, &columns)))
+                Ok(row.advance(self, &columns))
             }
             code if code.starts_with(DATA_EXCEPTION_CLASS)
                 || code.starts_with(WRONG_OBJECT_TYPE_CLASS) =>
