@@ -102,6 +102,20 @@ pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// Whether `expr` (an expression as `pg_get_expr` prints it: a CHECK, a policy, a generated
+/// column's) names `name`, a column or a table: quoted, or as a word outside string literals.
+pub fn mentions(expr: &str, name: &str) -> bool {
+    if expr.contains(&ident(name)) {
+        return true;
+    }
+    let mut outside = String::new();
+    for (i, part) in expr.split('\'').enumerate() {
+        outside.push_str(if i % 2 == 0 { part } else { " " });
+    }
+    let word = |ch: char| ch.is_alphanumeric() || ch == '_' || ch == '$';
+    outside.split(|ch: char| !word(ch)).any(|w| w == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -360,7 +360,7 @@ fn list(
         }
     };
     let schema = spec.default_schema();
-    let listed: Vec<Listed> = checks.iter().map(|c| Listed::of(c, schema)).collect();
+    let listed = Listed::all(&checks, schema);
     if let Err(message) = session::baseline_matches(spec, named, &listed) {
         return invalid(&message);
     }

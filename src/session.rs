@@ -181,18 +181,10 @@ pub(crate) fn set_up_quietly(
     Ok((runtime, setup, header))
 }
 
-/// Schemas a preset makes before the chain: their tables are not the project's.
-fn preset_schemas(preset: spec::Preset) -> &'static [&'static str] {
-    match preset {
-        spec::Preset::None => &[],
-        spec::Preset::Supabase => &["auth", "storage", "extensions"],
-    }
-}
-
 /// The schemas the chain made tables in, with how many (partitions, bookkeeping tables and a
 /// preset's schemas aside): `public` first, then by name. What `init` proposes as `schemas`.
 pub(crate) fn tables_by_schema(spec: &Spec, catalog: &Catalog) -> Vec<(String, usize)> {
-    let preset = preset_schemas(spec.project.database.preset);
+    let preset = crate::migrate::preset_schemas(spec.project.database.preset);
     let mut found: Vec<(String, usize)> = Vec::new();
     let ours = (catalog.tables.iter()).filter(|t| {
         t.parent.is_none()
@@ -334,7 +326,7 @@ impl Session {
     /// The tests of the plan, in its order, as listed and reported.
     pub fn listed(&self) -> Vec<Listed> {
         let schema = self.spec.default_schema();
-        self.checks.iter().map(|c| Listed::of(c, schema)).collect()
+        Listed::all(&self.checks, schema)
     }
 
     /// Exit 2's message when a `[known]` key names no test of the plan (filters aside). Only

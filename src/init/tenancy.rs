@@ -242,7 +242,11 @@ fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
         .map(String::as_str)
         .collect();
     let mut candidates: Vec<&Table> = catalog.tables.iter().collect();
-    candidates.sort_by_key(|t| !read.iter().any(|expr| mentions(expr, &t.name.name)));
+    candidates.sort_by_key(|t| {
+        !read
+            .iter()
+            .any(|expr| crate::names::mentions(expr, &t.name.name))
+    });
     candidates.into_iter().find_map(|table| {
         let tenant = single_fks_to(table, &tenants.table, &tenants.column).next()?;
         let user = single_fks_to(table, &users, "id").next()?;
@@ -261,16 +265,6 @@ fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
             cast(tenant),
             cast(user)
         ))
-    })
-}
-
-/// True when the policy expression `expr` names the table `name` (as a whole word).
-fn mentions(expr: &str, name: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    expr.match_indices(name).any(|(at, _)| {
-        let before = expr[..at].chars().next_back();
-        let after = expr[at + name.len()..].chars().next();
-        !before.is_some_and(word) && !after.is_some_and(word)
     })
 }
 
@@ -311,7 +305,9 @@ fn per_user(table: &Table, column: &str) -> bool {
         .collect();
     !expressions.is_empty()
         && expressions.iter().all(|e| e.contains("uid()"))
-        && !expressions.iter().any(|e| mentions(e, column))
+        && !expressions
+            .iter()
+            .any(|e| crate::names::mentions(e, column))
 }
 
 /// Adds the tenancy facts to the descriptions: `tenant` on tenant columns, `same_tenant` on the

@@ -22,3 +22,4 @@ pub use apply::{ApplyError, Chain, ChainError};
 pub use format::{DiscoverError, Format, NewMigration, WriteError, append};
 pub use limits::Limits;
 pub use migration::Migration;
+pub use preset::schemas as preset_schemas;

@@ -27,6 +27,15 @@ pub fn script(preset: Preset) -> Option<Migration> {
     })
 }
 
+/// The schemas `preset` makes before the chain: their tables are the platform's, not the
+/// project's (never counted as the schemas the chain made tables in).
+pub fn schemas(preset: Preset) -> &'static [&'static str] {
+    match preset {
+        Preset::None => &[],
+        Preset::Supabase => &["auth", "storage", "extensions"],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

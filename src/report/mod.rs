@@ -220,6 +220,11 @@ pub struct Listed {
 }
 
 impl Listed {
+    /// Every check of a plan, in its order.
+    pub fn all(checks: &[Check], schema: &str) -> Vec<Self> {
+        checks.iter().map(|c| Self::of(c, schema)).collect()
+    }
+
     /// `check`, whose table names are shown relative to `schema`.
     pub fn of(check: &Check, schema: &str) -> Self {
         Self {

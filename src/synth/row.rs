@@ -379,7 +379,7 @@ impl<'a> Building<'a> {
             return Vec::new();
         };
         (self.table.columns.iter())
-            .filter(|c| !c.generated && mentions(expr, &c.name))
+            .filter(|c| !c.generated && crate::names::mentions(expr, &c.name))
             .map(|c| c.name.clone())
             .collect()
     }
@@ -418,18 +418,4 @@ impl<'a> Building<'a> {
     pub(super) fn insert_sql(&self) -> String {
         insert_sql(self.table, &self.written())
     }
-}
-
-/// Whether `expr` (as `pg_get_expr` prints it) names the column `name`: quoted, or as a word
-/// outside string literals.
-fn mentions(expr: &str, name: &str) -> bool {
-    if expr.contains(&crate::names::ident(name)) {
-        return true;
-    }
-    let mut outside = String::new();
-    for (i, part) in expr.split('\'').enumerate() {
-        outside.push_str(if i % 2 == 0 { part } else { " " });
-    }
-    let word = |ch: char| ch.is_alphanumeric() || ch == '_' || ch == '$';
-    outside.split(|ch: char| !word(ch)).any(|w| w == name)
 }
