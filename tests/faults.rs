@@ -57,6 +57,22 @@ impl Scratch {
         root
     }
 
+    /// The run after a killed one: `project` on the url backend's server `url`, off the async
+    /// runtime (the binary blocks).
+    async fn run_on_url(self, project: PathBuf, url: String) -> std::process::Output {
+        tokio::task::spawn_blocking(move || {
+            self.command(
+                &project,
+                &["--backend", "url"],
+                &[("PG_INVARIANTS_URL", &url)],
+            )
+            .output()
+            .expect("the next run")
+        })
+        .await
+        .expect("join")
+    }
+
     fn command(&self, project: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
         cmd.arg("test")
@@ -524,18 +540,7 @@ async fn a_url_run_killed_with_sigkill_leaves_no_database_after_the_next_run() {
     );
 
     let quick = quick_project(&scratch);
-    let next = tokio::task::spawn_blocking(move || {
-        scratch
-            .command(
-                &quick,
-                &["--backend", "url"],
-                &[("PG_INVARIANTS_URL", &url)],
-            )
-            .output()
-            .expect("the next run")
-    })
-    .await
-    .expect("join");
+    let next = scratch.run_on_url(quick, url).await;
     assert_eq!(next.status.code(), Some(0), "{next:?}");
     assert!(our_databases(&options).await.is_empty());
 }
@@ -783,18 +788,7 @@ async fn a_url_run_killed_during_the_chain_leaves_no_role_after_the_next_run() {
     // The same roles again, created without IF NOT EXISTS: the next run fails unless the
     // killed run's roles are gone first.
     let quick = scratch.project("quick-roles", &files("SELECT 1;\n"));
-    let next = tokio::task::spawn_blocking(move || {
-        scratch
-            .command(
-                &quick,
-                &["--backend", "url"],
-                &[("PG_INVARIANTS_URL", &url)],
-            )
-            .output()
-            .expect("the next run")
-    })
-    .await
-    .expect("join");
+    let next = scratch.run_on_url(quick, url).await;
     assert_eq!(next.status.code(), Some(0), "{next:?}");
     assert!(leaky_roles(&options).await.is_empty());
     assert!(our_databases(&options).await.is_empty());
