@@ -21,6 +21,7 @@
 // would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod formula;
 mod generated;
 pub mod guard;
 mod parents;
@@ -30,6 +31,7 @@ mod request;
 mod row;
 mod sample;
 mod sandbox;
+mod satisfy;
 mod sql;
 pub mod sqlstate;
 mod tenant;
