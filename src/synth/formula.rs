@@ -38,7 +38,11 @@ pub(super) enum Wish {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Disjunct {
     pub(super) wishes: Vec<(String, Wish)>,
+    /// How many atoms are not understood, and the columns they read: a value wished there
+    /// (a length) may not be one they accept (a pattern), so such a column only gets a value of
+    /// its own, from the candidates.
     pub(super) opaque: usize,
+    pub(super) opaque_columns: Vec<String>,
 }
 
 /// At most this many disjuncts: a CHECK whose normal form is larger is not read.
@@ -163,8 +167,8 @@ enum Expr {
     Literal(String),
     Number(f64, String),
     Call(String, Vec<Expr>),
-    /// Anything else: a value this module does not read.
-    Other,
+    /// Anything else, with the parts it is made of: a value this module does not read.
+    Opaque(Vec<Expr>),
 }
 
 struct Parser {
@@ -228,8 +232,8 @@ impl Parser {
                 return Some(Expr::IsNull(Box::new(e), negated));
             }
             // IS TRUE, IS DISTINCT FROM …: not read.
-            self.value()?;
-            return Some(Expr::Other);
+            let other = self.value()?;
+            return Some(Expr::Opaque(vec![e, other]));
         }
         Some(e)
     }
@@ -254,7 +258,7 @@ impl Parser {
             "=" | "<>" | "!=" | "<" | ">" | "<=" | ">=" => {
                 Expr::Compare(op, Box::new(left), Box::new(right))
             }
-            _ => Expr::Other,
+            _ => Expr::Opaque(vec![left, right]),
         })
     }
 
@@ -301,7 +305,7 @@ impl Parser {
                 self.at += 1;
                 match self.value()? {
                     Expr::Number(v, n) => Expr::Number(-v, format!("-{n}")),
-                    _ => Expr::Other,
+                    other => Expr::Opaque(vec![other]),
                 }
             }
             Token::Quoted(name) => {
@@ -332,7 +336,7 @@ impl Parser {
                 } else if ["case", "array", "exists", "select"].contains(&w.as_str()) {
                     return None;
                 } else if ["true", "false", "null"].contains(&w.as_str()) {
-                    Expr::Other
+                    Expr::Opaque(Vec::new())
                 } else {
                     Expr::Column(w)
                 }
@@ -345,8 +349,8 @@ impl Parser {
             && ["+", "-", "*", "/", "||", "%"].contains(&op.as_str())
         {
             self.at += 1;
-            self.value()?;
-            return Some(Expr::Other);
+            let other = self.value()?;
+            return Some(Expr::Opaque(vec![e, other]));
         }
         Some(e)
     }
@@ -441,10 +445,12 @@ fn merge(atoms: &[Atom]) -> Option<Disjunct> {
     let mut d = Disjunct {
         wishes: Vec::new(),
         opaque: 0,
+        opaque_columns: Vec::new(),
     };
     for (e, negated) in atoms {
         let Some((column, wish)) = wish(e, *negated) else {
             d.opaque += 1;
+            columns_of(e, &mut d.opaque_columns);
             continue;
         };
         match d.wishes.iter_mut().find(|(c, _)| *c == column) {
@@ -453,6 +459,26 @@ fn merge(atoms: &[Atom]) -> Option<Disjunct> {
         }
     }
     Some(d)
+}
+
+/// The columns `e` reads, added to `out`.
+fn columns_of(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Column(c) if !out.contains(c) => out.push(c.clone()),
+        Expr::Or(items) | Expr::And(items) | Expr::Call(_, items) | Expr::Opaque(items) => {
+            items.iter().for_each(|i| columns_of(i, out))
+        }
+        Expr::Not(inner) | Expr::IsNull(inner, _) => columns_of(inner, out),
+        Expr::Compare(_, a, b) => {
+            columns_of(a, out);
+            columns_of(b, out);
+        }
+        Expr::Any(_, a, items) => {
+            columns_of(a, out);
+            items.iter().for_each(|i| columns_of(i, out));
+        }
+        _ => {}
+    }
 }
 
 /// One atom as a wish on one column, when it is one this module reads.
@@ -725,7 +751,27 @@ mod tests {
                 .unwrap();
         assert_eq!(ds.len(), 1);
         assert_eq!(ds[0].opaque, 1);
+        assert_eq!(ds[0].opaque_columns, ["b"]);
         assert!(disjuncts("CHECK ((CASE WHEN a THEN b ELSE c END))").is_none());
+    }
+
+    #[test]
+    fn a_pattern_beside_a_length_marks_the_column() {
+        let ds = disjuncts(
+            "CHECK (((length((username)::text) >= 2) AND (length((username)::text) <= 24) AND ((username)::text ~ '^[a-zA-Z]([_]?[a-zA-Z0-9])+$'::text)))",
+        )
+        .unwrap();
+        assert_eq!(
+            wishes(&ds[0]),
+            vec![(
+                "username",
+                Wish::Length {
+                    min: 2,
+                    max: Some(24)
+                }
+            )]
+        );
+        assert_eq!(ds[0].opaque_columns, ["username"]);
     }
 
     #[test]

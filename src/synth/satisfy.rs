@@ -59,6 +59,9 @@ impl<'a> Synth<'a> {
                     row.state.insert(c.clone(), Source::Fixed("NULL".into()));
                 }
                 Wish::NotNull => self.give_value(sb, row, c, depth).await?,
+                // An atom not understood reads the column too (a pattern beside a length):
+                // a value of its own, the candidates' to find.
+                _ if d.opaque_columns.contains(c) => self.give_value(sb, row, c, depth).await?,
                 Wish::Same(other) => {
                     if let Some(source) = row.state.get(other).cloned() {
                         row.state.insert(c.clone(), source);
