@@ -160,7 +160,11 @@ fn fits(row: &Building<'_>, d: &Disjunct) -> bool {
         match wish {
             Wish::Null => !column.not_null && !explicit && (!given || null_given),
             Wish::NotNull => !null_given,
-            _ => !null_given && !(explicit && widest_foreign_key(row.table, c).is_some()),
+            // A value wished on a foreign key column the caller asked for: its parent stays.
+            _ => {
+                let asked_parent = explicit && widest_foreign_key(row.table, c).is_some();
+                !null_given && !asked_parent
+            }
         }
     })
 }
