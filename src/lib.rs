@@ -26,5 +26,6 @@ pub mod session;
 pub mod setup;
 pub mod snapshot;
 pub mod spec;
+pub mod sql;
 pub mod synth;
 pub mod tenancy;

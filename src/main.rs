@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use pg_invariants::migrate::Format;
-use pg_invariants::migrate::format::UnknownFormat;
+use pg_invariants::spec::{Format, UnknownFormat};
 use pg_invariants::output;
 use pg_invariants::report;
 use pg_invariants::runner::{self, Options};

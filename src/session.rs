@@ -10,14 +10,14 @@ use std::sync::OnceLock;
 use crate::catalog::Catalog;
 use crate::checks::{self, Batches, Context, Failure, Member, Verdict};
 use crate::migrate::format::skip_warning;
-use crate::migrate::{Chain, Format};
+use crate::migrate::Chain;
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision::{self, Source};
 use crate::report::{Cleared, Listed, Outcome, Reported};
 use crate::setup::{Cached, SecondPass, Setup};
 use crate::snapshot;
-use crate::spec::{self, Backend, Spec};
+use crate::spec::{self, Backend, Format, Spec};
 
 /// Exit code for an invalid configuration or no PostgreSQL (docs/output.md).
 pub const EXIT_INVALID: u8 = 2;
@@ -188,7 +188,7 @@ pub(crate) fn tables_by_schema(spec: &Spec, catalog: &Catalog) -> Vec<(String, u
     let mut found: Vec<(String, usize)> = Vec::new();
     let ours = (catalog.tables.iter()).filter(|t| {
         t.parent.is_none()
-            && !crate::migrate::bookkeeping::is_bookkeeping(&t.name)
+            && !crate::spec::is_bookkeeping(&t.name)
             && !preset.contains(&t.name.schema.as_str())
     });
     for t in ours {

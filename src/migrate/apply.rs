@@ -17,14 +17,15 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use super::bookkeeping;
 use super::command;
 use super::extension;
-use super::format::{self, DiscoverError, Format};
+use super::format::{self, DiscoverError};
+use crate::spec::Format;
 use super::limits::Limits;
 use super::message;
 use super::migration::Migration;
 use super::placeholders::{Database, Placeholders};
 use super::preset;
 use super::psql::{NoPsql, Psql};
-use super::statements::{self, Statement, StatementKind};
+use crate::sql::statements::{self, Statement, StatementKind};
 use crate::location::{Location, TextError};
 use crate::spec::{Backend, Project};
 

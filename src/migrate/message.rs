@@ -6,7 +6,7 @@ use sqlx::postgres::PgConnection;
 
 use super::apply::{ApplyError, SqlError, execute, run_statement};
 use super::migration::Migration;
-use super::statements::{self, Statement, StatementKind};
+use crate::sql::statements::{self, Statement, StatementKind};
 use crate::location::Location;
 
 /// An error of a statement sent as one message of several statements (a golang-migrate or Prisma

@@ -6,7 +6,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::command_hint;
-use super::format::{self, Format};
+use super::format;
+use crate::spec::Format;
 use crate::spec::MigrationsConfig;
 
 /// How deep the directory is searched for files to name.

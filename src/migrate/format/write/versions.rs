@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use crate::migrate::format::Format;
+use crate::spec::Format;
 use crate::migrate::format::utc::{millis, timestamp};
 use crate::migrate::format::version::{cmp_numeric, leading_digits};
 use crate::migrate::migration::Migration;
