@@ -20,6 +20,7 @@ pub mod names;
 pub mod output;
 pub mod plan;
 pub mod provision;
+pub mod referential;
 pub mod report;
 pub mod runner;
 pub mod session;

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use crate::catalog::Catalog;
 use crate::checks::{self, Batches, Context, Failure, Member, Verdict};
-use crate::migrate::format::skip_warning;
 use crate::migrate::Chain;
+use crate::migrate::format::skip_warning;
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision::{self, Source};

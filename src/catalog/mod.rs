@@ -12,7 +12,7 @@ pub use render::render;
 use serde::{Deserialize, Serialize};
 
 use crate::names::TableName;
-use crate::spec::OnDelete;
+use crate::referential::OnDelete;
 
 /// Every user table (ordinary and partitioned) in every non-system schema.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

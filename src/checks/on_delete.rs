@@ -15,7 +15,8 @@ use super::{Context, Failure, Fix, Verdict, repair};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::{Fact, Reference};
 use crate::synth::{DbError, Row, Wanted, identify, typed};
 
 pub async fn check(

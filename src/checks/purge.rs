@@ -17,7 +17,8 @@ use super::{Context, Failure, Fix, Repair, Verdict, repair};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::{Fact, Reference};
 use crate::synth::{DbError, Row, identify, typed};
 use crate::tenancy;
 

@@ -10,7 +10,8 @@ use super::behaviour::{self, Case, Run, outcome};
 use super::{Context, Failure, Verdict, repair};
 use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::{Fact, Reference};
 use crate::synth::{DbError, Row, Wanted, typed};
 
 /// Values tried before giving up on finding one absent from the referenced column.

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::Context;
 use crate::catalog::{Constraint, ForeignKey, Table, TableKind};
 use crate::names::{TableName, ident, literal};
-use crate::spec::{Fact, OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::{Fact, Reference};
 
 /// What a failure offers to make its promise hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

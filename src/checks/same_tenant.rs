@@ -15,7 +15,7 @@ use super::{Context, Failure, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::OnDelete;
+use crate::referential::OnDelete;
 use crate::synth::{DbError, Row, SynthError, Tenant, plain_insert, typed};
 use crate::tenancy::tenant_columns;
 

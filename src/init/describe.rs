@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use crate::catalog::{Column, ConstraintKind, Table};
 use crate::names::{TableName, ident};
-use crate::spec::{ColumnFacts, OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::{ColumnFacts, Reference};
 
 /// A table file about to be written.
 #[derive(Debug, Clone)]

@@ -379,7 +379,8 @@ fn column_of<'a>(d: &'a mut Description, name: &str) -> &'a mut ColumnDescriptio
 mod tests {
     use super::*;
     use crate::catalog::{Policy, Role, TableKind};
-    use crate::spec::{OnDelete, Project};
+    use crate::referential::OnDelete;
+    use crate::spec::Project;
 
     fn organizations() -> Reference {
         Reference::parse("organizations.id", "public").unwrap()

@@ -18,16 +18,15 @@ use super::bookkeeping;
 use super::command;
 use super::extension;
 use super::format::{self, DiscoverError};
-use crate::spec::Format;
 use super::limits::Limits;
 use super::message;
 use super::migration::Migration;
 use super::placeholders::{Database, Placeholders};
 use super::preset;
 use super::psql::{NoPsql, Psql};
-use crate::sql::statements::{self, Statement, StatementKind};
 use crate::location::{Location, TextError};
-use crate::spec::{Backend, Project};
+use crate::spec::{Backend, Format, Project};
+use crate::sql::statements::{self, Statement, StatementKind};
 
 /// Everything that runs before the checks, in order, found without touching a database.
 #[derive(Debug, Clone)]

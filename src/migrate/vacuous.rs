@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::command_hint;
 use super::format;
-use crate::spec::Format;
-use crate::spec::MigrationsConfig;
+use crate::spec::{Format, MigrationsConfig};
 
 /// How deep the directory is searched for files to name.
 const DEPTH: usize = 3;

@@ -7,9 +7,9 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
-use super::format::Format;
 use super::error::SpecError;
 use super::facts::{COLUMN_ONLY_KEYS, ColumnFacts, RawKeys, Reference};
+use super::format::Format;
 use super::glob::{self, Glob};
 use super::known::{self, Baseline, RawKnown};
 use super::source::Source;

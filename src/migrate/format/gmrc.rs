@@ -244,8 +244,8 @@ pub(super) fn commands_not_run(dir: &Path) -> Result<Vec<String>, DiscoverError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Format;
     use crate::migrate::format::fixture::Fixture;
+    use crate::spec::Format;
     use std::fs;
 
     const GMRC_TEXT: &str = r#"/* settings */
