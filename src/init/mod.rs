@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use describe::Description;
-pub(crate) use describe::toml_string;
 use project_file::NewProject;
 use tenancy::Proposal;
 

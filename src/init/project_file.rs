@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::describe::toml_string;
+use crate::names::toml_string;
 use crate::migrate::Migration;
 use crate::spec::Format;
 

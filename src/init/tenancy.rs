@@ -11,9 +11,9 @@
 
 use std::fmt::Write as _;
 
-use super::describe::{ColumnDescription, Description, toml_string};
+use super::describe::{ColumnDescription, Description};
 use crate::catalog::{Catalog, Table};
-use crate::names::{TableName, ident};
+use crate::names::{TableName, ident, toml_string};
 use crate::spec::{Reference, Spec, TENANT, USER};
 use crate::synth::settings_read;
 
