@@ -23,6 +23,7 @@ pub mod provision;
 pub mod referential;
 pub mod report;
 pub mod runner;
+pub mod sandbox;
 pub mod session;
 pub mod setup;
 pub mod snapshot;

@@ -18,8 +18,9 @@ use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::referential::OnDelete;
+use crate::sandbox::DbError;
 use crate::spec::{Fact, Reference};
-use crate::synth::{DbError, Row, identify, typed};
+use crate::synth::{Row, identify, typed};
 use crate::tenancy;
 
 /// More foreign keys than this reaching the table: the check says so instead of building

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::names::toml_string;
 use crate::migrate::Migration;
+use crate::names::toml_string;
 use crate::spec::Format;
 
 /// Where tools keep a chain, relative to the project, in the order they are tried.
