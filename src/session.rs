@@ -1,7 +1,7 @@
 //! What every command shares before and around the checks: reading the project (no database),
 //! setting up the migrated database on the source [`provision::Source::decide`] chose, and the
 //! verdict of one check on it. `test` (and its `--list`), `init` and `fix` all go through here;
-//! the libtest glue is in [`crate::runner`].
+//! the libtest glue is in `runner`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -290,8 +290,7 @@ pub(crate) fn verdict(
 }
 
 /// A run's checks on its migrated database: what every trial reads. One per `test` process, or
-/// one per test run on the run's host (see [`crate::host`]), whose processes ask it for
-/// verdicts by name.
+/// one per test run held by the run's keeper, whose processes ask it for verdicts by name.
 pub(crate) struct Session {
     pub spec: Spec,
     pub snapshots: snapshot::Policy,
