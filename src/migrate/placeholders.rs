@@ -284,17 +284,6 @@ mod tests {
         }
     }
 
-    #[rstest]
-    #[case(":DATABASE_VISITOR", true)]
-    #[case(":A1", true)]
-    #[case(":A", false)]
-    #[case("DATABASE", false)]
-    #[case(":lower", false)]
-    #[case(":1ABC", false)]
-    fn names(#[case] name: &str, #[case] valid: bool) {
-        assert_eq!(is_name(name), valid);
-    }
-
     #[test]
     fn an_env_placeholder_the_project_sets_reads_no_variable() {
         let name = ":PG_INVARIANTS_TEST_SURELY_UNSET";

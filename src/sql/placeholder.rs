@@ -12,3 +12,20 @@ pub fn is_name(name: &str) -> bool {
         && rest.len() > 1
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(":DATABASE_VISITOR", true)]
+    #[case(":A1", true)]
+    #[case(":A", false)]
+    #[case("DATABASE", false)]
+    #[case(":lower", false)]
+    #[case(":1ABC", false)]
+    fn names(#[case] name: &str, #[case] valid: bool) {
+        assert_eq!(is_name(name), valid);
+    }
+}
