@@ -21,6 +21,7 @@
 // would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod formula;
 mod generated;
 mod parents;
 mod partition;
@@ -28,6 +29,7 @@ mod repair;
 mod request;
 mod row;
 mod sample;
+mod satisfy;
 mod sql;
 mod tenant;
 mod values;

@@ -119,6 +119,12 @@ impl<'a> Synth<'a> {
                     // A domain's CHECK: the columns built on a domain.
                     None => row.domain_columns(),
                 };
+                // The CHECK read as a formula: one of its disjuncts written whole.
+                if let Some(name) = &e.constraint
+                    && self.satisfy(sb, row, name, depth).await?
+                {
+                    return Ok(true);
+                }
                 // A left-out foreign key column the CHECK wants (`CHECK (org_id IS NOT NULL)`):
                 // a parent row, not a made-up value.
                 for c in &columns {

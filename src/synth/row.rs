@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
+use super::formula::Wish;
 use super::parents::widest_foreign_key;
 use super::partition::{key_columns, partition_constants};
 use super::sql::insert_sql;
@@ -76,6 +77,11 @@ pub(super) struct Building<'a> {
     pub(super) sampled: Vec<String>,
     /// Columns asked to hold a value of their own: a repair never writes NULL there.
     pub(super) explicit: Vec<String>,
+    /// Columns given a value by the caller or a `[sample]`: no repair writes there.
+    pub(super) given: Vec<String>,
+    /// What a CHECK's disjunct wrote into a column ([`super::satisfy`]): a later CHECK prefers a
+    /// disjunct that agrees.
+    pub(super) wished: HashMap<String, Wish>,
     /// Columns a CHECK's repair wrote NULL into: the CHECK, the column, and where its value
     /// came from before.
     pub(super) nulled: Vec<(String, String, Source)>,
@@ -148,6 +154,9 @@ impl<'a> Building<'a> {
             };
             state.insert(name.clone(), source);
         }
+        let given = (fixed.iter().map(|(c, _)| c.clone()))
+            .chain(sampled.iter().cloned())
+            .collect();
         let mut row = Self {
             table,
             family,
@@ -156,6 +165,8 @@ impl<'a> Building<'a> {
             renewed: Default::default(),
             sampled,
             explicit: explicit.to_vec(),
+            given,
+            wished: HashMap::new(),
             nulled: Vec::new(),
             repairs: 0,
             last_changed: None,
