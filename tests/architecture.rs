@@ -168,7 +168,10 @@ fn without_test_modules(text: &str) -> (String, usize) {
 
 fn is_mod_block(line: &str) -> bool {
     let line = line.trim_start();
-    let line = line.strip_prefix("pub ").unwrap_or(line);
+    let line = line
+        .strip_prefix("pub(crate) ")
+        .or(line.strip_prefix("pub "))
+        .unwrap_or(line);
     line.strip_prefix("mod ")
         .is_some_and(|rest| rest.trim_end().ends_with('{'))
 }
