@@ -36,7 +36,8 @@ use super::rejects_invalid::{self, Insert};
 use crate::catalog::Catalog;
 use crate::names::TableName;
 use crate::plan::{Check, CheckKind, ColumnFact};
-use crate::spec::{OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::Reference;
 use crate::synth::Wanted;
 
 /// The batches of one run, planned from the checks it will really run.

@@ -7,7 +7,8 @@ use super::{Context, Failure};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::synth::{DbError, Outcome, Row, Statement, identify};
+use crate::sandbox::{DbError, Outcome, Statement};
+use crate::synth::{Row, identify};
 
 /// Up to `count` rows of `table` with the `fixed` columns set (SQL expressions), kept. At least
 /// one, or the failure that says why none could be built; a second row under one referenced row

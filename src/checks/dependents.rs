@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::catalog::Catalog;
 use crate::names::TableName;
-use crate::spec::OnDelete;
+use crate::referential::OnDelete;
 
 /// How the rows of one table depend on the rows of another.
 #[derive(Debug, Clone, PartialEq, Eq)]

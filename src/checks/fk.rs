@@ -11,7 +11,8 @@
 use super::repair;
 use super::{Context, Failure, Verdict};
 use crate::names::TableName;
-use crate::spec::{Fact, OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::{Fact, Reference};
 
 pub fn check(
     ctx: &Context<'_>,

@@ -11,7 +11,8 @@ use super::{Context, Failure, Fix, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::synth::{DbError, identify, typed};
+use crate::sandbox::DbError;
+use crate::synth::{identify, typed};
 
 /// Values tried for the new one before concluding the column has no other value.
 const TRIES: usize = 6;

@@ -21,8 +21,9 @@ use super::{Context, Failure, Verdict, immutable};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
+use crate::sandbox::{DbError, Outcome};
 use crate::spec::Tenancy;
-use crate::synth::{DbError, Outcome, Row, SynthError, Tenant, identify, plain_insert, typed};
+use crate::synth::{Row, SynthError, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {

@@ -14,7 +14,8 @@ use super::{Context, Failure, Verdict, data};
 use crate::catalog::{ConstraintKind, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
-use crate::synth::{DbError, insert_sql};
+use crate::sandbox::DbError;
+use crate::synth::insert_sql;
 
 /// How many rows holding NULL a message names.
 const SHOWN: i64 = 5;

@@ -15,8 +15,10 @@ use super::{Context, Failure, Fix, Verdict, repair};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, Wanted, identify, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::spec::{Fact, Reference};
+use crate::synth::{Row, Wanted, identify, typed};
 
 pub async fn check(
     ctx: &Context<'_>,

@@ -12,8 +12,8 @@ use super::repair::Repair;
 use super::{Context, Failure, Verdict, data};
 use crate::catalog::Column;
 use crate::names::{TableName, ident};
+use crate::sandbox::STATEMENT_TIMEOUT;
 use crate::spec::{Fact, OrphanTarget, Orphans};
-use crate::synth::STATEMENT_TIMEOUT;
 
 /// How many offending values a message lists, per target.
 const SHOWN: i64 = 10;

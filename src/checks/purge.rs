@@ -17,8 +17,10 @@ use super::{Context, Failure, Fix, Repair, Verdict, repair};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, identify, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::spec::{Fact, Reference};
+use crate::synth::{Row, identify, typed};
 use crate::tenancy;
 
 /// More foreign keys than this reaching the table: the check says so instead of building

@@ -10,8 +10,10 @@ use super::behaviour::{self, Case, Run, outcome};
 use super::{Context, Failure, Verdict, repair};
 use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, Wanted, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::spec::{Fact, Reference};
+use crate::synth::{Row, Wanted, typed};
 
 /// Values tried before giving up on finding one absent from the referenced column.
 const TRIES: usize = 8;

@@ -15,8 +15,9 @@ use super::{Context, Failure, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::OnDelete;
-use crate::synth::{DbError, Row, SynthError, Tenant, plain_insert, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::synth::{Row, SynthError, Tenant, plain_insert, typed};
 use crate::tenancy::tenant_columns;
 
 pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {

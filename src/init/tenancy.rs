@@ -11,9 +11,9 @@
 
 use std::fmt::Write as _;
 
-use super::describe::{ColumnDescription, Description, toml_string};
+use super::describe::{ColumnDescription, Description};
 use crate::catalog::{Catalog, Table};
-use crate::names::{TableName, ident};
+use crate::names::{TableName, ident, toml_string};
 use crate::spec::{Reference, Spec, TENANT, USER};
 use crate::synth::settings_read;
 
@@ -417,7 +417,8 @@ fn column_of<'a>(d: &'a mut Description, name: &str) -> &'a mut ColumnDescriptio
 mod tests {
     use super::*;
     use crate::catalog::{Column, Policy, Role, TableKind};
-    use crate::spec::{OnDelete, Project};
+    use crate::referential::OnDelete;
+    use crate::spec::Project;
 
     fn organizations() -> Reference {
         Reference::parse("organizations.id", "public").unwrap()

@@ -13,9 +13,9 @@
 //!
 //! The concerns, one per module: `row` (where each column's value comes from), `parents`,
 //! `repair` (PostgreSQL's error to the next attempt), `partition`, `sample` (the table file's
-//! expressions), `request` (triggers that read the request), `sql` (statement text), `sandbox`
-//! (the rolled-back transaction), `sqlstate` (the codes decided on, by name), `tenant` (rows of
-//! a tenant, inserted with one of its principals' request in force).
+//! expressions), `request` (triggers that read the request), `sql` (statement text), `tenant` (rows of
+//! a tenant, inserted with one of its principals' request in force). The rolled-back transaction
+//! rows are built in, and the SQLSTATE codes decided on, are [`crate::sandbox`]'s.
 
 // An error here is the product (it ends up in a failure message), not an exception: boxing it
 // would buy nothing measurable.
@@ -24,17 +24,14 @@
 mod error;
 mod formula;
 mod generated;
-pub mod guard;
 mod parents;
 mod partition;
 mod repair;
 mod request;
 mod row;
 mod sample;
-mod sandbox;
 mod satisfy;
 mod sql;
-pub mod sqlstate;
 mod tenant;
 mod values;
 
@@ -48,6 +45,7 @@ use indexmap::IndexMap;
 use crate::catalog::{Catalog, Column};
 use crate::location::Location;
 use crate::names::{TableName, literal};
+use crate::sandbox::{DbError, Outcome, Sandbox, Statement};
 use crate::spec::Spec;
 use crate::tenancy::Principals;
 use error::refused;
@@ -57,7 +55,6 @@ use row::{Building, Source};
 pub use error::{Advice, SynthError};
 pub use request::Overwrite;
 pub(crate) use request::settings_read;
-pub use sandbox::{DbError, Outcome, Ran, STATEMENT_TIMEOUT, Sandbox, Statement};
 pub use sql::{identify, insert_sql, plain_insert};
 pub use tenant::Tenant;
 

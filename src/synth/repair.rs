@@ -3,13 +3,13 @@
 
 use super::parents::widest_foreign_key;
 use super::row::{Building, Source};
-use super::sqlstate::{
-    CHECK_VIOLATION, DATA_EXCEPTION_CLASS, EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION,
-    NOT_NULL_VIOLATION, UNIQUE_VIOLATION, WRONG_OBJECT_TYPE_CLASS,
-};
 use super::{DbError, Sandbox, Synth, SynthError};
 use crate::catalog::TableKind;
 use crate::names::ident;
+use crate::sandbox::sqlstate::{
+    CHECK_VIOLATION, DATA_EXCEPTION_CLASS, EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION,
+    NOT_NULL_VIOLATION, UNIQUE_VIOLATION, WRONG_OBJECT_TYPE_CLASS,
+};
 
 /// How PostgreSQL starts the message of a row no partition takes (SQLSTATE 23514, no
 /// constraint).

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use crate::migrate::format::Format;
 use crate::migrate::format::utc::{millis, timestamp};
 use crate::migrate::format::version::{cmp_numeric, leading_digits};
 use crate::migrate::migration::Migration;
+use crate::spec::Format;
 
 /// The versions of `count` migrations after `existing`, as they are written into names.
 pub(super) fn next_versions(
