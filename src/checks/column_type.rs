@@ -1,49 +1,57 @@
 //! `<table>::<col>::type`: the column's type, exactly as `format_type()` prints it. Catches an
 //! id silently narrowed to `integer` or a tenant id turned into `text`.
 
-use super::repair::{Repair, Step};
-use super::{Context, Failure, Verdict};
+use super::machinery::repair::{Repair, Step};
+use super::{Check, Context, Failure, Verdict};
 use crate::names::{TableName, ident};
 use crate::spec::Fact;
 
-pub fn check(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    expected: &Fact<String>,
-) -> Verdict {
-    let promise = format!(
-        "column {}.{column} has type {}",
-        ctx.show(table),
-        expected.value
-    );
-    let (_, col) = ctx.column(table, column, &expected.at, &promise)?;
-    if col.type_ == expected.value {
-        return Ok(());
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub expected: &'a Fact<String>,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self {
+            table,
+            column,
+            expected,
+        } = *self;
+        let promise = format!(
+            "column {}.{column} has type {}",
+            ctx.show(table),
+            expected.value
+        );
+        let (_, col) = ctx.column(table, column, &expected.at, &promise)?;
+        if col.type_ == expected.value {
+            return Ok(());
+        }
+        Err(Failure {
+            at: Some(expected.at.clone()),
+            promise,
+            expected: expected.value.clone(),
+            found: col.type_.clone(),
+            fix: Some(
+                Repair::new(vec![
+                    Step::new(
+                        table,
+                        format!(
+                            "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
+                            table.sql(),
+                            ident(column),
+                            expected.value
+                        ),
+                    )
+                    .note("rewrites the table under an ACCESS EXCLUSIVE lock; add USING (...) if no implicit cast exists"),
+                ])
+                .note(format!(
+                    "or, if the schema is right, write type = {:?} in the invariant file",
+                    col.type_
+                ))
+                .into(),
+            ),
+        })
     }
-    Err(Failure {
-        at: Some(expected.at.clone()),
-        promise,
-        expected: expected.value.clone(),
-        found: col.type_.clone(),
-        fix: Some(
-            Repair::new(vec![
-                Step::new(
-                    table,
-                    format!(
-                        "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
-                        table.sql(),
-                        ident(column),
-                        expected.value
-                    ),
-                )
-                .note("rewrites the table under an ACCESS EXCLUSIVE lock; add USING (...) if no implicit cast exists"),
-            ])
-            .note(format!(
-                "or, if the schema is right, write type = {:?} in the invariant file",
-                col.type_
-            ))
-            .into(),
-        ),
-    })
 }

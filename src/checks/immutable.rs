@@ -5,9 +5,9 @@
 //! prevents it. The usual guard is a `BEFORE UPDATE` trigger. The second half of the check keeps
 //! the guard honest: one that refuses every UPDATE of the row is a broken table, not immutability.
 
-use super::behaviour::{self, Case, Run, outcome};
-use super::repair::{Named, Repair, Step, derived_name, unless_exists};
-use super::{Context, Failure, Fix, Verdict};
+use super::machinery::behaviour::{self, Case, Run, outcome};
+use super::machinery::repair::{Named, Repair, Step, derived_name, unless_exists};
+use super::{Check, Context, Failure, Fix, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
@@ -16,106 +16,115 @@ use crate::synth::{DbError, identify, typed};
 /// Values tried for the new one before concluding the column has no other value.
 const TRIES: usize = 6;
 
-pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let promise = format!(
-        "{}.{column} is immutable: an UPDATE that changes it is refused, other UPDATEs work",
-        ctx.show(table)
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
-    let fail = |found: String, run: &Run<'_>, fix: Option<Fix>| Failure {
-        at: Some(at.clone()),
-        promise: promise.clone(),
-        expected: format!(
-            "UPDATE … SET {column} = <another value> fails; UPDATE … SET <another column> = itself succeeds"
-        ),
-        found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
-        fix,
-    };
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let row = run.row(ctx, table, true, at, &promise).await?;
-        let current = row.text(column).map(str::to_string);
-        // Another value the column could hold: one a new row was just allowed to have.
-        let mut new_value = None;
-        for attempt in 0..TRIES {
-            let Ok(other) = run
-                .synth
-                .trial_with_values(&mut run.sb, table, &[column.to_string()], attempt)
-                .await
-            else {
-                continue;
-            };
-            if other.text(column).is_some() && other.text(column) != current.as_deref() {
-                new_value = Some(typed(other.text(column), col));
-                break;
-            }
-        }
-        let Some(new_value) = new_value else {
-            return Err(fail(
-                format!("no other valid value for {column} could be found to update it to"),
-                run,
-                None,
-            ));
-        };
-        let key = identify(t, &row, None);
-        let change = format!(
-            "UPDATE {} SET {} = {new_value} WHERE {key} RETURNING {}::text",
-            t.name.sql(),
-            ident(column),
-            ident(column)
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub at: &'a Location,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self { table, column, at } = *self;
+        let promise = format!(
+            "{}.{column} is immutable: an UPDATE that changes it is refused, other UPDATEs work",
+            ctx.show(table)
         );
-        let result = run.sb.attempt(&change, false).await;
-        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
-        run.sb.record(&change, Some(&outcome(&count)));
-        match result {
-            Ok(out) => {
-                let stored = out.rows.first().and_then(|r| r.first().cloned().flatten());
-                let what = match out.rows.len() {
-                    0 => "succeeded without changing the row (a rule or trigger skipped it silently)".to_string(),
-                    _ if stored == current => format!(
-                        "succeeded, and {column} silently kept its value {} (a trigger reset it instead of refusing)",
-                        stored.as_deref().unwrap_or("NULL")
-                    ),
-                    _ => format!(
-                        "succeeded: {column} changed from {} to {}",
-                        current.as_deref().unwrap_or("NULL"),
-                        stored.as_deref().unwrap_or("NULL")
-                    ),
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        let fail = |found: String, run: &Run<'_>, fix: Option<Fix>| Failure {
+            at: Some(at.clone()),
+            promise: promise.clone(),
+            expected: format!(
+                "UPDATE … SET {column} = <another value> fails; UPDATE … SET <another column> = itself succeeds"
+            ),
+            found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
+            fix,
+        };
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+            let row = run.row(ctx, table, true, at, &promise).await?;
+            let current = row.text(column).map(str::to_string);
+            // Another value the column could hold: one a new row was just allowed to have.
+            let mut new_value = None;
+            for attempt in 0..TRIES {
+                let Ok(other) = run
+                    .synth
+                    .trial_with_values(&mut run.sb, table, &[column.to_string()], attempt)
+                    .await
+                else {
+                    continue;
                 };
-                return Err(fail(format!("the UPDATE of {column} {what}"), run, Some(fix(t, column).into())));
+                if other.text(column).is_some() && other.text(column) != current.as_deref() {
+                    new_value = Some(typed(other.text(column), col));
+                    break;
+                }
             }
-            Err(e) if e.is_timeout() || refused_by_value(&e) => {
+            let Some(new_value) = new_value else {
                 return Err(fail(
-                    format!(
-                        "the UPDATE of {column} was refused, but by a constraint on the new value, not by an immutability guard: {e}"
-                    ),
+                    format!("no other valid value for {column} could be found to update it to"),
                     run,
                     None,
                 ));
+            };
+            let key = identify(t, &row, None);
+            let change = format!(
+                "UPDATE {} SET {} = {new_value} WHERE {key} RETURNING {}::text",
+                t.name.sql(),
+                ident(column),
+                ident(column)
+            );
+            let result = run.sb.attempt(&change, false).await;
+            let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
+            run.sb.record(&change, Some(&outcome(&count)));
+            match result {
+                Ok(out) => {
+                    let stored = out.rows.first().and_then(|r| r.first().cloned().flatten());
+                    let what = match out.rows.len() {
+                        0 => "succeeded without changing the row (a rule or trigger skipped it silently)".to_string(),
+                        _ if stored == current => format!(
+                            "succeeded, and {column} silently kept its value {} (a trigger reset it instead of refusing)",
+                            stored.as_deref().unwrap_or("NULL")
+                        ),
+                        _ => format!(
+                            "succeeded: {column} changed from {} to {}",
+                            current.as_deref().unwrap_or("NULL"),
+                            stored.as_deref().unwrap_or("NULL")
+                        ),
+                    };
+                    return Err(fail(format!("the UPDATE of {column} {what}"), run, Some(fix(t, column).into())));
+                }
+                Err(e) if e.is_timeout() || refused_by_value(&e) => {
+                    return Err(fail(
+                        format!(
+                            "the UPDATE of {column} was refused, but by a constraint on the new value, not by an immutability guard: {e}"
+                        ),
+                        run,
+                        None,
+                    ));
+                }
+                Err(_) => {}
             }
-            Err(_) => {}
-        }
-        let other = other_column(t, col);
-        let touch = format!(
-            "UPDATE {} SET {o} = {o} WHERE {key} RETURNING 1",
-            t.name.sql(),
-            o = ident(&other.name)
-        );
-        let result = run.sb.attempt(&touch, false).await.map(|o| o.rows.len());
-        run.sb.record(&touch, Some(&outcome(&result)));
-        match result {
-            Ok(1) => Ok(()),
-            other_result => Err(fail(
-                format!(
-                    "an UPDATE that leaves {column} alone (SET {} = itself) {}: the guard refuses more than changes of {column}",
-                    other.name,
-                    outcome(&other_result)
-                ),
-                run,
-                Some(fix(t, column).into()),
-            )),
-        }
-    })
-    .await
+            let other = other_column(t, col);
+            let touch = format!(
+                "UPDATE {} SET {o} = {o} WHERE {key} RETURNING 1",
+                t.name.sql(),
+                o = ident(&other.name)
+            );
+            let result = run.sb.attempt(&touch, false).await.map(|o| o.rows.len());
+            run.sb.record(&touch, Some(&outcome(&result)));
+            match result {
+                Ok(1) => Ok(()),
+                other_result => Err(fail(
+                    format!(
+                        "an UPDATE that leaves {column} alone (SET {} = itself) {}: the guard refuses more than changes of {column}",
+                        other.name,
+                        outcome(&other_result)
+                    ),
+                    run,
+                    Some(fix(t, column).into()),
+                )),
+            }
+        })
+        .await
+    }
 }
 
 /// An error that says the new value was wrong, not that the column may not change: a check

@@ -5,43 +5,52 @@
 //! whole table. An index with the column second does not serve those lookups; a partial one
 //! serves only some; an INVALID one (a failed `CREATE INDEX CONCURRENTLY`) serves none.
 
-use super::repair::{Repair, Runs, Step, derived_name};
-use super::{Context, Failure, Verdict};
+use super::machinery::repair::{Repair, Runs, Step, derived_name};
+use super::{Check, Context, Failure, Verdict};
 use crate::catalog::{Catalog, Index, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
 
-pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let promise = format!(
-        "{}.{column} is indexed (first key column of a valid, non-partial index)",
-        ctx.show(table)
-    );
-    let (t, _) = ctx.column(table, column, at, &promise)?;
-    let lacking: Vec<(&Table, String)> = ctx
-        .catalog
-        .with_partitions(t)
-        .into_iter()
-        .filter(|part| !part.indexes.iter().any(|i| serves(i, column)))
-        .map(|part| (part, near_misses(part, column)))
-        .collect();
-    if lacking.is_empty() {
-        return Ok(());
-    }
-    let found = lacking
-        .iter()
-        .map(|(part, why)| format!("{}: {why}", ctx.show(&part.name)))
-        .collect::<Vec<_>>()
-        .join("\n");
-    Err(Failure {
-        at: Some(at.clone()),
-        promise,
-        expected: format!(
-            "an index on ({column}, ...) on {} and every partition",
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub at: &'a Location,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self { table, column, at } = *self;
+        let promise = format!(
+            "{}.{column} is indexed (first key column of a valid, non-partial index)",
             ctx.show(table)
-        ),
-        found,
-        fix: Some(fix(ctx.catalog, t, column, &lacking).into()),
-    })
+        );
+        let (t, _) = ctx.column(table, column, at, &promise)?;
+        let lacking: Vec<(&Table, String)> = ctx
+            .catalog
+            .with_partitions(t)
+            .into_iter()
+            .filter(|part| !part.indexes.iter().any(|i| serves(i, column)))
+            .map(|part| (part, near_misses(part, column)))
+            .collect();
+        if lacking.is_empty() {
+            return Ok(());
+        }
+        let found = lacking
+            .iter()
+            .map(|(part, why)| format!("{}: {why}", ctx.show(&part.name)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Err(Failure {
+            at: Some(at.clone()),
+            promise,
+            expected: format!(
+                "an index on ({column}, ...) on {} and every partition",
+                ctx.show(table)
+            ),
+            found,
+            fix: Some(fix(ctx.catalog, t, column, &lacking).into()),
+        })
+    }
 }
 
 fn serves(index: &Index, column: &str) -> bool {

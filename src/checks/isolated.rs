@@ -15,9 +15,9 @@
 
 use indexmap::IndexMap;
 
-use super::behaviour::{self, Case, Run};
+use super::machinery::behaviour::{self, Case, Run};
 use super::rls::{self, applying, describe};
-use super::{Context, Failure, Verdict, immutable};
+use super::{Check, Context, Failure, Verdict, immutable};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
@@ -25,47 +25,56 @@ use crate::spec::Tenancy;
 use crate::synth::{DbError, Outcome, Row, SynthError, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
 
-pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let Some(tenancy) = &ctx.spec.project.tenancy else {
-        return Err(super::unchecked(Some(at)));
-    };
-    let promise = format!(
-        "a principal of one tenant can neither see nor change rows of another in {} (tenant column {column})",
-        ctx.show(table)
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
-    let own_rows = tenancy.is_tenant_table(table);
-    let probe = Probe {
-        ctx,
-        t,
-        col,
-        at,
-        promise: &promise,
-        role: &tenancy.role.value,
-        tenancy,
-    };
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let a = probe.tenant(run).await?;
-        let b = probe.tenant(run).await?;
-        // The tenant table's rows are the tenants; a row of B is only written into it by
-        // creating B, so no INSERT or move is tried there.
-        let (row_a, row_b, insert_b) = if own_rows {
-            (a.row.clone(), b.row.clone(), None)
-        } else {
-            let row_a = probe.row(run, &a, true).await?;
-            let row_b = probe.row(run, &b, true).await?;
-            (row_a, row_b, Some(probe.row(run, &b, false).await?))
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub at: &'a Location,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self { table, column, at } = *self;
+        let Some(tenancy) = &ctx.spec.project.tenancy else {
+            return Err(super::unchecked(Some(at)));
         };
-        let rows = Rows {
-            key_a: identify(t, &row_a, None),
-            key_b: identify(t, &row_b, None),
-            lit_a: typed(Some(&a.key), col),
-            lit_b: typed(Some(&b.key), col),
-            insert_b,
+        let promise = format!(
+            "a principal of one tenant can neither see nor change rows of another in {} (tenant column {column})",
+            ctx.show(table)
+        );
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        let own_rows = tenancy.is_tenant_table(table);
+        let probe = Probe {
+            ctx,
+            t,
+            col,
+            at,
+            promise: &promise,
+            role: &tenancy.role.value,
+            tenancy,
         };
-        probe.operations(run, &a, &b, &rows).await
-    })
-    .await
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+            let a = probe.tenant(run).await?;
+            let b = probe.tenant(run).await?;
+            // The tenant table's rows are the tenants; a row of B is only written into it by
+            // creating B, so no INSERT or move is tried there.
+            let (row_a, row_b, insert_b) = if own_rows {
+                (a.row.clone(), b.row.clone(), None)
+            } else {
+                let row_a = probe.row(run, &a, true).await?;
+                let row_b = probe.row(run, &b, true).await?;
+                (row_a, row_b, Some(probe.row(run, &b, false).await?))
+            };
+            let rows = Rows {
+                key_a: identify(t, &row_a, None),
+                key_b: identify(t, &row_b, None),
+                lit_a: typed(Some(&a.key), col),
+                lit_b: typed(Some(&b.key), col),
+                insert_b,
+            };
+            probe.operations(run, &a, &b, &rows).await
+        })
+        .await
+    }
 }
 
 /// What one case needs to probe the table.

@@ -2,49 +2,62 @@
 //! id, say). Writing it down keeps schema-wide rules from demanding one, and keeps anyone from
 //! adding one that would reject valid events; pair it with `orphans` to watch the data instead.
 
-use super::repair::{Repair, Step};
-use super::{Context, Failure, Verdict};
+use super::machinery::repair::{Repair, Step};
+use super::{Check, Context, Failure, Verdict};
 use crate::names::TableName;
 use crate::spec::Fact;
 
-pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, reason: &Fact<String>) -> Verdict {
-    let promise = format!(
-        "{}.{column} has no foreign key: {}",
-        ctx.show(table),
-        reason.value
-    );
-    let (t, _) = ctx.column(table, column, &reason.at, &promise)?;
-    let offending: Vec<(TableName, String, String)> = ctx
-        .catalog
-        .with_partitions(t)
-        .into_iter()
-        .flat_map(|part| {
-            part.foreign_keys()
-                .filter(|(c, _)| c.columns.iter().any(|n| n == column) && !c.inherited)
-                .map(|(c, _)| (part.name.clone(), c.name.clone(), c.definition.clone()))
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub reason: &'a Fact<String>,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self {
+            table,
+            column,
+            reason,
+        } = *self;
+        let promise = format!(
+            "{}.{column} has no foreign key: {}",
+            ctx.show(table),
+            reason.value
+        );
+        let (t, _) = ctx.column(table, column, &reason.at, &promise)?;
+        let offending: Vec<(TableName, String, String)> = ctx
+            .catalog
+            .with_partitions(t)
+            .into_iter()
+            .flat_map(|part| {
+                part.foreign_keys()
+                    .filter(|(c, _)| c.columns.iter().any(|n| n == column) && !c.inherited)
+                    .map(|(c, _)| (part.name.clone(), c.name.clone(), c.definition.clone()))
+            })
+            .collect();
+        if offending.is_empty() {
+            return Ok(());
+        }
+        Err(Failure {
+            at: Some(reason.at.clone()),
+            promise,
+            expected: format!("no foreign key involving {column}"),
+            found: offending
+                .iter()
+                .map(|(owner, name, def)| format!("{}: {name} {def}", ctx.show(owner)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            fix: Some(
+                Repair::new(
+                    offending
+                        .iter()
+                        .map(|(owner, name, _)| Step::drop_constraint(owner, name))
+                        .collect(),
+                )
+                .note("or, if the foreign key is wanted now, replace no_fk with references in the invariant file")
+                .into(),
+            ),
         })
-        .collect();
-    if offending.is_empty() {
-        return Ok(());
     }
-    Err(Failure {
-        at: Some(reason.at.clone()),
-        promise,
-        expected: format!("no foreign key involving {column}"),
-        found: offending
-            .iter()
-            .map(|(owner, name, def)| format!("{}: {name} {def}", ctx.show(owner)))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        fix: Some(
-            Repair::new(
-                offending
-                    .iter()
-                    .map(|(owner, name, _)| Step::drop_constraint(owner, name))
-                    .collect(),
-            )
-            .note("or, if the foreign key is wanted now, replace no_fk with references in the invariant file")
-            .into(),
-        ),
-    })
 }

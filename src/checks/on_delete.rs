@@ -9,52 +9,62 @@
 //! behaviour (an FK, a trigger, a rule) counts; a trigger that also deletes another tenant's
 //! rows fails.
 
-use super::behaviour::{self, Case, Run};
-use super::deletion::{self, Deletion, Found, Read};
-use super::{Context, Failure, Fix, Verdict, repair};
+use super::machinery::behaviour::{self, Case, Run};
+use super::machinery::deletion::{self, Deletion, Found, Read};
+use super::machinery::repair;
+use super::{Check, Context, Failure, Fix, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
 use crate::synth::{DbError, Row, Wanted, identify, typed};
 
-pub async fn check(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    references: &Fact<Reference>,
-    on_delete: &Fact<OnDelete>,
-) -> Verdict {
-    let scene = Scene::new(ctx, table, column, references, on_delete)?;
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
-        let parents = scene.parents(run, case).await?;
-        let children = scene.children(run, &parents, case).await?;
-        // The referenced row to delete: the one the first row really references. A trigger may
-        // have replaced the value written (a tenant id copied from another parent), so rows
-        // are grouped by what they hold, not by what was asked.
-        let Some(victim) = children[0].row.text(column).map(str::to_string) else {
-            return Err(scene.fail(
-                format!("a row written with {column} set came back with {column} = NULL (a trigger cleared it)"),
-                run,
-            ));
-        };
-        let before = scene.before(run, &children, &victim).await?;
-        let deletion = scene
-            .delete(run, &victim)
-            .await
-            .map_err(|e| scene.fail(format!("the DELETE {e}"), run))?;
-        match (scene.action, deletion) {
-            (OnDelete::Restrict | OnDelete::NoAction, deletion) => {
-                scene.refused(run, &children, &victim, deletion).await
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub references: &'a Fact<Reference>,
+    pub on_delete: &'a Fact<OnDelete>,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self {
+            table,
+            column,
+            references,
+            on_delete,
+        } = *self;
+        let scene = Scene::new(ctx, table, column, references, on_delete)?;
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
+            let parents = scene.parents(run, case).await?;
+            let children = scene.children(run, &parents, case).await?;
+            // The referenced row to delete: the one the first row really references. A trigger may
+            // have replaced the value written (a tenant id copied from another parent), so rows
+            // are grouped by what they hold, not by what was asked.
+            let Some(victim) = children[0].row.text(column).map(str::to_string) else {
+                return Err(scene.fail(
+                    format!("a row written with {column} set came back with {column} = NULL (a trigger cleared it)"),
+                    run,
+                ));
+            };
+            let before = scene.before(run, &children, &victim).await?;
+            let deletion = scene
+                .delete(run, &victim)
+                .await
+                .map_err(|e| scene.fail(format!("the DELETE {e}"), run))?;
+            match (scene.action, deletion) {
+                (OnDelete::Restrict | OnDelete::NoAction, deletion) => {
+                    scene.refused(run, &children, &victim, deletion).await
+                }
+                (_, Deletion::Refused(e)) => Err(scene.fail(
+                    format!("the DELETE of the referenced row was refused: {e}"),
+                    run,
+                )),
+                (_, Deletion::Deleted(_)) => scene.applied(run, &children, &victim, before).await,
             }
-            (_, Deletion::Refused(e)) => Err(scene.fail(
-                format!("the DELETE of the referenced row was refused: {e}"),
-                run,
-            )),
-            (_, Deletion::Deleted(_)) => scene.applied(run, &children, &victim, before).await,
-        }
-    })
-    .await
+        })
+        .await
+    }
 }
 
 /// Several `on_delete` checks whose referenced table and column are the same, on one case:

@@ -8,8 +8,9 @@
 //! cannot escape), in a READ ONLY transaction that is always rolled back, under the same
 //! `statement_timeout` as behavioural checks.
 
-use super::repair::Repair;
-use super::{Context, Failure, Verdict, data};
+use super::machinery::data;
+use super::machinery::repair::Repair;
+use super::{Check, Context, Failure, Verdict};
 use crate::catalog::Column;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OrphanTarget, Orphans};
@@ -18,51 +19,59 @@ use crate::synth::STATEMENT_TIMEOUT;
 /// How many offending values a message lists, per target.
 const SHOWN: i64 = 10;
 
-pub async fn check(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    orphans: &Fact<Orphans>,
-) -> Verdict {
-    let promise = promise(ctx, table, column, &orphans.value);
-    let failure = |expected: String, found: String, fix: Option<Repair>| Failure {
-        at: Some(orphans.at.clone()),
-        promise: promise.clone(),
-        expected,
-        found,
-        fix: fix.map(Into::into),
-    };
-    let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
-    let mut found = Vec::new();
-    let mut fix = Repair::default().note("review first; pg-invariants never runs this:");
-    for target in &orphans.value.targets {
-        let shown = target.references.display(ctx.schema());
-        let (_, target_col) = ctx.column(
-            &target.references.table,
-            &target.references.column,
-            &orphans.at,
-            &promise,
-        )?;
-        let query = Query::new(table, column, col, target, target_col);
-        let (count, sample) = data::count_and_sample(ctx, &query.select(), SHOWN)
-            .await
-            .map_err(|e| failure(RUNS.into(), explain(&e, &query.select()), None))?;
-        if count == 0 {
-            continue;
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub orphans: &'a Fact<Orphans>,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self {
+            table,
+            column,
+            orphans,
+        } = *self;
+        let promise = promise(ctx, table, column, &orphans.value);
+        let failure = |expected: String, found: String, fix: Option<Repair>| Failure {
+            at: Some(orphans.at.clone()),
+            promise: promise.clone(),
+            expected,
+            found,
+            fix: fix.map(Into::into),
+        };
+        let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
+        let mut found = Vec::new();
+        let mut fix = Repair::default().note("review first; pg-invariants never runs this:");
+        for target in &orphans.value.targets {
+            let shown = target.references.display(ctx.schema());
+            let (_, target_col) = ctx.column(
+                &target.references.table,
+                &target.references.column,
+                &orphans.at,
+                &promise,
+            )?;
+            let query = Query::new(table, column, col, target, target_col);
+            let (count, sample) = data::count_and_sample(ctx, &query.select(), SHOWN)
+                .await
+                .map_err(|e| failure(RUNS.into(), explain(&e, &query.select()), None))?;
+            if count == 0 {
+                continue;
+            }
+            found.push(format!(
+                "{}{count} row(s) whose {column} is not in {shown}: {}",
+                condition(target),
+                data::listing(count, &sample)
+            ));
+            for line in query.delete() {
+                fix = fix.note(line);
+            }
         }
-        found.push(format!(
-            "{}{count} row(s) whose {column} is not in {shown}: {}",
-            condition(target),
-            data::listing(count, &sample)
-        ));
-        for line in query.delete() {
-            fix = fix.note(line);
+        if found.is_empty() {
+            return Ok(());
         }
+        Err(failure("no orphans".into(), found.join("\n"), Some(fix)))
     }
-    if found.is_empty() {
-        return Ok(());
-    }
-    Err(failure("no orphans".into(), found.join("\n"), Some(fix)))
 }
 
 const RUNS: &str = "the orphan query runs (`where` is one SQL condition on the table's columns)";

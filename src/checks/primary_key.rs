@@ -1,30 +1,38 @@
 //! `<table>::primary_key`: the primary key is exactly these columns, in this order (the order
 //! decides which lookups the key's index serves).
 
-use super::repair::{Repair, Step};
-use super::{Context, Failure, Verdict};
+use super::machinery::repair::{Repair, Step};
+use super::{Check, Context, Failure, Verdict};
 use crate::names::{TableName, ident, literal};
 use crate::spec::Fact;
 
-pub fn check(ctx: &Context<'_>, table: &TableName, columns: &Fact<Vec<String>>) -> Verdict {
-    let expected = format!("({})", columns.value.join(", "));
-    let promise = format!("the primary key of {} is {expected}", ctx.show(table));
-    let t = ctx.table(table, &columns.at, &promise)?;
-    let pk = t.primary_key();
-    if pk.is_some_and(|pk| pk.columns == columns.value) {
-        return Ok(());
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub columns: &'a Fact<Vec<String>>,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self { table, columns } = *self;
+        let expected = format!("({})", columns.value.join(", "));
+        let promise = format!("the primary key of {} is {expected}", ctx.show(table));
+        let t = ctx.table(table, &columns.at, &promise)?;
+        let pk = t.primary_key();
+        if pk.is_some_and(|pk| pk.columns == columns.value) {
+            return Ok(());
+        }
+        let found = match pk {
+            Some(pk) => format!("primary key {} ({})", pk.name, pk.columns.join(", ")),
+            None => "no primary key".to_string(),
+        };
+        Err(Failure {
+            at: Some(columns.at.clone()),
+            promise,
+            expected: format!("primary key {expected}"),
+            found,
+            fix: Some(fix(table, &columns.value, pk.map(|pk| pk.name.as_str())).into()),
+        })
     }
-    let found = match pk {
-        Some(pk) => format!("primary key {} ({})", pk.name, pk.columns.join(", ")),
-        None => "no primary key".to_string(),
-    };
-    Err(Failure {
-        at: Some(columns.at.clone()),
-        promise,
-        expected: format!("primary key {expected}"),
-        found,
-        fix: Some(fix(table, &columns.value, pk.map(|pk| pk.name.as_str())).into()),
-    })
 }
 
 /// Replaces the key unless it already is `columns`, so running it twice changes nothing.

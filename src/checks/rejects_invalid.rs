@@ -6,8 +6,9 @@
 //! deferred constraint, a partitioned table or a trigger that raises `foreign_key_violation` all
 //! pass; a missing or `NOT VALID`-only-for-old-rows constraint is caught by the INSERT.
 
-use super::behaviour::{self, Case, Run, outcome};
-use super::{Context, Failure, Verdict, repair};
+use super::machinery::behaviour::{self, Case, Run, outcome};
+use super::machinery::repair;
+use super::{Check, Context, Failure, Verdict};
 use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
@@ -16,18 +17,27 @@ use crate::synth::{DbError, Row, Wanted, typed};
 /// Values tried before giving up on finding one absent from the referenced column.
 const TRIES: usize = 8;
 
-pub async fn check(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    references: &Fact<Reference>,
-    on_delete: Option<&Fact<OnDelete>>,
-) -> Verdict {
-    let insert = Insert::new(ctx, table, column, references, on_delete)?;
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        insert.case(run).await
-    })
-    .await
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub references: &'a Fact<Reference>,
+    pub on_delete: Option<&'a Fact<OnDelete>>,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self {
+            table,
+            column,
+            references,
+            on_delete,
+        } = *self;
+        let insert = Insert::new(ctx, table, column, references, on_delete)?;
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+            insert.case(run).await
+        })
+        .await
+    }
 }
 
 /// One `rejects_invalid` check: the column, what it references, and how its failures read.

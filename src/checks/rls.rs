@@ -7,65 +7,76 @@
 //!
 //! Structural, from the catalog: the `isolated` test proves what the policies do.
 
-use super::repair::{Repair, Step};
-use super::{Context, Failure, Verdict};
+use super::machinery::repair::{Repair, Step};
+use super::{Check, Context, Failure, Verdict};
 use crate::catalog::{Catalog, Policy, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
 use crate::spec::{TENANT, Tenancy};
 
-pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let Some(tenancy) = &ctx.spec.project.tenancy else {
-        return Err(super::unchecked(Some(at)));
-    };
-    let role = &tenancy.role.value;
-    let promise = format!(
-        "row level security keeps tenants of {} apart for role {role}",
-        ctx.show(table)
-    );
-    let t = ctx.table(table, at, &promise)?;
-    let mut found = Vec::new();
-    if !t.rls_enabled {
-        found.push("row level security is disabled: every row is visible to every tenant".into());
-    }
-    let bypass = owner_bypass(ctx.catalog, t, role);
-    if let Some(why) = &bypass
-        && !t.rls_forced
-    {
-        found.push(format!(
-            "row level security is not forced, and {why}: a table's owner bypasses its policies unless FORCE ROW LEVEL SECURITY"
-        ));
-    }
-    let applying = applying(ctx.catalog, t, role, None);
-    if applying.is_empty() {
-        let others = if t.policies.is_empty() {
-            "the table has none".to_string()
-        } else {
-            let all: Vec<String> = t.policies.iter().map(describe).collect();
-            format!(
-                "the table's policies are for other roles:\n  {}",
-                all.join("\n  ")
-            )
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
+    pub at: &'a Location,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self { table, column, at } = *self;
+        let Some(tenancy) = &ctx.spec.project.tenancy else {
+            return Err(super::unchecked(Some(at)));
         };
-        found.push(format!("no policy applies to {role}: {others}"));
-    }
-    if found.is_empty() {
-        return Ok(());
-    }
-    Err(Failure {
-        at: Some(at.clone()),
-        promise,
-        expected: format!(
-            "ENABLE ROW LEVEL SECURITY{}, and a policy TO {role} (or PUBLIC, or a role {role} has the privileges of)",
-            if bypass.is_some() {
-                ", FORCE ROW LEVEL SECURITY (the role owns the table)"
+        let role = &tenancy.role.value;
+        let promise = format!(
+            "row level security keeps tenants of {} apart for role {role}",
+            ctx.show(table)
+        );
+        let t = ctx.table(table, at, &promise)?;
+        let mut found = Vec::new();
+        if !t.rls_enabled {
+            found.push(
+                "row level security is disabled: every row is visible to every tenant".into(),
+            );
+        }
+        let bypass = owner_bypass(ctx.catalog, t, role);
+        if let Some(why) = &bypass
+            && !t.rls_forced
+        {
+            found.push(format!(
+                "row level security is not forced, and {why}: a table's owner bypasses its policies unless FORCE ROW LEVEL SECURITY"
+            ));
+        }
+        let applying = applying(ctx.catalog, t, role, None);
+        if applying.is_empty() {
+            let others = if t.policies.is_empty() {
+                "the table has none".to_string()
             } else {
-                ""
-            }
-        ),
-        found: found.join("\n"),
-        fix: repair(ctx.catalog, t, column, tenancy).map(Into::into),
-    })
+                let all: Vec<String> = t.policies.iter().map(describe).collect();
+                format!(
+                    "the table's policies are for other roles:\n  {}",
+                    all.join("\n  ")
+                )
+            };
+            found.push(format!("no policy applies to {role}: {others}"));
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        Err(Failure {
+            at: Some(at.clone()),
+            promise,
+            expected: format!(
+                "ENABLE ROW LEVEL SECURITY{}, and a policy TO {role} (or PUBLIC, or a role {role} has the privileges of)",
+                if bypass.is_some() {
+                    ", FORCE ROW LEVEL SECURITY (the role owns the table)"
+                } else {
+                    ""
+                }
+            ),
+            found: found.join("\n"),
+            fix: repair(ctx.catalog, t, column, tenancy).map(Into::into),
+        })
+    }
 }
 
 /// The repair of the table's row level security, when it lacks any of what `rls` asks.

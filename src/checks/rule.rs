@@ -2,7 +2,7 @@
 //! `except` counts), and no other rule states another value for a key of a column it applies to. A rule whose glob has a typo protects nothing while
 //! every test it would have produced silently disappears: this test is what notices.
 
-use super::{Context, Failure, Verdict, unchecked};
+use super::{Check, Context, Failure, Verdict, unchecked};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::plan;
@@ -11,54 +11,64 @@ use crate::spec::{Contradiction, Glob, Rule, nearest_to_glob};
 /// How many names or contradictions a message lists.
 const SHOWN: usize = 8;
 
-pub fn check(ctx: &Context<'_>, name: &str, at: &Location) -> Verdict {
-    let Some(rule) = ctx.spec.project.rules.iter().find(|r| r.name == name) else {
-        return Err(unchecked(Some(at)));
-    };
-    let promise = format!("rule {name:?} applies to at least one column");
-    let tables: Vec<&Table> = plan::covered_tables(ctx.spec, Some(ctx.catalog))
-        .iter()
-        .filter_map(|t| ctx.catalog.table(t))
-        .collect();
-    let mut applied = 0;
-    let mut contradictions: Vec<Contradiction> = Vec::new();
-    for (table, column) in columns(&tables) {
-        if !applies(ctx, rule, table, column) {
-            continue;
+pub struct Promise<'a> {
+    pub name: &'a str,
+    pub at: &'a Location,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self { name, at } = *self;
+        let Some(rule) = ctx.spec.project.rules.iter().find(|r| r.name == name) else {
+            return Err(unchecked(Some(at)));
+        };
+        let promise = format!("rule {name:?} applies to at least one column");
+        let tables: Vec<&Table> = plan::covered_tables(ctx.spec, Some(ctx.catalog))
+            .iter()
+            .filter_map(|t| ctx.catalog.table(t))
+            .collect();
+        let mut applied = 0;
+        let mut contradictions: Vec<Contradiction> = Vec::new();
+        for (table, column) in columns(&tables) {
+            if !applies(ctx, rule, table, column) {
+                continue;
+            }
+            applied += 1;
+            let merged = ctx.spec.facts_of(&table.name, column);
+            contradictions.extend(
+                merged
+                    .contradictions
+                    .into_iter()
+                    .filter(|c| c.involves(name)),
+            );
         }
-        applied += 1;
-        let merged = ctx.spec.facts_of(&table.name, column);
-        contradictions.extend(
-            merged
-                .contradictions
-                .into_iter()
-                .filter(|c| c.involves(name)),
-        );
-    }
-    if applied == 0 {
-        return Err(Failure {
+        if applied == 0 {
+            return Err(Failure {
+                at: Some(at.clone()),
+                promise,
+                expected: globs(ctx, rule),
+                found: format!("no column it applies to{}", hints(ctx, rule, &tables)),
+                fix: None,
+            });
+        }
+        if contradictions.is_empty() {
+            return Ok(());
+        }
+        let listed: Vec<String> = contradictions
+            .iter()
+            .take(SHOWN)
+            .map(|c| format!("{}: {c}", c.at()))
+            .collect();
+        Err(Failure {
             at: Some(at.clone()),
-            promise,
-            expected: globs(ctx, rule),
-            found: format!("no column it applies to{}", hints(ctx, rule, &tables)),
+            promise: format!(
+                "rule {name:?} agrees with every other rule on the columns it applies to"
+            ),
+            expected: "each key of a column stated with one value".into(),
+            found: listed.join("\n"),
             fix: None,
-        });
+        })
     }
-    if contradictions.is_empty() {
-        return Ok(());
-    }
-    let listed: Vec<String> = contradictions
-        .iter()
-        .take(SHOWN)
-        .map(|c| format!("{}: {c}", c.at()))
-        .collect();
-    Err(Failure {
-        at: Some(at.clone()),
-        promise: format!("rule {name:?} agrees with every other rule on the columns it applies to"),
-        expected: "each key of a column stated with one value".into(),
-        found: listed.join("\n"),
-        fix: None,
-    })
 }
 
 fn columns<'t>(tables: &[&'t Table]) -> impl Iterator<Item = (&'t Table, &'t str)> {

@@ -3,8 +3,8 @@
 //! and read the rows again afterwards.
 
 use super::behaviour::{self, Run};
-use super::{Context, Failure};
 use crate::catalog::Table;
+use crate::checks::{Context, Failure};
 use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::synth::{DbError, Outcome, Row, Statement, identify};

@@ -1,0 +1,44 @@
+//! `<table>::exists`: the table invariants talk about is there. A renamed table would otherwise
+//! make every other fact about it vacuous. When it is missing, the message names the catalog's
+//! nearest names: `team.toml` describes table `team`, which is not `"Team"`, and a table of the
+//! same name in another schema is a `schemas` setting away.
+
+use super::{Check, Context, Verdict};
+use crate::location::Location;
+use crate::names::TableName;
+use crate::spec::did_you_mean;
+
+pub struct Promise<'a> {
+    pub table: &'a TableName,
+    pub at: &'a Location,
+}
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self { table, at } = *self;
+        let promise = format!("table {} exists", ctx.show(table));
+        ctx.table(table, at, &promise).map(drop).map_err(|mut f| {
+            // The same name in another schema first: a table file of `api_keys` when the chain
+            // made `fluxend.api_keys` is a `schemas` (or `table = ...`) to set, not a typo.
+            let elsewhere: Vec<String> = (ctx.catalog.tables.iter())
+                .filter(|t| t.name.name == table.name && t.name.schema != table.schema)
+                .map(|t| format!("{:?}", ctx.show(&t.name)))
+                .collect();
+            if !elsewhere.is_empty() {
+                f.found.push_str(&format!(
+                    " (did you mean {}? it is in another schema: add it to `schemas` in the [invariants] section of pg-invariants.toml, or write `table = \"schema.name\"` in the table file)",
+                    elsewhere.join(" or ")
+                ));
+                return f;
+            }
+            let names: Vec<String> = (ctx.catalog.tables.iter())
+                .map(|t| ctx.show(&t.name))
+                .collect();
+            f.found.push_str(&did_you_mean(
+                &ctx.show(table),
+                names.iter().map(String::as_str),
+            ));
+            f
+        })
+    }
+}
