@@ -30,101 +30,156 @@ impl Check for Promise<'_> {
             ctx.show(table)
         );
         let (t, col) = ctx.column(table, column, at, &promise)?;
-        let fail = |found: String, run: &Run<'_>, fix: Option<Fix>| Failure {
-            at: Some(at.clone()),
-            promise: promise.clone(),
-            expected: format!(
-                "UPDATE … SET {column} = <another value> fails; UPDATE … SET <another column> = itself succeeds"
-            ),
-            found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
-            fix,
+        let update = Update {
+            ctx,
+            t,
+            col,
+            at,
+            promise,
         };
         behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-            let row = run.row(ctx, table, true, at, &promise).await?;
-            let current = row.text(column).map(str::to_string);
-            // Another value the column could hold: one a new row was just allowed to have.
-            let mut new_value = None;
-            for attempt in 0..TRIES {
-                let Ok(other) = run
-                    .synth
-                    .trial_with_values(&mut run.sb, table, &[column.to_string()], attempt)
-                    .await
-                else {
-                    continue;
-                };
-                if other.text(column).is_some() && other.text(column) != current.as_deref() {
-                    new_value = Some(typed(other.text(column), col));
-                    break;
-                }
-            }
-            let Some(new_value) = new_value else {
-                return Err(fail(
-                    format!("no other valid value for {column} could be found to update it to"),
-                    run,
-                    None,
-                ));
-            };
-            let key = identify(t, &row, None);
-            let change = format!(
-                "UPDATE {} SET {} = {new_value} WHERE {key} RETURNING {}::text",
-                t.name.sql(),
-                ident(column),
-                ident(column)
-            );
-            let result = run.sb.attempt(&change, false).await;
-            let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
-            run.sb.record(&change, Some(&outcome(&count)));
-            match result {
-                Ok(out) => {
-                    let stored = out.rows.first().and_then(|r| r.first().cloned().flatten());
-                    let what = match out.rows.len() {
-                        0 => "succeeded without changing the row (a rule or trigger skipped it silently)".to_string(),
-                        _ if stored == current => format!(
-                            "succeeded, and {column} silently kept its value {} (a trigger reset it instead of refusing)",
-                            stored.as_deref().unwrap_or("NULL")
-                        ),
-                        _ => format!(
-                            "succeeded: {column} changed from {} to {}",
-                            current.as_deref().unwrap_or("NULL"),
-                            stored.as_deref().unwrap_or("NULL")
-                        ),
-                    };
-                    return Err(fail(format!("the UPDATE of {column} {what}"), run, Some(fix(t, column).into())));
-                }
-                Err(e) if e.is_timeout() || refused_by_value(&e) => {
-                    return Err(fail(
-                        format!(
-                            "the UPDATE of {column} was refused, but by a constraint on the new value, not by an immutability guard: {e}"
-                        ),
-                        run,
-                        None,
-                    ));
-                }
-                Err(_) => {}
-            }
-            let other = other_column(t, col);
-            let touch = format!(
-                "UPDATE {} SET {o} = {o} WHERE {key} RETURNING 1",
-                t.name.sql(),
-                o = ident(&other.name)
-            );
-            let result = run.sb.attempt(&touch, false).await.map(|o| o.rows.len());
-            run.sb.record(&touch, Some(&outcome(&result)));
-            match result {
-                Ok(1) => Ok(()),
-                other_result => Err(fail(
-                    format!(
-                        "an UPDATE that leaves {column} alone (SET {} = itself) {}: the guard refuses more than changes of {column}",
-                        other.name,
-                        outcome(&other_result)
-                    ),
-                    run,
-                    Some(fix(t, column).into()),
-                )),
-            }
+            update.case(run).await
         })
         .await
     }
+}
+
+/// One `immutable` check: the column, and how its failures read.
+struct Update<'a> {
+    ctx: &'a Context<'a>,
+    t: &'a Table,
+    col: &'a Column,
+    at: &'a Location,
+    promise: String,
+}
+
+impl Update<'_> {
+    fn column(&self) -> &str {
+        &self.col.name
+    }
+
+    fn fail(&self, found: String, run: &Run<'_>, fix: Option<Fix>) -> Failure {
+        Failure {
+            at: Some(self.at.clone()),
+            promise: self.promise.clone(),
+            expected: expected(self.column()),
+            found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
+            fix,
+        }
+    }
+
+    /// One case: a row, an UPDATE of the column to another value (refused), then an UPDATE of
+    /// another column to itself (taken).
+    async fn case(&self, run: &mut Run<'_>) -> Verdict {
+        let (ctx, t, column) = (self.ctx, self.t, self.column());
+        let row = run.row(ctx, &t.name, true, self.at, &self.promise).await?;
+        let current = row.text(column).map(str::to_string);
+        let Some(new_value) = self.new_value(run, current.as_deref()).await else {
+            let found = format!("no other valid value for {column} could be found to update it to");
+            return Err(self.fail(found, run, None));
+        };
+        let key = identify(t, &row, None);
+        let change = format!(
+            "UPDATE {} SET {} = {new_value} WHERE {key} RETURNING {}::text",
+            t.name.sql(),
+            ident(column),
+            ident(column)
+        );
+        let result = run.sb.attempt(&change, false).await;
+        let count = result.as_ref().map(|o| o.rows.len()).map_err(Clone::clone);
+        run.sb.record(&change, Some(&outcome(&count)));
+        match result {
+            Ok(out) => {
+                let stored = out.rows.first().and_then(|r| r.first().cloned().flatten());
+                let what = taken(
+                    column,
+                    out.rows.len(),
+                    stored.as_deref(),
+                    current.as_deref(),
+                );
+                let found = format!("the UPDATE of {column} {what}");
+                return Err(self.fail(found, run, Some(fix(t, column).into())));
+            }
+            Err(e) if e.is_timeout() || refused_by_value(&e) => {
+                return Err(self.fail(refused_by_new_value(column, &e), run, None));
+            }
+            Err(_) => {}
+        }
+        self.other_update(run, &key).await
+    }
+
+    /// Another value the column could hold: one a new row was just allowed to have.
+    async fn new_value(&self, run: &mut Run<'_>, current: Option<&str>) -> Option<String> {
+        let explicit = [self.column().to_string()];
+        for attempt in 0..TRIES {
+            let trial = run
+                .synth
+                .trial_with_values(&mut run.sb, &self.t.name, &explicit, attempt);
+            let Ok(other) = trial.await else {
+                continue;
+            };
+            let value = other.text(self.column());
+            if value.is_some() && value != current {
+                return Some(typed(value, self.col));
+            }
+        }
+        None
+    }
+
+    /// The second half: an UPDATE of another column of the row (`key`) to itself works.
+    async fn other_update(&self, run: &mut Run<'_>, key: &str) -> Verdict {
+        let other = other_column(self.t, self.col);
+        let touch = format!(
+            "UPDATE {} SET {o} = {o} WHERE {key} RETURNING 1",
+            self.t.name.sql(),
+            o = ident(&other.name)
+        );
+        let result = run.sb.attempt(&touch, false).await.map(|o| o.rows.len());
+        run.sb.record(&touch, Some(&outcome(&result)));
+        if let Ok(1) = result {
+            return Ok(());
+        }
+        let column = self.column();
+        let found = other_refused(column, &other.name, &outcome(&result));
+        Err(self.fail(found, run, Some(fix(self.t, column).into())))
+    }
+}
+
+fn expected(column: &str) -> String {
+    format!(
+        "UPDATE … SET {column} = <another value> fails; UPDATE … SET <another column> = itself succeeds"
+    )
+}
+
+/// What an UPDATE of the column that went through did: `rows` returned, the value `stored`
+/// after it, the value `current` before.
+fn taken(column: &str, rows: usize, stored: Option<&str>, current: Option<&str>) -> String {
+    match rows {
+        0 => {
+            "succeeded without changing the row (a rule or trigger skipped it silently)".to_string()
+        }
+        _ if stored == current => format!(
+            "succeeded, and {column} silently kept its value {} (a trigger reset it instead of refusing)",
+            stored.unwrap_or("NULL")
+        ),
+        _ => format!(
+            "succeeded: {column} changed from {} to {}",
+            current.unwrap_or("NULL"),
+            stored.unwrap_or("NULL")
+        ),
+    }
+}
+
+fn refused_by_new_value(column: &str, e: &DbError) -> String {
+    format!(
+        "the UPDATE of {column} was refused, but by a constraint on the new value, not by an immutability guard: {e}"
+    )
+}
+
+fn other_refused(column: &str, other: &str, outcome: &str) -> String {
+    format!(
+        "an UPDATE that leaves {column} alone (SET {other} = itself) {outcome}: the guard refuses more than changes of {column}"
+    )
 }
 
 /// An error that says the new value was wrong, not that the column may not change: a check

@@ -80,9 +80,8 @@ async fn run_column(
 ) -> Verdict {
     match fact {
         ColumnFact::Exists(at) => {
-            column_exists::Promise { table, column, at }
-                .check(ctx)
-                .await
+            let promise = column_exists::Promise { table, column, at };
+            promise.check(ctx).await
         }
         ColumnFact::Type(expected) => {
             let promise = column_type::Promise {
@@ -91,20 +90,6 @@ async fn run_column(
                 expected,
             };
             promise.check(ctx).await
-        }
-        ColumnFact::Fk {
-            references,
-            on_delete,
-        } => {
-            let on_delete = on_delete.as_ref();
-            fk::Promise {
-                table,
-                column,
-                references,
-                on_delete,
-            }
-            .check(ctx)
-            .await
         }
         ColumnFact::Indexed(at) => indexed::Promise { table, column, at }.check(ctx).await,
         ColumnFact::NoFk(reason) => {
@@ -117,15 +102,44 @@ async fn run_column(
             .await
         }
         ColumnFact::Orphans(orphans) => {
-            orphans::Promise {
+            let promise = orphans::Promise {
                 table,
                 column,
                 orphans,
-            }
-            .check(ctx)
-            .await
+            };
+            promise.check(ctx).await
         }
         ColumnFact::NotNull(at) => not_null::Promise { table, column, at }.check(ctx).await,
+        ColumnFact::Immutable(at) => immutable::Promise { table, column, at }.check(ctx).await,
+        ColumnFact::Isolated(at) => isolated::Promise { table, column, at }.check(ctx).await,
+        ColumnFact::SameTenant(at) => same_tenant::Promise { table, column, at }.check(ctx).await,
+        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid { .. } | ColumnFact::OnDelete { .. } => {
+            run_reference(ctx, table, column, fact).await
+        }
+    }
+}
+
+/// The facts stated with a reference (`references` and `on_delete`).
+async fn run_reference(
+    ctx: &Context<'_>,
+    table: &TableName,
+    column: &str,
+    fact: &ColumnFact,
+) -> Verdict {
+    match fact {
+        ColumnFact::Fk {
+            references,
+            on_delete,
+        } => {
+            let on_delete = on_delete.as_ref();
+            let promise = fk::Promise {
+                table,
+                column,
+                references,
+                on_delete,
+            };
+            promise.check(ctx).await
+        }
         ColumnFact::RejectsInvalid {
             references,
             on_delete,
@@ -151,8 +165,7 @@ async fn run_column(
             };
             promise.check(ctx).await
         }
-        ColumnFact::Immutable(at) => immutable::Promise { table, column, at }.check(ctx).await,
-        ColumnFact::Isolated(at) => isolated::Promise { table, column, at }.check(ctx).await,
-        ColumnFact::SameTenant(at) => same_tenant::Promise { table, column, at }.check(ctx).await,
+        // `run_column` passes only the three above: anything else fails rather than passes.
+        other => Err(unchecked(Some(other.at()))),
     }
 }

@@ -10,7 +10,7 @@
 //! rows fails.
 
 use super::machinery::behaviour::{self, Case, Run};
-use super::machinery::deletion::{self, Deletion, Found, Read};
+use super::machinery::deletion::{self, Deletion, Found, Read, blocked_by, describe, lookalikes};
 use super::machinery::repair;
 use super::{Check, Context, Failure, Fix, Verdict};
 use crate::catalog::{Column, Table};
@@ -542,22 +542,32 @@ impl<'a> Scene<'a> {
                 )));
             }
         }
-        let value = |f: &Found| f.values.first().cloned().flatten();
-        let problem = match (wanted, now.as_slice()) {
-            (None, []) => None,
-            (None, [f, ..]) => Some(format!(
-                "its row ({key}) is still there, with {column} = {}",
-                value(f).as_deref().unwrap_or("NULL")
-            )),
-            (Some(_), []) => Some(format!("its row ({key}) is gone")),
-            (Some(w), [f]) if value(f) == *w => None,
-            (Some(w), [f, ..]) => Some(format!(
-                "its row ({key}) has {column} = {}, expected {}",
-                value(f).as_deref().unwrap_or("NULL"),
-                w.as_deref().unwrap_or("NULL")
-            )),
-        };
-        Ok(problem)
+        Ok(mine_now(&key, column, wanted, &now))
+    }
+}
+
+/// What is wrong with a row under the deleted row (`key`), found again as `now`, when the column
+/// must afterwards hold `wanted` (`None`: the row must be gone); `None` when nothing is.
+fn mine_now(
+    key: &str,
+    column: &str,
+    wanted: Option<&Option<String>>,
+    now: &[Found],
+) -> Option<String> {
+    let value = |f: &Found| f.values.first().cloned().flatten();
+    match (wanted, now) {
+        (None, []) => None,
+        (None, [f, ..]) => Some(format!(
+            "its row ({key}) is still there, with {column} = {}",
+            value(f).as_deref().unwrap_or("NULL")
+        )),
+        (Some(_), []) => Some(format!("its row ({key}) is gone")),
+        (Some(w), [f]) if value(f) == *w => None,
+        (Some(w), [f, ..]) => Some(format!(
+            "its row ({key}) has {column} = {}, expected {}",
+            value(f).as_deref().unwrap_or("NULL"),
+            w.as_deref().unwrap_or("NULL")
+        )),
     }
 }
 
@@ -571,62 +581,4 @@ fn expected(action: OnDelete, table: String, column: &str) -> String {
             "the DELETE fails with SQLSTATE 23503 (foreign_key_violation) from {table}.{column}"
         ),
     }
-}
-
-/// How many rows read like `row` in every column but `column`, or `None` when its primary key
-/// finds it without `column`. Without such a key the row is found again by every column, so a
-/// row whose `column` a SET NULL or SET DEFAULT changed reads as gone: a declared cascade would
-/// pass. Counted before and after the DELETE, a deleted row lowers this number and a row with
-/// only `column` changed does not, whatever other rows (the seed's) read alike.
-async fn lookalikes(
-    run: &mut Run<'_>,
-    table: &Table,
-    row: &Row,
-    column: &str,
-) -> Result<Option<i64>, DbError> {
-    let keyed = table
-        .primary_key()
-        .is_some_and(|pk| !pk.columns.iter().any(|c| c == column));
-    if keyed {
-        return Ok(None);
-    }
-    let condition = identify(table, row, Some(column));
-    let sql = format!(
-        "SELECT count(*)::text FROM {} t WHERE {}",
-        table.name.sql(),
-        if condition.is_empty() {
-            "true"
-        } else {
-            &condition
-        }
-    );
-    Ok(run.sb.value(&sql).await?.and_then(|n| n.parse().ok()))
-}
-
-/// What became of a row whose referenced row was deleted, for a message.
-async fn describe(run: &mut Run<'_>, table: &Table, col: &Column, row: &Row) -> String {
-    let key = identify(table, row, Some(&col.name));
-    let columns = [col.name.clone()];
-    match deletion::read(run, table, row, Some(&col.name), &columns).await {
-        Ok(rows) if rows.is_empty() => format!("its row ({key}) was deleted"),
-        Ok(rows) => format!(
-            "its row ({key}) is still there with {} = {}",
-            col.name,
-            rows[0].values[0].as_deref().unwrap_or("NULL")
-        ),
-        Err(e) => format!("its row ({key}) could not be read back: {e}"),
-    }
-}
-
-/// Whether a 23503 came from the table's own foreign key on the column (on the table or one of
-/// its partitions), not from another table that happens to reference the deleted row too.
-fn blocked_by(ctx: &Context<'_>, table: &Table, column: &str, e: &DbError) -> bool {
-    let Some(name) = &e.constraint else {
-        // A trigger raising foreign_key_violation names no constraint: behaviour counts.
-        return true;
-    };
-    ctx.catalog.with_partitions(table).iter().any(|t| {
-        t.foreign_keys()
-            .any(|(c, _)| &c.name == name && c.columns.iter().any(|x| x == column))
-    })
 }
