@@ -28,3 +28,39 @@ impl Check for Promise<'_> {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, at, catalog, name, table};
+
+    async fn verdict(of: &str, column: &str) -> (Fixture, Verdict) {
+        let t = table("projects", &[("id", "bigint"), ("org_id", "bigint")]);
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        let at = at("projects.toml", 2);
+        let promise = Promise {
+            table: &name(of),
+            column,
+            at: &at,
+        };
+        let verdict = promise.check(&f.ctx()).await;
+        (f, verdict)
+    }
+
+    #[tokio::test]
+    async fn a_column_the_table_has_exists() {
+        assert_eq!(verdict("projects", "org_id").await.1, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_renamed_column_is_named_by_its_nearest_column() {
+        let (f, verdict) = verdict("projects", "orgId").await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
+    }
+
+    #[tokio::test]
+    async fn a_column_of_a_missing_table_says_the_table_is_missing() {
+        let (f, verdict) = verdict("project", "org_id").await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
+    }
+}

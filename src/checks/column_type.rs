@@ -55,3 +55,42 @@ impl Check for Promise<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, catalog, fact, name, table};
+
+    fn projects() -> Fixture {
+        let t = table("projects", &[("id", "bigint"), ("org_id", "integer")]);
+        Fixture::new(catalog(vec![t], Vec::new()))
+    }
+
+    async fn verdict(f: &Fixture, column: &str, expected: &str) -> Verdict {
+        let expected = fact(expected.to_string(), "projects.toml", 4);
+        let table = &name("projects");
+        let promise = Promise {
+            table,
+            column,
+            expected: &expected,
+        };
+        promise.check(&f.ctx()).await
+    }
+
+    #[tokio::test]
+    async fn the_type_exactly_as_format_type_prints_it_passes() {
+        assert_eq!(verdict(&projects(), "id", "bigint").await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_narrowed_id_fails_with_the_alter_and_the_way_to_accept_it() {
+        let failure = verdict(&projects(), "org_id", "bigint").await.unwrap_err();
+        insta::assert_snapshot!(failure.to_string());
+    }
+
+    #[tokio::test]
+    async fn a_missing_column_names_the_columns_there_are() {
+        let failure = verdict(&projects(), "orgId", "bigint").await.unwrap_err();
+        insta::assert_snapshot!(failure.to_string());
+    }
+}

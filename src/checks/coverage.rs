@@ -33,3 +33,39 @@ impl Check for Promise<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, catalog, name, table};
+
+    fn fixture() -> Fixture {
+        let tables = vec![table("projects", &[("id", "bigint")]), table("tasks", &[])];
+        let files = [("projects.toml", "[columns.id]\ntype = \"bigint\"\n")];
+        Fixture::with(catalog(tables, Vec::new()), "", &files)
+    }
+
+    #[tokio::test]
+    async fn a_table_with_a_file_is_covered() {
+        let f = fixture();
+        let verdict = Promise {
+            table: &name("projects"),
+        }
+        .check(&f.ctx())
+        .await;
+        assert_eq!(verdict, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_table_without_a_file_names_the_file_to_write() {
+        let f = fixture();
+        let failure = Promise {
+            table: &name("tasks"),
+        }
+        .check(&f.ctx())
+        .await
+        .unwrap_err();
+        assert_eq!(failure.at, None);
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+}

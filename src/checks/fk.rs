@@ -61,3 +61,59 @@ impl Check for Promise<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, Fixture, catalog, fact, name, reference, table};
+
+    /// `tasks.project_id` as `tasks` has it (`type_`, and `fk` when given), and `projects.id`.
+    fn fixture(type_: &str, fk: Option<OnDelete>) -> Fixture {
+        let mut tasks = table("tasks", &[("id", "bigint"), ("project_id", type_)]);
+        if let Some(action) = fk {
+            tasks = tasks.fk("project_id", "projects.id", action);
+        }
+        let projects = table("projects", &[("id", "bigint")]).pk(&["id"]);
+        Fixture::new(catalog(vec![tasks, projects], Vec::new()))
+    }
+
+    async fn verdict(f: &Fixture, on_delete: Option<OnDelete>) -> Verdict {
+        let references = fact(reference("projects.id"), "tasks.toml", 3);
+        let on_delete = on_delete.map(|d| fact(d, "tasks.toml", 4));
+        let promise = Promise {
+            table: &name("tasks"),
+            column: "project_id",
+            references: &references,
+            on_delete: on_delete.as_ref(),
+        };
+        promise.check(&f.ctx()).await
+    }
+
+    #[tokio::test]
+    async fn the_declared_key_with_the_declared_action_holds() {
+        let f = fixture("bigint", Some(OnDelete::Cascade));
+        assert_eq!(verdict(&f, Some(OnDelete::Cascade)).await, Ok(()));
+        assert_eq!(verdict(&f, None).await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_missing_key_is_added_not_valid_then_validated() {
+        let f = fixture("bigint", None);
+        let failure = verdict(&f, Some(OnDelete::Cascade)).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn another_action_is_replaced() {
+        let f = fixture("bigint", Some(OnDelete::NoAction));
+        let failure = verdict(&f, Some(OnDelete::Cascade)).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn an_integer_pointing_at_a_bigint_fails() {
+        let f = fixture("integer", Some(OnDelete::Cascade));
+        let failure = verdict(&f, None).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+}

@@ -213,3 +213,58 @@ fn create_index(table: &Table, column: &str, concurrently: &str) -> Step {
 fn index_sql(table: &Table, index: &str) -> String {
     format!("{}.{}", ident(&table.name.schema), ident(index))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, Fixture, at, catalog, name, table};
+
+    async fn verdict(f: &Fixture) -> Verdict {
+        let at = at("tasks.toml", 5);
+        let promise = Promise {
+            table: &name("tasks"),
+            column: "org_id",
+            at: &at,
+        };
+        promise.check(&f.ctx()).await
+    }
+
+    fn tasks() -> Table {
+        table("tasks", &[("id", "bigint"), ("org_id", "bigint")]).pk(&["id"])
+    }
+
+    #[tokio::test]
+    async fn an_index_led_by_the_column_serves() {
+        let t = tasks().index("tasks_org_id_idx", &["org_id", "id"]);
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        assert_eq!(verdict(&f).await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn an_index_with_the_column_second_is_a_near_miss() {
+        let t = tasks().index("tasks_id_org_id_idx", &["id", "org_id"]);
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        let failure = verdict(&f).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn an_invalid_index_is_dropped_and_built_again() {
+        let mut t = tasks().index("tasks_org_id_idx", &["org_id"]);
+        t.indexes[1].valid = false;
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        let failure = verdict(&f).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn a_partition_without_the_index_fails_with_the_partitioned_fix() {
+        let mut parent = tasks().index("tasks_org_id_idx", &["org_id"]);
+        parent.kind = TableKind::Partitioned;
+        let mut part = table("tasks_2024", &[("id", "bigint"), ("org_id", "bigint")]);
+        part.parent = Some(name("tasks"));
+        let f = Fixture::new(catalog(vec![parent, part], Vec::new()));
+        let failure = verdict(&f).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+}

@@ -31,6 +31,8 @@ mod same_tenant;
 mod snapshot;
 mod table_exists;
 mod tenancy_role;
+#[cfg(test)]
+mod testing;
 mod vocabulary;
 
 use crate::names::TableName;

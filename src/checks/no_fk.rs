@@ -61,3 +61,42 @@ impl Check for Promise<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, Fixture, catalog, fact, name, table};
+    use crate::spec::OnDelete;
+
+    async fn verdict(events: crate::catalog::Table) -> (Fixture, Verdict) {
+        let f = Fixture::new(catalog(
+            vec![events, table("streams", &[("id", "uuid")])],
+            Vec::new(),
+        ));
+        let reason = fact("polymorphic stream id".to_string(), "events.toml", 2);
+        let promise = Promise {
+            table: &name("events"),
+            column: "stream_id",
+            reason: &reason,
+        };
+        let verdict = promise.check(&f.ctx()).await;
+        (f, verdict)
+    }
+
+    #[tokio::test]
+    async fn a_column_without_a_key_holds() {
+        let events = table("events", &[("stream_id", "uuid")]);
+        assert_eq!(verdict(events).await.1, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_key_on_the_column_is_dropped() {
+        let events = table("events", &[("stream_id", "uuid")]).fk(
+            "stream_id",
+            "streams.id",
+            OnDelete::NoAction,
+        );
+        let (f, verdict) = verdict(events).await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
+    }
+}

@@ -72,3 +72,51 @@ fn fix(table: &TableName, columns: &[String], old: Option<&str>) -> Repair {
         "takes an ACCESS EXCLUSIVE lock and builds a unique index; foreign keys referencing the old key must be dropped first",
     )])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, Fixture, catalog, fact, name, table};
+
+    async fn verdict(t: crate::catalog::Table, columns: &[&str]) -> (Fixture, Verdict) {
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        let columns = fact(
+            columns.iter().map(|c| c.to_string()).collect(),
+            "events.toml",
+            1,
+        );
+        let verdict = Promise {
+            table: &name("events"),
+            columns: &columns,
+        }
+        .check(&f.ctx())
+        .await;
+        (f, verdict)
+    }
+
+    fn events() -> crate::catalog::Table {
+        table(
+            "events",
+            &[("id", "bigint"), ("created_at", "timestamp with time zone")],
+        )
+    }
+
+    #[tokio::test]
+    async fn the_key_in_its_order_holds() {
+        let (_, verdict) = verdict(events().pk(&["id", "created_at"]), &["id", "created_at"]).await;
+        assert_eq!(verdict, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn the_same_columns_in_another_order_are_another_key() {
+        let t = events().pk(&["created_at", "id"]);
+        let (f, verdict) = verdict(t, &["id", "created_at"]).await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
+    }
+
+    #[tokio::test]
+    async fn no_key_is_added_guarded() {
+        let (f, verdict) = verdict(events(), &["id"]).await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
+    }
+}

@@ -218,6 +218,7 @@ fn request_tenant(table: &Table, column: &str, tenancy: &Tenancy) -> String {
 mod tests {
     use super::*;
     use crate::catalog::{Role, TableKind};
+    use crate::checks::testing::{self, Fixture, TENANCY};
 
     fn policy(name: &str, command: &str, roles: &[&str]) -> Policy {
         Policy {
@@ -274,5 +275,45 @@ mod tests {
         assert!(owner_bypass(&catalog(), &t, "admin").is_none());
         t.owner = "admin".into();
         assert!(owner_bypass(&catalog(), &t, "app").is_none());
+    }
+
+    async fn verdict(notes: Table) -> (Fixture, Verdict) {
+        let roles = vec![testing::role("app", false, false)];
+        let f = Fixture::with(testing::catalog(vec![notes], roles), TENANCY, &[]);
+        let at = testing::at("notes.toml", 2);
+        let promise = Promise {
+            table: &testing::name("notes"),
+            column: "org_id",
+            at: &at,
+        };
+        let verdict = promise.check(&f.ctx()).await;
+        (f, verdict)
+    }
+
+    fn notes() -> Table {
+        testing::table("notes", &[("id", "bigint"), ("org_id", "bigint")])
+    }
+
+    #[tokio::test]
+    async fn enabled_with_a_policy_for_the_role_holds() {
+        let mut t = notes();
+        t.rls_enabled = true;
+        t.policies = vec![Policy {
+            name: "tenant".into(),
+            command: "*".into(),
+            permissive: true,
+            roles: vec!["app".into()],
+            using: Some("(org_id = (current_setting('app.tenant_id'))::bigint)".into()),
+            check: None,
+        }];
+        assert_eq!(verdict(t).await.1, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn disabled_and_owned_by_the_role_without_a_policy_gets_the_template() {
+        let mut t = notes();
+        t.owner = "app".into();
+        let (f, verdict) = verdict(t).await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
     }
 }

@@ -42,3 +42,43 @@ impl Check for Promise<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, at, catalog, name, table};
+
+    fn fixture() -> Fixture {
+        let tables = vec![table("Team", &[]), table("billing.invoices", &[])];
+        Fixture::new(catalog(tables, Vec::new()))
+    }
+
+    async fn verdict(f: &Fixture, table: &str) -> Verdict {
+        let at = at("t.toml", 1);
+        Promise {
+            table: &name(table),
+            at: &at,
+        }
+        .check(&f.ctx())
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_table_the_catalog_has_exists() {
+        assert_eq!(verdict(&fixture(), "billing.invoices").await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_table_of_another_case_is_the_nearest_name() {
+        let f = fixture();
+        let failure = verdict(&f, "team").await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn a_table_in_another_schema_is_a_schemas_setting_away() {
+        let f = fixture();
+        let failure = verdict(&f, "invoices").await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+}

@@ -101,3 +101,36 @@ fn fix(role: &Role, above: &[&Role]) -> Repair {
     }
     repair
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, TENANCY, at, catalog, role};
+
+    async fn verdict(roles: Vec<Role>) -> (Fixture, Verdict) {
+        let f = Fixture::with(catalog(Vec::new(), roles), TENANCY, &[]);
+        let at = at("../pg-invariants.toml", 8);
+        let verdict = Promise { at: &at }.check(&f.ctx()).await;
+        (f, verdict)
+    }
+
+    #[tokio::test]
+    async fn a_plain_role_holds() {
+        let (_, verdict) = verdict(vec![role("app", false, false)]).await;
+        assert_eq!(verdict, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_missing_role_is_advice_to_create_it() {
+        let (f, verdict) = verdict(vec![role("admin", true, false)]).await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
+    }
+
+    #[tokio::test]
+    async fn a_superuser_or_a_member_of_a_bypassrls_role_is_altered_and_revoked() {
+        let mut app = role("app", true, false);
+        app.member_of = vec!["service".into()];
+        let (f, verdict) = verdict(vec![app, role("service", false, true)]).await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
+    }
+}
