@@ -231,3 +231,53 @@ pub fn fix(table: &Table, column: &str) -> Repair {
         ),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, column, db_error, table};
+
+    #[test]
+    fn what_an_update_that_went_through_did_is_said_three_ways() {
+        let said = [
+            taken("org_id", 0, None, Some("1")),
+            taken("org_id", 1, Some("1"), Some("1")),
+            taken("org_id", 1, Some("2"), Some("1")),
+            refused_by_new_value("org_id", &db_error("23514", "violates check")),
+            other_refused("org_id", "title", "failed: ERROR 42501: permission denied"),
+            expected("org_id"),
+        ];
+        insta::assert_snapshot!(said.join("\n"));
+    }
+
+    #[test]
+    fn a_refusal_of_the_new_value_is_not_a_guard() {
+        let by_check = DbError {
+            constraint: Some("orgs_check".into()),
+            ..db_error("23514", "violates check")
+        };
+        assert!(refused_by_value(&by_check));
+        assert!(refused_by_value(&db_error("22P02", "invalid input syntax")));
+        // A guard trigger raises without naming a constraint.
+        assert!(!refused_by_value(&db_error("23514", "org_id is immutable")));
+        assert!(!refused_by_value(&db_error("P0001", "org_id is immutable")));
+    }
+
+    #[test]
+    fn the_other_update_sets_a_plain_column_before_a_key_and_never_a_generated_one() {
+        let mut t = table("notes", &[("id", "bigint"), ("org_id", "bigint")]).pk(&["id"]);
+        let org_id = t.columns[1].clone();
+        assert_eq!(other_column(&t, &org_id).name, "id");
+        let mut title = column("title", "text");
+        title.generated = true;
+        t.columns.push(title);
+        t.columns.push(column("body", "text"));
+        assert_eq!(other_column(&t, &org_id).name, "body");
+    }
+
+    #[test]
+    fn the_guard_is_a_function_and_a_trigger_created_unless_it_exists() {
+        let t = table("notes", &[("org_id", "bigint")]);
+        insta::assert_snapshot!(Fix::from(fix(&t, "org_id")).to_string());
+    }
+}

@@ -582,3 +582,61 @@ fn expected(action: OnDelete, table: String, column: &str) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(value: Option<&str>) -> Found {
+        Found {
+            text: "(1,2)".into(),
+            values: vec![value.map(str::to_string)],
+        }
+    }
+
+    #[test]
+    fn what_is_expected_reads_by_action() {
+        let actions = [
+            OnDelete::Cascade,
+            OnDelete::SetNull,
+            OnDelete::SetDefault,
+            OnDelete::Restrict,
+            OnDelete::NoAction,
+        ];
+        let said: Vec<String> = (actions.into_iter())
+            .map(|a| expected(a, "tasks".into(), "project_id"))
+            .collect();
+        insta::assert_snapshot!(said.join("\n"));
+    }
+
+    #[test]
+    fn a_row_under_the_deleted_row_is_gone_or_holds_what_the_action_sets() {
+        let key = "id = 7";
+        let null = Some(None);
+        let zero = Some(Some("0".to_string()));
+        // Cascade: gone.
+        assert_eq!(mine_now(key, "project_id", None, &[]), None);
+        // SET NULL / SET DEFAULT: there, with the value set.
+        assert_eq!(
+            mine_now(key, "project_id", null.as_ref(), &[found(None)]),
+            None
+        );
+        assert_eq!(
+            mine_now(key, "project_id", zero.as_ref(), &[found(Some("0"))]),
+            None
+        );
+        let wrong = [
+            mine_now(key, "project_id", None, &[found(Some("3"))]),
+            mine_now(key, "project_id", null.as_ref(), &[]),
+            mine_now(key, "project_id", zero.as_ref(), &[found(None)]),
+            mine_now(
+                key,
+                "project_id",
+                null.as_ref(),
+                &[found(None), found(None)],
+            ),
+        ];
+        let said: Vec<String> = wrong.into_iter().map(|w| w.expect("a problem")).collect();
+        insta::assert_snapshot!(said.join("\n"));
+    }
+}

@@ -190,3 +190,48 @@ fn explain(error: &sqlx::Error, sql: &str) -> String {
     };
     format!("{reported}{meaning}\n{sql}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, catalog, column, fact, name, reference, table};
+
+    fn target(references: &str, filter: Option<&str>) -> OrphanTarget {
+        OrphanTarget {
+            references: reference(references),
+            filter: filter.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_query_compares_as_text_across_types_and_keeps_a_where_on_its_own_line() {
+        let stream = target("users.id", Some("stream_type = 'user' -- users only"));
+        let q = Query::new(
+            &name("events"),
+            "stream_id",
+            &column("stream_id", "text"),
+            &stream,
+            &column("id", "uuid"),
+        );
+        insta::assert_snapshot!(format!("{}\n{}", q.select(), q.delete().join("\n")));
+    }
+
+    #[tokio::test]
+    async fn a_missing_target_column_fails_before_any_query() {
+        let events = table("events", &[("stream_id", "uuid")]);
+        let users = table("users", &[("uid", "uuid")]);
+        let f = Fixture::new(catalog(vec![events, users], Vec::new()));
+        let orphans = Orphans {
+            targets: vec![target("users.id", Some("stream_type = 'user'"))],
+        };
+        let orphans = fact(orphans, "events.toml", 3);
+        let table = &name("events");
+        let promise = Promise {
+            table,
+            column: "stream_id",
+            orphans: &orphans,
+        };
+        let failure = promise.check(&f.ctx()).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+}

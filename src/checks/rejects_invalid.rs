@@ -367,3 +367,47 @@ fn elsewhere(table: &Table, column: &str, target: &Reference) -> Option<(TableNa
         wrong.then(|| (fk.target.clone(), fk.target_columns[0].clone()))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, db_error, reference, table};
+
+    #[test]
+    fn a_key_to_another_table_is_where_the_first_value_comes_from() {
+        let declared = reference("organizations.id");
+        let right = table("tasks", &[("org_id", "bigint")]).fk(
+            "org_id",
+            "organizations.id",
+            OnDelete::Cascade,
+        );
+        assert_eq!(elsewhere(&right, "org_id", &declared), None);
+        let wrong =
+            table("tasks", &[("org_id", "bigint")]).fk("org_id", "teams.id", OnDelete::Cascade);
+        let found = elsewhere(&wrong, "org_id", &declared);
+        assert_eq!(
+            found,
+            Some((crate::checks::testing::name("teams"), "id".to_string()))
+        );
+        let other_column = table("tasks", &[("org_id", "bigint")]).fk(
+            "org_id",
+            "organizations.uid",
+            OnDelete::Cascade,
+        );
+        assert!(elsewhere(&other_column, "org_id", &declared).is_some());
+    }
+
+    #[test]
+    fn only_23503_is_the_refusal_and_constraints_before_keys_leave_it_untested() {
+        assert!(refuses(&db_error(
+            "23503",
+            "violates foreign key constraint"
+        )));
+        assert!(!refuses(&db_error("23514", "violates check constraint")));
+        for code in ["23502", "23514", "23505", "23P01"] {
+            assert!(before_foreign_keys(&db_error(code, "refused")), "{code}");
+        }
+        assert!(!before_foreign_keys(&db_error("23503", "refused")));
+        assert!(!before_foreign_keys(&db_error("P0001", "raised")));
+    }
+}

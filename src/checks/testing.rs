@@ -22,6 +22,7 @@ use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::snapshot::{Policy, Update};
 use crate::spec::{Fact, OnDelete, Reference, Spec};
+use crate::synth::DbError;
 
 /// `name` in `public`, or `schema.name`.
 pub fn name(table: &str) -> TableName {
@@ -240,3 +241,15 @@ impl Fixture {
 /// The `[tenancy]` section of a project whose tenants are `organizations.id` and whose requests
 /// run as role `app`.
 pub const TENANCY: &str = "[tenancy]\ntenants = \"organizations.id\"\nrole = \"app\"\nsettings = { \"app.tenant_id\" = \"{tenant}\" }\n";
+
+/// An error PostgreSQL could have answered: SQLSTATE `code` and `message`, naming nothing.
+pub fn db_error(code: &str, message: &str) -> DbError {
+    DbError {
+        code: code.into(),
+        message: message.into(),
+        detail: None,
+        constraint: None,
+        column: None,
+        table: None,
+    }
+}
