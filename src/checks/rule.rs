@@ -133,3 +133,58 @@ fn hints(ctx: &Context<'_>, rule: &Rule, tables: &[&Table]) -> String {
     let quoted: Vec<String> = near.iter().map(|n| format!("{n:?}")).collect();
     format!("; did you mean {}?", quoted.join(" or "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, catalog, in_project, table};
+
+    const RULES: &str = "[invariants]\npath = \"invariants\"\ncoverage = false\n\n\
+        [[rule]]\nname = \"tenant-fk\"\ncolumns = [\"org_id\", \"*_org_id\"]\nindexed = true\n\n\
+        [[rule]]\nname = \"timestamps\"\ncolumns = [\"created_at\"]\ntables = [\"projects\"]\n\
+        type = \"timestamp with time zone\"\n";
+
+    fn fixture() -> Fixture {
+        let tables = vec![
+            table("projects", &[("id", "bigint"), ("orgId", "bigint")]),
+            table(
+                "tasks",
+                &[("id", "bigint"), ("created_at", "timestamp with time zone")],
+            ),
+        ];
+        Fixture::with(catalog(tables, Vec::new()), RULES, &[])
+    }
+
+    async fn verdict(f: &Fixture, name: &str) -> Verdict {
+        Promise {
+            name,
+            at: &in_project("pg-invariants.toml", 17),
+        }
+        .check(&f.ctx())
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_rule_that_applies_to_nothing_names_the_near_columns() {
+        let f = fixture();
+        let failure = verdict(&f, "tenant-fk").await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn a_rule_whose_tables_leave_out_what_columns_matches_says_so() {
+        let f = fixture();
+        let failure = verdict(&f, "timestamps").await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn a_rule_no_file_states_is_never_a_pass() {
+        let f = fixture();
+        let failure = verdict(&f, "no-such-rule").await.unwrap_err();
+        assert_eq!(
+            failure,
+            unchecked(Some(&in_project("pg-invariants.toml", 17)))
+        );
+    }
+}

@@ -105,11 +105,11 @@ fn fix(role: &Role, above: &[&Role]) -> Repair {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{Fixture, TENANCY, at, catalog, role};
+    use crate::checks::testing::{Fixture, TENANCY, catalog, in_project, role};
 
     async fn verdict(roles: Vec<Role>) -> (Fixture, Verdict) {
         let f = Fixture::with(catalog(Vec::new(), roles), TENANCY, &[]);
-        let at = at("../pg-invariants.toml", 8);
+        let at = in_project("pg-invariants.toml", 4);
         let verdict = Promise { at: &at }.check(&f.ctx()).await;
         (f, verdict)
     }

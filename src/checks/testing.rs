@@ -38,6 +38,15 @@ pub fn at(file: &str, line: usize) -> Location {
     }
 }
 
+/// Line `line` of `file`, a path from the project's root (`pg-invariants.toml`, a migration).
+pub fn in_project(file: &str, line: usize) -> Location {
+    Location {
+        path: PathBuf::from(file),
+        line,
+        column: 1,
+    }
+}
+
 /// `value`, written at line `line` of `invariants/<file>`.
 pub fn fact<T>(value: T, file: &str, line: usize) -> Fact<T> {
     Fact {
