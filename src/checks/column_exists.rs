@@ -7,6 +7,7 @@ use crate::location::Location;
 use crate::names::TableName;
 use crate::spec::did_you_mean;
 
+/// `<table>::<col>::exists`, as the plan states it: the column and where its file was written.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

@@ -6,6 +6,7 @@ use super::{Check, Context, Failure, Verdict};
 use crate::names::{TableName, ident};
 use crate::spec::Fact;
 
+/// `<table>::<col>::type`, as the plan states it: the column and the type written for it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

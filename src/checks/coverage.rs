@@ -4,6 +4,7 @@
 use super::{Check, Context, Failure, Verdict};
 use crate::names::TableName;
 
+/// `coverage::<table>`, as the plan states it: a table of the catalog in `schemas`.
 pub struct Promise<'a> {
     pub table: &'a TableName,
 }

@@ -13,6 +13,8 @@ use super::{Check, Context, Failure, Verdict};
 use crate::names::TableName;
 use crate::spec::{Fact, OnDelete, Reference};
 
+/// `<table>::<col>::fk`, as the plan states it: the column, what it references and, when
+/// declared, the ON DELETE action.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

@@ -16,6 +16,7 @@ use crate::synth::{DbError, identify, typed};
 /// Values tried for the new one before concluding the column has no other value.
 const TRIES: usize = 6;
 
+/// `<table>::<col>::immutable`, as the plan states it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

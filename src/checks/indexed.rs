@@ -11,6 +11,7 @@ use crate::catalog::{Catalog, Index, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
 
+/// `<table>::<col>::indexed`, as the plan states it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

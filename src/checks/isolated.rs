@@ -25,6 +25,7 @@ use crate::spec::Tenancy;
 use crate::synth::{DbError, Outcome, Row, SynthError, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
 
+/// `<table>::<col>::isolated` (`tenant = true`), as the plan states it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

@@ -7,6 +7,7 @@ use super::{Check, Context, Failure, Verdict};
 use crate::names::TableName;
 use crate::spec::Fact;
 
+/// `<table>::<col>::no_fk`, as the plan states it: the column and the reason written for it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

@@ -20,6 +20,7 @@ use crate::synth::{DbError, insert_sql};
 /// How many rows holding NULL a message names.
 const SHOWN: i64 = 5;
 
+/// `<table>::<col>::not_null`, as the plan states it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

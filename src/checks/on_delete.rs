@@ -17,8 +17,10 @@ use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, Wanted, identify, typed};
+use crate::synth::{DbError, Row, SynthError, Wanted, identify, typed};
 
+/// `<table>::<col>::on_delete`, as the plan states it: the column, what it references and the
+/// declared action.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,
@@ -135,36 +137,41 @@ async fn built_together(
         .map(|_| Some(vec![Vec::new(); parents.len()]))
         .collect();
     for j in 0..case.children.max(1) {
-        let mut wanted = Vec::new();
-        let mut slots = Vec::new();
-        for (s, scene) in scenes.iter().enumerate() {
-            let Some(built) = &rows[s] else {
-                continue;
-            };
-            for (p, parent) in parents.iter().enumerate() {
-                // A row under a referenced row after one that could not be built: no more.
-                if built[p].len() == j {
-                    wanted.push(Wanted::row(&scene.table.name, scene.under(parent), true));
-                    slots.push((s, p));
-                }
-            }
-        }
+        // A row under a referenced row after one that could not be built: no more.
+        let slots: Vec<(usize, usize)> = (0..scenes.len())
+            .flat_map(|s| (0..parents.len()).map(move |p| (s, p)))
+            .filter(|&(s, p)| rows[s].as_ref().is_some_and(|built| built[p].len() == j))
+            .collect();
+        let wanted: Vec<Wanted<'_>> = (slots.iter())
+            .map(|&(s, p)| Wanted::row(&scenes[s].table.name, scenes[s].under(&parents[p]), true))
+            .collect();
         let made = run.synth.rows(&mut run.sb, &wanted).await;
         for ((s, p), made) in slots.into_iter().zip(made) {
-            match made {
-                Ok(row) => {
-                    if let Some(built) = &mut rows[s] {
-                        built[p].push(row);
-                    }
-                }
-                Err(_) if j == 0 => rows[s] = None,
-                Err(_) => {}
-            }
+            keep(&mut rows[s], p, made, j == 0);
         }
     }
     (rows.into_iter())
         .map(|built| built.map(|b| b.into_iter().flatten().collect()))
         .collect()
+}
+
+/// A row made for a scene, kept under its referenced row (`under`); a scene whose `first` row
+/// could not be made has no rows (alone, it decides).
+fn keep(
+    built: &mut Option<Vec<Vec<Row>>>,
+    under: usize,
+    made: Result<Row, SynthError>,
+    first: bool,
+) {
+    match made {
+        Ok(row) => {
+            if let Some(rows) = built {
+                rows[under].push(row);
+            }
+        }
+        Err(_) if first => *built = None,
+        Err(_) => {}
+    }
 }
 
 /// Rows built and, for each, the rows found again by it (`t::text`, then the column).

@@ -19,6 +19,7 @@ use crate::synth::STATEMENT_TIMEOUT;
 /// How many offending values a message lists, per target.
 const SHOWN: i64 = 10;
 
+/// `<table>::<col>::orphans`, as the plan states it: the column and the targets it must exist in.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

@@ -6,6 +6,7 @@ use super::{Check, Context, Failure, Verdict};
 use crate::names::{TableName, ident, literal};
 use crate::spec::Fact;
 
+/// `<table>::primary_key`, as the plan states it: the key's columns in order.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub columns: &'a Fact<Vec<String>>,

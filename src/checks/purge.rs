@@ -26,6 +26,7 @@ use crate::tenancy;
 /// rows for minutes.
 const MAX_EDGES: usize = 300;
 
+/// `<table>::purge`, as the plan states it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub at: &'a Location,

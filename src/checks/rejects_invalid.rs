@@ -26,6 +26,8 @@ enum Candidate {
     Probe(String),
 }
 
+/// `<table>::<col>::rejects_invalid`, as the plan states it: the column, what it references
+/// and, for the fix, the declared ON DELETE action.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

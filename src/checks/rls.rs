@@ -14,6 +14,8 @@ use crate::location::Location;
 use crate::names::{TableName, ident, literal};
 use crate::spec::{TENANT, Tenancy};
 
+/// `<table>::rls`, as the plan states it: the table and its (first) tenant column, for the
+/// policy the fix suggests.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

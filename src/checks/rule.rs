@@ -11,6 +11,7 @@ use crate::spec::{Contradiction, Glob, Rule, nearest_to_glob};
 /// How many names or contradictions a message lists.
 const SHOWN: usize = 8;
 
+/// `rules::<name>`, as the plan states it: the rule's name and where it was written.
 pub struct Promise<'a> {
     pub name: &'a str,
     pub at: &'a Location,

@@ -19,6 +19,7 @@ use crate::spec::OnDelete;
 use crate::synth::{DbError, Row, SynthError, Tenant, plain_insert, typed};
 use crate::tenancy::tenant_columns;
 
+/// `<table>::<col>::same_tenant`, as the plan states it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub column: &'a str,

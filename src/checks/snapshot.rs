@@ -14,6 +14,7 @@ use crate::location::Location;
 use crate::names::TableName;
 use crate::snapshot::{Outcome, Previous, TableSnapshot, Update};
 
+/// `<table>::snapshot`, as the plan states it.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub at: &'a Location,

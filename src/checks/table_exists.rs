@@ -8,6 +8,7 @@ use crate::location::Location;
 use crate::names::TableName;
 use crate::spec::did_you_mean;
 
+/// `<table>::exists`, as the plan states it: the table and where its file was written.
 pub struct Promise<'a> {
     pub table: &'a TableName,
     pub at: &'a Location,

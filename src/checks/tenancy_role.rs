@@ -13,6 +13,7 @@ use crate::catalog::Role;
 use crate::location::Location;
 use crate::names::{ident, literal};
 
+/// `tenancy::role`, as the plan states it: where `[tenancy]` was written.
 pub struct Promise<'a> {
     pub at: &'a Location,
 }
