@@ -425,3 +425,45 @@ fn request_refused(e: &Refused) -> Found {
         e.sql, e.error
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, TENANCY, at, catalog, db_error, name, table};
+
+    fn said(found: Found) -> String {
+        match found {
+            Found::Leak(text) => format!("leak: {text}"),
+            Found::Inconclusive(text) => format!("inconclusive: {text}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_select_is_a_failure_and_a_cancelled_one_could_not_test() {
+        let denied = db_error("42501", "permission denied for table notes");
+        let refused = Refused {
+            sql: "SET LOCAL ROLE \"app\"".into(),
+            error: db_error("22023", "role \"app\" does not exist"),
+        };
+        let lines = [
+            said(refused_select(&denied)),
+            said(refused_select(&db_error("57014", "canceling statement"))),
+            said(request_refused(&refused)),
+        ];
+        insta::assert_snapshot!(lines.join("\n"));
+    }
+
+    #[tokio::test]
+    async fn a_missing_tenant_column_fails_before_any_principal_acts() {
+        let notes = table("notes", &[("id", "bigint"), ("orgId", "bigint")]);
+        let f = Fixture::with(catalog(vec![notes], Vec::new()), TENANCY, &[]);
+        let at = at("notes.toml", 2);
+        let promise = Promise {
+            table: &name("notes"),
+            column: "org_id",
+            at: &at,
+        };
+        let failure = promise.check(&f.ctx()).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+}

@@ -587,3 +587,56 @@ impl Purge<'_> {
         Ok(problems)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, Fixture, at, catalog, db_error, name, table};
+
+    /// Organizations; projects cascade from them, tasks (nullable `project_id`) and notes are
+    /// NO ACTION below projects.
+    fn fixture() -> Fixture {
+        let tables = vec![
+            table("orgs", &[("id", "bigint")]).pk(&["id"]),
+            table("projects", &[("id", "bigint"), ("org_id", "bigint")])
+                .pk(&["id"])
+                .fk("org_id", "orgs.id", OnDelete::Cascade),
+            table("tasks", &[("id", "bigint"), ("project_id", "bigint")]).fk(
+                "project_id",
+                "projects.id",
+                OnDelete::NoAction,
+            ),
+            table("notes", &[("id", "bigint"), ("project_id", "bigint")]).fk(
+                "project_id",
+                "projects.id",
+                OnDelete::Restrict,
+            ),
+        ];
+        Fixture::new(catalog(tables, Vec::new()))
+    }
+
+    #[test]
+    fn the_refusing_key_is_found_by_name_and_every_blocker_is_given_cascade() {
+        let f = fixture();
+        let ctx = f.ctx();
+        let graph = Graph::walk(ctx.catalog, &name("orgs"), None);
+        let at = at("orgs.toml", 2);
+        let purge = Purge {
+            ctx: &ctx,
+            root: ctx.catalog.table(&name("orgs")).expect("orgs"),
+            graph: &graph,
+            key: None,
+            tenant_columns: &[],
+            at: &at,
+            promise: "deleting a row of orgs deletes or detaches every row that depends on it",
+        };
+        let refusal = DbError {
+            constraint: Some("notes_project_id_fkey".into()),
+            ..db_error("23503", "update or delete violates foreign key constraint")
+        };
+        let refusing = purge.edge_of(&refusal).expect("the refusing edge");
+        assert_eq!(graph.edges[refusing].table, name("notes"));
+        let fix = purge.cascade(&graph.blockers()).expect("a repair");
+        insta::assert_snapshot!(fix.to_string());
+    }
+}
