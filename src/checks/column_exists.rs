@@ -2,21 +2,16 @@
 //! otherwise make every other fact about it vacuous. When it is missing, the message names the
 //! table's nearest column names.
 
-use super::{Check, Context, Verdict};
+use super::{Check, Context, On, Verdict};
 use crate::location::Location;
-use crate::names::TableName;
 use crate::spec::did_you_mean;
 
 /// `<table>::<col>::exists`, as the plan states it: the column and where its file was written.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, column, at } = *self;
+        let Self(On { table, column }, at) = *self;
         let promise = format!("column {}.{column} exists", ctx.show(table));
         ctx.column(table, column, at, &promise)
             .map(drop)
@@ -39,11 +34,13 @@ mod tests {
         let t = table("projects", &[("id", "bigint"), ("org_id", "bigint")]);
         let f = Fixture::new(catalog(vec![t], Vec::new()));
         let at = at("projects.toml", 2);
-        let promise = Promise {
-            table: &name(of),
-            column,
-            at: &at,
-        };
+        let promise = Promise(
+            On {
+                table: &name(of),
+                column,
+            },
+            &at,
+        );
         let verdict = promise.check(&f.ctx()).await;
         (f, verdict)
     }

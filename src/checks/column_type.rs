@@ -2,24 +2,16 @@
 //! id silently narrowed to `integer` or a tenant id turned into `text`.
 
 use super::machinery::repair::{Repair, Step};
-use super::{Check, Context, Failure, Verdict};
-use crate::names::{TableName, ident};
+use super::{Check, Context, Failure, On, Verdict};
+use crate::names::ident;
 use crate::spec::Fact;
 
 /// `<table>::<col>::type`, as the plan states it: the column and the type written for it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub expected: &'a Fact<String>,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Fact<String>);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self {
-            table,
-            column,
-            expected,
-        } = *self;
+        let Self(On { table, column }, expected) = *self;
         let promise = format!(
             "column {}.{column} has type {}",
             ctx.show(table),
@@ -70,11 +62,7 @@ mod tests {
     async fn verdict(f: &Fixture, column: &str, expected: &str) -> Verdict {
         let expected = fact(expected.to_string(), "projects.toml", 4);
         let table = &name("projects");
-        let promise = Promise {
-            table,
-            column,
-            expected: &expected,
-        };
+        let promise = Promise(On { table, column }, &expected);
         promise.check(&f.ctx()).await
     }
 

@@ -5,13 +5,11 @@ use super::{Check, Context, Failure, Verdict};
 use crate::names::TableName;
 
 /// `coverage::<table>`, as the plan states it: a table of the catalog in `schemas`.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-}
+pub struct Promise<'a>(pub &'a TableName);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table } = *self;
+        let Self(table) = *self;
         if ctx.spec.table(table).is_some() {
             return Ok(());
         }
@@ -49,23 +47,14 @@ mod tests {
     #[tokio::test]
     async fn a_table_with_a_file_is_covered() {
         let f = fixture();
-        let verdict = Promise {
-            table: &name("projects"),
-        }
-        .check(&f.ctx())
-        .await;
+        let verdict = Promise(&name("projects")).check(&f.ctx()).await;
         assert_eq!(verdict, Ok(()));
     }
 
     #[tokio::test]
     async fn a_table_without_a_file_names_the_file_to_write() {
         let f = fixture();
-        let failure = Promise {
-            table: &name("tasks"),
-        }
-        .check(&f.ctx())
-        .await
-        .unwrap_err();
+        let failure = Promise(&name("tasks")).check(&f.ctx()).await.unwrap_err();
         assert_eq!(failure.at, None);
         insta::assert_snapshot!(f.shown(&failure));
     }

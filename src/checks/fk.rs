@@ -9,27 +9,20 @@
 //! `on_delete` point to the same repair when the FK is their cause.
 
 use super::machinery::repair;
-use super::{Check, Context, Failure, Verdict};
-use crate::names::TableName;
+use super::{Check, Context, Failure, On, Verdict};
 use crate::spec::{Fact, OnDelete, Reference};
 
 /// `<table>::<col>::fk`, as the plan states it: the column, what it references and, when
 /// declared, the ON DELETE action.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub references: &'a Fact<Reference>,
-    pub on_delete: Option<&'a Fact<OnDelete>>,
-}
+pub struct Promise<'a>(
+    pub On<'a>,
+    pub &'a Fact<Reference>,
+    pub Option<&'a Fact<OnDelete>>,
+);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self {
-            table,
-            column,
-            references,
-            on_delete,
-        } = *self;
+        let Self(On { table, column }, references, on_delete) = *self;
         let target = &references.value;
         let action = on_delete
             .map(|d| format!(" ON DELETE {}", d.value.sql()))
@@ -82,12 +75,14 @@ mod tests {
     async fn verdict(f: &Fixture, on_delete: Option<OnDelete>) -> Verdict {
         let references = fact(reference("projects.id"), "tasks.toml", 3);
         let on_delete = on_delete.map(|d| fact(d, "tasks.toml", 4));
-        let promise = Promise {
-            table: &name("tasks"),
-            column: "project_id",
-            references: &references,
-            on_delete: on_delete.as_ref(),
-        };
+        let promise = Promise(
+            On {
+                table: &name("tasks"),
+                column: "project_id",
+            },
+            &references,
+            on_delete.as_ref(),
+        );
         promise.check(&f.ctx()).await
     }
 

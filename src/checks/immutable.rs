@@ -7,25 +7,21 @@
 
 use super::machinery::behaviour::{self, Case, Run, outcome};
 use super::machinery::repair::{Named, Repair, Step, derived_name, unless_exists};
-use super::{Check, Context, Failure, Fix, Verdict};
+use super::{Check, Context, Failure, Fix, On, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, ident};
+use crate::names::ident;
 use crate::synth::{DbError, identify, typed};
 
 /// Values tried for the new one before concluding the column has no other value.
 const TRIES: usize = 6;
 
 /// `<table>::<col>::immutable`, as the plan states it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, column, at } = *self;
+        let Self(On { table, column }, at) = *self;
         let promise = format!(
             "{}.{column} is immutable: an UPDATE that changes it is refused, other UPDATEs work",
             ctx.show(table)

@@ -6,21 +6,17 @@
 //! serves only some; an INVALID one (a failed `CREATE INDEX CONCURRENTLY`) serves none.
 
 use super::machinery::repair::{Repair, Runs, Step, derived_name};
-use super::{Check, Context, Failure, Verdict};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Catalog, Index, Table, TableKind};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{ident, literal};
 
 /// `<table>::<col>::indexed`, as the plan states it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, column, at } = *self;
+        let Self(On { table, column }, at) = *self;
         let promise = format!(
             "{}.{column} is indexed (first key column of a valid, non-partial index)",
             ctx.show(table)
@@ -222,11 +218,13 @@ mod tests {
 
     async fn verdict(f: &Fixture) -> Verdict {
         let at = at("tasks.toml", 5);
-        let promise = Promise {
-            table: &name("tasks"),
-            column: "org_id",
-            at: &at,
-        };
+        let promise = Promise(
+            On {
+                table: &name("tasks"),
+                column: "org_id",
+            },
+            &at,
+        );
         promise.check(&f.ctx()).await
     }
 

@@ -17,27 +17,21 @@ use indexmap::IndexMap;
 
 use super::machinery::behaviour::{self, Case, Run};
 use super::rls::{self, applying, describe};
-use super::{Check, Context, Failure, Verdict, immutable};
+use super::{Check, Context, Failure, On, Verdict, immutable};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{ident, literal};
 use crate::spec::Tenancy;
 use crate::synth::{DbError, Outcome, Row, SynthError, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
 
 /// `<table>::<col>::isolated` (`tenant = true`), as the plan states it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, column, at } = *self;
-        let Some(tenancy) = &ctx.spec.project.tenancy else {
-            return Err(super::unchecked(Some(at)));
-        };
+        let Self(On { table, column }, at) = *self;
+        let tenancy = ctx.tenancy(at)?;
         let promise = format!(
             "a principal of one tenant can neither see nor change rows of another in {} (tenant column {column})",
             ctx.show(table)
@@ -458,11 +452,13 @@ mod tests {
         let notes = table("notes", &[("id", "bigint"), ("orgId", "bigint")]);
         let f = Fixture::with(catalog(vec![notes], Vec::new()), TENANCY, &[]);
         let at = at("notes.toml", 2);
-        let promise = Promise {
-            table: &name("notes"),
-            column: "org_id",
-            at: &at,
-        };
+        let promise = Promise(
+            On {
+                table: &name("notes"),
+                column: "org_id",
+            },
+            &at,
+        );
         let failure = promise.check(&f.ctx()).await.unwrap_err();
         insta::assert_snapshot!(f.shown(&failure));
     }

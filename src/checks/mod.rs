@@ -1,5 +1,5 @@
 //! Checks: one file per kind of check, each exporting a `Promise` (the arguments the promise is
-//! stated with) that implements [`Check`]; `vocabulary` holds what they all speak (`Context`,
+//! stated with, borrowed from the plan) that implements [`Check`]; `vocabulary` holds what they all speak (`Context`,
 //! `Failure`, `Verdict`), and `machinery` what several share without being checks (running
 //! behavioural cases, batching them, deleting rows, repairs as values).
 //!
@@ -35,7 +35,6 @@ mod tenancy_role;
 mod testing;
 mod vocabulary;
 
-use crate::names::TableName;
 use crate::plan::{CheckKind, ColumnFact};
 
 /// Behavioural checks that share their cases' work (see `machinery::batch`).
@@ -45,129 +44,68 @@ pub use machinery::repair::{Fix, Repair, Runs, Step, comment};
 /// Verdicts of the two set-up checks, which every other check depends on.
 pub use migrations::verdict as setup_verdict;
 pub(crate) use vocabulary::Check;
-use vocabulary::unchecked;
 pub use vocabulary::{Context, Failure, Verdict};
+use vocabulary::{On, unchecked};
 
 /// Runs one check. Set-up checks are decided by [`setup_verdict`]: passed here, they fail
 /// rather than pass unchecked.
 pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
     match kind {
-        CheckKind::Coverage { table } => coverage::Promise { table }.check(ctx).await,
-        CheckKind::Rule { name, at } => rule::Promise { name, at }.check(ctx).await,
-        CheckKind::TableExists { table, at } => {
-            table_exists::Promise { table, at }.check(ctx).await
-        }
+        CheckKind::Coverage { table } => coverage::Promise(table).check(ctx).await,
+        CheckKind::Rule { name, at } => rule::Promise(name, at).check(ctx).await,
+        CheckKind::TableExists { table, at } => table_exists::Promise(table, at).check(ctx).await,
         CheckKind::PrimaryKey { table, columns } => {
-            primary_key::Promise { table, columns }.check(ctx).await
+            primary_key::Promise(table, columns).check(ctx).await
         }
         CheckKind::Column {
             table,
             column,
             fact,
-        } => run_column(ctx, table, column, fact).await,
-        CheckKind::Snapshot { table, at } => snapshot::Promise { table, at }.check(ctx).await,
-        CheckKind::TenancyRole { at } => tenancy_role::Promise { at }.check(ctx).await,
-        CheckKind::Rls { table, column, at } => rls::Promise { table, column, at }.check(ctx).await,
-        CheckKind::Purge { table, at } => purge::Promise { table, at }.check(ctx).await,
+        } => run_column(ctx, On { table, column }, fact).await,
+        CheckKind::Snapshot { table, at } => snapshot::Promise(table, at).check(ctx).await,
+        CheckKind::TenancyRole { at } => tenancy_role::Promise(at).check(ctx).await,
+        CheckKind::Rls { table, column, at } => {
+            rls::Promise(On { table, column }, at).check(ctx).await
+        }
+        CheckKind::Purge { table, at } => purge::Promise(table, at).check(ctx).await,
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }
 
-/// The per-column facts: each kind's arguments are the table, the column and what the fact says.
-async fn run_column(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    fact: &ColumnFact,
-) -> Verdict {
+/// The per-column facts: each kind's arguments are the column and what its file states.
+async fn run_column(ctx: &Context<'_>, on: On<'_>, fact: &ColumnFact) -> Verdict {
     match fact {
-        ColumnFact::Exists(at) => {
-            let promise = column_exists::Promise { table, column, at };
-            promise.check(ctx).await
-        }
-        ColumnFact::Type(expected) => {
-            let promise = column_type::Promise {
-                table,
-                column,
-                expected,
-            };
-            promise.check(ctx).await
-        }
-        ColumnFact::Indexed(at) => indexed::Promise { table, column, at }.check(ctx).await,
-        ColumnFact::NoFk(reason) => {
-            no_fk::Promise {
-                table,
-                column,
-                reason,
-            }
-            .check(ctx)
-            .await
-        }
-        ColumnFact::Orphans(orphans) => {
-            let promise = orphans::Promise {
-                table,
-                column,
-                orphans,
-            };
-            promise.check(ctx).await
-        }
-        ColumnFact::NotNull(at) => not_null::Promise { table, column, at }.check(ctx).await,
-        ColumnFact::Immutable(at) => immutable::Promise { table, column, at }.check(ctx).await,
-        ColumnFact::Isolated(at) => isolated::Promise { table, column, at }.check(ctx).await,
-        ColumnFact::SameTenant(at) => same_tenant::Promise { table, column, at }.check(ctx).await,
-        ColumnFact::Fk { .. } | ColumnFact::RejectsInvalid { .. } | ColumnFact::OnDelete { .. } => {
-            run_reference(ctx, table, column, fact).await
-        }
-    }
-}
-
-/// The facts stated with a reference (`references` and `on_delete`).
-async fn run_reference(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    fact: &ColumnFact,
-) -> Verdict {
-    match fact {
+        ColumnFact::Exists(at) => column_exists::Promise(on, at).check(ctx).await,
+        ColumnFact::Type(expected) => column_type::Promise(on, expected).check(ctx).await,
         ColumnFact::Fk {
             references,
             on_delete,
         } => {
-            let on_delete = on_delete.as_ref();
-            let promise = fk::Promise {
-                table,
-                column,
-                references,
-                on_delete,
-            };
-            promise.check(ctx).await
+            fk::Promise(on, references, on_delete.as_ref())
+                .check(ctx)
+                .await
         }
+        ColumnFact::Indexed(at) => indexed::Promise(on, at).check(ctx).await,
+        ColumnFact::NoFk(reason) => no_fk::Promise(on, reason).check(ctx).await,
+        ColumnFact::Orphans(orphans) => orphans::Promise(on, orphans).check(ctx).await,
+        ColumnFact::NotNull(at) => not_null::Promise(on, at).check(ctx).await,
         ColumnFact::RejectsInvalid {
             references,
             on_delete,
         } => {
-            let on_delete = on_delete.as_ref();
-            let promise = rejects_invalid::Promise {
-                table,
-                column,
-                references,
-                on_delete,
-            };
+            let promise = rejects_invalid::Promise(on, references, on_delete.as_ref());
             promise.check(ctx).await
         }
         ColumnFact::OnDelete {
             references,
             on_delete,
         } => {
-            let promise = on_delete::Promise {
-                table,
-                column,
-                references,
-                on_delete,
-            };
-            promise.check(ctx).await
+            on_delete::Promise(on, references, on_delete)
+                .check(ctx)
+                .await
         }
-        // `run_column` passes only the three above: anything else fails rather than passes.
-        other => Err(unchecked(Some(other.at()))),
+        ColumnFact::Immutable(at) => immutable::Promise(on, at).check(ctx).await,
+        ColumnFact::Isolated(at) => isolated::Promise(on, at).check(ctx).await,
+        ColumnFact::SameTenant(at) => same_tenant::Promise(on, at).check(ctx).await,
     }
 }

@@ -3,24 +3,16 @@
 //! adding one that would reject valid events; pair it with `orphans` to watch the data instead.
 
 use super::machinery::repair::{Repair, Step};
-use super::{Check, Context, Failure, Verdict};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::names::TableName;
 use crate::spec::Fact;
 
 /// `<table>::<col>::no_fk`, as the plan states it: the column and the reason written for it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub reason: &'a Fact<String>,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Fact<String>);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self {
-            table,
-            column,
-            reason,
-        } = *self;
+        let Self(On { table, column }, reason) = *self;
         let promise = format!(
             "{}.{column} has no foreign key: {}",
             ctx.show(table),
@@ -75,11 +67,13 @@ mod tests {
             Vec::new(),
         ));
         let reason = fact("polymorphic stream id".to_string(), "events.toml", 2);
-        let promise = Promise {
-            table: &name("events"),
-            column: "stream_id",
-            reason: &reason,
-        };
+        let promise = Promise(
+            On {
+                table: &name("events"),
+                column: "stream_id",
+            },
+            &reason,
+        );
         let verdict = promise.check(&f.ctx()).await;
         (f, verdict)
     }

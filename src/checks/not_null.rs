@@ -11,7 +11,7 @@
 use super::machinery::behaviour::{self, Case, Run, outcome};
 use super::machinery::data;
 use super::machinery::repair::{Named, Repair, Step, derived_name, unless_exists};
-use super::{Check, Context, Failure, Verdict};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{ConstraintKind, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
@@ -21,15 +21,11 @@ use crate::synth::{DbError, insert_sql};
 const SHOWN: i64 = 5;
 
 /// `<table>::<col>::not_null`, as the plan states it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, column, at } = *self;
+        let Self(On { table, column }, at) = *self;
         let insert = NullInsert::new(ctx, table, column, at)?;
         let t = insert.t;
         let fail = |expected: &str, found: String, fix: Option<Repair>| Failure {

@@ -12,7 +12,7 @@
 use super::machinery::behaviour::{self, Case, Run};
 use super::machinery::deletion::{self, Deletion, Found, Read, blocked_by, describe, lookalikes};
 use super::machinery::repair;
-use super::{Check, Context, Failure, Fix, Verdict};
+use super::{Check, Context, Failure, Fix, On, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
@@ -21,21 +21,11 @@ use crate::synth::{DbError, Row, SynthError, Wanted, identify, typed};
 
 /// `<table>::<col>::on_delete`, as the plan states it: the column, what it references and the
 /// declared action.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub references: &'a Fact<Reference>,
-    pub on_delete: &'a Fact<OnDelete>,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Fact<Reference>, pub &'a Fact<OnDelete>);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self {
-            table,
-            column,
-            references,
-            on_delete,
-        } = *self;
+        let Self(On { table, column }, references, on_delete) = *self;
         let scene = Scene::new(ctx, table, column, references, on_delete)?;
         behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
             let parents = scene.parents(run, case).await?;

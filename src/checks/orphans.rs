@@ -10,7 +10,7 @@
 
 use super::machinery::data;
 use super::machinery::repair::Repair;
-use super::{Check, Context, Failure, Verdict};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::Column;
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OrphanTarget, Orphans};
@@ -20,19 +20,11 @@ use crate::synth::STATEMENT_TIMEOUT;
 const SHOWN: i64 = 10;
 
 /// `<table>::<col>::orphans`, as the plan states it: the column and the targets it must exist in.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub orphans: &'a Fact<Orphans>,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Fact<Orphans>);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self {
-            table,
-            column,
-            orphans,
-        } = *self;
+        let Self(On { table, column }, orphans) = *self;
         let promise = promise(ctx, table, column, &orphans.value);
         let failure = |expected: String, found: String, fix: Option<Repair>| Failure {
             at: Some(orphans.at.clone()),
@@ -227,11 +219,13 @@ mod tests {
         };
         let orphans = fact(orphans, "events.toml", 3);
         let table = &name("events");
-        let promise = Promise {
-            table,
-            column: "stream_id",
-            orphans: &orphans,
-        };
+        let promise = Promise(
+            On {
+                table,
+                column: "stream_id",
+            },
+            &orphans,
+        );
         let failure = promise.check(&f.ctx()).await.unwrap_err();
         insta::assert_snapshot!(f.shown(&failure));
     }

@@ -7,14 +7,11 @@ use crate::names::{TableName, ident, literal};
 use crate::spec::Fact;
 
 /// `<table>::primary_key`, as the plan states it: the key's columns in order.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub columns: &'a Fact<Vec<String>>,
-}
+pub struct Promise<'a>(pub &'a TableName, pub &'a Fact<Vec<String>>);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, columns } = *self;
+        let Self(table, columns) = *self;
         let expected = format!("({})", columns.value.join(", "));
         let promise = format!("the primary key of {} is {expected}", ctx.show(table));
         let t = ctx.table(table, &columns.at, &promise)?;
@@ -86,12 +83,7 @@ mod tests {
             "events.toml",
             1,
         );
-        let verdict = Promise {
-            table: &name("events"),
-            columns: &columns,
-        }
-        .check(&f.ctx())
-        .await;
+        let verdict = Promise(&name("events"), &columns).check(&f.ctx()).await;
         (f, verdict)
     }
 

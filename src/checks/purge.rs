@@ -27,14 +27,11 @@ use crate::tenancy;
 const MAX_EDGES: usize = 300;
 
 /// `<table>::purge`, as the plan states it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub &'a TableName, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, at } = *self;
+        let Self(table, at) = *self;
         let promise = format!(
             "deleting a row of {} deletes or detaches every row that depends on it, and changes no row of another",
             ctx.show(table)

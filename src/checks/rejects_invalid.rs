@@ -8,7 +8,7 @@
 
 use super::machinery::behaviour::{self, Case, Run, outcome};
 use super::machinery::repair;
-use super::{Check, Context, Failure, Verdict};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
 use crate::spec::{Fact, OnDelete, Reference};
@@ -28,21 +28,15 @@ enum Candidate {
 
 /// `<table>::<col>::rejects_invalid`, as the plan states it: the column, what it references
 /// and, for the fix, the declared ON DELETE action.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub references: &'a Fact<Reference>,
-    pub on_delete: Option<&'a Fact<OnDelete>>,
-}
+pub struct Promise<'a>(
+    pub On<'a>,
+    pub &'a Fact<Reference>,
+    pub Option<&'a Fact<OnDelete>>,
+);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self {
-            table,
-            column,
-            references,
-            on_delete,
-        } = *self;
+        let Self(On { table, column }, references, on_delete) = *self;
         let insert = Insert::new(ctx, table, column, references, on_delete)?;
         behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
             insert.case(run).await

@@ -8,26 +8,20 @@
 //! Structural, from the catalog: the `isolated` test proves what the policies do.
 
 use super::machinery::repair::{Repair, Step};
-use super::{Check, Context, Failure, Verdict};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Catalog, Policy, Table};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{ident, literal};
 use crate::spec::{TENANT, Tenancy};
 
 /// `<table>::rls`, as the plan states it: the table and its (first) tenant column, for the
 /// policy the fix suggests.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, column, at } = *self;
-        let Some(tenancy) = &ctx.spec.project.tenancy else {
-            return Err(super::unchecked(Some(at)));
-        };
+        let Self(On { table, column }, at) = *self;
+        let tenancy = ctx.tenancy(at)?;
         let role = &tenancy.role.value;
         let promise = format!(
             "row level security keeps tenants of {} apart for role {role}",
@@ -251,7 +245,7 @@ mod tests {
 
     #[test]
     fn a_policy_applies_by_name_public_or_inherited_privileges() {
-        let mut t = Table::empty(TableName::new("public", "notes"), TableKind::Ordinary);
+        let mut t = Table::empty(testing::name("notes"), TableKind::Ordinary);
         t.policies = vec![
             policy("admins", "*", &["admin"]),
             policy("mine", "r", &["app"]),
@@ -271,7 +265,7 @@ mod tests {
 
     #[test]
     fn the_owner_or_a_role_with_its_privileges_bypasses() {
-        let mut t = Table::empty(TableName::new("public", "notes"), TableKind::Ordinary);
+        let mut t = Table::empty(testing::name("notes"), TableKind::Ordinary);
         t.owner = "members".into();
         assert!(owner_bypass(&catalog(), &t, "app").is_some());
         assert!(owner_bypass(&catalog(), &t, "admin").is_none());
@@ -283,11 +277,13 @@ mod tests {
         let roles = vec![testing::role("app", false, false)];
         let f = Fixture::with(testing::catalog(vec![notes], roles), TENANCY, &[]);
         let at = testing::at("notes.toml", 2);
-        let promise = Promise {
-            table: &testing::name("notes"),
-            column: "org_id",
-            at: &at,
-        };
+        let promise = Promise(
+            On {
+                table: &testing::name("notes"),
+                column: "org_id",
+            },
+            &at,
+        );
         let verdict = promise.check(&f.ctx()).await;
         (f, verdict)
     }

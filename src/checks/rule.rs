@@ -12,14 +12,11 @@ use crate::spec::{Contradiction, Glob, Rule, nearest_to_glob};
 const SHOWN: usize = 8;
 
 /// `rules::<name>`, as the plan states it: the rule's name and where it was written.
-pub struct Promise<'a> {
-    pub name: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub &'a str, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { name, at } = *self;
+        let Self(name, at) = *self;
         let Some(rule) = ctx.spec.project.rules.iter().find(|r| r.name == name) else {
             return Err(unchecked(Some(at)));
         };
@@ -157,12 +154,9 @@ mod tests {
     }
 
     async fn verdict(f: &Fixture, name: &str) -> Verdict {
-        Promise {
-            name,
-            at: &in_project("pg-invariants.toml", 17),
-        }
-        .check(&f.ctx())
-        .await
+        Promise(name, &in_project("pg-invariants.toml", 17))
+            .check(&f.ctx())
+            .await
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@
 
 use super::machinery::behaviour::{self, Case, Run, outcome};
 use super::machinery::repair::{Named, Repair, Step, derived_name, unless_exists};
-use super::{Check, Context, Failure, Verdict};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
@@ -20,18 +20,12 @@ use crate::synth::{DbError, Row, SynthError, Tenant, plain_insert, typed};
 use crate::tenancy::tenant_columns;
 
 /// `<table>::<col>::same_tenant`, as the plan states it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub column: &'a str,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, column, at } = *self;
-        let Some(tenancy) = &ctx.spec.project.tenancy else {
-            return Err(super::unchecked(Some(at)));
-        };
+        let Self(On { table, column }, at) = *self;
+        let tenancy = ctx.tenancy(at)?;
         let promise = format!(
             "{}.{column} points only at rows of the row's own tenant",
             ctx.show(table)

@@ -15,14 +15,11 @@ use crate::names::TableName;
 use crate::snapshot::{Outcome, Previous, TableSnapshot, Update};
 
 /// `<table>::snapshot`, as the plan states it.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub &'a TableName, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, at } = *self;
+        let Self(table, at) = *self;
         let promise = format!("the schema of {} matches its snapshot", ctx.show(table));
         let found = ctx.table(table, at, &promise)?;
         let snapshot = TableSnapshot::new(ctx.spec, ctx.catalog, found);

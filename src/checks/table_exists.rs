@@ -9,14 +9,11 @@ use crate::names::TableName;
 use crate::spec::did_you_mean;
 
 /// `<table>::exists`, as the plan states it: the table and where its file was written.
-pub struct Promise<'a> {
-    pub table: &'a TableName,
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub &'a TableName, pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { table, at } = *self;
+        let Self(table, at) = *self;
         let promise = format!("table {} exists", ctx.show(table));
         ctx.table(table, at, &promise).map(drop).map_err(|mut f| {
             // The same name in another schema first: a table file of `api_keys` when the chain
@@ -56,12 +53,7 @@ mod tests {
 
     async fn verdict(f: &Fixture, table: &str) -> Verdict {
         let at = at("t.toml", 1);
-        Promise {
-            table: &name(table),
-            at: &at,
-        }
-        .check(&f.ctx())
-        .await
+        Promise(&name(table), &at).check(&f.ctx()).await
     }
 
     #[tokio::test]

@@ -14,16 +14,12 @@ use crate::location::Location;
 use crate::names::{ident, literal};
 
 /// `tenancy::role`, as the plan states it: where `[tenancy]` was written.
-pub struct Promise<'a> {
-    pub at: &'a Location,
-}
+pub struct Promise<'a>(pub &'a Location);
 
 impl Check for Promise<'_> {
     async fn check(&self, ctx: &Context<'_>) -> Verdict {
-        let Self { at } = *self;
-        let Some(tenancy) = &ctx.spec.project.tenancy else {
-            return Err(super::unchecked(Some(at)));
-        };
+        let Self(at) = *self;
+        let tenancy = ctx.tenancy(at)?;
         let name = &tenancy.role.value;
         let promise = format!(
             "requests run as role {name}, to which row level security applies: it exists, is not a superuser and has no BYPASSRLS"
@@ -111,7 +107,7 @@ mod tests {
     async fn verdict(roles: Vec<Role>) -> (Fixture, Verdict) {
         let f = Fixture::with(catalog(Vec::new(), roles), TENANCY, &[]);
         let at = in_project("pg-invariants.toml", 4);
-        let verdict = Promise { at: &at }.check(&f.ctx()).await;
+        let verdict = Promise(&at).check(&f.ctx()).await;
         (f, verdict)
     }
 

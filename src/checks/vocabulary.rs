@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use crate::catalog::{Catalog, Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, shown};
-use crate::spec::Spec;
+use crate::spec::{Spec, Tenancy};
 
 use super::machinery::batch::Member;
 use super::machinery::repair::Fix;
@@ -62,8 +62,8 @@ fn indent_all(text: &str, width: usize) -> String {
 }
 
 /// The one shape of every check kind decided against a [`Context`]: a value holding the
-/// arguments its promise is stated with (borrowed from the plan's `CheckKind`), and how it is
-/// decided.
+/// arguments its promise is stated with (borrowed from the plan's `CheckKind`; for a column
+/// kind, [`On`] and what the column's file states), and how it is decided.
 ///
 /// Why a trait over each kind's arguments rather than one free function per kind: the kinds need
 /// different arguments (a table; a column and its reference; a rule's name), so no one parameter
@@ -74,6 +74,14 @@ fn indent_all(text: &str, width: usize) -> String {
 /// set-up's outcome before any context exists.
 pub(crate) trait Check {
     async fn check(&self, ctx: &Context<'_>) -> Verdict;
+}
+
+/// The column a per-column check is about, as the plan names it: the first argument of every
+/// column kind's `Promise`.
+#[derive(Debug, Clone, Copy)]
+pub struct On<'a> {
+    pub table: &'a TableName,
+    pub column: &'a str,
 }
 
 /// What checks may look at: the spec, the catalog read after the migrations, a pool on the
@@ -95,6 +103,12 @@ impl Context<'_> {
     /// The table as messages show it (escaped: see [`crate::names::shown`]).
     pub fn show(&self, table: &TableName) -> String {
         table.shown(self.schema())
+    }
+
+    /// `[tenancy]`, which the tenancy kinds are planned from: without it, the failure of a
+    /// check that cannot be decided (never a pass).
+    pub(super) fn tenancy(&self, at: &Location) -> Result<&Tenancy, Failure> {
+        (self.spec.project.tenancy.as_ref()).ok_or_else(|| unchecked(Some(at)))
     }
 
     /// The table, or the failure that says it is missing.
