@@ -1,7 +1,9 @@
 //! Checks: one file per kind of check, each exporting a `Promise` (the arguments the promise is
-//! stated with, borrowed from the plan) that implements [`Check`]; `vocabulary` holds what they all speak (`Context`,
-//! `Failure`, `Verdict`), and `machinery` what several share without being checks (running
-//! behavioural cases, batching them, deleting rows, repairs as values).
+//! stated with, borrowed from the plan) that implements `Check`; `vocabulary` holds what they
+//! all speak (`Context`, `Failure`, `Verdict`), `machinery` what several share without being
+//! checks (running behavioural cases, batching them, deleting rows, repairs as values), and
+//! `testing` the hand-built catalog their unit tests share. Each kind's tests sit at the bottom
+//! of its file, its message snapshots in `snapshots/` beside it.
 //!
 //! This file only dispatches: one `match` over the plan's `CheckKind`, one arm per kind.
 
@@ -43,9 +45,8 @@ pub use machinery::batch::{Batches, Member};
 pub use machinery::repair::{Fix, Repair, Runs, Step, comment};
 /// Verdicts of the two set-up checks, which every other check depends on.
 pub use migrations::verdict as setup_verdict;
-pub(crate) use vocabulary::Check;
 pub use vocabulary::{Context, Failure, Verdict};
-use vocabulary::{On, unchecked};
+use vocabulary::{Check, On, unchecked};
 
 /// Runs one check. Set-up checks are decided by [`setup_verdict`]: passed here, they fail
 /// rather than pass unchecked.
