@@ -45,8 +45,8 @@ pub use machinery::batch::{Batches, Member};
 pub use machinery::repair::{Fix, Repair, Runs, Step, comment};
 /// Verdicts of the two set-up checks, which every other check depends on.
 pub use migrations::verdict as setup_verdict;
-pub use vocabulary::{Context, Failure, Verdict};
 use vocabulary::{Check, On, unchecked};
+pub use vocabulary::{Context, Failure, Verdict};
 
 /// Runs one check. Set-up checks are decided by [`setup_verdict`]: passed here, they fail
 /// rather than pass unchecked.
