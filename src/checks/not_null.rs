@@ -341,11 +341,12 @@ fn three_steps(ctx: &Context<'_>, table: &Table, column: &str, nulls: i64) -> Re
 mod tests {
     use super::*;
     use crate::catalog::Constraint;
+    use crate::checks::testing;
 
     fn table(constraints: Vec<Constraint>) -> Table {
         Table {
             constraints,
-            ..Table::empty(TableName::new("public", "projects"), TableKind::Ordinary)
+            ..testing::table("projects", &[])
         }
     }
 

@@ -276,19 +276,15 @@ fn fix(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::TableKind;
-
-    fn table(name: &str) -> Table {
-        Table::empty(TableName::new("public", name), TableKind::Ordinary)
-    }
+    use crate::checks::testing::table;
 
     #[test]
     fn the_fix_is_a_composite_key_added_not_valid_then_validated() {
         let repair = fix(
-            &table("comments"),
+            &table("comments", &[]),
             "task_id",
             "org_id",
-            &table("tasks"),
+            &table("tasks", &[]),
             "id",
             Some(&"org_id".to_string()),
         );
@@ -305,10 +301,10 @@ mod tests {
     #[test]
     fn pointing_at_the_tenant_table_the_column_must_be_the_tenant() {
         let repair = fix(
-            &table("invites"),
+            &table("invites", &[]),
             "org_ref",
             "org_id",
-            &table("organizations"),
+            &table("organizations", &[]),
             "id",
             None,
         );
