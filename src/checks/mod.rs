@@ -33,8 +33,6 @@ mod same_tenant;
 mod snapshot;
 mod table_exists;
 mod tenancy_role;
-#[cfg(test)]
-mod testing;
 mod vocabulary;
 
 use crate::plan::{CheckKind, ColumnFact};
@@ -110,3 +108,7 @@ async fn run_column(ctx: &Context<'_>, on: On<'_>, fact: &ColumnFact) -> Verdict
         ColumnFact::SameTenant(at) => same_tenant::Promise(on, at).check(ctx).await,
     }
 }
+
+/// The hand-built catalog and context the kinds' unit tests share.
+#[cfg(test)]
+mod testing;
