@@ -232,7 +232,55 @@ pub fn fix(table: &Table, column: &str) -> Repair {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{Build, column, db_error, table};
+    use crate::checks::On;
+    use crate::checks::testing::{Build, Fixture, at, column, db_error, name, table};
+
+    /// Notes whose `org_id` a guard trigger (the repair's own) keeps, and tags whose `org_id`
+    /// nothing keeps.
+    const SCHEMA: &str = r#"
+        CREATE TABLE notes (id bigint PRIMARY KEY, org_id bigint NOT NULL, title text);
+        CREATE FUNCTION notes_org_id_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.org_id IS DISTINCT FROM OLD.org_id THEN
+            RAISE EXCEPTION 'notes.org_id is immutable' USING ERRCODE = 'restrict_violation';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER notes_org_id_immutable BEFORE UPDATE OF org_id ON notes
+          FOR EACH ROW EXECUTE FUNCTION notes_org_id_immutable();
+        CREATE TABLE tags (id bigint PRIMARY KEY, org_id bigint NOT NULL, label text);
+    "#;
+
+    /// On a real server: the guarded column holds; the unguarded one fails, saying the UPDATE
+    /// changed it, with the guard as the fix.
+    #[tokio::test]
+    async fn on_postgres_a_guard_holds_and_its_absence_fails_with_the_guard() {
+        let f = Fixture::on_server(SCHEMA).await;
+        let at = at("notes.toml", 2);
+        let verdict = |table: &'static str| {
+            let (f, at) = (&f, &at);
+            async move {
+                let on = On {
+                    table: &name(table),
+                    column: "org_id",
+                };
+                Promise(on, at).check(&f.ctx()).await
+            }
+        };
+        assert_eq!(verdict("notes").await, Ok(()));
+        let failure = verdict("tags").await.expect_err("an unguarded column");
+        assert!(
+            failure
+                .found
+                .starts_with("the UPDATE of org_id succeeded: org_id changed from "),
+            "{failure}"
+        );
+        let fix = failure.fix.expect("the guard").to_string();
+        assert!(
+            fix.contains("CREATE TRIGGER \"tags_org_id_immutable\""),
+            "{fix}"
+        );
+    }
 
     #[test]
     fn what_an_update_that_went_through_did_is_said_three_ways() {

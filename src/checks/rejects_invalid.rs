@@ -367,7 +367,53 @@ fn elsewhere(table: &Table, column: &str, target: &Reference) -> Option<(TableNa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{Build, db_error, reference, table};
+    use crate::checks::On;
+    use crate::checks::testing::{Build, Fixture, db_error, fact, name, reference, table};
+
+    /// Tasks whose `org_id` references organizations; notes whose `org_id` references teams
+    /// instead; tags whose `org_id` references nothing.
+    const SCHEMA: &str = r#"
+        CREATE TABLE organizations (id bigint PRIMARY KEY);
+        CREATE TABLE teams (id bigint PRIMARY KEY);
+        CREATE TABLE tasks (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES organizations);
+        CREATE TABLE notes (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES teams);
+        CREATE TABLE tags (id bigint PRIMARY KEY, org_id bigint NOT NULL);
+    "#;
+
+    /// On a real server: the foreign key refuses an absent value; a key to another table lets
+    /// that table's value through (and the message says where it came from); no key at all
+    /// lets any value through.
+    #[tokio::test]
+    async fn on_postgres_only_the_declared_key_refuses_a_value_the_target_lacks() {
+        let f = Fixture::on_server(SCHEMA).await;
+        let references = fact(reference("organizations.id"), "t.toml", 2);
+        let verdict = |table: &'static str| {
+            let (f, references) = (&f, &references);
+            async move {
+                let on = On {
+                    table: &name(table),
+                    column: "org_id",
+                };
+                Promise(on, references, None).check(&f.ctx()).await
+            }
+        };
+        assert_eq!(verdict("tasks").await, Ok(()));
+        let wrong = verdict("notes").await.expect_err("a key to teams");
+        assert!(
+            wrong.found.contains(", which a foreign key of org_id references), which organizations.id does not hold, succeeded"),
+            "{wrong}"
+        );
+        let none = verdict("tags").await.expect_err("no key");
+        assert!(
+            none.found.starts_with("the INSERT with org_id = "),
+            "{none}"
+        );
+        let fix = none.fix.expect("the key").to_string();
+        assert!(
+            fix.contains("REFERENCES \"public\".\"organizations\" (\"id\")"),
+            "{fix}"
+        );
+    }
 
     #[test]
     fn a_key_to_another_table_is_where_the_first_value_comes_from() {

@@ -2,11 +2,11 @@
 //! builder, not a copy per file).
 //!
 //! Structural checks are a function of the catalog and the spec, so a hand-built [`Catalog`]
-//! decides them exactly as the one read after the migrations would. The context's pool points
-//! at a server that does not exist and is never connected to: a structural check does not use
-//! it, and a check that did would fail to connect, never pass. Behavioural checks are tested
-//! here through their pure parts (case selection, messages); their verdicts are the verdict
-//! suite's (tests/cases), against a real PostgreSQL.
+//! decides them exactly as the one read after the migrations would. The context's pool then
+//! points at a server that does not exist and is never connected to: a structural check does
+//! not use it, and a check that did would fail to connect, never pass. Behavioural checks are
+//! tested through their pure parts (case selection, messages), and where the result needs the
+//! database, on a real PostgreSQL of the test's own ([`Fixture::on_server`]).
 
 use std::path::PathBuf;
 
@@ -20,8 +20,9 @@ use crate::catalog::{
 };
 use crate::location::Location;
 use crate::names::{TableName, ident};
+use crate::provision::{Cache, Postgres, Source};
 use crate::snapshot::{Policy, Update};
-use crate::spec::{Fact, OnDelete, Reference, Spec};
+use crate::spec::{Backend, DatabaseConfig, Fact, OnDelete, Preset, Reference, Spec};
 use crate::synth::DbError;
 
 /// `name` in `public`, or `schema.name`.
@@ -186,6 +187,8 @@ pub struct Fixture {
     snapshots: Policy,
     /// The project directory, kept for the spec's paths; removed on drop.
     dir: TempDir,
+    /// The server the pool reaches, for the behavioural kinds: stopped on drop.
+    server: Option<Postgres>,
 }
 
 impl Fixture {
@@ -225,7 +228,40 @@ impl Fixture {
             pool,
             snapshots,
             dir,
+            server: None,
         }
+    }
+
+    /// A project with nothing but its migrations directory, on a real PostgreSQL of its own
+    /// (the local backend, as a run starts it) with `schema` applied: the catalog is read from
+    /// it and the pool reaches it, so a behavioural kind is decided as in a run.
+    pub async fn on_server(schema: &'static str) -> Self {
+        let cache = Cache::locate(false).expect("an own cache directory");
+        let config = DatabaseConfig {
+            backend: Backend::Local,
+            preset: Preset::None,
+            image: String::new(),
+            settings: Vec::new(),
+        };
+        let server = Postgres::start(&Source::new(Backend::Local, config, cache))
+            .await
+            .expect("a local PostgreSQL");
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(server.options("postgres"))
+            .await
+            .expect("a connection");
+        sqlx::raw_sql(schema)
+            .execute(&pool)
+            .await
+            .expect("the schema");
+        let mut conn = pool.acquire().await.expect("a connection");
+        let catalog = crate::catalog::load(&mut conn).await.expect("the catalog");
+        drop(conn);
+        let mut fixture = Self::new(catalog);
+        fixture.pool = pool;
+        fixture.server = Some(server);
+        fixture
     }
 
     /// A failure as the run prints it, the project's temporary directory shown as `<project>`
