@@ -583,6 +583,58 @@ fn expected(action: OnDelete, table: String, column: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::On;
+    use crate::checks::testing::{Fixture, fact, name, reference};
+
+    /// Tasks that go with their project (CASCADE); notes without a primary key that go with it
+    /// too; tags that stay (RESTRICT).
+    const SCHEMA: &str = r#"
+        CREATE TABLE projects (id bigint PRIMARY KEY);
+        CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint REFERENCES projects ON DELETE CASCADE);
+        CREATE TABLE notes (body text, project_id bigint REFERENCES projects ON DELETE CASCADE);
+        CREATE TABLE tags (id bigint PRIMARY KEY, project_id bigint REFERENCES projects ON DELETE RESTRICT);
+    "#;
+
+    /// On a real server: each declared action that the key has holds; an action the key does
+    /// not have fails, saying what the DELETE did to the rows.
+    #[tokio::test]
+    async fn on_postgres_the_keys_action_holds_and_another_fails() {
+        let f = Fixture::on_server(SCHEMA).await;
+        let references = fact(reference("projects.id"), "t.toml", 2);
+        let verdict = |table: &'static str, action: OnDelete| {
+            let (f, references) = (&f, &references);
+            async move {
+                let on = On {
+                    table: &name(table),
+                    column: "project_id",
+                };
+                let on_delete = fact(action, "t.toml", 3);
+                Promise(on, references, &on_delete).check(&f.ctx()).await
+            }
+        };
+        assert_eq!(verdict("tasks", OnDelete::Cascade).await, Ok(()));
+        assert_eq!(verdict("notes", OnDelete::Cascade).await, Ok(()));
+        assert_eq!(verdict("tags", OnDelete::Restrict).await, Ok(()));
+        let deleted = verdict("tasks", OnDelete::Restrict)
+            .await
+            .expect_err("a cascade");
+        assert!(
+            deleted
+                .found
+                .starts_with("the DELETE of the referenced row succeeded although"),
+            "{deleted}"
+        );
+        assert!(deleted.found.contains(") was deleted"), "{deleted}");
+        let refused = verdict("tags", OnDelete::SetNull)
+            .await
+            .expect_err("a restrict");
+        assert!(
+            refused
+                .found
+                .starts_with("the DELETE of the referenced row was refused: "),
+            "{refused}"
+        );
+    }
 
     fn found(value: Option<&str>) -> Found {
         Found {
