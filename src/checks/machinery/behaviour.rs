@@ -10,8 +10,9 @@ use indexmap::IndexMap;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::{Context, Failure, Verdict, batch};
+use super::batch;
 use crate::catalog::Table;
+use crate::checks::{Context, Failure, Verdict};
 use crate::location::Location;
 use crate::names::TableName;
 use crate::sandbox::{DbError, Outcome, Sandbox};

@@ -5,7 +5,7 @@
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::Context;
+use crate::checks::Context;
 use crate::sandbox::STATEMENT_TIMEOUT;
 
 /// Runs `sql` (one row expected) with `$1` bound to `shown`, the size of its sample, in a

@@ -11,8 +11,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Context;
 use crate::catalog::{Constraint, ForeignKey, Table, TableKind};
+use crate::checks::Context;
 use crate::names::{TableName, ident, literal};
 use crate::referential::OnDelete;
 use crate::spec::{Fact, Reference};
