@@ -41,7 +41,7 @@ use std::time::SystemTime;
 
 use super::fs::{
     TrustError, check_entries, check_private, flock, lock_file, open_lock, private_dir,
-    private_root, read_private, read_private_text, write_private,
+    private_root, read_private, read_private_text, remove_dir_patiently, write_private,
 };
 use super::owner::{self, Owner};
 use crate::env;
@@ -491,11 +491,6 @@ fn dir_size(dir: &Path) -> u64 {
             _ => e.metadata().map(|m| m.len()).unwrap_or(0),
         })
         .sum()
-}
-
-/// `remove_dir_all`, retried for a moment.
-fn remove_dir_patiently(dir: &Path) {
-    super::local::remove_dir_patiently(dir);
 }
 
 #[cfg(test)]

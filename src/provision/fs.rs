@@ -274,6 +274,17 @@ pub fn flock(file: &File, operation: libc::c_int) -> io::Result<()> {
     }
 }
 
+/// `remove_dir_all`, retried for a moment: a process that just died may have been creating a
+/// file in it.
+pub fn remove_dir_patiently(dir: &Path) {
+    for _ in 0..20 {
+        if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,12 +49,13 @@ pub use cache::{
     Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind, root_dir,
 };
 pub use cleanup::{interrupted, on_exit, run_all as clean_up_now, wait_for_exit};
+pub use fs::remove_dir_patiently;
 pub use fs::{
     TrustError, check_private, flock, lock_file, open_lock, private_dir, private_root,
     read_private_text, write_private,
 };
 pub use identity::{server_identity, server_identity_in};
-pub use local::{find_bindir, remove_dir_patiently};
+pub use local::find_bindir;
 pub use owner::Owner;
 pub use roles::RolePhase;
 pub use scratch::Scratch;

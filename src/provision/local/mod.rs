@@ -9,7 +9,11 @@
 //! log in. (Root, which the harness may be, passes the directory permissions.)
 //!
 //! The directory's name carries the run's [`Owner`]: each run first removes the directories of
-//! runs that died without cleaning up (SIGKILL), stopping a postmaster still running in one.
+//! runs that died without cleaning up (SIGKILL), stopping a postmaster still running in one
+//! ([`reap`]). Where the server binaries are is [`binaries`]' concern.
+
+mod binaries;
+mod reap;
 
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
@@ -20,15 +24,18 @@ use std::time::{Duration, Instant};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use super::account::RunAs;
 use super::cache::{Cache, Contents, Entry, Key, Kind};
 use super::copy;
+use super::fs::remove_dir_patiently;
 use super::owner::{self, Owner};
 use super::scratch::Scratch;
 use super::{ProvisionError, cleanup};
-use crate::env;
+use reap::{DIR_PREFIX, reap_stale_dirs};
+
+pub use binaries::{find_bindir, find_bindir_in};
 
 /// The port number only names the socket file (`.s.PGSQL.5432`): there is no TCP listener.
 pub const SOCKET_PORT: u16 = 5432;
@@ -45,8 +52,6 @@ const INITDB_OPTIONS: [&str; 6] = [
     "--wal-segsize=1",
 ];
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-/// The start of every server directory's name: `pg-invariants.<pid>_<start>.<random>`.
-const DIR_PREFIX: &str = "pg-invariants.";
 /// Lines of the server log quoted when the server dies under the checks.
 pub(super) const LOG_TAIL_LINES: usize = 5;
 
@@ -146,7 +151,7 @@ impl LocalServer {
         origin: Origin<'_>,
     ) -> Result<Self, ProvisionError> {
         let bindir = find_bindir().ok_or_else(|| ProvisionError::NoServerBinaries {
-            searched: search_order_text(),
+            searched: binaries::search_order_text(),
         })?;
         let user = RunAs::for_current_user()?;
         for root in Scratch::roots() {
@@ -545,73 +550,6 @@ pub(super) fn client_env(
     ]
 }
 
-/// Removes the server directories, in `root`, of runs that are gone (SIGKILL runs no cleanup).
-/// Only names of our own pattern are touched; a postmaster still serving one is killed first.
-fn reap_stale_dirs(root: &Path) {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(owner) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(DIR_PREFIX))
-            .and_then(|rest| rest.split_once('.'))
-            .and_then(|(tag, _)| Owner::parse_tag(tag))
-        else {
-            continue;
-        };
-        if owner.is_alive() {
-            continue;
-        }
-        let dir = entry.path();
-        kill_processes_in(&dir);
-        remove_dir_patiently(&dir);
-    }
-}
-
-/// SIGKILLs every process working inside `dir`: the postmaster and its backends live in the
-/// data directory (their working directory), and so does the bootstrap backend of an initdb
-/// killed mid-way, which would otherwise keep writing while the directory is removed. A
-/// process is matched by its working directory, never by a pid read from a file, so a reused
-/// pid is never signalled.
-fn kill_processes_in(dir: &Path) {
-    let Ok(dir) = dir.canonicalize() else {
-        return;
-    };
-    let inside = |pid: &i32| {
-        std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&dir))
-    };
-    let pids: Vec<i32> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .filter(inside)
-        .collect();
-    for pid in &pids {
-        // SAFETY: kill(2) on a process verified above to work inside a dead run's directory.
-        unsafe {
-            libc::kill(*pid, libc::SIGKILL);
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while pids.iter().any(inside) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// `remove_dir_all`, retried for a moment: a process that just died may have been creating a
-/// file in it.
-pub fn remove_dir_patiently(dir: &Path) {
-    for _ in 0..20 {
-        if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Spawns `cmd` so that it gets SIGQUIT if we die without cleaning up (SIGKILL, a crash).
 fn spawn_dying_with_us(cmd: &mut Command, what: &'static str) -> Result<Child, ProvisionError> {
     // SAFETY: prctl is async-signal-safe; it only sets a flag on the child process.
@@ -637,52 +575,6 @@ impl RunAsExt for Option<RunAs> {
     }
 }
 
-/// Where server binaries are looked for, in order (docs/configuration.md).
-/// Where server binaries may be, in the order of [`search_order_text`]. Lazy: `pg_config` (a
-/// shell script on Debian, two more processes) runs only when `PG_INVARIANTS_PG_BINDIR` does
-/// not hold them.
-fn candidate_bindirs() -> impl Iterator<Item = PathBuf> {
-    let pg_config = std::iter::once_with(|| {
-        Command::new("pg_config")
-            .arg("--bindir")
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-    })
-    .flatten();
-    let path = std::iter::once_with(|| {
-        env::path()
-            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-            .unwrap_or_default()
-    })
-    .flatten();
-    let debian =
-        std::iter::once_with(|| debian_bindirs(Path::new("/usr/lib/postgresql"))).flatten();
-    env::pg_bindir()
-        .into_iter()
-        .chain(pg_config)
-        .chain(path)
-        .chain(debian)
-}
-
-/// `/usr/lib/postgresql/<version>/bin`, newest version first.
-fn debian_bindirs(root: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return Vec::new();
-    };
-    let mut versions: Vec<(u32, PathBuf)> = entries
-        .flatten()
-        .filter_map(|e| {
-            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
-            Some((version, e.path().join("bin")))
-        })
-        .collect();
-    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
-    versions.into_iter().map(|(_, p)| p).collect()
-}
-
 /// The template's key: the server, initdb's options and the harness. Server settings are not in
 /// it: they are given to the postmaster at each start, and initdb never sees them.
 fn template_key(bindir: &Path, cache: &Cache) -> Option<String> {
@@ -690,117 +582,4 @@ fn template_key(bindir: &Path, cache: &Cache) -> Option<String> {
     key.part("server", super::identity::of(bindir, Some(cache))?)
         .part("initdb", INITDB_OPTIONS.join(" "));
     Some(key.finish())
-}
-
-/// Where the server binaries are, once found in this process.
-static BINDIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-
-/// The first candidate directory holding both `initdb` and `postgres`; looked for once per
-/// process (`pg_config` is a shell script on Debian).
-pub fn find_bindir() -> Option<PathBuf> {
-    find_bindir_in(None)
-}
-
-/// [`find_bindir`], learned once per test run when there is a `cache`: the processes of one
-/// `cargo nextest run` that look (its listings, its keeper, any process that runs alone) share
-/// its environment, so the first one's answer is theirs, remembered under the run's id and
-/// everything the search reads from the environment (`PATH`, `PG_INVARIANTS_PG_BINDIR`), and
-/// checked to still hold the binaries. `pg_config` then runs once per run.
-pub fn find_bindir_in(cache: Option<&Cache>) -> Option<PathBuf> {
-    BINDIR
-        .get_or_init(|| match (cache, env::shared_run()) {
-            (Some(cache), Some(run)) => bindir_of_run(cache, &run.id, search_bindir),
-            _ => search_bindir(),
-        })
-        .clone()
-}
-
-/// What `search` finds, remembered in `cache` for the processes of test run `run` (with what
-/// the search reads from the environment), and taken from there only while it still holds the
-/// binaries.
-fn bindir_of_run(
-    cache: &Cache,
-    run: &str,
-    search: impl Fn() -> Option<PathBuf>,
-) -> Option<PathBuf> {
-    let mut stamp = Key::new("server binaries of a test run");
-    stamp
-        .part("run", run)
-        .part("PATH", env::path().unwrap_or_default().as_encoded_bytes())
-        .part(
-            "PG_INVARIANTS_PG_BINDIR",
-            env::pg_bindir()
-                .unwrap_or_default()
-                .as_os_str()
-                .as_encoded_bytes(),
-        );
-    let remembered = cache.remembered(&stamp.finish(), || {
-        search().and_then(|d| d.to_str().map(str::to_string))
-    });
-    remembered
-        .map(PathBuf::from)
-        .filter(|d| holds_server(d))
-        .or_else(search)
-}
-
-fn search_bindir() -> Option<PathBuf> {
-    candidate_bindirs().find(|d| holds_server(d))
-}
-
-fn holds_server(dir: &Path) -> bool {
-    dir.join("initdb").is_file() && dir.join("postgres").is_file()
-}
-
-fn search_order_text() -> String {
-    "PG_INVARIANTS_PG_BINDIR, `pg_config --bindir`, PATH, /usr/lib/postgresql/<newest>/bin".into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A directory that holds (empty) `initdb` and `postgres`.
-    fn binaries(dir: &Path) -> PathBuf {
-        std::fs::create_dir_all(dir).expect("mkdir");
-        for name in ["initdb", "postgres"] {
-            std::fs::write(dir.join(name), "").expect("write");
-        }
-        dir.to_path_buf()
-    }
-
-    #[test]
-    fn the_binaries_are_searched_once_per_test_run_while_they_are_there() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let cache = Cache::at(&dir.path().join("cache"), 1 << 30);
-        let first = binaries(&dir.path().join("15/bin"));
-        let other = binaries(&dir.path().join("16/bin"));
-        let searches = std::cell::Cell::new(0);
-        let search = |found: &Path| {
-            searches.set(searches.get() + 1);
-            Some(found.to_path_buf())
-        };
-        assert_eq!(
-            bindir_of_run(&cache, "run-1", || search(&first)),
-            Some(first.clone())
-        );
-        // Another process of the same run: what the first found, without a search.
-        assert_eq!(
-            bindir_of_run(&cache, "run-1", || search(&other)),
-            Some(first.clone())
-        );
-        assert_eq!(searches.get(), 1);
-        // Another run searches for itself.
-        assert_eq!(
-            bindir_of_run(&cache, "run-2", || search(&other)),
-            Some(other.clone())
-        );
-        assert_eq!(searches.get(), 2);
-        // Binaries gone since: searched again.
-        std::fs::remove_file(first.join("postgres")).expect("rm");
-        assert_eq!(
-            bindir_of_run(&cache, "run-1", || search(&other)),
-            Some(other)
-        );
-        assert_eq!(searches.get(), 3);
-    }
 }
