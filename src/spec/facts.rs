@@ -202,50 +202,11 @@ impl RawKeys {
             value: *v.get_ref(),
             at: src.at(v),
         };
-        let reference = |v: &Spanned<String>| -> Result<Fact<Reference>, SpecError> {
-            let value = Reference::parse(v.get_ref(), default_schema).ok_or_else(|| {
-                src.error_at(
-                    v,
-                    format!(
-                        "`references` must be \"table.column\" or \"schema.table.column\", got {:?}",
-                        v.get_ref()
-                    ),
-                )
-            })?;
-            Ok(Fact {
-                value,
-                at: src.at(v),
-            })
-        };
         let text = |v: &Spanned<String>| Fact {
             value: v.get_ref().clone(),
             at: src.at(v),
         };
-        let orphans = match &self.orphans {
-            None => None,
-            Some(o) if o.get_ref().0.is_empty() => {
-                return Err(src.error_at(
-                    o,
-                    "`orphans` is an empty list: give at least one { references, where }",
-                ));
-            }
-            Some(o) => Some(Fact {
-                value: Orphans {
-                    targets: o
-                        .get_ref()
-                        .0
-                        .iter()
-                        .map(|t| {
-                            Ok(OrphanTarget {
-                                references: reference(&t.references)?.value,
-                                filter: t.filter.clone(),
-                            })
-                        })
-                        .collect::<Result<_, SpecError>>()?,
-                },
-                at: src.at(o),
-            }),
-        };
+        let orphans = self.orphans(src, default_schema)?;
         if let Some(t) = &self.type_
             && t.get_ref().trim().is_empty()
         {
@@ -265,7 +226,11 @@ impl RawKeys {
         Ok(ColumnFacts {
             type_: self.type_.as_ref().map(text),
             not_null: self.not_null.as_ref().map(fact),
-            references: self.references.as_ref().map(reference).transpose()?,
+            references: self
+                .references
+                .as_ref()
+                .map(|v| reference(src, v, default_schema))
+                .transpose()?,
             on_delete: self.on_delete.as_ref().map(|v| Fact {
                 value: *v.get_ref(),
                 at: src.at(v),
@@ -278,6 +243,59 @@ impl RawKeys {
             same_tenant: self.same_tenant.as_ref().map(fact),
         })
     }
+
+    /// `orphans`: at least one target, each a reference as `references` takes it.
+    fn orphans(
+        &self,
+        src: &Source,
+        default_schema: &str,
+    ) -> Result<Option<Fact<Orphans>>, SpecError> {
+        let Some(o) = &self.orphans else {
+            return Ok(None);
+        };
+        if o.get_ref().0.is_empty() {
+            return Err(src.error_at(
+                o,
+                "`orphans` is an empty list: give at least one { references, where }",
+            ));
+        }
+        let targets = o
+            .get_ref()
+            .0
+            .iter()
+            .map(|t| {
+                Ok(OrphanTarget {
+                    references: reference(src, &t.references, default_schema)?.value,
+                    filter: t.filter.clone(),
+                })
+            })
+            .collect::<Result<_, SpecError>>()?;
+        Ok(Some(Fact {
+            value: Orphans { targets },
+            at: src.at(o),
+        }))
+    }
+}
+
+/// A `references` value (`table.column` or `schema.table.column`), where it was written.
+fn reference(
+    src: &Source,
+    v: &Spanned<String>,
+    default_schema: &str,
+) -> Result<Fact<Reference>, SpecError> {
+    let value = Reference::parse(v.get_ref(), default_schema).ok_or_else(|| {
+        src.error_at(
+            v,
+            format!(
+                "`references` must be \"table.column\" or \"schema.table.column\", got {:?}",
+                v.get_ref()
+            ),
+        )
+    })?;
+    Ok(Fact {
+        value,
+        at: src.at(v),
+    })
 }
 
 #[cfg(test)]

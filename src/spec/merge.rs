@@ -10,7 +10,7 @@ use std::fmt;
 use crate::referential::OnDelete;
 
 use super::facts::{ColumnFacts, Fact, Orphans, Reference};
-use super::project::Rule;
+use super::rule::Rule;
 use crate::location::Location;
 
 /// A column's facts after merging, and every key two places state differently. Where rules

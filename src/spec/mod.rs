@@ -10,6 +10,8 @@ mod glob;
 mod known;
 mod merge;
 mod project;
+mod rule;
+mod server_settings;
 mod source;
 mod suggest;
 mod table;
@@ -25,9 +27,9 @@ pub use glob::Glob;
 pub use known::{Baseline, Known};
 pub use merge::{Contradiction, Merged};
 pub use project::{
-    Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Preset, Project, Rule,
-    SnapshotsConfig,
+    Backend, DatabaseConfig, InvariantsConfig, MigrationsConfig, Preset, Project, SnapshotsConfig,
 };
+pub use rule::Rule;
 pub use suggest::{did_you_mean, nearest, nearest_to_glob};
 pub use table::{ColumnSpec, TableSpec};
 pub use tenancy::{TENANT, Tenancy, USER};

@@ -1,6 +1,5 @@
 //! The project file, `pg-invariants.toml` (docs/configuration.md).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -8,15 +7,16 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use super::error::SpecError;
-use super::facts::{COLUMN_ONLY_KEYS, ColumnFacts, RawKeys, Reference};
+use super::facts::{COLUMN_ONLY_KEYS, RawKeys};
 use super::format::Format;
-use super::glob::{self, Glob};
+use super::glob::Glob;
 use super::known::{self, Baseline, RawKnown};
+use super::rule::{self, Rule};
+use super::server_settings;
 use super::source::Source;
 use super::tenancy::{RawTenancy, Tenancy};
 use super::timeout::Timeout;
 use crate::location::Location;
-use crate::names::TableName;
 
 /// Where PostgreSQL comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
@@ -129,54 +129,6 @@ impl InvariantsConfig {
 pub struct SnapshotsConfig {
     pub enabled: bool,
     pub path: PathBuf,
-}
-
-/// A schema-wide `[[rule]]`: facts applied to every matching column.
-#[derive(Debug, Clone)]
-pub struct Rule {
-    pub name: String,
-    pub at: Location,
-    pub columns: Vec<Glob>,
-    /// Empty: every table in `schemas`.
-    pub tables: Vec<Glob>,
-    /// `table` or `table.column` globs the rule never applies to.
-    pub exclude: Vec<Glob>,
-    pub facts: ColumnFacts,
-}
-
-impl Rule {
-    /// True when the rule applies to `column` of `table` (`shown` as test names show it): its
-    /// `columns` and `tables` match, `exclude` does not, and the column is not the one the rule
-    /// itself references (`references = "users.id"` never applies to `users.id`).
-    pub fn applies_to(&self, table: &TableName, shown: &str, column: &str) -> bool {
-        glob::any_matches(&self.columns, column)
-            && (self.tables.is_empty() || glob::any_matches(&self.tables, shown))
-            && !self.excludes(shown, column)
-            && !self.references_column(table, column)
-    }
-
-    /// `exclude` patterns match the table (`audit_*`) or the table and column (`users.user_id`).
-    fn excludes(&self, shown: &str, column: &str) -> bool {
-        let qualified = format!("{shown}.{column}");
-        self.exclude
-            .iter()
-            .any(|g| g.matches(shown) || g.matches(&qualified))
-    }
-
-    fn references_column(&self, table: &TableName, column: &str) -> bool {
-        let is_it = |r: &Reference| &r.table == table && r.column == column;
-        let referenced = self
-            .facts
-            .references
-            .as_ref()
-            .is_some_and(|r| is_it(&r.value));
-        let orphan_target = self
-            .facts
-            .orphans
-            .as_ref()
-            .is_some_and(|o| o.value.targets.iter().any(|t| is_it(&t.references)));
-        referenced || orphan_target
-    }
 }
 
 /// The loaded project file.
@@ -309,7 +261,6 @@ impl Project {
         let src = Source::read(file)?;
         let raw: RawProject = src.parse(&COLUMN_ONLY_KEYS)?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        let resolve = |p: &str| dir.join(p);
 
         if raw.invariants.schemas.get_ref().is_empty() {
             return Err(src.error_at(
@@ -318,104 +269,27 @@ impl Project {
             ));
         }
         let default_schema = raw.invariants.schemas.get_ref()[0].clone();
-
-        let format = *raw.migrations.format.get_ref();
-        let command = raw
-            .migrations
-            .command
-            .as_ref()
-            .map(|c| c.get_ref().clone())
-            .unwrap_or_default();
-        match (&raw.migrations.command, format) {
-            (Some(c), Format::Command) if c.get_ref().is_empty() => {
-                return Err(src.error_at(
-                    c,
-                    "`command` is empty; e.g. command = [\"alembic\", \"upgrade\", \"head\"]",
-                ));
-            }
-            (None, Format::Command) => {
-                return Err(src.error_at(
-                    &raw.migrations.format,
-                    "format = \"command\" needs `command`, e.g. command = [\"alembic\", \"upgrade\", \"head\"]",
-                ));
-            }
-            (Some(c), f) if f != Format::Command => {
-                return Err(src.error_at(c, "`command` is only used with format = \"command\""));
-            }
-            _ => {}
-        }
-
-        let statement_timeout = timeout(&src, raw.migrations.statement_timeout.as_ref())?
-            .unwrap_or_else(Timeout::default_statement);
-        let lock_timeout = timeout(&src, raw.migrations.lock_timeout.as_ref())?
-            .unwrap_or_else(|| statement_timeout.clone());
-
-        let migrations_path = directory(&src, &dir, &raw.migrations.path, "[migrations]")?;
-        let invariants_path = directory(&src, &dir, &raw.invariants.path, "[invariants]")?;
-        let placeholders = raw
-            .migrations
-            .placeholders
-            .iter()
-            .map(|(name, value)| placeholder(&src, name, value))
-            .collect::<Result<_, _>>()?;
-        let settings = raw
-            .database
-            .settings
-            .iter()
-            .map(|(name, value)| setting(&src, name, value))
-            .collect::<Result<_, _>>()?;
-        let rules = raw
-            .rule
-            .iter()
-            .map(|r| rule(&src, r, &default_schema))
-            .collect::<Result<Vec<_>, _>>()?;
-        unique_names(&src, &raw.rule)?;
+        let migrations = raw.migrations.resolve(&src, &dir)?;
+        let invariants = raw.invariants.resolve(&src, &dir)?;
+        let database = raw.database.resolve(&src)?;
+        let rules = rule::rules(&src, &raw.rule, &default_schema)?;
         let tenancy = raw
             .tenancy
             .as_ref()
             .map(|t| {
                 t.get_ref()
-                    .resolve(&src, &src.at(t), &default_schema, raw.database.preset)
+                    .resolve(&src, &src.at(t), &default_schema, database.preset)
             })
             .transpose()?;
 
         Ok(Self {
             file: file.to_path_buf(),
-            database: DatabaseConfig {
-                backend: raw.database.backend,
-                preset: raw.database.preset,
-                image: raw.database.image,
-                settings,
-            },
-            migrations: MigrationsConfig {
-                path: migrations_path,
-                format,
-                before: raw.migrations.before.iter().map(|p| resolve(p)).collect(),
-                seed: raw.migrations.seed.iter().map(|p| resolve(p)).collect(),
-                idempotent: raw.migrations.idempotent,
-                exclude: raw.migrations.exclude.into_iter().map(Glob::new).collect(),
-                command,
-                statement_timeout,
-                lock_timeout,
-                classpath: raw
-                    .migrations
-                    .classpath
-                    .iter()
-                    .map(|p| resolve(p))
-                    .collect(),
-                placeholders,
-            },
-            invariants: InvariantsConfig {
-                path: invariants_path,
-                path_at: src.at(&raw.invariants.path),
-                schemas_at: src.at(&raw.invariants.schemas),
-                schemas: raw.invariants.schemas.into_inner(),
-                coverage: raw.invariants.coverage,
-                ignore: raw.invariants.ignore.into_iter().map(Glob::new).collect(),
-            },
+            database,
+            migrations,
+            invariants,
             snapshots: SnapshotsConfig {
                 enabled: raw.snapshots.enabled,
-                path: resolve(&raw.snapshots.path),
+                path: dir.join(&raw.snapshots.path),
             },
             rules,
             tenancy,
@@ -425,29 +299,84 @@ impl Project {
     }
 }
 
-/// Settings that would change where the throwaway superuser server listens or what it trusts:
-/// a careless or hostile value would open it on TCP. `unix_socket_*` is a prefix.
-const FORBIDDEN_SETTINGS: [&str; 5] = [
-    "listen_addresses",
-    "port",
-    "unix_socket_",
-    "hba_file",
-    "data_directory",
-];
-/// The longest setting name taken: PostgreSQL's own are under 40 bytes; a longer one is a
-/// mistake (a 2 MB name made the server's command line too long to start).
-const MAX_SETTING_NAME: usize = 127;
-/// The longest setting value taken: one `-c name=value` argument must fit the command line.
-const MAX_SETTING_VALUE: usize = 8192;
+impl RawDatabase {
+    fn resolve(self, src: &Source) -> Result<DatabaseConfig, SpecError> {
+        let settings = self
+            .settings
+            .iter()
+            .map(|(name, value)| server_settings::setting(src, name, value))
+            .collect::<Result<_, _>>()?;
+        Ok(DatabaseConfig {
+            backend: self.backend,
+            preset: self.preset,
+            image: self.image,
+            settings,
+        })
+    }
+}
 
-/// A name PostgreSQL takes for a setting: `work_mem`, `app.tenant_id`.
-fn is_setting_name(name: &str) -> bool {
-    let starts_well = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$');
-    starts_well && name.len() <= MAX_SETTING_NAME && name.chars().all(valid)
+impl RawMigrations {
+    /// `[migrations]` with its paths resolved against the project's directory `dir`.
+    fn resolve(self, src: &Source, dir: &Path) -> Result<MigrationsConfig, SpecError> {
+        let resolve = |paths: &[String]| paths.iter().map(|p| dir.join(p)).collect();
+        let command = self.command(src)?;
+        let statement_timeout = timeout(src, self.statement_timeout.as_ref())?
+            .unwrap_or_else(Timeout::default_statement);
+        let lock_timeout =
+            timeout(src, self.lock_timeout.as_ref())?.unwrap_or_else(|| statement_timeout.clone());
+        let path = directory(src, dir, &self.path, "[migrations]")?;
+        let placeholders = self
+            .placeholders
+            .iter()
+            .map(|(name, value)| placeholder(src, name, value))
+            .collect::<Result<_, _>>()?;
+        Ok(MigrationsConfig {
+            path,
+            format: *self.format.get_ref(),
+            before: resolve(&self.before),
+            seed: resolve(&self.seed),
+            idempotent: self.idempotent,
+            exclude: self.exclude.into_iter().map(Glob::new).collect(),
+            command,
+            statement_timeout,
+            lock_timeout,
+            classpath: resolve(&self.classpath),
+            placeholders,
+        })
+    }
+
+    /// `command`, which `format = "command"` needs and no other format takes.
+    fn command(&self, src: &Source) -> Result<Vec<String>, SpecError> {
+        let format = *self.format.get_ref();
+        match (&self.command, format) {
+            (Some(c), Format::Command) if c.get_ref().is_empty() => Err(src.error_at(
+                c,
+                "`command` is empty; e.g. command = [\"alembic\", \"upgrade\", \"head\"]",
+            )),
+            (None, Format::Command) => Err(src.error_at(
+                &self.format,
+                "format = \"command\" needs `command`, e.g. command = [\"alembic\", \"upgrade\", \"head\"]",
+            )),
+            (Some(c), f) if f != Format::Command => {
+                Err(src.error_at(c, "`command` is only used with format = \"command\""))
+            }
+            (command, _) => Ok(command.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default()),
+        }
+    }
+}
+
+impl RawInvariants {
+    /// `[invariants]` with its path resolved against the project's directory `dir`.
+    fn resolve(self, src: &Source, dir: &Path) -> Result<InvariantsConfig, SpecError> {
+        Ok(InvariantsConfig {
+            path: directory(src, dir, &self.path, "[invariants]")?,
+            path_at: src.at(&self.path),
+            schemas_at: src.at(&self.schemas),
+            schemas: self.schemas.into_inner(),
+            coverage: self.coverage,
+            ignore: self.ignore.into_iter().map(Glob::new).collect(),
+        })
+    }
 }
 
 /// A `[migrations]` or `[invariants]` `path`, resolved against the project's directory; an
@@ -494,132 +423,4 @@ fn placeholder(
         ));
     }
     Ok((name.get_ref().clone(), value.to_string()))
-}
-
-/// A server setting as PostgreSQL's `-c name=value` wants it.
-fn setting(
-    src: &Source,
-    key: &Spanned<String>,
-    value: &Spanned<toml::Value>,
-) -> Result<(String, String), SpecError> {
-    let name = key.get_ref();
-    if !is_setting_name(name) {
-        let shown: String = name.chars().take(40).collect();
-        return Err(src.error_at(
-            key,
-            format!(
-                "`{shown}{}` is not a setting name: letters, digits, `_` and `.` ({MAX_SETTING_NAME} bytes at most), as `work_mem` or `app.tenant_id`",
-                if shown.len() < name.len() { "…" } else { "" }
-            ),
-        ));
-    }
-    let lower = name.to_lowercase();
-    let forbidden = |f: &&str| match f.strip_suffix('_') {
-        Some(_) => lower.starts_with(f),
-        None => lower == *f,
-    };
-    if FORBIDDEN_SETTINGS.iter().any(forbidden) {
-        return Err(src.error_at(
-            key,
-            format!(
-                "setting `{name}` may not be set: pg-invariants decides where its throwaway server listens and whom it trusts (never {})",
-                "listen_addresses, port, unix_socket_*, hba_file, data_directory"
-            ),
-        ));
-    }
-    let text = match value.get_ref() {
-        toml::Value::String(s) => s.clone(),
-        toml::Value::Integer(i) => i.to_string(),
-        toml::Value::Float(f) => f.to_string(),
-        toml::Value::Boolean(b) => if *b { "on" } else { "off" }.to_string(),
-        _ => {
-            return Err(src.error_at(
-                value,
-                format!("setting `{name}` must be a string, number or boolean"),
-            ));
-        }
-    };
-    if text.len() > MAX_SETTING_VALUE {
-        return Err(src.error_at(
-            value,
-            format!(
-                "the value of setting `{name}` is {} bytes long; at most {MAX_SETTING_VALUE}",
-                text.len()
-            ),
-        ));
-    }
-    Ok((name.to_string(), text))
-}
-
-fn rule(src: &Source, raw: &Spanned<RawKeys>, default_schema: &str) -> Result<Rule, SpecError> {
-    let keys = raw.get_ref();
-    let name = keys
-        .name
-        .as_ref()
-        .ok_or_else(|| {
-            src.error_at(
-                raw,
-                "a [[rule]] needs `name`: it names the rule's test (`rules::<name>`), its messages, and what a column's `except` lists",
-            )
-        })?;
-    if name.get_ref().trim().is_empty() {
-        return Err(src.error_at(name, "a rule's `name` may not be empty"));
-    }
-    let columns = keys.columns.as_ref().ok_or_else(|| {
-        src.error_at(
-            raw,
-            "a [[rule]] needs `columns`: glob patterns on column names",
-        )
-    })?;
-    if columns.get_ref().is_empty() {
-        return Err(src.error_at(columns, "`columns` is empty: the rule would match nothing"));
-    }
-    let facts = keys.facts(src, default_schema)?;
-    if facts == ColumnFacts::default() {
-        return Err(src.error_at(
-            name,
-            format!(
-                "rule {:?} asserts nothing: add a column key (references, not_null, indexed, ...)",
-                name.get_ref()
-            ),
-        ));
-    }
-    facts.check_consistency()?;
-    let globs = |v: &Option<Spanned<Vec<String>>>| {
-        v.as_ref()
-            .map(|v| v.get_ref().iter().map(Glob::new).collect())
-            .unwrap_or_default()
-    };
-    if let Some(except) = &keys.except {
-        return Err(src.error_at(
-            except,
-            "`except` belongs to a column of a table file ([columns.X] except = [\"rule\"]); a rule leaves tables or columns out with `exclude`",
-        ));
-    }
-    Ok(Rule {
-        name: name.get_ref().clone(),
-        at: src.at(raw),
-        columns: globs(&keys.columns),
-        tables: globs(&keys.tables),
-        exclude: globs(&keys.exclude),
-        facts,
-    })
-}
-
-/// Rule names name tests (`rules::<name>`) and `except` entries: two rules may not share one.
-fn unique_names(src: &Source, rules: &[Spanned<RawKeys>]) -> Result<(), SpecError> {
-    let mut seen: HashMap<&str, &Spanned<String>> = HashMap::new();
-    for name in rules.iter().filter_map(|r| r.get_ref().name.as_ref()) {
-        if let Some(first) = seen.insert(name.get_ref(), name) {
-            return Err(src.error_at(
-                name,
-                format!(
-                    "a rule named {:?} already exists at {}: rule names must be unique",
-                    name.get_ref(),
-                    src.at(first)
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
