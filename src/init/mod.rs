@@ -12,6 +12,7 @@
 mod baseline;
 mod describe;
 mod project_file;
+mod table_files;
 mod tenancy;
 
 use std::fs;
@@ -19,21 +20,16 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use describe::Description;
 use project_file::NewProject;
-use tenancy::Proposal;
+use table_files::Planned;
 
-use crate::catalog::{Catalog, Table};
+use crate::catalog::Catalog;
 use crate::location::relative;
 use crate::migrate::{self, ApplyError, Chain, DiscoverError};
-use crate::names::TableName;
-use crate::plan::{self, CheckKind};
 use crate::session::{self, Request, Session};
 use crate::setup::{SecondPass, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
-use crate::spec::{
-    self, Backend, Format, PROJECT_FILE, Project, Reference, Spec, SpecError, TableSpec,
-};
+use crate::spec::{self, Backend, Format, PROJECT_FILE, Project, Spec, SpecError};
 
 /// What `pg-invariants init` was asked to do.
 pub struct Options {
@@ -130,67 +126,15 @@ fn init(options: &Options) -> Result<(), InitError> {
         },
     )
     .map_err(InitError::Setup)?;
-    if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
-        runtime.block_on(setup.close());
-        let supabase = chain.format == Format::Supabase
-            || project_file::supabase_use(&chain.migrations).is_some();
-        let hint = match supabase && spec.project.database.preset == spec::Preset::None {
-            true => SUPABASE_HINT,
-            false => "",
-        };
-        return Err(InitError::Apply {
-            project: file,
-            error: Box::new(error),
-            hint,
-        });
-    }
-    if let Some(catalog) = &setup.catalog {
-        let schemas = if fresh && options.schemas.is_none() {
-            propose_schemas(&file, catalog, &mut spec, options.force)
-        } else {
-            session::no_table_in_schemas(&spec, catalog).map_err(InitError::Setup)
-        };
-        if let Err(e) = schemas {
-            runtime.block_on(setup.close());
-            return Err(e);
-        }
-    }
-    let tenants = match &options.tenants {
-        Some(given) => match tenancy_section(&file, &mut spec, &setup, given) {
-            Ok(tenants) => tenants,
-            Err(e) => {
+    let (tables, proposed, catalog) =
+        match describe(options, (&file, fresh), &mut spec, &chain, &mut setup) {
+            Ok(Some(described)) => described,
+            other => {
                 runtime.block_on(setup.close());
-                return Err(e);
+                return other.map(|_| ());
             }
-        },
-        // A project with `[tenancy]` keeps its tenancy promises in the files init (re)writes.
-        None => (spec.project.tenancy.as_ref()).map(|t| t.tenants.value.clone()),
-    };
-    let Some(catalog) = setup.catalog.clone() else {
-        runtime.block_on(setup.close());
-        return Ok(());
-    };
-    let tables = describe_tables(&spec, &catalog, options.force, tenants.as_ref());
-    let proposed = match proposed(&spec, &tables) {
-        Ok(proposed) => proposed,
-        Err(e) => {
-            runtime.block_on(setup.close());
-            return Err(e.into());
-        }
-    };
-    let ours: Vec<PathBuf> = (tables.iter())
-        .filter_map(|p| match p {
-            Planned::Write { description, .. } => Some(description.path.clone()),
-            _ => None,
-        })
-        .collect();
-    let proposed_by_init = |kind: &CheckKind| match kind {
-        CheckKind::Column { fact, .. } => ours.contains(&fact.at().path),
-        CheckKind::PrimaryKey { columns, .. } => ours.contains(&columns.at.path),
-        CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => ours.contains(&at.path),
-        CheckKind::TenancyRole { .. } => options.tenants.is_some(),
-        _ => false,
-    };
+        };
+    let proposed_by_init = table_files::proposed_by_init(&tables, options.tenants.is_some());
     let session = Session::new(
         proposed,
         Policy::read_only(),
@@ -199,80 +143,59 @@ fn init(options: &Options) -> Result<(), InitError> {
     );
     let findings = baseline::findings(&session, session::default_threads(), proposed_by_init);
     runtime.block_on(session.into_setup().close());
-    write_tables(&spec, &tables)?;
+    table_files::write_tables(&spec, &tables)?;
     write_snapshots(&file, &catalog, options.force)?;
     baseline::add(&file, &findings.failing)?;
     if options.force {
         baseline::remove(&file, &findings.removable())?;
     }
-    summary(&spec, &tables);
+    table_files::summary(&spec, &tables);
     baseline::print(&file, &findings, options.force);
     Ok(())
 }
 
-/// `--tenants`: the tenant key, checked against the migrated schema, and `[tenancy]` appended to
-/// the project file when it has none (then read back into `spec`, so that the tenancy facts are
-/// checked exactly as `test` will check them). An existing `[tenancy]` is kept, and its tenant key
-/// used. Only a role that exists and can make requests is proposed; without one the section is
-/// written commented out, saying why, and no tenancy promise is proposed (`None`).
-fn tenancy_section(
-    file: &Path,
+/// What init will write, decided on the migrated database: the chain applied, the schemas of a
+/// new project proposed (`file`, `true` when init wrote it), `[tenancy]` for `--tenants`, and
+/// each covered table's file planned, with the project as `test` will read it then. `None` when
+/// there is no catalog to describe.
+fn describe(
+    options: &Options,
+    (file, fresh): (&Path, bool),
     spec: &mut Spec,
-    setup: &Setup,
-    given: &str,
-) -> Result<Option<Reference>, InitError> {
-    let catalog = setup.catalog.as_ref();
-    let schema = spec.default_schema().to_string();
-    let error = |why: String| InitError::Tenants {
-        given: given.into(),
-        why,
-    };
-    let tenants = Reference::parse(given, &schema).ok_or_else(|| {
-        error(
-            "name the tenant table and its key, as \"table.column\" or \"schema.table.column\""
-                .into(),
-        )
-    })?;
-    let table = catalog
-        .and_then(|c| c.table(&tenants.table))
-        .ok_or_else(|| {
-            error(format!(
-                "no table {} after the migration chain",
-                tenants.table
-            ))
-        })?;
-    if !table.columns.iter().any(|c| c.name == tenants.column) {
-        return Err(error(format!(
-            "{} has no column {:?}",
-            tenants.table, tenants.column
-        )));
+    chain: &Chain,
+    setup: &mut Setup,
+) -> Result<Option<(Vec<Planned>, Spec, Catalog)>, InitError> {
+    if let Err(error) = std::mem::replace(&mut setup.outcome.apply, Ok(())) {
+        let supabase = chain.format == Format::Supabase
+            || project_file::supabase_use(&chain.migrations).is_some();
+        let hint = match supabase && spec.project.database.preset == spec::Preset::None {
+            true => SUPABASE_HINT,
+            false => "",
+        };
+        return Err(InitError::Apply {
+            project: file.to_path_buf(),
+            error: Box::new(error),
+            hint,
+        });
     }
-    if let Some(existing) = &spec.project.tenancy {
-        eprintln!(
-            "pg-invariants init: {} already has [tenancy] (tenants = {:?}); it is kept",
-            relative(file).display(),
-            existing.tenants.value.display(&schema)
-        );
-        return Ok(Some(existing.tenants.value.clone()));
+    if let Some(catalog) = &setup.catalog {
+        if fresh && options.schemas.is_none() {
+            propose_schemas(file, catalog, spec, options.force)?;
+        } else {
+            session::no_table_in_schemas(spec, catalog).map_err(InitError::Setup)?;
+        }
     }
-    let Some(catalog) = catalog else {
-        return Ok(Some(tenants));
+    let tenants = match &options.tenants {
+        Some(given) => tenancy::section(file, spec, setup, given)?,
+        // A project with `[tenancy]` keeps its tenancy promises in the files init (re)writes.
+        None => (spec.project.tenancy.as_ref()).map(|t| t.tenants.value.clone()),
     };
-    let proposal = Proposal::guess(catalog, tenants.clone());
-    append(file, &proposal.write(&schema))?;
-    if let Some(why) = &proposal.unusable {
-        eprintln!(
-            "pg-invariants init: [tenancy] written commented out in {}: {why}; no tenancy promise is proposed",
-            relative(file).display()
-        );
+    let Some(catalog) = setup.catalog.clone() else {
         return Ok(None);
-    }
-    println!(
-        "added [tenancy] to {} (confirm its role and settings)",
-        relative(file).display()
-    );
-    spec.project.tenancy = Project::load(file)?.tenancy;
-    Ok(Some(tenants))
+    };
+    let tables = table_files::describe_tables(spec, &catalog, options.force, tenants.as_ref());
+    let proposed = table_files::proposed(spec, &tables)?;
+    Ok(Some((tables, proposed, catalog)))
 }
 
 fn append(file: &Path, text: &str) -> Result<(), InitError> {
@@ -423,180 +346,6 @@ fn new_project(options: &Options) -> Result<PathBuf, InitError> {
     create_new(&file, &new.render())?;
     println!("wrote {}", file.display());
     Ok(file)
-}
-
-/// What happens to the file of one table.
-enum Planned {
-    Write {
-        description: Description,
-        exists: bool,
-    },
-    Keep(PathBuf),
-    /// The file name is taken by another table's file, or the name cannot be written.
-    Skip {
-        table: TableName,
-        why: String,
-    },
-}
-
-/// What to do with each covered table's file: every fact the catalog shows, and with
-/// `--tenants`, the tenancy promises. Nothing is taken back because a check fails: a failing
-/// promise is listed in `[known]` instead ([`baseline`]).
-fn describe_tables(
-    spec: &Spec,
-    catalog: &Catalog,
-    force: bool,
-    tenants: Option<&Reference>,
-) -> Vec<Planned> {
-    let mut planned: Vec<Planned> = plan::covered_tables(spec, Some(catalog))
-        .into_iter()
-        .filter_map(|name| catalog.table(&name))
-        .map(|table| plan_file(spec, table, force))
-        .collect();
-    let mut descriptions: Vec<&mut Description> = planned
-        .iter_mut()
-        .filter_map(|p| match p {
-            Planned::Write { description, .. } => Some(description),
-            _ => None,
-        })
-        .collect();
-    if let Some(tenants) = tenants {
-        tenancy::propose(spec, catalog, tenants, &mut descriptions);
-    }
-    planned
-}
-
-/// The project as `test` will read it once the descriptions are written: rendered and read back
-/// with the table-file parser, so what is checked is exactly what is written. An error is a
-/// table file init rendered and could not read back: a bug, reported with the file.
-fn proposed(spec: &Spec, planned: &[Planned]) -> Result<Spec, SpecError> {
-    let schema = spec.default_schema();
-    let ours: Vec<&Description> = planned
-        .iter()
-        .filter_map(|p| match p {
-            Planned::Write { description, .. } => Some(description),
-            _ => None,
-        })
-        .collect();
-    let mut tables: Vec<TableSpec> = (spec.tables.iter())
-        .filter(|t| !ours.iter().any(|d| d.path == t.at.path))
-        .cloned()
-        .collect();
-    for d in ours {
-        tables.push(TableSpec::parse(&d.path, d.render(schema), schema)?);
-    }
-    tables.sort_by(|a, b| a.table.cmp(&b.table));
-    Ok(Spec {
-        project: spec.project.clone(),
-        tables,
-    })
-}
-
-/// Keeps the table's file, or describes the table for a file to (re)write.
-fn plan_file(spec: &Spec, table: &Table, force: bool) -> Planned {
-    let schema = spec.default_schema();
-    let (path, exists) = match spec.table(&table.name) {
-        Some(file) if !force => return Planned::Keep(file.at.path.clone()),
-        Some(file) => (file.at.path.clone(), true),
-        None => (file_for(spec, &table.name), false),
-    };
-    let stem_names_it =
-        table.name.schema == schema && path.file_stem().is_some_and(|s| *s == *table.name.name);
-    let skip = |why: String| Planned::Skip {
-        table: table.name.clone(),
-        why,
-    };
-    if !stem_names_it && TableName::parse(&table.name.to_string(), schema) != table.name {
-        return skip(
-            "a schema or table name with a dot cannot be written in `table = \"schema.name\"`"
-                .into(),
-        );
-    }
-    if !exists && path.exists() {
-        let shown = relative(&path);
-        return skip(format!(
-            "{} exists and describes another table",
-            shown.display()
-        ));
-    }
-    let mut description = Description::infer(table, path, !stem_names_it, schema);
-    for column in &mut description.columns {
-        let rules = spec.rule_facts(&table.name, &column.name).facts;
-        column.leave_to_rules(&rules, schema);
-    }
-    Planned::Write {
-        description,
-        exists,
-    }
-}
-
-/// The default file of a table: `<table>.toml`, or `<schema>.<table>.toml` outside the default
-/// schema (a `/` in a name becomes `_`).
-fn file_for(spec: &Spec, table: &TableName) -> PathBuf {
-    let safe = |s: &str| s.replace('/', "_");
-    let stem = if table.schema == spec.default_schema() {
-        safe(&table.name)
-    } else {
-        format!("{}.{}", safe(&table.schema), safe(&table.name))
-    };
-    spec.project.invariants.path.join(format!("{stem}.toml"))
-}
-
-fn write_tables(spec: &Spec, tables: &[Planned]) -> Result<(), InitError> {
-    for planned in tables {
-        match planned {
-            Planned::Write {
-                description,
-                exists,
-            } => {
-                let text = description.render(spec.default_schema());
-                let path = &description.path;
-                if *exists {
-                    fs::write(path, text).map_err(|source| InitError::Write {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    println!("rewrote {}", relative(path).display());
-                } else {
-                    create_new(path, &text)?;
-                    println!("wrote {}", relative(path).display());
-                }
-            }
-            Planned::Keep(path) => {
-                println!(
-                    "kept {} (it exists; --force rewrites it)",
-                    relative(path).display()
-                );
-            }
-            Planned::Skip { table, why } => {
-                eprintln!("pg-invariants init: no table file for {table}: {why}; write it by hand");
-            }
-        }
-    }
-    Ok(())
-}
-
-fn summary(spec: &Spec, tables: &[Planned]) {
-    let written = tables
-        .iter()
-        .filter(|t| matches!(t, Planned::Write { .. }))
-        .count();
-    eprintln!(
-        "pg-invariants init: {written} table file(s) written in {}, {} kept.\n\
-         Not inferred (write them where they matter): immutable columns, no_fk with orphans for \
-         columns without a foreign key on purpose, [sample] values, schema-wide [[rule]]s{}.\n\
-         Next: pg-invariants test",
-        relative(&spec.project.invariants.path).display(),
-        tables
-            .iter()
-            .filter(|t| matches!(t, Planned::Keep(_)))
-            .count(),
-        if spec.project.migrations.before.is_empty() {
-            ", and `before` scripts (roles, extensions, platform stubs)"
-        } else {
-            ""
-        }
-    );
 }
 
 fn create_new(path: &Path, text: &str) -> Result<(), InitError> {

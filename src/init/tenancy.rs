@@ -10,11 +10,15 @@
 //! (`init::baseline`): a leak is a finding, never a missing promise.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
+use super::InitError;
 use super::describe::{ColumnDescription, Description};
 use crate::catalog::{Catalog, Table};
+use crate::location::relative;
 use crate::names::{TableName, ident, toml_string};
-use crate::spec::{Reference, Spec, TENANT, USER};
+use crate::setup::Setup;
+use crate::spec::{Project, Reference, Spec, TENANT, USER};
 use crate::synth::settings_read;
 
 /// The role requests run as when nothing in the schema names one.
@@ -346,6 +350,71 @@ fn per_user(table: &Table, column: &str) -> bool {
         && !expressions
             .iter()
             .any(|e| crate::names::mentions(e, column))
+}
+
+/// `--tenants`: the tenant key, checked against the migrated schema, and `[tenancy]` appended to
+/// the project file when it has none (then read back into `spec`, so that the tenancy facts are
+/// checked exactly as `test` will check them). An existing `[tenancy]` is kept, and its tenant key
+/// used. Only a role that exists and can make requests is proposed; without one the section is
+/// written commented out, saying why, and no tenancy promise is proposed (`None`).
+pub(super) fn section(
+    file: &Path,
+    spec: &mut Spec,
+    setup: &Setup,
+    given: &str,
+) -> Result<Option<Reference>, InitError> {
+    let catalog = setup.catalog.as_ref();
+    let schema = spec.default_schema().to_string();
+    let error = |why: String| InitError::Tenants {
+        given: given.into(),
+        why,
+    };
+    let tenants = Reference::parse(given, &schema).ok_or_else(|| {
+        error(
+            "name the tenant table and its key, as \"table.column\" or \"schema.table.column\""
+                .into(),
+        )
+    })?;
+    let table = catalog
+        .and_then(|c| c.table(&tenants.table))
+        .ok_or_else(|| {
+            error(format!(
+                "no table {} after the migration chain",
+                tenants.table
+            ))
+        })?;
+    if !table.columns.iter().any(|c| c.name == tenants.column) {
+        return Err(error(format!(
+            "{} has no column {:?}",
+            tenants.table, tenants.column
+        )));
+    }
+    if let Some(existing) = &spec.project.tenancy {
+        eprintln!(
+            "pg-invariants init: {} already has [tenancy] (tenants = {:?}); it is kept",
+            relative(file).display(),
+            existing.tenants.value.display(&schema)
+        );
+        return Ok(Some(existing.tenants.value.clone()));
+    }
+    let Some(catalog) = catalog else {
+        return Ok(Some(tenants));
+    };
+    let proposal = Proposal::guess(catalog, tenants.clone());
+    super::append(file, &proposal.write(&schema))?;
+    if let Some(why) = &proposal.unusable {
+        eprintln!(
+            "pg-invariants init: [tenancy] written commented out in {}: {why}; no tenancy promise is proposed",
+            relative(file).display()
+        );
+        return Ok(None);
+    }
+    println!(
+        "added [tenancy] to {} (confirm its role and settings)",
+        relative(file).display()
+    );
+    spec.project.tenancy = Project::load(file)?.tenancy;
+    Ok(Some(tenants))
 }
 
 /// Adds the tenancy facts to the descriptions: `tenant` on tenant columns, `same_tenant` on the
