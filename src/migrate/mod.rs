@@ -3,6 +3,7 @@
 
 mod apply;
 pub mod bookkeeping;
+mod chain;
 mod command;
 pub mod command_hint;
 mod extension;
@@ -17,7 +18,8 @@ mod preset;
 mod psql;
 mod vacuous;
 
-pub use apply::{ApplyError, Chain, ChainError};
+pub use apply::ApplyError;
+pub use chain::{Chain, ChainError};
 pub use format::{DiscoverError, NewMigration, WriteError, append};
 pub use limits::Limits;
 pub use migration::Migration;
