@@ -17,24 +17,49 @@
 
 use std::fmt::Write;
 
-use super::{Catalog, ConstraintKind, Table, TableKind};
+use super::{
+    Catalog, Constraint, ConstraintKind, ForeignKey, Index, Policy, Table, TableKind, Trigger,
+};
 use crate::names::TableName;
 
 /// The rendering of `table`, which must come from `catalog` (its partitions are looked up there).
 pub fn render(catalog: &Catalog, table: &Table) -> String {
     let mut out = String::new();
-    line(&mut out, format!("table {}", qualified(&table.name)));
+    header(&mut out, table);
+    section(&mut out, "columns", table.columns.iter().map(column));
+    constraints(&mut out, table);
+    section(
+        &mut out,
+        "indexes",
+        by_name(&table.indexes, |i| &i.name).map(index),
+    );
+    section(
+        &mut out,
+        "triggers",
+        by_name(&table.triggers, |t| &t.name).map(trigger),
+    );
+    section(
+        &mut out,
+        "policies",
+        by_name(&table.policies, |p| &p.name).map(policy),
+    );
+    let mut partitions = Vec::new();
+    partition_tree(catalog, &table.name, 0, &mut partitions);
+    section(&mut out, "partitions", partitions.into_iter());
+    out
+}
+
+/// The table's name, where it sits in a partition tree, and its row level security.
+fn header(out: &mut String, table: &Table) {
+    line(out, format!("table {}", qualified(&table.name)));
     if let (Some(parent), Some(bound)) = (&table.parent, &table.partition_bound) {
-        line(
-            &mut out,
-            format!("partition of {} {bound}", qualified(parent)),
-        );
+        line(out, format!("partition of {} {bound}", qualified(parent)));
     }
     if let Some(key) = &table.partition_key {
-        line(&mut out, format!("partition by {key}"));
+        line(out, format!("partition by {key}"));
     }
     line(
-        &mut out,
+        out,
         format!(
             "row level security: {}",
             match (table.rls_enabled, table.rls_forced) {
@@ -45,17 +70,24 @@ pub fn render(catalog: &Catalog, table: &Table) -> String {
             }
         ),
     );
+}
 
-    section(&mut out, "columns", table.columns.iter().map(column));
+/// `items` sorted by name (bytewise), so the rendering never depends on the catalog's order.
+fn by_name<'a, T>(items: &'a [T], name: impl Fn(&T) -> &String) -> impl Iterator<Item = &'a T> {
+    let mut sorted: Vec<&T> = items.iter().collect();
+    sorted.sort_by(|a, b| name(a).cmp(name(b)));
+    sorted.into_iter()
+}
 
-    let mut constraints: Vec<_> = table.constraints.iter().collect();
-    constraints.sort_by(|a, b| a.name.cmp(&b.name));
+/// The primary key, then the foreign keys, then the other constraints, each sorted by name.
+fn constraints(out: &mut String, table: &Table) {
+    let constraints: Vec<&Constraint> = by_name(&table.constraints, |c| &c.name).collect();
     if let Some(pk) = constraints
         .iter()
         .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey))
     {
         line(
-            &mut out,
+            out,
             format!(
                 "primary key: {} ({}){}",
                 ident(&pk.name),
@@ -65,26 +97,15 @@ pub fn render(catalog: &Catalog, table: &Table) -> String {
         );
     }
     section(
-        &mut out,
+        out,
         "foreign keys",
         constraints.iter().filter_map(|c| match &c.kind {
-            ConstraintKind::ForeignKey(fk) => Some(format!(
-                "{}: FOREIGN KEY ({}) REFERENCES {} ({}){} ON UPDATE {} ON DELETE {}{}{}",
-                ident(&c.name),
-                idents(&c.columns),
-                qualified(&fk.target),
-                idents(&fk.target_columns),
-                if fk.match_full { " MATCH FULL" } else { "" },
-                fk.on_update.sql(),
-                fk.on_delete.sql(),
-                deferrable(c.deferrable, c.deferred),
-                if c.validated { "" } else { " NOT VALID" },
-            )),
+            ConstraintKind::ForeignKey(fk) => Some(foreign_key(c, fk)),
             _ => None,
         }),
     );
     section(
-        &mut out,
+        out,
         "constraints",
         constraints.iter().filter_map(|c| match c.kind {
             ConstraintKind::Unique | ConstraintKind::Check | ConstraintKind::Exclusion => {
@@ -93,68 +114,60 @@ pub fn render(catalog: &Catalog, table: &Table) -> String {
             ConstraintKind::PrimaryKey | ConstraintKind::ForeignKey(_) => None,
         }),
     );
+}
 
-    let mut indexes: Vec<_> = table.indexes.iter().collect();
-    indexes.sort_by(|a, b| a.name.cmp(&b.name));
-    section(
-        &mut out,
-        "indexes",
-        indexes.iter().map(|i| {
-            let invalid = if i.valid { "" } else { "  -- INVALID" };
-            format!("{}{invalid}", i.definition)
-        }),
+fn foreign_key(c: &Constraint, fk: &ForeignKey) -> String {
+    format!(
+        "{}: FOREIGN KEY ({}) REFERENCES {} ({}){} ON UPDATE {} ON DELETE {}{}{}",
+        ident(&c.name),
+        idents(&c.columns),
+        qualified(&fk.target),
+        idents(&fk.target_columns),
+        if fk.match_full { " MATCH FULL" } else { "" },
+        fk.on_update.sql(),
+        fk.on_delete.sql(),
+        deferrable(c.deferrable, c.deferred),
+        if c.validated { "" } else { " NOT VALID" },
+    )
+}
+
+fn index(i: &Index) -> String {
+    let invalid = if i.valid { "" } else { "  -- INVALID" };
+    format!("{}{invalid}", i.definition)
+}
+
+fn trigger(t: &Trigger) -> String {
+    let state = match t.enabled {
+        'D' => "  -- DISABLED",
+        'R' => "  -- ENABLED REPLICA",
+        'A' => "  -- ENABLED ALWAYS",
+        _ => "",
+    };
+    format!("{}{state}", t.definition)
+}
+
+fn policy(p: &Policy) -> String {
+    let mut roles: Vec<&String> = p.roles.iter().collect();
+    roles.sort();
+    let roles: Vec<String> = roles.into_iter().map(|r| ident(r)).collect();
+    let mut text = format!(
+        "{} AS {} FOR {} TO {}",
+        ident(&p.name),
+        if p.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        },
+        policy_command(&p.command),
+        roles.join(", ")
     );
-
-    let mut triggers: Vec<_> = table.triggers.iter().collect();
-    triggers.sort_by(|a, b| a.name.cmp(&b.name));
-    section(
-        &mut out,
-        "triggers",
-        triggers.iter().map(|t| {
-            let state = match t.enabled {
-                'D' => "  -- DISABLED",
-                'R' => "  -- ENABLED REPLICA",
-                'A' => "  -- ENABLED ALWAYS",
-                _ => "",
-            };
-            format!("{}{state}", t.definition)
-        }),
-    );
-
-    let mut policies: Vec<_> = table.policies.iter().collect();
-    policies.sort_by(|a, b| a.name.cmp(&b.name));
-    section(
-        &mut out,
-        "policies",
-        policies.iter().map(|p| {
-            let mut roles: Vec<&String> = p.roles.iter().collect();
-            roles.sort();
-            let roles: Vec<String> = roles.into_iter().map(|r| ident(r)).collect();
-            let mut text = format!(
-                "{} AS {} FOR {} TO {}",
-                ident(&p.name),
-                if p.permissive {
-                    "PERMISSIVE"
-                } else {
-                    "RESTRICTIVE"
-                },
-                policy_command(&p.command),
-                roles.join(", ")
-            );
-            if let Some(using) = &p.using {
-                let _ = write!(text, " USING ({using})");
-            }
-            if let Some(check) = &p.check {
-                let _ = write!(text, " WITH CHECK ({check})");
-            }
-            text
-        }),
-    );
-
-    let mut partitions = Vec::new();
-    partition_tree(catalog, &table.name, 0, &mut partitions);
-    section(&mut out, "partitions", partitions.into_iter());
-    out
+    if let Some(using) = &p.using {
+        let _ = write!(text, " USING ({using})");
+    }
+    if let Some(check) = &p.check {
+        let _ = write!(text, " WITH CHECK ({check})");
+    }
+    text
 }
 
 fn line(out: &mut String, text: String) {
