@@ -375,37 +375,14 @@ impl Setup {
             roles.end().await;
         }
 
-        let (catalog, pool) = if apply.is_ok() {
-            // No ping before each check's transaction (sqlx's default): a round trip per case
-            // of every behavioural check, and a connection lost since fails the check's first
-            // statement anyway, which never reads as a pass.
-            let pool = PgPoolOptions::new()
-                .max_connections(connections.clamp(1, MAX_POOL))
-                .test_before_acquire(false)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(postgres.options(&database))
-                .await
-                .map_err(|e| db_error("connecting to the migrated database", e))?;
-            let catalog = match catalog_file.as_deref().and_then(kept_catalog) {
-                Some(catalog) => catalog,
-                None => {
-                    let mut conn = pool
-                        .acquire()
-                        .await
-                        .map_err(|e| db_error("connecting to the migrated database", e))?;
-                    let catalog = catalog::load(&mut conn)
-                        .await
-                        .map_err(|e| db_error("reading the catalog", e))?;
-                    if let Some(file) = &catalog_file {
-                        keep_catalog(file, &catalog);
-                    }
-                    catalog
-                }
-            };
-            arm_guard(&pool).await?;
-            (Some(catalog), Some(pool))
-        } else {
-            (None, None)
+        let (catalog, pool) = match &apply {
+            Ok(()) => {
+                let (catalog, pool) =
+                    open_migrated(&postgres, &database, connections, catalog_file.as_deref())
+                        .await?;
+                (Some(catalog), Some(pool))
+            }
+            Err(_) => (None, None),
         };
         let exit = Arc::new(OnceLock::new());
         let probe = postgres.probe();
@@ -467,6 +444,44 @@ const MAX_POOL: u32 = 80;
 async fn watch(probe: Probe, exit: Arc<OnceLock<String>>, pool: PgPool) {
     let _ = exit.set(probe.until_exit().await);
     pool.close().await;
+}
+
+/// The pool the checks share on the migrated `database`, and its catalog: read from the cache
+/// entry's kept copy (`catalog_file`) when there is one, else from the server (and kept there).
+async fn open_migrated(
+    postgres: &Postgres,
+    database: &str,
+    connections: u32,
+    catalog_file: Option<&Path>,
+) -> Result<(Catalog, PgPool), ProvisionError> {
+    // No ping before each check's transaction (sqlx's default): a round trip per case
+    // of every behavioural check, and a connection lost since fails the check's first
+    // statement anyway, which never reads as a pass.
+    let pool = PgPoolOptions::new()
+        .max_connections(connections.clamp(1, MAX_POOL))
+        .test_before_acquire(false)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(postgres.options(database))
+        .await
+        .map_err(|e| db_error("connecting to the migrated database", e))?;
+    let catalog = match catalog_file.and_then(kept_catalog) {
+        Some(catalog) => catalog,
+        None => {
+            let mut conn = pool
+                .acquire()
+                .await
+                .map_err(|e| db_error("connecting to the migrated database", e))?;
+            let catalog = catalog::load(&mut conn)
+                .await
+                .map_err(|e| db_error("reading the catalog", e))?;
+            if let Some(file) = catalog_file {
+                keep_catalog(file, &catalog);
+            }
+            catalog
+        }
+    };
+    arm_guard(&pool).await?;
+    Ok((catalog, pool))
 }
 
 fn db_error(what: &str, source: sqlx::Error) -> ProvisionError {
