@@ -73,7 +73,7 @@ fn header(out: &mut String, table: &Table) {
 }
 
 /// `items` sorted by name (bytewise), so the rendering never depends on the catalog's order.
-fn by_name<'a, T>(items: &'a [T], name: impl Fn(&T) -> &String) -> impl Iterator<Item = &'a T> {
+fn by_name<T>(items: &[T], name: impl Fn(&T) -> &String) -> impl Iterator<Item = &T> {
     let mut sorted: Vec<&T> = items.iter().collect();
     sorted.sort_by(|a, b| name(a).cmp(name(b)));
     sorted.into_iter()
