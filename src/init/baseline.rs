@@ -73,11 +73,8 @@ fn verdicts(
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| {
-                loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some(&index) = indices.get(n) else {
-                        break;
-                    };
+                let take = || next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                while let Some(&index) = indices.get(take()) {
                     let verdict = session.verdict_at(index);
                     let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
                     found.push((index, verdict));

@@ -131,20 +131,7 @@ pub(super) fn write_tables(spec: &Spec, tables: &[Planned]) -> Result<(), InitEr
             Planned::Write {
                 description,
                 exists,
-            } => {
-                let text = description.render(spec.default_schema());
-                let path = &description.path;
-                if *exists {
-                    fs::write(path, text).map_err(|source| InitError::Write {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    println!("rewrote {}", relative(path).display());
-                } else {
-                    super::create_new(path, &text)?;
-                    println!("wrote {}", relative(path).display());
-                }
-            }
+            } => write_table(spec, description, *exists)?,
             Planned::Keep(path) => {
                 println!(
                     "kept {} (it exists; --force rewrites it)",
@@ -155,6 +142,23 @@ pub(super) fn write_tables(spec: &Spec, tables: &[Planned]) -> Result<(), InitEr
                 eprintln!("pg-invariants init: no table file for {table}: {why}; write it by hand");
             }
         }
+    }
+    Ok(())
+}
+
+/// Writes one table's file: over the existing one (`exists`, with `--force`), or as a new file.
+fn write_table(spec: &Spec, description: &Description, exists: bool) -> Result<(), InitError> {
+    let text = description.render(spec.default_schema());
+    let path = &description.path;
+    if exists {
+        fs::write(path, text).map_err(|source| InitError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        println!("rewrote {}", relative(path).display());
+    } else {
+        super::create_new(path, &text)?;
+        println!("wrote {}", relative(path).display());
     }
     Ok(())
 }
