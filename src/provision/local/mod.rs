@@ -15,7 +15,7 @@
 mod binaries;
 mod reap;
 
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, chown};
+use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use super::account::RunAs;
 use super::cache::{Cache, Contents, Entry, Key, Kind};
 use super::copy;
-use super::fs::remove_dir_patiently;
+use super::fs::{remove_dir_patiently, write_private};
 use super::owner::{self, Owner};
 use super::scratch::Scratch;
 use super::{ProvisionError, cleanup};
@@ -455,15 +455,8 @@ impl LocalServer {
     /// initdb's `--pwfile`: the password, readable by the server's user only, removed once
     /// initdb has read it.
     fn write_pwfile(&self, user: Option<&RunAs>) -> Result<PathBuf, ProvisionError> {
-        use std::io::Write;
         let path = self.socket_dir.join("pwfile");
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| ProvisionError::io("writing the password file", e))?;
-        writeln!(file, "{}", self.password)
+        write_private(&path, &format!("{}\n", self.password))
             .map_err(|e| ProvisionError::io("writing the password file", e))?;
         if let Some(u) = user {
             chown(&path, Some(u.uid), Some(u.gid)).map_err(|e| {
