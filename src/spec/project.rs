@@ -259,7 +259,7 @@ impl Project {
     /// Reads and validates the project file at `file`.
     pub fn load(file: &Path) -> Result<Self, SpecError> {
         let src = Source::read(file)?;
-        let raw: RawProject = src.parse(&COLUMN_ONLY_KEYS)?;
+        let mut raw: RawProject = src.parse(&COLUMN_ONLY_KEYS)?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
 
         if raw.invariants.schemas.get_ref().is_empty() {
@@ -269,8 +269,14 @@ impl Project {
             ));
         }
         let default_schema = raw.invariants.schemas.get_ref()[0].clone();
-        let migrations = raw.migrations.resolve(&src, &dir)?;
+        // Errors come in the order of the file's keys as a reader checks them: `[migrations]`,
+        // both paths, then the placeholders.
+        let placeholders = std::mem::take(&mut raw.migrations.placeholders);
+        let mut migrations = raw.migrations.resolve(&src, &dir)?;
         let invariants = raw.invariants.resolve(&src, &dir)?;
+        migrations.placeholders = (placeholders.iter())
+            .map(|(name, value)| placeholder(&src, name, value))
+            .collect::<Result<_, _>>()?;
         let database = raw.database.resolve(&src)?;
         let rules = rule::rules(&src, &raw.rule, &default_schema)?;
         let tenancy = raw
@@ -325,11 +331,6 @@ impl RawMigrations {
         let lock_timeout =
             timeout(src, self.lock_timeout.as_ref())?.unwrap_or_else(|| statement_timeout.clone());
         let path = directory(src, dir, &self.path, "[migrations]")?;
-        let placeholders = self
-            .placeholders
-            .iter()
-            .map(|(name, value)| placeholder(src, name, value))
-            .collect::<Result<_, _>>()?;
         Ok(MigrationsConfig {
             path,
             format: *self.format.get_ref(),
@@ -341,7 +342,8 @@ impl RawMigrations {
             statement_timeout,
             lock_timeout,
             classpath: resolve(&self.classpath),
-            placeholders,
+            // Resolved by `Project::load` once the paths are.
+            placeholders: Default::default(),
         })
     }
 
