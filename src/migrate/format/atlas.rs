@@ -18,7 +18,10 @@ use super::{DiscoverError, Entry, Format, atlas_sum, entries, read_migration, tr
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
+use super::tool::{Marked, Shape, Tool};
+use super::write::{Created, NewFile, Planned, WriteError, continuing, each, flat};
 pub(super) use atlas_sum::SUM;
+use std::time::SystemTime;
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let files = sql_files(dir)?;
@@ -172,6 +175,68 @@ pub(super) fn has_directive(text: &str) -> bool {
 /// The `atlas.sum` that matches the `.sql` files of `dir` now, for `fix` to write.
 pub(super) fn current_sum(dir: &Path) -> Result<String, DiscoverError> {
     Ok(atlas_sum::current(Format::Atlas, dir)?.unwrap_or_default())
+}
+
+/// `format = "atlas"`.
+pub(super) struct Atlas;
+
+impl Tool for Atlas {
+    fn format(&self) -> Format {
+        Format::Atlas
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marker_files(&self) -> &'static [&'static str] {
+        &[SUM]
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && has_directive(text)
+    }
+
+    fn marked(&self, dir: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        Ok(match shape.flat() && dir.join(SUM).is_file() {
+            true => Marked::Fits,
+            false => Marked::Lacks(
+                "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)",
+            ),
+        })
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        continuing(existing, count, now)
+    }
+
+    /// `<name>.sql`, `-- atlas:txmode none` first outside a transaction.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            let mode = match n.migration.transaction {
+                false => "-- atlas:txmode none\n\n",
+                true => "",
+            };
+            let text = format!("{mode}{}", n.migration.sql);
+            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
+        })
+    }
+
+    /// `atlas.sum` rewritten as `atlas migrate hash` would.
+    fn bookkeeping(
+        &self,
+        dir: &Path,
+        _: &[Planned],
+        _: SystemTime,
+        created: &mut Created,
+    ) -> Result<(), WriteError> {
+        created.rewrite(&dir.join(SUM), &current_sum(dir)?)
+    }
 }
 
 #[cfg(test)]

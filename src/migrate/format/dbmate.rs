@@ -11,10 +11,13 @@
 use std::ops::Range;
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{DOWN, NewFile, Planned, WriteError, continuing, each, flat};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Dbmate,
@@ -116,6 +119,54 @@ fn directive<'a>(line: &'a str, section: &str) -> Option<&'a str> {
         .strip_prefix(section)?;
     let ends_word = rest.is_empty() || rest.starts_with(char::is_whitespace);
     ends_word.then(|| rest.trim())
+}
+
+/// `format = "dbmate"`.
+pub(super) struct Dbmate;
+
+impl Tool for Dbmate {
+    fn format(&self) -> Format {
+        Format::Dbmate
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && has_up_section(text)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(7)
+    }
+
+    /// A `.sql` file with a `-- migrate:up` line.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.texts()?.iter().any(|text| has_up_section(text)))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        continuing(existing, count, now)
+    }
+
+    /// `-- migrate:up` (with `transaction:false` outside a transaction), then an empty down.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            let options = match n.migration.transaction {
+                false => " transaction:false",
+                true => "",
+            };
+            let sql = &n.migration.sql;
+            let text = format!("-- migrate:up{options}\n{sql}\n-- migrate:down\n{DOWN}");
+            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
+        })
+    }
 }
 
 #[cfg(test)]

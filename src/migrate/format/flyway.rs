@@ -10,9 +10,12 @@
 
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
 use super::version::cmp_flyway;
+use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, in_version_order, mark_non_transactional};
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Flyway,
@@ -88,6 +91,69 @@ fn is_callback(stem: &str) -> bool {
 /// `V<version>__<description>.sql`, for detection.
 pub(super) fn is_versioned(name: &str) -> bool {
     matches!(parse(name), Name::Migration { version, .. } if !version.is_empty())
+}
+
+/// `format = "flyway"`.
+pub(super) struct Flyway;
+
+impl Tool for Flyway {
+    fn format(&self) -> Format {
+        Format::Flyway
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(6)
+    }
+
+    /// A `V<version>__<desc>.sql` file.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.sql_names().any(is_versioned))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, _: SystemTime) -> Vec<String> {
+        next_versions(existing, count)
+    }
+
+    /// `V<version>__<description>.sql`: Flyway runs a file outside a transaction by itself.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            let name = format!("V{}__{}.sql", n.version, n.description);
+            flat(dir, &name, n.migration.sql.clone(), n.migration)
+        })
+    }
+}
+
+/// Flyway: the last versioned migration's version, as written in its name (`1_2` or `1.2`), with
+/// its last part incremented.
+fn next_versions(existing: &[Migration], count: usize) -> Vec<String> {
+    let written = existing
+        .iter()
+        .rev()
+        .filter(|m| !m.version.is_empty())
+        .find_map(|m| {
+            let name = m.path.file_name()?.to_str()?;
+            Some(name.strip_prefix('V')?.split_once("__")?.0.to_string())
+        });
+    let Some(written) = written else {
+        return (1..=count).map(|n| n.to_string()).collect();
+    };
+    let (head, last_part) = match written.rfind(['.', '_']) {
+        Some(i) => written.split_at(i + 1),
+        None => ("", written.as_str()),
+    };
+    sequence(last_part, count)
+        .into_iter()
+        .map(|part| format!("{head}{part}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -10,11 +10,14 @@
 
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
+use super::write::{DOWN, NEVER_WRAPPED, NewFile, Planned, WriteError, continuing, each, flat};
 use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::GolangMigrate,
@@ -34,6 +37,52 @@ fn parse(name: &str) -> Name<'_> {
         return Name::Ignored;
     }
     versioned_name(name, ".up.sql")
+}
+
+/// `format = "golang-migrate"`.
+pub(super) struct GolangMigrate;
+
+impl Tool for GolangMigrate {
+    fn format(&self) -> Format {
+        Format::GolangMigrate
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(9)
+    }
+
+    /// `*.up.sql` files.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.sql_names().any(|name| name.ends_with(".up.sql")))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        continuing(existing, count, now)
+    }
+
+    /// `<name>.up.sql` and a `<name>.down.sql`.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            let name = n.name();
+            Planned {
+                files: vec![
+                    (dir.join(format!("{name}.up.sql")), n.migration.sql.clone()),
+                    (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+                ],
+                transaction: NEVER_WRAPPED,
+                ..flat(dir, &format!("{name}.up.sql"), String::new(), n.migration)
+            }
+        })
+    }
 }
 
 #[cfg(test)]

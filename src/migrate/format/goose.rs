@@ -16,13 +16,16 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::tool::{FLAT_LAYOUT, Marked, Shape, Tool};
 use super::version::cmp_numeric;
+use super::write::{DOWN, NewFile, Planned, WriteError, continuing, each, flat};
 use super::{
     DiscoverError, FileLayout, Format, Name, entries, in_version_order, lines, trimmed,
     versioned_name,
 };
 use crate::location::Location;
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Goose,
@@ -219,6 +222,55 @@ fn step(
         (State::Down, Annotation::StatementBegin) => Ok(State::DownBlock),
         (State::DownBlock, Annotation::StatementEnd) => Ok(State::Down),
         _ => Err(MISPLACED),
+    }
+}
+
+/// `format = "goose"`.
+pub(super) struct Goose;
+
+impl Tool for Goose {
+    fn format(&self) -> Format {
+        Format::Goose
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, _: bool) -> bool {
+        has_annotation(text)
+    }
+
+    fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        Ok(match shape.flat() {
+            true => Marked::Fits,
+            false => Marked::Lacks(FLAT_LAYOUT),
+        })
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        continuing(existing, count, now)
+    }
+
+    /// `-- +goose Up`, the SQL in one `StatementBegin`/`StatementEnd` block (goose cannot split
+    /// a `DO $$ … $$` body), an empty Down; `-- +goose NO TRANSACTION` first when asked.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            let mode = match n.migration.transaction {
+                false => "-- +goose NO TRANSACTION\n",
+                true => "",
+            };
+            let text = format!(
+                "{mode}-- +goose Up\n-- +goose StatementBegin\n{}\n-- +goose StatementEnd\n\n-- +goose Down\n{DOWN}",
+                n.migration.sql.trim_end()
+            );
+            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
+        })
     }
 }
 

@@ -23,9 +23,15 @@ use std::path::{Path, PathBuf};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
+use super::tool::{Marked, Shape, Tool};
+use super::write::{
+    Created, NewFile, NewMigration, Planned, WriteError, appended, index, is_sql, timestamps,
+};
 use super::{DiscoverError, entries, io_error, liquibase_sql, read_text};
+use super::{Format, Options};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 /// The master changelog's conventional names, looked for in a directory `path` names.
 pub(super) const MASTERS: [&str; 9] = [
@@ -489,6 +495,111 @@ fn line_indent(text: &str, offset: usize) -> &str {
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[start..];
     &line[..line.len() - line.trim_start().len()]
+}
+
+/// `format = "liquibase"`.
+pub(super) struct Liquibase;
+
+impl Tool for Liquibase {
+    fn format(&self) -> Format {
+        Format::Liquibase
+    }
+
+    fn discover(&self, dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir, &options.classpath)
+    }
+
+    fn names_chain_file(&self, path: &Path) -> bool {
+        is_master_file(path)
+    }
+
+    fn marks(&self, text: &str, _: bool) -> bool {
+        liquibase_sql::is_formatted(text)
+    }
+
+    fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
+        Ok(match master_in(dir).is_some() {
+            true => Marked::Fits,
+            false => Marked::Lacks(
+                "a master changelog that includes the formatted SQL files; set `path` to it \
+                 (db.changelog-master.xml, changelog.yaml...)",
+            ),
+        })
+    }
+
+    /// Names only: the changelog orders the chain.
+    fn next_versions(&self, _: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(None, count, now)
+    }
+
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        Ok(new
+            .iter()
+            .map(|n| changeset(dir, &n.name(), n.migration))
+            .collect())
+    }
+
+    /// A `.sql` master gains the changesets; an XML or YAML master an `include` of each new
+    /// file.
+    fn bookkeeping(
+        &self,
+        dir: &Path,
+        planned: &[Planned],
+        _: SystemTime,
+        created: &mut Created,
+    ) -> Result<(), WriteError> {
+        let path = master(dir)?;
+        index(&path, planned, created, |old, entries| {
+            if is_sql(&path) {
+                return Ok(appended(old, entries));
+            }
+            with_includes(&path, &old, entries)
+                .ok_or_else(|| WriteError::MasterNotExtended { path: path.clone() })
+        })
+    }
+}
+
+/// The author of the changesets `fix --write` adds to a Liquibase chain.
+const FIX_AUTHOR: &str = "pg-invariants";
+
+/// A Liquibase changeset: appended to a `.sql` master, else in a new formatted SQL file beside
+/// the master, which gains an `include` of it.
+fn changeset(dir: &Path, name: &str, migration: &NewMigration) -> Planned {
+    let options = match migration.transaction {
+        true => "",
+        false => " runInTransaction:false",
+    };
+    let changeset = format!(
+        "--changeset {FIX_AUTHOR}:{name}{options}\n{}\n",
+        migration.sql.trim_end()
+    );
+    let key = Some(format!("{FIX_AUTHOR}:{name}"));
+    let master = master(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if is_sql(&master) {
+        return Planned {
+            dirs: Vec::new(),
+            main: master,
+            files: Vec::new(),
+            transaction: migration.transaction,
+            key,
+            entry: Some(format!("\n{changeset}")),
+        };
+    }
+    let file = format!("{name}.sql");
+    let path = master.parent().unwrap_or(dir).join(&file);
+    Planned {
+        dirs: Vec::new(),
+        main: path.clone(),
+        files: vec![(path, format!("--liquibase formatted sql\n\n{changeset}"))],
+        transaction: migration.transaction,
+        key,
+        entry: Some(file),
+    }
 }
 
 #[cfg(test)]

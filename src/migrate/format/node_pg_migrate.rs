@@ -20,12 +20,16 @@ use std::cmp::Ordering;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::tool::{FLAT_LAYOUT, Listing, Marked, Shape, Tool};
 use super::utc;
+use super::utc::{millis, timestamp};
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{DOWN, NewFile, Planned, WriteError, each, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, dbmate, entries, lines};
 use crate::location::Location;
 use crate::migrate::command_hint;
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::NodePgMigrate,
@@ -146,6 +150,82 @@ fn up_section(path: &Path, text: &str) -> Result<Range<usize>, DiscoverError> {
                       `-- Up Migration` on a line of its own above the statements that migrate up"
                 .into(),
         }),
+    }
+}
+
+/// `format = "node-pg-migrate"`.
+pub(super) struct NodePgMigrate;
+
+impl Tool for NodePgMigrate {
+    fn format(&self) -> Format {
+        Format::NodePgMigrate
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, _: bool) -> bool {
+        has_up_marker(text)
+    }
+
+    fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        Ok(match shape.flat() {
+            true => Marked::Fits,
+            false => Marked::Lacks(FLAT_LAYOUT),
+        })
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(10)
+    }
+
+    /// A `<digits>_<name>.js` / `.ts` / `.cjs` / `.mjs` migration, refused naming the
+    /// `command` that applies it (read as `sql-dir`, it would be skipped).
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(has_scripts(listing.entries.iter().map(|e| e.name.as_str())))
+    }
+
+    fn in_transaction_only(&self) -> bool {
+        true
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        prefixes(existing.last().map(|m| m.version.as_str()), count, now)
+    }
+
+    /// `-- Up Migration` / `-- Down Migration` sections.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            let sql = &n.migration.sql;
+            let text = format!("-- Up Migration\n{sql}\n-- Down Migration\n{DOWN}");
+            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
+        })
+    }
+}
+
+/// node-pg-migrate: milliseconds since 1970 (`Date.now()`), or a 17-digit UTC time when the last
+/// migration is named so, or the next index after an index (`0004`); always after the last.
+fn prefixes(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
+    let ms = millis(now);
+    let utc = |ms: u128| {
+        let secs = u64::try_from(ms / 1000).unwrap_or_default();
+        format!("{}{:03}", timestamp(secs), ms % 1000)
+    };
+    let first = match last {
+        Some(last) if last.len() == 17 => utc(ms),
+        Some(last) if last.len() < 13 => return sequence(last, count),
+        _ => ms.to_string(),
+    };
+    match last {
+        Some(last) if cmp_numeric(&first, last).is_le() => sequence(last, count),
+        _ if first.len() == 17 => (0..count as u128).map(|i| utc(ms + i)).collect(),
+        _ => (0..count as u128).map(|i| (ms + i).to_string()).collect(),
     }
 }
 

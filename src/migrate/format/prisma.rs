@@ -10,8 +10,11 @@
 
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
+use super::write::{NEVER_WRAPPED, NewFile, Planned, WriteError, each, in_folder, timestamps};
 use super::{DirLayout, DiscoverError, Format, as_one_message, versioned};
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: DirLayout = DirLayout {
     format: Format::Prisma,
@@ -34,6 +37,53 @@ pub(super) fn discover_skipping(
     let mut migrations = LAYOUT.read_skipping(dir, skip)?;
     migrations.iter_mut().for_each(as_one_message);
     Ok(migrations)
+}
+
+/// `format = "prisma"`.
+pub(super) struct Prisma;
+
+impl Tool for Prisma {
+    fn format(&self) -> Format {
+        Format::Prisma
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn discover_skipping(
+        &self,
+        dir: &Path,
+        _: &super::Options,
+        skip: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<Migration>, DiscoverError> {
+        discover_skipping(dir, skip)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(2)
+    }
+
+    /// A subdirectory holding `migration.sql`, or a `migration_lock.toml`.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.subdirectory_holds("migration.sql") || listing.has_file("migration_lock.toml"))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(existing.last().map(|m| m.version.as_str()), count, now)
+    }
+
+    /// `<name>/migration.sql`, sent as one message.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            in_folder(dir, &n.name(), &n.migration.sql, NEVER_WRAPPED)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,12 @@
 
 use std::path::Path;
 
+use super::tool::{Listing, Marked, Shape, Tool};
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 /// The line that runs a migration outside a transaction.
 const NO_TRANSACTION: &str = "-- refinery:noTransaction";
@@ -76,6 +79,65 @@ pub(super) fn has_lone_unversioned<'a>(names: impl Iterator<Item = &'a str> + Cl
     names
         .filter_map(split)
         .any(|(prefix, n, _)| prefix == 'U' && !versioned.iter().any(|v| cmp_numeric(v, n).is_eq()))
+}
+
+/// `format = "refinery"`.
+pub(super) struct Refinery;
+
+impl Tool for Refinery {
+    fn format(&self) -> Format {
+        Format::Refinery
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && opts_out_of_transaction(text)
+    }
+
+    fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        Ok(match shape.flat() {
+            true => Marked::Fits,
+            false => Marked::Lacks("`V<n>__<name>.sql` files, not one directory per migration"),
+        })
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(5)
+    }
+
+    /// A `U<n>__<name>.sql` file with no `V<n>__` file of the same number.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(has_lone_unversioned(listing.sql_names()))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, _: SystemTime) -> Vec<String> {
+        sequence(existing.last().map_or("0", |m| m.version.as_str()), count)
+    }
+
+    /// `V<n>__<name>.sql`, `-- refinery:noTransaction` first outside a transaction.
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            let mode = match n.migration.transaction {
+                false => "-- refinery:noTransaction\n",
+                true => "",
+            };
+            let name = format!("V{}__{}.sql", n.version, n.description);
+            flat(
+                dir,
+                &name,
+                format!("{mode}{}", n.migration.sql),
+                n.migration,
+            )
+        })
+    }
 }
 
 #[cfg(test)]

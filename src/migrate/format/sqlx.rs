@@ -11,11 +11,14 @@
 
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
+use super::write::{DOWN, NewFile, Planned, WriteError, continuing, each, flat};
 use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Sqlx,
@@ -54,6 +57,68 @@ pub(super) fn opts_out_of_transaction(text: &str) -> bool {
 pub(super) fn is_plain_versioned(name: &str) -> bool {
     let up_or_down = name.ends_with(".up.sql") || name.ends_with(".down.sql");
     !up_or_down && matches!(versioned_name(name, ".sql"), Name::Migration { .. })
+}
+
+/// `format = "sqlx"`.
+pub(super) struct Sqlx;
+
+impl Tool for Sqlx {
+    fn format(&self) -> Format {
+        Format::Sqlx
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && opts_out_of_transaction(text)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(8)
+    }
+
+    /// A file opting out of the transaction, or `*.up.sql` files next to plain
+    /// `<version>_<desc>.sql` files (which golang-migrate does not accept).
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        let up_files = listing.sql_names().any(|name| name.ends_with(".up.sql"));
+        let plain_versioned = listing.sql_names().any(is_plain_versioned);
+        let marked = listing.texts()?.iter().any(|t| opts_out_of_transaction(t));
+        Ok(marked || (up_files && plain_versioned))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        continuing(existing, count, now)
+    }
+
+    /// `<name>.sql`, or `<name>.up.sql` with a down file when the chain is reversible; the
+    /// `-- no-transaction` first line for a migration outside a transaction.
+    fn new_files(
+        &self,
+        dir: &Path,
+        existing: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        let reversible = (existing.iter()).any(|m| m.path.to_string_lossy().ends_with(".up.sql"));
+        each(new, |n| {
+            let (name, sql) = (n.name(), &n.migration.sql);
+            let text = match n.migration.transaction {
+                false => format!("-- no-transaction\n{sql}"),
+                true => sql.clone(),
+            };
+            if !reversible {
+                return flat(dir, &format!("{name}.sql"), text, n.migration);
+            }
+            Planned {
+                files: vec![
+                    (dir.join(format!("{name}.up.sql")), text),
+                    (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+                ],
+                ..flat(dir, &format!("{name}.up.sql"), String::new(), n.migration)
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,12 @@
 
 use std::path::{Path, PathBuf};
 
+use super::tool::{Listing, Tool};
 use super::version::leading_digits;
+use super::write::{NewFile, Planned, WriteError, each, flat, timestamps};
 use super::{DiscoverError, FileLayout, Format, Name, entries, numbered, versioned_name};
 use crate::migrate::migration::Migration;
+use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Supabase,
@@ -73,6 +76,52 @@ pub(super) fn is_supabase_dir(dir: &Path) -> bool {
     let named =
         |path: Option<&Path>, name: &str| path.and_then(Path::file_name).is_some_and(|n| n == name);
     named(Some(&dir), "migrations") && named(dir.parent(), "supabase")
+}
+
+/// `format = "supabase"`.
+pub(super) struct Supabase;
+
+impl Tool for Supabase {
+    fn format(&self) -> Format {
+        Format::Supabase
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn not_applied(&self, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+        skipped(dir)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(4)
+    }
+
+    /// The directory is `supabase/migrations` and holds a file of the CLI's pattern.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(is_supabase_dir(listing.dir) && listing.sql_names().any(matches_cli_pattern))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(existing.last().map(|m| m.version.as_str()), count, now)
+    }
+
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        each(new, |n| {
+            flat(
+                dir,
+                &format!("{}.sql", n.name()),
+                n.migration.sql.clone(),
+                n.migration,
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,14 @@ use crate::migrate::migration::Migration;
 
 pub mod conf;
 
+use super::tool::{Marked, Shape, Tool, atlas_sum_for};
+use super::write::{
+    Created, DOWN, NewFile, NewMigration, Planned, WriteError, appended, index, iso_timestamp,
+    timestamps,
+};
+use super::{Format, Options, atlas};
 pub use conf::Layout;
+use std::time::SystemTime;
 
 /// The plan, in the chain's directory unless `sqitch.conf` says otherwise.
 pub(super) const PLAN: &str = "sqitch.plan";
@@ -310,6 +317,104 @@ fn is_timestamp(word: &str) -> bool {
             b'd' => b.is_ascii_digit(),
             s => b == *s,
         })
+}
+
+/// `format = "sqitch"`.
+pub(super) struct Sqitch;
+
+impl Tool for Sqitch {
+    fn format(&self) -> Format {
+        Format::Sqitch
+    }
+
+    fn discover(&self, dir: &Path, _: &Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marker_files(&self) -> &'static [&'static str] {
+        &[PLAN, conf::FILE]
+    }
+
+    /// Where the plan and deploy/ are is sqitch.conf's to say: the error names what is missing.
+    fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
+        layout(dir).map(|_| Marked::Fits)
+    }
+
+    /// Names only: the plan orders the chain.
+    fn next_versions(&self, _: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(None, count, now)
+    }
+
+    fn new_files(
+        &self,
+        dir: &Path,
+        _: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        let planned = new
+            .iter()
+            .map(|n| change(dir, n.version, &n.name(), n.migration));
+        Ok(planned.collect())
+    }
+
+    /// The plan gains a line per change. Beside an `atlas.sum`, the sum is what is kept (Atlas
+    /// reads no sqitch chain, so nothing is rewritten).
+    fn bookkeeping(
+        &self,
+        dir: &Path,
+        planned: &[Planned],
+        _: SystemTime,
+        created: &mut Created,
+    ) -> Result<(), WriteError> {
+        if dir.join(atlas::SUM).is_file() {
+            return atlas_sum_for(Format::Sqitch, dir, created);
+        }
+        let plan = Layout::of(dir).map_or_else(|_| dir.join(PLAN), |l| l.plan);
+        index(&plan, planned, created, |old, entries| {
+            Ok(appended(old, entries))
+        })
+    }
+}
+
+/// A sqitch change as `sqitch add` lays it out: deploy, revert and verify scripts (their
+/// directories created when missing) and a plan line. Every sqitch script runs outside a
+/// transaction of pg-invariants' own; one that may run in a transaction opens its own, as
+/// sqitch's template does.
+fn change(dir: &Path, version: &str, name: &str, migration: &NewMigration) -> Planned {
+    let sql = migration.sql.trim_end();
+    let deploy = match migration.transaction {
+        true => format!("-- Deploy {name} to pg\n\nBEGIN;\n\n{sql}\n\nCOMMIT;\n"),
+        false => format!(
+            "-- Deploy {name} to pg\n-- No BEGIN/COMMIT: PostgreSQL runs this outside a transaction block only.\n\n{sql}\n"
+        ),
+    };
+    // Where sqitch.conf puts the scripts (top_dir, deploy_dir...), else beside the plan.
+    let (folders, ext) = match Layout::of(dir) {
+        Ok(l) => ([l.deploy, l.revert, l.verify], l.extension),
+        Err(_) => (
+            [DEPLOY, "revert", "verify"].map(|folder| dir.join(folder)),
+            "sql".to_string(),
+        ),
+    };
+    let script = |folder: &Path| folder.join(format!("{name}.{ext}"));
+    Planned {
+        dirs: folders.iter().filter(|f| !f.is_dir()).cloned().collect(),
+        main: script(&folders[0]),
+        files: vec![
+            (script(&folders[0]), deploy),
+            (
+                script(&folders[1]),
+                format!("-- Revert {name} from pg\n{DOWN}"),
+            ),
+            (script(&folders[2]), format!("-- Verify {name} on pg\n")),
+        ],
+        transaction: false,
+        key: None,
+        entry: Some(format!(
+            "{name} {} pg-invariants <pg-invariants@localhost> # Written by pg-invariants fix\n",
+            iso_timestamp(version)
+        )),
+    }
 }
 
 #[cfg(test)]
