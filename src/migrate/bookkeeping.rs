@@ -20,13 +20,11 @@ use crate::names::TableName;
 pub fn script(format: Format) -> Option<Migration> {
     let (tool, sql) = ddl(format)?;
     Some(Migration {
-        version: String::new(),
         description: format!("{tool}'s bookkeeping"),
-        path: PathBuf::from(format!("({tool}'s own bookkeeping tables)")),
-        body: 0..sql.len(),
-        text: sql.to_string(),
-        transaction: true,
-        verbatim: Vec::new(),
+        ..Migration::new(
+            PathBuf::from(format!("({tool}'s own bookkeeping tables)")),
+            sql.to_string(),
+        )
     })
 }
 

@@ -73,11 +73,7 @@ pub(super) fn read_migration(
     Ok(Migration {
         version: version.to_string(),
         description: description.to_string(),
-        body: 0..text.len(),
-        path,
-        text,
-        transaction: true,
-        verbatim: Vec::new(),
+        ..Migration::new(path, text)
     })
 }
 

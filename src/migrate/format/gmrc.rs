@@ -204,13 +204,9 @@ pub(super) fn after_reset(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
         let alone_and_refusing =
             split.len() == 1 && statements::refuses_transaction(&text[split[0].range.clone()]);
         migrations.push(Migration {
-            version: String::new(),
             description: file,
-            body: 0..text.len(),
-            path,
-            text,
             transaction: !alone_and_refusing,
-            verbatim: Vec::new(),
+            ..Migration::new(path, text)
         });
     }
     Ok(migrations)

@@ -72,11 +72,7 @@ pub(super) fn steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError>
         return Ok(vec![Step::Sql(Box::new(Migration {
             version: format!("raw:{file_name}"),
             description: file_name,
-            path: path.to_path_buf(),
-            text: text.to_string(),
-            body: 0..text.len(),
-            transaction: true,
-            verbatim: Vec::new(),
+            ..Migration::new(path.to_path_buf(), text.to_string())
         }))]);
     }
     let error = |offset: usize, message: String| DiscoverError::InvalidChangelog {
@@ -305,11 +301,10 @@ fn migration(path: &Path, masked: &str, c: Open, body: Range<usize>) -> Migratio
     Migration {
         version: c.name,
         description: c.id,
-        path: path.to_path_buf(),
-        text,
         body,
         transaction: c.transaction,
         verbatim,
+        ..Migration::new(path.to_path_buf(), text)
     }
 }
 

@@ -101,11 +101,8 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
             Ok(Migration {
                 version: stem,
                 description: change.name.clone(),
-                body: 0..script.len(),
-                path,
-                text: script,
                 transaction: false,
-                verbatim: Vec::new(),
+                ..Migration::new(path, script)
             })
         })
         .collect()
