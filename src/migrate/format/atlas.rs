@@ -13,15 +13,15 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::time::SystemTime;
 
+use super::tool::{Marked, Shape, Tool};
+use super::write::{Created, NewFile, Planned, WriteError, continuing, each, flat};
 use super::{DiscoverError, Entry, Format, atlas_sum, entries, read_migration, trimmed};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
-use super::tool::{Marked, Shape, Tool};
-use super::write::{Created, NewFile, Planned, WriteError, continuing, each, flat};
 pub(super) use atlas_sum::SUM;
-use std::time::SystemTime;
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let files = sql_files(dir)?;

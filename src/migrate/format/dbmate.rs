@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::{cmp_numeric, leading_digits};
@@ -17,7 +18,6 @@ use super::write::{DOWN, NewFile, Planned, WriteError, continuing, each, flat};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Dbmate,

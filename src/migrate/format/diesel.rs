@@ -9,6 +9,7 @@
 //! is one message here too: its statements share PostgreSQL's implicit transaction.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
@@ -17,7 +18,6 @@ use super::version::cmp_numeric;
 use super::write::{DOWN, NewFile, Planned, WriteError, each, timestamps};
 use super::{DirLayout, DiscoverError, Format, as_one_message, in_version_order, read_text};
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: DirLayout = DirLayout {
     format: Format::Diesel,

@@ -14,6 +14,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
@@ -29,7 +30,6 @@ use super::{
 };
 use crate::location::Location;
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 /// What separates drizzle's statements.
 pub(super) const BREAKPOINT: &str = "--> statement-breakpoint";

@@ -9,13 +9,13 @@
 //! inside a transaction block runs outside one, as Flyway does.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::cmp_flyway;
 use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, in_version_order, mark_non_transactional};
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Flyway,

@@ -141,6 +141,9 @@ enum Parsed {
 
 type Problem<'a> = dyn Fn(&str, String) -> DiscoverError + 'a;
 
+/// The actions graphile-migrate runs, as a message lists them.
+const FORMS: &str = r#"a file name, {"_": "sql", "file": ...} or {"_": "command", "command": ...}"#;
+
 /// The `afterReset` actions that run on the main database, as graphile-migrate validates them.
 fn actions(value: Option<&Value>, problem: &Problem<'_>) -> Result<Vec<Parsed>, DiscoverError> {
     let items = match value {
@@ -168,10 +171,8 @@ fn actions(value: Option<&Value>, problem: &Problem<'_>) -> Result<Vec<Parsed>, 
                 found.push(Parsed::Command(command.to_string()))
             }
             _ => {
-                let why = format!(
-                    "afterReset action {item} is not one graphile-migrate runs: a file name, \
-                     {{\"_\": \"sql\", \"file\": ...}} or {{\"_\": \"command\", \"command\": ...}}"
-                );
+                let why =
+                    format!("afterReset action {item} is not one graphile-migrate runs: {FORMS}");
                 return Err(problem("afterReset", why));
             }
         }

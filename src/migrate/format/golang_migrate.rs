@@ -9,6 +9,7 @@
 //! runs only alone in its file.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
@@ -17,7 +18,6 @@ use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::GolangMigrate,

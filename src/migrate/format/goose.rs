@@ -15,6 +15,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::tool::{FLAT_LAYOUT, Marked, Shape, Tool};
 use super::version::cmp_numeric;
@@ -25,7 +26,6 @@ use super::{
 };
 use crate::location::Location;
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Goose,

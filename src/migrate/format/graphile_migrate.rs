@@ -19,6 +19,7 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::tool::{Listing, Marked, Shape, Tool};
 use super::version::{cmp_numeric, leading_digits};
@@ -30,7 +31,6 @@ use super::{
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 use crate::migrate::placeholders::Placeholders;
-use std::time::SystemTime;
 
 /// The folder of committed migrations, in `path`.
 pub(super) const COMMITTED: &str = "committed";

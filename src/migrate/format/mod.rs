@@ -86,7 +86,6 @@ mod exclude;
 mod files;
 mod gmrc;
 mod json5;
-mod liquibase_sql;
 mod markers;
 mod order;
 mod tool;

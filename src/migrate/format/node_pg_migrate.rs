@@ -19,17 +19,16 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::tool::{FLAT_LAYOUT, Listing, Marked, Shape, Tool};
 use super::utc;
-use super::utc::{millis, timestamp};
 use super::version::{cmp_numeric, leading_digits};
 use super::write::{DOWN, NewFile, Planned, WriteError, each, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, dbmate, entries, lines};
 use crate::location::Location;
 use crate::migrate::command_hint;
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::NodePgMigrate,
@@ -212,10 +211,10 @@ impl Tool for NodePgMigrate {
 /// node-pg-migrate: milliseconds since 1970 (`Date.now()`), or a 17-digit UTC time when the last
 /// migration is named so, or the next index after an index (`0004`); always after the last.
 fn prefixes(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
-    let ms = millis(now);
+    let ms = utc::millis(now);
     let utc = |ms: u128| {
         let secs = u64::try_from(ms / 1000).unwrap_or_default();
-        format!("{}{:03}", timestamp(secs), ms % 1000)
+        format!("{}{:03}", utc::timestamp(secs), ms % 1000)
     };
     let first = match last {
         Some(last) if last.len() == 17 => utc(ms),

@@ -9,12 +9,12 @@
 //! `CREATE INDEX CONCURRENTLY` runs only alone in its file.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::write::{NEVER_WRAPPED, NewFile, Planned, WriteError, each, in_folder, timestamps};
 use super::{DirLayout, DiscoverError, Format, as_one_message, versioned};
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: DirLayout = DirLayout {
     format: Format::Prisma,

@@ -11,13 +11,13 @@
 //! Flyway's layout looks the same (`V1__init.sql`); [`super::detect`] tells them apart.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::tool::{Listing, Marked, Shape, Tool};
 use super::version::{cmp_numeric, leading_digits};
 use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 /// The line that runs a migration outside a transaction.
 const NO_TRANSACTION: &str = "-- refinery:noTransaction";

@@ -8,13 +8,13 @@
 
 use std::cmp::Ordering;
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::tool::Tool;
 use super::version::{cmp_numeric, leading_digits};
 use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, mark_non_transactional};
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::SqlDir,

@@ -10,6 +10,7 @@
 //! position is an offset into that message, which maps back into the file.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
@@ -18,7 +19,6 @@ use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Sqlx,

@@ -7,13 +7,13 @@
 //! file holding a statement PostgreSQL refuses inside a transaction block runs outside one.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::leading_digits;
 use super::write::{NewFile, Planned, WriteError, each, flat, timestamps};
 use super::{DiscoverError, FileLayout, Format, Name, entries, numbered, versioned_name};
 use crate::migrate::migration::Migration;
-use std::time::SystemTime;
 
 const LAYOUT: FileLayout = FileLayout {
     format: Format::Supabase,
