@@ -177,12 +177,34 @@ pub(super) fn current_sum(dir: &Path) -> Result<String, DiscoverError> {
     Ok(atlas_sum::current(Format::Atlas, dir)?.unwrap_or_default())
 }
 
+/// Atlas's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS atlas_schema_revisions;
+CREATE TABLE atlas_schema_revisions.atlas_schema_revisions (
+    version character varying NOT NULL PRIMARY KEY,
+    description character varying NOT NULL,
+    type bigint NOT NULL DEFAULT 2,
+    applied bigint NOT NULL DEFAULT 0,
+    total bigint NOT NULL DEFAULT 0,
+    executed_at timestamptz NOT NULL,
+    execution_time bigint NOT NULL,
+    error text NULL,
+    error_stmt text NULL,
+    hash character varying NOT NULL,
+    partial_hashes jsonb NULL,
+    operator_version character varying NOT NULL
+);
+";
+
 /// `format = "atlas"`.
 pub(super) struct Atlas;
 
 impl Tool for Atlas {
     fn format(&self) -> Format {
         Format::Atlas
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Atlas", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

@@ -121,12 +121,20 @@ fn directive<'a>(line: &'a str, section: &str) -> Option<&'a str> {
     ends_word.then(|| rest.trim())
 }
 
+/// dbmate's history tables, as it creates them before the first migration.
+const HISTORY: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) primary key);\n";
+
 /// `format = "dbmate"`.
 pub(super) struct Dbmate;
 
 impl Tool for Dbmate {
     fn format(&self) -> Format {
         Format::Dbmate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("dbmate", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

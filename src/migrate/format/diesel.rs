@@ -79,12 +79,23 @@ fn runs_in_transaction(path: &Path) -> Result<bool, DiscoverError> {
     Ok(metadata.run_in_transaction)
 }
 
+/// diesel's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+    version VARCHAR(50) PRIMARY KEY NOT NULL,
+    run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+";
+
 /// `format = "diesel"`.
 pub(super) struct Diesel;
 
 impl Tool for Diesel {
     fn format(&self) -> Format {
         Format::Diesel
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("diesel", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

@@ -194,12 +194,25 @@ pub(super) fn chunks(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// drizzle-kit's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS drizzle;
+CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (
+    id SERIAL PRIMARY KEY,
+    hash text NOT NULL,
+    created_at bigint
+);
+";
+
 /// `format = "drizzle"`.
 pub(super) struct Drizzle;
 
 impl Tool for Drizzle {
     fn format(&self) -> Format {
         Format::Drizzle
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("drizzle-kit", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

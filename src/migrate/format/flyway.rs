@@ -93,12 +93,33 @@ pub(super) fn is_versioned(name: &str) -> bool {
     matches!(parse(name), Name::Migration { version, .. } if !version.is_empty())
 }
 
+/// Flyway's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE flyway_schema_history (
+    installed_rank INT NOT NULL,
+    version VARCHAR(50),
+    description VARCHAR(200) NOT NULL,
+    type VARCHAR(20) NOT NULL,
+    script VARCHAR(1000) NOT NULL,
+    checksum INTEGER,
+    installed_by VARCHAR(100) NOT NULL,
+    installed_on TIMESTAMP NOT NULL DEFAULT now(),
+    execution_time INTEGER NOT NULL,
+    success BOOLEAN NOT NULL
+);
+ALTER TABLE flyway_schema_history ADD CONSTRAINT flyway_schema_history_pk PRIMARY KEY (installed_rank);
+CREATE INDEX flyway_schema_history_s_idx ON flyway_schema_history (success);
+";
+
 /// `format = "flyway"`.
 pub(super) struct Flyway;
 
 impl Tool for Flyway {
     fn format(&self) -> Format {
         Format::Flyway
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Flyway", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

@@ -39,12 +39,19 @@ fn parse(name: &str) -> Name<'_> {
     versioned_name(name, ".up.sql")
 }
 
+/// golang-migrate's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null);\n";
+
 /// `format = "golang-migrate"`.
 pub(super) struct GolangMigrate;
 
 impl Tool for GolangMigrate {
     fn format(&self) -> Format {
         Format::GolangMigrate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("golang-migrate", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

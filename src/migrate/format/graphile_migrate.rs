@@ -380,12 +380,31 @@ fn sha1_hex(data: &[u8]) -> String {
     state.iter().map(|s| format!("{s:08x}")).collect()
 }
 
+/// graphile-migrate's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS graphile_migrate;
+CREATE TABLE IF NOT EXISTS graphile_migrate.migrations (
+    hash text PRIMARY KEY,
+    previous_hash text REFERENCES graphile_migrate.migrations,
+    filename text NOT NULL,
+    date timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS graphile_migrate.current (
+    filename text PRIMARY KEY DEFAULT 'current.sql',
+    content text NOT NULL,
+    date timestamptz NOT NULL DEFAULT now()
+);
+";
+
 /// `format = "graphile-migrate"`.
 pub(super) struct GraphileMigrate;
 
 impl Tool for GraphileMigrate {
     fn format(&self) -> Format {
         Format::GraphileMigrate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("graphile-migrate", HISTORY))
     }
 
     fn discover(&self, dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError> {

@@ -262,6 +262,24 @@ fn resolved(format: Format, dir: &Path) -> Result<Option<&'static dyn Tool>, Dis
     }
 }
 
+/// The chain of the project in `project` that a file names by itself (the first of the tools'
+/// [`Tool::chain_files`] that exists), relative to the project: sqitch's directory, or a
+/// Liquibase master changelog.
+pub fn named_chain(project: &Path) -> Option<PathBuf> {
+    let mut files = TOOLS
+        .into_iter()
+        .flat_map(|tool| (tool.chain_files().iter()).map(move |file| (tool, Path::new(file))));
+    let (tool, file) = files.find(|(_, file)| project.join(file).is_file())?;
+    Some(tool.chain_at(file))
+}
+
+/// The name of `format`'s tool and the DDL of the history tables it creates before the first
+/// migration (see [`crate::migrate::bookkeeping`]); `None` for a format without, `auto` and
+/// `command`.
+pub fn history(format: Format) -> Option<(&'static str, &'static str)> {
+    tool(format)?.history()
+}
+
 /// The migrations of `dir` in the order `format` applies them. `Auto` detects the format
 /// first; `Command` has no files to read (the command applies its own chain).
 pub fn discover_with(

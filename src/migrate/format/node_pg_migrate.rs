@@ -152,12 +152,24 @@ fn up_section(path: &Path, text: &str) -> Result<Range<usize>, DiscoverError> {
     }
 }
 
+/// node-pg-migrate's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE pgmigrations (
+    id SERIAL PRIMARY KEY,
+    name varchar(255) NOT NULL,
+    run_on timestamp NOT NULL
+);
+";
+
 /// `format = "node-pg-migrate"`.
 pub(super) struct NodePgMigrate;
 
 impl Tool for NodePgMigrate {
     fn format(&self) -> Format {
         Format::NodePgMigrate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("node-pg-migrate", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

@@ -39,12 +39,29 @@ pub(super) fn discover_skipping(
     Ok(migrations)
 }
 
+/// Prisma's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE _prisma_migrations (
+    id VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum VARCHAR(64) NOT NULL,
+    finished_at TIMESTAMPTZ,
+    migration_name VARCHAR(255) NOT NULL,
+    logs TEXT,
+    rolled_back_at TIMESTAMPTZ,
+    started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count INTEGER NOT NULL DEFAULT 0
+);
+";
+
 /// `format = "prisma"`.
 pub(super) struct Prisma;
 
 impl Tool for Prisma {
     fn format(&self) -> Format {
         Format::Prisma
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Prisma", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

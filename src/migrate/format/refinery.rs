@@ -81,12 +81,25 @@ pub(super) fn has_lone_unversioned<'a>(names: impl Iterator<Item = &'a str> + Cl
         .any(|(prefix, n, _)| prefix == 'U' && !versioned.iter().any(|v| cmp_numeric(v, n).is_eq()))
 }
 
+/// refinery's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS refinery_schema_history (
+    version INT4 PRIMARY KEY,
+    name VARCHAR(255),
+    applied_on VARCHAR(255),
+    checksum VARCHAR(255)
+);
+";
+
 /// `format = "refinery"`.
 pub(super) struct Refinery;
 
 impl Tool for Refinery {
     fn format(&self) -> Format {
         Format::Refinery
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("refinery", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

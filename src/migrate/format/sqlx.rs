@@ -59,12 +59,27 @@ pub(super) fn is_plain_versioned(name: &str) -> bool {
     !up_or_down && matches!(versioned_name(name, ".sql"), Name::Migration { .. })
 }
 
+/// sqlx's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
+    success BOOLEAN NOT NULL,
+    checksum BYTEA NOT NULL,
+    execution_time BIGINT NOT NULL
+);
+";
+
 /// `format = "sqlx"`.
 pub(super) struct Sqlx;
 
 impl Tool for Sqlx {
     fn format(&self) -> Format {
         Format::Sqlx
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("sqlx", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

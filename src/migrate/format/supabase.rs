@@ -78,12 +78,23 @@ pub(super) fn is_supabase_dir(dir: &Path) -> bool {
     named(Some(&dir), "migrations") && named(dir.parent(), "supabase")
 }
 
+/// the Supabase CLI's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY);
+ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[];
+ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text;
+";
+
 /// `format = "supabase"`.
 pub(super) struct Supabase;
 
 impl Tool for Supabase {
     fn format(&self) -> Format {
         Format::Supabase
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("the Supabase CLI", HISTORY))
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {

@@ -100,6 +100,14 @@ pub(crate) trait Tool: Sync {
     /// The `format = "…"` value this module reads: ties the module to the project file.
     fn format(&self) -> Format;
 
+    /// The tool's name as messages say it, and the DDL of the history tables it creates before
+    /// the first migration: they exist in production, and a migration may touch them
+    /// (`ALTER TABLE schema_migrations ...`), so the chain runs after them. `None`: the tool
+    /// keeps none in the database the chain builds (sql-dir, sqitch's registry is not made).
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
     // --- discovery: the chain as the tool would apply it -----------------------------------
 
     /// The migrations of `dir`, read and in the tool's order, each sent as the tool sends it
@@ -156,6 +164,19 @@ pub(crate) trait Tool: Sync {
     }
 
     // --- detection: which tool owns a directory (`format = "auto"`, `init`) ----------------
+
+    /// Where projects keep a file that names a chain of this tool by itself, relative to the
+    /// project, in the order `init` tries them (sqitch's configuration or plan, Liquibase's
+    /// master changelogs): `init` looks for them before the conventional chain directories.
+    fn chain_files(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The chain's `path` when `file`, one of [`Tool::chain_files`], exists: the file itself
+    /// (a master changelog), or the directory the tool runs in.
+    fn chain_at(&self, file: &Path) -> PathBuf {
+        file.to_path_buf()
+    }
 
     /// True when `path`, a file rather than a directory, is a chain of this tool by itself
     /// (a Liquibase master changelog).

@@ -258,6 +258,33 @@ fn changelogs_below(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Discover
     Ok(())
 }
 
+/// Liquibase's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE databasechangeloglock (
+    id INTEGER NOT NULL,
+    locked BOOLEAN NOT NULL,
+    lockgranted TIMESTAMP WITHOUT TIME ZONE,
+    lockedby VARCHAR(255),
+    CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (id)
+);
+INSERT INTO databasechangeloglock (id, locked) VALUES (1, FALSE);
+CREATE TABLE databasechangelog (
+    id VARCHAR(255) NOT NULL,
+    author VARCHAR(255) NOT NULL,
+    filename VARCHAR(255) NOT NULL,
+    dateexecuted TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+    orderexecuted INTEGER NOT NULL,
+    exectype VARCHAR(10) NOT NULL,
+    md5sum VARCHAR(35),
+    description VARCHAR(255),
+    comments VARCHAR(255),
+    tag VARCHAR(255),
+    liquibase VARCHAR(20),
+    contexts VARCHAR(255),
+    labels VARCHAR(255),
+    deployment_id VARCHAR(10)
+);
+";
+
 /// `format = "liquibase"`.
 pub(super) struct Liquibase;
 
@@ -266,8 +293,25 @@ impl Tool for Liquibase {
         Format::Liquibase
     }
 
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Liquibase", HISTORY))
+    }
+
     fn discover(&self, dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError> {
         discover(dir, &options.classpath)
+    }
+
+    fn chain_files(&self) -> &'static [&'static str] {
+        &[
+            "src/main/resources/db/changelog/db.changelog-master.yaml",
+            "src/main/resources/db/changelog/db.changelog-master.xml",
+            "db/changelog/db.changelog-master.yaml",
+            "db/changelog/db.changelog-master.xml",
+            "db/changelog/db.changelog-master.sql",
+            "changelog.xml",
+            "changelog.yaml",
+            "changelog.sql",
+        ]
     }
 
     fn names_chain_file(&self, path: &Path) -> bool {

@@ -373,6 +373,23 @@ impl Tool for Sqitch {
         &[PLAN, conf::FILE]
     }
 
+    fn chain_files(&self) -> &'static [&'static str] {
+        &[
+            "sqitch.conf",
+            "sqitch.plan",
+            "db/sqitch.conf",
+            "db/sqitch.plan",
+        ]
+    }
+
+    /// The directory sqitch runs in, where `sqitch.conf` may move the plan to `top_dir`.
+    fn chain_at(&self, file: &Path) -> PathBuf {
+        match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
     /// Where the plan and deploy/ are is sqitch.conf's to say: the error names what is missing.
     fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
         layout(dir).map(|_| Marked::Fits)
