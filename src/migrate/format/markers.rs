@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use super::tool::{Marked, Shape};
 use super::{
-    DiscoverError, Entry, Format, TOOLS, atlas, flyway, graphile_migrate, liquibase, read_text,
+    DiscoverError, Entry, Format, TOOLS, atlas, atlas_sum, flyway, graphile_migrate, liquibase,
+    read_text,
 };
 
 /// A file that names the tool owning the chain.
@@ -73,9 +74,7 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
 /// chain (`--dir-format`), which is that tool's format to read (the sum is checked all the same).
 fn written_by_atlas_for_another_tool(found: &[Marker], entries: &[Entry]) -> bool {
     let has_sum = found.iter().any(|m| m.path.ends_with(atlas::SUM));
-    let tool_marker = found
-        .iter()
-        .any(|m| matches!(m.format, Format::Goose | Format::Dbmate | Format::Liquibase));
+    let tool_marker = (found.iter()).any(|m| atlas_sum::writes_for(m.format));
     let tool_layout = entries
         .iter()
         .any(|e| !e.is_dir && (e.name.ends_with(".up.sql") || flyway::is_versioned(&e.name)));

@@ -1,6 +1,18 @@
 //! Finding the migrations of a chain: one module per layout, each turning a directory into the
 //! `Vec<Migration>` its tool would apply, in the tool's order.
 //!
+//! # One module per format
+//!
+//! Each format is a module holding a unit struct that implements [`tool::Tool`]: discovery (the
+//! chain, its order, how each file is sent), what it reads or skips besides, its markers and
+//! layout rule for `auto`, the files `init` takes as a chain, its history tables, and how
+//! `fix --write` names and frames a new migration. [`TOOLS`] lists them all; everything that
+//! dispatches over formats goes through it. What the formats share is beside them: reading a
+//! directory ([`files`]), ordering ([`order`]), markers ([`markers`]), detection ([`detect`]),
+//! writing ([`write`]). Adding a format: a variant of [`Format`] (its name in `Format::name`
+//! and `Format::ALL`), its module implementing `Tool`, and one line in [`TOOLS`] (the test
+//! `every_format_but_auto_and_command_has_one_module` fails until it is there).
+//!
 //! Discovery never touches a database: it reads names and files, so that a misnamed file or two
 //! migrations with the same version are reported before anything runs. Files that obviously are
 //! not migrations (hidden files such as `.gitkeep`, files that are not `.sql` such as
@@ -566,6 +578,23 @@ mod tests {
                 _ => assert_eq!(discover(format, fixture.path()).unwrap(), [], "{format}"),
             }
         }
+    }
+
+    #[test]
+    fn every_format_but_auto_and_command_has_one_module() {
+        for format in Format::ALL {
+            let modules = TOOLS.iter().filter(|t| t.format() == format).count();
+            let expected = usize::from(!matches!(format, Format::Auto | Format::Command));
+            assert_eq!(modules, expected, "{format}");
+        }
+    }
+
+    #[test]
+    fn layout_rules_are_numbered_once_each() {
+        let mut rules: Vec<u8> = TOOLS.iter().filter_map(|t| t.layout_rule()).collect();
+        rules.sort_unstable();
+        let expected: Vec<u8> = (1..=rules.len() as u8).collect();
+        assert_eq!(rules, expected);
     }
 
     #[test]
