@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::tool::{Marked, Shape, Tool};
-use super::write::{Created, NewFile, Planned, WriteError, continuing, each, flat};
+use super::write::{Created, NewMigration, Planned, WriteError};
 use super::{DiscoverError, Entry, Format, atlas_sum, entries, read_migration, trimmed};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
@@ -220,35 +220,20 @@ impl Tool for Atlas {
     }
 
     fn marked(&self, dir: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
-        Ok(match shape.flat() && dir.join(SUM).is_file() {
-            true => Marked::Fits,
-            false => Marked::Lacks(
-                "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)",
-            ),
-        })
+        let layout = "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)";
+        Ok(Marked::when(
+            shape.flat() && dir.join(SUM).is_file(),
+            layout,
+        ))
     }
-
-    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
-        continuing(existing, count, now)
+    /// `-- atlas:txmode none` first outside a transaction.
+    fn framed(&self, migration: &NewMigration) -> String {
+        let mode = match migration.transaction {
+            false => "-- atlas:txmode none\n\n",
+            true => "",
+        };
+        format!("{mode}{}", migration.sql)
     }
-
-    /// `<name>.sql`, `-- atlas:txmode none` first outside a transaction.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let mode = match n.migration.transaction {
-                false => "-- atlas:txmode none\n\n",
-                true => "",
-            };
-            let text = format!("{mode}{}", n.migration.sql);
-            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
-        })
-    }
-
     /// `atlas.sum` rewritten as `atlas migrate hash` would.
     fn bookkeeping(
         &self,

@@ -10,11 +10,10 @@
 
 use std::ops::Range;
 use std::path::Path;
-use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::{cmp_numeric, leading_digits};
-use super::write::{DOWN, NewFile, Planned, WriteError, continuing, each, flat};
+use super::write::{DOWN, NewMigration};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
@@ -154,26 +153,14 @@ impl Tool for Dbmate {
         Ok(listing.texts()?.iter().any(|text| has_up_section(text)))
     }
 
-    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
-        continuing(existing, count, now)
-    }
-
     /// `-- migrate:up` (with `transaction:false` outside a transaction), then an empty down.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let options = match n.migration.transaction {
-                false => " transaction:false",
-                true => "",
-            };
-            let sql = &n.migration.sql;
-            let text = format!("-- migrate:up{options}\n{sql}\n-- migrate:down\n{DOWN}");
-            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
-        })
+    fn framed(&self, migration: &NewMigration) -> String {
+        let options = match migration.transaction {
+            false => " transaction:false",
+            true => "",
+        };
+        let sql = &migration.sql;
+        format!("-- migrate:up{options}\n{sql}\n-- migrate:down\n{DOWN}")
     }
 }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
-use super::write::{DOWN, NewFile, Planned, WriteError, each, timestamps};
+use super::write::{DOWN, NewFile, Planned, timestamps};
 use super::{DirLayout, DiscoverError, Format, as_one_message, in_version_order, read_text};
 use crate::migrate::migration::Migration;
 
@@ -139,33 +139,26 @@ impl Tool for Diesel {
     }
 
     /// `<name>/up.sql`, `down.sql`, and `metadata.toml` outside a transaction.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let folder = dir.join(n.name());
-            let mut files = vec![
-                (folder.join("up.sql"), n.migration.sql.clone()),
-                (folder.join("down.sql"), DOWN.to_string()),
-            ];
-            if !n.migration.transaction {
-                files.push((
-                    folder.join("metadata.toml"),
-                    "run_in_transaction = false\n".to_string(),
-                ));
-            }
-            Planned {
-                main: folder.join("up.sql"),
-                files,
-                dirs: vec![folder],
-                transaction: n.migration.transaction,
-                key: None,
-                entry: None,
-            }
-        })
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let folder = dir.join(new.name());
+        let mut files = vec![
+            (folder.join("up.sql"), new.migration.sql.clone()),
+            (folder.join("down.sql"), DOWN.to_string()),
+        ];
+        if !new.migration.transaction {
+            files.push((
+                folder.join("metadata.toml"),
+                "run_in_transaction = false\n".to_string(),
+            ));
+        }
+        Planned {
+            main: folder.join("up.sql"),
+            files,
+            dirs: vec![folder],
+            transaction: new.migration.transaction,
+            key: None,
+            entry: None,
+        }
     }
 }
 

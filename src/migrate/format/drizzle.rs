@@ -21,9 +21,7 @@ use serde::Deserialize;
 use super::tool::{Marked, Shape, Tool, atlas_sum_for};
 use super::utc::millis;
 use super::version::cmp_numeric;
-use super::write::{
-    Created, NewFile, Planned, WriteError, each, flat, in_folder, sequence, timestamps,
-};
+use super::write::{Created, NewFile, Planned, WriteError, flat, in_folder, sequence, timestamps};
 use super::{
     DirLayout, DiscoverError, Format, entries, in_version_order, read_migration, read_text,
     trimmed, versioned,
@@ -234,15 +232,11 @@ impl Tool for Drizzle {
     /// The journal, or drizzle-kit v1's folders without Prisma's `migration_lock.toml`.
     fn marked(&self, dir: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
         let fits = dir.join(JOURNAL).is_file() || (shape.folders && !shape.prisma_or_diesel);
-        Ok(match fits {
-            true => Marked::Fits,
-            false => Marked::Lacks(
-                "meta/_journal.json listing `<tag>.sql` files, or `<timestamp>_<name>/migration.sql` \
-                 directories without Prisma's migration_lock.toml",
-            ),
-        })
+        let layout = "meta/_journal.json listing `<tag>.sql` files, or \
+                      `<timestamp>_<name>/migration.sql` directories without Prisma's \
+                      migration_lock.toml";
+        Ok(Marked::when(fits, layout))
     }
-
     fn in_transaction_only(&self) -> bool {
         true
     }
@@ -261,24 +255,18 @@ impl Tool for Drizzle {
 
     /// `<name>.sql` listed in the journal (the SQL one chunk, without breakpoints), else a
     /// `<name>/migration.sql` folder.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        let journal = dir.join(JOURNAL).is_file();
-        each(new, |n| match journal {
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let (name, migration) = (new.name(), new.migration);
+        match dir.join(JOURNAL).is_file() {
             true => flat(
                 dir,
-                &format!("{}.sql", n.name()),
-                n.migration.sql.clone(),
-                n.migration,
+                &format!("{name}.sql"),
+                migration.sql.clone(),
+                migration,
             ),
-            false => in_folder(dir, &n.name(), &n.migration.sql, n.migration.transaction),
-        })
+            false => in_folder(dir, &name, &migration.sql, migration.transaction),
+        }
     }
-
     /// The journal gains an entry per new file; without one, only an `atlas.sum` is kept.
     fn bookkeeping(
         &self,

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::cmp_flyway;
-use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
+use super::write::{NewFile, Planned, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, in_version_order, mark_non_transactional};
 use crate::migrate::migration::Migration;
 
@@ -140,16 +140,9 @@ impl Tool for Flyway {
     }
 
     /// `V<version>__<description>.sql`: Flyway runs a file outside a transaction by itself.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let name = format!("V{}__{}.sql", n.version, n.description);
-            flat(dir, &name, n.migration.sql.clone(), n.migration)
-        })
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = format!("V{}__{}.sql", new.version, new.description);
+        flat(dir, &name, new.migration.sql.clone(), new.migration)
     }
 }
 

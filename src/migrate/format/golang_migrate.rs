@@ -9,11 +9,10 @@
 //! runs only alone in its file.
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
-use super::write::{DOWN, NEVER_WRAPPED, NewFile, Planned, WriteError, continuing, each, flat};
+use super::write::{DOWN, NEVER_WRAPPED, NewFile, Planned, flat};
 use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
@@ -67,28 +66,20 @@ impl Tool for GolangMigrate {
         Ok(listing.sql_names().any(|name| name.ends_with(".up.sql")))
     }
 
-    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
-        continuing(existing, count, now)
-    }
-
     /// `<name>.up.sql` and a `<name>.down.sql`.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let name = n.name();
-            Planned {
-                files: vec![
-                    (dir.join(format!("{name}.up.sql")), n.migration.sql.clone()),
-                    (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
-                ],
-                transaction: NEVER_WRAPPED,
-                ..flat(dir, &format!("{name}.up.sql"), String::new(), n.migration)
-            }
-        })
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = new.name();
+        Planned {
+            files: vec![
+                (
+                    dir.join(format!("{name}.up.sql")),
+                    new.migration.sql.clone(),
+                ),
+                (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+            ],
+            transaction: NEVER_WRAPPED,
+            ..flat(dir, &format!("{name}.up.sql"), String::new(), new.migration)
+        }
     }
 }
 

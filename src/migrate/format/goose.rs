@@ -15,11 +15,10 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use super::tool::{FLAT_LAYOUT, Marked, Shape, Tool};
 use super::version::cmp_numeric;
-use super::write::{DOWN, NewFile, Planned, WriteError, continuing, each, flat};
+use super::write::{DOWN, NewMigration};
 use super::{
     DiscoverError, FileLayout, Format, Name, entries, in_version_order, lines, trimmed,
     versioned_name,
@@ -256,35 +255,19 @@ impl Tool for Goose {
     }
 
     fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
-        Ok(match shape.flat() {
-            true => Marked::Fits,
-            false => Marked::Lacks(FLAT_LAYOUT),
-        })
+        Ok(Marked::when(shape.flat(), FLAT_LAYOUT))
     }
-
-    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
-        continuing(existing, count, now)
-    }
-
     /// `-- +goose Up`, the SQL in one `StatementBegin`/`StatementEnd` block (goose cannot split
     /// a `DO $$ … $$` body), an empty Down; `-- +goose NO TRANSACTION` first when asked.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let mode = match n.migration.transaction {
-                false => "-- +goose NO TRANSACTION\n",
-                true => "",
-            };
-            let text = format!(
-                "{mode}-- +goose Up\n-- +goose StatementBegin\n{}\n-- +goose StatementEnd\n\n-- +goose Down\n{DOWN}",
-                n.migration.sql.trim_end()
-            );
-            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
-        })
+    fn framed(&self, migration: &NewMigration) -> String {
+        let mode = match migration.transaction {
+            false => "-- +goose NO TRANSACTION\n",
+            true => "",
+        };
+        format!(
+            "{mode}-- +goose Up\n-- +goose StatementBegin\n{}\n-- +goose StatementEnd\n\n-- +goose Down\n{DOWN}",
+            migration.sql.trim_end()
+        )
     }
 }
 

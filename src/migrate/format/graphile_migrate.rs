@@ -440,15 +440,10 @@ impl Tool for GraphileMigrate {
     }
 
     fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
-        Ok(match dir.join(COMMITTED).is_dir() {
-            true => Marked::Fits,
-            false => Marked::Lacks(
-                "`path` is graphile-migrate's migrations folder, holding `committed/<number>.sql`: \
-                 point `path` at the folder above `committed/`",
-            ),
-        })
+        let layout = "`path` is graphile-migrate's migrations folder, holding \
+                      `committed/<number>.sql`: point `path` at the folder above `committed/`";
+        Ok(Marked::when(dir.join(COMMITTED).is_dir(), layout))
     }
-
     fn layout_rule(&self) -> Option<u8> {
         Some(1)
     }

@@ -24,7 +24,7 @@ use std::time::SystemTime;
 use super::tool::{FLAT_LAYOUT, Listing, Marked, Shape, Tool};
 use super::utc;
 use super::version::{cmp_numeric, leading_digits};
-use super::write::{DOWN, NewFile, Planned, WriteError, each, flat, sequence};
+use super::write::{DOWN, NewMigration, sequence};
 use super::{DiscoverError, FileLayout, Format, dbmate, entries, lines};
 use crate::location::Location;
 use crate::migrate::command_hint;
@@ -181,12 +181,8 @@ impl Tool for NodePgMigrate {
     }
 
     fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
-        Ok(match shape.flat() {
-            true => Marked::Fits,
-            false => Marked::Lacks(FLAT_LAYOUT),
-        })
+        Ok(Marked::when(shape.flat(), FLAT_LAYOUT))
     }
-
     fn layout_rule(&self) -> Option<u8> {
         Some(10)
     }
@@ -206,17 +202,9 @@ impl Tool for NodePgMigrate {
     }
 
     /// `-- Up Migration` / `-- Down Migration` sections.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let sql = &n.migration.sql;
-            let text = format!("-- Up Migration\n{sql}\n-- Down Migration\n{DOWN}");
-            flat(dir, &format!("{}.sql", n.name()), text, n.migration)
-        })
+    fn framed(&self, migration: &NewMigration) -> String {
+        let sql = &migration.sql;
+        format!("-- Up Migration\n{sql}\n-- Down Migration\n{DOWN}")
     }
 }
 

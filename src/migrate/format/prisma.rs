@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
-use super::write::{NEVER_WRAPPED, NewFile, Planned, WriteError, each, in_folder, timestamps};
+use super::write::{NEVER_WRAPPED, NewFile, Planned, in_folder, timestamps};
 use super::{DirLayout, DiscoverError, Format, as_one_message, versioned};
 use crate::migrate::migration::Migration;
 
@@ -91,15 +91,8 @@ impl Tool for Prisma {
     }
 
     /// `<name>/migration.sql`, sent as one message.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            in_folder(dir, &n.name(), &n.migration.sql, NEVER_WRAPPED)
-        })
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        in_folder(dir, &new.name(), &new.migration.sql, NEVER_WRAPPED)
     }
 }
 

@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use super::tool::{Listing, Marked, Shape, Tool};
 use super::version::{cmp_numeric, leading_digits};
-use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
+use super::write::{NewFile, NewMigration, Planned, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::migrate::migration::Migration;
 
@@ -111,12 +111,9 @@ impl Tool for Refinery {
     }
 
     fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
-        Ok(match shape.flat() {
-            true => Marked::Fits,
-            false => Marked::Lacks("`V<n>__<name>.sql` files, not one directory per migration"),
-        })
+        let layout = "`V<n>__<name>.sql` files, not one directory per migration";
+        Ok(Marked::when(shape.flat(), layout))
     }
-
     fn layout_rule(&self) -> Option<u8> {
         Some(5)
     }
@@ -130,26 +127,19 @@ impl Tool for Refinery {
         sequence(existing.last().map_or("0", |m| m.version.as_str()), count)
     }
 
-    /// `V<n>__<name>.sql`, `-- refinery:noTransaction` first outside a transaction.
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let mode = match n.migration.transaction {
-                false => "-- refinery:noTransaction\n",
-                true => "",
-            };
-            let name = format!("V{}__{}.sql", n.version, n.description);
-            flat(
-                dir,
-                &name,
-                format!("{mode}{}", n.migration.sql),
-                n.migration,
-            )
-        })
+    /// `V<n>__<name>.sql`.
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = format!("V{}__{}.sql", new.version, new.description);
+        flat(dir, &name, self.framed(new.migration), new.migration)
+    }
+
+    /// `-- refinery:noTransaction` first outside a transaction.
+    fn framed(&self, migration: &NewMigration) -> String {
+        let mode = match migration.transaction {
+            false => "-- refinery:noTransaction\n",
+            true => "",
+        };
+        format!("{mode}{}", migration.sql)
     }
 }
 

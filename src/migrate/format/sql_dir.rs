@@ -12,7 +12,7 @@ use std::time::SystemTime;
 
 use super::tool::Tool;
 use super::version::{cmp_numeric, leading_digits};
-use super::write::{NewFile, Planned, WriteError, each, flat, sequence};
+use super::write::{NewFile, Planned, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, mark_non_transactional};
 use crate::migrate::migration::Migration;
 
@@ -69,16 +69,9 @@ impl Tool for SqlDir {
     }
 
     /// The version is the whole prefix, separator included (see [`prefixes`]).
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            let name = format!("{}{}.sql", n.version, n.description);
-            flat(dir, &name, n.migration.sql.clone(), n.migration)
-        })
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = format!("{}{}.sql", new.version, new.description);
+        flat(dir, &name, new.migration.sql.clone(), new.migration)
     }
 }
 

@@ -10,11 +10,10 @@
 //! position is an offset into that message, which maps back into the file.
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
-use super::write::{DOWN, NewFile, Planned, WriteError, continuing, each, flat};
+use super::write::{DOWN, NewFile, Planned, flat};
 use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
@@ -103,36 +102,25 @@ impl Tool for Sqlx {
         Ok(marked || (up_files && plain_versioned))
     }
 
-    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
-        continuing(existing, count, now)
-    }
-
     /// `<name>.sql`, or `<name>.up.sql` with a down file when the chain is reversible; the
     /// `-- no-transaction` first line for a migration outside a transaction.
-    fn new_files(
-        &self,
-        dir: &Path,
-        existing: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
+    fn new_file(&self, dir: &Path, existing: &[Migration], new: &NewFile<'_>) -> Planned {
         let reversible = (existing.iter()).any(|m| m.path.to_string_lossy().ends_with(".up.sql"));
-        each(new, |n| {
-            let (name, sql) = (n.name(), &n.migration.sql);
-            let text = match n.migration.transaction {
-                false => format!("-- no-transaction\n{sql}"),
-                true => sql.clone(),
-            };
-            if !reversible {
-                return flat(dir, &format!("{name}.sql"), text, n.migration);
-            }
-            Planned {
-                files: vec![
-                    (dir.join(format!("{name}.up.sql")), text),
-                    (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
-                ],
-                ..flat(dir, &format!("{name}.up.sql"), String::new(), n.migration)
-            }
-        })
+        let (name, sql) = (new.name(), &new.migration.sql);
+        let text = match new.migration.transaction {
+            false => format!("-- no-transaction\n{sql}"),
+            true => sql.clone(),
+        };
+        if !reversible {
+            return flat(dir, &format!("{name}.sql"), text, new.migration);
+        }
+        Planned {
+            files: vec![
+                (dir.join(format!("{name}.up.sql")), text),
+                (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+            ],
+            ..flat(dir, &format!("{name}.up.sql"), String::new(), new.migration)
+        }
     }
 }
 

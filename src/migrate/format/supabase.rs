@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use super::tool::{Listing, Tool};
 use super::version::leading_digits;
-use super::write::{NewFile, Planned, WriteError, each, flat, timestamps};
+use super::write::timestamps;
 use super::{DiscoverError, FileLayout, Format, Name, entries, numbered, versioned_name};
 use crate::migrate::migration::Migration;
 
@@ -116,22 +116,6 @@ impl Tool for Supabase {
 
     fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
         timestamps(existing.last().map(|m| m.version.as_str()), count, now)
-    }
-
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        each(new, |n| {
-            flat(
-                dir,
-                &format!("{}.sql", n.name()),
-                n.migration.sql.clone(),
-                n.migration,
-            )
-        })
     }
 }
 

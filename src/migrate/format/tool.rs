@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::write::{Created, NewFile, Planned, WriteError};
+use super::write::{Created, NewFile, NewMigration, Planned, WriteError, continuing, flat};
 use super::{DiscoverError, Entry, Format, Options, atlas, atlas_sum, read_text};
 use crate::migrate::migration::Migration;
 use crate::migrate::placeholders::Placeholders;
@@ -22,6 +22,16 @@ pub(crate) enum Marked {
     Lacks(&'static str),
     /// The marker alone does not decide: the layout rules do (dbmate's and sqlx's markers).
     ToRules,
+}
+
+impl Marked {
+    /// [`Marked::Fits`] when `fits`, else [`Marked::Lacks`] the `layout`.
+    pub(crate) fn when(fits: bool, layout: &'static str) -> Self {
+        match fits {
+            true => Marked::Fits,
+            false => Marked::Lacks(layout),
+        }
+    }
 }
 
 /// The layout a marker of goose or node-pg-migrate needs: their files lie in one directory.
@@ -225,17 +235,42 @@ pub(crate) trait Tool: Sync {
     }
 
     /// The versions of `count` migrations after `existing`, as they are written into names:
-    /// timestamps or numbers continuing the chain, so the new ones run last.
-    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String>;
+    /// timestamps or numbers continuing the chain, so the new ones run last. By default
+    /// timestamps after a timestamp (or an empty chain), else the next numbers (sqlx,
+    /// golang-migrate, dbmate, goose, atlas).
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        continuing(existing, count, now)
+    }
 
-    /// The files of the new migrations, framed as the tool expects (its markers for the
-    /// transaction mode, its down scripts, its plan or changelog entry).
+    /// The files of the new migrations, in order; by default [`Tool::new_file`] of each. A
+    /// tool that links each migration to the one before (graphile-migrate's hashes) makes them
+    /// all at once.
     fn new_files(
         &self,
         dir: &Path,
         existing: &[Migration],
         new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError>;
+    ) -> Result<Vec<Planned>, WriteError> {
+        Ok(new
+            .iter()
+            .map(|n| self.new_file(dir, existing, n))
+            .collect())
+    }
+
+    /// The files of one new migration, named and laid out as the tool would (its directory,
+    /// its down script, its plan or changelog entry); by default one `<version>_<name>.sql`
+    /// holding [`Tool::framed`].
+    fn new_file(&self, dir: &Path, _existing: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = format!("{}.sql", new.name());
+        flat(dir, &name, self.framed(new.migration), new.migration)
+    }
+
+    /// The SQL of a new migration framed as the tool expects in its file: its sections (`--
+    /// migrate:up`, `-- +goose Up`), its marker for a migration outside a transaction. By
+    /// default the SQL as it is.
+    fn framed(&self, migration: &NewMigration) -> String {
+        migration.sql.clone()
+    }
 
     /// Rewrites the files the tool keeps beside its migrations to list the new ones (drizzle's
     /// journal, sqitch's plan, Liquibase's master changelog); by default the `atlas.sum` that

@@ -323,32 +323,18 @@ impl Tool for Liquibase {
     }
 
     fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
-        Ok(match master_in(dir).is_some() {
-            true => Marked::Fits,
-            false => Marked::Lacks(
-                "a master changelog that includes the formatted SQL files; set `path` to it \
-                 (db.changelog-master.xml, changelog.yaml...)",
-            ),
-        })
+        let layout = "a master changelog that includes the formatted SQL files; set `path` to \
+                      it (db.changelog-master.xml, changelog.yaml...)";
+        Ok(Marked::when(master_in(dir).is_some(), layout))
     }
-
     /// Names only: the changelog orders the chain.
     fn next_versions(&self, _: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
         timestamps(None, count, now)
     }
 
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        Ok(new
-            .iter()
-            .map(|n| changeset(dir, &n.name(), n.migration))
-            .collect())
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        changeset(dir, &new.name(), new.migration)
     }
-
     /// A `.sql` master gains the changesets; an XML or YAML master an `include` of each new
     /// file.
     fn bookkeeping(

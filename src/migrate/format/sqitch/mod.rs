@@ -400,18 +400,9 @@ impl Tool for Sqitch {
         timestamps(None, count, now)
     }
 
-    fn new_files(
-        &self,
-        dir: &Path,
-        _: &[Migration],
-        new: &[NewFile<'_>],
-    ) -> Result<Vec<Planned>, WriteError> {
-        let planned = new
-            .iter()
-            .map(|n| change(dir, n.version, &n.name(), n.migration));
-        Ok(planned.collect())
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        change(dir, new.version, &new.name(), new.migration)
     }
-
     /// The plan gains a line per change. Beside an `atlas.sum`, the sum is what is kept (Atlas
     /// reads no sqitch chain, so nothing is rewritten).
     fn bookkeeping(

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{NewFile, NewMigration, WriteError};
+use super::NewMigration;
 
 /// What a down migration holds: the repairs are meant to stay.
 pub(crate) const DOWN: &str = "-- Written by `pg-invariants fix`: its repairs are meant to stay, so there is nothing to undo.\n";
@@ -53,14 +53,6 @@ pub(crate) fn in_folder(dir: &Path, name: &str, sql: &str, transaction: bool) ->
         key: None,
         entry: None,
     }
-}
-
-/// The files of each new migration, made one by one by `plan`.
-pub(crate) fn each(
-    new: &[NewFile<'_>],
-    plan: impl Fn(&NewFile<'_>) -> Planned,
-) -> Result<Vec<Planned>, WriteError> {
-    Ok(new.iter().map(plan).collect())
 }
 
 pub(crate) fn is_sql(path: &Path) -> bool {

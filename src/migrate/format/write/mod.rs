@@ -44,7 +44,7 @@ use super::{DiscoverError, Format, Options, detect, discover_with, tool};
 use crate::migrate::migration::Migration;
 
 pub(crate) use bookkeeping::{Created, appended, index};
-pub(crate) use layout::{DOWN, NEVER_WRAPPED, Planned, each, flat, in_folder, is_sql};
+pub(crate) use layout::{DOWN, NEVER_WRAPPED, Planned, flat, in_folder, is_sql};
 pub(crate) use versions::{continuing, iso_timestamp, sequence, timestamps};
 
 /// A migration to add at the end of the chain.
