@@ -226,6 +226,7 @@ impl Tool for Atlas {
             layout,
         ))
     }
+
     /// `-- atlas:txmode none` first outside a transaction.
     fn framed(&self, migration: &NewMigration) -> String {
         let mode = match migration.transaction {
@@ -234,6 +235,7 @@ impl Tool for Atlas {
         };
         format!("{mode}{}", migration.sql)
     }
+
     /// `atlas.sum` rewritten as `atlas migrate hash` would.
     fn bookkeeping(
         &self,

@@ -237,6 +237,7 @@ impl Tool for Drizzle {
                       migration_lock.toml";
         Ok(Marked::when(fits, layout))
     }
+
     fn in_transaction_only(&self) -> bool {
         true
     }
@@ -267,6 +268,7 @@ impl Tool for Drizzle {
             false => in_folder(dir, &name, &migration.sql, migration.transaction),
         }
     }
+
     /// The journal gains an entry per new file; without one, only an `atlas.sum` is kept.
     fn bookkeeping(
         &self,

@@ -257,6 +257,7 @@ impl Tool for Goose {
     fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
         Ok(Marked::when(shape.flat(), FLAT_LAYOUT))
     }
+
     /// `-- +goose Up`, the SQL in one `StatementBegin`/`StatementEnd` block (goose cannot split
     /// a `DO $$ … $$` body), an empty Down; `-- +goose NO TRANSACTION` first when asked.
     fn framed(&self, migration: &NewMigration) -> String {

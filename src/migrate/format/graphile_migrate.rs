@@ -444,6 +444,7 @@ impl Tool for GraphileMigrate {
                       `committed/<number>.sql`: point `path` at the folder above `committed/`";
         Ok(Marked::when(dir.join(COMMITTED).is_dir(), layout))
     }
+
     fn layout_rule(&self) -> Option<u8> {
         Some(1)
     }

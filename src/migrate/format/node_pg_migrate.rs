@@ -183,6 +183,7 @@ impl Tool for NodePgMigrate {
     fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
         Ok(Marked::when(shape.flat(), FLAT_LAYOUT))
     }
+
     fn layout_rule(&self) -> Option<u8> {
         Some(10)
     }

@@ -114,6 +114,7 @@ impl Tool for Refinery {
         let layout = "`V<n>__<name>.sql` files, not one directory per migration";
         Ok(Marked::when(shape.flat(), layout))
     }
+
     fn layout_rule(&self) -> Option<u8> {
         Some(5)
     }

@@ -327,6 +327,7 @@ impl Tool for Liquibase {
                       it (db.changelog-master.xml, changelog.yaml...)";
         Ok(Marked::when(master_in(dir).is_some(), layout))
     }
+
     /// Names only: the changelog orders the chain.
     fn next_versions(&self, _: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
         timestamps(None, count, now)
@@ -335,6 +336,7 @@ impl Tool for Liquibase {
     fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
         changeset(dir, &new.name(), new.migration)
     }
+
     /// A `.sql` master gains the changesets; an XML or YAML master an `include` of each new
     /// file.
     fn bookkeeping(

@@ -403,6 +403,7 @@ impl Tool for Sqitch {
     fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
         change(dir, new.version, &new.name(), new.migration)
     }
+
     /// The plan gains a line per change. Beside an `atlas.sum`, the sum is what is kept (Atlas
     /// reads no sqitch chain, so nothing is rewritten).
     fn bookkeeping(
