@@ -77,44 +77,8 @@ fn read(path: PathBuf, text: &str, value: &Value) -> Result<Settings, DiscoverEr
         location: Location::at(&path, text, text.find(needle).unwrap_or(0)),
         problem,
     };
-    let mut found = Vec::new();
-    match value.get("placeholders") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            for (name, value) in map {
-                if !placeholders::is_name(name) {
-                    let why = format!(
-                        "placeholder `{name}`: graphile-migrate refuses a name that is not `:` \
-                         then capitals, digits or `_` (`:DATABASE_VISITOR`)"
-                    );
-                    return Err(problem(name, why));
-                }
-                let Value::String(value) = value else {
-                    let why = format!("placeholder `{name}`: graphile-migrate wants a string");
-                    return Err(problem(name, why));
-                };
-                found.push((name.clone(), value.clone()));
-            }
-        }
-        Some(_) => {
-            let why = "`placeholders` must be an object, as graphile-migrate requires".into();
-            return Err(problem("placeholders", why));
-        }
-    }
-    let mut pg_settings = Vec::new();
-    if let Some(Value::Object(map)) = value.get("pgSettings") {
-        for (name, value) in map {
-            let value = match value {
-                Value::String(text) => text.clone(),
-                Value::Number(number) => number.to_string(),
-                _ => {
-                    let why = format!("pgSettings `{name}`: graphile-migrate wants a string");
-                    return Err(problem(name, why));
-                }
-            };
-            pg_settings.push((name.clone(), value));
-        }
-    }
+    let found = placeholders_in(value, &problem)?;
+    let pg_settings = pg_settings_in(value, &problem)?;
     let after_reset = actions(value.get("afterReset"), &|needle, why| problem(needle, why))?;
     Ok(Settings {
         path: path.clone(),
@@ -131,6 +95,60 @@ fn read(path: PathBuf, text: &str, value: &Value) -> Result<Settings, DiscoverEr
             })
             .collect(),
     })
+}
+
+/// `.gmrc`'s `placeholders`, named and valued as graphile-migrate requires.
+fn placeholders_in(
+    value: &Value,
+    problem: &Problem<'_>,
+) -> Result<Vec<(String, String)>, DiscoverError> {
+    let map = match value.get("placeholders") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            let why = "`placeholders` must be an object, as graphile-migrate requires".into();
+            return Err(problem("placeholders", why));
+        }
+    };
+    let mut found = Vec::new();
+    for (name, value) in map {
+        if !placeholders::is_name(name) {
+            let why = format!(
+                "placeholder `{name}`: graphile-migrate refuses a name that is not `:` \
+                 then capitals, digits or `_` (`:DATABASE_VISITOR`)"
+            );
+            return Err(problem(name, why));
+        }
+        let Value::String(value) = value else {
+            let why = format!("placeholder `{name}`: graphile-migrate wants a string");
+            return Err(problem(name, why));
+        };
+        found.push((name.clone(), value.clone()));
+    }
+    Ok(found)
+}
+
+/// `.gmrc`'s `pgSettings`, each a string or a number.
+fn pg_settings_in(
+    value: &Value,
+    problem: &Problem<'_>,
+) -> Result<Vec<(String, String)>, DiscoverError> {
+    let Some(Value::Object(map)) = value.get("pgSettings") else {
+        return Ok(Vec::new());
+    };
+    let mut pg_settings = Vec::new();
+    for (name, value) in map {
+        let value = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => {
+                let why = format!("pgSettings `{name}`: graphile-migrate wants a string");
+                return Err(problem(name, why));
+            }
+        };
+        pg_settings.push((name.clone(), value));
+    }
+    Ok(pg_settings)
 }
 
 /// An action as written.

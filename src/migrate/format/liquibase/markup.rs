@@ -163,35 +163,45 @@ pub(super) fn yaml_steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverE
     let mut steps = Vec::new();
     for (item, _) in items {
         let Yaml::Map(pairs) = item else { continue };
-        for (kind, mark, (value, value_mark)) in pairs {
-            let field = |key: &str| value.get(key).and_then(|(v, _)| v.text());
-            let (all, key) = match kind.as_str() {
-                "include" => (false, "file"),
-                "includeAll" => (true, "path"),
-                "changeSet" => {
-                    steps.push(Step::ChangeTypes {
-                        changeset: changeset_name(field("author"), field("id")),
-                        at: location(mark),
-                    });
-                    continue;
-                }
-                _ => continue,
-            };
-            let Some(target) = field(key) else {
-                return Err(DiscoverError::InvalidChangelog {
-                    location: location(value_mark),
-                    message: format!("`{kind}` without `{key}`"),
-                });
-            };
-            steps.push(Step::Include {
-                target: target.to_string(),
-                all,
-                relative: is_true(field("relativeToChangelogFile")),
-                at: location(mark),
-            });
+        for (kind, mark, value) in pairs {
+            steps.extend(yaml_step(kind, mark, value, &location)?);
         }
     }
     Ok(steps)
+}
+
+/// The step an item of `databaseChangeLog` of `kind` (at `mark`) holding `value` (at
+/// `value_mark`) is: a changeset, an include (an error without its target), or none we read.
+fn yaml_step(
+    kind: &str,
+    mark: &Marker,
+    (value, value_mark): &(Yaml, Marker),
+    location: &dyn Fn(&Marker) -> Location,
+) -> Result<Option<Step>, DiscoverError> {
+    let field = |key: &str| value.get(key).and_then(|(v, _)| v.text());
+    let (all, key) = match kind {
+        "include" => (false, "file"),
+        "includeAll" => (true, "path"),
+        "changeSet" => {
+            return Ok(Some(Step::ChangeTypes {
+                changeset: changeset_name(field("author"), field("id")),
+                at: location(mark),
+            }));
+        }
+        _ => return Ok(None),
+    };
+    let Some(target) = field(key) else {
+        return Err(DiscoverError::InvalidChangelog {
+            location: location(value_mark),
+            message: format!("`{kind}` without `{key}`"),
+        });
+    };
+    Ok(Some(Step::Include {
+        target: target.to_string(),
+        all,
+        relative: is_true(field("relativeToChangelogFile")),
+        at: location(mark),
+    }))
 }
 
 /// The master changelog `text` (XML or YAML) with an `include` of each of `files` (relative to
