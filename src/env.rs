@@ -144,7 +144,7 @@ pub fn pg_bindir() -> Option<PathBuf> {
 }
 
 /// `PG_INVARIANTS_TMPDIR`: where the local backend puts its throwaway clusters, instead of
-/// memory (`/dev/shm`) or `TMPDIR` (see [`crate::provision`]'s `scratch`).
+/// memory (`/dev/shm`) or `TMPDIR` (see `provision`'s `scratch`).
 pub fn scratch_dir() -> Option<PathBuf> {
     settings().scratch_dir.clone()
 }
@@ -173,7 +173,7 @@ pub fn ci() -> bool {
 }
 
 /// `GITHUB_ACTIONS`: `true` on GitHub's runners; every failure then also prints an `::error`
-/// annotation pointing at the invariant (see [`crate::report::github`]).
+/// annotation pointing at the invariant (see `report::github`).
 pub fn github_actions() -> bool {
     settings().github_actions
 }

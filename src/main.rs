@@ -4,13 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use pg_invariants::migrate::Format;
-use pg_invariants::migrate::format::UnknownFormat;
 use pg_invariants::output;
 use pg_invariants::report;
 use pg_invariants::runner::{self, Options};
 use pg_invariants::session;
 use pg_invariants::spec::Backend;
+use pg_invariants::spec::{Format, UnknownFormat};
 use pg_invariants::{fix, init};
 
 #[derive(Parser)]

@@ -2,10 +2,12 @@
 //!
 //! Names are exact catalog names: Prisma's `"tenantId"` is `tenantId`, never folded to lower case.
 //! Every identifier that reaches SQL goes through [`ident`], every string through [`literal`];
-//! every name that reaches a test name or a message goes through [`shown`].
+//! every name that reaches a test name or a message goes through [`shown`]; every
+//! string written into a TOML file goes through [`toml_string`].
 
 use std::borrow::Cow;
 use std::fmt;
+use std::fmt::Write as _;
 
 /// A table, schema-qualified.
 #[derive(
@@ -114,6 +116,27 @@ pub fn mentions(expr: &str, name: &str) -> bool {
     }
     let word = |ch: char| ch.is_alphanumeric() || ch == '_' || ch == '$';
     outside.split(|ch: char| !word(ch)).any(|w| w == name)
+}
+
+/// A TOML basic string on one line: `"`, `\` and control characters escaped.
+pub fn toml_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]

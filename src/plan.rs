@@ -7,7 +7,8 @@
 use crate::catalog::Catalog;
 use crate::location::Location;
 use crate::names::{TableName, shown};
-use crate::spec::{ColumnFacts, Fact, OnDelete, Orphans, Reference, Spec, TableSpec};
+use crate::referential::OnDelete;
+use crate::spec::{ColumnFacts, Fact, Orphans, Reference, Spec, TableSpec};
 
 /// One test: its libtest name and what it checks.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! What every command shares before and around the checks: reading the project (no database),
 //! setting up the migrated database on the source [`provision::Source::decide`] chose, and the
 //! verdict of one check on it. `test` (and its `--list`), `init` and `fix` all go through here;
-//! the libtest glue is in [`crate::runner`].
+//! the libtest glue is in `runner`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,15 +9,15 @@ use std::sync::OnceLock;
 
 use crate::catalog::Catalog;
 use crate::checks::{self, Batches, Context, Failure, Member, Verdict};
+use crate::migrate::Chain;
 use crate::migrate::format::skip_warning;
-use crate::migrate::{Chain, Format};
 use crate::output;
 use crate::plan::{self, Check, CheckKind};
 use crate::provision::{self, Source};
 use crate::report::{Cleared, Listed, Outcome, Reported};
 use crate::setup::{Cached, SecondPass, Setup};
 use crate::snapshot;
-use crate::spec::{self, Backend, Spec};
+use crate::spec::{self, Backend, Format, Spec};
 
 /// Exit code for an invalid configuration or no PostgreSQL (docs/output.md).
 pub const EXIT_INVALID: u8 = 2;
@@ -188,7 +188,7 @@ pub(crate) fn tables_by_schema(spec: &Spec, catalog: &Catalog) -> Vec<(String, u
     let mut found: Vec<(String, usize)> = Vec::new();
     let ours = (catalog.tables.iter()).filter(|t| {
         t.parent.is_none()
-            && !crate::migrate::bookkeeping::is_bookkeeping(&t.name)
+            && !crate::spec::is_bookkeeping(&t.name)
             && !preset.contains(&t.name.schema.as_str())
     });
     for t in ours {
@@ -290,8 +290,7 @@ pub(crate) fn verdict(
 }
 
 /// A run's checks on its migrated database: what every trial reads. One per `test` process, or
-/// one per test run on the run's host (see [`crate::host`]), whose processes ask it for
-/// verdicts by name.
+/// one per test run held by the run's keeper, whose processes ask it for verdicts by name.
 pub(crate) struct Session {
     pub spec: Spec,
     pub snapshots: snapshot::Policy,

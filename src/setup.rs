@@ -17,8 +17,8 @@ use crate::provision::{
     Cache, Entry, Key, Kind, Postgres, Probe, ProvisionError, RolePhase, Scratch, ServerVersion,
     Source, server_identity_in,
 };
+use crate::sandbox::guard;
 use crate::spec::Spec;
-use crate::synth::guard;
 
 /// A migrated database, ready for checks. Dropping it removes everything it created.
 pub struct Setup {

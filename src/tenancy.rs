@@ -19,8 +19,8 @@ use std::collections::HashMap;
 
 use crate::catalog::Table;
 use crate::names::{ident, literal};
+use crate::sandbox::{DbError, Sandbox};
 use crate::spec::{Spec, TENANT, Tenancy, USER};
-use crate::synth::{DbError, Sandbox};
 
 /// A principal of a tenant: the tenant's key as text and the user id it signed up with.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -498,11 +498,11 @@ fn init_tenants_comments_what_fails_and_writes_nothing_without_the_flag() {
 }
 
 /// A Supabase-looking schema with membership policies: `[tenancy]` is `authenticated` with JWT
-/// claims, and the membership table's `principal` is offered commented out. Without it no
-/// principal is a member, so isolation does not hold (a deny-everything view is no pass); once
-/// the user uncomments it, `init --force` writes `tenant = true` and `test` proves it.
+/// claims, and the principal signs up as a member of the table the policies read, written as is
+/// because its rows need nothing else: isolation is proven by the first `test`, not left as a
+/// finding the principal would have made pass.
 #[test]
-fn init_tenants_on_supabase_offers_the_membership_principal() {
+fn init_tenants_on_supabase_writes_the_membership_principal() {
     // The platform stub of examples/saas (auth.users, auth.uid() reading the JWT's claims).
     let project = Project::fixture("init-tenants-supabase").with(&[(
         "supabase/auth_stub.sql",
@@ -518,17 +518,51 @@ fn init_tenants_on_supabase_offers_the_membership_principal() {
         &config,
         r#"settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated"}' }"#,
     );
-    let principal = "# principal = \"\"\"\n# INSERT INTO auth.users (id) VALUES ({user}::uuid);\n# INSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);\n# \"\"\"\n";
+    assert_contains(
+        &config,
+        "\nprincipal = \"\"\"\nINSERT INTO auth.users (id) VALUES ({user}::uuid);\nINSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);\n\"\"\"\n",
+    );
+    assert_contains(
+        &project.read("invariants/documents.toml"),
+        "indexed = true\ntenant = true\n",
+    );
+    assert_contains(&project.read("invariants/members.toml"), "tenant = true\n");
+    assert!(!known(&project).contains_key("documents::org_id::isolated"));
+    first.assert_ok(&[
+        "tenancy::role",
+        "documents::rls",
+        "documents::org_id::isolated",
+        "members::org_id::isolated",
+        "organizations::purge",
+    ]);
+}
+
+/// A membership row that needs a column init cannot know (NOT NULL, no default): the principal
+/// is offered commented out, naming it; without a member no principal sees its rows, so
+/// isolation is a finding in [known] (a deny-everything view is no pass). Once the user
+/// completes and uncomments it, `init --force` takes the finding out and `test` proves it.
+#[test]
+fn init_tenants_comments_out_a_membership_principal_that_lacks_a_column() {
+    let project = Project::fixture("init-tenants-supabase").with(&[
+        (
+            "supabase/auth_stub.sql",
+            include_str!("../examples/saas/auth_stub.sql"),
+        ),
+        (
+            "supabase/migrations/20240102000000_member_role.sql",
+            "ALTER TABLE public.members ADD COLUMN role text NOT NULL;\n",
+        ),
+    ]);
+    let first = round_trip(&project, &["--tenants", "organizations.id"]);
+    let config = project.read("pg-invariants.toml");
+    let principal = "literals): members.role\n# principal = \"\"\"\n# INSERT INTO auth.users (id) VALUES ({user}::uuid);\n# INSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);\n# \"\"\"\n";
     assert_contains(&config, principal);
-    let documents = project.read("invariants/documents.toml");
-    assert_contains(&documents, "\ntenant = true");
     assert_known(&project, &first, "documents::org_id::isolated", "");
 
-    let member = principal.replace("# ", "");
-    let config = project.read("pg-invariants.toml");
+    let member = "literals): members.role\nprincipal = \"\"\"\nINSERT INTO auth.users (id) VALUES ({user}::uuid);\nINSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\", \"role\") VALUES ({tenant}::uuid, {user}::uuid, 'owner');\n\"\"\"\n";
     fs::write(
         project.path().join("pg-invariants.toml"),
-        config.replace(principal, &member),
+        config.replace(principal, member),
     )
     .expect("project file");
     let again = project.run(&["init", "--force", "--tenants", "organizations.id"]);
@@ -544,7 +578,6 @@ fn init_tenants_on_supabase_offers_the_membership_principal() {
         &project.read("invariants/documents.toml"),
         "indexed = true\ntenant = true\n",
     );
-    assert_contains(&project.read("invariants/members.toml"), "tenant = true\n");
     let test = project.run(&["test"]);
     test.assert_code(0);
     test.assert_ok(&[

@@ -214,7 +214,7 @@ fn a_sample_that_changes_how_statements_lex_changes_nothing_after_it() {
 /// the message there, the statements after it do not run, and the transaction goes on.
 #[tokio::test(flavor = "multi_thread")]
 async fn statements_sent_together_keep_their_own_answers_and_stop_at_a_failure() {
-    use pg_invariants::synth::{Sandbox, Statement};
+    use pg_invariants::sandbox::{Sandbox, Statement};
 
     let server = local_server(&[]).await;
     let pool = sqlx::postgres::PgPoolOptions::new()

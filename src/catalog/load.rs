@@ -11,7 +11,7 @@ use super::{
     Trigger, ValueType,
 };
 use crate::names::TableName;
-use crate::spec::OnDelete;
+use crate::referential::OnDelete;
 
 /// Ordinary and partitioned tables outside the system schemas, with their partition parent.
 const TABLES: &str = r#"

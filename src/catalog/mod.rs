@@ -1,7 +1,7 @@
 //! What the database really has: one introspection of `pg_catalog` into plain structs, read once
 //! after the migrations and shared read-only by every structural check; and its rendering for
 //! snapshots. Serializable, so that the processes of a nextest run sharing one server read it
-//! once (see [`crate::setup`]).
+//! once (see `setup`).
 
 mod load;
 mod render;
@@ -12,7 +12,7 @@ pub use render::render;
 use serde::{Deserialize, Serialize};
 
 use crate::names::TableName;
-use crate::spec::OnDelete;
+use crate::referential::OnDelete;
 
 /// Every user table (ordinary and partitioned) in every non-system schema.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -5,43 +5,49 @@
 //! whole table. An index with the column second does not serve those lookups; a partial one
 //! serves only some; an INVALID one (a failed `CREATE INDEX CONCURRENTLY`) serves none.
 
-use super::repair::{Repair, Runs, Step, derived_name};
-use super::{Context, Failure, Verdict};
+use super::machinery::repair::{Repair, Runs, Step, derived_name};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Catalog, Index, Table, TableKind};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{ident, literal};
 
-pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let promise = format!(
-        "{}.{column} is indexed (first key column of a valid, non-partial index)",
-        ctx.show(table)
-    );
-    let (t, _) = ctx.column(table, column, at, &promise)?;
-    let lacking: Vec<(&Table, String)> = ctx
-        .catalog
-        .with_partitions(t)
-        .into_iter()
-        .filter(|part| !part.indexes.iter().any(|i| serves(i, column)))
-        .map(|part| (part, near_misses(part, column)))
-        .collect();
-    if lacking.is_empty() {
-        return Ok(());
-    }
-    let found = lacking
-        .iter()
-        .map(|(part, why)| format!("{}: {why}", ctx.show(&part.name)))
-        .collect::<Vec<_>>()
-        .join("\n");
-    Err(Failure {
-        at: Some(at.clone()),
-        promise,
-        expected: format!(
-            "an index on ({column}, ...) on {} and every partition",
+/// `<table>::<col>::indexed`, as the plan states it.
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, at) = *self;
+        let promise = format!(
+            "{}.{column} is indexed (first key column of a valid, non-partial index)",
             ctx.show(table)
-        ),
-        found,
-        fix: Some(fix(ctx.catalog, t, column, &lacking).into()),
-    })
+        );
+        let (t, _) = ctx.column(table, column, at, &promise)?;
+        let lacking: Vec<(&Table, String)> = ctx
+            .catalog
+            .with_partitions(t)
+            .into_iter()
+            .filter(|part| !part.indexes.iter().any(|i| serves(i, column)))
+            .map(|part| (part, near_misses(part, column)))
+            .collect();
+        if lacking.is_empty() {
+            return Ok(());
+        }
+        let found = lacking
+            .iter()
+            .map(|(part, why)| format!("{}: {why}", ctx.show(&part.name)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Err(Failure {
+            at: Some(at.clone()),
+            promise,
+            expected: format!(
+                "an index on ({column}, ...) on {} and every partition",
+                ctx.show(table)
+            ),
+            found,
+            fix: Some(fix(ctx.catalog, t, column, &lacking).into()),
+        })
+    }
 }
 
 fn serves(index: &Index, column: &str) -> bool {
@@ -203,4 +209,61 @@ fn create_index(table: &Table, column: &str, concurrently: &str) -> Step {
 /// An index of `table`, schema-qualified for SQL.
 fn index_sql(table: &Table, index: &str) -> String {
     format!("{}.{}", ident(&table.name.schema), ident(index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, Fixture, at, catalog, name, table};
+
+    async fn verdict(f: &Fixture) -> Verdict {
+        let at = at("tasks.toml", 5);
+        let promise = Promise(
+            On {
+                table: &name("tasks"),
+                column: "org_id",
+            },
+            &at,
+        );
+        promise.check(&f.ctx()).await
+    }
+
+    fn tasks() -> Table {
+        table("tasks", &[("id", "bigint"), ("org_id", "bigint")]).pk(&["id"])
+    }
+
+    #[tokio::test]
+    async fn an_index_led_by_the_column_serves() {
+        let t = tasks().index("tasks_org_id_idx", &["org_id", "id"]);
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        assert_eq!(verdict(&f).await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn an_index_with_the_column_second_is_a_near_miss() {
+        let t = tasks().index("tasks_id_org_id_idx", &["id", "org_id"]);
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        let failure = verdict(&f).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn an_invalid_index_is_dropped_and_built_again() {
+        let mut t = tasks().index("tasks_org_id_idx", &["org_id"]);
+        t.indexes[1].valid = false;
+        let f = Fixture::new(catalog(vec![t], Vec::new()));
+        let failure = verdict(&f).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
+
+    #[tokio::test]
+    async fn a_partition_without_the_index_fails_with_the_partitioned_fix() {
+        let mut parent = tasks().index("tasks_org_id_idx", &["org_id"]);
+        parent.kind = TableKind::Partitioned;
+        let mut part = table("tasks_2024", &[("id", "bigint"), ("org_id", "bigint")]);
+        part.parent = Some(name("tasks"));
+        let f = Fixture::new(catalog(vec![parent, part], Vec::new()));
+        let failure = verdict(&f).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
 }

@@ -15,57 +15,62 @@
 
 use indexmap::IndexMap;
 
-use super::behaviour::{self, Case, Run};
+use super::machinery::behaviour::{self, Case, Run};
 use super::rls::{self, applying, describe};
-use super::{Context, Failure, Verdict, immutable};
+use super::{Check, Context, Failure, On, Verdict, immutable};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{ident, literal};
+use crate::sandbox::{DbError, Outcome};
 use crate::spec::Tenancy;
-use crate::synth::{DbError, Outcome, Row, SynthError, Tenant, identify, plain_insert, typed};
+use crate::synth::{Row, SynthError, Tenant, identify, plain_insert, typed};
 use crate::tenancy::Refused;
 
-pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let Some(tenancy) = &ctx.spec.project.tenancy else {
-        return Err(super::unchecked(Some(at)));
-    };
-    let promise = format!(
-        "a principal of one tenant can neither see nor change rows of another in {} (tenant column {column})",
-        ctx.show(table)
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
-    let own_rows = tenancy.is_tenant_table(table);
-    let probe = Probe {
-        ctx,
-        t,
-        col,
-        at,
-        promise: &promise,
-        role: &tenancy.role.value,
-        tenancy,
-    };
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        let a = probe.tenant(run).await?;
-        let b = probe.tenant(run).await?;
-        // The tenant table's rows are the tenants; a row of B is only written into it by
-        // creating B, so no INSERT or move is tried there.
-        let (row_a, row_b, insert_b) = if own_rows {
-            (a.row.clone(), b.row.clone(), None)
-        } else {
-            let row_a = probe.row(run, &a, true).await?;
-            let row_b = probe.row(run, &b, true).await?;
-            (row_a, row_b, Some(probe.row(run, &b, false).await?))
+/// `<table>::<col>::isolated` (`tenant = true`), as the plan states it.
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, at) = *self;
+        let tenancy = ctx.tenancy(at)?;
+        let promise = format!(
+            "a principal of one tenant can neither see nor change rows of another in {} (tenant column {column})",
+            ctx.show(table)
+        );
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        let own_rows = tenancy.is_tenant_table(table);
+        let probe = Probe {
+            ctx,
+            t,
+            col,
+            at,
+            promise: &promise,
+            role: &tenancy.role.value,
+            tenancy,
         };
-        let rows = Rows {
-            key_a: identify(t, &row_a, None),
-            key_b: identify(t, &row_b, None),
-            lit_a: typed(Some(&a.key), col),
-            lit_b: typed(Some(&b.key), col),
-            insert_b,
-        };
-        probe.operations(run, &a, &b, &rows).await
-    })
-    .await
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+            let a = probe.tenant(run).await?;
+            let b = probe.tenant(run).await?;
+            // The tenant table's rows are the tenants; a row of B is only written into it by
+            // creating B, so no INSERT or move is tried there.
+            let (row_a, row_b, insert_b) = if own_rows {
+                (a.row.clone(), b.row.clone(), None)
+            } else {
+                let row_a = probe.row(run, &a, true).await?;
+                let row_b = probe.row(run, &b, true).await?;
+                (row_a, row_b, Some(probe.row(run, &b, false).await?))
+            };
+            let rows = Rows {
+                key_a: identify(t, &row_a, None),
+                key_b: identify(t, &row_b, None),
+                lit_a: typed(Some(&a.key), col),
+                lit_b: typed(Some(&b.key), col),
+                insert_b,
+            };
+            probe.operations(run, &a, &b, &rows).await
+        })
+        .await
+    }
 }
 
 /// What one case needs to probe the table.
@@ -414,4 +419,48 @@ fn request_refused(e: &Refused) -> Found {
         "acting as a principal failed at `{}`: {} ([tenancy] in pg-invariants.toml)",
         e.sql, e.error
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, TENANCY, at, catalog, db_error, name, table};
+
+    fn said(found: Found) -> String {
+        match found {
+            Found::Leak(text) => format!("leak: {text}"),
+            Found::Inconclusive(text) => format!("inconclusive: {text}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_select_is_a_failure_and_a_cancelled_one_could_not_test() {
+        let denied = db_error("42501", "permission denied for table notes");
+        let refused = Refused {
+            sql: "SET LOCAL ROLE \"app\"".into(),
+            error: db_error("22023", "role \"app\" does not exist"),
+        };
+        let lines = [
+            said(refused_select(&denied)),
+            said(refused_select(&db_error("57014", "canceling statement"))),
+            said(request_refused(&refused)),
+        ];
+        insta::assert_snapshot!(lines.join("\n"));
+    }
+
+    #[tokio::test]
+    async fn a_missing_tenant_column_fails_before_any_principal_acts() {
+        let notes = table("notes", &[("id", "bigint"), ("orgId", "bigint")]);
+        let f = Fixture::with(catalog(vec![notes], Vec::new()), TENANCY, &[]);
+        let at = at("notes.toml", 2);
+        let promise = Promise(
+            On {
+                table: &name("notes"),
+                column: "org_id",
+            },
+            &at,
+        );
+        let failure = promise.check(&f.ctx()).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
 }

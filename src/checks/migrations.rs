@@ -54,3 +54,57 @@ fn failure(promise: &str, expected: &str, error: &ApplyError) -> Failure {
         fix: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{in_project, name};
+
+    fn failed() -> ApplyError {
+        ApplyError::MetaCommand {
+            location: in_project("migrations/0002_tasks.sql", 3),
+            command: "\\connect app".into(),
+        }
+    }
+
+    fn outcome(
+        apply: Result<(), ApplyError>,
+        idempotent: Option<Result<(), ApplyError>>,
+    ) -> SetupOutcome {
+        SetupOutcome { apply, idempotent }
+    }
+
+    fn coverage() -> CheckKind {
+        CheckKind::Coverage {
+            table: name("tasks"),
+        }
+    }
+
+    #[test]
+    fn a_chain_that_applies_leaves_every_other_check_to_run() {
+        let ok = outcome(Ok(()), None);
+        assert_eq!(verdict(&CheckKind::Apply, &ok), Some(Ok(())));
+        assert_eq!(verdict(&coverage(), &ok), None);
+        let twice = outcome(Ok(()), Some(Ok(())));
+        assert_eq!(verdict(&CheckKind::Idempotent, &twice), Some(Ok(())));
+    }
+
+    #[test]
+    fn a_chain_that_fails_fails_apply_and_every_other_check_points_to_it() {
+        let failed = outcome(Err(failed()), None);
+        let apply = verdict(&CheckKind::Apply, &failed).and_then(Result::err);
+        let other = verdict(&coverage(), &failed).and_then(Result::err);
+        let said = [apply, other].map(|f| f.expect("a failure").to_string());
+        insta::assert_snapshot!(said.join("\n"));
+    }
+
+    #[test]
+    fn a_second_pass_that_fails_or_never_ran_fails_idempotent() {
+        let second = outcome(Ok(()), Some(Err(failed())));
+        let skipped = outcome(Ok(()), None);
+        let said = [&second, &skipped]
+            .map(|o| verdict(&CheckKind::Idempotent, o).and_then(Result::err))
+            .map(|f| f.expect("a failure").to_string());
+        insta::assert_snapshot!(said.join("\n"));
+    }
+}

@@ -8,61 +8,69 @@
 //! the rows already there, so a backfill never run leaves NULLs that every reader of the column
 //! trusts not to exist. The scan of those rows is the only way to see them.
 
-use super::behaviour::{self, Case, Run, outcome};
-use super::repair::{Named, Repair, Step, derived_name, unless_exists};
-use super::{Context, Failure, Verdict, data};
+use super::machinery::behaviour::{self, Case, Run, outcome};
+use super::machinery::data;
+use super::machinery::repair::{Named, Repair, Step, derived_name, unless_exists};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{ConstraintKind, Table, TableKind};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
-use crate::synth::{DbError, insert_sql};
+use crate::sandbox::DbError;
+use crate::synth::insert_sql;
 
 /// How many rows holding NULL a message names.
 const SHOWN: i64 = 5;
 
-pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let insert = NullInsert::new(ctx, table, column, at)?;
-    let t = insert.t;
-    let fail = |expected: &str, found: String, fix: Option<Repair>| Failure {
-        at: Some(at.clone()),
-        promise: insert.promise.clone(),
-        expected: expected.to_string(),
-        found,
-        fix: fix.map(Into::into),
-    };
-    // An attribute NOT NULL holds for every row already: nothing to read.
-    let nulls = if insert.not_null {
-        Ok(NullRows::default())
-    } else {
-        null_rows(ctx, t, column).await
-    };
-    let nulls = nulls.map_err(|e| {
-        fail(
-            "the rows holding NULL can be counted",
-            format!("{e}\n{}", nulls_query(t, column)),
-            None,
-        )
-    })?;
-    let refused = behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        insert.case(run, nulls.count).await
-    });
-    match refused.await {
-        Err(mut failure) => {
-            if let Some(rows) = nulls.describe(ctx, t, column) {
-                failure.found = format!("{}\n{rows}", failure.found);
+/// `<table>::<col>::not_null`, as the plan states it.
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, at) = *self;
+        let insert = NullInsert::new(ctx, table, column, at)?;
+        let t = insert.t;
+        let fail = |expected: &str, found: String, fix: Option<Repair>| Failure {
+            at: Some(at.clone()),
+            promise: insert.promise.clone(),
+            expected: expected.to_string(),
+            found,
+            fix: fix.map(Into::into),
+        };
+        // An attribute NOT NULL holds for every row already: nothing to read.
+        let nulls = if insert.not_null {
+            Ok(NullRows::default())
+        } else {
+            null_rows(ctx, t, column).await
+        };
+        let nulls = nulls.map_err(|e| {
+            fail(
+                "the rows holding NULL can be counted",
+                format!("{e}\n{}", nulls_query(t, column)),
+                None,
+            )
+        })?;
+        let refused = behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+            insert.case(run, nulls.count).await
+        });
+        match refused.await {
+            Err(mut failure) => {
+                if let Some(rows) = nulls.describe(ctx, t, column) {
+                    failure.found = format!("{}\n{rows}", failure.found);
+                }
+                Err(failure)
             }
-            Err(failure)
+            Ok(()) => match nulls.describe(ctx, t, column) {
+                None => Ok(()),
+                Some(rows) => Err(fail(
+                    &format!("no row holds NULL in {column}"),
+                    format!(
+                        "the INSERT with {column} = NULL was refused, but {rows}{}",
+                        unchecked_rows(t, column)
+                    ),
+                    Some(three_steps(ctx, t, column, nulls.count)),
+                )),
+            },
         }
-        Ok(()) => match nulls.describe(ctx, t, column) {
-            None => Ok(()),
-            Some(rows) => Err(fail(
-                &format!("no row holds NULL in {column}"),
-                format!(
-                    "the INSERT with {column} = NULL was refused, but {rows}{}",
-                    unchecked_rows(t, column)
-                ),
-                Some(three_steps(ctx, t, column, nulls.count)),
-            )),
-        },
     }
 }
 
@@ -334,11 +342,12 @@ fn three_steps(ctx: &Context<'_>, table: &Table, column: &str, nulls: i64) -> Re
 mod tests {
     use super::*;
     use crate::catalog::Constraint;
+    use crate::checks::testing;
 
     fn table(constraints: Vec<Constraint>) -> Table {
         Table {
             constraints,
-            ..Table::empty(TableName::new("public", "projects"), TableKind::Ordinary)
+            ..testing::table("projects", &[])
         }
     }
 

@@ -9,52 +9,56 @@
 //! behaviour (an FK, a trigger, a rule) counts; a trigger that also deletes another tenant's
 //! rows fails.
 
-use super::behaviour::{self, Case, Run};
-use super::deletion::{self, Deletion, Found, Read};
-use super::{Context, Failure, Fix, Verdict, repair};
+use super::machinery::behaviour::{self, Case, Run};
+use super::machinery::deletion::{self, Deletion, Found, Read, blocked_by, describe, lookalikes};
+use super::machinery::repair;
+use super::{Check, Context, Failure, Fix, On, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, Wanted, identify, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::spec::{Fact, Reference};
+use crate::synth::{Row, SynthError, Wanted, identify, typed};
 
-pub async fn check(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    references: &Fact<Reference>,
-    on_delete: &Fact<OnDelete>,
-) -> Verdict {
-    let scene = Scene::new(ctx, table, column, references, on_delete)?;
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
-        let parents = scene.parents(run, case).await?;
-        let children = scene.children(run, &parents, case).await?;
-        // The referenced row to delete: the one the first row really references. A trigger may
-        // have replaced the value written (a tenant id copied from another parent), so rows
-        // are grouped by what they hold, not by what was asked.
-        let Some(victim) = children[0].row.text(column).map(str::to_string) else {
-            return Err(scene.fail(
-                format!("a row written with {column} set came back with {column} = NULL (a trigger cleared it)"),
-                run,
-            ));
-        };
-        let before = scene.before(run, &children, &victim).await?;
-        let deletion = scene
-            .delete(run, &victim)
-            .await
-            .map_err(|e| scene.fail(format!("the DELETE {e}"), run))?;
-        match (scene.action, deletion) {
-            (OnDelete::Restrict | OnDelete::NoAction, deletion) => {
-                scene.refused(run, &children, &victim, deletion).await
+/// `<table>::<col>::on_delete`, as the plan states it: the column, what it references and the
+/// declared action.
+pub struct Promise<'a>(pub On<'a>, pub &'a Fact<Reference>, pub &'a Fact<OnDelete>);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, references, on_delete) = *self;
+        let scene = Scene::new(ctx, table, column, references, on_delete)?;
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, case: Case| {
+            let parents = scene.parents(run, case).await?;
+            let children = scene.children(run, &parents, case).await?;
+            // The referenced row to delete: the one the first row really references. A trigger may
+            // have replaced the value written (a tenant id copied from another parent), so rows
+            // are grouped by what they hold, not by what was asked.
+            let Some(victim) = children[0].row.text(column).map(str::to_string) else {
+                return Err(scene.fail(
+                    format!("a row written with {column} set came back with {column} = NULL (a trigger cleared it)"),
+                    run,
+                ));
+            };
+            let before = scene.before(run, &children, &victim).await?;
+            let deletion = scene
+                .delete(run, &victim)
+                .await
+                .map_err(|e| scene.fail(format!("the DELETE {e}"), run))?;
+            match (scene.action, deletion) {
+                (OnDelete::Restrict | OnDelete::NoAction, deletion) => {
+                    scene.refused(run, &children, &victim, deletion).await
+                }
+                (_, Deletion::Refused(e)) => Err(scene.fail(
+                    format!("the DELETE of the referenced row was refused: {e}"),
+                    run,
+                )),
+                (_, Deletion::Deleted(_)) => scene.applied(run, &children, &victim, before).await,
             }
-            (_, Deletion::Refused(e)) => Err(scene.fail(
-                format!("the DELETE of the referenced row was refused: {e}"),
-                run,
-            )),
-            (_, Deletion::Deleted(_)) => scene.applied(run, &children, &victim, before).await,
-        }
-    })
-    .await
+        })
+        .await
+    }
 }
 
 /// Several `on_delete` checks whose referenced table and column are the same, on one case:
@@ -125,36 +129,41 @@ async fn built_together(
         .map(|_| Some(vec![Vec::new(); parents.len()]))
         .collect();
     for j in 0..case.children.max(1) {
-        let mut wanted = Vec::new();
-        let mut slots = Vec::new();
-        for (s, scene) in scenes.iter().enumerate() {
-            let Some(built) = &rows[s] else {
-                continue;
-            };
-            for (p, parent) in parents.iter().enumerate() {
-                // A row under a referenced row after one that could not be built: no more.
-                if built[p].len() == j {
-                    wanted.push(Wanted::row(&scene.table.name, scene.under(parent), true));
-                    slots.push((s, p));
-                }
-            }
-        }
+        // A row under a referenced row after one that could not be built: no more.
+        let slots: Vec<(usize, usize)> = (0..scenes.len())
+            .flat_map(|s| (0..parents.len()).map(move |p| (s, p)))
+            .filter(|&(s, p)| rows[s].as_ref().is_some_and(|built| built[p].len() == j))
+            .collect();
+        let wanted: Vec<Wanted<'_>> = (slots.iter())
+            .map(|&(s, p)| Wanted::row(&scenes[s].table.name, scenes[s].under(&parents[p]), true))
+            .collect();
         let made = run.synth.rows(&mut run.sb, &wanted).await;
         for ((s, p), made) in slots.into_iter().zip(made) {
-            match made {
-                Ok(row) => {
-                    if let Some(built) = &mut rows[s] {
-                        built[p].push(row);
-                    }
-                }
-                Err(_) if j == 0 => rows[s] = None,
-                Err(_) => {}
-            }
+            keep(&mut rows[s], p, made, j == 0);
         }
     }
     (rows.into_iter())
         .map(|built| built.map(|b| b.into_iter().flatten().collect()))
         .collect()
+}
+
+/// A row made for a scene, kept under its referenced row (`under`); a scene whose `first` row
+/// could not be made has no rows (alone, it decides).
+fn keep(
+    built: &mut Option<Vec<Vec<Row>>>,
+    under: usize,
+    made: Result<Row, SynthError>,
+    first: bool,
+) {
+    match made {
+        Ok(row) => {
+            if let Some(rows) = built {
+                rows[under].push(row);
+            }
+        }
+        Err(_) if first => *built = None,
+        Err(_) => {}
+    }
 }
 
 /// Rows built and, for each, the rows found again by it (`t::text`, then the column).
@@ -532,22 +541,32 @@ impl<'a> Scene<'a> {
                 )));
             }
         }
-        let value = |f: &Found| f.values.first().cloned().flatten();
-        let problem = match (wanted, now.as_slice()) {
-            (None, []) => None,
-            (None, [f, ..]) => Some(format!(
-                "its row ({key}) is still there, with {column} = {}",
-                value(f).as_deref().unwrap_or("NULL")
-            )),
-            (Some(_), []) => Some(format!("its row ({key}) is gone")),
-            (Some(w), [f]) if value(f) == *w => None,
-            (Some(w), [f, ..]) => Some(format!(
-                "its row ({key}) has {column} = {}, expected {}",
-                value(f).as_deref().unwrap_or("NULL"),
-                w.as_deref().unwrap_or("NULL")
-            )),
-        };
-        Ok(problem)
+        Ok(mine_now(&key, column, wanted, &now))
+    }
+}
+
+/// What is wrong with a row under the deleted row (`key`), found again as `now`, when the column
+/// must afterwards hold `wanted` (`None`: the row must be gone); `None` when nothing is.
+fn mine_now(
+    key: &str,
+    column: &str,
+    wanted: Option<&Option<String>>,
+    now: &[Found],
+) -> Option<String> {
+    let value = |f: &Found| f.values.first().cloned().flatten();
+    match (wanted, now) {
+        (None, []) => None,
+        (None, [f, ..]) => Some(format!(
+            "its row ({key}) is still there, with {column} = {}",
+            value(f).as_deref().unwrap_or("NULL")
+        )),
+        (Some(_), []) => Some(format!("its row ({key}) is gone")),
+        (Some(w), [f]) if value(f) == *w => None,
+        (Some(w), [f, ..]) => Some(format!(
+            "its row ({key}) has {column} = {}, expected {}",
+            value(f).as_deref().unwrap_or("NULL"),
+            w.as_deref().unwrap_or("NULL")
+        )),
     }
 }
 
@@ -563,60 +582,112 @@ fn expected(action: OnDelete, table: String, column: &str) -> String {
     }
 }
 
-/// How many rows read like `row` in every column but `column`, or `None` when its primary key
-/// finds it without `column`. Without such a key the row is found again by every column, so a
-/// row whose `column` a SET NULL or SET DEFAULT changed reads as gone: a declared cascade would
-/// pass. Counted before and after the DELETE, a deleted row lowers this number and a row with
-/// only `column` changed does not, whatever other rows (the seed's) read alike.
-async fn lookalikes(
-    run: &mut Run<'_>,
-    table: &Table,
-    row: &Row,
-    column: &str,
-) -> Result<Option<i64>, DbError> {
-    let keyed = table
-        .primary_key()
-        .is_some_and(|pk| !pk.columns.iter().any(|c| c == column));
-    if keyed {
-        return Ok(None);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::On;
+    use crate::checks::testing::{Fixture, fact, name, reference};
+
+    /// Tasks that go with their project (CASCADE); notes without a primary key that go with it
+    /// too; tags that stay (RESTRICT).
+    const SCHEMA: &str = r#"
+        CREATE TABLE projects (id bigint PRIMARY KEY);
+        CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint REFERENCES projects ON DELETE CASCADE);
+        CREATE TABLE notes (body text, project_id bigint REFERENCES projects ON DELETE CASCADE);
+        CREATE TABLE tags (id bigint PRIMARY KEY, project_id bigint REFERENCES projects ON DELETE RESTRICT);
+    "#;
+
+    /// On a real server: each declared action that the key has holds; an action the key does
+    /// not have fails, saying what the DELETE did to the rows.
+    #[tokio::test]
+    async fn on_postgres_the_keys_action_holds_and_another_fails() {
+        let f = Fixture::on_server(SCHEMA).await;
+        let references = fact(reference("projects.id"), "t.toml", 2);
+        let verdict = |table: &'static str, action: OnDelete| {
+            let (f, references) = (&f, &references);
+            async move {
+                let on = On {
+                    table: &name(table),
+                    column: "project_id",
+                };
+                let on_delete = fact(action, "t.toml", 3);
+                Promise(on, references, &on_delete).check(&f.ctx()).await
+            }
+        };
+        assert_eq!(verdict("tasks", OnDelete::Cascade).await, Ok(()));
+        assert_eq!(verdict("notes", OnDelete::Cascade).await, Ok(()));
+        assert_eq!(verdict("tags", OnDelete::Restrict).await, Ok(()));
+        let deleted = verdict("tasks", OnDelete::Restrict)
+            .await
+            .expect_err("a cascade");
+        assert!(
+            deleted
+                .found
+                .starts_with("the DELETE of the referenced row succeeded although"),
+            "{deleted}"
+        );
+        assert!(deleted.found.contains(") was deleted"), "{deleted}");
+        let refused = verdict("tags", OnDelete::SetNull)
+            .await
+            .expect_err("a restrict");
+        assert!(
+            refused
+                .found
+                .starts_with("the DELETE of the referenced row was refused: "),
+            "{refused}"
+        );
     }
-    let condition = identify(table, row, Some(column));
-    let sql = format!(
-        "SELECT count(*)::text FROM {} t WHERE {}",
-        table.name.sql(),
-        if condition.is_empty() {
-            "true"
-        } else {
-            &condition
+
+    fn found(value: Option<&str>) -> Found {
+        Found {
+            text: "(1,2)".into(),
+            values: vec![value.map(str::to_string)],
         }
-    );
-    Ok(run.sb.value(&sql).await?.and_then(|n| n.parse().ok()))
-}
-
-/// What became of a row whose referenced row was deleted, for a message.
-async fn describe(run: &mut Run<'_>, table: &Table, col: &Column, row: &Row) -> String {
-    let key = identify(table, row, Some(&col.name));
-    let columns = [col.name.clone()];
-    match deletion::read(run, table, row, Some(&col.name), &columns).await {
-        Ok(rows) if rows.is_empty() => format!("its row ({key}) was deleted"),
-        Ok(rows) => format!(
-            "its row ({key}) is still there with {} = {}",
-            col.name,
-            rows[0].values[0].as_deref().unwrap_or("NULL")
-        ),
-        Err(e) => format!("its row ({key}) could not be read back: {e}"),
     }
-}
 
-/// Whether a 23503 came from the table's own foreign key on the column (on the table or one of
-/// its partitions), not from another table that happens to reference the deleted row too.
-fn blocked_by(ctx: &Context<'_>, table: &Table, column: &str, e: &DbError) -> bool {
-    let Some(name) = &e.constraint else {
-        // A trigger raising foreign_key_violation names no constraint: behaviour counts.
-        return true;
-    };
-    ctx.catalog.with_partitions(table).iter().any(|t| {
-        t.foreign_keys()
-            .any(|(c, _)| &c.name == name && c.columns.iter().any(|x| x == column))
-    })
+    #[test]
+    fn what_is_expected_reads_by_action() {
+        let actions = [
+            OnDelete::Cascade,
+            OnDelete::SetNull,
+            OnDelete::SetDefault,
+            OnDelete::Restrict,
+            OnDelete::NoAction,
+        ];
+        let said: Vec<String> = (actions.into_iter())
+            .map(|a| expected(a, "tasks".into(), "project_id"))
+            .collect();
+        insta::assert_snapshot!(said.join("\n"));
+    }
+
+    #[test]
+    fn a_row_under_the_deleted_row_is_gone_or_holds_what_the_action_sets() {
+        let key = "id = 7";
+        let null = Some(None);
+        let zero = Some(Some("0".to_string()));
+        // Cascade: gone.
+        assert_eq!(mine_now(key, "project_id", None, &[]), None);
+        // SET NULL / SET DEFAULT: there, with the value set.
+        assert_eq!(
+            mine_now(key, "project_id", null.as_ref(), &[found(None)]),
+            None
+        );
+        assert_eq!(
+            mine_now(key, "project_id", zero.as_ref(), &[found(Some("0"))]),
+            None
+        );
+        let wrong = [
+            mine_now(key, "project_id", None, &[found(Some("3"))]),
+            mine_now(key, "project_id", null.as_ref(), &[]),
+            mine_now(key, "project_id", zero.as_ref(), &[found(None)]),
+            mine_now(
+                key,
+                "project_id",
+                null.as_ref(),
+                &[found(None), found(None)],
+            ),
+        ];
+        let said: Vec<String> = wrong.into_iter().map(|w| w.expect("a problem")).collect();
+        insta::assert_snapshot!(said.join("\n"));
+    }
 }

@@ -8,61 +8,63 @@
 //! cannot escape), in a READ ONLY transaction that is always rolled back, under the same
 //! `statement_timeout` as behavioural checks.
 
-use super::repair::Repair;
-use super::{Context, Failure, Verdict, data};
+use super::machinery::data;
+use super::machinery::repair::Repair;
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::Column;
 use crate::names::{TableName, ident};
+use crate::sandbox::STATEMENT_TIMEOUT;
 use crate::spec::{Fact, OrphanTarget, Orphans};
-use crate::synth::STATEMENT_TIMEOUT;
 
 /// How many offending values a message lists, per target.
 const SHOWN: i64 = 10;
 
-pub async fn check(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    orphans: &Fact<Orphans>,
-) -> Verdict {
-    let promise = promise(ctx, table, column, &orphans.value);
-    let failure = |expected: String, found: String, fix: Option<Repair>| Failure {
-        at: Some(orphans.at.clone()),
-        promise: promise.clone(),
-        expected,
-        found,
-        fix: fix.map(Into::into),
-    };
-    let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
-    let mut found = Vec::new();
-    let mut fix = Repair::default().note("review first; pg-invariants never runs this:");
-    for target in &orphans.value.targets {
-        let shown = target.references.display(ctx.schema());
-        let (_, target_col) = ctx.column(
-            &target.references.table,
-            &target.references.column,
-            &orphans.at,
-            &promise,
-        )?;
-        let query = Query::new(table, column, col, target, target_col);
-        let (count, sample) = data::count_and_sample(ctx, &query.select(), SHOWN)
-            .await
-            .map_err(|e| failure(RUNS.into(), explain(&e, &query.select()), None))?;
-        if count == 0 {
-            continue;
+/// `<table>::<col>::orphans`, as the plan states it: the column and the targets it must exist in.
+pub struct Promise<'a>(pub On<'a>, pub &'a Fact<Orphans>);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, orphans) = *self;
+        let promise = promise(ctx, table, column, &orphans.value);
+        let failure = |expected: String, found: String, fix: Option<Repair>| Failure {
+            at: Some(orphans.at.clone()),
+            promise: promise.clone(),
+            expected,
+            found,
+            fix: fix.map(Into::into),
+        };
+        let (_, col) = ctx.column(table, column, &orphans.at, &promise)?;
+        let mut found = Vec::new();
+        let mut fix = Repair::default().note("review first; pg-invariants never runs this:");
+        for target in &orphans.value.targets {
+            let shown = target.references.display(ctx.schema());
+            let (_, target_col) = ctx.column(
+                &target.references.table,
+                &target.references.column,
+                &orphans.at,
+                &promise,
+            )?;
+            let query = Query::new(table, column, col, target, target_col);
+            let (count, sample) = data::count_and_sample(ctx, &query.select(), SHOWN)
+                .await
+                .map_err(|e| failure(RUNS.into(), explain(&e, &query.select()), None))?;
+            if count == 0 {
+                continue;
+            }
+            found.push(format!(
+                "{}{count} row(s) whose {column} is not in {shown}: {}",
+                condition(target),
+                data::listing(count, &sample)
+            ));
+            for line in query.delete() {
+                fix = fix.note(line);
+            }
         }
-        found.push(format!(
-            "{}{count} row(s) whose {column} is not in {shown}: {}",
-            condition(target),
-            data::listing(count, &sample)
-        ));
-        for line in query.delete() {
-            fix = fix.note(line);
+        if found.is_empty() {
+            return Ok(());
         }
+        Err(failure("no orphans".into(), found.join("\n"), Some(fix)))
     }
-    if found.is_empty() {
-        return Ok(());
-    }
-    Err(failure("no orphans".into(), found.join("\n"), Some(fix)))
 }
 
 const RUNS: &str = "the orphan query runs (`where` is one SQL condition on the table's columns)";
@@ -180,4 +182,51 @@ fn explain(error: &sqlx::Error, sql: &str) -> String {
         None => error.to_string(),
     };
     format!("{reported}{meaning}\n{sql}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Fixture, catalog, column, fact, name, reference, table};
+
+    fn target(references: &str, filter: Option<&str>) -> OrphanTarget {
+        OrphanTarget {
+            references: reference(references),
+            filter: filter.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_query_compares_as_text_across_types_and_keeps_a_where_on_its_own_line() {
+        let stream = target("users.id", Some("stream_type = 'user' -- users only"));
+        let q = Query::new(
+            &name("events"),
+            "stream_id",
+            &column("stream_id", "text"),
+            &stream,
+            &column("id", "uuid"),
+        );
+        insta::assert_snapshot!(format!("{}\n{}", q.select(), q.delete().join("\n")));
+    }
+
+    #[tokio::test]
+    async fn a_missing_target_column_fails_before_any_query() {
+        let events = table("events", &[("stream_id", "uuid")]);
+        let users = table("users", &[("uid", "uuid")]);
+        let f = Fixture::new(catalog(vec![events, users], Vec::new()));
+        let orphans = Orphans {
+            targets: vec![target("users.id", Some("stream_type = 'user'"))],
+        };
+        let orphans = fact(orphans, "events.toml", 3);
+        let table = &name("events");
+        let promise = Promise(
+            On {
+                table,
+                column: "stream_id",
+            },
+            &orphans,
+        );
+        let failure = promise.check(&f.ctx()).await.unwrap_err();
+        insta::assert_snapshot!(f.shown(&failure));
+    }
 }

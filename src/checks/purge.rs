@@ -10,51 +10,60 @@
 //! may still depend on X through a chain of foreign keys, nor hold X's id in a tenant column
 //! (rows that SET NULL / SET DEFAULT detached are fine); and every row under Y reads as before.
 
-use super::behaviour::{self, Run};
-use super::deletion::{self, Deletion, Found};
-use super::dependents::{Edge, Graph, Link, Tenants};
-use super::{Context, Failure, Fix, Repair, Verdict, repair};
+use super::machinery::behaviour::{self, Run};
+use super::machinery::deletion::{self, Deletion, Found};
+use super::machinery::dependents::{Edge, Graph, Link, Tenants};
+use super::machinery::repair;
+use super::{Check, Context, Failure, Fix, Repair, Verdict};
 use crate::catalog::Table;
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, identify, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::spec::{Fact, Reference};
+use crate::synth::{Row, identify, typed};
 use crate::tenancy;
 
 /// More foreign keys than this reaching the table: the check says so instead of building
 /// rows for minutes.
 const MAX_EDGES: usize = 300;
 
-pub async fn check(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdict {
-    let promise = format!(
-        "deleting a row of {} deletes or detaches every row that depends on it, and changes no row of another",
-        ctx.show(table)
-    );
-    let root = ctx.table(table, at, &promise)?;
-    let tenancy = (ctx.spec.project.tenancy.as_ref()).filter(|t| t.is_tenant_table(table));
-    let key = tenancy.map(|t| t.tenants.value.column.as_str());
-    let columns = match key {
-        Some(_) => tenant_columns(ctx),
-        None => Vec::new(),
-    };
-    let tenants = key.map(|key| Tenants {
-        key,
-        columns: &columns,
-    });
-    let graph = Graph::walk(ctx.catalog, table, tenants.as_ref());
-    let purge = Purge {
-        ctx,
-        root,
-        graph: &graph,
-        key,
-        tenant_columns: &columns,
-        at,
-        promise: &promise,
-    };
-    if graph.edges.len() > MAX_EDGES {
-        return Err(purge.too_large());
+/// `<table>::purge`, as the plan states it.
+pub struct Promise<'a>(pub &'a TableName, pub &'a Location);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(table, at) = *self;
+        let promise = format!(
+            "deleting a row of {} deletes or detaches every row that depends on it, and changes no row of another",
+            ctx.show(table)
+        );
+        let root = ctx.table(table, at, &promise)?;
+        let tenancy = (ctx.spec.project.tenancy.as_ref()).filter(|t| t.is_tenant_table(table));
+        let key = tenancy.map(|t| t.tenants.value.column.as_str());
+        let columns = match key {
+            Some(_) => tenant_columns(ctx),
+            None => Vec::new(),
+        };
+        let tenants = key.map(|key| Tenants {
+            key,
+            columns: &columns,
+        });
+        let graph = Graph::walk(ctx.catalog, table, tenants.as_ref());
+        let purge = Purge {
+            ctx,
+            root,
+            graph: &graph,
+            key,
+            tenant_columns: &columns,
+            at,
+            promise: &promise,
+        };
+        if graph.edges.len() > MAX_EDGES {
+            return Err(purge.too_large());
+        }
+        behaviour::one_case(ctx, async |run: &mut Run<'_>| purge.run(run).await).await
     }
-    behaviour::one_case(ctx, async |run: &mut Run<'_>| purge.run(run).await).await
 }
 
 /// Every `tenant = true` column of a table other than the tenant table, declared in a table
@@ -575,5 +584,58 @@ impl Purge<'_> {
             }
         }
         Ok(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{Build, Fixture, at, catalog, db_error, name, table};
+
+    /// Organizations; projects cascade from them, tasks (nullable `project_id`) and notes are
+    /// NO ACTION below projects.
+    fn fixture() -> Fixture {
+        let tables = vec![
+            table("orgs", &[("id", "bigint")]).pk(&["id"]),
+            table("projects", &[("id", "bigint"), ("org_id", "bigint")])
+                .pk(&["id"])
+                .fk("org_id", "orgs.id", OnDelete::Cascade),
+            table("tasks", &[("id", "bigint"), ("project_id", "bigint")]).fk(
+                "project_id",
+                "projects.id",
+                OnDelete::NoAction,
+            ),
+            table("notes", &[("id", "bigint"), ("project_id", "bigint")]).fk(
+                "project_id",
+                "projects.id",
+                OnDelete::Restrict,
+            ),
+        ];
+        Fixture::new(catalog(tables, Vec::new()))
+    }
+
+    #[test]
+    fn the_refusing_key_is_found_by_name_and_every_blocker_is_given_cascade() {
+        let f = fixture();
+        let ctx = f.ctx();
+        let graph = Graph::walk(ctx.catalog, &name("orgs"), None);
+        let at = at("orgs.toml", 2);
+        let purge = Purge {
+            ctx: &ctx,
+            root: ctx.catalog.table(&name("orgs")).expect("orgs"),
+            graph: &graph,
+            key: None,
+            tenant_columns: &[],
+            at: &at,
+            promise: "deleting a row of orgs deletes or detaches every row that depends on it",
+        };
+        let refusal = DbError {
+            constraint: Some("notes_project_id_fkey".into()),
+            ..db_error("23503", "update or delete violates foreign key constraint")
+        };
+        let refusing = purge.edge_of(&refusal).expect("the refusing edge");
+        assert_eq!(graph.edges[refusing].table, name("notes"));
+        let fix = purge.cascade(&graph.blockers()).expect("a repair");
+        insta::assert_snapshot!(fix.to_string());
     }
 }

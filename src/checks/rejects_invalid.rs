@@ -6,28 +6,45 @@
 //! deferred constraint, a partitioned table or a trigger that raises `foreign_key_violation` all
 //! pass; a missing or `NOT VALID`-only-for-old-rows constraint is caught by the INSERT.
 
-use super::behaviour::{self, Case, Run, outcome};
-use super::{Context, Failure, Verdict, repair};
+use super::machinery::behaviour::{self, Case, Run, outcome};
+use super::machinery::repair;
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Column, Table};
 use crate::names::{TableName, ident};
-use crate::spec::{Fact, OnDelete, Reference};
-use crate::synth::{DbError, Row, Wanted, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::spec::{Fact, Reference};
+use crate::synth::{Row, SynthError, Wanted, typed};
 
 /// Values tried before giving up on finding one absent from the referenced column.
 const TRIES: usize = 8;
 
-pub async fn check(
-    ctx: &Context<'_>,
-    table: &TableName,
-    column: &str,
-    references: &Fact<Reference>,
-    on_delete: Option<&Fact<OnDelete>>,
-) -> Verdict {
-    let insert = Insert::new(ctx, table, column, references, on_delete)?;
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
-        insert.case(run).await
-    })
-    .await
+/// A row synthesis answer: the row, or why it could not be built.
+type Built = Result<Row, SynthError>;
+
+/// A value to try: one a trial row proves absent (with its text), or one to look up.
+enum Candidate {
+    Absent(String, String),
+    Probe(String),
+}
+
+/// `<table>::<col>::rejects_invalid`, as the plan states it: the column, what it references
+/// and, for the fix, the declared ON DELETE action.
+pub struct Promise<'a>(
+    pub On<'a>,
+    pub &'a Fact<Reference>,
+    pub Option<&'a Fact<OnDelete>>,
+);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, references, on_delete) = *self;
+        let insert = Insert::new(ctx, table, column, references, on_delete)?;
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| {
+            insert.case(run).await
+        })
+        .await
+    }
 }
 
 /// One `rejects_invalid` check: the column, what it references, and how its failures read.
@@ -119,116 +136,20 @@ impl<'a> Insert<'a> {
 
     /// One case: a valid row written again with a value the referenced column lacks.
     async fn case(&self, run: &mut Run<'_>) -> Verdict {
-        let (ctx, column, t, col) = (self.ctx, self.column, self.t, self.col);
-        let (promise, target, at) = (&self.promise, &self.references.value, &self.references.at);
+        let (column, t) = (self.column, self.t);
         // A foreign key to another table would accept that table's values: try one of them
         // first, so the check proves the column rejects what the declared table lacks, not
         // merely a value no table holds.
-        let wrong_fk = elsewhere(t, column, target);
-        // The valid row, and the first row of the referenced table with a fresh value (a value
-        // it would accept), are independent trials: built together, in one round trip.
-        let explicit = std::slice::from_ref(&target.column);
-        // The valid row holds a value in the column (a parent's): CHECKs across columns (an
-        // exclusive arc, "both set or both NULL") then hold with the column set, and writing
-        // another value there reaches the foreign key instead of a CHECK.
-        let valid = Wanted::trial_with_values(&t.name, &self.own, 0);
-        let (row, mut first) = match wrong_fk {
-            Some(_) => {
-                let mut built = run.synth.rows(&mut run.sb, &[valid]).await.into_iter();
-                (
-                    built
-                        .next()
-                        .unwrap_or_else(|| unreachable!("a result per row")),
-                    None,
-                )
-            }
-            None => {
-                let wanted = [valid, self.target_trial()];
-                let mut built = run.synth.rows(&mut run.sb, &wanted).await.into_iter();
-                let row = built
-                    .next()
-                    .unwrap_or_else(|| unreachable!("a result per row"));
-                (row, built.next())
-            }
-        };
-        let row = row.map_err(|e| behaviour::unbuildable(ctx, &e, &run.sb, at, promise))?;
-        // A value of the column's type that the referenced column does not hold: first one a
-        // row of the referenced table would accept (then undone), else one made from the type.
-        let mut absent = None;
+        let wrong_fk = elsewhere(t, column, &self.references.value);
+        let (row, first) = self.valid_row(run, wrong_fk.is_some()).await;
+        let (at, promise) = (&self.references.at, &self.promise);
+        let row = row.map_err(|e| behaviour::unbuildable(self.ctx, &e, &run.sb, at, promise))?;
         let elsewhere = match wrong_fk {
-            Some((other, other_column)) => run
-                .synth
-                .row(&mut run.sb, &other, &[], true)
-                .await
-                .ok()
-                .and_then(|r| r.text(&other_column).map(|v| typed(Some(v), col)))
-                .map(|v| (v, format!(" (a value of {}.{other_column}, which a foreign key of {column} references)", ctx.show(&other)))),
+            Some((other, other_column)) => self.elsewhere_value(run, &other, &other_column).await,
             None => None,
         };
-        for attempt in 0..TRIES {
-            let value = match (attempt, &elsewhere) {
-                (0, Some((value, _))) => value.clone(),
-                _ => {
-                    let trial = match first.take() {
-                        Some(trial) => trial,
-                        None => {
-                            (run.synth)
-                                .trial_with_values(&mut run.sb, &target.table, explicit, attempt)
-                                .await
-                        }
-                    };
-                    let candidate = trial.ok();
-                    if let Some(proven) = candidate.as_ref().and_then(|c| self.proven_absent(c)) {
-                        absent = Some(proven);
-                        break;
-                    }
-                    match candidate.as_ref().and_then(|c| c.text(&target.column)) {
-                        Some(text) => typed(Some(text), col),
-                        None => run.synth.fresh_value(col, attempt),
-                    }
-                }
-            };
-            // The value as text when the referenced column holds none equal to it; no row
-            // otherwise. Equal as a foreign key compares (the types' own equality, through the
-            // referenced column's index: a comparison of texts would read every row, and the
-            // rows that earlier cases rolled back stay in the table until vacuumed); as texts
-            // when the two types have no equality (no foreign key joins them).
-            let target = ident(&self.target_col.name);
-            let probe = |equal: String| {
-                format!(
-                    "SELECT ({value})::text WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {equal})",
-                    self.target_table.name.sql()
-                )
-            };
-            let found = match run.sb.value(&probe(format!("{target} = ({value})"))).await {
-                Ok(found) => Ok(found),
-                Err(_) => {
-                    let as_text = format!("{target}::text = ({value})::text");
-                    run.sb.value(&probe(as_text)).await
-                }
-            };
-            if let Ok(Some(text)) = found {
-                absent = Some((value, text));
-                break;
-            }
-        }
-        let Some((value, absent_text)) = absent else {
-            return Err(Failure {
-                at: Some(at.clone()),
-                promise: promise.clone(),
-                expected: format!(
-                    "a value of {} absent from {}",
-                    col.type_,
-                    target.display(ctx.schema())
-                ),
-                found: format!(
-                    "no such value could be made: a row of {} could not be built with a fresh {}\n{}",
-                    ctx.show(&target.table),
-                    target.column,
-                    behaviour::transcript(&run.sb)
-                ),
-                fix: None,
-            });
+        let Some((value, absent_text)) = self.absent(run, elsewhere.as_ref(), first).await else {
+            return Err(self.no_absent_value(run));
         };
         let (result, count) = run.insert_instead(t, &row, column, &value).await;
         let replaced = match &result {
@@ -239,28 +160,174 @@ impl<'a> Insert<'a> {
             Err(_) => String::new(),
             Ok(out) => behaviour::replaced(t, column, Some(&absent_text), out),
         };
-        Err(Failure {
-            at: Some(at.clone()),
-            promise: promise.clone(),
-            expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
-            found: format!(
-                "the INSERT with {column} = {value}{}, which {} does not hold, {}{replaced}\n{}",
-                elsewhere
-                    .as_ref()
-                    .filter(|(v, _)| *v == value)
-                    .map(|(_, note)| note.as_str())
-                    .unwrap_or_default(),
-                target.display(ctx.schema()),
-                outcome(&count),
-                behaviour::transcript(&run.sb)
-            ),
-            fix: repair::foreign_key(ctx, &t.name, column, self.references, self.on_delete)
-                .map(|wrong| wrong.repair.into()),
-        })
+        let note = (elsewhere.as_ref())
+            .filter(|(v, _)| *v == value)
+            .map(|(_, note)| note.as_str())
+            .unwrap_or_default();
+        Err(self.accepted(run, &value, note, &count, &replaced))
+    }
+
+    /// The valid row, and (unless a wrong foreign key's table is tried first) the first row of
+    /// the referenced table with a fresh value (a value it would accept): independent trials,
+    /// built together in one round trip. The valid row holds a value in the column (a
+    /// parent's): CHECKs across columns (an exclusive arc, "both set or both NULL") then hold
+    /// with the column set, and writing another value there reaches the foreign key instead of
+    /// a CHECK.
+    async fn valid_row(&self, run: &mut Run<'_>, wrong_fk: bool) -> (Built, Option<Built>) {
+        let valid = Wanted::trial_with_values(&self.t.name, &self.own, 0);
+        let wanted = match wrong_fk {
+            true => vec![valid],
+            false => vec![valid, self.target_trial()],
+        };
+        let mut built = run.synth.rows(&mut run.sb, &wanted).await.into_iter();
+        let row = built
+            .next()
+            .unwrap_or_else(|| unreachable!("a result per row"));
+        (row, built.next())
+    }
+
+    /// A value of the wrong foreign key's table, as a literal of the column, with the note that
+    /// says where it comes from.
+    async fn elsewhere_value(
+        &self,
+        run: &mut Run<'_>,
+        other: &TableName,
+        other_column: &str,
+    ) -> Option<(String, String)> {
+        let row = run.synth.row(&mut run.sb, other, &[], true).await.ok()?;
+        let value = typed(Some(row.text(other_column)?), self.col);
+        let note = format!(
+            " (a value of {}.{other_column}, which a foreign key of {} references)",
+            self.ctx.show(other),
+            self.column
+        );
+        Some((value, note))
+    }
+
+    /// A value of the column's type that the referenced column does not hold, and its text:
+    /// first one a row of the referenced table would accept (then undone), else one made from
+    /// the type.
+    async fn absent(
+        &self,
+        run: &mut Run<'_>,
+        elsewhere: Option<&(String, String)>,
+        mut first: Option<Built>,
+    ) -> Option<(String, String)> {
+        for attempt in 0..TRIES {
+            let value = match (attempt, elsewhere) {
+                (0, Some((value, _))) => value.clone(),
+                _ => match self.candidate(run, first.take(), attempt).await {
+                    Candidate::Absent(value, text) => return Some((value, text)),
+                    Candidate::Probe(value) => value,
+                },
+            };
+            if let Some(text) = self.unheld(run, &value).await {
+                return Some((value, text));
+            }
+        }
+        None
+    }
+
+    /// The value of attempt `attempt`: from a trial row of the referenced table (`first`, or a
+    /// new one), else made from the type.
+    async fn candidate(
+        &self,
+        run: &mut Run<'_>,
+        first: Option<Built>,
+        attempt: usize,
+    ) -> Candidate {
+        let target = &self.references.value;
+        let trial = match first {
+            Some(trial) => trial,
+            None => {
+                let explicit = std::slice::from_ref(&target.column);
+                (run.synth)
+                    .trial_with_values(&mut run.sb, &target.table, explicit, attempt)
+                    .await
+            }
+        };
+        let candidate = trial.ok();
+        if let Some((value, text)) = candidate.as_ref().and_then(|c| self.proven_absent(c)) {
+            return Candidate::Absent(value, text);
+        }
+        match candidate.as_ref().and_then(|c| c.text(&target.column)) {
+            Some(text) => Candidate::Probe(typed(Some(text), self.col)),
+            None => Candidate::Probe(run.synth.fresh_value(self.col, attempt)),
+        }
+    }
+
+    /// The value as text when the referenced column holds none equal to it; `None` otherwise.
+    /// Equal as a foreign key compares (the types' own equality, through the referenced
+    /// column's index: a comparison of texts would read every row, and the rows that earlier
+    /// cases rolled back stay in the table until vacuumed); as texts when the two types have no
+    /// equality (no foreign key joins them).
+    async fn unheld(&self, run: &mut Run<'_>, value: &str) -> Option<String> {
+        let target = ident(&self.target_col.name);
+        let probe = |equal: String| {
+            format!(
+                "SELECT ({value})::text WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {equal})",
+                self.target_table.name.sql()
+            )
+        };
+        let found = match run.sb.value(&probe(format!("{target} = ({value})"))).await {
+            Ok(found) => Ok(found),
+            Err(_) => {
+                let as_text = format!("{target}::text = ({value})::text");
+                run.sb.value(&probe(as_text)).await
+            }
+        };
+        found.ok().flatten()
     }
 }
 
 impl Insert<'_> {
+    /// The failure when no value absent from the referenced column could be made.
+    fn no_absent_value(&self, run: &Run<'_>) -> Failure {
+        let target = &self.references.value;
+        Failure {
+            at: Some(self.references.at.clone()),
+            promise: self.promise.clone(),
+            expected: format!(
+                "a value of {} absent from {}",
+                self.col.type_,
+                target.display(self.ctx.schema())
+            ),
+            found: format!(
+                "no such value could be made: a row of {} could not be built with a fresh {}\n{}",
+                self.ctx.show(&target.table),
+                target.column,
+                behaviour::transcript(&run.sb)
+            ),
+            fix: None,
+        }
+    }
+
+    /// The failure for an INSERT of `value` that was not refused: `note` says where the value
+    /// comes from, `replaced` what a trigger or rule did instead.
+    fn accepted(
+        &self,
+        run: &Run<'_>,
+        value: &str,
+        note: &str,
+        count: &Result<usize, DbError>,
+        replaced: &str,
+    ) -> Failure {
+        let (ctx, column) = (self.ctx, self.column);
+        Failure {
+            at: Some(self.references.at.clone()),
+            promise: self.promise.clone(),
+            expected: "the INSERT fails with SQLSTATE 23503 (foreign_key_violation)".into(),
+            found: format!(
+                "the INSERT with {column} = {value}{note}, which {} does not hold, {}{replaced}\n{}",
+                self.references.value.display(ctx.schema()),
+                outcome(count),
+                behaviour::transcript(&run.sb)
+            ),
+            fix: repair::foreign_key(ctx, &self.t.name, column, self.references, self.on_delete)
+                .map(|wrong| wrong.repair.into()),
+        }
+    }
+
     /// The failure for an INSERT refused before the foreign key was reached: the check could
     /// not test the promise, which says nothing about the schema's foreign key either way.
     fn untested(&self, run: &Run<'_>, value: &str, e: &DbError) -> Failure {
@@ -297,4 +364,94 @@ fn elsewhere(table: &Table, column: &str, target: &Reference) -> Option<(TableNa
             && (fk.target != target.table || fk.target_columns != [target.column.as_str()]);
         wrong.then(|| (fk.target.clone(), fk.target_columns[0].clone()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::On;
+    use crate::checks::testing::{Build, Fixture, db_error, fact, name, reference, table};
+
+    /// Tasks whose `org_id` references organizations; notes whose `org_id` references teams
+    /// instead; tags whose `org_id` references nothing.
+    const SCHEMA: &str = r#"
+        CREATE TABLE organizations (id bigint PRIMARY KEY);
+        CREATE TABLE teams (id bigint PRIMARY KEY);
+        CREATE TABLE tasks (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES organizations);
+        CREATE TABLE notes (id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES teams);
+        CREATE TABLE tags (id bigint PRIMARY KEY, org_id bigint NOT NULL);
+    "#;
+
+    /// On a real server: the foreign key refuses an absent value; a key to another table lets
+    /// that table's value through (and the message says where it came from); no key at all
+    /// lets any value through.
+    #[tokio::test]
+    async fn on_postgres_only_the_declared_key_refuses_a_value_the_target_lacks() {
+        let f = Fixture::on_server(SCHEMA).await;
+        let references = fact(reference("organizations.id"), "t.toml", 2);
+        let verdict = |table: &'static str| {
+            let (f, references) = (&f, &references);
+            async move {
+                let on = On {
+                    table: &name(table),
+                    column: "org_id",
+                };
+                Promise(on, references, None).check(&f.ctx()).await
+            }
+        };
+        assert_eq!(verdict("tasks").await, Ok(()));
+        let wrong = verdict("notes").await.expect_err("a key to teams");
+        assert!(
+            wrong.found.contains(", which a foreign key of org_id references), which organizations.id does not hold, succeeded"),
+            "{wrong}"
+        );
+        let none = verdict("tags").await.expect_err("no key");
+        assert!(
+            none.found.starts_with("the INSERT with org_id = "),
+            "{none}"
+        );
+        let fix = none.fix.expect("the key").to_string();
+        assert!(
+            fix.contains("REFERENCES \"public\".\"organizations\" (\"id\")"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn a_key_to_another_table_is_where_the_first_value_comes_from() {
+        let declared = reference("organizations.id");
+        let right = table("tasks", &[("org_id", "bigint")]).fk(
+            "org_id",
+            "organizations.id",
+            OnDelete::Cascade,
+        );
+        assert_eq!(elsewhere(&right, "org_id", &declared), None);
+        let wrong =
+            table("tasks", &[("org_id", "bigint")]).fk("org_id", "teams.id", OnDelete::Cascade);
+        let found = elsewhere(&wrong, "org_id", &declared);
+        assert_eq!(
+            found,
+            Some((crate::checks::testing::name("teams"), "id".to_string()))
+        );
+        let other_column = table("tasks", &[("org_id", "bigint")]).fk(
+            "org_id",
+            "organizations.uid",
+            OnDelete::Cascade,
+        );
+        assert!(elsewhere(&other_column, "org_id", &declared).is_some());
+    }
+
+    #[test]
+    fn only_23503_is_the_refusal_and_constraints_before_keys_leave_it_untested() {
+        assert!(refuses(&db_error(
+            "23503",
+            "violates foreign key constraint"
+        )));
+        assert!(!refuses(&db_error("23514", "violates check constraint")));
+        for code in ["23502", "23514", "23505", "23P01"] {
+            assert!(before_foreign_keys(&db_error(code, "refused")), "{code}");
+        }
+        assert!(!before_foreign_keys(&db_error("23503", "refused")));
+        assert!(!before_foreign_keys(&db_error("P0001", "raised")));
+    }
 }

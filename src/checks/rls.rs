@@ -7,65 +7,72 @@
 //!
 //! Structural, from the catalog: the `isolated` test proves what the policies do.
 
-use super::repair::{Repair, Step};
-use super::{Context, Failure, Verdict};
+use super::machinery::repair::{Repair, Step};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Catalog, Policy, Table};
 use crate::location::Location;
-use crate::names::{TableName, ident, literal};
+use crate::names::{ident, literal};
 use crate::spec::{TENANT, Tenancy};
 
-pub fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let Some(tenancy) = &ctx.spec.project.tenancy else {
-        return Err(super::unchecked(Some(at)));
-    };
-    let role = &tenancy.role.value;
-    let promise = format!(
-        "row level security keeps tenants of {} apart for role {role}",
-        ctx.show(table)
-    );
-    let t = ctx.table(table, at, &promise)?;
-    let mut found = Vec::new();
-    if !t.rls_enabled {
-        found.push("row level security is disabled: every row is visible to every tenant".into());
-    }
-    let bypass = owner_bypass(ctx.catalog, t, role);
-    if let Some(why) = &bypass
-        && !t.rls_forced
-    {
-        found.push(format!(
-            "row level security is not forced, and {why}: a table's owner bypasses its policies unless FORCE ROW LEVEL SECURITY"
-        ));
-    }
-    let applying = applying(ctx.catalog, t, role, None);
-    if applying.is_empty() {
-        let others = if t.policies.is_empty() {
-            "the table has none".to_string()
-        } else {
-            let all: Vec<String> = t.policies.iter().map(describe).collect();
-            format!(
-                "the table's policies are for other roles:\n  {}",
-                all.join("\n  ")
-            )
-        };
-        found.push(format!("no policy applies to {role}: {others}"));
-    }
-    if found.is_empty() {
-        return Ok(());
-    }
-    Err(Failure {
-        at: Some(at.clone()),
-        promise,
-        expected: format!(
-            "ENABLE ROW LEVEL SECURITY{}, and a policy TO {role} (or PUBLIC, or a role {role} has the privileges of)",
-            if bypass.is_some() {
-                ", FORCE ROW LEVEL SECURITY (the role owns the table)"
+/// `<table>::rls`, as the plan states it: the table and its (first) tenant column, for the
+/// policy the fix suggests.
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, at) = *self;
+        let tenancy = ctx.tenancy(at)?;
+        let role = &tenancy.role.value;
+        let promise = format!(
+            "row level security keeps tenants of {} apart for role {role}",
+            ctx.show(table)
+        );
+        let t = ctx.table(table, at, &promise)?;
+        let mut found = Vec::new();
+        if !t.rls_enabled {
+            found.push(
+                "row level security is disabled: every row is visible to every tenant".into(),
+            );
+        }
+        let bypass = owner_bypass(ctx.catalog, t, role);
+        if let Some(why) = &bypass
+            && !t.rls_forced
+        {
+            found.push(format!(
+                "row level security is not forced, and {why}: a table's owner bypasses its policies unless FORCE ROW LEVEL SECURITY"
+            ));
+        }
+        let applying = applying(ctx.catalog, t, role, None);
+        if applying.is_empty() {
+            let others = if t.policies.is_empty() {
+                "the table has none".to_string()
             } else {
-                ""
-            }
-        ),
-        found: found.join("\n"),
-        fix: repair(ctx.catalog, t, column, tenancy).map(Into::into),
-    })
+                let all: Vec<String> = t.policies.iter().map(describe).collect();
+                format!(
+                    "the table's policies are for other roles:\n  {}",
+                    all.join("\n  ")
+                )
+            };
+            found.push(format!("no policy applies to {role}: {others}"));
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        Err(Failure {
+            at: Some(at.clone()),
+            promise,
+            expected: format!(
+                "ENABLE ROW LEVEL SECURITY{}, and a policy TO {role} (or PUBLIC, or a role {role} has the privileges of)",
+                if bypass.is_some() {
+                    ", FORCE ROW LEVEL SECURITY (the role owns the table)"
+                } else {
+                    ""
+                }
+            ),
+            found: found.join("\n"),
+            fix: repair(ctx.catalog, t, column, tenancy).map(Into::into),
+        })
+    }
 }
 
 /// The repair of the table's row level security, when it lacks any of what `rls` asks.
@@ -207,6 +214,7 @@ fn request_tenant(table: &Table, column: &str, tenancy: &Tenancy) -> String {
 mod tests {
     use super::*;
     use crate::catalog::{Role, TableKind};
+    use crate::checks::testing::{self, Fixture, TENANCY};
 
     fn policy(name: &str, command: &str, roles: &[&str]) -> Policy {
         Policy {
@@ -237,7 +245,7 @@ mod tests {
 
     #[test]
     fn a_policy_applies_by_name_public_or_inherited_privileges() {
-        let mut t = Table::empty(TableName::new("public", "notes"), TableKind::Ordinary);
+        let mut t = Table::empty(testing::name("notes"), TableKind::Ordinary);
         t.policies = vec![
             policy("admins", "*", &["admin"]),
             policy("mine", "r", &["app"]),
@@ -257,11 +265,53 @@ mod tests {
 
     #[test]
     fn the_owner_or_a_role_with_its_privileges_bypasses() {
-        let mut t = Table::empty(TableName::new("public", "notes"), TableKind::Ordinary);
+        let mut t = Table::empty(testing::name("notes"), TableKind::Ordinary);
         t.owner = "members".into();
         assert!(owner_bypass(&catalog(), &t, "app").is_some());
         assert!(owner_bypass(&catalog(), &t, "admin").is_none());
         t.owner = "admin".into();
         assert!(owner_bypass(&catalog(), &t, "app").is_none());
+    }
+
+    async fn verdict(notes: Table) -> (Fixture, Verdict) {
+        let roles = vec![testing::role("app", false, false)];
+        let f = Fixture::with(testing::catalog(vec![notes], roles), TENANCY, &[]);
+        let at = testing::at("notes.toml", 2);
+        let promise = Promise(
+            On {
+                table: &testing::name("notes"),
+                column: "org_id",
+            },
+            &at,
+        );
+        let verdict = promise.check(&f.ctx()).await;
+        (f, verdict)
+    }
+
+    fn notes() -> Table {
+        testing::table("notes", &[("id", "bigint"), ("org_id", "bigint")])
+    }
+
+    #[tokio::test]
+    async fn enabled_with_a_policy_for_the_role_holds() {
+        let mut t = notes();
+        t.rls_enabled = true;
+        t.policies = vec![Policy {
+            name: "tenant".into(),
+            command: "*".into(),
+            permissive: true,
+            roles: vec!["app".into()],
+            using: Some("(org_id = (current_setting('app.tenant_id'))::bigint)".into()),
+            check: None,
+        }];
+        assert_eq!(verdict(t).await.1, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn disabled_and_owned_by_the_role_without_a_policy_gets_the_template() {
+        let mut t = notes();
+        t.owner = "app".into();
+        let (f, verdict) = verdict(t).await;
+        insta::assert_snapshot!(f.shown(&verdict.unwrap_err()));
     }
 }

@@ -9,73 +9,78 @@
 //! same-tenant one is not (a guard that refuses both is a broken table). A column of a
 //! composite FK needs no `references`: the check follows the widest FK holding it.
 
-use super::behaviour::{self, Case, Run, outcome};
-use super::repair::{Named, Repair, Step, derived_name, unless_exists};
-use super::{Context, Failure, Verdict};
+use super::machinery::behaviour::{self, Case, Run, outcome};
+use super::machinery::repair::{Named, Repair, Step, derived_name, unless_exists};
+use super::{Check, Context, Failure, On, Verdict};
 use crate::catalog::{Column, Table};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::spec::OnDelete;
-use crate::synth::{DbError, Row, SynthError, Tenant, plain_insert, typed};
+use crate::referential::OnDelete;
+use crate::sandbox::DbError;
+use crate::synth::{Row, SynthError, Tenant, plain_insert, typed};
 use crate::tenancy::tenant_columns;
 
-pub async fn check(ctx: &Context<'_>, table: &TableName, column: &str, at: &Location) -> Verdict {
-    let Some(tenancy) = &ctx.spec.project.tenancy else {
-        return Err(super::unchecked(Some(at)));
-    };
-    let promise = format!(
-        "{}.{column} points only at rows of the row's own tenant",
-        ctx.show(table)
-    );
-    let (t, col) = ctx.column(table, column, at, &promise)?;
-    let fail = |expected: &str, found: String| Failure {
-        at: Some(at.clone()),
-        promise: promise.clone(),
-        expected: expected.to_string(),
-        found,
-        fix: None,
-    };
-    let Some((parent, parent_column)) = referenced(ctx, t, column) else {
-        return Err(fail(
-            "a foreign key from the column (or `references`) naming the rows it points at",
-            format!("{column} has no foreign key and no `references`"),
-        ));
-    };
-    let p = ctx.table(&parent, at, &promise)?;
-    let own = tenant_columns(ctx.spec, t);
-    let parents_own = tenant_columns(ctx.spec, p);
-    let parent_is_tenant = tenancy.is_tenant_table(&parent);
-    let Some(tenant_column) = own.first() else {
-        return Err(fail(
-            "a `tenant = true` column in the table: the tenant its rows belong to",
-            format!("{} has no `tenant` column", ctx.show(table)),
-        ));
-    };
-    if parents_own.is_empty() && !parent_is_tenant {
-        return Err(fail(
-            "a `tenant = true` column in the referenced table: the tenant its rows belong to",
-            format!("{} has no `tenant` column", ctx.show(&parent)),
-        ));
-    }
-    let link = Link {
-        ctx,
-        t,
-        col,
-        parent: p,
-        parent_column: &parent_column,
-        parent_is_tenant,
-        at,
-        promise: &promise,
-        repair: fix(
+/// `<table>::<col>::same_tenant`, as the plan states it.
+pub struct Promise<'a>(pub On<'a>, pub &'a Location);
+
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(On { table, column }, at) = *self;
+        let tenancy = ctx.tenancy(at)?;
+        let promise = format!(
+            "{}.{column} points only at rows of the row's own tenant",
+            ctx.show(table)
+        );
+        let (t, col) = ctx.column(table, column, at, &promise)?;
+        let fail = |expected: &str, found: String| Failure {
+            at: Some(at.clone()),
+            promise: promise.clone(),
+            expected: expected.to_string(),
+            found,
+            fix: None,
+        };
+        let Some((parent, parent_column)) = referenced(ctx, t, column) else {
+            return Err(fail(
+                "a foreign key from the column (or `references`) naming the rows it points at",
+                format!("{column} has no foreign key and no `references`"),
+            ));
+        };
+        let p = ctx.table(&parent, at, &promise)?;
+        let own = tenant_columns(ctx.spec, t);
+        let parents_own = tenant_columns(ctx.spec, p);
+        let parent_is_tenant = tenancy.is_tenant_table(&parent);
+        let Some(tenant_column) = own.first() else {
+            return Err(fail(
+                "a `tenant = true` column in the table: the tenant its rows belong to",
+                format!("{} has no `tenant` column", ctx.show(table)),
+            ));
+        };
+        if parents_own.is_empty() && !parent_is_tenant {
+            return Err(fail(
+                "a `tenant = true` column in the referenced table: the tenant its rows belong to",
+                format!("{} has no `tenant` column", ctx.show(&parent)),
+            ));
+        }
+        let link = Link {
+            ctx,
             t,
-            column,
-            tenant_column,
-            p,
-            &parent_column,
-            parents_own.first(),
-        ),
-    };
-    behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| link.case(run).await).await
+            col,
+            parent: p,
+            parent_column: &parent_column,
+            parent_is_tenant,
+            at,
+            promise: &promise,
+            repair: fix(
+                t,
+                column,
+                tenant_column,
+                p,
+                &parent_column,
+                parents_own.first(),
+            ),
+        };
+        behaviour::each_case(ctx, async |run: &mut Run<'_>, _: Case| link.case(run).await).await
+    }
 }
 
 /// The column, the rows it points at, and what a failure says.
@@ -272,19 +277,15 @@ fn fix(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::TableKind;
-
-    fn table(name: &str) -> Table {
-        Table::empty(TableName::new("public", name), TableKind::Ordinary)
-    }
+    use crate::checks::testing::table;
 
     #[test]
     fn the_fix_is_a_composite_key_added_not_valid_then_validated() {
         let repair = fix(
-            &table("comments"),
+            &table("comments", &[]),
             "task_id",
             "org_id",
-            &table("tasks"),
+            &table("tasks", &[]),
             "id",
             Some(&"org_id".to_string()),
         );
@@ -301,10 +302,10 @@ mod tests {
     #[test]
     fn pointing_at_the_tenant_table_the_column_must_be_the_tenant() {
         let repair = fix(
-            &table("invites"),
+            &table("invites", &[]),
             "org_ref",
             "org_id",
-            &table("organizations"),
+            &table("organizations", &[]),
             "id",
             None,
         );

@@ -9,72 +9,78 @@
 
 use similar::TextDiff;
 
-use super::{Context, Failure, Fix, Verdict};
+use super::{Check, Context, Failure, Fix, Verdict};
 use crate::location::Location;
 use crate::names::TableName;
 use crate::snapshot::{Outcome, Previous, TableSnapshot, Update};
 
-pub fn check(ctx: &Context<'_>, table: &TableName, at: &Location) -> Verdict {
-    let promise = format!("the schema of {} matches its snapshot", ctx.show(table));
-    let found = ctx.table(table, at, &promise)?;
-    let snapshot = TableSnapshot::new(ctx.spec, ctx.catalog, found);
-    let promise = format!("{promise} {}", snapshot.file.display());
-    let fail = |expected: String, found: String, fix: Option<String>| Failure {
-        at: Some(at.clone()),
-        promise: promise.clone(),
-        expected,
-        found,
-        fix: fix.map(Fix::Advice),
-    };
-    let outcome = snapshot.check(ctx.snapshots).map_err(|e| {
-        fail(
-            format!("{} that can be read and written", snapshot.file.display()),
-            e.to_string(),
-            None,
-        )
-    })?;
-    let (previous, pending) = match outcome {
-        Outcome::Matches | Outcome::Written { .. } => return Ok(()),
-        Outcome::Differs { .. } if ctx.snapshots.force_pass => return Ok(()),
-        Outcome::Differs { previous, pending } => (previous, pending),
-    };
+/// `<table>::snapshot`, as the plan states it.
+pub struct Promise<'a>(pub &'a TableName, pub &'a Location);
 
-    let file = snapshot.file.display();
-    let (expected, found, old) = match &previous {
-        Previous::Missing => (
-            format!("a snapshot in {file}"),
-            "no snapshot yet; the schema now:".to_string(),
-            "",
-        ),
-        Previous::Corrupt(why) => (
-            format!("a snapshot in {file}"),
-            format!("{file} is not a text insta snapshot: {why}; the schema now:"),
-            "",
-        ),
-        Previous::Text(text) => (
-            format!("the schema accepted in {file}"),
-            "a different schema (-accepted +now):".to_string(),
-            text.as_str(),
-        ),
-    };
-    let mut fix = String::from(
-        "if the change is intended, accept it and commit the file:\n  pg-invariants test --accept\n  under cargo test: cargo insta review, or INSTA_UPDATE=always cargo test",
-    );
-    match (&pending, ctx.snapshots.update) {
-        (Some(pending), _) => fix.push_str(&format!(
-            "\nthe new snapshot is waiting for review in {}",
-            pending.display()
-        )),
-        (None, Update::No) => fix.push_str(
-            "\nnothing was written: snapshots are never written in CI (CI is set) or with INSTA_UPDATE=no",
-        ),
-        (None, _) => {}
+impl Check for Promise<'_> {
+    async fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let Self(table, at) = *self;
+        let promise = format!("the schema of {} matches its snapshot", ctx.show(table));
+        let found = ctx.table(table, at, &promise)?;
+        let snapshot = TableSnapshot::new(ctx.spec, ctx.catalog, found);
+        let promise = format!("{promise} {}", snapshot.file.display());
+        let fail = |expected: String, found: String, fix: Option<String>| Failure {
+            at: Some(at.clone()),
+            promise: promise.clone(),
+            expected,
+            found,
+            fix: fix.map(Fix::Advice),
+        };
+        let outcome = snapshot.check(ctx.snapshots).map_err(|e| {
+            fail(
+                format!("{} that can be read and written", snapshot.file.display()),
+                e.to_string(),
+                None,
+            )
+        })?;
+        let (previous, pending) = match outcome {
+            Outcome::Matches | Outcome::Written { .. } => return Ok(()),
+            Outcome::Differs { .. } if ctx.snapshots.force_pass => return Ok(()),
+            Outcome::Differs { previous, pending } => (previous, pending),
+        };
+
+        let file = snapshot.file.display();
+        let (expected, found, old) = match &previous {
+            Previous::Missing => (
+                format!("a snapshot in {file}"),
+                "no snapshot yet; the schema now:".to_string(),
+                "",
+            ),
+            Previous::Corrupt(why) => (
+                format!("a snapshot in {file}"),
+                format!("{file} is not a text insta snapshot: {why}; the schema now:"),
+                "",
+            ),
+            Previous::Text(text) => (
+                format!("the schema accepted in {file}"),
+                "a different schema (-accepted +now):".to_string(),
+                text.as_str(),
+            ),
+        };
+        let mut fix = String::from(
+            "if the change is intended, accept it and commit the file:\n  pg-invariants test --accept\n  under cargo test: cargo insta review, or INSTA_UPDATE=always cargo test",
+        );
+        match (&pending, ctx.snapshots.update) {
+            (Some(pending), _) => fix.push_str(&format!(
+                "\nthe new snapshot is waiting for review in {}",
+                pending.display()
+            )),
+            (None, Update::No) => fix.push_str(
+                "\nnothing was written: snapshots are never written in CI (CI is set) or with INSTA_UPDATE=no",
+            ),
+            (None, _) => {}
+        }
+        Err(fail(
+            expected,
+            format!("{found}\n{}", diff(old, &snapshot.contents)),
+            Some(fix),
+        ))
     }
-    Err(fail(
-        expected,
-        format!("{found}\n{}", diff(old, &snapshot.contents)),
-        Some(fix),
-    ))
 }
 
 /// A unified diff of two renderings, without the `---`/`+++` header lines.

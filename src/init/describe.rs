@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::catalog::{Column, ConstraintKind, Table};
-use crate::names::{TableName, ident};
-use crate::spec::{ColumnFacts, OnDelete, Reference};
+use crate::names::{TableName, ident, toml_string};
+use crate::referential::OnDelete;
+use crate::spec::{ColumnFacts, Reference};
 
 /// A table file about to be written.
 #[derive(Debug, Clone)]
@@ -302,27 +303,6 @@ pub fn toml_key(key: &str) -> String {
     } else {
         toml_string(key)
     }
-}
-
-/// A TOML basic string on one line: `"`, `\` and control characters escaped.
-pub fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

@@ -20,19 +20,20 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use describe::Description;
-pub(crate) use describe::toml_string;
 use project_file::NewProject;
 use tenancy::Proposal;
 
 use crate::catalog::{Catalog, Table};
 use crate::location::relative;
-use crate::migrate::{self, ApplyError, Chain, DiscoverError, Format};
+use crate::migrate::{self, ApplyError, Chain, DiscoverError};
 use crate::names::TableName;
 use crate::plan::{self, CheckKind};
 use crate::session::{self, Request, Session};
 use crate::setup::{SecondPass, Setup};
 use crate::snapshot::{Policy, TableSnapshot};
-use crate::spec::{self, Backend, PROJECT_FILE, Project, Reference, Spec, SpecError, TableSpec};
+use crate::spec::{
+    self, Backend, Format, PROJECT_FILE, Project, Reference, Spec, SpecError, TableSpec,
+};
 
 /// What `pg-invariants init` was asked to do.
 pub struct Options {

@@ -5,9 +5,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::describe::toml_string;
+use crate::migrate::Migration;
 use crate::migrate::format;
-use crate::migrate::{Format, Migration};
+use crate::names::toml_string;
+use crate::spec::Format;
 
 /// Where tools keep a chain, relative to the project, in the order they are tried.
 pub const CONVENTIONAL_DIRS: [&str; 7] = [
@@ -70,7 +71,7 @@ pub fn supabase_use(migrations: &[Migration]) -> Option<String> {
     ];
     migrations.iter().find_map(|m| {
         let body = m.sql();
-        let sql: String = (crate::migrate::statements::split(body).iter())
+        let sql: String = (crate::sql::statements::split(body).iter())
             .map(|s| body[s.range.clone()].to_ascii_lowercase())
             .collect::<Vec<_>>()
             .join(" ");

@@ -11,9 +11,9 @@
 
 use std::fmt::Write as _;
 
-use super::describe::{ColumnDescription, Description, toml_string};
+use super::describe::{ColumnDescription, Description};
 use crate::catalog::{Catalog, Table};
-use crate::names::{TableName, ident};
+use crate::names::{TableName, ident, toml_string};
 use crate::spec::{Reference, Spec, TENANT, USER};
 use crate::synth::settings_read;
 
@@ -31,13 +31,23 @@ pub struct Proposal {
     pub settings: Vec<(String, String)>,
     /// What the guess of `role` and `settings` rests on, for the comment that asks to confirm.
     pub basis: String,
-    /// A `principal` to start from, written commented out: a membership row is more than init
-    /// can know (the other columns a member needs).
-    pub principal: Option<String>,
+    /// The `principal` of the membership table the policies read: written as is when its rows
+    /// (and `auth.users`') need no other column, else commented out, naming what they lack.
+    pub principal: Option<Membership>,
     /// Why no role of the schema can make requests (none exists that is not a superuser and
     /// has no BYPASSRLS): the whole section is then written commented out, and init proposes
     /// no tenancy promise.
     pub unusable: Option<String>,
+}
+
+/// A principal's sign-up as a member of its tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The statements: the user, then the membership row.
+    pub sql: String,
+    /// Columns those rows need that init cannot know (NOT NULL, no default), as `table.column`:
+    /// while any is left, the `principal` is written commented out.
+    pub lacking: Vec<String>,
 }
 
 impl Proposal {
@@ -175,17 +185,29 @@ impl Proposal {
             .map(|(name, value)| format!("{} = {}", toml_string(name), toml_literal(value)))
             .collect();
         let _ = writeln!(out, "settings = {{ {} }}", settings.join(", "));
-        if let Some(principal) = &self.principal {
+        let Some(member) = &self.principal else {
+            return out;
+        };
+        if member.lacking.is_empty() {
             out.push_str(
-                "# when policies read a membership table, a principal must be a member: uncomment, and\n\
-                 # add what else a row needs ({tenant} and {user} become SQL string literals)\n\
-                 # principal = \"\"\"\n",
+                "# confirm: a principal signs up as a member of its tenant, in the membership table\n\
+                 # the policies read ({tenant} and {user} become SQL string literals)\n\
+                 principal = \"\"\"\n",
             );
-            for line in principal.lines() {
-                let _ = writeln!(out, "# {line}");
-            }
-            out.push_str("# \"\"\"\n");
+            let _ = writeln!(out, "{}\n\"\"\"", member.sql);
+            return out;
         }
+        let _ = writeln!(
+            out,
+            "# the policies read a membership table, so a principal must be a member: uncomment, and\n\
+             # give what its rows need ({{tenant}} and {{user}} become SQL string literals): {}\n\
+             # principal = \"\"\"",
+            member.lacking.join(", ")
+        );
+        for line in member.sql.lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+        out.push_str("# \"\"\"\n");
         out
     }
 }
@@ -231,7 +253,7 @@ fn request_role(catalog: &Catalog, preferred: &[String]) -> Result<String, Strin
 
 /// The `principal` of a membership table: a table with a foreign key to the tenant key and one to
 /// `auth.users`, the user inserted first.
-fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
+fn membership(catalog: &Catalog, tenants: &Reference) -> Option<Membership> {
     let users = TableName::new("auth", "users");
     // What the policies of tenant-scoped tables read: a membership table they join comes first.
     let read: Vec<&str> = (catalog.tables.iter())
@@ -256,7 +278,7 @@ fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
                 .map(|c| c.type_.clone())
                 .unwrap_or_else(|| "uuid".into())
         };
-        Some(format!(
+        let sql = format!(
             "INSERT INTO auth.users (id) VALUES ({USER}::uuid);\n\
              INSERT INTO {} ({}, {}) VALUES ({TENANT}::{}, {USER}::{});",
             table.name.sql(),
@@ -264,8 +286,24 @@ fn membership(catalog: &Catalog, tenants: &Reference) -> Option<String> {
             ident(user),
             cast(tenant),
             cast(user)
-        ))
+        );
+        let mut lacking = catalog
+            .table(&users)
+            .map(|u| lacks(u, &["id"]))
+            .unwrap_or_default();
+        lacking.extend(lacks(table, &[tenant, user]));
+        Some(Membership { sql, lacking })
     })
+}
+
+/// The columns of `table` an INSERT writing only `written` leaves NULL where NOT NULL forbids
+/// it (no default, no identity, not generated), as `table.column`.
+fn lacks(table: &Table, written: &[&str]) -> Vec<String> {
+    (table.columns.iter())
+        .filter(|c| c.not_null && c.default.is_none() && c.identity.is_none() && !c.generated)
+        .filter(|c| !written.contains(&c.name.as_str()))
+        .map(|c| format!("{}.{}", table.name.name, c.name))
+        .collect()
 }
 
 /// The columns of `table` with a single-column foreign key to `target`.`column`.
@@ -378,8 +416,9 @@ fn column_of<'a>(d: &'a mut Description, name: &str) -> &'a mut ColumnDescriptio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Policy, Role, TableKind};
-    use crate::spec::{OnDelete, Project};
+    use crate::catalog::{Column, Policy, Role, TableKind};
+    use crate::referential::OnDelete;
+    use crate::spec::Project;
 
     fn organizations() -> Reference {
         Reference::parse("organizations.id", "public").unwrap()
@@ -475,10 +514,7 @@ mod tests {
             organizations(),
         );
         assert!(
-            guess
-                .principal
-                .as_deref()
-                .is_some_and(|p| p.contains("\"team_members\"")),
+            (guess.principal.as_ref()).is_some_and(|p| p.sql.contains("\"team_members\"")),
             "{:?}",
             guess.principal
         );
@@ -527,11 +563,13 @@ mod tests {
         assert_eq!(guess.role, "authenticated");
         assert_eq!(guess.settings[0].0, "request.jwt.claims");
         assert_eq!(
-            guess.principal.as_deref(),
-            Some(
-                "INSERT INTO auth.users (id) VALUES ({user}::uuid);\n\
-                 INSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);"
-            )
+            guess.principal,
+            Some(Membership {
+                sql: "INSERT INTO auth.users (id) VALUES ({user}::uuid);\n\
+                      INSERT INTO \"public\".\"members\" (\"org_id\", \"user_id\") VALUES ({tenant}::uuid, {user}::uuid);"
+                    .into(),
+                lacking: Vec::new(),
+            })
         );
     }
 
@@ -587,7 +625,7 @@ mod tests {
         assert!(tenant_columns(&parent, &organizations()).is_empty());
     }
 
-    fn proposal(settings: Vec<(String, String)>, principal: Option<String>) -> Proposal {
+    fn proposal(settings: Vec<(String, String)>, principal: Option<Membership>) -> Proposal {
         Proposal {
             tenants: Reference::parse("organizations.id", "public").unwrap(),
             role: "authenticated".into(),
@@ -600,54 +638,121 @@ mod tests {
 
     #[test]
     fn the_section_is_valid_and_reads_back_as_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = proposal(
-            vec![
-                (
-                    "request.jwt.claims".into(),
-                    r#"{"sub": "{user}", "role": "authenticated"}"#.into(),
+        let sql = "INSERT INTO auth.users (id) VALUES ({user}::uuid);";
+        for lacking in [vec![], vec!["members.role".to_string()]] {
+            let p = proposal(
+                vec![
+                    (
+                        "request.jwt.claims".into(),
+                        r#"{"sub": "{user}", "role": "authenticated"}"#.into(),
+                    ),
+                    ("app.quote".into(), "it's {tenant}".into()),
+                ],
+                Some(Membership {
+                    sql: sql.into(),
+                    lacking: lacking.clone(),
+                }),
+            );
+            let text = format!(
+                "[migrations]\npath = \"m\"\nformat = \"sqlx\"\n{}",
+                p.render("public")
+            );
+            assert!(
+                text.contains(
+                    r#"settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated"}', "app.quote" = "it's {tenant}" }"#
                 ),
-                ("app.quote".into(), "it's {tenant}".into()),
-            ],
-            Some("INSERT INTO auth.users (id) VALUES ({user}::uuid);".into()),
-        );
-        let text = format!(
-            "[migrations]\npath = \"m\"\nformat = \"sqlx\"\n{}",
-            p.render("public")
-        );
-        assert!(
-            text.contains(
-                r#"settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated"}', "app.quote" = "it's {tenant}" }"#
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("# principal = \"\"\"\n# INSERT INTO auth.users"),
-            "{text}"
-        );
+                "{text}"
+            );
+            let tenancy = read_back(&text);
+            assert_eq!(tenancy.role.value, "authenticated");
+            assert_eq!(tenancy.tenants.value, p.tenants);
+            let mut settings: Vec<(&str, &str)> = (tenancy.settings.iter())
+                .map(|(k, v)| (k.as_str(), v.value.as_str()))
+                .collect();
+            settings.sort();
+            assert_eq!(
+                settings,
+                [
+                    ("app.quote", "it's {tenant}"),
+                    (
+                        "request.jwt.claims",
+                        r#"{"sub": "{user}", "role": "authenticated"}"#
+                    )
+                ]
+            );
+            if lacking.is_empty() {
+                // Nothing else needed: the principal is written as is, and signs up.
+                assert!(
+                    text.contains("\nprincipal = \"\"\"\nINSERT INTO auth.users"),
+                    "{text}"
+                );
+                assert_eq!(tenancy.principal.len(), 1);
+            } else {
+                // A NOT NULL column without default: commented out, naming it.
+                assert!(
+                    text.contains(
+                        "literals): members.role\n# principal = \"\"\"\n# INSERT INTO auth.users"
+                    ),
+                    "{text}"
+                );
+                assert!(tenancy.principal.is_empty(), "the principal is a comment");
+            }
+        }
+    }
+
+    fn read_back(text: &str) -> crate::spec::Tenancy {
+        let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("m")).unwrap();
         let file = dir.path().join("pg-invariants.toml");
-        std::fs::write(&file, &text).unwrap();
-        let tenancy = Project::load(&file)
+        std::fs::write(&file, text).unwrap();
+        Project::load(&file)
             .expect("valid")
             .tenancy
-            .expect("[tenancy]");
-        assert_eq!(tenancy.role.value, "authenticated");
-        assert_eq!(tenancy.tenants.value, p.tenants);
-        let mut settings: Vec<(&str, &str)> = (tenancy.settings.iter())
-            .map(|(k, v)| (k.as_str(), v.value.as_str()))
-            .collect();
-        settings.sort();
-        assert_eq!(
-            settings,
-            [
-                ("app.quote", "it's {tenant}"),
-                (
-                    "request.jwt.claims",
-                    r#"{"sub": "{user}", "role": "authenticated"}"#
-                )
-            ]
+            .expect("[tenancy]")
+    }
+
+    #[test]
+    fn a_member_row_that_needs_more_names_what_it_lacks() {
+        let mut members = table(
+            "members",
+            &[("org_id", "organizations.id"), ("user_id", "auth.users.id")],
         );
-        assert!(tenancy.principal.is_empty(), "the principal is a comment");
+        for (name, not_null, default) in [
+            ("role", true, None),
+            ("since", true, Some("now()")),
+            ("note", false, None),
+        ] {
+            members.columns.push(Column {
+                name: name.into(),
+                type_: "text".into(),
+                not_null,
+                default: default.map(String::from),
+                identity: None,
+                generated: false,
+                value: crate::catalog::ValueType {
+                    base: "text".into(),
+                    base_name: "text".into(),
+                    category: 'S',
+                    labels: Vec::new(),
+                    domain_checks: Vec::new(),
+                    element: None,
+                },
+            });
+        }
+        let mut documents = table("documents", &[("org_id", "organizations.id")]);
+        documents.policies.push(policy(&["authenticated"], "(org_id IN ( SELECT members.org_id FROM members WHERE (members.user_id = auth.uid())))"));
+        let guess = Proposal::guess(
+            &catalog(vec![
+                table("auth.users", &[]),
+                table("organizations", &[]),
+                documents,
+                members,
+            ]),
+            organizations(),
+        );
+        assert_eq!(
+            guess.principal.map(|m| m.lacking),
+            Some(vec!["members.role".to_string()])
+        );
     }
 }

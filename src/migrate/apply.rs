@@ -17,16 +17,16 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
 use super::bookkeeping;
 use super::command;
 use super::extension;
-use super::format::{self, DiscoverError, Format};
+use super::format::{self, DiscoverError};
 use super::limits::Limits;
 use super::message;
 use super::migration::Migration;
 use super::placeholders::{Database, Placeholders};
 use super::preset;
 use super::psql::{NoPsql, Psql};
-use super::statements::{self, Statement, StatementKind};
 use crate::location::{Location, TextError};
-use crate::spec::{Backend, Project};
+use crate::spec::{Backend, Format, Project};
+use crate::sql::statements::{self, Statement, StatementKind};
 
 /// Everything that runs before the checks, in order, found without touching a database.
 #[derive(Debug, Clone)]

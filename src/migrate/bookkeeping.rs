@@ -7,13 +7,13 @@
 //! path, `public`, unless the tool has a schema of its own). The DDL is each tool's, as its
 //! PostgreSQL driver writes it; no history rows are inserted, except goose's version-0 row,
 //! which goose inserts with its table. sqitch's registry (a `sqitch` schema of six tables)
-//! is not created. Such tables are never covered nor matched by rules ([`is_bookkeeping`]).
+//! is not created. Such tables are never covered nor matched by rules
+//! ([`crate::spec::is_bookkeeping`]).
 
 use std::path::PathBuf;
 
-use super::format::Format;
 use super::migration::Migration;
-use crate::names::TableName;
+use crate::spec::Format;
 
 /// The script that creates `format`'s bookkeeping, as a migration that runs before the chain;
 /// `None` when the format has none of its own (`sql-dir`, `command`: the tool creates its own).
@@ -29,41 +29,11 @@ pub fn script(format: Format) -> Option<Migration> {
     })
 }
 
-/// Tables a supported tool keeps its history in, whatever the chain's format: never covered,
-/// never matched by rules.
-const TABLES: [&str; 11] = [
-    "_sqlx_migrations",
-    "_prisma_migrations",
-    "goose_db_version",
-    "schema_migrations",
-    "flyway_schema_history",
-    "__drizzle_migrations",
-    "__diesel_schema_migrations",
-    "pgmigrations",
-    "databasechangelog",
-    "databasechangeloglock",
-    "refinery_schema_history",
-];
-
-/// Schemas that hold only a tool's bookkeeping.
-const SCHEMAS: [&str; 5] = [
-    "atlas_schema_revisions",
-    "graphile_migrate",
-    "sqitch",
-    "supabase_migrations",
-    "drizzle",
-];
-
-/// `table` is a migration tool's bookkeeping.
-pub fn is_bookkeeping(table: &TableName) -> bool {
-    TABLES.contains(&table.name.as_str())
-        || SCHEMAS.contains(&table.schema.as_str())
-        || table.name == "atlas_schema_revisions"
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::names::TableName;
+    use crate::spec::is_bookkeeping;
 
     #[test]
     fn every_tool_with_a_table_has_its_ddl_and_its_tables_are_bookkeeping() {

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use crate::init::toml_string;
 use crate::location::relative;
+use crate::names::toml_string;
 
 /// How many files a message names.
 pub const SHOWN: usize = 3;

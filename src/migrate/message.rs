@@ -6,8 +6,8 @@ use sqlx::postgres::PgConnection;
 
 use super::apply::{ApplyError, SqlError, execute, run_statement};
 use super::migration::Migration;
-use super::statements::{self, Statement, StatementKind};
 use crate::location::Location;
+use crate::sql::statements::{self, Statement, StatementKind};
 
 /// An error of a statement sent as one message of several statements (a golang-migrate or Prisma
 /// file, sqlx's `-- no-transaction` file...) without PostgreSQL's position names the message's

@@ -11,7 +11,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use super::statements::{self, Statement, StatementKind};
+use crate::sql::statements::{self, Statement, StatementKind};
 
 /// One step of the chain, as the tool that owns the chain sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,11 +15,10 @@ pub mod outside;
 pub mod placeholders;
 mod preset;
 mod psql;
-pub mod statements;
 mod vacuous;
 
 pub use apply::{ApplyError, Chain, ChainError};
-pub use format::{DiscoverError, Format, NewMigration, WriteError, append};
+pub use format::{DiscoverError, NewMigration, WriteError, append};
 pub use limits::Limits;
 pub use migration::Migration;
 pub use preset::schemas as preset_schemas;

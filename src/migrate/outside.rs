@@ -11,7 +11,8 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::migration::Migration;
-use super::statements::{StatementKind, TokenKind, tokens};
+use crate::sql::lexer::TokenKind;
+use crate::sql::statements::{StatementKind, tokens};
 
 /// One read from outside the project, and where it is (a byte offset into the file's text).
 #[derive(Debug, Clone, PartialEq, Eq)]

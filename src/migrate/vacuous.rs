@@ -6,8 +6,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::command_hint;
-use super::format::{self, Format};
-use crate::spec::MigrationsConfig;
+use super::format;
+use crate::spec::{Format, MigrationsConfig};
 
 /// How deep the directory is searched for files to name.
 const DEPTH: usize = 3;

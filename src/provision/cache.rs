@@ -4,9 +4,9 @@
 //! - `template/<key>`: a freshly initdb'ed cluster, one per server version (see
 //!   [`super::local`]);
 //! - `migrated/<key>`: the cluster after `before`, the chain and the seed, under a key hashing
-//!   every input that can change it (see [`crate::setup`]);
+//!   every input that can change it (see `setup`);
 //! - `runs/<id>`: the keeper of a test run, which holds the set-up its processes share (see
-//!   `crate::keeper`; it is there whether the cache is on or off);
+//!   `keeper`; it is there whether the cache is on or off);
 //! - `remembered/<stamp>`: small facts that cost a process to learn, such as the server's
 //!   `postgres --version` or, for the processes of one test run, where the server binaries are
 //!   (see [`Cache::remembered`]); forgotten a week after they were written.
@@ -457,7 +457,7 @@ fn cargo_target_dir() -> Option<PathBuf> {
 
 /// Where the cache lives, on or off: `PG_INVARIANTS_CACHE_DIR`, else `pg-invariants/` in cargo's
 /// target directory under cargo, else the user's cache directory. The keepers of test runs (see
-/// `crate::keeper`) keep their directories there too.
+/// `keeper`) keep their directories there too.
 pub fn root_dir() -> Option<PathBuf> {
     env::cache_dir()
         .or_else(|| cargo_target_dir().map(|t| t.join("pg-invariants")))

@@ -73,7 +73,7 @@ fn actions() -> MutexGuard<'static, BTreeMap<u64, Action>> {
 }
 
 /// Runs every registered action now, newest first, as a signal would, but returns: a run's
-/// keeper ends this way, whatever its threads still hold (see `crate::keeper`).
+/// keeper ends this way, whatever its threads still hold (see `keeper`).
 pub fn run_all() {
     let _running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
     let pending = std::mem::take(&mut *actions());

@@ -5,7 +5,7 @@
 //! - `docker`: a container of the configured image, never pulled ([`docker`]).
 //!
 //! Under `cargo nextest run` (one process per test), the processes of one run share one
-//! set-up, held by the run's keeper (see `crate::keeper`), which provisions through here once.
+//! set-up, held by the run's keeper (see `keeper`), which provisions through here once.
 //!
 //! [`Postgres`] is the one handle: it creates databases (the run's own and clones for checks
 //! that must commit), hands out connection options, and removes everything on drop, panic or

@@ -186,7 +186,7 @@ impl RolePhase {
 
     /// SQL that marks each role created since the phase began and not marked yet. The chain's
     /// session runs it inside the transaction that may have created one (see
-    /// [`crate::migrate::Chain::apply`]), so a role and its mark commit together: a run killed
+    /// `migrate::Chain::apply`), so a role and its mark commit together: a run killed
     /// at any moment leaves no role that the next run alone on the server does not drop. It
     /// never fails the transaction: a mark it cannot write is written by [`Self::end`].
     pub fn marking_sql(&self) -> String {

@@ -212,7 +212,7 @@ fn unrecorded() -> Reported {
 }
 
 /// A test as listed and reported: its name (one line) and its JUnit `classname`. A run's keeper
-/// hands the list to the run's processes (see `crate::keeper`).
+/// hands the list to the run's processes (see `keeper`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Listed {
     pub name: String,

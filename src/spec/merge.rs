@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::facts::{ColumnFacts, Fact, OnDelete, Orphans, Reference};
+use crate::referential::OnDelete;
+
+use super::facts::{ColumnFacts, Fact, Orphans, Reference};
 use super::project::Rule;
 use crate::location::Location;
 

@@ -5,6 +5,7 @@
 
 mod error;
 mod facts;
+mod format;
 mod glob;
 mod known;
 mod merge;
@@ -18,7 +19,8 @@ mod timeout;
 use std::path::{Path, PathBuf};
 
 pub use error::{SpecError, SpecErrors};
-pub use facts::{ColumnFacts, Fact, OnDelete, OrphanTarget, Orphans, Reference};
+pub use facts::{ColumnFacts, Fact, OrphanTarget, Orphans, Reference};
+pub use format::{Format, UnknownFormat, is_bookkeeping};
 pub use glob::Glob;
 pub use known::{Baseline, Known};
 pub use merge::{Contradiction, Merged};
@@ -232,8 +234,7 @@ impl Spec {
     /// tool's own bookkeeping.
     pub fn is_ignored(&self, table: &TableName) -> bool {
         let shown = table.display(self.default_schema());
-        glob::any_matches(&self.project.invariants.ignore, &shown)
-            || crate::migrate::bookkeeping::is_bookkeeping(table)
+        glob::any_matches(&self.project.invariants.ignore, &shown) || is_bookkeeping(table)
     }
 
     pub fn table(&self, name: &TableName) -> Option<&TableSpec> {

@@ -9,13 +9,13 @@ use serde_spanned::Spanned;
 
 use super::error::SpecError;
 use super::facts::{COLUMN_ONLY_KEYS, ColumnFacts, RawKeys, Reference};
+use super::format::Format;
 use super::glob::{self, Glob};
 use super::known::{self, Baseline, RawKnown};
 use super::source::Source;
 use super::tenancy::{RawTenancy, Tenancy};
 use super::timeout::Timeout;
 use crate::location::Location;
-use crate::migrate::Format;
 use crate::names::TableName;
 
 /// Where PostgreSQL comes from.
@@ -483,7 +483,7 @@ fn placeholder(
     name: &Spanned<String>,
     value: &str,
 ) -> Result<(String, String), SpecError> {
-    if !crate::migrate::placeholders::is_name(name.get_ref()) {
+    if !crate::sql::placeholder::is_name(name.get_ref()) {
         return Err(src.error_at(
             name,
             format!(

@@ -14,7 +14,7 @@ use super::facts::{Fact, Reference};
 use super::project::Preset;
 use super::source::Source;
 use crate::location::Location;
-use crate::migrate::statements::{self, StatementKind};
+use crate::sql::statements::{self, StatementKind};
 
 /// The placeholder replaced by the tenant's key (as a literal in `principal`).
 pub const TENANT: &str = "{tenant}";

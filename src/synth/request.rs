@@ -5,9 +5,9 @@
 //! their functions read, for the failure to name them.
 
 use super::row::Building;
-use super::sqlstate::NOT_NULL_VIOLATION;
 use super::{DbError, Sandbox};
 use crate::names::literal;
+use crate::sandbox::sqlstate::NOT_NULL_VIOLATION;
 
 /// A BEFORE INSERT trigger that overwrote a column this tool wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,11 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
+use super::formula::Wish;
 use super::parents::widest_foreign_key;
 use super::partition::{key_columns, partition_constants};
 use super::sql::insert_sql;
 use super::{Sandbox, Synth, generated, values};
-use crate::catalog::{ConstraintKind, ForeignKey, Table};
+use crate::catalog::{Column, ConstraintKind, ForeignKey, Table};
 
 impl<'a> Synth<'a> {
     /// Moves every candidate column off values its type does not accept: a constant taken from
@@ -76,6 +77,11 @@ pub(super) struct Building<'a> {
     pub(super) sampled: Vec<String>,
     /// Columns asked to hold a value of their own: a repair never writes NULL there.
     pub(super) explicit: Vec<String>,
+    /// Columns given a value by the caller or a `[sample]`: no repair writes there.
+    pub(super) given: Vec<String>,
+    /// What a CHECK's disjunct wrote into a column ([`super::satisfy`]): a later CHECK prefers a
+    /// disjunct that agrees.
+    pub(super) wished: HashMap<String, Wish>,
     /// Columns a CHECK's repair wrote NULL into: the CHECK, the column, and where its value
     /// came from before.
     pub(super) nulled: Vec<(String, String, Source)>,
@@ -100,32 +106,7 @@ impl<'a> Building<'a> {
         let mut constants: HashMap<String, Vec<String>> = HashMap::new();
         for column in &table.columns {
             let name = &column.name;
-            let mut list = Vec::new();
-            for part in &family {
-                for c in &part.constraints {
-                    if matches!(c.kind, ConstraintKind::Check) && c.columns.contains(name) {
-                        list.extend(values::constants(&c.definition));
-                    }
-                }
-            }
-            for check in &column.value.domain_checks {
-                list.extend(values::constants(check));
-            }
-            list.extend(partition_constants(synth.catalog, table, name));
-            if column.value.category != 'N' {
-                list.retain(|c| c.starts_with('\''));
-            }
-            let mut unique = Vec::new();
-            for c in list {
-                if !unique.contains(&c) {
-                    unique.push(c);
-                }
-            }
-            // A document with the keys generated columns read from it comes first.
-            if let Some(document) = generated::document(table, column, synth.fresh()) {
-                unique.insert(0, document);
-            }
-            constants.insert(name.clone(), unique);
+            constants.insert(name.clone(), constants_of(synth, table, &family, column));
 
             if column.generated {
                 continue;
@@ -148,6 +129,9 @@ impl<'a> Building<'a> {
             };
             state.insert(name.clone(), source);
         }
+        let given = (fixed.iter().map(|(c, _)| c.clone()))
+            .chain(sampled.iter().cloned())
+            .collect();
         let mut row = Self {
             table,
             family,
@@ -156,6 +140,8 @@ impl<'a> Building<'a> {
             renewed: Default::default(),
             sampled,
             explicit: explicit.to_vec(),
+            given,
+            wished: HashMap::new(),
             nulled: Vec::new(),
             repairs: 0,
             last_changed: None,
@@ -418,4 +404,42 @@ impl<'a> Building<'a> {
     pub(super) fn insert_sql(&self) -> String {
         insert_sql(self.table, &self.written())
     }
+}
+
+/// Constants worth trying in `column`: the literals of the CHECKs on it (on the table or a
+/// partition) and of its domains, and the partition bounds; only strings for a column that is
+/// not numeric. A document with the keys generated columns read from it comes first.
+fn constants_of(
+    synth: &mut Synth<'_>,
+    table: &Table,
+    family: &[&Table],
+    column: &Column,
+) -> Vec<String> {
+    let name = &column.name;
+    let mut list = Vec::new();
+    for part in family {
+        for c in &part.constraints {
+            if matches!(c.kind, ConstraintKind::Check) && c.columns.contains(name) {
+                list.extend(values::constants(&c.definition));
+            }
+        }
+    }
+    for check in &column.value.domain_checks {
+        list.extend(values::constants(check));
+    }
+    list.extend(partition_constants(synth.catalog, table, name));
+    if column.value.category != 'N' {
+        list.retain(|c| c.starts_with('\''));
+    }
+    let mut unique = Vec::new();
+    for c in list {
+        if !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    // A document with the keys generated columns read from it comes first.
+    if let Some(document) = generated::document(table, column, synth.fresh()) {
+        unique.insert(0, document);
+    }
+    unique
 }

@@ -22,8 +22,8 @@ use serde_json::Value;
 use super::{DiscoverError, json5, read_text};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
-use crate::migrate::placeholders;
-use crate::migrate::statements;
+use crate::sql::placeholder;
+use crate::sql::statements;
 
 /// The settings file's name.
 const GMRC: &str = ".gmrc";
@@ -112,7 +112,7 @@ fn placeholders_in(
     };
     let mut found = Vec::new();
     for (name, value) in map {
-        if !placeholders::is_name(name) {
+        if !placeholder::is_name(name) {
             let why = format!(
                 "placeholder `{name}`: graphile-migrate refuses a name that is not `:` \
                  then capitals, digits or `_` (`:DATABASE_VISITOR`)"
@@ -259,8 +259,8 @@ pub(super) fn commands_not_run(dir: &Path) -> Result<Vec<String>, DiscoverError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::format::Format;
     use crate::migrate::format::fixture::Fixture;
+    use crate::spec::Format;
     use std::fs;
 
     const GMRC_TEXT: &str = r#"/* settings */

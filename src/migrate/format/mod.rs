@@ -105,12 +105,11 @@ mod utc;
 mod version;
 mod write;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use crate::migrate::migration::Migration;
 use crate::migrate::placeholders::Placeholders;
+use crate::spec::Format;
 use files::{
     DirLayout, Entry, FileLayout, Name, entries, io_error, lines, read_migration, read_text,
     trimmed, versioned, versioned_name,
@@ -124,104 +123,6 @@ pub use exclude::excluded;
 pub use sqitch::{Layout as SqitchLayout, layout as sqitch_layout};
 pub use supabase::skip_warning;
 pub use write::{NewMigration, WriteError, append};
-
-/// The layout of a migration chain: which tool owns it (docs/formats.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    Auto,
-    SqlDir,
-    Supabase,
-    Sqlx,
-    Prisma,
-    Diesel,
-    GolangMigrate,
-    Flyway,
-    Dbmate,
-    Goose,
-    Drizzle,
-    GraphileMigrate,
-    Atlas,
-    Refinery,
-    Sqitch,
-    Liquibase,
-    NodePgMigrate,
-    Command,
-}
-
-impl Format {
-    /// Every format, in the order of the documentation.
-    pub const ALL: [Format; 18] = [
-        Format::Auto,
-        Format::SqlDir,
-        Format::Supabase,
-        Format::Sqlx,
-        Format::Prisma,
-        Format::Diesel,
-        Format::GolangMigrate,
-        Format::Flyway,
-        Format::Dbmate,
-        Format::Goose,
-        Format::Drizzle,
-        Format::GraphileMigrate,
-        Format::Atlas,
-        Format::Refinery,
-        Format::Sqitch,
-        Format::Liquibase,
-        Format::NodePgMigrate,
-        Format::Command,
-    ];
-
-    /// The name used in `pg-invariants.toml` and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Auto => "auto",
-            Format::SqlDir => "sql-dir",
-            Format::Supabase => "supabase",
-            Format::Sqlx => "sqlx",
-            Format::Prisma => "prisma",
-            Format::Diesel => "diesel",
-            Format::GolangMigrate => "golang-migrate",
-            Format::Flyway => "flyway",
-            Format::Dbmate => "dbmate",
-            Format::Goose => "goose",
-            Format::Drizzle => "drizzle",
-            Format::GraphileMigrate => "graphile-migrate",
-            Format::Atlas => "atlas",
-            Format::Refinery => "refinery",
-            Format::Sqitch => "sqitch",
-            Format::Liquibase => "liquibase",
-            Format::NodePgMigrate => "node-pg-migrate",
-            Format::Command => "command",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A `--format` value that names no format.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown migration format `{0}`; valid formats: {list}", list = valid_names())]
-pub struct UnknownFormat(pub String);
-
-fn valid_names() -> String {
-    Format::ALL.map(Format::name).join(", ")
-}
-
-impl FromStr for Format {
-    type Err = UnknownFormat;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .into_iter()
-            .find(|format| format.name() == name)
-            .ok_or_else(|| UnknownFormat(name.to_string()))
-    }
-}
 
 /// What the project file says about reading a chain, besides its directory and format.
 #[derive(Debug, Clone, Default)]

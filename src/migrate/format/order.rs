@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use super::files::trimmed;
 use super::{DiscoverError, Format, version};
 use crate::migrate::migration::Migration;
-use crate::migrate::statements;
+use crate::sql::statements;
 
 /// For the layouts whose tools order by number and run a file outside a transaction when
 /// PostgreSQL requires it: marks the migrations and puts them in order.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::migrate::migration::Migration;
-use crate::migrate::statements::{self, StatementKind};
+use crate::sql::statements::{self, StatementKind};
 
 /// The files the scripts of a chain include.
 #[derive(Debug, Clone, PartialEq, Eq)]

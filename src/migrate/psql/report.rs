@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::location::{Location, line_col};
 use crate::migrate::apply::{ApplyError, SqlError};
 use crate::migrate::migration::Migration;
-use crate::migrate::statements::{self, Statement, StatementKind};
+use crate::sql::statements::{self, Statement, StatementKind};
 
 /// The error of psql's `stderr`, located; `None` when it holds no `psql:FILE:LINE:` report.
 /// `dir` is psql's working directory, `script` the migration run as `file`.

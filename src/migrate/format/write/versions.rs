@@ -75,9 +75,9 @@ pub(crate) fn iso_timestamp(t: &str) -> String {
 mod tests {
     use super::super::testing::{outside, tx, written};
     use super::*;
-    use crate::migrate::format::Format;
     use crate::migrate::format::discover;
     use crate::migrate::format::fixture::Fixture;
+    use crate::spec::Format;
     use rstest::rstest;
 
     #[rstest]

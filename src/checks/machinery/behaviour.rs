@@ -10,13 +10,13 @@ use indexmap::IndexMap;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::{Context, Failure, Verdict, batch};
+use super::batch;
 use crate::catalog::Table;
+use crate::checks::{Context, Failure, Verdict};
 use crate::location::Location;
 use crate::names::TableName;
-use crate::synth::{
-    Advice, DbError, Outcome, Overwrite, Row, Sandbox, Synth, SynthError, insert_sql,
-};
+use crate::sandbox::{DbError, Outcome, Sandbox};
+use crate::synth::{Advice, Overwrite, Row, Synth, SynthError, insert_sql};
 
 /// Generated cases after the minimal one, unless `PG_INVARIANTS_CASES` says otherwise.
 const CASES: u32 = 3;

@@ -5,8 +5,8 @@
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::Context;
-use crate::synth::STATEMENT_TIMEOUT;
+use crate::checks::Context;
+use crate::sandbox::STATEMENT_TIMEOUT;
 
 /// Runs `sql` (one row expected) with `$1` bound to `shown`, the size of its sample, in a
 /// read-only transaction that is rolled back, under the behavioural `statement_timeout`; returns the count in column `n` and the sample

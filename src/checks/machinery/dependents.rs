@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::catalog::Catalog;
 use crate::names::TableName;
-use crate::spec::OnDelete;
+use crate::referential::OnDelete;
 
 /// How the rows of one table depend on the rows of another.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,36 +225,17 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Table, TableKind};
-
-    fn name(n: &str) -> TableName {
-        TableName::new("public", n)
-    }
+    use crate::checks::testing::{self, Build, name, table};
 
     /// A catalog of tables with foreign keys `(table, column, target, action)`.
     fn catalog(tables: &[&str], fks: &[(&str, &str, &str, OnDelete)]) -> Catalog {
-        let mut out: Vec<Table> = tables
-            .iter()
-            .map(|t| Table::empty(name(t), TableKind::Ordinary))
-            .collect();
-        for (table, column, target, action) in fks {
-            let t = out
-                .iter_mut()
-                .find(|t| t.name.name == *table)
-                .expect("table");
-            t.add_foreign_key(
-                format!("{table}_{column}_fkey"),
-                column,
-                name(target),
-                "id",
-                *action,
-            );
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Catalog {
-            tables: out,
-            roles: Vec::new(),
-        }
+        let built = tables.iter().map(|t| {
+            let keys = fks.iter().filter(|(table, ..)| table == t);
+            keys.fold(table(t, &[]), |built, (_, column, target, action)| {
+                built.fk(column, &format!("{target}.id"), *action)
+            })
+        });
+        testing::catalog(built.collect(), Vec::new())
     }
 
     fn show(t: &TableName) -> String {

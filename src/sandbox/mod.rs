@@ -8,6 +8,16 @@
 //!
 //! The sandbox keeps a transcript of the statements that mattered, written with literal values
 //! only, so a failure can show SQL a user pastes into psql.
+//!
+//! It sits below synthesis and tenancy, which both run their statements in it; [`guard`] keeps
+//! a principal's statements from changing the schema, [`sqlstate`] names the codes decided on.
+
+// An error here is the product (it ends up in a failure message), not an exception: boxing it
+// would buy nothing measurable.
+#![allow(clippy::result_large_err)]
+
+pub mod guard;
+pub mod sqlstate;
 
 use std::fmt;
 use std::time::Duration;
@@ -18,8 +28,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgPool, PgRow, Postgres};
 use sqlx::{Executor, Row, TypeInfo, ValueRef};
 
-use super::guard;
-use super::sqlstate::{DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, QUERY_CANCELED};
+use sqlstate::{DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, QUERY_CANCELED};
 
 /// How long one statement may run, and wait for a lock, before the check fails instead of hanging.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);

@@ -1,6 +1,6 @@
 //! Repairs as values: the SQL that makes a failing promise hold, step by step, each step saying
 //! where it may run. `pg-invariants fix` schedules the steps into migrations
-//! ([`crate::fix`]) and a failing test's message shows them rendered as SQL; nothing re-reads
+//! (`fix`) and a failing test's message shows them rendered as SQL; nothing re-reads
 //! the SQL text to learn what it does.
 //!
 //! The builders several checks share live here too, so that no check reaches into another's
@@ -11,10 +11,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Context;
 use crate::catalog::{Constraint, ForeignKey, Table, TableKind};
+use crate::checks::Context;
 use crate::names::{TableName, ident, literal};
-use crate::spec::{Fact, OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::{Fact, Reference};
 
 /// What a failure offers to make its promise hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

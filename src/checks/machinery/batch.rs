@@ -28,15 +28,16 @@ use std::collections::{HashMap, HashSet};
 
 use tokio::sync::OnceCell;
 
-use super::Context;
 use super::behaviour::{self, Case, Run};
-use super::not_null::{self, NullInsert};
-use super::on_delete::{self, Scene};
-use super::rejects_invalid::{self, Insert};
 use crate::catalog::Catalog;
+use crate::checks::Context;
+use crate::checks::not_null::{self, NullInsert};
+use crate::checks::on_delete::{self, Scene};
+use crate::checks::rejects_invalid::{self, Insert};
 use crate::names::TableName;
 use crate::plan::{Check, CheckKind, ColumnFact};
-use crate::spec::{OnDelete, Reference};
+use crate::referential::OnDelete;
+use crate::spec::Reference;
 use crate::synth::Wanted;
 
 /// The batches of one run, planned from the checks it will really run.

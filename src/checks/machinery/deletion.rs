@@ -3,11 +3,12 @@
 //! and read the rows again afterwards.
 
 use super::behaviour::{self, Run};
-use super::{Context, Failure};
-use crate::catalog::Table;
+use crate::catalog::{Column, Table};
+use crate::checks::{Context, Failure};
 use crate::location::Location;
 use crate::names::{TableName, ident};
-use crate::synth::{DbError, Outcome, Row, Statement, identify};
+use crate::sandbox::{DbError, Outcome, Statement};
+use crate::synth::{Row, identify};
 
 /// Up to `count` rows of `table` with the `fixed` columns set (SQL expressions), kept. At least
 /// one, or the failure that says why none could be built; a second row under one referenced row
@@ -165,4 +166,62 @@ pub async fn delete(
         Err(e) if e.is_timeout() => Err(e),
         Err(e) => Ok(Deletion::Refused(e)),
     }
+}
+
+/// How many rows read like `row` in every column but `column`, or `None` when its primary key
+/// finds it without `column`. Without such a key the row is found again by every column, so a
+/// row whose `column` a SET NULL or SET DEFAULT changed reads as gone: a declared cascade would
+/// pass. Counted before and after the DELETE, a deleted row lowers this number and a row with
+/// only `column` changed does not, whatever other rows (the seed's) read alike.
+pub async fn lookalikes(
+    run: &mut Run<'_>,
+    table: &Table,
+    row: &Row,
+    column: &str,
+) -> Result<Option<i64>, DbError> {
+    let keyed = table
+        .primary_key()
+        .is_some_and(|pk| !pk.columns.iter().any(|c| c == column));
+    if keyed {
+        return Ok(None);
+    }
+    let condition = identify(table, row, Some(column));
+    let sql = format!(
+        "SELECT count(*)::text FROM {} t WHERE {}",
+        table.name.sql(),
+        if condition.is_empty() {
+            "true"
+        } else {
+            &condition
+        }
+    );
+    Ok(run.sb.value(&sql).await?.and_then(|n| n.parse().ok()))
+}
+
+/// What became of a row whose referenced row was deleted, for a message.
+pub async fn describe(run: &mut Run<'_>, table: &Table, col: &Column, row: &Row) -> String {
+    let key = identify(table, row, Some(&col.name));
+    let columns = [col.name.clone()];
+    match read(run, table, row, Some(&col.name), &columns).await {
+        Ok(rows) if rows.is_empty() => format!("its row ({key}) was deleted"),
+        Ok(rows) => format!(
+            "its row ({key}) is still there with {} = {}",
+            col.name,
+            rows[0].values[0].as_deref().unwrap_or("NULL")
+        ),
+        Err(e) => format!("its row ({key}) could not be read back: {e}"),
+    }
+}
+
+/// Whether a 23503 came from the table's own foreign key on the column (on the table or one of
+/// its partitions), not from another table that happens to reference the deleted row too.
+pub fn blocked_by(ctx: &Context<'_>, table: &Table, column: &str, e: &DbError) -> bool {
+    let Some(name) = &e.constraint else {
+        // A trigger raising foreign_key_violation names no constraint: behaviour counts.
+        return true;
+    };
+    ctx.catalog.with_partitions(table).iter().any(|t| {
+        t.foreign_keys()
+            .any(|(c, _)| &c.name == name && c.columns.iter().any(|x| x == column))
+    })
 }
