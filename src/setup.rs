@@ -158,7 +158,7 @@ pub fn migrated_key(spec: &Spec, chain: &Chain, server: &str) -> Result<String, 
             key.part(role, path.to_string_lossy().as_bytes())
                 .part("version", &m.version)
                 .part("description", &m.description)
-                .part("text", &m.text)
+                .part("checksum", m.checksum.as_bytes())
                 .part(
                     "how",
                     format!("{:?} {} {:?}", m.body, m.transaction, m.verbatim),

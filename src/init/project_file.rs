@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::migrate::Migration;
+use crate::migrate::format;
 use crate::names::toml_string;
 use crate::spec::Format;
 
@@ -20,25 +21,8 @@ pub const CONVENTIONAL_DIRS: [&str; 7] = [
     "drizzle",
 ];
 
-/// Files that name a chain by themselves, relative to the project, tried first: sqitch's
-/// configuration or plan (the chain is the directory sqitch runs in, where `sqitch.conf` may
-/// move the plan to `top_dir`) and Liquibase's master changelogs (the chain is the file).
-pub const CHAIN_FILES: [&str; 12] = [
-    "sqitch.conf",
-    "sqitch.plan",
-    "db/sqitch.conf",
-    "db/sqitch.plan",
-    "src/main/resources/db/changelog/db.changelog-master.yaml",
-    "src/main/resources/db/changelog/db.changelog-master.xml",
-    "db/changelog/db.changelog-master.yaml",
-    "db/changelog/db.changelog-master.xml",
-    "db/changelog/db.changelog-master.sql",
-    "changelog.xml",
-    "changelog.yaml",
-    "changelog.sql",
-];
-
-/// The chain of `project`: the first of [`CHAIN_FILES`] that exists, else the first
+/// The chain of `project`: the first file that names a chain by itself (sqitch's
+/// configuration or plan, a Liquibase master changelog: see [`format::named_chain`]), else the first
 /// conventional chain directory that holds anything but hidden files (an empty `migrations/`
 /// left by one tool must not hide another tool's `db/migrations`), else the first that exists.
 /// Every directory layout lives in one of them: graphile-migrate's, Atlas's, refinery's and
@@ -46,22 +30,7 @@ pub const CHAIN_FILES: [&str; 12] = [
 /// `db/migrations`, Flyway's, drizzle-kit's `drizzle/`; the format is then detected from what
 /// the directory holds.
 pub fn find_migrations(project: &Path) -> Option<PathBuf> {
-    named_chain(project).or_else(|| conventional_dir(project))
-}
-
-/// The first of [`CHAIN_FILES`] in `project`: sqitch's directory, or the master changelog.
-fn named_chain(project: &Path) -> Option<PathBuf> {
-    CHAIN_FILES
-        .iter()
-        .map(PathBuf::from)
-        .find(|file| project.join(file).is_file())
-        .map(|file| match file.file_name() {
-            Some(name) if name == "sqitch.plan" || name == "sqitch.conf" => match file.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-                _ => PathBuf::from("."),
-            },
-            _ => file,
-        })
+    format::named_chain(project).or_else(|| conventional_dir(project))
 }
 
 /// The first of [`CONVENTIONAL_DIRS`] in `project` that holds a visible entry, else the first

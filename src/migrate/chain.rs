@@ -173,15 +173,11 @@ fn script(path: &Path) -> Result<Migration, ChainError> {
     })?;
     let transaction = statements::runs_in_transaction(&text);
     Ok(Migration {
-        version: String::new(),
         description: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        path: path.to_path_buf(),
-        body: 0..text.len(),
-        text,
         transaction,
-        verbatim: Vec::new(),
+        ..Migration::new(path.to_path_buf(), text)
     })
 }

@@ -3,8 +3,11 @@
 //! Discovery (`format`) turns a directory into `Vec<Migration>`; applying them is someone else's
 //! job. Keeping the migration a value that can be printed and compared lets the formats be tested
 //! without a database, and lets an error point into the file (`text` plus a byte offset is all
-//! `Location::at` needs).
+//! `Location::at` needs). Like sqlx's `Migration`, it carries a checksum of its text, computed
+//! once when it is read, so that whoever needs to know whether it changed (the cache key)
+//! compares that instead of hashing the text again.
 
+use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -31,9 +34,47 @@ pub struct Migration {
     /// (goose's `StatementBegin` … `StatementEnd`, drizzle's breakpoint chunks): the statement
     /// splitter runs only over the rest of `body`. Usually empty.
     pub verbatim: Vec<Range<usize>>,
+    /// SHA-256 of `text`, as it was when the migration was made ([`Migration::new`]).
+    pub checksum: Checksum,
+}
+
+/// SHA-256 of a migration's text: what identifies its content.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Checksum([u8; 32]);
+
+impl Checksum {
+    pub fn of(text: &str) -> Self {
+        use sha2::Digest;
+        Self(sha2::Sha256::digest(text.as_bytes()).into())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
 }
 
 impl Migration {
+    /// The file at `path` holding `text`, all of it run in a transaction, its checksum
+    /// computed; version and description empty until the format names them.
+    pub fn new(path: PathBuf, text: String) -> Self {
+        Self {
+            version: String::new(),
+            description: String::new(),
+            body: 0..text.len(),
+            checksum: Checksum::of(&text),
+            path,
+            text,
+            transaction: true,
+            verbatim: Vec::new(),
+        }
+    }
+
     /// The SQL that runs: `text[body]`. Offsets into it are relative to `body.start`.
     pub fn sql(&self) -> &str {
         self.text.get(self.body.clone()).unwrap_or_default()
@@ -80,15 +121,23 @@ mod tests {
     fn sql_is_the_body_of_the_text() {
         let text = "-- migrate:up\nCREATE TABLE t ();\n-- migrate:down\n".to_string();
         let migration = Migration {
-            version: "1".into(),
-            description: "t".into(),
-            path: PathBuf::from("1_t.sql"),
             body: 14..33,
-            text,
-            transaction: true,
-            verbatim: Vec::new(),
+            ..Migration::new(PathBuf::from("1_t.sql"), text)
         };
         assert_eq!(migration.sql(), "CREATE TABLE t ();\n");
+    }
+
+    #[test]
+    fn the_checksum_is_the_texts_and_changes_with_it() {
+        let a = Migration::new(PathBuf::from("1_t.sql"), "SELECT 1;".into());
+        let b = Migration::new(PathBuf::from("2_t.sql"), "SELECT 1;".into());
+        let c = Migration::new(PathBuf::from("1_t.sql"), "SELECT 2;".into());
+        assert_eq!(a.checksum, b.checksum);
+        assert_ne!(a.checksum, c.checksum);
+        assert_eq!(
+            format!("{:?}", Checksum::of("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
@@ -97,13 +146,9 @@ mod tests {
         let first = text.find("DO 'a").unwrap();
         let second = text.find("DO 'c").unwrap();
         let migration = Migration {
-            version: "1".into(),
-            description: "t".into(),
-            path: PathBuf::from("1_t.sql"),
             body: 6..text.len(),
             verbatim: vec![first..first + 10, second..text.len()],
-            text,
-            transaction: true,
+            ..Migration::new(PathBuf::from("1_t.sql"), text)
         };
         let sql = migration.sql();
         let found: Vec<&str> = migration

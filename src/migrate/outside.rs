@@ -175,15 +175,7 @@ mod tests {
     use rstest::rstest;
 
     fn seed(sql: &str) -> Migration {
-        Migration {
-            version: String::new(),
-            description: String::new(),
-            path: PathBuf::from("seed.sql"),
-            text: sql.to_string(),
-            body: 0..sql.len(),
-            transaction: true,
-            verbatim: Vec::new(),
-        }
+        Migration::new(PathBuf::from("seed.sql"), sql.to_string())
     }
 
     fn found(sql: &str) -> Vec<Reads> {

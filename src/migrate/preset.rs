@@ -16,14 +16,9 @@ pub fn script(preset: Preset) -> Option<Migration> {
         Preset::Supabase => ("supabase", SUPABASE),
     };
     Some(Migration {
-        version: String::new(),
         description: format!("preset {name}"),
         // Not a file of the project: an error in it reads `<preset supabase>:line:col`.
-        path: PathBuf::from(format!("<preset {name}>")),
-        body: 0..text.len(),
-        text: text.to_string(),
-        transaction: true,
-        verbatim: Vec::new(),
+        ..Migration::new(PathBuf::from(format!("<preset {name}>")), text.to_string())
     })
 }
 

@@ -13,7 +13,10 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::time::SystemTime;
 
+use super::tool::{Marked, Shape, Tool};
+use super::write::{Created, NewMigration, Planned, WriteError};
 use super::{DiscoverError, Entry, Format, atlas_sum, entries, read_migration, trimmed};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
@@ -172,6 +175,77 @@ pub(super) fn has_directive(text: &str) -> bool {
 /// The `atlas.sum` that matches the `.sql` files of `dir` now, for `fix` to write.
 pub(super) fn current_sum(dir: &Path) -> Result<String, DiscoverError> {
     Ok(atlas_sum::current(Format::Atlas, dir)?.unwrap_or_default())
+}
+
+/// Atlas's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS atlas_schema_revisions;
+CREATE TABLE atlas_schema_revisions.atlas_schema_revisions (
+    version character varying NOT NULL PRIMARY KEY,
+    description character varying NOT NULL,
+    type bigint NOT NULL DEFAULT 2,
+    applied bigint NOT NULL DEFAULT 0,
+    total bigint NOT NULL DEFAULT 0,
+    executed_at timestamptz NOT NULL,
+    execution_time bigint NOT NULL,
+    error text NULL,
+    error_stmt text NULL,
+    hash character varying NOT NULL,
+    partial_hashes jsonb NULL,
+    operator_version character varying NOT NULL
+);
+";
+
+/// `format = "atlas"`.
+pub(super) struct Atlas;
+
+impl Tool for Atlas {
+    fn format(&self) -> Format {
+        Format::Atlas
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Atlas", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marker_files(&self) -> &'static [&'static str] {
+        &[SUM]
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && has_directive(text)
+    }
+
+    fn marked(&self, dir: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        let layout = "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)";
+        Ok(Marked::when(
+            shape.flat() && dir.join(SUM).is_file(),
+            layout,
+        ))
+    }
+
+    /// `-- atlas:txmode none` first outside a transaction.
+    fn framed(&self, migration: &NewMigration) -> String {
+        let mode = match migration.transaction {
+            false => "-- atlas:txmode none\n\n",
+            true => "",
+        };
+        format!("{mode}{}", migration.sql)
+    }
+
+    /// `atlas.sum` rewritten as `atlas migrate hash` would.
+    fn bookkeeping(
+        &self,
+        dir: &Path,
+        _: &[Planned],
+        _: SystemTime,
+        created: &mut Created,
+    ) -> Result<(), WriteError> {
+        created.rewrite(&dir.join(SUM), &current_sum(dir)?)
+    }
 }
 
 #[cfg(test)]

@@ -85,6 +85,12 @@ impl Hashed {
     }
 }
 
+/// True when Atlas writes chains of `format`, another tool's (`--dir-format`): goose, dbmate,
+/// Liquibase, golang-migrate, Flyway.
+pub(super) fn writes_for(format: Format) -> bool {
+    format != Format::Atlas && Hashed::of(format).is_some()
+}
+
 /// `--dir-format <name>` for `atlas migrate hash`, empty for Atlas's own format.
 fn dir_format_flag(format: Format) -> String {
     match format {

@@ -11,7 +11,9 @@
 use std::ops::Range;
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{DOWN, NewMigration};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
@@ -116,6 +118,50 @@ fn directive<'a>(line: &'a str, section: &str) -> Option<&'a str> {
         .strip_prefix(section)?;
     let ends_word = rest.is_empty() || rest.starts_with(char::is_whitespace);
     ends_word.then(|| rest.trim())
+}
+
+/// dbmate's history tables, as it creates them before the first migration.
+const HISTORY: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version varchar(128) primary key);\n";
+
+/// `format = "dbmate"`.
+pub(super) struct Dbmate;
+
+impl Tool for Dbmate {
+    fn format(&self) -> Format {
+        Format::Dbmate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("dbmate", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && has_up_section(text)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(7)
+    }
+
+    /// A `.sql` file with a `-- migrate:up` line.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.texts()?.iter().any(|text| has_up_section(text)))
+    }
+
+    /// `-- migrate:up` (with `transaction:false` outside a transaction), then an empty down.
+    fn framed(&self, migration: &NewMigration) -> String {
+        let options = match migration.transaction {
+            false => " transaction:false",
+            true => "",
+        };
+        let sql = &migration.sql;
+        format!("-- migrate:up{options}\n{sql}\n-- migrate:down\n{DOWN}")
+    }
 }
 
 #[cfg(test)]

@@ -9,10 +9,13 @@
 //! is one message here too: its statements share PostgreSQL's implicit transaction.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
+use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
+use super::write::{DOWN, NewFile, Planned, timestamps};
 use super::{DirLayout, DiscoverError, Format, as_one_message, in_version_order, read_text};
 use crate::migrate::migration::Migration;
 
@@ -74,6 +77,97 @@ fn runs_in_transaction(path: &Path) -> Result<bool, DiscoverError> {
             message: error.message().to_string(),
         })?;
     Ok(metadata.run_in_transaction)
+}
+
+/// diesel's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+    version VARCHAR(50) PRIMARY KEY NOT NULL,
+    run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+";
+
+/// `format = "diesel"`.
+pub(super) struct Diesel;
+
+impl Tool for Diesel {
+    fn format(&self) -> Format {
+        Format::Diesel
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("diesel", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn discover_skipping(
+        &self,
+        dir: &Path,
+        _: &super::Options,
+        skip: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<Migration>, DiscoverError> {
+        discover_skipping(dir, skip)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(3)
+    }
+
+    /// A subdirectory holding `up.sql`.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.subdirectory_holds("up.sql"))
+    }
+
+    /// Timestamps, written `YYYY-MM-DD-HHMMSS` unless the last migration's is not.
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        let last = existing.last();
+        let dashed = last.is_none_or(|m| {
+            m.path.parent().and_then(Path::file_name).is_some_and(|n| {
+                n.to_string_lossy()
+                    .split('_')
+                    .next()
+                    .unwrap_or("")
+                    .contains('-')
+            })
+        });
+        timestamps(last.map(|m| m.version.as_str()), count, now)
+            .into_iter()
+            .map(|v| if dashed { dashed_timestamp(&v) } else { v })
+            .collect()
+    }
+
+    /// `<name>/up.sql`, `down.sql`, and `metadata.toml` outside a transaction.
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let folder = dir.join(new.name());
+        let mut files = vec![
+            (folder.join("up.sql"), new.migration.sql.clone()),
+            (folder.join("down.sql"), DOWN.to_string()),
+        ];
+        if !new.migration.transaction {
+            files.push((
+                folder.join("metadata.toml"),
+                "run_in_transaction = false\n".to_string(),
+            ));
+        }
+        Planned {
+            main: folder.join("up.sql"),
+            files,
+            dirs: vec![folder],
+            transaction: new.migration.transaction,
+            key: None,
+            entry: None,
+        }
+    }
+}
+
+/// Diesel's `YYYY-MM-DD-HHMMSS` from `YYYYMMDDHHMMSS`.
+fn dashed_timestamp(t: &str) -> String {
+    if t.len() != 14 {
+        return t.to_string();
+    }
+    format!("{}-{}-{}-{}", &t[..4], &t[4..6], &t[6..8], &t[8..])
 }
 
 #[cfg(test)]

@@ -14,10 +14,14 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
+use super::tool::{Marked, Shape, Tool, atlas_sum_for};
+use super::utc::millis;
 use super::version::cmp_numeric;
+use super::write::{Created, NewFile, Planned, WriteError, flat, in_folder, sequence, timestamps};
 use super::{
     DirLayout, DiscoverError, Format, entries, in_version_order, read_migration, read_text,
     trimmed, versioned,
@@ -186,6 +190,111 @@ pub(super) fn chunks(text: &str) -> Vec<Range<usize>> {
         start = end + BREAKPOINT.len();
     }
     out
+}
+
+/// drizzle-kit's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS drizzle;
+CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (
+    id SERIAL PRIMARY KEY,
+    hash text NOT NULL,
+    created_at bigint
+);
+";
+
+/// `format = "drizzle"`.
+pub(super) struct Drizzle;
+
+impl Tool for Drizzle {
+    fn format(&self) -> Format {
+        Format::Drizzle
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("drizzle-kit", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn not_applied(&self, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+        unlisted(dir)
+    }
+
+    fn marker_files(&self) -> &'static [&'static str] {
+        &[JOURNAL]
+    }
+
+    fn marks(&self, text: &str, _: bool) -> bool {
+        text.contains(BREAKPOINT)
+    }
+
+    /// The journal, or drizzle-kit v1's folders without Prisma's `migration_lock.toml`.
+    fn marked(&self, dir: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        let fits = dir.join(JOURNAL).is_file() || (shape.folders && !shape.prisma_or_diesel);
+        let layout = "meta/_journal.json listing `<tag>.sql` files, or \
+                      `<timestamp>_<name>/migration.sql` directories without Prisma's \
+                      migration_lock.toml";
+        Ok(Marked::when(fits, layout))
+    }
+
+    fn in_transaction_only(&self) -> bool {
+        true
+    }
+
+    /// The journal's `idx` (the version of a journal migration) names the file: `0007_…`;
+    /// drizzle-kit v1's folders are timestamps.
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        let last = existing.last();
+        let last_version = last.map(|m| m.version.as_str());
+        if last.is_some_and(|m| !is_folder(m)) {
+            let idx = last_version.unwrap_or_default();
+            return sequence(&format!("{idx:0>4}"), count);
+        }
+        timestamps(last_version, count, now)
+    }
+
+    /// `<name>.sql` listed in the journal (the SQL one chunk, without breakpoints), else a
+    /// `<name>/migration.sql` folder.
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let (name, migration) = (new.name(), new.migration);
+        match dir.join(JOURNAL).is_file() {
+            true => flat(
+                dir,
+                &format!("{name}.sql"),
+                migration.sql.clone(),
+                migration,
+            ),
+            false => in_folder(dir, &name, &migration.sql, migration.transaction),
+        }
+    }
+
+    /// The journal gains an entry per new file; without one, only an `atlas.sum` is kept.
+    fn bookkeeping(
+        &self,
+        dir: &Path,
+        planned: &[Planned],
+        now: SystemTime,
+        created: &mut Created,
+    ) -> Result<(), WriteError> {
+        if !dir.join(JOURNAL).is_file() {
+            return atlas_sum_for(Format::Drizzle, dir, created);
+        }
+        let tags: Vec<String> = (planned.iter())
+            .filter_map(|p| p.main.file_stem())
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .collect();
+        let journal = journal_with(dir, &tags, millis(now))?;
+        created.rewrite(&dir.join(JOURNAL), &journal)
+    }
+}
+
+/// A drizzle-kit v1 migration: `<timestamp>_<name>/migration.sql`.
+fn is_folder(migration: &Migration) -> bool {
+    migration
+        .path
+        .file_name()
+        .is_some_and(|n| n == "migration.sql")
 }
 
 #[cfg(test)]

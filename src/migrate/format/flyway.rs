@@ -9,8 +9,11 @@
 //! inside a transaction block runs outside one, as Flyway does.
 
 use std::path::Path;
+use std::time::SystemTime;
 
+use super::tool::{Listing, Tool};
 use super::version::cmp_flyway;
+use super::write::{NewFile, Planned, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, in_version_order, mark_non_transactional};
 use crate::migrate::migration::Migration;
 
@@ -88,6 +91,83 @@ fn is_callback(stem: &str) -> bool {
 /// `V<version>__<description>.sql`, for detection.
 pub(super) fn is_versioned(name: &str) -> bool {
     matches!(parse(name), Name::Migration { version, .. } if !version.is_empty())
+}
+
+/// Flyway's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE flyway_schema_history (
+    installed_rank INT NOT NULL,
+    version VARCHAR(50),
+    description VARCHAR(200) NOT NULL,
+    type VARCHAR(20) NOT NULL,
+    script VARCHAR(1000) NOT NULL,
+    checksum INTEGER,
+    installed_by VARCHAR(100) NOT NULL,
+    installed_on TIMESTAMP NOT NULL DEFAULT now(),
+    execution_time INTEGER NOT NULL,
+    success BOOLEAN NOT NULL
+);
+ALTER TABLE flyway_schema_history ADD CONSTRAINT flyway_schema_history_pk PRIMARY KEY (installed_rank);
+CREATE INDEX flyway_schema_history_s_idx ON flyway_schema_history (success);
+";
+
+/// `format = "flyway"`.
+pub(super) struct Flyway;
+
+impl Tool for Flyway {
+    fn format(&self) -> Format {
+        Format::Flyway
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Flyway", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(6)
+    }
+
+    /// A `V<version>__<desc>.sql` file.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.sql_names().any(is_versioned))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, _: SystemTime) -> Vec<String> {
+        next_versions(existing, count)
+    }
+
+    /// `V<version>__<description>.sql`: Flyway runs a file outside a transaction by itself.
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = format!("V{}__{}.sql", new.version, new.description);
+        flat(dir, &name, new.migration.sql.clone(), new.migration)
+    }
+}
+
+/// Flyway: the last versioned migration's version, as written in its name (`1_2` or `1.2`), with
+/// its last part incremented.
+fn next_versions(existing: &[Migration], count: usize) -> Vec<String> {
+    let written = existing
+        .iter()
+        .rev()
+        .filter(|m| !m.version.is_empty())
+        .find_map(|m| {
+            let name = m.path.file_name()?.to_str()?;
+            Some(name.strip_prefix('V')?.split_once("__")?.0.to_string())
+        });
+    let Some(written) = written else {
+        return (1..=count).map(|n| n.to_string()).collect();
+    };
+    let (head, last_part) = match written.rfind(['.', '_']) {
+        Some(i) => written.split_at(i + 1),
+        None => ("", written.as_str()),
+    };
+    sequence(last_part, count)
+        .into_iter()
+        .map(|part| format!("{head}{part}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -77,44 +77,8 @@ fn read(path: PathBuf, text: &str, value: &Value) -> Result<Settings, DiscoverEr
         location: Location::at(&path, text, text.find(needle).unwrap_or(0)),
         problem,
     };
-    let mut found = Vec::new();
-    match value.get("placeholders") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            for (name, value) in map {
-                if !placeholder::is_name(name) {
-                    let why = format!(
-                        "placeholder `{name}`: graphile-migrate refuses a name that is not `:` \
-                         then capitals, digits or `_` (`:DATABASE_VISITOR`)"
-                    );
-                    return Err(problem(name, why));
-                }
-                let Value::String(value) = value else {
-                    let why = format!("placeholder `{name}`: graphile-migrate wants a string");
-                    return Err(problem(name, why));
-                };
-                found.push((name.clone(), value.clone()));
-            }
-        }
-        Some(_) => {
-            let why = "`placeholders` must be an object, as graphile-migrate requires".into();
-            return Err(problem("placeholders", why));
-        }
-    }
-    let mut pg_settings = Vec::new();
-    if let Some(Value::Object(map)) = value.get("pgSettings") {
-        for (name, value) in map {
-            let value = match value {
-                Value::String(text) => text.clone(),
-                Value::Number(number) => number.to_string(),
-                _ => {
-                    let why = format!("pgSettings `{name}`: graphile-migrate wants a string");
-                    return Err(problem(name, why));
-                }
-            };
-            pg_settings.push((name.clone(), value));
-        }
-    }
+    let found = placeholders_in(value, &problem)?;
+    let pg_settings = pg_settings_in(value, &problem)?;
     let after_reset = actions(value.get("afterReset"), &|needle, why| problem(needle, why))?;
     Ok(Settings {
         path: path.clone(),
@@ -133,6 +97,60 @@ fn read(path: PathBuf, text: &str, value: &Value) -> Result<Settings, DiscoverEr
     })
 }
 
+/// `.gmrc`'s `placeholders`, named and valued as graphile-migrate requires.
+fn placeholders_in(
+    value: &Value,
+    problem: &Problem<'_>,
+) -> Result<Vec<(String, String)>, DiscoverError> {
+    let map = match value.get("placeholders") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            let why = "`placeholders` must be an object, as graphile-migrate requires".into();
+            return Err(problem("placeholders", why));
+        }
+    };
+    let mut found = Vec::new();
+    for (name, value) in map {
+        if !placeholder::is_name(name) {
+            let why = format!(
+                "placeholder `{name}`: graphile-migrate refuses a name that is not `:` \
+                 then capitals, digits or `_` (`:DATABASE_VISITOR`)"
+            );
+            return Err(problem(name, why));
+        }
+        let Value::String(value) = value else {
+            let why = format!("placeholder `{name}`: graphile-migrate wants a string");
+            return Err(problem(name, why));
+        };
+        found.push((name.clone(), value.clone()));
+    }
+    Ok(found)
+}
+
+/// `.gmrc`'s `pgSettings`, each a string or a number.
+fn pg_settings_in(
+    value: &Value,
+    problem: &Problem<'_>,
+) -> Result<Vec<(String, String)>, DiscoverError> {
+    let Some(Value::Object(map)) = value.get("pgSettings") else {
+        return Ok(Vec::new());
+    };
+    let mut pg_settings = Vec::new();
+    for (name, value) in map {
+        let value = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => {
+                let why = format!("pgSettings `{name}`: graphile-migrate wants a string");
+                return Err(problem(name, why));
+            }
+        };
+        pg_settings.push((name.clone(), value));
+    }
+    Ok(pg_settings)
+}
+
 /// An action as written.
 enum Parsed {
     Sql(String),
@@ -140,6 +158,9 @@ enum Parsed {
 }
 
 type Problem<'a> = dyn Fn(&str, String) -> DiscoverError + 'a;
+
+/// The actions graphile-migrate runs, as a message lists them.
+const FORMS: &str = r#"a file name, {"_": "sql", "file": ...} or {"_": "command", "command": ...}"#;
 
 /// The `afterReset` actions that run on the main database, as graphile-migrate validates them.
 fn actions(value: Option<&Value>, problem: &Problem<'_>) -> Result<Vec<Parsed>, DiscoverError> {
@@ -168,10 +189,8 @@ fn actions(value: Option<&Value>, problem: &Problem<'_>) -> Result<Vec<Parsed>, 
                 found.push(Parsed::Command(command.to_string()))
             }
             _ => {
-                let why = format!(
-                    "afterReset action {item} is not one graphile-migrate runs: a file name, \
-                     {{\"_\": \"sql\", \"file\": ...}} or {{\"_\": \"command\", \"command\": ...}}"
-                );
+                let why =
+                    format!("afterReset action {item} is not one graphile-migrate runs: {FORMS}");
                 return Err(problem("afterReset", why));
             }
         }
@@ -204,13 +223,9 @@ pub(super) fn after_reset(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
         let alone_and_refusing =
             split.len() == 1 && statements::refuses_transaction(&text[split[0].range.clone()]);
         migrations.push(Migration {
-            version: String::new(),
             description: file,
-            body: 0..text.len(),
-            path,
-            text,
             transaction: !alone_and_refusing,
-            verbatim: Vec::new(),
+            ..Migration::new(path, text)
         });
     }
     Ok(migrations)

@@ -10,7 +10,9 @@
 
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
+use super::write::{DOWN, NEVER_WRAPPED, NewFile, Planned, flat};
 use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
@@ -34,6 +36,51 @@ fn parse(name: &str) -> Name<'_> {
         return Name::Ignored;
     }
     versioned_name(name, ".up.sql")
+}
+
+/// golang-migrate's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null);\n";
+
+/// `format = "golang-migrate"`.
+pub(super) struct GolangMigrate;
+
+impl Tool for GolangMigrate {
+    fn format(&self) -> Format {
+        Format::GolangMigrate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("golang-migrate", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(9)
+    }
+
+    /// `*.up.sql` files.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.sql_names().any(|name| name.ends_with(".up.sql")))
+    }
+
+    /// `<name>.up.sql` and a `<name>.down.sql`.
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = new.name();
+        Planned {
+            files: vec![
+                (
+                    dir.join(format!("{name}.up.sql")),
+                    new.migration.sql.clone(),
+                ),
+                (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+            ],
+            transaction: NEVER_WRAPPED,
+            ..flat(dir, &format!("{name}.up.sql"), String::new(), new.migration)
+        }
+    }
 }
 
 #[cfg(test)]

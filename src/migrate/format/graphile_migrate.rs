@@ -19,8 +19,11 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use super::tool::{Listing, Marked, Shape, Tool};
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{NewFile, NewMigration, Planned, WriteError, sequence};
 use super::{
     DiscoverError, Format, Options, as_one_message, entries, gmrc, in_version_order, lines,
     read_migration,
@@ -375,6 +378,130 @@ fn sha1_hex(data: &[u8]) -> String {
         }
     }
     state.iter().map(|s| format!("{s:08x}")).collect()
+}
+
+/// graphile-migrate's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS graphile_migrate;
+CREATE TABLE IF NOT EXISTS graphile_migrate.migrations (
+    hash text PRIMARY KEY,
+    previous_hash text REFERENCES graphile_migrate.migrations,
+    filename text NOT NULL,
+    date timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS graphile_migrate.current (
+    filename text PRIMARY KEY DEFAULT 'current.sql',
+    content text NOT NULL,
+    date timestamptz NOT NULL DEFAULT now()
+);
+";
+
+/// `format = "graphile-migrate"`.
+pub(super) struct GraphileMigrate;
+
+impl Tool for GraphileMigrate {
+    fn format(&self) -> Format {
+        Format::GraphileMigrate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("graphile-migrate", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir, options)
+    }
+
+    fn not_applied(&self, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+        Ok(uncommitted(dir))
+    }
+
+    fn placeholders(
+        &self,
+        dir: &Path,
+        options: &Options,
+    ) -> Result<Option<Placeholders>, DiscoverError> {
+        placeholders(dir, options).map(Some)
+    }
+
+    fn session_settings(&self, dir: &Path) -> Result<Vec<(String, String)>, DiscoverError> {
+        gmrc::pg_settings(dir)
+    }
+
+    fn reads(&self, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+        Ok(gmrc::find(dir)?.map(|s| s.path).into_iter().collect())
+    }
+
+    fn not_run(&self, dir: &Path) -> Result<Vec<String>, DiscoverError> {
+        gmrc::commands_not_run(dir)
+    }
+
+    fn marks(&self, text: &str, _: bool) -> bool {
+        has_header(text)
+    }
+
+    fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
+        let layout = "`path` is graphile-migrate's migrations folder, holding \
+                      `committed/<number>.sql`: point `path` at the folder above `committed/`";
+        Ok(Marked::when(dir.join(COMMITTED).is_dir(), layout))
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(1)
+    }
+
+    /// A `committed/` subdirectory.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.dir.join(COMMITTED).is_dir())
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, _: SystemTime) -> Vec<String> {
+        let last = existing.last().map_or("0", |m| m.version.as_str());
+        sequence(&format!("{last:0>6}"), count)
+    }
+
+    /// `committed/<number>-<name>.sql`, each linked to the one before by its hash.
+    fn new_files(
+        &self,
+        dir: &Path,
+        existing: &[Migration],
+        new: &[NewFile<'_>],
+    ) -> Result<Vec<Planned>, WriteError> {
+        let mut last_hash = existing.last().map(last_hash).transpose()?;
+        let planned = new.iter().map(|n| {
+            let name = format!("{}-{}.sql", n.version, n.description);
+            committed_file(dir, &mut last_hash, &name, n.migration)
+        });
+        Ok(planned.collect())
+    }
+}
+
+/// A graphile-migrate committed migration called `name`, linked to the one before it by
+/// `last_hash`; it creates `committed/` when graphile-migrate has not yet.
+fn committed_file(
+    dir: &Path,
+    last_hash: &mut Option<String>,
+    name: &str,
+    migration: &NewMigration,
+) -> Planned {
+    let committed = dir.join(COMMITTED);
+    let body = match migration.transaction {
+        true => migration.sql.clone(),
+        false => format!("--! no-transaction\n{}", migration.sql.trim()),
+    };
+    let text = committed_text(&body, last_hash.as_deref());
+    *last_hash = Some(hash(&body, last_hash.as_deref()));
+    let main = committed.join(name);
+    Planned {
+        dirs: (!committed.is_dir())
+            .then_some(committed)
+            .into_iter()
+            .collect(),
+        files: vec![(main.clone(), text)],
+        main,
+        transaction: migration.transaction,
+        key: None,
+        entry: None,
+    }
 }
 
 #[cfg(test)]

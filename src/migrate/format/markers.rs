@@ -19,9 +19,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::tool::{Marked, Shape};
 use super::{
-    DiscoverError, Entry, Format, atlas, dbmate, drizzle, flyway, goose, graphile_migrate,
-    liquibase, liquibase_sql, node_pg_migrate, read_text, refinery, sqitch, sqlx,
+    DiscoverError, Entry, Format, TOOLS, atlas, atlas_sum, flyway, graphile_migrate, liquibase,
+    read_text,
 };
 
 /// A file that names the tool owning the chain.
@@ -48,31 +49,24 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
             second_format: other.format,
         });
     }
-    let folders = entries
-        .iter()
-        .any(|e| e.is_dir && e.path.join("migration.sql").is_file());
-    let prisma_or_diesel = entries
-        .iter()
-        .any(|e| (e.is_dir && e.path.join("up.sql").is_file()) || e.name == "migration_lock.toml");
-    let flat = !folders && !prisma_or_diesel;
-    let fits = match first.format {
-        Format::Goose | Format::NodePgMigrate | Format::Refinery => flat,
-        Format::Drizzle => dir.join(drizzle::JOURNAL).is_file() || (folders && !prisma_or_diesel),
-        Format::GraphileMigrate => dir.join(graphile_migrate::COMMITTED).is_dir(),
-        Format::Atlas => flat && dir.join(atlas::SUM).is_file(),
-        // Where the plan and deploy/ are is sqitch.conf's to say: the error names what is missing.
-        Format::Sqitch => return sqitch::layout(dir).map(|_| Some(Format::Sqitch)),
-        Format::Liquibase => liquibase::master_in(dir).is_some(),
-        _ => return Ok(None),
+    let shape = Shape {
+        folders: (entries.iter()).any(|e| e.is_dir && e.path.join("migration.sql").is_file()),
+        prisma_or_diesel: (entries.iter()).any(|e| {
+            (e.is_dir && e.path.join("up.sql").is_file()) || e.name == "migration_lock.toml"
+        }),
     };
-    if !fits {
-        return Err(DiscoverError::MarkerWithoutLayout {
+    let Some(tool) = TOOLS.iter().find(|tool| tool.format() == first.format) else {
+        return Ok(None);
+    };
+    match tool.marked(dir, &shape)? {
+        Marked::Fits => Ok(Some(first.format)),
+        Marked::ToRules => Ok(None),
+        Marked::Lacks(layout) => Err(DiscoverError::MarkerWithoutLayout {
             path: first.path.clone(),
             format: first.format,
-            layout: layout(first.format),
-        });
+            layout,
+        }),
     }
-    Ok(Some(first.format))
 }
 
 /// `atlas.sum` beside another tool's markers (goose, dbmate, Liquibase's formatted SQL) or
@@ -80,49 +74,27 @@ pub(super) fn decide(dir: &Path, entries: &[Entry]) -> Result<Option<Format>, Di
 /// chain (`--dir-format`), which is that tool's format to read (the sum is checked all the same).
 fn written_by_atlas_for_another_tool(found: &[Marker], entries: &[Entry]) -> bool {
     let has_sum = found.iter().any(|m| m.path.ends_with(atlas::SUM));
-    let tool_marker = found
-        .iter()
-        .any(|m| matches!(m.format, Format::Goose | Format::Dbmate | Format::Liquibase));
+    let tool_marker = (found.iter()).any(|m| atlas_sum::writes_for(m.format));
     let tool_layout = entries
         .iter()
         .any(|e| !e.is_dir && (e.name.ends_with(".up.sql") || flyway::is_versioned(&e.name)));
     has_sum && (tool_marker || tool_layout)
 }
 
-fn layout(format: Format) -> &'static str {
-    match format {
-        Format::Drizzle => {
-            "meta/_journal.json listing `<tag>.sql` files, or `<timestamp>_<name>/migration.sql` \
-             directories without Prisma's migration_lock.toml"
-        }
-        Format::GraphileMigrate => {
-            "`path` is graphile-migrate's migrations folder, holding `committed/<number>.sql`: \
-             point `path` at the folder above `committed/`"
-        }
-        Format::Atlas => "`<version>_<name>.sql` files beside atlas.sum (`atlas migrate hash`)",
-        Format::Refinery => "`V<n>__<name>.sql` files, not one directory per migration",
-        Format::Liquibase => {
-            "a master changelog that includes the formatted SQL files; set `path` to it \
-             (db.changelog-master.xml, changelog.yaml...)"
-        }
-        _ => "`<version>_<name>.sql` files, not one directory per migration",
-    }
-}
-
-/// Every marker of `dir`: in its `.sql` files, in the SQL files of its migration directories
-/// and of graphile-migrate's `committed/`, and the tools' own files (drizzle's journal,
-/// `atlas.sum`, `sqitch.plan`, a Liquibase master changelog).
+/// Every marker of `dir`: the tools' own files (drizzle's journal, `atlas.sum`, `sqitch.plan`),
+/// the SQL files of graphile-migrate's `committed/`, a Liquibase master changelog, its `.sql`
+/// files and the SQL files of its migration directories.
 fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
     let mut found = Vec::new();
-    for (format, file) in [
-        (Format::Drizzle, drizzle::JOURNAL),
-        (Format::Atlas, atlas::SUM),
-        (Format::Sqitch, sqitch::PLAN),
-        (Format::Sqitch, sqitch::conf::FILE),
-    ] {
-        let path = dir.join(file);
-        if path.is_file() {
-            found.push(Marker { format, path });
+    for tool in TOOLS {
+        for file in tool.marker_files() {
+            let path = dir.join(file);
+            if path.is_file() {
+                found.push(Marker {
+                    format: tool.format(),
+                    path,
+                });
+            }
         }
     }
     let committed = dir.join(graphile_migrate::COMMITTED);
@@ -140,67 +112,52 @@ fn find(dir: &Path, entries: &[Entry]) -> Result<Vec<Marker>, DiscoverError> {
         });
     }
     for entry in entries {
-        if !entry.is_dir {
-            if entry.name.ends_with(".sql") {
-                in_file(&entry.path, true, &mut found)?;
-            }
-            continue;
-        }
-        let migration = entry.path.join("migration.sql");
-        let snapshot = entry.path.join("snapshot.json");
-        if migration.is_file() && snapshot.is_file() {
-            found.push(Marker {
-                format: Format::Drizzle,
-                path: snapshot,
-            });
-        }
-        for file in [migration, entry.path.join("up.sql")] {
-            if file.is_file() {
-                in_file(&file, false, &mut found)?;
-            }
-        }
+        in_entry(entry, &mut found)?;
     }
     Ok(found)
 }
 
-/// The markers in the SQL file at `path`; those of dbmate, sqlx, atlas and refinery only when
-/// `flat` (the layout rules never looked for them in directories). A goose or node-pg-migrate
-/// marker in a migration directory is looked for: read as Prisma's, such a file would run its
-/// down section; so is a `--liquibase formatted sql` line, whose `--rollback` lines would run.
+/// The markers of one entry of the directory: a `.sql` file, or a migration directory's SQL
+/// file and drizzle's `snapshot.json` beside a `migration.sql`.
+fn in_entry(entry: &Entry, found: &mut Vec<Marker>) -> Result<(), DiscoverError> {
+    if !entry.is_dir {
+        if entry.name.ends_with(".sql") {
+            in_file(&entry.path, true, found)?;
+        }
+        return Ok(());
+    }
+    let migration = entry.path.join("migration.sql");
+    let snapshot = entry.path.join("snapshot.json");
+    if migration.is_file() && snapshot.is_file() {
+        found.push(Marker {
+            format: Format::Drizzle,
+            path: snapshot,
+        });
+    }
+    for file in [migration, entry.path.join("up.sql")] {
+        if file.is_file() {
+            in_file(&file, false, found)?;
+        }
+    }
+    Ok(())
+}
+
+/// The markers in the SQL file at `path`, as each tool recognises its own ([`Tool::marks`]):
+/// those of dbmate, sqlx, atlas and refinery only when `flat` (the layout rules never looked
+/// for them in directories). A goose or node-pg-migrate marker in a migration directory is
+/// looked for: read as Prisma's, such a file would run its down section; so is a
+/// `--liquibase formatted sql` line, whose `--rollback` lines would run.
+///
+/// [`Tool::marks`]: super::tool::Tool::marks
 fn in_file(path: &Path, flat: bool, found: &mut Vec<Marker>) -> Result<(), DiscoverError> {
     let text = read_text(path)?;
-    let mut push = |format| {
-        found.push(Marker {
-            format,
-            path: path.to_path_buf(),
-        })
-    };
-    if goose::has_annotation(&text) {
-        push(Format::Goose);
-    }
-    if text.contains(drizzle::BREAKPOINT) {
-        push(Format::Drizzle);
-    }
-    if graphile_migrate::has_header(&text) {
-        push(Format::GraphileMigrate);
-    }
-    if flat && atlas::has_directive(&text) {
-        push(Format::Atlas);
-    }
-    if node_pg_migrate::has_up_marker(&text) {
-        push(Format::NodePgMigrate);
-    }
-    if flat && refinery::opts_out_of_transaction(&text) {
-        push(Format::Refinery);
-    }
-    if liquibase_sql::is_formatted(&text) {
-        push(Format::Liquibase);
-    }
-    if flat && dbmate::has_up_section(&text) {
-        push(Format::Dbmate);
-    }
-    if flat && sqlx::opts_out_of_transaction(&text) {
-        push(Format::Sqlx);
+    for tool in TOOLS {
+        if tool.marks(&text, flat) {
+            found.push(Marker {
+                format: tool.format(),
+                path: path.to_path_buf(),
+            });
+        }
     }
     Ok(())
 }

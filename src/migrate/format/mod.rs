@@ -1,6 +1,18 @@
 //! Finding the migrations of a chain: one module per layout, each turning a directory into the
 //! `Vec<Migration>` its tool would apply, in the tool's order.
 //!
+//! # One module per format
+//!
+//! Each format is a module holding a unit struct that implements [`tool::Tool`]: discovery (the
+//! chain, its order, how each file is sent), what it reads or skips besides, its markers and
+//! layout rule for `auto`, the files `init` takes as a chain, its history tables, and how
+//! `fix --write` names and frames a new migration. [`TOOLS`] lists them all; everything that
+//! dispatches over formats goes through it. What the formats share is beside them: reading a
+//! directory ([`files`]), ordering ([`order`]), markers ([`markers`]), detection ([`detect`]),
+//! writing ([`write`]). Adding a format: a variant of [`Format`] (its name in `Format::name`
+//! and `Format::ALL`), its module implementing `Tool`, and one line in [`TOOLS`] (the test
+//! `every_format_but_auto_and_command_has_one_module` fails until it is there).
+//!
 //! Discovery never touches a database: it reads names and files, so that a misnamed file or two
 //! migrations with the same version are reported before anything runs. Files that obviously are
 //! not migrations (hidden files such as `.gitkeep`, files that are not `.sql` such as
@@ -60,22 +72,16 @@
 //! same files in the same order with the same outcome; when one does, the chain is sqlx's and is
 //! read as such. Set `format` explicitly to override.
 
+// The formats, one module each (see `TOOLS`).
 mod atlas;
-mod atlas_sum;
 mod dbmate;
 mod diesel;
 mod drizzle;
-mod error;
-mod exclude;
 mod flyway;
-mod gmrc;
 mod golang_migrate;
 mod goose;
 mod graphile_migrate;
-mod json5;
 mod liquibase;
-mod liquibase_sql;
-mod markers;
 mod node_pg_migrate;
 mod prisma;
 mod refinery;
@@ -83,90 +89,40 @@ mod sqitch;
 mod sql_dir;
 mod sqlx;
 mod supabase;
+
+// What the formats share.
+mod atlas_sum;
+mod detect;
+mod error;
+mod exclude;
+mod files;
+mod gmrc;
+mod json5;
+mod markers;
+mod order;
+mod tool;
 mod utc;
 mod version;
 mod write;
 
-use std::cmp::Ordering;
-use std::fs;
-use std::io;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::location::TextError;
 use crate::migrate::migration::Migration;
 use crate::migrate::placeholders::Placeholders;
 use crate::spec::Format;
-use crate::sql::statements;
+use files::{
+    DirLayout, Entry, FileLayout, Name, entries, io_error, lines, read_migration, read_text,
+    trimmed, versioned, versioned_name,
+};
+use order::{as_one_message, in_version_order, mark_non_transactional, numbered};
+use tool::Tool;
 
+pub use detect::detect;
 pub use error::DiscoverError;
 pub use exclude::excluded;
 pub use sqitch::{Layout as SqitchLayout, layout as sqitch_layout};
 pub use supabase::skip_warning;
 pub use write::{NewMigration, WriteError, append};
-
-/// Recognises the layout of `dir` (see the module documentation). Never returns `Auto` or
-/// `Command`.
-pub fn detect(dir: &Path) -> Result<Format, DiscoverError> {
-    if dir.is_file() && liquibase::is_master_file(dir) {
-        return Ok(Format::Liquibase);
-    }
-    let entries = entries(dir)?;
-    if let Some(format) = markers::decide(dir, &entries)? {
-        return Ok(format);
-    }
-    let subdirectory_holds = |file: &str| {
-        entries
-            .iter()
-            .any(|entry| entry.is_dir && entry.path.join(file).is_file())
-    };
-    let has_file = |name: &str| entries.iter().any(|e| !e.is_dir && e.name == name);
-    if dir.join(graphile_migrate::COMMITTED).is_dir() {
-        return Ok(Format::GraphileMigrate);
-    }
-    if subdirectory_holds("migration.sql") || has_file("migration_lock.toml") {
-        return Ok(Format::Prisma);
-    }
-    if subdirectory_holds("up.sql") {
-        return Ok(Format::Diesel);
-    }
-    let sql: Vec<&Entry> = entries
-        .iter()
-        .filter(|entry| !entry.is_dir && entry.name.ends_with(".sql"))
-        .collect();
-    if supabase::is_supabase_dir(dir) && sql.iter().any(|e| supabase::matches_cli_pattern(&e.name))
-    {
-        return Ok(Format::Supabase);
-    }
-    if refinery::has_lone_unversioned(sql.iter().map(|entry| entry.name.as_str())) {
-        return Ok(Format::Refinery);
-    }
-    if sql.iter().any(|entry| flyway::is_versioned(&entry.name)) {
-        return Ok(Format::Flyway);
-    }
-    let mut texts = Vec::with_capacity(sql.len());
-    for entry in &sql {
-        texts.push(read_text(&entry.path)?);
-    }
-    if texts.iter().any(|text| dbmate::has_up_section(text)) {
-        return Ok(Format::Dbmate);
-    }
-    let up_files = sql.iter().any(|entry| entry.name.ends_with(".up.sql"));
-    let plain_versioned = sql
-        .iter()
-        .any(|entry| sqlx::is_plain_versioned(&entry.name));
-    if texts.iter().any(|text| sqlx::opts_out_of_transaction(text)) || (up_files && plain_versioned)
-    {
-        return Ok(Format::Sqlx);
-    }
-    if up_files {
-        return Ok(Format::GolangMigrate);
-    }
-    if node_pg_migrate::has_scripts(entries.iter().map(|e| e.name.as_str())) {
-        return Ok(Format::NodePgMigrate);
-    }
-    Ok(Format::SqlDir)
-}
 
 /// What the project file says about reading a chain, besides its directory and format.
 #[derive(Debug, Clone, Default)]
@@ -184,6 +140,59 @@ pub fn discover(format: Format, dir: &Path) -> Result<Vec<Migration>, DiscoverEr
     discover_with(format, dir, &Options::default())
 }
 
+/// Every migration format, one module each. The order is the one markers are looked for in
+/// (see [`markers`]): of two tools whose markers one directory mixes, the error names the
+/// earlier one first. Adding a format: its module implementing [`Tool`], and one line here.
+const TOOLS: [&dyn Tool; 16] = [
+    &goose::Goose,
+    &drizzle::Drizzle,
+    &graphile_migrate::GraphileMigrate,
+    &atlas::Atlas,
+    &sqitch::Sqitch,
+    &node_pg_migrate::NodePgMigrate,
+    &refinery::Refinery,
+    &liquibase::Liquibase,
+    &dbmate::Dbmate,
+    &sqlx::Sqlx,
+    &prisma::Prisma,
+    &diesel::Diesel,
+    &supabase::Supabase,
+    &flyway::Flyway,
+    &golang_migrate::GolangMigrate,
+    &sql_dir::SqlDir,
+];
+
+/// The module of `format`; `None` for `auto` (detect first) and `command` (no files).
+fn tool(format: Format) -> Option<&'static dyn Tool> {
+    TOOLS.into_iter().find(|tool| tool.format() == format)
+}
+
+/// The module of `format`, `auto` resolved by [`detect`]; `None` for `command`.
+fn resolved(format: Format, dir: &Path) -> Result<Option<&'static dyn Tool>, DiscoverError> {
+    match format {
+        Format::Auto => Ok(tool(detect(dir)?)),
+        _ => Ok(tool(format)),
+    }
+}
+
+/// The chain of the project in `project` that a file names by itself (the first of the tools'
+/// [`Tool::chain_files`] that exists), relative to the project: sqitch's directory, or a
+/// Liquibase master changelog.
+pub fn named_chain(project: &Path) -> Option<PathBuf> {
+    let mut files = TOOLS
+        .into_iter()
+        .flat_map(|tool| (tool.chain_files().iter()).map(move |file| (tool, Path::new(file))));
+    let (tool, file) = files.find(|(_, file)| project.join(file).is_file())?;
+    Some(tool.chain_at(file))
+}
+
+/// The name of `format`'s tool and the DDL of the history tables it creates before the first
+/// migration (see [`crate::migrate::bookkeeping`]); `None` for a format without, `auto` and
+/// `command`.
+pub fn history(format: Format) -> Option<(&'static str, &'static str)> {
+    tool(format)?.history()
+}
+
 /// The migrations of `dir` in the order `format` applies them. `Auto` detects the format
 /// first; `Command` has no files to read (the command applies its own chain).
 pub fn discover_with(
@@ -191,30 +200,23 @@ pub fn discover_with(
     dir: &Path,
     options: &Options,
 ) -> Result<Vec<Migration>, DiscoverError> {
-    let migrations = match format {
-        Format::Auto => return discover_with(detect(dir)?, dir, options),
-        Format::Command => Ok(Vec::new()),
-        Format::SqlDir => sql_dir::discover(dir),
-        Format::Supabase => supabase::discover(dir),
-        Format::Sqlx => sqlx::discover(dir),
-        Format::Prisma => prisma::discover(dir),
-        Format::Diesel => diesel::discover(dir),
-        Format::GolangMigrate => golang_migrate::discover(dir),
-        Format::Flyway => flyway::discover(dir),
-        Format::Dbmate => dbmate::discover(dir),
-        Format::Goose => goose::discover(dir),
-        Format::Drizzle => drizzle::discover(dir),
-        Format::GraphileMigrate => graphile_migrate::discover(dir, options),
-        Format::Atlas => atlas::discover(dir),
-        Format::Refinery => refinery::discover(dir),
-        Format::Sqitch => sqitch::discover(dir),
-        Format::Liquibase => liquibase::discover(dir, &options.classpath),
-        Format::NodePgMigrate => node_pg_migrate::discover(dir),
-    }?;
-    // Atlas's own chain was checked as it was read; another tool's chain that Atlas wrote has
-    // an atlas.sum too, checked as Atlas computes it for that tool's layout.
-    if format != Format::Atlas && dir.is_dir() {
-        atlas_sum::verify(format, dir)?;
+    match resolved(format, dir)? {
+        Some(tool) => checked(tool, dir, options),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The chain `tool` reads in `dir`, its `atlas.sum` checked when Atlas wrote it. Atlas's own
+/// chain was checked as it was read; another tool's chain that Atlas wrote has an atlas.sum
+/// too, checked as Atlas computes it for that tool's layout.
+fn checked<T: Tool + ?Sized>(
+    tool: &T,
+    dir: &Path,
+    options: &Options,
+) -> Result<Vec<Migration>, DiscoverError> {
+    let migrations = tool.discover(dir, options)?;
+    if tool.format() != Format::Atlas && dir.is_dir() {
+        atlas_sum::verify(tool.format(), dir)?;
     }
     Ok(migrations)
 }
@@ -229,12 +231,10 @@ pub fn discover_excluding(
     options: &Options,
 ) -> Result<Vec<Migration>, DiscoverError> {
     let skip = |folder: &Path| excluded(dir, folder, exclude);
-    let mut migrations = match format {
-        Format::Auto => return discover_excluding(detect(dir)?, dir, exclude, options),
-        Format::Prisma => prisma::discover_skipping(dir, &skip)?,
-        Format::Diesel => diesel::discover_skipping(dir, &skip)?,
-        _ => discover_with(format, dir, options)?,
+    let Some(tool) = resolved(format, dir)? else {
+        return Ok(Vec::new());
     };
+    let mut migrations = tool.discover_skipping(dir, options, &skip)?;
     migrations.retain(|m| !skip(&m.path));
     Ok(migrations)
 }
@@ -242,13 +242,7 @@ pub fn discover_excluding(
 /// Files of `dir` that look like migrations but that `format` does not apply, for the run to
 /// name: the `.sql` files a drizzle journal does not list, the files the Supabase CLI skips.
 pub fn not_applied(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
-    match format {
-        Format::Auto => not_applied(detect(dir)?, dir),
-        Format::Drizzle => drizzle::unlisted(dir),
-        Format::GraphileMigrate => Ok(graphile_migrate::uncommitted(dir)),
-        Format::Supabase => supabase::skipped(dir),
-        _ => Ok(Vec::new()),
-    }
+    resolved(format, dir)?.map_or(Ok(Vec::new()), |tool| tool.not_applied(dir))
 }
 
 /// The placeholders replaced in the migrations of a chain of `format` before they are sent
@@ -258,11 +252,7 @@ pub fn placeholders(
     dir: &Path,
     options: &Options,
 ) -> Result<Option<Placeholders>, DiscoverError> {
-    match format {
-        Format::Auto => placeholders(detect(dir)?, dir, options),
-        Format::GraphileMigrate => graphile_migrate::placeholders(dir, options).map(Some),
-        _ => Ok(None),
-    }
+    resolved(format, dir)?.map_or(Ok(None), |tool| tool.placeholders(dir, options))
 }
 
 /// Settings the tool of a chain of `format` sets in its session before the migrations
@@ -271,11 +261,7 @@ pub fn session_settings(
     format: Format,
     dir: &Path,
 ) -> Result<Vec<(String, String)>, DiscoverError> {
-    match format {
-        Format::Auto => session_settings(detect(dir)?, dir),
-        Format::GraphileMigrate => gmrc::pg_settings(dir),
-        _ => Ok(Vec::new()),
-    }
+    resolved(format, dir)?.map_or(Ok(Vec::new()), |tool| tool.session_settings(dir))
 }
 
 /// The tool's files besides the migrations that reading a chain of `format` in `dir` reads:
@@ -285,10 +271,8 @@ pub fn read_from(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverErr
         .filter(|sum| sum.is_file())
         .into_iter()
         .collect();
-    match format {
-        Format::Auto => return read_from(detect(dir)?, dir),
-        Format::GraphileMigrate => files.extend(gmrc::find(dir)?.map(|s| s.path)),
-        _ => {}
+    if let Some(tool) = resolved(format, dir)? {
+        files.extend(tool.reads(dir)?);
     }
     Ok(files)
 }
@@ -296,300 +280,7 @@ pub fn read_from(format: Format, dir: &Path) -> Result<Vec<PathBuf>, DiscoverErr
 /// What the tool of a chain of `format` runs besides its files and this run does not, each a
 /// sentence for the run's header (graphile-migrate's `afterReset` commands).
 pub fn not_run(format: Format, dir: &Path) -> Result<Vec<String>, DiscoverError> {
-    match format {
-        Format::Auto => not_run(detect(dir)?, dir),
-        Format::GraphileMigrate => gmrc::commands_not_run(dir),
-        _ => Ok(Vec::new()),
-    }
-}
-
-/// An entry of a migrations directory.
-struct Entry {
-    name: String,
-    path: PathBuf,
-    is_dir: bool,
-}
-
-/// The visible entries of `dir`, by name; hidden ones (`.gitkeep`, editor files) are left out.
-fn entries(dir: &Path) -> Result<Vec<Entry>, DiscoverError> {
-    let metadata = fs::metadata(dir).map_err(|source| match source.kind() {
-        io::ErrorKind::NotFound => DiscoverError::Missing {
-            path: dir.to_path_buf(),
-        },
-        _ => io_error(dir)(source),
-    })?;
-    if !metadata.is_dir() {
-        return Err(DiscoverError::NotADirectory {
-            path: dir.to_path_buf(),
-        });
-    }
-    let mut entries = Vec::new();
-    super::file::note(dir);
-    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
-        let entry = entry.map_err(io_error(dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let is_dir = fs::metadata(&path).is_ok_and(|m| m.is_dir());
-        entries.push(Entry { name, path, is_dir });
-    }
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(entries)
-}
-
-fn io_error(path: &Path) -> impl Fn(io::Error) -> DiscoverError + '_ {
-    move |source| DiscoverError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// A file of the chain (see [`crate::migrate::file`]: regular, bounded, noted).
-fn read_text(path: &Path) -> Result<String, DiscoverError> {
-    super::file::read(path).map_err(|e| match e {
-        TextError::Io(source) => io_error(path)(source),
-        TextError::NotUtf8(e) => e.into(),
-    })
-}
-
-/// Reads a migration file: the whole file runs, in a transaction until the layout says otherwise.
-fn read_migration(
-    path: PathBuf,
-    version: &str,
-    description: &str,
-) -> Result<Migration, DiscoverError> {
-    let text = read_text(&path)?;
-    Ok(Migration {
-        version: version.to_string(),
-        description: description.to_string(),
-        body: 0..text.len(),
-        path,
-        text,
-        transaction: true,
-        verbatim: Vec::new(),
-    })
-}
-
-/// The lines of `text` with their byte offsets, each with its line break.
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split_inclusive('\n').scan(0, |offset, line| {
-        let start = *offset;
-        *offset += line.len();
-        Some((start, line))
-    })
-}
-
-/// `range` of `text` without surrounding whitespace, nor the blank and `--` comment lines that
-/// lead it (so a location names the statement's first token).
-fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
-    let mut start = range.start;
-    for (offset, line) in lines(&text[range.clone()]) {
-        let content = line.trim();
-        if !content.is_empty() && !content.starts_with("--") {
-            start = range.start + offset + (line.len() - line.trim_start().len());
-            break;
-        }
-        start = range.start + offset + line.len();
-    }
-    let end = range.start + text[range.clone()].trim_end().len();
-    start.min(end)..end
-}
-
-/// What a layout makes of a file name.
-enum Name<'a> {
-    Migration {
-        version: String,
-        description: &'a str,
-    },
-    /// Not a migration that runs (a down migration, an undo file...).
-    Ignored,
-    /// A `.sql` file that does not fit the layout.
-    Unexpected,
-}
-
-/// A layout with one `.sql` file per migration.
-struct FileLayout {
-    format: Format,
-    /// The pattern in error messages.
-    expected: &'static str,
-    parse: fn(&str) -> Name<'_>,
-    /// Also look into subdirectories (Flyway scans its locations recursively).
-    recursive: bool,
-}
-
-impl FileLayout {
-    /// The migration files of `dir`, read, in directory order. Files that are not `.sql` are
-    /// skipped; a `.sql` file whose name does not fit is an error.
-    fn read(&self, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-        let mut migrations = Vec::new();
-        for entry in entries(dir)? {
-            if entry.is_dir {
-                if self.recursive {
-                    migrations.extend(self.read(&entry.path)?);
-                }
-                continue;
-            }
-            if !entry.name.ends_with(".sql") {
-                continue;
-            }
-            match (self.parse)(&entry.name) {
-                Name::Migration {
-                    version,
-                    description,
-                } => migrations.push(read_migration(entry.path, &version, description)?),
-                Name::Ignored => {}
-                Name::Unexpected => {
-                    return Err(unexpected(self.format, self.expected, entry.path));
-                }
-            }
-        }
-        Ok(migrations)
-    }
-}
-
-/// A layout with one directory per migration, holding the SQL in `file`.
-struct DirLayout {
-    format: Format,
-    /// The SQL file inside each migration directory.
-    file: &'static str,
-    /// The pattern in error messages.
-    expected: &'static str,
-    /// The version and description of a migration directory's name, `None` if the name does not
-    /// look like a migration.
-    parse: fn(&str) -> Option<(String, &str)>,
-}
-
-impl DirLayout {
-    /// The migrations of `dir`, read, in directory order. A migration-looking directory without
-    /// the SQL file, a directory with the SQL file but another name, and a `.sql` file next to
-    /// the directories are errors; other entries are skipped.
-    fn read(&self, dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
-        self.read_skipping(dir, &|_| false)
-    }
-
-    /// [`DirLayout::read`], the directories `skip` matches left unread.
-    fn read_skipping(
-        &self,
-        dir: &Path,
-        skip: &dyn Fn(&Path) -> bool,
-    ) -> Result<Vec<Migration>, DiscoverError> {
-        let mut migrations = Vec::new();
-        for entry in entries(dir)? {
-            if entry.is_dir && skip(&entry.path) {
-                continue;
-            }
-            if !entry.is_dir {
-                if entry.name.ends_with(".sql") {
-                    return Err(unexpected(self.format, self.expected, entry.path));
-                }
-                continue;
-            }
-            let file = entry.path.join(self.file);
-            let has_file = file.is_file();
-            match ((self.parse)(&entry.name), has_file) {
-                (Some((version, description)), true) => {
-                    migrations.push(read_migration(file, &version, description)?);
-                }
-                (Some(_), false) => {
-                    return Err(DiscoverError::MissingFile {
-                        path: entry.path,
-                        file: self.file,
-                    });
-                }
-                (None, true) => return Err(unexpected(self.format, self.expected, entry.path)),
-                (None, false) => {}
-            }
-        }
-        Ok(migrations)
-    }
-}
-
-fn unexpected(format: Format, expected: &'static str, path: PathBuf) -> DiscoverError {
-    DiscoverError::UnexpectedName {
-        path,
-        format,
-        expected,
-    }
-}
-
-/// `<digits>_<description>` (the separator required), as most tools name a migration.
-fn versioned(stem: &str) -> Option<(String, &str)> {
-    let (digits, rest) = version::leading_digits(stem);
-    let description = rest.strip_prefix('_')?;
-    if digits.is_empty() {
-        return None;
-    }
-    Some((digits.to_string(), description))
-}
-
-/// What `<digits>_<description><suffix>` makes of `name`: a migration, or unexpected.
-fn versioned_name<'a>(name: &'a str, suffix: &str) -> Name<'a> {
-    let parsed = name.strip_suffix(suffix).and_then(versioned);
-    let Some((version, description)) = parsed else {
-        return Name::Unexpected;
-    };
-    Name::Migration {
-        version,
-        description,
-    }
-}
-
-/// For the layouts whose tools order by number and run a file outside a transaction when
-/// PostgreSQL requires it: marks the migrations and puts them in order.
-fn numbered(
-    format: Format,
-    mut migrations: Vec<Migration>,
-) -> Result<Vec<Migration>, DiscoverError> {
-    mark_non_transactional(&mut migrations);
-    in_version_order(format, migrations, version::cmp_numeric)
-}
-
-/// Sorts by version, compared with `cmp`, then by path; two migrations with the same version are
-/// an error naming both, since every tool but `sql-dir` applies a version once.
-fn in_version_order(
-    format: Format,
-    mut migrations: Vec<Migration>,
-    cmp: fn(&str, &str) -> Ordering,
-) -> Result<Vec<Migration>, DiscoverError> {
-    migrations.sort_by(|a, b| cmp(&a.version, &b.version).then_with(|| a.path.cmp(&b.path)));
-    let duplicate = migrations
-        .windows(2)
-        .find(|pair| cmp(&pair[0].version, &pair[1].version).is_eq());
-    if let Some([first, second]) = duplicate {
-        return Err(DiscoverError::DuplicateVersion {
-            format,
-            version: second.version.clone(),
-            first: first.path.clone(),
-            second: second.path.clone(),
-        });
-    }
-    Ok(migrations)
-}
-
-/// Sends `migration` as its tool sends a file it does not wrap in a transaction: the body as ONE
-/// simple-query message, no `BEGIN` of ours (golang-migrate, Prisma, sqlx's `-- no-transaction`,
-/// diesel's `run_in_transaction = false`, dbmate's `transaction:false`, refinery's
-/// `noTransaction`, graphile-migrate's `--! no-transaction`: each hands the file's text to its
-/// driver in one call, see docs/formats.md). PostgreSQL runs the statements of such a message in
-/// one implicit transaction (a failure undoes the whole file, `CREATE INDEX CONCURRENTLY` works
-/// only alone), and a single statement outside any (a procedure that COMMITs can be CALLed).
-fn as_one_message(migration: &mut Migration) {
-    migration.transaction = false;
-    let message = trimmed(&migration.text, migration.body.clone());
-    migration.verbatim = Some(message)
-        .into_iter()
-        .filter(|r| !r.is_empty())
-        .collect();
-}
-
-/// For the layouts whose tools run a file outside a transaction when PostgreSQL requires it
-/// (Flyway, Supabase, sql-dir: their users rely on `CREATE INDEX CONCURRENTLY` working).
-fn mark_non_transactional(migrations: &mut [Migration]) {
-    for migration in migrations {
-        migration.transaction = statements::runs_in_transaction(migration.sql());
-    }
+    resolved(format, dir)?.map_or(Ok(Vec::new()), |tool| tool.not_run(dir))
 }
 
 /// Temporary migration directories for the tests of every layout.
@@ -788,6 +479,23 @@ mod tests {
                 _ => assert_eq!(discover(format, fixture.path()).unwrap(), [], "{format}"),
             }
         }
+    }
+
+    #[test]
+    fn every_format_but_auto_and_command_has_one_module() {
+        for format in Format::ALL {
+            let modules = TOOLS.iter().filter(|t| t.format() == format).count();
+            let expected = usize::from(!matches!(format, Format::Auto | Format::Command));
+            assert_eq!(modules, expected, "{format}");
+        }
+    }
+
+    #[test]
+    fn layout_rules_are_numbered_once_each() {
+        let mut rules: Vec<u8> = TOOLS.iter().filter_map(|t| t.layout_rule()).collect();
+        rules.sort_unstable();
+        let expected: Vec<u8> = (1..=rules.len() as u8).collect();
+        assert_eq!(rules, expected);
     }
 
     #[test]

@@ -19,9 +19,12 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use super::tool::{FLAT_LAYOUT, Listing, Marked, Shape, Tool};
 use super::utc;
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{DOWN, NewMigration, sequence};
 use super::{DiscoverError, FileLayout, Format, dbmate, entries, lines};
 use crate::location::Location;
 use crate::migrate::command_hint;
@@ -146,6 +149,83 @@ fn up_section(path: &Path, text: &str) -> Result<Range<usize>, DiscoverError> {
                       `-- Up Migration` on a line of its own above the statements that migrate up"
                 .into(),
         }),
+    }
+}
+
+/// node-pg-migrate's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE pgmigrations (
+    id SERIAL PRIMARY KEY,
+    name varchar(255) NOT NULL,
+    run_on timestamp NOT NULL
+);
+";
+
+/// `format = "node-pg-migrate"`.
+pub(super) struct NodePgMigrate;
+
+impl Tool for NodePgMigrate {
+    fn format(&self) -> Format {
+        Format::NodePgMigrate
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("node-pg-migrate", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, _: bool) -> bool {
+        has_up_marker(text)
+    }
+
+    fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        Ok(Marked::when(shape.flat(), FLAT_LAYOUT))
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(10)
+    }
+
+    /// A `<digits>_<name>.js` / `.ts` / `.cjs` / `.mjs` migration, refused naming the
+    /// `command` that applies it (read as `sql-dir`, it would be skipped).
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(has_scripts(listing.entries.iter().map(|e| e.name.as_str())))
+    }
+
+    fn in_transaction_only(&self) -> bool {
+        true
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        prefixes(existing.last().map(|m| m.version.as_str()), count, now)
+    }
+
+    /// `-- Up Migration` / `-- Down Migration` sections.
+    fn framed(&self, migration: &NewMigration) -> String {
+        let sql = &migration.sql;
+        format!("-- Up Migration\n{sql}\n-- Down Migration\n{DOWN}")
+    }
+}
+
+/// node-pg-migrate: milliseconds since 1970 (`Date.now()`), or a 17-digit UTC time when the last
+/// migration is named so, or the next index after an index (`0004`); always after the last.
+fn prefixes(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
+    let ms = utc::millis(now);
+    let utc = |ms: u128| {
+        let secs = u64::try_from(ms / 1000).unwrap_or_default();
+        format!("{}{:03}", utc::timestamp(secs), ms % 1000)
+    };
+    let first = match last {
+        Some(last) if last.len() == 17 => utc(ms),
+        Some(last) if last.len() < 13 => return sequence(last, count),
+        _ => ms.to_string(),
+    };
+    match last {
+        Some(last) if cmp_numeric(&first, last).is_le() => sequence(last, count),
+        _ if first.len() == 17 => (0..count as u128).map(|i| utc(ms + i)).collect(),
+        _ => (0..count as u128).map(|i| (ms + i).to_string()).collect(),
     }
 }
 

@@ -9,7 +9,10 @@
 //! `CREATE INDEX CONCURRENTLY` runs only alone in its file.
 
 use std::path::Path;
+use std::time::SystemTime;
 
+use super::tool::{Listing, Tool};
+use super::write::{NEVER_WRAPPED, NewFile, Planned, in_folder, timestamps};
 use super::{DirLayout, DiscoverError, Format, as_one_message, versioned};
 use crate::migrate::migration::Migration;
 
@@ -34,6 +37,63 @@ pub(super) fn discover_skipping(
     let mut migrations = LAYOUT.read_skipping(dir, skip)?;
     migrations.iter_mut().for_each(as_one_message);
     Ok(migrations)
+}
+
+/// Prisma's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE _prisma_migrations (
+    id VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum VARCHAR(64) NOT NULL,
+    finished_at TIMESTAMPTZ,
+    migration_name VARCHAR(255) NOT NULL,
+    logs TEXT,
+    rolled_back_at TIMESTAMPTZ,
+    started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// `format = "prisma"`.
+pub(super) struct Prisma;
+
+impl Tool for Prisma {
+    fn format(&self) -> Format {
+        Format::Prisma
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Prisma", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn discover_skipping(
+        &self,
+        dir: &Path,
+        _: &super::Options,
+        skip: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<Migration>, DiscoverError> {
+        discover_skipping(dir, skip)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(2)
+    }
+
+    /// A subdirectory holding `migration.sql`, or a `migration_lock.toml`.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(listing.subdirectory_holds("migration.sql") || listing.has_file("migration_lock.toml"))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(existing.last().map(|m| m.version.as_str()), count, now)
+    }
+
+    /// `<name>/migration.sql`, sent as one message.
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        in_folder(dir, &new.name(), &new.migration.sql, NEVER_WRAPPED)
+    }
 }
 
 #[cfg(test)]

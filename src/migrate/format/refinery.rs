@@ -11,8 +11,11 @@
 //! Flyway's layout looks the same (`V1__init.sql`); [`super::detect`] tells them apart.
 
 use std::path::Path;
+use std::time::SystemTime;
 
+use super::tool::{Listing, Marked, Shape, Tool};
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{NewFile, NewMigration, Planned, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, lines};
 use crate::migrate::migration::Migration;
 
@@ -76,6 +79,69 @@ pub(super) fn has_lone_unversioned<'a>(names: impl Iterator<Item = &'a str> + Cl
     names
         .filter_map(split)
         .any(|(prefix, n, _)| prefix == 'U' && !versioned.iter().any(|v| cmp_numeric(v, n).is_eq()))
+}
+
+/// refinery's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS refinery_schema_history (
+    version INT4 PRIMARY KEY,
+    name VARCHAR(255),
+    applied_on VARCHAR(255),
+    checksum VARCHAR(255)
+);
+";
+
+/// `format = "refinery"`.
+pub(super) struct Refinery;
+
+impl Tool for Refinery {
+    fn format(&self) -> Format {
+        Format::Refinery
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("refinery", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && opts_out_of_transaction(text)
+    }
+
+    fn marked(&self, _: &Path, shape: &Shape) -> Result<Marked, DiscoverError> {
+        let layout = "`V<n>__<name>.sql` files, not one directory per migration";
+        Ok(Marked::when(shape.flat(), layout))
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(5)
+    }
+
+    /// A `U<n>__<name>.sql` file with no `V<n>__` file of the same number.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(has_lone_unversioned(listing.sql_names()))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, _: SystemTime) -> Vec<String> {
+        sequence(existing.last().map_or("0", |m| m.version.as_str()), count)
+    }
+
+    /// `V<n>__<name>.sql`.
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = format!("V{}__{}.sql", new.version, new.description);
+        flat(dir, &name, self.framed(new.migration), new.migration)
+    }
+
+    /// `-- refinery:noTransaction` first outside a transaction.
+    fn framed(&self, migration: &NewMigration) -> String {
+        let mode = match migration.transaction {
+            false => "-- refinery:noTransaction\n",
+            true => "",
+        };
+        format!("{mode}{}", migration.sql)
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,11 @@
 
 use std::cmp::Ordering;
 use std::path::Path;
+use std::time::SystemTime;
 
+use super::tool::Tool;
 use super::version::{cmp_numeric, leading_digits};
+use super::write::{NewFile, Planned, flat, sequence};
 use super::{DiscoverError, FileLayout, Format, Name, mark_non_transactional};
 use crate::migrate::migration::Migration;
 
@@ -47,6 +50,53 @@ fn numbered_first(a: &str, b: &str) -> Ordering {
         (true, false) => Ordering::Greater,
         _ => cmp_numeric(a, b),
     }
+}
+
+/// `format = "sql-dir"`: also what `auto` reads a directory as when no other layout fits.
+pub(super) struct SqlDir;
+
+impl Tool for SqlDir {
+    fn format(&self) -> Format {
+        Format::SqlDir
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, _: SystemTime) -> Vec<String> {
+        prefixes(existing.last(), count)
+    }
+
+    /// The version is the whole prefix, separator included (see [`prefixes`]).
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        let name = format!("{}{}.sql", new.version, new.description);
+        flat(dir, &name, new.migration.sql.clone(), new.migration)
+    }
+}
+
+/// sql-dir: the prefix of each new file name, separator included. After a numbered file, the
+/// next number with the same padding and separator (`002-x.sql` → `003-`); after unnumbered files
+/// (which run last, by name), the last one's name (`schema.sql` → `schema_`), which sorts after it.
+fn prefixes(last: Option<&Migration>, count: usize) -> Vec<String> {
+    let name = last
+        .and_then(|m| m.path.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".sql").unwrap_or(&name);
+    let (digits, rest) = leading_digits(stem);
+    if last.is_some() && digits.is_empty() {
+        return vec![format!("{stem}_"); count];
+    }
+    let separator = rest
+        .chars()
+        .next()
+        .filter(|c| ['_', '-', '.'].contains(c))
+        .unwrap_or('_');
+    sequence(digits, count)
+        .into_iter()
+        .map(|n| format!("{n}{separator}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 
 use std::path::Path;
 
+use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
+use super::write::{DOWN, NewFile, Planned, flat};
 use super::{
     DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
 };
@@ -54,6 +56,72 @@ pub(super) fn opts_out_of_transaction(text: &str) -> bool {
 pub(super) fn is_plain_versioned(name: &str) -> bool {
     let up_or_down = name.ends_with(".up.sql") || name.ends_with(".down.sql");
     !up_or_down && matches!(versioned_name(name, ".sql"), Name::Migration { .. })
+}
+
+/// sqlx's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
+    success BOOLEAN NOT NULL,
+    checksum BYTEA NOT NULL,
+    execution_time BIGINT NOT NULL
+);
+";
+
+/// `format = "sqlx"`.
+pub(super) struct Sqlx;
+
+impl Tool for Sqlx {
+    fn format(&self) -> Format {
+        Format::Sqlx
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("sqlx", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marks(&self, text: &str, flat: bool) -> bool {
+        flat && opts_out_of_transaction(text)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(8)
+    }
+
+    /// A file opting out of the transaction, or `*.up.sql` files next to plain
+    /// `<version>_<desc>.sql` files (which golang-migrate does not accept).
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        let up_files = listing.sql_names().any(|name| name.ends_with(".up.sql"));
+        let plain_versioned = listing.sql_names().any(is_plain_versioned);
+        let marked = listing.texts()?.iter().any(|t| opts_out_of_transaction(t));
+        Ok(marked || (up_files && plain_versioned))
+    }
+
+    /// `<name>.sql`, or `<name>.up.sql` with a down file when the chain is reversible; the
+    /// `-- no-transaction` first line for a migration outside a transaction.
+    fn new_file(&self, dir: &Path, existing: &[Migration], new: &NewFile<'_>) -> Planned {
+        let reversible = (existing.iter()).any(|m| m.path.to_string_lossy().ends_with(".up.sql"));
+        let (name, sql) = (new.name(), &new.migration.sql);
+        let text = match new.migration.transaction {
+            false => format!("-- no-transaction\n{sql}"),
+            true => sql.clone(),
+        };
+        if !reversible {
+            return flat(dir, &format!("{name}.sql"), text, new.migration);
+        }
+        Planned {
+            files: vec![
+                (dir.join(format!("{name}.up.sql")), text),
+                (dir.join(format!("{name}.down.sql")), DOWN.to_string()),
+            ],
+            ..flat(dir, &format!("{name}.up.sql"), String::new(), new.migration)
+        }
+    }
 }
 
 #[cfg(test)]

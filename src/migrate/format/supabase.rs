@@ -7,8 +7,11 @@
 //! file holding a statement PostgreSQL refuses inside a transaction block runs outside one.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+use super::tool::{Listing, Tool};
 use super::version::leading_digits;
+use super::write::timestamps;
 use super::{DiscoverError, FileLayout, Format, Name, entries, numbered, versioned_name};
 use crate::migrate::migration::Migration;
 
@@ -73,6 +76,47 @@ pub(super) fn is_supabase_dir(dir: &Path) -> bool {
     let named =
         |path: Option<&Path>, name: &str| path.and_then(Path::file_name).is_some_and(|n| n == name);
     named(Some(&dir), "migrations") && named(dir.parent(), "supabase")
+}
+
+/// the Supabase CLI's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY);
+ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[];
+ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text;
+";
+
+/// `format = "supabase"`.
+pub(super) struct Supabase;
+
+impl Tool for Supabase {
+    fn format(&self) -> Format {
+        Format::Supabase
+    }
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("the Supabase CLI", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn not_applied(&self, dir: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+        skipped(dir)
+    }
+
+    fn layout_rule(&self) -> Option<u8> {
+        Some(4)
+    }
+
+    /// The directory is `supabase/migrations` and holds a file of the CLI's pattern.
+    fn has_layout(&self, listing: &Listing<'_>) -> Result<bool, DiscoverError> {
+        Ok(is_supabase_dir(listing.dir) && listing.sql_names().any(matches_cli_pattern))
+    }
+
+    fn next_versions(&self, existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(existing.last().map(|m| m.version.as_str()), count, now)
+    }
 }
 
 #[cfg(test)]

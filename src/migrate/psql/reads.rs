@@ -103,13 +103,9 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
         Migration {
-            version: String::new(),
             description: name.into(),
-            body: 0..text.len(),
-            text: text.into(),
-            path,
             transaction: false,
-            verbatim: Vec::new(),
+            ..Migration::new(path, text.into())
         }
     }
 

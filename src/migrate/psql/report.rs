@@ -239,13 +239,8 @@ mod tests {
 
     fn migration(text: &str) -> Migration {
         Migration {
-            version: String::new(),
-            description: String::new(),
-            path: PathBuf::from("deploy/projects.sql"),
-            body: 0..text.len(),
-            text: text.into(),
             transaction: false,
-            verbatim: Vec::new(),
+            ..Migration::new(PathBuf::from("deploy/projects.sql"), text.into())
         }
     }
 

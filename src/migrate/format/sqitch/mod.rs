@@ -23,8 +23,14 @@
 //! itself honours the script's meta-commands and variables.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-use super::{DiscoverError, lines, read_text};
+use super::tool::{Marked, Shape, Tool, atlas_sum_for};
+use super::write::{
+    Created, DOWN, NewFile, NewMigration, Planned, WriteError, appended, index, iso_timestamp,
+    timestamps,
+};
+use super::{DiscoverError, Format, Options, atlas, lines, read_text};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
@@ -94,11 +100,8 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
             Ok(Migration {
                 version: stem,
                 description: change.name.clone(),
-                body: 0..script.len(),
-                path,
-                text: script,
                 transaction: false,
-                verbatim: Vec::new(),
+                ..Migration::new(path, script)
             })
         })
         .collect()
@@ -128,78 +131,120 @@ fn script(layout: &Layout, change: &Change) -> PathBuf {
 
 /// The changes of the plan at `path` (holding `text`), in order.
 fn parse(path: &Path, text: &str) -> Result<Vec<Change>, DiscoverError> {
-    let error = |offset: usize, message: String| DiscoverError::InvalidPlan {
-        location: Location::at(path, text, offset),
-        message,
+    let mut plan = Plan {
+        path,
+        text,
+        changes: Vec::new(),
+        since_tag: 0,
+        tags_seen: Vec::new(),
     };
-    let mut project = None;
     let mut body = lines(text);
-    // Pragmas, up to the first blank line.
-    for (offset, line) in body.by_ref() {
-        let content = without_note(line);
-        if content.trim().is_empty() {
-            if line.trim().is_empty() {
-                break;
-            }
-            continue;
-        }
-        let Some(pragma) = content.trim().strip_prefix('%') else {
-            return Err(error(
-                offset,
-                "invalid pragma; a blank line must come between pragmas and changes".into(),
-            ));
-        };
-        if let Some(("project", value)) = pragma.split_once('=').map(|(k, v)| (k.trim(), v.trim()))
-        {
-            project = Some(value.to_string());
-        }
-    }
-    let Some(project) = project else {
-        return Err(error(0, "missing %project pragma".into()));
-    };
-
-    let mut changes: Vec<Change> = Vec::new();
-    // Index in `changes` of the first change after the last tag.
-    let mut since_tag = 0;
-    let mut tags_seen: Vec<String> = Vec::new();
+    let project = plan.pragmas(&mut body)?;
     for (offset, line) in body {
         let content = without_note(line).trim();
         if content.is_empty() {
             continue;
         }
         let column = offset + (line.len() - line.trim_start().len());
-        let entry = PlanLine::parse(content).map_err(|message| error(column, message))?;
-        if let Some(tag) = entry.name.strip_prefix('@') {
-            if entry.dependencies.is_some() {
-                return Err(error(column, "tags may not specify dependencies".into()));
+        let entry = PlanLine::parse(content).map_err(|message| plan.error(column, message))?;
+        match entry.name.strip_prefix('@') {
+            Some(tag) => plan.tag(tag, &entry, column)?,
+            None => plan.change(&project, &entry, column)?,
+        }
+    }
+    Ok(plan.changes)
+}
+
+/// A plan being read: its changes so far, and the tags declared.
+struct Plan<'a> {
+    path: &'a Path,
+    text: &'a str,
+    changes: Vec<Change>,
+    /// Index in `changes` of the first change after the last tag.
+    since_tag: usize,
+    tags_seen: Vec<String>,
+}
+
+impl Plan<'_> {
+    fn error(&self, offset: usize, message: String) -> DiscoverError {
+        DiscoverError::InvalidPlan {
+            location: Location::at(self.path, self.text, offset),
+            message,
+        }
+    }
+
+    /// The pragmas, up to the first blank line: the `%project` name.
+    fn pragmas<'t>(
+        &self,
+        body: &mut impl Iterator<Item = (usize, &'t str)>,
+    ) -> Result<String, DiscoverError> {
+        let mut project = None;
+        for (offset, line) in body {
+            let content = without_note(line);
+            if content.trim().is_empty() {
+                if line.trim().is_empty() {
+                    break;
+                }
+                continue;
             }
-            let Some(last) = changes.last_mut() else {
-                return Err(error(
-                    column,
-                    format!("tag \"{tag}\" declared without a preceding change"),
+            let Some(pragma) = content.trim().strip_prefix('%') else {
+                return Err(self.error(
+                    offset,
+                    "invalid pragma; a blank line must come between pragmas and changes".into(),
                 ));
             };
-            if tags_seen.iter().any(|t| t == tag) {
-                return Err(error(column, format!("tag \"{tag}\" is declared twice")));
+            if let Some(("project", value)) =
+                pragma.split_once('=').map(|(k, v)| (k.trim(), v.trim()))
+            {
+                project = Some(value.to_string());
             }
-            tags_seen.push(tag.to_string());
-            last.tags.push(tag.to_string());
-            since_tag = changes.len();
-            continue;
         }
+        project.ok_or_else(|| self.error(0, "missing %project pragma".into()))
+    }
+
+    /// A tag line: it tags the change before it.
+    fn tag(&mut self, tag: &str, entry: &PlanLine<'_>, column: usize) -> Result<(), DiscoverError> {
+        if entry.dependencies.is_some() {
+            return Err(self.error(column, "tags may not specify dependencies".into()));
+        }
+        if self.changes.is_empty() {
+            return Err(self.error(
+                column,
+                format!("tag \"{tag}\" declared without a preceding change"),
+            ));
+        }
+        if self.tags_seen.iter().any(|t| t == tag) {
+            return Err(self.error(column, format!("tag \"{tag}\" is declared twice")));
+        }
+        self.tags_seen.push(tag.to_string());
+        if let Some(last) = self.changes.last_mut() {
+            last.tags.push(tag.to_string());
+        }
+        self.since_tag = self.changes.len();
+        Ok(())
+    }
+
+    /// A change line: a new change, or a rework of an earlier one.
+    fn change(
+        &mut self,
+        project: &str,
+        entry: &PlanLine<'_>,
+        column: usize,
+    ) -> Result<(), DiscoverError> {
         let name = entry.name.trim_start_matches(['+', '-']).trim_start();
-        if let Some(earlier) = changes[since_tag..].iter().find(|c| c.name == name) {
-            let (line, _) = crate::location::line_col(text, earlier.offset);
-            return Err(error(
+        let changes = &self.changes;
+        if let Some(earlier) = changes[self.since_tag..].iter().find(|c| c.name == name) {
+            let (line, _) = crate::location::line_col(self.text, earlier.offset);
+            return Err(self.error(
                 column,
                 format!("change \"{name}\" duplicates its declaration on line {line}"),
             ));
         }
         for dependency in entry.dependencies.unwrap_or_default().split_whitespace() {
-            if let Some(required) = local_requirement(&project, dependency)
+            if let Some(required) = local_requirement(project, dependency)
                 && !changes.iter().any(|c| c.name == required)
             {
-                return Err(error(
+                return Err(self.error(
                     column,
                     format!(
                         "change \"{name}\" requires \"{required}\", which the plan does not \
@@ -215,16 +260,16 @@ fn parse(path: &Path, text: &str) -> Result<Vec<Change>, DiscoverError> {
                 .flat_map(|c| c.tags.iter().cloned())
                 .collect();
             rework_tags.extend(changes[index].tags.iter().cloned());
-            changes[index].rework_tags = rework_tags;
+            self.changes[index].rework_tags = rework_tags;
         }
-        changes.push(Change {
+        self.changes.push(Change {
             name: name.to_string(),
             offset: column,
             tags: Vec::new(),
             rework_tags: Vec::new(),
         });
+        Ok(())
     }
-    Ok(changes)
 }
 
 /// The change of this project that `dependency` requires, if it is one sqitch checks: not a
@@ -310,6 +355,113 @@ fn is_timestamp(word: &str) -> bool {
             b'd' => b.is_ascii_digit(),
             s => b == *s,
         })
+}
+
+/// `format = "sqitch"`.
+pub(super) struct Sqitch;
+
+impl Tool for Sqitch {
+    fn format(&self) -> Format {
+        Format::Sqitch
+    }
+
+    fn discover(&self, dir: &Path, _: &Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir)
+    }
+
+    fn marker_files(&self) -> &'static [&'static str] {
+        &[PLAN, conf::FILE]
+    }
+
+    fn chain_files(&self) -> &'static [&'static str] {
+        &[
+            "sqitch.conf",
+            "sqitch.plan",
+            "db/sqitch.conf",
+            "db/sqitch.plan",
+        ]
+    }
+
+    /// The directory sqitch runs in, where `sqitch.conf` may move the plan to `top_dir`.
+    fn chain_at(&self, file: &Path) -> PathBuf {
+        match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// Where the plan and deploy/ are is sqitch.conf's to say: the error names what is missing.
+    fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
+        layout(dir).map(|_| Marked::Fits)
+    }
+
+    /// Names only: the plan orders the chain.
+    fn next_versions(&self, _: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(None, count, now)
+    }
+
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        change(dir, new.version, &new.name(), new.migration)
+    }
+
+    /// The plan gains a line per change. Beside an `atlas.sum`, the sum is what is kept (Atlas
+    /// reads no sqitch chain, so nothing is rewritten).
+    fn bookkeeping(
+        &self,
+        dir: &Path,
+        planned: &[Planned],
+        _: SystemTime,
+        created: &mut Created,
+    ) -> Result<(), WriteError> {
+        if dir.join(atlas::SUM).is_file() {
+            return atlas_sum_for(Format::Sqitch, dir, created);
+        }
+        let plan = Layout::of(dir).map_or_else(|_| dir.join(PLAN), |l| l.plan);
+        index(&plan, planned, created, |old, entries| {
+            Ok(appended(old, entries))
+        })
+    }
+}
+
+/// A sqitch change as `sqitch add` lays it out: deploy, revert and verify scripts (their
+/// directories created when missing) and a plan line. Every sqitch script runs outside a
+/// transaction of pg-invariants' own; one that may run in a transaction opens its own, as
+/// sqitch's template does.
+fn change(dir: &Path, version: &str, name: &str, migration: &NewMigration) -> Planned {
+    let sql = migration.sql.trim_end();
+    let deploy = match migration.transaction {
+        true => format!("-- Deploy {name} to pg\n\nBEGIN;\n\n{sql}\n\nCOMMIT;\n"),
+        false => format!(
+            "-- Deploy {name} to pg\n-- No BEGIN/COMMIT: PostgreSQL runs this outside a transaction block only.\n\n{sql}\n"
+        ),
+    };
+    // Where sqitch.conf puts the scripts (top_dir, deploy_dir...), else beside the plan.
+    let (folders, ext) = match Layout::of(dir) {
+        Ok(l) => ([l.deploy, l.revert, l.verify], l.extension),
+        Err(_) => (
+            [DEPLOY, "revert", "verify"].map(|folder| dir.join(folder)),
+            "sql".to_string(),
+        ),
+    };
+    let script = |folder: &Path| folder.join(format!("{name}.{ext}"));
+    Planned {
+        dirs: folders.iter().filter(|f| !f.is_dir()).cloned().collect(),
+        main: script(&folders[0]),
+        files: vec![
+            (script(&folders[0]), deploy),
+            (
+                script(&folders[1]),
+                format!("-- Revert {name} from pg\n{DOWN}"),
+            ),
+            (script(&folders[2]), format!("-- Verify {name} on pg\n")),
+        ],
+        transaction: false,
+        key: None,
+        entry: Some(format!(
+            "{name} {} pg-invariants <pg-invariants@localhost> # Written by pg-invariants fix\n",
+            iso_timestamp(version)
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -5,77 +5,39 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
-use super::WriteError;
-use super::layout::{Planned, is_sql};
-use crate::migrate::format::utc::millis;
-use crate::migrate::format::{Format, atlas, atlas_sum, drizzle, liquibase, sqitch};
+use super::{Planned, WriteError};
 
-/// The files a tool keeps beside its migrations, rewritten to list the new ones: drizzle's
-/// journal, Atlas's `atlas.sum`, sqitch's plan, Liquibase's master changelog.
-pub(super) fn bookkeeping(
-    format: Format,
-    dir: &Path,
+/// Rewrites the file listing the chain at `path` (sqitch's plan, Liquibase's master changelog)
+/// to list the entries of `planned`: `extend` makes the new text from the old one and them.
+pub(crate) fn index(
+    path: &Path,
     planned: &[Planned],
-    now: SystemTime,
     created: &mut Created,
+    extend: impl FnOnce(String, &[&str]) -> Result<String, WriteError>,
 ) -> Result<(), WriteError> {
-    match format {
-        Format::Drizzle if dir.join(drizzle::JOURNAL).is_file() => {
-            let tags: Vec<String> = planned
-                .iter()
-                .filter_map(|p| p.main.file_stem())
-                .map(|stem| stem.to_string_lossy().into_owned())
-                .collect();
-            let journal = drizzle::journal_with(dir, &tags, millis(now))?;
-            created.rewrite(&dir.join(drizzle::JOURNAL), &journal)
-        }
-        Format::Atlas => created.rewrite(&dir.join(atlas::SUM), &atlas::current_sum(dir)?),
-        _ if format != Format::Liquibase && dir.join(atlas::SUM).is_file() => {
-            match atlas_sum::current(format, dir)? {
-                Some(sum) => created.rewrite(&dir.join(atlas::SUM), &sum),
-                None => Ok(()),
-            }
-        }
-        Format::Sqitch | Format::Liquibase => {
-            let (index, text) = index(format, dir, planned)?;
-            created.rewrite(&index, &text)
-        }
-        _ => Ok(()),
-    }
-}
-/// The file listing the chain (sqitch's plan, Liquibase's master changelog) and its text with
-/// the entries of `planned` added.
-fn index(format: Format, dir: &Path, planned: &[Planned]) -> Result<(PathBuf, String), WriteError> {
     let entries: Vec<&str> = planned.iter().filter_map(|p| p.entry.as_deref()).collect();
-    let path = match format {
-        Format::Sqitch => {
-            sqitch::Layout::of(dir).map_or_else(|_| dir.join(sqitch::PLAN), |l| l.plan)
-        }
-        _ => liquibase::master(dir)?,
-    };
-    let old = fs::read_to_string(&path).map_err(|source| WriteError::Io {
-        path: path.clone(),
+    let old = fs::read_to_string(path).map_err(|source| WriteError::Io {
+        path: path.to_path_buf(),
         source,
     })?;
-    let new = if format == Format::Liquibase && !is_sql(&path) {
-        liquibase::with_includes(&path, &old, &entries)
-            .ok_or_else(|| WriteError::MasterNotExtended { path: path.clone() })?
-    } else {
-        let mut new = old;
-        if !new.is_empty() && !new.ends_with('\n') {
-            new.push('\n');
-        }
-        new.extend(entries);
-        new
-    };
-    Ok((path, new))
+    let new = extend(old, &entries)?;
+    created.rewrite(path, &new)
 }
+
+/// `old` with `entries` at its end, on lines of their own.
+pub(crate) fn appended(mut old: String, entries: &[&str]) -> String {
+    if !old.is_empty() && !old.ends_with('\n') {
+        old.push('\n');
+    }
+    old.extend(entries.iter().copied());
+    old
+}
+
 /// What was created so far, to be removed again if anything goes wrong, and the files rewritten
 /// with their contents before, to be restored.
 #[derive(Default)]
-pub(super) struct Created {
+pub(crate) struct Created {
     dirs: Vec<PathBuf>,
     files: Vec<PathBuf>,
     rewritten: Vec<(PathBuf, Option<Vec<u8>>)>,
@@ -107,7 +69,7 @@ impl Created {
     }
 
     /// Replaces the contents of `path` (a tool's bookkeeping file), keeping the old ones.
-    fn rewrite(&mut self, path: &Path, text: &str) -> Result<(), WriteError> {
+    pub(crate) fn rewrite(&mut self, path: &Path, text: &str) -> Result<(), WriteError> {
         let io = |source| WriteError::Io {
             path: path.to_path_buf(),
             source,

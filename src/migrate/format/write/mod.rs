@@ -40,11 +40,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::{DiscoverError, Format, Options, detect, discover_with, graphile_migrate};
+use super::{DiscoverError, Format, Options, detect, discover_with, tool};
 use crate::migrate::migration::Migration;
-use bookkeeping::{Created, bookkeeping};
-use layout::{Planned, graphile, layout};
-use versions::next_versions;
+
+pub(crate) use bookkeeping::{Created, appended, index};
+pub(crate) use layout::{DOWN, NEVER_WRAPPED, Planned, flat, in_folder, is_sql};
+pub(crate) use versions::{continuing, iso_timestamp, sequence, timestamps};
 
 /// A migration to add at the end of the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +54,20 @@ pub struct NewMigration {
     pub sql: String,
     /// `false`: the migration must run outside a transaction block.
     pub transaction: bool,
+}
+
+/// One migration to write, with the version and description its name is made of.
+pub(crate) struct NewFile<'a> {
+    pub(crate) version: &'a str,
+    pub(crate) description: String,
+    pub(crate) migration: &'a NewMigration,
+}
+
+impl NewFile<'_> {
+    /// `<version>_<description>`, as most tools name a migration.
+    pub(crate) fn name(&self) -> String {
+        format!("{}_{}", self.version, self.description)
+    }
 }
 
 /// Why the migrations could not be added.
@@ -114,36 +129,31 @@ pub fn append(
         Format::Auto => detect(dir)?,
         f => f,
     };
-    let in_transaction_only = matches!(resolved, Format::Drizzle | Format::NodePgMigrate);
-    if in_transaction_only && migrations.iter().any(|m| !m.transaction) {
+    let Some(tool) = tool(resolved) else {
+        return Err(WriteError::Command);
+    };
+    if tool.in_transaction_only() && migrations.iter().any(|m| !m.transaction) {
         return Err(WriteError::NeedsNoTransaction(resolved));
     }
     let before = discover_with(resolved, dir, options)?;
-    let versions = next_versions(resolved, &before, migrations.len(), now);
-    let mut last_hash = match (resolved, before.last()) {
-        (Format::GraphileMigrate, Some(last)) => Some(graphile_migrate::last_hash(last)?),
-        _ => None,
-    };
-    let mut planned = Vec::with_capacity(migrations.len());
-    for (i, (migration, version)) in migrations.iter().zip(&versions).enumerate() {
-        let description = match migrations.len() {
-            1 => description.to_string(),
-            _ => format!("{description}_{}", i + 1),
-        };
-        let new = match resolved {
-            Format::GraphileMigrate => {
-                graphile(dir, &mut last_hash, version, &description, migration)
-            }
-            _ => layout(resolved, dir, &before, version, &description, migration),
-        };
-        planned.push(new);
-    }
+    let versions = tool.next_versions(&before, migrations.len(), now);
+    let new: Vec<NewFile<'_>> = (migrations.iter().zip(&versions).enumerate())
+        .map(|(i, (migration, version))| NewFile {
+            version,
+            description: match migrations.len() {
+                1 => description.to_string(),
+                _ => format!("{description}_{}", i + 1),
+            },
+            migration,
+        })
+        .collect();
+    let planned = tool.new_files(dir, &before, &new)?;
 
     let mut created = Created::default();
     let written = planned
         .iter()
         .try_for_each(|p| created.write(p))
-        .and_then(|()| bookkeeping(resolved, dir, &planned, now, &mut created));
+        .and_then(|()| tool.bookkeeping(dir, &planned, now, &mut created));
     if let Err(e) = written {
         created.remove();
         return Err(e);

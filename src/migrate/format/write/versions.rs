@@ -1,93 +1,24 @@
-//! The versions new migrations are named with, continuing each layout's chain: timestamps,
-//! numbers with their padding kept, Flyway's dotted versions, sql-dir's prefixes.
+//! The versions new migrations are named with, continuing a chain: timestamps, or numbers with
+//! their padding kept. Each format picks its own ([`super::super::tool::Tool::next_versions`]).
 
-use std::path::Path;
 use std::time::SystemTime;
 
-use crate::migrate::format::utc::{millis, timestamp};
-use crate::migrate::format::version::{cmp_numeric, leading_digits};
+use crate::migrate::format::utc::timestamp;
+use crate::migrate::format::version::cmp_numeric;
 use crate::migrate::migration::Migration;
-use crate::spec::Format;
 
-/// The versions of `count` migrations after `existing`, as they are written into names.
-pub(super) fn next_versions(
-    format: Format,
-    existing: &[Migration],
-    count: usize,
-    now: SystemTime,
-) -> Vec<String> {
-    let last = existing.last();
-    let last_version = last.map(|m| m.version.as_str());
-    match format {
-        Format::Supabase | Format::Prisma => timestamps(last_version, count, now),
-        Format::Diesel => {
-            let dashed = last.is_none_or(|m| {
-                m.path.parent().and_then(Path::file_name).is_some_and(|n| {
-                    n.to_string_lossy()
-                        .split('_')
-                        .next()
-                        .unwrap_or("")
-                        .contains('-')
-                })
-            });
-            timestamps(last_version, count, now)
-                .into_iter()
-                .map(|v| if dashed { dashed_timestamp(&v) } else { v })
-                .collect()
-        }
-        Format::Sqlx | Format::GolangMigrate | Format::Dbmate | Format::Goose | Format::Atlas => {
-            match last_version {
-                Some(v) if v.len() != 14 => sequence(v, count),
-                _ => timestamps(last_version, count, now),
-            }
-        }
-        // The journal's `idx` (the version of a journal migration) names the file: `0007_…`.
-        Format::Drizzle if last.is_some_and(|m| !is_folder(m)) => {
-            let idx = last_version.unwrap_or_default();
-            sequence(&format!("{idx:0>4}"), count)
-        }
-        Format::Drizzle => timestamps(last_version, count, now),
-        Format::GraphileMigrate => sequence(&format!("{:0>6}", last_version.unwrap_or("0")), count),
-        Format::Refinery => sequence(last_version.unwrap_or("0"), count),
-        Format::NodePgMigrate => node_pg_migrate_prefixes(last_version, count, now),
-        Format::Flyway => flyway_versions(existing, count),
-        Format::SqlDir => sql_dir_prefixes(last, count),
-        // Names only: the plan or the changelog orders the chain.
-        Format::Sqitch | Format::Liquibase => timestamps(None, count, now),
-        Format::Auto | Format::Command => Vec::new(),
-    }
-}
-
-/// A drizzle-kit v1 migration: `<timestamp>_<name>/migration.sql`.
-fn is_folder(migration: &Migration) -> bool {
-    migration
-        .path
-        .file_name()
-        .is_some_and(|n| n == "migration.sql")
-}
-
-/// node-pg-migrate: milliseconds since 1970 (`Date.now()`), or a 17-digit UTC time when the last
-/// migration is named so, or the next index after an index (`0004`); always after the last.
-fn node_pg_migrate_prefixes(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
-    let ms = millis(now);
-    let utc = |ms: u128| {
-        let secs = u64::try_from(ms / 1000).unwrap_or_default();
-        format!("{}{:03}", timestamp(secs), ms % 1000)
-    };
-    let first = match last {
-        Some(last) if last.len() == 17 => utc(ms),
-        Some(last) if last.len() < 13 => return sequence(last, count),
-        _ => ms.to_string(),
-    };
-    match last {
-        Some(last) if cmp_numeric(&first, last).is_le() => sequence(last, count),
-        _ if first.len() == 17 => (0..count as u128).map(|i| utc(ms + i)).collect(),
-        _ => (0..count as u128).map(|i| (ms + i).to_string()).collect(),
+/// After a chain of sqlx, golang-migrate, dbmate, goose or atlas: timestamps after a timestamp
+/// (or an empty chain), else the next numbers.
+pub(crate) fn continuing(existing: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+    let last_version = existing.last().map(|m| m.version.as_str());
+    match last_version {
+        Some(v) if v.len() != 14 => sequence(v, count),
+        _ => timestamps(last_version, count, now),
     }
 }
 
 /// `count` timestamps from now, or numbers after `last` when now does not sort after it.
-fn timestamps(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
+pub(crate) fn timestamps(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> {
     let secs = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -99,7 +30,7 @@ fn timestamps(last: Option<&str>, count: usize, now: SystemTime) -> Vec<String> 
 }
 
 /// `count` numbers after `last`, zero padding kept: `0009` → `0010`, `0011`.
-fn sequence(last: &str, count: usize) -> Vec<String> {
+pub(crate) fn sequence(last: &str, count: usize) -> Vec<String> {
     let mut out = Vec::with_capacity(count);
     let mut current = last.to_string();
     for _ in 0..count {
@@ -124,56 +55,8 @@ fn increment(digits: &str) -> String {
     format!("1{}", String::from_utf8(bytes).unwrap_or_default())
 }
 
-/// Flyway: the last versioned migration's version, as written in its name (`1_2` or `1.2`), with
-/// its last part incremented.
-fn flyway_versions(existing: &[Migration], count: usize) -> Vec<String> {
-    let written = existing
-        .iter()
-        .rev()
-        .filter(|m| !m.version.is_empty())
-        .find_map(|m| {
-            let name = m.path.file_name()?.to_str()?;
-            Some(name.strip_prefix('V')?.split_once("__")?.0.to_string())
-        });
-    let Some(written) = written else {
-        return (1..=count).map(|n| n.to_string()).collect();
-    };
-    let (head, last_part) = match written.rfind(['.', '_']) {
-        Some(i) => written.split_at(i + 1),
-        None => ("", written.as_str()),
-    };
-    sequence(last_part, count)
-        .into_iter()
-        .map(|part| format!("{head}{part}"))
-        .collect()
-}
-
-/// sql-dir: the prefix of each new file name, separator included. After a numbered file, the
-/// next number with the same padding and separator (`002-x.sql` → `003-`); after unnumbered files
-/// (which run last, by name), the last one's name (`schema.sql` → `schema_`), which sorts after it.
-fn sql_dir_prefixes(last: Option<&Migration>, count: usize) -> Vec<String> {
-    let name = last
-        .and_then(|m| m.path.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name.strip_suffix(".sql").unwrap_or(&name);
-    let (digits, rest) = leading_digits(stem);
-    if last.is_some() && digits.is_empty() {
-        return vec![format!("{stem}_"); count];
-    }
-    let separator = rest
-        .chars()
-        .next()
-        .filter(|c| ['_', '-', '.'].contains(c))
-        .unwrap_or('_');
-    sequence(digits, count)
-        .into_iter()
-        .map(|n| format!("{n}{separator}"))
-        .collect()
-}
-
 /// sqitch's `YYYY-MM-DDTHH:MM:SSZ` from `YYYYMMDDHHMMSS`.
-pub(super) fn iso_timestamp(t: &str) -> String {
+pub(crate) fn iso_timestamp(t: &str) -> String {
     if t.len() != 14 {
         return t.to_string();
     }
@@ -187,13 +70,6 @@ pub(super) fn iso_timestamp(t: &str) -> String {
         &t[12..]
     )
 }
-/// Diesel's `YYYY-MM-DD-HHMMSS` from `YYYYMMDDHHMMSS`.
-fn dashed_timestamp(t: &str) -> String {
-    if t.len() != 14 {
-        return t.to_string();
-    }
-    format!("{}-{}-{}-{}", &t[..4], &t[4..6], &t[6..8], &t[8..])
-}
 
 #[cfg(test)]
 mod tests {
@@ -201,6 +77,7 @@ mod tests {
     use super::*;
     use crate::migrate::format::discover;
     use crate::migrate::format::fixture::Fixture;
+    use crate::spec::Format;
     use rstest::rstest;
 
     #[rstest]

@@ -16,16 +16,23 @@
 //! A changeset written in XML, YAML or JSON (`<changeSet>` with `createTable`, `sql`...) only
 //! Liquibase can run: it is an error naming the changeset (`author:id`) and where it is; use
 //! `format = "command"` for such a chain. `property`, `preConditions` and any other element of a
-//! changelog are ignored. Formatted SQL is read in `liquibase_sql`.
+//! changelog are ignored. Formatted SQL is read in `sql`.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
-
-use super::{DiscoverError, entries, io_error, liquibase_sql, read_text};
+use super::tool::{Marked, Shape, Tool};
+use super::write::{
+    Created, NewFile, NewMigration, Planned, WriteError, appended, index, is_sql, timestamps,
+};
+use super::{DiscoverError, Format, Options, entries, io_error, read_text};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
+
+mod markup;
+mod sql;
+
+use markup::{with_includes, xml_steps, yaml_steps};
 
 /// The master changelog's conventional names, looked for in a directory `path` names.
 pub(super) const MASTERS: [&str; 9] = [
@@ -68,7 +75,7 @@ fn is_changelog(path: &Path) -> bool {
 /// formatted SQL one (a plain `.sql` file is not a chain of Liquibase's).
 pub(super) fn is_master_file(path: &Path) -> bool {
     match path.extension().map(|e| e.to_string_lossy().to_lowercase()) {
-        Some(e) if e == "sql" => read_text(path).is_ok_and(|t| liquibase_sql::is_formatted(&t)),
+        Some(e) if e == "sql" => read_text(path).is_ok_and(|t| sql::is_formatted(&t)),
         _ => is_changelog(path),
     }
 }
@@ -149,7 +156,7 @@ impl Reader {
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
         let steps = match extension.as_str() {
-            "sql" => liquibase_sql::steps(file, &text)?,
+            "sql" => sql::steps(file, &text)?,
             "xml" => xml_steps(file, &text)?,
             _ => yaml_steps(file, &text)?,
         };
@@ -251,244 +258,141 @@ fn changelogs_below(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Discover
     Ok(())
 }
 
-fn is_true(value: Option<&str>) -> bool {
-    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-}
+/// Liquibase's history tables, as it creates them before the first migration.
+const HISTORY: &str = "CREATE TABLE databasechangeloglock (
+    id INTEGER NOT NULL,
+    locked BOOLEAN NOT NULL,
+    lockgranted TIMESTAMP WITHOUT TIME ZONE,
+    lockedby VARCHAR(255),
+    CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (id)
+);
+INSERT INTO databasechangeloglock (id, locked) VALUES (1, FALSE);
+CREATE TABLE databasechangelog (
+    id VARCHAR(255) NOT NULL,
+    author VARCHAR(255) NOT NULL,
+    filename VARCHAR(255) NOT NULL,
+    dateexecuted TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+    orderexecuted INTEGER NOT NULL,
+    exectype VARCHAR(10) NOT NULL,
+    md5sum VARCHAR(35),
+    description VARCHAR(255),
+    comments VARCHAR(255),
+    tag VARCHAR(255),
+    liquibase VARCHAR(20),
+    contexts VARCHAR(255),
+    labels VARCHAR(255),
+    deployment_id VARCHAR(10)
+);
+";
 
-/// The steps of an XML changelog: the children of `<databaseChangeLog>`.
-fn xml_steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError> {
-    let doc = roxmltree::Document::parse(text).map_err(|e| DiscoverError::InvalidChangelog {
-        location: Location {
-            path: path.to_path_buf(),
-            line: e.pos().row as usize,
-            column: e.pos().col as usize,
-        },
-        message: e.to_string(),
-    })?;
-    let at = |node: roxmltree::Node| Location::at(path, text, node.range().start);
-    let root = doc.root_element();
-    if root.tag_name().name() != "databaseChangeLog" {
-        return Err(DiscoverError::InvalidChangelog {
-            location: at(root),
-            message: "the root element is not <databaseChangeLog>".into(),
-        });
+/// `format = "liquibase"`.
+pub(super) struct Liquibase;
+
+impl Tool for Liquibase {
+    fn format(&self) -> Format {
+        Format::Liquibase
     }
-    let mut steps = Vec::new();
-    for child in root.children().filter(|n| n.is_element()) {
-        let relative = is_true(child.attribute("relativeToChangelogFile"));
-        let (all, key) = match child.tag_name().name() {
-            "include" => (false, "file"),
-            "includeAll" => (true, "path"),
-            "changeSet" => {
-                steps.push(Step::ChangeTypes {
-                    changeset: changeset_name(child.attribute("author"), child.attribute("id")),
-                    at: at(child),
-                });
-                continue;
+
+    fn history(&self) -> Option<(&'static str, &'static str)> {
+        Some(("Liquibase", HISTORY))
+    }
+
+    fn discover(&self, dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError> {
+        discover(dir, &options.classpath)
+    }
+
+    fn chain_files(&self) -> &'static [&'static str] {
+        &[
+            "src/main/resources/db/changelog/db.changelog-master.yaml",
+            "src/main/resources/db/changelog/db.changelog-master.xml",
+            "db/changelog/db.changelog-master.yaml",
+            "db/changelog/db.changelog-master.xml",
+            "db/changelog/db.changelog-master.sql",
+            "changelog.xml",
+            "changelog.yaml",
+            "changelog.sql",
+        ]
+    }
+
+    fn names_chain_file(&self, path: &Path) -> bool {
+        is_master_file(path)
+    }
+
+    fn marks(&self, text: &str, _: bool) -> bool {
+        sql::is_formatted(text)
+    }
+
+    fn marked(&self, dir: &Path, _: &Shape) -> Result<Marked, DiscoverError> {
+        let layout = "a master changelog that includes the formatted SQL files; set `path` to \
+                      it (db.changelog-master.xml, changelog.yaml...)";
+        Ok(Marked::when(master_in(dir).is_some(), layout))
+    }
+
+    /// Names only: the changelog orders the chain.
+    fn next_versions(&self, _: &[Migration], count: usize, now: SystemTime) -> Vec<String> {
+        timestamps(None, count, now)
+    }
+
+    fn new_file(&self, dir: &Path, _: &[Migration], new: &NewFile<'_>) -> Planned {
+        changeset(dir, &new.name(), new.migration)
+    }
+
+    /// A `.sql` master gains the changesets; an XML or YAML master an `include` of each new
+    /// file.
+    fn bookkeeping(
+        &self,
+        dir: &Path,
+        planned: &[Planned],
+        _: SystemTime,
+        created: &mut Created,
+    ) -> Result<(), WriteError> {
+        let path = master(dir)?;
+        index(&path, planned, created, |old, entries| {
+            if is_sql(&path) {
+                return Ok(appended(old, entries));
             }
-            _ => continue,
-        };
-        let Some(target) = child.attribute(key) else {
-            return Err(DiscoverError::InvalidChangelog {
-                location: at(child),
-                message: format!("<{}> without `{key}`", child.tag_name().name()),
-            });
-        };
-        steps.push(Step::Include {
-            target: target.to_string(),
-            all,
-            relative,
-            at: at(child),
-        });
-    }
-    Ok(steps)
-}
-
-/// `author:id`, as Liquibase names a changeset.
-fn changeset_name(author: Option<&str>, id: Option<&str>) -> String {
-    format!("{}:{}", author.unwrap_or_default(), id.unwrap_or_default())
-}
-
-/// A YAML (or JSON) node with where it starts.
-enum Yaml {
-    Scalar(String),
-    Seq(Vec<(Yaml, Marker)>),
-    /// Each key, where it is, and its value.
-    Map(Vec<(String, Marker, (Yaml, Marker))>),
-}
-
-impl Yaml {
-    fn get(&self, key: &str) -> Option<&(Yaml, Marker)> {
-        match self {
-            Yaml::Map(pairs) => pairs.iter().find(|(k, ..)| k == key).map(|(.., v)| v),
-            _ => None,
-        }
-    }
-
-    fn text(&self) -> Option<&str> {
-        match self {
-            Yaml::Scalar(s) => Some(s),
-            _ => None,
-        }
+            with_includes(&path, &old, entries)
+                .ok_or_else(|| WriteError::MasterNotExtended { path: path.clone() })
+        })
     }
 }
 
-/// The parser's events, with their positions.
-#[derive(Default)]
-struct Events(Vec<(Event, Marker)>);
+/// The author of the changesets `fix --write` adds to a Liquibase chain.
+const FIX_AUTHOR: &str = "pg-invariants";
 
-impl MarkedEventReceiver for Events {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        self.0.push((event, mark));
-    }
-}
-
-/// Builds the node starting at `events[*i]`; aliases read as empty scalars. `None` past the end.
-fn node(events: &[(Event, Marker)], i: &mut usize) -> Option<(Yaml, Marker)> {
-    let (event, mark) = events.get(*i)?;
-    *i += 1;
-    let value = match event {
-        Event::Scalar(value, ..) => Yaml::Scalar(value.clone()),
-        Event::SequenceStart(..) => {
-            let mut items = Vec::new();
-            while !matches!(events.get(*i), Some((Event::SequenceEnd, _)) | None) {
-                items.push(node(events, i)?);
-            }
-            *i += 1;
-            Yaml::Seq(items)
-        }
-        Event::MappingStart(..) => {
-            let mut pairs = Vec::new();
-            while !matches!(events.get(*i), Some((Event::MappingEnd, _)) | None) {
-                let (key, at) = node(events, i)?;
-                let value = node(events, i)?;
-                pairs.push((key.text().unwrap_or_default().to_string(), at, value));
-            }
-            *i += 1;
-            Yaml::Map(pairs)
-        }
-        _ => Yaml::Scalar(String::new()),
+/// A Liquibase changeset: appended to a `.sql` master, else in a new formatted SQL file beside
+/// the master, which gains an `include` of it.
+fn changeset(dir: &Path, name: &str, migration: &NewMigration) -> Planned {
+    let options = match migration.transaction {
+        true => "",
+        false => " runInTransaction:false",
     };
-    Some((value, *mark))
-}
-
-/// The steps of a YAML or JSON changelog: the items of `databaseChangeLog`.
-fn yaml_steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError> {
-    let location = |mark: &Marker| Location {
-        path: path.to_path_buf(),
-        line: mark.line(),
-        column: mark.col() + 1,
-    };
-    let mut events = Events::default();
-    Parser::new_from_str(text)
-        .load(&mut events, false)
-        .map_err(|e| DiscoverError::InvalidChangelog {
-            location: location(e.marker()),
-            message: e.info().to_string(),
-        })?;
-    let mut i = events
-        .0
-        .iter()
-        .position(|(e, _)| matches!(e, Event::MappingStart(..)))
-        .unwrap_or(events.0.len());
-    let document = node(&events.0, &mut i);
-    let list = document
-        .as_ref()
-        .and_then(|(d, _)| d.get("databaseChangeLog"));
-    let Some((Yaml::Seq(items), _)) = list else {
-        return Err(DiscoverError::InvalidChangelog {
-            location: Location::at(path, text, 0),
-            message: "no `databaseChangeLog` list".into(),
-        });
-    };
-    let mut steps = Vec::new();
-    for (item, _) in items {
-        let Yaml::Map(pairs) = item else { continue };
-        for (kind, mark, (value, value_mark)) in pairs {
-            let field = |key: &str| value.get(key).and_then(|(v, _)| v.text());
-            let (all, key) = match kind.as_str() {
-                "include" => (false, "file"),
-                "includeAll" => (true, "path"),
-                "changeSet" => {
-                    steps.push(Step::ChangeTypes {
-                        changeset: changeset_name(field("author"), field("id")),
-                        at: location(mark),
-                    });
-                    continue;
-                }
-                _ => continue,
-            };
-            let Some(target) = field(key) else {
-                return Err(DiscoverError::InvalidChangelog {
-                    location: location(value_mark),
-                    message: format!("`{kind}` without `{key}`"),
-                });
-            };
-            steps.push(Step::Include {
-                target: target.to_string(),
-                all,
-                relative: is_true(field("relativeToChangelogFile")),
-                at: location(mark),
-            });
-        }
-    }
-    Ok(steps)
-}
-
-/// The master changelog `text` (XML or YAML) with an `include` of each of `files` (relative to
-/// it) at its end, indented like its other entries, for `fix --write`; `None` when it does not
-/// parse. A YAML master whose `databaseChangeLog` list is not the last thing in the file gains
-/// them in the wrong place: `fix` reads the chain back and restores the master when it does not
-/// end with them.
-pub(super) fn with_includes(master: &Path, text: &str, files: &[&str]) -> Option<String> {
-    let xml = master
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
-    if xml {
-        let doc = roxmltree::Document::parse(text).ok()?;
-        let root = doc.root_element();
-        let close = text[..root.range().end].rfind("</")?;
-        let indent = root
-            .children()
-            .rfind(|n| n.is_element())
-            .map(|n| line_indent(text, n.range().start))
-            .unwrap_or("    ");
-        let mut added = String::new();
-        for file in files {
-            added.push_str(&format!(
-                "{indent}<include file=\"{file}\" relativeToChangelogFile=\"true\"/>\n"
-            ));
-        }
-        let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
-        let at = if text[line_start..close].trim().is_empty() {
-            line_start
-        } else {
-            added.insert(0, '\n');
-            close
+    let changeset = format!(
+        "--changeset {FIX_AUTHOR}:{name}{options}\n{}\n",
+        migration.sql.trim_end()
+    );
+    let key = Some(format!("{FIX_AUTHOR}:{name}"));
+    let master = master(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if is_sql(&master) {
+        return Planned {
+            dirs: Vec::new(),
+            main: master,
+            files: Vec::new(),
+            transaction: migration.transaction,
+            key,
+            entry: Some(format!("\n{changeset}")),
         };
-        return Some(format!("{}{added}{}", &text[..at], &text[at..]));
     }
-    let indent = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("- "))
-        .map(|l| &l[..l.len() - l.trim_start().len()])?;
-    let mut out = text.to_string();
-    if !out.ends_with('\n') {
-        out.push('\n');
+    let file = format!("{name}.sql");
+    let path = master.parent().unwrap_or(dir).join(&file);
+    Planned {
+        dirs: Vec::new(),
+        main: path.clone(),
+        files: vec![(path, format!("--liquibase formatted sql\n\n{changeset}"))],
+        transaction: migration.transaction,
+        key,
+        entry: Some(file),
     }
-    for file in files {
-        out.push_str(&format!(
-            "{indent}- include:\n{indent}    file: {file}\n{indent}    relativeToChangelogFile: true\n"
-        ));
-    }
-    Some(out)
-}
-
-/// The leading whitespace of the line holding byte `offset`.
-fn line_indent(text: &str, offset: usize) -> &str {
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = &text[start..];
-    &line[..line.len() - line.trim_start().len()]
 }
 
 #[cfg(test)]

@@ -24,9 +24,9 @@
 use std::ops::Range;
 use std::path::Path;
 
-use super::liquibase::Step;
-use super::{DiscoverError, lines, trimmed};
+use super::Step;
 use crate::location::Location;
+use crate::migrate::format::{DiscoverError, lines, trimmed};
 use crate::migrate::migration::Migration;
 
 /// Whether `text` is a formatted SQL changelog: its first line says so.
@@ -64,129 +64,172 @@ enum Pending {
 
 /// The steps of the formatted SQL changelog `path`, holding `text`.
 pub(super) fn steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError> {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     if !is_formatted(text) {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         return Ok(vec![Step::Sql(Box::new(Migration {
             version: format!("raw:{file_name}"),
             description: file_name,
-            path: path.to_path_buf(),
-            text: text.to_string(),
-            body: 0..text.len(),
-            transaction: true,
-            verbatim: Vec::new(),
+            ..Migration::new(path.to_path_buf(), text.to_string())
         }))]);
     }
-    let error = |offset: usize, message: String| DiscoverError::InvalidChangelog {
-        location: Location::at(path, text, offset),
-        message,
-    };
-    let mut blank: Vec<Range<usize>> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut open: Option<Open> = None;
-    let mut rollback_block = false;
-    let mut ignore_until_end = false;
-    let mut ignore_lines = 0usize;
-    let close = |open: &mut Option<Open>, pending: &mut Vec<Pending>, end: usize| {
-        if let Some(changeset) = open.take() {
-            let body = changeset.start..end;
-            pending.push(Pending::Changeset(changeset, body));
-        }
+    let mut scan = Scan {
+        path,
+        text,
+        blank: Vec::new(),
+        pending: Vec::new(),
+        open: None,
+        rollback_block: false,
+        ignore_until_end: false,
+        ignore_lines: 0,
     };
     for (offset, line) in lines(text).skip(1) {
+        scan.line(offset, line)?;
+    }
+    scan.close(text.len());
+    Ok(scan.finish())
+}
+
+/// A formatted SQL changelog read line by line: the lines to blank out (rollbacks, ignored
+/// lines, directives), the steps so far, and the changeset being read.
+struct Scan<'a> {
+    path: &'a Path,
+    text: &'a str,
+    blank: Vec<Range<usize>>,
+    pending: Vec<Pending>,
+    open: Option<Open>,
+    /// Inside a `/* liquibase rollback ... */` block.
+    rollback_block: bool,
+    /// Inside `--ignoreLines:start` ... `--ignoreLines:end`.
+    ignore_until_end: bool,
+    /// Lines still to ignore after `--ignoreLines:<n>`.
+    ignore_lines: usize,
+}
+
+impl Scan<'_> {
+    fn error(&self, offset: usize, message: String) -> DiscoverError {
+        DiscoverError::InvalidChangelog {
+            location: Location::at(self.path, self.text, offset),
+            message,
+        }
+    }
+
+    /// The line at `offset`, its line break included.
+    fn line(&mut self, offset: usize, line: &str) -> Result<(), DiscoverError> {
         let line_range = offset..offset + line.trim_end_matches(['\n', '\r']).len();
         let content = line.trim();
-        if rollback_block {
-            blank.push(line_range);
-            rollback_block = !content.ends_with("*/");
-            continue;
-        }
         let said = directive(content).map(|d| (d, d.to_ascii_lowercase()));
-        if ignore_lines > 0 || ignore_until_end {
-            ignore_lines = ignore_lines.saturating_sub(1);
-            blank.push(line_range);
-            if said.as_ref().is_some_and(|(_, l)| l == "ignorelines:end") {
-                ignore_until_end = false;
+        if self.skipped(content, said.as_ref().map(|(_, l)| l.as_str())) {
+            self.blank.push(line_range);
+            return Ok(());
+        }
+        let column = offset + (line.len() - line.trim_start().len());
+        let Some((said, lower)) = said else {
+            if self.open.is_none() && !content.is_empty() {
+                return Err(self.error(
+                    column,
+                    "SQL outside any `--changeset author:id`; Liquibase refuses it: start \
+                     a changeset above it"
+                        .into(),
+                ));
             }
-            continue;
+            return Ok(());
+        };
+        if lower.starts_with("rollback") {
+            self.blank.push(line_range);
+        } else if let Some(rest) = lower.strip_prefix("ignorelines:") {
+            self.blank.push(line_range);
+            match rest.trim() {
+                "start" => self.ignore_until_end = true,
+                count => {
+                    self.ignore_lines = count.parse().map_err(|_| {
+                        self.error(column, format!("`--{said}`: expected `start` or a number"))
+                    })?;
+                }
+            }
+        } else if lower.starts_with("changeset") && said.len() > "changeset".len() {
+            let opened = changeset(&said["changeset".len()..], offset + line.len())
+                .map_err(|m| self.error(column, m))?;
+            if let Some(changeset) = opened {
+                self.close(offset);
+                self.open = Some(changeset);
+            }
+        } else if let Some(all) = include_kind(&lower) {
+            self.close(offset);
+            let step = self.include(said, all, column)?;
+            self.pending.push(Pending::Step(step));
+        }
+        Ok(())
+    }
+
+    /// Whether the line is part of a rollback block or of ignored lines (or starts a rollback
+    /// block), updating what is ignored next. `said`: its directive, lower-cased.
+    fn skipped(&mut self, content: &str, said: Option<&str>) -> bool {
+        if self.rollback_block {
+            self.rollback_block = !content.ends_with("*/");
+            return true;
+        }
+        if self.ignore_lines > 0 || self.ignore_until_end {
+            self.ignore_lines = self.ignore_lines.saturating_sub(1);
+            if said == Some("ignorelines:end") {
+                self.ignore_until_end = false;
+            }
+            return true;
         }
         let rollback_start = content
             .strip_prefix("/*")
             .map(|rest| rest.trim_start().to_ascii_lowercase())
             .is_some_and(|rest| rest.starts_with("liquibase rollback"));
         if rollback_start {
-            blank.push(line_range);
-            rollback_block = !content.ends_with("*/");
-            continue;
+            self.rollback_block = !content.ends_with("*/");
         }
-        let Some((said, lower)) = said else {
-            if open.is_none() && !content.is_empty() {
-                return Err(error(
-                    offset + (line.len() - line.trim_start().len()),
-                    "SQL outside any `--changeset author:id`; Liquibase refuses it: start \
-                     a changeset above it"
-                        .into(),
-                ));
-            }
-            continue;
-        };
-        let column = offset + (line.len() - line.trim_start().len());
-        if lower.starts_with("rollback") {
-            blank.push(line_range);
-        } else if let Some(rest) = lower.strip_prefix("ignorelines:") {
-            blank.push(line_range);
-            match rest.trim() {
-                "start" => ignore_until_end = true,
-                count => {
-                    ignore_lines = count.parse().map_err(|_| {
-                        error(column, format!("`--{said}`: expected `start` or a number"))
-                    })?;
-                }
-            }
-        } else if lower.starts_with("changeset") && said.len() > "changeset".len() {
-            let Some(changeset) = changeset(&said["changeset".len()..], offset + line.len())
-                .map_err(|m| error(column, m))?
-            else {
-                continue;
-            };
-            close(&mut open, &mut pending, offset);
-            open = Some(changeset);
-        } else if let Some(all) = include_kind(&lower) {
-            close(&mut open, &mut pending, offset);
-            let attributes = attributes(said.split_once(char::is_whitespace).map_or("", |p| p.1));
-            let key = if all { "path" } else { "file" };
-            let Some(target) = attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) else {
-                return Err(error(column, format!("`--{said}` without `{key}:`")));
-            };
-            let relative = attributes.iter().any(|(k, v)| {
-                k.eq_ignore_ascii_case("relativeToChangelogFile") && v.eq_ignore_ascii_case("true")
-            });
-            pending.push(Pending::Step(Step::Include {
-                target: target.1.to_string(),
-                all,
-                relative,
-                at: Location::at(path, text, column),
-            }));
-        }
+        rollback_start
     }
-    close(&mut open, &mut pending, text.len());
 
-    let mut masked = text.to_string();
-    for range in blank {
-        masked.replace_range(range.clone(), &" ".repeat(range.len()));
-    }
-    Ok(pending
-        .into_iter()
-        .filter_map(|p| match p {
-            Pending::Step(step) => Some(step),
-            Pending::Changeset(c, _) if !c.for_postgres => None,
-            Pending::Changeset(c, body) => {
-                Some(Step::Sql(Box::new(migration(path, &masked, c, body))))
-            }
+    /// An `--include` / `--includeAll` directive.
+    fn include(&self, said: &str, all: bool, column: usize) -> Result<Step, DiscoverError> {
+        let attributes = attributes(said.split_once(char::is_whitespace).map_or("", |p| p.1));
+        let key = if all { "path" } else { "file" };
+        let Some(target) = attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) else {
+            return Err(self.error(column, format!("`--{said}` without `{key}:`")));
+        };
+        let relative = attributes.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("relativeToChangelogFile") && v.eq_ignore_ascii_case("true")
+        });
+        Ok(Step::Include {
+            target: target.1.to_string(),
+            all,
+            relative,
+            at: Location::at(self.path, self.text, column),
         })
-        .collect())
+    }
+
+    /// Ends the open changeset, if any, at `end`.
+    fn close(&mut self, end: usize) {
+        if let Some(changeset) = self.open.take() {
+            let body = changeset.start..end;
+            self.pending.push(Pending::Changeset(changeset, body));
+        }
+    }
+
+    /// The steps, each changeset's SQL with the blanked lines masked.
+    fn finish(self) -> Vec<Step> {
+        let mut masked = self.text.to_string();
+        for range in self.blank {
+            masked.replace_range(range.clone(), &" ".repeat(range.len()));
+        }
+        (self.pending.into_iter())
+            .filter_map(|p| match p {
+                Pending::Step(step) => Some(step),
+                Pending::Changeset(c, _) if !c.for_postgres => None,
+                Pending::Changeset(c, body) => {
+                    Some(Step::Sql(Box::new(migration(self.path, &masked, c, body))))
+                }
+            })
+            .collect()
+    }
 }
 
 /// `include` (false) or `includeAll` (true), for a directive.
@@ -305,11 +348,10 @@ fn migration(path: &Path, masked: &str, c: Open, body: Range<usize>) -> Migratio
     Migration {
         version: c.name,
         description: c.id,
-        path: path.to_path_buf(),
-        text,
         body,
         transaction: c.transaction,
         verbatim,
+        ..Migration::new(path.to_path_buf(), text)
     }
 }
 
