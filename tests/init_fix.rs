@@ -497,6 +497,15 @@ fn init_tenants_comments_what_fails_and_writes_nothing_without_the_flag() {
     test.assert_ok(&["projects::org_id::isolated", "audit::org_id::fk"]);
 }
 
+/// The tenancy tests of `init-tenants-supabase` that pass once a principal is a member.
+const MEMBERSHIP_TENANCY: [&str; 5] = [
+    "tenancy::role",
+    "documents::rls",
+    "documents::org_id::isolated",
+    "members::org_id::isolated",
+    "organizations::purge",
+];
+
 /// A Supabase-looking schema with membership policies: `[tenancy]` is `authenticated` with JWT
 /// claims, and the principal signs up as a member of the table the policies read, written as is
 /// because its rows need nothing else: isolation is proven by the first `test`, not left as a
@@ -528,13 +537,7 @@ fn init_tenants_on_supabase_writes_the_membership_principal() {
     );
     assert_contains(&project.read("invariants/members.toml"), "tenant = true\n");
     assert!(!known(&project).contains_key("documents::org_id::isolated"));
-    first.assert_ok(&[
-        "tenancy::role",
-        "documents::rls",
-        "documents::org_id::isolated",
-        "members::org_id::isolated",
-        "organizations::purge",
-    ]);
+    first.assert_ok(&MEMBERSHIP_TENANCY);
 }
 
 /// A membership row that needs a column init cannot know (NOT NULL, no default): the principal
@@ -580,13 +583,7 @@ fn init_tenants_comments_out_a_membership_principal_that_lacks_a_column() {
     );
     let test = project.run(&["test"]);
     test.assert_code(0);
-    test.assert_ok(&[
-        "tenancy::role",
-        "documents::rls",
-        "documents::org_id::isolated",
-        "members::org_id::isolated",
-        "organizations::purge",
-    ]);
+    test.assert_ok(&MEMBERSHIP_TENANCY);
 }
 
 #[test]

@@ -609,18 +609,22 @@ mod tests {
         assert_eq!(guess.principal, None);
     }
 
-    #[test]
-    fn a_supabase_schema_makes_jwt_requests_and_offers_its_membership_table() {
+    /// A membership table: a foreign key to the tenant key and one to `auth.users`.
+    fn members() -> Table {
+        table(
+            "members",
+            &[("org_id", "organizations.id"), ("user_id", "auth.users.id")],
+        )
+    }
+
+    /// The guess on a Supabase-looking schema whose `documents` policy reads `members`.
+    fn supabase_guess(members: Table) -> Proposal {
         let mut documents = table("documents", &[("org_id", "organizations.id")]);
         documents.policies.push(policy(
             &["authenticated"],
             "(org_id IN ( SELECT members.org_id FROM members WHERE (members.user_id = auth.uid())))",
         ));
-        let members = table(
-            "members",
-            &[("org_id", "organizations.id"), ("user_id", "auth.users.id")],
-        );
-        let guess = Proposal::guess(
+        Proposal::guess(
             &catalog(vec![
                 table("auth.users", &[]),
                 table("organizations", &[]),
@@ -628,7 +632,12 @@ mod tests {
                 members,
             ]),
             organizations(),
-        );
+        )
+    }
+
+    #[test]
+    fn a_supabase_schema_makes_jwt_requests_and_offers_its_membership_table() {
+        let guess = supabase_guess(members());
         assert_eq!(guess.role, "authenticated");
         assert_eq!(guess.settings[0].0, "request.jwt.claims");
         assert_eq!(
@@ -782,10 +791,7 @@ mod tests {
 
     #[test]
     fn a_member_row_that_needs_more_names_what_it_lacks() {
-        let mut members = table(
-            "members",
-            &[("org_id", "organizations.id"), ("user_id", "auth.users.id")],
-        );
+        let mut members = members();
         for (name, not_null, default) in [
             ("role", true, None),
             ("since", true, Some("now()")),
@@ -808,17 +814,7 @@ mod tests {
                 },
             });
         }
-        let mut documents = table("documents", &[("org_id", "organizations.id")]);
-        documents.policies.push(policy(&["authenticated"], "(org_id IN ( SELECT members.org_id FROM members WHERE (members.user_id = auth.uid())))"));
-        let guess = Proposal::guess(
-            &catalog(vec![
-                table("auth.users", &[]),
-                table("organizations", &[]),
-                documents,
-                members,
-            ]),
-            organizations(),
-        );
+        let guess = supabase_guess(members);
         assert_eq!(
             guess.principal.map(|m| m.lacking),
             Some(vec!["members.role".to_string()])
