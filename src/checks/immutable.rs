@@ -185,7 +185,7 @@ fn other_refused(column: &str, other: &str, outcome: &str) -> String {
 fn refused_by_value(e: &DbError) -> bool {
     let constraint_error = matches!(
         e.code.as_str(),
-        "23502" | "23503" | "23505" | "23514" | "23P01"
+        "23502" | "23503" | "23001" | "23505" | "23514" | "23P01"
     ) && e.constraint.is_some();
     constraint_error || e.code.starts_with("22")
 }
@@ -304,6 +304,14 @@ mod tests {
         };
         assert!(refused_by_value(&by_check));
         assert!(refused_by_value(&db_error("22P02", "invalid input syntax")));
+        // A key another table references ON UPDATE RESTRICT: 23503 up to 17, 23001 on 18.
+        for code in ["23503", "23001"] {
+            let by_key = DbError {
+                constraint: Some("tags_org_id_fkey".into()),
+                ..db_error(code, "violates foreign key constraint")
+            };
+            assert!(refused_by_value(&by_key), "{code}");
+        }
         // A guard trigger raises without naming a constraint.
         assert!(!refused_by_value(&db_error("23514", "org_id is immutable")));
         assert!(!refused_by_value(&db_error("P0001", "org_id is immutable")));

@@ -18,6 +18,7 @@ use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::referential::OnDelete;
 use crate::sandbox::DbError;
+use crate::sandbox::sqlstate::is_foreign_key_refusal;
 use crate::spec::{Fact, Reference};
 use crate::synth::{Row, SynthError, Wanted, identify, typed};
 
@@ -403,7 +404,7 @@ impl<'a> Scene<'a> {
     ) -> Result<(), Failure> {
         let column = self.column();
         if let Deletion::Refused(e) = deletion {
-            if e.code == "23503" && blocked_by(self.ctx, self.table, column, &e) {
+            if is_foreign_key_refusal(&e.code) && blocked_by(self.ctx, self.table, column, &e) {
                 return Ok(());
             }
             return Err(self.fail(

@@ -20,6 +20,7 @@ use crate::location::Location;
 use crate::names::{TableName, ident};
 use crate::referential::OnDelete;
 use crate::sandbox::DbError;
+use crate::sandbox::sqlstate::is_foreign_key_refusal;
 use crate::spec::{Fact, Reference};
 use crate::synth::{Row, identify, typed};
 use crate::tenancy;
@@ -340,7 +341,7 @@ impl Purge<'_> {
     /// foreign key the catalog shows would refuse it too; the CASCADE each needs.
     fn refused(&self, run: &Run<'_>, e: &DbError) -> Failure {
         let show = |t: &TableName| self.show(t);
-        let refusing = (e.code == "23503").then(|| self.edge_of(e)).flatten();
+        let refusing = is_foreign_key_refusal(&e.code).then(|| self.edge_of(e)).flatten();
         let mut found = match refusing {
             Some(i) => {
                 let edge = &self.graph.edges[i];
@@ -371,7 +372,7 @@ impl Purge<'_> {
         self.failure(found, Some(run), self.cascade(&blockers))
     }
 
-    /// The edge of the foreign key a 23503 names: by its name, or (a constraint PostgreSQL
+    /// The edge of the foreign key a 23503 (23001 on PostgreSQL 18) names: by its name, or (a constraint PostgreSQL
     /// cloned onto a partition) by the partition's parent and columns.
     fn edge_of(&self, e: &DbError) -> Option<usize> {
         let name = e.constraint.as_deref()?;

@@ -213,7 +213,7 @@ pub async fn describe(run: &mut Run<'_>, table: &Table, col: &Column, row: &Row)
     }
 }
 
-/// Whether a 23503 came from the table's own foreign key on the column (on the table or one of
+/// Whether a 23503 (23001 for RESTRICT on PostgreSQL 18) came from the table's own foreign key on the column (on the table or one of
 /// its partitions), not from another table that happens to reference the deleted row too.
 pub fn blocked_by(ctx: &Context<'_>, table: &Table, column: &str, e: &DbError) -> bool {
     let Some(name) = &e.constraint else {
