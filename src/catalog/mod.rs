@@ -73,12 +73,25 @@ pub struct Column {
     pub name: String,
     /// As `format_type()` prints it.
     pub type_: String,
+    /// `attnotnull`: an INSERT or UPDATE that writes NULL is refused. On PostgreSQL 18 this
+    /// holds for a `NOT NULL ... NOT VALID` constraint too, whose older rows were never read:
+    /// see `not_null_not_valid`.
     pub not_null: bool,
+    /// The name of PostgreSQL 18's `NOT NULL ... NOT VALID` constraint on the column (a
+    /// `pg_constraint` row of type `n`, not validated): new rows are refused NULL, rows already
+    /// there may hold it. `None` for a validated NOT NULL and before 18.
+    #[serde(default)]
+    pub not_null_not_valid: Option<String>,
     pub default: Option<String>,
     /// `a` (ALWAYS) or `d` (BY DEFAULT) for identity columns.
     pub identity: Option<char>,
-    /// `GENERATED ALWAYS AS (...) STORED`.
+    /// `GENERATED ALWAYS AS (...) STORED` or `VIRTUAL`: the server computes it, no INSERT or
+    /// UPDATE writes it.
     pub generated: bool,
+    /// `attgenerated = 'v'`: VIRTUAL, computed when read and never stored (PostgreSQL 18, and
+    /// its default for `GENERATED ALWAYS AS (...)` without `STORED`). `generated` is true too.
+    #[serde(default)]
+    pub generated_virtual: bool,
     /// What a value of the column is made of, for row synthesis.
     pub value: ValueType,
 }

@@ -193,9 +193,17 @@ fn column(c: &super::Column) -> String {
     if c.not_null {
         text.push_str(" NOT NULL");
     }
+    if c.not_null_not_valid.is_some() {
+        text.push_str(" NOT VALID");
+    }
     match (&c.default, c.generated) {
         (Some(expr), true) => {
-            let _ = write!(text, " GENERATED ALWAYS AS ({expr}) STORED");
+            let kind = if c.generated_virtual {
+                "VIRTUAL"
+            } else {
+                "STORED"
+            };
+            let _ = write!(text, " GENERATED ALWAYS AS ({expr}) {kind}");
         }
         (Some(expr), false) => {
             let _ = write!(text, " DEFAULT {expr}");

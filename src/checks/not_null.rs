@@ -102,7 +102,8 @@ pub(super) struct NullInsert<'a> {
     column: &'a str,
     at: &'a Location,
     promise: String,
-    /// The column is NOT NULL as an attribute.
+    /// The column is NOT NULL as an attribute, and validated: no row holds NULL (PostgreSQL
+    /// 18's `NOT NULL ... NOT VALID` refuses new NULLs only, so it does not count).
     not_null: bool,
 }
 
@@ -135,7 +136,7 @@ impl<'a> NullInsert<'a> {
             column,
             at,
             promise,
-            not_null: col.not_null,
+            not_null: col.not_null && col.not_null_not_valid.is_none(),
         })
     }
 
@@ -271,9 +272,11 @@ fn nulls_query(t: &Table, column: &str) -> String {
     )
 }
 
-/// Why new NULLs are refused while old ones stay, when the catalog shows it: a `NOT VALID` check.
+/// Why new NULLs are refused while old ones stay, when the catalog shows it: a `NOT VALID` check,
+/// or PostgreSQL 18's `NOT NULL ... NOT VALID`.
 fn unchecked_rows(t: &Table, column: &str) -> String {
-    match unfinished_check(t, column) {
+    let not_valid = t.column(column).and_then(|c| c.not_null_not_valid.clone());
+    match not_valid.or_else(|| unfinished_check(t, column)) {
         Some(name) => format!(
             "\n{name} is NOT VALID: it refuses new NULLs, but the rows already there were never checked (a backfill never run?)"
         ),
@@ -306,6 +309,26 @@ fn unfinished_check(t: &Table, column: &str) -> Option<String> {
 fn three_steps(ctx: &Context<'_>, table: &Table, column: &str, nulls: i64) -> Repair {
     let t = table.name.sql();
     let c = ident(column);
+    let needs = (nulls > 0).then(|| {
+        format!(
+            "{nulls} row(s) of {} hold NULL in {column}: write the UPDATE before the VALIDATE runs",
+            ctx.show(&table.name)
+        )
+    });
+    // PostgreSQL 18's NOT NULL ... NOT VALID: validating it is the whole repair (a CHECK
+    // named like it would be skipped by the guard, and dropping "it" would drop the NOT NULL).
+    let not_valid = table
+        .column(column)
+        .and_then(|x| x.not_null_not_valid.as_ref());
+    if let Some(name) = not_valid {
+        let validate = Step::validate(&table.name, name)
+            .note("rows that are NULL today must be given a value first:")
+            .note(format!("UPDATE {t} SET {c} = ... WHERE {c} IS NULL;"));
+        return Repair {
+            needs,
+            ..Repair::new(vec![validate])
+        };
+    }
     let name = unfinished_check(table, column)
         .unwrap_or_else(|| derived_name(&table.name.name, column, "not_null"));
     let add = format!(
@@ -328,12 +351,7 @@ fn three_steps(ctx: &Context<'_>, table: &Table, column: &str, nulls: i64) -> Re
             .note("the column's NOT NULL now does what the check did"),
     ];
     Repair {
-        needs: (nulls > 0).then(|| {
-            format!(
-                "{nulls} row(s) of {} hold NULL in {column}: write the UPDATE before the VALIDATE runs",
-                ctx.show(&table.name)
-            )
-        }),
+        needs,
         ..Repair::new(steps)
     }
 }

@@ -341,7 +341,9 @@ impl Purge<'_> {
     /// foreign key the catalog shows would refuse it too; the CASCADE each needs.
     fn refused(&self, run: &Run<'_>, e: &DbError) -> Failure {
         let show = |t: &TableName| self.show(t);
-        let refusing = is_foreign_key_refusal(&e.code).then(|| self.edge_of(e)).flatten();
+        let refusing = is_foreign_key_refusal(&e.code)
+            .then(|| self.edge_of(e))
+            .flatten();
         let mut found = match refusing {
             Some(i) => {
                 let edge = &self.graph.edges[i];

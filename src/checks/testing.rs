@@ -73,9 +73,11 @@ pub fn column(name: &str, type_: &str) -> Column {
         name: name.into(),
         type_: type_.into(),
         not_null: false,
+        not_null_not_valid: None,
         default: None,
         identity: None,
         generated: false,
+        generated_virtual: false,
         value: ValueType {
             base: type_.into(),
             base_name: type_.into(),

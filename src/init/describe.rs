@@ -210,7 +210,9 @@ fn not_null(
             && c.validated
             && is_not_null_check(&c.definition, &column.name)
     });
-    let by = match (column.not_null, check) {
+    // PostgreSQL 18's NOT NULL ... NOT VALID promises no more than a NOT VALID CHECK does.
+    let validated = column.not_null && column.not_null_not_valid.is_none();
+    let by = match (validated, check) {
         (true, _) => "NOT NULL".to_string(),
         (false, Some(c)) => format!("CHECK constraint {}", c.name),
         (false, None) => return None,

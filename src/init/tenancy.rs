@@ -801,9 +801,11 @@ mod tests {
                 name: name.into(),
                 type_: "text".into(),
                 not_null,
+                not_null_not_valid: None,
                 default: default.map(String::from),
                 identity: None,
                 generated: false,
+                generated_virtual: false,
                 value: crate::catalog::ValueType {
                     base: "text".into(),
                     base_name: "text".into(),

@@ -7,8 +7,8 @@ use super::{DbError, Sandbox, Synth, SynthError};
 use crate::catalog::TableKind;
 use crate::names::ident;
 use crate::sandbox::sqlstate::{
-    CHECK_VIOLATION, DATA_EXCEPTION_CLASS, EXCLUSION_VIOLATION, NOT_NULL_VIOLATION, UNIQUE_VIOLATION,
-    WRONG_OBJECT_TYPE_CLASS, is_foreign_key_refusal,
+    CHECK_VIOLATION, DATA_EXCEPTION_CLASS, EXCLUSION_VIOLATION, NOT_NULL_VIOLATION,
+    UNIQUE_VIOLATION, WRONG_OBJECT_TYPE_CLASS, is_foreign_key_refusal,
 };
 
 /// How PostgreSQL starts the message of a row no partition takes (SQLSTATE 23514, no
@@ -39,7 +39,9 @@ impl<'a> Synth<'a> {
                 };
                 Ok(self.fill(sb, row, &col, depth).await?)
             }
-            code if is_foreign_key_refusal(code) => self.foreign_key_refused(sb, row, e, depth).await,
+            code if is_foreign_key_refusal(code) => {
+                self.foreign_key_refused(sb, row, e, depth).await
+            }
             UNIQUE_VIOLATION | EXCLUSION_VIOLATION => self.value_taken(sb, row, e, depth).await,
             CHECK_VIOLATION if e.constraint.is_none() && e.message.starts_with(NO_PARTITION) => {
                 self.route(sb, row, e).await
