@@ -304,4 +304,54 @@ mod tests {
         assert_eq!(ident("1st"), "\"1st\"");
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
     }
+
+    fn col(name: &str) -> super::super::Column {
+        super::super::Column {
+            name: name.into(),
+            type_: "integer".into(),
+            not_null: false,
+            not_null_not_valid: None,
+            default: None,
+            identity: None,
+            generated: false,
+            generated_virtual: false,
+            value: super::super::ValueType {
+                base: "integer".into(),
+                base_name: "integer".into(),
+                category: 'N',
+                labels: Vec::new(),
+                domain_checks: Vec::new(),
+                element: None,
+            },
+        }
+    }
+
+    /// PostgreSQL 18 adds two column shapes; the ones 15 has render as before.
+    #[test]
+    fn virtual_columns_and_not_valid_not_nulls_of_18_render_as_such() {
+        let generated = |virtual_| super::super::Column {
+            default: Some("(id * 2)".into()),
+            generated: true,
+            generated_virtual: virtual_,
+            ..col("twice")
+        };
+        let not_null = |not_valid: Option<&str>| super::super::Column {
+            not_null: true,
+            not_null_not_valid: not_valid.map(String::from),
+            ..col("org_id")
+        };
+        assert_eq!(
+            column(&generated(false)),
+            "twice integer GENERATED ALWAYS AS ((id * 2)) STORED"
+        );
+        assert_eq!(
+            column(&generated(true)),
+            "twice integer GENERATED ALWAYS AS ((id * 2)) VIRTUAL"
+        );
+        assert_eq!(column(&not_null(None)), "org_id integer NOT NULL");
+        assert_eq!(
+            column(&not_null(Some("projects_org_id_nn"))),
+            "org_id integer NOT NULL NOT VALID"
+        );
+    }
 }
