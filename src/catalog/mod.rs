@@ -286,3 +286,12 @@ impl Table {
         })
     }
 }
+
+impl Constraint {
+    /// False for PostgreSQL 18's `NOT ENFORCED` CHECK or foreign key: in the catalog, never
+    /// checked (`convalidated` is false too). Read from `pg_get_constraintdef`, which ends with
+    /// the clause, so the query runs unchanged on servers without `conenforced`.
+    pub fn enforced(&self) -> bool {
+        !self.definition.ends_with(" NOT ENFORCED")
+    }
+}

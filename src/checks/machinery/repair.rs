@@ -123,6 +123,19 @@ impl Step {
         .runs(Runs::AfterCommit)
     }
 
+    /// `ALTER TABLE … ALTER CONSTRAINT … ENFORCED`: PostgreSQL 18's NOT ENFORCED foreign key
+    /// made to check, existing rows included (VALIDATE refuses a NOT ENFORCED constraint).
+    pub fn enforce(table: &TableName, constraint: &str) -> Self {
+        Self::new(
+            table,
+            format!(
+                "ALTER TABLE {} ALTER CONSTRAINT {} ENFORCED;",
+                table.sql(),
+                ident(constraint)
+            ),
+        )
+    }
+
     /// `ALTER TABLE … DROP CONSTRAINT IF EXISTS …`.
     pub fn drop_constraint(table: &TableName, constraint: &str) -> Self {
         Self::new(
@@ -250,12 +263,14 @@ pub fn foreign_key(
             continue;
         };
         match problem {
-            Problem::NotValidated(name) => {
-                problems.push(format!(
-                    "{}: {name} is NOT VALID (existing rows were never checked)",
-                    ctx.show(&part.name)
-                ));
-                plan.validate.push((part.name.clone(), name));
+            Problem::NotValidated { name, enforced } => {
+                let state = if enforced {
+                    "is NOT VALID (existing rows were never checked)"
+                } else {
+                    "is NOT ENFORCED (no row, old or new, is checked)"
+                };
+                problems.push(format!("{}: {name} {state}", ctx.show(&part.name)));
+                plan.validate.push((part.name.clone(), name, enforced));
             }
             Problem::Other { text, wrong } => {
                 problems.push(format!("{}: {text}", ctx.show(&part.name)));
@@ -313,8 +328,9 @@ impl Properties {
 }
 
 enum Problem {
-    /// The right FK exists but was added NOT VALID and never validated.
-    NotValidated(String),
+    /// The right FK exists but was added NOT VALID and never validated, or (PostgreSQL 18)
+    /// NOT ENFORCED, which PostgreSQL refuses to VALIDATE.
+    NotValidated { name: String, enforced: bool },
     /// What is wrong, and the FKs on the column that should be replaced, with what they have.
     Other {
         text: String,
@@ -348,7 +364,10 @@ fn problem_on(
         return Ok(());
     }
     if let Some((c, _)) = matching.iter().find(|(_, fk)| acts_as_declared(fk)) {
-        return Err(Problem::NotValidated(c.name.clone()));
+        return Err(Problem::NotValidated {
+            name: c.name.clone(),
+            enforced: c.enforced(),
+        });
     }
     if let Some((c, fk)) = matching.first() {
         let declared = on_delete.map(OnDelete::sql).unwrap_or_default();
@@ -398,8 +417,8 @@ struct Plan {
     kept: Option<Properties>,
     /// The table itself lacks the right FK.
     add: bool,
-    /// Right FKs that were added NOT VALID.
-    validate: Vec<(TableName, String)>,
+    /// Right FKs that were added NOT VALID (true) or NOT ENFORCED (false).
+    validate: Vec<(TableName, String, bool)>,
 }
 
 impl Plan {
@@ -438,8 +457,11 @@ impl Plan {
                 self.kept.unwrap_or_default(),
             ));
         }
-        for (owner, name) in &self.validate {
-            steps.push(Step::validate(owner, name));
+        for (owner, name, enforced) in &self.validate {
+            steps.push(match enforced {
+                true => Step::validate(owner, name),
+                false => Step::enforce(owner, name),
+            });
         }
         Repair::new(steps)
     }
@@ -671,6 +693,55 @@ mod tests {
             repair.steps[1].sql
         );
         assert_eq!(repair.steps[2].runs, Runs::AfterCommit);
+    }
+
+    /// PostgreSQL 18's NOT ENFORCED key is not validated either, but VALIDATE refuses it: it is
+    /// named for what it is and made ENFORCED; a NOT VALID one is still validated.
+    #[test]
+    fn a_not_enforced_foreign_key_is_enforced_not_validated() {
+        let mut post = table(TableKind::Ordinary);
+        let fk = |name: &str, definition: &str, post: &mut Table| {
+            post.add_foreign_key(
+                name.into(),
+                "tenantId",
+                tenant().table,
+                "id",
+                OnDelete::NoAction,
+            );
+            let added = post.constraints.last_mut().expect("the key");
+            added.validated = false;
+            added.definition = definition.into();
+        };
+        let definition = "FOREIGN KEY (\"tenantId\") REFERENCES \"Tenant\"(id)";
+        fk(
+            "post_fkey",
+            &format!("{definition} NOT ENFORCED"),
+            &mut post,
+        );
+        assert!(!post.constraints[0].enforced());
+        let Err(Problem::NotValidated { name, enforced }) =
+            problem_on(&post, "tenantId", &tenant(), None)
+        else {
+            panic!("the key is not validated");
+        };
+        assert_eq!((name.as_str(), enforced), ("post_fkey", false));
+        let plan = Plan {
+            validate: vec![(post.name.clone(), name, enforced)],
+            ..Plan::default()
+        };
+        let repair = plan.repair(&post, "tenantId", &tenant(), None).to_string();
+        assert_eq!(
+            repair,
+            "ALTER TABLE \"public\".\"Post\" ALTER CONSTRAINT \"post_fkey\" ENFORCED;"
+        );
+
+        let mut post = table(TableKind::Ordinary);
+        fk("post_fkey", &format!("{definition} NOT VALID"), &mut post);
+        assert!(post.constraints[0].enforced());
+        assert!(matches!(
+            problem_on(&post, "tenantId", &tenant(), None),
+            Err(Problem::NotValidated { enforced: true, .. })
+        ));
     }
 
     #[test]
