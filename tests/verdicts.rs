@@ -1,7 +1,10 @@
 //! Proves the verdicts: runs the real `pg-invariants test` binary, against real PostgreSQL, on
 //! every purpose-built project in `tests/cases/<case>/`, and asserts its `expected.txt` exactly:
 //! the exit code, the full set of test names with their outcome, and substrings of stderr and
-//! of individual failure messages. See `tests/cases/README.md` for the format.
+//! of individual failure messages. See `tests/cases/README.md` for the format. Where PostgreSQL
+//! itself behaves differently on a major version, a case's `expected.<major>.txt` holds what it
+//! gives there; the version is the one the run's header names, so the same trials prove any
+//! server: `PG_INVARIANTS_PG_BINDIR=<bindir> cargo test --test verdicts` (ci/install-postgres-versions).
 //!
 //! Every case runs on the local backend (`cases::<case>`) and on the docker backend
 //! (`docker::cases::<case>`, with the image of `PG_INVARIANTS_IMAGE`): the verdicts must be the
@@ -138,9 +141,71 @@ fn contains_whole(haystack: &str, needle: &str) -> bool {
     })
 }
 
+/// The server's major version, from the run's header (`pg-invariants: 1 migration(s) (sql-dir)
+/// on local PostgreSQL 18.4; ...`); `None` when the run printed none (it stopped before).
+fn server_major(stdout: &str, stderr: &str) -> Option<u32> {
+    stdout
+        .lines()
+        .chain(stderr.lines())
+        .filter(|l| l.starts_with("pg-invariants: ") && l.contains(" migration(s) ("))
+        .find_map(|l| {
+            let (_, rest) = l.split_once(" PostgreSQL ")?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+}
+
+/// The `expected.<major>.txt` files of a case, by major version: what the case gives on that
+/// version, where PostgreSQL itself behaves differently (tests/cases/README.md).
+fn version_files(dir: &Path) -> Result<BTreeMap<u32, String>, String> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let name = entry
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(middle) = name
+            .strip_prefix("expected.")
+            .and_then(|rest| rest.strip_suffix(".txt"))
+            .filter(|middle| !middle.is_empty())
+        else {
+            continue;
+        };
+        let major = middle.parse().map_err(|_| {
+            format!("{name}: the part between `expected.` and `.txt` must be a major version (expected.14.txt)")
+        })?;
+        files.insert(major, name);
+    }
+    Ok(files)
+}
+
+/// What the case promises on the server the run had, `major`: its `expected.<major>.txt` when
+/// there is one, else `expected.txt`. With the file's name, for the failure report.
+fn expectation(dir: &Path, major: Option<u32>) -> Result<(String, Expected), Failed> {
+    let versions = version_files(dir)?;
+    let file = match major {
+        Some(major) => versions
+            .get(&major)
+            .cloned()
+            .unwrap_or_else(|| "expected.txt".to_string()),
+        None if versions.is_empty() => "expected.txt".to_string(),
+        None => {
+            return Err(format!(
+                "the case has per-version results ({}), but the run printed no header naming \
+                 the server's version",
+                versions.into_values().collect::<Vec<_>>().join(", ")
+            )
+            .into());
+        }
+    };
+    let text = std::fs::read_to_string(dir.join(&file))?;
+    let expected = parse_expected(&text).map_err(|e| format!("{file}: {e}"))?;
+    Ok((file, expected))
+}
+
 /// Where a case runs: `None` on the local backend, `Some(image)` in a container of the image.
 fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
-    let expected = parse_expected(&std::fs::read_to_string(dir.join("expected.txt"))?)?;
     let command = |extra: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pg-invariants"));
         command
@@ -157,24 +222,38 @@ fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
         };
         command
     };
-    // `--list` must name exactly what the run runs (FORMAT.md section 3), so that nextest runs
-    // every test: checked on the local backend for every case that runs tests.
-    let listing = (docker_image.is_none() && expected.exit != Some(2))
-        .then(|| command(&["--list"]).output())
-        .transpose()?;
     let output = command(&[]).output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let context = || format!("\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
+    let (file, expected) = expectation(dir, server_major(&stdout, &stderr))?;
+    let mut problems = compare(&expected, output.status.code(), &stdout, &stderr);
+    // `--list` must name exactly what the run runs (FORMAT.md section 3), so that nextest runs
+    // every test: checked on the local backend for every case that runs tests.
+    if docker_image.is_none() && expected.exit != Some(2) {
+        let listing = command(&["--list"]).output()?;
+        let listed = listed(&String::from_utf8_lossy(&listing.stdout));
+        problems.extend(listing_differs(&listed, &outcomes(&stdout)));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "against {file}:\n{}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+        problems.join("\n")
+    )
+    .into())
+}
 
+/// How the run differs from `expected`: its exit code, outcomes, stderr, stdout and failure
+/// messages.
+fn compare(expected: &Expected, code: Option<i32>, stdout: &str, stderr: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    let code = output.status.code();
     if let Some(exit) = expected.exit
         && code != Some(exit)
     {
         problems.push(format!("exit code {code:?}, expected {exit}"));
     }
-    let got = outcomes(&stdout);
+    let got = outcomes(stdout);
     for (name, want) in &expected.outcomes {
         match got.get(name) {
             Some(have) if have == want => {}
@@ -187,24 +266,8 @@ fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
             problems.push(format!("{name}: reported {have} but not expected at all"));
         }
     }
-    if let Some(listing) = listing {
-        let listed = listed(&String::from_utf8_lossy(&listing.stdout));
-        let ran: BTreeSet<&String> = got.keys().collect();
-        if listed.iter().collect::<BTreeSet<_>>() != ran {
-            problems.push(format!(
-                "--list differs from the run: listed only {:?}; ran only {:?}",
-                listed
-                    .iter()
-                    .filter(|n| !ran.contains(n))
-                    .collect::<Vec<_>>(),
-                ran.iter()
-                    .filter(|n| !listed.contains(**n))
-                    .collect::<Vec<_>>()
-            ));
-        }
-    }
     for text in &expected.stderr {
-        if !contains_whole(&stderr, text) {
+        if !contains_whole(stderr, text) {
             problems.push(format!("stderr does not contain {text:?}"));
         }
     }
@@ -213,7 +276,7 @@ fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
             problems.push(format!("stdout does not contain {text:?}"));
         }
     }
-    let messages = failure_messages(&stdout);
+    let messages = failure_messages(stdout);
     for (name, text) in &expected.messages {
         match messages.get(name) {
             Some(m) if contains_whole(m, text) => {}
@@ -221,10 +284,24 @@ fn run_case(dir: &Path, docker_image: Option<&str>) -> Result<(), Failed> {
             None => problems.push(format!("no failure message for {name}")),
         }
     }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    Err(format!("{}{}", problems.join("\n"), context()).into())
+    problems
+}
+
+/// What `--list` named that the run did not run, and the reverse.
+fn listing_differs(listed: &BTreeSet<String>, ran: &BTreeMap<String, String>) -> Option<String> {
+    let ran: BTreeSet<&String> = ran.keys().collect();
+    (listed.iter().collect::<BTreeSet<_>>() != ran).then(|| {
+        format!(
+            "--list differs from the run: listed only {:?}; ran only {:?}",
+            listed
+                .iter()
+                .filter(|n| !ran.contains(n))
+                .collect::<Vec<_>>(),
+            ran.iter()
+                .filter(|n| !listed.contains(**n))
+                .collect::<Vec<_>>()
+        )
+    })
 }
 
 fn cases(root: &Path) -> Vec<PathBuf> {

@@ -1,0 +1,3 @@
+CREATE TABLE organizations (
+    id bigint PRIMARY KEY
+);
