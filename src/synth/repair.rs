@@ -196,7 +196,7 @@ impl<'a> Synth<'a> {
     }
 
     /// Gives a value to a column that was left out.
-    async fn fill(
+    pub(super) async fn fill(
         &mut self,
         sb: &mut Sandbox,
         row: &mut Building<'a>,

@@ -83,8 +83,9 @@ impl<'a> Synth<'a> {
         Ok(changed)
     }
 
-    /// A value for a column that holds none (left out without a default, or NULL): a parent's
-    /// when it is a foreign key column, else a candidate.
+    /// A value for a column that holds none (left out without a default, or NULL): what a
+    /// left-out column gets ([`Self::fill`]: a parent's for a foreign key column, else a
+    /// candidate).
     async fn give_value(
         &mut self,
         sb: &mut Sandbox,
@@ -98,15 +99,10 @@ impl<'a> Synth<'a> {
             Some(Source::Fixed(e)) => e != "NULL",
             Some(_) => true,
         };
-        if holds {
-            return Ok(());
+        if !holds {
+            row.state.insert(c.to_string(), Source::Omit);
+            self.fill(sb, row, c, depth).await?;
         }
-        if let Some((columns, fk)) = widest_foreign_key(row.table, c) {
-            return self.parent_for(sb, row, &columns, fk, depth, false).await;
-        }
-        let n = self.fresh();
-        row.state
-            .insert(c.to_string(), Source::Candidate { k: 0, n });
         Ok(())
     }
 
