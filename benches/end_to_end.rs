@@ -453,7 +453,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
     if wanted("example") {
-        cold_and_warm("examples/saas (17 migrations + seed)", root, runs, &[]);
+        cold_and_warm("examples/saas (18 migrations + seed)", root, runs, &[]);
     }
     let pgtap = wanted("pgtap")
         .then(|| {

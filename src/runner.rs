@@ -346,22 +346,22 @@ fn list(
         second_pass: SecondPass::Skip,
         proposes_schemas: false,
     };
-    let (checks, named) = match session::cached_catalog(spec, chain, request) {
-        Some(catalog) => (plan::build(spec, Some(&catalog)), true),
+    let (checks, catalog) = match session::cached_catalog(spec, chain, request) {
+        Some(catalog) => (plan::build(spec, Some(&catalog)), Some(catalog)),
         None => {
-            let (runtime, setup) = match session::set_up(spec, chain, request) {
+            let (runtime, mut setup) = match session::set_up(spec, chain, request) {
                 Ok(ready) => ready,
                 Err(message) => return invalid(&message),
             };
             let checks = plan::build(spec, setup.catalog.as_ref());
-            let named = setup.catalog.is_some();
+            let catalog = setup.catalog.take();
             runtime.block_on(setup.close());
-            (checks, named)
+            (checks, catalog)
         }
     };
     let schema = spec.default_schema();
     let listed = Listed::all(&checks, schema);
-    if let Err(message) = session::baseline_matches(spec, named, &listed) {
+    if let Err(message) = session::baseline_matches(spec, catalog.as_ref(), &listed) {
         return invalid(&message);
     }
     let trials = (listed.into_iter())

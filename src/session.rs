@@ -331,7 +331,7 @@ impl Session {
     /// Exit 2's message when a `[known]` key names no test of the plan (filters aside). Only
     /// once the chain applied: before that, coverage and rule tests are not named yet.
     pub fn check_baseline(&self) -> Result<(), String> {
-        baseline_matches(&self.spec, self.setup.catalog.is_some(), &self.listed())
+        baseline_matches(&self.spec, self.setup.catalog.as_ref(), &self.listed())
     }
 
     /// Plans the batches among the checks that will run (`runs(index)`).
@@ -409,12 +409,18 @@ impl Session {
     }
 }
 
-/// Exit 2's message when a `[known]` key of `spec` names none of `tests`; `named` says whether
-/// the tests named after the catalog (coverage, rules) are among them.
-pub(crate) fn baseline_matches(spec: &Spec, named: bool, tests: &[Listed]) -> Result<(), String> {
-    if !named {
+/// Exit 2's message when a `[known]` key of `spec` names none of `tests`, or a `[tenancy]`
+/// `shared` or `calls` entry no view or function of the catalog. Only with the catalog: the
+/// tests named after it (coverage, rules, views, functions) are among `tests` then.
+pub(crate) fn baseline_matches(
+    spec: &Spec,
+    catalog: Option<&Catalog>,
+    tests: &[Listed],
+) -> Result<(), String> {
+    let Some(catalog) = catalog else {
         return Ok(());
-    }
+    };
+    plan::unmatched_entries(spec, catalog)?;
     let names: Vec<&str> = tests.iter().map(|t| t.name.as_str()).collect();
     (spec.project.known)
         .unmatched(&names)

@@ -45,6 +45,8 @@ pub struct Principals<'a> {
     in_force: Option<(Principal, bool)>,
     /// The settings are known to be reset (not only unset: a database may give them a default).
     reset: bool,
+    /// Acting as the anonymous role (see [`Self::anonymous`]).
+    anonymous: bool,
 }
 
 impl<'a> Principals<'a> {
@@ -54,6 +56,7 @@ impl<'a> Principals<'a> {
             signed_up: HashMap::new(),
             in_force: None,
             reset: false,
+            anonymous: false,
         }
     }
 
@@ -109,8 +112,9 @@ impl<'a> Principals<'a> {
             return Ok(());
         }
         // Every setting is set anew: another principal's need not be reset first.
-        if let Some((_, true)) = self.in_force.take() {
+        if self.in_force.take().is_some_and(|(_, acting)| acting) || self.anonymous {
             run(sb, "RESET ROLE").await?;
+            self.anonymous = false;
         }
         self.reset = false;
         if let Some(sql) = self.set_settings(Some(principal)) {
@@ -128,6 +132,7 @@ impl<'a> Principals<'a> {
         if !matches!(self.in_force.take(), Some((_, true))) {
             run(sb, &format!("SET LOCAL ROLE {}", ident(self.role()))).await?;
         }
+        self.anonymous = false;
         self.in_force = Some((principal.clone(), true));
         self.reset = false;
         if let Some(sql) = self.set_settings(Some(principal)) {
@@ -141,11 +146,21 @@ impl<'a> Principals<'a> {
         self.reset(sb, false).await
     }
 
+    /// Acts as `role` making a request with no signed-in user (`[tenancy] anon`): every
+    /// setting reset (a database default too), then `SET LOCAL ROLE`, until [`Self::leave`].
+    pub async fn anonymous(&mut self, sb: &mut Sandbox, role: &str) -> Result<(), Refused> {
+        self.reset(sb, true).await?;
+        run(sb, &format!("SET LOCAL ROLE {}", ident(role))).await?;
+        self.anonymous = true;
+        Ok(())
+    }
+
     /// [`Self::leave`]; with `always`, the settings are reset even when none is in force.
     async fn reset(&mut self, sb: &mut Sandbox, always: bool) -> Result<(), Refused> {
         let in_force = self.in_force.take();
-        if let Some((_, true)) = in_force {
+        if matches!(in_force, Some((_, true))) || self.anonymous {
             run(sb, "RESET ROLE").await?;
+            self.anonymous = false;
         }
         if in_force.is_none() && !always {
             return Ok(());

@@ -1,4 +1,4 @@
-//! The introspection queries. Seven queries in one read-only snapshot, whatever the number of
+//! The introspection queries. Nine queries in one read-only snapshot, whatever the number of
 //! tables or checks: checks never query the catalog themselves.
 
 use std::collections::HashMap;
@@ -13,6 +13,55 @@ use super::{
 use crate::names::TableName;
 use crate::referential::OnDelete;
 
+/// The columns [`value_type`] reads: a type seen through its domains (with its typmod), its
+/// category, enum labels, the domains' CHECKs and an array's element type. Shared by table
+/// columns and function arguments; the query joins [`value_type_joins`] as `b` and `el`.
+macro_rules! value_type_columns {
+    () => {
+        r#"
+       format_type(b.oid, base.typmod) AS base_type, format_type(b.oid, NULL) AS base_name,
+       b.typcategory::text AS category,
+       CASE WHEN b.typtype = 'e' OR el.typtype = 'e' THEN
+         ARRAY(SELECT e.enumlabel::text FROM pg_enum e
+               WHERE e.enumtypid = CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE b.oid END
+               ORDER BY e.enumsortorder)
+       ELSE '{}' END AS labels,
+       CASE WHEN cardinality(base.domains) > 0 THEN
+         ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
+               WHERE c.contypid = ANY(base.domains) AND c.contype = 'c' ORDER BY c.conname)
+       ELSE '{}' END AS domain_checks,
+       CASE WHEN b.typcategory = 'A' THEN format_type(b.typelem, NULL) END AS element,
+       el.typcategory::text AS element_category"#
+    };
+}
+
+/// The joins under [`value_type_columns`] for the type `$oid` with typmod `$typmod` (SQL
+/// expressions): the chain of domains down to the base type.
+macro_rules! value_type_joins {
+    ($oid:literal, $typmod:literal) => {
+        concat!(
+            r#"
+CROSS JOIN LATERAL (
+  WITH RECURSIVE chain(oid, typmod, depth, domains) AS (
+    SELECT "#,
+            $oid,
+            ", ",
+            $typmod,
+            r#", 0, ARRAY[]::oid[]
+    UNION ALL
+    SELECT t.typbasetype, t.typtypmod, chain.depth + 1, chain.domains || t.oid
+    FROM chain JOIN pg_type t ON t.oid = chain.oid
+    WHERE t.typtype = 'd'
+  )
+  SELECT oid, typmod, domains FROM chain ORDER BY depth DESC LIMIT 1
+) base
+JOIN pg_type b ON b.oid = base.oid
+LEFT JOIN pg_type el ON el.oid = b.typelem AND b.typcategory = 'A'"#
+        )
+    };
+}
+pub(super) use {value_type_columns, value_type_joins};
+
 /// Ordinary and partitioned tables outside the system schemas, with their partition parent.
 const TABLES: &str = r#"
 SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
@@ -21,7 +70,12 @@ SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        pg_get_userbyid(c.relowner)::text AS owner,
-       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced
+       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
+       ARRAY(SELECT r.rolname::text FROM pg_roles r
+             WHERE NOT r.rolsuper AND r.rolname !~ '^pg_'
+               AND has_schema_privilege(r.oid, n.oid, 'USAGE')
+               AND has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE')
+             ORDER BY 1) AS users
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
@@ -40,7 +94,8 @@ WHERE c.relkind IN ('r', 'p')
 /// (`EXPLAIN ANALYZE`) took 420 ms of the 430 this query takes. PostgreSQL 18's NOT NULL
 /// constraints (`contype = 'n'`) are looked up only for a NOT NULL column, by `conrelid`'s
 /// index: the name of one that is `NOT VALID` (no such row before 18).
-const COLUMNS: &str = r#"
+const COLUMNS: &str = concat!(
+    r#"
 SELECT a.attrelid::int8 AS rel, a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
        pg_get_expr(d.adbin, d.adrelid) AS "default",
@@ -49,37 +104,17 @@ SELECT a.attrelid::int8 AS rel, a.attname::text AS name,
          (SELECT c.conname::text FROM pg_constraint c
           WHERE c.conrelid = a.attrelid AND c.contype = 'n' AND c.conkey[1] = a.attnum
             AND NOT c.convalidated)
-       END AS not_null_not_valid,
-       format_type(b.oid, base.typmod) AS base_type, format_type(b.oid, NULL) AS base_name,
-       b.typcategory::text AS category,
-       CASE WHEN b.typtype = 'e' OR el.typtype = 'e' THEN
-         ARRAY(SELECT e.enumlabel::text FROM pg_enum e
-               WHERE e.enumtypid = CASE WHEN b.typcategory = 'A' THEN b.typelem ELSE b.oid END
-               ORDER BY e.enumsortorder)
-       ELSE '{}' END AS labels,
-       CASE WHEN cardinality(base.domains) > 0 THEN
-         ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
-               WHERE c.contypid = ANY(base.domains) AND c.contype = 'c' ORDER BY c.conname)
-       ELSE '{}' END AS domain_checks,
-       CASE WHEN b.typcategory = 'A' THEN format_type(b.typelem, NULL) END AS element,
-       el.typcategory::text AS element_category
+       END AS not_null_not_valid,"#,
+    value_type_columns!(),
+    r#"
 FROM pg_attribute a
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-CROSS JOIN LATERAL (
-  WITH RECURSIVE chain(oid, typmod, depth, domains) AS (
-    SELECT a.atttypid, a.atttypmod, 0, ARRAY[]::oid[]
-    UNION ALL
-    SELECT t.typbasetype, t.typtypmod, chain.depth + 1, chain.domains || t.oid
-    FROM chain JOIN pg_type t ON t.oid = chain.oid
-    WHERE t.typtype = 'd'
-  )
-  SELECT oid, typmod, domains FROM chain ORDER BY depth DESC LIMIT 1
-) base
-JOIN pg_type b ON b.oid = base.oid
-LEFT JOIN pg_type el ON el.oid = b.typelem AND b.typcategory = 'A'
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"#,
+    value_type_joins!("a.atttypid", "a.atttypmod"),
+    r#"
 WHERE a.attrelid = ANY($1::int8[]::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
-"#;
+"#
+);
 
 /// Constraints with their columns by name (FK target columns too), in order; an FK's actions,
 /// match type and deferrability, which a repair that recreates it keeps.
@@ -222,8 +257,24 @@ pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
             });
         }
     }
+    let roles = roles(&mut tx).await?;
+    let (views, functions) = super::paths::load(&mut tx).await?;
+    tx.rollback().await?;
+
+    let mut tables: Vec<Table> = by_oid.into_values().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Catalog {
+        tables,
+        roles,
+        views,
+        functions,
+    })
+}
+
+/// The roles, sorted as Rust compares strings, for `Catalog::role`'s binary search.
+async fn roles(conn: &mut PgConnection) -> Result<Vec<Role>, sqlx::Error> {
     let mut roles = Vec::new();
-    for row in sqlx::query(ROLES).fetch_all(&mut *tx).await? {
+    for row in sqlx::query(ROLES).fetch_all(&mut *conn).await? {
         roles.push(Role {
             name: row.try_get("name")?,
             superuser: row.try_get("superuser")?,
@@ -232,13 +283,8 @@ pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
             member_of: row.try_get("member_of")?,
         });
     }
-    tx.rollback().await?;
-    // Sorted as Rust compares strings, for `Catalog::role`'s binary search.
     roles.sort_by(|a, b| a.name.cmp(&b.name));
-
-    let mut tables: Vec<Table> = by_oid.into_values().collect();
-    tables.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Catalog { tables, roles })
+    Ok(roles)
 }
 
 fn table(row: &PgRow) -> Result<Table, sqlx::Error> {
@@ -263,6 +309,7 @@ fn table(row: &PgRow) -> Result<Table, sqlx::Error> {
         owner: row.try_get("owner")?,
         rls_enabled: row.try_get("rls_enabled")?,
         rls_forced: row.try_get("rls_forced")?,
+        users: row.try_get("users")?,
         columns: Vec::new(),
         constraints: Vec::new(),
         indexes: Vec::new(),
@@ -283,19 +330,22 @@ fn column(row: &PgRow) -> Result<Column, sqlx::Error> {
         identity: first_char(row, "identity")?,
         generated: generated.is_some(),
         generated_virtual: generated == Some('v'),
-        value: ValueType {
-            base: row.try_get("base_type")?,
-            base_name: row.try_get("base_name")?,
-            category: first_char(row, "category")?.unwrap_or('X'),
-            labels: row.try_get("labels")?,
-            domain_checks: row.try_get("domain_checks")?,
-            element: row
-                .try_get::<Option<String>, _>("element")?
-                .map(|e| {
-                    Ok::<_, sqlx::Error>((e, first_char(row, "element_category")?.unwrap_or('X')))
-                })
-                .transpose()?,
-        },
+        value: value_type(row)?,
+    })
+}
+
+/// What a value of a column or an argument is made of, from [`value_type_columns`]'s columns.
+pub(super) fn value_type(row: &PgRow) -> Result<ValueType, sqlx::Error> {
+    Ok(ValueType {
+        base: row.try_get("base_type")?,
+        base_name: row.try_get("base_name")?,
+        category: first_char(row, "category")?.unwrap_or('X'),
+        labels: row.try_get("labels")?,
+        domain_checks: row.try_get("domain_checks")?,
+        element: row
+            .try_get::<Option<String>, _>("element")?
+            .map(|e| Ok::<_, sqlx::Error>((e, first_char(row, "element_category")?.unwrap_or('X'))))
+            .transpose()?,
     })
 }
 
@@ -354,7 +404,7 @@ fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
 }
 
 /// A `"char"` column (cast to text): `None` when empty, as `attidentity` is for plain columns.
-fn first_char(row: &PgRow, col: &str) -> Result<Option<char>, sqlx::Error> {
+pub(super) fn first_char(row: &PgRow, col: &str) -> Result<Option<char>, sqlx::Error> {
     let text: Option<String> = row.try_get(col)?;
     Ok(text.and_then(|t| t.chars().next()))
 }

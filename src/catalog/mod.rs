@@ -4,9 +4,11 @@
 //! once (see `setup`).
 
 mod load;
+mod paths;
 mod render;
 
 pub use load::load;
+pub use paths::{Argument, Function, View, mentions};
 pub use render::render;
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,12 @@ pub struct Catalog {
     /// The server's roles (built-in `pg_*` roles left out), sorted by name: what tenancy checks
     /// need to know about the role requests run as and the roles policies name.
     pub roles: Vec<Role>,
+    /// Views and materialized views outside the system schemas, sorted by name: paths to a
+    /// tenant's rows besides its tables.
+    pub views: Vec<View>,
+    /// SECURITY DEFINER functions and procedures (trigger functions aside), sorted by
+    /// signature: the other such path.
+    pub functions: Vec<Function>,
 }
 
 /// A role, with what decides whether row level security applies to it.
@@ -60,6 +68,10 @@ pub struct Table {
     pub owner: String,
     pub rls_enabled: bool,
     pub rls_forced: bool,
+    /// Roles other than superusers that may use the table (USAGE on its schema and SELECT,
+    /// INSERT, UPDATE or DELETE on it, PUBLIC's grants and inherited ones included), sorted.
+    #[serde(default)]
+    pub users: Vec<String>,
     /// In column order.
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
@@ -231,6 +243,7 @@ impl Table {
             owner: "postgres".into(),
             rls_enabled: false,
             rls_forced: false,
+            users: Vec::new(),
             columns: Vec::new(),
             constraints: Vec::new(),
             indexes: Vec::new(),

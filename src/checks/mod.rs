@@ -11,10 +11,12 @@
 // one at most. Boxing it would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod anon;
 mod column_exists;
 mod column_type;
 mod coverage;
 mod fk;
+mod function;
 mod immutable;
 mod indexed;
 mod isolated;
@@ -33,6 +35,7 @@ mod same_tenant;
 mod snapshot;
 mod table_exists;
 mod tenancy_role;
+mod view;
 mod vocabulary;
 
 use crate::plan::{CheckKind, ColumnFact};
@@ -67,6 +70,15 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             rls::Promise(On { table, column }, at).check(ctx).await
         }
         CheckKind::Purge { table, at } => purge::Promise(table, at).check(ctx).await,
+        CheckKind::TableAnon { table, column } => {
+            anon::Promise(On { table, column }).check(ctx).await
+        }
+        CheckKind::View { view, acting } => view::Promise(view, *acting).check(ctx).await,
+        CheckKind::Function {
+            function,
+            args,
+            acting,
+        } => function::Promise(function, args, *acting).check(ctx).await,
         CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
     }
 }

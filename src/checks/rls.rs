@@ -240,6 +240,7 @@ mod tests {
                 role("app", &["members"]),
                 role("members", &[]),
             ],
+            ..Catalog::default()
         }
     }
 

@@ -1,5 +1,6 @@
 //! `tenancy::role`: the role the application's requests run as exists, is not a superuser and
-//! has no BYPASSRLS. Row level security never applies to a superuser or a BYPASSRLS role: every
+//! has no BYPASSRLS; and the anonymous role `anon` names, if any, exists (else no `::anon`
+//! test is planned, and its absence must not read as a pass). Row level security never applies to a superuser or a BYPASSRLS role: every
 //! policy of every table would be decoration, and every `isolated` test would prove nothing of
 //! production.
 //!
@@ -64,10 +65,28 @@ impl Check for Promise<'_> {
                 r.name
             ));
         }
-        if found.is_empty() {
-            return Ok(());
+        if !found.is_empty() {
+            return Err(fail(found.join("\n"), fix(role, &above).into()));
         }
-        Err(fail(found.join("\n"), fix(role, &above).into()))
+        match &tenancy.anon {
+            Some(anon) if ctx.catalog.role(&anon.value).is_none() => Err(Failure {
+                at: Some(anon.at.clone()),
+                promise: format!(
+                    "requests with no signed-in user run as role {}, which exists",
+                    anon.value
+                ),
+                expected: format!("role {}", anon.value),
+                found: format!(
+                    "no role {} on the server after `before`, the migrations and the seed: `anon` names no role, so no anonymous test could run",
+                    anon.value
+                ),
+                fix: Some(Fix::Advice(format!(
+                    "create it (CREATE ROLE {} NOLOGIN;), or remove `anon` from [tenancy]",
+                    ident(&anon.value)
+                ))),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -178,7 +178,11 @@ pub fn role(name: &str, superuser: bool, bypass_rls: bool) -> Role {
 pub fn catalog(mut tables: Vec<Table>, mut roles: Vec<Role>) -> Catalog {
     tables.sort_by(|a, b| a.name.cmp(&b.name));
     roles.sort_by(|a, b| a.name.cmp(&b.name));
-    Catalog { tables, roles }
+    Catalog {
+        tables,
+        roles,
+        ..Catalog::default()
+    }
 }
 
 /// A project on disk (its spec loaded as `pg-invariants test` loads it), a catalog, and what

@@ -307,6 +307,43 @@ pub(super) fn print(file: &Path, all: &Findings, force: bool) {
     }
 }
 
+/// What `init` says of the paths around the tables' policies (docs/tenancy.md): the views and
+/// SECURITY DEFINER functions `[tenancy]` reaches and how many of their tests fail today.
+/// `paths` are the view and function tests of the plan: (path, test name, is a view).
+pub(super) fn print_paths(paths: &[(String, String, bool)], all: &Findings) {
+    if paths.is_empty() {
+        return;
+    }
+    let named = |view: bool| {
+        let mut found: Vec<&str> = (paths.iter())
+            .filter(|p| p.2 == view)
+            .map(|p| p.0.as_str())
+            .collect();
+        found.dedup();
+        found
+    };
+    let (views, functions) = (named(true), named(false));
+    let failing = (paths.iter())
+        .filter(|(_, test, _)| all.failing.iter().any(|f| &f.test == test))
+        .count();
+    let list = |names: &[&str]| match names {
+        [] => String::new(),
+        names => format!(" ({})", names.join(", ")),
+    };
+    eprintln!(
+        "pg-invariants init: besides the tables, [tenancy] reaches {} view(s){} and {} SECURITY DEFINER function(s){}; {failing} of their tests fail today{}",
+        views.len(),
+        list(&views),
+        functions.len(),
+        list(&functions),
+        if failing == 0 {
+            ""
+        } else {
+            " (listed in [known])"
+        }
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

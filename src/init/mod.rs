@@ -15,6 +15,7 @@ mod project_file;
 mod table_files;
 mod tenancy;
 
+use crate::plan::CheckKind;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -142,6 +143,7 @@ fn init(options: &Options) -> Result<(), InitError> {
         runtime.handle().clone(),
     );
     let findings = baseline::findings(&session, session::default_threads(), proposed_by_init);
+    let paths = paths(&session);
     runtime.block_on(session.into_setup().close());
     table_files::write_tables(&spec, &tables)?;
     write_snapshots(&file, &catalog, options.force)?;
@@ -151,7 +153,24 @@ fn init(options: &Options) -> Result<(), InitError> {
     }
     table_files::summary(&spec, &tables);
     baseline::print(&file, &findings, options.force);
+    baseline::print_paths(&paths, &findings);
     Ok(())
+}
+
+/// The view and function tests of the plan: the path as tests name it, the test's name, and
+/// whether the path is a view.
+fn paths(session: &Session) -> Vec<(String, String, bool)> {
+    (session.checks.iter())
+        .filter_map(|c| {
+            let view = match c.kind {
+                CheckKind::View { .. } => true,
+                CheckKind::Function { .. } => false,
+                _ => return None,
+            };
+            let path = c.name.rsplit_once("::").map_or(c.name.as_str(), |(p, _)| p);
+            Some((path.to_string(), crate::output::one_line(&c.name), view))
+        })
+        .collect()
 }
 
 /// What init will write, decided on the migrated database: the chain applied, the schemas of a

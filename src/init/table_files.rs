@@ -207,7 +207,10 @@ pub(super) fn proposed_by_init(
         CheckKind::Column { fact, .. } => ours.contains(&fact.at().path),
         CheckKind::PrimaryKey { columns, .. } => ours.contains(&columns.at.path),
         CheckKind::Rls { at, .. } | CheckKind::Purge { at, .. } => ours.contains(&at.path),
-        CheckKind::TenancyRole { .. } => tenants_given,
+        CheckKind::TenancyRole { .. }
+        | CheckKind::TableAnon { .. }
+        | CheckKind::View { .. }
+        | CheckKind::Function { .. } => tenants_given,
         _ => false,
     }
 }

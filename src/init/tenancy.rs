@@ -535,6 +535,7 @@ mod tests {
                 role("authenticated", false),
                 role("postgres", true),
             ],
+            ..Catalog::default()
         }
     }
 

@@ -247,7 +247,12 @@ fn classname(kind: &CheckKind, schema: &str) -> String {
         | CheckKind::Purge { table, .. }
         | CheckKind::PrimaryKey { table, .. }
         | CheckKind::Column { table, .. }
-        | CheckKind::Snapshot { table, .. } => table.shown(schema),
+        | CheckKind::Snapshot { table, .. }
+        | CheckKind::TableAnon { table, .. } => table.shown(schema),
+        CheckKind::View { view, .. } => view.shown(schema),
+        CheckKind::Function { function, args, .. } => {
+            format!("{}({args})", function.shown(schema))
+        }
     }
 }
 

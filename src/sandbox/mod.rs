@@ -162,6 +162,15 @@ pub struct Sandbox {
     /// statements, so a round trip saved is a large share of it), and a failed statement's
     /// rollback to the savepoint is not needed at all before the final `ROLLBACK`.
     pending: String,
+    /// Marks made so far (see [`Self::mark`]): each has a savepoint of its own.
+    marks: usize,
+}
+
+/// A point of a sandbox's transaction that [`Sandbox::back_to`] returns to.
+#[derive(Debug)]
+pub struct Mark {
+    n: usize,
+    synthesizing: bool,
 }
 
 impl Sandbox {
@@ -181,6 +190,7 @@ impl Sandbox {
             contended: false,
             synthesizing: true,
             pending: start,
+            marks: 0,
         })
     }
 
@@ -203,7 +213,7 @@ impl Sandbox {
     /// through the extended protocol (Parse, Bind, Execute), which refuses several commands:
     /// `'x'); COMMIT; CREATE ROLE …` is an error here, never a second statement. A trial: the
     /// savepoint is rolled back to either way.
-    pub(super) async fn expression(&mut self, sql: &str) -> Result<Outcome, DbError> {
+    pub async fn expression(&mut self, sql: &str) -> Result<Outcome, DbError> {
         self.alone(sql, false, "").await
     }
 
@@ -386,6 +396,34 @@ impl Sandbox {
     /// Sets what [`Self::contended`] says: synthesis forgets a contention it repaired.
     pub(super) fn set_contended(&mut self, contended: bool) {
         self.contended = contended;
+    }
+
+    /// Marks this point of the transaction: [`Self::back_to`] undoes everything kept after it,
+    /// role and settings included, so a check compares two branches of one state (a call kept
+    /// to see what it changed, then the same call after other rows are gone). Its savepoint goes
+    /// below the one each statement runs under, at the head of the next message.
+    pub fn mark(&mut self) -> Mark {
+        self.marks += 1;
+        let n = self.marks;
+        self.pending.push_str(&format!(
+            "RELEASE SAVEPOINT pg_invariants; SAVEPOINT pg_invariants_mark_{n}; SAVEPOINT pg_invariants;\n"
+        ));
+        self.transcript.push(format!("SAVEPOINT mark_{n};"));
+        Mark {
+            n,
+            synthesizing: self.synthesizing,
+        }
+    }
+
+    /// Back to `mark`: what was kept after it is undone, and the lock timeout is the one then.
+    pub fn back_to(&mut self, mark: &Mark) {
+        let n = mark.n;
+        self.pending.push_str(&format!(
+            "ROLLBACK TO SAVEPOINT pg_invariants_mark_{n}; SAVEPOINT pg_invariants;\n"
+        ));
+        self.synthesizing = mark.synthesizing;
+        self.transcript
+            .push(format!("ROLLBACK TO SAVEPOINT mark_{n};"));
     }
 
     /// A query whose answer is one text value (or NULL); not recorded.

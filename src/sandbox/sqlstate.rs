@@ -23,9 +23,30 @@ pub fn is_foreign_key_refusal(code: &str) -> bool {
     code == FOREIGN_KEY_VIOLATION || code == RESTRICT_VIOLATION
 }
 
+/// Whether the error is a request being refused, as a function, a policy or a privilege
+/// refuses one: raised by the function (`P0001` `RAISE EXCEPTION`, `P0002`, `P0003`, `P0004`
+/// `ASSERT`), a missing privilege (`42501`), a constraint (class 23) or a view's `WITH CHECK
+/// OPTION` (class 44). Anything else (a syntax or type error, a value its type refused, the
+/// server's limits) says the call itself was wrong, not that the data was protected.
+pub fn is_refusal(code: &str) -> bool {
+    matches!(code, "P0001" | "P0002" | "P0003" | "P0004" | "42501")
+        || code.starts_with("23")
+        || code.starts_with("44")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_raise_or_a_missing_grant_refuses_and_a_type_error_does_not() {
+        for refused in ["P0001", "P0004", "42501", "23503", "44000"] {
+            assert!(is_refusal(refused), "{refused}");
+        }
+        for wrong in ["42883", "42804", "22P02", "0A000", "53200", "57014"] {
+            assert!(!is_refusal(wrong), "{wrong}");
+        }
+    }
 
     #[test]
     fn restrict_violation_of_18_is_a_foreign_key_refusal_like_23503() {

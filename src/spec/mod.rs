@@ -32,7 +32,7 @@ pub use project::{
 pub use rule::Rule;
 pub use suggest::{did_you_mean, nearest, nearest_to_glob};
 pub use table::{ColumnSpec, TableSpec};
-pub use tenancy::{TENANT, Tenancy, USER};
+pub use tenancy::{PathEntry, TENANT, Tenancy, USER, squeezed};
 pub use timeout::Timeout;
 
 use crate::names::TableName;

@@ -37,6 +37,36 @@ pub struct Tenancy {
     pub principal: Vec<String>,
     /// Where `principal` is written, for messages.
     pub principal_at: Option<Location>,
+    /// `anon`: the role of requests with no signed-in user (`anon` by default with the Supabase
+    /// preset); `None`: no anonymous tests.
+    pub anon: Option<Fact<String>>,
+    /// `shared`: views and functions every tenant may read alike, each with its reason.
+    pub shared: Vec<PathEntry<String>>,
+    /// `calls`: exact arguments of SECURITY DEFINER functions, SQL expressions with
+    /// placeholders.
+    pub calls: Vec<PathEntry<Vec<String>>>,
+}
+
+/// A `shared` or `calls` entry: the view or function it names, and what it says of it.
+#[derive(Debug, Clone)]
+pub struct PathEntry<T> {
+    /// As written: `plans`, `api.plans`, `search_public(text)`.
+    pub key: String,
+    pub value: T,
+    pub at: Location,
+}
+
+impl<T> PathEntry<T> {
+    /// Whether the entry names `path` (a view or a function signature as test names show
+    /// them): spaces in a function's argument list may be left out.
+    pub fn names(&self, path: &str) -> bool {
+        squeezed(&self.key) == squeezed(path)
+    }
+}
+
+/// A name without its white space: `f(uuid, text)` and `f(uuid,text)` are one function.
+pub fn squeezed(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 #[derive(Deserialize)]
@@ -46,6 +76,9 @@ pub(super) struct RawTenancy {
     role: Option<Spanned<String>>,
     settings: Option<Spanned<IndexMap<Spanned<String>, Spanned<String>>>>,
     principal: Option<Spanned<String>>,
+    anon: Option<Spanned<String>>,
+    shared: Option<IndexMap<Spanned<String>, Spanned<String>>>,
+    calls: Option<IndexMap<Spanned<String>, Spanned<Vec<String>>>>,
 }
 
 impl RawTenancy {
@@ -93,7 +126,7 @@ impl RawTenancy {
                             at: header.clone(),
                         },
                     )]),
-                    ..self.tenancy(src, header, tenants, role)?
+                    ..self.tenancy(src, header, tenants, role, preset)?
                 });
             }
             return Err(SpecError::At {
@@ -110,7 +143,7 @@ impl RawTenancy {
         }
         Ok(Tenancy {
             settings: resolved,
-            ..self.tenancy(src, header, tenants, role)?
+            ..self.tenancy(src, header, tenants, role, preset)?
         })
     }
 
@@ -121,10 +154,25 @@ impl RawTenancy {
         header: &Location,
         tenants: Reference,
         role: Fact<String>,
+        preset: Preset,
     ) -> Result<Tenancy, SpecError> {
         let principal = match &self.principal {
             None => Vec::new(),
             Some(p) => principal_statements(src, p)?,
+        };
+        let anon = match &self.anon {
+            Some(a) if a.get_ref().trim().is_empty() => {
+                return Err(src.error_at(
+                    a,
+                    "`anon` is empty: name the role of requests with no signed-in user",
+                ));
+            }
+            Some(a) => Some(src.fact(a)),
+            None if preset == Preset::Supabase => Some(Fact {
+                value: SUPABASE_ANON.to_string(),
+                at: header.clone(),
+            }),
+            None => None,
         };
         Ok(Tenancy {
             at: header.clone(),
@@ -136,13 +184,58 @@ impl RawTenancy {
             settings: IndexMap::new(),
             principal,
             principal_at: self.principal.as_ref().map(|p| src.at(p)),
+            anon,
+            shared: self.shared(src)?,
+            calls: self.calls(src)?,
         })
+    }
+
+    /// `shared`, each entry with a reason.
+    fn shared(&self, src: &Source) -> Result<Vec<PathEntry<String>>, SpecError> {
+        let mut out = Vec::new();
+        for (key, reason) in self.shared.iter().flatten() {
+            let key_text = key.get_ref().trim();
+            if key_text.is_empty() {
+                return Err(src.error_at(key, "a `shared` key is empty: name a view or a function as tests name it (`plans`, `search_public(text)`)"));
+            }
+            if reason.get_ref().trim().is_empty() {
+                return Err(src.error_at(reason, format!("`shared` entry {key_text:?} needs its reason: why every tenant may see what it shows")));
+            }
+            out.push(PathEntry {
+                key: key_text.to_string(),
+                value: reason.get_ref().clone(),
+                at: src.at(key),
+            });
+        }
+        Ok(out)
+    }
+
+    /// `calls`: functions with their exact arguments, one SQL expression each.
+    fn calls(&self, src: &Source) -> Result<Vec<PathEntry<Vec<String>>>, SpecError> {
+        let mut out = Vec::new();
+        for (key, args) in self.calls.iter().flatten() {
+            let key_text = key.get_ref().trim();
+            if !key_text.ends_with(')') || !key_text.contains('(') {
+                return Err(src.error_at(key, format!("`calls` key {key_text:?} must name a function with its argument types, as tests name it: \"remove_member(uuid, uuid)\"")));
+            }
+            if let Some(empty) = args.get_ref().iter().position(|a| a.trim().is_empty()) {
+                return Err(src.error_at(args, format!("argument {} of `calls` entry {key_text:?} is empty: give an SQL expression", empty + 1)));
+            }
+            out.push(PathEntry {
+                key: key_text.to_string(),
+                value: args.get_ref().clone(),
+                at: src.at(key),
+            });
+        }
+        Ok(out)
     }
 }
 
 /// `[tenancy] role` under `preset = "supabase"`: the role PostgREST switches to for a signed-in
 /// user.
 const SUPABASE_ROLE: &str = "authenticated";
+/// `[tenancy] anon` under `preset = "supabase"`: PostgREST's role for a request without a JWT.
+const SUPABASE_ANON: &str = "anon";
 /// `[tenancy] settings` under `preset = "supabase"`: the JWT claims `auth.uid()` and `auth.jwt()`
 /// read.
 const SUPABASE_CLAIMS: (&str, &str) = (

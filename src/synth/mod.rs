@@ -42,7 +42,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use indexmap::IndexMap;
 
-use crate::catalog::{Catalog, Column};
+use crate::catalog::{Catalog, Column, ValueType};
 use crate::location::Location;
 use crate::names::{TableName, literal};
 use crate::sandbox::{DbError, Outcome, Sandbox, Statement};
@@ -214,6 +214,16 @@ impl<'a> Synth<'a> {
     pub fn fresh_value(&mut self, column: &Column, k: usize) -> String {
         let n = self.fresh();
         values::cast(&values::made(&column.value, k % values::MADE, n), column)
+    }
+
+    /// A value of a function argument's type, made as a column's would be, cast to `type_`:
+    /// `None` for a pseudo-type (`anyelement`, `internal`), which no value is made for.
+    pub fn argument_value(&mut self, value: &ValueType, type_: &str) -> Option<String> {
+        if value.category == 'P' {
+            return None;
+        }
+        let n = self.fresh();
+        Some(format!("({})::{type_}", values::made(value, 0, n)))
     }
 
     /// Inserts a valid row into `table`, with `fixed` columns set to the given SQL expressions,

@@ -63,6 +63,15 @@ impl<'a> Synth<'a> {
         principals.signed_up(&tenant.key).map(|p| p.user.clone())
     }
 
+    /// Acts as `role` with no signed-in user and every request setting reset, until
+    /// [`Self::leave`].
+    pub async fn act_anonymously(&mut self, sb: &mut Sandbox, role: &str) -> Result<(), Refused> {
+        match self.principals.as_mut() {
+            Some(principals) => principals.anonymous(sb, role).await,
+            None => Ok(()),
+        }
+    }
+
     /// Back to the superuser, with no request in force.
     pub async fn leave(&mut self, sb: &mut Sandbox) -> Result<(), Refused> {
         match self.principals.as_mut() {

@@ -4,6 +4,10 @@
 //! table. Without it (`--list`, or when the chain failed to apply) the plan holds what the files
 //! alone declare: table files' facts, with rules merged into the columns they list.
 
+mod paths;
+
+pub use paths::{Acting, function, reads_tenant_rows, tenant_scoped, unmatched_entries};
+
 use crate::catalog::Catalog;
 use crate::location::Location;
 use crate::names::{TableName, shown};
@@ -67,6 +71,26 @@ pub enum CheckKind {
     Purge {
         table: TableName,
         at: Location,
+    },
+    /// `[tenancy] anon`: the anonymous role sees and changes no tenant's rows of a table with a
+    /// `tenant` column.
+    TableAnon {
+        table: TableName,
+        /// The (first) tenant column.
+        column: String,
+    },
+    /// A view that reads a tenant's rows: what it shows a principal of A (or `anon`) does not
+    /// depend on B's rows (on any tenant's, for `anon`).
+    View {
+        view: TableName,
+        acting: Acting,
+    },
+    /// A SECURITY DEFINER function `function(args)`: called with another tenant's ids, it
+    /// fails or returns what it returns without that tenant's rows, and changes none of them.
+    Function {
+        function: TableName,
+        args: String,
+        acting: Acting,
     },
 }
 
@@ -193,6 +217,7 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
             None => undeclared_rule_checks(spec, table, catalog, &mut checks),
         }
     }
+    paths::checks(spec, catalog, &mut checks);
     checks
 }
 
@@ -252,7 +277,7 @@ fn table_checks(spec: &Spec, file: &TableSpec, catalog: Option<&Catalog>, out: &
             column_checks(&shown, &file.table, &name, None, &facts, out);
         }
     }
-    rls_check(&shown, &file.table, tenant, out);
+    tenancy_checks(spec, catalog, &shown, &file.table, tenant, out);
     if let Some(purge) = file.purge.as_ref().filter(|p| p.value) {
         out.push(Check {
             name: format!("{shown}::purge"),
@@ -286,7 +311,7 @@ fn undeclared_rule_checks(
         tenant = tenant.or_else(|| tenant_column(&name, &facts));
         column_checks(&shown, table, &name, None, &facts, out);
     }
-    rls_check(&shown, table, tenant, out);
+    tenancy_checks(spec, catalog, &shown, table, tenant, out);
 }
 
 /// The column and where `tenant = true` is stated, when it is.
@@ -295,8 +320,10 @@ fn tenant_column(column: &str, facts: &ColumnFacts) -> Option<(String, Location)
     Some((column.to_string(), tenant.at.clone()))
 }
 
-/// `<table>::rls`, for a table with a `tenant` column.
-fn rls_check(
+/// `<table>::rls` and `<table>::anon`, for a table with a `tenant` column.
+fn tenancy_checks(
+    spec: &Spec,
+    catalog: Option<&Catalog>,
     shown: &str,
     table: &TableName,
     tenant: Option<(String, Location)>,
@@ -307,10 +334,11 @@ fn rls_check(
             name: format!("{shown}::rls"),
             kind: CheckKind::Rls {
                 table: table.clone(),
-                column,
+                column: column.clone(),
                 at,
             },
         });
+        paths::table_anon(spec, catalog, shown, table, &column, out);
     }
 }
 
