@@ -28,7 +28,11 @@
 //!    file, no table files: init writes them, checks every fact it proposes and lists what fails
 //!    in `[known]`) against a cold `test` of what it wrote, and their ratio (goal: init ≤ test).
 //!
-//! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,init,nextest` picks scenarios (default:
+//! 8. `paths`: the tenant schema of `tenancy` with 100 views (`security_invoker`) and 100
+//!    SECURITY DEFINER functions (each with a membership check) over `projects`: the 200
+//!    `<path>::isolated` tests alone (goal: under 2 s of checks on two cores).
+//!
+//! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,init,paths,nextest` picks scenarios (default:
 //! all but `nextest`). pg-invariants is measured cold (`--no-cache`: initdb and the whole chain, as
 //! a first run), on a first run with an empty cache (a miss, the cluster kept), and warm (a
 //! cache hit: the migrated cluster copied from a cache filled by one run before), with a private
@@ -313,6 +317,26 @@ settings = { "request.jwt.claims" = '{"sub": "{user}", "role": "authenticated", 
     .expect("write");
 }
 
+/// Scenario 8: the tenancy schema with no extra tables, then `n` views and `n` functions over
+/// `projects`, all correct (a view reading with the caller's rights, a function refusing a
+/// caller whose JWT names another organization), in one migration.
+fn generate_paths(dir: &Path, n: usize) {
+    generate_tenant_schema(dir, 0);
+    let mut sql = String::new();
+    for i in 0..n {
+        sql.push_str(&format!(
+            "CREATE VIEW path_v{i} WITH (security_invoker = true) AS SELECT id, org_id, name FROM projects;\n\
+             GRANT SELECT ON path_v{i} TO authenticated;\n\
+             CREATE FUNCTION path_f{i}(p_org_id uuid) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER AS $$\n\
+             BEGIN\n  IF p_org_id IS DISTINCT FROM (current_setting('request.jwt.claims', true)::jsonb -> 'app_metadata' ->> 'org_id')::uuid THEN\n    \
+             RAISE EXCEPTION 'not a member' USING ERRCODE = '42501';\n  END IF;\n  \
+             RETURN (SELECT count(*) FROM projects WHERE org_id = p_org_id);\nEND $$;\n"
+        ));
+    }
+    let migrations = dir.join("migrations");
+    std::fs::write(migrations.join("20260101000000_paths.sql"), sql).expect("write");
+}
+
 /// The tests of scenario 4 that are not tenancy tests: skipped, so that "finished in" is the
 /// tenancy phase.
 const NOT_TENANCY: [&str; 10] = [
@@ -509,6 +533,16 @@ fn main() {
     }
     if wanted("init") {
         init_against_test(runs);
+    }
+    if wanted("paths") {
+        let scratch = tempfile::tempdir().expect("tempdir");
+        generate_paths(scratch.path(), 100);
+        cold_and_warm(
+            "100 views + 100 SECURITY DEFINER functions over a tenant table: 200 path tests; checks = the path tests",
+            scratch.path(),
+            runs,
+            &["path_"],
+        );
     }
     if wanted("nextest") {
         nextest::compare(root);

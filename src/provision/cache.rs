@@ -404,7 +404,7 @@ const FACTS_KEPT: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 
 
 /// Bumped whenever what an entry holds, or how a chain is applied, changes in a way the
 /// package version does not show.
-const FORMAT: &str = "1";
+const FORMAT: &str = "2";
 
 /// A cache key: SHA-256 over named parts, each framed by its length (so that no two lists of
 /// parts hash alike), with the harness's version first; 32 hex digits.

@@ -423,3 +423,85 @@ fn shown(answer: &Answer) -> String {
         Err(e) => format!("error: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(rows: &[&[&str]]) -> Answer {
+        Ok((rows.iter())
+            .map(|r| r.iter().map(|v| Some(v.to_string())).collect())
+            .collect())
+    }
+
+    #[test]
+    fn answers_are_multisets() {
+        let a = rows(&[&["1", "x"], &["2", "y"]]);
+        let b = rows(&[&["2", "y"], &["1", "x"]]);
+        assert!(matches!(compare(&a, &b, &[]), Compared::Same));
+        let doubled = rows(&[&["1", "x"], &["1", "x"], &["2", "y"]]);
+        let Compared::Differ {
+            only_first,
+            only_second,
+        } = compare(&doubled, &a, &[])
+        else {
+            panic!("a row twice is not the same as once");
+        };
+        assert_eq!(
+            (only_first, only_second),
+            (vec!["(1, x)".to_string()], vec![])
+        );
+    }
+
+    /// A column that differs between two identical reads (`clock_timestamp()`) is left out; the
+    /// rows that depend on the data still differ.
+    #[test]
+    fn volatile_columns_are_left_out() {
+        let first = rows(&[&["1", "10:00:01"], &["2", "10:00:01"]]);
+        let again = rows(&[&["1", "10:00:02"], &["2", "10:00:02"]]);
+        let columns = volatile(&first, &again).expect("same number of rows");
+        assert_eq!(columns, [1]);
+        let without_b = rows(&[&["1", "10:00:03"]]);
+        let Compared::Differ { only_first, .. } = compare(&first, &without_b, &columns) else {
+            panic!("B's row depends on the data");
+        };
+        assert_eq!(only_first, ["(2)"]);
+        let same = rows(&[&["1", "10:00:04"], &["2", "10:00:04"]]);
+        assert!(matches!(compare(&first, &same, &columns), Compared::Same));
+        let fewer = rows(&[&["1", "10:00:02"]]);
+        assert_eq!(
+            volatile(&first, &fewer),
+            None,
+            "a row count that varies: nothing stable"
+        );
+    }
+
+    #[test]
+    fn refusals_compare_by_sqlstate() {
+        let refused = |code: &str| -> Answer {
+            Err(DbError {
+                code: code.into(),
+                ..DbError::unanswered()
+            })
+        };
+        assert!(matches!(
+            compare(&refused("42501"), &refused("42501"), &[]),
+            Compared::Same
+        ));
+        assert!(matches!(
+            compare(&rows(&[&["1"]]), &refused("42501"), &[]),
+            Compared::Differ { .. }
+        ));
+    }
+
+    #[test]
+    fn changed_rows_are_listed_both_ways() {
+        let before = vec![("projects".to_string(), "{\"id\": 1}".to_string())];
+        let after = vec![("projects".to_string(), "{\"id\": 2}".to_string())];
+        assert_eq!(
+            changed_rows(&before, &after),
+            ["- projects {\"id\": 1}", "+ projects {\"id\": 2}"]
+        );
+        assert!(changed_rows(&before, &before).is_empty());
+    }
+}
