@@ -27,8 +27,8 @@ pub struct Catalog {
     /// Views and materialized views outside the system schemas, sorted by name: paths to a
     /// tenant's rows besides its tables.
     pub views: Vec<View>,
-    /// SECURITY DEFINER functions and procedures (trigger functions aside), sorted by
-    /// signature: the other such path.
+    /// Functions and procedures (trigger functions aside), sorted by signature: the SECURITY
+    /// DEFINER ones are the other such path.
     pub functions: Vec<Function>,
 }
 

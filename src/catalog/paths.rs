@@ -31,7 +31,7 @@ pub struct View {
     pub readers: Vec<String>,
 }
 
-/// A SECURITY DEFINER function or procedure (trigger functions aside).
+/// A function or procedure (trigger functions aside).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Function {
     /// Schema and name.
@@ -40,6 +40,8 @@ pub struct Function {
     pub args: String,
     /// A procedure (`CALL`), not a function (`SELECT`).
     pub procedure: bool,
+    /// It runs with its owner's rights: a path around row level security.
+    pub security_definer: bool,
     pub owner: String,
     pub language: String,
     /// `prosrc`: the tables it names are the ones it may read or change.
@@ -47,7 +49,7 @@ pub struct Function {
     /// Roles other than superusers that may EXECUTE it (USAGE on its schema, PUBLIC's grant and
     /// default privileges included), sorted.
     pub callers: Vec<String>,
-    /// Its input arguments, in order.
+    /// Its input arguments, in order (read for SECURITY DEFINER ones only).
     pub arguments: Vec<Argument>,
     /// Returns `record` with no OUT columns: `SELECT * FROM` it needs a column list, so it is
     /// called in the select list.
@@ -133,10 +135,11 @@ WHERE c.relkind IN ('v', 'm')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
 "#;
 
-/// SECURITY DEFINER functions and procedures, trigger and event-trigger functions aside.
+/// Functions and procedures, trigger and event-trigger functions aside.
 const FUNCTIONS: &str = r#"
 SELECT p.oid::int8 AS oid, n.nspname::text AS schema, p.proname::text AS name,
        oidvectortypes(p.proargtypes) AS args, p.prokind = 'p' AS procedure,
+       p.prosecdef AS security_definer,
        pg_get_userbyid(p.proowner)::text AS owner, l.lanname::text AS language,
        COALESCE(p.prosrc, '') AS body,
        p.prorettype = 'record'::regtype
@@ -149,7 +152,7 @@ SELECT p.oid::int8 AS oid, n.nspname::text AS schema, p.proname::text AS name,
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-WHERE p.prosecdef AND p.prokind IN ('f', 'p')
+WHERE p.prokind IN ('f', 'p')
   AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
@@ -187,7 +190,10 @@ pub(super) async fn load(
     for row in sqlx::query(FUNCTIONS).fetch_all(&mut *conn).await? {
         by_oid.insert(row.try_get("oid")?, function(&row)?);
     }
-    let oids: Vec<i64> = by_oid.keys().copied().collect();
+    let oids: Vec<i64> = (by_oid.iter())
+        .filter(|(_, f)| f.security_definer)
+        .map(|(oid, _)| *oid)
+        .collect();
     if !oids.is_empty() {
         let rows = sqlx::query(ARGUMENTS)
             .bind(&oids)
@@ -237,6 +243,7 @@ fn function(row: &PgRow) -> Result<Function, sqlx::Error> {
         ),
         args: row.try_get("args")?,
         procedure: row.try_get("procedure")?,
+        security_definer: row.try_get("security_definer")?,
         owner: row.try_get("owner")?,
         language: row.try_get("language")?,
         body: row.try_get("body")?,
