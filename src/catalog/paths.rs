@@ -51,6 +51,8 @@ pub struct Function {
     pub callers: Vec<String>,
     /// Its input arguments, in order (read for SECURITY DEFINER ones only).
     pub arguments: Vec<Argument>,
+    /// How many of the last arguments have a default (`pronargdefaults`).
+    pub defaults: usize,
     /// Returns `record` with no OUT columns: `SELECT * FROM` it needs a column list, so it is
     /// called in the select list.
     pub bare_record: bool,
@@ -139,7 +141,7 @@ WHERE c.relkind IN ('v', 'm')
 const FUNCTIONS: &str = r#"
 SELECT p.oid::int8 AS oid, n.nspname::text AS schema, p.proname::text AS name,
        oidvectortypes(p.proargtypes) AS args, p.prokind = 'p' AS procedure,
-       p.prosecdef AS security_definer,
+       p.prosecdef AS security_definer, p.pronargdefaults::int8 AS defaults,
        pg_get_userbyid(p.proowner)::text AS owner, l.lanname::text AS language,
        COALESCE(p.prosrc, '') AS body,
        p.prorettype = 'record'::regtype
@@ -244,6 +246,7 @@ fn function(row: &PgRow) -> Result<Function, sqlx::Error> {
         args: row.try_get("args")?,
         procedure: row.try_get("procedure")?,
         security_definer: row.try_get("security_definer")?,
+        defaults: usize::try_from(row.try_get::<i64, _>("defaults")?).unwrap_or(0),
         owner: row.try_get("owner")?,
         language: row.try_get("language")?,
         body: row.try_get("body")?,

@@ -94,6 +94,10 @@ struct Probe<'p, 'c> {
     sources: &'p [Source],
 }
 
+/// How many values made from a type a function is called with (see `values::made`: a fresh
+/// number, then 1, then 0).
+const VARIANTS: usize = 3;
+
 /// How the kept call ended.
 enum Called {
     /// It changed rows of the watched tenants: what, worded.
@@ -168,23 +172,47 @@ impl Probe<'_, '_> {
             ids: ids_text.clone(),
             leak,
         };
-        let args = match self.arguments(run, &ids).await {
-            Ok(args) => args,
-            Err(why) => {
-                let text = format!("the check could not conclude: {why}");
-                return Some(found(text, Vec::new(), false));
-            }
+        // Values made from a type vary: a LIMIT of a large number and one of 1 show different
+        // things. Every variant must keep the promise; the first that does not is the finding.
+        let variants = if self.sources.contains(&Source::Made) {
+            VARIANTS
+        } else {
+            1
         };
-        let sql: Vec<String> = args.iter().map(|(sql, _)| sql.clone()).collect();
-        let shown: Vec<String> = args.into_iter().map(|(_, shown)| shown).collect();
-        let call = self.function.call(&sql);
+        for k in 0..variants {
+            let args = match self.arguments(run, &ids, k).await {
+                Ok(args) => args,
+                Err(why) => {
+                    let text = format!("the check could not conclude: {why}");
+                    return Some(found(text, Vec::new(), false));
+                }
+            };
+            let sql: Vec<String> = args.iter().map(|(sql, _)| sql.clone()).collect();
+            let shown: Vec<String> = args.into_iter().map(|(_, shown)| shown).collect();
+            let call = self.function.call(&sql);
+            if let Some((text, leak)) = self.once(run, &who, &call, pair).await {
+                return Some(found(text, shown, leak));
+            }
+        }
+        None
+    }
+
+    /// One call's verdict: what it did that it must not (and whether that is a leak rather
+    /// than a test that could not conclude), or `None` when it kept the promise.
+    async fn once(
+        &self,
+        run: &mut Run<'_>,
+        who: &Who<'_>,
+        call: &str,
+        pair: &Pair,
+    ) -> Option<(String, bool)> {
         let watched = gone(pair, self.acting);
-        match self.changes(run, &who, &call, &watched).await {
-            Ok(Called::Changed(text)) => Some(found(text, shown, true)),
+        match self.changes(run, who, call, &watched).await {
+            Ok(Called::Changed(text)) => Some((text, true)),
             Ok(Called::Refused) => None,
             Ok(Called::Returned) => {
                 let read =
-                    async |run: &mut Run<'_>| interference::as_user(run, &who, &call, false).await;
+                    async |run: &mut Run<'_>| interference::as_user(run, who, call, false).await;
                 match interference::depends_on(run, self.scope, &watched, read).await {
                     Ok(None) => None,
                     Ok(Some((with, without))) => {
@@ -195,12 +223,12 @@ impl Probe<'_, '_> {
                         )];
                         lines.extend(with.iter().map(|r| format!("  only with them: {r}")));
                         lines.extend(without.iter().map(|r| format!("  only without them: {r}")));
-                        Some(found(lines.join("\n"), shown, true))
+                        Some((lines.join("\n"), true))
                     }
-                    Err(why) => Some(found(self.inconclusive(&why), shown, false)),
+                    Err(why) => Some((self.inconclusive(&why), false)),
                 }
             }
-            Err(why) => Some(found(self.inconclusive(&why), shown, false)),
+            Err(why) => Some((self.inconclusive(&why), false)),
         }
     }
 
@@ -238,42 +266,31 @@ impl Probe<'_, '_> {
         })
     }
 
-    /// The arguments as SQL, each with how a message shows it; `Err` says why the function
-    /// cannot be called and which `calls` entry would settle it.
+    /// The arguments as SQL (in named notation when every argument has a name), each with how
+    /// a message shows it; `Err` says why the function cannot be called and which `calls` entry
+    /// would settle it. An argument with a default that only a made value would fill is left to
+    /// its default: what the application passes is likelier the default than a made number.
     async fn arguments(
         &self,
         run: &mut Run<'_>,
         ids: &Ids<'_>,
+        k: usize,
     ) -> Result<Vec<(String, String)>, String> {
-        let schema = self.ctx.schema();
-        let function = self.function;
-        let entry = arguments::entry(function, self.sources, schema);
-        let mut out = Vec::new();
         if let Some(calls) = self.calls {
-            if calls.value.len() != function.arguments.len() {
-                return Err(format!(
-                    "`calls` ({}) gives {} argument(s); {} takes {}",
-                    calls.at,
-                    calls.value.len(),
-                    function.signature(schema),
-                    function.arguments.len()
-                ));
-            }
-            for (arg, expression) in function.arguments.iter().zip(&calls.value) {
-                let sql = arguments::replaced(expression, ids, self.scope, schema)
-                    .map_err(|e| format!("`calls` ({}): {e}", calls.at))?;
-                let proof = run.sb.expression(&format!("SELECT ({sql})::text")).await;
-                proof.map_err(|e| {
-                    format!("`calls` ({}): {} = {expression} is not one expression PostgreSQL accepts: {e}", calls.at, arguments::named(function, arg))
-                })?;
-                out.push((sql.clone(), format!("{} = {sql}", position(function, arg))));
-            }
-            return Ok(out);
+            return self.given(run, ids, calls).await;
         }
-        for (arg, source) in function.arguments.iter().zip(self.sources) {
+        let function = self.function;
+        let entry = arguments::entry(function, self.sources, self.ctx.schema());
+        let named = function.arguments.iter().all(|a| !a.name.is_empty());
+        let kept = arguments::passed(function, self.sources, named);
+        let mut out = Vec::new();
+        for (i, (arg, source)) in function.arguments.iter().zip(self.sources).enumerate() {
+            if !kept[i] {
+                continue;
+            }
             let value = match arguments::value(source, arg, ids, self.scope) {
                 Some(v) => Some(v),
-                None => run.synth.argument_value(&arg.value, &arg.type_),
+                None => run.synth.argument_value(&arg.value, &arg.type_, k),
             };
             let proven = match &value {
                 Some(v) if *source == Source::Made => {
@@ -289,22 +306,67 @@ impl Probe<'_, '_> {
                     arg.type_
                 ));
             };
-            let whose = match self.acting {
-                Acting::Principal => "tenant B's",
-                Acting::Anonymous => "tenant A's",
+            let sql = if named {
+                format!("{} => {value}", crate::names::ident(&arg.name))
+            } else {
+                value.clone()
             };
-            let how = match source {
-                Source::Made => "made from its type".to_string(),
-                Source::Tenant => format!("{whose} id"),
-                Source::User => format!("{whose} principal's user"),
-                Source::Row(t) => format!("the key of {whose} row of {}", self.ctx.show(t)),
-            };
+            let how = self.how(source);
             out.push((
-                value.clone(),
+                sql,
                 format!("{} = {value} ({how})", position(function, arg)),
             ));
         }
         Ok(out)
+    }
+
+    /// The arguments `calls` gives, placeholders replaced, each proven one expression.
+    async fn given(
+        &self,
+        run: &mut Run<'_>,
+        ids: &Ids<'_>,
+        calls: &PathEntry<Vec<String>>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let schema = self.ctx.schema();
+        let function = self.function;
+        let (total, given) = (function.arguments.len(), calls.value.len());
+        if given > total || given < total - function.defaults.min(total) {
+            return Err(format!(
+                "`calls` ({}) gives {given} argument(s); {} takes {total} ({} with a default)",
+                calls.at,
+                function.signature(schema),
+                function.defaults
+            ));
+        }
+        let mut out = Vec::new();
+        for (arg, expression) in function.arguments.iter().zip(&calls.value) {
+            let sql = arguments::replaced(expression, ids, self.scope, schema)
+                .map_err(|e| format!("`calls` ({}): {e}", calls.at))?;
+            let proof = run.sb.expression(&format!("SELECT ({sql})::text")).await;
+            proof.map_err(|e| {
+                format!(
+                    "`calls` ({}): {} = {expression} is not one expression PostgreSQL accepts: {e}",
+                    calls.at,
+                    arguments::named(function, arg)
+                )
+            })?;
+            out.push((sql.clone(), format!("{} = {sql}", position(function, arg))));
+        }
+        Ok(out)
+    }
+
+    /// Where an argument's value came from, for a message.
+    fn how(&self, source: &Source) -> String {
+        let whose = match self.acting {
+            Acting::Principal => "tenant B's",
+            Acting::Anonymous => "tenant A's",
+        };
+        match source {
+            Source::Made => "made from its type".to_string(),
+            Source::Tenant => format!("{whose} id"),
+            Source::User => format!("{whose} principal's user"),
+            Source::Row(t) => format!("the key of {whose} row of {}", self.ctx.show(t)),
+        }
     }
 
     fn inconclusive(&self, why: &str) -> String {

@@ -216,14 +216,17 @@ impl<'a> Synth<'a> {
         values::cast(&values::made(&column.value, k % values::MADE, n), column)
     }
 
-    /// A value of a function argument's type, made as a column's would be, cast to `type_`:
-    /// `None` for a pseudo-type (`anyelement`, `internal`), which no value is made for.
-    pub fn argument_value(&mut self, value: &ValueType, type_: &str) -> Option<String> {
+    /// The `k`-th value of a function argument's type, made as a column's would be, cast to
+    /// `type_`: `None` for a pseudo-type (`anyelement`, `internal`), which no value is made for.
+    pub fn argument_value(&mut self, value: &ValueType, type_: &str, k: usize) -> Option<String> {
         if value.category == 'P' {
             return None;
         }
         let n = self.fresh();
-        Some(format!("({})::{type_}", values::made(value, 0, n)))
+        Some(format!(
+            "({})::{type_}",
+            values::made(value, k % values::MADE, n)
+        ))
     }
 
     /// Inserts a valid row into `table`, with `fixed` columns set to the given SQL expressions,

@@ -51,6 +51,23 @@ pub fn sources(function: &Function, scope: &[Scoped<'_>]) -> Vec<Source> {
         .collect()
 }
 
+/// Which arguments a call passes: all but those with a default that only a made value would
+/// fill. In named notation (`named`) any of them may be left out; positionally, only a run of
+/// them at the end.
+pub fn passed(function: &Function, sources: &[Source], named: bool) -> Vec<bool> {
+    let total = function.arguments.len();
+    let required = total - function.defaults.min(total);
+    let defaulted_made = |i: usize| i >= required && sources.get(i) == Some(&Source::Made);
+    if named {
+        return (0..total).map(|i| !defaulted_made(i)).collect();
+    }
+    let mut cut = total;
+    while cut > required && defaulted_made(cut - 1) {
+        cut -= 1;
+    }
+    (0..total).map(|i| i < cut).collect()
+}
+
 /// The tables whose rows the sources name.
 pub fn tables(sources: &[Source]) -> Vec<&TableName> {
     (sources.iter())

@@ -313,6 +313,23 @@ where
     F: AsyncFnMut(&mut Run<'_>) -> Result<Answer, String>,
 {
     let mark = run.sb.mark();
+    let compared = compared(run, scope, gone, &mut read, &mark).await;
+    // The rows are back whatever happened: a check may compare again (another variant).
+    run.sb.back_to(&mark);
+    compared
+}
+
+/// [`depends_on`] after its mark.
+async fn compared<F>(
+    run: &mut Run<'_>,
+    scope: &[Scoped<'_>],
+    gone: &[&str],
+    read: &mut F,
+    mark: &crate::sandbox::Mark,
+) -> Result<Option<(Vec<String>, Vec<String>)>, String>
+where
+    F: AsyncFnMut(&mut Run<'_>) -> Result<Answer, String>,
+{
     let first = read(run).await?;
     (delete_rows(run, scope, gone).await)
         .map_err(|e| format!("the other tenant's rows could not be deleted: {e}"))?;
@@ -320,7 +337,7 @@ where
     if let Compared::Same = compare(&first, &second, &[]) {
         return Ok(None);
     }
-    run.sb.back_to(&mark);
+    run.sb.back_to(mark);
     let again = read(run).await?;
     let Some(volatile) = volatile(&first, &again) else {
         return Err("two reads of the same rows returned different numbers of rows: nothing stable to compare".into());

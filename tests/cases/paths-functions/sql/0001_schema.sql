@@ -65,3 +65,10 @@ CREATE TRIGGER touch BEFORE UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION tou
 -- `calls` entry to add rather than pass.
 CREATE FUNCTION first_of(anyelement) RETURNS text
 LANGUAGE sql SECURITY DEFINER AS $$ SELECT $1::text $$;
+-- Paging arguments with defaults and no membership check: called with its defaults (a made
+-- number as OFFSET would return nothing and hide the leak).
+CREATE FUNCTION list_org_members(p_org_id uuid, results_limit integer DEFAULT 50, results_offset integer DEFAULT 0)
+RETURNS json LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
+  SELECT json_agg(m.user_id) FROM (SELECT user_id FROM members WHERE org_id = p_org_id
+                                   ORDER BY user_id LIMIT results_limit OFFSET results_offset) m
+$$;
