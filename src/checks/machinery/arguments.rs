@@ -95,14 +95,19 @@ fn candidates(scope: &[Scoped<'_>]) -> Vec<(Source, Vec<String>)> {
             );
             continue;
         }
-        tenant.extend(s.columns.iter().map(|c| c.to_lowercase()));
+        for c in &s.columns {
+            let c = c.to_lowercase();
+            // `org` asks for what `org_id` holds.
+            tenant.extend(c.strip_suffix("_id").map(str::to_string));
+            tenant.push(c);
+        }
         if key_column(s).is_some() {
             let mut names = forms(&name);
             names.extend([singular(&name), name.clone()]);
             out.push((Source::Row(s.table.name.clone()), names));
         }
     }
-    let user = vec!["user_id".to_string(), "uid".to_string()];
+    let user = vec!["user_id".to_string(), "uid".to_string(), "user".to_string()];
     let mut all = vec![(Source::Tenant, tenant), (Source::User, user)];
     all.extend(out);
     all
@@ -289,6 +294,110 @@ mod tests {
         assert_eq!(singular("companies"), "company");
         assert_eq!(singular("projects"), "project");
         assert_eq!(forms("projects"), ["project_id", "projects_id"]);
+    }
+
+    /// By name first (prefixes aside), then by type when exactly one id has it, else made.
+    #[test]
+    fn arguments_take_ids_by_name_then_by_a_type_only_one_id_has() {
+        use crate::checks::testing::{Build, column, table};
+        let orgs = table("organizations", &[("id", "uuid")]).pk(&["id"]);
+        let projects = table("projects", &[("id", "bigint"), ("org_id", "uuid")]).pk(&["id"]);
+        let scope = [
+            Scoped {
+                table: &orgs,
+                columns: vec!["id".into()],
+                tenant_table: true,
+            },
+            Scoped {
+                table: &projects,
+                columns: vec!["org_id".into()],
+                tenant_table: false,
+            },
+        ];
+        let arg = |name: &str, ty: &str| {
+            let c = column(name, ty);
+            Argument {
+                name: name.into(),
+                type_: ty.into(),
+                value: c.value,
+            }
+        };
+        let function = Function {
+            name: crate::names::TableName::new("public", "f"),
+            args: String::new(),
+            procedure: false,
+            security_definer: true,
+            owner: "postgres".into(),
+            language: "sql".into(),
+            body: String::new(),
+            callers: Vec::new(),
+            arguments: vec![
+                arg("p_org_id", "uuid"),
+                arg("org", "uuid"),
+                arg("p_project_id", "bigint"),
+                arg("uid", "uuid"),
+                arg("id", "bigint"),
+                arg("x", "uuid"),
+                arg("label", "text"),
+            ],
+            defaults: 0,
+            bare_record: false,
+        };
+        let projects_row = Source::Row(projects.name.clone());
+        assert_eq!(
+            sources(&function, &scope),
+            [
+                Source::Tenant,
+                Source::Tenant,
+                projects_row.clone(),
+                Source::User,
+                projects_row,
+                Source::Made,
+                Source::Made,
+            ],
+            "`id bigint`: only projects' key is a bigint; `x uuid`: the tenant's and the user's are both uuids"
+        );
+    }
+
+    #[test]
+    fn defaulted_arguments_only_a_made_value_fills_are_left_out() {
+        use crate::checks::testing::column;
+        let arg = |name: &str| Argument {
+            name: name.into(),
+            type_: "integer".into(),
+            value: column(name, "integer").value,
+        };
+        let mut function = Function {
+            name: crate::names::TableName::new("public", "f"),
+            args: String::new(),
+            procedure: false,
+            security_definer: true,
+            owner: "postgres".into(),
+            language: "sql".into(),
+            body: String::new(),
+            callers: Vec::new(),
+            arguments: vec![arg("org_id"), arg("lim"), arg("project_id")],
+            defaults: 2,
+            bare_record: false,
+        };
+        let sources = [Source::Tenant, Source::Made, Source::Made];
+        assert_eq!(passed(&function, &sources, true), [true, false, false]);
+        let sources = [Source::Tenant, Source::Made, Source::Tenant];
+        assert_eq!(passed(&function, &sources, true), [true, false, true]);
+        assert_eq!(
+            passed(&function, &sources, false),
+            [true, true, true],
+            "positionally only a tail"
+        );
+        function.defaults = 0;
+        assert_eq!(
+            passed(
+                &function,
+                &[Source::Tenant, Source::Made, Source::Made],
+                true
+            ),
+            [true, true, true]
+        );
     }
 
     #[test]
