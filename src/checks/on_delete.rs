@@ -577,7 +577,10 @@ fn expected(action: OnDelete, table: String, column: &str) -> String {
         OnDelete::Cascade => format!("its {table} rows are deleted; {other}"),
         OnDelete::SetNull => format!("its {table} rows have {column} = NULL; {other}"),
         OnDelete::SetDefault => format!("its {table} rows have {column} = its default; {other}"),
-        OnDelete::Restrict | OnDelete::NoAction => format!(
+        OnDelete::Restrict => format!(
+            "the DELETE fails with SQLSTATE 23503 (foreign_key_violation; 23001 restrict_violation on PostgreSQL 18) from {table}.{column}"
+        ),
+        OnDelete::NoAction => format!(
             "the DELETE fails with SQLSTATE 23503 (foreign_key_violation) from {table}.{column}"
         ),
     }
