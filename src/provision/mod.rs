@@ -542,10 +542,15 @@ fn copy_strategy(create: &str, server_version_num: i32) -> String {
 }
 
 /// Settings of every ephemeral server: its data is thrown away, so durability only costs time.
-const THROWAWAY_SETTINGS: [&str; 3] = [
+const THROWAWAY_SETTINGS: [&str; 4] = [
     "fsync=off",
     "full_page_writes=off",
     "synchronous_commit=off",
+    // A DELETE that cascades into a thousand tables locks each with its indexes; four checks
+    // at once need four times that. PostgreSQL's 64 (× max_connections, shared) runs out at a
+    // few hundred tables; 256 costs 9 MB of shared memory. A project's `[database] settings`
+    // raises it further; a check that still runs out could not test (never a verdict).
+    "max_locks_per_transaction=256",
 ];
 
 /// The `name=value` server options of an ephemeral server, each passed after a `-c`: ours first,

@@ -85,6 +85,11 @@ impl DbError {
         matches!(self.code.as_str(), LOCK_NOT_AVAILABLE | DEADLOCK_DETECTED)
     }
 
+    /// The server ran out of something (see [`sqlstate::is_resource`]).
+    pub fn is_resource(&self) -> bool {
+        sqlstate::is_resource(&self.code)
+    }
+
     /// A timeout or lock wait: the check cannot conclude, whatever the statement was.
     pub fn is_timeout(&self) -> bool {
         self.code == QUERY_CANCELED || self.is_contention()
@@ -164,6 +169,9 @@ pub struct Sandbox {
     pending: String,
     /// Marks made so far (see [`Self::mark`]): each has a savepoint of its own.
     marks: usize,
+    /// The first error that said the server ran out of something: whatever the check makes of
+    /// the statements around it, its verdict is that it could not test.
+    resource: Option<DbError>,
 }
 
 /// A point of a sandbox's transaction that [`Sandbox::back_to`] returns to.
@@ -191,6 +199,7 @@ impl Sandbox {
             synthesizing: true,
             pending: start,
             marks: 0,
+            resource: None,
         })
     }
 
@@ -351,6 +360,7 @@ impl Sandbox {
         }
         if let Some(e) = &ran.failed {
             self.contended |= e.is_contention();
+            self.note_resource(e);
             self.pending = "ROLLBACK TO SAVEPOINT pg_invariants;\n".into();
         }
         ran
@@ -363,6 +373,9 @@ impl Sandbox {
     ) -> Result<Outcome, DbError> {
         let result = result.map_err(DbError::from_sqlx);
         self.contended |= result.as_ref().is_err_and(DbError::is_contention);
+        if let Err(e) = &result {
+            self.note_resource(e);
+        }
         let (rows, affected) = result?;
         Ok(Outcome {
             rows: rows.iter().map(texts).collect::<Result<_, _>>()?,
@@ -391,6 +404,17 @@ impl Sandbox {
     /// running again rather than concluding.
     pub fn contended(&self) -> bool {
         self.contended
+    }
+
+    /// The first resource error a statement met, if any (see [`sqlstate::is_resource`]).
+    pub fn resource(&self) -> Option<&DbError> {
+        self.resource.as_ref()
+    }
+
+    fn note_resource(&mut self, e: &DbError) {
+        if e.is_resource() && self.resource.is_none() {
+            self.resource = Some(e.clone());
+        }
     }
 
     /// Sets what [`Self::contended`] says: synthesis forgets a contention it repaired.

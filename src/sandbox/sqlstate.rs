@@ -23,6 +23,27 @@ pub fn is_foreign_key_refusal(code: &str) -> bool {
     code == FOREIGN_KEY_VIOLATION || code == RESTRICT_VIOLATION
 }
 
+/// Whether the error is the server running out of something (class 53, insufficient
+/// resources: memory, shared memory for locks, disk, connections; class 54, a program limit):
+/// what it says is about the server a check ran on, never about the schema.
+pub fn is_resource(code: &str) -> bool {
+    code.starts_with("53") || code.starts_with("54")
+}
+
+/// What to raise after a resource error (`code`, PostgreSQL's `message`): the setting, and
+/// where.
+pub fn remedy(code: &str, message: &str) -> &'static str {
+    match code {
+        "53200" if message.contains("shared memory") => {
+            "raise max_locks_per_transaction: [database] settings = { max_locks_per_transaction = \"1024\" } in pg-invariants.toml (each lock a check takes, one per table and index a cascade reaches, needs a slot; this server has max_locks_per_transaction × max_connections)"
+        }
+        "53200" => "give the server more memory (work_mem, or the machine's)",
+        "53100" => "free disk space where the cluster lives (PG_INVARIANTS_TMPDIR moves it)",
+        "53300" => "raise max_connections, or run fewer tests at once (--test-threads)",
+        _ => "raise the server limit the message names ([database] settings in pg-invariants.toml)",
+    }
+}
+
 /// Whether the error is a request being refused, as a function, a policy or a privilege
 /// refuses one: raised by the function (`P0001` `RAISE EXCEPTION`, `P0002`, `P0003`, `P0004`
 /// `ASSERT`), a missing privilege (`42501`), a constraint (class 23) or a view's `WITH CHECK
@@ -37,6 +58,17 @@ pub fn is_refusal(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_servers_limits_are_resources_and_a_violation_is_not() {
+        for resource in ["53200", "53100", "53300", "54000", "54001"] {
+            assert!(is_resource(resource), "{resource}");
+        }
+        for schema in ["23503", "23514", "P0001", "42501", "57014"] {
+            assert!(!is_resource(schema), "{schema}");
+        }
+        assert!(remedy("53200", "out of shared memory").contains("max_locks_per_transaction"));
+    }
 
     #[test]
     fn a_raise_or_a_missing_grant_refuses_and_a_type_error_does_not() {

@@ -150,9 +150,34 @@ where
         synth: Synth::new(ctx.catalog, ctx.spec, case.seed),
     };
     let verdict = check(&mut run, case).await;
-    let contended = run.sb.contended();
+    // The server running out of something says nothing of the schema: the case could not test,
+    // and runs again (alone, at last, when other cases' locks were what filled the table).
+    let resource = run.sb.resource().cloned();
+    let contended = run.sb.contended() || resource.is_some();
     run.sb.rollback().await;
-    (verdict, contended)
+    match resource {
+        Some(e) => (Err(could_not_test(verdict.err(), &e)), contended),
+        None => (verdict, contended),
+    }
+}
+
+/// The failure of a case that met a resource error: where the promise was written and what it
+/// was (from the check's own failure, when it had one), and what to raise.
+fn could_not_test(failure: Option<Failure>, e: &DbError) -> Failure {
+    let (at, promise) = match failure {
+        Some(f) => (f.at, f.promise),
+        None => (None, "the check's statements ran to a verdict".into()),
+    };
+    Failure {
+        at,
+        promise,
+        expected: "a server with the resources the check needs".into(),
+        found: format!(
+            "could not test: the server ran out of a resource ({e}), even with the case run alone; this says nothing of the schema: {}",
+            crate::sandbox::sqlstate::remedy(&e.code, &e.message)
+        ),
+        fix: None,
+    }
 }
 
 /// The wait before try `tries + 1`: growing, with jitter so that two checks that deadlocked
