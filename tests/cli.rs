@@ -74,6 +74,27 @@ fn an_unknown_backend_exits_2() {
     assert!(stderr.contains("unknown backend \"podman\""), "{stderr}");
 }
 
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    // A bug report quotes `--version`: the version alone does not say which build it was.
+    let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .arg("--version")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let head = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    let expected = format!("pg-invariants {} ({head})\n", env!("CARGO_PKG_VERSION"));
+    assert_eq!(stdout, expected);
+}
+
 /// Databases on the server, and the rows of a sentinel table the run must not touch.
 async fn server_state(options: &sqlx::postgres::PgConnectOptions) -> (Vec<String>, i64) {
     let mut conn = options.connect().await.expect("connect");
