@@ -185,6 +185,38 @@ fn the_action_installs_caches_runs_junit_and_uploads_it() {
 }
 
 #[test]
+fn a_failing_run_records_its_exit_code_and_report_under_the_runners_bash_e() {
+    // GitHub runs a composite step's script with `bash -e`: a step that let 101 end it before
+    // writing `exit-code` would report nothing to a workflow that reads the output.
+    let action = load("action.yml");
+    let test = steps(&action["runs"])
+        .iter()
+        .find(|s| s["id"].as_str() == Some("test"))
+        .expect("the test step");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = dir.path().join("github_output");
+    std::fs::write(&output, "").expect("write");
+    // The binary stands in as a function: prints a report, exits 101 as a failed run does.
+    let script = format!(
+        "pg-invariants() {{ echo '<testsuites/>'; return 101; }}\n{}",
+        test["run"].as_str().expect("run")
+    );
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
+        .current_dir(dir.path())
+        .env("GITHUB_OUTPUT", &output)
+        .env("JUNIT_FILE", "report.xml")
+        .env("ARGS", "")
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(101), "{out:?}");
+    let outputs = std::fs::read_to_string(&output).expect("read");
+    assert!(outputs.contains("exit-code=101"), "{outputs}");
+    let report = std::fs::read_to_string(dir.path().join("report.xml")).expect("the report");
+    assert_eq!(report, "<testsuites/>\n");
+}
+
+#[test]
 fn the_release_workflow_builds_with_the_script_ci_runs() {
     let workflow = load(".github/workflows/release.yml");
     assert!(
