@@ -15,7 +15,8 @@ use pg_invariants::{fix, init};
 #[derive(Parser)]
 #[command(
     name = "pg-invariants",
-    version,
+    // The version and the commit it was built from (build.rs): `pg-invariants 0.1.0 (aaf5ab8)`.
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PG_INVARIANTS_COMMIT"), ")"),
     about = "Prove that a PostgreSQL schema keeps its promises"
 )]
 struct Cli {

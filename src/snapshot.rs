@@ -311,7 +311,13 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), SnapshotError> {
     Ok(())
 }
 
+/// Removes `path` when it is there. Looks first: on a read-only file system (a project mounted
+/// `:ro` into the container image) unlinking a file that does not exist fails with EROFS, and a
+/// matching snapshot must not fail for want of a stale file it had nothing to remove.
 fn remove_if_exists(path: &Path) -> Result<(), SnapshotError> {
+    if std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(());
+    }
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(SnapshotError::Write {
             path: path.to_path_buf(),

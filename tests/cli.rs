@@ -74,6 +74,42 @@ fn an_unknown_backend_exits_2() {
     assert!(stderr.contains("unknown backend \"podman\""), "{stderr}");
 }
 
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    // A bug report quotes `--version`: the version alone does not say which build it was.
+    let out = Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+        .arg("--version")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let prefix = format!("pg-invariants {} (", env!("CARGO_PKG_VERSION"));
+    let commit = stdout
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("not `{prefix}<commit>)`: {stdout:?}"));
+    // This clone's history holds the commit (HEAD, or an earlier one when a commit came after
+    // the build): not another repository's, not `unknown`.
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+    };
+    if git(&["rev-parse", "HEAD"]).is_some_and(|o| o.status.success()) {
+        assert!(
+            commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+            "{commit}"
+        );
+        let ancestor = git(&["merge-base", "--is-ancestor", commit, "HEAD"]).expect("git runs");
+        assert!(
+            ancestor.status.success(),
+            "{commit} is not in HEAD's history"
+        );
+    }
+}
+
 /// Databases on the server, and the rows of a sentinel table the run must not touch.
 async fn server_state(options: &sqlx::postgres::PgConnectOptions) -> (Vec<String>, i64) {
     let mut conn = options.connect().await.expect("connect");
