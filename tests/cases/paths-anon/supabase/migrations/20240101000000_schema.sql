@@ -43,5 +43,3 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
   GROUP BY p.org_id
 $$;
 REVOKE EXECUTE ON FUNCTION my_project_stats() FROM PUBLIC, anon;
--- A view that reads with the caller's rights.
-CREATE VIEW project_names WITH (security_invoker = true) AS SELECT org_id, name FROM projects;
