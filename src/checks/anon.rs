@@ -22,7 +22,7 @@ impl Check for Promise<'_> {
         let Self(On { table, column }) = *self;
         let tenancy = (ctx.spec.project.tenancy.as_ref())
             .ok_or_else(|| super::vocabulary::unchecked(None))?;
-        let (at, role) = super::view::user(tenancy, Acting::Anonymous);
+        let (at, role) = interference::user(tenancy, Acting::Anonymous);
         let promise = format!(
             "the anonymous role {role} neither sees nor changes any tenant's rows of {}",
             ctx.show(table)

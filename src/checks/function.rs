@@ -12,9 +12,8 @@
 
 use super::machinery::arguments::{self, Ids, Source};
 use super::machinery::behaviour::{self, Run};
-use super::machinery::interference::{self, Pair, Scoped, Who};
+use super::machinery::interference::{self, Pair, Scoped, Who, gone, user, whose_short};
 use super::machinery::repair::{Repair, Step};
-use super::view::{gone, user};
 use super::{Check, Context, Failure, Verdict};
 use crate::catalog::Function;
 use crate::location::Location;
@@ -218,7 +217,7 @@ impl Probe<'_, '_> {
                     Ok(Some((with, without))) => {
                         let mut lines = vec![format!(
                             "it returned other rows once {} rows were deleted: {}",
-                            super::view::whose_short(self.acting),
+                            whose_short(self.acting),
                             self.definer()
                         )];
                         lines.extend(with.iter().map(|r| format!("  only with them: {r}")));

@@ -6,14 +6,13 @@
 //! refreshed (as the superuser) before each read: it holds what its owner's query saw.
 
 use super::machinery::behaviour::{self, Run};
-use super::machinery::interference::{self, Pair, Who};
+use super::machinery::interference::{self, Pair, Who, gone, user, whose_short};
 use super::machinery::repair::{Fix, Repair, Step};
 use super::{Check, Context, Failure, Verdict};
 use crate::catalog::{Catalog, View};
 use crate::location::Location;
 use crate::names::TableName;
 use crate::plan::{Acting, reads_tenant_rows};
-use crate::spec::Tenancy;
 
 /// `<view>::isolated` / `<view>::anon`, as the plan states it.
 pub struct Promise<'a>(pub &'a TableName, pub Acting);
@@ -69,23 +68,6 @@ impl Check for Promise<'_> {
             }
         })
         .await
-    }
-}
-
-/// Where the test comes from and the role it acts as: `[tenancy]` and its role, or `anon`.
-pub(super) fn user(tenancy: &Tenancy, acting: Acting) -> (&Location, &str) {
-    match (acting, &tenancy.anon) {
-        (Acting::Anonymous, Some(anon)) => (&anon.at, anon.value.as_str()),
-        _ => (&tenancy.at, tenancy.role.value.as_str()),
-    }
-}
-
-/// The tenants whose rows must not matter: B's for a principal of A, every tenant's for the
-/// anonymous role.
-pub(super) fn gone(pair: &Pair, acting: Acting) -> Vec<&str> {
-    match acting {
-        Acting::Principal => vec![pair.b.key.as_str()],
-        Acting::Anonymous => vec![pair.a.key.as_str(), pair.b.key.as_str()],
     }
 }
 
@@ -165,14 +147,6 @@ impl Probe<'_> {
             found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
             fix: Some(repair(self.view, self.role)),
         }
-    }
-}
-
-/// Whose rows must not matter, without their ids (the expectation names them).
-pub(super) fn whose_short(acting: Acting) -> &'static str {
-    match acting {
-        Acting::Principal => "tenant B's",
-        Acting::Anonymous => "tenant A's and B's",
     }
 }
 

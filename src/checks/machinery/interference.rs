@@ -14,7 +14,9 @@ use crate::catalog::Table;
 use crate::checks::{Context, Failure};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
+use crate::plan::Acting;
 use crate::sandbox::{DbError, Outcome, sqlstate};
+use crate::spec::Tenancy;
 use crate::synth::{Row, Tenant};
 use crate::tenancy::tenant_columns;
 
@@ -51,6 +53,31 @@ pub fn scope<'c>(ctx: &Context<'c>) -> Vec<Scoped<'c>> {
         }
     }
     out
+}
+
+/// Where the test comes from and the role it acts as: `[tenancy]` and its role, or `anon`.
+pub fn user(tenancy: &Tenancy, acting: Acting) -> (&Location, &str) {
+    match (acting, &tenancy.anon) {
+        (Acting::Anonymous, Some(anon)) => (&anon.at, anon.value.as_str()),
+        _ => (&tenancy.at, tenancy.role.value.as_str()),
+    }
+}
+
+/// The tenants whose rows must not matter: B's for a principal of A, every tenant's for the
+/// anonymous role.
+pub fn gone(pair: &Pair, acting: Acting) -> Vec<&str> {
+    match acting {
+        Acting::Principal => vec![pair.b.key.as_str()],
+        Acting::Anonymous => vec![pair.a.key.as_str(), pair.b.key.as_str()],
+    }
+}
+
+/// Whose rows must not matter, without their ids (the expectation names them).
+pub fn whose_short(acting: Acting) -> &'static str {
+    match acting {
+        Acting::Principal => "tenant B's",
+        Acting::Anonymous => "tenant A's and B's",
+    }
 }
 
 /// Tenants A and B, each with a row in every table the path needs (kept), and both principals
