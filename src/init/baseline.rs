@@ -344,6 +344,18 @@ pub(super) fn print_paths(paths: &[(String, String, bool)], all: &Findings) {
     );
 }
 
+/// The paths no test covers because their schema is not in `schemas` (see
+/// [`crate::plan::outside_schemas`]): one line per schema, saying what to add.
+pub(super) fn print_outside(outside: &[(String, Vec<String>)]) {
+    for (schema, paths) in outside {
+        eprintln!(
+            "pg-invariants init: schema {schema} is not in `schemas`, so no test covers {} view(s) and SECURITY DEFINER function(s) of it that requests may use ({}): add \"{schema}\" to `schemas` in pg-invariants.toml to test them (docs/tenancy.md)",
+            paths.len(),
+            paths.join(", ")
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,6 +144,7 @@ fn init(options: &Options) -> Result<(), InitError> {
     );
     let findings = baseline::findings(&session, session::default_threads(), proposed_by_init);
     let paths = paths(&session);
+    let outside = crate::plan::outside_schemas(&session.spec, &catalog);
     runtime.block_on(session.into_setup().close());
     table_files::write_tables(&spec, &tables)?;
     write_snapshots(&file, &catalog, options.force)?;
@@ -154,6 +155,7 @@ fn init(options: &Options) -> Result<(), InitError> {
     table_files::summary(&spec, &tables);
     baseline::print(&file, &findings, options.force);
     baseline::print_paths(&paths, &findings);
+    baseline::print_outside(&outside);
     Ok(())
 }
 

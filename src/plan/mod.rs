@@ -6,7 +6,9 @@
 
 mod paths;
 
-pub use paths::{Acting, function, reads_tenant_rows, tenant_scoped, unmatched_entries};
+pub use paths::{
+    Acting, function, outside_schemas, reads_tenant_rows, tenant_scoped, unmatched_entries,
+};
 
 use crate::catalog::Catalog;
 use crate::location::Location;

@@ -130,6 +130,38 @@ fn users(tenancy: &Tenancy, roles: &[String], shown: &str) -> Vec<Acting> {
     acting
 }
 
+/// The paths outside `schemas` that the tenancy role or `anon` may use (a preset's schemas
+/// aside): schema, then the paths as tests would name them. No test covers them until the
+/// schema is listed: `init` says so, since a project's RPCs often live in a schema without
+/// tables (`public` beside the tables' own schema).
+pub fn outside_schemas(spec: &Spec, catalog: &Catalog) -> Vec<(String, Vec<String>)> {
+    let Some(tenancy) = &spec.project.tenancy else {
+        return Vec::new();
+    };
+    let schemas = &spec.project.invariants.schemas;
+    let preset = crate::migrate::preset_schemas(spec.project.database.preset);
+    let outside = |name: &TableName| {
+        !schemas.contains(&name.schema) && !preset.contains(&name.schema.as_str())
+    };
+    let scoped = tenant_scoped(spec, catalog);
+    let views = (catalog.views.iter())
+        .filter(|v| outside(&v.name) && reads_tenant_rows(v, &scoped))
+        .filter(|v| !users(tenancy, &v.readers, &v.name.shown("")).is_empty())
+        .map(|v| (v.name.schema.clone(), v.name.shown("")));
+    let functions = (catalog.functions.iter())
+        .filter(|f| f.security_definer && outside(&f.name))
+        .filter(|f| !users(tenancy, &f.callers, &f.signature("")).is_empty())
+        .map(|f| (f.name.schema.clone(), f.signature("")));
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (schema, path) in views.chain(functions) {
+        match out.iter_mut().find(|(s, _)| *s == schema) {
+            Some((_, paths)) => paths.push(path),
+            None => out.push((schema, vec![path])),
+        }
+    }
+    out
+}
+
 /// The SECURITY DEFINER function `name(args)` of the catalog.
 pub fn function<'c>(catalog: &'c Catalog, name: &TableName, args: &str) -> Option<&'c Function> {
     (catalog.functions.iter()).find(|f| f.security_definer && &f.name == name && f.args == args)
