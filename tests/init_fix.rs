@@ -459,6 +459,42 @@ fn init_tenants_writes_tenancy_and_only_the_isolation_that_holds() {
     ]);
 }
 
+/// `init --tenants` tests the paths around the policies too: a SECURITY DEFINER function that
+/// returns another tenant's projects is listed in `[known]` and counted in what init prints; a
+/// correct one passes; one in a schema outside `schemas` is named with the schema to add.
+#[test]
+fn init_tenants_lists_the_functions_that_leak_and_the_schemas_they_hide_in() {
+    let rpcs = "CREATE FUNCTION project_names(p_org_id uuid) RETURNS SETOF text\n\
+        LANGUAGE sql SECURITY DEFINER AS $$ SELECT name FROM projects WHERE org_id = p_org_id $$;\n\
+        CREATE FUNCTION own_project_names(p_org_id uuid) RETURNS SETOF text\n\
+        LANGUAGE sql SECURITY DEFINER AS $$ SELECT name FROM projects WHERE org_id = p_org_id\n\
+          AND p_org_id = current_setting('app.tenant_id', true)::uuid $$;\n\
+        CREATE SCHEMA api;\nGRANT USAGE ON SCHEMA api TO app_user;\n\
+        CREATE FUNCTION api.project_count(p_org_id uuid) RETURNS bigint\n\
+        LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM public.projects WHERE org_id = p_org_id $$;\n";
+    let project =
+        Project::fixture("init-tenants").with(&[("migrations/20240103000000_rpcs.sql", rpcs)]);
+    let init = project.run(&["init", "--format", "sqlx", "--tenants", "organizations.id"]);
+    init.assert_code(0);
+    assert_contains(
+        &init.stderr,
+        "besides the tables, [tenancy] reaches 0 view(s) and 2 SECURITY DEFINER function(s) (own_project_names(uuid), project_names(uuid)); 1 of their tests fail today (listed in [known])",
+    );
+    assert_contains(
+        &init.stderr,
+        "schema api is not in `schemas`, so no test covers 1 view(s) and SECURITY DEFINER function(s) of it that requests may use (api.project_count(uuid)): add \"api\" to `schemas`",
+    );
+    let test = project.run(&["test"]);
+    test.assert_code(0);
+    assert_known(
+        &project,
+        &test,
+        "project_names(uuid)::isolated",
+        "it returned other rows once tenant B's rows were deleted",
+    );
+    test.assert_ok(&["own_project_names(uuid)::isolated"]);
+}
+
 /// A tenant table without row level security says `rls` (not each `isolated`) fails, and a
 /// forgotten `NO ACTION` takes `purge` back; without `--tenants`, init writes no tenancy.
 #[test]
