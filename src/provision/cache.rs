@@ -153,10 +153,17 @@ pub struct Contents<'a> {
     pub database: Option<&'a str>,
 }
 
-/// Held while this process builds a key: others wait for it in [`Cache::building`].
+/// Held while this process builds a key: others wait for it in [`Cache::building`]. Holds no
+/// lock when the builder it waited for was stopped (then two may build: [`Cache::put`] keeps
+/// whichever entry lands first).
 pub struct Building {
-    _lock: File,
+    _lock: Option<File>,
 }
+
+/// How long a builder may stay stopped (SIGSTOP, a debugger) before others build without it.
+const BUILDER_STOPPED: std::time::Duration = std::time::Duration::from_secs(2);
+/// How often a waiting process tries the building lock again.
+const BUILDER_LOOK: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl Cache {
     /// The cache of this run, or `None` when it is off (`--no-cache`, `PG_INVARIANTS_CACHE=off`)
@@ -262,15 +269,33 @@ impl Cache {
 
     /// Waits until no other process builds `key`, then keeps others waiting until the result is
     /// dropped. Whoever waited looks the entry up again before building it.
+    ///
+    /// Never forever: the builder writes its tag into the lock file, and a builder that stays
+    /// stopped for [`BUILDER_STOPPED`] (it runs, so the kernel keeps its lock, but answers
+    /// nobody: a run's keeper stopped mid-set-up) is not waited for any longer.
     pub fn building(&self, kind: Kind, key: &str) -> io::Result<Building> {
-        let lock = lock_file(
-            &self
-                .root
-                .join("building")
-                .join(format!("{}-{key}", kind.dir())),
-        )?;
-        flock(&lock, libc::LOCK_EX)?;
-        Ok(Building { _lock: lock })
+        use std::os::unix::fs::FileExt;
+        let path = (self.root.join("building")).join(format!("{}-{key}", kind.dir()));
+        let lock = lock_file(&path)?;
+        let mut stopped_since: Option<std::time::Instant> = None;
+        loop {
+            if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).is_ok() {
+                lock.set_len(0)?;
+                lock.write_all_at(Owner::current().tag().as_bytes(), 0)?;
+                return Ok(Building { _lock: Some(lock) });
+            }
+            let holder = read_private_text(&path).ok();
+            let holder = holder.as_deref().and_then(|t| Owner::parse_tag(t.trim()));
+            if holder.is_some_and(|o| o.is_stopped()) {
+                let since = *stopped_since.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() >= BUILDER_STOPPED {
+                    return Ok(Building { _lock: None });
+                }
+            } else {
+                stopped_since = None;
+            }
+            std::thread::sleep(BUILDER_LOOK);
+        }
     }
 
     /// Adds entry `key`: `fill` writes the data directory it is given (which does not exist
@@ -499,6 +524,57 @@ mod tests {
 
     fn cache(dir: &Path, limit: u64) -> Cache {
         Cache::at(dir, limit)
+    }
+
+    /// A builder that is stopped (a run's keeper under SIGSTOP) keeps its lock, as the kernel
+    /// only releases it when the process dies: the next builder builds without it, after
+    /// [`BUILDER_STOPPED`], instead of waiting forever.
+    #[test]
+    fn a_stopped_builder_is_not_waited_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = cache(dir.path(), 1 << 30);
+        let path = (dir.path().join("building")).join(format!("{}-k", Kind::Migrated.dir()));
+        let probe = lock_file(&path).expect("the lock file");
+        // `flock -o` holds the lock itself (its command does not inherit it).
+        let mut holder = std::process::Command::new("flock")
+            .arg("-o")
+            .arg(&path)
+            .args(["sleep", "30"])
+            .spawn()
+            .expect("flock(1)");
+        while flock(&probe, libc::LOCK_EX | libc::LOCK_NB).is_ok() {
+            flock(&probe, libc::LOCK_UN).expect("unlock");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let tag = Owner::of(holder.id()).expect("it runs").tag();
+        std::fs::write(&path, tag).expect("the holder's tag");
+        let signal = |name: &str| {
+            let status = std::process::Command::new("kill")
+                .args([name, &holder.id().to_string()])
+                .status()
+                .expect("kill(1)");
+            assert!(status.success());
+        };
+        signal("-STOP");
+        let start = std::time::Instant::now();
+        let building = cache.building(Kind::Migrated, "k").expect("not waited for");
+        let waited = start.elapsed();
+        signal("-KILL");
+        let _ = holder.wait();
+        assert!(building._lock.is_none(), "it builds without the lock");
+        assert!(
+            waited >= BUILDER_STOPPED && waited < BUILDER_STOPPED * 5,
+            "{waited:?}"
+        );
+        drop(building);
+        // The lock is free again once the holder is gone: the next builder holds it.
+        assert!(
+            cache
+                .building(Kind::Migrated, "k")
+                .expect("free")
+                ._lock
+                .is_some()
+        );
     }
 
     #[test]
