@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::Table;
+use crate::catalog::{Catalog, Table};
 use crate::names::{ident, literal};
 use crate::sandbox::{DbError, Sandbox};
 use crate::spec::{Spec, TENANT, Tenancy, USER};
@@ -225,6 +225,38 @@ pub fn user_id(n: u64) -> String {
         std::process::id(),
         n & 0xffff_ffff_ffff
     )
+}
+
+/// A tenant-scoped table and the columns that say whose its rows are: its `tenant` columns,
+/// or the tenant key for the tenant table.
+pub struct Scoped<'c> {
+    pub table: &'c Table,
+    pub columns: Vec<String>,
+    pub tenant_table: bool,
+}
+
+/// Every table whose rows belong to a tenant (the tenant table and every table with a `tenant`
+/// column), in the catalog's order: what the paths around the policies are tested against.
+pub fn scoped<'c>(spec: &Spec, catalog: &'c Catalog) -> Vec<Scoped<'c>> {
+    let Some(tenancy) = &spec.project.tenancy else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for table in &catalog.tables {
+        let (columns, tenant_table) = if tenancy.is_tenant_table(&table.name) {
+            (vec![tenancy.tenants.value.column.clone()], true)
+        } else {
+            (tenant_columns(spec, table), false)
+        };
+        if !columns.is_empty() {
+            out.push(Scoped {
+                table,
+                columns,
+                tenant_table,
+            });
+        }
+    }
+    out
 }
 
 /// The `tenant = true` columns of `table` (table file and rules), in column order: empty for a

@@ -60,31 +60,49 @@ LEFT JOIN pg_type el ON el.oid = b.typelem AND b.typcategory = 'A'"#
         )
     };
 }
-pub(super) use {value_type_columns, value_type_joins};
+/// Outside the system schemas, for a query whose schema is `n`.
+macro_rules! user_schema {
+    () => {
+        r#"n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'"#
+    };
+}
+
+/// The roles, superusers and `pg_*` aside, with USAGE on the schema `n` and for which
+/// `$privilege` (an SQL condition on the role `r`) holds, sorted: who may use an object.
+macro_rules! roles_that {
+    ($privilege:literal) => {
+        concat!(
+            "ARRAY(SELECT r.rolname::text FROM pg_roles r
+             WHERE NOT r.rolsuper AND r.rolname !~ '^pg_'
+               AND has_schema_privilege(r.oid, n.oid, 'USAGE') AND ",
+            $privilege,
+            " ORDER BY 1)"
+        )
+    };
+}
+pub(super) use {roles_that, user_schema, value_type_columns, value_type_joins};
 
 /// Ordinary and partitioned tables outside the system schemas, with their partition parent.
-const TABLES: &str = r#"
+const TABLES: &str = concat!(
+    r#"
 SELECT c.oid::int8 AS oid, n.nspname::text AS schema, c.relname::text AS name,
        c.relkind::text AS kind,
        pn.nspname::text AS parent_schema, p.relname::text AS parent_name,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        pg_get_userbyid(c.relowner)::text AS owner,
-       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
-       ARRAY(SELECT r.rolname::text FROM pg_roles r
-             WHERE NOT r.rolsuper AND r.rolname !~ '^pg_'
-               AND has_schema_privilege(r.oid, n.oid, 'USAGE')
-               AND has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE')
-             ORDER BY 1) AS users
+       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced, "#,
+    roles_that!("has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE')"),
+    r#" AS users
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
 LEFT JOIN pg_class p ON p.oid = i.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace
-WHERE c.relkind IN ('r', 'p')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
-"#;
+WHERE c.relkind IN ('r', 'p') AND "#,
+    user_schema!()
+);
 
 /// Live columns of those tables, in order, with the type as format_type() prints it, and what
 /// row synthesis needs to write a value of it: the type under any domains (with its typmod), its
@@ -258,7 +276,10 @@ pub async fn load(conn: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
         }
     }
     let roles = roles(&mut tx).await?;
-    let (views, functions) = super::paths::load(&mut tx).await?;
+    let names: HashMap<i64, TableName> = (by_oid.iter())
+        .map(|(oid, t)| (*oid, t.name.clone()))
+        .collect();
+    let (views, functions) = super::paths::load(&mut tx, &names).await?;
     tx.rollback().await?;
 
     let mut tables: Vec<Table> = by_oid.into_values().collect();
@@ -404,7 +425,7 @@ fn index(row: &PgRow) -> Result<Index, sqlx::Error> {
 }
 
 /// A `"char"` column (cast to text): `None` when empty, as `attidentity` is for plain columns.
-pub(super) fn first_char(row: &PgRow, col: &str) -> Result<Option<char>, sqlx::Error> {
+fn first_char(row: &PgRow, col: &str) -> Result<Option<char>, sqlx::Error> {
     let text: Option<String> = row.try_get(col)?;
     Ok(text.and_then(|t| t.chars().next()))
 }

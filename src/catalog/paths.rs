@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgRow};
 
 use super::ValueType;
-use super::load::{value_type, value_type_columns, value_type_joins};
+use super::load::{roles_that, user_schema, value_type, value_type_columns, value_type_joins};
 use crate::names::TableName;
 
 /// A view or materialized view.
@@ -88,9 +88,11 @@ impl Function {
     }
 }
 
-/// Views with what they read, through other views; `pg_depend` records what a view's rule
-/// reads, so a view over a view is followed to its tables.
-const VIEWS: &str = r#"
+/// Views with what they read (relation oids; the tables among them are named from the tables
+/// already read), through other views: `pg_depend` records what a view's rule reads, so a view
+/// over a view is followed to its tables.
+const VIEWS: &str = concat!(
+    r#"
 WITH RECURSIVE reads(view, rel) AS (
   SELECT r.ev_class, d.refobjid
   FROM pg_rewrite r
@@ -110,55 +112,41 @@ SELECT n.nspname::text AS schema, c.relname::text AS name, c.relkind = 'm' AS ma
        COALESCE((SELECT lower(o.option_value) IN ('true', 'on', '1', 'yes')
                  FROM pg_options_to_table(c.reloptions) o
                  WHERE o.option_name = 'security_invoker'), false) AS security_invoker,
-       ARRAY(SELECT tn.nspname::text FROM reads
-             JOIN pg_class t ON t.oid = reads.rel AND t.relkind IN ('r', 'p')
-             JOIN pg_namespace tn ON tn.oid = t.relnamespace
-             WHERE reads.view = c.oid ORDER BY tn.nspname::text || '.' || t.relname::text) AS read_schemas,
-       ARRAY(SELECT t.relname::text FROM reads
-             JOIN pg_class t ON t.oid = reads.rel AND t.relkind IN ('r', 'p')
-             JOIN pg_namespace tn ON tn.oid = t.relnamespace
-             WHERE reads.view = c.oid ORDER BY tn.nspname::text || '.' || t.relname::text) AS read_names,
+       ARRAY(SELECT reads.rel::int8 FROM reads WHERE reads.view = c.oid) AS reads,
        ARRAY(SELECT DISTINCT p.prosrc FROM pg_rewrite r
              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
               AND d.refclassid = 'pg_proc'::regclass
              JOIN pg_proc p ON p.oid = d.refobjid
              JOIN pg_language l ON l.oid = p.prolang AND l.lanname IN ('sql', 'plpgsql')
              WHERE r.ev_class = c.oid
-                OR r.ev_class IN (SELECT rel FROM reads WHERE reads.view = c.oid)) AS bodies,
-       ARRAY(SELECT r.rolname::text FROM pg_roles r
-             WHERE NOT r.rolsuper AND r.rolname !~ '^pg_'
-               AND has_schema_privilege(r.oid, n.oid, 'USAGE')
-               AND has_table_privilege(r.oid, c.oid, 'SELECT')
-             ORDER BY 1) AS readers
+                OR r.ev_class IN (SELECT rel FROM reads WHERE reads.view = c.oid)) AS bodies, "#,
+    roles_that!("has_table_privilege(r.oid, c.oid, 'SELECT')"),
+    r#" AS readers
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('v', 'm')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
-"#;
+WHERE c.relkind IN ('v', 'm') AND "#,
+    user_schema!()
+);
 
 /// Functions and procedures, trigger and event-trigger functions aside.
-const FUNCTIONS: &str = r#"
+const FUNCTIONS: &str = concat!(
+    r#"
 SELECT p.oid::int8 AS oid, n.nspname::text AS schema, p.proname::text AS name,
        oidvectortypes(p.proargtypes) AS args, p.prokind = 'p' AS procedure,
        p.prosecdef AS security_definer, p.pronargdefaults::int8 AS defaults,
        pg_get_userbyid(p.proowner)::text AS owner, l.lanname::text AS language,
        COALESCE(p.prosrc, '') AS body,
        p.prorettype = 'record'::regtype
-         AND NOT COALESCE(p.proargmodes && ARRAY['o', 'b', 't']::"char"[], false) AS bare_record,
-       ARRAY(SELECT r.rolname::text FROM pg_roles r
-             WHERE NOT r.rolsuper AND r.rolname !~ '^pg_'
-               AND has_schema_privilege(r.oid, n.oid, 'USAGE')
-               AND has_function_privilege(r.oid, p.oid, 'EXECUTE')
-             ORDER BY 1) AS callers
+         AND NOT COALESCE(p.proargmodes && ARRAY['o', 'b', 't']::"char"[], false) AS bare_record, "#,
+    roles_that!("has_function_privilege(r.oid, p.oid, 'EXECUTE')"),
+    r#" AS callers
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
 WHERE p.prokind IN ('f', 'p')
-  AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
-"#;
+  AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype) AND "#,
+    user_schema!()
+);
 
 /// The input arguments (IN, INOUT, VARIADIC) of those functions, in order, with what a value of
 /// each is made of.
@@ -179,12 +167,14 @@ ORDER BY p.oid, a.o
 );
 
 /// Views and functions, each sorted (views by name, functions by schema, name and arguments).
+/// `tables` names the catalog's tables by oid.
 pub(super) async fn load(
     conn: &mut PgConnection,
+    tables: &HashMap<i64, TableName>,
 ) -> Result<(Vec<View>, Vec<Function>), sqlx::Error> {
     let mut views = Vec::new();
     for row in sqlx::query(VIEWS).fetch_all(&mut *conn).await? {
-        views.push(view(&row)?);
+        views.push(view(&row, tables)?);
     }
     views.sort_by(|a, b| a.name.cmp(&b.name));
 
@@ -216,9 +206,14 @@ pub(super) async fn load(
     Ok((views, functions))
 }
 
-fn view(row: &PgRow) -> Result<View, sqlx::Error> {
-    let schemas: Vec<String> = row.try_get("read_schemas")?;
-    let names: Vec<String> = row.try_get("read_names")?;
+fn view(row: &PgRow, tables: &HashMap<i64, TableName>) -> Result<View, sqlx::Error> {
+    let reads: Vec<i64> = row.try_get("reads")?;
+    let mut reads: Vec<TableName> = reads
+        .iter()
+        .filter_map(|o| tables.get(o).cloned())
+        .collect();
+    reads.sort();
+    reads.dedup();
     Ok(View {
         name: TableName::new(
             row.try_get::<String, _>("schema")?,
@@ -227,11 +222,7 @@ fn view(row: &PgRow) -> Result<View, sqlx::Error> {
         materialized: row.try_get("materialized")?,
         owner: row.try_get("owner")?,
         security_invoker: row.try_get("security_invoker")?,
-        reads: schemas
-            .into_iter()
-            .zip(names)
-            .map(|(s, n)| TableName::new(s, n))
-            .collect(),
+        reads,
         bodies: row.try_get("bodies")?,
         readers: row.try_get("readers")?,
     })

@@ -28,7 +28,7 @@ impl Check for Promise<'_> {
             ctx.show(table)
         );
         let (t, col) = ctx.column(table, column, at, &promise)?;
-        let scope = interference::scope(ctx);
+        let scope = crate::tenancy::scoped(ctx.spec, ctx.catalog);
         behaviour::one_case(ctx, async |run: &mut Run<'_>| {
             let pair = interference::populate(ctx, run, &[table], at, &promise).await?;
             let who = Who::Anonymous(role);

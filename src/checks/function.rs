@@ -49,7 +49,7 @@ impl Check for Promise<'_> {
                 fix: None,
             });
         };
-        let scope = interference::scope(ctx);
+        let scope = crate::tenancy::scoped(ctx.spec, ctx.catalog);
         let calls = tenancy
             .calls
             .iter()
@@ -300,8 +300,8 @@ impl Probe<'_, '_> {
             };
             let (Some(value), true) = (value, proven) else {
                 return Err(format!(
-                    "{} ({}) has no value this tool can make: give the function's arguments in [tenancy] of pg-invariants.toml: {entry}",
-                    arguments::named(function, arg),
+                    "argument {} ({}) has no value this tool can make: give the function's arguments in [tenancy] of pg-invariants.toml: {entry}",
+                    arguments::label(function, arg),
                     arg.type_
                 ));
             };
@@ -313,7 +313,7 @@ impl Probe<'_, '_> {
             let how = self.how(source);
             out.push((
                 sql,
-                format!("{} = {value} ({how})", position(function, arg)),
+                format!("{} = {value} ({how})", arguments::label(function, arg)),
             ));
         }
         Ok(out)
@@ -344,12 +344,15 @@ impl Probe<'_, '_> {
             let proof = run.sb.expression(&format!("SELECT ({sql})::text")).await;
             proof.map_err(|e| {
                 format!(
-                    "`calls` ({}): {} = {expression} is not one expression PostgreSQL accepts: {e}",
+                    "`calls` ({}): argument {} = {expression} is not one expression PostgreSQL accepts: {e}",
                     calls.at,
-                    arguments::named(function, arg)
+                    arguments::label(function, arg)
                 )
             })?;
-            out.push((sql.clone(), format!("{} = {sql}", position(function, arg))));
+            out.push((
+                sql.clone(),
+                format!("{} = {sql}", arguments::label(function, arg)),
+            ));
         }
         Ok(out)
     }
@@ -463,13 +466,4 @@ impl Probe<'_, '_> {
         .note("IF NOT EXISTS (SELECT 1 FROM <memberships> m WHERE m.<tenant column> = <the tenant argument> AND m.user_id = auth.uid()) THEN RAISE EXCEPTION 'not a member' USING ERRCODE = '42501'; END IF;")
         .into()
     }
-}
-
-/// An argument in the list a failure shows: its name, or `$n` when it has none.
-fn position(function: &Function, arg: &crate::catalog::Argument) -> String {
-    let named = arguments::named(function, arg);
-    named
-        .strip_prefix("argument ")
-        .unwrap_or(&named)
-        .to_string()
 }

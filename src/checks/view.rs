@@ -12,7 +12,7 @@ use super::{Check, Context, Failure, Verdict};
 use crate::catalog::{Catalog, View};
 use crate::location::Location;
 use crate::names::TableName;
-use crate::plan::{Acting, reads_tenant_rows};
+use crate::plan::{Acting, reads};
 
 /// `<view>::isolated` / `<view>::anon`, as the plan states it.
 pub struct Promise<'a>(pub &'a TableName, pub Acting);
@@ -41,9 +41,9 @@ impl Check for Promise<'_> {
                 fix: None,
             });
         };
-        let scope = interference::scope(ctx);
+        let scope = crate::tenancy::scoped(ctx.spec, ctx.catalog);
         let tables: Vec<&TableName> = (scope.iter())
-            .filter(|s| reads_tenant_rows(view, &[s.table]))
+            .filter(|s| reads(view, s.table))
             .map(|s| &s.table.name)
             .collect();
         let probe = Probe {
@@ -63,8 +63,8 @@ impl Check for Promise<'_> {
             let read = async |run: &mut Run<'_>| probe.read(run, &who).await;
             match interference::depends_on(run, &scope, &gone, read).await {
                 Ok(None) => Ok(()),
-                Ok(Some(rows)) => Err(probe.failure(ctx, run, &pair, Some(rows), None)),
-                Err(why) => Err(probe.failure(ctx, run, &pair, None, Some(why))),
+                Ok(Some(rows)) => Err(probe.failure(ctx, run, &pair, Ok(rows))),
+                Err(why) => Err(probe.failure(ctx, run, &pair, Err(why))),
             }
         })
         .await
@@ -98,13 +98,13 @@ impl Probe<'_> {
         interference::as_user(run, who, &format!("SELECT * FROM {name}"), false).await
     }
 
+    /// The failure: the rows only one answer had, or why the check could not conclude.
     fn failure(
         &self,
         ctx: &Context<'_>,
         run: &Run<'_>,
         pair: &Pair,
-        rows: Option<(Vec<String>, Vec<String>)>,
-        inconclusive: Option<String>,
+        found: Result<(Vec<String>, Vec<String>), String>,
     ) -> Failure {
         let shown = ctx.show(&self.view.name);
         let (whose, who) = match self.acting {
@@ -120,9 +120,10 @@ impl Probe<'_> {
                 format!("the anonymous role {} with no request settings", self.role),
             ),
         };
-        let found = match (rows, inconclusive) {
-            (_, Some(why)) => format!("the check could not conclude: {why}"),
-            (Some((only_with, only_without)), None) => {
+        let leak = found.is_ok();
+        let found = match found {
+            Err(why) => format!("the check could not conclude: {why}"),
+            Ok((only_with, only_without)) => {
                 let mut lines = vec![format!(
                     "SELECT * FROM {shown} returned other rows once {} rows were deleted: {}",
                     whose_short(self.acting),
@@ -136,7 +137,6 @@ impl Probe<'_> {
                 );
                 lines.join("\n")
             }
-            (None, None) => String::new(),
         };
         Failure {
             at: Some(self.at.clone()),
@@ -145,7 +145,7 @@ impl Probe<'_> {
                 "as {who}: SELECT * FROM {shown} returns the same rows (as a multiset) with and without {whose} rows"
             ),
             found: format!("{found}\n{}", behaviour::transcript(&run.sb)),
-            fix: Some(repair(self.view, self.role)),
+            fix: leak.then(|| repair(self.view, self.role)),
         }
     }
 }

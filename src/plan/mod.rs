@@ -6,9 +6,7 @@
 
 mod paths;
 
-pub use paths::{
-    Acting, function, outside_schemas, reads_tenant_rows, tenant_scoped, unmatched_entries,
-};
+pub use paths::{Acting, function, outside_schemas, reads, unmatched_entries};
 
 use crate::catalog::Catalog;
 use crate::location::Location;

@@ -8,7 +8,7 @@ use super::{Check, CheckKind};
 use crate::catalog::{Catalog, Function, Table, View, mentions};
 use crate::names::TableName;
 use crate::spec::{Spec, Tenancy, did_you_mean, squeezed};
-use crate::tenancy::tenant_columns;
+use crate::tenancy::Scoped;
 
 /// Who uses a path in its test: a principal of tenant A, or a request with no user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,23 +27,16 @@ impl Acting {
     }
 }
 
-/// The tables whose rows belong to a tenant: the tenant table and every table with a `tenant`
-/// column.
-pub fn tenant_scoped<'c>(spec: &Spec, catalog: &'c Catalog) -> Vec<&'c Table> {
-    let Some(tenancy) = &spec.project.tenancy else {
-        return Vec::new();
-    };
-    (catalog.tables.iter())
-        .filter(|t| tenancy.is_tenant_table(&t.name) || !tenant_columns(spec, t).is_empty())
-        .collect()
-}
-
 /// Whether `view` reads a tenant's rows: a tenant-scoped table, directly, through other views,
 /// or through a function it calls whose body names one.
-pub fn reads_tenant_rows(view: &View, scoped: &[&Table]) -> bool {
-    scoped
-        .iter()
-        .any(|t| view.reads.contains(&t.name) || view.bodies.iter().any(|b| mentions(b, &t.name)))
+fn reads_tenant_rows(view: &View, scoped: &[Scoped<'_>]) -> bool {
+    scoped.iter().any(|s| reads(view, s.table))
+}
+
+/// Whether `view` reads `table`, directly, through other views or through a function it calls
+/// whose body names it.
+pub fn reads(view: &View, table: &Table) -> bool {
+    view.reads.contains(&table.name) || view.bodies.iter().any(|b| mentions(b, &table.name))
 }
 
 /// The view and function tests, views first, each in name order.
@@ -53,7 +46,7 @@ pub(super) fn checks(spec: &Spec, catalog: Option<&Catalog>, out: &mut Vec<Check
     };
     let schema = spec.default_schema();
     let in_schemas = |name: &TableName| spec.project.invariants.schemas.contains(&name.schema);
-    let scoped = tenant_scoped(spec, catalog);
+    let scoped = crate::tenancy::scoped(spec, catalog);
     for view in &catalog.views {
         if !in_schemas(&view.name) || !reads_tenant_rows(view, &scoped) {
             continue;
@@ -143,7 +136,7 @@ pub fn outside_schemas(spec: &Spec, catalog: &Catalog) -> Vec<(String, Vec<Strin
     let outside = |name: &TableName| {
         !schemas.contains(&name.schema) && !preset.contains(&name.schema.as_str())
     };
-    let scoped = tenant_scoped(spec, catalog);
+    let scoped = crate::tenancy::scoped(spec, catalog);
     let views = (catalog.views.iter())
         .filter(|v| outside(&v.name) && reads_tenant_rows(v, &scoped))
         .filter(|v| !users(tenancy, &v.readers, &v.name.shown("")).is_empty())

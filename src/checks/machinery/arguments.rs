@@ -255,13 +255,13 @@ fn placeholder_in(text: &str) -> Option<&str> {
     None
 }
 
-/// An argument as a message names it: `argument p_org_id`, or `argument $2` when unnamed.
-pub fn named(function: &Function, arg: &Argument) -> String {
+/// An argument as a message names it: `p_org_id`, or `$2` when unnamed.
+pub fn label(function: &Function, arg: &Argument) -> String {
     if !arg.name.is_empty() {
-        return format!("argument {}", arg.name);
+        return arg.name.clone();
     }
     let n = (function.arguments.iter()).position(|a| std::ptr::eq(a, arg));
-    format!("argument ${}", n.map_or(0, |n| n + 1))
+    format!("${}", n.map_or(0, |n| n + 1))
 }
 
 /// The `calls` entry that settles the arguments, for a message: the placeholders the sources
@@ -296,10 +296,35 @@ mod tests {
         assert_eq!(forms("projects"), ["project_id", "projects_id"]);
     }
 
+    /// A SECURITY DEFINER function `f` with `arguments` (name, type), the last `defaults` of
+    /// them with a default.
+    fn function(arguments: &[(&str, &str)], defaults: usize) -> Function {
+        let arguments = (arguments.iter())
+            .map(|(name, ty)| Argument {
+                name: name.to_string(),
+                type_: ty.to_string(),
+                value: crate::checks::testing::column(name, ty).value,
+            })
+            .collect();
+        Function {
+            name: crate::names::TableName::new("public", "f"),
+            args: String::new(),
+            procedure: false,
+            security_definer: true,
+            owner: "postgres".into(),
+            language: "sql".into(),
+            body: String::new(),
+            callers: Vec::new(),
+            arguments,
+            defaults,
+            bare_record: false,
+        }
+    }
+
     /// By name first (prefixes aside), then by type when exactly one id has it, else made.
     #[test]
     fn arguments_take_ids_by_name_then_by_a_type_only_one_id_has() {
-        use crate::checks::testing::{Build, column, table};
+        use crate::checks::testing::{Build, table};
         let orgs = table("organizations", &[("id", "uuid")]).pk(&["id"]);
         let projects = table("projects", &[("id", "bigint"), ("org_id", "uuid")]).pk(&["id"]);
         let scope = [
@@ -314,38 +339,21 @@ mod tests {
                 tenant_table: false,
             },
         ];
-        let arg = |name: &str, ty: &str| {
-            let c = column(name, ty);
-            Argument {
-                name: name.into(),
-                type_: ty.into(),
-                value: c.value,
-            }
-        };
-        let function = Function {
-            name: crate::names::TableName::new("public", "f"),
-            args: String::new(),
-            procedure: false,
-            security_definer: true,
-            owner: "postgres".into(),
-            language: "sql".into(),
-            body: String::new(),
-            callers: Vec::new(),
-            arguments: vec![
-                arg("p_org_id", "uuid"),
-                arg("org", "uuid"),
-                arg("p_project_id", "bigint"),
-                arg("uid", "uuid"),
-                arg("id", "bigint"),
-                arg("x", "uuid"),
-                arg("label", "text"),
+        let f = function(
+            &[
+                ("p_org_id", "uuid"),
+                ("org", "uuid"),
+                ("p_project_id", "bigint"),
+                ("uid", "uuid"),
+                ("id", "bigint"),
+                ("x", "uuid"),
+                ("label", "text"),
             ],
-            defaults: 0,
-            bare_record: false,
-        };
+            0,
+        );
         let projects_row = Source::Row(projects.name.clone());
         assert_eq!(
-            sources(&function, &scope),
+            sources(&f, &scope),
             [
                 Source::Tenant,
                 Source::Tenant,
@@ -361,41 +369,24 @@ mod tests {
 
     #[test]
     fn defaulted_arguments_only_a_made_value_fills_are_left_out() {
-        use crate::checks::testing::column;
-        let arg = |name: &str| Argument {
-            name: name.into(),
-            type_: "integer".into(),
-            value: column(name, "integer").value,
-        };
-        let mut function = Function {
-            name: crate::names::TableName::new("public", "f"),
-            args: String::new(),
-            procedure: false,
-            security_definer: true,
-            owner: "postgres".into(),
-            language: "sql".into(),
-            body: String::new(),
-            callers: Vec::new(),
-            arguments: vec![arg("org_id"), arg("lim"), arg("project_id")],
-            defaults: 2,
-            bare_record: false,
-        };
+        let columns = [
+            ("org_id", "integer"),
+            ("lim", "integer"),
+            ("project_id", "integer"),
+        ];
+        let f = function(&columns, 2);
         let sources = [Source::Tenant, Source::Made, Source::Made];
-        assert_eq!(passed(&function, &sources, true), [true, false, false]);
+        assert_eq!(passed(&f, &sources, true), [true, false, false]);
         let sources = [Source::Tenant, Source::Made, Source::Tenant];
-        assert_eq!(passed(&function, &sources, true), [true, false, true]);
+        assert_eq!(passed(&f, &sources, true), [true, false, true]);
         assert_eq!(
-            passed(&function, &sources, false),
+            passed(&f, &sources, false),
             [true, true, true],
             "positionally only a tail"
         );
-        function.defaults = 0;
+        let all = [Source::Tenant, Source::Made, Source::Made];
         assert_eq!(
-            passed(
-                &function,
-                &[Source::Tenant, Source::Made, Source::Made],
-                true
-            ),
+            passed(&function(&columns, 0), &all, true),
             [true, true, true]
         );
     }

@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 
 use super::behaviour::{self, Run};
-use crate::catalog::Table;
 use crate::checks::{Context, Failure};
 use crate::location::Location;
 use crate::names::{TableName, ident, literal};
@@ -18,42 +17,7 @@ use crate::plan::Acting;
 use crate::sandbox::{DbError, Outcome, sqlstate};
 use crate::spec::Tenancy;
 use crate::synth::{Row, Tenant};
-use crate::tenancy::tenant_columns;
-
-/// A tenant-scoped table and the columns that say whose its rows are: its `tenant` columns,
-/// or the tenant key for the tenant table.
-pub struct Scoped<'c> {
-    pub table: &'c Table,
-    pub columns: Vec<String>,
-    pub tenant_table: bool,
-}
-
-/// Every table whose rows belong to a tenant, in the catalog's order.
-pub fn scope<'c>(ctx: &Context<'c>) -> Vec<Scoped<'c>> {
-    let Some(tenancy) = &ctx.spec.project.tenancy else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for table in &ctx.catalog.tables {
-        if tenancy.is_tenant_table(&table.name) {
-            out.push(Scoped {
-                table,
-                columns: vec![tenancy.tenants.value.column.clone()],
-                tenant_table: true,
-            });
-            continue;
-        }
-        let columns = tenant_columns(ctx.spec, table);
-        if !columns.is_empty() {
-            out.push(Scoped {
-                table,
-                columns,
-                tenant_table: false,
-            });
-        }
-    }
-    out
-}
+pub use crate::tenancy::Scoped;
 
 /// Where the test comes from and the role it acts as: `[tenancy]` and its role, or `anon`.
 pub fn user(tenancy: &Tenancy, acting: Acting) -> (&Location, &str) {

@@ -1,4 +1,5 @@
 CREATE ROLE app_user NOLOGIN;
+CREATE ROLE web_anon NOLOGIN;
 CREATE TABLE organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
 CREATE TABLE projects (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -39,3 +40,5 @@ CREATE VIEW project_seen WITH (security_invoker = true) AS
 CREATE VIEW project_seen_leak AS
   SELECT id, name, clock_timestamp() AS seen_at, gen_random_uuid() AS token FROM projects;
 GRANT SELECT ON project_seen, project_seen_leak TO app_user;
+-- The anonymous role: the tables' policy is for app_user only.
+GRANT SELECT ON projects, project_list, project_list_invoker TO web_anon;

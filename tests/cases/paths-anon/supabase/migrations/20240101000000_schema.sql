@@ -43,3 +43,10 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
   GROUP BY p.org_id
 $$;
 REVOKE EXECUTE ON FUNCTION my_project_stats() FROM PUBLIC, anon;
+-- An RPC anon may call that counts only the caller's own projects: with no signed-in user it
+-- returns 0 whatever any tenant holds.
+CREATE FUNCTION my_project_count() RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
+  SELECT count(*) FROM projects p
+  WHERE p.org_id IN (SELECT m.org_id FROM members m WHERE m.user_id = auth.uid())
+$$;
