@@ -32,8 +32,12 @@
 //!    SECURITY DEFINER functions (each with a membership check) over `projects`: the 200
 //!    `<path>::isolated` tests alone (goal: under 2 s of checks on two cores).
 //!
-//! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,init,paths,nextest` picks scenarios (default:
-//! all but `nextest`). pg-invariants is measured cold (`--no-cache`: initdb and the whole chain, as
+//! 9. `upgrade`: `examples/saas` with `[upgrade] new = 2` (the deploy window: a second server,
+//!    the deployed chain, synthesized rows, the two new migrations observed, the queries)
+//!    against the same project without `[upgrade]`, both warm, and their ratio (goal ≤ 1.5×).
+//!
+//! `BENCH_SCENARIOS=example,tenants,pgtap,chain,tenancy,init,paths,upgrade,nextest` picks
+//! scenarios (default: all but `nextest`). pg-invariants is measured cold (`--no-cache`: initdb and the whole chain, as
 //! a first run), on a first run with an empty cache (a miss, the cluster kept), and warm (a
 //! cache hit: the migrated cluster copied from a cache filled by one run before), with a private
 //! cache directory (`PG_INVARIANTS_CACHE_DIR`) so the user's cache is never touched.
@@ -544,9 +548,47 @@ fn main() {
             &["path_"],
         );
     }
+    if wanted("upgrade") {
+        upgrade_against_plain(root, runs);
+    }
     if wanted("nextest") {
         nextest::compare(root);
     }
+}
+
+/// The repository's project (`examples/saas`) with `[upgrade] new = 2` against the same without
+/// `[upgrade]`, each in a copy of its own, warm (the migrated cluster from the cache): medians
+/// and their ratio.
+fn upgrade_against_plain(root: &Path, runs: usize) {
+    let project = std::fs::read_to_string(root.join("pg-invariants.toml")).expect("project file");
+    let at = project.find("[upgrade]").expect("the project has [upgrade]");
+    let variants = [
+        project.replacen("new = 1", "new = 2", 1),
+        project[..at].to_string(),
+    ];
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut medians = Vec::new();
+    for (variant, label) in variants.iter().zip(["with [upgrade] new = 2", "without [upgrade]"]) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for part in ["invariants", "snapshots", "examples"] {
+            let copied = Command::new("cp")
+                .arg("-r")
+                .arg(root.join(part))
+                .arg(dir.path())
+                .status()
+                .expect("cp runs");
+            assert!(copied.success());
+        }
+        std::fs::write(dir.path().join("pg-invariants.toml"), variant).expect("write");
+        run(dir.path(), cache.path(), &[]);
+        let runs: Vec<Run> = (0..runs).map(|_| run(dir.path(), cache.path(), &[])).collect();
+        report(&format!("examples/saas {label}, warm"), &runs);
+        medians.push(walls(&runs).median);
+    }
+    println!(
+        "examples/saas: with [upgrade] new = 2 / without: {:.2}× (goal ≤ 1.5×)",
+        medians[0] / medians[1]
+    );
 }
 
 /// `init` on the generated chain, each run in a fresh copy of the migrations alone, then a cold

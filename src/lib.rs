@@ -37,3 +37,4 @@ pub mod spec;
 pub mod sql;
 pub mod synth;
 pub mod tenancy;
+pub mod upgrade;

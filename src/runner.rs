@@ -130,6 +130,7 @@ fn execute(options: Options, spec: Spec, chain: Chain) -> ExitCode {
         connections: threads,
         second_pass,
         proposes_schemas: false,
+        deploys: true,
     };
     let (runtime, setup) = match session::set_up(&spec, &chain, request) {
         Ok(ready) => ready,
@@ -345,15 +346,21 @@ fn list(
         connections: 1,
         second_pass: SecondPass::Skip,
         proposes_schemas: false,
+        deploys: true,
     };
-    let (checks, catalog) = match session::cached_catalog(spec, chain, request) {
-        Some(catalog) => (plan::build(spec, Some(&catalog)), Some(catalog)),
+    // The deploy window's tests are named after what building it found: no cached listing.
+    let cached = (spec.project.upgrade.is_none())
+        .then(|| session::cached_catalog(spec, chain, request))
+        .flatten();
+    let (checks, catalog) = match cached {
+        Some(catalog) => (plan::build(spec, Some(&catalog), None), Some(catalog)),
         None => {
             let (runtime, mut setup) = match session::set_up(spec, chain, request) {
                 Ok(ready) => ready,
                 Err(message) => return invalid(&message),
             };
-            let checks = plan::build(spec, setup.catalog.as_ref());
+            let upgrade = setup.outcome.upgrade.as_ref();
+            let checks = plan::build(spec, setup.catalog.as_ref(), upgrade);
             let catalog = setup.catalog.take();
             runtime.block_on(setup.close());
             (checks, catalog)

@@ -64,6 +64,8 @@ pub(crate) struct Request {
     /// `init` of a new project chooses `schemas` from where the chain made tables: `schemas`
     /// holding no table is not yet an error then (see [`tables_by_schema`]).
     pub proposes_schemas: bool,
+    /// `test` and its `--list` build the deploy window of `[upgrade]`; `init` and `fix` do not.
+    pub deploys: bool,
 }
 
 /// `pg-invariants cache key`: prints the key of the project's migrated cluster.
@@ -124,13 +126,17 @@ pub(crate) fn set_up_quietly(
     chain: &Chain,
     request: Request,
 ) -> Result<(tokio::runtime::Runtime, Setup, String), String> {
+    let planned = match request.deploys {
+        true => crate::upgrade::plan(spec, chain)?,
+        false => None,
+    };
     let source = Source::decide(&spec.project.database, request.backend, request.no_cache)
         .map_err(|e| format!("error: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("error: cannot start the async runtime: {e}"))?;
-    let setup = runtime
+    let mut setup = runtime
         .block_on(Setup::run(
             spec,
             chain,
@@ -139,6 +145,14 @@ pub(crate) fn set_up_quietly(
             request.second_pass,
         ))
         .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
+    if let Some(planned) = &planned
+        && setup.outcome.apply.is_ok()
+    {
+        let upgrade = runtime
+            .block_on(crate::upgrade::run(spec, planned, &source))
+            .map_err(|e| format!("error: no PostgreSQL could be started for [upgrade]: {e}"))?;
+        setup.outcome.upgrade = Some(upgrade);
+    }
     let mut header = format!(
         "pg-invariants: {} migration(s) ({}) on {} {}; server ready in {:.2}s, {}\n",
         chain.migrations.len(),
@@ -167,6 +181,12 @@ pub(crate) fn set_up_quietly(
     }
     for sentence in &chain.not_run {
         header.push_str(&format!("pg-invariants: {sentence}\n"));
+    }
+    if let Some(upgrade) = &setup.outcome.upgrade {
+        header.push_str(&format!("pg-invariants: upgrade: new migrations: {}\n", upgrade.why));
+        for note in &upgrade.notes {
+            header.push_str(&format!("pg-invariants: {note}\n"));
+        }
     }
     if let Some(catalog) = &setup.catalog
         && !request.proposes_schemas
@@ -311,7 +331,7 @@ impl Session {
         setup: Setup,
         handle: tokio::runtime::Handle,
     ) -> Self {
-        let checks = plan::build(&spec, setup.catalog.as_ref());
+        let checks = plan::build(&spec, setup.catalog.as_ref(), setup.outcome.upgrade.as_ref());
         Self {
             spec,
             snapshots,

@@ -47,6 +47,9 @@ pub struct SetupOutcome {
     pub apply: Result<(), ApplyError>,
     /// `None` when `idempotent = false`, or the pass was skipped ([`SecondPass::Skip`]).
     pub idempotent: Option<Result<(), ApplyError>>,
+    /// `[upgrade]`: what the deploy window showed (`None` without one, or for a command
+    /// that does not test deploys).
+    pub upgrade: Option<crate::upgrade::Outcome>,
 }
 
 /// Whether the set-up applies the chain a second time (on a clone) for `migrations::idempotent`.
@@ -390,7 +393,11 @@ impl Setup {
             .clone()
             .map(|pool| tokio::spawn(watch(probe.clone(), exit.clone(), pool)));
         Ok(Self {
-            outcome: SetupOutcome { apply, idempotent },
+            outcome: SetupOutcome {
+                apply,
+                idempotent,
+                upgrade: None,
+            },
             catalog,
             pool,
             timings,

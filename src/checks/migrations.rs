@@ -41,6 +41,9 @@ pub fn verdict(kind: &CheckKind, outcome: &SetupOutcome) -> Option<Verdict> {
                 fix: None,
             })),
         },
+        (CheckKind::Deploy(test), Ok(())) => {
+            Some(super::deploy::verdict(*test, outcome.upgrade.as_ref()))
+        }
         _ => None,
     }
 }
@@ -71,7 +74,11 @@ mod tests {
         apply: Result<(), ApplyError>,
         idempotent: Option<Result<(), ApplyError>>,
     ) -> SetupOutcome {
-        SetupOutcome { apply, idempotent }
+        SetupOutcome {
+            apply,
+            idempotent,
+            upgrade: None,
+        }
     }
 
     fn coverage() -> CheckKind {

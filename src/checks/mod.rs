@@ -15,6 +15,7 @@ mod anon;
 mod column_exists;
 mod column_type;
 mod coverage;
+mod deploy;
 mod fk;
 mod function;
 mod immutable;
@@ -79,7 +80,7 @@ pub async fn run(kind: &CheckKind, ctx: &Context<'_>) -> Verdict {
             args,
             acting,
         } => function::Promise(function, args, *acting).check(ctx).await,
-        CheckKind::Apply | CheckKind::Idempotent => Err(unchecked(None)),
+        CheckKind::Apply | CheckKind::Idempotent | CheckKind::Deploy(_) => Err(unchecked(None)),
     }
 }
 

@@ -63,6 +63,7 @@ pub fn run(options: Options) -> ExitCode {
             connections: 2,
             second_pass: SecondPass::Run,
             proposes_schemas: false,
+        deploys: false,
         },
     ) {
         Ok(ready) => ready,
@@ -216,7 +217,7 @@ fn plural(n: usize, noun: &str) -> String {
 
 /// Every check of the plan that fails on the migrated database, by test name.
 fn failures(spec: &Spec, setup: &Setup, handle: &tokio::runtime::Handle) -> Vec<(String, Failure)> {
-    plan::build(spec, setup.catalog.as_ref())
+    plan::build(spec, setup.catalog.as_ref(), None)
         .into_iter()
         .filter_map(|check| {
             match session::verdict(&check.kind, spec, setup, handle, &Policy::read_only(), None) {

@@ -124,6 +124,7 @@ fn init(options: &Options) -> Result<(), InitError> {
             connections: session::default_threads(),
             second_pass: SecondPass::Run,
             proposes_schemas: fresh && options.schemas.is_none(),
+            deploys: false,
         },
     )
     .map_err(InitError::Setup)?;

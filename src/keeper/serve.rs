@@ -142,6 +142,7 @@ fn set_up(project: &Project) -> Result<(tokio::runtime::Runtime, Kept), String> 
         connections: 2 * session::default_threads(),
         second_pass: SecondPass::Run,
         proposes_schemas: false,
+        deploys: true,
     };
     let (runtime, setup, header) = session::set_up_quietly(&spec, &chain, request)?;
     eprint!("{header}");

@@ -257,7 +257,7 @@ async fn apply_all(
 /// (`SET statement_timeout = 0`, pg_dump's first line, or `set_config` in a function), and a
 /// limit the project can lift is none. A round trip of its own, since a statement that refuses
 /// a transaction block (`CREATE INDEX CONCURRENTLY`) refuses a message of several statements.
-async fn set_limits(conn: &mut PgConnection, limits: &Limits) -> Result<(), ApplyError> {
+pub(super) async fn set_limits(conn: &mut PgConnection, limits: &Limits) -> Result<(), ApplyError> {
     sqlx::raw_sql(AssertSqlSafe(limits.set_sql()))
         .execute(&mut *conn)
         .await

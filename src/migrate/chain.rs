@@ -79,6 +79,12 @@ impl Chain {
         Ok(Self { read, ..chain })
     }
 
+    /// Plain SQL files (`[upgrade] data`), each in a transaction unless a statement refuses
+    /// one, as `before` and seed files run.
+    pub fn scripts(paths: &[PathBuf]) -> Result<Vec<Migration>, ChainError> {
+        paths.iter().map(|p| script(p)).collect()
+    }
+
     /// [`Chain::discover`], but for what it read.
     fn read(project: &Project) -> Result<Self, ChainError> {
         let config = &project.migrations;

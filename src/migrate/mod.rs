@@ -17,6 +17,7 @@ pub mod placeholders;
 mod preset;
 mod psql;
 mod vacuous;
+mod watched;
 
 pub use apply::ApplyError;
 pub use chain::{Chain, ChainError};
@@ -24,3 +25,4 @@ pub use format::{DiscoverError, NewMigration, WriteError, append};
 pub use limits::Limits;
 pub use migration::Migration;
 pub use preset::schemas as preset_schemas;
+pub use watched::{Watch, Watched, apply_watched};

@@ -4,8 +4,10 @@
 //! table. Without it (`--list`, or when the chain failed to apply) the plan holds what the files
 //! alone declare: table files' facts, with rules merged into the columns they list.
 
+mod deploys;
 mod paths;
 
+pub use deploys::Deploy;
 pub use paths::{Acting, function, outside_schemas, reads, unmatched_entries};
 
 use crate::catalog::Catalog;
@@ -92,6 +94,8 @@ pub enum CheckKind {
         args: String,
         acting: Acting,
     },
+    /// `[upgrade]`: one test of the deploy window (its verdict is the set-up's).
+    Deploy(Deploy),
 }
 
 /// The per-column facts, in the order their tests are listed.
@@ -164,8 +168,13 @@ impl ColumnFact {
 /// part of the set-up).
 pub const IDEMPOTENT: &str = "migrations::idempotent";
 
-/// Every check, in order: migrations, coverage, rules, then table by table.
-pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
+/// Every check, in order: migrations, coverage, rules, then table by table, the paths around
+/// the policies, and the deploy window's tests (`upgrade`: what the set-up found names them).
+pub fn build(
+    spec: &Spec,
+    catalog: Option<&Catalog>,
+    upgrade: Option<&crate::upgrade::Outcome>,
+) -> Vec<Check> {
     let schema = spec.default_schema();
     let mut checks = vec![Check {
         name: "migrations::apply".into(),
@@ -218,6 +227,9 @@ pub fn build(spec: &Spec, catalog: Option<&Catalog>) -> Vec<Check> {
         }
     }
     paths::checks(spec, catalog, &mut checks);
+    if let Some(upgrade) = upgrade {
+        deploys::checks(upgrade, &mut checks);
+    }
     checks
 }
 

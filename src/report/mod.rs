@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::checks::Failure;
-use crate::plan::{Check, CheckKind};
+use crate::plan::{Check, CheckKind, Deploy};
 
 /// What stdout carries: libtest's lines (pretty, terse, or JSON) or a report written here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,6 +253,12 @@ fn classname(kind: &CheckKind, schema: &str) -> String {
         CheckKind::Function { function, args, .. } => {
             format!("{}({args})", function.shown(schema))
         }
+        CheckKind::Deploy(test) => match test {
+            Deploy::Apply | Deploy::Rows(_) => "upgrade",
+            Deploy::Locks(_) | Deploy::Reversible(_) => "migrations",
+            Deploy::Query(_) => "queries",
+        }
+        .into(),
     }
 }
 

@@ -485,6 +485,15 @@ impl Sandbox {
         lines.join("\n")
     }
 
+    /// Commits the rows kept: only on a database that exists to hold them (the deployed
+    /// database of deploy windows, `upgrade`), never on the one the checks share. What is
+    /// pending (a failed statement's `ROLLBACK TO SAVEPOINT`) goes first, so the transaction
+    /// commits rather than ends rolled back.
+    pub async fn commit(mut self) -> Result<(), DbError> {
+        let sql = format!("{}COMMIT", std::mem::take(&mut self.pending));
+        self.run(sql).await
+    }
+
     /// Rolls everything back and returns the connection to the pool.
     pub async fn rollback(mut self) {
         // A connection whose rollback fails is closed rather than returned in a transaction.

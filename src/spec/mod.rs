@@ -17,6 +17,7 @@ mod suggest;
 mod table;
 mod tenancy;
 mod timeout;
+mod upgrade;
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,7 @@ pub use suggest::{did_you_mean, nearest, nearest_to_glob};
 pub use table::{ColumnSpec, TableSpec};
 pub use tenancy::{PathEntry, TENANT, Tenancy, USER, squeezed};
 pub use timeout::Timeout;
+pub use upgrade::{Deployed, QueryFile, Upgrade};
 
 use crate::names::TableName;
 

@@ -16,6 +16,7 @@ use super::server_settings;
 use super::source::Source;
 use super::tenancy::{RawTenancy, Tenancy};
 use super::timeout::Timeout;
+use super::upgrade::{RawUpgrade, Upgrade};
 use crate::location::Location;
 
 /// Where PostgreSQL comes from.
@@ -145,6 +146,8 @@ pub struct Project {
     pub tenancy: Option<Tenancy>,
     /// `[known]`: the tests that fail today on purpose.
     pub known: Baseline,
+    /// `[upgrade]`: deploy windows are tested.
+    pub upgrade: Option<Upgrade>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +166,7 @@ struct RawProject {
     tenancy: Option<Spanned<RawTenancy>>,
     #[serde(default)]
     known: RawKnown,
+    upgrade: Option<Spanned<RawUpgrade>>,
 }
 
 #[derive(Deserialize)]
@@ -287,6 +291,10 @@ impl Project {
                     .resolve(&src, &src.at(t), &default_schema, database.preset)
             })
             .transpose()?;
+        let known = Baseline(known::resolve(&src, &raw.known)?);
+        let upgrade = (raw.upgrade.as_ref())
+            .map(|u| u.get_ref().resolve(&src, src.at(u), &dir))
+            .transpose()?;
 
         Ok(Self {
             file: file.to_path_buf(),
@@ -299,7 +307,8 @@ impl Project {
             },
             rules,
             tenancy,
-            known: Baseline(known::resolve(&src, &raw.known)?),
+            known,
+            upgrade,
             dir,
         })
     }

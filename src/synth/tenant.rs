@@ -44,6 +44,30 @@ impl<'a> Synth<'a> {
         self.row_of(sb, table, fixed, keep, key).await
     }
 
+    /// A kept row of `table` with a value of its own in every column that can take one,
+    /// nullable ones too, of `tenant` when given: a row as an application in production leaves
+    /// them (deploy windows, `upgrade`). Generated and identity columns, and those a sequence
+    /// fills, keep their default: a value given there would collide with the sequence's next.
+    pub async fn filled_row(
+        &mut self,
+        sb: &mut Sandbox,
+        table: &TableName,
+        tenant: Option<&Tenant>,
+    ) -> Result<Row, SynthError> {
+        let explicit: Vec<String> = (self.catalog.table(table).into_iter())
+            .flat_map(|t| &t.columns)
+            .filter(|c| !c.generated && c.identity.is_none())
+            .filter(|c| !c.default.as_deref().is_some_and(|d| d.contains("nextval(")))
+            .map(|c| c.name.clone())
+            .collect();
+        let want = Want {
+            explicit: &explicit,
+            tenant: tenant.map(|t| t.key.clone()),
+            ..Want::row(Vec::new(), true)
+        };
+        self.build(sb, table, want, 0).await
+    }
+
     /// Acts as a principal of `tenant` (signed up once per sandbox): the tenancy role and the
     /// principal's request settings, until [`Self::leave`].
     pub async fn act_as(&mut self, sb: &mut Sandbox, tenant: &Tenant) -> Result<(), Refused> {

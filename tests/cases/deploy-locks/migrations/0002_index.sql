@@ -1,0 +1,1 @@
+CREATE INDEX tasks_org ON tasks (org_id);

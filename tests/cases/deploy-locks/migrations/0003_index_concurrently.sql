@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY tasks_title ON tasks (title);

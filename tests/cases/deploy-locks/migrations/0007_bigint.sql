@@ -1,0 +1,1 @@
+ALTER TABLE tasks ALTER COLUMN points TYPE bigint;

@@ -1,0 +1,1 @@
+ALTER TABLE tasks ALTER COLUMN title TYPE text;

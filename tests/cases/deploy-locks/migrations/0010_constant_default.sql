@@ -1,0 +1,1 @@
+ALTER TABLE tasks ADD COLUMN status text NOT NULL DEFAULT 'open';

@@ -1,0 +1,1 @@
+ALTER TABLE tasks ADD CONSTRAINT tasks_org_present CHECK (org_id IS NOT NULL) NOT VALID;

@@ -1,0 +1,2 @@
+ALTER TABLE tasks ADD COLUMN priority int;
+UPDATE tasks SET priority = 1;

@@ -1,0 +1,2 @@
+-- migrate:up
+ALTER TABLE tasks ADD COLUMN due date;

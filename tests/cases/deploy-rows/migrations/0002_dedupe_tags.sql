@@ -1,0 +1,2 @@
+-- Keeps the first of each name: the others are deleted.
+DELETE FROM tags a USING tags b WHERE a.name = b.name AND a.id > b.id;

@@ -1,0 +1,1 @@
+CREATE INDEX projects_due ON projects (due);
