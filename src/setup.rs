@@ -602,3 +602,38 @@ async fn second_pass(
     postgres.drop_database(&clone).await?;
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Down parts never run while the cluster is built: editing one keeps the cluster, and
+    /// its key.
+    #[test]
+    fn the_migrated_key_leaves_the_down_parts_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pg-invariants.toml");
+        std::fs::write(
+            &file,
+            "[migrations]\npath = \"migrations\"\nformat = \"golang-migrate\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("invariants")).unwrap();
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir_all(&migrations).unwrap();
+        std::fs::write(migrations.join("1_a.up.sql"), "CREATE TABLE a ();").unwrap();
+        let key = |down: Option<&str>| {
+            if let Some(text) = down {
+                std::fs::write(migrations.join("1_a.down.sql"), text).unwrap();
+            }
+            let spec = Spec::load(&file).unwrap();
+            let chain = Chain::discover(&spec.project).unwrap();
+            let downs = chain.migrations[0].down.as_deref().map(|d| d.text.clone());
+            assert_eq!(downs.as_deref(), down);
+            migrated_key(&spec, &chain, "17").unwrap()
+        };
+        let without = key(None);
+        assert_eq!(key(Some("DROP TABLE a;")), without);
+        assert_eq!(key(Some("SELECT 1;")), without);
+    }
+}

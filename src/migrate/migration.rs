@@ -36,6 +36,14 @@ pub struct Migration {
     pub verbatim: Vec<Range<usize>>,
     /// SHA-256 of `text`, as it was when the migration was made ([`Migration::new`]).
     pub checksum: Checksum,
+    /// The tool's Down part of this migration (a `.down.sql` file, dbmate's `-- migrate:down`
+    /// section, sqitch's revert script...), itself a migration sent as the tool would send it,
+    /// so that `[upgrade] reversible` applies it with the machinery that applies Up parts and
+    /// its errors point into its own file. Never applied by the chain, and no part of the cache
+    /// key: it does not change the migrated cluster. `None` when the format has no Down parts
+    /// ([`crate::spec::Format::has_down_parts`]) or this migration has none; always `None`
+    /// in a Down part.
+    pub down: Option<Box<Migration>>,
 }
 
 /// SHA-256 of a migration's text: what identifies its content.
@@ -72,6 +80,24 @@ impl Migration {
             text,
             transaction: true,
             verbatim: Vec::new(),
+            down: None,
+        }
+    }
+
+    /// Another part of the same file (a Down section beside an Up one): the byte range `body`
+    /// of this migration's text, named like it, in a transaction until its format says
+    /// otherwise, with no Down part of its own.
+    pub fn section(&self, body: Range<usize>) -> Self {
+        Self {
+            version: self.version.clone(),
+            description: self.description.clone(),
+            path: self.path.clone(),
+            text: self.text.clone(),
+            body,
+            transaction: true,
+            verbatim: Vec::new(),
+            checksum: self.checksum,
+            down: None,
         }
     }
 
@@ -125,6 +151,27 @@ mod tests {
             ..Migration::new(PathBuf::from("1_t.sql"), text)
         };
         assert_eq!(migration.sql(), "CREATE TABLE t ();\n");
+    }
+
+    #[test]
+    fn a_section_is_another_part_of_the_same_file() {
+        let text = "-- migrate:up\nCREATE TABLE t ();\n-- migrate:down\nDROP TABLE t;\n";
+        let up = Migration {
+            version: "1".into(),
+            description: "t".into(),
+            body: 14..33,
+            transaction: false,
+            verbatim: Some(14..32).into_iter().collect(),
+            ..Migration::new(PathBuf::from("1_t.sql"), text.to_string())
+        };
+        let down = up.section(49..text.len());
+        assert_eq!(down.sql(), "DROP TABLE t;\n");
+        assert_eq!(
+            (&down.path, &down.text, &down.version, &down.description),
+            (&up.path, &up.text, &up.version, &up.description)
+        );
+        assert_eq!(down.checksum, up.checksum);
+        assert!(down.transaction && down.verbatim.is_empty() && down.down.is_none());
     }
 
     #[test]

@@ -413,6 +413,20 @@ mod tests {
         verify(Format::GolangMigrate, fixture.path()).unwrap();
     }
 
+    /// Atlas over another tool's layout: the chain is that tool's, Down parts included.
+    #[test]
+    fn a_chain_atlas_wrote_in_golang_migrate_layout_has_its_down_parts() {
+        let fixture = golang_migrate_chain();
+        let migrations = super::super::discover(Format::Auto, fixture.path()).unwrap();
+        assert_eq!(
+            Fixture::downs(&migrations),
+            [
+                Some(("DROP TABLE a;\n", false)),
+                Some(("DROP TABLE b;\n", false))
+            ]
+        );
+    }
+
     #[test]
     fn read_as_atlas_the_hint_names_the_dir_format_that_matches() {
         let fixture = golang_migrate_chain();

@@ -1,5 +1,7 @@
 //! `dbmate`: `<version>_<name>.sql` files with a `-- migrate:up` and an optional
-//! `-- migrate:down` section, applied by version; only the up section runs.
+//! `-- migrate:down` section, applied by version; only the up section runs, the down section
+//! (from the line after `-- migrate:down` to the end of the file) being the migration's Down
+//! part ([`Migration::down`]), sent as dbmate sends it (`transaction:false` on its own line).
 //!
 //! The body of a migration is the up section: from the line after `-- migrate:up` to the
 //! `-- migrate:down` line or the end of the file. dbmate sends the section in one `Exec`, in a
@@ -28,11 +30,12 @@ const LAYOUT: FileLayout = FileLayout {
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read(dir)?;
     for migration in &mut migrations {
-        let up = up_section(&migration.path, &migration.text)?;
-        migration.body = up.body;
-        if !up.transaction {
-            as_one_message(migration);
-        }
+        let (up, down) = sections(&migration.path, &migration.text)?;
+        let down = down.map(|down| Box::new(down.of(migration)));
+        *migration = Migration {
+            down,
+            ..up.of(migration)
+        };
     }
     in_version_order(Format::Dbmate, migrations, cmp_numeric)
 }
@@ -57,28 +60,48 @@ pub(super) fn has_up_section(text: &str) -> bool {
     lines(text).any(|(_, line)| directive(line, "up").is_some())
 }
 
-/// The up section of a migration file.
-struct UpSection {
+/// A section of a migration file: its body, and whether dbmate runs it in a transaction (no
+/// `transaction:false` on its directive line).
+struct Section {
     body: Range<usize>,
     transaction: bool,
 }
 
-fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverError> {
+impl Section {
+    /// The section of `file` (whose text it is in) as a migration sent as dbmate sends it.
+    fn of(&self, file: &Migration) -> Migration {
+        let mut migration = file.section(self.body.clone());
+        if !self.transaction {
+            as_one_message(&mut migration);
+        }
+        migration
+    }
+}
+
+/// The transaction mode the options of a directive line set.
+fn in_transaction(options: &str) -> bool {
+    !options
+        .split_whitespace()
+        .any(|option| option == "transaction:false")
+}
+
+/// The up section of a migration file, and its down section when it has one (from the line
+/// after `-- migrate:down` to the end of the file).
+fn sections(path: &Path, text: &str) -> Result<(Section, Option<Section>), DiscoverError> {
     let mut up: Option<(usize, bool)> = None;
-    let mut down: Option<usize> = None;
+    let mut down: Option<(usize, usize, bool)> = None;
     let mut statement: Option<usize> = None;
     for (start, line) in lines(text) {
         if up.is_none()
             && let Some(options) = directive(line, "up")
         {
-            let transaction = !options
-                .split_whitespace()
-                .any(|option| option == "transaction:false");
-            up = Some((start + line.len(), transaction));
+            up = Some((start + line.len(), in_transaction(options)));
             continue;
         }
-        if down.is_none() && directive(line, "down").is_some() {
-            down = Some(start);
+        if down.is_none()
+            && let Some(options) = directive(line, "down")
+        {
+            down = Some((start, start + line.len(), in_transaction(options)));
             continue;
         }
         let blank_or_comment = line.trim().is_empty() || line.trim_start().starts_with("--");
@@ -92,7 +115,7 @@ fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverError> {
         });
     };
     let at = |offset| Location::at(path, text, offset);
-    if let Some(down) = down
+    if let Some((down, ..)) = down
         && down < body_start
     {
         return Err(DiscoverError::DownBeforeUp { location: at(down) });
@@ -102,10 +125,15 @@ fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverError> {
             location: at(statement),
         });
     }
-    Ok(UpSection {
-        body: body_start..down.unwrap_or(text.len()),
+    let up = Section {
+        body: body_start..down.map_or(text.len(), |(start, ..)| start),
         transaction,
-    })
+    };
+    let down = down.map(|(_, body_start, transaction)| Section {
+        body: body_start..text.len(),
+        transaction,
+    });
+    Ok((up, down))
 }
 
 /// The options after `-- migrate:<section>` when `line` is that directive (dbmate allows any
@@ -134,6 +162,10 @@ impl Tool for Dbmate {
 
     fn history(&self) -> Option<(&'static str, &'static str)> {
         Some(("dbmate", HISTORY))
+    }
+
+    fn has_down_parts(&self) -> bool {
+        true
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
@@ -214,6 +246,33 @@ mod tests {
             (migrations[0].sql(), migrations[0].transaction),
             (body, transaction)
         );
+    }
+
+    #[rstest]
+    #[case::down("-- migrate:up\nCREATE TABLE t ();\n-- migrate:down\nDROP TABLE t;\n", Some(("DROP TABLE t;\n", true)))]
+    #[case::down_without_transaction(
+        "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY i;\n",
+        Some(("DROP INDEX CONCURRENTLY i;\n", false))
+    )]
+    #[case::up_without_transaction_down_in_one(
+        "-- migrate:up transaction:false\nVACUUM;\n-- migrate:down\nSELECT 1;\n",
+        Some(("SELECT 1;\n", true))
+    )]
+    #[case::empty_down("-- migrate:up\nSELECT 1;\n-- migrate:down\n", Some(("", true)))]
+    #[case::no_down("-- migrate:up\nSELECT 1;\n", None)]
+    fn the_down_section_is_the_down_part(#[case] text: &str, #[case] down: Option<(&str, bool)>) {
+        let fixture = Fixture::new(&[("1_a.sql", text)]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(Fixture::downs(&migrations), [down]);
+        if let Some(found) = migrations[0].down.as_deref() {
+            assert_eq!(
+                (found.path.clone(), found.text.as_str()),
+                (migrations[0].path.clone(), text)
+            );
+            let sent = Fixture::sent(found);
+            let at = found.body.start + found.statements().first().map_or(0, |s| s.range.start);
+            assert_eq!(crate::location::line_col(&found.text, at).0, 4, "{sent:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `diesel`: `<version>_<name>/up.sql` directories, applied by version; `down.sql` is the
-//! rollback and is skipped.
+//! rollback, never run: it is the migration's Down part ([`Migration::down`]), sent as diesel
+//! sends `up.sql` (`metadata.toml`'s `run_in_transaction` holds for both).
 //!
 //! Diesel's versions are the digits before the first `_`, dashes removed: its default
 //! `2024-01-31-120000_create_users` has version `20240131120000`, and its
@@ -16,7 +17,10 @@ use serde::Deserialize;
 use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
 use super::write::{DOWN, NewFile, Planned, timestamps};
-use super::{DirLayout, DiscoverError, Format, as_one_message, in_version_order, read_text};
+use super::{
+    DirLayout, DiscoverError, Format, as_one_message, down_file, in_version_order, read_text,
+    with_down,
+};
 use crate::migrate::migration::Migration;
 
 const LAYOUT: DirLayout = DirLayout {
@@ -37,8 +41,10 @@ pub(super) fn discover_skipping(
 ) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read_skipping(dir, skip)?;
     for migration in &mut migrations {
+        let down = down_file(migration, migration.path.with_file_name("down.sql"))?;
+        migration.down = down.map(Box::new);
         if !runs_in_transaction(&migration.path.with_file_name("metadata.toml"))? {
-            as_one_message(migration);
+            with_down(migration, as_one_message);
         }
     }
     in_version_order(Format::Diesel, migrations, cmp_numeric)
@@ -96,6 +102,10 @@ impl Tool for Diesel {
 
     fn history(&self) -> Option<(&'static str, &'static str)> {
         Some(("diesel", HISTORY))
+    }
+
+    fn has_down_parts(&self) -> bool {
+        true
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
@@ -235,6 +245,30 @@ mod tests {
         let fixture = Fixture::new(&[("1_a/up.sql", "SELECT 1;"), ("1_a/metadata.toml", metadata)]);
         let migrations = discover(fixture.path()).unwrap();
         assert_eq!(migrations[0].transaction, transaction);
+    }
+
+    #[test]
+    fn down_sql_is_the_down_part_in_the_transaction_mode_of_up_sql() {
+        let fixture = Fixture::new(&[
+            ("1_a/up.sql", "CREATE TABLE a ();"),
+            ("1_a/down.sql", "DROP TABLE a;"),
+            ("2_b/up.sql", "CREATE INDEX CONCURRENTLY i ON a ((1));"),
+            ("2_b/down.sql", "DROP INDEX CONCURRENTLY i;"),
+            ("2_b/metadata.toml", "run_in_transaction = false\n"),
+            ("3_c/up.sql", "SELECT 1;"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            Fixture::downs(&migrations),
+            [
+                Some(("DROP TABLE a;", true)),
+                Some(("DROP INDEX CONCURRENTLY i;", false)),
+                None
+            ]
+        );
+        let down = migrations[1].down.as_deref().unwrap();
+        assert!(down.path.ends_with("2_b/down.sql"));
+        assert_eq!(Fixture::sent(down), ["DROP INDEX CONCURRENTLY i;"]);
     }
 
     #[test]

@@ -77,6 +77,60 @@ pub(super) fn read_migration(
     })
 }
 
+/// The Down part of `up` kept in a file of its own at `path` (diesel's `down.sql`, sqitch's
+/// revert script, a `.down.sql` file): read whole, named as `up`, in a transaction until the
+/// layout says otherwise; `None` when there is no such file.
+pub(super) fn down_file(up: &Migration, path: PathBuf) -> Result<Option<Migration>, DiscoverError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    read_migration(path, &up.version, &up.description).map(Some)
+}
+
+/// Gives each `<version>_<name>.up.sql` migration of `dir` its Down part, as sqlx and
+/// golang-migrate pair them: the `<version>_<name>.down.sql` file of the same version (compared
+/// as the number both tools read it as), the one of the same name first when several have it.
+/// A migration that is no `.up.sql` file (sqlx's plain `<version>_<desc>.sql`) or has no Down
+/// file keeps `None`.
+pub(super) fn pair_down_files(
+    dir: &Path,
+    migrations: &mut [Migration],
+) -> Result<(), DiscoverError> {
+    let downs: Vec<(String, Entry)> = (entries(dir)?.into_iter())
+        .filter(|e| !e.is_dir)
+        .filter_map(|e| match versioned_name(&e.name, ".down.sql") {
+            Name::Migration { version, .. } => Some((version, e)),
+            _ => None,
+        })
+        .collect();
+    for up in migrations {
+        let name = up
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let Some(stem) = name.as_deref().and_then(|n| n.strip_suffix(".up.sql")) else {
+            continue;
+        };
+        let same_name = format!("{stem}.down.sql");
+        let down = (downs.iter())
+            .filter(|(version, _)| version::cmp_numeric(version, &up.version).is_eq())
+            .min_by_key(|(_, entry)| entry.name != same_name);
+        if let Some((_, entry)) = down {
+            up.down = down_file(up, entry.path.clone())?.map(Box::new);
+        }
+    }
+    Ok(())
+}
+
+/// `send` applied to `migration` and to its Down part, if any: the tool sends both alike
+/// (sqlx's `-- no-transaction` as each file says, diesel's `metadata.toml` for both...).
+pub(super) fn with_down(migration: &mut Migration, send: impl Fn(&mut Migration)) {
+    if let Some(down) = migration.down.as_deref_mut() {
+        send(down);
+    }
+    send(migration);
+}
+
 /// The lines of `text` with their byte offsets, each with its line break.
 pub(super) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.split_inclusive('\n').scan(0, |offset, line| {

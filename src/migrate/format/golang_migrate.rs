@@ -1,5 +1,6 @@
 //! `golang-migrate`: `<version>_<name>.up.sql`, applied by version; `.down.sql` files are
-//! rollbacks and are skipped.
+//! rollbacks, never run: each is the Down part ([`Migration::down`]) of the `.up.sql` file of
+//! its version, sent as golang-migrate sends an Up file.
 //!
 //! golang-migrate's PostgreSQL driver never wraps a file in a transaction: `Run` sends the whole
 //! file as ONE simple-query message (`conn.ExecContext(ctx, query)` without arguments, unless
@@ -14,7 +15,8 @@ use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
 use super::write::{DOWN, NEVER_WRAPPED, NewFile, Planned, flat};
 use super::{
-    DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
+    DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, pair_down_files,
+    versioned_name, with_down,
 };
 use crate::migrate::migration::Migration;
 
@@ -27,7 +29,10 @@ const LAYOUT: FileLayout = FileLayout {
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read(dir)?;
-    migrations.iter_mut().for_each(as_one_message);
+    pair_down_files(dir, &mut migrations)?;
+    for migration in &mut migrations {
+        with_down(migration, as_one_message);
+    }
     in_version_order(LAYOUT.format, migrations, cmp_numeric)
 }
 
@@ -51,6 +56,10 @@ impl Tool for GolangMigrate {
 
     fn history(&self) -> Option<(&'static str, &'static str)> {
         Some(("golang-migrate", HISTORY))
+    }
+
+    fn has_down_parts(&self) -> bool {
+        true
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
@@ -132,6 +141,29 @@ mod tests {
             ["CREATE TABLE a ();\n\nDROP INDEX CONCURRENTLY IF EXISTS i;"]
         );
         assert!(migrations[2].statements().is_empty());
+    }
+
+    #[test]
+    fn a_down_file_is_the_down_part_sent_as_an_up_file_is() {
+        let fixture = Fixture::new(&[
+            ("000001_a.up.sql", "CREATE TABLE a ();"),
+            (
+                "000001_a.down.sql",
+                "-- undo\nDROP TABLE a;\nDROP TABLE b;\n",
+            ),
+            ("000002_b.up.sql", "SELECT 1;"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            Fixture::downs(&migrations),
+            [
+                Some(("-- undo\nDROP TABLE a;\nDROP TABLE b;\n", false)),
+                None
+            ]
+        );
+        let down = migrations[0].down.as_deref().unwrap();
+        assert!(down.path.ends_with("000001_a.down.sql"));
+        assert_eq!(Fixture::sent(down), ["DROP TABLE a;\nDROP TABLE b;"]);
     }
 
     #[rstest]

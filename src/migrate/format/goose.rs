@@ -1,5 +1,7 @@
 //! `goose`: `<version>_<name>.sql` files with `-- +goose Up` / `-- +goose Down` annotations,
-//! applied by numeric version; only the Up section runs.
+//! applied by numeric version; only the Up section runs. The Down section (from the line after
+//! `-- +goose Down` to the end of the file) is the migration's Down part
+//! ([`Migration::down`]), read and sent as the Up section is.
 //!
 //! Annotations are read as goose reads them: a `--` comment line holding `+goose`, the rest of
 //! the line (case-insensitive, spacing free) being `Up`, `Down`, `StatementBegin`,
@@ -43,10 +45,17 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     }
     let mut migrations = LAYOUT.read(dir)?;
     for migration in &mut migrations {
-        let up = up_section(&migration.path, &migration.text)?;
-        migration.body = up.body;
-        migration.transaction = up.transaction;
-        migration.verbatim = up.blocks;
+        let sections = sections(&migration.path, &migration.text)?;
+        let part = |part: Part| Migration {
+            transaction: sections.transaction,
+            verbatim: part.blocks,
+            ..migration.section(part.body)
+        };
+        let down = sections.down.map(|down| Box::new(part(down)));
+        *migration = Migration {
+            down,
+            ..part(sections.up)
+        };
     }
     in_version_order(Format::Goose, migrations, cmp_numeric)
 }
@@ -116,31 +125,56 @@ fn annotation(line: &str) -> Option<Option<Annotation>> {
     Some(known)
 }
 
+/// Which section of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Up,
+    Down,
+}
+
 /// Where the parser is in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     BeforeUp,
-    Up,
-    /// Inside `StatementBegin` of the Up section; the offset after that line.
-    UpBlock(usize),
-    Down,
-    DownBlock,
+    In(Side),
+    /// Inside `StatementBegin` of that section; the offset after that line.
+    Block(Side, usize),
 }
 
-/// The Up section of a migration file.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct UpSection {
+/// A section of a migration file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Part {
     pub(super) body: Range<usize>,
-    pub(super) transaction: bool,
     /// The `StatementBegin` … `StatementEnd` statements, trimmed.
     pub(super) blocks: Vec<Range<usize>>,
 }
 
-pub(super) fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverError> {
-    let mut section = UpSection {
-        body: 0..text.len(),
+/// The Up section of a migration file, its Down section when it has one, and their transaction
+/// mode (`NO TRANSACTION` anywhere in the file holds for both, as goose reads it).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Sections {
+    pub(super) up: Part,
+    pub(super) down: Option<Part>,
+    pub(super) transaction: bool,
+}
+
+impl Sections {
+    fn part(&mut self, side: Side) -> &mut Part {
+        match side {
+            Side::Up => &mut self.up,
+            Side::Down => self.down.get_or_insert_with(Part::default),
+        }
+    }
+}
+
+pub(super) fn sections(path: &Path, text: &str) -> Result<Sections, DiscoverError> {
+    let mut sections = Sections {
+        up: Part {
+            body: 0..text.len(),
+            blocks: Vec::new(),
+        },
+        down: None,
         transaction: true,
-        blocks: Vec::new(),
     };
     let mut state = State::BeforeUp;
     let mut last_begin = 0;
@@ -163,18 +197,18 @@ pub(super) fn up_section(path: &Path, text: &str) -> Result<UpSection, DiscoverE
             last_begin = indent;
         }
         let after = start + line.len();
-        state = step(state, found, start, after, text, &mut section).map_err(problem)?;
+        state = step(state, found, start, after, text, &mut sections).map_err(problem)?;
     }
     match state {
         State::BeforeUp => Err(DiscoverError::GooseMissingUp {
             path: path.to_path_buf(),
         }),
-        State::UpBlock(_) | State::DownBlock => Err(DiscoverError::GooseAnnotation {
+        State::Block(..) => Err(DiscoverError::GooseAnnotation {
             location: Location::at(path, text, last_begin),
             line: "-- +goose StatementBegin".into(),
             problem: UNCLOSED,
         }),
-        State::Up | State::Down => Ok(section),
+        State::In(_) => Ok(sections),
     }
 }
 
@@ -194,32 +228,31 @@ fn step(
     start: usize,
     after: usize,
     text: &str,
-    section: &mut UpSection,
+    sections: &mut Sections,
 ) -> Result<State, &'static str> {
     match (state, found) {
         (_, Annotation::NoTransaction) => {
-            section.transaction = false;
+            sections.transaction = false;
             Ok(state)
         }
         (_, Annotation::Envsub) => Ok(state),
         (State::BeforeUp, Annotation::Up) => {
-            section.body = after..text.len();
-            Ok(State::Up)
+            sections.up.body = after..text.len();
+            Ok(State::In(Side::Up))
         }
-        (State::Up, Annotation::Down) => {
-            section.body.end = start;
-            Ok(State::Down)
+        (State::In(Side::Up), Annotation::Down) => {
+            sections.up.body.end = start;
+            sections.part(Side::Down).body = after..text.len();
+            Ok(State::In(Side::Down))
         }
-        (State::Up, Annotation::StatementBegin) => Ok(State::UpBlock(after)),
-        (State::UpBlock(begin), Annotation::StatementEnd) => {
+        (State::In(side), Annotation::StatementBegin) => Ok(State::Block(side, after)),
+        (State::Block(side, begin), Annotation::StatementEnd) => {
             let block = trimmed(text, begin..start);
             if !block.is_empty() {
-                section.blocks.push(block);
+                sections.part(side).blocks.push(block);
             }
-            Ok(State::Up)
+            Ok(State::In(side))
         }
-        (State::Down, Annotation::StatementBegin) => Ok(State::DownBlock),
-        (State::DownBlock, Annotation::StatementEnd) => Ok(State::Down),
         _ => Err(MISPLACED),
     }
 }
@@ -244,6 +277,10 @@ impl Tool for Goose {
 
     fn history(&self) -> Option<(&'static str, &'static str)> {
         Some(("goose", HISTORY))
+    }
+
+    fn has_down_parts(&self) -> bool {
+        true
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
@@ -331,16 +368,48 @@ mod tests {
     #[case::comment_before_up("-- a note\n\n-- +goose Up\nSELECT 1;\n", 24..34, true)]
     #[case::crlf("-- +goose Up\r\nSELECT 1;\r\n-- +goose Down\r\n", 14..25, true)]
     #[case::byte_order_mark("\u{feff}-- +goose Up\nSELECT 1;\n", 16..26, true)]
-    fn sections(#[case] text: &str, #[case] body: Range<usize>, #[case] transaction: bool) {
-        let up = up_section(Path::new("1_a.sql"), text).unwrap();
-        assert_eq!((up.body, up.transaction), (body, transaction));
+    fn up_sections(#[case] text: &str, #[case] body: Range<usize>, #[case] transaction: bool) {
+        let found = sections(Path::new("1_a.sql"), text).unwrap();
+        assert_eq!((found.up.body, found.transaction), (body, transaction));
     }
 
     #[test]
     fn block_in_the_down_section_is_skipped() {
         let text = "-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose StatementBegin\nDO 'x';\n-- +goose StatementEnd\n";
-        let up = up_section(Path::new("1_a.sql"), text).unwrap();
-        assert_eq!((up.body, up.blocks), (13..23, Vec::new()));
+        let found = sections(Path::new("1_a.sql"), text).unwrap();
+        assert_eq!((found.up.body, found.up.blocks), (13..23, Vec::new()));
+    }
+
+    #[test]
+    fn the_down_section_is_the_down_part_read_as_the_up_section_is() {
+        let text = "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n\
+                    -- +goose Down\nDROP INDEX CONCURRENTLY i;\n-- +goose StatementBegin\n\
+                    DO 'a; b';\n-- +goose StatementEnd\nSELECT 1;\n";
+        let fixture = Fixture::new(&[
+            ("1_a.sql", text),
+            ("2_b.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\n"),
+            ("3_c.sql", "-- +goose Up\nSELECT 1;\n"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        let down = migrations[0].down.as_deref().unwrap();
+        assert_eq!(
+            (statements(down), down.transaction),
+            (
+                vec!["DROP INDEX CONCURRENTLY i", "DO 'a; b';", "SELECT 1"],
+                false
+            )
+        );
+        assert_eq!(
+            statements(&migrations[0]),
+            ["CREATE INDEX CONCURRENTLY i ON t (a)"]
+        );
+        assert_eq!(
+            (down.path.clone(), down.text.as_str()),
+            (migrations[0].path.clone(), text)
+        );
+        let block = down.body.start + down.statements()[1].range.start;
+        assert_eq!(crate::location::line_col(&down.text, block), (7, 1));
+        assert_eq!(Fixture::downs(&migrations)[1..], [Some(("", true)), None]);
     }
 
     /// Every error points at the line in the ORIGINAL file.
@@ -367,7 +436,7 @@ mod tests {
         #[case] column: usize,
         #[case] message: &str,
     ) {
-        let error = up_section(Path::new("1_a.sql"), text).unwrap_err();
+        let error = sections(Path::new("1_a.sql"), text).unwrap_err();
         let DiscoverError::GooseAnnotation { location, .. } = &error else {
             panic!("{error}");
         };
@@ -377,10 +446,10 @@ mod tests {
 
     #[test]
     fn missing_up_is_an_error_naming_the_file() {
-        let error = up_section(Path::new("1_a.sql"), "SELECT 1;\n").unwrap_err();
+        let error = sections(Path::new("1_a.sql"), "SELECT 1;\n").unwrap_err();
         let error = match error {
             DiscoverError::GooseAnnotation { .. } => {
-                up_section(Path::new("1_a.sql"), "-- only a comment\n").unwrap_err()
+                sections(Path::new("1_a.sql"), "-- only a comment\n").unwrap_err()
             }
             other => other,
         };

@@ -17,8 +17,10 @@
 //! migrations with the same version are reported before anything runs. Files that obviously are
 //! not migrations (hidden files such as `.gitkeep`, files that are not `.sql` such as
 //! `README.md` or `migration_lock.toml`, down migrations, flyway undo/baseline/callback files)
-//! are skipped; a `.sql` file whose name does not fit the layout is an error, because a typo must
-//! not silently drop a migration from the chain.
+//! are skipped: none runs (a format whose tool keeps a Down part for each migration,
+//! [`Format::has_down_parts`], records it in [`Migration::down`], never applied by the chain);
+//! a `.sql` file whose name does not fit the layout is an error, because a typo must not
+//! silently drop a migration from the chain.
 //!
 //! # Detection (`format = "auto"`)
 //!
@@ -111,8 +113,8 @@ use crate::migrate::migration::Migration;
 use crate::migrate::placeholders::Placeholders;
 use crate::spec::Format;
 use files::{
-    DirLayout, Entry, FileLayout, Name, entries, io_error, lines, read_migration, read_text,
-    trimmed, versioned, versioned_name,
+    DirLayout, Entry, FileLayout, Name, down_file, entries, io_error, lines, pair_down_files,
+    read_migration, read_text, trimmed, versioned, versioned_name, with_down,
 };
 use order::{as_one_message, in_version_order, mark_non_transactional, numbered};
 use tool::Tool;
@@ -191,6 +193,17 @@ pub fn named_chain(project: &Path) -> Option<PathBuf> {
 /// `command`.
 pub fn history(format: Format) -> Option<(&'static str, &'static str)> {
     tool(format)?.history()
+}
+
+impl Format {
+    /// True when the tool of this format keeps a Down part for its migrations, which discovery
+    /// then records in [`Migration::down`] (sqlx, golang-migrate, dbmate, goose, diesel,
+    /// node-pg-migrate, sqitch, liquibase); a migration of such a format without one has `down`
+    /// `None`, for the caller to report. False for the others, for `command` (no files) and for
+    /// `auto` (resolve it with [`detect`] first).
+    pub fn has_down_parts(self) -> bool {
+        tool(self).is_some_and(|tool| tool.has_down_parts())
+    }
 }
 
 /// The migrations of `dir` in the order `format` applies them. `Auto` detects the format
@@ -361,6 +374,23 @@ mod fixture {
                 .collect()
         }
 
+        /// Each migration's Down part: the SQL it runs and its transaction mode (`None`: no
+        /// Down part).
+        pub(crate) fn downs(migrations: &[Migration]) -> Vec<Option<(&str, bool)>> {
+            migrations
+                .iter()
+                .map(|m| m.down.as_deref().map(|d| (d.sql(), d.transaction)))
+                .collect()
+        }
+
+        /// The statements `migration` sends, as text.
+        pub(crate) fn sent(migration: &Migration) -> Vec<&str> {
+            let sql = migration.sql();
+            (migration.statements().into_iter())
+                .map(|s| &sql[s.range])
+                .collect()
+        }
+
         /// The migrations' paths relative to the migrations directory, `/`-separated.
         pub(crate) fn order(&self, migrations: &[Migration]) -> Vec<String> {
             migrations
@@ -488,6 +518,50 @@ mod tests {
             let expected = usize::from(!matches!(format, Format::Auto | Format::Command));
             assert_eq!(modules, expected, "{format}");
         }
+    }
+
+    #[test]
+    fn the_formats_with_down_parts_say_so() {
+        let with: Vec<Format> = (Format::ALL.into_iter())
+            .filter(|f| f.has_down_parts())
+            .collect();
+        assert_eq!(
+            with,
+            [
+                Format::Sqlx,
+                Format::Diesel,
+                Format::GolangMigrate,
+                Format::Dbmate,
+                Format::Goose,
+                Format::Sqitch,
+                Format::Liquibase,
+                Format::NodePgMigrate
+            ]
+        );
+    }
+
+    /// A format without Down parts records none, whatever files lie beside its migrations.
+    #[rstest]
+    #[case::sql_dir(Format::SqlDir, &[("1_a.sql", "SELECT 1;"), ("1_a.down.sql", "SELECT 2;")])]
+    #[case::refinery(Format::Refinery, &[("V1__a.sql", "SELECT 1;"), ("U2__b.sql", "SELECT 2;")])]
+    #[case::flyway(Format::Flyway, &[("V1__a.sql", "SELECT 1;"), ("U1__a.sql", "SELECT 2;")])]
+    #[case::prisma(Format::Prisma, &[("1_a/migration.sql", "SELECT 1;"), ("1_a/down.sql", "SELECT 2;")])]
+    #[case::atlas(Format::Atlas, &[("1_a.sql", "SELECT 1;")])]
+    fn formats_without_down_parts_record_none(
+        #[case] format: Format,
+        #[case] files: &[(&str, &str)],
+    ) {
+        let fixture = Fixture::new(files);
+        if format == Format::Atlas {
+            let sum = atlas_sum::current(format, fixture.path()).unwrap().unwrap();
+            std::fs::write(fixture.path().join(atlas::SUM), sum).unwrap();
+        }
+        let migrations = discover(format, fixture.path()).unwrap();
+        assert!(!migrations.is_empty());
+        assert!(
+            migrations.iter().all(|m| m.down.is_none()),
+            "{migrations:?}"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `node-pg-migrate`: SQL migrations `<timestamp>_<name>.sql` with `-- Up Migration` and
-//! `-- Down Migration` lines; only the up section runs.
+//! `-- Down Migration` lines; only the up section runs. The down section, from its marker to
+//! the up marker when that comes later, else to the end, is the migration's Down part
+//! ([`Migration::down`]), run in a transaction as node-pg-migrate runs it.
 //!
 //! As node-pg-migrate reads a SQL migration: the markers are `--` comment lines whose text,
 //! after any dashes and spaces, starts with `up migration` or `down migration`, in any case.
@@ -63,7 +65,9 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     }
     let mut keyed = Vec::new();
     for mut migration in LAYOUT.read(dir)? {
-        migration.body = up_section(&migration.path, &migration.text)?;
+        let (up, down) = sections(&migration.path, &migration.text)?;
+        migration.down = down.map(|down| Box::new(migration.section(down)));
+        migration.body = up;
         let key = time_key(&migration)?;
         keyed.push((key, migration));
     }
@@ -131,17 +135,25 @@ pub(super) fn has_up_marker(text: &str) -> bool {
     lines(text).any(|(_, line)| marker(line) == Some(Section::Up))
 }
 
-/// The byte range of `text` that node-pg-migrate runs as the up migration.
-fn up_section(path: &Path, text: &str) -> Result<Range<usize>, DiscoverError> {
+/// The byte ranges of `text` that node-pg-migrate runs as the up migration and, when the file
+/// has a down marker, as the down migration: each from its marker to the other's when that
+/// comes later, else to the end.
+fn sections(
+    path: &Path,
+    text: &str,
+) -> Result<(Range<usize>, Option<Range<usize>>), DiscoverError> {
     let first = |section| {
         lines(text)
             .find(|(_, line)| marker(line) == Some(section))
             .map(|(start, _)| start)
     };
+    let until = |from: usize, other: Option<usize>| match other {
+        Some(other) if other.cmp(&from) == Ordering::Greater => from..other,
+        _ => from..text.len(),
+    };
     match (first(Section::Up), first(Section::Down)) {
-        (Some(up), Some(down)) if down.cmp(&up) == Ordering::Greater => Ok(up..down),
-        (Some(up), _) => Ok(up..text.len()),
-        (None, None) => Ok(0..text.len()),
+        (Some(up), down) => Ok((until(up, down), down.map(|down| until(down, Some(up))))),
+        (None, None) => Ok((0..text.len(), None)),
         (None, Some(down)) => Err(DiscoverError::Malformed {
             location: Location::at(path, text, down),
             problem: "a `-- Down Migration` section without `-- Up Migration`: node-pg-migrate \
@@ -170,6 +182,10 @@ impl Tool for NodePgMigrate {
 
     fn history(&self) -> Option<(&'static str, &'static str)> {
         Some(("node-pg-migrate", HISTORY))
+    }
+
+    fn has_down_parts(&self) -> bool {
+        true
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
@@ -263,10 +279,35 @@ mod tests {
         assert!(migrations[0].transaction);
     }
 
+    #[rstest]
+    #[case::after_up(
+        "-- Up Migration\nSELECT 1;\n-- Down Migration\nSELECT 2;\n",
+        Some("-- Down Migration\nSELECT 2;\n")
+    )]
+    #[case::any_case_before_up(
+        "---- down MIGRATION\nSELECT 2;\n-- up migration\nSELECT 1;\n",
+        Some("---- down MIGRATION\nSELECT 2;\n")
+    )]
+    #[case::no_down("-- Up Migration\nSELECT 1;\n", None)]
+    #[case::no_markers("SELECT 1;\n", None)]
+    fn the_down_section_is_the_down_part(#[case] text: &str, #[case] down: Option<&str>) {
+        let fixture = Fixture::new(&[("1700000000000_a.sql", text)]);
+        let migrations = discover(fixture.path()).unwrap();
+        let found = migrations[0].down.as_deref();
+        assert_eq!(
+            found.map(|d| (d.sql(), d.transaction)),
+            down.map(|d| (d, true))
+        );
+        if let Some(found) = found {
+            assert_eq!(found.text, text);
+            assert_eq!(Fixture::sent(found), ["SELECT 2"]);
+        }
+    }
+
     #[test]
     fn down_without_up_is_an_error_at_the_down_line() {
         let text = "SELECT 1;\n\n-- Down Migration\nDROP TABLE t;\n";
-        let error = up_section(Path::new("1_a.sql"), text).unwrap_err();
+        let error = sections(Path::new("1_a.sql"), text).unwrap_err();
         let DiscoverError::Malformed { location, .. } = &error else {
             panic!("{error}");
         };

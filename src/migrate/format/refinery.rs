@@ -8,7 +8,8 @@
 //! `-- refinery:noTransaction` line runs it outside one, sent as refinery's PostgreSQL drivers
 //! send a migration (`batch_execute`: the whole file as ONE simple-query message).
 //!
-//! Flyway's layout looks the same (`V1__init.sql`); [`super::detect`] tells them apart.
+//! Flyway's layout looks the same (`V1__init.sql`); [`super::detect`] tells them apart. refinery
+//! has no down migrations (a `U` file is a migration of its own, not an undo): no Down part.
 
 use std::path::Path;
 use std::time::SystemTime;

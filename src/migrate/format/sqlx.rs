@@ -1,5 +1,6 @@
 //! `sqlx`: `<version>_<description>.sql`, or `<version>_<description>.up.sql` with `.down.sql`
-//! rollbacks (skipped), applied by version.
+//! rollbacks, applied by version. A `.down.sql` file never runs: it is the Down part
+//! ([`Migration::down`]) of the `.up.sql` file of its version, sent as sqlx sends any file.
 //!
 //! A file whose first line is `-- no-transaction` runs outside a transaction; every other file
 //! runs in one, as sqlx does: a `CREATE INDEX CONCURRENTLY` without the marker fails here as it
@@ -15,7 +16,8 @@ use super::tool::{Listing, Tool};
 use super::version::cmp_numeric;
 use super::write::{DOWN, NewFile, Planned, flat};
 use super::{
-    DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, versioned_name,
+    DiscoverError, FileLayout, Format, Name, as_one_message, in_version_order, pair_down_files,
+    versioned_name, with_down,
 };
 use crate::migrate::migration::Migration;
 
@@ -28,12 +30,18 @@ const LAYOUT: FileLayout = FileLayout {
 
 pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     let mut migrations = LAYOUT.read(dir)?;
+    pair_down_files(dir, &mut migrations)?;
     for migration in &mut migrations {
-        if opts_out_of_transaction(&migration.text) {
-            as_one_message(migration);
-        }
+        with_down(migration, send);
     }
     in_version_order(Format::Sqlx, migrations, cmp_numeric)
+}
+
+/// As sqlx sends a file, Up or Down: in a transaction unless its first line opts out.
+fn send(migration: &mut Migration) {
+    if opts_out_of_transaction(&migration.text) {
+        as_one_message(migration);
+    }
 }
 
 fn parse(name: &str) -> Name<'_> {
@@ -79,6 +87,10 @@ impl Tool for Sqlx {
 
     fn history(&self) -> Option<(&'static str, &'static str)> {
         Some(("sqlx", HISTORY))
+    }
+
+    fn has_down_parts(&self) -> bool {
+        true
     }
 
     fn discover(&self, dir: &Path, _: &super::Options) -> Result<Vec<Migration>, DiscoverError> {
@@ -178,6 +190,44 @@ mod tests {
             .collect();
         assert_eq!(sent, ["CREATE TABLE a ();\n\nCREATE TABLE b ();\n-- end"]);
         assert!(migrations[1].statements().is_empty());
+    }
+
+    #[test]
+    fn a_down_file_is_the_down_part_of_the_up_file_of_its_version() {
+        let fixture = Fixture::new(&[
+            ("1_a.up.sql", "CREATE TABLE a ();"),
+            ("1_a.down.sql", "DROP TABLE a;"),
+            (
+                "2_b.up.sql",
+                "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON a ((1));",
+            ),
+            (
+                "02_b.down.sql",
+                "-- no-transaction\nDROP INDEX CONCURRENTLY i;\n",
+            ),
+            ("3_c.up.sql", "SELECT 1;"),
+            ("4_d.sql", "SELECT 1;"),
+            ("4_d.down.sql", "SELECT 2;"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        let downs = Fixture::downs(&migrations);
+        assert_eq!(
+            downs,
+            [
+                Some(("DROP TABLE a;", true)),
+                Some(("-- no-transaction\nDROP INDEX CONCURRENTLY i;\n", false)),
+                None,
+                None
+            ]
+        );
+        let down = migrations[1].down.as_deref().unwrap();
+        assert!(down.path.ends_with("02_b.down.sql"));
+        assert_eq!(Fixture::sent(down), ["DROP INDEX CONCURRENTLY i;"]);
+        assert_eq!(
+            (down.version.as_str(), down.description.as_str()),
+            ("2", "b")
+        );
+        assert!(down.down.is_none());
     }
 
     #[rstest]

@@ -125,6 +125,14 @@ pub(crate) trait Tool: Sync {
     /// order. A file that looks like a migration but does not fit is an error, never skipped.
     fn discover(&self, dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError>;
 
+    /// True when the tool keeps a Down part for its migrations (a `.down.sql` file, a
+    /// `-- migrate:down` section, a revert script): [`Tool::discover`] then records each one
+    /// it finds in [`Migration::down`], which stays `None` for a migration without one. False:
+    /// the tool has no way to undo a migration, and `down` is always `None`.
+    fn has_down_parts(&self) -> bool {
+        false
+    }
+
     /// [`Tool::discover`] without reading the migration folders `skip` matches, for `exclude`:
     /// only the one-directory-per-migration layouts (Prisma, diesel) can leave a folder unread
     /// (a data migration holding only `migration.ts`). Others read everything and let the

@@ -16,7 +16,8 @@
 //! A changeset written in XML, YAML or JSON (`<changeSet>` with `createTable`, `sql`...) only
 //! Liquibase can run: it is an error naming the changeset (`author:id`) and where it is; use
 //! `format = "command"` for such a chain. `property`, `preConditions` and any other element of a
-//! changelog are ignored. Formatted SQL is read in `sql`.
+//! changelog are ignored. Formatted SQL is read in `sql`; a changeset's `--rollback` lines are
+//! its Down part ([`Migration::down`], read in `rollback`).
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -30,6 +31,7 @@ use crate::location::Location;
 use crate::migrate::migration::Migration;
 
 mod markup;
+mod rollback;
 mod sql;
 
 use markup::{with_includes, xml_steps, yaml_steps};
@@ -299,6 +301,10 @@ impl Tool for Liquibase {
 
     fn discover(&self, dir: &Path, options: &Options) -> Result<Vec<Migration>, DiscoverError> {
         discover(dir, &options.classpath)
+    }
+
+    fn has_down_parts(&self) -> bool {
+        true
     }
 
     fn chain_files(&self) -> &'static [&'static str] {

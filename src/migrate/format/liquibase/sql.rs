@@ -10,10 +10,11 @@
 //! `all`, `!postgresql`). `context` and `labels` are ignored, as Liquibase ignores them when
 //! `update` is given no filter; `runOnChange`, `runAlways`... change nothing on a new database.
 //!
-//! Never run: `--rollback` lines and `/* liquibase rollback ... */` blocks, and the lines
-//! `--ignoreLines:start` ... `--ignoreLines:end` (or `--ignoreLines:<n>`) leave out. They are
-//! blanked in the migration's text (line breaks kept), so that every location still names the
-//! line and column of the original file. Ignored like any comment: `--comment`,
+//! Never run: `--rollback` lines and `/* liquibase rollback ... */` blocks (the changeset's
+//! Down part, see [`super::rollback`]), and the lines `--ignoreLines:start` ...
+//! `--ignoreLines:end` (or `--ignoreLines:<n>`) leave out. They are blanked in the migration's
+//! text (line breaks kept), so that every location still names the line and column of the
+//! original file. Ignored like any comment: `--comment`,
 //! `--preconditions` and `--precondition-*` (a precondition that would skip a changeset is not
 //! evaluated), `--validCheckSum`, `--property` (`${name}` is not substituted).
 //!
@@ -24,7 +25,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use super::Step;
+use super::{Step, rollback};
 use crate::location::Location;
 use crate::migrate::format::{DiscoverError, lines, trimmed};
 use crate::migrate::migration::Migration;
@@ -45,15 +46,34 @@ fn directive(line: &str) -> Option<&str> {
 }
 
 /// A changeset being read.
-struct Open {
-    name: String,
+pub(super) struct Open {
+    pub(super) name: String,
     id: String,
     /// Where its body starts: after the `--changeset` line.
     start: usize,
-    transaction: bool,
+    pub(super) transaction: bool,
+    /// How its SQL is sent (`splitStatements`, `endDelimiter`).
+    up: Sending,
+    /// How its rollback SQL is sent (`rollbackSplitStatements`, `rollbackEndDelimiter`).
+    pub(super) rollback: Sending,
+    for_postgres: bool,
+    /// The byte ranges of the changelog's text holding its rollback SQL, in order.
+    pub(super) rollback_sql: Vec<Range<usize>>,
+}
+
+/// How Liquibase splits SQL into statements.
+pub(super) struct Sending {
     split: bool,
     delimiter: Option<String>,
-    for_postgres: bool,
+}
+
+impl Default for Sending {
+    fn default() -> Self {
+        Self {
+            split: true,
+            delimiter: None,
+        }
+    }
 }
 
 /// What the changelog holds, in order, before the texts are final.
@@ -82,6 +102,7 @@ pub(super) fn steps(path: &Path, text: &str) -> Result<Vec<Step>, DiscoverError>
         pending: Vec::new(),
         open: None,
         rollback_block: false,
+        keep_block: false,
         ignore_until_end: false,
         ignore_lines: 0,
     };
@@ -102,6 +123,8 @@ struct Scan<'a> {
     open: Option<Open>,
     /// Inside a `/* liquibase rollback ... */` block.
     rollback_block: bool,
+    /// That block holds rollback SQL: its first line was `/* liquibase rollback` alone.
+    keep_block: bool,
     /// Inside `--ignoreLines:start` ... `--ignoreLines:end`.
     ignore_until_end: bool,
     /// Lines still to ignore after `--ignoreLines:<n>`.
@@ -121,7 +144,7 @@ impl Scan<'_> {
         let line_range = offset..offset + line.trim_end_matches(['\n', '\r']).len();
         let content = line.trim();
         let said = directive(content).map(|d| (d, d.to_ascii_lowercase()));
-        if self.skipped(content, said.as_ref().map(|(_, l)| l.as_str())) {
+        if self.skipped(offset, line, said.as_ref().map(|(_, l)| l.as_str())) {
             self.blank.push(line_range);
             return Ok(());
         }
@@ -139,6 +162,9 @@ impl Scan<'_> {
         };
         if lower.starts_with("rollback") {
             self.blank.push(line_range);
+            if let Some(sql) = rollback::in_line(line) {
+                self.keep(offset + sql.start..offset + sql.end);
+            }
         } else if let Some(rest) = lower.strip_prefix("ignorelines:") {
             self.blank.push(line_range);
             match rest.trim() {
@@ -164,11 +190,16 @@ impl Scan<'_> {
         Ok(())
     }
 
-    /// Whether the line is part of a rollback block or of ignored lines (or starts a rollback
-    /// block), updating what is ignored next. `said`: its directive, lower-cased.
-    fn skipped(&mut self, content: &str, said: Option<&str>) -> bool {
+    /// Whether the line at `offset` is part of a rollback block or of ignored lines (or starts
+    /// a rollback block), updating what is ignored next. `said`: its directive, lower-cased.
+    fn skipped(&mut self, offset: usize, line: &str, said: Option<&str>) -> bool {
+        let content = line.trim();
         if self.rollback_block {
             self.rollback_block = !content.ends_with("*/");
+            if self.keep_block {
+                let sql = rollback::in_block(line, !self.rollback_block);
+                self.keep(offset + sql.start..offset + sql.end);
+            }
             return true;
         }
         if self.ignore_lines > 0 || self.ignore_until_end {
@@ -178,14 +209,23 @@ impl Scan<'_> {
             }
             return true;
         }
-        let rollback_start = content
+        let opening = content
             .strip_prefix("/*")
-            .map(|rest| rest.trim_start().to_ascii_lowercase())
-            .is_some_and(|rest| rest.starts_with("liquibase rollback"));
+            .map(|rest| rest.trim_start().to_ascii_lowercase());
+        let rollback_start =
+            (opening.as_deref()).is_some_and(|r| r.starts_with("liquibase rollback"));
         if rollback_start {
             self.rollback_block = !content.ends_with("*/");
+            self.keep_block = opening.as_deref() == Some("liquibase rollback");
         }
         rollback_start
+    }
+
+    /// Notes `range` of the text as rollback SQL of the open changeset, if any.
+    fn keep(&mut self, range: Range<usize>) {
+        if let Some(open) = &mut self.open {
+            open.rollback_sql.push(range);
+        }
     }
 
     /// An `--include` / `--includeAll` directive.
@@ -214,19 +254,43 @@ impl Scan<'_> {
         }
     }
 
-    /// The steps, each changeset's SQL with the blanked lines masked.
+    /// The steps, each changeset's SQL with the blanked lines masked, its rollback its Down
+    /// part (see [`rollback`]).
     fn finish(self) -> Vec<Step> {
         let mut masked = self.text.to_string();
         for range in self.blank {
             masked.replace_range(range.clone(), &" ".repeat(range.len()));
         }
-        (self.pending.into_iter())
-            .filter_map(|p| match p {
-                Pending::Step(step) => Some(step),
-                Pending::Changeset(c, _) if !c.for_postgres => None,
+        let ups: Vec<Option<Migration>> = (self.pending.iter())
+            .map(|p| match p {
                 Pending::Changeset(c, body) => {
-                    Some(Step::Sql(Box::new(migration(self.path, &masked, c, body))))
+                    Some(migration(self.path, &masked, c, &c.up, body.clone()))
                 }
+                Pending::Step(_) => None,
+            })
+            .collect();
+        let changesets = self.pending.iter().filter_map(|p| match p {
+            Pending::Changeset(c, _) => Some(c),
+            Pending::Step(_) => None,
+        });
+        let rollback_text = rollback::only(self.text, changesets);
+        let downs: Vec<Option<Migration>> = (self.pending.iter().enumerate())
+            .map(|(i, p)| match p {
+                Pending::Changeset(c, body) => {
+                    let earlier = ups[..i].iter().flatten();
+                    rollback::down(self.path, &rollback_text, c, body.clone(), earlier)
+                }
+                Pending::Step(_) => None,
+            })
+            .collect();
+        (self.pending.into_iter().zip(ups).zip(downs))
+            .filter_map(|((p, up), down)| match (p, up) {
+                (Pending::Step(step), _) => Some(step),
+                (Pending::Changeset(c, _), _) if !c.for_postgres => None,
+                (Pending::Changeset(..), up) => up.map(|up| {
+                    let down = down.map(Box::new);
+                    Step::Sql(Box::new(Migration { down, ..up }))
+                }),
             })
             .collect()
     }
@@ -283,9 +347,10 @@ fn changeset(rest: &str, start: usize) -> Result<Option<Open>, String> {
         id: id.to_string(),
         start,
         transaction: true,
-        split: true,
-        delimiter: None,
+        up: Sending::default(),
+        rollback: Sending::default(),
         for_postgres: true,
+        rollback_sql: Vec::new(),
     };
     for (key, value) in attributes(attributes_text) {
         let flag = || match value.to_ascii_lowercase().as_str() {
@@ -295,9 +360,13 @@ fn changeset(rest: &str, start: usize) -> Result<Option<Open>, String> {
         };
         match key.to_ascii_lowercase().as_str() {
             "runintransaction" => open.transaction = flag()?,
-            "splitstatements" => open.split = flag()?,
+            "splitstatements" => open.up.split = flag()?,
+            "rollbacksplitstatements" => open.rollback.split = flag()?,
             "enddelimiter" if !value.is_empty() && value != ";" => {
-                open.delimiter = Some(value.to_string());
+                open.up.delimiter = Some(value.to_string());
+            }
+            "rollbackenddelimiter" if !value.is_empty() && value != ";" => {
+                open.rollback.delimiter = Some(value.to_string());
             }
             "dbms" => open.for_postgres = for_postgres(value),
             _ => {}
@@ -319,9 +388,17 @@ fn for_postgres(list: &str) -> bool {
     positive.is_empty() || positive.iter().any(|n| *n == "postgresql" || *n == "all")
 }
 
-fn migration(path: &Path, masked: &str, c: Open, body: Range<usize>) -> Migration {
+/// The migration that runs `body` of `masked` (the changelog's text, what must not run blanked)
+/// as changeset `c`, its statements split as `sending` says.
+pub(super) fn migration(
+    path: &Path,
+    masked: &str,
+    c: &Open,
+    sending: &Sending,
+    body: Range<usize>,
+) -> Migration {
     let mut text = masked.to_string();
-    let verbatim = match (&c.delimiter, c.split) {
+    let verbatim = match (&sending.delimiter, sending.split) {
         (_, false) => {
             let whole = trimmed(&text, body.clone());
             if whole.is_empty() {
@@ -346,8 +423,8 @@ fn migration(path: &Path, masked: &str, c: Open, body: Range<usize>) -> Migratio
         (None, true) => Vec::new(),
     };
     Migration {
-        version: c.name,
-        description: c.id,
+        version: c.name.clone(),
+        description: c.id.clone(),
         body,
         transaction: c.transaction,
         verbatim,
@@ -443,6 +520,94 @@ mod tests {
         assert_eq!(sent, ["SELECT 1", "SELECT 'last'"]);
         let last = found[0].body.start + statements[1].range.start;
         assert_eq!(crate::location::line_col(&found[0].text, last), (12, 1));
+    }
+
+    /// Each changeset's Down part: its statements, as sent, and its transaction mode.
+    fn downs(text: &str) -> Vec<Option<(Vec<String>, bool)>> {
+        (migrations(text).iter())
+            .map(|m| m.down.as_deref().map(|d| (sent(d), d.transaction)))
+            .collect()
+    }
+
+    #[test]
+    fn rollback_lines_are_the_down_part_located_in_the_changelog() {
+        let text = "--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (a int);\n\
+                    --rollback DROP TABLE t;\n--changeset a:2 runInTransaction:false\n\
+                    CREATE INDEX CONCURRENTLY i ON t (a);\n-- rollback DROP INDEX\n\
+                    --   ROLLBACK   CONCURRENTLY i;\n--changeset a:3\nSELECT 1;\n";
+        assert_eq!(
+            downs(text),
+            [
+                Some((vec!["DROP TABLE t".to_string()], true)),
+                Some((
+                    vec![format!("DROP INDEX\n{}CONCURRENTLY i", " ".repeat(16))],
+                    false
+                )),
+                None
+            ]
+        );
+        let found = migrations(text);
+        let down = found[1].down.as_deref().unwrap();
+        assert_eq!(
+            (down.path.as_path(), down.text.len()),
+            (Path::new("c.sql"), text.len())
+        );
+        let at = down.body.start + down.statements()[0].range.start;
+        assert_eq!(crate::location::line_col(&down.text, at), (7, 13));
+        assert_eq!(sent(&found[0]), ["CREATE TABLE t (a int)"]);
+    }
+
+    #[rstest::rstest]
+    #[case::block(
+        "--changeset a:1\nSELECT 1;\n/* liquibase rollback\nDROP TABLE t;\nDROP TABLE u; */\n",
+        Some((vec!["DROP TABLE t", "DROP TABLE u"], true))
+    )]
+    #[case::split_false(
+        "--changeset a:1 rollbackSplitStatements:false\nSELECT 1;\n--rollback DO 'a; b';\n--rollback SELECT 2;\n",
+        Some((vec!["DO 'a; b';\n           SELECT 2;"], true))
+    )]
+    #[case::end_delimiter(
+        "--changeset a:1 rollbackEndDelimiter:/ endDelimiter:;\nSELECT 1;\n--rollback DO 'a; b'\n--rollback /\n",
+        Some((vec!["DO 'a; b'"], true))
+    )]
+    #[case::not_required("--changeset a:1\nSELECT 1;\n--rollback not required\n", Some((vec![], true)))]
+    #[case::empty("--changeset a:1 runInTransaction:false\nSELECT 1;\n--rollback empty\n", Some((vec![], false)))]
+    #[case::no_space("--changeset a:1\nSELECT 1;\n--rollback\n", None)]
+    #[case::one_line_block(
+        "--changeset a:1\nSELECT 1;\n/* liquibase rollback DROP TABLE t; */\n",
+        None
+    )]
+    fn rollbacks_are_sent_as_liquibase_sends_them(
+        #[case] changesets: &str,
+        #[case] expected: Option<(Vec<&str>, bool)>,
+    ) {
+        let text = format!("--liquibase formatted sql\n{changesets}");
+        let expected = expected.map(|(s, t)| (s.into_iter().map(String::from).collect(), t));
+        assert_eq!(downs(&text), [expected]);
+    }
+
+    #[test]
+    fn a_rollback_naming_an_earlier_changeset_runs_its_sql() {
+        let text = "--liquibase formatted sql\n--changeset a:1\nCREATE TABLE old (a int);\n\
+                    --changeset a:2 runInTransaction:false\nDROP TABLE old;\n\
+                    --rollback changesetId:1 changesetAuthor:a\n\
+                    --changeset a:3\nSELECT 1;\n--rollback changesetId:9 changesetAuthor:a\n\
+                    --changeset a:4\nSELECT 1;\n\
+                    --rollback changesetId:1 changesetAuthor:a changesetPath:other.sql\n";
+        let found = migrations(text);
+        let down = found[1].down.as_deref().unwrap();
+        assert_eq!(
+            (sent(down), down.transaction),
+            (vec!["CREATE TABLE old (a int)".to_string()], false)
+        );
+        assert_eq!(down.body, found[0].body);
+        assert!(found[2].down.is_none() && found[3].down.is_none());
+    }
+
+    #[test]
+    fn a_raw_sql_changelog_has_no_down_part() {
+        let found = migrations("CREATE TABLE t ();\n--rollback DROP TABLE t;\n");
+        assert!(found[0].down.is_none());
     }
 
     #[rstest::rstest]

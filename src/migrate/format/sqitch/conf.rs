@@ -1,6 +1,7 @@
 //! `sqitch.conf`, read as sqitch reads it (a git-config file), for what decides where the chain
-//! is and how its scripts run: `top_dir`, `plan_file`, `deploy_dir`, `reworked_dir`,
-//! `reworked_deploy_dir`, `extension`, `registry` and the psql variables.
+//! is and how its scripts run: `top_dir`, `plan_file`, `deploy_dir`, `revert_dir`,
+//! `reworked_dir`, `reworked_deploy_dir`, `reworked_revert_dir`, `extension`, `registry` and
+//! the psql variables.
 //!
 //! sqitch looks a key up in the target's section (`[target "<name>"]`, the target being
 //! `core.target` or `engine.<engine>.target` when that is a name, not a URI), then the engine's
@@ -143,6 +144,8 @@ pub struct Layout {
     /// Where the deploy scripts of a reworked change's earlier instances are.
     pub reworked_deploy: PathBuf,
     pub revert: PathBuf,
+    /// Where the revert scripts of a reworked change's earlier instances are.
+    pub reworked_revert: PathBuf,
     pub verify: PathBuf,
     /// The scripts' extension, `sql` unless configured.
     pub extension: String,
@@ -203,10 +206,13 @@ impl Layout {
         let reworked = fetch("reworked_dir").map_or_else(|| top.clone(), path);
         let script_dir =
             |script: &str| fetch(&format!("{script}_dir")).map_or_else(|| top.join(script), path);
-        let reworked_deploy = match (fetch("reworked_deploy_dir"), fetch("deploy_dir")) {
+        let reworked_dir = |script: &str| match (
+            fetch(&format!("reworked_{script}_dir")),
+            fetch(&format!("{script}_dir")),
+        ) {
             (Some(dir), _) => path(dir),
             (None, Some(dir)) => clean(&reworked.join(dir)),
-            (None, None) => reworked.join("deploy"),
+            (None, None) => reworked.join(script),
         };
         let mut variables: BTreeMap<String, String> = BTreeMap::new();
         let mut sections = vec![
@@ -234,7 +240,8 @@ impl Layout {
             conf: None,
             plan: fetch("plan_file").map_or_else(|| top.join("sqitch.plan"), path),
             deploy: script_dir("deploy"),
-            reworked_deploy,
+            reworked_deploy: reworked_dir("deploy"),
+            reworked_revert: reworked_dir("revert"),
             revert: script_dir("revert"),
             verify: script_dir("verify"),
             extension: fetch("extension").unwrap_or_else(|| "sql".into()),
@@ -312,6 +319,18 @@ mod tests {
             l.variables,
             [("registry".to_string(), "sqitch".to_string())]
         );
+    }
+
+    #[rstest]
+    #[case::defaults("", "/p/revert")]
+    #[case::revert_dir("[core]\n revert_dir = undo\n", "/p/undo")]
+    #[case::reworked_dir("[core]\n reworked_dir = old\n", "/p/old/revert")]
+    #[case::reworked_revert_dir("[core]\n reworked_revert_dir = old-undo\n", "/p/old-undo")]
+    fn reworked_revert_scripts_are_found_as_reworked_deploy_scripts_are(
+        #[case] text: &str,
+        #[case] expected: &str,
+    ) {
+        assert_eq!(layout(text).reworked_revert, Path::new(expected));
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! `sqitch`: `sqitch.plan` lists the changes in deploy order, `deploy/<change>.sql` deploys each
-//! (`revert/` and `verify/` are never read).
+//! `sqitch`: `sqitch.plan` lists the changes in deploy order, `deploy/<change>.sql` deploys each;
+//! `revert/<change>.sql` (found as the deploy script is, `revert/<change>@<tag>.sql` for a
+//! reworked instance) is the change's Down part ([`Migration::down`]), never run by the chain,
+//! run through psql as a deploy script is; `verify/` is never read.
 //!
 //! The plan is read as sqitch's own parser (`App::Sqitch::Plan`) reads it: pragmas (`%project`
 //! required) up to the first blank line, then one change or `@tag` per line with an optional
@@ -30,7 +32,7 @@ use super::write::{
     Created, DOWN, NewFile, NewMigration, Planned, WriteError, appended, index, iso_timestamp,
     timestamps,
 };
-use super::{DiscoverError, Format, Options, atlas, lines, read_text};
+use super::{DiscoverError, Format, Options, atlas, down_file, lines, read_text};
 use crate::location::Location;
 use crate::migrate::migration::Migration;
 
@@ -84,7 +86,7 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
     changes
         .iter()
         .map(|change| {
-            let path = script(&layout, change);
+            let path = script(change, &layout.deploy, &layout.reworked_deploy, &layout);
             if !path.is_file() {
                 return Err(DiscoverError::ListedFileMissing {
                     location: Location::at(plan_path, &text, change.offset),
@@ -92,40 +94,50 @@ pub(super) fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoverError> {
                     path,
                 });
             }
-            let script = read_text(&path)?;
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Ok(Migration {
-                version: stem,
-                description: change.name.clone(),
-                transaction: false,
-                ..Migration::new(path, script)
-            })
+            deployed(change, path, &layout)
         })
         .collect()
 }
 
-/// The deploy script of `change`: `<name>.sql` in the deploy directory, or `<name>@<tag>.sql`
-/// in the reworked one for a reworked instance (`sql` being the configured extension).
-fn script(layout: &Layout, change: &Change) -> PathBuf {
+/// The change whose deploy script is at `path`, as sqitch runs it (psql, no transaction of
+/// its own), its revert script its Down part, run the same way.
+fn deployed(change: &Change, path: PathBuf, layout: &Layout) -> Result<Migration, DiscoverError> {
+    let text = read_text(&path)?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut migration = Migration {
+        version: stem,
+        description: change.name.clone(),
+        transaction: false,
+        ..Migration::new(path, text)
+    };
+    let revert = script(change, &layout.revert, &layout.reworked_revert, layout);
+    let down = down_file(&migration, revert)?.map(|down| Migration {
+        transaction: false,
+        ..down
+    });
+    migration.down = down.map(Box::new);
+    Ok(migration)
+}
+
+/// The deploy or revert script of `change` (`dir` holding the scripts, `reworked` those of
+/// reworked instances): `<name>.sql` in `dir`, or `<name>@<tag>.sql` in `reworked` for a
+/// reworked instance (`sql` being the configured extension).
+fn script(change: &Change, dir: &Path, reworked: &Path, layout: &Layout) -> PathBuf {
     let ext = &layout.extension;
     let candidates: Vec<PathBuf> = change
         .rework_tags
         .iter()
-        .map(|tag| {
-            layout
-                .reworked_deploy
-                .join(format!("{}@{tag}.{ext}", change.name))
-        })
+        .map(|tag| reworked.join(format!("{}@{tag}.{ext}", change.name)))
         .collect();
     match candidates.iter().find(|path| path.is_file()) {
         Some(found) => found.clone(),
         None => candidates
             .into_iter()
             .next()
-            .unwrap_or_else(|| layout.deploy.join(format!("{}.{ext}", change.name))),
+            .unwrap_or_else(|| dir.join(format!("{}.{ext}", change.name))),
     }
 }
 
@@ -369,6 +381,10 @@ impl Tool for Sqitch {
         discover(dir)
     }
 
+    fn has_down_parts(&self) -> bool {
+        true
+    }
+
     fn marker_files(&self) -> &'static [&'static str] {
         &[PLAN, conf::FILE]
     }
@@ -542,6 +558,39 @@ mod tests {
         let migrations = discover(fixture.path()).unwrap();
         let expected: Vec<String> = expected.iter().map(|n| format!("deploy/{n}")).collect();
         assert_eq!(fixture.order(&migrations), expected);
+    }
+
+    #[test]
+    fn each_revert_script_is_its_change_s_down_part_found_as_deploy_scripts_are() {
+        let body = format!("a {WHEN}\n@v1 {WHEN}\nb {WHEN}\na [a@v1] {WHEN}\n");
+        let fixture = Fixture::new(&[
+            (PLAN, &plan(&body)),
+            ("deploy/a@v1.sql", "CREATE TABLE a ();"),
+            ("deploy/b.sql", "CREATE TABLE b ();"),
+            ("deploy/a.sql", "ALTER TABLE a ADD c int;"),
+            ("revert/a@v1.sql", "BEGIN;\nDROP TABLE a;\nCOMMIT;\n"),
+            ("revert/a.sql", "ALTER TABLE a DROP c;"),
+        ]);
+        let migrations = discover(fixture.path()).unwrap();
+        assert_eq!(
+            Fixture::downs(&migrations),
+            [
+                Some(("BEGIN;\nDROP TABLE a;\nCOMMIT;\n", false)),
+                None,
+                Some(("ALTER TABLE a DROP c;", false))
+            ]
+        );
+        let downs: Vec<&Migration> = migrations
+            .iter()
+            .filter_map(|m| m.down.as_deref())
+            .collect();
+        assert_eq!(
+            fixture.order(&downs.into_iter().cloned().collect::<Vec<_>>()),
+            ["revert/a@v1.sql", "revert/a.sql"]
+        );
+        let reverted = migrations[0].down.as_deref().unwrap();
+        assert_eq!(Fixture::sent(reverted), ["BEGIN", "DROP TABLE a", "COMMIT"]);
+        assert_eq!(reverted.description, "a");
     }
 
     #[rstest]
