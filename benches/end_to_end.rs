@@ -561,14 +561,19 @@ fn main() {
 /// and their ratio.
 fn upgrade_against_plain(root: &Path, runs: usize) {
     let project = std::fs::read_to_string(root.join("pg-invariants.toml")).expect("project file");
-    let at = project.find("[upgrade]").expect("the project has [upgrade]");
+    let at = project
+        .find("[upgrade]")
+        .expect("the project has [upgrade]");
     let variants = [
         project.replacen("new = 1", "new = 2", 1),
         project[..at].to_string(),
     ];
     let cache = tempfile::tempdir().expect("tempdir");
     let mut medians = Vec::new();
-    for (variant, label) in variants.iter().zip(["with [upgrade] new = 2", "without [upgrade]"]) {
+    for (variant, label) in variants
+        .iter()
+        .zip(["with [upgrade] new = 2", "without [upgrade]"])
+    {
         let dir = tempfile::tempdir().expect("tempdir");
         for part in ["invariants", "snapshots", "examples"] {
             let copied = Command::new("cp")
@@ -581,7 +586,9 @@ fn upgrade_against_plain(root: &Path, runs: usize) {
         }
         std::fs::write(dir.path().join("pg-invariants.toml"), variant).expect("write");
         run(dir.path(), cache.path(), &[]);
-        let runs: Vec<Run> = (0..runs).map(|_| run(dir.path(), cache.path(), &[])).collect();
+        let runs: Vec<Run> = (0..runs)
+            .map(|_| run(dir.path(), cache.path(), &[]))
+            .collect();
         report(&format!("examples/saas {label}, warm"), &runs);
         medians.push(walls(&runs).median);
     }

@@ -89,12 +89,12 @@ pub fn print_cache_key(config: Option<&Path>, start: &Path, backend: Option<Back
             "error: no PostgreSQL server binaries found: no key without a server version",
         );
     };
-    match crate::setup::migrated_key(&spec, &chain, &server) {
+    match crate::migrate::migrated_key(&spec, &chain, &server) {
         Ok(key) => {
             println!("{key}");
             ExitCode::SUCCESS
         }
-        Err(e @ crate::setup::NotCached::Command) => invalid(&format!("error: {e}")),
+        Err(e @ crate::migrate::NotCached::Command) => invalid(&format!("error: {e}")),
         Err(e) => invalid(&format!("error: this chain is never cached: {e}")),
     }
 }
@@ -183,7 +183,10 @@ pub(crate) fn set_up_quietly(
         header.push_str(&format!("pg-invariants: {sentence}\n"));
     }
     if let Some(upgrade) = &setup.outcome.upgrade {
-        header.push_str(&format!("pg-invariants: upgrade: new migrations: {}\n", upgrade.why));
+        header.push_str(&format!(
+            "pg-invariants: upgrade: new migrations: {}\n",
+            upgrade.why
+        ));
         for note in &upgrade.notes {
             header.push_str(&format!("pg-invariants: {note}\n"));
         }
@@ -331,7 +334,11 @@ impl Session {
         setup: Setup,
         handle: tokio::runtime::Handle,
     ) -> Self {
-        let checks = plan::build(&spec, setup.catalog.as_ref(), setup.outcome.upgrade.as_ref());
+        let checks = plan::build(
+            &spec,
+            setup.catalog.as_ref(),
+            setup.outcome.upgrade.as_ref(),
+        );
         Self {
             spec,
             snapshots,

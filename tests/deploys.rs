@@ -10,7 +10,12 @@ fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
         .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
-        .args(["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .output()
         .expect("git runs");
@@ -44,7 +49,11 @@ fn project(from: &str) -> tempfile::TempDir {
         "migrations/0001_init.sql",
         "CREATE TABLE tasks (id int PRIMARY KEY, title text);\n",
     );
-    write(p, "data.sql", "INSERT INTO tasks VALUES (1, 'a'), (2, 'b');\n");
+    write(
+        p,
+        "data.sql",
+        "INSERT INTO tasks VALUES (1, 'a'), (2, 'b');\n",
+    );
     git(p, &["init", "-q"]);
     git(p, &["add", "."]);
     git(p, &["commit", "-q", "-m", "deployed"]);
@@ -54,7 +63,13 @@ fn project(from: &str) -> tempfile::TempDir {
 
 fn run(dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
-        .args(["test", "--config", "pg-invariants.toml", "--test-threads", "2"])
+        .args([
+            "test",
+            "--config",
+            "pg-invariants.toml",
+            "--test-threads",
+            "2",
+        ])
         .current_dir(dir)
         .env("PG_INVARIANTS_BACKEND", "local")
         .env_remove("PG_INVARIANTS_URL")
@@ -88,11 +103,16 @@ fn a_migration_added_since_the_revision_is_new_and_observed() {
         Some("FAILED"),
         "{stdout}"
     );
-    assert_eq!(outcome(&stdout, "upgrade::tasks::rows"), Some("ok"), "{stdout}");
+    assert_eq!(
+        outcome(&stdout, "upgrade::tasks::rows"),
+        Some("ok"),
+        "{stdout}"
+    );
     // The deployed migration is not new, so it has no locks test.
     assert_eq!(outcome(&stdout, "migrations::0001_init.sql::locks"), None);
     assert!(
-        stderr.contains("upgrade: new migrations: not at deployed (") && stderr.contains("0002_index.sql"),
+        stderr.contains("upgrade: new migrations: not at deployed (")
+            && stderr.contains("0002_index.sql"),
         "{stderr}"
     );
 }
@@ -108,7 +128,11 @@ fn a_deployed_migration_edited_since_fails_upgrade_apply() {
     let out = run(dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(101), "{stdout}");
-    assert_eq!(outcome(&stdout, "upgrade::apply"), Some("FAILED"), "{stdout}");
+    assert_eq!(
+        outcome(&stdout, "upgrade::apply"),
+        Some("FAILED"),
+        "{stdout}"
+    );
     assert!(stdout.contains("0001_init.sql (changed)"), "{stdout}");
     // The edited file is also new (it is not at the revision as it is today).
     assert_eq!(
@@ -116,7 +140,10 @@ fn a_deployed_migration_edited_since_fails_upgrade_apply() {
         Some("FAILED"),
         "{stdout}"
     );
-    assert!(stdout.contains("cannot be checked: upgrade::apply failed"), "{stdout}");
+    assert!(
+        stdout.contains("cannot be checked: upgrade::apply failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -126,7 +153,9 @@ fn a_revision_git_does_not_know_is_exit_2_naming_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("pg-invariants.toml:13:8: from = \"no-such-branch\": git knows no such revision"),
+        stderr.contains(
+            "pg-invariants.toml:13:8: from = \"no-such-branch\": git knows no such revision"
+        ),
         "{stderr}"
     );
 }

@@ -11,7 +11,8 @@ pub fn verdict(test: Deploy, upgrade: Option<&Outcome>) -> Verdict {
     let Some(upgrade) = upgrade else {
         return Err(Failure {
             at: None,
-            promise: "internal error: an [upgrade] test runs, but no deploy window was built".into(),
+            promise: "internal error: an [upgrade] test runs, but no deploy window was built"
+                .into(),
             expected: "the deploy window".into(),
             found: "none".into(),
             fix: None,
@@ -147,12 +148,18 @@ fn rows(upgrade: &Outcome, i: usize) -> Verdict {
             examples,
         } => Err(Failure {
             at: Some(upgrade.at.clone()),
-            promise: format!("every row of {table} present before the new migrations is still there after them"),
+            promise: format!(
+                "every row of {table} present before the new migrations is still there after them"
+            ),
             expected: format!("the {of} row(s), by {shown_by}"),
             found: format!(
                 "{missing} of them missing after the new migrations: {}{}",
                 examples.join(", "),
-                if *missing > examples.len() { ", ..." } else { "" }
+                if *missing > examples.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
             ),
             fix: None,
         }),

@@ -63,7 +63,7 @@ pub fn run(options: Options) -> ExitCode {
             connections: 2,
             second_pass: SecondPass::Run,
             proposes_schemas: false,
-        deploys: false,
+            deploys: false,
         },
     ) {
         Ok(ready) => ready,

@@ -76,9 +76,15 @@ pub async fn apply_watched(
             if own {
                 execute(conn, "BEGIN", "starting the statement's transaction").await?;
             }
-            watch.before(conn).await.map_err(|e| failed_watch(&watched, e))?;
+            watch
+                .before(conn)
+                .await
+                .map_err(|e| failed_watch(&watched, e))?;
             run_statement(conn, m, body_start, statement, None, None).await?;
-            watch.after(conn, &watched).await.map_err(|e| failed_watch(&watched, e))?;
+            watch
+                .after(conn, &watched)
+                .await
+                .map_err(|e| failed_watch(&watched, e))?;
             if own {
                 execute(conn, "COMMIT", "committing the statement").await?;
             }
@@ -88,7 +94,9 @@ pub async fn apply_watched(
             let _ = execute(conn, "ROLLBACK", "rolling back").await;
             return Err(message::locate_in_message(conn, m, statement, e).await);
         }
-        if !m.transaction && let Some(opens) = transaction_control(sql) {
+        if !m.transaction
+            && let Some(opens) = transaction_control(sql)
+        {
             scripts_own = opens;
         }
     }

@@ -441,12 +441,12 @@ mod tests {
         let file = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/cases/rule-org-id-without-fk/pg-invariants.toml");
         let spec = Spec::load(&file).expect("a valid case");
-        let names: Vec<String> = build(&spec, None).into_iter().map(|c| c.name).collect();
+        let names: Vec<String> = build(&spec, None, None).into_iter().map(|c| c.name).collect();
         assert_eq!(
             names[..3],
             ["migrations::apply", "rules::tenant-fk", "rules::timestamps"]
         );
-        let on_delete = build(&spec, None).into_iter().find_map(|c| match c.kind {
+        let on_delete = build(&spec, None, None).into_iter().find_map(|c| match c.kind {
             CheckKind::Column {
                 fact: ColumnFact::OnDelete { on_delete, .. },
                 ..

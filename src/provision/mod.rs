@@ -46,7 +46,7 @@ use local::LocalServer;
 use url::UrlServer;
 
 pub use cache::{
-    Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind, root_dir,
+    Building, Cache, Contents, DEFAULT_LIMIT as DEFAULT_CACHE_LIMIT, Entry, Key, Kind, root_dir,
 };
 pub use cleanup::{interrupted, on_exit, run_all as clean_up_now, wait_for_exit};
 pub use fs::remove_dir_patiently;

@@ -16,112 +16,26 @@
 // would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+mod error;
 pub mod guard;
 pub mod sqlstate;
 
-use std::fmt;
+pub use error::DbError;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use sqlx::Either;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgDatabaseError, PgPool, PgRow, Postgres};
+use sqlx::postgres::{PgPool, PgRow, Postgres};
 use sqlx::{Executor, Row, TypeInfo, ValueRef};
-
-use sqlstate::{DEADLOCK_DETECTED, LOCK_NOT_AVAILABLE, QUERY_CANCELED};
 
 /// How long one statement may run, and wait for a lock, before the check fails instead of hanging.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a synthesized INSERT waits for a lock: a wait is nearly always another check's
 /// uncommitted row with the same key, better answered with other values than by waiting.
-const SYNTHESIS_LOCK_TIMEOUT: &str = "200ms";
-
-/// An error PostgreSQL raised, with the fields checks decide on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DbError {
-    pub code: String,
-    pub message: String,
-    pub detail: Option<String>,
-    pub constraint: Option<String>,
-    pub column: Option<String>,
-    pub table: Option<String>,
-}
-
-impl DbError {
-    fn from_sqlx(e: sqlx::Error) -> Self {
-        match e
-            .as_database_error()
-            .and_then(|d| d.try_downcast_ref::<PgDatabaseError>())
-        {
-            Some(pg) => Self {
-                code: pg.code().to_string(),
-                message: pg.message().to_string(),
-                detail: pg.detail().map(str::to_string),
-                constraint: pg.constraint().map(str::to_string),
-                column: pg.column().map(str::to_string),
-                table: pg.table().map(str::to_string),
-            },
-            None => Self {
-                code: String::new(),
-                message: e.to_string(),
-                detail: None,
-                constraint: None,
-                column: None,
-                table: None,
-            },
-        }
-    }
-
-    /// A statement of a message the server ended without answering (nor refusing).
-    pub fn unanswered() -> Self {
-        Self::from_sqlx(sqlx::Error::Protocol(
-            "the server ended the message without answering every statement".into(),
-        ))
-    }
-
-    /// Lost to another session: chosen as a deadlock victim, or waited past `lock_timeout`.
-    pub fn is_contention(&self) -> bool {
-        matches!(self.code.as_str(), LOCK_NOT_AVAILABLE | DEADLOCK_DETECTED)
-    }
-
-    /// The server ran out of something (see [`sqlstate::is_resource`]).
-    pub fn is_resource(&self) -> bool {
-        sqlstate::is_resource(&self.code)
-    }
-
-    /// A timeout or lock wait: the check cannot conclude, whatever the statement was.
-    pub fn is_timeout(&self) -> bool {
-        self.code == QUERY_CANCELED || self.is_contention()
-    }
-}
-
-impl fmt::Display for DbError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.code.is_empty() {
-            return write!(f, "{}", self.message);
-        }
-        write!(f, "ERROR {}: {}", self.code, self.message)?;
-        if let Some(d) = &self.detail {
-            write!(f, " ({d})")?;
-        }
-        if self.code == QUERY_CANCELED {
-            write!(
-                f,
-                " [statement_timeout is {}s: a trigger or a lock held elsewhere kept it running]",
-                STATEMENT_TIMEOUT.as_secs()
-            )?;
-        }
-        if self.code == LOCK_NOT_AVAILABLE {
-            write!(
-                f,
-                " [lock_timeout is {}s for a check's statements, {SYNTHESIS_LOCK_TIMEOUT} for a synthesized row: another session holds a lock on this table]",
-                LOCK_TIMEOUT.as_secs()
-            )?;
-        }
-        Ok(())
-    }
-}
+pub(crate) const SYNTHESIS_LOCK_TIMEOUT: &str = "200ms";
 
 /// The two settings that decide how PostgreSQL's lexer splits a simple-protocol message into
 /// statements, put back at the start of the transaction and after every kept statement. A sample

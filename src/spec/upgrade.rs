@@ -190,7 +190,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("queries/sub")).unwrap();
         std::fs::create_dir_all(dir.path().join(".git")).unwrap();
-        for f in ["queries/b.sql", "queries/a.sql", "queries/sub/c.sql", ".git/x.sql"] {
+        for f in [
+            "queries/b.sql",
+            "queries/a.sql",
+            "queries/sub/c.sql",
+            ".git/x.sql",
+        ] {
             std::fs::write(dir.path().join(f), "SELECT 1;").unwrap();
         }
         let names = |p| -> Vec<String> {

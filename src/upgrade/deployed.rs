@@ -71,7 +71,10 @@ fn by_count(chain: &Chain, dir: &Path, count: usize, at: &Location) -> Result<Sp
     let new = deployed.migrations.split_off(total - count);
     let names: Vec<String> = new.iter().map(|m| name(m, dir)).collect();
     Ok(Split {
-        why: format!("the last {count} of the chain (new = {count}): {}", names.join(", ")),
+        why: format!(
+            "the last {count} of the chain (new = {count}): {}",
+            names.join(", ")
+        ),
         deployed,
         new,
         names,
@@ -94,11 +97,21 @@ fn from_git(spec: &Spec, chain: &Chain, revision: &str, at: &Location) -> Result
     let top = PathBuf::from(top.trim());
     let commit = git(
         &dir,
-        &["rev-parse", "--verify", "--quiet", &format!("{revision}^{{commit}}")],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{revision}^{{commit}}"),
+        ],
     )
-    .map_err(|_| failed("git knows no such revision (fetch it, or name a branch, tag or commit)".into()))?;
+    .map_err(|_| {
+        failed("git knows no such revision (fetch it, or name a branch, tag or commit)".into())
+    })?;
     let commit = commit.trim().to_string();
-    let prefix = dir.strip_prefix(&top).unwrap_or(Path::new("")).to_path_buf();
+    let prefix = dir
+        .strip_prefix(&top)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
     let checkout = tempfile::Builder::new()
         .prefix("pg-invariants-deployed-")
         .tempdir()
@@ -120,8 +133,11 @@ fn from_git(spec: &Spec, chain: &Chain, revision: &str, at: &Location) -> Result
     let deployed_names: Vec<(String, &Migration)> = (deployed.migrations.iter())
         .map(|m| (name(m, there), m))
         .collect();
-    let today: Vec<(String, &Migration)> =
-        chain.migrations.iter().map(|m| (name(m, here), m)).collect();
+    let today: Vec<(String, &Migration)> = chain
+        .migrations
+        .iter()
+        .map(|m| (name(m, here), m))
+        .collect();
     let mut rewritten = Vec::new();
     for (n, m) in &deployed_names {
         match today.iter().find(|(t, _)| t == n) {
@@ -141,7 +157,10 @@ fn from_git(spec: &Spec, chain: &Chain, revision: &str, at: &Location) -> Result
     let short: String = commit.chars().take(12).collect();
     let why = match names.len() {
         0 => format!("none: every migration is at {revision} ({short}) as it is today"),
-        _ => format!("not at {revision} ({short}) as they are today: {}", names.join(", ")),
+        _ => format!(
+            "not at {revision} ({short}) as they are today: {}",
+            names.join(", ")
+        ),
     };
     Ok(Split {
         deployed,

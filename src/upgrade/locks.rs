@@ -151,14 +151,17 @@ impl<'h> Observer<'h> {
     async fn seen(&self, conn: &mut PgConnection) -> Result<HashMap<i64, Seen>, sqlx::Error> {
         let oids: Vec<i64> = self.holding.iter().map(|h| h.oid).collect();
         let rows: Vec<(i64, i64, i64, i64, Option<String>)> = sqlx::query_as(
-            "SELECT c.oid::int8, c.relfilenode::int8, \
+            "WITH held AS (SELECT relation, string_agg(mode, ',') AS modes FROM pg_locks \
+               WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted \
+               GROUP BY relation) \
+             SELECT c.oid::int8, c.relfilenode::int8, \
              (coalesce(pg_stat_get_xact_tuples_returned(c.oid), 0) \
               + coalesce(pg_stat_get_xact_tuples_fetched(c.oid), 0))::int8, \
              (SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) \
               FROM pg_index i WHERE i.indrelid = c.oid)::int8, \
-             (SELECT string_agg(l.mode, ',') FROM pg_locks l WHERE l.pid = pg_backend_pid() \
-              AND l.locktype = 'relation' AND l.granted AND l.relation = c.oid) \
-             FROM pg_class c WHERE c.oid::int8 = ANY($1)",
+             held.modes \
+             FROM pg_class c LEFT JOIN held ON held.relation = c.oid \
+             WHERE c.oid::int8 = ANY($1)",
         )
         .bind(&oids)
         .fetch_all(&mut *conn)
@@ -274,7 +277,11 @@ fn instead(sql: &str, table: &TableName, touch: Touch, earlier: bool) -> String 
     }
     if has("NOT") && upper.contains("SET NOT NULL") {
         let column = word_after(sql, "ALTER COLUMN").unwrap_or_else(|| "<column>".into());
-        let check = ident(&format!("{}_{}_not_null", table.name, column.trim_matches('"')));
+        let check = ident(&format!(
+            "{}_{}_not_null",
+            table.name,
+            column.trim_matches('"')
+        ));
         return format!(
             "a CHECK first, then SET NOT NULL (PostgreSQL 12+ skips the scan): \
              ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID; \

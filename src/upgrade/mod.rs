@@ -10,13 +10,14 @@
 //! part and the schema compared ([`schema`]). What it found is an [`Outcome`]: verdicts as
 //! values, which `checks` reads and the plan names tests after.
 
+mod cluster;
 pub mod deployed;
 mod locks;
 mod queries;
 mod rows;
 mod schema;
 
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 use sqlx::postgres::{PgConnection, PgPoolOptions};
 
 pub use deployed::Split;
@@ -93,7 +94,10 @@ pub enum Prepared {
     Always,
     /// It does not prepare against the deployed schema: the query file is wrong.
     NotOnDeployed(String),
-    BrokeAfter { migration: String, error: String },
+    BrokeAfter {
+        migration: String,
+        error: String,
+    },
     NotReached,
 }
 
@@ -156,27 +160,52 @@ pub async fn run(
         ));
         return Ok(outcome);
     }
-    let postgres = Postgres::start(source).await?;
-    let database = postgres.create_database(None).await?;
+    let started = std::time::Instant::now();
+    let keyed = cluster::key(spec, planned, source);
+    let building = keyed.as_ref().and_then(|k| k.building());
+    let (postgres, database, hit) = cluster::start(source, keyed.as_ref()).await?;
     let roles = postgres.role_phase().await?;
-    let mut conn = postgres
-        .options(&database)
-        .connect()
-        .await
-        .map_err(|e| ProvisionError::Database {
-            what: "connecting to the deployed database".into(),
-            source: e,
-        })?;
+    let mut conn = cluster::connect(&postgres, &database).await?;
     let mark = roles.as_ref().map(|r| r.marking_sql());
     let env = postgres.client_env(&database);
-    let window = Window {
+    let mut window = Window {
         spec,
         planned,
         conn: &mut conn,
         env: &env,
         mark: mark.as_deref(),
     };
-    let result = window.open(&postgres, &database, &mut outcome).await;
+    let mut result = Ok(());
+    if !hit {
+        result = window.build(&postgres, &database, &mut outcome).await;
+    }
+    let kept = match (&result, &keyed) {
+        (Ok(()), Some(keyed)) if !hit => cluster::keep(&postgres, &database, keyed).await?,
+        _ => None,
+    };
+    drop(building);
+    if let Some(fresh) = kept {
+        conn = fresh;
+    }
+    outcome.notes.push(format!(
+        "upgrade: deployed database {} in {:.2}s",
+        match (hit, &keyed) {
+            (true, Some(k)) => format!("from cache {}", k.key),
+            (false, Some(k)) if result.is_ok() => format!("built, kept in the cache as {}", k.key),
+            _ => "built".to_string(),
+        },
+        started.elapsed().as_secs_f64()
+    ));
+    if result.is_ok() {
+        let mut window = Window {
+            spec,
+            planned,
+            conn: &mut conn,
+            env: &env,
+            mark: mark.as_deref(),
+        };
+        result = window.deploy(&mut outcome).await;
+    }
     if let Err(e) = result {
         outcome.apply = Err(e);
     }
@@ -202,17 +231,23 @@ fn observing(what: &str, e: sqlx::Error) -> String {
 }
 
 impl Window<'_> {
-    async fn open(
-        mut self,
+    /// The deployed chain, then its rows.
+    async fn build(
+        &mut self,
         postgres: &Postgres,
         database: &str,
         outcome: &mut Outcome,
     ) -> Result<(), String> {
         let split = &self.planned.split;
-        let shown = |e: ApplyError| e.to_string();
         (split.deployed.apply(self.conn, self.env, self.mark).await)
-            .map_err(|e| format!("the deployed chain does not apply: {}", shown(e)))?;
-        self.fill(postgres, database, outcome).await?;
+            .map_err(|e| format!("the deployed chain does not apply: {e}"))?;
+        self.fill(postgres, database, outcome).await
+    }
+
+    /// On the deployed database with its rows: the rows kept, the queries prepared, each new
+    /// migration observed, the rows looked for.
+    async fn deploy(&mut self, outcome: &mut Outcome) -> Result<(), String> {
+        let split = &self.planned.split;
         let kept = rows::keep(self.conn, self.spec)
             .await
             .map_err(|e| observing("reading the deployed rows", e))?;
@@ -257,7 +292,9 @@ impl Window<'_> {
                 .map_err(|e| observing("reading the rows after the new migrations", e))?;
             if let Fate::Dropped(by) = &fate {
                 let name = table.name.shown(schema);
-                outcome.notes.push(format!("upgrade: {name} is dropped by {by}"));
+                outcome
+                    .notes
+                    .push(format!("upgrade: {name} is dropped by {by}"));
             }
             outcome.tables.push((table.name.shown(schema), fate));
         }
@@ -300,7 +337,12 @@ impl Window<'_> {
 
     /// New migration `i`, observed; then its Down part and the schema compared, when
     /// reversible.
-    async fn migrate(&mut self, i: usize, m: &Migration, outcome: &mut Outcome) -> Result<(), String> {
+    async fn migrate(
+        &mut self,
+        i: usize,
+        m: &Migration,
+        outcome: &mut Outcome,
+    ) -> Result<(), String> {
         let schemas = &self.spec.project.invariants.schemas;
         let before = match self.planned.reversible {
             true => Some(

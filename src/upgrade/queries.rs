@@ -41,7 +41,10 @@ fn split(file: &QueryFile, text: &str) -> Vec<Query> {
         .filter(|(at, _)| *at == 0 || text[..*at].ends_with('\n'))
         .filter_map(|(at, _)| {
             let line = text[at..].lines().next()?;
-            let name = line.trim_start_matches("-- name:").split_whitespace().next()?;
+            let name = line
+                .trim_start_matches("-- name:")
+                .split_whitespace()
+                .next()?;
             Some((at, name.to_string()))
         })
         .collect();
@@ -59,7 +62,10 @@ fn split(file: &QueryFile, text: &str) -> Vec<Query> {
     (names.iter().enumerate())
         .map(|(i, (start, name))| {
             let end = names.get(i + 1).map_or(text.len(), |(next, _)| *next);
-            let body_start = text[*start..].find('\n').map_or(end, |n| start + n + 1).min(end);
+            let body_start = text[*start..]
+                .find('\n')
+                .map_or(end, |n| start + n + 1)
+                .min(end);
             query(name.clone(), *start, &text[body_start..end])
         })
         .collect()
@@ -71,7 +77,10 @@ fn sqlc_parameters(sql: &str) -> String {
     let mut names: Vec<String> = Vec::new();
     let highest = (sql.match_indices('$'))
         .filter_map(|(at, _)| {
-            let digits: String = sql[at + 1..].chars().take_while(char::is_ascii_digit).collect();
+            let digits: String = sql[at + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
             digits.parse::<usize>().ok()
         })
         .max()
@@ -131,7 +140,9 @@ fn sqlc_parameters(sql: &str) -> String {
 /// Prepares `query` on `conn` (and forgets it): PostgreSQL's error when it does not.
 pub async fn prepare(conn: &mut PgConnection, query: &Query) -> Result<(), String> {
     let sql = format!("PREPARE pg_invariants_query AS {}", query.sql);
-    let prepared = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await;
+    let prepared = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await;
     if prepared.is_ok() {
         // Only ours: sqlx keeps its own statements prepared on the connection.
         let _ = sqlx::raw_sql("DEALLOCATE pg_invariants_query")
@@ -139,7 +150,10 @@ pub async fn prepare(conn: &mut PgConnection, query: &Query) -> Result<(), Strin
             .await;
     }
     prepared.map(drop).map_err(|e| {
-        match e.as_database_error().and_then(|d| d.try_downcast_ref::<PgDatabaseError>()) {
+        match e
+            .as_database_error()
+            .and_then(|d| d.try_downcast_ref::<PgDatabaseError>())
+        {
             Some(pg) => format!("{} (SQLSTATE {})", pg.message(), pg.code()),
             None => e.to_string(),
         }
@@ -175,7 +189,9 @@ mod tests {
     #[test]
     fn sqlc_parameters_become_numbered_ones() {
         assert_eq!(
-            sqlc_parameters("SELECT * FROM t WHERE a = sqlc.arg(a) AND b = @b AND c = $1 AND a2 = @a"),
+            sqlc_parameters(
+                "SELECT * FROM t WHERE a = sqlc.arg(a) AND b = @b AND c = $1 AND a2 = @a"
+            ),
             "SELECT * FROM t WHERE a = $2 AND b = $3 AND c = $1 AND a2 = $2"
         );
         assert_eq!(

@@ -11,7 +11,7 @@ use crate::catalog::Catalog;
 use crate::names::TableName;
 use crate::sandbox::Sandbox;
 use crate::spec::Spec;
-use crate::synth::Synth;
+use crate::synth::{Synth, Tenant};
 
 /// Synthesized rows, committed: two per table of `schemas` (ignored ones aside), one per tenant
 /// A and B for tenant-scoped tables, parents first. Returns the tables that could not be given
@@ -46,8 +46,12 @@ pub async fn synthesize(pool: &PgPool, catalog: &Catalog, spec: &Spec) -> Vec<(S
     });
     for table in tables {
         let of_tenant = scoped.contains(&&table.name) && tenants.len() == 2;
-        for i in 0..2 {
-            let tenant = of_tenant.then(|| &tenants[i]);
+        // One row per tenant A and B on a tenant-scoped table, else two of no tenant.
+        let owners: Vec<Option<&Tenant>> = match of_tenant {
+            true => tenants.iter().map(Some).collect(),
+            false => vec![None, None],
+        };
+        for tenant in owners {
             // Every column filled when the table lets us; else the columns a row needs.
             let built = match synth.filled_row(&mut sb, &table.name, tenant).await {
                 Ok(row) => Ok(row),
@@ -123,7 +127,11 @@ pub async fn keep(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Kept>, sql
         let keyed = key.is_some();
         let columns = match key {
             Some(key) => key,
-            None => columns(conn, oid).await?.into_iter().map(|(n, _)| n).collect(),
+            None => columns(conn, oid)
+                .await?
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect(),
         };
         let rows = read(conn, oid, &columns).await?.unwrap_or_default();
         if !rows.is_empty() {
@@ -163,7 +171,12 @@ pub async fn fate(
         .collect();
     let numbers: Vec<i16> = kept_columns.iter().map(|&i| kept.columns[i]).collect();
     let names: Vec<String> = (numbers.iter())
-        .filter_map(|n| present.iter().find(|(p, _)| p == n).map(|(_, name)| name.clone()))
+        .filter_map(|n| {
+            present
+                .iter()
+                .find(|(p, _)| p == n)
+                .map(|(_, name)| name.clone())
+        })
         .collect();
     let now = read(conn, kept.oid, &numbers).await?.unwrap_or_default();
     let mut left = now;
@@ -191,7 +204,11 @@ pub async fn fate(
         of: kept.rows.len(),
         shown_by: format!(
             "{} ({})",
-            if kept.keyed { "primary key" } else { "every column" },
+            if kept.keyed {
+                "primary key"
+            } else {
+                "every column"
+            },
             names.join(", ")
         ),
         examples: missing.iter().take(10).map(shown).collect(),
@@ -217,11 +234,12 @@ async fn read(
     numbers: &[i16],
 ) -> Result<Option<Vec<Vec<Option<String>>>>, sqlx::Error> {
     let now = columns(conn, oid).await?;
-    let name: Option<String> =
-        sqlx::query_scalar("SELECT $1::int8::oid::regclass::text FROM pg_class WHERE oid::int8 = $1")
-            .bind(oid)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "SELECT $1::int8::oid::regclass::text FROM pg_class WHERE oid::int8 = $1",
+    )
+    .bind(oid)
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(name) = name else {
         return Ok(None);
     };

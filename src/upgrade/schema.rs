@@ -12,7 +12,7 @@ pub async fn render(conn: &mut PgConnection, schemas: &[String]) -> Result<Strin
         .bind(schemas)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(lines.join("\n"))
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
 }
 
 /// The differing lines of two renderings, as a unified diff (`-` before, `+` after).
@@ -43,7 +43,7 @@ WITH rel AS (
   SELECT format('column %s.%I %s%s%s%s', r.name, a.attname, format_type(a.atttypid, a.atttypmod),
            CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
            CASE WHEN d.adbin IS NOT NULL THEN ' default ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END,
-           CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity ELSE '' END)
+           CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END)
   FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
   WHERE r.relkind IN ('r', 'p', 'f', 'c', 'v', 'm')
