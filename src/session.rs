@@ -145,13 +145,8 @@ pub(crate) fn set_up_quietly(
             request.second_pass,
         ))
         .map_err(|e| format!("error: no PostgreSQL could be started: {e}"))?;
-    if let Some(planned) = &planned
-        && setup.outcome.apply.is_ok()
-    {
-        let upgrade = runtime
-            .block_on(crate::upgrade::run(spec, planned, &source))
-            .map_err(|e| format!("error: no PostgreSQL could be started for [upgrade]: {e}"))?;
-        setup.outcome.upgrade = Some(upgrade);
+    if let Some(planned) = &planned {
+        deploy_window(&runtime, spec, planned, &source, &mut setup)?;
     }
     let mut header = format!(
         "pg-invariants: {} migration(s) ({}) on {} {}; server ready in {:.2}s, {}\n",
@@ -202,6 +197,24 @@ pub(crate) fn set_up_quietly(
         provision::wait_for_exit();
     }
     Ok((runtime, setup, header))
+}
+
+/// Builds `[upgrade]`'s deploy window (`upgrade`) once the chain applied, for the set-up's
+/// outcome: what the deploy tests read.
+fn deploy_window(
+    runtime: &tokio::runtime::Runtime,
+    spec: &Spec,
+    planned: &crate::upgrade::Planned,
+    source: &Source,
+    setup: &mut Setup,
+) -> Result<(), String> {
+    if setup.outcome.apply.is_ok() {
+        let upgrade = runtime
+            .block_on(crate::upgrade::run(spec, planned, source))
+            .map_err(|e| format!("error: no PostgreSQL could be started for [upgrade]: {e}"))?;
+        setup.outcome.upgrade = Some(upgrade);
+    }
+    Ok(())
 }
 
 /// The schemas the chain made tables in, with how many (partitions, bookkeeping tables and a

@@ -4,7 +4,7 @@
 use super::machinery::repair::Fix;
 use super::{Failure, Verdict};
 use crate::plan::Deploy;
-use crate::upgrade::{Fate, Observed, Outcome, Prepared, Reversed};
+use crate::upgrade::{Fate, Observed, Outcome, Prepared, Reversed, Touch};
 
 /// The verdict of `test`; `None` when the set-up built no window (an internal error).
 pub fn verdict(test: Deploy, upgrade: Option<&Outcome>) -> Verdict {
@@ -59,8 +59,12 @@ fn locks(upgrade: &Outcome, i: usize) -> Verdict {
         Observed::NotObserved(why) => format!("could not test: {why}"),
         Observed::Blocking(findings) => {
             let lines: Vec<String> = (findings.iter())
-                .map(|f| {
-                    format!(
+                .map(|f| match f.touch {
+                    Touch::Unobserved => format!(
+                        "{}: could not test `{}`: it takes {} on {}, which holds no rows here\n  instead: {}",
+                        f.at, f.statement, f.mode, f.table, f.instead
+                    ),
+                    _ => format!(
                         "{}: `{}` {} of {} under {} (writes to {} wait until it ends)\n  instead: {}",
                         f.at,
                         f.statement,
@@ -69,7 +73,7 @@ fn locks(upgrade: &Outcome, i: usize) -> Verdict {
                         f.mode,
                         f.table,
                         f.instead
-                    )
+                    ),
                 })
                 .collect();
             lines.join("\n")

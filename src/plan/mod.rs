@@ -441,18 +441,23 @@ mod tests {
         let file = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/cases/rule-org-id-without-fk/pg-invariants.toml");
         let spec = Spec::load(&file).expect("a valid case");
-        let names: Vec<String> = build(&spec, None, None).into_iter().map(|c| c.name).collect();
+        let names: Vec<String> = build(&spec, None, None)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(
             names[..3],
             ["migrations::apply", "rules::tenant-fk", "rules::timestamps"]
         );
-        let on_delete = build(&spec, None, None).into_iter().find_map(|c| match c.kind {
-            CheckKind::Column {
-                fact: ColumnFact::OnDelete { on_delete, .. },
-                ..
-            } => Some(on_delete),
-            _ => None,
-        });
+        let on_delete = build(&spec, None, None)
+            .into_iter()
+            .find_map(|c| match c.kind {
+                CheckKind::Column {
+                    fact: ColumnFact::OnDelete { on_delete, .. },
+                    ..
+                } => Some(on_delete),
+                _ => None,
+            });
         let on_delete = on_delete.expect("projects.org_id states on_delete");
         assert_eq!(on_delete.value, OnDelete::Restrict);
         assert!(on_delete.at.path.ends_with("invariants/projects.toml"));

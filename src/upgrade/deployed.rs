@@ -128,8 +128,39 @@ fn from_git(spec: &Spec, chain: &Chain, revision: &str, at: &Location) -> Result
         empty
     };
     deployed.seed.clear();
-    let here = &project.migrations.path;
-    let there = &then.migrations.path;
+    let compared = compare(
+        &deployed,
+        &then.migrations.path,
+        chain,
+        &project.migrations.path,
+    );
+    let (new, names, rewritten) = compared;
+    let short: String = commit.chars().take(12).collect();
+    let why = match names.len() {
+        0 => format!("none: every migration is at {revision} ({short}) as it is today"),
+        _ => format!(
+            "not at {revision} ({short}) as they are today: {}",
+            names.join(", ")
+        ),
+    };
+    Ok(Split {
+        deployed,
+        new,
+        names,
+        rewritten,
+        why,
+        _checkout: Some(checkout),
+    })
+}
+
+/// Today's chain against the deployed one (names relative to `there`, today's to `here`):
+/// the new migrations with their names, and the deployed ones changed or deleted since.
+fn compare(
+    deployed: &Chain,
+    there: &Path,
+    chain: &Chain,
+    here: &Path,
+) -> (Vec<Migration>, Vec<String>, Vec<(String, &'static str)>) {
     let deployed_names: Vec<(String, &Migration)> = (deployed.migrations.iter())
         .map(|m| (name(m, there), m))
         .collect();
@@ -154,22 +185,7 @@ fn from_git(spec: &Spec, chain: &Chain, revision: &str, at: &Location) -> Result
             new.push(m.clone());
         }
     }
-    let short: String = commit.chars().take(12).collect();
-    let why = match names.len() {
-        0 => format!("none: every migration is at {revision} ({short}) as it is today"),
-        _ => format!(
-            "not at {revision} ({short}) as they are today: {}",
-            names.join(", ")
-        ),
-    };
-    Ok(Split {
-        deployed,
-        new,
-        names,
-        rewritten,
-        why,
-        _checkout: Some(checkout),
-    })
+    (new, names, rewritten)
 }
 
 /// The project as it was at the revision whose files are in `then_dir`: its project file

@@ -27,7 +27,9 @@ use crate::location::Location;
 use crate::migrate::{Watch, Watched};
 use crate::names::{TableName, ident};
 
-/// A table that holds rows as a migration starts: the ones a statement can hurt.
+/// A table that holds rows as a migration starts: the ones a statement can hurt. `rows` is 0
+/// for a table that should hold rows but none could be synthesized for it: a lock that blocks
+/// its writes cannot be judged, and says so.
 #[derive(Debug, Clone)]
 pub struct Holding {
     pub oid: i64,
@@ -52,6 +54,9 @@ pub struct Finding {
 pub enum Touch {
     Rewrite,
     Scan,
+    /// A lock that blocks writes on a table that holds no rows because none could be
+    /// synthesized: what the statement would do to real rows is not known.
+    Unobserved,
 }
 
 impl Touch {
@@ -59,6 +64,7 @@ impl Touch {
         match self {
             Self::Rewrite => "rewrites every row",
             Self::Scan => "reads every row",
+            Self::Unobserved => "could not be observed",
         }
     }
 }
@@ -194,6 +200,10 @@ impl<'h> Observer<'h> {
             else {
                 continue;
             };
+            if table.rows == 0 {
+                self.unobserved(statement, table, now);
+                continue;
+            }
             let rewrite = now.file != was.file;
             let read = (now.heap - was.heap).max(now.index - was.index);
             let scan = statement.in_transaction && read >= table.rows;
@@ -221,6 +231,29 @@ impl<'h> Observer<'h> {
                 instead: instead(statement.sql, &table.name, touch, earlier),
             });
         }
+    }
+}
+
+impl Observer<'_> {
+    /// A lock that blocks writes on a table without rows: said once per table.
+    fn unobserved(&mut self, statement: &Watched<'_>, table: &Holding, now: &Seen) {
+        let Some(lock) = now.lock.filter(|l| strength(l) >= BLOCKS_WRITES) else {
+            return;
+        };
+        let name = table.name.shown(self.default_schema);
+        if (self.findings.iter()).any(|f| f.table == name && f.touch == Touch::Unobserved) {
+            return;
+        }
+        self.findings.push(Finding {
+            at: statement.at.clone(),
+            table: name,
+            mode: shown(lock),
+            touch: Touch::Unobserved,
+            statement: first_line(statement.sql),
+            instead:
+                "give the table's rows in [upgrade] data: no valid row could be synthesized for it"
+                    .into(),
+        });
     }
 }
 
@@ -321,8 +354,9 @@ fn instead(sql: &str, table: &TableName, touch: Touch, earlier: bool) -> String 
         Touch::Rewrite => "change the table so that no row is rewritten: a new column or table \
                            filled in batches, then switched to"
             .into(),
-        Touch::Scan => "split the change so that no statement reads every row under a lock \
-                        that blocks writes (NOT VALID then VALIDATE, CONCURRENTLY)"
+        Touch::Scan | Touch::Unobserved => "split the change so that no statement reads every \
+                                            row under a lock that blocks writes (NOT VALID \
+                                            then VALIDATE, CONCURRENTLY)"
             .into(),
     }
 }

@@ -174,6 +174,7 @@ pub async fn run(
         conn: &mut conn,
         env: &env,
         mark: mark.as_deref(),
+        unfilled: Vec::new(),
     };
     let mut result = Ok(());
     if !hit {
@@ -203,6 +204,7 @@ pub async fn run(
             conn: &mut conn,
             env: &env,
             mark: mark.as_deref(),
+            unfilled: Vec::new(),
         };
         result = window.deploy(&mut outcome).await;
     }
@@ -223,6 +225,8 @@ struct Window<'w> {
     conn: &'w mut PgConnection,
     env: &'w [(String, String)],
     mark: Option<&'w str>,
+    /// Tables no row could be synthesized for (see [`rows::unfilled`]).
+    unfilled: Vec<locks::Holding>,
 }
 
 /// An observation query failed: the run cannot say what happened.
@@ -251,6 +255,19 @@ impl Window<'_> {
         let kept = rows::keep(self.conn, self.spec)
             .await
             .map_err(|e| observing("reading the deployed rows", e))?;
+        let upgrade = self.spec.project.upgrade.as_ref();
+        if upgrade.is_some_and(|u| u.data.is_empty()) {
+            self.unfilled = (rows::unfilled(self.conn, self.spec).await)
+                .map_err(|e| observing("looking for tables without rows", e))?;
+        }
+        for table in &self.unfilled {
+            outcome.notes.push(format!(
+                "upgrade: {} holds no rows (none could be synthesized): a new migration's lock \
+                 that blocks its writes cannot be judged, and fails its locks test; give its \
+                 rows in [upgrade] data",
+                table.name.shown(self.spec.default_schema())
+            ));
+        }
         for (i, query) in self.planned.queries.iter().enumerate() {
             outcome.queries[i] = match queries::prepare(self.conn, query).await {
                 Ok(()) => Prepared::Always,
@@ -370,9 +387,10 @@ impl Window<'_> {
                 chain.format.name()
             )));
         }
-        let holding = locks::holding(self.conn)
+        let mut holding = locks::holding(self.conn)
             .await
             .map_err(|e| observing("counting the rows of each table", e))?;
+        holding.extend(self.unfilled.iter().cloned());
         let mut observer = locks::Observer::new(&holding, self.spec.default_schema());
         apply_watched(self.conn, m, &chain.limits, &mut observer)
             .await

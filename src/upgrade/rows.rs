@@ -7,6 +7,7 @@
 
 use sqlx::postgres::{PgConnection, PgPool};
 
+use super::locks::Holding;
 use crate::catalog::Catalog;
 use crate::names::TableName;
 use crate::sandbox::Sandbox;
@@ -142,6 +143,35 @@ pub async fn keep(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Kept>, sql
                 keyed,
                 rows,
             });
+        }
+    }
+    Ok(out)
+}
+
+/// The tables synthesis fills (in `schemas`, ignored ones and partitions aside) that hold no
+/// row: none could be built for them.
+pub async fn unfilled(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Holding>, sqlx::Error> {
+    let tables: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.oid::int8, n.nspname::text, c.relname::text FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1) \
+         ORDER BY 2, 3",
+    )
+    .bind(&spec.project.invariants.schemas)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for (oid, schema, name) in tables {
+        let name = TableName::new(schema, name);
+        if spec.is_ignored(&name) {
+            continue;
+        }
+        let sql = format!("SELECT EXISTS (SELECT FROM {})", name.sql());
+        let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *conn)
+            .await?;
+        if !any {
+            out.push(Holding { oid, name, rows: 0 });
         }
     }
     Ok(out)

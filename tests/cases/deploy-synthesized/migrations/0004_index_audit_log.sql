@@ -1,0 +1,1 @@
+CREATE INDEX audit_log_note ON audit_log (note);

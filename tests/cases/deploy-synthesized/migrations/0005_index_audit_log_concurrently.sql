@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY audit_log_id_note ON audit_log (id, note);
