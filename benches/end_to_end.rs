@@ -481,7 +481,12 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
 
     if wanted("example") {
-        cold_and_warm("examples/saas (18 migrations + seed)", root, runs, &[]);
+        cold_and_warm(
+            "examples/saas (19 migrations + seed, [upgrade] new = 1)",
+            root,
+            runs,
+            &[],
+        );
     }
     let pgtap = wanted("pgtap")
         .then(|| {

@@ -64,7 +64,8 @@ pub(crate) struct Request {
     /// `init` of a new project chooses `schemas` from where the chain made tables: `schemas`
     /// holding no table is not yet an error then (see [`tables_by_schema`]).
     pub proposes_schemas: bool,
-    /// `test` and its `--list` build the deploy window of `[upgrade]`; `init` and `fix` do not.
+    /// `test`, its `--list` and `init` (whose `[known]` may name deploy tests) build the deploy
+    /// window of `[upgrade]`; `fix` does not.
     pub deploys: bool,
 }
 

@@ -146,6 +146,7 @@ fn rows(upgrade: &Outcome, i: usize) -> Verdict {
     match fate {
         Fate::Kept | Fate::Dropped(_) => Ok(()),
         Fate::Lost {
+            after,
             missing,
             of,
             shown_by,
@@ -157,7 +158,7 @@ fn rows(upgrade: &Outcome, i: usize) -> Verdict {
             ),
             expected: format!("the {of} row(s), by {shown_by}"),
             found: format!(
-                "{missing} of them missing after the new migrations: {}{}",
+                "{missing} of them missing after {after}: {}{}",
                 examples.join(", "),
                 if *missing > examples.len() {
                     ", ..."

@@ -124,7 +124,8 @@ fn init(options: &Options) -> Result<(), InitError> {
             connections: session::default_threads(),
             second_pass: SecondPass::Run,
             proposes_schemas: fresh && options.schemas.is_none(),
-            deploys: false,
+            // `[known]` entries may name deploy tests: init keeps them, so it names them too.
+            deploys: true,
         },
     )
     .map_err(InitError::Setup)?;

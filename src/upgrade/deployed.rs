@@ -128,13 +128,8 @@ fn from_git(spec: &Spec, chain: &Chain, revision: &str, at: &Location) -> Result
         empty
     };
     deployed.seed.clear();
-    let compared = compare(
-        &deployed,
-        &then.migrations.path,
-        chain,
-        &project.migrations.path,
-    );
-    let (new, names, rewritten) = compared;
+    let (here, there) = (&project.migrations.path, &then.migrations.path);
+    let (new, names, rewritten) = compare(&deployed.migrations, there, &chain.migrations, here);
     let short: String = commit.chars().take(12).collect();
     let why = match names.len() {
         0 => format!("none: every migration is at {revision} ({short}) as it is today"),
@@ -156,19 +151,14 @@ fn from_git(spec: &Spec, chain: &Chain, revision: &str, at: &Location) -> Result
 /// Today's chain against the deployed one (names relative to `there`, today's to `here`):
 /// the new migrations with their names, and the deployed ones changed or deleted since.
 fn compare(
-    deployed: &Chain,
+    deployed: &[Migration],
     there: &Path,
-    chain: &Chain,
+    today: &[Migration],
     here: &Path,
 ) -> (Vec<Migration>, Vec<String>, Vec<(String, &'static str)>) {
-    let deployed_names: Vec<(String, &Migration)> = (deployed.migrations.iter())
-        .map(|m| (name(m, there), m))
-        .collect();
-    let today: Vec<(String, &Migration)> = chain
-        .migrations
-        .iter()
-        .map(|m| (name(m, here), m))
-        .collect();
+    let deployed_names: Vec<(String, &Migration)> =
+        deployed.iter().map(|m| (name(m, there), m)).collect();
+    let today: Vec<(String, &Migration)> = today.iter().map(|m| (name(m, here), m)).collect();
     let mut rewritten = Vec::new();
     for (n, m) in &deployed_names {
         match today.iter().find(|(t, _)| t == n) {
@@ -267,4 +257,51 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 /// through psql, whole).
 pub fn observable(format: Format) -> bool {
     format != Format::Sqitch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(dir: &str, file: &str, text: &str) -> Migration {
+        Migration::new(Path::new(dir).join(file), text.into())
+    }
+
+    #[test]
+    fn same_path_and_bytes_is_deployed_anything_else_new_and_changes_are_rewrites() {
+        let deployed = [
+            at("/then/m", "1_init.sql", "CREATE TABLE t ();"),
+            at("/then/m", "2_index.sql", "CREATE INDEX i ON t ();"),
+            at("/then/m", "3_gone.sql", "SELECT 1;"),
+        ];
+        let today = [
+            at("/now/m", "1_init.sql", "CREATE TABLE t ();"),
+            at(
+                "/now/m",
+                "2_index.sql",
+                "-- a comment counts\nCREATE INDEX i ON t ();",
+            ),
+            at("/now/m", "4_new.sql", "SELECT 2;"),
+        ];
+        let (new, names, rewritten) =
+            compare(&deployed, Path::new("/then/m"), &today, Path::new("/now/m"));
+        assert_eq!(names, ["2_index.sql", "4_new.sql"]);
+        assert_eq!(new.len(), 2);
+        assert_eq!(
+            rewritten,
+            [
+                ("2_index.sql".to_string(), "changed"),
+                ("3_gone.sql".to_string(), "deleted")
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_relative_to_the_migrations_directory() {
+        let m = at("/p/migrations", "20240101_init/migration.sql", "");
+        assert_eq!(
+            name(&m, Path::new("/p/migrations")),
+            "20240101_init/migration.sql"
+        );
+    }
 }

@@ -279,17 +279,15 @@ impl Window<'_> {
             .execute(&mut *self.conn)
             .await
             .map_err(|e| observing("planning as on a large table", e))?;
-        let mut dropped: Vec<Option<String>> = vec![None; kept.len()];
+        // Named now, so that a failing migration still lists them (pointing at upgrade::apply).
+        let schema = self.spec.default_schema();
+        outcome.tables = (kept.iter())
+            .map(|t| (t.name.shown(schema), Fate::Kept))
+            .collect();
         for (i, m) in split.new.iter().enumerate() {
             let name = &split.names[i];
             self.migrate(i, m, outcome).await?;
-            for (k, table) in kept.iter().enumerate() {
-                let gone = !(rows::exists(self.conn, table.oid).await)
-                    .map_err(|e| observing("looking for the deployed tables", e))?;
-                if gone && dropped[k].is_none() {
-                    dropped[k] = Some(name.clone());
-                }
-            }
+            self.look_for_rows(&kept, name, outcome).await?;
             for (q, query) in self.planned.queries.iter().enumerate() {
                 if outcome.queries[q] != Prepared::Always {
                     continue;
@@ -302,18 +300,29 @@ impl Window<'_> {
                 }
             }
         }
-        let schema = self.spec.default_schema();
-        for (table, dropped_by) in kept.iter().zip(&dropped) {
-            let fate = rows::fate(self.conn, table, dropped_by.as_deref())
+        Ok(())
+    }
+
+    /// After migration `name`: the rows of each table still kept whole, looked for. The first
+    /// migration after which rows are missing, or the table is gone, is the one named.
+    async fn look_for_rows(
+        &mut self,
+        kept: &[rows::Kept],
+        name: &str,
+        outcome: &mut Outcome,
+    ) -> Result<(), String> {
+        for (table, (shown, fate)) in kept.iter().zip(outcome.tables.iter_mut()) {
+            if *fate != Fate::Kept {
+                continue;
+            }
+            *fate = rows::fate(self.conn, table, name)
                 .await
-                .map_err(|e| observing("reading the rows after the new migrations", e))?;
+                .map_err(|e| observing("reading the deployed rows again", e))?;
             if let Fate::Dropped(by) = &fate {
-                let name = table.name.shown(schema);
                 outcome
                     .notes
-                    .push(format!("upgrade: {name} is dropped by {by}"));
+                    .push(format!("upgrade: {shown} is dropped by {by}"));
             }
-            outcome.tables.push((table.name.shown(schema), fate));
         }
         Ok(())
     }

@@ -92,9 +92,10 @@ pub enum Fate {
     Kept,
     /// The table is gone: dropped by this migration.
     Dropped(String),
-    /// Rows no longer there: how many of how many, the first ten of them, and the columns they
-    /// are shown by.
+    /// Rows no longer there after migration `after`: how many of how many, the first ten of
+    /// them, and the columns they are shown by.
     Lost {
+        after: String,
         missing: usize,
         of: usize,
         shown_by: String,
@@ -178,21 +179,17 @@ pub async fn unfilled(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Holdin
 }
 
 /// Whether the table is still there (by number: a rename is followed).
-pub async fn exists(conn: &mut PgConnection, oid: i64) -> Result<bool, sqlx::Error> {
+async fn exists(conn: &mut PgConnection, oid: i64) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_class WHERE oid::int8 = $1)")
         .bind(oid)
         .fetch_one(&mut *conn)
         .await
 }
 
-/// What became of `kept`'s rows, now; `dropped_by` when the table is gone.
-pub async fn fate(
-    conn: &mut PgConnection,
-    kept: &Kept,
-    dropped_by: Option<&str>,
-) -> Result<Fate, sqlx::Error> {
-    if let Some(migration) = dropped_by {
-        return Ok(Fate::Dropped(migration.to_string()));
+/// What became of `kept`'s rows, right after migration `after`.
+pub async fn fate(conn: &mut PgConnection, kept: &Kept, after: &str) -> Result<Fate, sqlx::Error> {
+    if !exists(conn, kept.oid).await? {
+        return Ok(Fate::Dropped(after.to_string()));
     }
     let present: Vec<(i16, String)> = columns(conn, kept.oid).await?;
     let kept_columns: Vec<usize> = (kept.columns.iter().enumerate())
@@ -230,6 +227,7 @@ pub async fn fate(
         format!("({})", values.join(", "))
     };
     Ok(Fate::Lost {
+        after: after.to_string(),
         missing: missing.len(),
         of: kept.rows.len(),
         shown_by: format!(
