@@ -186,7 +186,7 @@ impl Chain {
 
 /// Sets each of `settings` for the session (`set_config(name, value, false)`), as
 /// graphile-migrate sets its `pgSettings`, and returns the values they had, to set back.
-async fn set_session(
+pub(super) async fn set_session(
     conn: &mut PgConnection,
     settings: &[(String, String)],
 ) -> Result<Vec<(String, String)>, ApplyError> {
@@ -213,7 +213,7 @@ async fn set_session(
 }
 
 /// The database `conn` is connected to, and its owner: the built-in placeholders' values.
-async fn database(conn: &mut PgConnection) -> Result<Database, ApplyError> {
+pub(super) async fn database(conn: &mut PgConnection) -> Result<Database, ApplyError> {
     let (name, owner): (String, String) = sqlx::query_as(
         "SELECT current_database()::text, pg_get_userbyid(datdba)::text FROM pg_database \
          WHERE datname = current_database()",
@@ -228,7 +228,7 @@ async fn database(conn: &mut PgConnection) -> Result<Database, ApplyError> {
 }
 
 /// Placeholders to replace in each statement, with the values of the built-in ones.
-type Replace<'a> = Option<&'a (&'a Placeholders, Database)>;
+pub(super) type Replace<'a> = Option<&'a (&'a Placeholders, Database)>;
 
 /// How the statements of a run of files are sent: under the time limits, set again before each
 /// one; with the roles' marking (a server shared with other runs, see [`Chain::apply`]); with

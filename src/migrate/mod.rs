@@ -27,4 +27,4 @@ pub use key::{NotCached, migrated_key};
 pub use limits::Limits;
 pub use migration::Migration;
 pub use preset::schemas as preset_schemas;
-pub use watched::{Watch, Watched, apply_watched};
+pub use watched::{Watch, Watched};

@@ -11,8 +11,10 @@
 
 use sqlx::postgres::PgConnection;
 
-use super::apply::{ApplyError, execute, run_statement, set_limits};
-use super::limits::Limits;
+use super::apply::{
+    ApplyError, Replace, database, execute, run_statement, set_limits, set_session,
+};
+use super::chain::Chain;
 use super::message;
 use super::migration::Migration;
 use crate::location::Location;
@@ -44,11 +46,34 @@ pub trait Watch {
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
-/// Applies `m` under `limits`, with `watch` beside each statement.
-pub async fn apply_watched(
+impl Chain {
+    /// Applies `m`, one of this chain's migrations, as [`Chain::apply_migrations`] would (its
+    /// time limits, graphile-migrate's placeholders and session settings), with `watch` beside
+    /// each statement.
+    pub async fn apply_watched(
+        &self,
+        conn: &mut PgConnection,
+        m: &Migration,
+        watch: &mut impl Watch,
+    ) -> Result<(), ApplyError> {
+        let placeholders = match &self.placeholders {
+            Some(p) => Some((p, database(conn).await?)),
+            None => None,
+        };
+        let before = set_session(conn, &self.session_settings).await?;
+        let applied = watched(conn, m, self, placeholders.as_ref(), watch).await;
+        let restored = set_session(conn, &before).await;
+        applied?;
+        restored.map(drop)
+    }
+}
+
+/// [`Chain::apply_watched`], the settings made.
+async fn watched(
     conn: &mut PgConnection,
     m: &Migration,
-    limits: &Limits,
+    chain: &Chain,
+    replace: Replace<'_>,
     watch: &mut impl Watch,
 ) -> Result<(), ApplyError> {
     let body_start = m.body.start;
@@ -72,7 +97,7 @@ pub async fn apply_watched(
             in_transaction: m.transaction || scripts_own || own,
         };
         let ran = async {
-            set_limits(conn, limits).await?;
+            set_limits(conn, &chain.limits).await?;
             if own {
                 execute(conn, "BEGIN", "starting the statement's transaction").await?;
             }
@@ -80,7 +105,7 @@ pub async fn apply_watched(
                 .before(conn)
                 .await
                 .map_err(|e| failed_watch(&watched, e))?;
-            run_statement(conn, m, body_start, statement, None, None).await?;
+            run_statement(conn, m, body_start, statement, None, replace).await?;
             watch
                 .after(conn, &watched)
                 .await

@@ -338,6 +338,11 @@ fn instead(sql: &str, table: &TableName, touch: Touch, earlier: bool) -> String 
              then ALTER TABLE {t} ADD CONSTRAINT <name> UNIQUE USING INDEX <name>;"
         );
     }
+    if has("REFRESH") && has("MATERIALIZED") {
+        return "REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on the view): \
+                readers keep the old rows until it ends"
+            .into();
+    }
     if has("TYPE") && has("ALTER") {
         return "add a column of the new type, backfill it in batches, move reads and writes \
                 over, then drop the old column (each step a migration of its own)"

@@ -26,7 +26,7 @@ pub use queries::Query;
 pub use rows::Fate;
 
 use crate::catalog;
-use crate::migrate::{ApplyError, Chain, Migration, apply_watched};
+use crate::migrate::{ApplyError, Chain, Migration};
 use crate::provision::{Postgres, ProvisionError, Source};
 use crate::spec::Spec;
 
@@ -388,7 +388,7 @@ impl Window<'_> {
     async fn observed(&mut self, m: &Migration) -> Result<Observed, String> {
         let chain = &self.planned.split.deployed;
         let failed = |e: ApplyError| format!("a new migration does not apply: {e}");
-        if !deployed::observable(chain.format) || chain.placeholders.is_some() {
+        if !deployed::observable(chain.format) {
             self.unwatched(m).await.map_err(failed)?;
             return Ok(Observed::NotObserved(format!(
                 "{} migrations are applied by their tool's own client, whole: their statements \
@@ -401,9 +401,7 @@ impl Window<'_> {
             .map_err(|e| observing("counting the rows of each table", e))?;
         holding.extend(self.unfilled.iter().cloned());
         let mut observer = locks::Observer::new(&holding, self.spec.default_schema());
-        apply_watched(self.conn, m, &chain.limits, &mut observer)
-            .await
-            .map_err(failed)?;
+        (chain.apply_watched(self.conn, m, &mut observer).await).map_err(failed)?;
         Ok(match observer.findings.is_empty() {
             true => Observed::Clear,
             false => Observed::Blocking(observer.findings),
