@@ -3,6 +3,9 @@
 //! these build one per test: a chain committed and tagged as deployed, then changed as a
 //! developer would change it.
 
+#[path = "support/server.rs"]
+mod server_support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -171,4 +174,43 @@ fn a_project_outside_git_is_exit_2() {
         stderr.contains("git cannot read the project's repository"),
         "{stderr}"
     );
+}
+
+/// The url backend shares one server between the checks' database and the window's, whose
+/// chain would meet the roles the first created: the window is not built, `upgrade::apply`
+/// says it could not test, and the other checks (whose connections a second set-up on that
+/// server would end) still pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_the_url_backend_the_window_could_not_test_and_the_checks_run() {
+    let server = server_support::local_server(&[]).await;
+    let url = server_support::env_var(&server, "DATABASE_URL");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/deploy-synthesized");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_pg-invariants"))
+            .args(["test", "--config", "pg-invariants.toml"])
+            .current_dir(case)
+            .env("PG_INVARIANTS_BACKEND", "url")
+            .env("PG_INVARIANTS_URL", url)
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(101), "{stdout}");
+    assert_eq!(
+        outcome(&stdout, "upgrade::apply"),
+        Some("FAILED"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("could not test: the deploy window needs a server of its own"),
+        "{stdout}"
+    );
+    assert_eq!(
+        outcome(&stdout, "projects::org_id::isolated"),
+        Some("ok"),
+        "{stdout}"
+    );
+    assert_eq!(outcome(&stdout, "tenancy::role"), Some("ok"), "{stdout}");
 }

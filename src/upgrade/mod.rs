@@ -160,6 +160,15 @@ pub async fn run(
         ));
         return Ok(outcome);
     }
+    if source.backend() == crate::spec::Backend::Url {
+        outcome.apply = Err(
+            "could not test: the deploy window needs a server of its own (roles belong to the \
+             whole server, and the checks' database has created the chain's already), which the \
+             url backend does not give: run [upgrade] on the local or docker backend"
+                .into(),
+        );
+        return Ok(outcome);
+    }
     let started = std::time::Instant::now();
     let keyed = cluster::key(spec, planned, source);
     let building = keyed.as_ref().and_then(|k| k.building());
