@@ -34,10 +34,32 @@ pub struct Split {
     _checkout: Option<tempfile::TempDir>,
 }
 
-/// A migration's name in test names: its path relative to the migrations directory, with `/`.
+/// A migration's name in test names: its path relative to the migrations directory, with `/`
+/// (relative to the master changelog's directory when `path` names a file, as liquibase's
+/// does).
 pub fn name(m: &Migration, dir: &Path) -> String {
+    let dir = if dir.is_file() {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
     let relative = m.path.strip_prefix(dir).unwrap_or(&m.path);
     relative.to_string_lossy().replace('\\', "/")
+}
+
+/// Each migration of `chain` with its name ([`name`], then `#<version>` for one of several
+/// migrations in one file: liquibase's changesets, `#author:id`) and the bytes that decide
+/// whether it changed: its file's, or, for one of several in a file, its own.
+fn identified<'m>(chain: &'m [Migration], dir: &Path) -> Vec<(String, &'m str, &'m Migration)> {
+    (chain.iter())
+        .map(|m| {
+            let shared = chain.iter().filter(|o| o.path == m.path).count() > 1;
+            match shared {
+                true => (format!("{}#{}", name(m, dir), m.version), m.sql(), m),
+                false => (name(m, dir), m.text.as_str(), m),
+            }
+        })
+        .collect()
 }
 
 /// Splits `chain` as `[upgrade]` says; `Ok(None)` without `[upgrade]`.
@@ -68,8 +90,11 @@ fn by_count(chain: &Chain, dir: &Path, count: usize, at: &Location) -> Result<Sp
     }
     let mut deployed = chain.clone();
     deployed.seed.clear();
+    let names: Vec<String> = (identified(&chain.migrations, dir).into_iter())
+        .skip(total - count)
+        .map(|(name, _, _)| name)
+        .collect();
     let new = deployed.migrations.split_off(total - count);
-    let names: Vec<String> = new.iter().map(|m| name(m, dir)).collect();
     Ok(Split {
         why: format!(
             "the last {count} of the chain (new = {count}): {}",
@@ -156,21 +181,19 @@ fn compare(
     today: &[Migration],
     here: &Path,
 ) -> (Vec<Migration>, Vec<String>, Vec<(String, &'static str)>) {
-    let deployed_names: Vec<(String, &Migration)> =
-        deployed.iter().map(|m| (name(m, there), m)).collect();
-    let today: Vec<(String, &Migration)> = today.iter().map(|m| (name(m, here), m)).collect();
+    let deployed = identified(deployed, there);
+    let today = identified(today, here);
     let mut rewritten = Vec::new();
-    for (n, m) in &deployed_names {
-        match today.iter().find(|(t, _)| t == n) {
+    for (n, bytes, _) in &deployed {
+        match today.iter().find(|(t, _, _)| t == n) {
             None => rewritten.push((n.clone(), "deleted")),
-            Some((_, t)) if t.text != m.text => rewritten.push((n.clone(), "changed")),
+            Some((_, now, _)) if now != bytes => rewritten.push((n.clone(), "changed")),
             Some(_) => {}
         }
     }
     let (mut new, mut names) = (Vec::new(), Vec::new());
-    for (n, m) in today {
-        let same = |(d, dm): &(String, &Migration)| *d == n && dm.text == m.text;
-        if !deployed_names.iter().any(same) {
+    for (n, bytes, m) in today {
+        if !deployed.iter().any(|(d, was, _)| *d == n && *was == bytes) {
             names.push(n);
             new.push(m.clone());
         }
@@ -294,6 +317,34 @@ mod tests {
                 ("3_gone.sql".to_string(), "deleted")
             ]
         );
+    }
+
+    /// Liquibase's changesets share their changelog: each is named `#author:id` and judged by
+    /// its own bytes, so a changeset appended to a deployed changelog is the only new one.
+    #[test]
+    fn changesets_of_one_file_are_told_apart_and_judged_by_their_own_bytes() {
+        let changesets = |text: &str, ends: &[usize]| -> Vec<Migration> {
+            let mut start = 0;
+            (ends.iter().enumerate())
+                .map(|(i, &end)| {
+                    let m = Migration {
+                        version: format!("alice:{}", i + 1),
+                        body: start..end,
+                        ..at("/p/db", "changelog.sql", text)
+                    };
+                    start = end;
+                    m
+                })
+                .collect()
+        };
+        let then = "CREATE TABLE a ();CREATE TABLE b ();";
+        let now = "CREATE TABLE a ();CREATE TABLE b ();CREATE TABLE c ();";
+        let deployed = changesets(then, &[18, 36]);
+        let today = changesets(now, &[18, 36, 54]);
+        let (_, names, rewritten) =
+            compare(&deployed, Path::new("/p/db"), &today, Path::new("/p/db"));
+        assert_eq!(names, ["changelog.sql#alice:3"]);
+        assert!(rewritten.is_empty(), "{rewritten:?}");
     }
 
     #[test]
