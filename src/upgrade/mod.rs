@@ -147,26 +147,8 @@ pub async fn run(
     source: &Source,
 ) -> Result<Outcome, ProvisionError> {
     let mut outcome = Outcome::unreached(spec, planned);
-    let split = &planned.split;
-    if !split.rewritten.is_empty() {
-        let named: Vec<String> = (split.rewritten.iter())
-            .map(|(name, how)| format!("{name} ({how})"))
-            .collect();
-        outcome.apply = Err(format!(
-            "deployed migrations were changed or deleted since they were deployed (history \
-             rewritten: production ran what the chain no longer says): {}; put the change in a \
-             new migration instead",
-            named.join(", ")
-        ));
-        return Ok(outcome);
-    }
-    if source.backend() == crate::spec::Backend::Url {
-        outcome.apply = Err(
-            "could not test: the deploy window needs a server of its own (roles belong to the \
-             whole server, and the checks' database has created the chain's already), which the \
-             url backend does not give: run [upgrade] on the local or docker backend"
-                .into(),
-        );
+    if let Some(refused) = not_built(planned, source) {
+        outcome.apply = Err(refused);
         return Ok(outcome);
     }
     let started = std::time::Instant::now();
@@ -225,6 +207,29 @@ pub async fn run(
         roles.end().await;
     }
     Ok(outcome)
+}
+
+/// Why the window is not built at all: history rewritten since `from`, or a backend without a
+/// server of the window's own.
+fn not_built(planned: &Planned, source: &Source) -> Option<String> {
+    let split = &planned.split;
+    if !split.rewritten.is_empty() {
+        let named: Vec<String> = (split.rewritten.iter())
+            .map(|(name, how)| format!("{name} ({how})"))
+            .collect();
+        return Some(format!(
+            "deployed migrations were changed or deleted since they were deployed (history \
+             rewritten: production ran what the chain no longer says): {}; put the change in a \
+             new migration instead",
+            named.join(", ")
+        ));
+    }
+    (source.backend() == crate::spec::Backend::Url).then(|| {
+        "could not test: the deploy window needs a server of its own (roles belong to the \
+         whole server, and the checks' database has created the chain's already), which the \
+         url backend does not give: run [upgrade] on the local or docker backend"
+            .to_string()
+    })
 }
 
 /// The deploy window being built.
