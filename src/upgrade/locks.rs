@@ -69,30 +69,6 @@ impl Touch {
     }
 }
 
-/// The tables of the database holding rows now (system schemas aside): one count each.
-pub async fn holding(conn: &mut PgConnection) -> Result<Vec<Holding>, sqlx::Error> {
-    let tables: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT c.oid::int8, n.nspname::text, c.relname::text FROM pg_class c \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-         AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 2, 3",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::new();
-    for (oid, schema, name) in tables {
-        let name = TableName::new(schema, name);
-        let sql = format!("SELECT count(*) FROM ONLY {}", name.sql());
-        let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(&mut *conn)
-            .await?;
-        if rows > 0 {
-            out.push(Holding { oid, name, rows });
-        }
-    }
-    Ok(out)
-}
-
 /// Watches the statements of one migration over `holding`, the tables holding rows as it
 /// started (a table it creates is not among them: exempt for the rest of the migration).
 pub struct Observer<'h> {

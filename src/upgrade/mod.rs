@@ -156,13 +156,13 @@ pub async fn run(
     let building = keyed.as_ref().and_then(|k| k.building());
     let (postgres, database, hit) = cluster::start(source, keyed.as_ref()).await?;
     let roles = postgres.role_phase().await?;
-    let mut conn = cluster::connect(&postgres, &database).await?;
+    let conn = cluster::connect(&postgres, &database).await?;
     let mark = roles.as_ref().map(|r| r.marking_sql());
     let env = postgres.client_env(&database);
     let mut window = Window {
         spec,
         planned,
-        conn: &mut conn,
+        conn,
         env: &env,
         mark: mark.as_deref(),
         unfilled: Vec::new(),
@@ -171,14 +171,13 @@ pub async fn run(
     if !hit {
         result = window.build(&postgres, &database, &mut outcome).await;
     }
-    let kept = match (&result, &keyed) {
-        (Ok(()), Some(keyed)) if !hit => cluster::keep(&postgres, &database, keyed).await?,
-        _ => None,
-    };
-    drop(building);
-    if let Some(fresh) = kept {
-        conn = fresh;
+    if let (Ok(()), Some(keyed), false) = (&result, &keyed, hit)
+        && let Some(fresh) = cluster::keep(&postgres, &database, keyed).await?
+    {
+        // The server restarted to be copied: the connection made before is gone.
+        window.conn = fresh;
     }
+    drop(building);
     outcome.notes.push(format!(
         "upgrade: deployed database {} in {:.2}s",
         match (hit, &keyed) {
@@ -189,20 +188,12 @@ pub async fn run(
         started.elapsed().as_secs_f64()
     ));
     if result.is_ok() {
-        let mut window = Window {
-            spec,
-            planned,
-            conn: &mut conn,
-            env: &env,
-            mark: mark.as_deref(),
-            unfilled: Vec::new(),
-        };
         result = window.deploy(&mut outcome).await;
     }
     if let Err(e) = result {
         outcome.apply = Err(e);
     }
-    let _ = conn.close().await;
+    let _ = window.conn.close().await;
     if let Some(roles) = roles {
         roles.end().await;
     }
@@ -236,7 +227,7 @@ fn not_built(planned: &Planned, source: &Source) -> Option<String> {
 struct Window<'w> {
     spec: &'w Spec,
     planned: &'w Planned,
-    conn: &'w mut PgConnection,
+    conn: PgConnection,
     env: &'w [(String, String)],
     mark: Option<&'w str>,
     /// Tables no row could be synthesized for (see [`rows::unfilled`]).
@@ -257,7 +248,10 @@ impl Window<'_> {
         outcome: &mut Outcome,
     ) -> Result<(), String> {
         let split = &self.planned.split;
-        (split.deployed.apply(self.conn, self.env, self.mark).await)
+        (split
+            .deployed
+            .apply(&mut self.conn, self.env, self.mark)
+            .await)
             .map_err(|e| format!("the deployed chain does not apply: {e}"))?;
         self.fill(postgres, database, outcome).await
     }
@@ -266,12 +260,12 @@ impl Window<'_> {
     /// migration observed, the rows looked for.
     async fn deploy(&mut self, outcome: &mut Outcome) -> Result<(), String> {
         let split = &self.planned.split;
-        let kept = rows::keep(self.conn, self.spec)
+        let kept = rows::keep(&mut self.conn, self.spec)
             .await
             .map_err(|e| observing("reading the deployed rows", e))?;
         let upgrade = self.spec.project.upgrade.as_ref();
         if upgrade.is_some_and(|u| u.data.is_empty()) {
-            self.unfilled = (rows::unfilled(self.conn, self.spec).await)
+            self.unfilled = (rows::unfilled(&mut self.conn, self.spec).await)
                 .map_err(|e| observing("looking for tables without rows", e))?;
         }
         for table in &self.unfilled {
@@ -283,14 +277,14 @@ impl Window<'_> {
             ));
         }
         for (i, query) in self.planned.queries.iter().enumerate() {
-            outcome.queries[i] = match queries::prepare(self.conn, query).await {
+            outcome.queries[i] = match queries::prepare(&mut self.conn, query).await {
                 Ok(()) => Prepared::Always,
                 Err(e) => Prepared::NotOnDeployed(e),
             };
         }
         // Plans as a selective WHERE on an indexed column would get on a table of real size.
         sqlx::raw_sql("SET enable_seqscan = off")
-            .execute(&mut *self.conn)
+            .execute(&mut self.conn)
             .await
             .map_err(|e| observing("planning as on a large table", e))?;
         // Named now, so that a failing migration still lists them (pointing at upgrade::apply).
@@ -306,7 +300,7 @@ impl Window<'_> {
                 if outcome.queries[q] != Prepared::Always {
                     continue;
                 }
-                if let Err(error) = queries::prepare(self.conn, query).await {
+                if let Err(error) = queries::prepare(&mut self.conn, query).await {
                     outcome.queries[q] = Prepared::BrokeAfter {
                         migration: name.clone(),
                         error,
@@ -329,7 +323,7 @@ impl Window<'_> {
             if *fate != Fate::Kept {
                 continue;
             }
-            *fate = rows::fate(self.conn, table, name)
+            *fate = rows::fate(&mut self.conn, table, name)
                 .await
                 .map_err(|e| observing("reading the deployed rows again", e))?;
             if let Fate::Dropped(by) = &fate {
@@ -355,10 +349,10 @@ impl Window<'_> {
             filling.before.clear();
             filling.migrations.clear();
             filling.seed = Chain::scripts(&data).map_err(|e| e.to_string())?;
-            return (filling.apply(self.conn, self.env, self.mark).await)
+            return (filling.apply(&mut self.conn, self.env, self.mark).await)
                 .map_err(|e| format!("[upgrade] data does not apply: {e}"));
         }
-        let catalog = catalog::load(self.conn)
+        let catalog = catalog::load(&mut self.conn)
             .await
             .map_err(|e| observing("reading the deployed catalog", e))?;
         let pool = PgPoolOptions::new()
@@ -386,7 +380,7 @@ impl Window<'_> {
         let schemas = &self.spec.project.invariants.schemas;
         let before = match self.planned.reversible {
             true => Some(
-                schema::render(self.conn, schemas)
+                schema::render(&mut self.conn, schemas)
                     .await
                     .map_err(|e| observing("rendering the schema", e))?,
             ),
@@ -410,12 +404,12 @@ impl Window<'_> {
                 chain.format.name()
             )));
         }
-        let mut holding = locks::holding(self.conn)
+        let mut holding = rows::holding(&mut self.conn)
             .await
             .map_err(|e| observing("counting the rows of each table", e))?;
         holding.extend(self.unfilled.iter().cloned());
         let mut observer = locks::Observer::new(&holding, self.spec.default_schema());
-        (chain.apply_watched(self.conn, m, &mut observer).await).map_err(failed)?;
+        (chain.apply_watched(&mut self.conn, m, &mut observer).await).map_err(failed)?;
         Ok(match observer.findings.is_empty() {
             true => Observed::Clear,
             false => Observed::Blocking(observer.findings),
@@ -427,7 +421,8 @@ impl Window<'_> {
         let mut one = self.planned.split.deployed.clone();
         one.before.clear();
         one.migrations = vec![m.clone()];
-        one.apply_migrations(self.conn, self.env, self.mark).await
+        one.apply_migrations(&mut self.conn, self.env, self.mark)
+            .await
     }
 
     async fn reversed(&mut self, m: &Migration, before: &str) -> Result<Reversed, String> {
@@ -438,7 +433,7 @@ impl Window<'_> {
             return Ok(Reversed::DownFailed(e.to_string()));
         }
         let schemas = &self.spec.project.invariants.schemas;
-        let after = schema::render(self.conn, schemas)
+        let after = schema::render(&mut self.conn, schemas)
             .await
             .map_err(|e| observing("rendering the schema", e))?;
         let again = self.unwatched(m).await;

@@ -103,20 +103,107 @@ pub enum Fate {
     },
 }
 
-/// The tables of `schemas` holding rows now (ignored ones aside), with their rows.
-pub async fn keep(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Kept>, sqlx::Error> {
+/// A table as it is now: its name (followed through a rename, by number) and its columns.
+struct Now {
+    name: String,
+    columns: Vec<(i16, String)>,
+}
+
+/// Table `oid` now; `None` when it is gone.
+async fn now(conn: &mut PgConnection, oid: i64) -> Result<Option<Now>, sqlx::Error> {
+    let found: Option<(String, Vec<i16>, Vec<String>)> = sqlx::query_as(
+        "SELECT c.oid::regclass::text, \
+         ARRAY(SELECT attnum FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 \
+               AND NOT attisdropped ORDER BY attnum), \
+         ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 \
+               AND NOT attisdropped ORDER BY attnum) \
+         FROM pg_class c WHERE c.oid::int8 = $1",
+    )
+    .bind(oid)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.map(|(name, numbers, names)| Now {
+        name,
+        columns: numbers.into_iter().zip(names).collect(),
+    }))
+}
+
+/// The tables of `kinds` (`relkind`s) in `schemas`, or outside the system schemas when
+/// `None`, by name; partitions only with `partitions`.
+async fn listed(
+    conn: &mut PgConnection,
+    kinds: &[&str],
+    schemas: Option<&[String]>,
+    partitions: bool,
+) -> Result<Vec<(i64, TableName)>, sqlx::Error> {
     let tables: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT c.oid::int8, n.nspname::text, c.relname::text FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind = 'r' AND n.nspname = ANY($1) ORDER BY 2, 3",
+         WHERE c.relkind::text = ANY($1) AND ($3 OR NOT c.relispartition) \
+         AND CASE WHEN $2::text[] IS NULL \
+             THEN n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                  AND n.nspname NOT LIKE 'pg\\_%' \
+             ELSE n.nspname = ANY($2) END \
+         ORDER BY 2, 3",
     )
-    .bind(&spec.project.invariants.schemas)
+    .bind(kinds)
+    .bind(schemas)
+    .bind(partitions)
     .fetch_all(&mut *conn)
     .await?;
+    Ok((tables.into_iter())
+        .map(|(oid, schema, name)| (oid, TableName::new(schema, name)))
+        .collect())
+}
+
+/// How many rows each of `tables` holds (`only`: not counting its partitions), in one query.
+async fn counted(
+    conn: &mut PgConnection,
+    tables: Vec<(i64, TableName)>,
+    only: bool,
+) -> Result<Vec<Holding>, sqlx::Error> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let only = if only { "ONLY " } else { "" };
+    let counts: Vec<String> = (tables.iter())
+        .map(|(_, t)| format!("SELECT count(*) FROM {only}{}", t.sql()))
+        .collect();
+    let sql = format!("SELECT ARRAY[({})]", counts.join("), ("));
+    let rows: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((tables.into_iter().zip(rows))
+        .map(|((oid, name), rows)| Holding { oid, name, rows })
+        .collect())
+}
+
+/// The tables of the database holding rows now (system schemas aside), materialized views
+/// included: the ones a new migration's statement can hurt.
+pub async fn holding(conn: &mut PgConnection) -> Result<Vec<Holding>, sqlx::Error> {
+    let tables = listed(conn, &["r", "m"], None, true).await?;
+    let mut counted = counted(conn, tables, true).await?;
+    counted.retain(|t| t.rows > 0);
+    Ok(counted)
+}
+
+/// The tables synthesis fills (in `schemas`, ignored ones and partitions aside) that hold no
+/// row: none could be built for them.
+pub async fn unfilled(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Holding>, sqlx::Error> {
+    let schemas = &spec.project.invariants.schemas;
+    let mut tables = listed(conn, &["r", "p"], Some(schemas), false).await?;
+    tables.retain(|(_, t)| !spec.is_ignored(t));
+    let mut counted = counted(conn, tables, false).await?;
+    counted.retain(|t| t.rows == 0);
+    Ok(counted)
+}
+
+/// The tables of `schemas` holding rows now (ignored ones aside), with their rows.
+pub async fn keep(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Kept>, sqlx::Error> {
+    let tables = listed(conn, &["r"], Some(&spec.project.invariants.schemas), true).await?;
     let mut out = Vec::new();
-    for (oid, schema, name) in tables {
-        let name = TableName::new(schema, name);
-        if spec.is_ignored(&name) || crate::spec::is_bookkeeping(&name) {
+    for (oid, name) in tables {
+        if spec.is_ignored(&name) {
             continue;
         }
         let key: Option<Vec<i16>> = sqlx::query_scalar(
@@ -126,16 +213,12 @@ pub async fn keep(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Kept>, sql
         .bind(oid)
         .fetch_optional(&mut *conn)
         .await?;
-        let keyed = key.is_some();
-        let columns = match key {
-            Some(key) => key,
-            None => columns(conn, oid)
-                .await?
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect(),
+        let Some(table) = now(conn, oid).await? else {
+            continue;
         };
-        let rows = read(conn, oid, &columns).await?.unwrap_or_default();
+        let keyed = key.is_some();
+        let columns = key.unwrap_or_else(|| table.columns.iter().map(|(n, _)| *n).collect());
+        let rows = read(conn, &table, &columns).await?;
         if !rows.is_empty() {
             out.push(Kept {
                 oid,
@@ -149,67 +232,23 @@ pub async fn keep(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Kept>, sql
     Ok(out)
 }
 
-/// The tables synthesis fills (in `schemas`, ignored ones and partitions aside) that hold no
-/// row: none could be built for them.
-pub async fn unfilled(conn: &mut PgConnection, spec: &Spec) -> Result<Vec<Holding>, sqlx::Error> {
-    let tables: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT c.oid::int8, n.nspname::text, c.relname::text FROM pg_class c \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1) \
-         ORDER BY 2, 3",
-    )
-    .bind(&spec.project.invariants.schemas)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::new();
-    for (oid, schema, name) in tables {
-        let name = TableName::new(schema, name);
-        if spec.is_ignored(&name) {
-            continue;
-        }
-        let sql = format!("SELECT EXISTS (SELECT FROM {})", name.sql());
-        let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(&mut *conn)
-            .await?;
-        if !any {
-            out.push(Holding { oid, name, rows: 0 });
-        }
-    }
-    Ok(out)
-}
-
-/// Whether the table is still there (by number: a rename is followed).
-async fn exists(conn: &mut PgConnection, oid: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_class WHERE oid::int8 = $1)")
-        .bind(oid)
-        .fetch_one(&mut *conn)
-        .await
-}
-
 /// What became of `kept`'s rows, right after migration `after`.
 pub async fn fate(conn: &mut PgConnection, kept: &Kept, after: &str) -> Result<Fate, sqlx::Error> {
-    if !exists(conn, kept.oid).await? {
+    let Some(table) = now(conn, kept.oid).await? else {
         return Ok(Fate::Dropped(after.to_string()));
-    }
-    let present: Vec<(i16, String)> = columns(conn, kept.oid).await?;
-    let kept_columns: Vec<usize> = (kept.columns.iter().enumerate())
-        .filter(|(_, n)| present.iter().any(|(p, _)| p == *n))
-        .map(|(i, _)| i)
-        .collect();
-    let numbers: Vec<i16> = kept_columns.iter().map(|&i| kept.columns[i]).collect();
-    let names: Vec<String> = (numbers.iter())
-        .filter_map(|n| {
-            present
-                .iter()
-                .find(|(p, _)| p == n)
-                .map(|(_, name)| name.clone())
+    };
+    // The kept columns still there, by their place in the kept rows.
+    let present: Vec<(usize, &String)> = (kept.columns.iter().enumerate())
+        .filter_map(|(i, n)| {
+            let name = table.columns.iter().find(|(p, _)| p == n);
+            name.map(|(_, name)| (i, name))
         })
         .collect();
-    let now = read(conn, kept.oid, &numbers).await?.unwrap_or_default();
-    let mut left = now;
+    let numbers: Vec<i16> = present.iter().map(|&(i, _)| kept.columns[i]).collect();
+    let mut left = read(conn, &table, &numbers).await?;
     let mut missing = Vec::new();
     for row in &kept.rows {
-        let projected: Vec<Option<String>> = kept_columns.iter().map(|&i| row[i].clone()).collect();
+        let projected: Vec<Option<String>> = present.iter().map(|&(i, _)| row[i].clone()).collect();
         match left.iter().position(|r| *r == projected) {
             Some(i) => {
                 left.swap_remove(i);
@@ -226,58 +265,37 @@ pub async fn fate(conn: &mut PgConnection, kept: &Kept, after: &str) -> Result<F
             .collect();
         format!("({})", values.join(", "))
     };
+    let names: Vec<&str> = present.iter().map(|(_, name)| name.as_str()).collect();
+    let by = if kept.keyed {
+        "primary key"
+    } else {
+        "every column"
+    };
     Ok(Fate::Lost {
         after: after.to_string(),
         missing: missing.len(),
         of: kept.rows.len(),
-        shown_by: format!(
-            "{} ({})",
-            if kept.keyed {
-                "primary key"
-            } else {
-                "every column"
-            },
-            names.join(", ")
-        ),
+        shown_by: format!("{by} ({})", names.join(", ")),
         examples: missing.iter().take(10).map(shown).collect(),
     })
 }
 
-/// The table's columns now, by number.
-async fn columns(conn: &mut PgConnection, oid: i64) -> Result<Vec<(i16, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT attnum, attname::text FROM pg_attribute WHERE attrelid = $1::int8::oid \
-         AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-    )
-    .bind(oid)
-    .fetch_all(&mut *conn)
-    .await
-}
-
-/// The rows of table `oid` over the columns numbered `numbers`, as text; `None` when the
-/// table is gone.
+/// The rows of `table` over the columns numbered `numbers`, as text.
 async fn read(
     conn: &mut PgConnection,
-    oid: i64,
+    table: &Now,
     numbers: &[i16],
-) -> Result<Option<Vec<Vec<Option<String>>>>, sqlx::Error> {
-    let now = columns(conn, oid).await?;
-    let name: Option<String> = sqlx::query_scalar(
-        "SELECT $1::int8::oid::regclass::text FROM pg_class WHERE oid::int8 = $1",
-    )
-    .bind(oid)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(name) = name else {
-        return Ok(None);
-    };
+) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
     let list: Vec<String> = (numbers.iter())
-        .filter_map(|n| now.iter().find(|(p, _)| p == n))
+        .filter_map(|n| table.columns.iter().find(|(p, _)| p == n))
         .map(|(_, c)| format!("{}::text", crate::names::ident(c)))
         .collect();
-    let sql = format!("SELECT ARRAY[{}]::text[] FROM ONLY {name}", list.join(", "));
-    let rows: Vec<Vec<Option<String>>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    let sql = format!(
+        "SELECT ARRAY[{}]::text[] FROM ONLY {}",
+        list.join(", "),
+        table.name
+    );
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut *conn)
-        .await?;
-    Ok(Some(rows))
+        .await
 }
