@@ -18,7 +18,7 @@ use super::chain::Chain;
 use super::message;
 use super::migration::Migration;
 use crate::location::Location;
-use crate::sql::statements::{self, StatementKind};
+use crate::sql::statements::{self, Statement, StatementKind};
 
 /// One statement of a migration as the watch sees it.
 #[derive(Debug, Clone)]
@@ -91,33 +91,41 @@ async fn watched(
             && plain
             && !statements::refuses_transaction(sql)
             && transaction_control(sql).is_none();
-        let watched = Watched {
-            at: Location::at(&m.path, &m.text, start),
-            sql,
-            in_transaction: m.transaction || scripts_own || own,
+        let in_transaction = m.transaction || scripts_own || own;
+        if own {
+            let began = match set_limits(conn, &chain.limits).await {
+                Ok(()) => execute(conn, "BEGIN", "starting the statement's transaction").await,
+                Err(e) => Err(e),
+            };
+            began?;
+        }
+        // A message of several statements (a file a tool sends whole) runs in one transaction
+        // either way: watched one statement at a time, each is seen for what it does.
+        let parts = match (plain, in_transaction) {
+            (true, true) => parts(statement, sql),
+            _ => vec![statement.clone()],
         };
-        let ran = async {
-            set_limits(conn, &chain.limits).await?;
-            if own {
-                execute(conn, "BEGIN", "starting the statement's transaction").await?;
+        for part in &parts {
+            let start = body_start + part.range.start;
+            let watched = Watched {
+                at: Location::at(&m.path, &m.text, start),
+                sql: &m.text[start..body_start + part.range.end],
+                in_transaction,
+            };
+            let ran = async {
+                set_limits(conn, &chain.limits).await?;
+                let failed = |e| failed_watch(&watched, e);
+                watch.before(conn).await.map_err(failed)?;
+                run_statement(conn, m, body_start, part, None, replace).await?;
+                watch.after(conn, &watched).await.map_err(failed)
+            };
+            if let Err(e) = ran.await {
+                let _ = execute(conn, "ROLLBACK", "rolling back").await;
+                return Err(message::locate_in_message(conn, m, part, e).await);
             }
-            watch
-                .before(conn)
-                .await
-                .map_err(|e| failed_watch(&watched, e))?;
-            run_statement(conn, m, body_start, statement, None, replace).await?;
-            watch
-                .after(conn, &watched)
-                .await
-                .map_err(|e| failed_watch(&watched, e))?;
-            if own {
-                execute(conn, "COMMIT", "committing the statement").await?;
-            }
-            Ok(())
-        };
-        if let Err(e) = ran.await {
-            let _ = execute(conn, "ROLLBACK", "rolling back").await;
-            return Err(message::locate_in_message(conn, m, statement, e).await);
+        }
+        if own {
+            execute(conn, "COMMIT", "committing the statement").await?;
         }
         if !m.transaction
             && let Some(opens) = transaction_control(sql)
@@ -130,6 +138,23 @@ async fn watched(
     } else {
         execute(conn, "ROLLBACK", "ending the script's session").await
     }
+}
+
+/// The statements of `statement` (whose text is `sql`), their ranges relative to the
+/// migration's body as `statement`'s are: itself when it is one.
+fn parts(statement: &Statement, sql: &str) -> Vec<Statement> {
+    let mut found = statements::split(sql);
+    if found.len() < 2 {
+        return vec![statement.clone()];
+    }
+    let offset = statement.range.start;
+    for part in &mut found {
+        part.range = part.range.start + offset..part.range.end + offset;
+        if let StatementKind::CopyFromStdin { data } = &mut part.kind {
+            *data = data.start + offset..data.end + offset;
+        }
+    }
+    found
 }
 
 /// `Some(true)` for a statement that opens a transaction block, `Some(false)` for one that

@@ -260,8 +260,21 @@ fn first_line(sql: &str) -> String {
     }
 }
 
-/// The zero-downtime form of `sql`, with its SQL where it can be written from the statement.
+/// The zero-downtime form of `sql`, with its SQL where it can be written from the statement,
+/// after the lock an earlier statement of the transaction took, when `earlier`.
 fn instead(sql: &str, table: &TableName, touch: Touch, earlier: bool) -> String {
+    let form = form(sql, table, touch);
+    match earlier {
+        true => format!(
+            "an earlier statement of this migration's transaction holds the lock: put this \
+             statement in a migration of its own; {form}"
+        ),
+        false => form,
+    }
+}
+
+/// The zero-downtime form of `sql` on its own.
+fn form(sql: &str, table: &TableName, touch: Touch) -> String {
     let upper = sql.to_ascii_uppercase();
     let words: Vec<&str> = upper.split_whitespace().collect();
     let t = word_after(sql, "ALTER TABLE").unwrap_or_else(|| table.sql());
@@ -270,10 +283,9 @@ fn instead(sql: &str, table: &TableName, touch: Touch, earlier: bool) -> String 
         words.first().copied(),
         Some("UPDATE" | "INSERT" | "DELETE" | "MERGE" | "WITH")
     );
-    if earlier || dml {
-        return "an earlier statement of this migration's transaction holds the lock: put this \
-                statement in a migration of its own (a backfill in batches: \
-                UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000), repeated)"
+    if dml {
+        return "a backfill in batches: UPDATE ... WHERE id IN (SELECT id ... LIMIT 1000), \
+                repeated"
             .into();
     }
     if words.first() == Some(&"CREATE") && has("INDEX") {
